@@ -1,0 +1,31 @@
+"""Errors and warnings that lingrad raises for bad input: one line, what and where."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConstantFeatureWarning",
+    "DataError",
+    "LingradError",
+    "ModelFileError",
+]
+
+
+class LingradError(Exception):
+    """Base of every error lingrad raises on purpose.
+
+    The message is one line that names the file (and column and row where that
+    applies), what is wrong, and what to do about it. The CLI prints it without a
+    traceback.
+    """
+
+
+class DataError(LingradError, ValueError):
+    """A data file or array cannot be used: missing, malformed, non-numeric, ..."""
+
+
+class ModelFileError(LingradError, ValueError):
+    """A model file cannot be written or read back safely."""
+
+
+class ConstantFeatureWarning(UserWarning):
+    """A feature column holds one value only; it carries no information."""

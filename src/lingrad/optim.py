@@ -1,0 +1,209 @@
+"""Batching and parameter updates: ``Batcher`` and the optimizers.
+
+``Batcher`` cuts an epoch into batches: per-sample (``batch_size=1``, the
+lectures' ``for x, y in zip(...)`` loop), minibatch (``m``) or full batch
+(``None``), in data order or shuffled by a seeded generator. The optimizers
+update a chain's live parameter arrays in place, keyed by ``chain.params``
+names: ``p -= lr * g`` is the lectures' update ``w := w - lr · (dJ/dw)ᵀ``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from lingrad.nodes import Array
+
+Batch = tuple[Array, Array, Array | None]
+
+
+def as_generator(random_state: Any = None) -> np.random.Generator:
+    """A NumPy Generator from None, an int seed, a Generator or a RandomState."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+    return np.random.default_rng(random_state)
+
+
+class Batcher:
+    """Yield ``(Xb, yb, sb)`` batches of one epoch, shuffled or in data order.
+
+    Parameters
+    ----------
+    batch_size : int or None
+        1 (per-sample), m (minibatch) or None (full batch); clipped to N.
+    shuffle : bool
+        Draw a fresh permutation every epoch; full batches are never shuffled
+        (the sum does not depend on the order).
+    random_state : None, int, Generator or RandomState
+        Seed of the shuffling generator.
+    chunk_bytes : int
+        Shuffled rows are gathered ``X[perm[chunk]]`` a chunk of about this
+        many bytes at a time (whole batches), and batches are views into it.
+    """
+
+    def __init__(
+        self,
+        batch_size: int | None = 1,
+        shuffle: bool = True,
+        random_state: Any = None,
+        chunk_bytes: int = 1 << 21,
+    ) -> None:
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}.")
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.rng = as_generator(random_state)
+        self.chunk_bytes = chunk_bytes
+
+    def size(self, N: int) -> int:
+        """The batch size used on N examples."""
+        return N if self.batch_size is None else min(self.batch_size, N)
+
+    def n_batches(self, N: int) -> int:
+        """Batches per epoch: ⌈N / m⌉."""
+        return -(-N // self.size(N))
+
+    def __call__(
+        self, X: Array, y: Array, sample_weight: Array | None = None
+    ) -> Iterator[Batch]:
+        """One epoch of batches (draws the permutation when shuffling)."""
+        N = len(X)
+        m = self.size(N)
+        if not self.shuffle or m == N:
+            for i in range(0, N, m):
+                sb = None if sample_weight is None else sample_weight[i : i + m]
+                yield X[i : i + m], y[i : i + m], sb
+            return
+        perm = self.rng.permutation(N)
+        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
+        chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
+        for c in range(0, N, chunk):
+            idx = perm[c : c + chunk]
+            Xc, yc = X[idx], y[idx]
+            sc = None if sample_weight is None else sample_weight[idx]
+            for i in range(0, len(idx), m):
+                sb = None if sc is None else sc[i : i + m]
+                yield Xc[i : i + m], yc[i : i + m], sb
+
+
+class Optimizer:
+    """Base optimizer: ``step(params, grads, lr)`` updates params in place."""
+
+    name = "optimizer"
+
+    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget any state (velocities, moments)."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k[0] != "_")
+        return f"{type(self).__name__}({args})"
+
+
+class GD(Optimizer):
+    """Plain gradient descent ``p := p - lr · dJ_dp`` (the lectures' update)."""
+
+    name = "gd"
+
+    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+        for key, p in params.items():
+            p -= lr * grads[key]
+
+
+class Momentum(Optimizer):
+    """Heavy-ball ``v := beta·v - lr·g; p := p + v``; Nesterov adds the look-ahead.
+
+    With ``nesterov=True`` the update is ``p := p + beta·v - lr·g`` (the
+    Sutskever form used by Keras and scikit-learn's MLP).
+    """
+
+    name = "momentum"
+
+    def __init__(self, beta: float = 0.9, nesterov: bool = False) -> None:
+        if not 0 <= beta < 1:
+            raise ValueError(f"beta must be in [0, 1), got {beta!r}.")
+        self.beta = float(beta)
+        self.nesterov = nesterov
+        self._v: dict[str, Array] = {}
+
+    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+        for key, p in params.items():
+            g = grads[key]
+            v = self._v.get(key)
+            if v is None:
+                v = self._v[key] = np.zeros_like(p)
+            v *= self.beta
+            v -= lr * g
+            if self.nesterov:
+                p += self.beta * v - lr * g
+            else:
+                p += v
+
+    def reset(self) -> None:
+        self._v = {}
+
+
+class Adam(Optimizer):
+    """Adam: ``m := b1·m + (1-b1)·g; v := b2·v + (1-b2)·g²;
+    p := p - lr · m̂ / (sqrt(v̂) + eps)`` with bias-corrected m̂, v̂.
+    """
+
+    name = "adam"
+
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        self.beta1 = float(beta1)
+        self.beta2 = float(beta2)
+        self.eps = float(eps)
+        self._m: dict[str, Array] = {}
+        self._v: dict[str, Array] = {}
+        self._t = 0
+
+    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+        self._t += 1
+        b1, b2, t = self.beta1, self.beta2, self._t
+        for key, p in params.items():
+            g = grads[key]
+            if key not in self._m:
+                self._m[key] = np.zeros_like(p)
+                self._v[key] = np.zeros_like(p)
+            m, v = self._m[key], self._v[key]
+            m *= b1
+            m += (1.0 - b1) * g  # first moment
+            v *= b2
+            v += (1.0 - b2) * (g * g)  # second moment
+            m_hat = m / (1.0 - b1**t)  # bias corrections
+            v_hat = v / (1.0 - b2**t)
+            p -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def reset(self) -> None:
+        self._m, self._v, self._t = {}, {}, 0
+
+
+OPTIMIZERS: dict[str, Any] = {
+    "gd": GD,
+    "sgd": GD,
+    "momentum": Momentum,
+    "nesterov": lambda **kw: Momentum(nesterov=True, **kw),
+    "adam": Adam,
+}
+
+
+def make_optimizer(name: Any = "gd", **kw: Any) -> Optimizer:
+    """The optimizer called ``name`` ("gd", "momentum", "nesterov", "adam").
+
+    An ``Optimizer`` instance is returned as is; ``kw`` go to the class.
+    """
+    if isinstance(name, Optimizer):
+        return name
+    if name not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {name!r}."
+        )
+    opt: Optimizer = OPTIMIZERS[name](**kw)
+    return opt

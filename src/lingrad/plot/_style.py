@@ -1,0 +1,123 @@
+"""Shared look of the lecture figures: font sizes, figure creation, track shapes, saving.
+
+Library code never touches pyplot's global state: figures are ``Figure`` objects with an
+Agg canvas, so no GUI backend is ever imported.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure, SubFigure
+
+TITLE_SIZE = 15
+LABEL_SIZE = 13
+TICK_SIZE = 11
+LEGEND_SIZE = 11
+NOTE_SIZE = 11
+DPI = 100
+
+PathLike = str | os.PathLike[str]
+FigureLike = Figure | SubFigure
+
+
+def new_figure(figsize: tuple[float, float] = (9.0, 6.0)) -> Figure:
+    """A Figure with an Agg canvas and constrained layout (no pyplot involved)."""
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_and_axes(
+    ax: Axes | None, figsize: tuple[float, float] = (9.0, 6.0), **subplot_kw: Any
+) -> tuple[FigureLike, Axes]:
+    """Use ``ax`` when given, else a new one-panel figure."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = new_figure(figsize)
+    return fig, fig.add_subplot(**subplot_kw)
+
+
+def root_figure(fig: FigureLike) -> Figure:
+    """The top-level Figure holding ``fig`` (itself unless a SubFigure)."""
+    while isinstance(fig, SubFigure):
+        fig = fig.figure  # type: ignore[assignment]
+    return fig
+
+
+def decorate(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
+    """Axis labels, title, tick sizes and a light grid."""
+    ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
+    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+    ax.set_title(title, fontsize=TITLE_SIZE)
+    ax.tick_params(labelsize=TICK_SIZE)
+    ax.grid(True, alpha=0.3)
+
+
+def save(fig: FigureLike, path: PathLike | None) -> None:
+    """Write ``fig`` as a PNG at ``DPI`` when ``path`` is given (folders are created)."""
+    if path is None:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root_figure(fig).savefig(path, dpi=DPI)
+
+
+def weight_track(W_track: Any) -> np.ndarray:
+    """W snapshots as (M, P): (M,) -> (M, 1); (M, D) kept; (M, D, K) -> (M, D * K)."""
+    W = np.asarray(W_track, dtype=np.float64)
+    if W.ndim == 1:
+        return W[:, None]
+    if W.ndim == 2:
+        return W
+    if W.ndim == 3:
+        return W.reshape(len(W), -1)
+    raise ValueError(f"W_track must have 1 to 3 dimensions, got shape {W.shape}")
+
+
+def bias_track(b_track: Any) -> np.ndarray:
+    """b snapshots as (M, K): (M,) -> (M, 1); (M, K) kept."""
+    b = np.asarray(b_track, dtype=np.float64)
+    if b.ndim == 1:
+        return b[:, None]
+    if b.ndim == 2:
+        return b
+    raise ValueError(f"b_track must have 1 or 2 dimensions, got shape {b.shape}")
+
+
+def subsample_indices(M: int, n: int) -> np.ndarray:
+    """``n`` evenly spread indices of ``range(M)``, first and last included.
+
+    With ``n >= M`` every index is returned once; otherwise exactly ``n`` distinct ones.
+    """
+    if M <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if n >= M:
+        return np.arange(M)
+    if n <= 1:
+        return np.array([M - 1])
+    return np.floor(np.linspace(0, M - 1, n) + 0.5).astype(np.int64)
+
+
+def spread_indices(M: int, n: int) -> np.ndarray:
+    """Exactly ``n`` indices of ``range(M)`` spread evenly (repeats when ``n > M``)."""
+    if M <= 0:
+        raise ValueError("need at least one snapshot")
+    if n <= 1:
+        return np.array([M - 1])[:n]
+    return np.floor(np.linspace(0, M - 1, n) + 0.5).astype(np.int64)
+
+
+def step_axis(steps: Any, M: int) -> np.ndarray:
+    """Step numbers of M snapshots: ``steps`` as given, else 0 .. M-1."""
+    if steps is None:
+        return np.arange(M)
+    steps = np.asarray(steps)
+    if steps.shape != (M,):
+        raise ValueError(f"steps has shape {steps.shape}, expected ({M},)")
+    return steps

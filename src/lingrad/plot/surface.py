@@ -1,0 +1,189 @@
+"""The loss surface J(w, b) in weight space, with the descent paths of the optimizers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import numpy as np
+from matplotlib.axes import Axes
+from scipy.special import log_expit
+
+from ._style import (
+    LABEL_SIZE,
+    LEGEND_SIZE,
+    TICK_SIZE,
+    TITLE_SIZE,
+    FigureLike,
+    PathLike,
+    decorate,
+    new_figure,
+    save,
+)
+
+LossFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+PATH_COLORS = ("tab:red", "tab:orange", "magenta", "cyan", "lime", "white")
+
+
+def mse_surface(x: Any, y: Any) -> LossFn:
+    """J(w, b) = mean_j (y_j - (w x_j + b))^2, vectorised over grids of w and b."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    Sxx, Sx, Sxy, Sy, Syy = (
+        (x * x).mean(),
+        x.mean(),
+        (x * y).mean(),
+        y.mean(),
+        (y * y).mean(),
+    )
+
+    def J(w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        return Syy - 2 * w * Sxy - 2 * b * Sy + w * w * Sxx + 2 * w * b * Sx + b * b
+
+    return J
+
+
+def bce_surface(x: Any, y: Any) -> LossFn:
+    """J(w, b) = -mean_j [y log σ(z_j) + (1 - y) log(1 - σ(z_j))], z_j = w x_j + b."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+
+    def J(w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        w, b = np.broadcast_arrays(np.asarray(w, float), np.asarray(b, float))
+        total = np.zeros(w.shape)
+        for x_j, y_j in zip(x, y, strict=True):  # O(grid) memory for any N
+            z = w * x_j + b
+            total -= y_j * log_expit(z) + (1 - y_j) * log_expit(-z)
+        return total / len(x)
+
+    return J
+
+
+def contour_levels(J: np.ndarray, n: int) -> np.ndarray:
+    """Levels quadratic in the step from min to max: even rings for a quadratic bowl."""
+    lo, hi = float(np.nanmin(J)), float(np.nanmax(J))
+    if not hi > lo:
+        hi = lo + 1.0
+    return lo + (hi - lo) * np.linspace(0.0, 1.0, n) ** 2
+
+
+def _draw_contour(ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names) -> None:
+    lv = contour_levels(J, levels)
+    filled = ax.contourf(w_grid, b_grid, J, levels=lv, cmap="Blues_r", alpha=0.9)
+    ax.contour(w_grid, b_grid, J, levels=lv, colors="k", linewidths=0.4, alpha=0.4)
+    cbar = ax.figure.colorbar(filled, ax=ax, pad=0.02)
+    cbar.set_label("loss J(w, b)", fontsize=LABEL_SIZE)
+    cbar.ax.tick_params(labelsize=TICK_SIZE)
+    for color, (name, (w_path, b_path)) in zip(PATH_COLORS, paths.items()):
+        ax.plot(w_path, b_path, "-", color=color, lw=1.6, alpha=0.9, label=name)
+        ax.plot(w_path[0], b_path[0], "o", color=color, ms=9, mec="k")
+    if optimum is not None:
+        ax.plot(*optimum, "*", color="gold", ms=20, mec="k", label="optimum (w*, b*)")
+    ax.plot([], [], "o", color="gray", mec="k", label="start")
+    ax.set_xlim(w_grid.min(), w_grid.max())
+    ax.set_ylim(b_grid.min(), b_grid.max())
+    decorate(ax, names[0], names[1], "Contours of J and the descent paths")
+    ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.9)
+
+
+def _draw_3d(ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names) -> None:
+    ax.plot_surface(
+        w_grid, b_grid, J, cmap="Blues_r", alpha=0.55, linewidth=0, rstride=2, cstride=2
+    )
+    lift = 0.01 * (J.max() - J.min())  # keep the paths visible above the surface
+    for color, (name, (w_path, b_path)) in zip(PATH_COLORS, paths.items()):
+        J_path = np.asarray(loss_fn(w_path, b_path), dtype=np.float64) + lift
+        ax.plot(w_path, b_path, J_path, "-", color=color, lw=1.8, label=name, zorder=10)
+        ax.scatter(
+            [w_path[0]],
+            [b_path[0]],
+            [J_path[0]],
+            color=color,
+            s=60,
+            edgecolors="k",
+            zorder=11,
+        )
+    if optimum is not None:
+        J_opt = float(np.asarray(loss_fn(np.array(optimum[0]), np.array(optimum[1]))))
+        ax.scatter(
+            [optimum[0]],
+            [optimum[1]],
+            [J_opt + lift],
+            marker="*",
+            s=350,
+            color="gold",
+            edgecolors="k",
+            label="optimum (w*, b*)",
+            zorder=12,
+        )
+    ax.set_xlabel(names[0], fontsize=LABEL_SIZE)
+    ax.set_ylabel(names[1], fontsize=LABEL_SIZE)
+    ax.set_zlabel("loss J", fontsize=LABEL_SIZE)
+    ax.set_title("Loss surface J(w, b)", fontsize=TITLE_SIZE)
+    ax.tick_params(labelsize=TICK_SIZE - 1)
+    ax.view_init(elev=30, azim=-60)
+    if paths or optimum is not None:
+        ax.legend(fontsize=LEGEND_SIZE - 1, loc="upper left")
+
+
+def plot_loss_surface(
+    loss_fn: LossFn,
+    w_range: tuple[float, float],
+    b_range: tuple[float, float],
+    *,
+    paths: Mapping[str, tuple[Any, Any]] | None = None,
+    optimum: tuple[float, float] | None = None,
+    kind: Literal["both", "contour", "3d"] = "both",
+    resolution: int = 120,
+    levels: int = 25,
+    names: tuple[str, str] = ("w", "b"),
+    ax: Axes | None = None,
+    path: PathLike | None = None,
+) -> FigureLike:
+    """Loss J over a (w, b) grid with each descent path drawn on it.
+
+    Parameters
+    ----------
+    loss_fn : callable (w_grid, b_grid) -> J_grid
+        Vectorised loss, e.g. ``mse_surface(x, y)`` or ``bce_surface(x, y)``.
+    paths : {name: (w_path, b_path)}
+        Parameter tracks of e.g. per-sample SGD, minibatch and batch GD; each gets
+        its own colour, a marker at its start and a legend entry.
+    optimum : (w*, b*)
+        Drawn as a gold star.
+    kind : {"both", "contour", "3d"}
+        "both" draws a 3-D surface and a contour panel side by side (``ax`` must then
+        be None); "3d" needs ``ax`` created with ``projection="3d"``.
+    """
+    paths = {
+        k: (np.asarray(w, float).ravel(), np.asarray(b, float).ravel())
+        for k, (w, b) in (paths or {}).items()
+    }
+    w_axis = np.linspace(*w_range, resolution)
+    b_axis = np.linspace(*b_range, resolution)
+    w_grid, b_grid = np.meshgrid(w_axis, b_axis)
+    J = np.asarray(loss_fn(w_grid, b_grid), dtype=np.float64)
+    if J.shape != w_grid.shape:
+        raise ValueError(f"loss_fn returned shape {J.shape}, expected {w_grid.shape}")
+
+    if kind == "both":
+        if ax is not None:
+            raise ValueError("kind='both' draws two panels; pass ax only with one kind")
+        fig = new_figure((16.0, 6.5))
+        ax3d = fig.add_subplot(1, 2, 1, projection="3d")
+        ax2d = fig.add_subplot(1, 2, 2)
+    elif kind == "contour":
+        fig = ax.figure if ax is not None else new_figure((9.5, 7.0))
+        ax3d, ax2d = None, ax if ax is not None else fig.add_subplot()
+    elif kind == "3d":
+        fig = ax.figure if ax is not None else new_figure((9.5, 7.5))
+        ax3d, ax2d = ax if ax is not None else fig.add_subplot(projection="3d"), None
+    else:
+        raise ValueError(f"kind must be 'both', 'contour' or '3d', got {kind!r}")
+    if ax3d is not None:
+        _draw_3d(ax3d, w_grid, b_grid, J, loss_fn, paths, optimum, names)
+    if ax2d is not None:
+        _draw_contour(ax2d, w_grid, b_grid, J, paths, optimum, levels, names)
+    save(fig, path)
+    return fig

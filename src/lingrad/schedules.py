@@ -1,0 +1,191 @@
+"""Learning-rate schedules ``lr_t = f(t)``, where t is the global step count.
+
+t counts every update since training began and keeps counting across
+``partial_fit`` calls and warm starts, so a decaying rate never jumps back to
+its initial value. The adaptive schedule also listens to the epoch loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+
+class Schedule:
+    """Base: ``lr_t = lr`` for every step (the lectures' constant rate).
+
+    Parameters
+    ----------
+    lr : float
+        Initial learning rate lr₀.
+    """
+
+    name = "constant"
+
+    def __init__(self, lr: float = 0.01) -> None:
+        if not lr > 0:
+            raise ValueError(f"lr must be positive, got {lr!r}.")
+        self.lr = float(lr)
+
+    def __call__(self, t: int) -> float:
+        """The rate for step t (0-based, global)."""
+        return self.lr
+
+    def epoch_end(self, epoch_loss: float) -> None:
+        """Hook called once per epoch with its mean loss (used by ``Adaptive``)."""
+
+    @property
+    def exhausted(self) -> bool:
+        """True when the schedule asks training to stop (``Adaptive`` at min_lr)."""
+        return False
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k[0] != "_")
+        return f"{type(self).__name__}({args})"
+
+
+class Constant(Schedule):
+    """``lr_t = lr₀``."""
+
+
+class InverseTime(Schedule):
+    """Inverse-time decay ``lr_t = lr₀ / (1 + k·t)^power``.
+
+    ``power=1`` is the classic 1/t decay (Robbins-Monro conditions hold);
+    ``power=0.5`` decays more slowly.
+    """
+
+    name = "inverse_time"
+
+    def __init__(self, lr: float = 0.01, k: float = 1e-3, power: float = 1.0) -> None:
+        super().__init__(lr)
+        self.k = float(k)
+        self.power = float(power)
+
+    def __call__(self, t: int) -> float:
+        return self.lr / (1.0 + self.k * t) ** self.power
+
+
+class StepDecay(Schedule):
+    """Step decay ``lr_t = lr₀ · drop^⌊t / every⌋``: multiply by ``drop`` every steps.
+
+    To decay once per epoch, set ``every`` to the number of steps per epoch.
+    """
+
+    name = "step"
+
+    def __init__(self, lr: float = 0.01, drop: float = 0.5, every: int = 1000) -> None:
+        super().__init__(lr)
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every!r}.")
+        self.drop = float(drop)
+        self.every = int(every)
+
+    def __call__(self, t: int) -> float:
+        return self.lr * self.drop ** (t // self.every)
+
+
+class Exponential(Schedule):
+    """Exponential decay ``lr_t = lr₀ · gamma^(t / every)`` (smooth, per step)."""
+
+    name = "exponential"
+
+    def __init__(self, lr: float = 0.01, gamma: float = 0.99, every: int = 100) -> None:
+        super().__init__(lr)
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every!r}.")
+        self.gamma = float(gamma)
+        self.every = int(every)
+
+    def __call__(self, t: int) -> float:
+        return self.lr * self.gamma ** (t / self.every)
+
+
+class Adaptive(Schedule):
+    """``lr ← factor · lr`` when the epoch loss fails to improve by ``tol``.
+
+    As scikit-learn's ``learning_rate="adaptive"``: after ``patience``
+    consecutive epochs whose loss is not below ``best - tol`` the rate is
+    multiplied by ``factor`` (1/5 by default) and the count restarts. Once the
+    rate falls below ``min_lr`` the schedule is ``exhausted`` and the trainer
+    stops, which replaces the usual tolerance stop.
+    """
+
+    name = "adaptive"
+
+    def __init__(
+        self,
+        lr: float = 0.01,
+        factor: float = 0.2,
+        patience: int = 5,
+        tol: float = 1e-4,
+        min_lr: float = 1e-6,
+    ) -> None:
+        super().__init__(lr)
+        if not 0 < factor < 1:
+            raise ValueError(f"factor must be in (0, 1), got {factor!r}.")
+        self.factor = float(factor)
+        self.patience = int(patience)
+        self.tol = float(tol)
+        self.min_lr = float(min_lr)
+        self._lr_now = self.lr
+        self._best = math.inf
+        self._bad_epochs = 0
+
+    def __call__(self, t: int) -> float:
+        return self._lr_now
+
+    def epoch_end(self, epoch_loss: float) -> None:
+        if epoch_loss > self._best - self.tol:
+            self._bad_epochs += 1
+        else:
+            self._bad_epochs = 0
+        self._best = min(self._best, epoch_loss)
+        if self._bad_epochs >= self.patience:
+            self._lr_now *= self.factor
+            self._bad_epochs = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self._lr_now < self.min_lr
+
+
+class FunctionSchedule(Schedule):
+    """Any callable ``t -> lr``, e.g. ``lambda t: 0.1 / (1 + t) ** 0.5``."""
+
+    name = "function"
+
+    def __init__(self, fn: Callable[[int], float]) -> None:
+        self.fn = fn
+        self.lr = float(fn(0))
+
+    def __call__(self, t: int) -> float:
+        return float(self.fn(t))
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    "constant": Constant,
+    "inverse_time": InverseTime,
+    "invscaling": InverseTime,
+    "step": StepDecay,
+    "exponential": Exponential,
+    "adaptive": Adaptive,
+}
+
+
+def make_schedule(name: Any = "constant", lr: float = 0.01, **kw: Any) -> Schedule:
+    """The schedule called ``name`` starting at ``lr`` (a Schedule or callable passes).
+
+    Names: "constant", "inverse_time" (alias "invscaling"), "step",
+    "exponential", "adaptive"; ``kw`` go to the class (``k``, ``drop``, ...).
+    """
+    if isinstance(name, Schedule):
+        return name
+    if callable(name):
+        return FunctionSchedule(name)
+    if name not in SCHEDULES:
+        raise ValueError(
+            f"schedule must be one of {sorted(SCHEDULES)} or a Schedule; got {name!r}."
+        )
+    return SCHEDULES[name](lr, **kw)

@@ -1,0 +1,156 @@
+"""The homework's matrix-calculus identities, checked by finite differences.
+
+Each test is one identity of docs/derivations.md.
+"""
+
+import numpy as np
+from numpy.testing import assert_allclose
+from scipy.special import expit
+
+from lingrad.chain import Chain
+from lingrad.gradcheck import check_chain, check_formula
+from lingrad.losses import BinaryCrossEntropy, SquaredError, one_hot
+from lingrad.nodes import Affine, BipolarSigmoid, Residual, Sigmoid
+from lingrad.penalties import L2
+
+
+def test_trace_of_square(rng):  # Problem 1(a): d tr(X^2)/dX = 2 X^T
+    X = rng.normal(size=(4, 4))
+    assert check_formula(lambda A: np.trace(A @ A), lambda A: 2 * A.T, X).passed
+
+
+def test_trace_of_cube(rng):  # Problem 1(b): d tr(X^3)/dX = 3 (X^2)^T
+    X = rng.normal(size=(4, 4))
+    assert check_formula(
+        lambda A: np.trace(A @ A @ A), lambda A: 3 * (A @ A).T, X
+    ).passed
+
+
+def test_frobenius_product(rng):  # Problem 5: d<A, B>/dA = B
+    B = rng.normal(size=(3, 3))
+    assert check_formula(
+        lambda A: np.trace(A.T @ B), lambda A: B, rng.normal(size=(3, 3))
+    ).passed
+
+
+def test_quadratic_form(rng):  # Problem 6: d(w^T X w)/dw = (X + X^T) w
+    X = rng.normal(size=(4, 4))
+    assert check_formula(
+        lambda w: w @ X @ w, lambda w: (X + X.T) @ w, rng.normal(size=4)
+    ).passed
+
+
+def test_l2_logistic_gradient(rng):  # Problem 2: sum_i (f(x_i) - y_i) x_i + 2 w
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8) * 1.0
+
+    def L(w):
+        f = expit(X @ w)
+        return -np.sum(y * np.log(f) + (1 - y) * np.log(1 - f)) + w @ w
+
+    def dL(w):
+        return X.T @ (expit(X @ w) - y) + 2 * w
+
+    assert check_formula(L, dL, rng.normal(size=3)).passed
+    chain = Chain([Affine(rng.normal(size=3)), Sigmoid()])  # the same, node by node
+    assert check_chain(
+        chain, BinaryCrossEntropy(reduction="sum"), X, y, penalty=L2(1.0)
+    ).passed
+
+
+def test_bipolar_sigmoid_mse_gradient(rng):  # Problem 3
+    X, y = rng.normal(size=(8, 3)), rng.choice([-1.0, 1.0], 8)
+
+    def L(w):
+        f = (1 - np.exp(-X @ w)) / (1 + np.exp(-X @ w))
+        return 0.5 * np.sum((f - y) ** 2)
+
+    def dL(w):
+        f = np.tanh(X @ w / 2)
+        return X.T @ ((f - y) * (1 - f**2) / 2)
+
+    assert check_formula(L, dL, rng.normal(size=3)).passed
+    chain = Chain([Affine(rng.normal(size=3)), BipolarSigmoid()])
+    assert check_chain(chain, SquaredError(half=True, reduction="sum"), X, y).passed
+
+
+def _residual_net(rng, D=3, M=2):
+    W0, W1, w2 = rng.normal(size=(D, M)), rng.normal(size=(M, D)), rng.normal(size=D)
+    return W0, W1, w2
+
+
+def test_residual_network_dL_dh_and_dL_dW1(rng):  # Problem 7 (a) and (b)
+    W0, W1, w2 = _residual_net(rng)
+    x, y = rng.normal(size=3), 1.0
+    s = expit
+    z = s(x @ W0)  # (M,)
+    h = x + s(z @ W1)  # (D,)
+    g = s(h @ w2)
+    dL_dh = (g - y) * g * (1 - g) * w2  # (a): (g - y) g (1 - g) w_2,j
+    dL_dW1 = np.outer(z, dL_dh * s(z @ W1) * (1 - s(z @ W1)))  # (b)
+
+    def L_of_h(hh):
+        return 0.5 * (s(hh @ w2) - y) ** 2
+
+    assert check_formula(L_of_h, lambda hh: dL_dh, h).passed
+
+    def L_of_W1(W):
+        return 0.5 * (s((x + s(z @ W)) @ w2) - y) ** 2
+
+    assert check_formula(L_of_W1, lambda W: dL_dW1, W1.copy()).passed
+    inner = Chain([Affine(W0), Sigmoid(), Affine(W1.copy()), Sigmoid()])
+    chain = Chain([Residual(inner), Affine(w2), Sigmoid()])
+    loss = SquaredError(half=True, reduction="sum")
+    loss.forward(chain.forward(x[None]), np.array([y]))
+    chain.backward(loss.backward())
+    assert_allclose(chain.grads["residual.affine1.W"], dL_dW1, rtol=1e-12)
+
+
+def test_softmax_cross_entropy_gradient(rng):  # notes: d(-log q_y)/dtheta = x^T (q - y)
+    X, Y = rng.normal(size=(6, 3)), one_hot(rng.integers(0, 4, 6), 4)
+
+    def L(T):
+        Z = X @ T
+        return -np.sum(Y * (Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))))
+
+    def dL(T):
+        Z = np.exp(X @ T)
+        return X.T @ (Z / Z.sum(axis=1, keepdims=True) - Y)
+
+    assert check_formula(L, dL, rng.normal(size=(3, 4))).passed
+
+
+def test_two_layer_network_gradient(
+    rng,
+):  # notes (ANN): x^T (((q - y) V^T) * z (1 - z))
+    X, Y = rng.normal(size=(5, 3)), one_hot(rng.integers(0, 3, 5), 3)
+    V = rng.normal(size=(4, 3))
+
+    def forward(W):
+        z = expit(X @ W)
+        Q = np.exp(z @ V)
+        return z, Q / Q.sum(axis=1, keepdims=True)
+
+    def L(W):
+        return -np.sum(Y * np.log(forward(W)[1]))
+
+    def dL(W):
+        z, q = forward(W)
+        return X.T @ (((q - Y) @ V.T) * z * (1 - z))
+
+    assert check_formula(L, dL, rng.normal(size=(3, 4))).passed
+
+
+def test_gaussian_mle_is_least_squares(rng):  # Problem 4: w = (X^T X)^-1 X^T y
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    w_mle = np.linalg.solve(X.T @ X, X.T @ y)
+
+    def neg_log_p(w, sigma=0.7):
+        r = y - X @ w
+        return 0.5 * len(y) * np.log(2 * np.pi * sigma**2) + r @ r / (2 * sigma**2)
+
+    def grad(w, sigma=0.7):
+        return -X.T @ (y - X @ w) / sigma**2
+
+    assert check_formula(neg_log_p, grad, rng.normal(size=3)).passed
+    assert_allclose(grad(w_mle), 0.0, atol=1e-10)  # the gradient vanishes at w_MLE
+    assert_allclose(w_mle, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-10)

@@ -1,0 +1,178 @@
+"""Losses: gradients against finite differences, fused vs unfused, extremes."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+from scipy.special import expit, softmax
+
+from lingrad.gradcheck import check_loss
+from lingrad.losses import (
+    BinaryCrossEntropy,
+    CrossEntropy,
+    MulticlassPerceptronCriterion,
+    PerceptronCriterion,
+    SquaredError,
+    one_hot,
+)
+from lingrad.nodes import Sigmoid, Softmax
+
+shapes = st.integers(1, 6)
+seeds = st.integers(0, 2**32 - 1)
+reductions = st.sampled_from(["mean", "sum"])
+
+
+def _away_from_zero(rng, shape, margin=0.1):
+    z = rng.normal(size=shape)
+    return np.where(np.abs(z) < margin, z + np.sign(z + 1e-12) * margin, z)
+
+
+def _case(name, rng, n, k):
+    """pred, y for each loss (kinks kept at least 0.1 away)."""
+    if name in ("se", "se_half"):
+        return rng.normal(size=(n, k)), rng.normal(size=(n, k))
+    if name == "bce":
+        return rng.uniform(0.05, 0.95, size=(n, k)), rng.integers(0, 2, (n, k)) * 1.0
+    if name == "bce_logits":
+        return rng.normal(scale=3, size=(n, k)), rng.integers(0, 2, (n, k)) * 1.0
+    labels = rng.integers(0, k, n)
+    if name == "ce":
+        return softmax(rng.normal(size=(n, k)), axis=1), one_hot(labels, k)
+    if name == "ce_logits":
+        return rng.normal(scale=3, size=(n, k)), one_hot(labels, k)
+    if name == "perceptron":
+        return _away_from_zero(rng, (n, 1)), rng.integers(0, 2, (n, 1)) * 1.0
+    # multiclass perceptron: a clear winner per row (no ties)
+    scores = rng.normal(size=(n, k)) + 2.0 * one_hot(rng.integers(0, k, n), k)
+    return scores, one_hot(labels, k)
+
+
+LOSSES = {
+    "se": lambda r: SquaredError(reduction=r),
+    "se_half": lambda r: SquaredError(half=True, reduction=r),
+    "bce": lambda r: BinaryCrossEntropy(reduction=r),
+    "bce_logits": lambda r: BinaryCrossEntropy(from_logits=True, reduction=r),
+    "ce": lambda r: CrossEntropy(reduction=r),
+    "ce_logits": lambda r: CrossEntropy(from_logits=True, reduction=r),
+    "perceptron": lambda r: PerceptronCriterion(reduction=r),
+    "mc_perceptron": lambda r: MulticlassPerceptronCriterion(reduction=r),
+}
+
+
+@settings(deadline=None, max_examples=20)
+@given(n=shapes, k=st.integers(2, 5), seed=seeds, reduction=reductions)
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_gradient_matches_finite_differences(name, n, k, seed, reduction):
+    rng = np.random.default_rng(seed)
+    pred, y = _case(name, rng, n, k)
+    weights = rng.uniform(0.5, 2.0, size=n)
+    loss = LOSSES[name](reduction)
+    assert check_loss(loss, pred, y).passed
+    report = check_loss(loss, pred, y, sample_weight=weights)
+    assert report.passed, str(report)
+
+
+def test_mean_is_sum_over_n(rng):
+    pred, y = rng.normal(size=(7, 1)), rng.normal(size=7)
+    J_sum = SquaredError(reduction="sum").forward(pred, y)
+    loss = SquaredError()
+    assert loss.forward(pred, y) == pytest.approx(J_sum / 7)
+    assert_allclose(loss.backward(), -2 * (y[:, None] - pred) / 7)
+
+
+def test_squared_error_is_the_lecture_and_the_half_variant(rng):
+    pred, y = rng.normal(size=(4, 1)), rng.normal(size=(4, 1))
+    full, half = SquaredError(reduction="sum"), SquaredError(half=True, reduction="sum")
+    assert full.forward(pred, y) == pytest.approx(2 * half.forward(pred, y))
+    assert_allclose(full.J0, ((y - pred) ** 2).ravel())
+    assert_allclose(half.backward(), pred - y)
+
+
+def test_fused_and_unfused_binary_paths_agree(rng):
+    z = rng.normal(scale=4, size=(50, 1))
+    y = rng.integers(0, 2, (50, 1)) * 1.0
+    fused = BinaryCrossEntropy(from_logits=True)
+    J_fused = fused.forward(z, y)
+    dJ_dz_fused = fused.backward()
+    sigmoid, bce = Sigmoid(), BinaryCrossEntropy()
+    J = bce.forward(sigmoid.forward(z), y)
+    dJ_dz = sigmoid.backward(bce.backward())  # dJ_dpred * dpred_dz
+    assert J == pytest.approx(J_fused, rel=1e-10)
+    assert_allclose(dJ_dz, dJ_dz_fused, rtol=1e-10, atol=1e-14)
+    assert_allclose(dJ_dz_fused, (expit(z) - y) / 50)
+
+
+def test_fused_and_unfused_softmax_paths_agree(rng):
+    z = rng.normal(scale=3, size=(20, 4))
+    Y = one_hot(rng.integers(0, 4, 20), 4)
+    fused = CrossEntropy(from_logits=True)
+    J_fused = fused.forward(z, Y)
+    dJ_dz_fused = fused.backward()
+    sm, ce = Softmax(), CrossEntropy()
+    J = ce.forward(sm.forward(z), Y)
+    dJ_dz = sm.backward(ce.backward())
+    assert J == pytest.approx(J_fused, rel=1e-10)
+    assert_allclose(dJ_dz, dJ_dz_fused, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("z", [1e6, -1e6, 40.0, -40.0])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_fused_binary_is_finite_for_extreme_logits(z, y):
+    loss = BinaryCrossEntropy(from_logits=True)
+    J = loss.forward(np.array([[z]]), np.array([y]))
+    grad = loss.backward()
+    assert np.isfinite(J) and np.all(np.isfinite(grad))
+    wrong = (z > 0) != (y > 0)
+    assert J == pytest.approx(abs(z) if wrong else 0.0, abs=1e-12)
+    assert abs(grad[0, 0]) <= 1.0
+
+
+def test_probability_bce_survives_pred_exactly_zero_or_one():
+    loss = BinaryCrossEntropy()
+    J = loss.forward(np.array([[0.0], [1.0], [0.0], [1.0]]), np.array([0, 1, 1, 0.0]))
+    assert np.isfinite(J) and np.all(np.isfinite(loss.backward()))
+
+
+def test_fused_softmax_is_finite_for_extreme_logits():
+    z = np.array([[1e6, -1e6, 0.0], [-1e6, -1e6, 1e6]])
+    Y = one_hot([1, 2], 3)
+    loss = CrossEntropy(from_logits=True)
+    J = loss.forward(z, Y)
+    assert np.isfinite(J) and np.all(np.isfinite(loss.backward()))
+    assert J == pytest.approx(2e6 / 2)  # first row wrong by 2e6, second right
+    prob = CrossEntropy()
+    assert np.isfinite(prob.forward(softmax(z, axis=1), Y))
+
+
+def test_perceptron_criterion_is_zero_when_correct_and_gives_the_rule(rng):
+    z = np.array([[2.0], [-1.0], [0.5], [-3.0]])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    loss = PerceptronCriterion(reduction="sum")
+    J = loss.forward(z, y)
+    assert_allclose(loss.J0, [0.0, 0.0, 0.5, 3.0])
+    assert J == pytest.approx(3.5)
+    h = (z >= 0).ravel() * 1.0
+    assert_allclose(loss.backward().ravel(), h - y)  # w <- w + lr (y - h) x
+
+
+def test_multiclass_perceptron_criterion():
+    s = np.array([[1.0, 3.0, 2.0], [5.0, 0.0, 1.0]])
+    Y = one_hot([2, 0], 3)
+    loss = MulticlassPerceptronCriterion(reduction="sum")
+    assert loss.forward(s, Y) == pytest.approx(1.0)
+    assert_allclose(loss.backward(), [[0, 1, -1], [0, 0, 0]])
+
+
+def test_reduction_is_validated():
+    with pytest.raises(ValueError, match="reduction"):
+        SquaredError(reduction="avg")  # type: ignore[arg-type]
+
+
+def test_float32_losses_keep_dtype(rng):
+    z = rng.normal(size=(5, 1)).astype(np.float32)
+    y = (rng.uniform(size=5) > 0.5).astype(np.float32)
+    for loss in (BinaryCrossEntropy(from_logits=True), SquaredError()):
+        J = loss.forward(z, y)
+        grad = loss.backward()
+        assert grad.dtype == np.float32 and np.isfinite(J)
