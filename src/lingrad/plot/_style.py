@@ -1,4 +1,4 @@
-"""Shared look of the lecture figures: font sizes, figure creation, track shapes, saving.
+"""Shared look of the lecture figures: font sizes, figure creation, saving.
 
 Library code never touches pyplot's global state: figures are ``Figure`` objects with an
 Agg canvas, so no GUI backend is ever imported.
@@ -60,7 +60,7 @@ def decorate(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
 
 
 def save(fig: FigureLike, path: PathLike | None) -> None:
-    """Write ``fig`` as a PNG at ``DPI`` when ``path`` is given (folders are created)."""
+    """Write ``fig`` as a PNG at ``DPI`` when ``path`` is given (makes folders)."""
     if path is None:
         return
     path = Path(path)

@@ -90,7 +90,7 @@ def as_class_proba(out: Any) -> np.ndarray:
 
 
 def _contour_if_crossed(ax: Axes, U, V, Z, level: float, **kw: Any) -> Artist | None:
-    """A contour line at ``level`` when Z crosses it on the grid (else nothing, no warning)."""
+    """A contour line at ``level`` if Z crosses it (else None: no warning)."""
     if not np.nanmin(Z) < level < np.nanmax(Z):
         return None
     cs = ax.contour(U, V, Z, levels=[level], **kw)
@@ -120,7 +120,7 @@ def draw_regions(
         lines = [_contour_if_crossed(ax, U, V, P1, 0.5, colors="k", linewidths=2.2)]
     else:
         rgba = np.array(colors, dtype=np.float64)[idx.reshape(shape)]
-        if proba is not None:  # stronger colour where the model is surer
+        if proba is not None and K > 1:  # stronger colour where the model is surer
             top = proba.max(axis=1).reshape(shape)
             rgba[..., 3] = 0.12 + 0.55 * np.clip((top - 1 / K) / (1 - 1 / K), 0, 1)
         else:
@@ -133,19 +133,17 @@ def draw_regions(
         if K == 2 and score is not None:
             Z = score.reshape(shape)
             lines = [_contour_if_crossed(ax, U, V, Z, 0.0, colors="k", linewidths=2.2)]
-        else:  # outline of each class region
-            lines = [
-                _contour_if_crossed(
-                    ax,
-                    U,
-                    V,
-                    (idx == k).reshape(shape).astype(float),
-                    0.5,
-                    colors="k",
-                    linewidths=1.6,
+        else:  # outline of each class region, smooth where P is known
+            lines = []
+            for k in range(1 if K == 2 else K):
+                if proba is not None:  # P_k - max_(j != k) P_j = 0 on the boundary
+                    rest = np.delete(proba, k, axis=1).max(axis=1)
+                    Z, level = (proba[:, k] - rest).reshape(shape), 0.0
+                else:
+                    Z, level = (idx == k).reshape(shape).astype(np.float64), 0.5
+                lines.append(
+                    _contour_if_crossed(ax, U, V, Z, level, colors="k", linewidths=1.6)
                 )
-                for k in range(1 if K == 2 else K)
-            ]
     artists += [cs for cs in lines if cs is not None]
     return artists, mappable
 
@@ -153,7 +151,7 @@ def draw_regions(
 def _model_outputs(
     model: Any, points: np.ndarray, y: np.ndarray, proba: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """classes, predicted class index (G,), probabilities (G, K) or None, score or None."""
+    """classes, predicted class index (G,), probabilities (G, K) or None, score."""
     if not hasattr(model, "predict") and callable(model):
         P = as_class_proba(model(points))
         return np.unique(y), P.argmax(axis=1), P, None

@@ -1,4 +1,4 @@
-"""Training curves: loss per step and per epoch, parameters against the truth, accuracy."""
+"""Training curves: loss per step and epoch, parameters against the truth, accuracy."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from ._style import (
     weight_track,
 )
 
+# true value: thick dotted on top; optimum: thin dash-dot beneath (they often agree)
+REF_STYLE = {":": {"lw": 2.4, "zorder": 2.2}, "-.": {"lw": 1.4, "zorder": 2.1}}
+
 
 def wants_log_scale(values: Any, decades: float = 2.0) -> bool:
     """True when the finite positive values span more than ``decades`` powers of ten."""
@@ -38,6 +41,7 @@ def plot_loss(
     epoch_loss: Any = None,
     *,
     logy: bool | None = None,
+    smooth: int | None = -1,
     ylabel: str = "loss J",
     title: str | None = None,
     ax: Axes | None = None,
@@ -47,7 +51,8 @@ def plot_loss(
 
     With both given, epoch e is drawn at the middle of its steps (S / E steps an epoch).
     ``logy=None`` switches the y axis to log scale when the positive losses span more
-    than two decades.
+    than two decades. ``smooth``: window of a moving average drawn over the per-step
+    loss (-1: automatic, S // 50 steps when S >= 100 and < 5 epochs; None: off).
     """
     if step_loss is None and epoch_loss is None:
         raise ValueError("give step_loss, epoch_loss or both")
@@ -65,6 +70,19 @@ def plot_loss(
             label="per step (batch loss)",
         )
         shown.append(J)
+        if smooth == -1:  # automatic: when the per-step noise hides the trend
+            few_epochs = epoch_loss is None or np.size(epoch_loss) < 5
+            smooth = max(len(J) // 50, 5) if len(J) >= 100 and few_epochs else None
+        if smooth is not None and 1 < smooth <= len(J):
+            J_smooth = np.convolve(J, np.ones(smooth) / smooth, mode="valid")
+            x_smooth = np.arange(len(J_smooth)) + (smooth - 1) / 2
+            ax.plot(
+                x_smooth,
+                J_smooth,
+                color="darkblue",
+                lw=2.2,
+                label=f"moving average ({smooth} steps)",
+            )
     if epoch_loss is not None:
         J_epoch = np.asarray(epoch_loss, dtype=np.float64).ravel()
         if step_loss is None:
@@ -76,7 +94,7 @@ def plot_loss(
             x_epoch,
             J_epoch,
             "o-",
-            color="darkblue",
+            color="black",
             lw=2.5,
             ms=4,
             label="per epoch (mean)",
@@ -86,7 +104,7 @@ def plot_loss(
     if wants_log_scale(values) if logy is None else logy:
         ax.set_yscale("log")
     decorate(ax, xlabel, ylabel, title or "Loss during training")
-    if step_loss is not None and epoch_loss is not None:
+    if len(ax.get_lines()) > 1:
         ax.legend(fontsize=LEGEND_SIZE, loc="upper right", framealpha=0.9)
     save(fig, path)
     return fig
@@ -167,7 +185,9 @@ def plot_params(
         ax.plot(steps, tracks[:, i], color=color, lw=2.0, label=label)
         for full, style, _ in refs:
             if np.isfinite(full[i]):
-                ax.axhline(full[i], color=color, ls=style, lw=1.8, alpha=0.9)
+                ax.axhline(
+                    full[i], color=color, ls=style, lw=2.4 if style == ":" else 1.4
+                )
     handles, _ = ax.get_legend_handles_labels()
     handles += [
         Line2D([], [], color="gray", ls=style, lw=1.8, label=what)
@@ -193,7 +213,7 @@ def plot_accumulated_accuracy(
     ax: Axes | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
-    """Running share of correct predictions made before each update: n_correct / (t+1)."""
+    """Running share of correct predictions before each update: n_correct / (t + 1)."""
     acc = np.asarray(acc, dtype=np.float64).ravel()
     steps = step_axis(steps, len(acc))
     fig, ax = figure_and_axes(ax, (10.0, 5.0))
@@ -231,7 +251,7 @@ def plot_loss_and_params(
     title: str | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
-    """The lecture's two-row figure: loss J on top, parameters against the truth below."""
+    """The lecture's two-row figure: loss J on top, parameters vs the truth below."""
     fig = new_figure((11.0, 8.0))
     ax_loss, ax_params = fig.subplots(2, 1, sharex=True)
     plot_loss(step_loss, epoch_loss, ax=ax_loss, title=title or "Loss during training")

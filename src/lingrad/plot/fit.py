@@ -158,6 +158,7 @@ def plot_fit_evolution(
         shown = f"{len(idx)} of {len(w_track)}" if len(idx) < len(w_track) else "all"
         title = f"Model ŷ = {what} after each update ({shown} steps drawn)"
     decorate(ax, "x", ax.get_ylabel(), title)
-    ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.9)
+    where = "best" if kind == "linear" else "center left"  # sigmoids hug y = 0, 1
+    ax.legend(fontsize=LEGEND_SIZE, loc=where, framealpha=0.9)
     save(fig, path)
     return fig

@@ -1,4 +1,4 @@
-"""The sigmoid family: w sharpens σ(w x), b shifts σ(w x + b) to the boundary x = -b/w."""
+"""Sigmoid family: w sharpens σ(w x); b shifts σ(w x + b) to the boundary x = -b/w."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def plot_sigmoid_shapes(
         ax_w.plot(x, expit(w * x), color=f"C{i}", lw=2.2, label=f"w = {w:g}")
     for i, b in enumerate(bs):
         color = f"C{i + len(ws)}"
-        boundary = -b / w_for_shift
+        boundary = -b / w_for_shift + 0.0  # + 0.0: no "-0"
         ax_b.plot(
             x,
             expit(w_for_shift * x + b),

@@ -1,4 +1,4 @@
-"""The loss surface J(w, b) in weight space, with the descent paths of the optimizers."""
+"""The loss surface J(w, b) in weight space, with the optimizers' descent paths."""
 
 from __future__ import annotations
 
@@ -75,9 +75,11 @@ def _draw_contour(ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names) ->
     cbar = ax.figure.colorbar(filled, ax=ax, pad=0.02)
     cbar.set_label("loss J(w, b)", fontsize=LABEL_SIZE)
     cbar.ax.tick_params(labelsize=TICK_SIZE)
-    for color, (name, (w_path, b_path)) in zip(PATH_COLORS, paths.items()):
+    for k, (name, (w_path, b_path)) in enumerate(paths.items()):
+        color = PATH_COLORS[k % len(PATH_COLORS)]
         ax.plot(w_path, b_path, "-", color=color, lw=1.6, alpha=0.9, label=name)
-        ax.plot(w_path[0], b_path[0], "o", color=color, ms=9, mec="k")
+        ms = max(13 - 3 * k, 5)  # shared starts stay visible as nested rings
+        ax.plot(w_path[0], b_path[0], "o", color=color, ms=ms, mec="k")
     if optimum is not None:
         ax.plot(*optimum, "*", color="gold", ms=20, mec="k", label="optimum (w*, b*)")
     ax.plot([], [], "o", color="gray", mec="k", label="start")
@@ -89,10 +91,19 @@ def _draw_contour(ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names) ->
 
 def _draw_3d(ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names) -> None:
     ax.plot_surface(
-        w_grid, b_grid, J, cmap="Blues_r", alpha=0.55, linewidth=0, rstride=2, cstride=2
+        w_grid,
+        b_grid,
+        J,
+        cmap="Blues_r",
+        alpha=0.55,
+        linewidth=0,
+        rstride=2,
+        cstride=2,
+        zorder=1,
     )
     lift = 0.01 * (J.max() - J.min())  # keep the paths visible above the surface
-    for color, (name, (w_path, b_path)) in zip(PATH_COLORS, paths.items()):
+    for k, (name, (w_path, b_path)) in enumerate(paths.items()):
+        color = PATH_COLORS[k % len(PATH_COLORS)]
         J_path = np.asarray(loss_fn(w_path, b_path), dtype=np.float64) + lift
         ax.plot(w_path, b_path, J_path, "-", color=color, lw=1.8, label=name, zorder=10)
         ax.scatter(
@@ -100,7 +111,7 @@ def _draw_3d(ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names) -> None
             [b_path[0]],
             [J_path[0]],
             color=color,
-            s=60,
+            s=max(150 - 40 * k, 30),
             edgecolors="k",
             zorder=11,
         )
@@ -171,14 +182,19 @@ def plot_loss_surface(
         if ax is not None:
             raise ValueError("kind='both' draws two panels; pass ax only with one kind")
         fig = new_figure((16.0, 6.5))
-        ax3d = fig.add_subplot(1, 2, 1, projection="3d")
+        ax3d = fig.add_subplot(1, 2, 1, projection="3d", computed_zorder=False)
         ax2d = fig.add_subplot(1, 2, 2)
     elif kind == "contour":
         fig = ax.figure if ax is not None else new_figure((9.5, 7.0))
         ax3d, ax2d = None, ax if ax is not None else fig.add_subplot()
     elif kind == "3d":
         fig = ax.figure if ax is not None else new_figure((9.5, 7.5))
-        ax3d, ax2d = ax if ax is not None else fig.add_subplot(projection="3d"), None
+        ax3d, ax2d = (
+            ax
+            if ax is not None
+            else fig.add_subplot(projection="3d", computed_zorder=False),
+            None,
+        )
     else:
         raise ValueError(f"kind must be 'both', 'contour' or '3d', got {kind!r}")
     if ax3d is not None:

@@ -1,0 +1,229 @@
+"""GIF animations of training: the fitted line moving, the decision boundary moving."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.animation import PillowWriter
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from PIL import Image
+
+from ._style import (
+    DPI,
+    LABEL_SIZE,
+    LEGEND_SIZE,
+    NOTE_SIZE,
+    TICK_SIZE,
+    PathLike,
+    decorate,
+    new_figure,
+    spread_indices,
+    step_axis,
+)
+from .boundary import (
+    FeatureGrid,
+    as_class_proba,
+    class_colors,
+    draw_regions,
+    feature_names_of,
+    fixed_note,
+    scatter_classes,
+)
+from .fit import Kind, draw_data, model_curve, model_curve_x, one_feature, scalar_tracks
+
+
+def _frame_counter(fig: Figure) -> Any:
+    """Small 'frame i/n' text; it also keeps every frame distinct, so GIF writers
+    never merge two identical frames and the frame count stays exact."""
+    return fig.text(0.995, 0.005, "", ha="right", va="bottom", fontsize=9, color="gray")
+
+
+def _write_frames(
+    fig: Figure, path: PathLike, n: int, fps: float, draw: Callable[[int], None]
+) -> int:
+    """Draw frame 0, freeze the layout, then grab ``n`` frames into the GIF ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    counter = _frame_counter(fig)
+    draw(0)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # no jitter as titles change length
+    writer = PillowWriter(fps=fps)
+    with writer.saving(fig, str(path), dpi=DPI):
+        for f in range(n):
+            draw(f)
+            counter.set_text(f"frame {f + 1}/{n}")
+            writer.grab_frame()
+    with Image.open(path) as gif:
+        return int(getattr(gif, "n_frames", 1))
+
+
+def animate_fit(
+    x: Any,
+    y: Any,
+    W_track: Any,
+    b_track: Any,
+    kind: Kind = "linear",
+    path: PathLike = "fit.gif",
+    *,
+    frames: int = 40,
+    fps: float = 10,
+    steps: Any = None,
+    x_range: Any = None,
+    trail: bool = True,
+) -> int:
+    """GIF of ŷ = w x + b (or σ(w x + b)) over the data, one snapshot per frame.
+
+    ``frames`` snapshots are picked evenly from the track (repeated when there are
+    fewer); earlier frames' lines stay as a faint rainbow trail. Returns the number of
+    frames in the written GIF (equal to ``frames``).
+    """
+    if frames < 1:
+        raise ValueError("frames must be >= 1")
+    x = one_feature(x)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    w_track, b_track_ = scalar_tracks(W_track, b_track)
+    steps = step_axis(steps, len(w_track))
+    idx = spread_indices(len(w_track), frames)
+    x_curve = model_curve_x(x, kind, x_range)
+    curves = [model_curve(w_track[i], b_track_[i], x_curve, kind) for i in idx]
+    cmap = colormaps["rainbow"]
+    span = max(float(steps[-1] - steps[0]), 1.0)
+
+    fig = new_figure((9.0, 6.0))
+    ax = fig.add_subplot()
+    draw_data(ax, x, y, kind)
+    if kind == "linear":
+        lo = min(y.min(), min(c.min() for c in curves))
+        hi = max(y.max(), max(c.max() for c in curves))
+        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    pad = 0.03 * (x_curve[-1] - x_curve[0])
+    ax.set_xlim(x_curve[0] - pad, x_curve[-1] + pad)
+    (current,) = ax.plot([], [], lw=3.0, zorder=2.5)
+    decorate(ax, "x", ax.get_ylabel(), "")
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="k", lw=3.0, label="model at this step")]
+    if trail:
+        handles += [Line2D([], [], color="gray", lw=1.0, label="earlier steps")]
+    where = "upper left" if kind == "linear" else "center left"
+    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc=where, framealpha=0.9)
+
+    def draw(f: int) -> None:
+        i = idx[f]
+        color = cmap((steps[i] - steps[0]) / span)
+        if trail and f > 0:  # the previous frame's line stays, faint
+            prev = idx[f - 1]
+            ax.plot(
+                x_curve,
+                curves[f - 1],
+                lw=1.0,
+                alpha=0.35,
+                zorder=2,
+                color=cmap((steps[prev] - steps[0]) / span),
+            )
+        current.set_data(x_curve, curves[f])
+        current.set_color(color)
+        ax.set_title(
+            f"step {steps[i]}:  w = {w_track[i]:.3f},  b = {b_track_[i]:.3f}",
+            fontsize=LABEL_SIZE + 1,
+        )
+
+    return _write_frames(fig, path, frames, fps, draw)
+
+
+def animate_decision_boundary(
+    X: Any,
+    y: Any,
+    snapshots: Sequence[Any],
+    path: PathLike = "boundary.gif",
+    *,
+    proba_fn: Callable[[Any, np.ndarray], Any] | None = None,
+    frames: int = 40,
+    fps: float = 10,
+    steps: Any = None,
+    feature_idx: tuple[int, int] = (0, 1),
+    fixed: Any = None,
+    resolution: int = 100,
+    feature_names: Sequence[str] | None = None,
+) -> int:
+    """GIF of the class regions and boundary as the parameters move.
+
+    Parameters
+    ----------
+    snapshots : sequence of length M
+        Parameter snapshots (e.g. dicts ``{"affine.W": W, "affine.b": b}``) given to
+        ``proba_fn(snapshot, points (G, D)) -> P``; or, with ``proba_fn=None``,
+        callables ``points -> P``. P is P(class 1) (G,) or probabilities (G, K).
+    frames : int
+        Exactly this many frames, snapshots picked evenly (repeated if fewer).
+
+    Returns
+    -------
+    int
+        The number of frames in the written GIF.
+    """
+    if frames < 1:
+        raise ValueError("frames must be >= 1")
+    X_arr = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).ravel()
+    classes = np.unique(y)
+    grid = FeatureGrid(X_arr, feature_idx, fixed, resolution)
+    steps = step_axis(steps, len(snapshots))
+    idx = spread_indices(len(snapshots), frames)
+    colors = class_colors(len(classes))
+    names = feature_names_of(X, None, grid.D, feature_names)
+
+    def proba(snapshot: Any) -> np.ndarray:
+        out = (
+            snapshot(grid.points)
+            if proba_fn is None
+            else proba_fn(snapshot, grid.points)
+        )
+        return as_class_proba(out)
+
+    fig = new_figure((9.5, 7.5))
+    ax = fig.add_subplot()
+    scatter_classes(ax, X_arr, y, classes, colors, grid.i, grid.j)
+    decorate(ax, names[grid.i], names[grid.j], "")
+    ax.grid(False)
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="k", lw=2.0, label="decision boundary"))
+    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
+    if grid.D > 2:
+        ax.text(
+            0.5,
+            1.01,
+            fixed_note(grid, names),
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=NOTE_SIZE,
+            style="italic",
+        )
+    artists: list[Artist] = []
+    has_colorbar = []
+
+    def draw(f: int) -> None:
+        for artist in artists:
+            artist.remove()
+        P = proba(snapshots[idx[f]])
+        new, mappable = draw_regions(ax, grid, P.argmax(axis=1), P, None, colors)
+        artists[:] = new
+        if mappable is not None and not has_colorbar:
+            cbar = fig.colorbar(mappable, ax=ax, pad=0.02, ticks=np.linspace(0, 1, 6))
+            cbar.set_label(f"P(y = {classes[-1]})", fontsize=LABEL_SIZE)
+            cbar.ax.tick_params(labelsize=TICK_SIZE)
+            has_colorbar.append(cbar)
+        ax.set_title(
+            f"Decision boundary at step {steps[idx[f]]}",
+            fontsize=LABEL_SIZE + 2,
+            pad=24 if grid.D > 2 else 6,
+        )
+
+    return _write_frames(fig, path, frames, fps, draw)

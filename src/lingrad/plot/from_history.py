@@ -1,0 +1,168 @@
+"""Thin conveniences that read a training History by attribute access (duck typing).
+
+Any object with ``step_loss``, ``epoch_loss``, ``snapshot_step``, ``params``,
+``final_params`` and ``accumulated_accuracy`` works (``lingrad.history.History``, a
+``types.SimpleNamespace``, ...). Parameters are named as the chain names them
+(``"affine.W"``, ``"affine.b"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, softmax
+
+from ._style import FigureLike, PathLike
+from .animate import animate_decision_boundary, animate_fit
+from .curves import plot_loss, plot_loss_and_accuracy, plot_loss_and_params
+from .fit import Kind, plot_fit_evolution
+
+
+def _key(params: Mapping[str, Any], key: str | None, suffix: str) -> str | None:
+    """``key`` if given, else the first parameter whose name ends in ``suffix``."""
+    if key is not None:
+        return key
+    return next((k for k in params if k.endswith(suffix)), None)
+
+
+def _optional(values: Any) -> np.ndarray | None:
+    """An array, or None when absent, empty or all NaN."""
+    if values is None:
+        return None
+    a = np.asarray(values, dtype=np.float64)
+    return a if a.size and np.isfinite(a).any() else None
+
+
+def param_tracks(
+    h: Any,
+    W_key: str | None = None,
+    b_key: str | None = None,
+    include_final: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(steps (M,), W_track, b_track) from the snapshots, the final parameters appended.
+
+    Snapshot m holds the parameters before the update of step ``snapshot_step[m]``,
+    i.e. after that many updates; the final parameters come after all S updates.
+    """
+    params = dict(getattr(h, "params", None) or {})
+    W_key = _key(params, W_key, "W")
+    if W_key is None or np.asarray(params[W_key]).size == 0:
+        raise ValueError(
+            "the History holds no parameter snapshots; train with snapshot_every=1"
+        )
+    b_key = _key(params, b_key, "b")
+    steps = np.asarray(h.snapshot_step, dtype=np.int64)
+    W = np.asarray(params[W_key], dtype=np.float64)
+    b = np.asarray(params[b_key], dtype=np.float64) if b_key in params else None
+    final = dict(getattr(h, "final_params", None) or {})
+    S = len(np.asarray(getattr(h, "step_loss", ())))
+    if include_final and W_key in final and (len(steps) == 0 or S > steps[-1]):
+        steps = np.append(steps, S)
+        W = np.concatenate([W, np.asarray(final[W_key], dtype=np.float64)[None]])
+        if b is not None and b_key in final:
+            b = np.concatenate([b, np.asarray(final[b_key], dtype=np.float64)[None]])
+    return steps, W, b
+
+
+def history_snapshots(
+    h: Any, include_final: bool = True
+) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+    """One ``{name: array}`` dict per snapshot (final appended) and their steps."""
+    params = {k: np.asarray(v) for k, v in dict(h.params).items()}
+    steps = np.asarray(h.snapshot_step, dtype=np.int64)
+    snaps = [{k: v[m] for k, v in params.items()} for m in range(len(steps))]
+    S = len(np.asarray(h.step_loss))
+    final = dict(getattr(h, "final_params", None) or {})
+    if include_final and final and (len(steps) == 0 or S > steps[-1]):
+        snaps.append({k: np.asarray(v) for k, v in final.items()})
+        steps = np.append(steps, S)
+    return snaps, steps
+
+
+def affine_proba(
+    params: Mapping[str, Any],
+    points: np.ndarray,
+    W_key: str = "affine.W",
+    b_key: str = "affine.b",
+) -> np.ndarray:
+    """P = σ(X W + b) for one output, softmax(X W + b) for K > 1."""
+    W = np.asarray(params[W_key], dtype=np.float64).reshape(points.shape[1], -1)
+    z = points @ W + np.asarray(params[b_key], dtype=np.float64).ravel()  # (G, K)
+    return expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1)
+
+
+def plot_history(
+    h: Any,
+    *,
+    panel: str | None = None,
+    true_W: Any = None,
+    true_b: Any = None,
+    optimum_W: Any = None,
+    optimum_b: Any = None,
+    names: Any = None,
+    path: PathLike | None = None,
+) -> FigureLike:
+    """Loss on top and, below, the parameters (``panel="params"``) or the accumulated
+    accuracy (``"accuracy"``); by default params when snapshots exist, else accuracy
+    when recorded, else the loss alone."""
+    step_loss = _optional(getattr(h, "step_loss", None))
+    epoch_loss = _optional(getattr(h, "epoch_loss", None))
+    acc = _optional(getattr(h, "accumulated_accuracy", None))
+    has_params = any(np.asarray(v).size for v in dict(h.params or {}).values())
+    if panel is None:
+        panel = "params" if has_params else "accuracy" if acc is not None else "loss"
+    if panel == "params":
+        steps, W, b = param_tracks(h)
+        return plot_loss_and_params(
+            step_loss,
+            W,
+            b,
+            steps=steps,
+            epoch_loss=epoch_loss,
+            true_W=true_W,
+            true_b=true_b,
+            optimum_W=optimum_W,
+            optimum_b=optimum_b,
+            names=names,
+            path=path,
+        )
+    if panel == "accuracy":
+        if acc is None:
+            raise ValueError("the History holds no accumulated accuracy")
+        return plot_loss_and_accuracy(step_loss, acc, epoch_loss=epoch_loss, path=path)
+    if panel == "loss":
+        return plot_loss(step_loss, epoch_loss, path=path)
+    raise ValueError(f"panel must be 'params', 'accuracy' or 'loss', got {panel!r}")
+
+
+def plot_fit_from_history(
+    x: Any, y: Any, h: Any, kind: Kind = "linear", **kwargs: Any
+) -> FigureLike:
+    """``plot_fit_evolution`` on the History's w and b snapshots."""
+    steps, W, b = param_tracks(h)
+    return plot_fit_evolution(x, y, W, b, kind, steps=steps, **kwargs)
+
+
+def animate_fit_from_history(
+    x: Any,
+    y: Any,
+    h: Any,
+    kind: Kind = "linear",
+    path: PathLike = "fit.gif",
+    **kwargs: Any,
+) -> int:
+    """``animate_fit`` on the History's w and b snapshots; returns the frame count."""
+    steps, W, b = param_tracks(h)
+    return animate_fit(x, y, W, b, kind, path, steps=steps, **kwargs)
+
+
+def animate_boundary_from_history(
+    X: Any, y: Any, h: Any, path: PathLike = "boundary.gif", **kwargs: Any
+) -> int:
+    """``animate_decision_boundary`` of σ(X W + b) (or softmax) at each snapshot."""
+    snaps, steps = history_snapshots(h)
+    return animate_decision_boundary(
+        X, y, snaps, path, proba_fn=affine_proba, steps=steps, **kwargs
+    )
