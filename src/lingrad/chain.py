@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lingrad.nodes import Array, Node
+from lingrad.nodes import Affine, Array, Node
 
 if TYPE_CHECKING:
     from lingrad.losses import Loss
@@ -85,10 +85,22 @@ class Chain:
         return out
 
     def backward(self, dJ_dout: Array) -> Array:
+        """The chain rule in reverse order; returns dJ/dX."""
         grad = dJ_dout
         for node in reversed(self.nodes):
             grad = node.backward(grad)
         return grad
+
+    def backward_params(self, dJ_dout: Array) -> None:
+        """Like ``backward`` but skips dJ/dX of a first Affine (training needs none)."""
+        grad = dJ_dout
+        for node in reversed(self.nodes[1:]):
+            grad = node.backward(grad)
+        first = self.nodes[0]
+        if isinstance(first, Affine):
+            first.backward_params(grad)
+        else:
+            first.backward(grad)
 
     def trace(
         self, x: Array, loss: Loss | None = None, y: Array | None = None

@@ -28,7 +28,9 @@ class _Buffer:
     def _reserve(self, extra: int) -> None:
         need = self.n + extra
         if need > len(self._a):
-            grown = np.empty((max(need, 2 * len(self._a)), *self._a.shape[1:]), self._a.dtype)
+            grown = np.empty(
+                (max(need, 2 * len(self._a)), *self._a.shape[1:]), self._a.dtype
+            )
             grown[: self.n] = self._a[: self.n]
             self._a = grown
 
@@ -83,11 +85,16 @@ class History:
     def __init__(
         self, snapshot_every: int | None = None, grad_norm_every: int | None = None
     ) -> None:
-        for name, k in (("snapshot_every", snapshot_every), ("grad_norm_every", grad_norm_every)):
+        for name, k in (
+            ("snapshot_every", snapshot_every),
+            ("grad_norm_every", grad_norm_every),
+        ):
             if k is not None and k < 1:
                 raise ValueError(f"{name} must be >= 1 or None, got {k!r}.")
         self.snapshot_every = snapshot_every
-        self.grad_norm_every = snapshot_every if grad_norm_every is None else grad_norm_every
+        self.grad_norm_every = (
+            snapshot_every if grad_norm_every is None else grad_norm_every
+        )
         self._step_loss = _Buffer()
         self._step_lr = _Buffer()
         self._grad_norm = _Buffer()
@@ -115,7 +122,9 @@ class History:
         self._step_loss.extend(loss)
         self._step_lr.extend(lr)
         self._step_batch_size.extend(batch_size)
-        self._step_n_correct.extend(np.full(S, np.nan) if n_correct is None else n_correct)
+        self._step_n_correct.extend(
+            np.full(S, np.nan) if n_correct is None else n_correct
+        )
         self._grad_norm.extend(np.full(S, np.nan) if grad_norm is None else grad_norm)
 
     def add_snapshot(self, t: int, params: dict[str, Array]) -> None:
@@ -158,7 +167,9 @@ class History:
     def accumulated_accuracy(self) -> NDArray[np.float64]:
         """Running share of correct predictions ``Σ n_correct / Σ n_seen``."""
         hits = self.step_n_correct
-        acc = np.cumsum(np.nan_to_num(hits)) / np.cumsum(self.step_batch_size)
+        acc: NDArray[np.float64] = np.cumsum(np.nan_to_num(hits)) / np.cumsum(
+            self.step_batch_size
+        )
         acc[np.isnan(hits)] = np.nan
         return acc
 
@@ -178,8 +189,10 @@ class History:
     )  # fmt: skip
 
     def to_dict(self) -> dict[str, NDArray[Any]]:
-        """Flat dict of arrays; parameters under ``params/<name>`` and ``final/<name>``."""
-        out: dict[str, NDArray[Any]] = {key: getattr(self, key).copy() for key in self._ARRAYS}
+        """Flat dict of arrays; parameters as ``params/<name>``, ``final/<name>``."""
+        out: dict[str, NDArray[Any]] = {
+            key: getattr(self, key).copy() for key in self._ARRAYS
+        }
         out["accumulated_accuracy"] = self.accumulated_accuracy
         for key, value in self.params.items():
             out[f"params/{key}"] = value.copy()
@@ -206,7 +219,7 @@ class History:
 
     def save_npz(self, path: str | os.PathLike[str]) -> None:
         """Write every array to one ``.npz`` file (no pickles)."""
-        np.savez(path, **self.to_dict())
+        np.savez(path, **self.to_dict())  # type: ignore[arg-type]
 
     @classmethod
     def load_npz(cls, path: str | os.PathLike[str]) -> History:

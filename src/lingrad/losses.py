@@ -50,7 +50,9 @@ class Loss:
         if sample_weight is not None:
             scale = np.asarray(sample_weight, dtype=pred.dtype) * scale
         self._scale = scale
-        return float(np.sum(self.J0 * scale))
+        if isinstance(scale, np.ndarray):
+            return float(self.J0 @ scale)
+        return float(self.J0.sum()) * float(scale)
 
     def backward(self) -> Array:
         scale = self._scale

@@ -111,10 +111,14 @@ class Affine(Node):
         return z
 
     def backward(self, dJ_dz: Array) -> Array:
+        self.backward_params(dJ_dz)
+        return dJ_dz @ self.W.T  # (N, D)  dz/dX = W^T
+
+    def backward_params(self, dJ_dz: Array) -> None:
+        """Fill dJ_dW and dJ_db only (a first layer needs no dJ_dX)."""
         np.matmul(self._X.T, dJ_dz, out=self.dJ_dW)  # (D, K)  dz/dW = X^T
         if self.dJ_db is not None:
-            np.sum(dJ_dz, axis=0, out=self.dJ_db)  # (K,)  dz/db = 1
-        return dJ_dz @ self.W.T  # (N, D)  dz/dX = W^T
+            dJ_dz.sum(axis=0, out=self.dJ_db)  # (K,)  dz/db = 1
 
     def local_jacobians(self) -> dict[str, Array]:
         x = self._X[0]

@@ -83,8 +83,8 @@ class Batcher:
         chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
         for c in range(0, N, chunk):
             idx = perm[c : c + chunk]
-            Xc, yc = X[idx], y[idx]
-            sc = None if sample_weight is None else sample_weight[idx]
+            Xc, yc = np.take(X, idx, axis=0), np.take(y, idx, axis=0)  # copies
+            sc = None if sample_weight is None else np.take(sample_weight, idx)
             for i in range(0, len(idx), m):
                 sb = None if sc is None else sc[i : i + m]
                 yield Xc[i : i + m], yc[i : i + m], sb
@@ -95,7 +95,9 @@ class Optimizer:
 
     name = "optimizer"
 
-    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -111,7 +113,9 @@ class GD(Optimizer):
 
     name = "gd"
 
-    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
         for key, p in params.items():
             p -= lr * grads[key]
 
@@ -132,7 +136,9 @@ class Momentum(Optimizer):
         self.nesterov = nesterov
         self._v: dict[str, Array] = {}
 
-    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
         for key, p in params.items():
             g = grads[key]
             v = self._v.get(key)
@@ -156,7 +162,9 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+    def __init__(
+        self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
         self.beta1 = float(beta1)
         self.beta2 = float(beta2)
         self.eps = float(eps)
@@ -164,7 +172,9 @@ class Adam(Optimizer):
         self._v: dict[str, Array] = {}
         self._t = 0
 
-    def step(self, params: dict[str, Array], grads: dict[str, Array], lr: float) -> None:
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
         self._t += 1
         b1, b2, t = self.beta1, self.beta2, self._t
         for key, p in params.items():
@@ -203,7 +213,8 @@ def make_optimizer(name: Any = "gd", **kw: Any) -> Optimizer:
         return name
     if name not in OPTIMIZERS:
         raise ValueError(
-            f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; got {name!r}."
+            f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; "
+            f"got {name!r}."
         )
     opt: Optimizer = OPTIMIZERS[name](**kw)
     return opt

@@ -64,7 +64,7 @@ class InverseTime(Schedule):
         self.power = float(power)
 
     def __call__(self, t: int) -> float:
-        return self.lr / (1.0 + self.k * t) ** self.power
+        return self.lr / math.pow(1.0 + self.k * t, self.power)
 
 
 class StepDecay(Schedule):
@@ -99,7 +99,7 @@ class Exponential(Schedule):
         self.every = int(every)
 
     def __call__(self, t: int) -> float:
-        return self.lr * self.gamma ** (t / self.every)
+        return self.lr * math.pow(self.gamma, t / self.every)
 
 
 class Adaptive(Schedule):
