@@ -52,9 +52,17 @@ class Synthetic(NamedTuple):
     description: str
 
 
-def _make(name: str, description: str, X: Array, y: Array, **params: Any) -> Synthetic:
-    keys = ("true_W", "true_b", "init_W", "init_b")
-    return Synthetic(X, y, *(params.get(k) for k in keys), name, description)
+def _make(
+    name: str,
+    description: str,
+    X: Array,
+    y: Array,
+    true_W: Array | None = None,
+    true_b: Array | None = None,
+    init_W: Array | None = None,
+    init_b: Array | None = None,
+) -> Synthetic:
+    return Synthetic(X, y, true_W, true_b, init_W, init_b, name, description)
 
 
 def linear_1d(
