@@ -1,0 +1,238 @@
+"""What every demo shares: the registry entry, the run context and small helpers."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from lingrad.chain import Chain
+from lingrad.losses import Loss
+from lingrad.penalties import Penalty
+from lingrad.plot._style import DPI, root_figure
+from lingrad.train import Trainer
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A registered lecture experiment: ``func(run) -> DemoOutput``."""
+
+    name: str
+    summary: str  # one line, shown by ``lingrad demo --list``
+    lecture: str  # the seed note and section it rebuilds
+    func: Callable[[DemoRun], DemoOutput]
+
+
+@dataclass
+class DemoOutput:
+    """What a demo hands back to :func:`lingrad.demos.run` for metrics and report.
+
+    ``metrics`` are the final numbers (loss, accuracy / R², ...); ``parameters`` the
+    learned values, ``truth`` the generating ones (where known); ``comparison`` the
+    closed-form or exact-solver check, ``{row: {column: value}}``.
+    """
+
+    title: str
+    model: str
+    equation: str
+    data: dict[str, Any]
+    hyperparams: dict[str, Any]
+    metrics: dict[str, Any]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    truth: dict[str, Any] | None = None
+    comparison: dict[str, Any] | None = None
+    notes: str = ""
+
+
+@dataclass
+class DemoResult:
+    """Where a demo run wrote its files, and its final metrics.
+
+    ``metrics`` is the flat ``"metrics"`` section of ``metrics.json`` (which also holds
+    parameters, truth, comparison and hyperparameters). ``figures`` maps each PNG's
+    file name to its live matplotlib Figure (for tests that check what was drawn).
+    """
+
+    name: str
+    out_dir: Path
+    report: Path
+    files: list[Path]
+    metrics: dict[str, Any]
+    figures: dict[str, Figure] = field(default_factory=dict)
+    frames: dict[str, int] = field(default_factory=dict)  # GIF name -> frame count
+
+
+class DemoRun:
+    """The context a demo works in: output folder, size switch, saved files."""
+
+    def __init__(self, name: str, out_dir: Path, quick: bool, progress: Progress):
+        self.name, self.out_dir, self.quick = name, out_dir, quick
+        self._progress = progress
+        self.figure_paths: list[Path] = []
+        self.animation_paths: list[Path] = []
+        self.figures: dict[str, Figure] = {}
+        self.frames: dict[str, int] = {}
+        self.captions: dict[str, str] = {}
+
+    def stage(self, text: str) -> None:
+        """Tell the caller's progress callback what the demo is doing now."""
+        self._progress(f"{self.name}: {text}")
+
+    def pick(self, full: Any, quick: Any) -> Any:
+        """The lecture's value, or the small one of a quick run."""
+        return quick if self.quick else full
+
+    def save(self, fig: Any, filename: str, caption: str = "") -> Path:
+        """Write a figure as PNG into the output folder and keep it for the report."""
+        path = self.out_dir / filename
+        self.captions[filename] = caption
+        root_figure(fig).savefig(path, dpi=DPI)
+        self.figure_paths.append(path)
+        self.figures[filename] = root_figure(fig)
+        return path
+
+    def animate(
+        self, filename: str, caption: str, write: Callable[[Path], int]
+    ) -> Path:
+        """Write a GIF with ``write(path) -> n_frames`` and keep it for the report."""
+        self.stage(f"animating {filename}")
+        path = self.out_dir / filename
+        self.captions[filename] = caption
+        self.frames[filename] = int(write(path))
+        self.animation_paths.append(path)
+        return path
+
+
+def train(
+    chain: Chain,
+    loss: Loss,
+    X: Any,
+    y: Any,
+    *,
+    lr: float,
+    epochs: int,
+    batch_size: int | None = 1,
+    shuffle: bool = False,
+    random_state: Any = None,
+    snapshot_every: int | None = 1,
+    penalty: Penalty | None = None,
+    n_correct: Callable[[Any, Any], int] | None = None,
+    schedule: Any = "constant",
+) -> Trainer:
+    """The lectures' loop for ``epochs`` epochs exactly (no tolerance stop)."""
+    trainer = Trainer(
+        chain,
+        loss,
+        penalty=penalty,
+        lr=lr,
+        schedule=schedule,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        random_state=random_state,
+        snapshot_every=snapshot_every,
+    )
+    trainer.fit(X, y, max_iter=epochs, tol=None, n_correct=n_correct)
+    return trainer
+
+
+def hits_binary(pred: Any, y: Any) -> int:
+    """Correct predictions of a probability output: [pred > 0.5] == y."""
+    return int(np.sum((np.asarray(pred) > 0.5).ravel() == np.asarray(y).ravel()))
+
+
+def hits_logit(z: Any, y: Any) -> int:
+    """Correct predictions of a logit output: [z > 0] == y."""
+    return int(np.sum((np.asarray(z) > 0).ravel() == np.asarray(y).ravel()))
+
+
+def r2_score(y: Any, pred: Any) -> float:
+    """R² = 1 - Σ(y - ŷ)² / Σ(y - ȳ)²."""
+    y, pred = np.ravel(y).astype(float), np.ravel(pred).astype(float)
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - pred) ** 2)) / ss_tot if ss_tot else math.nan
+
+
+def floats(a: Any) -> Any:
+    """An array as a float (size 1) or a flat list of floats."""
+    v = np.asarray(a, dtype=np.float64).ravel()
+    return float(v[0]) if v.size == 1 else [float(x) for x in v]
+
+
+def compare(rows: Mapping[str, Mapping[str, Any]], a: str, b: str) -> dict[str, Any]:
+    """Add an ``|a − b|`` column to a comparison grid (rows of scalars)."""
+    out: dict[str, Any] = {}
+    for name, row in rows.items():
+        out[name] = dict(row)
+        out[name][f"|{a} − {b}|"] = abs(float(row[a]) - float(row[b]))
+    return out
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy to Python, non-finite floats to None."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return [
+            jsonable(v) for v in (value.tolist() if hasattr(value, "tolist") else value)
+        ]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def metrics_document(name: str, quick: bool, out: DemoOutput, files: list[str]) -> str:
+    """The text of ``metrics.json``."""
+    doc = {
+        "demo": name,
+        "title": out.title,
+        "quick": quick,
+        "metrics": out.metrics,
+        "parameters": out.parameters,
+        "truth": out.truth,
+        "comparison": out.comparison,
+        "hyperparams": out.hyperparams,
+        "data": out.data,
+        "files": files,
+    }
+    return json.dumps(jsonable(doc), indent=2, allow_nan=False) + "\n"
+
+
+def lecture_sgd(X: Any, y: Any, W: Any, b: Any, lr: float, kind: str) -> tuple:
+    """The lecture's listing, line for line in plain NumPy: one epoch in data order.
+
+    ``kind="linear"``: pred = xW + b, dJ_dpred = -2 (y - pred).
+    ``kind="logistic"``: pred = σ(xW + b), dJ_dz = dJ_dpred · dpred_dz (unfused).
+    Used as an independent check that lingrad's Trainer runs exactly this loop.
+    """
+    from scipy.special import expit
+
+    W, b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
+    for x, t in zip(np.asarray(X, dtype=np.float64), np.ravel(y), strict=True):
+        z = x @ W + b  # (1,)
+        if kind == "linear":
+            pred = z
+            dJ_dz = -2 * (t - pred)
+        else:
+            pred = expit(z)
+            dJ_dpred = (pred - t) / (pred * (1 - pred))
+            dpred_dz = pred * (1 - pred)
+            dJ_dz = dJ_dpred * dpred_dz
+        W = W - lr * np.outer(x, dJ_dz)  # dz_dW = x
+        b = b - lr * dJ_dz  # dz_db = 1
+    return W, b

@@ -1,0 +1,19 @@
+"""scikit-learn compatible estimators, one file per family of the lectures."""
+
+from lingrad.models.bipolar import BipolarSigmoidClassifier
+from lingrad.models.linear import LinearRegression
+from lingrad.models.logistic import LogisticRegression
+from lingrad.models.network import ResidualNetwork, TwoLayerNetwork
+from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
+from lingrad.models.softmax import SoftmaxRegression
+
+__all__ = [
+    "BipolarSigmoidClassifier",
+    "LinearRegression",
+    "LogisticRegression",
+    "MulticlassPerceptron",
+    "Perceptron",
+    "ResidualNetwork",
+    "SoftmaxRegression",
+    "TwoLayerNetwork",
+]

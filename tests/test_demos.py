@@ -1,0 +1,367 @@
+"""Every lecture demo runs end to end (quick sizes), writes its files, and draws what
+the lecture draws; the numbers it reports agree with the closed forms."""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+from numpy.testing import assert_allclose
+from PIL import Image
+
+from lingrad.demos import DEFAULT, DEMOS, run
+from lingrad.errors import LingradError
+
+REQUIRED = [
+    "linear-1d", "linear-nd", "gd-variants", "logistic-1d", "logistic-nd",
+    "sigmoid-shapes", "logistic-mse-vs-bce", "regularization", "bipolar-sigmoid",
+    "perceptron", "multiclass-perceptron", "softmax", "two-layer", "residual",
+    "normal-equation",
+]  # fmt: skip
+SEEDS = (
+    "lecture4-linear-logistic-regression.md",
+    "lecture7-linear-regression-tensors.md",
+    "notes-perceptron-softmax-ann.md",
+    "homework-matrix-calculus-and-gradients.md",
+    "textbook-linear-models-outline.md",
+)
+FRAMES = 5  # quick runs ask for five GIF frames
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """Each demo run once (quick), on demand."""
+    root = tmp_path_factory.mktemp("demos")
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = run(name, root / name, quick=True)
+        return cache[name]
+
+    return get
+
+
+def doc(result) -> dict:
+    with open(result.out_dir / "metrics.json", encoding="utf-8") as f:
+        return json.load(f, parse_constant=pytest.fail)  # no NaN / Infinity
+
+
+def lines_of(ax):
+    return [line for line in ax.get_lines() if len(line.get_xdata()) > 0]
+
+
+# ---- the registry -------------------------------------------------------------
+def test_registry_holds_every_lecture_experiment():
+    assert list(DEMOS)[0] == DEFAULT == "linear-1d"
+    assert set(REQUIRED) <= set(DEMOS)
+    for name, demo in DEMOS.items():
+        assert demo.name == name
+        assert demo.summary and "\n" not in demo.summary and len(demo.summary) < 80
+        assert any(seed in demo.lecture for seed in SEEDS), demo.lecture
+        assert callable(demo.func)
+
+
+def test_unknown_demo_lists_the_valid_names(tmp_path):
+    with pytest.raises(LingradError) as err:
+        run("linear-2d", tmp_path)
+    message = str(err.value)
+    assert "linear-2d" in message
+    assert all(name in message for name in DEMOS)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_default_folder_and_progress(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    said = []
+    result = run("sigmoid-shapes", quick=True, progress=said.append)
+    out = tmp_path / "lingrad-out" / "sigmoid-shapes"
+    assert result.out_dir.resolve() == out.resolve()
+    assert (out / "report.html").is_file() and (out / "metrics.json").is_file()
+    assert said[0] == "sigmoid-shapes: training"
+    assert any("report.html" in text for text in said)
+
+
+# ---- every demo: files, metrics.json, images, report ------------------------------
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_demo_writes_all_its_files(results, name):
+    result = results(name)
+    assert result.name == name
+    assert result.report == result.out_dir / "report.html"
+    names = {p.name for p in result.files}
+    assert {"metrics.json", "report.html"} <= names
+    pngs = [p for p in result.files if p.suffix == ".png"]
+    gifs = [p for p in result.files if p.suffix == ".gif"]
+    assert pngs, "every demo draws at least one figure"
+    for path in result.files:
+        assert path.is_file() and path.stat().st_size > 0, path
+    for path in pngs:
+        with Image.open(path) as im:
+            assert im.format == "PNG" and min(im.size) > 200
+            assert np.asarray(im.convert("L")).std() > 5  # not a blank canvas
+    for path in gifs:
+        with Image.open(path) as im:
+            assert im.format == "GIF" and im.n_frames == FRAMES
+        assert result.frames[path.name] == FRAMES
+    assert set(result.figures) == {p.name for p in pngs}
+
+    d = doc(result)
+    assert d["demo"] == name and d["quick"] is True
+    assert d["metrics"] and d["comparison"]
+    assert set(d["files"]) == names
+    assert (
+        result.metrics == d["metrics"]
+        or json.loads(json.dumps(result.metrics)) == (d["metrics"])
+    )
+
+    page = result.report.read_text(encoding="utf-8")
+    assert page.count("<img ") == len(pngs) + len(gifs)
+    assert page.count('src="data:image/png;base64,') == len(pngs)
+    assert page.count('src="data:image/gif;base64,') == len(gifs)
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    for section in ("Model", "Data", "Hyperparameters", "Final metrics", "Comparison"):
+        assert f"<h2>{section}" in page
+
+
+# ---- what each demo draws and reports -----------------------------------------------
+def test_linear_1d_is_the_lecture_loop(results):
+    result = results("linear-1d")
+    d = doc(result)
+    fig = result.figures["fit.png"]
+    ax = fig.axes[0]
+    assert len(lines_of(ax)) == 101  # the line before each of 100 steps, and after
+    (points,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(points.get_offsets()) == 100
+    w, b = d["parameters"]["w"], d["parameters"]["b"]
+    last = lines_of(ax)[-1]
+    x0, x1 = last.get_xdata()
+    assert_allclose(last.get_ydata(), [w * x0 + b, w * x1 + b], rtol=1e-12)
+    rows = d["comparison"]
+    assert rows["w"]["SGD"] == rows["w"]["lecture's NumPy loop"]  # bit for bit
+    assert rows["b"]["SGD"] == rows["b"]["lecture's NumPy loop"]
+    assert_allclose([rows["w"]["closed form"], rows["b"]["closed form"]], [5, -3])
+    assert -0.5 < w < 5 and -3 < b < 1.33  # on its way from the start to the truth
+
+    ax_loss, ax_params = result.figures["loss_params.png"].axes[:2]
+    assert len(lines_of(ax_loss)[0].get_xdata()) == 100  # J before each step
+    levels = {round(line.get_ydata()[0], 9) for line in ax_params.get_lines()}
+    assert {5.0, -3.0} <= levels  # the dotted truth lines
+    w_line = next(ln for ln in ax_params.get_lines() if ln.get_label() == "w")
+    assert w_line.get_ydata()[-1] == pytest.approx(w)
+
+
+def test_linear_nd_reaches_the_truth(results):
+    d = doc(results("linear-nd"))
+    assert d["metrics"]["max |w − truth|"] < 1e-3
+    for row in d["comparison"].values():
+        assert row["SGD"] == row["lecture's NumPy loop"]
+        assert row["closed form"] == pytest.approx(row["truth"], abs=1e-9)
+
+
+def test_gd_variants_paths_on_the_surface(results):
+    result = results("gd-variants")
+    d = doc(result)
+    ax_contour = result.figures["loss_surface.png"].axes[1]
+    labels = [line.get_label() for line in ax_contour.get_lines()]
+    for variant in (
+        "per-sample SGD (m = 1)",
+        "minibatch (m = 10)",
+        "full batch (m = N)",
+    ):
+        assert variant in labels
+        assert d["comparison"][variant]["updates"] == 100
+    star = next(ln for ln in ax_contour.get_lines() if ln.get_label().startswith("opt"))
+    opt = d["comparison"]["normal equation"]
+    assert_allclose([star.get_xdata()[0], star.get_ydata()[0]], [opt["w"], opt["b"]])
+    rows = d["comparison"]
+    assert rows["full batch (m = N)"]["distance to optimum"] < 0.01
+    assert (
+        rows["full batch (m = N)"]["distance to optimum"]
+        < rows["per-sample SGD (m = 1)"]["distance to optimum"]
+    )
+
+
+def test_normal_equation_is_the_gaussian_mle(results):
+    result = results("normal-equation")
+    d = doc(result)
+    assert d["metrics"]["max |GD − normal equation|"] < 1e-8
+    assert d["metrics"]["max |scikit-learn − normal equation|"] < 1e-10
+    ax = result.figures["likelihood.png"].axes[0]
+    log_p = next(ln for ln in ax.get_lines() if "likelihood" in ln.get_label())
+    peak = log_p.get_xdata()[np.argmax(log_p.get_ydata())]
+    step = np.diff(log_p.get_xdata())[0]
+    assert abs(peak - d["comparison"]["w1"]["normal equation"]) <= step
+
+
+def test_logistic_1d_draws_every_step(results):
+    result = results("logistic-1d")
+    d = doc(result)
+    assert len(lines_of(result.figures["fit.png"].axes[0])) == 501
+    assert d["metrics"]["accuracy"] > 0.95
+    rows = d["comparison"]
+    assert rows["w"]["|difference|"] < 1e-12 and rows["b"]["|difference|"] < 1e-12
+    assert d["metrics"]["decision boundary −b/w"] == pytest.approx(0.72, abs=0.05)
+
+
+def test_logistic_nd_accumulated_accuracy(results):
+    result = results("logistic-nd")
+    d = doc(result)
+    ax_acc = result.figures["loss_accuracy.png"].axes[1]
+    acc = lines_of(ax_acc)[0].get_ydata()
+    assert len(acc) == 1000
+    assert acc[-1] == pytest.approx(d["metrics"]["accumulated accuracy"])
+    assert d["metrics"]["cos(learned θ, true θ)"] > 0.99
+    for row in d["comparison"].values():
+        assert row["|lingrad − lecture|"] < 1e-12
+
+
+def test_sigmoid_shapes(results):
+    result = results("sigmoid-shapes")
+    ax_w, ax_b = result.figures["sigmoid_shapes.png"].axes[:2]
+    assert len([ln for ln in ax_w.get_lines() if len(ln.get_xdata()) > 2]) == 4
+    assert len([ln for ln in ax_b.get_lines() if len(ln.get_xdata()) > 2]) == 3
+    for row in doc(result)["comparison"].values():
+        lingrad, formula = list(row.values())
+        assert lingrad == pytest.approx(formula, abs=1e-9)
+
+
+def test_mse_vs_bce(results):
+    result = results("logistic-mse-vs-bce")
+    d = doc(result)
+    panels = [
+        ax for ax in result.figures["surfaces.png"].axes if "SGD" in ax.get_title()
+    ]
+    assert [ax.get_title().split(":")[0] for ax in panels] == [
+        "cross-entropy",
+        "squared error",
+    ]
+    for ax in panels:
+        labels = [ln.get_label() for ln in ax.get_lines()]
+        assert "lecture's start" in labels and "confidently wrong start" in labels
+    ax = result.figures["gradients.png"].axes[0]
+    bce, mse = lines_of(ax)[:2]
+    assert bce.get_ydata()[0] == pytest.approx(1.0, abs=1e-3)  # |ŷ − y| at z = −8
+    assert mse.get_ydata().max() < 0.16  # (ŷ − y)ŷ(1 − ŷ) never exceeds 4/27
+    wrong = d["comparison"]
+    bce_J = wrong["cross-entropy, confidently wrong start"]["BCE on the data"]
+    mse_J = wrong["squared error, confidently wrong start"]["BCE on the data"]
+    assert bce_J < mse_J  # cross-entropy recovers faster from a wrong start
+
+
+def test_regularization(results):
+    result = results("regularization")
+    d = doc(result)
+    m = d["metrics"]
+    assert m["L1: weights exactly 0 at the largest α"] == 6
+    assert m["L1: weights exactly 0 at the smallest α"] == 0
+    assert m["L2: weights exactly 0 at any α"] == 0
+    assert m["Problem 2: ‖w‖ with the L2 penalty"] < m["Problem 2: ‖w‖ without it"]
+    comparison = d["comparison"]
+    assert comparison["L1 path: max |GD − scikit-learn Lasso|"]["value"] < 1e-6
+    assert comparison["L2 path: max |GD − closed-form ridge|"]["value"] < 1e-2
+    for i in (1, 2, 3):
+        row = comparison[f"Problem 2 w{i}"]
+        assert row["|GD − Newton|"] < 1e-3
+        assert row["Newton (exact)"] == pytest.approx(row["scikit-learn"], abs=1e-6)
+    ax_l1, ax_l2 = result.figures["regularization_paths.png"].axes[:2]
+    assert len([ln for ln in ax_l1.get_lines() if ln.get_label().startswith("w")]) == 6
+    assert ax_l1.get_xscale() == "log"
+
+
+def test_bipolar_sigmoid(results):
+    d = doc(results("bipolar-sigmoid"))
+    assert d["metrics"]["accuracy (sign f = y)"] == 1.0
+    assert d["metrics"]["gradient check: relative error"] < 1e-6
+    for row in d["comparison"].values():
+        assert row["|difference|"] < 1e-10
+
+
+def test_perceptron(results):
+    result = results("perceptron")
+    d = doc(result)
+    assert d["metrics"]["accuracy"] == 1.0
+    mistakes = d["comparison"]["mistakes"]
+    assert mistakes["lingrad"] <= mistakes["Novikoff bound (R/γ)²"]
+    assert sum(d["metrics"]["mistakes per epoch"]) == mistakes["lingrad"]
+    assert d["metrics"]["mistakes per epoch"][-1] == 0  # converged
+
+
+def test_multiclass_and_softmax(results):
+    assert doc(results("multiclass-perceptron"))["metrics"]["accuracy"] >= 0.95
+    d = doc(results("softmax"))
+    assert d["metrics"]["max |P(GD) − P(Newton)|"] < 1e-3
+    assert d["metrics"]["max |P(GD) − P(scikit-learn)|"] < 1e-3
+    assert d["comparison"]["max |∂J/∂Θ| unfused − fused"]["gradient descent"] < 1e-12
+
+
+def test_two_layer_beats_a_line(results):
+    result = results("two-layer")
+    d = doc(result)
+    assert d["metrics"]["accuracy"] >= d["metrics"]["accuracy of a linear model"] + 0.05
+    for value in d["comparison"]["max |backprop − notes' formula|"].values():
+        assert value < 1e-12
+    assert len(result.figures["linear_vs_two_layer.png"].axes) >= 2
+
+
+def test_residual_derivatives(results):
+    d = doc(results("residual"))
+    m = d["metrics"]
+    assert m["max |(a) formula − backprop|"] < 1e-12
+    assert m["max |(b) formula − backprop|"] < 1e-12
+    assert m["max |(b) formula − finite differences|"] < 1e-6
+    assert m["accuracy"] > 0.9
+
+
+def test_metrics_are_plain_json(results):
+    d = doc(results("linear-1d"))
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        else:
+            assert value is None or isinstance(value, (bool, int, float, str))
+            if isinstance(value, float):
+                assert math.isfinite(value)
+
+    walk(d)
+    assert Path(d["files"][0]).name == d["files"][0]  # names, not paths
+
+
+# ---- the lecture map -----------------------------------------------------------------
+LECTURES_MD = Path(__file__).resolve().parents[1] / "docs" / "lectures.md"
+
+
+def resolve(dotted: str):
+    """The object a dotted ``lingrad.module.Name.attr`` path names."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(dotted)
+
+
+def test_lecture_map_names_real_code_and_every_demo():
+    text = LECTURES_MD.read_text(encoding="utf-8")
+    names = set(re.findall(r"`(lingrad(?:\.\w+)+)`", text))
+    assert len(names) > 40
+    for dotted in sorted(names):
+        assert resolve(dotted) is not None, dotted
+    for seed in SEEDS:
+        assert f"(`{seed}`)" in text, seed
+    for name, demo in DEMOS.items():
+        assert f"`lingrad demo {name}`" in text, name
+        assert f"`{demo.func.__module__}.{demo.func.__name__}`" in text, name
