@@ -20,6 +20,7 @@ _EXPORTS = {
     "SoftmaxRegression": "lingrad.models",
     "TwoLayerNetwork": "lingrad.models",
     "ResidualNetwork": "lingrad.models",
+    "Standardized": "lingrad.models",
     "save": "lingrad.modelfile",
     "load": "lingrad.modelfile",
     "Chain": "lingrad.chain",

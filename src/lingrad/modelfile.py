@@ -54,6 +54,7 @@ _MODELS = (  # the estimators of lingrad.models that may be saved and loaded
     "SoftmaxRegression",
     "TwoLayerNetwork",
     "ResidualNetwork",
+    "Standardized",
 )
 _REGISTERED: dict[str, type] = {}
 _META_ATTRS = ("classes_", "feature_names_in_", "n_features_in_", "history_")

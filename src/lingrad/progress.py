@@ -33,6 +33,7 @@ class TrainingProgress:
 
     def __enter__(self) -> TrainingProgress:
         if self.tty:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -47,6 +48,7 @@ class TrainingProgress:
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[info]}"),
                 TimeElapsedColumn(),
+                console=Console(stderr=True),  # keep stdout clean for data
                 transient=True,
             )
             self._bar.start()

@@ -6,6 +6,7 @@ from lingrad.models.logistic import LogisticRegression
 from lingrad.models.network import ResidualNetwork, TwoLayerNetwork
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
 from lingrad.models.softmax import SoftmaxRegression
+from lingrad.models.standardized import Standardized
 
 __all__ = [
     "BipolarSigmoidClassifier",
@@ -15,5 +16,6 @@ __all__ = [
     "Perceptron",
     "ResidualNetwork",
     "SoftmaxRegression",
+    "Standardized",
     "TwoLayerNetwork",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -266,11 +267,12 @@ def plot_decision_boundary(
     decorate(ax, names[grid.i], names[grid.j], title)
     ax.grid(False)
     if grid.D > 2:
-        ax.set_title(title, fontsize=ax.title.get_fontsize(), pad=24)
+        note = textwrap.wrap(fixed_note(grid, names), 64)  # long names: wrap
+        ax.set_title(title, fontsize=ax.title.get_fontsize(), pad=10 + 13 * len(note))
         ax.text(
             0.5,
             1.01,
-            fixed_note(grid, names),
+            "\n".join(note),
             transform=ax.transAxes,
             ha="center",
             va="bottom",

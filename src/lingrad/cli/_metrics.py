@@ -1,0 +1,123 @@
+"""Metrics accumulated batch by batch, so they work on files larger than memory.
+
+Regressors: R² = 1 - SSE / SST, MSE = SSE / N, MAE. Classifiers: accuracy, log-loss
+``-mean log p(y)`` (probabilities clipped to [eps, 1], as scikit-learn) and the
+confusion matrix (rows: true class, columns: predicted class).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class RegressionMetrics:
+    """Running SSE, |error| sum and (Chan's parallel) mean / M2 of y."""
+
+    def __init__(self) -> None:
+        self.n, self.sse, self.sae, self.mean, self.m2 = 0, 0.0, 0.0, 0.0, 0.0
+
+    def update(self, y: Any, pred: Any) -> None:
+        y = np.asarray(y, dtype=np.float64).ravel()
+        pred = np.asarray(pred, dtype=np.float64).ravel()
+        if not len(y):
+            return
+        r = y - pred
+        self.sse += float(r @ r)
+        self.sae += float(np.abs(r).sum())
+        n_b, mean_b = len(y), float(y.mean())
+        m2_b = float(((y - mean_b) ** 2).sum())
+        n = self.n + n_b
+        delta = mean_b - self.mean
+        self.m2 += m2_b + delta * delta * self.n * n_b / n
+        self.mean += delta * n_b / n
+        self.n = n
+
+    def result(self) -> dict[str, Any]:
+        n = max(self.n, 1)
+        r2 = 1.0 - self.sse / self.m2 if self.m2 > 0 else float("nan")
+        return {
+            "n": self.n,
+            "r2": r2,
+            "mse": self.sse / n,
+            "rmse": float(np.sqrt(self.sse / n)),
+            "mae": self.sae / n,
+        }
+
+
+class ClassificationMetrics:
+    """Running confusion matrix and log-loss over the model's classes."""
+
+    def __init__(self, classes: Any) -> None:
+        self.labels: list[Any] = [_plain(c) for c in np.asarray(classes).ravel()]
+        self.index = {c: i for i, c in enumerate(self.labels)}
+        self.counts: dict[tuple[int, int], int] = {}
+        self.n, self.log_loss_sum, self.has_proba = 0, 0.0, True
+
+    def _idx(self, label: Any) -> int:
+        label = _plain(label)
+        if label not in self.index:  # a label the model never saw
+            self.index[label] = len(self.labels)
+            self.labels.append(label)
+        return self.index[label]
+
+    def _indices(self, values: Any) -> Any:
+        uniq, inverse = np.unique(values, return_inverse=True)
+        return np.array([self._idx(u) for u in uniq], dtype=np.intp)[inverse.ravel()]
+
+    def update(self, y: Any, pred: Any, proba: Any = None) -> None:
+        y, pred = np.asarray(y).ravel(), np.asarray(pred).ravel()
+        if not len(y):
+            return
+        t, p = self._indices(y), self._indices(pred)
+        pairs, counts = np.unique(np.stack([t, p], axis=1), axis=0, return_counts=True)
+        for (i, j), c in zip(pairs.tolist(), counts.tolist(), strict=True):
+            self.counts[(i, j)] = self.counts.get((i, j), 0) + c
+        self.n += len(y)
+        if proba is None:
+            self.has_proba = False
+            return
+        P = np.asarray(proba, dtype=np.float64)
+        K = P.shape[1]
+        eps = np.finfo(np.float64).eps
+        P = np.clip(P / P.sum(axis=1, keepdims=True), eps, 1.0)
+        known = t < K
+        p_true = np.full(len(t), eps)
+        p_true[known] = P[np.flatnonzero(known), t[known]]
+        self.log_loss_sum += float(-np.log(p_true).sum())
+
+    def confusion(self) -> np.ndarray:
+        K = len(self.labels)
+        C = np.zeros((K, K), dtype=np.int64)
+        for (i, j), c in self.counts.items():
+            C[i, j] = c
+        return C
+
+    def result(self) -> dict[str, Any]:
+        C = self.confusion()
+        n = max(self.n, 1)
+        out: dict[str, Any] = {
+            "n": self.n,
+            "accuracy": float(np.trace(C)) / n,
+            "log_loss": self.log_loss_sum / n if self.has_proba else None,
+            "classes": list(self.labels),
+            "confusion_matrix": C.tolist(),
+        }
+        return out
+
+
+def _plain(value: Any) -> Any:
+    """A label as a plain, JSON-friendly Python value."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def headline(metrics: dict[str, Any]) -> str:
+    """The scalar metrics as ``name value`` pairs on one line."""
+    keys = ("accuracy", "log_loss", "r2", "mse", "mae")
+    parts = [
+        f"{k.replace('_', '-')} {metrics[k]:.4g}"
+        for k in keys
+        if isinstance(metrics.get(k), float)
+    ]
+    return "  ".join(parts)

@@ -1,0 +1,257 @@
+"""The text of ``lingrad explain``: a recorded step in the lecture's five blocks.
+
+``# forward propagation``, ``# loss``, ``# jacobians``, ``# backpropagation``,
+``# update``: one formula and its value a line, named as the lecture names them
+(x, z, pred, W, b, dJ_dpred, dpred_dz, dz_dW, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+_SYMBOL = {  # the loss's input, as its formula names it
+    "squared_error": "pred",
+    "binary_cross_entropy": "pred",
+    "cross_entropy": "q",
+    "perceptron": "z",
+    "multiclass_perceptron": "s",
+}
+_ACT = {  # activation: (forward formula, local Jacobian formula) in names o / i
+    "Sigmoid": ("sigmoid(i) = 1 / (1 + exp(-i))", "o * (1 - o)"),
+    "BipolarSigmoid": ("(1 - exp(-i)) / (1 + exp(-i))", "(1 - o**2) / 2"),
+    "Tanh": ("tanh(i)", "1 - o**2"),
+    "Softmax": ("softmax(i) = exp(i) / sum(exp(i))", "diag(o) - o o^T"),
+}
+_PENALTY = {  # value and gradient of alpha * C(W)
+    "L1": ("alpha ||W||_1", "alpha sign(W)"),
+    "L2": ("alpha ||W||^2", "2 alpha W"),
+    "ElasticNet": (
+        "alpha (l1_ratio ||W||_1 + (1 - l1_ratio) ||W||^2)",
+        "alpha (l1_ratio sign(W) + 2 (1 - l1_ratio) W)",
+    ),
+}
+
+
+def fmt(value: Any) -> str:
+    """A value as the lecture prints it: scalars to 6 digits, arrays to 4."""
+    a = np.asarray(value, dtype=np.float64)
+    if a.size == 1:
+        return f"{float(a.ravel()[0]) + 0.0:.6g}"
+    if a.ndim == 1:
+        items = [f"{v + 0.0:.4g}" for v in a]  # + 0.0: no "-0"
+        if len(items) > 12:
+            items = [*items[:3], "...", *items[-3:]]
+        return "[" + ", ".join(items) + "]"
+    rows = [fmt(r) if r.size > 1 else f"[{fmt(r)}]" for r in a.reshape(len(a), -1)]
+    if len(rows) > 8:
+        rows = [*rows[:3], "...", *rows[-2:]]
+    return (
+        "["
+        + ", ".join(rows)
+        + "]"
+        + (f" ({a.shape[0]}x{a.shape[1]})" if a.size > 12 else "")
+    )
+
+
+def line(lhs: str, formula: str | None, value: Any = None) -> str:
+    """``lhs = formula = value`` (the value on its own line when long)."""
+    text = lhs if formula is None else f"{lhs} = {formula}"
+    if value is None:
+        return text
+    shown = value if isinstance(value, str) else fmt(value)
+    if formula is not None and shown == formula:
+        return text
+    if len(text) + len(shown) + 3 <= 96:
+        return f"{text} = {shown}"
+    return f"{text}\n{' ' * (len(lhs) + 1)}= {shown}"
+
+
+class Names:
+    """Lecture names for the chain's variables and parameters."""
+
+    def __init__(self, chain: Any, loss: Any) -> None:
+        from lingrad.nodes import Affine, Residual
+
+        nodes = chain.nodes
+        has_res = any(isinstance(n, Residual) for n in nodes)
+        n_aff = sum(isinstance(n, Affine) for n in nodes)
+        params = [("w2", "b2")] if has_res else [("W", "b"), ("V", "c")]
+        if n_aff > len(params):
+            params = [(f"W{k + 1}", f"b{k + 1}") for k in range(n_aff)]
+        symbol = _SYMBOL.get(loss.name, "pred")
+        outs = iter(["z", "s", "t", "u"])
+        self.inp, self.out, self.param = [], [], {}
+        k = 0
+        for i, (name, node) in enumerate(chain.named_nodes()):
+            self.inp.append("x" if i == 0 else self.out[-1])
+            last = i == len(nodes) - 1
+            if isinstance(node, Affine):
+                W, b = params[k]
+                k += 1
+                self.param.update({f"{name}.W": W, f"{name}.b": b})
+                self.out.append(symbol if last else next(outs))
+            elif isinstance(node, Residual):
+                for key in node.params:
+                    layer = key.split(".")[0].replace("affine", "")
+                    self.param[f"{name}.{key}"] = f"{key[-1]}{layer or 0}"
+                self.out.append(symbol if last else "h")
+            else:
+                self.out.append(symbol if last else "h")
+
+    def p(self, key: str) -> str:
+        return self.param.get(key, key)
+
+
+def render(w: Any, source: str, n_rows: int) -> str:
+    """The walk as the lecture's five blocks."""
+    from lingrad.nodes import Affine, Residual
+
+    names = Names(w.chain, w.loss)
+    tr, out = w.trace, []
+    sym = names.out[-1]
+    before_text = (
+        "no update made before it"
+        if w.step == 0
+        else f"{w.step} updates made before it"
+    )
+    out += [
+        f"lingrad explain: {w.spec.name} — {w.spec.summary}",
+        f"data: {source}, example {w.index} of {n_rows} in the data's order "
+        f"(step {w.step}: {before_text})",
+        w.init_note,
+        line("x", None, w.x)
+        + f"    y = {_label(w.y)}"
+        + ("" if _same(w.y, w.Y) else f"  (target {fmt(w.Y)})"),
+        "",
+        "# forward propagation",
+    ]
+    for i, (step, node) in enumerate(zip(tr.steps, w.chain.nodes, strict=True)):
+        o, a = names.out[i], names.inp[i]
+        if isinstance(node, Affine):
+            W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
+            formula = f"{a} @ {W}" + (f" + {b}" if node.b is not None else "")
+            out.append(line(o, formula, step.output))
+        elif isinstance(node, Residual):
+            out.append(line(o, f"{a} + sigmoid(sigmoid({a} @ W0) @ W1)", step.output))
+        else:
+            f = _ACT.get(type(node).__name__, (f"{node.name}(i)", ""))[0]
+            out.append(line(o, _sub(f, o, a), step.output))
+    scores = np.atleast_2d(tr.steps[-1].output)
+    if w.loss.name == "multiclass_perceptron":
+        k = int(np.argmax(scores[0]))
+        out.append(
+            line("pred", f"argmax_k {sym}_k", k) + f"   (the prediction: class {k})"
+        )
+    elif w.output_node is not None:
+        pred = w.output_node.forward(scores)[0]
+        f = (
+            f"[{sym} >= 0]"
+            if w.output_node.name == "step"
+            else f"{w.output_node.name}({sym})"
+        )
+        out.append(line("pred", f, pred) + "   (the prediction)")
+    J0 = w.loss.formula.split("=", 1)[1].strip()
+    out += ["", "# loss"]
+    J0, _, where = J0.partition(",  ")
+    where = f"   ({where.strip()})" if where else ""
+    if w.penalty is None:
+        out.append(line("J", J0, tr.J) + where)
+    else:
+        rule = _PENALTY.get(type(w.penalty).__name__, ("alpha C(W)", ""))[0]
+        out.append(line("J0", J0, tr.J) + where)
+        out.append(line("J", f"J0 + {rule}   ({w.penalty!r})", tr.J + w.penalty_value))
+    out += ["", "# jacobians"]
+    grad_rhs = w.loss.gradient.split("=", 1)[1].strip()
+    out.append(line(f"dJ_d{sym}", grad_rhs, tr.dJ_dpred))
+    for i in reversed(range(len(tr.steps))):
+        step, node = tr.steps[i], w.chain.nodes[i]
+        o, a = names.out[i], names.inp[i]
+        if isinstance(node, Affine):
+            W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
+            out.append(line(f"d{o}_d{W}", f"{a}^T", step.jacobians["dz_dW"]))
+            if "dz_db" in step.jacobians:
+                out.append(line(f"d{o}_d{b}", "1", step.jacobians["dz_db"]))
+            if i > 0:
+                out.append(line(f"d{o}_d{a}", f"{W}^T", step.jacobians["dz_dX"]))
+        elif isinstance(node, Residual):
+            inner = "(inner chain: W0, sigmoid, W1, sigmoid)"
+            out.append(f"d{o}_d{a} = I + d(inner)_d{a}   {inner}")
+            for key, value in list(step.jacobians.items()):
+                if not key.endswith("0.dz_dX"):  # the input's: not needed here
+                    out.append(line(f"  inner {key}", None, value))
+        else:
+            f = _ACT.get(type(node).__name__, ("", step.formulas.get("dpred_dz", "")))[
+                1
+            ]
+            (jac,) = step.jacobians.values()
+            out.append(line(f"d{o}_d{a}", _sub(f, o, a), jac))
+    out += ["", "# backpropagation"]
+    for i in reversed(range(len(tr.steps))):
+        step, node = tr.steps[i], w.chain.nodes[i]
+        o, a = names.out[i], names.inp[i]
+        if isinstance(node, Affine):
+            W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
+            out.append(line(f"dJ_d{W}", f"dJ_d{o} * d{o}_d{W}", step.grads["W"]))
+            if "b" in step.grads:
+                out.append(line(f"dJ_d{b}", f"dJ_d{o} * d{o}_d{b}", step.grads["b"]))
+            if i > 0:
+                out.append(line(f"dJ_d{a}", f"dJ_d{o} @ d{o}_d{a}", step.dJ_din))
+        elif isinstance(node, Residual):
+            for key, g in step.grads.items():
+                P = names.p(f"{step.name}.{key}")
+                out.append(line(f"dJ_d{P}", f"(through h = {a} + inner({a}))", g))
+            if i > 0:
+                out.append(
+                    line(f"dJ_d{a}", f"dJ_d{o} + inner.backward(dJ_d{o})", step.dJ_din)
+                )
+        else:
+            op = "@" if type(node).__name__ == "Softmax" else "*"
+            out.append(line(f"dJ_d{a}", f"dJ_d{o} {op} d{o}_d{a}", step.dJ_din))
+    for key, g in w.penalty_grads.items():
+        P = names.p(key)
+        rule = _PENALTY.get(type(w.penalty).__name__, ("", "alpha dC_dW"))[1]
+        out.append(line(f"dJ_d{P} += {rule.replace('W', P)}", None, g))
+    if w.fused is not None:
+        unfused_dz = tr.steps[-1].dJ_din
+        diff = float(np.max(np.abs(unfused_dz - w.fused_dJ_dz)))
+        rhs = w.fused.gradient.split("=", 1)[1].split("(")[0].strip()
+        out.append(
+            line(f"fused, as trained: dJ_d{names.inp[-1]}", rhs, w.fused_dJ_dz)
+            + f"   (agrees to {diff:.1e})"
+        )
+    out += ["", f"# update (lr = {w.lr:g})"]
+    for key in w.before:
+        P = names.p(key)
+        rule = f"{P} := {P} - lr * dJ_d{P}"
+        if w.before[key].size > 12:
+            out += [rule, line(" " * len(P), None, w.after[key])]
+            continue
+        out.append(rule)
+        sub = f"{fmt(w.before[key])} - {w.lr:g} * {fmt(w.grads[key])}"
+        out.append(line(" " * len(P), sub, w.after[key]))
+    if not any(np.any(g) for g in w.grads.values()):
+        out.append("(every gradient is 0: nothing moves on this example; try --step K)")
+    J_before = tr.J + w.penalty_value
+    out.append(
+        f"J on this example: {J_before:.6g} before the update, {w.J_after:.6g} after"
+    )
+    return "\n".join(out)
+
+
+def _sub(formula: str, o: str, i: str) -> str:
+    """Fill the output / input names into an activation formula."""
+    return re.sub(r"\bi\b", i, re.sub(r"\bo\b", o, formula))
+
+
+def _label(y: Any) -> str:
+    return str(y.item() if isinstance(y, np.generic) else y)
+
+
+def _same(y: Any, Y: Any) -> bool:
+    try:
+        return np.asarray(Y).size == 1 and float(np.asarray(Y).ravel()[0]) == float(y)
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,196 @@
+"""One per-example gradient-descent step, recorded for ``lingrad explain``.
+
+The lecture's loop, exactly: for each example in the data's order,
+forward propagation, loss, local Jacobians, backpropagation, ``p := p - lr dJ_dp``.
+Steps 0 .. K-1 run silently on the model's own chain and training loss; step K is
+traced. Where training uses a fused loss (sigmoid + cross-entropy, softmax +
+cross-entropy: ``dJ_dz = pred - y``) the trace runs the unfused chain the lecture
+writes out (``dJ_dpred``, ``dpred_dz``) and the fused gradient is kept to show that
+both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lingrad.cli._common import ModelSpec
+
+
+@dataclass
+class Walk:
+    """What step K did, for one example."""
+
+    spec: ModelSpec
+    step: int  # K: updates made before this one
+    index: int  # row of the example in the data
+    x: Any  # (D,)
+    y: Any  # raw label / value
+    Y: Any  # (K,) the training target of this example
+    lr: float
+    chain: Any  # the traced (unfused) chain
+    loss: Any  # the traced (unfused) loss
+    trace: Any  # lingrad.chain.Trace
+    penalty: Any
+    penalty_value: float
+    penalty_grads: dict[str, Any]  # dC_dp for the penalised params
+    before: dict[str, Any]  # params before the update
+    grads: dict[str, Any]  # total dJ_dp used by the update (fused, + penalty)
+    after: dict[str, Any]  # params after the update
+    fused: Any  # the training loss when it is fused (from_logits), else None
+    fused_dJ_dz: Any  # its dJ_dz for this example
+    output_node: Any  # a display-only output node (Step for the perceptron), or None
+    J_after: float  # this example's loss after the update
+    init_note: str
+
+
+def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
+    """Training targets Y (N, K) of labels / values y, as the estimator encodes them."""
+    from lingrad.losses import CrossEntropy, MulticlassPerceptronCriterion, one_hot
+
+    y = np.asarray(y)
+    if classes is None:
+        return y.astype(np.float64).reshape(len(y), -1)
+    y_idx = np.searchsorted(classes, y)
+    if isinstance(loss, CrossEntropy | MulticlassPerceptronCriterion):
+        return one_hot(y_idx, len(classes))
+    low, high = getattr(est, "_low", 0.0), getattr(est, "_high", 1.0)
+    if len(classes) == 2:
+        return np.where(y_idx == 1, high, low).astype(np.float64)[:, None]
+    hit = y_idx[:, None] == np.arange(len(classes))[None, :]
+    return np.where(hit, high, low).astype(np.float64)
+
+
+def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
+    """The chain and loss the lecture writes: sigmoid / softmax kept out of the loss."""
+    from lingrad.chain import Chain
+    from lingrad.losses import BinaryCrossEntropy, CrossEntropy
+    from lingrad.nodes import Sigmoid, Softmax
+
+    if isinstance(loss, BinaryCrossEntropy) and loss.from_logits:
+        return Chain([*chain.nodes, Sigmoid()]), BinaryCrossEntropy(
+            from_logits=False, reduction=loss.reduction
+        )
+    if isinstance(loss, CrossEntropy) and loss.from_logits:
+        return Chain([*chain.nodes, Softmax()]), CrossEntropy(
+            from_logits=False, reduction=loss.reduction
+        )
+    return chain, loss
+
+
+def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> None:
+    """One silent step of the lecture's loop on one example."""
+    from lingrad.penalties import penalized
+
+    out = chain.forward(x)
+    loss.forward(out, Y)
+    chain.backward(loss.backward())
+    grads = chain.grads
+    for key, p in chain.params.items():
+        g = grads[key]
+        if penalty is not None and penalized(key):
+            g = g + penalty.grad(p)
+        p -= lr * g
+
+
+def walk(
+    spec: ModelSpec,
+    est: Any,
+    X: Any,
+    y: Any,
+    *,
+    step: int,
+    lr: float,
+    seed: int,
+    init: tuple[Any, Any] | None = None,
+) -> Walk:
+    """Run steps 0..K-1 silently and trace step K (examples in the data's order)."""
+    from sklearn.utils import check_random_state
+
+    from lingrad.losses import CrossEntropy, MulticlassPerceptronCriterion
+    from lingrad.penalties import penalized
+
+    X = np.asarray(X, dtype=np.float64)
+    classes = np.unique(y) if spec.is_classifier else None
+    loss = est._make_loss()
+    if classes is None:
+        n_out = 1
+    elif isinstance(loss, CrossEntropy | MulticlassPerceptronCriterion):
+        n_out = len(classes)
+    else:
+        n_out = 1 if len(classes) == 2 else len(classes)
+    Y = targets(est, loss, y, classes)
+    chain = est._init_chain(X.shape[1], n_out, check_random_state(seed), np.float64)
+    init_note = f"initial parameters: {type(est).__name__}'s own (random_state={seed})"
+    params = chain.params
+    if init is not None and list(params) == ["affine.W", "affine.b"]:
+        W0, b0 = init
+        if params["affine.W"].shape == np.shape(W0):
+            params["affine.W"][...] = W0
+            params["affine.b"][...] = b0
+            init_note = "initial parameters: the lecture's (drawn with its seed)"
+    penalty = est._penalty()
+    N = len(X)
+    for t in range(step):
+        i = t % N
+        _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
+    i = step % N
+    x, Yi = X[i : i + 1], Y[i : i + 1]
+    before = {k: p.copy() for k, p in chain.params.items()}
+
+    # the training loss (fused where it is): the gradient the update really uses
+    out = chain.forward(x)
+    loss.forward(out, Yi)
+    dJ_dout = loss.backward()
+    chain.backward(dJ_dout)
+    grads = {k: g.copy() for k, g in chain.grads.items()}
+    fused = loss if getattr(loss, "from_logits", False) else None
+    pen_value, pen_grads = 0.0, {}
+    if penalty is not None:
+        for key, p in chain.params.items():
+            if penalized(key):
+                pen_value += penalty.value(p)
+                pen_grads[key] = penalty.grad(p)
+                grads[key] = grads[key] + pen_grads[key]
+
+    # the same example through the chain the lecture writes out
+    shown_chain, shown_loss = unfused(chain, loss)
+    trace = shown_chain.trace(x, shown_loss, Yi)
+    for key, p in chain.params.items():
+        p -= lr * grads[key]
+    after = {k: p.copy() for k, p in chain.params.items()}
+    J_after = loss.forward(chain.forward(x), Yi)
+    if penalty is not None:
+        J_after += sum(
+            penalty.value(p) for k, p in chain.params.items() if penalized(k)
+        )
+    output_node = getattr(est, "_output_node", lambda: None)()
+    if output_node is not None and type(output_node) in {
+        type(n) for n in shown_chain.nodes
+    }:
+        output_node = None
+    return Walk(
+        spec,
+        step,
+        i,
+        X[i],
+        np.asarray(y)[i],
+        Yi[0],
+        lr,
+        shown_chain,
+        shown_loss,
+        trace,
+        penalty,
+        pen_value,
+        pen_grads,
+        before,
+        grads,
+        after,
+        fused,
+        dJ_dout[0].copy() if fused is not None else None,
+        output_node,
+        float(J_after),
+        init_note,
+    )

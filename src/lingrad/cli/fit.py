@@ -1,0 +1,301 @@
+"""``lingrad fit``: train a model on a table and write model, metrics and report."""
+
+from __future__ import annotations
+
+import ast
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lingrad.cli._common import model_spec, parse_list, usage_error
+
+EPILOG = (
+    "Examples:  lingrad fit --data houses.csv --target price --model linear "
+    "--scale --test-size 0.2 --out run1  |  lingrad fit --data sklearn:breast_cancer "
+    "--model logistic --scale --test-size 0.25 --seed 0 --out bc"
+)
+MODEL_OPTIONS = "Model options (left out: the model's defaults)"
+
+
+def _choices(name: str, values: str) -> type[Enum]:
+    return Enum(name, {v: v for v in values.split()}, type=str)  # type: ignore[return-value]
+
+
+Solver = _choices("Solver", "sgd minibatch batch normal lbfgs newton")
+Schedule = _choices(
+    "Schedule", "constant invscaling inverse_time step exponential adaptive"
+)
+Penalty = _choices("Penalty", "none l1 l2 elasticnet")
+Optimizer = _choices("Optimizer", "gd momentum nesterov adam")
+
+
+def _literal(text: str) -> Any:
+    """``--param`` values: numbers, true/false/none, tuples and lists, else text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _value(choice: Any) -> Any:
+    return choice.value if isinstance(choice, Enum) else choice
+
+
+def _extra_params(pairs: list[str]) -> dict[str, Any]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise usage_error(f"expected KEY=VALUE, got {pair!r}", "--param")
+        out[key.strip()] = _literal(value)
+    return out
+
+
+def fit(
+    data: Annotated[
+        str,
+        typer.Option(
+            "--data",
+            "-d",
+            help="CSV or Parquet file (header required), or built-in data: "
+            "sklearn:breast_cancer, sklearn:diabetes, sklearn:digits, sklearn:wine, "
+            "sklearn:iris, synthetic:linear, synthetic:logistic, synthetic:blobs, ...",
+        ),
+    ],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            "-m",
+            help="linear, logistic, bipolar, perceptron, multiclass-perceptron, "
+            "softmax, two-layer or residual.",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder: model.lingrad, metrics.json, history.npz, figures, "
+            "report.html.",
+        ),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option("--target", "-t", help="Target column (files: required)."),
+    ] = None,
+    features: Annotated[
+        str | None,
+        typer.Option(
+            "--features", help="Comma-separated feature columns (default: all others)."
+        ),
+    ] = None,
+    scale: Annotated[
+        bool,
+        typer.Option(
+            "--scale",
+            help="Standardize the features; the scaler is saved in the model.",
+        ),
+    ] = False,
+    test_size: Annotated[
+        float | None,
+        typer.Option(
+            "--test-size",
+            min=0.0,
+            max=1.0,
+            help="Share of rows held out for test metrics (e.g. 0.25).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed",
+            help="Seed of the initial parameters, the shuffling and the split.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = 0,
+    solver: Annotated[
+        Solver | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="sgd (one example per step), minibatch, batch, or where the model "
+            "allows normal / lbfgs / newton.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Learning rate.", rich_help_panel=MODEL_OPTIONS),
+    ] = None,
+    schedule: Annotated[
+        Schedule | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="Learning-rate schedule.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    optimizer: Annotated[
+        Optimizer | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="Update rule.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Examples per minibatch step.", rich_help_panel=MODEL_OPTIONS
+        ),
+    ] = None,
+    max_iter: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Maximum epochs (with --stream: passes over the file, default 5).",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    tol: Annotated[
+        float | None,
+        typer.Option(help="Convergence tolerance.", rich_help_panel=MODEL_OPTIONS),
+    ] = None,
+    penalty: Annotated[
+        Penalty | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="Weight penalty.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Penalty strength.", rich_help_panel=MODEL_OPTIONS),
+    ] = None,
+    l1_ratio: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of L1 in the elastic net.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    shuffle: Annotated[
+        bool | None,
+        typer.Option(
+            "--shuffle/--no-shuffle",
+            help="Reshuffle the rows every epoch (--no-shuffle: the data's order).",
+            show_default=False,
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="Any other estimator parameter as KEY=VALUE (repeatable), e.g. "
+            "--param n_hidden=16.",
+            rich_help_panel=MODEL_OPTIONS,
+        ),
+    ] = None,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--no-stream",
+            help="Train batch by batch from the file with partial_fit (memory bounded "
+            "by the batch); default: only for files over 1 GiB.",
+            show_default=False,
+        ),
+    ] = None,
+    chunk_rows: Annotated[
+        int,
+        typer.Option(
+            "--chunk-rows", min=1, help="Rows per record batch with --stream."
+        ),
+    ] = 10_000,
+    draw: Annotated[
+        bool,
+        typer.Option("--figures/--no-figures", help="Draw the figures."),
+    ] = True,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare/--no-compare",
+            help="Also train scikit-learn's counterpart on the same split.",
+        ),
+    ] = True,
+) -> None:
+    """Train a model on a table and write model, metrics, figures and report.
+
+    Writes into --out: model.lingrad (the model file), metrics.json (training and,
+    with --test-size, held-out metrics), history.npz (the training History), the
+    figures that fit the model, and report.html. A progress bar shows on a
+    terminal. Built-in data by name works in place of a file.
+    """
+    from lingrad.cli import _data, _stream, _train
+
+    spec = model_spec(model)
+    given: dict[str, Any] = {
+        "solver": _value(solver),
+        "lr": lr,
+        "schedule": _value(schedule),
+        "optimizer": _value(optimizer),
+        "batch_size": batch_size,
+        "max_iter": max_iter,
+        "tol": tol,
+        "penalty": _value(penalty),
+        "alpha": alpha,
+        "l1_ratio": l1_ratio,
+        "shuffle": shuffle,
+    }
+    params = {k: v for k, v in given.items() if v is not None}
+    params.update(_extra_params(param or []))
+    params["random_state"] = seed
+    if test_size is not None and not 0.0 < test_size < 1.0:
+        raise usage_error("must be between 0 and 1 (exclusive)", "--test-size")
+    feature_list = parse_list(features)
+    builtin = _data.is_builtin(data)
+    if stream is None:
+        iterative = params.get("solver", "sgd") in _train.ITERATIVE
+        stream = iterative and _data.file_size(data) > _data.STREAM_THRESHOLD
+    if stream and builtin:
+        raise usage_error(
+            "--stream reads a file; built-in data fit in memory", "--stream"
+        )
+
+    from lingrad.cli._outputs import finish, print_summary
+    from lingrad.cli._staging import staged_output
+
+    if stream:
+        if target is None:
+            raise usage_error("--stream needs --target COLUMN", "--target")
+        params = _train.estimator_params(spec, params)
+        epochs = params.pop("max_iter", 5)
+        with staged_output(out) as stage:
+            result = _stream.fit_streaming(
+                spec,
+                data,
+                target,
+                feature_list,
+                params,
+                scale=scale,
+                test_size=test_size,
+                seed=seed,
+                chunk_rows=chunk_rows,
+                epochs=epochs,
+            )
+            written = finish(result, stage, out, draw, scale, seed, compare=False)
+    else:
+        table = _data.load(data, target, feature_list)
+        params = _train.estimator_params(spec, params)
+        with staged_output(out) as stage:
+            result = _train.fit_in_memory(
+                spec, table, params, scale=scale, test_size=test_size, seed=seed
+            )
+            written = finish(result, stage, out, draw, scale, seed, compare=compare)
+    print_summary(result, written, out)
