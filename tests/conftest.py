@@ -1,11 +1,21 @@
-"""Shared fixtures: a seeded generator and the Agg backend for figures."""
+"""Shared fixtures: a seeded generator, the Agg backend, one BLAS thread.
+
+The tests use tiny matrices, for which BLAS threads only add overhead; on two
+shared cores they made the suite up to 10x slower. Subprocesses (the CLI tests)
+inherit the limit through the environment.
+"""
 
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+threadpool_limits(1)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from lingrad.chain import Chain
 from lingrad.gradcheck import check_node, numerical_grad
 from lingrad.nodes import (
     Affine,
+    Argmax,
     BipolarSigmoid,
     NotDifferentiableError,
     Residual,
@@ -151,3 +152,10 @@ def test_affine_init_is_seeded():
     b = Affine.init(3, 2, np.random.default_rng(1))
     assert_allclose(a.W, b.W)
     assert np.all(a.b == 0) and np.abs(a.W).max() <= np.sqrt(6 / 5)
+
+
+def test_argmax_forward_and_backward_refuses():
+    node = Argmax()
+    assert_allclose(node.forward(np.array([[0.1, 2.0, -1.0]])), [[0.0, 1.0, 0.0]])
+    with pytest.raises(NotDifferentiableError, match="multi-class perceptron"):
+        node.backward(np.ones((1, 3)))

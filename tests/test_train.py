@@ -347,3 +347,22 @@ def test_progress_bar_on_a_terminal_with_a_step_bar(monkeypatch):
     trainer = Trainer(linear(), SquaredError(), lr=0.01, verbose=1, random_state=0)
     result = trainer.fit(X, y, max_iter=2, tol=None)
     assert result.n_iter == 2 and trainer.history.n_steps == 5000
+
+
+def test_finite_but_exploding_loss_is_divergence_not_convergence():
+    """Batch GD with lr = 3/λmax(H): the loss grows ×4 per epoch but stays finite.
+
+    The tolerance rule alone would stop after n_iter_no_change epochs "without
+    improvement" and report convergence; the growth rule names the divergence.
+    """
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(50, 2))
+    y = X @ np.array([1.5, -2.0]) + 0.5
+    H = 2 * X.T @ X / len(X)  # Hessian of the mean squared error in w
+    lr = 3.0 / np.linalg.eigvalsh(H).max()
+    chain = Chain([Affine(np.zeros((2, 1)), np.zeros(1))])
+    trainer = Trainer(chain, SquaredError(), lr=lr, batch_size=None)
+    with pytest.raises(DivergenceError, match=r"epoch 6.*loss rose 5 epochs in a row"):
+        trainer.fit(X, y, max_iter=100, tol=1e-4, n_iter_no_change=5)
+    assert all(np.isfinite(p).all() for p in chain.params.values())
+    assert np.all(np.diff(trainer.history.epoch_loss[1:]) > 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp, softmax
+from scipy.special import expit, logsumexp, softmax
 
 from lingrad.nodes import Array
 
@@ -117,8 +117,9 @@ class BinaryCrossEntropy(Loss):
         return np.clip(pred, eps, 1.0 - eps)
 
     def _J0(self, pred: Array, y: Array) -> Array:
-        if self.from_logits:
-            J0: Array = -(y * log_expit(pred) + (1.0 - y) * log_expit(-pred))
+        if self.from_logits:  # -[y log σ(z) + (1-y) log σ(-z)], one stable pass
+            z = pred
+            J0: Array = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
         else:
             p = self._clip(pred)
             J0 = -(y * np.log(p) + (1.0 - y) * np.log1p(-p))

@@ -280,3 +280,26 @@ class Step(Node):
 
     def local_jacobians(self) -> dict[str, Array]:
         return {"dpred_dz": np.zeros_like(self.pred[0])}
+
+
+class Argmax(Node):
+    """Winner-takes-all ``pred = onehot(argmax_k z_k)`` (the multi-class perceptron)."""
+
+    name = "argmax"
+    formulas = {"dpred_dz": "dpred_dz = 0 almost everywhere, undefined at ties"}
+
+    def forward(self, z: Array) -> Array:
+        self.pred = np.zeros_like(z)
+        self.pred[np.arange(len(z)), z.argmax(axis=1)] = 1.0
+        return self.pred
+
+    def backward(self, dJ_dpred: Array) -> Array:
+        raise NotDifferentiableError(
+            "Argmax has no useful derivative (0 almost everywhere). The multi-class "
+            "perceptron uses its own rule, theta_y += lr x and theta_argmax -= lr x, "
+            "which is gradient descent on "
+            "lingrad.losses.MulticlassPerceptronCriterion applied to the scores z."
+        )
+
+    def local_jacobians(self) -> dict[str, Array]:
+        return {"dpred_dz": np.zeros((self.pred.shape[1], self.pred.shape[1]))}

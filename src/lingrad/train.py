@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from lingrad.callbacks import Callback, _as_callback, _overrides
 from lingrad.chain import Chain
 from lingrad.history import History
 from lingrad.losses import Loss
@@ -38,22 +39,6 @@ class DivergenceError(FloatingPointError):
             "Lower the learning rate (lr) or scale the inputs (e.g. StandardScaler). "
             "The parameters hold their last finite values."
         )
-
-
-class Callback:
-    """Hooks called after each step and each epoch; returning True stops training.
-
-    A plain function ``f(trainer, epoch, epoch_loss)`` is taken as ``on_epoch_end``.
-    Setting ``trainer.stop_training = True`` also stops.
-    """
-
-    def on_step_end(self, trainer: Trainer, t: int, J: float) -> bool | None:
-        return None
-
-    def on_epoch_end(
-        self, trainer: Trainer, epoch: int, epoch_loss: float
-    ) -> bool | None:
-        return None
 
 
 @dataclass
@@ -176,6 +161,7 @@ class Trainer:
             self.schedule.patience = n_iter_no_change
         hooks = [_as_callback(c) for c in callbacks]
         best, bad_epochs, reason = math.inf, 0, "max_iter"
+        previous, rising = math.inf, 0  # epochs in a row the loss went up
         self.stop_training = False
         progress = TrainingProgress(
             self.verbose, max_iter, self.batcher.n_batches(len(X))
@@ -193,7 +179,10 @@ class Trainer:
                     bad_epochs += 1
                 else:
                     bad_epochs = 0
-                best = min(best, score)
+                rising = rising + 1 if score > previous else 0
+                if rising >= n_iter_no_change and score > 10 * best:
+                    self._diverge_slowly(rising, best, score)
+                best, previous = min(best, score), score
                 self.schedule.epoch_end(score)
                 ends = [h for h in hooks if _overrides(h, "on_epoch_end")]
                 stop = any(
@@ -286,6 +275,7 @@ class Trainer:
             if not np.isfinite(p).all():
                 self._diverge(rec, f"{key} became non-finite")
         rec.save(history)
+        self._epoch_steps = rec.S
         self.epoch += 1
         return rec.epoch_loss(), rec.accuracy()
 
@@ -300,6 +290,18 @@ class Trainer:
         self.history.set_final(self._params)
         lr = float(rec.lr[rec.S - 1])
         raise DivergenceError(self.epoch + 1, rec.S, self.t - 1, lr, what)
+
+    def _diverge_slowly(self, rising: int, best: float, score: float) -> NoReturn:
+        """The loss stayed finite but rose epoch after epoch: the steps overshoot."""
+        self.history.set_final(self._params)
+        lr = float(self.schedule(self.t - 1))
+        raise DivergenceError(
+            self.epoch,
+            self._epoch_steps,
+            self.t - 1,
+            lr,
+            f"the loss rose {rising} epochs in a row, from {best:.3g} to {score:.3g}",
+        )
 
     def _split(
         self, X: Array, y: Array, sw: Array | None, fraction: float
@@ -354,28 +356,3 @@ class _Steps:
         if self.hits is None:
             return np.nan
         return float(self.hits[: self.S].sum() / self.m[: self.S].sum())
-
-
-class _FunctionCallback(Callback):
-    def __init__(self, fn: Callable[[Trainer, int, float], Any]) -> None:
-        self.fn = fn
-
-    def on_epoch_end(
-        self, trainer: Trainer, epoch: int, epoch_loss: float
-    ) -> bool | None:
-        return bool(self.fn(trainer, epoch, epoch_loss))
-
-
-def _overrides(hook: Any, name: str) -> bool:
-    """True when the callback defines its own ``name`` hook."""
-    return getattr(type(hook), name, None) not in (None, getattr(Callback, name))
-
-
-def _as_callback(c: Any) -> Callback:
-    if (
-        isinstance(c, Callback)
-        or hasattr(c, "on_epoch_end")
-        or hasattr(c, "on_step_end")
-    ):
-        return c  # type: ignore[no-any-return]
-    return _FunctionCallback(c)

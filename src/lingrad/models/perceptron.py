@@ -1,0 +1,285 @@
+"""Perceptrons: ``pred = [xᵀθ ≥ 0]`` (binary), ``pred = argmax_j xθ_j`` (multi-class).
+
+Both train by gradient descent on their perceptron criterion applied to the
+scores z = xθ (the hard threshold itself has no useful derivative):
+
+- binary: ``J0 = (h - y) z``, dJ0/dz = h - y, so a step is the perceptron rule
+  ``w ← w + lr (y - h) x``;
+- multi-class: ``J0 = max_j z_j - z_y``, dJ0/dz = onehot(argmax z) - onehot(y),
+  so a misclassified x moves ``θ_y += lr x`` and ``θ_argmax -= lr x``.
+
+The criterion is summed over each batch (``reduction="sum"``): with
+``solver="sgd"`` a step is exactly the lectures' per-example rule, and with
+``"minibatch"``/``"batch"`` it is the batch perceptron ``θ ← θ - lr Σ (h - y) x``
+of the notes. The weights start at zero, as in the classic algorithm.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from lingrad.chain import Chain
+from lingrad.losses import (
+    MulticlassPerceptronCriterion,
+    PerceptronCriterion,
+    one_hot,
+)
+from lingrad.models._base import GradientEstimator
+from lingrad.models._classifier import (
+    DecisionClassifierMixin,
+    encode_labels,
+    label_targets,
+    make_n_correct,
+    prepare_sample_weight,
+)
+from lingrad.nodes import Affine, Argmax, Step
+
+_BINARY_ONLY = "Only binary classification is supported."
+
+
+class _BasePerceptron(DecisionClassifierMixin, ClassifierMixin, GradientEstimator):
+    """fit / partial_fit / decision_function shared by both perceptrons."""
+
+    _binary: bool = True
+
+    def __init__(
+        self,
+        *,
+        solver="sgd",
+        lr=1.0,
+        schedule="constant",
+        optimizer="gd",
+        batch_size=32,
+        max_iter=100,
+        tol=1e-3,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        penalty="none",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        verbose=0,
+        snapshot_every=None,
+        class_weight=None,
+    ):
+        self.solver = solver
+        self.lr = lr
+        self.schedule = schedule
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.verbose = verbose
+        self.snapshot_every = snapshot_every
+        self.class_weight = class_weight
+
+    # ---- hooks -------------------------------------------------------------
+    def _init_chain(self, n_features, n_outputs, rng, dtype) -> Chain:
+        W = np.zeros((n_features, n_outputs), dtype=dtype)  # θ starts at 0
+        b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None
+        return Chain([Affine(W, b)])
+
+    def _chain_from_fitted(self) -> Chain:
+        """Chain([Affine]) on the scores z (the loss's input), from ``coef_``."""
+        b = self.intercept_.copy() if self.fit_intercept else None
+        return Chain([Affine(self.coef_.T.copy(), b)])
+
+    def _output_node(self):
+        """The node turning the chain's scores into the prediction (for display)."""
+        return Step()
+
+    def _store_fitted(self, chain: Chain) -> None:
+        affine = chain.nodes[0]
+        self.coef_ = affine.W.T.copy()  # (K, D) as scikit-learn
+        if affine.b is None:
+            self.intercept_ = np.zeros(affine.W.shape[1], dtype=affine.W.dtype)
+        else:
+            self.intercept_ = affine.b.copy()
+
+    def _n_correct(self):
+        return make_n_correct(threshold=0.0, inclusive=True)
+
+    def _chain(self) -> Chain:
+        """The fitted model as a Chain on z (for ``explain``; add ``_output_node``)."""
+        check_is_fitted(self)
+        return self._chain_from_fitted()
+
+    def _loss(self):
+        return self._make_loss()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = not self._binary
+        return tags
+
+    # ---- training ----------------------------------------------------------
+    def _targets(self, y_idx: np.ndarray, dtype: Any) -> np.ndarray:
+        if self._binary:
+            return label_targets(y_idx, 2, dtype)  # (N, 1) in {0, 1}
+        return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also for K = 2
+
+    def _prepare(self, X, y, *, reset: bool, classes=None):
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=[np.float64, np.float32], y_numeric=False
+        )
+        y_idx = encode_labels(self, y, classes=classes, reset=reset)
+        if self._binary and len(self.classes_) != 2:
+            raise ValueError(_BINARY_ONLY)
+        s = prepare_sample_weight(
+            None, X, class_weight=self.class_weight, classes=self.classes_, y_idx=y_idx
+        )
+        return X, self._targets(y_idx, X.dtype), s
+
+    def fit(self, X, y):
+        """Train from zero (or from the last fit with ``warm_start``); returns self."""
+        X, Y, s = self._prepare(X, y, reset=True)
+        if not self._is_fitted_for(X.shape[1], Y.shape[1]):
+            self._trainer = None  # a warm start needs parameters of this shape
+        self._fit_iterative(X, Y, s)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over (X, y); ``classes`` lists every label on the first call."""
+        first = not hasattr(self, "_fitted_shape")
+        X, Y, s = self._prepare(X, y, reset=first, classes=classes)
+        self._fit_iterative(X, Y, s, partial=True)
+        return self
+
+    def decision_function(self, X):
+        """Scores z = Xθ + b: (N,) for two classes, (N, K) otherwise."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
+        if z.shape[1] == 1:
+            return z[:, 0]
+        if z.shape[1] == 2:  # K = 2 argmax: class 1 wins iff z_1 - z_0 > 0
+            return z[:, 1] - z[:, 0]
+        return z
+
+
+class Perceptron(_BasePerceptron):
+    """Binary perceptron ``pred = 1 if xᵀw + b ≥ 0 else 0``; w ← w + lr (y - pred) x.
+
+    Trained by gradient descent on the perceptron criterion
+    ``J = Σ (h - y) z`` (summed over each batch), whose gradient dJ0/dz = h - y
+    makes each step the classic rule. ``classes_[1]`` is the positive class.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        Weights of the classes (multiplied into each example's step).
+    solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,
+    early_stopping, validation_fraction, shuffle, random_state, warm_start,
+    penalty, alpha, l1_ratio, fit_intercept, verbose, snapshot_every
+        The common parameters (``lingrad.models._base.COMMON_PARAMS_DOC``);
+        ``solver`` is ``"sgd"`` (default), ``"minibatch"`` or ``"batch"``;
+        ``max_iter`` counts epochs.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    classes_ : ndarray of shape (2,)
+    n_iter_, t_ : int
+        Epochs run and global step count.
+    history_ : History
+    loss_curve_ : ndarray of shape (n_epochs,)
+        Mean perceptron criterion per epoch.
+
+    Notes
+    -----
+    The hard threshold ``Step`` is the output for prediction (``_output_node``);
+    training runs ``Chain([Affine])`` on z with ``PerceptronCriterion``. Unlike
+    scikit-learn's Perceptron, a score of exactly 0 predicts the positive class
+    and counts as correct for it (the lectures' ``xᵀθ ≥ 0``). Training stops
+    as scikit-learn's does: when the epoch's mean criterion has not improved by
+    ``tol`` for ``n_iter_no_change`` epochs (an epoch without mistakes has
+    criterion 0); a slowly converging separable set may need more patience.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lingrad.models.perceptron import Perceptron
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> clf = Perceptron(shuffle=False).fit(X, [0, 0, 0, 1])  # logical AND
+    >>> clf.predict(X).tolist()
+    [0, 0, 0, 1]
+    """
+
+    _binary = True
+    _decision_inclusive = True  # z = 0 predicts the positive class
+
+    def _make_loss(self):
+        return PerceptronCriterion(reduction="sum")
+
+
+class MulticlassPerceptron(_BasePerceptron):
+    """Multi-class perceptron ``pred = argmax_j (xθ_j + b_j)``; a true argmax rule.
+
+    For a misclassified x (true class y, winner j = argmax): ``θ_y += lr x`` and
+    ``θ_j -= lr x`` (the gradient of ``J0 = max_j xθ_j - xθ_y``, summed over
+    each batch). Not one-vs-rest: the K score columns compete in one argmax.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        Weights of the classes (multiplied into each example's step).
+    solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,
+    early_stopping, validation_fraction, shuffle, random_state, warm_start,
+    penalty, alpha, l1_ratio, fit_intercept, verbose, snapshot_every
+        The common parameters (``lingrad.models._base.COMMON_PARAMS_DOC``);
+        ``solver`` is ``"sgd"`` (default), ``"minibatch"`` or ``"batch"``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_classes, n_features)
+        θ_j as rows; two classes keep two rows (the argmax of two scores).
+    intercept_ : ndarray of shape (n_classes,)
+    classes_ : ndarray of shape (n_classes,)
+    n_iter_, t_ : int
+    history_ : History
+    loss_curve_ : ndarray of shape (n_epochs,)
+
+    Notes
+    -----
+    Ties go to the lowest class index (``np.argmax``). ``decision_function``
+    gives the K scores, or ``z_1 - z_0`` for two classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lingrad.models.perceptron import MulticlassPerceptron
+    >>> X = np.array([[2.0, 0.0], [0.0, 2.0], [-2.0, -2.0]])
+    >>> MulticlassPerceptron(shuffle=False).fit(X, ["a", "b", "c"]).predict(X).tolist()
+    ['a', 'b', 'c']
+    """
+
+    _binary = False
+
+    def _output_node(self):
+        """The node turning the scores into the prediction: argmax_k z_k."""
+        return Argmax()
+
+    def _make_loss(self):
+        return MulticlassPerceptronCriterion(reduction="sum")
+
+    def _n_correct(self):
+        return make_n_correct()
