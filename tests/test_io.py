@@ -417,3 +417,35 @@ def test_errors_late_in_a_large_csv_are_located(tmp_path: Path) -> None:
     assert "line 60002 has 4 fields but the header has 3 (data row 60001)" in message
     path = write(tmp_path, "big2.csv", "a,b,y\n" + rows + "1,,0\n")
     assert "'b' has an empty cell at row 60001 (line 60002" in error(path, target="y")
+
+
+def test_columns_reads_the_header_of_csv_and_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lingrad.io import columns
+
+    csv = tmp_path / "t.csv"
+    csv.write_text("\ufeffb,a,target\n1,2,3\n", encoding="utf-8")
+    assert columns(csv) == ["b", "a", "target"]
+    pq.write_table(pa.table({"x": [1.0], "y": [2.0]}), tmp_path / "t.parquet")
+    assert columns(tmp_path / "t.parquet") == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.csv", None, "not found|does not exist|no such"),
+        ("empty.csv", b"", "empty"),
+        ("fake.parquet", b"a,b\n1,2\n", "Parquet"),
+    ],
+)
+def test_columns_errors_are_clear(tmp_path, name, content, message):
+    from lingrad.errors import DataError
+    from lingrad.io import columns
+
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError, match=f"(?i){message}"):
+        columns(path)

@@ -56,7 +56,8 @@ def batches(
     does not match the model. Built-in data sets come as one batch (with their
     target when ``labelled``).
     """
-    from lingrad.cli._data import is_builtin, load, table_columns
+    from lingrad.cli._data import is_builtin, load
+    from lingrad.io import columns as table_columns
 
     if is_builtin(data):
         table = load(data, target, loaded.features, need_target=labelled)

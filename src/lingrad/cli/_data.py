@@ -119,20 +119,3 @@ def check_binary(spec: ModelSpec, classes: Any, data: Data) -> None:
             f"({shown}{more}) but model {spec.name!r} separates two; use "
             "--model softmax or --model multiclass-perceptron, or keep two classes"
         )
-
-
-def table_columns(path: str) -> list[str]:
-    """The column names of a CSV / Parquet file (its header), in file order."""
-    p = Path(path)
-    if p.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(p).names)
-    import csv
-
-    delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
-    with open(p, encoding="utf-8-sig", newline="") as f:
-        for row in csv.reader(f, delimiter=delimiter):
-            if row:
-                return row
-    return []

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from lingrad.cli._common import ModelSpec, stderr_is_terminal, usage_error
-from lingrad.cli._data import Data, check_binary, table_columns
+from lingrad.cli._data import Data, check_binary
 from lingrad.cli._metrics import ClassificationMetrics, RegressionMetrics
 from lingrad.cli._train import (
     ITERATIVE,
@@ -25,6 +25,7 @@ from lingrad.cli._train import (
     restore_verbosity,
 )
 from lingrad.errors import DataError
+from lingrad.io import columns as table_columns
 
 
 class _Pass:

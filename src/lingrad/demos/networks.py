@@ -9,7 +9,8 @@ from lingrad import datasets, plot
 from lingrad.gradcheck import numerical_grad
 from lingrad.losses import one_hot
 from lingrad.models.logistic import LogisticRegression
-from lingrad.models.network import ResidualNetwork, TwoLayerNetwork
+from lingrad.models.network import TwoLayerNetwork
+from lingrad.models.residual import ResidualNetwork
 from lingrad.plot._style import new_figure
 
 from . import _figures

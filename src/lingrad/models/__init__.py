@@ -3,8 +3,9 @@
 from lingrad.models.bipolar import BipolarSigmoidClassifier
 from lingrad.models.linear import LinearRegression
 from lingrad.models.logistic import LogisticRegression
-from lingrad.models.network import ResidualNetwork, TwoLayerNetwork
+from lingrad.models.network import TwoLayerNetwork
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
+from lingrad.models.residual import ResidualNetwork
 from lingrad.models.softmax import SoftmaxRegression
 from lingrad.models.standardized import Standardized
 

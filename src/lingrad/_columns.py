@@ -1,0 +1,121 @@
+"""Table columns -> numpy: features as finite float64, the target as its raw values,
+and a :class:`DataError` naming the column and row of the first bad cell."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from lingrad._tablefile import Source
+from lingrad.errors import DataError
+
+__all__ = ["NUMBER", "describe", "to_xy"]
+
+Array = NDArray[Any]
+NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a finite decimal number
+_MISSING = {"", "nan", "+nan", "-nan", "na", "n/a", "#n/a", "null", "none", "nat"}
+
+
+def describe(value: object) -> str:
+    """A bad cell's value in words: missing, infinite or non-numeric."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "a missing value (empty cell or NaN)"
+    text = str(value).strip()
+    if text.lower() in _MISSING:
+        return f"a missing value ({text!r})" if text else "an empty cell"
+    if text.lstrip("+-").lower() in ("inf", "infinity") or re.fullmatch(NUMBER, text):
+        return f"an infinite value {text!r}"  # "1e999" overflows to inf
+    return f"a non-numeric value {text!r}"
+
+
+def _bad(src: Source, name: str, role: str, value: object, row: int) -> DataError:
+    fix = (
+        "features must be finite numbers: fix or drop that row, or leave the column "
+        "out of the features"
+        if role == "feature"
+        else "every row needs a finite target value: fix or drop that row"
+    )
+    return DataError(
+        f"{src.path}: {role} column {name!r} has {describe(value)} at "
+        f"{src.where(row)}; {fix}"
+    )
+
+
+def _plain(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return (
+        pc.cast(col, col.type.value_type) if pa.types.is_dictionary(col.type) else col
+    )
+
+
+def _floats(
+    src: Source, col: pa.ChunkedArray, name: str, role: str, row0: int
+) -> Array:
+    """A column as float64 (N,), or a DataError naming its first bad row."""
+    col = _plain(col)
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        text = pc.utf8_trim_whitespace(col)
+        ok = np.asarray(pc.fill_null(pc.match_substring_regex(text, NUMBER), False))
+        if not ok.all():
+            i = int(np.argmin(ok))
+            raise _bad(src, name, role, col[i].as_py(), row0 + i)
+        col = text
+    elif not (
+        pa.types.is_integer(col.type)
+        or pa.types.is_floating(col.type)
+        or pa.types.is_boolean(col.type)
+        or pa.types.is_decimal(col.type)
+        or pa.types.is_null(col.type)
+    ):
+        raise DataError(
+            f"{src.path}: {role} column {name!r} holds {col.type} values, not numbers; "
+            "leave it out or convert it to numbers"
+        )
+    values: Array = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    values = values.astype(np.float64)  # writable copy
+    finite = np.isfinite(values)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise _bad(src, name, role, col[i].as_py(), row0 + i)
+    return values
+
+
+def _target(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Array:
+    """Raw target values: int64 / float64 / bool where the column is numeric, else str
+    (object array). Empty cells, NaN and inf are errors."""
+    col = _plain(col)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        if pa.types.is_integer(col.type) or pa.types.is_boolean(col.type):
+            if col.null_count:
+                i = int(np.argmax(np.asarray(pc.is_null(col))))
+                raise _bad(src, name, "target", None, row0 + i)
+            return np.asarray(col.to_numpy())
+        return _floats(src, col, name, "target", row0)
+    text = pc.utf8_trim_whitespace(col)
+    empty = pc.fill_null(pc.match_substring_regex(text, r"^([+-]?[Nn]a[Nn])?$"), True)
+    if pc.any(empty).as_py():
+        i = int(np.argmax(np.asarray(empty)))
+        raise _bad(src, name, "target", col[i].as_py(), row0 + i)
+    if pc.all(pc.match_substring_regex(text, r"^[+-]?\d{1,18}$")).as_py():
+        return np.asarray(pc.cast(text, pa.int64()).to_numpy())
+    if pc.all(pc.match_substring_regex(text, NUMBER)).as_py():
+        return _floats(src, text, name, "target", row0)
+    return np.asarray(col.to_numpy(zero_copy_only=False))
+
+
+def to_xy(
+    src: Source, data: Any, features: list[str], target: str | None, row0: int
+) -> tuple[Array, Array | None]:
+    """X (N, D) float64 and raw y (N,) or None from a table or record batch whose
+    first row is data row ``row0`` (0-based) of the file."""
+    columns = [
+        _floats(src, data.column(f), f, "feature", row0).reshape(-1, 1)
+        for f in features
+    ]
+    X = np.hstack(columns)  # (N, D)
+    y = None if target is None else _target(src, data.column(target), target, row0)
+    return X, y

@@ -1,0 +1,193 @@
+"""A CSV / Parquet file opened for reading: format and header checks, the choice of
+target and feature columns, and its record batches as pyarrow reads them.
+
+Rows are counted as a spreadsheet user counts them: data row 1 is the first row after
+the header. For CSV the messages also give the line of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from lingrad.errors import DataError
+
+__all__ = ["Source", "batches", "open_source", "select"]
+
+_FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """An opened table file: its path, kind, header and column layout."""
+
+    path: Path
+    kind: str  # "csv" | "parquet"
+    columns: list[str]
+    delimiter: str = ","
+    n_features: int = 0  # the first n_features selected columns are features
+
+    def where(self, row: int) -> str:
+        """Position of 0-based data row ``row`` in words."""
+        if self.kind == "parquet":
+            return f"row {row + 1} (data rows counted from 1)"
+        return f"row {row + 1} (line {_line_of(self.path, row + 2)} of the file)"
+
+
+def _line_of(path: Path, k: int) -> int:
+    """Physical line number of the k-th non-empty line (pyarrow skips blank lines)."""
+    with open(path, "rb") as f:
+        for line_number, line in enumerate(f, start=1):
+            k -= line.strip(b"\r\n") != b""
+            if k == 0:
+                return line_number
+    return -1
+
+
+def open_source(path: str | os.PathLike[str]) -> Source:
+    """Check that ``path`` is a readable table file and read its header."""
+    p = Path(path)
+    kind = _FORMATS.get(p.suffix.lower())
+    if not p.exists():
+        raise DataError(f"{p}: file not found; check the path and the working folder")
+    if p.is_dir():
+        raise DataError(f"{p} is a folder; give a .csv or .parquet file")
+    if kind is None:
+        raise DataError(
+            f"{p}: unsupported file type {p.suffix!r}; lingrad reads "
+            f"{', '.join(_FORMATS)} files (rename the file if it is one of these)"
+        )
+    if p.stat().st_size == 0:
+        raise DataError(f"{p} is empty (0 bytes); it needs a header and data rows")
+    if kind == "parquet":
+        columns = _parquet_file(p).schema_arrow.names
+        source = Source(p, kind, columns)
+    else:
+        delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
+        source = Source(p, kind, _csv_header(p, delimiter), delimiter)
+    seen: set[str] = set()
+    for name in source.columns:
+        if name in seen:
+            raise DataError(
+                f"{p}: duplicate column name {name!r} in the header; "
+                "give every column a distinct name"
+            )
+        seen.add(name)
+    return source
+
+
+def _csv_header(p: Path, delimiter: str) -> list[str]:
+    try:
+        with open(p, encoding="utf-8-sig", newline="") as f:
+            for row in csv.reader(f, delimiter=delimiter):
+                if row:
+                    return row
+    except UnicodeDecodeError as e:
+        raise DataError(f"{p}: not UTF-8 text ({e.reason}); save it as UTF-8") from e
+    except csv.Error as e:
+        raise DataError(f"{p}: cannot parse the header line ({e})") from e
+    raise DataError(f"{p} has no header line; the first line must name the columns")
+
+
+def _parquet_file(p: Path, **options: Any) -> pq.ParquetFile:
+    with open(p, "rb") as f:
+        head = f.read(4)
+        f.seek(-4, os.SEEK_END)
+        tail = f.read(4)
+    if head != b"PAR1":
+        raise DataError(f"{p} is not a Parquet file (no PAR1 magic); is it a CSV?")
+    if tail != b"PAR1":
+        raise DataError(f"{p}: Parquet file is truncated (no footer); write it again")
+    try:
+        return pq.ParquetFile(p, **options)
+    except (pa.ArrowException, OSError) as e:
+        raise DataError(f"{p}: damaged Parquet file ({e}); write it again") from e
+
+
+def select(
+    src: Source, target: str | None, features: Sequence[str] | None
+) -> tuple[str | None, list[str]]:
+    """The target and feature columns to read (features default to all the others)."""
+    available = ", ".join(repr(c) for c in src.columns)
+    if target is not None and target not in src.columns:
+        raise DataError(
+            f"{src.path}: target column {target!r} not found; columns: {available}"
+        )
+    if features is None:
+        features = [c for c in src.columns if c != target]
+    missing = [f for f in features if f not in src.columns]
+    if missing:
+        raise DataError(
+            f"{src.path}: feature column(s) {', '.join(map(repr, missing))} not "
+            f"found; columns: {available}"
+        )
+    if target is not None and target in features:
+        raise DataError(f"{src.path}: column {target!r} is both target and feature")
+    if not features:
+        raise DataError(f"{src.path}: no feature columns left besides the target")
+    if "" in features:
+        raise DataError(
+            f"{src.path}: a column has no name in the header (a saved index?); "
+            "name it, or list the features to use"
+        )
+    return target, list(features)
+
+
+def _csv_options(
+    src: Source, columns: list[str], bad_rows: list[Any], block: int, fast: bool
+) -> dict[str, Any]:
+    def on_invalid(row: Any) -> str:
+        bad_rows.append(row)
+        return "error"
+
+    # fast: features parsed as float64 on all cores; slow: every cell as text, on
+    # one thread (so that pyarrow numbers the rows it rejects)
+    types = {c: pa.string() for c in columns}
+    if fast:
+        types.update({c: pa.float64() for c in columns[: src.n_features]})
+    return dict(
+        read_options=pa_csv.ReadOptions(use_threads=fast, block_size=block),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=src.delimiter, invalid_row_handler=on_invalid
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=types, include_columns=columns, strings_can_be_null=False
+        ),
+    )
+
+
+def _read_error(src: Source, e: Exception, bad_rows: list[Any]) -> DataError:
+    if bad_rows and bad_rows[0].number is not None:
+        bad, number = bad_rows[0], bad_rows[0].number  # counts non-empty lines
+        return DataError(
+            f"{src.path}: line {_line_of(src.path, number)} has {bad.actual_columns} "
+            f"fields but the header has {bad.expected_columns} (data row "
+            f"{number - 1}); fix that row (a missing or extra delimiter?)"
+        )
+    return DataError(f"{src.path}: cannot read the file ({str(e).splitlines()[0]})")
+
+
+def batches(
+    src: Source, columns: list[str], batch_size: int, fast: bool = True
+) -> Iterator[Any]:
+    """Record batches of the selected columns (features first), as read."""
+    bad_rows: list[Any] = []
+    try:
+        if src.kind == "parquet":
+            # a buffered stream: memory follows the batch, not the row group
+            pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+            yield from pf.iter_batches(batch_size=batch_size, columns=columns)
+        else:
+            block = min(max(1 << 16, 64 * batch_size), 1 << 26)
+            options = _csv_options(src, columns, bad_rows, block, fast)
+            yield from pa_csv.open_csv(src.path, **options)
+    except (pa.ArrowException, OSError) as e:
+        raise _read_error(src, e, bad_rows) from e

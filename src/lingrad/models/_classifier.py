@@ -1,0 +1,177 @@
+"""What lingrad's classifiers share: labels ↔ targets, weights, decisions.
+
+- :func:`encode_labels` turns any label set (strings, {1, 2}, {-1, 1}, ...)
+  into indices 0..K-1 and stores ``classes_`` (sorted, as scikit-learn);
+- :func:`label_targets` turns indices into the training targets: one column
+  for two classes (the positive class is ``classes_[1]``), otherwise one
+  column per class (one-vs-rest), with the model's ``low``/``high`` values
+  ({0, 1} for the sigmoid, {-1, 1} for the bipolar sigmoid);
+- :func:`prepare_sample_weight` validates ``sample_weight``, multiplies in
+  ``class_weight`` and rescales to mean 1, so that J is the weighted mean
+  ``Σ s_i J0_i / Σ s_i`` (an integer weight equals repeating the example);
+- :func:`predict_labels` maps decision values back to labels;
+- :class:`DecisionClassifierMixin` gives ``predict`` from ``decision_function``
+  and the ``_n_correct`` counter the History uses for accuracy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+
+def encode_labels(
+    estimator: Any, y: Any, *, classes: Any = None, reset: bool = True
+) -> np.ndarray:
+    """Indices of ``y`` in ``estimator.classes_`` (set from y or ``classes`` on reset).
+
+    Parameters
+    ----------
+    estimator : classifier
+        Receives ``classes_`` when ``reset``.
+    y : array-like of shape (n_samples,)
+        Labels of any hashable, sortable type.
+    classes : array-like or None
+        All labels (``partial_fit``'s first call); None: those found in y.
+    reset : bool
+        False keeps the fitted ``classes_`` (later ``partial_fit`` calls).
+
+    Returns
+    -------
+    y_idx : ndarray of shape (n_samples,)
+        Integer class index of every example.
+    """
+    check_classification_targets(y)
+    y = np.asarray(y)
+    if reset:
+        labels = np.unique(y if classes is None else np.asarray(classes))
+        if len(labels) < 2:
+            raise ValueError(
+                f"{type(estimator).__name__} needs examples of at least 2 classes; "
+                f"the data hold one class only: {labels.tolist()!r}."
+            )
+        estimator.classes_ = labels
+    labels = estimator.classes_
+    y_idx = np.searchsorted(labels, y)
+    y_idx = np.clip(y_idx, 0, len(labels) - 1)
+    unseen = labels[y_idx] != y
+    if np.any(unseen):
+        raise ValueError(
+            f"y holds labels {np.unique(y[unseen]).tolist()!r} that are not in "
+            f"classes_ {labels.tolist()!r}; pass every class to the first "
+            "partial_fit call (classes=...)."
+        )
+    return np.asarray(y_idx, dtype=np.intp)
+
+
+def label_targets(
+    y_idx: np.ndarray,
+    n_classes: int,
+    dtype: Any = np.float64,
+    low: float = 0.0,
+    high: float = 1.0,
+) -> np.ndarray:
+    """Targets Y: (N, 1) ``high`` where y is the second class, or (N, K) one-vs-rest.
+
+    Every column holds ``high`` for its class and ``low`` for all others, so
+    K columns trained together are K binary problems: one-vs-rest.
+    """
+    if n_classes == 2:
+        hit = (y_idx == 1)[:, None]  # (N, 1)
+    else:
+        hit = y_idx[:, None] == np.arange(n_classes)[None, :]  # (N, K)
+    return np.where(hit, high, low).astype(dtype)
+
+
+def prepare_sample_weight(
+    sample_weight: Any,
+    X: np.ndarray,
+    *,
+    class_weight: Any = None,
+    classes: Any = None,
+    y_idx: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """``s_i = sample_weight_i · class_weight[y_i]`` rescaled to mean 1 (or None).
+
+    With mean-1 weights the mean loss ``(1/N) Σ s_i J0_i`` is the weighted
+    mean ``Σ s_i J0_i / Σ s_i``: weighting an example by an integer k is the
+    same as repeating it k times, and the penalty keeps its meaning.
+    ``class_weight`` is a dict ``{label: weight}`` or ``"balanced"``
+    (``N / (K · count(class))``).
+    """
+    if sample_weight is None and class_weight is None:
+        return None
+    s = _check_sample_weight(
+        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+    )  # (N,) a fresh array
+    if class_weight is not None:
+        cw = compute_class_weight(
+            class_weight, classes=np.asarray(classes), y=np.asarray(classes)[y_idx]
+        )
+        s = s * cw[y_idx].astype(X.dtype)
+    total = float(s.sum())
+    if not total > 0:
+        raise ValueError("sample_weight (times class_weight) must not sum to zero.")
+    return np.asarray(s * (len(s) / total), dtype=X.dtype)
+
+
+def predict_labels(
+    classes: np.ndarray,
+    scores: np.ndarray,
+    threshold: float = 0.0,
+    inclusive: bool = False,
+) -> np.ndarray:
+    """Labels from decision values: ``scores > threshold`` (binary, (N,)) or argmax."""
+    scores = np.asarray(scores)
+    if scores.ndim == 1 or scores.shape[1] == 1:
+        s = scores.reshape(-1)
+        positive = s >= threshold if inclusive else s > threshold
+        return np.asarray(classes[positive.astype(np.intp)])
+    return np.asarray(classes[np.argmax(scores, axis=1)])
+
+
+def make_n_correct(
+    threshold: float = 0.0, high: float = 1.0, inclusive: bool = False
+) -> Callable[[np.ndarray, np.ndarray], int]:
+    """Counter ``n_correct(out, Y) -> int`` of a chain's output against targets Y.
+
+    One column: the prediction is ``out > threshold`` (``>=`` if inclusive)
+    and the truth ``Y == high``; K columns: argmax of out against argmax of Y.
+    """
+
+    def n_correct(out: np.ndarray, Y: np.ndarray) -> int:
+        Y = np.asarray(Y).reshape(len(out), -1)
+        if out.shape[1] == 1:
+            o = out[:, 0]
+            pred = o >= threshold if inclusive else o > threshold
+            return int(np.sum(pred == (Y[:, 0] == high)))
+        return int(np.sum(np.argmax(out, axis=1) == np.argmax(Y, axis=1)))
+
+    return n_correct
+
+
+class DecisionClassifierMixin:
+    """``predict`` = the class whose decision value wins (binary: ``> threshold``).
+
+    A subclass defines ``decision_function(X)`` ((N,) binary, (N, K) otherwise)
+    and may set ``_decision_threshold`` / ``_decision_inclusive``.
+    """
+
+    _decision_threshold: float = 0.0
+    _decision_inclusive: bool = False
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class label of every example, from ``decision_function``."""
+        check_is_fitted(self)
+        scores = self.decision_function(X)  # type: ignore[attr-defined]
+        return predict_labels(
+            self.classes_,  # type: ignore[attr-defined]
+            scores,
+            self._decision_threshold,
+            self._decision_inclusive,
+        )

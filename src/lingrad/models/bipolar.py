@@ -1,0 +1,110 @@
+"""Bipolar-sigmoid classifier ``f = (1 - e^-z) / (1 + e^-z)``, y in ±1 (Problem 3)."""
+
+from __future__ import annotations
+
+from lingrad.losses import SquaredError
+from lingrad.models._base import ITERATIVE_SOLVERS
+from lingrad.models.logistic import _LinearSigmoidClassifier
+from lingrad.nodes import BipolarSigmoid
+
+
+class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
+    """``f = (1 - e^-z) / (1 + e^-z)``, ``z = xᵀw + b``, ``J = (1/N) Σ s ½ (f - y)²``.
+
+    The homework's Problem 3: labels are mapped to y ∈ {-1, +1}
+    (``classes_[0]`` → -1, ``classes_[1]`` → +1) and gradient descent uses
+    ``dJ0/dz = (f - y) · (1 - f²) / 2`` (``df/dz = (1 - f²)/2``, as f = tanh(z/2)).
+    J is the homework's ½ Σ (f - y)² divided by N (same minimiser; the penalty
+    and learning rate are per example). More than two classes: one ±1 column
+    per class (one-vs-rest), predicting the class of the largest z. f is not a
+    probability, so there is no ``predict_proba``; ``decision_function`` gives z.
+
+    The common parameters are described once, in
+    ``lingrad.models._base.COMMON_PARAMS_DOC``.
+
+    Parameters
+    ----------
+    solver : {"lbfgs", "sgd", "minibatch", "batch"}, default="lbfgs"
+        ``"batch"`` is the homework's update ``w ← w - lr ∂J/∂w`` over all N.
+    lr, schedule, optimizer, batch_size, max_iter, tol
+        As everywhere (defaults 0.01, "constant", "gd", 32, 200, 1e-4).
+    n_iter_no_change, early_stopping, validation_fraction, shuffle
+        As everywhere (defaults 5, False, 0.1, True).
+    random_state, warm_start
+        As everywhere (defaults None, False).
+    penalty : {"none", "l1", "l2", "elasticnet"}, default="l2"
+    alpha, l1_ratio, fit_intercept, verbose, snapshot_every
+        As everywhere (defaults 1e-4, 0.15, True, 0, None).
+    class_weight : dict, "balanced" or None, default=None
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_features_in_, feature_names_in_, n_iter_, t_, history_, loss_curve_
+        As in :class:`lingrad.models.linear.LinearRegression`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lingrad.models.bipolar import BipolarSigmoidClassifier
+    >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    >>> clf = BipolarSigmoidClassifier().fit(X, [-1, -1, 1, 1])
+    >>> clf.predict([[-3.0], [3.0]]).tolist()
+    [-1, 1]
+    """
+
+    _low, _high = -1.0, 1.0
+    _solvers = ("lbfgs", *ITERATIVE_SOLVERS)
+
+    def __init__(
+        self,
+        *,
+        solver="lbfgs",
+        lr=0.01,
+        schedule="constant",
+        optimizer="gd",
+        batch_size=32,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        verbose=0,
+        snapshot_every=None,
+        class_weight=None,
+    ):
+        self.solver = solver
+        self.lr = lr
+        self.schedule = schedule
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.verbose = verbose
+        self.snapshot_every = snapshot_every
+        self.class_weight = class_weight
+
+    def _activation(self):
+        return BipolarSigmoid()
+
+    def _make_loss(self):
+        return SquaredError(half=True)

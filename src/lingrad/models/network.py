@@ -1,0 +1,265 @@
+"""Shallow networks: the shared ``_Network`` base and the notes' two-layer ANN.
+
+- :class:`TwoLayerNetwork` (the notes' ANN): ``z = σ(X W + b)``,
+  ``q = softmax(z V + c)``, cross-entropy; backprop
+  ``dJ_dV = zᵀ (q - y)``, ``dJ_dW = Xᵀ [((q - y) Vᵀ) ∘ z (1 - z)]``.
+- ``ResidualNetwork`` (homework Problem 7) lives in
+  :mod:`lingrad.models.residual`; it is still importable from here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from lingrad.chain import Chain
+from lingrad.losses import CrossEntropy, one_hot
+from lingrad.models._base import ITERATIVE_SOLVERS, GradientEstimator
+from lingrad.models._classifier import (
+    DecisionClassifierMixin,
+    encode_labels,
+    make_n_correct,
+    prepare_sample_weight,
+)
+from lingrad.nodes import Affine, Sigmoid, Softmax
+
+SOLVERS = ("lbfgs", *ITERATIVE_SOLVERS)
+_BINARY_ONLY = "Only binary classification is supported."
+
+
+def _iterative(estimator) -> bool:
+    return estimator.solver in ITERATIVE_SOLVERS
+
+
+class _Network(DecisionClassifierMixin, ClassifierMixin, GradientEstimator):
+    """Parameters, fit, partial_fit and prediction shared by both networks."""
+
+    _binary: bool = False
+
+    def __init__(
+        self,
+        n_hidden=16,
+        *,
+        solver="lbfgs",
+        lr=0.1,
+        schedule="constant",
+        optimizer="gd",
+        batch_size=32,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        penalty="l2",
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        verbose=0,
+        snapshot_every=None,
+        class_weight=None,
+    ):
+        self.n_hidden = n_hidden
+        self.solver = solver
+        self.lr = lr
+        self.schedule = schedule
+        self.optimizer = optimizer
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.verbose = verbose
+        self.snapshot_every = snapshot_every
+        self.class_weight = class_weight
+
+    # ---- shared hooks --------------------------------------------------------
+    def _affines(self, chain):
+        """The chain's Affine nodes, in the order of ``coefs_``."""
+        raise NotImplementedError
+
+    def _store_fitted(self, chain):
+        nodes = self._affines(chain)
+        self.coefs_ = [node.W.copy() for node in nodes]
+        self.intercepts_ = [
+            node.b.copy() if node.b is not None else np.zeros_like(node.W[0])
+            for node in nodes
+        ]
+
+    def _fitted_affines(self):
+        """Affine nodes holding copies of ``coefs_`` / ``intercepts_``."""
+        return [
+            Affine(W.copy(), b.copy() if self.fit_intercept else None)
+            for W, b in zip(self.coefs_, self.intercepts_, strict=True)
+        ]
+
+    def _init_affine(self, n_in, n_out, rng, dtype):
+        return Affine.init(n_in, n_out, rng, bias=self.fit_intercept, dtype=dtype)
+
+    def _chain(self):
+        """The fitted model as a Chain (for ``explain``)."""
+        check_is_fitted(self)
+        return self._chain_from_fitted()
+
+    def _loss(self):
+        return self._make_loss()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = not self._binary
+        return tags
+
+    # ---- fitting -------------------------------------------------------------
+    def _targets(self, y_idx, dtype):
+        raise NotImplementedError
+
+    def _prepare(self, X, y, sample_weight, *, reset, classes=None):
+        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
+        y_idx = encode_labels(self, y, classes=classes, reset=reset)
+        if self._binary and len(self.classes_) != 2:
+            raise ValueError(_BINARY_ONLY)
+        s = prepare_sample_weight(
+            sample_weight,
+            X,
+            class_weight=self.class_weight,
+            classes=self.classes_,
+            y_idx=y_idx,
+        )
+        return X, self._targets(y_idx, X.dtype), s
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the weights on X (n_samples, n_features) and labels y; returns self."""
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}; got {self.solver!r}.")
+        X, Y, s = self._prepare(X, y, sample_weight, reset=True)
+        if not self._is_fitted_for(X.shape[1], Y.shape[1]):
+            self._trainer = None  # a warm start needs parameters of this shape
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, s)
+        else:
+            self._fit_iterative(X, Y, s)
+        return self
+
+    @available_if(_iterative)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of the iterative solver; ``classes`` on the first call."""
+        first = not hasattr(self, "_fitted_shape")
+        X, Y, s = self._prepare(X, y, sample_weight, reset=first, classes=classes)
+        self._fit_iterative(X, Y, s, partial=True)
+        return self
+
+    def _forward(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._chain_from_fitted().forward(X)
+
+    def predict_log_proba(self, X):
+        """``log predict_proba(X)``."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+
+class TwoLayerNetwork(_Network):
+    """Two-layer network ``q = softmax(σ(X W + b) V + c)`` on the cross-entropy.
+
+    The notes' ANN: a sigmoid hidden layer of ``n_hidden`` units and a softmax
+    output, one unit per class (two for a binary problem), trained on the mean
+    cross-entropy (fused: ``dJ0/dq̂ = q - y``) plus ``alpha · C(W, V)``.
+
+    The common parameters are described once, in
+    ``lingrad.models._base.COMMON_PARAMS_DOC``; here only what differs.
+
+    Parameters
+    ----------
+    n_hidden : int, default=16
+        Hidden units (the notes' b).
+    solver : {"lbfgs", "sgd", "minibatch", "batch"}, default="lbfgs"
+    lr : float, default=0.1
+    schedule, optimizer, batch_size, max_iter (default 200), tol, n_iter_no_change,
+    early_stopping, validation_fraction, shuffle, warm_start, l1_ratio, verbose,
+    snapshot_every
+        As in ``COMMON_PARAMS_DOC``.
+    random_state : int, RandomState or None, default=None
+        Seed of the Glorot-uniform initial weights (and the shuffling).
+    penalty : {"none", "l1", "l2", "elasticnet"}, default="l2"
+    alpha : float, default=1e-4
+        Penalty strength on both weight matrices (never on the biases).
+    fit_intercept : bool, default=True
+        Learn the biases b and c.
+    class_weight : dict, "balanced" or None, default=None
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        ``[W (n_features, n_hidden), V (n_hidden, n_classes)]``, as
+        scikit-learn's MLP.
+    intercepts_ : list of ndarray
+        ``[b (n_hidden,), c (n_classes,)]`` (zeros without intercept).
+    classes_, n_features_in_, feature_names_in_, n_iter_, t_, history_,
+    loss_curve_
+        As for every lingrad classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lingrad.models.network import TwoLayerNetwork
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 5)
+    >>> y = np.array([0, 1, 1, 0] * 5)  # XOR: no line separates it
+    >>> net = TwoLayerNetwork(n_hidden=8, penalty="none", random_state=0)
+    >>> net.fit(X, y).predict(X[:4]).tolist()
+    [0, 1, 1, 0]
+    """
+
+    _binary = False
+
+    def _init_chain(self, n_features, n_outputs, rng, dtype):
+        hidden = self._init_affine(n_features, self.n_hidden, rng, dtype)
+        output = self._init_affine(self.n_hidden, n_outputs, rng, dtype)
+        return Chain([hidden, Sigmoid(), output])
+
+    def _chain_from_fitted(self):
+        """``[Affine(W, b), Sigmoid, Affine(V, c)]``: the scores q̂ (the loss input)."""
+        hidden, output = self._fitted_affines()
+        return Chain([hidden, Sigmoid(), output])
+
+    def _output_node(self):
+        """The node turning the chain's scores into q (for display)."""
+        return Softmax()
+
+    def _affines(self, chain):
+        return [chain.nodes[0], chain.nodes[2]]
+
+    def _make_loss(self):
+        return CrossEntropy(from_logits=True)
+
+    def _n_correct(self):
+        return make_n_correct()
+
+    def _targets(self, y_idx, dtype):
+        return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also K = 2
+
+    def decision_function(self, X):
+        """Output scores q̂ (N, K); for two classes ``q̂_1 - q̂_0`` (N,)."""
+        scores = self._forward(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def predict_proba(self, X):
+        """``q = softmax(q̂)`` (N, K), columns as ``classes_``."""
+        return softmax(self._forward(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """``log q``, stable for any scores."""
+        return log_softmax(self._forward(X), axis=1)

@@ -1,0 +1,74 @@
+"""Target checks: y as a regression target (finite float64) or as class labels,
+with a :class:`DataError` naming the file, column and first bad row."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lingrad._columns import NUMBER, describe
+from lingrad.errors import DataError
+
+__all__ = ["as_regression_target", "check_classification_target"]
+
+Array = NDArray[Any]
+
+
+def as_regression_target(
+    y: Array, path: str | os.PathLike[str] | None = None, target: str | None = None
+) -> NDArray[np.float64]:
+    """y as float64 (N,), or a :class:`DataError` naming the first non-numeric row."""
+    where = f"{path}: " if path is not None else ""
+    name = f"target column {target!r}" if target is not None else "the target"
+    y = np.asarray(y)
+    if y.dtype.kind in "biuf":
+        values = y.astype(np.float64)
+        bad = ~np.isfinite(values)
+    else:
+        text = [str(v).strip() for v in y.ravel()]
+        bad = np.array([re.fullmatch(NUMBER, t) is None for t in text], dtype=bool)
+        values = np.array(
+            [0.0 if b else float(t) for t, b in zip(text, bad, strict=True)]
+        )
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(
+            f"{where}{name} has {describe(y.ravel()[i])} at row {i + 1}; a regression "
+            "model needs numbers: choose a numeric target column or a classifier"
+        )
+    return values.reshape(y.shape)
+
+
+def check_classification_target(
+    y: Array, path: str | os.PathLike[str] | None = None, target: str | None = None
+) -> Array:
+    """Check that y holds class labels (not a continuous target, >= 2 classes).
+
+    Returns the sorted classes; raises :class:`DataError` otherwise.
+    """
+    where = f"{path}: " if path is not None else ""
+    name = f"target column {target!r}" if target is not None else "the target"
+    y = np.asarray(y).ravel()
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(
+                f"{where}{name} looks continuous ({y[i].item()!r} at row {i + 1}); a "
+                "classifier needs class labels: use a regression model or bin it"
+            )
+    try:
+        classes = np.unique(y)
+    except TypeError as e:
+        raise DataError(f"{where}{name} mixes numbers and text; use one kind") from e
+    if len(classes) < 2:
+        found = repr(classes[:1].tolist()[0]) if len(classes) else "none"
+        raise DataError(
+            f"{where}{name} holds a single class ({found}); a classifier needs at "
+            "least two: check the target column and the rows kept"
+        )
+    return classes

@@ -1,0 +1,249 @@
+"""LinearRegression: closed form against scikit-learn, every solver against the
+closed form, L1 sparsity, partial_fit, and the scikit-learn tool chain."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import LinearRegression as SkLinearRegression
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+)
+
+from lingrad.history import History
+from lingrad.models.linear import LinearRegression
+from lingrad.solvers import IllConditionedWarning
+from lingrad.train import DivergenceError
+
+
+@pytest.fixture
+def data(rng):
+    """Well-conditioned: N = 80, D = 4, cond(XᵀX) < 10."""
+    X = rng.normal(size=(80, 4))
+    y = X @ np.array([1.5, -2.0, 0.5, 3.0]) + 4.0 + 0.2 * rng.normal(size=80)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def test_normal_matches_sklearn_to_1e10(data):
+    X, y = data
+    model = LinearRegression().fit(X, y)
+    ref = SkLinearRegression().fit(X, y)
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-10)
+    assert_allclose(model.intercept_, ref.intercept_, rtol=1e-10)
+    assert model.solver_info_["rank"] == 4
+    assert model.solver_info_["condition_number"] < 10
+    assert "QR" in model.solver_info_["method"]
+    assert not hasattr(model, "history_")
+
+
+def test_normal_with_sample_weight_matches_sklearn(data, rng):
+    X, y = data
+    s = rng.uniform(0.1, 5.0, size=len(X))
+    model = LinearRegression().fit(X, y, sample_weight=s)
+    ref = SkLinearRegression().fit(X, y, sample_weight=s)
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-10)
+    assert_allclose(model.intercept_, ref.intercept_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_l2_normal_matches_ridge(data, rng, weighted):
+    """alpha = a / Σ s: ours (1/Σs) Σ s r² + alpha‖w‖², times Σ s, is Ridge(a)."""
+    X, y = data
+    s = rng.uniform(0.1, 5.0, size=len(X)) if weighted else None
+    a = 7.0
+    alpha = a / (len(X) if s is None else s.sum())
+    model = LinearRegression(penalty="l2", alpha=alpha).fit(X, y, sample_weight=s)
+    ref = Ridge(alpha=a, solver="cholesky").fit(X, y, sample_weight=s)
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-10)
+    assert_allclose(model.intercept_, ref.intercept_, rtol=1e-10)
+
+
+def test_multi_target(data, rng):
+    X, y = data
+    Y = np.column_stack([y, -y + rng.normal(size=len(y))])
+    model = LinearRegression().fit(X, Y)
+    ref = SkLinearRegression().fit(X, Y)
+    assert model.coef_.shape == (2, 4) and model.intercept_.shape == (2,)
+    assert_allclose(model.coef_, ref.coef_, rtol=1e-10)
+    assert model.predict(X).shape == (80, 2)
+    lbfgs = LinearRegression(solver="lbfgs", tol=1e-10).fit(X, Y)
+    assert_allclose(lbfgs.coef_, ref.coef_, rtol=1e-6)
+
+
+def test_ill_conditioned_warns_and_reports(data, rng):
+    X, y = data
+    X = np.column_stack([X, X[:, 0] * 2 + 1e-8 * rng.normal(size=len(X))])
+    with pytest.warns(IllConditionedWarning):
+        model = LinearRegression().fit(X, y)
+    assert model.solver_info_["condition_number"] > 1e10
+
+
+def test_sample_weight_equivalence_check_passes_without_the_warning():
+    """The sklearn check listed as xfail in test_sklearn_api_a: only the warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        check_sample_weight_equivalence_on_dense_data(
+            "LinearRegression", LinearRegression()
+        )
+
+
+@pytest.mark.parametrize(
+    ("solver", "params", "atol"),
+    [
+        ("lbfgs", {"tol": 1e-10}, 1e-6),
+        ("batch", {"lr": 0.2, "max_iter": 2000, "tol": 1e-12}, 1e-6),
+        ("minibatch", {"lr": 0.05, "schedule": "invscaling", "max_iter": 300}, 0.02),
+        ("sgd", {"lr": 0.01, "schedule": "invscaling", "max_iter": 100}, 0.03),
+    ],
+)
+def test_gradient_solvers_converge_to_the_closed_form(data, solver, params, atol):
+    X, y = data
+    exact = LinearRegression().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of fixed budgets
+        model = LinearRegression(solver=solver, random_state=0, **params).fit(X, y)
+    assert_allclose(model.coef_, exact.coef_, atol=atol)
+    assert_allclose(model.intercept_, exact.intercept_, atol=atol)
+    assert isinstance(model.history_, History)
+    assert model.loss_curve_[-1] < model.loss_curve_[0] / 10
+    assert model.n_iter_ == len(model.loss_curve_) and model.t_ >= model.n_iter_
+
+
+@pytest.mark.parametrize(
+    ("solver", "params"),
+    [
+        ("lbfgs", {}),
+        ("batch", {"lr": 0.1, "max_iter": 1000}),
+        ("minibatch", {"lr": 0.01, "max_iter": 100}),
+        ("sgd", {"lr": 0.003, "max_iter": 30}),
+    ],
+)
+def test_diabetes_r2_within_001_of_sklearn(diabetes, solver, params):
+    X, y = diabetes
+    ref = SkLinearRegression().fit(X, y).score(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LinearRegression(solver=solver, random_state=0, **params).fit(X, y)
+    assert abs(model.score(X, y) - ref) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("solver", "params"),
+    [
+        ("lbfgs", {}),
+        ("batch", {"lr": 0.1, "max_iter": 500}),
+        ("minibatch", {"lr": 0.01, "max_iter": 100}),
+        ("sgd", {"lr": 0.003, "max_iter": 40}),
+    ],
+)
+def test_l1_zeroes_irrelevant_features_l2_does_not(rng, solver, params):
+    """The textbook's claim: L1 sets irrelevant weights exactly to zero."""
+    X = rng.normal(size=(200, 10))
+    y = X[:, :3] @ np.array([3.0, -2.0, 1.5]) + 0.5 + 0.5 * rng.normal(size=200)
+    fits = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for penalty in ("l1", "l2"):
+            fits[penalty] = LinearRegression(
+                solver=solver, penalty=penalty, alpha=0.2, random_state=0, **params
+            ).fit(X, y)
+    l1, l2 = fits["l1"].coef_, fits["l2"].coef_
+    assert np.all(l1[3:] == 0.0) and np.all(l1[:3] != 0.0)
+    assert np.all(l2 != 0.0)
+    assert fits["l1"].score(X, y) > 0.9
+
+
+def test_elasticnet_and_normal_solver_rejects_l1(data):
+    X, y = data
+    with pytest.raises(ValueError, match="closed form"):
+        LinearRegression(penalty="l1").fit(X, y)
+    model = LinearRegression(solver="lbfgs", penalty="elasticnet", alpha=0.5,
+                             l1_ratio=0.5).fit(X, y)  # fmt: skip
+    assert model.score(X, y) > 0.8
+
+
+def test_partial_fit_continues_the_schedule(data):
+    X, y = data
+    model = LinearRegression(solver="minibatch", batch_size=16, lr=0.05,
+                             schedule="invscaling", random_state=0)  # fmt: skip
+    assert not hasattr(LinearRegression(), "partial_fit")  # closed form: no epochs
+    for _ in range(3):
+        model.partial_fit(X, y)
+    lr = model.history_.step_lr
+    assert model.t_ == 15 and model.n_iter_ == 3 and len(lr) == 15
+    assert np.all(np.diff(lr) < 0)  # one decaying schedule, never restarted
+    one_go = LinearRegression(solver="minibatch", batch_size=16, lr=0.05,
+                              schedule="invscaling", random_state=0, max_iter=3,
+                              tol=None).fit(X, y)  # fmt: skip
+    assert_allclose(model.coef_, one_go.coef_)
+
+
+def test_warm_start_continues(data):
+    X, y = data
+    params = dict(solver="batch", lr=0.05, max_iter=5, tol=None)
+    cold = LinearRegression(**params).fit(X, y)
+    warm = LinearRegression(warm_start=True, **params).fit(X, y).fit(X, y)
+    ten = LinearRegression(**{**params, "max_iter": 10}).fit(X, y)
+    assert_allclose(warm.coef_, ten.coef_)
+    assert not np.allclose(cold.coef_, ten.coef_)
+    assert warm.t_ == 10
+
+
+def test_divergence_propagates(data):
+    X, y = data
+    with pytest.raises(DivergenceError, match="lr"):
+        LinearRegression(solver="batch", lr=10.0, tol=None).fit(X * 100, y)
+
+
+def test_pipeline_grid_search_and_cross_val(diabetes):
+    X, y = diabetes
+    pipe = make_pipeline(StandardScaler(), LinearRegression(penalty="l2"))
+    grid = GridSearchCV(pipe, {"linearregression__alpha": [1e-4, 1e-2, 1.0]}, cv=3)
+    grid.fit(X, y)
+    assert grid.best_params_["linearregression__alpha"] in (1e-4, 1e-2, 1.0)
+    scores = cross_val_score(LinearRegression(), X, y, cv=3)
+    ref = cross_val_score(SkLinearRegression(), X, y, cv=3)
+    assert_allclose(scores, ref, rtol=1e-10)
+
+
+def test_dataframe_keeps_feature_names(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = LinearRegression(solver="lbfgs").fit(df, y)
+    assert list(model.feature_names_in_) == ["a", "b", "c", "d"]
+    assert_allclose(model.predict(df), df.to_numpy() @ model.coef_ + model.intercept_)
+    # predict on a plain array after fitting on a DataFrame: sklearn's warning
+    with pytest.warns(UserWarning, match="feature names"):
+        model.predict(X)
+
+
+def test_float32_kept(data):
+    X, y = data
+    model = LinearRegression(solver="batch", lr=0.1, max_iter=200).fit(
+        X.astype(np.float32), y.astype(np.float32)
+    )
+    assert model.coef_.dtype == np.float32
+    assert model.predict(X.astype(np.float32)).dtype == np.float32
+
+
+def test_explain_hooks(data):
+    X, y = data
+    model = LinearRegression().fit(X, y)
+    chain = model._chain()
+    assert_allclose(chain.forward(X)[:, 0], model.predict(X))
+    assert model._loss().name == "squared_error"

@@ -1,0 +1,246 @@
+"""Closed form, L-BFGS-B, Newton and the proximal L1 step against references."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+from sklearn.linear_model import Lasso, Ridge
+from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+from lingrad.chain import Chain
+from lingrad.losses import BinaryCrossEntropy, SquaredError
+from lingrad.nodes import Affine, Sigmoid
+from lingrad.optim import GD
+from lingrad.penalties import L1, L2, ElasticNet
+from lingrad.solvers import (
+    IllConditionedWarning,
+    ProximalL1,
+    lbfgs,
+    newton,
+    newton_logistic,
+    normal_equation,
+    proximal_l1,
+    split_l1,
+)
+from lingrad.train import Trainer
+
+
+def regression(rng, N=60, D=4, K=None):
+    X = rng.normal(size=(N, D))
+    W = rng.normal(size=(D,) if K is None else (D, K))
+    return X, X @ W + 0.7 + 0.1 * rng.normal(size=(N,) if K is None else (N, K))
+
+
+def classification(rng, N=120, D=5):
+    X = rng.normal(size=(N, D))
+    z = X @ rng.normal(size=D) + 0.3 + rng.normal(size=N)
+    return X, (z > 0).astype(float)
+
+
+# ---- normal_equation ----------------------------------------------------------
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_normal_equation_matches_sklearn(rng, fit_intercept, weighted):
+    X, y = regression(rng)
+    s = rng.uniform(0.2, 3.0, size=len(X)) if weighted else None
+    w, b, info = normal_equation(X, y, s, fit_intercept)
+    ref = SkLinearRegression(fit_intercept=fit_intercept).fit(X, y, sample_weight=s)
+    assert_allclose(w, ref.coef_, rtol=1e-10)
+    assert_allclose(b, ref.intercept_, rtol=1e-10, atol=1e-12)
+    assert info["rank"] == 4 and 1 <= info["condition_number"] < 100
+
+
+def test_normal_equation_ridge_matches_sklearn_ridge(rng):
+    X, Y = regression(rng, K=2)
+    s = rng.uniform(0.2, 3.0, size=len(X))
+    W, b, info = normal_equation(X, Y, s, l2=2.5)  # Σ s r² + 2.5 ‖w‖²
+    ref = Ridge(alpha=2.5, solver="cholesky").fit(X, Y, sample_weight=s)
+    assert_allclose(W, ref.coef_.T, rtol=1e-10)
+    assert_allclose(b, ref.intercept_, rtol=1e-10)
+    assert "ridge" in info["method"] and info["condition_number_ridge"] > 1
+
+
+@settings(deadline=None, max_examples=20, derandomize=True)
+@given(st.integers(1, 12), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_normal_equation_is_min_norm_lstsq(N, D, seed):
+    """Any shape, rank-deficient included: the centred minimum-norm solution."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(N, D)), rng.normal(size=N)
+    with pytest.warns(IllConditionedWarning) if N - 1 < D else nullcontext():
+        w, b, info = normal_equation(X, y)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    ref = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+    assert_allclose(w, ref, atol=1e-9 * max(1.0, np.abs(ref).max()))
+    assert_allclose(b, y.mean() - X.mean(0) @ w, atol=1e-9)
+    assert info["rank"] == np.linalg.matrix_rank(Xc)
+
+
+def test_normal_equation_warns_on_collinear_features(rng):
+    X, y = regression(rng)
+    X = np.column_stack([X, X[:, 0] + 1e-9 * rng.normal(size=len(X))])
+    with pytest.warns(IllConditionedWarning, match="ill-conditioned"):
+        _, _, info = normal_equation(X, y)
+    assert info["condition_number"] > 1e10
+    _, _, info = normal_equation(X, y, l2=1.0)  # ridge is well-posed: no warning
+    assert info["condition_number_ridge"] < 1e10
+
+
+def test_normal_equation_keeps_float32(rng):
+    X, y = regression(rng)
+    w, b, _ = normal_equation(X.astype(np.float32), y.astype(np.float32))
+    assert w.dtype == np.float32
+    assert_allclose(w, normal_equation(X, y)[0], rtol=1e-4)
+
+
+# ---- lbfgs --------------------------------------------------------------------
+def test_lbfgs_matches_closed_form_ridge(rng):
+    X, y = regression(rng)
+    N = len(X)
+    chain = Chain([Affine(np.zeros((4, 1)), np.zeros(1))])
+    result = lbfgs(chain, SquaredError(), X, y[:, None], L2(0.3), tol=1e-12)
+    w, b, _ = normal_equation(X, y, l2=0.3 * N)  # (1/N) Σ r² + 0.3‖w‖², times N
+    assert result.converged
+    assert_allclose(chain.params["affine.W"][:, 0], w, rtol=1e-7)
+    assert_allclose(chain.params["affine.b"][0], b, rtol=1e-7)
+
+
+def test_lbfgs_trains_a_two_layer_chain(rng):
+    """Generic: any chain; the gradient at the result vanishes."""
+    X, y = classification(rng)
+    gen = np.random.default_rng(1)
+    chain = Chain([Affine.init(5, 3, gen), Sigmoid(), Affine.init(3, 1, gen)])
+    loss = BinaryCrossEntropy(from_logits=True)
+    result = lbfgs(chain, loss, X, y[:, None], L2(1e-3), max_iter=500, tol=1e-7)
+    assert result.converged
+    loss.forward(chain.forward(X), y[:, None])
+    chain.backward(loss.backward())
+    for key, g in chain.grads.items():
+        W = chain.params[key]
+        full = g + (L2(1e-3).grad(W) if key.endswith("W") else 0)
+        assert np.abs(full).max() < 1e-6
+
+
+@pytest.mark.parametrize("penalty", [L1(0.05), ElasticNet(0.08, l1_ratio=0.7)])
+def test_lbfgs_l1_satisfies_kkt_with_exact_zeros(rng, penalty):
+    """Optimality of J + l1‖w‖₁: |g_j| ≤ l1 where w_j = 0, g_j = -l1 sign w_j else."""
+    X, y = classification(rng, D=8)
+    X[:, 5:] = rng.normal(size=(len(X), 3))  # irrelevant columns
+    chain = Chain([Affine(np.zeros((8, 1)), np.zeros(1))])
+    loss = BinaryCrossEntropy(from_logits=True)
+    lbfgs(chain, loss, X, y[:, None], penalty, max_iter=1000, tol=1e-10)
+    W = chain.params["affine.W"][:, 0]
+    l1, smooth = split_l1(penalty)
+    loss.forward(chain.forward(X), y[:, None])
+    chain.backward(loss.backward())
+    g = chain.grads["affine.W"][:, 0] + (0 if smooth is None else smooth.grad(W))
+    zero = W == 0
+    assert zero.sum() >= 2  # exact zeros, not 1e-9
+    assert np.all(np.abs(g[zero]) <= l1 + 1e-8)
+    assert_allclose(g[~zero], -l1 * np.sign(W[~zero]), atol=1e-6)
+
+
+def test_lbfgs_records_history(rng):
+    from lingrad.history import History
+
+    X, y = classification(rng)
+    chain = Chain([Affine(np.zeros((5, 1)), np.zeros(1))])
+    history = History(snapshot_every=2)
+    result = lbfgs(chain, BinaryCrossEntropy(from_logits=True), X, y[:, None],
+                   history=history)  # fmt: skip
+    assert history.n_epochs == result.n_iter
+    assert np.all(np.diff(history.epoch_loss) <= 0)  # L-BFGS-B descends
+    assert_allclose(history.epoch_loss[-1], result.J)
+    assert_allclose(history.step_loss[1:], history.epoch_loss[:-1])
+    assert history.params["affine.W"].shape[1:] == (5, 1)
+    assert_allclose(history.final_params["affine.W"], chain.params["affine.W"])
+
+
+# ---- newton -------------------------------------------------------------------
+def test_newton_solves_a_quadratic_in_one_step(rng):
+    A = rng.normal(size=(4, 4))
+    H, c = A @ A.T + np.eye(4), rng.normal(size=4)
+
+    def f_grad_hess(theta):
+        return 0.5 * theta @ H @ theta - c @ theta, H @ theta - c, H
+
+    result = newton(f_grad_hess, np.zeros(4), tol=1e-10)
+    assert result.converged and result.n_iter == 1
+    assert_allclose(result.theta, np.linalg.solve(H, c))
+
+
+def test_newton_rosenbrock_with_line_search():
+    def f_grad_hess(t):
+        x, y = t
+        J = (1 - x) ** 2 + 100 * (y - x * x) ** 2
+        g = np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+        H = np.array([[2 - 400 * (y - 3 * x * x), -400 * x], [-400 * x, 200.0]])
+        return J, g, H
+
+    result = newton(f_grad_hess, np.array([-1.2, 1.0]), tol=1e-10)
+    assert result.converged
+    assert_allclose(result.theta, [1.0, 1.0], atol=1e-8)
+
+
+def test_newton_logistic_matches_lbfgs_and_is_quadratic(rng):
+    X, y = classification(rng)
+    Y = np.column_stack([y, 1 - y])  # two one-vs-rest columns
+    W, b, result = newton_logistic(X, Y, l2=0.01, tol=1e-12)
+    assert result.converged and result.n_iter <= 10  # quadratic convergence
+    chain = Chain([Affine(np.zeros((5, 2)), np.zeros(2))])
+    lbfgs(chain, BinaryCrossEntropy(from_logits=True), X, Y, L2(0.01), tol=1e-10)
+    assert_allclose(W, chain.params["affine.W"], atol=1e-7)
+    assert_allclose(b, chain.params["affine.b"], atol=1e-7)
+
+
+def test_newton_logistic_with_weights_and_no_intercept(rng):
+    X, y = classification(rng)
+    s = rng.uniform(0.5, 2, size=len(X))
+    W, b, _ = newton_logistic(X, y, s, l2=0.02, fit_intercept=False, tol=1e-12)
+    chain = Chain([Affine(np.zeros((5, 1)))])
+    loss = BinaryCrossEntropy(from_logits=True)
+    lbfgs(chain, loss, X, y[:, None], L2(0.02), s, tol=1e-10)
+    assert_allclose(W, chain.params["affine.W"], atol=1e-7)
+    assert_allclose(b, 0.0)
+
+
+# ---- proximal L1 ------------------------------------------------------------
+def test_split_l1():
+    assert split_l1(None) == (0.0, None)
+    assert split_l1(L1(0.3)) == (0.3, None)
+    l1, smooth = split_l1(ElasticNet(0.5, l1_ratio=0.4))
+    assert l1 == pytest.approx(0.2) and smooth.alpha == pytest.approx(0.3)
+    pen = L2(0.1)
+    assert split_l1(pen) == (0.0, pen)
+    assert proximal_l1(pen, "gd") == (pen, "gd")
+
+
+def test_proximal_step_is_soft_threshold():
+    W = np.array([[0.5], [-0.05], [0.02], [-2.0]])
+    params = {"affine.W": W, "affine.b": np.array([0.01])}
+    zero = {key: np.zeros_like(p) for key, p in params.items()}
+    ProximalL1(GD(), l1=1.0).step(params, zero, lr=0.1)
+    assert_allclose(W[:, 0], [0.4, 0.0, 0.0, -1.9])
+    assert params["affine.b"][0] == 0.01  # biases are not penalised
+
+
+def test_batch_gradient_descent_with_l1_reaches_the_lasso(rng):
+    """ISTA: J = (1/N)‖y - Xw - b‖² + a‖w‖₁ is sklearn's Lasso with alpha = a/2."""
+    X = rng.normal(size=(100, 8))
+    y = X[:, :3] @ np.array([2.0, -1.5, 1.0]) + 0.3 * rng.normal(size=100)
+    penalty, optimizer = proximal_l1(L1(0.2), "gd")
+    chain = Chain([Affine(np.zeros((8, 1)), np.zeros(1))])
+    trainer = Trainer(chain, SquaredError(), penalty, optimizer, lr=0.2,
+                      batch_size=None)  # fmt: skip
+    trainer.fit(X, y[:, None], max_iter=2000, tol=1e-14, n_iter_no_change=3)
+    ref = Lasso(alpha=0.1, tol=1e-12).fit(X, y)
+    W = chain.params["affine.W"][:, 0]
+    assert_allclose(W, ref.coef_, atol=1e-6)
+    assert np.array_equal(W == 0, ref.coef_ == 0) and np.sum(W == 0) >= 3
+    # the History holds the full objective, the L1 term included
+    J = np.mean((y - X @ W - chain.params["affine.b"][0]) ** 2) + 0.2 * np.abs(W).sum()
+    assert trainer.history.step_loss[-1] == pytest.approx(J, rel=1e-6)
