@@ -77,6 +77,10 @@ def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -
     assert code == 2
     assert err.startswith("lingrad: error: ") and "unknown model 'nope'" in err
     assert err.count("\n") == 1
+    code, _, err = run(
+        ["fit", "--data", "x.csv", "--model", "linar", "--out", "o"], capsys
+    )
+    assert code == 2 and "did you mean 'linear'?" in err
     code, _, err = run(["frobnicate"], capsys)
     assert code == 2 and "No such command" in err
 

@@ -10,6 +10,7 @@ inside the commands, so ``--help`` and bad input answer fast.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -170,8 +171,10 @@ def model_spec(name: str) -> ModelSpec:
         return MODELS[key]
     if name in _BY_CLASS:
         return _BY_CLASS[name]
+    close = difflib.get_close_matches(key, list(MODELS), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
     raise typer.BadParameter(
-        f"unknown model {name!r}; choose one of: {', '.join(MODELS)}",
+        f"unknown model {name!r}; {hint}choose one of: {', '.join(MODELS)}",
         param_hint="'--model'",
     )
 
