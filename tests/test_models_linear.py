@@ -201,6 +201,16 @@ def test_warm_start_continues(data):
     assert_allclose(warm.coef_, ten.coef_)
     assert not np.allclose(cold.coef_, ten.coef_)
     assert warm.t_ == 10
+    assert len(warm.history_.epoch_loss) == 10  # one History across both fits
+
+
+def test_warm_start_takes_new_hyperparameters(data):
+    X, y = data
+    model = LinearRegression(solver="batch", lr=0.05, max_iter=5, tol=None,
+                             warm_start=True).fit(X, y)  # fmt: skip
+    model.set_params(lr=0.01).fit(X, y)
+    lr = model.history_.step_lr
+    assert model.t_ == 10 and np.all(lr[:5] == 0.05) and np.all(lr[5:] == 0.01)
 
 
 def test_divergence_propagates(data):

@@ -150,11 +150,12 @@ class GradientEstimator(BaseEstimator):
         return trainer
 
     def _start(
-        self, n_features: int, n_outputs: int, dtype: Any, keep: bool
+        self, n_features: int, n_outputs: int, dtype: Any, keep: bool, partial: bool
     ) -> Trainer:
-        """The trainer to continue (``keep``) or a new one from fresh/fitted params."""
+        """The trainer to continue (``partial``), or a new one from fitted (``keep``)
+        or fresh parameters; a new one takes the current hyperparameters."""
         trainer = getattr(self, "_trainer", None)
-        if keep and trainer is not None:
+        if partial and trainer is not None:
             return trainer  # type: ignore[no-any-return]
         rng = check_random_state(self.random_state)
         if keep and self._is_fitted_for(n_features, n_outputs):
@@ -162,8 +163,10 @@ class GradientEstimator(BaseEstimator):
         else:
             chain = self._init_chain(n_features, n_outputs, rng, dtype)
         trainer = self._make_trainer(chain, rng)
-        if keep:
-            trainer.t = getattr(self, "t_", 0)
+        if keep and self._is_fitted_for(n_features, n_outputs):
+            trainer.t = getattr(self, "t_", 0)  # the schedule continues
+            if getattr(self, "history_", None) is not None:
+                trainer.history = self.history_  # and so does the record
         self._trainer = trainer
         return trainer
 
@@ -172,7 +175,7 @@ class GradientEstimator(BaseEstimator):
     ) -> None:
         """Train with the engine; ``partial``: one epoch, continuing the schedule."""
         keep = partial or bool(getattr(self, "warm_start", False))
-        trainer = self._start(X.shape[1], Y.shape[1], X.dtype, keep)
+        trainer = self._start(X.shape[1], Y.shape[1], X.dtype, keep, partial)
         if partial:
             trainer.partial_fit(
                 X, Y, sample_weight=sample_weight, n_correct=self._n_correct()
