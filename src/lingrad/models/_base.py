@@ -110,6 +110,12 @@ class GradientEstimator(BaseEstimator):
         return None
 
     # ---- shared ------------------------------------------------------------
+    def _store_params(self, args: dict[str, Any]) -> None:
+        """Store every constructor argument as given (scikit-learn's contract)."""
+        for key, value in args.items():
+            if key not in ("self", "__class__"):
+                setattr(self, key, value)
+
     def _penalty(self) -> Penalty | None:
         return make_penalty(
             getattr(self, "penalty", "none"),

@@ -82,26 +82,7 @@ class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
         snapshot_every=None,
         class_weight=None,
     ):
-        self.solver = solver
-        self.lr = lr
-        self.schedule = schedule
-        self.optimizer = optimizer
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.verbose = verbose
-        self.snapshot_every = snapshot_every
-        self.class_weight = class_weight
+        self._store_params(locals())
 
     def _activation(self):
         return BipolarSigmoid()
