@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import log_expit
-from sklearn.datasets import load_breast_cancer, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -83,6 +84,32 @@ def test_accuracy_within_1pct_of_sklearn(request, dataset, cls, params):
         model = cls(random_state=0, **params).fit(X, y)
     assert model.score(X, y) >= ref - 0.01
     assert model.coef_.shape == ((1, 30) if dataset == "cancer" else (3, 13))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "sgd", "lr": 0.01, "max_iter": 30},
+        {"solver": "minibatch", "lr": 0.1, "max_iter": 100},
+        {"solver": "batch", "lr": 1.0, "max_iter": 500},
+    ],
+    ids=lambda p: p["solver"],
+)
+def test_digits_one_vs_rest_within_1pct_of_sklearn(params):
+    """Ten one-vs-rest columns trained together by the engine, on held-out digits,
+    with scikit-learn's penalty (C = 1, so alpha = 1 / (2 C N))."""
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    ref = OneVsRestClassifier(SkLogisticRegression()).fit(X_tr, y_tr).score(X_te, y_te)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # fixed epoch budgets
+        alpha = 1 / (2 * len(y_tr))
+        model = LogisticRegression(alpha=alpha, random_state=0, **params)
+        model.fit(X_tr, y_tr)
+    assert model.coef_.shape == (10, 64)
+    assert model.score(X_te, y_te) >= ref - 0.01
 
 
 def test_one_vs_rest_probabilities_match_sklearn(wine):
