@@ -22,6 +22,15 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
+def fit(
+    capsys: pytest.CaptureFixture[str], out: Path, *args: object
+) -> tuple[str, str, dict]:
+    """``lingrad fit ARGS --out OUT`` succeeds: its stdout, stderr and metrics.json."""
+    code, text, err = run(["fit", *args, "--out", out], capsys)
+    assert code == 0, err
+    return text, err, json.loads((out / "metrics.json").read_text())
+
+
 def write_csv(path: Path, header: list[str], rows: np.ndarray) -> Path:
     lines = [",".join(header)] + [",".join(f"{v:.6g}" for v in r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -70,19 +79,21 @@ def test_version_and_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "Commands" in out
 
 
-def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(
-        ["fit", "--data", "x.csv", "--model", "nope", "--out", "o"], capsys
-    )
+def test_usage_errors_exit_2_with_one_line(
+    houses: tuple[Path, np.ndarray, np.ndarray],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["fit", "--data", houses[0], "--target", "price", "--out", tmp_path / "o"]
+    code, _, err = run([*args, "--model", "nope"], capsys)
     assert code == 2
     assert err.startswith("lingrad: error: ") and "unknown model 'nope'" in err
     assert err.count("\n") == 1
-    code, _, err = run(
-        ["fit", "--data", "x.csv", "--model", "linar", "--out", "o"], capsys
-    )
+    code, _, err = run([*args, "--model", "linar"], capsys)
     assert code == 2 and "did you mean 'linear'?" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["houses.csv"]
     code, _, err = run(["frobnicate"], capsys)
-    assert code == 2 and "No such command" in err
+    assert code == 2 and "No such command 'frobnicate'" in err
 
 
 # --------------------------------------------------------- fit / predict / evaluate
@@ -96,28 +107,14 @@ def test_csv_to_model_predictions_and_report(
     """The README's three commands: fit, predict (columns reordered), evaluate."""
     data, X, y = houses
     out = tmp_path / "run1"
-    code, text, err = run(
-        [
-            "fit",
-            "--data",
-            data,
-            "--target",
-            "price",
-            "--model",
-            "linear",
-            "--test-size",
-            "0.25",
-            "--out",
-            out,
-        ],
-        capsys,
-    )
-    assert code == 0, err
+    text, _, doc = fit(
+        capsys, out, "--data", data, "--target", "price", "--model", "linear",
+        "--test-size", "0.25",
+    )  # fmt: skip
     assert "test" in text and "r2" in text
     names = {p.name for p in out.iterdir()}
     assert {"model.lingrad", "metrics.json", "report.html"} <= names
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run1")]
-    doc = json.loads((out / "metrics.json").read_text())
     assert doc["metrics"]["train"]["n"] == 90 and doc["metrics"]["test"]["n"] == 30
     assert doc["metrics"]["test"]["r2"] > 0.999
     sk = doc["reference"]["r2 (test)"]  # scikit-learn's LinearRegression, same split
@@ -172,26 +169,10 @@ def test_breast_cancer_with_scale_matches_sklearn(
     from sklearn.preprocessing import StandardScaler
 
     out = tmp_path / "bc"
-    code, _, err = run(
-        [
-            "fit",
-            "--data",
-            "sklearn:breast_cancer",
-            "--model",
-            "logistic",
-            "--scale",
-            "--test-size",
-            "0.25",
-            "--seed",
-            "0",
-            "--out",
-            out,
-            "--no-figures",
-        ],
-        capsys,
-    )
-    assert code == 0, err
-    doc = json.loads((out / "metrics.json").read_text())
+    _, _, doc = fit(
+        capsys, out, "--data", "sklearn:breast_cancer", "--model", "logistic",
+        "--scale", "--test-size", "0.25", "--seed", "0", "--no-figures",
+    )  # fmt: skip
     ours = doc["metrics"]["test"]["accuracy"]
     X, y = load_breast_cancer(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -202,6 +183,10 @@ def test_breast_cancer_with_scale_matches_sklearn(
     theirs = sk.fit(X_tr, y_tr).score(X_te, y_te)
     assert ours >= 0.95
     assert abs(ours - theirs) <= 0.01
+    compared = doc["reference"]["accuracy (test)"]  # --compare: the same pipeline
+    assert compared["lingrad logistic"] == ours
+    assert compared["scikit-learn LogisticRegression"] == pytest.approx(theirs)
+    assert set(doc["reference"]["log_loss (test)"]) == set(compared)
     # the scaler travels inside the model file
     code, text, _ = run(
         [
@@ -238,26 +223,10 @@ def test_every_model_fits_saves_and_predicts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / model
-    code, _, err = run(
-        [
-            "fit",
-            "--data",
-            data,
-            "--model",
-            model,
-            "--test-size",
-            "0.2",
-            "--max-iter",
-            "50",
-            "--out",
-            out,
-            "--no-compare",
-            *extra,
-        ],
-        capsys,
-    )
-    assert code == 0, err
-    doc = json.loads((out / "metrics.json").read_text())
+    _, _, doc = fit(
+        capsys, out, "--data", data, "--model", model, "--test-size", "0.2",
+        "--max-iter", "50", "--no-compare", *extra,
+    )  # fmt: skip
     test = doc["metrics"]["test"]
     assert test["r2"] > 0.9 if model == "linear" else test["accuracy"] > 0.7
     assert any(p.suffix == ".png" for p in out.iterdir())
@@ -272,22 +241,15 @@ def test_predict_with_probabilities(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "sm"
-    assert (
-        run(
-            [
-                "fit",
-                "-d",
-                "synthetic:blobs",
-                "-m",
-                "softmax",
-                "-o",
-                out,
-                "--no-figures",
-                "--no-compare",
-            ],
-            capsys,
-        )[0]
-        == 0
+    fit(
+        capsys,
+        out,
+        "-d",
+        "synthetic:blobs",
+        "-m",
+        "softmax",
+        "--no-figures",
+        "--no-compare",
     )
     preds = tmp_path / "p.csv"
     code, _, err = run(
@@ -325,22 +287,8 @@ def test_parquet_and_bom_csv_inputs(
         pa.table({"x1": X[:, 0], "x2": X[:, 1], "move": y}), tmp_path / "d.parquet"
     )
     out = tmp_path / "pq"
-    code, _, err = run(
-        [
-            "fit",
-            "-d",
-            tmp_path / "d.parquet",
-            "-t",
-            "move",
-            "-m",
-            "logistic",
-            "-o",
-            out,
-            "--no-figures",
-        ],
-        capsys,
-    )
-    assert code == 0, err
+    data = tmp_path / "d.parquet"
+    fit(capsys, out, "-d", data, "-t", "move", "-m", "logistic", "--no-figures")
     text = "x2,x1\n" + "".join(f"{b},{a}\n" for a, b in X[:4])
     (tmp_path / "bom.csv").write_bytes("\ufeff".encode() + text.encode())
     code, preds, err = run(
@@ -379,36 +327,12 @@ def test_streamed_fit_over_record_batches(
     y = X @ [3.0, -1.0] + 0.5
     data = write_csv(tmp_path / "big.csv", ["a", "b", "y"], np.column_stack([X, y]))
     out = tmp_path / "stream"
-    code, text, err = run(
-        [
-            "fit",
-            "--data",
-            data,
-            "--target",
-            "y",
-            "--model",
-            "linear",
-            "--stream",
-            "--chunk-rows",
-            "8",
-            "--solver",
-            "minibatch",
-            "--batch-size",
-            "4",
-            "--lr",
-            "0.05",
-            "--max-iter",
-            "8",
-            "--test-size",
-            "0.25",
-            "--out",
-            out,
-        ],
-        capsys,
-    )
-    assert code == 0, err
+    text, _, doc = fit(
+        capsys, out, "--data", data, "--target", "y", "--model", "linear",
+        "--stream", "--chunk-rows", "8", "--solver", "minibatch", "--batch-size", "4",
+        "--lr", "0.05", "--max-iter", "8", "--test-size", "0.25",
+    )  # fmt: skip
     assert "8 passes over the file" in text
-    doc = json.loads((out / "metrics.json").read_text())
     n_train = doc["data"]["training rows"]
     assert n_train + doc["data"]["held-out rows"] == 96
     assert doc["metrics"]["test"]["r2"] > 0.99
@@ -435,31 +359,10 @@ def test_streamed_classifier_with_scaling_and_a_progress_bar(
     y = (X[:, 0] + X[:, 1] / 1000 > 0).astype(int)
     data = write_csv(tmp_path / "c.csv", ["a", "b", "y"], np.column_stack([X, y]))
     out = tmp_path / "s"
-    code, _, err = run(
-        [
-            "fit",
-            "-d",
-            data,
-            "-t",
-            "y",
-            "-m",
-            "logistic",
-            "--stream",
-            "--scale",
-            "--chunk-rows",
-            "16",
-            "--lr",
-            "0.5",
-            "--max-iter",
-            "10",
-            "-o",
-            out,
-            "--no-figures",
-        ],
-        capsys,
-    )
-    assert code == 0, err
-    doc = json.loads((out / "metrics.json").read_text())
+    _, _, doc = fit(
+        capsys, out, "-d", data, "-t", "y", "-m", "logistic", "--stream", "--scale",
+        "--chunk-rows", "16", "--lr", "0.5", "--max-iter", "10", "--no-figures",
+    )  # fmt: skip
     assert doc["hyperparams"]["solver"] == "minibatch"  # lbfgs needs every row
     assert doc["metrics"]["train"]["accuracy"] > 0.9
     from lingrad.io import load_model
@@ -476,26 +379,13 @@ def test_constant_feature_warns_and_still_fits(
         [[1.0, 2.0, 0.0], [1.0, 5.0, 1.0], [1.0, 3.0, 0.0], [1.0, 6.0, 1.0]]
     )
     data = write_csv(tmp_path / "c.csv", ["const", "x", "y"], rows)
-    code, _, err = run(
-        [
-            "fit",
-            "-d",
-            data,
-            "-t",
-            "y",
-            "-m",
-            "logistic",
-            "--scale",
-            "-o",
-            tmp_path / "o",
-            "--no-figures",
-        ],
-        capsys,
+    out = tmp_path / "o"
+    _, err, _ = fit(
+        capsys, out, "-d", data, "-t", "y", "-m", "logistic", "--scale", "--no-figures"
     )
-    assert code == 0
     warning = [line for line in err.splitlines() if "'const'" in line]
     assert warning and warning[0].startswith("lingrad: warning: ")
-    assert (tmp_path / "o" / "model.lingrad").is_file()
+    assert (out / "model.lingrad").is_file()
 
 
 def test_fit_into_an_existing_folder_keeps_other_files(
@@ -507,20 +397,18 @@ def test_fit_into_an_existing_folder_keeps_other_files(
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     args = [
-        "fit",
         "-d",
         houses[0],
         "-t",
         "price",
         "-m",
         "linear",
-        "-o",
-        out,
         "--no-figures",
         "--no-compare",
     ]
-    assert run(args, capsys)[0] == 0
-    assert run(args, capsys)[0] == 0  # again: files replaced
+    first = fit(capsys, out, *args)[2]
+    (out / "metrics.json").write_text("stale")
+    assert fit(capsys, out, *args)[2] == first  # again: files replaced
     assert (out / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "houses.csv"]
 
@@ -608,8 +496,9 @@ def test_demo_list_and_quick_run(
     assert code == 0, err
     assert "linear-1d" in out and str(tmp_path / "d" / "report.html") in out
     assert (tmp_path / "d" / "report.html").is_file()
-    code, _, err = run(["demo", "nope"], capsys)
+    code, _, err = run(["demo", "nope", "--out", tmp_path / "nope"], capsys)
     assert code == 1 and "unknown demo 'nope'" in err
+    assert not (tmp_path / "nope").exists()
 
 
 # -------------------------------------------------------- as the user types it
@@ -665,3 +554,4 @@ def test_console_script_end_to_end(
     assert bad.returncode == 1
     assert bad.stderr.startswith("lingrad: error: missing.csv: file not found")
     assert "Traceback" not in bad.stderr
+    assert not (tmp_path / "x").exists()

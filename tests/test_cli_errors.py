@@ -47,6 +47,21 @@ def listing(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
+def fit(
+    cwd: Path,
+    data: str,
+    *extra: str,
+    out: str = "out",
+    target: str = "y",
+    model: str = "linear",
+) -> subprocess.CompletedProcess[str]:
+    """``lingrad fit --data DATA --target TARGET --model MODEL --out OUT EXTRA...``."""
+    return lingrad(
+        cwd, "fit", "--data", data, "--target", target, "--model", model, "--out", out,
+        *extra,
+    )  # fmt: skip
+
+
 def fit_fails(
     tmp_path: Path,
     name: str,
@@ -55,6 +70,7 @@ def fit_fails(
     *parts: str,
     model: str = "linear",
     target: str = "y",
+    extra: tuple[str, ...] = (),
 ) -> None:
     """``lingrad fit`` on a file holding ``text`` fails and writes nothing."""
     path = tmp_path / name
@@ -63,18 +79,7 @@ def fit_fails(
     else:
         path.write_text(text, encoding="utf-8")
     before = listing(tmp_path)
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        name,
-        "--target",
-        target,
-        "--model",
-        model,
-        "--out",
-        "out",
-    )
+    result = fit(tmp_path, name, *extra, target=target, model=model)
     check_error(result, code, *parts)
     assert listing(tmp_path) == before  # no out/, no hidden staging folder
 
@@ -83,19 +88,7 @@ def fit_fails(
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        "nope.csv",
-        "--target",
-        "y",
-        "--model",
-        "linear",
-        "--out",
-        "out",
-    )
-    check_error(result, 1, "nope.csv", "not found")
+    check_error(fit(tmp_path, "nope.csv"), 1, "nope.csv", "not found")
     assert listing(tmp_path) == set()
 
 
@@ -204,21 +197,33 @@ def test_regression_target_with_strings(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("model", "cell", "words"),
+    [
+        ("linear", "high", "a non-numeric value 'high' at row 3;"),
+        ("linear", "inf", "an infinite value 'inf' at row 3;"),
+        ("logistic", "0.5", "looks continuous (0.5 at row 3)"),
+    ],
+)
+def test_streamed_target_errors_name_the_row_of_the_file(
+    tmp_path: Path, model: str, cell: str, words: str
+) -> None:
+    """--stream checks the target batch by batch, rows counted from the file's."""
+    fit_fails(
+        tmp_path,
+        "s.csv",
+        f"a,y\n1,0\n2,1\n3,{cell}\n4,1\n",
+        1,
+        "s.csv: target column 'y' has" if model == "linear" else "s.csv: target",
+        words,
+        model=model,
+        extra=("--stream", "--chunk-rows", "2"),
+    )
+
+
 def test_all_constant_feature_warns_and_still_fits(tmp_path: Path) -> None:
     (tmp_path / "k.csv").write_text("a,b,y\n1,2,3\n1,3,5\n1,5,9.5\n1,4,7\n")
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        "k.csv",
-        "--target",
-        "y",
-        "--model",
-        "linear",
-        "--out",
-        "out",
-        "--no-figures",
-    )
+    result = fit(tmp_path, "k.csv", "--no-figures")
     assert result.returncode == 0, result.stderr
     warnings = [ln for ln in result.stderr.splitlines() if "'a'" in ln]
     assert len(warnings) == 1 and warnings[0].startswith("lingrad: warning: ")
@@ -276,6 +281,7 @@ def model_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     variant("future.lingrad", {"format_version": 99}, {})
     (folder / "two.csv").write_text("a,b\n1,2\n3,4\n")
     (folder / "one.csv").write_text("a\n1\n3\n")
+    (folder / "inf.csv").write_text("a,b,y\n1,2,5\n3,4,inf\n")
     return folder
 
 
@@ -322,22 +328,25 @@ def test_wrong_feature_count(model_files: Path, tmp_path: Path) -> None:
     assert listing(tmp_path) == set()
 
 
+def test_evaluate_refuses_an_infinite_target(model_files: Path, tmp_path: Path) -> None:
+    result = lingrad(
+        tmp_path,
+        "evaluate",
+        "--model",
+        str(model_files / "good.lingrad"),
+        "--data",
+        str(model_files / "inf.csv"),
+        "--target",
+        "y",
+    )
+    check_error(result, 1, "inf.csv: target column 'y' has an infinite value 'inf'")
+    assert "at row 2;" in result.stderr and result.stdout == ""
+
+
 def test_feature_columns_missing_at_predict_time(tmp_path: Path) -> None:
     (tmp_path / "train.csv").write_text(GOOD)
     (tmp_path / "new.csv").write_text("a,c\n1,2\n")
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        "train.csv",
-        "--target",
-        "y",
-        "--model",
-        "linear",
-        "--out",
-        "run",
-        "--no-figures",
-    )
+    result = fit(tmp_path, "train.csv", "--no-figures", out="run")
     assert result.returncode == 0, result.stderr
     before = listing(tmp_path)
     result = lingrad(
@@ -361,19 +370,8 @@ def test_output_folder_that_cannot_be_written(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text(GOOD)
     (tmp_path / "afile").write_text("")
     before = listing(tmp_path)
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        "d.csv",
-        "--target",
-        "y",
-        "--model",
-        "linear",
-        "--out",
-        "afile/run",
-    )
-    check_error(result, 1, "afile", "choose another folder")
+    result = fit(tmp_path, "d.csv", out="afile/run")
+    check_error(result, 1, "afile", "is a file", "choose another folder")
     assert listing(tmp_path) == before
 
 
@@ -386,18 +384,7 @@ def test_output_folder_without_write_permission(tmp_path: Path) -> None:
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        result = lingrad(
-            tmp_path,
-            "fit",
-            "--data",
-            "d.csv",
-            "--target",
-            "y",
-            "--model",
-            "linear",
-            "--out",
-            "locked/run",
-        )
+        result = fit(tmp_path, "d.csv", out="locked/run")
         check_error(result, 1, "locked", "not writable")
         assert list(locked.iterdir()) == []
     finally:
@@ -408,40 +395,18 @@ def test_learning_rate_so_large_training_diverges(tmp_path: Path) -> None:
     rows = "\n".join(f"{i},{i * 10},{3 * i}" for i in range(40))
     (tmp_path / "d.csv").write_text(f"a,b,y\n{rows}\n")
     (tmp_path / "runs").mkdir()  # an existing, empty folder is kept
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        "d.csv",
-        "--target",
-        "y",
-        "--model",
-        "linear",
-        "--solver",
-        "sgd",
-        "--lr",
-        "1e6",
-        "--out",
-        "runs/new/out",
+    result = fit(
+        tmp_path, "d.csv", "--solver", "sgd", "--lr", "1e6", out="runs/new/out"
     )
     check_error(result, 1, "training diverged", "lr=1e+06", "--lr", "--scale")
     assert listing(tmp_path) == {"d.csv", "runs"}
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:
-    result = lingrad(
-        tmp_path,
-        "fit",
-        "--data",
-        "d.csv",
-        "--model",
-        "linear",
-        "--out",
-        "o",
-        "--test-size",
-        "1.5",
-    )
-    check_error(result, 2, "--test-size")
+    (tmp_path / "d.csv").write_text(GOOD)
+    result = fit(tmp_path, "d.csv", "--test-size", "1.5")
+    check_error(result, 2, "'--test-size'", "less than or equal to 1")
+    assert listing(tmp_path) == {"d.csv"}
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

@@ -189,11 +189,22 @@ def test_normal_equation_is_the_gaussian_mle(results):
     d = doc(result)
     assert d["metrics"]["max |GD − normal equation|"] < 1e-8
     assert d["metrics"]["max |scikit-learn − normal equation|"] < 1e-10
-    ax = result.figures["likelihood.png"].axes[0]
+    fig = result.figures["likelihood.png"]
+    ax, twin = fig.axes[:2]
     log_p = next(ln for ln in ax.get_lines() if "likelihood" in ln.get_label())
     peak = log_p.get_xdata()[np.argmax(log_p.get_ydata())]
     step = np.diff(log_p.get_xdata())[0]
     assert abs(peak - d["comparison"]["w1"]["normal equation"]) <= step
+    # the legend covers neither curve (not the peak, not the valley of the error)
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    for line in lines_of(ax) + lines_of(twin):
+        if len(line.get_xdata()) > 2:
+            points = line.get_transform().transform(line.get_xydata())
+            assert not any(box.contains(*p) for p in points), line.get_label()
+    # batch descent is smooth: the loss panel is the per-step curve alone, bold
+    (J,) = lines_of(result.figures["loss_params.png"].axes[0])
+    assert J.get_alpha() == 1.0 and np.all(np.diff(J.get_ydata()) < 1e-12)
 
 
 def test_logistic_1d_draws_every_step(results):
@@ -287,6 +298,11 @@ def test_perceptron(results):
     assert mistakes["lingrad"] <= mistakes["Novikoff bound (R/γ)²"]
     assert sum(d["metrics"]["mistakes per epoch"]) == mistakes["lingrad"]
     assert d["metrics"]["mistakes per epoch"][-1] == 0  # converged
+    ax = result.figures["mistakes.png"].axes[0]
+    (line,) = lines_of(ax)
+    assert list(line.get_ydata()) == d["metrics"]["mistakes per epoch"]
+    ticks = ax.get_yticks()
+    assert np.array_equal(ticks, np.round(ticks))  # counts: whole numbers only
 
 
 def test_multiclass_and_softmax(results):
@@ -303,16 +319,27 @@ def test_two_layer_beats_a_line(results):
     assert d["metrics"]["accuracy"] >= d["metrics"]["accuracy of a linear model"] + 0.05
     for value in d["comparison"]["max |backprop − notes' formula|"].values():
         assert value < 1e-12
-    assert len(result.figures["linear_vs_two_layer.png"].axes) >= 2
+    fig = result.figures["linear_vs_two_layer.png"]
+    panels = [ax for ax in fig.axes if "accuracy" in ax.get_title()]
+    for ax, key in zip(panels, ("accuracy of a linear model", "accuracy"), strict=True):
+        assert f"accuracy {d['metrics'][key]:.3f}" in ax.get_title()
+        assert [c for c in ax.collections if c.get_gid() == "decision-boundary"]
 
 
 def test_residual_derivatives(results):
-    d = doc(results("residual"))
+    result = results("residual")
+    d = doc(result)
     m = d["metrics"]
     assert m["max |(a) formula − backprop|"] < 1e-12
     assert m["max |(b) formula − backprop|"] < 1e-12
     assert m["max |(b) formula − finite differences|"] < 1e-6
     assert m["accuracy"] > 0.9
+    panels = result.figures["derivatives.png"].axes
+    for ax, n in zip(panels, (200 * 4, 3 * 4), strict=True):  # ∂L/∂h, ∂L/∂W₁
+        (points,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+        formula, backprop = np.asarray(points.get_offsets()).T
+        assert len(formula) == n and np.ptp(formula) > 0
+        assert_allclose(backprop, formula, atol=1e-12)  # on the diagonal
 
 
 def test_metrics_are_plain_json(results):

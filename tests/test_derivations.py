@@ -19,6 +19,12 @@ def test_trace_of_square(rng):  # Problem 1(a): d tr(X^2)/dX = 2 X^T
     assert check_formula(lambda A: np.trace(A @ A), lambda A: 2 * A.T, X).passed
 
 
+def test_check_formula_catches_the_missing_transpose(rng):  # Problem 1(a), wrong
+    X = rng.normal(size=(4, 4))  # not symmetric: 2 X differs from 2 X^T
+    report = check_formula(lambda A: np.trace(A @ A), lambda A: 2 * A, X)
+    assert not report.passed and report.entries[0].rel_err > 0.1
+
+
 def test_trace_of_cube(rng):  # Problem 1(b): d tr(X^3)/dX = 3 (X^2)^T
     X = rng.normal(size=(4, 4))
     assert check_formula(

@@ -420,9 +420,6 @@ def test_errors_late_in_a_large_csv_are_located(tmp_path: Path) -> None:
 
 
 def test_columns_reads_the_header_of_csv_and_parquet(tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     from lingrad.io import columns
 
     csv = tmp_path / "t.csv"
@@ -435,17 +432,17 @@ def test_columns_reads_the_header_of_csv_and_parquet(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("missing.csv", None, "not found|does not exist|no such"),
-        ("empty.csv", b"", "empty"),
-        ("fake.parquet", b"a,b\n1,2\n", "Parquet"),
+        ("missing.csv", None, "file not found"),
+        ("empty.csv", b"", "is empty (0 bytes)"),
+        ("fake.parquet", b"a,b\n1,2\n", "is not a Parquet file"),
     ],
 )
 def test_columns_errors_are_clear(tmp_path, name, content, message):
-    from lingrad.errors import DataError
     from lingrad.io import columns
 
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(DataError, match=f"(?i){message}"):
+    with pytest.raises(DataError) as info:
         columns(path)
+    assert str(path) in str(info.value) and message in str(info.value)

@@ -73,6 +73,13 @@ def test_loss_gradient_matches_finite_differences(name, n, k, seed, reduction):
     assert report.passed, str(report)
 
 
+def test_check_loss_catches_a_gradient_without_the_half(rng, monkeypatch):
+    # J0 = (y - pred)^2 but dJ0/dpred = pred - y: the derivative of the 1/2 form
+    monkeypatch.setattr(SquaredError, "_dJ0_dpred", lambda self, pred, y: pred - y)
+    pred, y = rng.normal(size=(5, 1)), rng.normal(size=(5, 1))
+    assert not check_loss(SquaredError(), pred, y).passed
+
+
 def test_mean_is_sum_over_n(rng):
     pred, y = rng.normal(size=(7, 1)), rng.normal(size=7)
     J_sum = SquaredError(reduction="sum").forward(pred, y)

@@ -150,6 +150,17 @@ def test_binary_probabilities_and_decision(cancer):
     assert not hasattr(BipolarSigmoidClassifier(), "predict_proba")
 
 
+@pytest.mark.parametrize("cls", [LogisticRegression, BipolarSigmoidClassifier])
+def test_scores_keep_the_input_dtype(cancer, cls):
+    X, y = cancer
+    model = cls().fit(X, y)  # float64 parameters
+    X32 = X.astype(np.float32)
+    assert model.decision_function(X32).dtype == np.float32
+    assert_allclose(
+        model.decision_function(X32), model.decision_function(X), rtol=1e-4, atol=1e-4
+    )
+
+
 def test_class_weight_equals_sample_weight(cancer):
     X, y = cancer
     by_class = LogisticRegression(class_weight={0: 3.0, 1: 0.5}).fit(X, y)

@@ -60,6 +60,15 @@ def test_residual_backward_matches_finite_differences(n, d, m, seed):
     assert set(node.params) == {"affine0.W", "affine1.W"}
 
 
+def test_check_node_catches_a_wrong_local_jacobian(rng):
+    class WrongSigmoid(Sigmoid):
+        def _dpred_dz(self):
+            return self.pred  # forgets the (1 - pred)
+
+    report = check_node(WrongSigmoid(), rng.normal(size=(3, 2)), rng=rng)
+    assert not report.passed and "BAD" in str(report)
+
+
 def test_residual_rejects_width_change(rng):
     node = Residual(Chain([_affine(rng, 3, 2)]))
     with pytest.raises(ValueError, match="same width"):

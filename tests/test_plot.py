@@ -12,6 +12,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
 from numpy.testing import assert_allclose
 from PIL import Image
 from scipy.special import expit
@@ -150,6 +151,24 @@ def test_loss_moving_average_for_long_noisy_runs():
     assert "moving average (5 steps)" == ma.get_label()
     assert_allclose(ma.get_ydata()[0], J[:5].mean())
     assert len(lp.plot_loss(J, smooth=None).axes[0].get_lines()) == 1
+    # a smooth descent (batch GD) is not averaged: the average would only lag it;
+    # nor is one whose only rises are rounding at its floor
+    smooth = 1.0 + 0.98 ** np.arange(200)
+    assert len(lp.plot_loss(smooth).axes[0].get_lines()) == 1
+    smooth[100:] = 1.0 + np.tile([0.0, 2e-16], 50)
+    assert len(lp.plot_loss(smooth).axes[0].get_lines()) == 1
+
+
+def test_loss_leaves_out_an_epoch_curve_that_repeats_the_steps():
+    J = 1.0 + 0.9 ** np.arange(50)
+    (line,) = lp.plot_loss(J, J).axes[0].get_lines()  # full batch: one step an epoch
+    assert_allclose(line.get_xdata(), np.arange(50))
+    assert_allclose(line.get_ydata(), J)
+    assert line.get_alpha() == 1.0  # alone, the step curve is not faint
+    (line,) = lp.plot_loss(J, [J.mean()]).axes[0].get_lines()  # one epoch: one point
+    assert_allclose(line.get_ydata(), J)
+    (line,) = lp.plot_loss(None, J[:3]).axes[0].get_lines()  # epochs alone: drawn
+    assert_allclose(line.get_xdata(), [1, 2, 3])
 
 
 def test_params_show_tracks_truth_dotted_and_optimum_dash_dot():
@@ -176,8 +195,11 @@ def test_params_show_tracks_truth_dotted_and_optimum_dash_dot():
     assert_allclose([ln.get_ydata()[0] for ln in dashdot], [1.9, -0.9, 0.45])
     for track, truth in zip(solid, dotted, strict=True):
         assert track.get_color() == truth.get_color()
+    # the thick dotted truth lies over the thin dash-dot optimum where they agree
+    assert min(map(Line2D.get_zorder, dotted)) > max(map(Line2D.get_zorder, dashdot))
+    assert dotted[0].get_linewidth() > dashdot[0].get_linewidth()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "true value" in legend and "closed-form optimum" in legend
+    assert "true value" in legend and "exact optimum" in legend
     assert labelled(ax)
 
 
@@ -212,8 +234,9 @@ def test_history_conveniences_read_snapshots_and_append_final():
     assert_allclose(W[-1].ravel(), final[0]) and W.shape == (21, 1, 1)
     fig = lp.plot_fit_from_history(x, y, h)
     assert len(fig.axes[0].get_lines()) == 21
-    fig = lp.plot_history(h, true_W=5, true_b=-3)
+    fig = lp.plot_history(h, true_W=5, true_b=-3, title="SGD")
     assert fig.axes[1].get_ylabel() == "parameter value"
+    assert fig.axes[0].get_title() == "SGD"
     h.params = {}
     with pytest.raises(ValueError, match="snapshot_every"):
         lp.param_tracks(h)

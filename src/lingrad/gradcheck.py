@@ -17,7 +17,7 @@ import numpy as np
 from lingrad.chain import Chain
 from lingrad.losses import Loss
 from lingrad.nodes import Array, Node
-from lingrad.penalties import Penalty
+from lingrad.penalties import Penalty, penalized
 
 
 def numerical_grad(f: Callable[[], float], x: Array, eps: float = 1e-6) -> Array:
@@ -156,8 +156,6 @@ def check_chain(
     rtol: float = 1e-6,
 ) -> GradcheckReport:
     """Check every parameter gradient of ``J = loss(chain(X), y) (+ penalty)``."""
-    from lingrad.penalties import penalized
-
     X, y = _f64(X), _f64(y)
     params = chain.params
 

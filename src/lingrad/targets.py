@@ -13,17 +13,27 @@ from numpy.typing import NDArray
 from lingrad._columns import NUMBER, describe
 from lingrad.errors import DataError
 
-__all__ = ["as_regression_target", "check_classification_target"]
+__all__ = ["as_regression_target", "check_classification_target", "check_labels"]
 
 Array = NDArray[Any]
 
 
-def as_regression_target(
-    y: Array, path: str | os.PathLike[str] | None = None, target: str | None = None
-) -> NDArray[np.float64]:
-    """y as float64 (N,), or a :class:`DataError` naming the first non-numeric row."""
+def _names(path: str | os.PathLike[str] | None, target: str | None) -> tuple[str, str]:
     where = f"{path}: " if path is not None else ""
-    name = f"target column {target!r}" if target is not None else "the target"
+    return where, f"target column {target!r}" if target is not None else "the target"
+
+
+def as_regression_target(
+    y: Array,
+    path: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    row0: int = 0,
+) -> NDArray[np.float64]:
+    """y as float64 (N,), or a :class:`DataError` naming the first non-numeric row.
+
+    ``row0``: rows before this part of the file (for batches read one by one).
+    """
+    where, name = _names(path, target)
     y = np.asarray(y)
     if y.dtype.kind in "biuf":
         values = y.astype(np.float64)
@@ -37,10 +47,33 @@ def as_regression_target(
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(
-            f"{where}{name} has {describe(y.ravel()[i])} at row {i + 1}; a regression "
-            "model needs numbers: choose a numeric target column or a classifier"
+            f"{where}{name} has {describe(y.ravel()[i])} at row {row0 + i + 1}; a "
+            "regression model needs numbers: choose a numeric target column or a "
+            "classifier"
         )
     return values.reshape(y.shape)
+
+
+def check_labels(
+    y: Array,
+    path: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    row0: int = 0,
+) -> Array:
+    """y (N,) unchanged if it can hold class labels (floats must be whole numbers);
+    a :class:`DataError` naming the first row (after ``row0``) that cannot."""
+    where, name = _names(path, target)
+    y = np.asarray(y).ravel()
+    if y.dtype.kind == "f":
+        bad = ~np.isfinite(y) | (y != np.round(y))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(
+                f"{where}{name} looks continuous ({y[i].item()!r} at row "
+                f"{row0 + i + 1}); a classifier needs class labels: use a regression "
+                "model or bin it"
+            )
+    return y
 
 
 def check_classification_target(
@@ -50,17 +83,8 @@ def check_classification_target(
 
     Returns the sorted classes; raises :class:`DataError` otherwise.
     """
-    where = f"{path}: " if path is not None else ""
-    name = f"target column {target!r}" if target is not None else "the target"
-    y = np.asarray(y).ravel()
-    if y.dtype.kind == "f":
-        bad = ~np.isfinite(y) | (y != np.round(y))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(
-                f"{where}{name} looks continuous ({y[i].item()!r} at row {i + 1}); a "
-                "classifier needs class labels: use a regression model or bin it"
-            )
+    where, name = _names(path, target)
+    y = check_labels(y, path, target)
     try:
         classes = np.unique(y)
     except TypeError as e:

@@ -111,8 +111,7 @@ def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
 def check_binary(spec: ModelSpec, classes: Any, data: Data) -> None:
     """A binary-only model must see exactly two classes."""
     if spec.task == "binary" and len(classes) > 2:
-        plain = [c.item() if isinstance(c, np.generic) else c for c in classes]
-        shown = ", ".join(map(repr, plain[:6]))
+        shown = ", ".join(map(repr, np.asarray(classes[:6]).tolist()))
         more = ", ..." if len(classes) > 6 else ""
         raise DataError(
             f"{data.source}: target column {data.target!r} has {len(classes)} classes "

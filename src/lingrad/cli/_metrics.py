@@ -18,7 +18,8 @@ class RegressionMetrics:
     def __init__(self) -> None:
         self.n, self.sse, self.sae, self.mean, self.m2 = 0, 0.0, 0.0, 0.0, 0.0
 
-    def update(self, y: Any, pred: Any) -> None:
+    def update(self, y: Any, pred: Any, proba: Any = None) -> None:
+        """Add a batch (``proba``: unused, as :meth:`ClassificationMetrics.update`)."""
         y = np.asarray(y, dtype=np.float64).ravel()
         pred = np.asarray(pred, dtype=np.float64).ravel()
         if not len(y):
@@ -50,13 +51,12 @@ class ClassificationMetrics:
     """Running confusion matrix and log-loss over the model's classes."""
 
     def __init__(self, classes: Any) -> None:
-        self.labels: list[Any] = [_plain(c) for c in np.asarray(classes).ravel()]
+        self.labels: list[Any] = np.asarray(classes).ravel().tolist()
         self.index = {c: i for i, c in enumerate(self.labels)}
         self.counts: dict[tuple[int, int], int] = {}
         self.n, self.log_loss_sum, self.has_proba = 0, 0.0, True
 
     def _idx(self, label: Any) -> int:
-        label = _plain(label)
         if label not in self.index:  # a label the model never saw
             self.index[label] = len(self.labels)
             self.labels.append(label)
@@ -64,7 +64,8 @@ class ClassificationMetrics:
 
     def _indices(self, values: Any) -> Any:
         uniq, inverse = np.unique(values, return_inverse=True)
-        return np.array([self._idx(u) for u in uniq], dtype=np.intp)[inverse.ravel()]
+        index = [self._idx(u) for u in uniq.tolist()]  # plain Python labels
+        return np.array(index, dtype=np.intp)[inverse.ravel()]
 
     def update(self, y: Any, pred: Any, proba: Any = None) -> None:
         y, pred = np.asarray(y).ravel(), np.asarray(pred).ravel()
@@ -97,19 +98,18 @@ class ClassificationMetrics:
     def result(self) -> dict[str, Any]:
         C = self.confusion()
         n = max(self.n, 1)
-        out: dict[str, Any] = {
+        return {
             "n": self.n,
             "accuracy": float(np.trace(C)) / n,
             "log_loss": self.log_loss_sum / n if self.has_proba else None,
             "classes": list(self.labels),
             "confusion_matrix": C.tolist(),
         }
-        return out
 
 
-def _plain(value: Any) -> Any:
-    """A label as a plain, JSON-friendly Python value."""
-    return value.item() if isinstance(value, np.generic) else value
+def metrics_for(classes: Any) -> RegressionMetrics | ClassificationMetrics:
+    """Running metrics: a classifier's over ``classes``, a regressor's for None."""
+    return RegressionMetrics() if classes is None else ClassificationMetrics(classes)
 
 
 def headline(metrics: dict[str, Any]) -> str:

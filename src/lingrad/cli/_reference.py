@@ -38,7 +38,7 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
     which = "test" if result.X_test is not None else "train"
     X_eval, y_eval = (result.X_test, result.y_test) if which == "test" else (X, y)
     ours = result.metrics[which]
-    theirs = evaluate(result.spec, _Proba(ref), X_eval, y_eval)
+    theirs = evaluate(result.spec, ref, X_eval, y_eval)
     keys = ["accuracy", "log_loss"] if result.spec.is_classifier else ["r2", "mse"]
     lingrad_col, sklearn_col = f"lingrad {result.spec.name}", f"scikit-learn {name}"
     return {
@@ -46,16 +46,3 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
         for k in keys
         if theirs.get(k) is not None
     }
-
-
-class _Proba:
-    """A fitted sklearn estimator seen through the metrics' duck typing."""
-
-    def __init__(self, est: Any) -> None:
-        self.est = est
-        self.classes_ = getattr(est, "classes_", None)
-        if hasattr(est, "predict_proba"):
-            self.predict_proba = est.predict_proba
-
-    def predict(self, X: Any) -> Any:
-        return self.est.predict(X)

@@ -123,7 +123,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
         f"(step {w.step}: {before_text})",
         w.init_note,
         line("x", None, w.x)
-        + f"    y = {_label(w.y)}"
+        + f"    y = {w.y}"
         + ("" if _same(w.y, w.Y) else f"  (target {fmt(w.Y)})"),
         "",
         "# forward propagation",
@@ -244,10 +244,6 @@ def render(w: Any, source: str, n_rows: int) -> str:
 def _sub(formula: str, o: str, i: str) -> str:
     """Fill the output / input names into an activation formula."""
     return re.sub(r"\bi\b", i, re.sub(r"\bo\b", o, formula))
-
-
-def _label(y: Any) -> str:
-    return str(y.item() if isinstance(y, np.generic) else y)
 
 
 def _same(y: Any, Y: Any) -> bool:

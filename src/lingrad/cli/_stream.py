@@ -1,10 +1,10 @@
 """``lingrad fit --stream``: train batch by batch from a file with ``partial_fit``.
 
 Memory is bounded by the record batch: a first pass checks every row, counts the
-rows, collects the classes and the scaler's mean and standard deviation (Chan's
-parallel update); then ``max_iter`` passes train with ``partial_fit``; a last pass
-computes the metrics. The held-out rows are drawn per batch from a seeded
-generator, so each pass sees the same split.
+rows, collects the classes and the scaler's mean and standard deviation
+(``StandardScaler.partial_fit``); then ``max_iter`` passes train with
+``partial_fit``; a last pass computes the metrics. The held-out rows are drawn per
+batch from a seeded generator, so each pass sees the same split.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from lingrad.cli._common import ModelSpec, stderr_is_terminal, usage_error
 from lingrad.cli._data import Data, check_binary
-from lingrad.cli._metrics import ClassificationMetrics, RegressionMetrics
+from lingrad.cli._metrics import metrics_for
 from lingrad.cli._train import (
     ITERATIVE,
     FitResult,
@@ -23,9 +23,11 @@ from lingrad.cli._train import (
     fit_call,
     make_estimator,
     restore_verbosity,
+    summarize,
 )
 from lingrad.errors import DataError
 from lingrad.io import columns as table_columns
+from lingrad.targets import as_regression_target, check_labels
 
 
 class _Pass:
@@ -39,36 +41,6 @@ class _Pass:
         if not self.test_size:
             return np.zeros(n, dtype=bool)
         return np.random.default_rng([self.seed, b]).random(n) < self.test_size
-
-
-def check_batch_target(
-    spec: ModelSpec, y: Any, source: str, target: str, row0: int
-) -> Any:
-    """Per-batch target checks with rows numbered from the start of the file."""
-    y = np.asarray(y)
-    if spec.task == "regression":
-        if y.dtype.kind in "biuf":
-            return y.astype(np.float64)
-        for i, v in enumerate(y):
-            try:
-                float(str(v))
-            except ValueError:
-                raise DataError(
-                    f"{source}: target column {target!r} has a non-numeric value "
-                    f"{str(v)!r} at row {row0 + i + 1}; a regression model needs "
-                    "numbers: choose a numeric target column or a classifier"
-                ) from None
-        return y.astype(np.float64)
-    if y.dtype.kind == "f":
-        bad = y != np.round(y)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(
-                f"{source}: target column {target!r} looks continuous ({y[i]!r} at "
-                f"row {row0 + i + 1}); a classifier needs class labels: use a "
-                "regression model or bin it"
-            )
-    return y
 
 
 def fit_streaming(
@@ -85,6 +57,8 @@ def fit_streaming(
     epochs: int,
 ) -> FitResult:
     """Train with ``partial_fit`` over record batches; memory bounded by the batch."""
+    from sklearn.preprocessing import StandardScaler
+
     from lingrad.io import iter_batches
 
     notes = []
@@ -103,97 +77,80 @@ def fit_streaming(
             "--solver",
         )
     masks = _Pass(test_size, seed)
+    check_y = check_labels if spec.is_classifier else as_regression_target
 
     def batches() -> Any:
-        return enumerate(iter_batches(source, target, features, chunk_rows))
+        """(b, X, y) per record batch, y checked with rows counted from the file's."""
+        it = enumerate(iter_batches(source, target, features, chunk_rows))
+        for b, (Xb, yb) in it:
+            yield b, Xb, check_y(yb, source, target, b * chunk_rows)
 
     # pass 1: validate every row, count, find the classes, the scaler's mean / std
     n_train = n_test = 0
     labels: list[Any] = []
-    mean = m2 = None
+    scaler = StandardScaler()
     feature_names = features
-    for b, (Xb, yb) in batches():
-        row0 = b * chunk_rows
-        yb = check_batch_target(spec, yb, source, target, row0)
+    for b, Xb, yb in batches():
         test = masks.mask(b, len(Xb))
         n_test += int(test.sum())
         Xt = Xb[~test]
         if spec.is_classifier:
             labels.append(np.unique(yb))
-        if len(Xt):
-            mean, m2 = _combine(mean, m2, n_train, Xt)
-            n_train += len(Xt)
+        if len(Xt) and scale:
+            scaler.partial_fit(Xt)
+        n_train += len(Xt)
     if feature_names is None:
         feature_names = [c for c in table_columns(source) if c != target]
     if n_train == 0:
         raise DataError(f"{source}: no training rows left; lower --test-size")
     classes = None
+    data = Data(None, None, feature_names, target, source, None)
     if spec.is_classifier:
         from lingrad.io import check_classification_target
 
         all_labels = np.unique(np.concatenate(labels))
         classes = check_classification_target(all_labels, source, target)
-        data = Data(None, None, feature_names, target, source, None)
         check_binary(spec, classes, data)
 
     est_params = dict(params)
     est_params.setdefault("random_state", seed)
     model = make_estimator(spec, est_params, scale)
     if scale:
-        model.set_scale(mean, np.sqrt(m2 / n_train))  # type: ignore[operator]
+        model.set_scale(scaler.mean_, scaler.scale_)
     fit_kw = {"classes": classes} if spec.is_classifier else {}
     n_batches = b + 1
     with _StreamProgress(epochs * n_batches) as bar:
         for _epoch in range(epochs):
-            for b, (Xb, yb) in batches():
+            for b, Xb, yb in batches():
                 train = ~masks.mask(b, len(Xb))
                 if not train.any():
                     bar.advance()
                     continue
-                yb = check_batch_target(spec, yb, source, target, b * chunk_rows)
                 fit_call(spec, model.partial_fit, Xb[train], yb[train], **fit_kw)
                 bar.advance()
     restore_verbosity(model, est_params)
     shown = effective_params(spec, est_params, scale)
 
     # last pass: metrics on the training and held-out rows; keep a sample to draw
-    new = ClassificationMetrics if spec.is_classifier else RegressionMetrics
-    acc = {"train": new(classes) if classes is not None else new()}  # type: ignore[call-arg]
+    acc = {"train": metrics_for(classes)}
     if n_test:
-        acc["test"] = new(classes) if classes is not None else new()  # type: ignore[call-arg]
+        acc["test"] = metrics_for(classes)
     from lingrad.models.standardized import has_method
 
     proba = spec.is_classifier and has_method(model, "predict_proba")
     X_sample = y_sample = None
-    for b, (Xb, yb) in batches():
-        yb = check_batch_target(spec, yb, source, target, b * chunk_rows)
+    for b, Xb, yb in batches():
         test = masks.mask(b, len(Xb))
         for name, rows in (("train", ~test), ("test", test)):
             if name in acc and rows.any():
                 X, y = Xb[rows], yb[rows]
                 P = model.predict_proba(X) if proba else None
-                if spec.is_classifier:
-                    acc[name].update(y, model.predict(X), P)
-                else:
-                    acc[name].update(y, model.predict(X))
+                acc[name].update(y, model.predict(X), P)
         if X_sample is None and (~test).any():
             X_sample, y_sample = Xb[~test], yb[~test]
     metrics = {name: a.result() for name, a in acc.items()}
-    summary = {
-        "source": source,
-        "target": target,
-        "features": len(feature_names),
-        "feature names": list(feature_names),
-        "training rows": n_train,
-        "read in batches of": chunk_rows,
-        "epochs over the file": epochs,
-    }
-    if n_test:
-        summary["held-out rows"] = n_test
-    if classes is not None:
-        summary["classes"] = [
-            c.item() if isinstance(c, np.generic) else c for c in classes
-        ]
+    summary = summarize(data, n_train, n_test, classes)
+    summary.update({"read in batches of": chunk_rows, "epochs over the file": epochs})
     notes += [
         f"Trained out of core: {epochs} passes over the file in record batches of "
         f"{chunk_rows} rows with partial_fit (one epoch per batch); memory is "
@@ -212,17 +169,6 @@ def fit_streaming(
         y_sample=y_sample,
         notes=notes,
     )
-
-
-def _combine(mean: Any, m2: Any, n: int, X: Any) -> tuple[Any, Any]:
-    """Chan's parallel update of the per-feature mean and sum of squared deviations."""
-    n_b, mean_b = len(X), X.mean(axis=0)
-    m2_b = ((X - mean_b) ** 2).sum(axis=0)
-    if mean is None:
-        return mean_b, m2_b
-    total = n + n_b
-    delta = mean_b - mean
-    return mean + delta * n_b / total, m2 + m2_b + delta**2 * n * n_b / total
 
 
 class _StreamProgress:

@@ -10,7 +10,7 @@ import numpy as np
 
 from lingrad.cli._common import ModelSpec, stderr_is_terminal, usage_error
 from lingrad.cli._data import Data, check_binary, check_target
-from lingrad.cli._metrics import ClassificationMetrics, RegressionMetrics
+from lingrad.cli._metrics import metrics_for
 from lingrad.errors import DataError, LingradError
 
 ITERATIVE = ("sgd", "minibatch", "batch")
@@ -99,10 +99,10 @@ def fit_call(spec: ModelSpec, call: Any, *args: Any, **kwargs: Any) -> None:
         raise LingradError(f"model {spec.name!r} cannot be trained: {text}") from e
 
 
-def _snapshot_every(spec: ModelSpec, est: Any, n_rows: int, D: int) -> int | None:
+def _snapshot_every(est: Any, n_rows: int, D: int) -> int | None:
     """About 200 parameter snapshots for small models (for the parameter figure)."""
-    p = est.get_params(deep=False) if not hasattr(est, "estimator_") else {}
-    if "snapshot_every" not in spec.cls()().get_params(deep=False) or D > 10:
+    p = est.get_params(deep=False)
+    if "snapshot_every" not in p or D > 10:
         return None
     solver = p.get("solver", "sgd")
     batch = {"sgd": 1, "batch": n_rows}.get(solver, p.get("batch_size", 32) or 32)
@@ -143,14 +143,10 @@ def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
     """Metrics of ``model`` on (X, y)."""
     from lingrad.models.standardized import has_method
 
-    if spec.is_classifier:
-        acc = ClassificationMetrics(model.classes_)
-        proba = model.predict_proba(X) if has_method(model, "predict_proba") else None
-        acc.update(y, model.predict(X), proba)
-        return acc.result()
-    reg = RegressionMetrics()
-    reg.update(y, model.predict(X))
-    return reg.result()
+    acc = metrics_for(model.classes_ if spec.is_classifier else None)
+    proba = spec.is_classifier and has_method(model, "predict_proba")
+    acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
+    return acc.result()
 
 
 def fit_in_memory(
@@ -171,9 +167,9 @@ def fit_in_memory(
         check_target(spec, y_tr, data)  # the training rows hold 2+ classes too
     est_params = dict(params)
     est_params.setdefault("random_state", seed)
-    probe = spec.cls()(**est_params)
     if "snapshot_every" not in est_params:
-        every = _snapshot_every(spec, probe, len(X_tr), X_tr.shape[1])
+        probe = spec.cls()(**est_params)
+        every = _snapshot_every(probe, len(X_tr), X_tr.shape[1])
         if every is not None:
             est_params["snapshot_every"] = every
     fit_params = {**est_params, "verbose": 1 if stderr_is_terminal() else 0}
@@ -184,7 +180,7 @@ def fit_in_memory(
     metrics = {"train": evaluate(spec, model, X_tr, y_tr)}
     if X_te is not None:
         metrics["test"] = evaluate(spec, model, X_te, y_te)
-    summary = _summary(data, len(X_tr), 0 if X_te is None else len(X_te), classes)
+    summary = summarize(data, len(X_tr), 0 if X_te is None else len(X_te), classes)
     return FitResult(
         model,
         spec,
@@ -202,7 +198,8 @@ def fit_in_memory(
     )
 
 
-def _summary(data: Data, n_train: int, n_test: int, classes: Any) -> dict[str, Any]:
+def summarize(data: Data, n_train: int, n_test: int, classes: Any) -> dict[str, Any]:
+    """The data summary of the report and metrics.json."""
     out: dict[str, Any] = {
         "source": data.source,
         "target": data.target,
@@ -213,5 +210,5 @@ def _summary(data: Data, n_train: int, n_test: int, classes: Any) -> dict[str, A
     if n_test:
         out["held-out rows"] = n_test
     if classes is not None:
-        out["classes"] = [c.item() if isinstance(c, np.generic) else c for c in classes]
+        out["classes"] = np.asarray(classes).tolist()
     return out

@@ -45,30 +45,21 @@ def evaluate(
     confusion matrix. A table on screen, or JSON with --json.
     """
     from lingrad.cli._apply import batches, has_proba, open_model, predict
-    from lingrad.cli._common import MODELS
     from lingrad.cli._data import is_builtin
-    from lingrad.cli._metrics import ClassificationMetrics, RegressionMetrics
-    from lingrad.cli._stream import check_batch_target
+    from lingrad.cli._metrics import metrics_for
     from lingrad.errors import DataError
+    from lingrad.targets import as_regression_target, check_labels
 
     if target is None and not is_builtin(data):
         raise DataError(f"{data}: say which column is the target with --target COLUMN")
     loaded = open_model(str(model))
-    spec = MODELS["softmax"] if loaded.is_classifier else MODELS["linear"]
-    acc: Any
-    if loaded.is_classifier:
-        acc = ClassificationMetrics(loaded.model.classes_)
-    else:
-        acc = RegressionMetrics()
-    proba = loaded.is_classifier and has_proba(loaded)
-    name = target or "the target"
+    classifier = loaded.is_classifier
+    acc = metrics_for(loaded.model.classes_ if classifier else None)
+    check_y = check_labels if classifier else as_regression_target
+    proba = classifier and has_proba(loaded)
     for X, y, row0 in batches(loaded, data, target, labelled=True):
-        y = check_batch_target(spec, y, data, name, row0)
         pred, P = predict(loaded, X, proba)
-        if loaded.is_classifier:
-            acc.update(y, pred, P)
-        else:
-            acc.update(y, pred)
+        acc.update(check_y(y, data, target, row0), pred, P)
     metrics = acc.result()
     name = type(loaded.model).__name__
     if hasattr(loaded.model, "estimator_"):

@@ -104,8 +104,9 @@ def explain(
         _data.check_binary(spec, classes, table)
     X = np.asarray(table.X, dtype=np.float64)
     if scale:
-        std = X.std(axis=0)
-        X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+        from sklearn.preprocessing import scale as standardize
+
+        X = standardize(X)  # (X - mean) / std, a constant column divided by 1
     init = None
     if data is None or data == lecture_data:
         from lingrad.datasets import SYNTHETIC

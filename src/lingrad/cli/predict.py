@@ -74,7 +74,7 @@ def predict(
         for X, _y, _row0 in parts:
             pred, P = predict(loaded, X, proba)
             cols = [pred] + ([] if P is None else list(P.T))
-            writer.writerows(zip(*[_plain(c) for c in cols], strict=True))
+            writer.writerows(zip(*[c.tolist() for c in cols], strict=True))
             n += len(X)
         return n
 
@@ -90,8 +90,3 @@ def predict(
         text.flush()
         text.detach()
     echo(f"wrote {n} predictions to {out}")
-
-
-def _plain(values: Any) -> list[Any]:
-    """Column values as plain Python scalars (shortest float repr)."""
-    return [v.item() if hasattr(v, "item") else v for v in values]

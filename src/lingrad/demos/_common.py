@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from lingrad.chain import Chain
 from lingrad.losses import Loss
 from lingrad.penalties import Penalty
-from lingrad.plot._style import DPI, root_figure
+from lingrad.plot._style import root_figure, save
 from lingrad.train import Trainer
 
 Progress = Callable[[str], None]
@@ -94,7 +94,7 @@ class DemoRun:
         """Write a figure as PNG into the output folder and keep it for the report."""
         path = self.out_dir / filename
         self.captions[filename] = caption
-        root_figure(fig).savefig(path, dpi=DPI)
+        save(fig, path)
         self.figure_paths.append(path)
         self.figures[filename] = root_figure(fig)
         return path
@@ -146,18 +146,6 @@ def train(
 def hits_binary(pred: Any, y: Any) -> int:
     """Correct predictions of a probability output: [pred > 0.5] == y."""
     return int(np.sum((np.asarray(pred) > 0.5).ravel() == np.asarray(y).ravel()))
-
-
-def hits_logit(z: Any, y: Any) -> int:
-    """Correct predictions of a logit output: [z > 0] == y."""
-    return int(np.sum((np.asarray(z) > 0).ravel() == np.asarray(y).ravel()))
-
-
-def r2_score(y: Any, pred: Any) -> float:
-    """R² = 1 - Σ(y - ŷ)² / Σ(y - ȳ)²."""
-    y, pred = np.ravel(y).astype(float), np.ravel(pred).astype(float)
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    return 1.0 - float(np.sum((y - pred) ** 2)) / ss_tot if ss_tot else math.nan
 
 
 def floats(a: Any) -> Any:

@@ -24,10 +24,9 @@ def plot_curves(
     logy: bool = False,
     styles: Sequence[str] = ("-",),
     ax: Any = None,
-    figsize: tuple[float, float] = (10.0, 5.0),
 ) -> Any:
     """One line per ``{label: (x, y)}``, an optional labelled horizontal reference."""
-    fig = ax.figure if ax is not None else new_figure(figsize)
+    fig = ax.figure if ax is not None else new_figure((10.0, 5.0))
     ax = ax if ax is not None else fig.add_subplot()
     for k, (label, (x, y)) in enumerate(curves.items()):
         ax.plot(
@@ -74,8 +73,9 @@ def plot_likelihood_slice(
     )
     lines = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
+    # centre: between the ln P peak above and the squared-error valley below
     ax.legend(
-        lines[0] + more[0], lines[1] + more[1], fontsize=LEGEND_SIZE, loc="lower center"
+        lines[0] + more[0], lines[1] + more[1], fontsize=LEGEND_SIZE, loc="center"
     )
     return fig
 

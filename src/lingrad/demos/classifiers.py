@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from lingrad import datasets, plot
 from lingrad.chain import Chain
@@ -37,6 +38,7 @@ def _training_figure(run: DemoRun, h, mistakes: list[int], loss_name: str) -> No
         title=f"Mistakes per epoch (each one triggers an update of the {loss_name})",
     )
     fig.axes[0].set_ylim(bottom=0)
+    fig.axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
     run.save(fig, "mistakes.png", "Misclassified examples in each epoch")
 
 

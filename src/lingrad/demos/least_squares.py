@@ -4,6 +4,7 @@ loss surface, and the normal equation as the Gaussian maximum likelihood."""
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 from lingrad import datasets, plot
 from lingrad.chain import Chain
@@ -13,7 +14,7 @@ from lingrad.nodes import Affine
 from lingrad.solvers import normal_equation
 
 from . import _figures
-from ._common import DemoOutput, DemoRun, compare, r2_score, train
+from ._common import DemoOutput, DemoRun, compare, train
 
 
 def gd_variants(run: DemoRun) -> DemoOutput:
@@ -146,12 +147,8 @@ def normal_equation_demo(run: DemoRun) -> DemoOutput:
         return float(-0.5 * N * np.log(2 * np.pi * sigma2) - sse(W, b) / (2 * sigma2))
 
     run.stage("drawing figures")
-    steps, W_track, b_track = plot.param_tracks(h)
-    fig = plot.plot_loss_and_params(
-        h.step_loss,
-        W_track,
-        b_track,
-        steps=steps,
+    fig = plot.plot_history(
+        h,
         true_W=data.true_W,
         true_b=data.true_b,
         optimum_W=W_ne,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 from lingrad import datasets, plot
 from lingrad.chain import Chain
@@ -10,7 +11,7 @@ from lingrad.losses import SquaredError
 from lingrad.nodes import Affine
 from lingrad.solvers import normal_equation
 
-from ._common import DemoOutput, DemoRun, compare, floats, lecture_sgd, r2_score, train
+from ._common import DemoOutput, DemoRun, compare, floats, lecture_sgd, train
 
 SGD_EQUATION = (
     "ŷ = xᵀw + b                      (forward propagation)\n"
@@ -141,12 +142,8 @@ def linear_nd(run: DemoRun) -> DemoOutput:
     ref = np.append(W_ref, b_ref)
 
     run.stage("drawing figures")
-    steps, W_track, b_track = plot.param_tracks(h)
-    fig = plot.plot_loss_and_params(
-        h.step_loss,
-        W_track,
-        b_track,
-        steps=steps,
+    fig = plot.plot_history(
+        h,
         true_W=data.true_W,
         true_b=data.true_b,
         optimum_W=W_ne,

@@ -48,7 +48,7 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
     lr = 0.1
     h, W, b, W_ref, b_ref, J, accuracy = _fit_lecture(data, lr)
     w, b0 = float(W[0, 0]), float(b[0])
-    switch = (-(-3 / 5) + 3) / 5  # labels switch where 5x − 3 > 0.6: x = 0.72
+    switch = (0.6 + 3) / 5  # labels y = [5x − 3 > 0.6] switch at x = 0.72
 
     run.stage("drawing figures")
     steps, W_tr, b_tr = plot.param_tracks(h)

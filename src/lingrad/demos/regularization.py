@@ -122,12 +122,8 @@ def regularization(run: DemoRun) -> DemoOutput:
         fontsize=11,
     )
     run.save(fig, "l2_logistic_path.png", "Problem 2: weights against the L2 strength")
-    steps, W_tr, _ = plot.param_tracks(gd.history_)
-    fig = plot.plot_loss_and_params(
-        gd.history_.step_loss,
-        W_tr,
-        None,
-        steps=steps,
+    fig = plot.plot_history(
+        gd.history_,
         optimum_W=w_nt,
         title="Problem 2 by gradient descent: J = (1/N)[Σ BCE + ‖w‖²]",
     )

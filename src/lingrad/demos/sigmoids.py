@@ -212,8 +212,7 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
         title="Boundary f(x; w) = 0 learned by gradient descent",
     )
     run.save(fig, "decision_boundary.png", "Boundary wᵀx = 0")
-    steps, W_tr, _ = plot.param_tracks(h)
-    fig = plot.plot_loss_and_params(h.step_loss, W_tr, None, steps=steps)
+    fig = plot.plot_history(h)
     run.save(fig, "loss_params.png", "Loss per step and the weights")
     return DemoOutput(
         title="The bipolar sigmoid with squared error (homework Problem 3)",

@@ -9,12 +9,14 @@ and four hooks:
 - ``_store_fitted(chain)``: copy the trained parameters into the fitted attributes;
 - ``_make_loss() -> Loss``: the training loss (fused logit forms where they exist).
 
-``_fit_iterative`` runs the shared training engine and ``_fit_lbfgs`` the
-quasi-Newton solver on the same J (``lingrad.solvers.lbfgs``); both record
-``history_``. Other ``solver`` names with their own routine (``normal``,
-``newton``) are dispatched by the subclass, which then calls ``_finish``.
-An L1 part of the penalty is applied by a proximal soft-threshold step after
-each gradient step (``lingrad.solvers.proximal_l1``), so L1 gives exact zeros.
+``_fit`` checks ``solver`` against ``_solvers`` and trains: ``_fit_iterative``
+runs the shared training engine, ``_fit_lbfgs`` the quasi-Newton solver on the
+same J (``lingrad.solvers.lbfgs``), and any other solver is the subclass's
+method ``_fit_<solver>`` (``_fit_normal``, ``_fit_newton``); each ends in
+``_finish``, which stores the fitted state. An L1 part of the penalty is applied
+by a proximal soft-threshold step after each gradient step
+(``lingrad.solvers.proximal_l1``), so L1 gives exact zeros.
+:class:`LinearChainEstimator` holds the hooks of the single-``Affine`` models.
 """
 
 from __future__ import annotations
@@ -24,15 +26,23 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
 from lingrad.history import History
 from lingrad.losses import Loss
+from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
 from lingrad.solvers import lbfgs, proximal_l1
 from lingrad.train import Trainer
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
+
+
+def is_iterative(estimator: Any) -> bool:
+    """Whether ``estimator.solver`` trains in epochs (so ``partial_fit`` exists)."""
+    return estimator.solver in ITERATIVE_SOLVERS
+
 
 COMMON_PARAMS_DOC = """
     solver : str
@@ -89,6 +99,7 @@ class GradientEstimator(BaseEstimator):
     """Base of lingrad's estimators; see the module docstring for the hooks."""
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
+    _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
 
     # ---- hooks -------------------------------------------------------------
     def _init_chain(
@@ -117,30 +128,44 @@ class GradientEstimator(BaseEstimator):
                 setattr(self, key, value)
 
     def _penalty(self) -> Penalty | None:
-        return make_penalty(
-            getattr(self, "penalty", "none"),
-            getattr(self, "alpha", 0.0),
-            getattr(self, "l1_ratio", 0.15),
-        )
+        return make_penalty(self.penalty, self.alpha, self.l1_ratio)
+
+    def _chain(self) -> Chain:
+        """The fitted model as a Chain (for ``explain``)."""
+        check_is_fitted(self)
+        return self._chain_from_fitted()
+
+    def _loss(self) -> Loss:
+        return self._make_loss()
+
+    def _check_X(self, X: Any) -> Any:
+        """X for prediction: the estimator is fitted, X has its features."""
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
+        """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
+        if self.solver not in self._solvers:
+            raise ValueError(
+                f"solver must be one of {self._solvers}; got {self.solver!r}."
+            )
+        if self.solver in ITERATIVE_SOLVERS:
+            self._fit_iterative(X, Y, sample_weight)
+        else:  # _fit_lbfgs, _fit_newton, _fit_normal
+            getattr(self, f"_fit_{self.solver}")(X, Y, sample_weight)
+        return self
 
     def _batch_size(self) -> int | None:
-        solver = self.solver
-        if solver == "sgd":
+        """Examples per step of an iterative solver (None: all)."""
+        if self.solver == "sgd":
             return 1
-        if solver == "batch":
+        if self.solver == "batch":
             return None
-        if solver == "minibatch":
-            return int(self.batch_size)
-        raise ValueError(
-            f"solver={solver!r} is not an iterative solver; "
-            f"expected one of {ITERATIVE_SOLVERS}."
-        )
+        return int(self.batch_size)  # minibatch
 
     def _make_trainer(self, chain: Chain, rng: np.random.RandomState) -> Trainer:
-        penalty, optimizer = proximal_l1(
-            self._penalty(), getattr(self, "optimizer", "gd")
-        )
-        trainer = Trainer(
+        penalty, optimizer = proximal_l1(self._penalty(), self.optimizer)
+        return Trainer(
             chain,
             self._make_loss(),
             penalty=penalty,
@@ -150,10 +175,9 @@ class GradientEstimator(BaseEstimator):
             batch_size=self._batch_size(),
             shuffle=self.shuffle,
             random_state=rng.randint(np.iinfo(np.int32).max),
-            snapshot_every=getattr(self, "snapshot_every", None),
+            snapshot_every=self.snapshot_every,
             verbose=self.verbose,
         )
-        return trainer
 
     def _start(
         self, n_features: int, n_outputs: int, dtype: Any, keep: bool, partial: bool
@@ -164,29 +188,29 @@ class GradientEstimator(BaseEstimator):
         if partial and trainer is not None:
             return trainer  # type: ignore[no-any-return]
         rng = check_random_state(self.random_state)
-        if keep and self._is_fitted_for(n_features, n_outputs):
+        warm = keep and self._is_fitted_for(n_features, n_outputs)
+        if warm:
             chain = self._chain_from_fitted()
         else:
             chain = self._init_chain(n_features, n_outputs, rng, dtype)
         trainer = self._make_trainer(chain, rng)
-        if keep and self._is_fitted_for(n_features, n_outputs):
-            trainer.t = getattr(self, "t_", 0)  # the schedule continues
+        if warm:
+            trainer.t = self.t_  # the schedule continues
             if getattr(self, "history_", None) is not None:
                 trainer.history = self.history_  # and so does the record
-        self._trainer = trainer
         return trainer
 
     def _fit_iterative(
         self, X: Any, Y: Any, sample_weight: Any = None, *, partial: bool = False
     ) -> None:
         """Train with the engine; ``partial``: one epoch, continuing the schedule."""
-        keep = partial or bool(getattr(self, "warm_start", False))
+        keep = partial or bool(self.warm_start)
         trainer = self._start(X.shape[1], Y.shape[1], X.dtype, keep, partial)
         if partial:
             trainer.partial_fit(
                 X, Y, sample_weight=sample_weight, n_correct=self._n_correct()
             )
-            self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+            n_iter = getattr(self, "n_iter_", 0) + 1
         else:
             result = trainer.fit(
                 X,
@@ -199,10 +223,9 @@ class GradientEstimator(BaseEstimator):
                 sample_weight=sample_weight,
                 n_correct=self._n_correct(),
             )
-            self.n_iter_ = result.n_iter
-        self._finish(
-            trainer.chain, (X.shape[1], Y.shape[1]), trainer.history, trainer.t
-        )
+            n_iter = result.n_iter
+        shape = (X.shape[1], Y.shape[1])
+        self._finish(trainer.chain, shape, n_iter, trainer.history, trainer.t, trainer)
 
     def _is_fitted_for(self, n_features: int, n_outputs: int) -> bool:
         """True when fitted parameters of this shape exist (for warm starts)."""
@@ -212,9 +235,7 @@ class GradientEstimator(BaseEstimator):
         self, n_features: int, n_outputs: int, dtype: Any
     ) -> Chain:
         """The fitted chain under ``warm_start`` (same shape), else a fresh one."""
-        if getattr(self, "warm_start", False) and self._is_fitted_for(
-            n_features, n_outputs
-        ):
+        if self.warm_start and self._is_fitted_for(n_features, n_outputs):
             return self._chain_from_fitted()
         rng = check_random_state(self.random_state)
         return self._init_chain(n_features, n_outputs, rng, dtype)
@@ -222,7 +243,7 @@ class GradientEstimator(BaseEstimator):
     def _fit_lbfgs(self, X: Any, Y: Any, sample_weight: Any = None) -> None:
         """Minimise the same J as the engine with L-BFGS-B (``solvers.lbfgs``)."""
         chain = self._fresh_or_warm_chain(X.shape[1], Y.shape[1], X.dtype)
-        history = History(getattr(self, "snapshot_every", None))
+        history = History(self.snapshot_every)
         result = lbfgs(
             chain,
             self._make_loss(),
@@ -235,21 +256,74 @@ class GradientEstimator(BaseEstimator):
             history=history,
             warn=self.tol is not None,  # tol=None: run max_iter, as the engine
         )
-        self._trainer = None  # a later partial_fit / warm start starts anew
-        self.n_iter_ = result.n_iter
-        self._finish(chain, (X.shape[1], Y.shape[1]), history, result.n_iter)
+        shape = (X.shape[1], Y.shape[1])
+        self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def _finish(
         self,
         chain: Chain,
         shape: tuple[int, int],
+        n_iter: int,
         history: History | None = None,
         t: int = 0,
+        trainer: Trainer | None = None,
     ) -> None:
-        """Store the fitted parameters (X, Y widths ``shape``) and the History."""
+        """Store the fitted parameters (X, Y widths ``shape``), counts and History.
+
+        ``trainer``: the engine a later ``partial_fit`` continues (None: a later
+        partial_fit or warm start starts a new one from the fitted parameters).
+        """
         self._store_fitted(chain)
         self._fitted_shape = shape
-        self.t_ = t
-        if history is not None:
+        self._trainer = trainer
+        self.n_iter_, self.t_ = n_iter, t
+        if history is None:  # no record: drop a previous fit's
+            for key in ("history_", "loss_curve_"):
+                self.__dict__.pop(key, None)
+        else:
             self.history_ = history
             self.loss_curve_ = np.asarray(history.epoch_loss)
+
+
+class LinearChainEstimator(GradientEstimator):
+    """``z = X W + b`` (one Affine), then ``_activation()`` if any.
+
+    W and b start at zero (the lectures' start: every such J is convex, or
+    for the perceptron scale-free). Fitted as ``coef_`` = Wᵀ (K, D) and
+    ``intercept_`` = b (K,); ``_set_coef`` may reshape them (a 1-D target).
+    """
+
+    def _activation(self) -> Node | None:
+        """The node after the Affine in the training chain (None: it outputs z)."""
+        return None
+
+    def _with_activation(self, affine: Affine) -> Chain:
+        act = self._activation()
+        return Chain([affine] if act is None else [affine, act])
+
+    def _init_chain(
+        self, n_features: int, n_outputs: int, rng: np.random.RandomState, dtype: Any
+    ) -> Chain:
+        W = np.zeros((n_features, n_outputs), dtype=dtype)  # (D, K)
+        b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None
+        return self._with_activation(Affine(W, b))
+
+    def _chain_from_fitted(self) -> Chain:
+        W = np.atleast_2d(self.coef_).T.copy()  # (D, K)
+        b = np.atleast_1d(self.intercept_).copy() if self.fit_intercept else None
+        return self._with_activation(Affine(W, b))
+
+    def _store_fitted(self, chain: Chain) -> None:
+        node = chain.nodes[0]
+        K = node.W.shape[1]
+        b = node.b.copy() if node.b is not None else np.zeros(K, node.W.dtype)
+        self._set_coef(node.W.T.copy(), b)  # (K, D), (K,)
+
+    def _set_coef(self, W: Any, b: Any) -> None:
+        self.coef_, self.intercept_ = W, b
+
+    def _scores(self, X: Any) -> Any:
+        """``z = X @ coef_ᵀ + intercept_`` (N, K), in X's dtype."""
+        X = self._check_X(X)
+        coef = np.atleast_2d(self.coef_).astype(X.dtype, copy=False)
+        return X @ coef.T + np.atleast_1d(self.intercept_).astype(X.dtype, copy=False)

@@ -10,8 +10,9 @@
   ``class_weight`` and rescales to mean 1, so that J is the weighted mean
   ``Σ s_i J0_i / Σ s_i`` (an integer weight equals repeating the example);
 - :func:`predict_labels` maps decision values back to labels;
-- :class:`DecisionClassifierMixin` gives ``predict`` from ``decision_function``
-  and the ``_n_correct`` counter the History uses for accuracy.
+- :class:`GradientClassifier` holds ``fit``, ``partial_fit``,
+  ``decision_function`` and ``predict`` of every lingrad classifier, and the
+  ``_n_correct`` counter the History uses for accuracy.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from lingrad.losses import one_hot
+from lingrad.models._base import GradientEstimator, is_iterative
+
+BINARY_ONLY = "Only binary classification is supported."
 
 
 def encode_labels(
@@ -155,23 +163,81 @@ def make_n_correct(
     return n_correct
 
 
-class DecisionClassifierMixin:
-    """``predict`` = the class whose decision value wins (binary: ``> threshold``).
+class GradientClassifier(ClassifierMixin, GradientEstimator):
+    """fit / partial_fit / decision_function / predict of lingrad's classifiers.
 
-    A subclass defines ``decision_function(X)`` ((N,) binary, (N, K) otherwise)
-    and may set ``_decision_threshold`` / ``_decision_inclusive``.
+    A subclass defines ``_scores(X)`` (N, K), may override ``_targets`` (one-hot
+    by default), and sets ``_binary`` (two classes only) and the decision rule:
+    ``predict`` is the class whose score wins, for one score column the positive
+    class where it is ``> _decision_threshold`` (``>=`` if ``_decision_inclusive``).
     """
 
+    _binary: bool = False
     _decision_threshold: float = 0.0
     _decision_inclusive: bool = False
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted class label of every example, from ``decision_function``."""
-        check_is_fitted(self)
-        scores = self.decision_function(X)  # type: ignore[attr-defined]
-        return predict_labels(
-            self.classes_,  # type: ignore[attr-defined]
-            scores,
-            self._decision_threshold,
-            self._decision_inclusive,
+    def _targets(self, y_idx: np.ndarray, dtype: Any) -> np.ndarray:
+        """Training targets Y from class indices: one column per class."""
+        return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also K = 2
+
+    def _n_correct(self) -> Any:
+        return make_n_correct()
+
+    def _prepare(self, X, y, sample_weight, *, reset, classes=None):
+        """Validated X, targets Y and sample weights (times ``class_weight``)."""
+        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
+        y_idx = encode_labels(self, y, classes=classes, reset=reset)
+        if self._binary and len(self.classes_) != 2:
+            raise ValueError(BINARY_ONLY)
+        s = prepare_sample_weight(
+            sample_weight,
+            X,
+            class_weight=self.class_weight,
+            classes=self.classes_,
+            y_idx=y_idx,
         )
+        return X, self._targets(y_idx, X.dtype), s
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit on X (n_samples, n_features) and labels y (n_samples,) of any type.
+
+        ``sample_weight`` (times ``class_weight``) makes J the weighted mean
+        ``Σ s J0 / Σ s``. Returns self.
+        """
+        return self._fit(*self._prepare(X, y, sample_weight, reset=True))
+
+    @available_if(is_iterative)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of the iterative solver; the step count and schedule continue.
+
+        ``classes`` (every label) is needed on the first call unless that
+        batch already holds them all.
+        """
+        reset = not hasattr(self, "_fitted_shape")
+        X, Y, s = self._prepare(X, y, sample_weight, reset=reset, classes=classes)
+        self._fit_iterative(X, Y, s, partial=True)
+        return self
+
+    def decision_function(self, X):
+        """Scores (n_samples, K); two classes: (n_samples,), ``z_1 - z_0`` of two.
+
+        Positive values favour ``classes_[1]``.
+        """
+        z = self._scores(X)  # (N, K)
+        if z.shape[1] == 1:
+            return z[:, 0]
+        if z.shape[1] == 2:  # K = 2 argmax: class 1 wins iff z_1 - z_0 > 0
+            return z[:, 1] - z[:, 0]
+        return z
+
+    def predict(self, X):
+        """Predicted class label of every example, from ``decision_function``."""
+        scores = self.decision_function(X)  # checks that self is fitted
+        return predict_labels(
+            self.classes_, scores, self._decision_threshold, self._decision_inclusive
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = not self._binary
+        return tags

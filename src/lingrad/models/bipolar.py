@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from lingrad.losses import SquaredError
-from lingrad.models._base import ITERATIVE_SOLVERS
 from lingrad.models.logistic import _LinearSigmoidClassifier
 from lingrad.nodes import BipolarSigmoid
 
@@ -56,7 +55,6 @@ class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
     """
 
     _low, _high = -1.0, 1.0
-    _solvers = ("lbfgs", *ITERATIVE_SOLVERS)
 
     def __init__(
         self,

@@ -5,23 +5,17 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from lingrad.chain import Chain
 from lingrad.losses import SquaredError
-from lingrad.models._base import ITERATIVE_SOLVERS, GradientEstimator
+from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, is_iterative
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.nodes import Affine
 from lingrad.solvers import normal_equation
 
-SOLVERS = ("normal", "lbfgs", *ITERATIVE_SOLVERS)
 
-
-def _iterative(estimator) -> bool:
-    return estimator.solver in ITERATIVE_SOLVERS
-
-
-class LinearRegression(RegressorMixin, GradientEstimator):
+class LinearRegression(RegressorMixin, LinearChainEstimator):
     """Least squares ``pred = xᵀw + b``, ``J = (1/N) Σ s (y - pred)² + penalty(w)``.
 
     The lectures' model (Lecture 7): J is the mean squared error, whose
@@ -88,6 +82,8 @@ class LinearRegression(RegressorMixin, GradientEstimator):
     (array([2.]), 1.0)
     """
 
+    _solvers = ("normal", "lbfgs", *ITERATIVE_SOLVERS)
+
     def __init__(
         self,
         *,
@@ -113,27 +109,9 @@ class LinearRegression(RegressorMixin, GradientEstimator):
     ):
         self._store_params(locals())
 
-    # ---- hooks -------------------------------------------------------------
-    def _init_chain(self, n_features, n_outputs, rng, dtype):
-        W = np.zeros((n_features, n_outputs), dtype=dtype)  # the lectures start at 0
-        b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None
-        return Chain([Affine(W, b)])
-
-    def _chain_from_fitted(self):
-        W = self.coef_.reshape(-1, self.n_features_in_).T  # (D, K)
-        b = np.atleast_1d(self.intercept_) if self.fit_intercept else None
-        return Chain([Affine(W.copy(), None if b is None else b.copy())])
-
-    def _store_fitted(self, chain):
-        node = chain.nodes[0]
-        W = node.W.T.copy()  # (K, D)
-        b = node.b.copy() if node.b is not None else np.zeros(len(W), W.dtype)
-        self._set_coef(W, b)
-
     def _make_loss(self):
         return SquaredError(half=False)
 
-    # ---- fitting -----------------------------------------------------------
     def _set_coef(self, W, b):
         """coef_ (K, D) and intercept_ (K,), squeezed for a 1-D target."""
         if self._y_1d:
@@ -141,7 +119,12 @@ class LinearRegression(RegressorMixin, GradientEstimator):
         else:
             self.coef_, self.intercept_ = W, b
 
-    def _validate(self, X, y, sample_weight, reset):
+    def _finish(self, *args, **kwargs):
+        self.__dict__.pop("solver_info_", None)  # set by solver="normal" only
+        super()._finish(*args, **kwargs)
+
+    # ---- fitting -----------------------------------------------------------
+    def _prepare(self, X, y, sample_weight, *, reset):
         X, y = validate_data(
             self,
             X,
@@ -161,16 +144,7 @@ class LinearRegression(RegressorMixin, GradientEstimator):
 
         ``sample_weight`` s makes J the weighted mean ``Σ s (y - pred)² / Σ s``.
         """
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}; got {self.solver!r}.")
-        X, Y, s = self._validate(X, y, sample_weight, reset=True)
-        if self.solver == "normal":
-            self._fit_normal(X, Y, s)
-        elif self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, s)
-        else:
-            self._fit_iterative(X, Y, s)
-        return self
+        return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
     def _fit_normal(self, X, Y, s):
         if self.penalty not in ("none", None, "l2"):
@@ -181,33 +155,21 @@ class LinearRegression(RegressorMixin, GradientEstimator):
             )
         l2 = self.alpha * len(X) if self.penalty == "l2" else 0.0  # s has mean 1
         W, b, info = normal_equation(X, Y, s, self.fit_intercept, l2)
-        self._set_coef(W.T.copy(), b)
+        self._finish(Chain([Affine(W, b)]), (X.shape[1], Y.shape[1]), n_iter=1)
         self.solver_info_ = info
-        self._trainer = None
-        self._fitted_shape = (X.shape[1], Y.shape[1])
-        self.n_iter_, self.t_ = 1, 0
 
-    @available_if(_iterative)
+    @available_if(is_iterative)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of the iterative solver; the step count and schedule continue."""
-        first = not hasattr(self, "_fitted_shape")
-        X, Y, s = self._validate(X, y, sample_weight, reset=first)
+        reset = not hasattr(self, "_fitted_shape")
+        X, Y, s = self._prepare(X, y, sample_weight, reset=reset)
         self._fit_iterative(X, Y, s, partial=True)
         return self
 
     def predict(self, X):
         """``pred = X @ coef_ᵀ + intercept_``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._check_X(X)
         return X @ self.coef_.T + self.intercept_
-
-    def _chain(self):
-        """The fitted model as a Chain (for ``explain``)."""
-        check_is_fitted(self)
-        return self._chain_from_fitted()
-
-    def _loss(self):
-        return self._make_loss()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

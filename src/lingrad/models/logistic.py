@@ -1,39 +1,28 @@
 """Logistic regression ``pred = σ(xᵀw + b)``; multi-class by one-vs-rest.
 
-Also home of ``_LinearSigmoidClassifier``, the fit / partial_fit / decision
-machinery shared with the bipolar-sigmoid classifier.
+Also home of ``_LinearSigmoidClassifier``, the targets, accuracy counter and
+one-vs-rest L-BFGS shared with the bipolar-sigmoid classifier.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import ClassifierMixin
-from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
 from lingrad.history import History
 from lingrad.losses import BinaryCrossEntropy, SquaredError
-from lingrad.models._base import ITERATIVE_SOLVERS, GradientEstimator
+from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import (
-    DecisionClassifierMixin,
-    encode_labels,
+    GradientClassifier,
     label_targets,
     make_n_correct,
-    prepare_sample_weight,
 )
 from lingrad.nodes import Affine, Sigmoid
 from lingrad.solvers import lbfgs, newton_logistic
 
 
-def _iterative(estimator) -> bool:
-    return estimator.solver in ITERATIVE_SOLVERS
-
-
-class _LinearSigmoidClassifier(
-    DecisionClassifierMixin, ClassifierMixin, GradientEstimator
-):
+class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
     """``z = X W + b`` with one column (2 classes) or one per class (one-vs-rest).
 
     A subclass sets ``_low``/``_high`` (the targets), ``_solvers`` and the
@@ -47,66 +36,14 @@ class _LinearSigmoidClassifier(
     def _activation(self):
         raise NotImplementedError
 
-    # ---- hooks -------------------------------------------------------------
-    def _init_chain(self, n_features, n_outputs, rng, dtype):
-        W = np.zeros((n_features, n_outputs), dtype=dtype)
-        b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None
-        return self._with_activation(Affine(W, b))
-
-    def _with_activation(self, affine):
-        act = self._activation()
-        return Chain([affine] if act is None else [affine, act])
-
-    def _chain_from_fitted(self):
-        b = self.intercept_.copy() if self.fit_intercept else None
-        return self._with_activation(Affine(self.coef_.T.copy(), b))
-
-    def _store_fitted(self, chain):
-        node = chain.nodes[0]
-        self.coef_ = node.W.T.copy()  # (K', D): K' = 1 for two classes
-        self.intercept_ = (
-            node.b.copy() if node.b is not None else np.zeros(len(self.coef_))
-        ).astype(node.W.dtype)
-
     def _n_correct(self):
         out_is_z = self._activation() is None
         threshold = 0.0 if out_is_z else (self._low + self._high) / 2
         return make_n_correct(threshold, self._high)
 
-    # ---- fitting -----------------------------------------------------------
-    def _validate(self, X, y, sample_weight, *, classes=None, reset=True):
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-        y_idx = encode_labels(self, y, classes=classes, reset=reset)
-        Y = label_targets(y_idx, len(self.classes_), X.dtype, self._low, self._high)
-        s = prepare_sample_weight(
-            sample_weight,
-            X,
-            class_weight=self.class_weight,
-            classes=self.classes_,
-            y_idx=y_idx,
-        )
-        return X, Y, s
-
-    def fit(self, X, y, sample_weight=None):
-        """Fit on X (n_samples, n_features) and labels y (n_samples,) of any type.
-
-        ``sample_weight`` (times ``class_weight``) makes J a weighted mean.
-        """
-        if self.solver not in self._solvers:
-            raise ValueError(
-                f"solver must be one of {self._solvers}; got {self.solver!r}."
-            )
-        X, Y, s = self._validate(X, y, sample_weight)
-        if self.solver == "newton":
-            self._fit_newton(X, Y, s)
-        elif self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, s)
-        else:
-            self._fit_iterative(X, Y, s)
-        return self
-
-    def _fit_newton(self, X, Y, s):
-        raise NotImplementedError
+    def _targets(self, y_idx, dtype):
+        """One column of ``_low``/``_high`` (2 classes), else one per class."""
+        return label_targets(y_idx, len(self.classes_), dtype, self._low, self._high)
 
     def _fit_lbfgs(self, X, Y, s):
         """L-BFGS-B; one-vs-rest solves its K independent columns one by one.
@@ -159,36 +96,7 @@ class _LinearSigmoidClassifier(
             J_cols[k] = result.J
             n_iter, t = max(n_iter, result.n_iter), t + result.n_iter
         history.set_final(chain.params)
-        self._trainer = None
-        self.n_iter_ = n_iter
-        self._finish(chain, (X.shape[1], K), history, t)
-
-    @available_if(_iterative)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch of the iterative solver; the step count and schedule continue.
-
-        ``classes`` (every label) is needed on the first call unless that
-        batch already holds them all.
-        """
-        first = not hasattr(self, "_fitted_shape")
-        X, Y, s = self._validate(X, y, sample_weight, classes=classes, reset=first)
-        self._fit_iterative(X, Y, s, partial=True)
-        return self
-
-    def decision_function(self, X):
-        """``z = X @ coef_ᵀ + intercept_``: (n_samples,) for 2 classes, else (n, K)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        z = X @ self.coef_.T + self.intercept_
-        return z.ravel() if z.shape[1] == 1 else z
-
-    def _chain(self):
-        """The fitted model as a Chain (for ``explain``)."""
-        check_is_fitted(self)
-        return self._chain_from_fitted()
-
-    def _loss(self):
-        return self._make_loss()
+        self._finish(chain, (X.shape[1], K), n_iter, history, t)
 
 
 class LogisticRegression(_LinearSigmoidClassifier):
@@ -309,10 +217,9 @@ class LogisticRegression(_LinearSigmoidClassifier):
             history=history,
             warn=self.tol is not None,
         )
-        self._trainer = None
-        self.n_iter_ = result.n_iter
         chain = Chain([Affine(W, b if self.fit_intercept else None)])
-        self._finish(chain, (X.shape[1], Y.shape[1]), history, result.n_iter)
+        shape = (X.shape[1], Y.shape[1])
+        self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def predict_proba(self, X):
         """P(class | x): ``[1 - σ(z), σ(z)]``, or σ(z_k) / Σ_j σ(z_j) one-vs-rest."""

@@ -11,33 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import log_softmax, softmax
-from sklearn.base import ClassifierMixin
-from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
-from lingrad.losses import CrossEntropy, one_hot
-from lingrad.models._base import ITERATIVE_SOLVERS, GradientEstimator
-from lingrad.models._classifier import (
-    DecisionClassifierMixin,
-    encode_labels,
-    make_n_correct,
-    prepare_sample_weight,
-)
+from lingrad.losses import CrossEntropy
+from lingrad.models._base import ITERATIVE_SOLVERS
+from lingrad.models._classifier import GradientClassifier
 from lingrad.nodes import Affine, Sigmoid, Softmax
 
-SOLVERS = ("lbfgs", *ITERATIVE_SOLVERS)
-_BINARY_ONLY = "Only binary classification is supported."
 
+class _Network(GradientClassifier):
+    """Parameters (``coefs_``, ``intercepts_``) shared by both networks."""
 
-def _iterative(estimator) -> bool:
-    return estimator.solver in ITERATIVE_SOLVERS
-
-
-class _Network(DecisionClassifierMixin, ClassifierMixin, GradientEstimator):
-    """Parameters, fit, partial_fit and prediction shared by both networks."""
-
-    _binary: bool = False
+    _solvers = ("lbfgs", *ITERATIVE_SOLVERS)
 
     def __init__(
         self,
@@ -88,68 +73,6 @@ class _Network(DecisionClassifierMixin, ClassifierMixin, GradientEstimator):
 
     def _init_affine(self, n_in, n_out, rng, dtype):
         return Affine.init(n_in, n_out, rng, bias=self.fit_intercept, dtype=dtype)
-
-    def _chain(self):
-        """The fitted model as a Chain (for ``explain``)."""
-        check_is_fitted(self)
-        return self._chain_from_fitted()
-
-    def _loss(self):
-        return self._make_loss()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = not self._binary
-        return tags
-
-    # ---- fitting -------------------------------------------------------------
-    def _targets(self, y_idx, dtype):
-        raise NotImplementedError
-
-    def _prepare(self, X, y, sample_weight, *, reset, classes=None):
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-        y_idx = encode_labels(self, y, classes=classes, reset=reset)
-        if self._binary and len(self.classes_) != 2:
-            raise ValueError(_BINARY_ONLY)
-        s = prepare_sample_weight(
-            sample_weight,
-            X,
-            class_weight=self.class_weight,
-            classes=self.classes_,
-            y_idx=y_idx,
-        )
-        return X, self._targets(y_idx, X.dtype), s
-
-    def fit(self, X, y, sample_weight=None):
-        """Fit the weights on X (n_samples, n_features) and labels y; returns self."""
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}; got {self.solver!r}.")
-        X, Y, s = self._prepare(X, y, sample_weight, reset=True)
-        if not self._is_fitted_for(X.shape[1], Y.shape[1]):
-            self._trainer = None  # a warm start needs parameters of this shape
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, s)
-        else:
-            self._fit_iterative(X, Y, s)
-        return self
-
-    @available_if(_iterative)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch of the iterative solver; ``classes`` on the first call."""
-        first = not hasattr(self, "_fitted_shape")
-        X, Y, s = self._prepare(X, y, sample_weight, reset=first, classes=classes)
-        self._fit_iterative(X, Y, s, partial=True)
-        return self
-
-    def _forward(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self._chain_from_fitted().forward(X)
-
-    def predict_log_proba(self, X):
-        """``log predict_proba(X)``."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
 
 
 class TwoLayerNetwork(_Network):
@@ -203,8 +126,6 @@ class TwoLayerNetwork(_Network):
     [0, 1, 1, 0]
     """
 
-    _binary = False
-
     def _init_chain(self, n_features, n_outputs, rng, dtype):
         hidden = self._init_affine(n_features, self.n_hidden, rng, dtype)
         output = self._init_affine(self.n_hidden, n_outputs, rng, dtype)
@@ -225,21 +146,15 @@ class TwoLayerNetwork(_Network):
     def _make_loss(self):
         return CrossEntropy(from_logits=True)
 
-    def _n_correct(self):
-        return make_n_correct()
-
-    def _targets(self, y_idx, dtype):
-        return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also K = 2
-
-    def decision_function(self, X):
-        """Output scores q̂ (N, K); for two classes ``q̂_1 - q̂_0`` (N,)."""
-        scores = self._forward(X)
-        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+    def _scores(self, X):
+        """``q̂ = σ(X W + b) V + c`` (N, K): the fitted chain's output."""
+        X = self._check_X(X)
+        return self._chain_from_fitted().forward(X)
 
     def predict_proba(self, X):
         """``q = softmax(q̂)`` (N, K), columns as ``classes_``."""
-        return softmax(self._forward(X), axis=1)
+        return softmax(self._scores(X), axis=1)
 
     def predict_log_proba(self, X):
         """``log q``, stable for any scores."""
-        return log_softmax(self._forward(X), axis=1)
+        return log_softmax(self._scores(X), axis=1)

@@ -16,35 +16,18 @@ of the notes. The weights start at zero, as in the classic algorithm.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-from sklearn.base import ClassifierMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
-
-from lingrad.chain import Chain
-from lingrad.losses import (
-    MulticlassPerceptronCriterion,
-    PerceptronCriterion,
-    one_hot,
-)
-from lingrad.models._base import GradientEstimator
+from lingrad.losses import MulticlassPerceptronCriterion, PerceptronCriterion
+from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
-    DecisionClassifierMixin,
-    encode_labels,
+    GradientClassifier,
     label_targets,
     make_n_correct,
-    prepare_sample_weight,
 )
-from lingrad.nodes import Affine, Argmax, Step
-
-_BINARY_ONLY = "Only binary classification is supported."
+from lingrad.nodes import Argmax, Step
 
 
-class _BasePerceptron(DecisionClassifierMixin, ClassifierMixin, GradientEstimator):
-    """fit / partial_fit / decision_function shared by both perceptrons."""
-
-    _binary: bool = True
+class _BasePerceptron(GradientClassifier, LinearChainEstimator):
+    """The parameters of both perceptrons; fit and partial_fit take no weights."""
 
     def __init__(
         self,
@@ -72,88 +55,13 @@ class _BasePerceptron(DecisionClassifierMixin, ClassifierMixin, GradientEstimato
     ):
         self._store_params(locals())
 
-    # ---- hooks -------------------------------------------------------------
-    def _init_chain(self, n_features, n_outputs, rng, dtype) -> Chain:
-        W = np.zeros((n_features, n_outputs), dtype=dtype)  # θ starts at 0
-        b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None
-        return Chain([Affine(W, b)])
-
-    def _chain_from_fitted(self) -> Chain:
-        """Chain([Affine]) on the scores z (the loss's input), from ``coef_``."""
-        b = self.intercept_.copy() if self.fit_intercept else None
-        return Chain([Affine(self.coef_.T.copy(), b)])
-
-    def _output_node(self):
-        """The node turning the chain's scores into the prediction (for display)."""
-        return Step()
-
-    def _store_fitted(self, chain: Chain) -> None:
-        affine = chain.nodes[0]
-        self.coef_ = affine.W.T.copy()  # (K, D) as scikit-learn
-        if affine.b is None:
-            self.intercept_ = np.zeros(affine.W.shape[1], dtype=affine.W.dtype)
-        else:
-            self.intercept_ = affine.b.copy()
-
-    def _n_correct(self):
-        return make_n_correct(threshold=0.0, inclusive=True)
-
-    def _chain(self) -> Chain:
-        """The fitted model as a Chain on z (for ``explain``; add ``_output_node``)."""
-        check_is_fitted(self)
-        return self._chain_from_fitted()
-
-    def _loss(self):
-        return self._make_loss()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = not self._binary
-        return tags
-
-    # ---- training ----------------------------------------------------------
-    def _targets(self, y_idx: np.ndarray, dtype: Any) -> np.ndarray:
-        if self._binary:
-            return label_targets(y_idx, 2, dtype)  # (N, 1) in {0, 1}
-        return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also for K = 2
-
-    def _prepare(self, X, y, *, reset: bool, classes=None):
-        X, y = validate_data(
-            self, X, y, reset=reset, dtype=[np.float64, np.float32], y_numeric=False
-        )
-        y_idx = encode_labels(self, y, classes=classes, reset=reset)
-        if self._binary and len(self.classes_) != 2:
-            raise ValueError(_BINARY_ONLY)
-        s = prepare_sample_weight(
-            None, X, class_weight=self.class_weight, classes=self.classes_, y_idx=y_idx
-        )
-        return X, self._targets(y_idx, X.dtype), s
-
     def fit(self, X, y):
         """Train from zero (or from the last fit with ``warm_start``); returns self."""
-        X, Y, s = self._prepare(X, y, reset=True)
-        if not self._is_fitted_for(X.shape[1], Y.shape[1]):
-            self._trainer = None  # a warm start needs parameters of this shape
-        self._fit_iterative(X, Y, s)
-        return self
+        return super().fit(X, y)
 
     def partial_fit(self, X, y, classes=None):
         """One epoch over (X, y); ``classes`` lists every label on the first call."""
-        first = not hasattr(self, "_fitted_shape")
-        X, Y, s = self._prepare(X, y, reset=first, classes=classes)
-        self._fit_iterative(X, Y, s, partial=True)
-        return self
-
-    def decision_function(self, X):
-        """Scores z = Xθ + b: (N,) for two classes, (N, K) otherwise."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        z = X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
-        if z.shape[1] == 1:
-            return z[:, 0]
-        if z.shape[1] == 2:  # K = 2 argmax: class 1 wins iff z_1 - z_0 > 0
-            return z[:, 1] - z[:, 0]
-        return z
+        return super().partial_fit(X, y, classes)
 
 
 class Perceptron(_BasePerceptron):
@@ -208,8 +116,18 @@ class Perceptron(_BasePerceptron):
     _binary = True
     _decision_inclusive = True  # z = 0 predicts the positive class
 
+    def _output_node(self):
+        """The node turning the chain's scores into the prediction (for display)."""
+        return Step()
+
     def _make_loss(self):
         return PerceptronCriterion(reduction="sum")
+
+    def _n_correct(self):
+        return make_n_correct(threshold=0.0, inclusive=True)
+
+    def _targets(self, y_idx, dtype):
+        return label_targets(y_idx, 2, dtype)  # (N, 1) in {0, 1}
 
 
 class MulticlassPerceptron(_BasePerceptron):
@@ -253,14 +171,9 @@ class MulticlassPerceptron(_BasePerceptron):
     ['a', 'b', 'c']
     """
 
-    _binary = False
-
     def _output_node(self):
         """The node turning the scores into the prediction: argmax_k z_k."""
         return Argmax()
 
     def _make_loss(self):
         return MulticlassPerceptronCriterion(reduction="sum")
-
-    def _n_correct(self):
-        return make_n_correct()

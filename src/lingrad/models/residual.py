@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
 from lingrad.losses import SquaredError
@@ -104,8 +103,7 @@ class ResidualNetwork(_Network):
         snapshot_every=None,
         class_weight=None,
     ):
-        params = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
-        super().__init__(**params)  # the same parameters; only defaults differ
+        self._store_params(locals())  # _Network's parameters; only defaults differ
 
     @staticmethod
     def _assemble(W0, W1, w2):
@@ -137,19 +135,20 @@ class ResidualNetwork(_Network):
     def _targets(self, y_idx, dtype):
         return label_targets(y_idx, 2, dtype)  # (N, 1) in {0, 1}
 
-    def _logit(self, X):
-        """``w₂ᵀh + b₂`` (N,), the input of the last sigmoid."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+    def _scores(self, X):
+        """``w₂ᵀh + b₂`` (N, 1), the input of the last sigmoid: positive where
+        g > ½ (``classes_[1]``); ``decision_function`` is its column."""
+        X = self._check_X(X)
         chain = self._chain_from_fitted()
         h = chain.nodes[0].forward(X)  # (N, D)
-        return chain.nodes[1].forward(h)[:, 0]
-
-    def decision_function(self, X):
-        """``w₂ᵀh + b₂`` (N,): positive where g > ½ (``classes_[1]``)."""
-        return self._logit(X)
+        return chain.nodes[1].forward(h)
 
     def predict_proba(self, X):
         """``[1 - g, g]`` (N, 2)."""
-        g = expit(self._logit(X))
+        g = expit(self.decision_function(X))
         return np.stack([1.0 - g, g], axis=1)
+
+    def predict_log_proba(self, X):
+        """``log predict_proba(X)``."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
 from scipy.special import log_softmax, softmax
-from sklearn.base import ClassifierMixin
-from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from lingrad.chain import Chain
 from lingrad.history import History
-from lingrad.losses import CrossEntropy, one_hot
-from lingrad.models._base import ITERATIVE_SOLVERS, GradientEstimator
-from lingrad.models._classifier import (
-    DecisionClassifierMixin,
-    encode_labels,
-    make_n_correct,
-    prepare_sample_weight,
-)
-from lingrad.nodes import Affine, Softmax
+from lingrad.losses import CrossEntropy
+from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
+from lingrad.models._classifier import GradientClassifier
+from lingrad.nodes import Softmax
 from lingrad.solvers import newton
 from lingrad.solvers.newton_softmax import _NewtonSoftmax
 
-SOLVERS = ("lbfgs", "newton", *ITERATIVE_SOLVERS)
 
-
-def _iterative(estimator) -> bool:
-    return estimator.solver in ITERATIVE_SOLVERS
-
-
-class SoftmaxRegression(DecisionClassifierMixin, ClassifierMixin, GradientEstimator):
+class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
     """Multinomial logistic regression ``q = softmax(xᵀW + b)``; dJ0/dz = q - y.
 
     One score column per class, trained on the mean cross-entropy
@@ -103,6 +87,8 @@ class SoftmaxRegression(DecisionClassifierMixin, ClassifierMixin, GradientEstima
     (1, 3)
     """
 
+    _solvers = ("lbfgs", "newton", *ITERATIVE_SOLVERS)
+
     def __init__(
         self,
         *,
@@ -129,81 +115,12 @@ class SoftmaxRegression(DecisionClassifierMixin, ClassifierMixin, GradientEstima
     ):
         self._store_params(locals())
 
-    # ---- hooks -------------------------------------------------------------
-    def _init_chain(self, n_features, n_outputs, rng, dtype):
-        W = np.zeros((n_features, n_outputs), dtype=dtype)  # convex: start at 0
-        b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None
-        return Chain([Affine(W, b)])
-
-    def _chain_from_fitted(self):
-        """Chain([Affine]) giving the scores z (the fused loss's input)."""
-        b = self.intercept_.copy() if self.fit_intercept else None
-        return Chain([Affine(self.coef_.T.copy(), b)])
-
     def _output_node(self):
         """The node turning the chain's scores into the prediction q (for display)."""
         return Softmax()
 
-    def _store_fitted(self, chain):
-        node = chain.nodes[0]
-        self.coef_ = node.W.T.copy()  # (K, D)
-        K = node.W.shape[1]
-        self.intercept_ = (
-            node.b.copy() if node.b is not None else np.zeros(K, node.W.dtype)
-        )
-
     def _make_loss(self):
         return CrossEntropy(from_logits=True)
-
-    def _n_correct(self):
-        return make_n_correct()
-
-    def _chain(self):
-        """The fitted model as a Chain on z (for ``explain``)."""
-        check_is_fitted(self)
-        return self._chain_from_fitted()
-
-    def _loss(self):
-        return self._make_loss()
-
-    # ---- fitting -----------------------------------------------------------
-    def _prepare(self, X, y, sample_weight, *, reset, classes=None):
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-        y_idx = encode_labels(self, y, classes=classes, reset=reset)
-        s = prepare_sample_weight(
-            sample_weight,
-            X,
-            class_weight=self.class_weight,
-            classes=self.classes_,
-            y_idx=y_idx,
-        )
-        return X, one_hot(y_idx, len(self.classes_), X.dtype), s
-
-    def fit(self, X, y, sample_weight=None):
-        """Fit W, b on X (n_samples, n_features) and labels y; returns self.
-
-        ``sample_weight`` s makes J the weighted mean ``Σ s CE / Σ s``.
-        """
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}; got {self.solver!r}.")
-        X, Y, s = self._prepare(X, y, sample_weight, reset=True)
-        if not self._is_fitted_for(X.shape[1], Y.shape[1]):
-            self._trainer = None  # a warm start needs parameters of this shape
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, s)
-        elif self.solver == "newton":
-            self._fit_newton(X, Y, s)
-        else:
-            self._fit_iterative(X, Y, s)
-        return self
-
-    @available_if(_iterative)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch of the iterative solver; ``classes`` on the first call."""
-        first = not hasattr(self, "_fitted_shape")
-        X, Y, s = self._prepare(X, y, sample_weight, reset=first, classes=classes)
-        self._fit_iterative(X, Y, s, partial=True)
-        return self
 
     def _fit_newton(self, X, Y, s):
         if self.penalty not in ("none", None, "l2"):
@@ -227,21 +144,10 @@ class SoftmaxRegression(DecisionClassifierMixin, ClassifierMixin, GradientEstima
         )
         objective.unpack(result.theta)
         history.set_final(chain.params)
-        self._trainer = None
-        self.n_iter_ = result.n_iter
-        self._finish(chain, (X.shape[1], Y.shape[1]), history, result.n_iter)
+        shape = (X.shape[1], Y.shape[1])
+        self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     # ---- prediction --------------------------------------------------------
-    def _scores(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X @ self.coef_.T.astype(X.dtype) + self.intercept_.astype(X.dtype)
-
-    def decision_function(self, X):
-        """Scores z = XW + b (N, K); for two classes ``z_1 - z_0`` (N,)."""
-        z = self._scores(X)
-        return z[:, 1] - z[:, 0] if z.shape[1] == 2 else z
-
     def predict_proba(self, X):
         """Class probabilities ``q = softmax(z)`` (N, K), columns as ``classes_``."""
         return softmax(self._scores(X), axis=1)

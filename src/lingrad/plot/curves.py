@@ -49,10 +49,12 @@ def plot_loss(
 ) -> FigureLike:
     """Loss J per step (light) and its mean per epoch (bold).
 
-    With both given, epoch e is drawn at the middle of its steps (S / E steps an epoch).
-    ``logy=None`` switches the y axis to log scale when the positive losses span more
-    than two decades. ``smooth``: window of a moving average drawn over the per-step
-    loss (-1: automatic, S // 50 steps when S >= 100 and < 5 epochs; None: off).
+    With both given, epoch e is drawn at the middle of its steps (S / E steps an epoch);
+    the epoch curve is left out when it would repeat the steps (one step an epoch) or
+    be a single point. ``logy=None`` switches the y axis to log scale when the positive
+    losses span more than two decades. ``smooth``: window of a moving average drawn
+    over the per-step loss (-1: automatic, S // 50 steps when S >= 100, < 5 epochs and
+    the loss is noisy, i.e. rises at more than a tenth of the steps; None: off).
     """
     if step_loss is None and epoch_loss is None:
         raise ValueError("give step_loss, epoch_loss or both")
@@ -61,7 +63,7 @@ def plot_loss(
     xlabel = "step"
     if step_loss is not None:
         J = np.asarray(step_loss, dtype=np.float64).ravel()
-        ax.plot(
+        (step_line,) = ax.plot(
             np.arange(len(J)),
             J,
             color="tab:blue",
@@ -72,7 +74,9 @@ def plot_loss(
         shown.append(J)
         if smooth == -1:  # automatic: when the per-step noise hides the trend
             few_epochs = epoch_loss is None or np.size(epoch_loss) < 5
-            smooth = max(len(J) // 50, 5) if len(J) >= 100 and few_epochs else None
+            rises = np.diff(J) > 1e-6 * np.abs(J[:-1])  # not rounding at the floor
+            noisy = len(J) >= 100 and np.mean(rises) > 0.1
+            smooth = max(len(J) // 50, 5) if noisy and few_epochs else None
         if smooth is not None and 1 < smooth <= len(J):
             J_smooth = np.convolve(J, np.ones(smooth) / smooth, mode="valid")
             x_smooth = np.arange(len(J_smooth)) + (smooth - 1) / 2
@@ -83,12 +87,12 @@ def plot_loss(
                 lw=2.2,
                 label=f"moving average ({smooth} steps)",
             )
-    if epoch_loss is not None:
-        J_epoch = np.asarray(epoch_loss, dtype=np.float64).ravel()
+    J_epoch = None if epoch_loss is None else np.ravel(epoch_loss).astype(np.float64)
+    if J_epoch is not None and (step_loss is None or 1 < len(J_epoch) < len(shown[0])):
         if step_loss is None:
             x_epoch, xlabel = np.arange(1, len(J_epoch) + 1), "epoch"
         else:
-            per_epoch = len(shown[0]) / max(len(J_epoch), 1)
+            per_epoch = len(shown[0]) / len(J_epoch)
             x_epoch = (np.arange(len(J_epoch)) + 0.5) * per_epoch
         ax.plot(
             x_epoch,
@@ -106,6 +110,8 @@ def plot_loss(
     decorate(ax, xlabel, ylabel, title or "Loss during training")
     if len(ax.get_lines()) > 1:
         ax.legend(fontsize=LEGEND_SIZE, loc="upper right", framealpha=0.9)
+    elif step_loss is not None:  # nothing drawn over the steps: draw them bold
+        step_line.set(alpha=1.0, lw=2.0)
     save(fig, path)
     return fig
 
@@ -148,8 +154,9 @@ def plot_params(
 ) -> FigureLike:
     """Each weight w_i and the bias b against the step.
 
-    The true value is a dotted horizontal line of the parameter's colour, the
-    closed-form optimum (e.g. the normal equation's) a dash-dot one.
+    The true value is a dotted horizontal line of the parameter's colour, the exact
+    optimum (the normal equation's, or an exact solver's such as Newton's) a dash-dot
+    one beneath it.
     ``W_track`` is (M,), (M, D) or (M, D, K) (flattened row-major); ``b_track`` (M,)
     or (M, K); ``steps`` (M,) or None for 0 .. M-1.
     """
@@ -168,7 +175,7 @@ def plot_params(
     refs = []
     for value_W, value_b, style, what in (
         (true_W, true_b, ":", "true value"),
-        (optimum_W, optimum_b, "-.", "closed-form optimum"),
+        (optimum_W, optimum_b, "-.", "exact optimum"),
     ):
         parts = [_reference(value_W, P, what + " of W"), _reference(value_b, K, "b")]
         if parts[0] is None and parts[1] is None:
@@ -185,9 +192,7 @@ def plot_params(
         ax.plot(steps, tracks[:, i], color=color, lw=2.0, label=label)
         for full, style, _ in refs:
             if np.isfinite(full[i]):
-                ax.axhline(
-                    full[i], color=color, ls=style, lw=2.4 if style == ":" else 1.4
-                )
+                ax.axhline(full[i], color=color, ls=style, **REF_STYLE[style])
     handles, _ = ax.get_legend_handles_labels()
     handles += [
         Line2D([], [], color="gray", ls=style, lw=1.8, label=what)

@@ -53,16 +53,11 @@ def param_tracks(
             "the History holds no parameter snapshots; train with snapshot_every=1"
         )
     b_key = _key(params, b_key, "b")
-    steps = np.asarray(h.snapshot_step, dtype=np.int64)
-    W = np.asarray(params[W_key], dtype=np.float64)
-    b = np.asarray(params[b_key], dtype=np.float64) if b_key in params else None
-    final = dict(getattr(h, "final_params", None) or {})
-    S = len(np.asarray(getattr(h, "step_loss", ())))
-    if include_final and W_key in final and (len(steps) == 0 or S > steps[-1]):
-        steps = np.append(steps, S)
-        W = np.concatenate([W, np.asarray(final[W_key], dtype=np.float64)[None]])
-        if b is not None and b_key in final:
-            b = np.concatenate([b, np.asarray(final[b_key], dtype=np.float64)[None]])
+    snaps, steps = history_snapshots(h, include_final)
+    W = np.array([s[W_key] for s in snaps], dtype=np.float64)
+    b = None
+    if b_key is not None and b_key in params:
+        b = np.array([s[b_key] for s in snaps], dtype=np.float64)
     return steps, W, b
 
 
@@ -70,10 +65,10 @@ def history_snapshots(
     h: Any, include_final: bool = True
 ) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
     """One ``{name: array}`` dict per snapshot (final appended) and their steps."""
-    params = {k: np.asarray(v) for k, v in dict(h.params).items()}
+    params = {k: np.asarray(v) for k, v in dict(h.params or {}).items()}
     steps = np.asarray(h.snapshot_step, dtype=np.int64)
     snaps = [{k: v[m] for k, v in params.items()} for m in range(len(steps))]
-    S = len(np.asarray(h.step_loss))
+    S = len(np.asarray(getattr(h, "step_loss", ())))
     final = dict(getattr(h, "final_params", None) or {})
     if include_final and final and (len(steps) == 0 or S > steps[-1]):
         snaps.append({k: np.asarray(v) for k, v in final.items()})
@@ -102,11 +97,12 @@ def plot_history(
     optimum_W: Any = None,
     optimum_b: Any = None,
     names: Any = None,
+    title: str | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
     """Loss on top and, below, the parameters (``panel="params"``) or the accumulated
     accuracy (``"accuracy"``); by default params when snapshots exist, else accuracy
-    when recorded, else the loss alone."""
+    when recorded, else the loss alone. ``title`` heads the loss panel."""
     step_loss = _optional(getattr(h, "step_loss", None))
     epoch_loss = _optional(getattr(h, "epoch_loss", None))
     acc = _optional(getattr(h, "accumulated_accuracy", None))
@@ -126,14 +122,17 @@ def plot_history(
             optimum_W=optimum_W,
             optimum_b=optimum_b,
             names=names,
+            title=title,
             path=path,
         )
     if panel == "accuracy":
         if acc is None:
             raise ValueError("the History holds no accumulated accuracy")
-        return plot_loss_and_accuracy(step_loss, acc, epoch_loss=epoch_loss, path=path)
+        return plot_loss_and_accuracy(
+            step_loss, acc, epoch_loss=epoch_loss, title=title, path=path
+        )
     if panel == "loss":
-        return plot_loss(step_loss, epoch_loss, path=path)
+        return plot_loss(step_loss, epoch_loss, title=title, path=path)
     raise ValueError(f"panel must be 'params', 'accuracy' or 'loss', got {panel!r}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
@@ -18,8 +18,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.chain import Chain
 from lingrad.history import History
-from lingrad.losses import BinaryCrossEntropy
+from lingrad.losses import BinaryCrossEntropy, Loss
 from lingrad.nodes import Affine, Array
+from lingrad.penalties import L2
 from lingrad.solvers.result import SolverResult
 
 
@@ -29,6 +30,51 @@ def _solve_pd(H: Array, g: Array) -> Array:
         return -scipy.linalg.solve(H, g, assume_a="pos", check_finite=False)  # type: ignore[no-any-return]
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
         return -scipy.linalg.lstsq(H, g, check_finite=False)[0]  # type: ignore[no-any-return]
+
+
+class _AffineObjective:
+    """J and g of ``loss(X @ W + b, Y) + l2 ‖W‖²`` over θ (K, D1), row k = [w_k, b_k].
+
+    J and g come from the chain ``[Affine]`` and the loss (our forward and
+    backward); the Newton solvers add their Hessian in this layout.
+    """
+
+    def __init__(
+        self, chain: Chain, loss: Loss, X: Array, Y: Array, s: Array | None, l2: float
+    ) -> None:
+        self.chain, self.loss, self.X, self.Y = chain, loss, X, Y
+        self.node: Any = cast(Any, chain.nodes[0])  # the Affine
+        self.l2, self.penalty = l2, L2(l2)
+        self.sample_weight = s
+        self.s = np.ones(len(X)) if s is None else np.asarray(s, dtype=np.float64)
+        self.K, self.D = Y.shape[1], X.shape[1]
+        self.fit_b = self.node.b is not None
+        self.D1 = self.D + int(self.fit_b)
+
+    def pack(self) -> Array:
+        W, b = self.node.W, self.node.b
+        theta = W.T if b is None else np.hstack([W.T, b[:, None]])
+        return np.asarray(theta, dtype=np.float64).ravel()
+
+    def unpack(self, theta: Array) -> None:
+        T = theta.reshape(self.K, self.D1)
+        self.node.W[...] = T[:, : self.D].T
+        if self.fit_b:
+            self.node.b[...] = T[:, self.D]
+
+    def f(self, theta: Array) -> float:
+        self.unpack(theta)
+        J = self.loss.forward(self.chain.forward(self.X), self.Y, self.sample_weight)
+        return J + self.penalty.value(self.node.W)
+
+    def grad(self) -> Array:
+        """g at the last ``f``: our dJ/dW + 2 l2 W and dJ/db, as θ."""
+        self.chain.backward_params(self.loss.backward())
+        g = np.empty((self.K, self.D1))
+        g[:, : self.D] = (self.node.dJ_dW + self.penalty.grad(self.node.W)).T
+        if self.fit_b:
+            g[:, self.D] = self.node.dJ_db
+        return g.ravel()
 
 
 def newton(
@@ -123,33 +169,17 @@ def newton_logistic(
     """
     N, D = X.shape
     Y = np.asarray(Y).reshape(N, -1)
-    K, D1 = Y.shape[1], D + int(fit_intercept)
-    dtype = X.dtype
-    W = np.zeros((D, K), dtype) if W0 is None else np.array(W0, dtype=dtype)
-    b = np.zeros(K, dtype) if b0 is None else np.array(b0, dtype=dtype)
-    chain = Chain([Affine(W, b if fit_intercept else None)])
-    W, loss = chain.nodes[0].W, BinaryCrossEntropy(from_logits=True)  # type: ignore[attr-defined]
-    s = np.ones(N, dtype) if sample_weight is None else np.asarray(sample_weight)
-
-    def unpack(theta: Array) -> None:
-        blocks = theta.reshape(K, D1)  # row k: [w_k, b_k]
-        W[...] = blocks[:, :D].T
-        if fit_intercept:
-            b[...] = blocks[:, D]
-
-    def f(theta: Array) -> float:
-        unpack(theta)
-        z = chain.forward(X)
-        return loss.forward(z, Y, sample_weight) + l2 * float(np.vdot(W, W))
+    K = Y.shape[1]
+    W = np.zeros((D, K), X.dtype) if W0 is None else np.array(W0, dtype=X.dtype)
+    b = np.zeros(K, X.dtype) if b0 is None else np.array(b0, dtype=X.dtype)
+    chain = Chain([Affine(W, b if fit_intercept else None)])  # live W, b
+    loss = BinaryCrossEntropy(from_logits=True)
+    objective = _AffineObjective(chain, loss, X, Y, sample_weight, l2)
+    D1, s = objective.D1, objective.s
 
     def f_grad_hess(theta: Array) -> tuple[float, Array, Array]:
-        J = f(theta)
-        chain.backward_params(loss.backward())
-        dJ_dW = chain.nodes[0].dJ_dW + 2 * l2 * W  # type: ignore[attr-defined]
-        g = np.empty((K, D1))
-        g[:, :D] = dJ_dW.T
-        if fit_intercept:
-            g[:, D] = chain.nodes[0].dJ_db  # type: ignore[attr-defined]
+        J = objective.f(theta)
+        g = objective.grad()
         pred = expit(loss.pred)  # (N, K) ŷ of the last forward
         d = s[:, None] * pred * (1.0 - pred) / N  # (N, K) d²J/dz²
         H = np.zeros((K, D1, D1))
@@ -164,18 +194,17 @@ def newton_logistic(
             if fit_intercept:
                 H[k, D, :D] = H[k, :D, D]
                 H[k, D, D] = d[:, k].sum()
-        return J, g.ravel(), H
+        return J, g, H
 
     def solve(H: Array, g: Array) -> Array:
         G = g.reshape(K, D1)
         return np.concatenate([_solve_pd(H[k], G[k]) for k in range(K)])
 
-    theta0 = np.concatenate([W.T, b[:, None]], axis=1) if fit_intercept else W.T
     result = newton(
-        f_grad_hess, theta0.ravel(), f=f, solve=solve, max_iter=max_iter, tol=tol,
-        history=history, n_samples=N, warn=warn,
+        f_grad_hess, objective.pack(), f=objective.f, solve=solve, max_iter=max_iter,
+        tol=tol, history=history, n_samples=N, warn=warn,
     )  # fmt: skip
-    unpack(result.theta)
+    objective.unpack(result.theta)
     if history is not None:
         history.set_final(chain.params)
     return W.copy(), b.copy(), result

@@ -7,34 +7,25 @@ leave q unchanged (the same shift in every class's score).
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import numpy as np
-import scipy.linalg
 from scipy.special import softmax
 
 from lingrad.chain import Chain
 from lingrad.losses import CrossEntropy
 from lingrad.nodes import Array
+from lingrad.solvers.newton import _AffineObjective, _solve_pd
 
 _ROWS = 4096  # examples per chunk of the Hessian sum
 
 
-class _NewtonSoftmax:
+class _NewtonSoftmax(_AffineObjective):
     """J, g, H of the softmax chain for Newton; θ is (K, D1), row k = [w_k, b_k]."""
 
     def __init__(
         self, chain: Chain, X: Array, Y: Array, s: Array | None, l2: float
     ) -> None:
-        self.chain, self.X, self.Y, self.l2 = chain, X, Y, l2
-        self.node: Any = cast(Any, chain.nodes[0])  # the Affine
-        self.loss = CrossEntropy(from_logits=True)
+        super().__init__(chain, CrossEntropy(from_logits=True), X, Y, s, l2)
         N, D = X.shape
-        self.s = np.ones(N) if s is None else np.asarray(s, dtype=np.float64)
-        self.sample_weight = s
-        self.K, self.D = Y.shape[1], D
-        self.fit_b = self.node.b is not None
-        self.D1 = D + int(self.fit_b)
         self.Xt = np.hstack([X, np.ones((N, 1))]) if self.fit_b else X  # x̃ (N, D1)
         # Directions that leave q unchanged (the same step in every class):
         # the bias row always, the weight rows too when nothing penalises them.
@@ -44,32 +35,9 @@ class _NewtonSoftmax:
             U[d :: self.D1, j] = 1.0 / np.sqrt(self.K)
         self.gauge = U @ U.T  # projector onto those directions
 
-    def pack(self) -> Array:
-        W, b = self.node.W, self.node.b
-        theta = W.T if b is None else np.hstack([W.T, b[:, None]])
-        return np.asarray(theta, dtype=np.float64).ravel()
-
-    def unpack(self, theta: Array) -> None:
-        T = theta.reshape(self.K, self.D1)
-        self.node.W[...] = T[:, : self.D].T
-        if self.fit_b:
-            self.node.b[...] = T[:, self.D]
-
-    def f(self, theta: Array) -> float:
-        self.unpack(theta)
-        z = self.chain.forward(self.X)
-        W = self.node.W
-        return self.loss.forward(z, self.Y, self.sample_weight) + self.l2 * float(
-            np.vdot(W, W)
-        )
-
     def f_grad_hess(self, theta: Array) -> tuple[float, Array, Array]:
         J = self.f(theta)
-        self.chain.backward(self.loss.backward())  # our dJ/dW, dJ/db
-        g = np.empty((self.K, self.D1))
-        g[:, : self.D] = (self.node.dJ_dW + 2 * self.l2 * self.node.W).T
-        if self.fit_b:
-            g[:, self.D] = self.node.dJ_db
+        g = self.grad()  # our dJ/dW + 2 l2 W, dJ/db
         q = softmax(self.loss.pred, axis=1)  # (N, K)
         sq = self.s[:, None] * q / len(q)  # s_i q_ik / N
         Xt, D1, K = self.Xt, self.D1, self.K
@@ -86,12 +54,8 @@ class _NewtonSoftmax:
         if self.l2 > 0:
             weights = np.tile(np.arange(D1) < self.D, K)
             H[np.diag_indices_from(H)] += 2 * self.l2 * weights
-        return J, g.ravel(), H
+        return J, g, H
 
     def solve(self, H: Array, g: Array) -> Array:
         """Newton step ⟂ the flat directions: ``(H + P) d = -g`` (P g = 0, P d = 0)."""
-        A = H + self.gauge
-        try:
-            return -scipy.linalg.solve(A, g, assume_a="pos", check_finite=False)  # type: ignore[no-any-return]
-        except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-            return -scipy.linalg.lstsq(A, g, check_finite=False)[0]  # type: ignore[no-any-return]
+        return _solve_pd(H + self.gauge, g)

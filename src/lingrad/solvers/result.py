@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from lingrad.nodes import Array
 
@@ -17,4 +16,3 @@ class SolverResult:
     J: float
     converged: bool
     message: str = ""
-    info: dict[str, Any] = field(default_factory=dict)
