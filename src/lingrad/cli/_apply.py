@@ -101,6 +101,4 @@ def predict(loaded: Loaded, X: Any, proba: bool) -> tuple[Any, Any]:
 
 
 def has_proba(loaded: Loaded) -> bool:
-    from lingrad.models.standardized import has_method
-
-    return has_method(loaded.model, "predict_proba")
+    return hasattr(loaded.model, "predict_proba")

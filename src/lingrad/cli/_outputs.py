@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lingrad.cli._common import echo, warn_line
-from lingrad.cli._train import FitResult
+from lingrad.cli._train import FitResult, final_estimator
 
 MODEL_FILE = "model.lingrad"
 
@@ -69,7 +69,7 @@ def figures(result: FitResult, folder: Path) -> list[Path]:
             panel = "loss"
         draw("training.png", plot.plot_history, h, panel=panel)
     X, y = result.X_sample, result.y_sample
-    scaled = hasattr(result.model, "estimator_")
+    scaled = hasattr(result.model, "steps")
     if X is not None and len(X) and result.spec.is_classifier and X.shape[1] >= 2:
         draw(
             "decision_boundary.png",
@@ -125,7 +125,8 @@ def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> lis
     figs = figures(result, folder) if draw else []
     # predict matches the columns by these names (set last: sklearn would warn on
     # every numpy X given to the model before)
-    result.model.feature_names_in_ = np.asarray(result.feature_names, dtype=object)
+    first = result.model[0] if hasattr(result.model, "steps") else result.model
+    first.feature_names_in_ = np.asarray(result.feature_names, dtype=object)
     model_path = folder / MODEL_FILE
     save_model(result.model, model_path)
     written = [model_path]
@@ -137,14 +138,12 @@ def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> lis
     doc = {
         "model": result.spec.name,
         "estimator": type(result.model).__name__,
-        "scaled": hasattr(result.model, "estimator_"),
+        "scaled": hasattr(result.model, "steps"),
         "hyperparams": result.params,
         "data": result.data_summary,
         "metrics": result.metrics,
         "reference": result.reference,
-        "n_iter": getattr(
-            getattr(result.model, "estimator_", result.model), "n_iter_", None
-        ),
+        "n_iter": getattr(final_estimator(result.model), "n_iter_", None),
     }
     metrics_path = folder / "metrics.json"
     text = json.dumps(jsonable(doc), indent=2) + "\n"

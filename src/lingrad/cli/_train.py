@@ -55,12 +55,20 @@ def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_estimator(spec: ModelSpec, params: dict[str, Any], scale: bool) -> Any:
-    """The estimator, wrapped in ``Standardized`` with ``scale``."""
+    """The estimator; with ``scale``, ``Pipeline([("scale", StandardScaler()),
+    ("model", estimator)])``."""
+    est = spec.cls()(**params)
     if scale:
-        from lingrad.models.standardized import Standardized
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
 
-        return Standardized(model=spec.class_name, params=params)
-    return spec.cls()(**params)
+        return Pipeline([("scale", StandardScaler()), ("model", est)])
+    return est
+
+
+def final_estimator(model: Any) -> Any:
+    """The lingrad estimator of ``model`` (the last step of a Pipeline)."""
+    return model[-1] if hasattr(model, "steps") else model
 
 
 def effective_params(
@@ -74,12 +82,7 @@ def effective_params(
 
 def restore_verbosity(model: Any, params: dict[str, Any]) -> None:
     """Store the model with the verbosity the user asked for (not the bar's)."""
-    verbose = params.get("verbose", 0)
-    if hasattr(model, "estimator_"):
-        model.params = {**(model.params or {}), "verbose": verbose}
-        model.estimator_.set_params(verbose=verbose)
-    else:
-        model.set_params(verbose=verbose)
+    final_estimator(model).set_params(verbose=params.get("verbose", 0))
 
 
 def fit_call(spec: ModelSpec, call: Any, *args: Any, **kwargs: Any) -> None:
@@ -141,10 +144,8 @@ def split(
 
 def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
     """Metrics of ``model`` on (X, y)."""
-    from lingrad.models.standardized import has_method
-
     acc = metrics_for(model.classes_ if spec.is_classifier else None)
-    proba = spec.is_classifier and has_method(model, "predict_proba")
+    proba = spec.is_classifier and hasattr(model, "predict_proba")
     acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
     return acc.result()
 
@@ -189,7 +190,7 @@ def fit_in_memory(
         data.target,
         metrics,
         summary,
-        history=getattr(model, "history_", None),
+        history=getattr(final_estimator(model), "history_", None),
         X_sample=X_tr,
         y_sample=y_tr,
         X_test=X_te,
