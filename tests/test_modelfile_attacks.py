@@ -506,7 +506,12 @@ MEMORY_SCRIPT = textwrap.dedent(
 
     lingrad.load(sys.argv[1])  # every import the loader needs, first
     lingrad.load(sys.argv[2])
-    rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    def rss():  # peak RSS of this process (VmHWM: ru_maxrss includes the parent's)
+        try:
+            with open("/proc/self/status") as f:
+                return 1024 * int(next(l for l in f if l.startswith("VmHWM")).split()[1])
+        except OSError:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out = {}
     for path in sys.argv[2:]:
         base = rss()
