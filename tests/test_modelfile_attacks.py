@@ -455,6 +455,17 @@ def test_hostile_pipelines(tmp_path: Path, pipeline: Path, case: str) -> None:
     refused(edited(tmp_path, pipeline, lambda doc, _: edit(doc)), *words)
 
 
+def test_an_unfitted_step_in_a_fitted_pipeline(tmp_path: Path, pipeline: Path) -> None:
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        scaler = _step(doc, 0)["state"]
+        for value in scaler.values():
+            if isinstance(value, dict) and "__array__" in value:
+                members.pop(value["__array__"])
+        scaler.clear()
+
+    refused(edited(tmp_path, pipeline, edit), "step 'scale' is not fitted")
+
+
 def test_a_step_wider_than_the_next(tmp_path: Path, pipeline: Path) -> None:
     def edit(doc: Doc, members: dict[str, bytes]) -> None:
         model = _step(doc, 1)["state"]  # consistent in itself: 2 features
@@ -509,7 +520,8 @@ MEMORY_SCRIPT = textwrap.dedent(
     def rss():  # peak RSS of this process (VmHWM: ru_maxrss includes the parent's)
         try:
             with open("/proc/self/status") as f:
-                return 1024 * int(next(l for l in f if l.startswith("VmHWM")).split()[1])
+                line = next(l for l in f if l.startswith("VmHWM"))
+            return 1024 * int(line.split()[1])
         except OSError:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out = {}
