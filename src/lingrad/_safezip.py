@@ -12,7 +12,6 @@ the member and what is wrong.
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 import struct
@@ -25,7 +24,7 @@ import numpy as np
 
 from lingrad.errors import ModelFileError
 
-__all__ = ["Limits", "SafeZip", "check_dtype", "open_zip", "parse_json"]
+__all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip"]
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -35,7 +34,6 @@ _NPY_HEADER = re.compile(
     r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,5})', 'fortran_order': (True|False), "
     r"'shape': \(((?:\d{1,19}, ?){0,8}(?:\d{1,19})?)\), \}[ ]*\n?"
 )
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _CHUNK = 1 << 20
 DAMAGED = "the file is damaged or was not written by lingrad"
 
@@ -59,7 +57,7 @@ class Limits:
     max_ndim: int = 4
 
 
-def _fail(path: Path, what: str) -> ModelFileError:
+def fail(path: Path, what: str) -> ModelFileError:
     return ModelFileError(f"{path}: {what}; {DAMAGED}")
 
 
@@ -68,7 +66,7 @@ def check_dtype(path: Path, where: str, descr: str, limits: Limits) -> np.dtype[
     try:
         dt = np.dtype(descr)
     except (TypeError, ValueError) as e:
-        raise _fail(path, f"{where} has an unknown dtype {descr!r}") from e
+        raise fail(path, f"{where} has an unknown dtype {descr!r}") from e
     ok = (
         dt.kind == "b"
         or (dt.kind in "iu" and dt.itemsize in (1, 2, 4, 8))
@@ -81,62 +79,12 @@ def check_dtype(path: Path, where: str, descr: str, limits: Limits) -> np.dtype[
             "loads (they can run code); save the model again with lingrad"
         )
     if not ok or dt.fields is not None or dt.subdtype is not None:
-        raise _fail(
+        raise fail(
             path,
             f"{where} has dtype {descr!r}; model files hold bool, integer, float32/64 "
             f"and unicode of at most {limits.max_str_chars} characters only",
         )
     return dt
-
-
-def parse_json(path: Path, what: str, data: bytes, limits: Limits) -> Any:
-    """JSON with bounded size and depth, finite numbers, no duplicate keys."""
-    if len(data) > limits.max_json_bytes:
-        raise _fail(
-            path, f"{what} is {len(data)} bytes (at most {limits.max_json_bytes})"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise _fail(path, f"{what} is not UTF-8 text") from e
-    structure = _JSON_STRING.sub("", text).encode("utf-8", "replace")
-    codes = np.frombuffer(structure, dtype=np.uint8)
-    depth = np.cumsum(
-        np.isin(codes, (91, 123)).astype(np.int64) - np.isin(codes, (93, 125))
-    )
-    if depth.size and int(depth.max()) > limits.max_json_depth:
-        raise _fail(path, f"{what} nests deeper than {limits.max_json_depth} levels")
-
-    def number(s: str) -> float:
-        value = float(s)
-        if not math.isfinite(value):
-            raise ValueError(f"number {s[:30]} is out of range")
-        return value
-
-    def integer(s: str) -> int:
-        if len(s.lstrip("-")) > 19:
-            raise ValueError(f"integer {s[:30]}... is out of range")
-        return int(s)
-
-    def constant(s: str) -> Any:
-        raise ValueError(f"{s} is not allowed (non-finite numbers are tagged)")
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out = dict(items)
-        if len(out) != len(items):
-            raise ValueError("an object has duplicate keys")
-        return out
-
-    try:
-        return json.loads(
-            text,
-            parse_float=number,
-            parse_int=integer,
-            parse_constant=constant,
-            object_pairs_hook=pairs,
-        )
-    except (ValueError, RecursionError) as e:
-        raise _fail(path, f"{what} is not valid ({e})") from e
 
 
 def _end_record(f: IO[bytes], size: int) -> tuple[int, int]:
@@ -175,11 +123,11 @@ class SafeZip:
         size = f.tell()
         count, cd_size = _end_record(f, size)
         if count > limits.max_members:
-            raise _fail(
+            raise fail(
                 path, f"the zip declares {count} members (at most {limits.max_members})"
             )
         if cd_size > min(size, 1024 * (limits.max_members + 1)):
-            raise _fail(path, f"the zip's directory declares {cd_size} bytes")
+            raise fail(path, f"the zip's directory declares {cd_size} bytes")
         f.seek(0)
         self.zf = zipfile.ZipFile(f)
         infos = self.zf.infolist()
@@ -187,13 +135,13 @@ class SafeZip:
         if len(self.members) != len(infos):
             names = [i.filename for i in infos]
             dup = next(n for n in names if names.count(n) > 1)
-            raise _fail(path, f"member {dup!r} appears twice in the zip")
+            raise fail(path, f"member {dup!r} appears twice in the zip")
         total = 0
         for info in infos:
             self._check_member(info, size)
             total += info.file_size
         if total > limits.max_total_bytes:
-            raise _fail(
+            raise fail(
                 path,
                 f"the members hold {total} bytes uncompressed "
                 f"(at most {limits.max_total_bytes})",
@@ -202,26 +150,26 @@ class SafeZip:
     def _check_member(self, info: zipfile.ZipInfo, size: int) -> None:
         name, lim = info.filename, self.limits
         if info.flag_bits & 0x1:
-            raise _fail(self.path, f"member {name!r} is encrypted")
+            raise fail(self.path, f"member {name!r} is encrypted")
         if info.compress_type not in _METHODS:
-            raise _fail(
+            raise fail(
                 self.path,
                 f"member {name!r} uses compression method {info.compress_type} "
                 "(only stored or deflated)",
             )
         if info.header_offset + info.compress_size > size:
-            raise _fail(self.path, f"member {name!r} extends past the end of the file")
+            raise fail(self.path, f"member {name!r} extends past the end of the file")
         if info.file_size > lim.max_member_bytes:
-            raise _fail(
+            raise fail(
                 self.path,
                 f"member {name!r} holds {info.file_size} bytes "
                 f"(at most {lim.max_member_bytes})",
             )
         stored = info.compress_type == zipfile.ZIP_STORED
         if stored and info.file_size != info.compress_size:
-            raise _fail(self.path, f"member {name!r} has inconsistent sizes")
+            raise fail(self.path, f"member {name!r} has inconsistent sizes")
         if not stored and info.file_size > lim.max_ratio * max(info.compress_size, 1):
-            raise _fail(
+            raise fail(
                 self.path,
                 f"member {name!r} inflates {info.compress_size} bytes to "
                 f"{info.file_size} (a ratio above {lim.max_ratio}: a zip bomb?)",
@@ -244,7 +192,7 @@ class SafeZip:
         with self.zf.open(info) as f:
             data = f.read(info.file_size + 1)
         if len(data) != info.file_size:
-            raise _fail(
+            raise fail(
                 self.path,
                 f"member {name!r} does not hold its declared {info.file_size} bytes",
             )
@@ -256,27 +204,27 @@ class SafeZip:
         with self.zf.open(info) as f:
             head = f.read(12)
             if head[:6] != b"\x93NUMPY" or len(head) < 10 or head[6] not in (1, 2, 3):
-                raise _fail(self.path, f"member {name!r} is not a .npy array")
+                raise fail(self.path, f"member {name!r} is not a .npy array")
             wide = head[6] > 1
             n = struct.unpack(
                 "<I" if wide else "<H", head[8:12] if wide else head[8:10]
             )[0]
             start = 12 if wide else 10
             if n > 4096:
-                raise _fail(self.path, f"member {name!r} has a {n}-byte .npy header")
+                raise fail(self.path, f"member {name!r} has a {n}-byte .npy header")
             text = (head[start:] + f.read(n - (len(head) - start)))[:n]
         match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
         if match is None:
-            raise _fail(
+            raise fail(
                 self.path, f"member {name!r} has a .npy header lingrad does not write"
             )
         dt = check_dtype(self.path, f"member {name!r}", match.group(1), lim)
         shape = tuple(int(s) for s in match.group(3).replace(" ", "").split(",") if s)
         if len(shape) > lim.max_ndim:
-            raise _fail(self.path, f"member {name!r} has {len(shape)} dimensions")
+            raise fail(self.path, f"member {name!r} has {len(shape)} dimensions")
         nbytes = dt.itemsize * math.prod(shape)
         if start + n + nbytes != info.file_size:
-            raise _fail(
+            raise fail(
                 self.path,
                 f"member {name!r} declares shape {shape} of {dt.str} ({nbytes} "
                 f"bytes) but holds {info.file_size - start - n}",
@@ -294,11 +242,11 @@ class SafeZip:
             while pos < len(view):
                 chunk = f.read(min(_CHUNK, len(view) - pos))
                 if not chunk:
-                    raise _fail(self.path, f"member {name!r} is truncated")
+                    raise fail(self.path, f"member {name!r} is truncated")
                 view[pos : pos + len(chunk)] = chunk
                 pos += len(chunk)
             if f.read(1):
-                raise _fail(self.path, f"member {name!r} holds trailing bytes")
+                raise fail(self.path, f"member {name!r} holds trailing bytes")
         if not dt.isnative and dt.itemsize > 1:
             out = out.astype(dt.newbyteorder("="))
         return out

@@ -31,9 +31,11 @@ from typing import Any
 import numpy as np
 
 from lingrad import __version__
-from lingrad._modelrules import SPECS, Rules, signature_params, spec_of
-from lingrad._modelstate import ArrayRef, Decoder, Encoder, HistoryRef, Node
-from lingrad._safezip import Limits, SafeZip, open_zip, parse_json
+from lingrad._modelload import Loader, check_finite
+from lingrad._modelrules import SPECS, spec_of
+from lingrad._modelstate import Encoder
+from lingrad._safejson import parse_json
+from lingrad._safezip import Limits, SafeZip, open_zip
 from lingrad.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
@@ -65,7 +67,8 @@ _PER_STEP = (  # emptied in a long History's summary (final/: the fitted paramet
 
 
 def _rules_loaded() -> None:
-    import lingrad._lingradrules  # noqa: F401  (fills SPECS)
+    import lingrad._composerules  # noqa: F401  (fills SPECS)
+    import lingrad._lingradrules  # noqa: F401
     import lingrad._sklearnrules  # noqa: F401
 
 
@@ -105,7 +108,7 @@ class _Writer(Encoder):
                     "files do not store (a newer scikit-learn, or an option lingrad "
                     "does not support)"
                 )
-        _check_finite(
+        check_finite(
             spec.finite, state, f"cannot save {where}:", "refit, e.g. with a smaller lr"
         )
         out: dict[str, Any] = {
@@ -136,20 +139,6 @@ class _Writer(Encoder):
 def _no_steps(key: str, a: np.ndarray) -> np.ndarray:
     """A per-step record emptied (the summary of a long History), else as is."""
     return a[:0] if a.ndim and key.startswith(_PER_STEP) else a
-
-
-def _check_finite(
-    names: tuple[str, ...], state: dict[str, Any], prefix: str, hint: str
-) -> None:
-    for key in names:
-        value = state.get(key)
-        for a in value if isinstance(value, list) else [value]:
-            a = np.asarray(a) if a is not None else None
-            if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
-                raise ModelFileError(
-                    f"{prefix} {key} holds NaN or infinite values (training "
-                    f"diverged?); {hint}"
-                )
 
 
 def _check_meta(meta: Any) -> dict[str, Any]:
@@ -301,145 +290,7 @@ def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
         if doc["format_version"] == 1:
             from lingrad._modelfile_v1 import load_v1
 
-            return load_v1(p, z, doc, _Loader)
-        loader = _Loader(p, z, set(z.members) - {_DOC})
+            return load_v1(p, z, doc, Loader)
+        loader = Loader(p, z, set(z.members) - {_DOC})
         root = loader.declare(doc.get("model"), "model")
         return loader.finish(root)
-
-
-class _Loader:
-    """Declare every node (nothing read), read the arrays, build the objects."""
-
-    def __init__(
-        self, p: Path, z: SafeZip, members: set[str], decoder: type[Decoder] = Decoder
-    ) -> None:
-        self.p, self.z = p, z
-        self.dec = decoder(p, z.limits, members, self.declare)
-
-    def declare(self, v: Any, where: str) -> Node:
-        from lingrad._trainerstate import decode_trainer
-
-        dec = self.dec
-        if not (
-            isinstance(v, dict)
-            and {"class", "params", "state"}
-            <= set(v)
-            <= {"class", "params", "state", "trainer"}
-        ):
-            raise dec.fail(where, "is not an estimator node")
-        name = v["class"]
-        if not isinstance(name, str) or name not in SPECS:
-            raise ModelFileError(
-                f"{self.p}: {where} names an unknown estimator class "
-                f"{str(name)[:60]!r}; model files may hold {', '.join(sorted(SPECS))} "
-                "only (nothing was loaded)"
-            )
-        spec = SPECS[name]
-        known = signature_params(spec.cls(name))
-        params, state = v["params"], v["state"]
-        if not isinstance(params, dict) or not isinstance(state, dict):
-            raise dec.fail(where, "has malformed params or state")
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ModelFileError(
-                f"{self.p}: {where} ({name}) has parameter {unknown[0]!r}, which this "
-                f"lingrad's {name} does not know; was it saved by a newer lingrad?"
-            )
-        node = Node(
-            name,
-            {k: dec.value(x, f"{where}.{k}") for k, x in params.items()},
-            {k: dec.value(x, f"{where}.{k}") for k, x in state.items()},
-            decode_trainer(dec, v.get("trainer"), f"{where}.trainer"),
-            where,
-        )
-        rules = Rules(dec, node)
-        if not spec.extra_attrs:
-            rules.only(spec.attrs)
-        spec.check(rules)
-        return node
-
-    def finish(self, root: Node) -> Any:
-        """Read the arrays (each checked against its declaration), then build."""
-        left = self.dec.unreferenced()
-        if left:
-            raise self.dec.fail("member", f"{left[0]!r} is not referenced by the model")
-        return self._check_root(self.build(root))
-
-    def read(self, ref: ArrayRef) -> np.ndarray:
-        if ref.inline is not None:
-            return ref.inline
-        dt, shape, _, _ = self.z.npy_header(ref.member)
-        if dt != ref.dtype or shape != ref.shape:
-            raise self.dec.fail(
-                f"member {ref.member!r}",
-                f"holds {dt.str} {shape}, not the declared {ref.dtype.str} {ref.shape}",
-            )
-        a = self.z.read_array(ref.member)
-        return a.astype(object) if ref.as_object else a
-
-    def build(self, v: Any) -> Any:
-        if isinstance(v, ArrayRef):
-            return self.read(v)
-        if isinstance(v, Node):
-            return self._build_node(v)
-        if isinstance(v, HistoryRef):
-            from lingrad._lingradrules import build_history
-
-            return build_history(
-                {k: self.read(a) for k, a in v.arrays.items()}, str(self.p)
-            )
-        if isinstance(v, list):
-            return [self.build(x) for x in v]
-        if isinstance(v, tuple):
-            return tuple(self.build(x) for x in v)
-        if isinstance(v, dict):
-            return {k: self.build(x) for k, x in v.items()}
-        return v
-
-    def _build_node(self, node: Node) -> Any:
-        spec = SPECS[node.name]
-        cls = spec.cls(node.name)
-        params = {k: self.build(x) for k, x in node.params.items()}
-        state = {k: self.build(x) for k, x in node.state.items()}
-        if state.get("history_", True) is None:
-            del state["history_"]
-        node.trainer = self.build(node.trainer)
-        _check_finite(
-            spec.finite, state, f"{self.p}: {node.where}", "the file is damaged"
-        )
-        try:
-            obj = cls(**params)
-        except (TypeError, ValueError) as e:
-            raise ModelFileError(
-                f"{self.p}: {node.where} ({node.name}) rejects its parameters ({e})"
-            ) from e
-        for key, value in state.items():
-            if hasattr(cls, key):
-                raise self.dec.fail(
-                    f"{node.where}.{key}", "shadows a method or property"
-                )
-            vars(obj)[key] = value
-        try:
-            if not spec.extra_attrs:
-                obj._validate_params()
-            if spec.finish is not None:
-                spec.finish(obj, node)
-        except ModelFileError as e:
-            if str(self.p) in str(e):
-                raise
-            raise ModelFileError(f"{self.p}: {e}") from e
-        except (TypeError, ValueError) as e:
-            raise ModelFileError(
-                f"{self.p}: {node.where} ({node.name}) has invalid parameters ({e})"
-            ) from e
-        return obj
-
-    def _check_root(self, model: Any) -> Any:
-        from sklearn.exceptions import NotFittedError
-        from sklearn.utils.validation import check_is_fitted
-
-        try:
-            check_is_fitted(model)
-        except NotFittedError as e:
-            raise ModelFileError(f"{self.p}: the model in it is not fitted") from e
-        return model
