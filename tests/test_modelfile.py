@@ -286,6 +286,24 @@ def test_warm_start_after_load_continues_exactly(
     )
 
 
+def test_an_engine_state_it_does_not_know_is_left_out(
+    table: pd.DataFrame, tmp_path: Path
+) -> None:
+    from lingrad.optim import GD
+
+    class Custom(GD):  # e.g. another engine's optimizer
+        pass
+
+    X, y = table[NUMERIC].to_numpy(), table["label"].to_numpy()
+    model = LogisticRegression(solver="sgd", max_iter=2, tol=None, random_state=0)
+    model.fit(X, y)._trainer.optimizer = Custom()
+    save(model, tmp_path / "m.lingrad")
+    doc = json.loads(zipfile.ZipFile(tmp_path / "m.lingrad").read("model.json"))
+    assert doc["model"]["trainer"] is None
+    back = load(tmp_path / "m.lingrad")
+    assert back._trainer is None and back.partial_fit(X, y).t_ == model.t_ + len(X)
+
+
 # ------------------------------------------------------------------ the format
 
 

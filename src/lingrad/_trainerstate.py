@@ -40,24 +40,31 @@ def _object_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
 
 
 def trainer_state(trainer: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
-    """What continuing ``trainer`` needs, as JSON (None: nothing to continue)."""
+    """What continuing ``trainer`` needs, as JSON; None for no trainer, or one this
+    module does not know (another engine's): a loaded model then continues from its
+    fitted parameters with a fresh optimizer and generator."""
     if trainer is None:
         return None
-    bits = trainer.batcher.rng.bit_generator.state
-    if bits.get("bit_generator") != "PCG64":
+    n_arrays = len(enc.arrays)
+    try:
+        bits = trainer.batcher.rng.bit_generator.state
+        if bits.get("bit_generator") != "PCG64":
+            return None
+        return {
+            "t": int(trainer.t),
+            "epoch": int(trainer.epoch),
+            "rng": {
+                "state": format(bits["state"]["state"], "x"),
+                "inc": format(bits["state"]["inc"], "x"),
+                "has_uint32": int(bits["has_uint32"]),
+                "uinteger": int(bits["uinteger"]),
+            },
+            "optimizer": _object_state(trainer.optimizer, enc, f"{where}.optimizer"),
+            "schedule": _object_state(trainer.schedule, enc, f"{where}.schedule"),
+        }
+    except (AttributeError, KeyError, TypeError, ModelFileError):
+        del enc.arrays[n_arrays:]  # nothing half-stored
         return None
-    return {
-        "t": int(trainer.t),
-        "epoch": int(trainer.epoch),
-        "rng": {
-            "state": format(bits["state"]["state"], "x"),
-            "inc": format(bits["state"]["inc"], "x"),
-            "has_uint32": int(bits["has_uint32"]),
-            "uinteger": int(bits["uinteger"]),
-        },
-        "optimizer": _object_state(trainer.optimizer, enc, f"{where}.optimizer"),
-        "schedule": _object_state(trainer.schedule, enc, f"{where}.schedule"),
-    }
 
 
 def _arrays(value: Any) -> list[Any]:

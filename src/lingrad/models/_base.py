@@ -42,12 +42,6 @@ from lingrad.penalties import Penalty, make_penalty
 from lingrad.solvers import lbfgs, proximal_l1
 from lingrad.train import Trainer
 
-
-def is_iterative(estimator: Any) -> bool:
-    """Whether ``estimator.solver`` trains in epochs (so ``partial_fit`` exists)."""
-    return estimator.solver in ITERATIVE_SOLVERS
-
-
 COMMON_PARAMS_DOC = """
     solver : str
         How to train: ``"sgd"`` (one example per step, the lectures' loop),
