@@ -23,6 +23,17 @@ __all__ = ["parse_json"]
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
+def _depth(structure: bytes, chunk: int = 1 << 20) -> int:
+    """Deepest nesting of ``[`` / ``{`` (strings removed), a megabyte at a time."""
+    deepest = level = 0
+    for start in range(0, len(structure), chunk):
+        codes = np.frombuffer(structure[start : start + chunk], dtype=np.uint8)
+        step = np.isin(codes, (91, 123)).astype(np.int32) - np.isin(codes, (93, 125))
+        levels = np.cumsum(step, dtype=np.int64) + level
+        deepest, level = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
+
+
 def parse_json(path: Path, what: str, data: bytes, limits: Limits) -> Any:
     """JSON with bounded size and depth, finite numbers, no duplicate keys."""
     if len(data) > limits.max_json_bytes:
@@ -33,12 +44,13 @@ def parse_json(path: Path, what: str, data: bytes, limits: Limits) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise fail(path, f"{what} is not UTF-8 text") from e
-    structure = _JSON_STRING.sub("", text).encode("utf-8", "replace")
-    codes = np.frombuffer(structure, dtype=np.uint8)
-    depth = np.cumsum(
-        np.isin(codes, (91, 123)).astype(np.int64) - np.isin(codes, (93, 125))
-    )
-    if depth.size and int(depth.max()) > limits.max_json_depth:
+    structure = _JSON_STRING.sub('""', text).encode("utf-8", "replace")
+    items = sum(structure.count(c) for c in (b",", b"[", b"{")) + 1
+    if items > limits.max_json_items:
+        raise fail(
+            path, f"{what} holds {items} values (at most {limits.max_json_items})"
+        )
+    if _depth(structure) > limits.max_json_depth:
         raise fail(path, f"{what} nests deeper than {limits.max_json_depth} levels")
 
     def number(s: str) -> float:

@@ -53,6 +53,7 @@ class Limits:
     max_ratio: int = 20  # uncompressed / compressed size of a deflated member
     max_json_bytes: int = 16 << 20
     max_json_depth: int = 64
+    max_json_items: int = 500_000  # values in the JSON (each a Python object)
     max_str_chars: int = 1024  # fixed-width unicode arrays: <U1 ... <U1024
     max_ndim: int = 4
 
