@@ -125,7 +125,7 @@ CLASS_EDITS: dict[str, tuple[Callable[[Doc], Any], tuple[str, ...]]] = {
     ),
     "relabelled-linear": (
         lambda d: d["model"].update({"class": "LinearRegression"}),
-        ("LinearRegression) has parameter 'class_weight'", "does not know"),
+        ("LinearRegression) has parameter 'class_weight'", "does not take"),
     ),
     "relabelled-linear-same-params": (
         lambda d: d["model"].update({"class": "LinearRegression", "params": {}}),

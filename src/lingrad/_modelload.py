@@ -72,8 +72,8 @@ class Loader:
         unknown = sorted(set(params) - known)
         if unknown:
             raise ModelFileError(
-                f"{self.p}: {where} ({name}) has parameter {unknown[0]!r}, which this "
-                f"lingrad's {name} does not know; was it saved by a newer lingrad?"
+                f"{self.p}: {where} ({name}) has parameter {unknown[0]!r}, which "
+                f"{name} does not take here (a newer lingrad's, or a tampered file)"
             )
         node = Node(
             name,
