@@ -311,6 +311,41 @@ def test_two_model_json_members(tmp_path: Path, logistic: Path) -> None:
     refused(path, "'model.json' appears twice")
 
 
+def test_truncated_and_corrupted_files(tmp_path: Path, logistic: Path) -> None:
+    raw = logistic.read_bytes()
+    path = tmp_path / "bad.lingrad"
+    for cut in (len(raw) // 2, len(raw) - 10):
+        path.write_bytes(raw[:cut])
+        refused(path, "truncated or corrupted")
+    data = bytearray(raw)
+    at = data.index(b"format_version")
+    data[at : at + 6] = b"XXXXXX"  # the CRC no longer matches
+    path.write_bytes(bytes(data))
+    refused(path, "damaged model file", "CRC")
+    doc, members = parts(logistic)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", json.dumps(doc))
+        for name, content in members.items():
+            zf.writestr(name, content)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"arrays/00000.npy") + len("arrays/00000.npy")
+    data[at : at + 8] = b"\xff" * 8  # a broken deflate stream
+    path.write_bytes(bytes(data))
+    refused(path, "damaged model file")
+
+
+def test_not_a_zip_empty_missing_and_folder(tmp_path: Path) -> None:
+    (tmp_path / "text.lingrad").write_text("coef = 1\n")
+    refused(tmp_path / "text.lingrad", "not a zip archive")
+    (tmp_path / "empty.lingrad").write_bytes(b"")
+    refused(tmp_path / "empty.lingrad", "is empty")
+    refused(tmp_path / "nope.lingrad", "not found")
+    refused(tmp_path, "is a folder")
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    refused(tmp_path / "other.zip", "no model.json")
+
+
 def patch_central(path: Path, offset: int, value: int) -> None:
     """Set a 2-byte field of every central-directory entry (flags: 8, method: 10)."""
     data = bytearray(path.read_bytes())

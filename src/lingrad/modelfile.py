@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -284,13 +285,27 @@ def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
     may make lingrad allocate (:class:`Limits`).
     """
     p, z = _open(path, limits)
-    with z:
-        doc = _read_doc(p, z)
-        _rules_loaded()
-        if doc["format_version"] == 1:
-            from lingrad._modelfile_v1 import load_v1
+    try:
+        with z:
+            doc = _read_doc(p, z)
+            _rules_loaded()
+            if doc["format_version"] == 1:
+                from lingrad._modelfile_v1 import load_v1
 
-            return load_v1(p, z, doc, Loader)
-        loader = Loader(p, z, set(z.members) - {_DOC})
-        root = loader.declare(doc.get("model"), "model")
-        return loader.finish(root)
+                return load_v1(p, z, doc, Loader)
+            loader = Loader(p, z, set(z.members) - {_DOC})
+            root = loader.declare(doc.get("model"), "model")
+            return loader.finish(root)
+    except ModelFileError:
+        raise
+    except _DAMAGED as e:  # a corrupted member (CRC, deflate stream), or a case
+        # the rules did not foresee: still one line, never a traceback
+        raise ModelFileError(
+            f"{p}: damaged model file ({type(e).__name__}: {e}); save it again"
+        ) from e
+
+
+_DAMAGED = (
+    zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, IndexError,
+    AttributeError, TypeError, ValueError, OverflowError, RecursionError,
+)  # fmt: skip
