@@ -208,7 +208,8 @@ def _categories(col: Any) -> tuple[Array, Array]:
 def _target_missing(col: Any) -> Array:
     col = _plain(col)
     if _is_text(col):
-        return _text(col)[1]
+        text_missing: Array = _text(col)[1]
+        return text_missing
     missing = np.asarray(col.is_null(), dtype=bool)
     if pa.types.is_floating(col.type):
         missing |= np.isnan(np.asarray(pc.fill_null(col, 0.0), dtype=np.float64))
