@@ -66,6 +66,9 @@ def _parts(
 
     missing = "drop" if loaded.impute == "drop" else None
     if split != "all":
+        if loaded.meta.get("split") == "stream":  # batch by batch, as fit scored
+            yield from _stream_split(loaded, data, target, split)
+            return
         yield _split(loaded, data, target, split, missing)
         return
     with contextlib.closing(
@@ -86,14 +89,7 @@ def _split(
     from lingrad.cli._train import split_rows, target_digest
 
     meta = loaded.meta
-    test_size, seed = meta.get("test_size"), meta.get("seed")
-    if not test_size or not isinstance(seed, int):
-        raise DataError(
-            f"{loaded.path}: the model was fit on all rows (no --test-size), so it "
-            f"has no {split} split; leave out --split"
-        )
-    if meta.get("split") == "stream":
-        return _stream_split(loaded, data, target, split, float(test_size), seed)
+    test_size, seed = _saved_split(loaded, split)
     with contextlib.closing(
         batches(loaded, data, target, labelled=True, missing=missing)
     ) as frames:
@@ -112,24 +108,34 @@ def _split(
             "values): --split re-creates fit's split only on the same table"
         )
     spec = model_spec(str(meta.get("model")))
-    train, test = split_rows(spec, y, float(test_size), seed)
+    train, test = split_rows(spec, y, test_size, seed)
     rows = test if split == "test" else train
     return X[rows], y[rows], sum(p[2] for p in parts)
 
 
+def _saved_split(loaded: Any, split: str) -> tuple[float, int]:
+    """fit's test size and seed, from the model file."""
+    test_size, seed = loaded.meta.get("test_size"), loaded.meta.get("seed")
+    if not test_size or not isinstance(seed, int):
+        raise DataError(
+            f"{loaded.path}: the model was fit on all rows (no --test-size), so it "
+            f"has no {split} split; leave out --split"
+        )
+    return float(test_size), seed
+
+
 def _stream_split(
-    loaded: Any, data: str, target: str | None, split: str, test_size: float, seed: int
-) -> tuple[Any, Any, int]:
+    loaded: Any, data: str, target: str | None, split: str
+) -> Iterator[tuple[Any, Any, int]]:
     """``fit --stream`` drew its held-out rows per record batch: draw them again."""
     from lingrad.cli._stream import _Pass
     from lingrad.io import iter_batches
 
+    test_size, seed = _saved_split(loaded, split)
     chunk_rows = int(loaded.meta.get("chunk_rows") or 10_000)
     masks = _Pass(test_size, seed)
-    Xs, ys = [], []
     for b, (X, y) in enumerate(iter_batches(data, target, loaded.features, chunk_rows)):
         test = masks.mask(b, len(X))
         rows = test if split == "test" else ~test
-        Xs.append(X[rows])
-        ys.append(_labels(loaded, y, data, target, b * chunk_rows)[rows])
-    return np.concatenate(Xs), np.concatenate(ys), 0
+        if rows.any():
+            yield X[rows], _labels(loaded, y, data, target, b * chunk_rows)[rows], 0
