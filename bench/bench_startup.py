@@ -71,6 +71,11 @@ def make_data(folder: Path) -> tuple[Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="numbers only (no ID, no text column): runs on lingrad 0.1 too",
+    )
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,8 +85,10 @@ def main() -> None:
                "logistic", "--scale", "--no-figures", "--no-compare", "-o",
                str(folder / "run")]  # fmt: skip
         extra = ["--id", "id"]
-        res = subprocess.run(fit + extra, capture_output=True, text=True, check=False)
-        if res.returncode != 0:  # an older lingrad: no --id, no categoricals
+        res = None
+        if not args.plain:
+            res = subprocess.run(fit + extra, capture_output=True, text=True)
+        if res is None or res.returncode != 0:  # numbers only (lingrad 0.1 too)
             fit[fit.index(str(train))] = str(folder / "num.csv")
             numeric = [
                 ",".join(line.split(",")[1:4] + line.split(",")[5:])
@@ -89,6 +96,10 @@ def main() -> None:
             ]
             (folder / "num.csv").write_text("\n".join(numeric) + "\n")
             subprocess.run(fit, check=True, capture_output=True)
+            new = folder / "num_new.csv"
+            new.write_text(
+                "\n".join(",".join(line.split(",")[:3]) for line in numeric) + "\n"
+            )
         model = str(folder / "run" / "model.lingrad")
         predict = ["predict", "--model", model, "--data", str(new), "--out",
                    str(folder / "preds.csv")]  # fmt: skip

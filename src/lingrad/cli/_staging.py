@@ -261,12 +261,7 @@ def _clean_leftovers(home: Path, prefix: str, out: Path, in_place: bool) -> None
 def _sync_tree(folder: Path) -> None:
     """fsync the files and the folder: the swap never exposes unwritten data."""
     for p in [*folder.rglob("*"), folder]:
-        with contextlib.suppress(OSError):
-            fd = os.open(p, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        _sync_dir(p)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -328,6 +323,7 @@ def _publish_in_place(stage: Path, out: Path) -> None:
 
 
 def _sync_dir(folder: Path) -> None:
+    """fsync a folder (or file); where the system cannot, nothing."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
