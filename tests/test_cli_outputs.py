@@ -102,6 +102,24 @@ def test_a_folder_named_report_html_leaves_the_old_set_whole(
     assert json.loads((out / "metrics.json").read_text())["model"] == "linear"
 
 
+def test_out_as_a_symlink_replaces_the_folder_it_points_to(
+    data: Path, tmp_path: Path, lingrad
+) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "old.txt").write_text("old")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    args = ["fit", "-d", data, "-t", "y", "-m", "linear", "-o", link, *FAST]
+    code, _, err = lingrad(*args, "--force")
+    assert code == 0, err
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert sorted(p.name for p in real.iterdir()) == [
+        "metrics.json", "model.lingrad", "report.html",
+    ]  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
 def test_folders_and_files_follow_the_umask(
     data: Path, tmp_path: Path, lingrad
 ) -> None:

@@ -15,10 +15,10 @@ How (:func:`staged_output`):
    removed. Where the exchange is not available, two renames (``OUT`` aside, the
    stage in); a kill between them is repaired by the next run.
 
-``OUT`` itself a mount point, the current folder, or in a parent that cannot be
-written: the stage goes inside ``OUT`` and the files are moved in one by one (not
-atomic; said in :func:`staged_output`'s docstring). Folders and files get the
-umask's modes (an existing ``OUT`` keeps its own).
+``OUT`` a symlink to a folder: that folder is replaced, the link stays. ``OUT``
+itself a mount point, the current folder, or in a parent that cannot be written:
+the stage goes inside ``OUT`` and the files are moved in one by one (not atomic).
+Folders and files get the umask's modes (an existing ``OUT`` keeps its own).
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def staged_output(
     Raises :class:`LingradError` when ``out`` cannot be used or another run holds it.
     """
     out = Path(out)
+    if out.is_symlink():  # replace the folder it points to; the link stays
+        out = Path(os.path.realpath(out))
     if out.exists() and not out.is_dir():
         raise LingradError(f"{out} is a file, not a folder; give a folder for --out")
     parent = out.absolute().parent
@@ -254,8 +256,10 @@ def _clean_leftovers(home: Path, prefix: str, out: Path, in_place: bool) -> None
     for p in found:
         if not in_place and "-old-" in p.name and not out.exists():
             os.rename(p, out)
-            continue
-        shutil.rmtree(p, ignore_errors=True)
+        elif p.is_symlink() or not p.is_dir():
+            p.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def _sync_tree(folder: Path) -> None:
