@@ -194,6 +194,22 @@ def test_multi_output_float32_and_solver_info(tmp_path: Path) -> None:
     )
 
 
+def test_long_strings_and_attributes_a_newer_lingrad_adds(tmp_path: Path) -> None:
+    long = "x" * 2000  # beyond the short fixed-width unicode of .npy members
+    X = np.array([[long], ["b"], [long], ["c"]], dtype=object)
+    hot = OneHotEncoder(drop="first", sparse_output=False)
+    model = Pipeline([("hot", hot), ("model", LinearRegression())])
+    model.fit(X, [1.0, 2.0, 1.0, 3.0])
+    model[-1].engine_ = "nodes"  # fitted values of another module, kept as they are
+    model[-1].solver_info_["notes"] = ["exact", ("rank", 2)]
+    save(model, tmp_path / "long.lingrad")
+    back = load(tmp_path / "long.lingrad")
+    assert back.predict(X).tobytes() == model.predict(X).tobytes()
+    assert back[0].categories_[0].tolist() == model[0].categories_[0].tolist()
+    assert back[-1].engine_ == "nodes"
+    assert back[-1].solver_info_["notes"] == ["exact", ("rank", 2)]
+
+
 # --------------------------------------------------------- training continues
 
 

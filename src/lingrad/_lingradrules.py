@@ -14,6 +14,7 @@ arrays), ``history_`` and the engine's state (:mod:`lingrad._trainerstate`).
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -114,19 +115,31 @@ def _ndim(v: Any) -> int:
     return len(v.shape) if is_array_like(v) else -1
 
 
+def _check_plain(r: Rules, attr: str, v: Any, cap: int) -> None:
+    """A plain value (numbers, strings, arrays of at most ``cap`` elements, and
+    lists / tuples / dicts of these): solver_info_ and a newer lingrad's attributes."""
+    if isinstance(v, (Node, HistoryRef)):
+        raise r.fail(attr, "holds a value of an unexpected kind")
+    if is_array_like(v):
+        if math.prod(v.shape) > cap:
+            raise r.fail(attr, f"holds {math.prod(v.shape)} values (at most {cap})")
+        return
+    items = (
+        v.items()
+        if isinstance(v, dict)
+        else enumerate(v)
+        if isinstance(v, (list, tuple))
+        else ()
+    )
+    for key, x in items:
+        _check_plain(r, f"{attr}[{key!r}]", x, cap)
+
+
 def _check_extras(r: Rules, D: int) -> None:
     """solver_info_, history_ and any other plain fitted value (a newer lingrad's)."""
-    info = r.state.get("solver_info_")
-    if info is not None:
-        if not isinstance(info, dict):
-            raise r.fail("solver_info_", "must be a dict")
-        for key, v in info.items():
-            if is_array_like(v):
-                r.check_array(f"solver_info_[{key!r}]", v, (None,), "biuf")
-                if v.shape[0] > D + 1:
-                    raise r.fail(f"solver_info_[{key!r}]", f"holds {v.shape[0]} values")
-            elif not (v is None or isinstance(v, (bool, int, float, str, np.generic))):
-                raise r.fail(f"solver_info_[{key!r}]", "must be a number or a string")
+    cap = (D + 1) ** 2
+    if "solver_info_" in r.state and not isinstance(r.state["solver_info_"], dict):
+        raise r.fail("solver_info_", "must be a dict")
     history = r.state.get("history_")
     if history is not None:
         if not isinstance(history, HistoryRef):
@@ -134,12 +147,11 @@ def _check_extras(r: Rules, D: int) -> None:
         for key, ref in history.arrays.items():
             r.check_array(f"history_[{key!r}]", ref, ref.shape, "biuf")
     for attr, v in r.state.items():
-        if attr in _ATTRS:
+        if attr in _ATTRS - {"solver_info_"}:
             continue
         if not (attr.isidentifier() and attr.endswith("_") and attr[0] != "_"):
             raise r.fail(attr, "is not a fitted attribute name")
-        if isinstance(v, (Node, HistoryRef, dict, list, tuple)):
-            raise r.fail(attr, "holds a value of an unexpected kind")
+        _check_plain(r, attr, v, cap)
 
 
 def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:

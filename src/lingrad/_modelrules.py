@@ -253,7 +253,17 @@ def _check_pipeline(r: Rules) -> None:
     r.param_is("memory", None)
 
 
+def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
+    """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
+    fitted = [n_in(step) is not None for _, step in steps if not isinstance(step, str)]
+    if any(fitted) and not all(fitted):
+        name = next(n for (n, s) in steps if not isinstance(s, str) and n_in(s) is None)
+        raise ModelFileError(f"{where}: step {name!r} is not fitted; {DAMAGED}")
+
+
 def _finish_pipeline(pipe: Any, node: Node) -> None:
+    steps = [(n, "passthrough" if s is None else s) for n, s in pipe.steps]
+    _all_fitted(node.where, steps)
     check_widths(node.where, list(pipe.steps))
 
 
@@ -334,6 +344,7 @@ def _check_column_transformer(r: Rules) -> None:
 def _finish_column_transformer(ct: Any, node: Node) -> None:
     if not hasattr(ct, "transformers_"):
         return
+    _all_fitted(node.where, [(n, t) for n, t, _ in ct.transformers_] + [("", ct)])
     start = 0
     for name, trans, _ in ct.transformers_:
         given = len(ct._transformer_to_input_indices.get(name, []))

@@ -100,7 +100,12 @@ class Encoder:
     def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
         as_object = a.dtype.kind == "O"
         if as_object:
-            if a.ndim != 1 or not all(isinstance(v, str) for v in a):
+            strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
+            if not strings or max(map(len, a), default=1) > Limits().max_str_chars:
+                if a.ndim != 1:
+                    raise ModelFileError(
+                        f"cannot save {where}: a {a.ndim}-d object array"
+                    )
                 return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
             a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
         try:

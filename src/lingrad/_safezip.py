@@ -33,7 +33,7 @@ _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 _NPY_HEADER = re.compile(
     r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,5})', 'fortran_order': (True|False), "
-    r"'shape': \(((?:\d{1,12}, ?){0,8}(?:\d{1,12})?)\), \}[ ]*\n?"
+    r"'shape': \(((?:\d{1,19}, ?){0,8}(?:\d{1,19})?)\), \}[ ]*\n?"
 )
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _CHUNK = 1 << 20

@@ -59,7 +59,9 @@ FORMAT_VERSION = 2
 HISTORY_MAX_BYTES = 8 << 20  # a larger History is stored as its per-epoch summary
 META_MAX_BYTES = 1 << 20
 _DOC = "model.json"
-_PER_STEP = ("step_", "params/", "grad_norm", "accumulated_accuracy", "snapshot_step")
+_PER_STEP = (  # emptied in a long History's summary (final/: the fitted parameters)
+    "step_", "params/", "final/", "grad_norm", "accumulated_accuracy", "snapshot_step",
+)  # fmt: skip
 
 
 def _rules_loaded() -> None:

@@ -125,7 +125,8 @@ class partial_fit_for_iterative:  # noqa: N801  (used as a decorator)
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self.fn
-        if obj.solver not in ITERATIVE_SOLVERS:
+        one_go = obj.solver in obj._solvers and obj.solver not in ITERATIVE_SOLVERS
+        if one_go:  # (an invalid solver is reported by the parameter checks)
             raise NoPartialFitError(
                 f"{type(obj).__name__}.partial_fit trains one epoch with an iterative "
                 f"solver ('sgd', 'minibatch' or 'batch'); solver={obj.solver!r} "
