@@ -12,9 +12,10 @@ import typer
 from lingrad.cli._common import model_spec, parse_list, usage_error
 
 EPILOG = (
-    "Examples:  lingrad fit --data houses.csv --target price --model linear "
-    "--scale --test-size 0.2 --out run1  |  lingrad fit --data sklearn:breast_cancer "
-    "--model logistic --scale --test-size 0.25 --seed 0 --out bc"
+    "Examples:  lingrad fit --data houses.csv --target price --id id --exclude "
+    "listed --impute median --model linear --scale --test-size 0.25 --out run1  |  "
+    "lingrad fit --data sklearn:breast_cancer --model logistic --scale --test-size "
+    "0.25 --seed 0 --out bc"
 )
 MODEL_OPTIONS = "Model options (left out: the model's defaults)"
 
