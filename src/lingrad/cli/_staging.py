@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import os
 import re
 import shutil
@@ -37,6 +36,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lingrad.errors import LingradError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock (one run at a time)
+    fcntl = None  # type: ignore[assignment]
 
 _TEMP = re.compile(r"\.lingrad-(stage|old)-[a-z0-9_]{8}$")
 
@@ -203,9 +207,12 @@ class _Lock:
     def __init__(self, path: Path, out: Path) -> None:
         self.path, self.fd = path, -1
         for _ in range(10):
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            fd = os.open(
+                path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666
+            )
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as e:
                 pid = _read_pid(fd)
                 os.close(fd)
