@@ -391,28 +391,21 @@ def test_constant_feature_warns_and_still_fits(
     assert (out / "model.lingrad").is_file()
 
 
-def test_fit_into_an_existing_folder_keeps_other_files(
+def test_fit_into_an_existing_folder_needs_force_and_replaces_it_whole(
     houses: tuple[Path, np.ndarray, np.ndarray],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "existing"
     out.mkdir()
+    args = ["-d", houses[0], "-t", "price", "-m", "linear", "--no-figures"]
+    first = fit(capsys, out, *args, "--no-compare")[2]  # an empty folder: fine
     (out / "notes.txt").write_text("mine")
-    args = [
-        "-d",
-        houses[0],
-        "-t",
-        "price",
-        "-m",
-        "linear",
-        "--no-figures",
-        "--no-compare",
-    ]
-    first = fit(capsys, out, *args)[2]
-    (out / "metrics.json").write_text("stale")
-    assert fit(capsys, out, *args)[2] == first  # again: files replaced
+    code, _, err = run(["fit", *args, "--out", out], capsys)
+    assert code == 1 and "not empty" in err and "--force" in err
     assert (out / "notes.txt").read_text() == "mine"
+    assert fit(capsys, out, *args, "--no-compare", "--force")[2] == first
+    assert not (out / "notes.txt").exists()  # --force: the whole folder is new
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "houses.csv"]
 
 
