@@ -18,7 +18,9 @@ __all__ = [
     "RUN_COLORS",
     "STEP_WORDS",
     "StepWords",
+    "LOSS_WORDS",
     "class_colors_hex",
+    "loss_label",
     "step_kind",
     "step_words",
 ]
@@ -104,3 +106,17 @@ def class_colors_hex(K: int) -> list[str]:
         return list(BINARY_COLORS[:K])
     palette = TAB10 if K <= 10 else TAB10 + TAB20_EXTRA
     return [palette[k % len(palette)] for k in range(K)]
+
+
+LOSS_WORDS = {  # Loss.name -> what its J is called on an axis
+    "squared_error": "squared error J",
+    "binary_cross_entropy": "cross-entropy J",
+    "cross_entropy": "cross-entropy J",
+    "perceptron": "perceptron criterion J",
+    "multiclass_perceptron": "multi-class perceptron criterion J",
+}
+
+
+def loss_label(loss_name: str | None) -> str:
+    """The y label of a loss curve: ``"cross-entropy J"``, or ``"loss J"``."""
+    return LOSS_WORDS.get(loss_name or "", "loss J")
