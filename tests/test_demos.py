@@ -18,6 +18,7 @@ from PIL import Image
 from lingrad import datasets, plot
 from lingrad.demos import DEFAULT, DEMOS, run
 from lingrad.errors import LingradError
+from lingrad.lectures import HIDDEN
 
 REQUIRED = [
     "linear-1d", "linear-nd", "gd-variants", "logistic-1d", "logistic-nd",
@@ -580,6 +581,7 @@ def test_two_layer_beats_a_line(results):
     result = results("two-layer")
     d = doc(result)
     assert d["metrics"]["accuracy"] >= d["metrics"]["accuracy of a linear model"] + 0.05
+    assert d["hyperparams"]["hidden units"] == HIDDEN["two-layer"]  # explain's too
     for value in d["comparison"]["max |backprop − notes' formula|"].values():
         assert value < 1e-12
     fig = result.figures["linear_vs_two_layer.png"]
