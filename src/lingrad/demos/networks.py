@@ -68,7 +68,7 @@ def two_layer(run: DemoRun) -> DemoOutput:
 
     run.stage("drawing figures")
     res = run.pick(200, 50)
-    fig = new_figure((18.0, 7.0))
+    fig = new_figure((21.0, 7.5))
     ax_lin, ax_net = fig.subplots(1, 2)
     plot.plot_decision_boundary(
         linear,

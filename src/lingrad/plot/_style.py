@@ -61,39 +61,27 @@ def decorate(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
     ax.grid(True, alpha=0.3)
 
 
+def _legend(ax: Axes, handles: Sequence[Any] | None, **placement: Any) -> None:
+    if handles is None:
+        handles = ax.get_legend_handles_labels()[0]
+    if handles:
+        kw = {"fontsize": LEGEND_SIZE, "frameon": False, **placement}
+        ax.legend(handles=list(handles), **kw)
+
+
 def legend_outside(
     ax: Axes, handles: Sequence[Any] | None = None, *, ncol: int = 1
 ) -> None:
     """The legend to the right of the axes, off the data."""
-    if handles is None:
-        handles = ax.get_legend_handles_labels()[0]
-    if not handles:
-        return
-    ax.legend(
-        handles=list(handles),
-        fontsize=LEGEND_SIZE,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        borderaxespad=0.0,
-        ncol=ncol,
-        frameon=False,
-    )
+    _legend(ax, handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0, ncol=ncol)  # fmt: skip
 
 
 def legend_below(ax: Axes, handles: Sequence[Any] | None = None) -> None:
     """The legend under the x-axis label, off the data, in up to three columns."""
-    if handles is None:
-        handles = ax.get_legend_handles_labels()[0]
-    if not handles:
-        return
-    ax.legend(
-        handles=list(handles),
-        fontsize=LEGEND_SIZE,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.14),
-        ncol=min(len(handles), 3),
-        frameon=False,
-    )
+    n = len(handles if handles is not None else ax.get_legend_handles_labels()[0])
+    _legend(ax, handles, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+            ncol=max(1, min(n, 3)))  # fmt: skip
 
 
 def note_above(ax: Axes, note: str | None, title: str, width: int = 72) -> None:

@@ -17,7 +17,6 @@ from PIL import Image
 from ._style import (
     DPI,
     LABEL_SIZE,
-    LEGEND_SIZE,
     NOTE_SIZE,
     TICK_SIZE,
     PathLike,
@@ -113,8 +112,7 @@ def animate_fit(
     handles += [Line2D([], [], color="k", lw=3.0, label="model at this step")]
     if trail:
         handles += [Line2D([], [], color="gray", lw=1.0, label="earlier steps")]
-    where = "upper left" if kind == "linear" else "center left"
-    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc=where, framealpha=0.9)
+    legend_outside(ax, handles)
 
     def draw(f: int) -> None:
         i = idx[f]

@@ -83,8 +83,7 @@ def affine_proba(
     b_key: str = "affine.b",
 ) -> np.ndarray:
     """P = σ(X W + b) for one output, softmax(X W + b) for K > 1."""
-    W = np.asarray(params[W_key], dtype=np.float64).reshape(points.shape[1], -1)
-    z = points @ W + np.asarray(params[b_key], dtype=np.float64).ravel()  # (G, K)
+    z = affine_score(params, points, W_key, b_key)  # (G, K)
     return expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1)
 
 
