@@ -102,6 +102,11 @@ def note_above(ax: Axes, note: str | None, title: str, width: int = 72) -> None:
     )
 
 
+def wrap_label(text: str, width: int = 22) -> str:
+    """A legend label broken into lines of at most ``width`` characters."""
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def integer_axis(axis: Any) -> None:
     """Ticks at whole numbers only (counts: mistakes, epochs, iterations)."""
     from matplotlib.ticker import MaxNLocator

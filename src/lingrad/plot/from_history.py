@@ -16,8 +16,9 @@ from scipy.special import expit, softmax
 
 from ._style import FigureLike, PathLike
 from .animate import animate_decision_boundary, animate_fit
-from .curves import plot_loss, plot_loss_and_accuracy, plot_loss_and_params
+from .curves import plot_loss, plot_loss_and_accuracy
 from .fit import Kind, plot_fit_evolution
+from .params import plot_loss_and_params
 
 
 def _key(params: Mapping[str, Any], key: str | None, suffix: str) -> str | None:
