@@ -30,8 +30,7 @@ def _training_figure(run: DemoRun, h, mistakes: list[int], loss_name: str) -> No
             h.accumulated_accuracy,
             kind="sample",
             loss_label=f"{loss_name} J",
-            title=f"Per-example updates: the {loss_name} of each example (0 when "
-            "it is classified right)",
+            title=f"The {loss_name} of each example (0 when classified right)",
         ),
         "training.png",
         "Loss per step and accumulated accuracy",
