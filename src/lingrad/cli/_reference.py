@@ -68,11 +68,12 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
 def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
     """The comparison section's title and a sentence on what it compares, or why
     there is nothing to compare with."""
+    from lingrad.cli._report_figures import final_estimator
+
     entry = _REFERENCES.get(result.spec.name)
     if result.reference and entry is not None:
         which = "held-out" if result.X_test is not None else "training"
-        est = getattr(result.model, "estimator_", result.model)
-        solver = getattr(est, "solver", None)
+        solver = getattr(final_estimator(result.model), "solver", None)
         how = f" (lingrad's solver: {solver})" if solver else ""
         return (
             f"Comparison with scikit-learn's {entry[1]}",
@@ -94,4 +95,6 @@ def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
 
 
 def _scaled(result: FitResult) -> bool:
-    return getattr(result.model, "estimator_", result.model) is not result.model
+    from lingrad.cli._report_figures import final_estimator
+
+    return final_estimator(result.model) is not result.model
