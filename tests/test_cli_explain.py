@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,13 @@ def test_default_is_the_lectures_logistic_step(
 
     expected = {
         "z = x @ W + b": x * w + b,
-        "pred = sigmoid(z)": pred,
+        "pred (ŷ) = sigmoid(z)": pred,
         "J = -[y log pred + (1 - y) log(1 - pred)]": J,
         "dJ_dpred = (pred - y) / (pred (1 - pred))": dJ_dpred,
         "dpred_dz = pred * (1 - pred)": dpred_dz,
         "dz_dW = x^T": x,
         "dJ_dz = dJ_dpred * dpred_dz": dJ_dz,
-        "dJ_dW = dJ_dz * dz_dW": dJ_dw,
+        "dJ_dW = outer(x, dJ_dz) = x^T @ dJ_dz   (outer product)": dJ_dw,
         "dJ_db = dJ_dz * dz_db": dJ_db,
     }
     for start, value in expected.items():
@@ -94,7 +95,7 @@ def test_linear_step_k_follows_the_lectures_loop(
     code, out, err = explain(["--model", "linear", "--step", "3"], capsys)
     assert code == 0, err
     assert "example 3 of 100" in out
-    (forward,) = lines_with(out, "pred = x @ W + b")
+    (forward,) = lines_with(out, "pred (ŷ) = x @ W + b")
     assert forward.endswith(fmt(x[3] * w + b))
     (jac,) = lines_with(out, "dJ_dpred = -2 (y - pred)")
     assert jac.endswith(fmt(-2 * (y[3] - (x[3] * w + b))))
@@ -177,14 +178,113 @@ def test_every_model_shows_the_true_gradient(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(MODELS))
-def test_every_model_explains_in_five_blocks(
+def test_every_model_explains_an_example_that_moves_something(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = explain(["--model", name, "--step", "2"], capsys)
+    code, out, err = explain(["--model", name], capsys)
     assert code == 0, err
     positions = [out.index(block) for block in BLOCKS]
     assert positions == sorted(positions)
     assert ":=" in out and "J on this example" in out
+    assert "every gradient is 0" not in out
+    from lingrad.datasets import SYNTHETIC
+    from lingrad.lectures import model_settings
+
+    d = SYNTHETIC[LECTURE[name][0].split(":")[1]]()
+    est = MODELS[name].cls()(random_state=0, penalty="none", **model_settings(name))
+    init = (d.init_W, d.init_b) if d.init_W is not None else None
+    lr = LECTURE[name][1]
+    w = walk(MODELS[name], est, d.X, d.y, step=None, lr=lr, seed=0, init=init)
+    assert any(np.any(g != 0) for g in w.grads.values())
+    assert f"example {w.index} of {len(d.X)}" in out
+    for K in range(w.step):  # the examples skipped move nothing
+        before = walk(MODELS[name], est, d.X, d.y, step=K, lr=lr, seed=0, init=init)
+        assert not any(np.any(g != 0) for g in before.grads.values())
+
+
+def test_perceptron_skips_to_its_first_mistake_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = explain(["--model", "perceptron"], capsys)
+    assert code == 0
+    header = out.splitlines()[1]
+    assert "the first example with a non-zero gradient" in header
+    assert "pred (h_θ(x)) = [z >= 0] = 1" in out and "y = 0" in out
+    code, out, _ = explain(["--model", "perceptron", "--step", "0"], capsys)
+    assert "every gradient is 0: nothing moves on this example" in out
+
+
+def test_two_layer_uses_the_notes_names_and_the_demos_width(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from lingrad.lectures import HIDDEN
+
+    code, out, err = explain(["--model", "two-layer"], capsys)
+    assert code == 0, err
+    for start in (
+        "zhat (ẑ) = x @ W + b",
+        "z = sigmoid(zhat)",
+        "qhat (q̂) = z @ V + c",
+        "q = softmax(qhat)",
+        "dq_dqhat = diag(q) - outer(q, q)",
+        "dJ_dV = outer(z, dJ_dqhat) = z^T @ dJ_dqhat   (outer product)",
+        "dJ_dW = outer(x, dJ_dzhat) = x^T @ dJ_dzhat   (outer product)",
+    ):
+        assert lines_with(out, start), start
+    assert "notes § ANN" in out and "V = [v_sk]" in out
+    (zhat,) = lines_with(out, "zhat (ẑ) = ")
+    assert zhat.count(",") + 1 == HIDDEN["two-layer"] == 8
+
+
+def test_seed_seeds_a_random_start_or_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    firsts = []
+    for seed in ("3", "4"):
+        code, out, err = explain(["--model", "two-layer", "--seed", seed], capsys)
+        assert code == 0, err
+        assert f"random start (--seed {seed})" in out
+        firsts.append(lines_with(out, "zhat (ẑ) = ")[0])
+    assert firsts[0] != firsts[1]
+    code, _, err = explain(["--model", "perceptron", "--seed", "3"], capsys)
+    assert code == 2 and "'--seed'" in err and "nothing is random" in err
+    assert "every parameter 0" in err
+    code, _, err = explain(["--seed", "3"], capsys)  # the lecture's logistic start
+    assert code == 2 and "the lecture's initial values" in err
+
+
+def test_step_is_bounded_with_a_clear_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    from lingrad.cli.explain import MAX_STEP
+
+    code, out, err = explain(["--step", str(100_000_000)], capsys)
+    assert code == 2 and not out
+    assert f"100000000 is past the limit of {MAX_STEP}" in err
+    assert "one example at a time" in err
+
+
+# --------------------------------------------------------------------- gradcheck
+
+
+def test_a_zero_gradient_is_not_informative_not_a_pass() -> None:
+    from lingrad.gradcheck import GradcheckReport
+
+    report = GradcheckReport("zeros")
+    report.add("b", np.zeros(3), np.array([1e-11, 0.0, -2e-11]))
+    report.add("W", np.ones(2), np.ones(2) + 1e-9)
+    zero, ok = report.entries
+    assert zero.status == "zero" and not zero.passed and np.isnan(zero.rel_err)
+    assert ok.status == "ok" and report.passed  # nothing failed
+    assert "zero both ways, not informative" in str(report)
+    report.add("c", np.ones(2), -np.ones(2))
+    assert report.entries[-1].status == "FAIL" and not report.passed
+
+
+def test_gradcheck_counts_every_row(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["gradcheck", "--model", "perceptron"])
+    out = capsys.readouterr().out
+    statuses = [ln for ln in out.splitlines() if re.search(r"│ (ok|zero|FAIL)", ln)]
+    assert code == 0 and len(statuses) == 6  # X, W, b; plain and + L2
+    assert "6 gradients in 2 checks: 6 agree with finite differences" in out
 
 
 def test_explain_a_file_with_scaling_and_a_penalty(

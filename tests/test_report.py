@@ -170,6 +170,37 @@ def browse(
     )
 
 
+def probe(exe: str, page: Path, profile: Path) -> tuple[list[int], list[str]]:
+    """Every image's decoded width and every error, from a copy of ``page`` that
+    holds the probe script."""
+    probed = page.with_name("probe.html")
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1),
+        encoding="utf-8",
+    )
+    dom = browse(exe, probed, profile, "--virtual-time-budget=5000", "--dump-dom")
+    found = re.search(r'<div id="lingrad-probe"([^>]*)>', dom.stdout)
+    assert found is not None, "the probe did not run: the page never finished loading"
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', found.group(1)))
+    return (
+        json.loads(html.unescape(attrs["data-widths"])),
+        json.loads(html.unescape(attrs["data-errors"])),
+    )
+
+
+def fit_report(out: Path) -> Path:
+    """``lingrad fit`` on wine: training curves per class, regions in the PCA plane,
+    the confusion matrix and the reliability diagram."""
+    from lingrad.cli import main
+
+    code = main(["fit", "--data", "sklearn:wine", "--model", "logistic", "--scale",
+                 "--test-size", "0.25", "--no-compare", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    names = {p.name for p in out.glob("*.png")}
+    assert {"confusion_matrix.png", "reliability.png", "decision_boundary.png"} < names
+    return out / "report.html"
+
+
 def test_report_in_a_browser_after_moving_the_folder(tmp_path):
     exe = chromium()
     from lingrad.demos import run
@@ -193,21 +224,15 @@ def test_report_in_a_browser_after_moving_the_folder(tmp_path):
     assert "The perceptron" in shipped.stdout
 
     # 2. a copy with the probe: every image decoded, no error of any kind
-    probed = moved / "probe.html"
-    probed.write_text(
-        page.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1),
-        encoding="utf-8",
-    )
-    dom = browse(
-        exe, probed, tmp_path / "profile2", "--virtual-time-budget=5000", "--dump-dom"
-    ).stdout
-    probe = re.search(r'<div id="lingrad-probe"([^>]*)>', dom)
-    assert probe is not None, "the probe did not run: the page never finished loading"
-    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', probe.group(1)))
-    widths = json.loads(html.unescape(attrs["data-widths"]))
-    errors = json.loads(html.unescape(attrs["data-errors"]))
+    widths, errors = probe(exe, page, tmp_path / "profile2")
     assert len(widths) == n_images
     assert all(w > 0 for w in widths), widths
+    assert errors == []
+
+    # 2b. a fit report with the practitioner's figures: every one decoded too
+    fitted = fit_report(tmp_path / "fit")
+    widths, errors = probe(exe, fitted, tmp_path / "profile4")
+    assert len(widths) == 4 and all(w > 0 for w in widths), widths
     assert errors == []
 
     # 3. a screenshot of the whole page

@@ -2,8 +2,10 @@
 
 Each check returns a :class:`GradcheckReport`: for every input or parameter,
 the largest absolute error and the relative error
-``‖analytic - numeric‖ / max(‖analytic‖, ‖numeric‖)``, and whether it passed.
-Checks run in float64.
+``‖analytic - numeric‖ / max(‖analytic‖, ‖numeric‖)``, and whether it passed. A
+gradient that is zero both ways (every entry within ``atol`` of 0) checks nothing:
+it is marked ``zero`` (not informative), neither passed nor failed. Checks run in
+float64.
 """
 
 from __future__ import annotations
@@ -39,12 +41,19 @@ def numerical_grad(f: Callable[[], float], x: Array, eps: float = 1e-6) -> Array
 
 @dataclass
 class GradcheckEntry:
-    """Errors of one gradient: max |a - n| and ‖a - n‖ / max(‖a‖, ‖n‖)."""
+    """Errors of one gradient: max |a - n| and ‖a - n‖ / max(‖a‖, ‖n‖) (NaN when
+    both are zero: ``zero``, not informative)."""
 
     name: str
     max_abs_err: float
     rel_err: float
     passed: bool
+    zero: bool = False
+
+    @property
+    def status(self) -> str:
+        """``"ok"``, ``"zero"`` (not informative) or ``"FAIL"``."""
+        return "ok" if self.passed else "zero" if self.zero else "FAIL"
 
 
 @dataclass
@@ -58,7 +67,12 @@ class GradcheckReport:
 
     @property
     def passed(self) -> bool:
-        return all(entry.passed for entry in self.entries)
+        """No gradient failed (zero ones checked nothing, but did not fail)."""
+        return not self.failed
+
+    @property
+    def failed(self) -> list[GradcheckEntry]:
+        return [e for e in self.entries if e.status == "FAIL"]
 
     @property
     def max_rel_err(self) -> float:
@@ -68,18 +82,27 @@ class GradcheckReport:
         a = np.asarray(analytic, dtype=np.float64).reshape(numeric.shape)
         diff = np.abs(a - numeric)
         max_abs = float(diff.max(initial=0.0))
+        largest = max(
+            float(np.abs(a).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0))
+        )
+        if largest <= self.atol:  # zero both ways: nothing was checked
+            self.entries.append(
+                GradcheckEntry(name, max_abs, float("nan"), False, True)
+            )
+            return
         scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(numeric)))
-        rel = float(np.linalg.norm(a - numeric)) / scale if scale > 0 else 0.0
+        rel = float(np.linalg.norm(a - numeric)) / scale
         ok = rel < self.rtol or max_abs < self.atol
         self.entries.append(GradcheckEntry(name, max_abs, rel, ok))
 
     def __str__(self) -> str:
         lines = [f"gradcheck {self.subject}: {'PASS' if self.passed else 'FAIL'}"]
         for e in self.entries:
-            mark = "ok " if e.passed else "BAD"
+            mark = {"ok": "ok  ", "zero": "zero", "FAIL": "BAD "}[e.status]
+            rel = "zero both ways, not informative" if e.zero else f"{e.rel_err:9.2e}"
             lines.append(
                 f"  {mark} {e.name:<16} max abs err {e.max_abs_err:9.2e}"
-                f"   rel err {e.rel_err:9.2e}"
+                f"   rel err {rel}"
             )
         return "\n".join(lines)
 

@@ -23,8 +23,39 @@ _ACT = {  # activation: (forward formula, local Jacobian formula) in names o / i
     "Sigmoid": ("sigmoid(i) = 1 / (1 + exp(-i))", "o * (1 - o)"),
     "BipolarSigmoid": ("(1 - exp(-i)) / (1 + exp(-i))", "(1 - o**2) / 2"),
     "Tanh": ("tanh(i)", "1 - o**2"),
-    "Softmax": ("softmax(i) = exp(i) / sum(exp(i))", "diag(o) - o o^T"),
+    "Softmax": ("softmax(i) = exp(i) / sum(exp(i))", "diag(o) - outer(o, o)"),
 }
+# the notes' names: model -> (each node's output, symbols beside code names,
+# parameters by the chain's key, a line on where the names come from)
+NOTES: dict[str, tuple[list[str], dict[str, str], dict[str, str], str]] = {
+    "linear": (["pred"], {"pred": "ŷ"}, {}, "lecture 4: ŷ = xᵀw + b"),
+    "logistic": (["z", "pred"], {"pred": "ŷ"}, {}, "lecture 4: z = xᵀw + b, ŷ = σ(z)"),
+    "bipolar": (
+        ["z", "pred"], {"pred": "f(x; w)"}, {},
+        "homework Problem 3: f(x; w) = (1 − e^(−wᵀx)) / (1 + e^(−wᵀx))",
+    ),
+    "perceptron": (["z"], {"z": "xᵀθ"}, {}, "notes § perceptron: h_θ(x) = [xᵀθ ≥ 0]"),
+    "multiclass-perceptron": (
+        ["s"], {"s": "xθ_j"}, {}, "notes § multi-class perceptron: h_θ(x) = max_j xθ_j"
+    ),
+    "softmax": (
+        ["z", "q"], {"q": "S(xθ_j)"}, {},
+        "notes § Softmax: S(xθ_j) = e^(xθ_j) / Σ_k e^(xθ_k)",
+    ),
+    "two-layer": (
+        ["zhat", "z", "qhat", "q"],
+        {"zhat": "ẑ", "qhat": "q̂"},
+        {"affine0.W": "W", "affine0.b": "b", "affine1.W": "V", "affine1.b": "c"},
+        "notes § ANN: ẑ_s = Σ_i x_i w_is, z_s = σ(ẑ_s), q̂_k = Σ_s z_s v_sk, "
+        "q = softmax(q̂); W = [w_is], V = [v_sk]; b, c: biases the notes leave out",
+    ),
+    "residual": (
+        ["h", "s", "g"],
+        {"g": "g(x)"},
+        {"residual.affine0.W": "W0", "residual.affine1.W": "W1", "affine.W": "w2"},
+        "homework Problem 7: z = σ(W0ᵀx), h = x + σ(W1ᵀz), g = σ(w2ᵀh)",
+    ),
+}  # fmt: skip
 _PENALTY = {  # value and gradient of alpha * C(W)
     "L1": ("alpha ||W||_1", "alpha sign(W)"),
     "L2": ("alpha ||W||^2", "2 alpha W"),
@@ -70,9 +101,10 @@ def line(lhs: str, formula: str | None, value: Any = None) -> str:
 
 
 class Names:
-    """Lecture names for the chain's variables and parameters."""
+    """Lecture names for the chain's variables and parameters (the notes' where the
+    model is one of theirs), and the notes' symbol beside a code name."""
 
-    def __init__(self, chain: Any, loss: Any) -> None:
+    def __init__(self, chain: Any, loss: Any, model: str | None = None) -> None:
         from lingrad.nodes import Affine, Residual
 
         nodes = chain.nodes
@@ -83,7 +115,11 @@ class Names:
             params = [(f"W{k + 1}", f"b{k + 1}") for k in range(n_aff)]
         symbol = _SYMBOL.get(loss.name, "pred")
         outs = iter(["z", "s", "t", "u"])
-        self.inp, self.out, self.param = [], [], {}
+        self.inp: list[str] = []
+        self.out: list[str] = []
+        self.param: dict[str, str] = {}
+        self.symbol: dict[str, str] = {}
+        self.source = ""
         k = 0
         for i, (name, node) in enumerate(chain.named_nodes()):
             self.inp.append("x" if i == 0 else self.out[-1])
@@ -100,28 +136,49 @@ class Names:
                 self.out.append(symbol if last else "h")
             else:
                 self.out.append(symbol if last else "h")
+        notes = NOTES.get(model or "")
+        if notes is not None and len(notes[0]) == len(self.out):
+            self.out, self.symbol = list(notes[0]), dict(notes[1])
+            self.inp = ["x", *self.out[:-1]]
+            self.param.update(notes[2])
+            self.source = notes[3]
 
     def p(self, key: str) -> str:
         return self.param.get(key, key)
+
+    def shown(self, name: str) -> str:
+        """``zhat (ẑ)``: the code name, and the notes' symbol where it differs."""
+        return f"{name} ({self.symbol[name]})" if name in self.symbol else name
+
+
+def outer(a: str, grad: str) -> str:
+    """dJ/dW of ``z = a @ W``: the outer product of the input and dJ/dz."""
+    return f"outer({a}, {grad}) = {a}^T @ {grad}   (outer product)"
 
 
 def render(w: Any, source: str, n_rows: int) -> str:
     """The walk as the lecture's five blocks."""
     from lingrad.nodes import Affine, Residual
 
-    names = Names(w.chain, w.loss)
+    names = Names(w.chain, w.loss, w.spec.name)
     tr, out = w.trace, []
     sym = names.out[-1]
     before_text = (
         "no update made before it"
         if w.step == 0
-        else f"{w.step} updates made before it"
+        else f"{w.step} update{'s' if w.step > 1 else ''} made before it"
     )
+    if w.auto and w.step > 0:
+        before_text += (
+            "; the first example with a non-zero gradient: the ones before it "
+            "change nothing"
+        )
     out += [
         f"lingrad explain: {w.spec.name} — {w.spec.summary}",
         f"data: {source}, example {w.index} of {n_rows} in the data's order "
         f"(step {w.step}: {before_text})",
         w.init_note,
+        *([f"names as in {names.source}"] if names.source else []),
         line("x", None, w.x)
         + f"    y = {w.y}"
         + ("" if _same(w.y, w.Y) else f"  (target {fmt(w.Y)})"),
@@ -133,17 +190,19 @@ def render(w: Any, source: str, n_rows: int) -> str:
         if isinstance(node, Affine):
             W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
             formula = f"{a} @ {W}" + (f" + {b}" if node.b is not None else "")
-            out.append(line(o, formula, step.output))
+            out.append(line(names.shown(o), formula, step.output))
         elif isinstance(node, Residual):
-            out.append(line(o, f"{a} + sigmoid(sigmoid({a} @ W0) @ W1)", step.output))
+            inner = f"{a} + sigmoid(z @ W1), z = sigmoid({a} @ W0)"
+            out.append(line(names.shown(o), inner, step.output))
         else:
             f = _ACT.get(type(node).__name__, (f"{node.name}(i)", ""))[0]
-            out.append(line(o, _sub(f, o, a), step.output))
+            out.append(line(names.shown(o), _sub(f, o, a), step.output))
     scores = np.atleast_2d(tr.steps[-1].output)
     if w.loss.name == "multiclass_perceptron":
         k = int(np.argmax(scores[0]))
         out.append(
-            line("pred", f"argmax_k {sym}_k", k) + f"   (the prediction: class {k})"
+            line("pred (h_θ(x))", f"argmax_k {sym}_k", k)
+            + f"   (the prediction: class {k})"
         )
     elif w.output_node is not None:
         pred = w.output_node.forward(scores)[0]
@@ -152,8 +211,8 @@ def render(w: Any, source: str, n_rows: int) -> str:
             if w.output_node.name == "step"
             else f"{w.output_node.name}({sym})"
         )
-        out.append(line("pred", f, pred) + "   (the prediction)")
-    J0 = w.loss.formula.split("=", 1)[1].strip()
+        out.append(line("pred (h_θ(x))", f, pred) + "   (the prediction)")
+    J0 = _rename(w.loss.formula.split("=", 1)[1].strip(), sym)
     out += ["", "# loss"]
     J0, _, where = J0.partition(",  ")
     where = f"   ({where.strip()})" if where else ""
@@ -164,7 +223,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
         out.append(line("J0", J0, tr.J) + where)
         out.append(line("J", f"J0 + {rule}   ({w.penalty!r})", tr.J + w.penalty_value))
     out += ["", "# jacobians"]
-    grad_rhs = w.loss.gradient.split("=", 1)[1].strip()
+    grad_rhs = _rename(w.loss.gradient.split("=", 1)[1].strip(), sym)
     out.append(line(f"dJ_d{sym}", grad_rhs, tr.dJ_dpred))
     for i in reversed(range(len(tr.steps))):
         step, node = tr.steps[i], w.chain.nodes[i]
@@ -194,7 +253,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
         o, a = names.out[i], names.inp[i]
         if isinstance(node, Affine):
             W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
-            out.append(line(f"dJ_d{W}", f"dJ_d{o} * d{o}_d{W}", step.grads["W"]))
+            out.append(line(f"dJ_d{W}", outer(a, f"dJ_d{o}"), step.grads["W"]))
             if "b" in step.grads:
                 out.append(line(f"dJ_d{b}", f"dJ_d{o} * d{o}_d{b}", step.grads["b"]))
             if i > 0:
@@ -239,6 +298,11 @@ def render(w: Any, source: str, n_rows: int) -> str:
         f"J on this example: {J_before:.6g} before the update, {w.J_after:.6g} after"
     )
     return "\n".join(out)
+
+
+def _rename(formula: str, sym: str) -> str:
+    """A loss formula written with the model's name of its input (``pred`` -> g)."""
+    return re.sub(r"\bpred\b", sym, formula) if sym != "z" else formula
 
 
 def _sub(formula: str, o: str, i: str) -> str:

@@ -44,6 +44,7 @@ class Walk:
     output_node: Any  # a display-only output node (Step for the perceptron), or None
     J_after: float  # this example's loss after the update
     init_note: str
+    auto: bool = False  # step K chosen: the first example with a non-zero gradient
 
 
 def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
@@ -95,35 +96,85 @@ def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> 
         p -= lr * g
 
 
+def n_outputs(spec: ModelSpec, est: Any, y: Any) -> int:
+    """The width K of the model's output for targets y."""
+    from lingrad.losses import CrossEntropy, MulticlassPerceptronCriterion
+
+    if not spec.is_classifier:
+        return 1
+    K = len(np.unique(y))
+    if isinstance(est._make_loss(), CrossEntropy | MulticlassPerceptronCriterion):
+        return K
+    return 1 if K == 2 else K
+
+
+def random_start(spec: ModelSpec, est: Any, X: Any, y: Any) -> bool:
+    """Whether the model's initial parameters depend on the seed."""
+    from sklearn.utils import check_random_state
+
+    D, K = np.shape(X)[1], n_outputs(spec, est, y)
+    a, b = (
+        est._init_chain(D, K, check_random_state(s), np.float64).params for s in (0, 1)
+    )
+    return any(not np.array_equal(a[k], b[k]) for k in a)
+
+
+def _has_gradient(chain: Any, loss: Any, x: Any, Y: Any) -> bool:
+    """Whether the loss of this example moves any parameter."""
+    loss.forward(chain.forward(x), Y)
+    chain.backward(loss.backward())
+    return any(np.any(g != 0) for g in chain.grads.values())
+
+
+def _first_moving_step(
+    chain: Any, loss: Any, penalty: Any, X: Any, Y: Any, lr: float
+) -> int:
+    """The first step of one pass whose example has a non-zero gradient (0: none)."""
+    import copy
+
+    probe = copy.deepcopy(chain)
+    for t in range(len(X)):
+        x, Yt = X[t : t + 1], Y[t : t + 1]
+        if _has_gradient(probe, loss, x, Yt):
+            return t
+        _gd_step(probe, loss, penalty, x, Yt, lr)
+    return 0
+
+
 def walk(
     spec: ModelSpec,
     est: Any,
     X: Any,
     y: Any,
     *,
-    step: int,
+    step: int | None,
     lr: float,
     seed: int,
     init: tuple[Any, Any] | None = None,
 ) -> Walk:
-    """Run steps 0..K-1 silently and trace step K (examples in the data's order)."""
+    """Run steps 0..K-1 silently and trace step K (examples in the data's order).
+
+    ``step=None``: K is the first step whose example has a non-zero gradient (the
+    perceptron's first example is often classified right: nothing to see), within
+    one pass over the data.
+    """
     from sklearn.utils import check_random_state
 
-    from lingrad.losses import CrossEntropy, MulticlassPerceptronCriterion
     from lingrad.penalties import penalized
 
     X = np.asarray(X, dtype=np.float64)
     classes = np.unique(y) if spec.is_classifier else None
     loss = est._make_loss()
-    if classes is None:
-        n_out = 1
-    elif isinstance(loss, CrossEntropy | MulticlassPerceptronCriterion):
-        n_out = len(classes)
-    else:
-        n_out = 1 if len(classes) == 2 else len(classes)
+    n_out = n_outputs(spec, est, y)
     Y = targets(est, loss, y, classes)
     chain = est._init_chain(X.shape[1], n_out, check_random_state(seed), np.float64)
-    init_note = f"initial parameters: {type(est).__name__}'s own (random_state={seed})"
+    name = type(est).__name__
+    if random_start(spec, est, X, y):
+        init_note = f"initial parameters: {name}'s random start (--seed {seed})"
+    elif all(not np.any(p) for p in chain.params.values()):
+        init_note = f"initial parameters: {name}'s start, every parameter 0"
+    else:
+        init_note = f"initial parameters: {name}'s fixed start"
     params = chain.params
     if init is not None and list(params) == ["affine.W", "affine.b"]:
         W0, b0 = init
@@ -133,6 +184,9 @@ def walk(
             init_note = "initial parameters: the lecture's (drawn with its seed)"
     penalty = est._penalty()
     N = len(X)
+    auto = step is None
+    if step is None:
+        step = _first_moving_step(chain, loss, penalty, X, Y, lr)
     for t in range(step):
         i = t % N
         _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
@@ -193,4 +247,5 @@ def walk(
         output_node,
         float(J_after),
         init_note,
+        auto,
     )

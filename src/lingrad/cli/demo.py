@@ -39,12 +39,22 @@ def demo(
         bool,
         typer.Option("--quick", help="Smaller data, fewer epochs and frames (fast)."),
     ] = False,
+    corrected: Annotated[
+        bool,
+        typer.Option(
+            "--corrected",
+            help="Where the lecture's listing has a quirk (linear-1d's doubled 2, "
+            "logistic-1d's label threshold; each demo's notes say), run the "
+            "corrected form instead of the listing as printed.",
+        ),
+    ] = False,
 ) -> None:
     """Run a lecture experiment and write its figures and report.
 
-    Trains as the lecture does, draws its figures and animations, and writes
-    metrics.json and a self-contained report.html. 'lingrad demo' alone runs
-    linear-1d; 'lingrad demo all' runs every demo.
+    Trains as the lecture does (its listing as printed, constant factors
+    included), draws its figures and animations, and writes metrics.json and a
+    self-contained report.html. 'lingrad demo' alone runs linear-1d; 'lingrad demo
+    all' runs every demo.
     """
     from lingrad.demos import DEFAULT, DEMOS, get
 
@@ -53,27 +63,31 @@ def demo(
         return
     name = name or DEFAULT
     if name == "all":
-        _run_all(list(DEMOS), out or Path("lingrad-out"), quick)
+        _run_all(list(DEMOS), out or Path("lingrad-out"), quick, corrected)
         return
     get(name)  # unknown names: one line listing the valid ones
-    report = _run_one(name, out or Path("lingrad-out") / name, quick)
+    report = _run_one(name, out or Path("lingrad-out") / name, quick, corrected)
     echo(f"demo {name}: report at {report}")
 
 
-def _run_one(name: str, out: Path, quick: bool, progress: Any = None) -> Path:
+def _run_one(
+    name: str, out: Path, quick: bool, corrected: bool = False, progress: Any = None
+) -> Path:
     """Run one demo into a staging folder; publish it as ``out`` when it succeeds."""
     from lingrad.cli._staging import staged_output
 
     with staged_output(out, replace_runs=True) as stage:
-        report = _run_into(name, stage, quick, progress)
+        report = _run_into(name, stage, quick, corrected, progress)
     return out / report
 
 
-def _run_into(name: str, stage: Path, quick: bool, progress: Any = None) -> str:
+def _run_into(
+    name: str, stage: Path, quick: bool, corrected: bool, progress: Any = None
+) -> str:
     """Run demo ``name`` into folder ``stage``; the report's file name."""
     from lingrad.demos import run
 
-    result = run(name, stage, quick=quick, progress=progress)
+    result = run(name, stage, quick=quick, progress=progress, corrected=corrected)
     _close(result)
     return result.report.name
 
@@ -83,7 +97,7 @@ def _close(result: Any) -> None:
         fig.clf()
 
 
-def _run_all(names: list[str], out: Path, quick: bool) -> None:
+def _run_all(names: list[str], out: Path, quick: bool, corrected: bool) -> None:
     """Every demo into ``out/NAME``, published together at the end: an error or
     Ctrl-C on the way publishes none of them."""
     from contextlib import ExitStack
@@ -108,7 +122,9 @@ def _run_all(names: list[str], out: Path, quick: bool) -> None:
         for name, stage in zip(names, stages, strict=True):
             if bar is not None:
                 bar.update(task, description=f"demo {name}")
-            reports.append((name, out / name / _run_into(name, stage, quick)))
+            reports.append(
+                (name, out / name / _run_into(name, stage, quick, corrected))
+            )
             if bar is not None:
                 bar.advance(task)
     for name, report in reports:

@@ -14,26 +14,16 @@ import typer
 
 from lingrad.cli._common import echo
 from lingrad.cli._render import fmt, render
+from lingrad.lectures import EXPLAIN as LECTURE
 
-__all__ = ["EPILOG", "LECTURE", "explain", "fmt"]
+__all__ = ["EPILOG", "LECTURE", "MAX_STEP", "explain", "fmt"]
 
 EPILOG = (
     "Examples:  lingrad explain  |  lingrad explain --model linear --step 3  |  "
     "lingrad explain --model softmax  |  lingrad explain --model logistic --data "
     "sklearn:breast_cancer --scale"
 )
-
-# model -> (the lecture's data for it, the lecture's learning rate or None)
-LECTURE = {
-    "linear": ("synthetic:linear-1d", 0.01),
-    "logistic": ("synthetic:logistic-1d", 0.1),
-    "bipolar": ("synthetic:bipolar", 0.1),
-    "perceptron": ("synthetic:perceptron", 1.0),
-    "multiclass-perceptron": ("synthetic:blobs", 1.0),
-    "softmax": ("synthetic:blobs", 0.1),
-    "two-layer": ("synthetic:moons", 0.1),
-    "residual": ("synthetic:residual", 0.1),
-}
+MAX_STEP = 10_000  # explain replays every earlier step one example at a time (~5 s)
 
 
 def explain(
@@ -56,15 +46,17 @@ def explain(
         str | None, typer.Option("--features", help="Comma-separated feature columns.")
     ] = None,
     step: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--step",
             "-k",
             min=0,
-            help="Explain update K (0: the first); "
-            "examples in the data's order, per-sample SGD.",
+            show_default=False,
+            help="Explain update K (0: the first; at most 10000, as every earlier "
+            "step is replayed one example at a time); examples in the data's order, "
+            "per-sample SGD. Default: the first example with a non-zero gradient.",
         ),
-    ] = 0,
+    ] = None,
     lr: Annotated[
         float | None,
         typer.Option("--lr", min=0.0, help="Learning rate (default: the lecture's)."),
@@ -73,8 +65,14 @@ def explain(
         bool, typer.Option("--scale", help="Standardize the features first.")
     ] = False,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the initial parameters.")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--seed",
+            show_default=False,
+            help="Seed of the random initial parameters (the networks); refused "
+            "where the start is not random.",
+        ),
+    ] = None,
     penalty: Annotated[
         str,
         typer.Option(
@@ -93,9 +91,16 @@ def explain(
     """
     from lingrad.cli import _data
     from lingrad.cli._common import model_spec, parse_list, usage_error
-    from lingrad.cli._walk import walk
+    from lingrad.cli._walk import random_start, walk
+    from lingrad.lectures import model_settings
 
     spec = model_spec(model)
+    if step is not None and step > MAX_STEP:
+        raise usage_error(
+            f"{step} is past the limit of {MAX_STEP}: explain replays every earlier "
+            "step one example at a time",
+            "--step",
+        )
     lecture_data, lecture_lr = LECTURE[spec.name]
     source = data or lecture_data
     table = _data.load(source, target, parse_list(features))
@@ -116,10 +121,26 @@ def explain(
             init = (d.init_W, d.init_b)
     if penalty not in ("none", "l1", "l2", "elasticnet"):
         raise usage_error("choose none, l1, l2 or elasticnet", "--penalty")
-    params: dict[str, Any] = {"random_state": seed, "penalty": penalty}
+    params: dict[str, Any] = {
+        "random_state": seed or 0,
+        "penalty": penalty,
+        **model_settings(spec.name),  # the hidden width of the lecture's demo
+    }
     if alpha is not None:
         params["alpha"] = alpha
     est = spec.cls()(**params)
+    if seed is not None and (init is not None or not random_start(spec, est, X, y)):
+        start = (
+            "the lecture's initial values (drawn by its own np.random.seed(1))"
+            if init is not None
+            else f"{type(est).__name__}'s fixed start (every parameter 0)"
+        )
+        raise usage_error(
+            f"has no effect here: {spec.name} starts from {start} and explain "
+            "takes the examples in the data's order, so nothing is random; --seed "
+            "seeds the random start of two-layer and residual",
+            "--seed",
+        )
     rate = lr if lr is not None else (lecture_lr if data is None else est.lr)
-    w = walk(spec, est, X, y, step=step, lr=rate, seed=seed, init=init)
+    w = walk(spec, est, X, y, step=step, lr=rate, seed=seed or 0, init=init)
     echo(render(w, source + (" (standardized)" if scale else ""), len(X)))

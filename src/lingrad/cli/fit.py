@@ -263,6 +263,16 @@ def fit(
             help="Replace a non-empty --out folder (all of it, at once).",
         ),
     ] = False,
+    boundary_features: Annotated[
+        str | None,
+        typer.Option(
+            "--boundary-features",
+            metavar="A,B",
+            help="Draw the decision regions over these two feature columns, the "
+            "others held at their means (default: the plane of the first two "
+            "principal components when there are more than two features).",
+        ),
+    ] = None,
     compare: Annotated[
         bool,
         typer.Option(
@@ -318,6 +328,7 @@ def fit(
         )
 
     from lingrad.cli._outputs import finish, print_summary
+    from lingrad.cli._report_figures import boundary_features as parse_boundary
     from lingrad.cli._staging import refuse_to_replace_input, staged_output
 
     if force and not builtin:
@@ -346,6 +357,7 @@ def fit(
                 test_size=test_size, seed=seed, split="stream", chunk_rows=chunk_rows
             )
             compare = False
+            boundary = parse_boundary(boundary_features, result.feature_names)
         else:
             table = _data.load(
                 data,
@@ -356,6 +368,7 @@ def fit(
                 categorical=_value(categorical),
                 missing={None: "error", "drop": "drop"}.get(_value(impute), "keep"),
             )
+            boundary = parse_boundary(boundary_features, table.feature_names)
             params = _train.estimator_params(spec, params)
             result = _train.fit_in_memory(
                 spec,
@@ -366,5 +379,7 @@ def fit(
                 seed=seed,
                 impute=_value(impute),
             )
-        written = finish(result, stage, out, draw, scale, seed, compare=compare)
+        written = finish(
+            result, stage, out, draw, scale, seed, compare=compare, boundary=boundary
+        )
     print_summary(result, written, out)

@@ -12,13 +12,13 @@ from scipy.special import expit
 
 from ._style import (
     LABEL_SIZE,
-    LEGEND_SIZE,
     TICK_SIZE,
     FigureLike,
     PathLike,
     bias_track,
     decorate,
     figure_and_axes,
+    legend_below,
     save,
     step_axis,
     subsample_indices,
@@ -158,7 +158,6 @@ def plot_fit_evolution(
         shown = f"{len(idx)} of {len(w_track)}" if len(idx) < len(w_track) else "all"
         title = f"Model ŷ = {what} after each update ({shown} steps drawn)"
     decorate(ax, "x", ax.get_ylabel(), title)
-    where = "best" if kind == "linear" else "center left"  # sigmoids hug y = 0, 1
-    ax.legend(fontsize=LEGEND_SIZE, loc=where, framealpha=0.9)
+    legend_below(ax)  # the rainbow of lines fills the axes
     save(fig, path)
     return fig
