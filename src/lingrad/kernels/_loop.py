@@ -16,10 +16,10 @@ import math
 import numpy as np
 from numba import njit
 
-from lingrad.kernels._rows import argmax, row_loss
+from lingrad.kernels._prefetch import prefetch_row
+from lingrad.kernels._rows import argmax, loss1, row_loss
 from lingrad.kernels._update import copy_into, penalty_value, shrink_l1, update
 from lingrad.kernels.plan import (
-    BIPOLAR_SQ,
     F_BETA,
     F_BETA1,
     F_BETA2,
@@ -31,6 +31,7 @@ from lingrad.kernels.plan import (
     F_PV_ALPHA,
     F_PV_RATIO,
     F_THRESHOLD,
+    FAST,
     H_NONE,
     H_THRESHOLD,
     I_HALF,
@@ -50,24 +51,25 @@ from lingrad.kernels.plan import (
     I_PROX,
     I_SNAP_EVERY,
     O_ADAM,
-    SIGMOID_SQ,
 )
 
+PREFETCH = 4  # rows ahead
 
-@njit(cache=True)
-def _forward_row(x, W, b, has_b, z):  # type: ignore[no-untyped-def]
-    """z = x·W + b for one row x (D,)."""
+
+@njit(cache=True, fastmath=FAST)
+def _forward_row(X, i, W, b, has_b, z):  # type: ignore[no-untyped-def]
+    """z = x·W + b for row i of X."""
     D, K = W.shape
     if K == 1:
         acc = 0.0
         for d in range(D):
-            acc += x[d] * W[d, 0]
+            acc += X[i, d] * W[d, 0]
         z[0] = acc
     else:
         for k in range(K):
             z[k] = 0.0
         for d in range(D):
-            xd = x[d]
+            xd = X[i, d]
             for k in range(K):
                 z[k] += xd * W[d, k]
     if has_b:
@@ -76,15 +78,19 @@ def _forward_row(x, W, b, has_b, z):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _hit(kind, pred, y, threshold, high, inclusive):  # type: ignore[no-untyped-def]
-    """1.0 when the chain's output predicts the target's class (CountCorrect)."""
+def _hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyped-def]
+    """1.0 when the chain's output predicts row i's class (as CountCorrect)."""
     if kind == H_THRESHOLD:
         said = pred[0] >= threshold if inclusive else pred[0] > threshold
-        return 1.0 if said == (y[0] == high) else 0.0
-    return 1.0 if argmax(pred) == argmax(y) else 0.0
+        return 1.0 if said == (Y[i, 0] == high) else 0.0
+    best = 0
+    for k in range(1, Y.shape[1]):
+        if Y[i, k] > Y[i, best]:
+            best = k
+    return 1.0 if argmax(pred) == best else 0.0
 
 
-@njit(cache=True, fastmath={"reassoc"})
+@njit(cache=True, fastmath=FAST)
 def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # type: ignore[no-untyped-def]
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
@@ -109,12 +115,12 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
     z = np.empty(K, W.dtype)
     pred = np.empty(K, W.dtype)
     d0 = np.empty(K, W.dtype)
-    dp = np.ones(K, W.dtype)
+    dp = np.ones(K, W.dtype)  # dpred_dz (1: no activation)
     dz = np.empty(K, W.dtype)
     G = np.empty((D, K), W.dtype)  # dJ_dW of the batch
     gb = np.empty(K, W.dtype)  # dJ_db
     Wf, Gf, bf = W.reshape(W.size), G.reshape(G.size), b.reshape(b.size)
-    activation = kind == SIGMOID_SQ or kind == BIPOLAR_SQ
+    VWf, MWf, QWf = VW.reshape(VW.size), MW.reshape(MW.size), QW.reshape(QW.size)
     n_snap = 0
     for j in range(len(lrs)):
         t = t0 + j
@@ -127,31 +133,45 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
             snap_t[n_snap] = t
             n_snap += 1
         inv = 1.0 / (stop - start) if icfg[I_MEAN] else 1.0  # the mean's 1/m
-        Gf.fill(0.0)
-        gb.fill(0.0)
+        for q in range(D * K):
+            Gf[q] = 0.0
+        for k in range(K):
+            gb[k] = 0.0
         J = 0.0
         n_hit = 0.0
         for r in range(start, stop):
-            i = order[r] if has_order else r
-            x = X[i]
-            _forward_row(x, W, b, has_b, z)  # forward propagation
-            J0 = row_loss(kind, half, z, Y[i], pred, d0, dp)  # loss
-            scale = s[i] * inv if has_s else inv
-            J += J0 * scale if has_s else J0
-            for k in range(K):  # dJ_dz = dJ0_dpred · scale · dpred_dz
-                dz[k] = d0[k] * scale * dp[k] if activation else d0[k] * scale
-                gb[k] += dz[k]  # dJ_db = Σ dJ_dz
-            if K == 1:  # dJ_dW = xᵀ dJ_dz
-                g0 = dz[0]
-                for d in range(D):
-                    G[d, 0] += x[d] * g0
+            if has_order:
+                i = order[r]
+                if r + PREFETCH < N:
+                    prefetch_row(X, order[r + PREFETCH])
             else:
-                for d in range(D):
-                    xd = x[d]
+                i = r
+            if K == 1:  # one output: scalars only
+                acc = 0.0
+                for d in range(D):  # forward propagation z = x·w + b
+                    acc += X[i, d] * Wf[d]
+                z0 = acc + bf[0] if has_b else acc
+                J0, pred[0], d00, dp0 = loss1(kind, half, z0, Y[i, 0])  # loss
+                scale = s[i] * inv if has_s else inv
+                J += J0 * scale if has_s else J0
+                g0 = d00 * scale * dp0  # dJ_dz = dJ0_dpred · scale · dpred_dz
+                gb[0] += g0  # dJ_db = Σ dJ_dz
+                for d in range(D):  # dJ_dW = xᵀ dJ_dz
+                    Gf[d] += X[i, d] * g0
+            else:
+                _forward_row(X, i, W, b, has_b, z)  # forward propagation
+                J0 = row_loss(kind, half, z, Y, i, pred, d0, dp)  # loss
+                scale = s[i] * inv if has_s else inv
+                J += J0 * scale if has_s else J0
+                for k in range(K):  # dJ_dz = dJ0_dpred · scale · dpred_dz
+                    dz[k] = d0[k] * scale * dp[k]
+                    gb[k] += dz[k]  # dJ_db = Σ dJ_dz
+                for d in range(D):  # dJ_dW = xᵀ dJ_dz
+                    xd = X[i, d]
                     for k in range(K):
                         G[d, k] += xd * dz[k]
             if hits != H_NONE:
-                n_hit += _hit(hits, pred, Y[i], threshold, high, inclusive)
+                n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
         if not has_s:
             J = J * inv
         J += penalty_value(Wf, pen_value, fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO])
@@ -165,8 +185,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
             fstate[1] += 1.0
         t_adam = fstate[1]
         norm2 = update(
-            Wf, Gf, lr, opt, beta, beta1, beta2, eps, t_adam,
-            VW.reshape(VW.size), MW.reshape(MW.size),
+            Wf, Gf, lr, opt, beta, beta1, beta2, eps, t_adam, VWf, MWf,
             pen_grad, fcfg[F_PG_ALPHA], fcfg[F_PG_RATIO],
         )  # fmt: skip
         if has_b:
@@ -175,7 +194,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
             )
         if icfg[I_PROX]:
             fstate[0] += lr * fcfg[F_L1]  # u += lr · l1
-            shrink_l1(Wf, QW.reshape(QW.size), fstate[0])
+            shrink_l1(Wf, QWf, fstate[0])
         if norm_every > 0 and t % norm_every == 0:
             norm_rec[j] = math.sqrt(norm2)
         if not math.isfinite(J):

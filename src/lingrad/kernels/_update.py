@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from lingrad.kernels.plan import (
+    FAST,
     O_ADAM,
     O_GD,
     O_MOMENTUM,
@@ -34,7 +35,7 @@ def sign(w):  # type: ignore[no-untyped-def]
     return w * 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def penalty_value(P, kind, alpha, ratio):  # type: ignore[no-untyped-def]
     """alpha·Σ|w| (L1), alpha·Σw² (L2), alpha·(ρ Σ|w| + (1 - ρ) Σw²) (elastic net)."""
     if kind == P_NONE:
@@ -63,35 +64,46 @@ def penalty_grad(w, kind, alpha, ratio):  # type: ignore[no-untyped-def]
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def update(  # type: ignore[no-untyped-def]
     P, G, lr, opt, beta, beta1, beta2, eps, t_adam, V, M, pen, alpha, ratio
 ):
     """p -= lr·g by the optimizer, g = G + dC/dp; returns Σ g² (for the grad norm).
 
     V: velocity (momentum) or second moment (Adam); M: Adam's first moment.
+    One loop per optimizer, so that each vectorizes.
     """
+    if pen != P_NONE:
+        for j in range(P.size):  # dJ_dW += dC_dW (G is the batch's scratch)
+            G[j] = G[j] + penalty_grad(P[j], pen, alpha, ratio)
     norm2 = 0.0
-    if opt == O_ADAM:
+    if opt == O_GD:
+        for j in range(P.size):
+            g = G[j]
+            norm2 += g * g
+            P[j] = P[j] - g * lr
+    elif opt == O_ADAM:
         c1 = 1.0 - beta1**t_adam  # bias corrections
         c2 = 1.0 - beta2**t_adam
-    for j in range(P.size):
-        w = P[j]
-        g = G[j]
-        if pen != P_NONE:
-            g = g + penalty_grad(w, pen, alpha, ratio)
-        norm2 += g * g
-        if opt == O_GD:
-            w = w - g * lr
-        elif opt == O_ADAM:
+        for j in range(P.size):
+            g = G[j]
+            norm2 += g * g
             M[j] = M[j] * beta1 + (1.0 - beta1) * g  # first moment
             V[j] = V[j] * beta2 + (1.0 - beta2) * (g * g)  # second moment
-            w = w - lr * (M[j] / c1) / (math.sqrt(V[j] / c2) + eps)
-        else:
+            P[j] = P[j] - lr * (M[j] / c1) / (math.sqrt(V[j] / c2) + eps)
+    elif opt == O_MOMENTUM:
+        for j in range(P.size):
+            g = G[j]
+            norm2 += g * g
+            V[j] = V[j] * beta - g * lr  # v := beta·v - lr·g
+            P[j] = P[j] + V[j]
+    else:  # Nesterov
+        for j in range(P.size):
+            g = G[j]
+            norm2 += g * g
             lr_g = g * lr
-            V[j] = V[j] * beta - lr_g  # v := beta·v - lr·g
-            w = w + (V[j] if opt == O_MOMENTUM else beta * V[j] - lr_g)
-        P[j] = w
+            V[j] = V[j] * beta - lr_g
+            P[j] = P[j] + (beta * V[j] - lr_g)
     return norm2
 
 

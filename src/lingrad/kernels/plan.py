@@ -40,6 +40,9 @@ LINEAR, BCE, SIGMOID_SQ, BIPOLAR_SQ, PERCEPTRON, MULTI_PERCEPTRON, CROSS_ENTROPY
 P_NONE, P_L1, P_L2, P_EN = range(4)  # penalties
 O_GD, O_MOMENTUM, O_NESTEROV, O_ADAM = range(4)  # optimizers
 H_NONE, H_THRESHOLD, H_ARGMAX = range(3)  # accuracy counters
+# numba's fastmath flags of the kernels: sums may be reassociated (so that they
+# vectorize); no other liberty, so NaN and inf keep their IEEE meaning.
+FAST = {"reassoc"}
 
 
 @dataclass
