@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.nodes import Array
+from lingrad.shuffle import check_mode, epoch_order
 
 Batch = tuple[Array, Array, Array | None]
 
@@ -36,9 +37,11 @@ class Batcher:
     ----------
     batch_size : int or None
         1 (per-sample), m (minibatch) or None (full batch); clipped to N.
-    shuffle : bool
-        Draw a fresh permutation every epoch; full batches are never shuffled
-        (the sum does not depend on the order).
+    shuffle : {True, False, "rows", "blocks"}
+        Draw a fresh order every epoch: True or "rows" a permutation of all
+        rows, "blocks" shuffled blocks of contiguous rows (faster to read,
+        see ``lingrad.shuffle``); False keeps the data order. Full batches
+        are never shuffled (the sum does not depend on the order).
     random_state : None, int, Generator or RandomState
         Seed of the shuffling generator.
     chunk_bytes : int
@@ -49,14 +52,14 @@ class Batcher:
     def __init__(
         self,
         batch_size: int | None = 1,
-        shuffle: bool = True,
+        shuffle: Any = True,
         random_state: Any = None,
         chunk_bytes: int = 1 << 21,
     ) -> None:
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}.")
         self.batch_size = batch_size
-        self.shuffle = shuffle
+        self.shuffle = check_mode(shuffle)
         self.rng = as_generator(random_state)
         self.chunk_bytes = chunk_bytes
 
@@ -68,15 +71,15 @@ class Batcher:
         """Batches per epoch: ⌈N / m⌉."""
         return -(-N // self.size(N))
 
-    def order(self, N: int) -> NDArray[np.intp] | None:
-        """The row order of the next epoch: a fresh permutation, or None (data order).
+    def order(self, N: int, row_bytes: int = 8) -> NDArray[np.intp] | None:
+        """The row order of the next epoch (None: data order); see ``lingrad.shuffle``.
 
         Both engines read the epoch's order from here, so a seed gives the
-        same batches whichever runs them.
+        same batches whichever runs them. ``row_bytes`` sizes the blocks.
         """
         if not self.shuffle or self.size(N) == N:
             return None
-        return self.rng.permutation(N)
+        return epoch_order(self.rng, N, self.shuffle, row_bytes)
 
     def __call__(
         self, X: Array, y: Array, sample_weight: Array | None = None
@@ -84,13 +87,13 @@ class Batcher:
         """One epoch of batches (draws the permutation when shuffling)."""
         N = len(X)
         m = self.size(N)
-        perm = self.order(N)
+        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
+        perm = self.order(N, row_bytes)
         if perm is None:
             for i in range(0, N, m):
                 sb = None if sample_weight is None else sample_weight[i : i + m]
                 yield X[i : i + m], y[i : i + m], sb
             return
-        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
         chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
         for c in range(0, N, chunk):
             idx = perm[c : c + chunk]

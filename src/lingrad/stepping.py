@@ -93,7 +93,8 @@ def run_steps(
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             while done < n_steps:
                 if cur is None:  # an epoch starts: draw its order
-                    cur = trainer._cursor = _Cursor(key, trainer.batcher.order(N))
+                    order = trainer.batcher.order(N, X[:1].nbytes)
+                    cur = trainer._cursor = _Cursor(key, order)
                 m = trainer.batcher.size(N)
                 k = min(n_steps - done, -(-(N - cur.pos) // m))
                 sizes = np.minimum(m, N - cur.pos - m * np.arange(k))

@@ -53,8 +53,6 @@ from lingrad.kernels.plan import (
     O_ADAM,
 )
 
-PREFETCH = 4  # rows ahead
-
 
 @njit(cache=True, fastmath=FAST)
 def _forward_row(X, i, W, b, has_b, z):  # type: ignore[no-untyped-def]
@@ -94,12 +92,13 @@ def _hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyp
 def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # type: ignore[no-untyped-def]
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
-    data = (X (N, D), Y (N, K), s (N,) or (0,), order (N,) or (0,));
+    data = (X (N, D), Y (N, K), s (N,) or (0,), order (N,) or (0,), ahead (N,)
+    or (0,): the row to prefetch at each position of order);
     params = (W (D, K), b (K,)); state = (VW, Vb, MW, Mb, QW, lastW, lastb);
     fstate = [u (cumulative L1 shrink), Adam's step count];
     rec = (J, hits, norms, snapW, snapb, snap_t), J/hits/norms of len(lrs).
     """
-    X, Y, s, order = data
+    X, Y, s, order, ahead = data
     W, b = params
     VW, Vb, MW, Mb, QW, lastW, lastb = state
     J_rec, hit_rec, norm_rec, snapW, snapb, snap_t = rec
@@ -133,17 +132,18 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
             snap_t[n_snap] = t
             n_snap += 1
         inv = 1.0 / (stop - start) if icfg[I_MEAN] else 1.0  # the mean's 1/m
-        for q in range(D * K):
-            Gf[q] = 0.0
-        for k in range(K):
-            gb[k] = 0.0
+        single = stop - start == 1 and K == 1  # per sample: G = x dJ_dz, no sum
+        if not single:
+            for q in range(D * K):
+                Gf[q] = 0.0
+            for k in range(K):
+                gb[k] = 0.0
         J = 0.0
         n_hit = 0.0
         for r in range(start, stop):
             if has_order:
                 i = order[r]
-                if r + PREFETCH < N:
-                    prefetch_row(X, order[r + PREFETCH])
+                prefetch_row(X, ahead[r])  # a row read soon (lingrad.shuffle)
             else:
                 i = r
             if K == 1:  # one output: scalars only
@@ -155,9 +155,14 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
                 scale = s[i] * inv if has_s else inv
                 J += J0 * scale if has_s else J0
                 g0 = d00 * scale * dp0  # dJ_dz = dJ0_dpred · scale · dpred_dz
-                gb[0] += g0  # dJ_db = Σ dJ_dz
-                for d in range(D):  # dJ_dW = xᵀ dJ_dz
-                    Gf[d] += X[i, d] * g0
+                if single:
+                    gb[0] = g0
+                    for d in range(D):  # dJ_dW = xᵀ dJ_dz
+                        Gf[d] = X[i, d] * g0
+                else:
+                    gb[0] += g0  # dJ_db = Σ dJ_dz
+                    for d in range(D):
+                        Gf[d] += X[i, d] * g0
             else:
                 _forward_row(X, i, W, b, has_b, z)  # forward propagation
                 J0 = row_loss(kind, half, z, Y, i, pred, d0, dp)  # loss

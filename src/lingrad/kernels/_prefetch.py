@@ -8,6 +8,7 @@ no-op in plain Python (``NUMBA_DISABLE_JIT=1``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from numba import config, types
@@ -42,4 +43,6 @@ def _no_prefetch(X: Any, i: Any) -> None:
     """Plain Python: nothing to prefetch."""
 
 
-prefetch_row = _no_prefetch if config.DISABLE_JIT else _prefetch_row
+prefetch_row: Callable[[Any, Any], None] = _no_prefetch
+if not getattr(config, "DISABLE_JIT", False):
+    prefetch_row = _prefetch_row  # type: ignore[assignment]

@@ -27,6 +27,7 @@ from lingrad.kernels.plan import (
     Plan,
 )
 from lingrad.nodes import Array
+from lingrad.shuffle import lookahead
 
 if TYPE_CHECKING:
     from lingrad.progress import TrainingProgress
@@ -103,7 +104,8 @@ def run_epoch(
     W = trainer._params[keys[0]]
     b = trainer._params[keys[1]] if len(keys) == 2 else np.zeros(W.shape[1], W.dtype)
     N, n = len(X), len(rec.m)
-    order = trainer.batcher.order(N)
+    row_bytes = X[:1].nbytes
+    order = trainer.batcher.order(N, row_bytes)
     icfg = plan.icfg.copy()
     icfg[I_M] = trainer.batcher.size(N)
     icfg[I_HAS_S], icfg[I_HAS_ORDER] = sw is not None, order is not None
@@ -116,6 +118,9 @@ def run_epoch(
         Y,
         _read_only(np.empty(0, W.dtype)) if sw is None else sw,
         np.empty(0, np.int64) if order is None else order.astype(np.int64, copy=False),
+        np.empty(0, np.int64)
+        if order is None
+        else lookahead(order, trainer.batcher.shuffle, row_bytes).astype(np.int64),
     )
     state = _state(trainer, plan, keys)
     prox, inner = plan.prox, plan.inner

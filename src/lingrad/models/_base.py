@@ -73,8 +73,12 @@ COMMON_PARAMS_DOC = """
         Watch the loss on a held-out ``validation_fraction`` instead.
     validation_fraction : float
         Share of the training data held out for early stopping.
-    shuffle : bool
-        Shuffle the examples every epoch (False: the lectures' data order).
+    shuffle : {True, False, "rows", "blocks"}
+        Shuffle the examples every epoch: True or "rows" a full row shuffle;
+        "blocks" shuffles blocks of contiguous rows and the rows inside each
+        (near streaming speed in the compiled engine; on data sorted by the
+        target, batches mix less: see ``lingrad.shuffle``); False keeps the
+        lectures' data order.
     random_state : int, RandomState or None
         Seed of the initial parameters and the shuffling.
     warm_start : bool
