@@ -51,6 +51,8 @@ from lingrad.kernels.plan import (
     I_PROX,
     I_SNAP_EVERY,
     O_ADAM,
+    O_GD,
+    P_NONE,
 )
 
 
@@ -120,6 +122,8 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
     gb = np.empty(K, W.dtype)  # dJ_db
     Wf, Gf, bf = W.reshape(W.size), G.reshape(G.size), b.reshape(b.size)
     VWf, MWf, QWf = VW.reshape(VW.size), MW.reshape(MW.size), QW.reshape(QW.size)
+    plain = opt == O_GD and pen_grad == P_NONE and pen_value == P_NONE
+    plain = plain and not icfg[I_PROX]  # plain GD: per sample, one fused loop
     n_snap = 0
     for j in range(len(lrs)):
         t = t0 + j
@@ -133,6 +137,40 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
             n_snap += 1
         inv = 1.0 / (stop - start) if icfg[I_MEAN] else 1.0  # the mean's 1/m
         single = stop - start == 1 and K == 1  # per sample: G = x dJ_dz, no sum
+        if single and plain:  # the lectures' loop: update while x is in cache
+            i = start
+            if has_order:
+                i = order[start]
+                prefetch_row(X, ahead[start])
+            acc = 0.0
+            for d in range(D):  # z = x·w + b
+                acc += X[i, d] * Wf[d]
+            z0 = acc + bf[0] if has_b else acc
+            J0, pred[0], d00, dp0 = loss1(kind, half, z0, Y[i, 0])
+            scale = s[i] * inv if has_s else inv
+            J = J0 * scale if has_s else J0 * inv
+            g0 = d00 * scale * dp0  # dJ_dz
+            J_rec[j] = J
+            hit_rec[j] = 0.0
+            if hits != H_NONE:
+                hit_rec[j] = _hit(hits, pred, Y, i, threshold, high, inclusive)
+            if not math.isfinite(J) or b0 + j == icfg[I_LAST_BATCH]:
+                copy_into(lastW.reshape(lastW.size), Wf)  # before the update
+                if has_b:
+                    copy_into(lastb, bf)
+            norm2 = 0.0
+            for d in range(D):  # w := w - lr · x dJ_dz
+                g = X[i, d] * g0
+                norm2 += g * g
+                Wf[d] = Wf[d] - g * lr
+            if has_b:
+                norm2 += g0 * g0
+                bf[0] = bf[0] - g0 * lr
+            if norm_every > 0 and t % norm_every == 0:
+                norm_rec[j] = math.sqrt(norm2)
+            if not math.isfinite(J):
+                return j + 1, n_snap
+            continue
         if not single:
             for q in range(D * K):
                 Gf[q] = 0.0
