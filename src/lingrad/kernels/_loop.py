@@ -122,6 +122,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
     gb = np.empty(K, W.dtype)  # dJ_db
     Wf, Gf, bf = W.reshape(W.size), G.reshape(G.size), b.reshape(b.size)
     VWf, MWf, QWf = VW.reshape(VW.size), MW.reshape(MW.size), QW.reshape(QW.size)
+    no_penalty = np.int64(P_NONE)  # biases are never penalised
     plain = opt == O_GD and pen_grad == P_NONE and pen_value == P_NONE
     plain = plain and not icfg[I_PROX]  # plain GD: per sample, one fused loop
     n_snap = 0
@@ -233,7 +234,20 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
         )  # fmt: skip
         if has_b:
             norm2 += update(
-                bf, gb, lr, opt, beta, beta1, beta2, eps, t_adam, Vb, Mb, 0, 0.0, 0.0
+                bf,
+                gb,
+                lr,
+                opt,
+                beta,
+                beta1,
+                beta2,
+                eps,
+                t_adam,
+                Vb,
+                Mb,
+                no_penalty,
+                0.0,
+                0.0,
             )
         if icfg[I_PROX]:
             fstate[0] += lr * fcfg[F_L1]  # u += lr · l1

@@ -112,7 +112,10 @@ def plan_for(
         type(nodes[0]) is Affine
         and (len(nodes) == 1 or (len(nodes) == 2 and type(nodes[1]) in acts))
     ):
-        return None, f"no compiled kernel for {chain!r} (single-layer chains only)"
+        return None, (
+            f"no compiled kernel for {chain!r} (kernels cover Chain([Affine]) and "
+            "Chain([Affine, Sigmoid or BipolarSigmoid]))"
+        )
     W, b = nodes[0].W, nodes[0].b
     if W.dtype not in (np.float32, np.float64) or not W.flags.c_contiguous:
         return None, "W must be a C-contiguous float32 or float64 array"
