@@ -69,10 +69,11 @@ def lookahead(order: Order, shuffle: Any, row_bytes: int) -> Order:
     """
     N = len(order)
     if shuffle != "blocks":
-        return np.r_[order[PREFETCH_ROWS:], order[-1:].repeat(min(PREFETCH_ROWS, N))]
+        ahead = np.r_[order[PREFETCH_ROWS:], order[-1:].repeat(min(PREFETCH_ROWS, N))]
+        return np.asarray(ahead, dtype=np.intp)
     L = block_rows(row_bytes)
     block = order // L  # the block of each position; blocks are runs of positions
     first = np.r_[True, block[1:] != block[:-1]]
     run_start = np.maximum.accumulate(np.where(first, np.arange(N), 0))
     ascending = block * L + (np.arange(N) - run_start)  # each block in address order
-    return np.r_[ascending[L:], ascending[-1:].repeat(min(L, N))]
+    return np.asarray(np.r_[ascending[L:], ascending[-1:].repeat(min(L, N))], np.intp)

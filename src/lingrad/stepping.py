@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lingrad.epoch import DivergenceError, _Steps
 from lingrad.nodes import Array
 from lingrad.optim import Batch
 from lingrad.progress import TrainingProgress
@@ -71,8 +72,6 @@ def run_steps(
     n_correct: Callable[[Array, Array], int] | None = None,
 ) -> StepsResult:
     """``Trainer.run_steps``: see its docstring."""
-    from lingrad.train import DivergenceError, _Steps
-
     X, y = np.asarray(X), np.asarray(y)
     sw = None if sample_weight is None else np.asarray(sample_weight)
     N = len(X)

@@ -30,8 +30,8 @@ from lingrad.nodes import Array
 from lingrad.shuffle import lookahead
 
 if TYPE_CHECKING:
+    from lingrad.epoch import EpochLoop, _Steps
     from lingrad.progress import TrainingProgress
-    from lingrad.train import Trainer, _Steps
 
 SNAPSHOT_BYTES = 1 << 26  # snapshots held per kernel call, at most (64 MiB)
 
@@ -59,7 +59,7 @@ def _read_only(a: Array) -> Array:
     return view
 
 
-def _state(trainer: Trainer, plan: Plan, keys: list[str]) -> tuple[Any, ...]:
+def _state(trainer: EpochLoop, plan: Plan, keys: list[str]) -> tuple[Any, ...]:
     """The optimizer's state arrays for W and b (created as the node path would)."""
     params = trainer._params
     W = params[keys[0]]
@@ -88,7 +88,7 @@ def _state(trainer: Trainer, plan: Plan, keys: list[str]) -> tuple[Any, ...]:
 
 
 def run_epoch(
-    trainer: Trainer,
+    trainer: EpochLoop,
     plan: Plan,
     X: Array,
     Y: Array,
