@@ -82,12 +82,16 @@ def _combos():
     every = list(itertools.product(OPTIMIZERS, SCHEDULES, PENALTIES, (False, True)))
     if not config.DISABLE_JIT:
         return every
-    chosen, pairs = [], set()
-    for combo in every:  # greedy: keep a combo when it brings an unseen pair
-        new = set(itertools.combinations(enumerate(combo), 2)) - pairs
-        if new:
-            chosen.append(combo)
-            pairs |= new
+
+    def pairs(combo):
+        return set(itertools.combinations(enumerate(combo), 2))
+
+    todo = set().union(*map(pairs, every))
+    chosen = []
+    while todo:  # greedy: the combo that meets the most pairs not met yet
+        best = max(every, key=lambda combo: len(pairs(combo) & todo))
+        chosen.append(best)
+        todo -= pairs(best)
     return chosen
 
 
