@@ -81,3 +81,78 @@ def test_importing_and_predicting_do_not_import_numba():
         "assert 'numba' not in sys.modules, 'numba was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _regression(N=120, D=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, D))
+    return X, X @ rng.normal(size=D) + 0.3 * rng.normal(size=N)
+
+
+def _same_fit(a, b):
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+    np.testing.assert_allclose(b.intercept_, a.intercept_, rtol=1e-12)
+    for key in ("step_loss", "epoch_loss", "epoch_val_loss", "accumulated_accuracy"):
+        np.testing.assert_allclose(
+            getattr(b.history_, key), getattr(a.history_, key), rtol=1e-12
+        )
+    assert (b.n_iter_, b.t_) == (a.n_iter_, a.t_)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_tolerance_and_early_stopping_stop_both_engines_at_the_same_epoch(
+    early_stopping,
+):
+    from lingrad.models import LinearRegression, SoftmaxRegression
+
+    X, y = _regression()
+    classes = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    for cls, target in ((LinearRegression, y), (SoftmaxRegression, classes)):
+        fits = [
+            cls(solver="minibatch", batch_size=16, lr=0.05, max_iter=200, tol=1e-3,
+                n_iter_no_change=2, early_stopping=early_stopping, random_state=3,
+                optimizer="nesterov", engine=engine).fit(X, target)
+            for engine in ("nodes", "compiled")
+        ]  # fmt: skip
+        assert fits[0].n_iter_ < 200  # the rule stopped it
+        _same_fit(*fits)
+
+
+def test_partial_fit_continues_the_optimizer_state_across_engines():
+    """Adam's moments and step count live in the optimizer: engines may alternate."""
+    from lingrad.models import LogisticRegression
+
+    X, y = _regression()
+    y = (y > 0).astype(int)
+    runs = {}
+    for engines in (["nodes"] * 4, ["compiled", "nodes", "compiled", "compiled"]):
+        model = LogisticRegression(
+            solver="sgd", optimizer="adam", penalty="l1", lr=0.05, random_state=0
+        )
+        for engine in engines:
+            model.set_params(engine=engine).partial_fit(X, y, classes=[0, 1])
+            assert (model._trainer._run_plan is None) == (engine == "nodes")
+        runs[tuple(engines)] = model
+    _same_fit(*runs.values())
+
+
+def test_chunked_epochs_give_the_same_steps(monkeypatch):
+    """Snapshots and the progress bar cut an epoch into several kernel calls."""
+    import lingrad.kernels.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SNAPSHOT_BYTES", 200)  # a few steps a call
+    X, y = _regression(N=50)
+    histories = []
+    for engine in ("nodes", "compiled"):
+        chain = affine(3, 1)
+        trainer = Trainer(
+            chain, SquaredError(), optimizer="momentum", lr=0.05, batch_size=3,
+            random_state=0, snapshot_every=2, engine=engine,
+        )  # fmt: skip
+        trainer.fit(X, y, max_iter=2, tol=None)
+        histories.append(trainer.history)
+    a, b = histories
+    assert len(a.snapshot_step) == len(b.snapshot_step) == 17  # 34 steps, every 2nd
+    np.testing.assert_allclose(b.params["affine.W"], a.params["affine.W"], rtol=1e-12)
+    np.testing.assert_allclose(b.grad_norm, a.grad_norm, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(b.step_loss, a.step_loss, rtol=1e-12)

@@ -168,6 +168,10 @@ class GradientEstimator(BaseEstimator):
             getattr(self, f"_fit_{self.solver}")(X, Y, sample_weight)
         return self
 
+    def _engine(self) -> str:
+        """The Trainer's engine: ours, or "nodes" for a model without kernels."""
+        return str(self.engine) if self._compiled else "nodes"
+
     def _check_engine(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}; got {self.engine!r}.")
@@ -202,7 +206,7 @@ class GradientEstimator(BaseEstimator):
             random_state=rng.randint(np.iinfo(np.int32).max),
             snapshot_every=self.snapshot_every,
             verbose=self.verbose,
-            engine=self.engine if self._compiled else "nodes",
+            engine=self._engine(),
         )
 
     def _start(
@@ -212,6 +216,8 @@ class GradientEstimator(BaseEstimator):
         or fresh parameters; a new one takes the current hyperparameters."""
         trainer = getattr(self, "_trainer", None)
         if partial and trainer is not None:
+            self._check_engine()
+            trainer.engine = self._engine()  # the engine may change between calls
             return trainer  # type: ignore[no-any-return]
         rng = check_random_state(self.random_state)
         warm = keep and self._is_fitted_for(n_features, n_outputs)
