@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from lingrad.kernels._jit import jit, jit_fast
 from lingrad.kernels._prefetch import prefetch_row
 from lingrad.kernels._rows import argmax, loss1, row_loss
 from lingrad.kernels._update import copy_into, penalty_value, shrink_l1, update
@@ -31,7 +31,6 @@ from lingrad.kernels.plan import (
     F_PV_ALPHA,
     F_PV_RATIO,
     F_THRESHOLD,
-    FAST,
     H_NONE,
     H_THRESHOLD,
     I_HALF,
@@ -56,7 +55,7 @@ from lingrad.kernels.plan import (
 )
 
 
-@njit(cache=True, fastmath=FAST)
+@jit_fast
 def _forward_row(X, i, W, b, has_b, z):  # type: ignore[no-untyped-def]
     """z = x·W + b for row i of X."""
     D, K = W.shape
@@ -77,7 +76,7 @@ def _forward_row(X, i, W, b, has_b, z):  # type: ignore[no-untyped-def]
             z[k] += b[k]
 
 
-@njit(cache=True)
+@jit
 def _hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyped-def]
     """1.0 when the chain's output predicts row i's class (as CountCorrect)."""
     if kind == H_THRESHOLD:
@@ -90,7 +89,7 @@ def _hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyp
     return 1.0 if argmax(pred) == best else 0.0
 
 
-@njit(cache=True, fastmath=FAST)
+@jit_fast
 def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # type: ignore[no-untyped-def]
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 

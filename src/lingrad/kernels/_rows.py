@@ -13,13 +13,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from lingrad.kernels._jit import jit, jit_fast
 from lingrad.kernels.plan import (
     BCE,
     BIPOLAR_SQ,
     CROSS_ENTROPY,
-    FAST,
     LINEAR,
     MULTI_PERCEPTRON,
     PERCEPTRON,
@@ -27,13 +26,13 @@ from lingrad.kernels.plan import (
 )
 
 
-@njit(cache=True)
+@jit
 def expit(z):  # type: ignore[no-untyped-def]
     """σ(z) = 1 / (1 + e^-z), as scipy.special.expit (0 for z → -∞)."""
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@njit(cache=True)
+@jit
 def argmax(v):  # type: ignore[no-untyped-def]
     """Index of the largest entry; ties to the lowest index (as np.argmax)."""
     best = 0
@@ -43,7 +42,7 @@ def argmax(v):  # type: ignore[no-untyped-def]
     return best
 
 
-@njit(cache=True)
+@jit
 def loss1(kind, half, z, y):  # type: ignore[no-untyped-def]
     """(J0, pred, d, dp) of one output z with target y (an elementwise loss)."""
     if kind == BCE:  # J0 = max(z, 0) - y z + log(1 + e^-|z|); d = σ(z) - y
@@ -65,7 +64,7 @@ def loss1(kind, half, z, y):  # type: ignore[no-untyped-def]
     return r * r, pred, -2.0 * (y - pred), dp
 
 
-@njit(cache=True, fastmath=FAST)
+@jit_fast
 def row_loss(kind, half, z, Y, i, pred, d, dp):  # type: ignore[no-untyped-def]
     """J0 of example i (targets Y[i]); fills pred, d (dJ0_dz or dJ0_dpred), dp."""
     K = len(z)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from lingrad.kernels._jit import jit, jit_fast
 from lingrad.kernels.plan import (
-    FAST,
     O_ADAM,
     O_GD,
     O_MOMENTUM,
@@ -25,7 +24,7 @@ from lingrad.kernels.plan import (
 )
 
 
-@njit(cache=True)
+@jit
 def sign(w):  # type: ignore[no-untyped-def]
     """np.sign: -1, 0 or 1 (NaN stays NaN)."""
     if w > 0.0:
@@ -35,7 +34,7 @@ def sign(w):  # type: ignore[no-untyped-def]
     return w * 0.0
 
 
-@njit(cache=True, fastmath=FAST)
+@jit_fast
 def penalty_value(P, kind, alpha, ratio):  # type: ignore[no-untyped-def]
     """alpha·Σ|w| (L1), alpha·Σw² (L2), alpha·(ρ Σ|w| + (1 - ρ) Σw²) (elastic net)."""
     if kind == P_NONE:
@@ -52,7 +51,7 @@ def penalty_value(P, kind, alpha, ratio):  # type: ignore[no-untyped-def]
     return alpha * (ratio * S1 + (1.0 - ratio) * S2)
 
 
-@njit(cache=True)
+@jit
 def penalty_grad(w, kind, alpha, ratio):  # type: ignore[no-untyped-def]
     """dC/dw: alpha·sign(w), 2·alpha·w, or alpha·(ρ sign(w) + 2 (1 - ρ) w)."""
     if kind == P_L1:
@@ -64,7 +63,7 @@ def penalty_grad(w, kind, alpha, ratio):  # type: ignore[no-untyped-def]
     return 0.0
 
 
-@njit(cache=True, fastmath=FAST)
+@jit_fast
 def update(  # type: ignore[no-untyped-def]
     P, G, lr, opt, beta, beta1, beta2, eps, t_adam, V, M, pen, alpha, ratio
 ):
@@ -107,7 +106,7 @@ def update(  # type: ignore[no-untyped-def]
     return norm2
 
 
-@njit(cache=True)
+@jit
 def shrink_l1(P, Q, u):  # type: ignore[no-untyped-def]
     """Tsuruoka's cumulative L1 step: pull w by u ± q, never across zero; q += Δw."""
     for j in range(P.size):
@@ -125,7 +124,7 @@ def shrink_l1(P, Q, u):  # type: ignore[no-untyped-def]
         Q[j] += w - before
 
 
-@njit(cache=True)
+@jit
 def copy_into(dst, src):  # type: ignore[no-untyped-def]
     for j in range(src.size):
         dst[j] = src[j]
