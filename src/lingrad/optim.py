@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.nodes import Array
+from lingrad.shuffle import check_mode, epoch_order
 
 Batch = tuple[Array, Array, Array | None]
 
@@ -35,9 +37,11 @@ class Batcher:
     ----------
     batch_size : int or None
         1 (per-sample), m (minibatch) or None (full batch); clipped to N.
-    shuffle : bool
-        Draw a fresh permutation every epoch; full batches are never shuffled
-        (the sum does not depend on the order).
+    shuffle : {True, False, "rows", "blocks"}
+        Draw a fresh order every epoch: True or "rows" a permutation of all
+        rows, "blocks" shuffled blocks of contiguous rows (faster to read,
+        see ``lingrad.shuffle``); False keeps the data order. Full batches
+        are never shuffled (the sum does not depend on the order).
     random_state : None, int, Generator or RandomState
         Seed of the shuffling generator.
     chunk_bytes : int
@@ -48,14 +52,14 @@ class Batcher:
     def __init__(
         self,
         batch_size: int | None = 1,
-        shuffle: bool = True,
+        shuffle: Any = True,
         random_state: Any = None,
         chunk_bytes: int = 1 << 21,
     ) -> None:
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}.")
         self.batch_size = batch_size
-        self.shuffle = shuffle
+        self.shuffle = check_mode(shuffle)
         self.rng = as_generator(random_state)
         self.chunk_bytes = chunk_bytes
 
@@ -67,19 +71,29 @@ class Batcher:
         """Batches per epoch: ⌈N / m⌉."""
         return -(-N // self.size(N))
 
+    def order(self, N: int, row_bytes: int = 8) -> NDArray[np.intp] | None:
+        """The row order of the next epoch (None: data order); see ``lingrad.shuffle``.
+
+        Both engines read the epoch's order from here, so a seed gives the
+        same batches whichever runs them. ``row_bytes`` sizes the blocks.
+        """
+        if not self.shuffle or self.size(N) == N:
+            return None
+        return epoch_order(self.rng, N, self.shuffle, row_bytes)
+
     def __call__(
         self, X: Array, y: Array, sample_weight: Array | None = None
     ) -> Iterator[Batch]:
         """One epoch of batches (draws the permutation when shuffling)."""
         N = len(X)
         m = self.size(N)
-        if not self.shuffle or m == N:
+        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
+        perm = self.order(N, row_bytes)
+        if perm is None:
             for i in range(0, N, m):
                 sb = None if sample_weight is None else sample_weight[i : i + m]
                 yield X[i : i + m], y[i : i + m], sb
             return
-        perm = self.rng.permutation(N)
-        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
         chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
         for c in range(0, N, chunk):
             idx = perm[c : c + chunk]
@@ -108,16 +122,28 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
+def _scratch(store: dict[str, Array], key: str, like: Array) -> Array:
+    """A reused array shaped like ``like`` (no temporary per step)."""
+    tmp = store.get(key)
+    if tmp is None or tmp.shape != like.shape or tmp.dtype != like.dtype:
+        tmp = store[key] = np.empty_like(like)
+    return tmp
+
+
 class GD(Optimizer):
     """Plain gradient descent ``p := p - lr · dJ_dp`` (the lectures' update)."""
 
     name = "gd"
 
+    def __init__(self) -> None:
+        self._tmp: dict[str, Array] = {}
+
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         for key, p in params.items():
-            p -= lr * grads[key]
+            step = np.multiply(grads[key], lr, out=_scratch(self._tmp, key, p))
+            p -= step  # p := p - lr·g, in place
 
 
 class Momentum(Optimizer):
@@ -135,19 +161,22 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self.nesterov = nesterov
         self._v: dict[str, Array] = {}
+        self._tmp: dict[str, Array] = {}
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         for key, p in params.items():
-            g = grads[key]
             v = self._v.get(key)
             if v is None:
                 v = self._v[key] = np.zeros_like(p)
+            lr_g = np.multiply(grads[key], lr, out=_scratch(self._tmp, key, p))
             v *= self.beta
-            v -= lr * g
-            if self.nesterov:
-                p += self.beta * v - lr * g
+            v -= lr_g
+            if self.nesterov:  # p += beta·v - lr·g
+                lr_g *= -1.0
+                lr_g += self.beta * v
+                p += lr_g
             else:
                 p += v
 

@@ -20,25 +20,19 @@ from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.callbacks import Callback, _as_callback, _overrides
 from lingrad.chain import Chain
+from lingrad.epoch import ENGINES, DivergenceError, EpochLoop
 from lingrad.history import History
 from lingrad.losses import Loss
 from lingrad.nodes import Array
 from lingrad.optim import Batcher, make_optimizer
-from lingrad.penalties import Penalty, penalized
+from lingrad.penalties import Penalty
 from lingrad.progress import TrainingProgress
 from lingrad.schedules import Adaptive, make_schedule
+from lingrad.stepping import StepsResult, run_steps
 
-
-class DivergenceError(FloatingPointError):
-    """The loss or a parameter became non-finite; names epoch, step and lr."""
-
-    def __init__(self, epoch: int, step: int, t: int, lr: float, what: str) -> None:
-        self.epoch, self.step, self.t, self.lr = epoch, step, t, lr
-        super().__init__(
-            f"training diverged at epoch {epoch}, step {step} (lr={lr:g}): {what}. "
-            "Lower the learning rate (lr) or scale the inputs (e.g. StandardScaler). "
-            "The parameters hold their last finite values."
-        )
+__all__ = [
+    "Callback", "DivergenceError", "StepsResult", "TrainResult", "Trainer",
+]  # fmt: skip
 
 
 @dataclass
@@ -53,7 +47,7 @@ class TrainResult:
     history: History
 
 
-class Trainer:
+class Trainer(EpochLoop):
     """Train a chain by gradient descent on ``J = loss + penalty(W)``.
 
     Parameters
@@ -79,6 +73,15 @@ class Trainer:
         Initial global step (to continue a schedule after a warm start).
     schedule_kw, optimizer_kw : dict
         Extra arguments for a schedule or optimizer given by name.
+    engine : {"nodes", "auto", "compiled"}
+        "nodes" runs the chain node by node (the specification); "compiled"
+        runs the fused numba kernels of ``lingrad.kernels`` (single-layer
+        chains; a ValueError says why a chain has none); "auto" takes the
+        kernel where one exists and no per-step callback needs Python. Both
+        give the same numbers (``tests/test_engine_identity.py``).
+    history : History or None
+        Record into this History (e.g. ``History(max_steps=...)``); it brings
+        its own strides, so ``snapshot_every``/``grad_norm_every`` are unused.
     """
 
     def __init__(
@@ -99,33 +102,74 @@ class Trainer:
         t0: int = 0,
         schedule_kw: dict[str, Any] | None = None,
         optimizer_kw: dict[str, Any] | None = None,
+        history: History | None = None,
+        engine: str = "nodes",
     ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
+        self.engine = engine
         self.chain, self.loss, self.penalty = chain, loss, penalty
         self.batcher = Batcher(batch_size, shuffle, random_state)
         self.schedule = make_schedule(schedule, lr, **(schedule_kw or {}))
         self._schedule_by_name = isinstance(schedule, str)
         self.optimizer = make_optimizer(optimizer, **(optimizer_kw or {}))
-        self.history = History(snapshot_every, grad_norm_every)
+        if history is None:
+            history = History(snapshot_every, grad_norm_every)
+        self.history = history
         self.verbose = verbose
         self.t = t0  # global step counter: continues across fit / partial_fit
         self.epoch = 0  # epochs completed
         self.stop_training = False
+        self._cursor: Any = None  # where run_steps stands in its epoch
+        self._last: dict[str, Array] = {}
 
     def step(
         self, Xb: Array, yb: Array, sb: Array | None, lr: float
     ) -> tuple[float, Array]:
         """One step of the lectures' loop; returns J and pred from before the update."""
-        pred = self.chain.forward(Xb)  # forward propagation
-        J = self.loss.forward(pred, yb, sample_weight=sb)  # loss
-        self.chain.backward_params(self.loss.backward())  # backpropagation
-        grads = self.chain.grads  # dJ_dW, dJ_db, ...
-        for key in self._penalized:  # J += alpha·C(W); dJ_dW += alpha·dC_dW
-            W = self._params[key]
-            J += self.penalty.value(W)  # type: ignore[union-attr]
-            grads[key] = grads[key] + self.penalty.grad(W)  # type: ignore[union-attr]
-        self._grads = grads
-        self.optimizer.step(self._params, grads, lr)  # update: p := p - lr·dJ_dp
-        return J, pred
+        self._bind()
+        self._keep_last = False
+        return self._step(Xb, yb, sb, lr)
+
+    @property
+    def batch_size(self) -> int | None:
+        """Examples per step (None: all); may change between ``run_steps`` calls."""
+        return self.batcher.batch_size
+
+    @batch_size.setter
+    def batch_size(self, m: int | None) -> None:
+        if m is not None and m < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {m!r}.")
+        self.batcher.batch_size = m
+
+    @property
+    def lr(self) -> float:
+        """The rate of the next step; setting it sets the schedule's lr₀."""
+        return self.schedule(self.t)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.schedule.set_lr(value)
+
+    def run_steps(
+        self,
+        X: Array,
+        y: Array,
+        n_steps: int,
+        sample_weight: Array | None = None,
+        n_correct: Callable[[Array, Array], int] | None = None,
+    ) -> StepsResult:
+        """Run ``n_steps`` steps on (X, y), continuing the epoch order across calls.
+
+        For driving training step by step (``lingrad playground``): the node
+        path runs each step, the History records it, an epoch closes (its
+        mean loss, ``schedule.epoch_end``) when its last batch is done, and
+        the next call goes on where this one stopped, in the same shuffled
+        order. ``lr`` and ``batch_size`` may change between calls. New data
+        (another X, y or a different length) starts a new epoch, as do
+        ``fit`` and ``partial_fit``. Raises ``DivergenceError`` as ``fit``.
+        """
+        return run_steps(self, X, y, n_steps, sample_weight, n_correct)
 
     def fit(
         self,
@@ -160,6 +204,7 @@ class Trainer:
             self.schedule.tol = -math.inf if tol is None else tol
             self.schedule.patience = n_iter_no_change
         hooks = [_as_callback(c) for c in callbacks]
+        X, y, sw = self._for_engine(X, y, sw, n_correct, hooks)
         best, bad_epochs, reason = math.inf, 0, "max_iter"
         previous, rising = math.inf, 0  # epochs in a row the loss went up
         self.stop_training = False
@@ -219,6 +264,7 @@ class Trainer:
         X, y = np.asarray(X), np.asarray(y)
         sw = None if sample_weight is None else np.asarray(sample_weight)
         progress = TrainingProgress(0, 1, 0)
+        X, y, sw = self._for_engine(X, y, sw, n_correct, [])
         self.stop_training = False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             J_epoch, acc = self._epoch(X, y, sw, n_correct, [], progress)
@@ -226,70 +272,6 @@ class Trainer:
         self.schedule.epoch_end(J_epoch)
         self.history.set_final(self.chain.params)
         return TrainResult(1, self.t, False, "epoch", J_epoch, self.history)
-
-    def _epoch(
-        self,
-        X: Array,
-        y: Array,
-        sw: Array | None,
-        n_correct: Callable[[Array, Array], int] | None,
-        hooks: list[Callback],
-        progress: TrainingProgress,
-    ) -> tuple[float, float]:
-        """One pass over the data; records its steps, returns (mean loss, accuracy)."""
-        if len(X) == 0:
-            raise ValueError("cannot train on 0 examples.")
-        schedule, history = self.schedule, self.history
-        self._params = params = self.chain.params
-        self._penalized = [k for k in params if penalized(k)] if self.penalty else []
-        k_snap, k_norm = history.snapshot_every, history.grad_norm_every
-        rec = _Steps(self.batcher, len(X), n_correct is not None, k_norm is not None)
-        step_hooks = [h for h in hooks if _overrides(h, "on_step_end")]
-        self._start = {key: p.copy() for key, p in params.items()}  # epoch checkpoint
-        self._last = {key: p.copy() for key, p in params.items()}  # before the update
-        for i, (Xb, yb, sb) in enumerate(self.batcher(X, y, sw)):
-            t = self.t
-            lr = schedule(t)
-            if k_snap is not None and t % k_snap == 0:
-                history.add_snapshot(t, params)
-            for key, p in params.items():
-                np.copyto(self._last[key], p)
-            J, pred = self.step(Xb, yb, sb, lr)
-            rec.J[i], rec.lr[i], rec.S = J, lr, i + 1
-            self.t = t + 1
-            if not math.isfinite(J):
-                self._diverge(rec, f"the loss became {J}")
-            if rec.hits is not None:
-                rec.hits[i] = n_correct(pred, yb)  # type: ignore[misc]
-            if rec.norms is not None and t % k_norm == 0:  # type: ignore[operator]
-                rec.norms[i] = math.sqrt(
-                    sum(np.vdot(g, g) for g in self._grads.values())
-                )
-            if progress.step_every and i % progress.step_every == 0:
-                progress.step(i)
-            if any([bool(h.on_step_end(self, t, J)) for h in step_hooks]):
-                self.stop_training = True
-            if self.stop_training:
-                break
-        for key, p in params.items():
-            if not np.isfinite(p).all():
-                self._diverge(rec, f"{key} became non-finite")
-        rec.save(history)
-        self._epoch_steps = rec.S
-        self.epoch += 1
-        return rec.epoch_loss(), rec.accuracy()
-
-    def _diverge(self, rec: _Steps, what: str) -> NoReturn:
-        """Restore the last finite parameters, record the steps run, and raise."""
-        if not all(np.isfinite(p).all() for p in self._params.values()):
-            last_ok = all(np.isfinite(p).all() for p in self._last.values())
-            back = self._last if last_ok else self._start
-            for key, p in self._params.items():
-                np.copyto(p, back[key])
-        rec.save(self.history)
-        self.history.set_final(self._params)
-        lr = float(rec.lr[rec.S - 1])
-        raise DivergenceError(self.epoch + 1, rec.S, self.t - 1, lr, what)
 
     def _diverge_slowly(self, rising: int, best: float, score: float) -> NoReturn:
         """The loss stayed finite but rose epoch after epoch: the steps overshoot."""
@@ -323,36 +305,3 @@ class Trainer:
     def _val_loss(self, X: Array, y: Array, sw: Array | None) -> float:
         """Loss on held-out data (without the penalty)."""
         return float(self.loss.forward(self.chain.forward(X), y, sample_weight=sw))
-
-
-class _Steps:
-    """One epoch's per-step arrays, preallocated; the first S entries are filled."""
-
-    def __init__(self, batcher: Batcher, N: int, hits: bool, norms: bool) -> None:
-        n, m = batcher.n_batches(N), batcher.size(N)
-        self.J, self.lr = np.empty(n), np.empty(n)
-        self.m = np.full(n, m, dtype=np.int64)  # batch sizes; the last may be short
-        self.m[-1] = N - m * (n - 1)
-        self.hits = np.empty(n) if hits else None
-        self.norms = np.full(n, np.nan) if norms else None
-        self.S = 0
-
-    def save(self, history: History) -> None:
-        S = self.S
-        history.add_steps(
-            self.J[:S],
-            self.lr[:S],
-            self.m[:S],
-            None if self.hits is None else self.hits[:S],
-            None if self.norms is None else self.norms[:S],
-        )
-
-    def epoch_loss(self) -> float:
-        """Mean per-example loss: Σ J_s m_s / Σ m_s."""
-        S = self.S
-        return float(self.J[:S] @ self.m[:S] / self.m[:S].sum())
-
-    def accuracy(self) -> float:
-        if self.hits is None:
-            return np.nan
-        return float(self.hits[: self.S].sum() / self.m[: self.S].sum())

@@ -70,8 +70,12 @@ COMMON_PARAMS_DOC = """
         Watch the loss on a held-out ``validation_fraction`` instead.
     validation_fraction : float
         Share of the training data held out for early stopping.
-    shuffle : bool
-        Shuffle the examples every epoch (False: the lectures' data order).
+    shuffle : {True, False, "rows", "blocks"}
+        Shuffle the examples every epoch: True or "rows" a full row shuffle;
+        "blocks" shuffles blocks of contiguous rows and the rows inside each
+        (near streaming speed in the compiled engine; on data sorted by the
+        target, batches mix less: see ``lingrad.shuffle``); False keeps the
+        lectures' data order.
     random_state : int, RandomState or None
         Seed of the initial parameters and the shuffling.
     warm_start : bool
@@ -90,6 +94,12 @@ COMMON_PARAMS_DOC = """
         0: silent; 1: a progress bar on a terminal.
     snapshot_every : int or None
         Record the parameters every k steps in ``history_`` (None: never).
+    engine : {"auto", "nodes", "compiled"}
+        What runs the iterative solvers: ``"nodes"`` the node chain (the
+        lectures' loop, step by step), ``"compiled"`` the fused numba kernels
+        of ``lingrad.kernels`` (single-layer models only; same numbers, tested
+        to 1e-12), ``"auto"`` the kernels where the model has them. The first
+        compiled fit compiles the kernels (seconds, once: they are cached).
 """
 
 
@@ -98,6 +108,7 @@ class GradientEstimator(BaseEstimator):
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
+    _compiled = True  # a compiled kernel exists (the single-layer models)
 
     # ---- hooks -------------------------------------------------------------
     def _init_chain(
@@ -157,11 +168,25 @@ class GradientEstimator(BaseEstimator):
             raise ValueError(
                 f"solver must be one of {self._solvers}; got {self.solver!r}."
             )
+        self._check_engine()
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal
             getattr(self, f"_fit_{self.solver}")(X, Y, sample_weight)
         return self
+
+    def _engine(self) -> str:
+        """The Trainer's engine: ours, or "nodes" for a model without kernels."""
+        return str(self.engine) if self._compiled else "nodes"
+
+    def _check_engine(self) -> None:
+        if self.engine == "compiled" and not self._compiled:
+            raise ValueError(
+                f"{type(self).__name__} has no compiled kernel: engine='compiled' "
+                "covers the single-layer models (linear and logistic regression, "
+                "the bipolar-sigmoid classifier, both perceptrons, softmax "
+                "regression). Use engine='auto' or 'nodes'."
+            )
 
     def _batch_size(self) -> int | None:
         """Examples per step of an iterative solver (None: all)."""
@@ -172,6 +197,7 @@ class GradientEstimator(BaseEstimator):
         return int(self.batch_size)  # minibatch
 
     def _make_trainer(self, chain: Chain, rng: np.random.RandomState) -> Trainer:
+        self._check_engine()
         penalty, optimizer = proximal_l1(self._penalty(), self.optimizer)
         return Trainer(
             chain,
@@ -185,6 +211,7 @@ class GradientEstimator(BaseEstimator):
             random_state=rng.randint(np.iinfo(np.int32).max),
             snapshot_every=self.snapshot_every,
             verbose=self.verbose,
+            engine=self._engine(),
         )
 
     def _start(
@@ -194,6 +221,8 @@ class GradientEstimator(BaseEstimator):
         or fresh parameters; a new one takes the current hyperparameters."""
         trainer = getattr(self, "_trainer", None)
         if partial and trainer is not None:
+            self._check_engine()
+            trainer.engine = self._engine()  # the engine may change between calls
             return trainer  # type: ignore[no-any-return]
         rng = check_random_state(self.random_state)
         warm = keep and self._is_fitted_for(n_features, n_outputs)

@@ -42,7 +42,8 @@ CONSTRAINTS: dict[str, list[Any]] = {
     "n_iter_no_change": [_COUNT],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "shuffle": ["boolean"],
+    "shuffle": ["boolean", StrOptions({"rows", "blocks"})],
+    "engine": [StrOptions({"auto", "nodes", "compiled"})],
     "random_state": ["random_state"],
     "warm_start": ["boolean"],
     "penalty": [StrOptions({"none", "l1", "l2", "elasticnet"}), None],
@@ -87,7 +88,8 @@ def warn_unused(estimator: Any) -> None:
         if solver not in used_by
         and name in defaults
         and _differs(getattr(estimator, name), defaults[name])
-    ]
+        and not (name == "batch_size" and solver == "sgd" and estimator.batch_size == 1)
+    ]  # batch_size=1 is what "sgd" does anyway
     if unused:
         users = sorted({s for name in unused for s in _USED_BY[name.split("=")[0]]})
         warnings.warn(

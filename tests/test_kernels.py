@@ -1,0 +1,158 @@
+"""The compiled engine's boundaries: what has a kernel, what auto picks, imports."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lingrad.accuracy import CountCorrect
+from lingrad.callbacks import Callback
+from lingrad.chain import Chain
+from lingrad.kernels.plan import plan_for
+from lingrad.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
+from lingrad.nodes import Affine, Sigmoid, Softmax, Tanh
+from lingrad.optim import GD, Adam, Optimizer
+from lingrad.penalties import L1
+from lingrad.train import Trainer
+
+
+def affine(D=2, K=1, *nodes):
+    return Chain([Affine(np.zeros((D, K)), np.zeros(K)), *nodes])
+
+
+@pytest.mark.parametrize(
+    ("chain", "loss", "optimizer", "n_correct", "why"),
+    [
+        (affine(2, 3, Sigmoid(), Affine(np.zeros((3, 1)))), SquaredError(), GD(),
+         None, "kernels cover Chain([Affine])"),
+        (affine(2, 1, Tanh()), SquaredError(), GD(), None, "kernels cover"),
+        (affine(2, 1, Sigmoid()), BinaryCrossEntropy(), GD(), None, "the loss"),
+        (affine(2, 3, Softmax()), CrossEntropy(), GD(), None, "kernels cover"),
+        (affine(), SquaredError(), Optimizer(), None, "the optimizer"),
+        (affine(), SquaredError(), Adam(), lambda out, y: 0, "a Python function"),
+    ],
+)  # fmt: skip
+def test_chains_without_a_kernel_say_why(chain, loss, optimizer, n_correct, why):
+    plan, reason = plan_for(chain, loss, None, optimizer, n_correct)
+    assert plan is None and why in reason
+
+
+def test_single_layer_chains_have_a_kernel():
+    for chain, loss in [
+        (affine(), SquaredError()),
+        (affine(2, 1, Sigmoid()), SquaredError(half=True)),
+        (affine(), BinaryCrossEntropy(from_logits=True)),
+        (affine(2, 3), CrossEntropy(from_logits=True)),
+    ]:
+        plan, reason = plan_for(chain, loss, L1(0.1), Adam(), CountCorrect())
+        assert plan is not None and reason == ""
+
+
+def test_auto_falls_back_to_nodes_for_step_callbacks_and_compiled_refuses():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    y = X @ [1.0, -1.0]
+
+    class Every(Callback):
+        def on_step_end(self, trainer, t, J):
+            return False
+
+    for engine in ("auto", "compiled"):
+        trainer = Trainer(affine(), SquaredError(), lr=0.05, engine=engine)
+        if engine == "auto":
+            trainer.fit(X, y, max_iter=2, tol=None, callbacks=[Every()])
+            assert trainer._run_plan is None  # the callback ran on the node path
+            trainer.fit(X, y, max_iter=2, tol=None)
+            assert trainer._run_plan is not None
+        else:
+            with pytest.raises(ValueError, match="per-step callbacks"):
+                trainer.fit(X, y, max_iter=2, tol=None, callbacks=[Every()])
+    with pytest.raises(ValueError, match="engine must be one of"):
+        Trainer(affine(), SquaredError(), engine="numba")
+
+
+def test_importing_and_predicting_do_not_import_numba():
+    code = (
+        "import sys, numpy as np, lingrad, lingrad.cli\n"
+        "from lingrad.models import LogisticRegression\n"
+        "X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = [0, 0, 1, 1]\n"
+        "m = LogisticRegression(solver='sgd', engine='nodes', max_iter=2, tol=None)\n"
+        "m.fit(X, y).predict(X)\n"
+        "assert 'numba' not in sys.modules, 'numba was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _regression(N=120, D=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, D))
+    return X, X @ rng.normal(size=D) + 0.3 * rng.normal(size=N)
+
+
+def _same_fit(a, b):
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-12)
+    np.testing.assert_allclose(b.intercept_, a.intercept_, rtol=1e-12)
+    for key in ("step_loss", "epoch_loss", "epoch_val_loss", "accumulated_accuracy"):
+        np.testing.assert_allclose(
+            getattr(b.history_, key), getattr(a.history_, key), rtol=1e-12
+        )
+    assert (b.n_iter_, b.t_) == (a.n_iter_, a.t_)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_tolerance_and_early_stopping_stop_both_engines_at_the_same_epoch(
+    early_stopping,
+):
+    from lingrad.models import LinearRegression, SoftmaxRegression
+
+    X, y = _regression()
+    classes = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    for cls, target in ((LinearRegression, y), (SoftmaxRegression, classes)):
+        fits = [
+            cls(solver="minibatch", batch_size=16, lr=0.05, max_iter=200, tol=1e-3,
+                n_iter_no_change=2, early_stopping=early_stopping, random_state=3,
+                optimizer="nesterov", engine=engine).fit(X, target)
+            for engine in ("nodes", "compiled")
+        ]  # fmt: skip
+        assert fits[0].n_iter_ < 200  # the rule stopped it
+        _same_fit(*fits)
+
+
+def test_partial_fit_continues_the_optimizer_state_across_engines():
+    """Adam's moments and step count live in the optimizer: engines may alternate."""
+    from lingrad.models import LogisticRegression
+
+    X, y = _regression()
+    y = (y > 0).astype(int)
+    runs = {}
+    for engines in (["nodes"] * 4, ["compiled", "nodes", "compiled", "compiled"]):
+        model = LogisticRegression(
+            solver="sgd", optimizer="adam", penalty="l1", lr=0.05, random_state=0
+        )
+        for engine in engines:
+            model.set_params(engine=engine).partial_fit(X, y, classes=[0, 1])
+            assert (model._trainer._run_plan is None) == (engine == "nodes")
+        runs[tuple(engines)] = model
+    _same_fit(*runs.values())
+
+
+def test_chunked_epochs_give_the_same_steps(monkeypatch):
+    """Snapshots and the progress bar cut an epoch into several kernel calls."""
+    import lingrad.kernels.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SNAPSHOT_BYTES", 200)  # a few steps a call
+    X, y = _regression(N=50)
+    histories = []
+    for engine in ("nodes", "compiled"):
+        chain = affine(3, 1)
+        trainer = Trainer(
+            chain, SquaredError(), optimizer="momentum", lr=0.05, batch_size=3,
+            random_state=0, snapshot_every=2, engine=engine,
+        )  # fmt: skip
+        trainer.fit(X, y, max_iter=2, tol=None)
+        histories.append(trainer.history)
+    a, b = histories
+    assert len(a.snapshot_step) == len(b.snapshot_step) == 17  # 34 steps, every 2nd
+    np.testing.assert_allclose(b.params["affine.W"], a.params["affine.W"], rtol=1e-12)
+    np.testing.assert_allclose(b.grad_norm, a.grad_norm, rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(b.step_loss, a.step_loss, rtol=1e-12)
