@@ -1,4 +1,5 @@
-"""The ``lingrad`` command: fit, predict, evaluate, explain, gradcheck, demo.
+"""The ``lingrad`` command: fit, predict, evaluate, explain, gradcheck, demo,
+playground.
 
 ``app`` is the typer application (the console entry point); :func:`main` runs it on
 an argument list and returns the exit code, with every error reported as one line
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lingrad.cli import demo, evaluate, explain, fit, gradcheck_cmd, predict
+from lingrad.cli import demo, evaluate, explain, fit, gradcheck_cmd, playground, predict
 from lingrad.cli._common import run
 
 __all__ = ["app", "main"]
@@ -68,6 +69,7 @@ app.command("evaluate", epilog=evaluate.EPILOG)(evaluate.evaluate)
 app.command("explain", epilog=explain.EPILOG)(explain.explain)
 app.command("gradcheck", epilog=gradcheck_cmd.EPILOG)(gradcheck_cmd.gradcheck)
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
+app.command("playground", epilog=playground.EPILOG)(playground.playground)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,167 @@
+"""Training n steps at a time with lingrad's Trainer, the epoch order continuing.
+
+The playground's Play, Step and Step ×10 all come here: :class:`Stepper` runs the
+trainer's own step (``Trainer.step``: forward, loss, backpropagation, update) over
+the batches of :class:`RecordingBatcher`, which cuts each epoch exactly as
+``lingrad.optim.Batcher`` does and remembers the rows of the batch it gave last,
+so that the step panel can trace that example. A changed batch size applies from
+the next batch. The History is kept as a bounded window of steps plus every
+epoch's summary, so a session's memory does not grow while it plays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from lingrad.history import History
+from lingrad.nodes import Array
+from lingrad.optim import Batch, Batcher
+from lingrad.penalties import penalized
+from lingrad.train import DivergenceError, Trainer
+
+WINDOW = 5000  # steps the History keeps (and twice that before it is cut)
+
+
+class RecordingBatcher(Batcher):
+    """``Batcher``'s epochs (the same rows, in the same order, for the same seed)
+    that records ``rows`` (indices into X) of the batch yielded last."""
+
+    rows: Array = np.zeros(0, dtype=np.intp)
+    epoch_done = False  # the batch yielded last closes its epoch
+
+    def __call__(
+        self, X: Array, y: Array, sample_weight: Array | None = None
+    ) -> Iterator[Batch]:
+        N = len(X)
+        order = None
+        if self.shuffle and self.size(N) < N:
+            order = self.rng.permutation(N)  # as Batcher draws it
+        i = 0
+        while i < N:
+            m = self.size(N)  # read anew: a changed batch size applies at once
+            stop = min(i + m, N)
+            rows = np.arange(i, stop) if order is None else order[i:stop]
+            self.rows, self.epoch_done = rows, stop >= N
+            sb = None if sample_weight is None else sample_weight[rows]
+            if order is None:
+                yield X[i:stop], y[i:stop], sb
+            else:
+                yield X[rows], y[rows], sb
+            i = stop
+
+
+@dataclass
+class LastStep:
+    """What the step panel traces: step t on rows, from params ``before``."""
+
+    t: int
+    rows: Array
+    lr: float
+    before: dict[str, Array]
+    grads: dict[str, Array]  # dJ_dp the update used (penalty included)
+
+
+class Stepper:
+    """Steps of ``trainer`` over (X, Y), n per call; epochs close as they end."""
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        X: Array,
+        Y: Array,
+        n_correct: Callable[[Array, Array], int] | None,
+        window: int = WINDOW,
+    ) -> None:
+        old = trainer.batcher
+        trainer.batcher = RecordingBatcher(old.batch_size, old.shuffle, old.rng)
+        self.trainer, self.X, self.Y, self.n_correct = trainer, X, Y, n_correct
+        self.window = window
+        self.last: LastStep | None = None
+        self._batches: Iterator[Batch] | None = None
+        self._sums = np.zeros(3)  # Σ J m, Σ m, Σ hits over the epoch so far
+        self._in_epoch = 0  # steps into the current epoch
+
+    @property
+    def batcher(self) -> RecordingBatcher:
+        return self.trainer.batcher  # type: ignore[return-value]
+
+    def run(self, n: int) -> None:
+        """Run n steps; DivergenceError (parameters restored) if J or a p explodes."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for _ in range(n):
+                self._step()
+        history = self.trainer.history
+        if history.n_steps > 2 * self.window:
+            self.trainer.history = _cut(history, self.trainer.t, self.window)
+
+    def _step(self) -> None:
+        tr = self.trainer
+        if self._batches is None:
+            tr._params = tr.chain.params
+            tr._penalized = (
+                [k for k in tr._params if penalized(k)] if tr.penalty else []
+            )
+            self._batches = self.batcher(self.X, self.Y)
+            self._sums[:] = 0.0
+            self._in_epoch = 0
+        Xb, yb, sb = next(self._batches)
+        params, history, t = tr._params, tr.history, tr.t
+        lr = float(tr.schedule(t))
+        k = history.snapshot_every
+        if k is not None and t % k == 0:
+            history.add_snapshot(t, params)
+        before = {key: p.copy() for key, p in params.items()}
+        J, pred = tr.step(Xb, yb, sb, lr)
+        tr.t = t + 1
+        self._in_epoch += 1
+        m = len(Xb)
+        hits = None if self.n_correct is None else float(self.n_correct(pred, yb))
+        history.add_steps([J], [lr], [m], None if hits is None else [hits])
+        self._sums += (J * m, m, hits or 0.0)
+        grads = {key: np.array(g, copy=True) for key, g in tr._grads.items()}
+        self.last = LastStep(t, self.batcher.rows.copy(), lr, before, grads)
+        finite = math.isfinite(J) and all(np.isfinite(p).all() for p in params.values())
+        if not finite:
+            for key, p in params.items():
+                np.copyto(p, before[key])
+            history.set_final(params)
+            what = f"the loss became {J}" if not math.isfinite(J) else "W overflowed"
+            self._batches = None
+            raise DivergenceError(tr.epoch + 1, self._in_epoch, t, lr, what)
+        if self.batcher.epoch_done:
+            self._close_epoch()
+        history.set_final(params)
+
+    def _close_epoch(self) -> None:
+        tr, (Jm, m, hits) = self.trainer, self._sums
+        J_epoch = float(Jm / m)
+        acc = float(hits / m) if self.n_correct is not None else np.nan
+        tr.history.add_epoch(J_epoch, acc)
+        ends = tr.history._epoch_end_step  # the global step, also after a cut
+        ends._a[ends.n - 1] = tr.t
+        tr.schedule.epoch_end(J_epoch)
+        tr.epoch += 1
+        self._batches = None
+
+
+def _cut(history: History, t: int, window: int) -> History:
+    """The last ``window`` steps of ``history`` (and their snapshots), every epoch."""
+    d = history.to_dict()
+    for key in ("step_loss", "step_lr", "grad_norm", "step_batch_size",
+                "step_n_correct"):  # fmt: skip
+        d[key] = d[key][-window:]
+    keep = d["snapshot_step"] >= t - window
+    d["snapshot_step"] = d["snapshot_step"][keep]
+    for key in [k for k in d if k.startswith("params/")]:
+        d[key] = d[key][keep]
+    return History.from_dict(d)
+
+
+def step_index(history: History, t: int) -> Array:
+    """Global step index of each step the History keeps (the last one is t - 1)."""
+    n = history.n_steps
+    return np.arange(t - n, t)
