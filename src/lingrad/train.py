@@ -79,6 +79,9 @@ class Trainer:
         Initial global step (to continue a schedule after a warm start).
     schedule_kw, optimizer_kw : dict
         Extra arguments for a schedule or optimizer given by name.
+    history : History or None
+        Record into this History (e.g. ``History(max_steps=...)``); it brings
+        its own strides, so ``snapshot_every``/``grad_norm_every`` are unused.
     """
 
     def __init__(
@@ -99,13 +102,16 @@ class Trainer:
         t0: int = 0,
         schedule_kw: dict[str, Any] | None = None,
         optimizer_kw: dict[str, Any] | None = None,
+        history: History | None = None,
     ) -> None:
         self.chain, self.loss, self.penalty = chain, loss, penalty
         self.batcher = Batcher(batch_size, shuffle, random_state)
         self.schedule = make_schedule(schedule, lr, **(schedule_kw or {}))
         self._schedule_by_name = isinstance(schedule, str)
         self.optimizer = make_optimizer(optimizer, **(optimizer_kw or {}))
-        self.history = History(snapshot_every, grad_norm_every)
+        if history is None:
+            history = History(snapshot_every, grad_norm_every)
+        self.history = history
         self.verbose = verbose
         self.t = t0  # global step counter: continues across fit / partial_fit
         self.epoch = 0  # epochs completed
