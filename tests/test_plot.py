@@ -325,7 +325,7 @@ def binary_data(D: int, n: int = 80, seed: int = 0):
     return X, y
 
 
-def test_decision_boundary_binary_is_the_half_probability_line_and_notes_fixed():
+def test_decision_boundary_binary_is_the_half_probability_line_in_the_pca_plane():
     X, y = binary_data(D=3)
     clf = LogisticRegression().fit(X, y)
     fig = lp.plot_decision_boundary(clf, X, y, resolution=40)
@@ -333,12 +333,15 @@ def test_decision_boundary_binary_is_the_half_probability_line_and_notes_fixed()
     (boundary,) = boundaries(ax)
     assert_allclose(boundary.levels, [0.5])
     vertices = np.vstack([p.vertices for p in boundary.get_paths()])
-    points = np.tile(X.mean(axis=0), (len(vertices), 1))
-    points[:, :2] = vertices
-    assert_allclose(clf.predict_proba(points)[:, 1], 0.5, atol=0.02)
-    texts = [t.get_text() for t in ax.texts]
-    assert any("other features fixed at their means" in t for t in texts)
-    assert any("x3 = " in t for t in texts)
+    plane = lp.Plane.fit(X)  # the default plane for D > 2
+    assert_allclose(clf.predict_proba(plane.lift(vertices))[:, 1], 0.5, atol=0.02)
+    assert ax.get_xlabel() == f"PC1 ({plane.explained[0]:.0%} of variance)"
+    assert ax.get_ylabel().startswith("PC2 (")
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "principal components" in texts and "at its mean" in texts
+    scatter = [c for c in ax.collections if isinstance(c, PathCollection)]
+    points = np.vstack([c.get_offsets() for c in scatter])
+    assert_allclose(np.sort(points, axis=0), np.sort(plane.project(X), axis=0))
     assert fig.axes[1].get_ylabel() == "P(y = 1)"  # the colorbar
     assert labelled(ax)
 
@@ -359,7 +362,7 @@ def test_decision_boundary_two_features_has_no_fixed_note_and_honours_fixed():
         resolution=30,
     ).axes[0]
     note = " ".join(t.get_text() for t in ax.texts)
-    assert "given values" in note and "x3 = 1" in note and "x1 = " in note
+    assert "held at given values" in note and "x3 = 1" in note and "x1 = " in note
     assert ax.get_xlabel() == "x2" and ax.get_ylabel() == "x4"
 
 
@@ -393,6 +396,44 @@ def test_decision_boundary_without_predict_proba_and_from_a_function():
     vertices = np.vstack([p.vertices for p in boundary.get_paths()])
     assert_allclose(vertices[:, 0], vertices[:, 1], atol=0.05)  # x1 = x2
     assert fig.axes[1].get_ylabel() == "P(y = yes)"
+
+
+def region_classes(ax, classes) -> set:
+    """The classes whose colour fills some pixel of the regions image."""
+    (image,) = ax.get_images()
+    rgb = np.asarray(image.get_array())[..., :3].reshape(-1, 3)
+    colors = lp.boundary.class_colors(len(classes))
+    hit = [np.any(np.all(rgb == col[:3], axis=1)) for col in colors]
+    return {c for c, seen in zip(classes, hit, strict=True) if seen}
+
+
+def test_wine_in_the_pca_plane_shows_every_class_the_model_predicts():
+    from sklearn.datasets import load_wine
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from lingrad.models import LogisticRegression as LingradLogistic
+
+    wine = load_wine()
+    y = np.array(["barolo", "grignolino", "barbera"])[wine.target]
+    model = make_pipeline(StandardScaler(), LingradLogistic()).fit(wine.data, y)
+    predicted = set(model.predict(wine.data))
+    assert "barbera" in predicted
+    ax = lp.plot_decision_boundary(
+        model, wine.data, y, feature_names=wine.feature_names, resolution=60
+    ).axes[0]
+    assert region_classes(ax, model.classes_) == predicted
+    assert ax.get_xlabel().startswith("PC1 (") and "% of variance)" in ax.get_xlabel()
+    # the old slice through the first two columns loses barbera, and says so
+    ax = lp.plot_decision_boundary(
+        model, wine.data, y, feature_names=wine.feature_names, feature_idx=(0, 1),
+        resolution=60,
+    ).axes[0]  # fmt: skip
+    assert "barbera" not in region_classes(ax, model.classes_)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("alcohol", "malic_acid")
+    note = " ".join(t.get_text() for t in ax.texts)
+    assert "held at their means: ash = 2.37" in note
+    assert "no region in this plane: barbera" in note
 
 
 def test_decision_boundary_needs_two_features():

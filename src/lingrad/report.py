@@ -157,6 +157,8 @@ def write_report(
     hyperparams: Mapping[str, Any],
     metrics: Mapping[str, Any],
     comparison: Mapping[str, Any] | None = None,
+    comparison_title: str = "Comparison",
+    comparison_note: str = "",
     figures: Sequence[str | os.PathLike[str]] = (),
     animations: Sequence[str | os.PathLike[str]] = (),
     notes: str = "",
@@ -175,8 +177,12 @@ def write_report(
     data_summary, hyperparams, metrics : mapping
         Shown as key-value tables; numbers to 6 significant digits, arrays as lists.
     comparison : mapping or None
-        Against the closed form / exact solver. A mapping of mappings is drawn as a
-        grid: ``{"w": {"gradient descent": 4.98, "closed form": 5.0}, ...}``.
+        Against a reference (the closed form, an exact solver, scikit-learn). A
+        mapping of mappings is drawn as a grid:
+        ``{"w": {"gradient descent": 4.98, "closed form": 5.0}, ...}``.
+    comparison_title, comparison_note : str
+        The section's heading, which names the reference ("Comparison with the
+        closed form ..."), and a sentence above the table (why there is none).
     figures, animations : sequence of paths
         PNG figures and GIF animations, embedded in the page as data URIs.
     notes : str
@@ -208,7 +214,13 @@ def write_report(
         data_summary=_table(data_summary),
         hyperparams=_table(hyperparams),
         metrics=_table(metrics),
-        comparison=_table(comparison),
+        comparison_title=html.escape(comparison_title),
+        comparison_note=(
+            f'<p class="lead">{html.escape(comparison_note)}</p>'
+            if comparison_note
+            else ""
+        ),
+        comparison=_table(comparison) if comparison or not comparison_note else "",
         notes=_notes(notes),
         figures=_images(figure_paths, captions or {}),
         animations=_images(animation_paths, captions or {}),

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import echo, warn_line
+from lingrad.cli._common import echo
 from lingrad.cli._train import FitResult
 
 MODEL_FILE = "model.lingrad"
@@ -31,98 +31,22 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def figures(result: FitResult, folder: Path) -> list[Path]:
-    """The figures that fit the model: training curves, decision boundary, fit."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from lingrad import plot
-
-    out: list[Path] = []
-
-    def draw(name: str, fn: Any, *args: Any, **kwargs: Any) -> None:
-        path = folder / name
-        try:
-            fn(*args, path=path, **kwargs)
-        except (
-            ValueError,
-            TypeError,
-            IndexError,
-            KeyError,
-            np.linalg.LinAlgError,
-        ) as e:
-            warn_line(f"skipped figure {name}: {e}")
-            path.unlink(missing_ok=True)
-            return
-        out.append(path)
-
-    h = result.history
-    if h is not None and len(np.asarray(h.step_loss)):
-        W = [np.asarray(v) for k, v in dict(h.params or {}).items() if k.endswith("W")]
-        small = bool(W) and sum(w[0].size for w in W if len(w)) <= 12
-        acc = np.asarray(h.accumulated_accuracy, dtype=np.float64)
-        if small and len(W[0]):
-            panel = "params"
-        elif result.spec.is_classifier and acc.size and np.isfinite(acc).any():
-            panel = "accuracy"
-        else:
-            panel = "loss"
-        draw("training.png", plot.plot_history, h, panel=panel)
-    X, y = result.X_sample, result.y_sample
-    scaled = hasattr(result.model, "estimator_")
-    if X is not None and len(X) and result.spec.is_classifier and X.shape[1] >= 2:
-        draw(
-            "decision_boundary.png",
-            plot.plot_decision_boundary,
-            result.model,
-            X,
-            y,
-            feature_names=result.feature_names,
-            title=f"Decision boundary ({result.spec.name})",
-        )
-    if X is not None and len(X) and result.spec.task == "regression":
-        draw("predicted_vs_true.png", _parity, result)
-    one_d = X is not None and X.shape[1] == 1 and not scaled
-    if one_d and h is not None and any(np.asarray(v).size for v in h.params.values()):
-        kind = "linear" if result.spec.task == "regression" else None
-        if result.spec.name == "logistic" and len(result.model.classes_) == 2:
-            kind = "logistic"
-        if kind is not None:
-            y_plot = (
-                y if kind == "linear" else (y == result.model.classes_[1]).astype(float)
-            )
-            draw("fit.png", plot.plot_fit_from_history, X[:, 0], y_plot, h, kind=kind)
-    return out
-
-
-def _parity(result: FitResult, path: Path) -> None:
-    """Predicted against true values (training and held-out rows); y = x is perfect."""
-    from lingrad.plot._style import decorate, new_figure, save
-
-    fig = new_figure((7.0, 6.5))
-    ax = fig.add_subplot()
-    sets = [("training rows", result.X_sample, result.y_sample, "tab:blue")]
-    if result.X_test is not None:
-        sets.append(("held-out rows", result.X_test, result.y_test, "tab:orange"))
-    values = []
-    for label, X, y, color in sets:
-        pred = np.asarray(result.model.predict(X), dtype=np.float64).ravel()
-        ax.scatter(y, pred, s=14, alpha=0.6, color=color, label=label)
-        values += [np.asarray(y, dtype=np.float64), pred]
-    lo, hi = float(min(v.min() for v in values)), float(max(v.max() for v in values))
-    ax.plot([lo, hi], [lo, hi], "k--", lw=1.2, label="pred = y")
-    target = result.target or "y"
-    decorate(ax, f"true {target}", f"predicted {target}", "Predicted vs true")
-    ax.legend(loc="upper left")
-    save(fig, path)
-
-
-def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> list[Path]:
+def write_run(
+    result: FitResult,
+    folder: Path,
+    *,
+    draw: bool,
+    title: str,
+    boundary: tuple[int, int] | None = None,
+    compare: bool = True,
+) -> list[Path]:
     """Write every output of a run into ``folder``; returns the files written."""
+    from lingrad.cli._reference import comparison_words
+    from lingrad.cli._report_figures import figures
     from lingrad.io import save_model
     from lingrad.report import write_report
 
-    figs = figures(result, folder) if draw else []
+    figs, captions = figures(result, folder, boundary) if draw else ([], {})
     # predict matches the columns by these names (set last: sklearn would warn on
     # every numpy X given to the model before)
     result.model.feature_names_in_ = np.asarray(result.feature_names, dtype=object)
@@ -150,6 +74,7 @@ def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> lis
     text = json.dumps(jsonable(doc), indent=2) + "\n"
     metrics_path.write_text(text, encoding="utf-8")
     written.append(metrics_path)
+    compared = comparison_words(result, compare)
     report = write_report(
         folder,
         title=title,
@@ -160,7 +85,10 @@ def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> lis
         hyperparams=result.params,
         metrics=_report_metrics(result.metrics),
         comparison=result.reference,
+        comparison_title=compared[0],
+        comparison_note=compared[1],
         figures=figs,
+        captions=captions,
         notes="\n\n".join(result.notes),
     )
     written.append(report)
@@ -185,13 +113,16 @@ def finish(
     scale: bool,
     seed: int,
     compare: bool,
+    boundary: tuple[int, int] | None = None,
 ) -> list[Path]:
     if compare:
         from lingrad.cli._reference import reference
 
         result.reference = reference(result, scale, seed)
     title = f"lingrad fit: {result.spec.name} on {result.data_summary['source']}"
-    written = write_run(result, stage, draw=draw, title=title)
+    written = write_run(
+        result, stage, draw=draw, title=title, boundary=boundary, compare=compare
+    )
     return [out / p.name for p in written]
 
 

@@ -1,4 +1,5 @@
-"""scikit-learn's counterpart of a lingrad model, trained on the same split."""
+"""scikit-learn's counterpart of a lingrad model, trained on the same split, and
+what the report's comparison section says it compares with (or why nothing)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,22 @@ _REFERENCES = {
     "multiclass-perceptron": ("sklearn.linear_model", "Perceptron", {}),
 }
 MAX_CELLS = 5_000_000  # skip the reference on larger training sets
+_NONE = {  # why a model has no reference to compare with
+    "two-layer": (
+        "its loss is not convex, so no closed form or exact solver gives the one "
+        "answer to compare with; scikit-learn's MLPClassifier starts from its own "
+        "random weights and may stop in another local minimum, so a difference "
+        "would say nothing about lingrad's gradients (lingrad gradcheck checks them)"
+    ),
+    "residual": (
+        "scikit-learn has no residual network (homework Problem 7), and its loss is "
+        "not convex: no exact solver gives the one answer to compare with"
+    ),
+    "bipolar": (
+        "scikit-learn has no bipolar-sigmoid classifier trained with squared error "
+        "(homework Problem 3), and that loss has no closed form"
+    ),
+}
 
 
 def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | None:
@@ -46,3 +63,35 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
         for k in keys
         if theirs.get(k) is not None
     }
+
+
+def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
+    """The comparison section's title and a sentence on what it compares, or why
+    there is nothing to compare with."""
+    entry = _REFERENCES.get(result.spec.name)
+    if result.reference and entry is not None:
+        which = "held-out" if result.X_test is not None else "training"
+        est = getattr(result.model, "estimator_", result.model)
+        solver = getattr(est, "solver", None)
+        how = f" (lingrad's solver: {solver})" if solver else ""
+        return (
+            f"Comparison with scikit-learn's {entry[1]}",
+            f"scikit-learn's {entry[1]} trained on the same training rows"
+            f"{' (standardized the same way)' if _scaled(result) else ''}, both scored "
+            f"on the same {which} rows{how}.",
+        )
+    if "epochs over the file" in result.data_summary:
+        why = "the model was trained by streaming the file batch by batch"
+    elif not compare:
+        why = "turned off with --no-compare"
+    elif result.spec.name in _NONE:
+        why = _NONE[result.spec.name]
+    elif result.X_sample is not None and result.X_sample.size > MAX_CELLS:
+        why = f"the training rows hold more than {MAX_CELLS:,} cells"
+    else:
+        why = "scikit-learn could not score its counterpart on these rows"
+    return "Comparison", f"No comparison: {why}."
+
+
+def _scaled(result: FitResult) -> bool:
+    return getattr(result.model, "estimator_", result.model) is not result.model

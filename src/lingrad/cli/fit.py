@@ -222,6 +222,16 @@ def fit(
         bool,
         typer.Option("--figures/--no-figures", help="Draw the figures."),
     ] = True,
+    boundary_features: Annotated[
+        str | None,
+        typer.Option(
+            "--boundary-features",
+            metavar="A,B",
+            help="Draw the decision regions over these two feature columns, the "
+            "others held at their means (default: the plane of the first two "
+            "principal components when there are more than two features).",
+        ),
+    ] = None,
     compare: Annotated[
         bool,
         typer.Option(
@@ -269,6 +279,7 @@ def fit(
         )
 
     from lingrad.cli._outputs import finish, print_summary
+    from lingrad.cli._report_figures import boundary_features as parse_boundary
     from lingrad.cli._staging import staged_output
 
     if stream:
@@ -289,13 +300,19 @@ def fit(
                 chunk_rows=chunk_rows,
                 epochs=epochs,
             )
-            written = finish(result, stage, out, draw, scale, seed, compare=False)
+            boundary = parse_boundary(boundary_features, result.feature_names)
+            written = finish(
+                result, stage, out, draw, scale, seed, compare=False, boundary=boundary
+            )
     else:
         table = _data.load(data, target, feature_list)
+        boundary = parse_boundary(boundary_features, table.feature_names)
         params = _train.estimator_params(spec, params)
         with staged_output(out) as stage:
             result = _train.fit_in_memory(
                 spec, table, params, scale=scale, test_size=test_size, seed=seed
             )
-            written = finish(result, stage, out, draw, scale, seed, compare=compare)
+            written = finish(
+                result, stage, out, draw, scale, seed, compare, boundary=boundary
+            )
     print_summary(result, written, out)

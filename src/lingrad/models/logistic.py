@@ -51,8 +51,11 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
         J is a sum over columns with no shared parameter, so solving each
         binary problem alone gives the joint minimiser in far fewer
         iterations than one joint run. ``history_`` follows the joint J
-        (every column's current value) along this column-by-column path.
+        (every column's current value) along this column-by-column path;
+        ``class_loss_curves_[k]`` holds column k's own J from its start, one
+        value per L-BFGS iteration (for the figures: one curve per class).
         """
+        self.__dict__.pop("class_loss_curves_", None)
         if Y.shape[1] == 1:
             return super()._fit_lbfgs(X, Y, s)
         K = Y.shape[1]
@@ -73,7 +76,7 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
             + (penalty.value(col.nodes[0].W) if penalty is not None else 0.0)
             for k, col in enumerate(columns)
         ]
-        n_iter, t = 0, 0
+        n_iter, t, curves = 0, 0, []
         for k, col in enumerate(columns):
             h = History(self.snapshot_every)
             result = lbfgs(
@@ -93,10 +96,12 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
             W[:, k] = col.nodes[0].W[:, 0]
             if b is not None:
                 b[k] = col.nodes[0].b[0]
+            curves.append(np.r_[J_cols[k], h.epoch_loss])  # start, then each iteration
             J_cols[k] = result.J
             n_iter, t = max(n_iter, result.n_iter), t + result.n_iter
         history.set_final(chain.params)
         self._finish(chain, (X.shape[1], K), n_iter, history, t)
+        self.class_loss_curves_ = curves
 
 
 class LogisticRegression(_LinearSigmoidClassifier):

@@ -7,6 +7,8 @@ Agg canvas, so no GUI backend is ever imported.
 from __future__ import annotations
 
 import os
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,66 @@ def decorate(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
     ax.set_title(title, fontsize=TITLE_SIZE)
     ax.tick_params(labelsize=TICK_SIZE)
     ax.grid(True, alpha=0.3)
+
+
+def legend_outside(
+    ax: Axes, handles: Sequence[Any] | None = None, *, ncol: int = 1
+) -> None:
+    """The legend to the right of the axes, off the data."""
+    if handles is None:
+        handles = ax.get_legend_handles_labels()[0]
+    if not handles:
+        return
+    ax.legend(
+        handles=list(handles),
+        fontsize=LEGEND_SIZE,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        ncol=ncol,
+        frameon=False,
+    )
+
+
+def legend_below(ax: Axes, handles: Sequence[Any] | None = None) -> None:
+    """The legend under the x-axis label, off the data, in up to three columns."""
+    if handles is None:
+        handles = ax.get_legend_handles_labels()[0]
+    if not handles:
+        return
+    ax.legend(
+        handles=list(handles),
+        fontsize=LEGEND_SIZE,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=min(len(handles), 3),
+        frameon=False,
+    )
+
+
+def note_above(ax: Axes, note: str | None, title: str, width: int = 72) -> None:
+    """An italic note between the title and the axes (wrapped), or nothing."""
+    if not note:
+        return
+    lines = textwrap.wrap(note, width)
+    ax.set_title(title, fontsize=ax.title.get_fontsize(), pad=10 + 13 * len(lines))
+    ax.text(
+        0.5,
+        1.01,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=NOTE_SIZE,
+        style="italic",
+    )
+
+
+def integer_axis(axis: Any) -> None:
+    """Ticks at whole numbers only (counts: mistakes, epochs, iterations)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def save(fig: FigureLike, path: PathLike | None) -> None:

@@ -22,20 +22,22 @@ from ._style import (
     TICK_SIZE,
     PathLike,
     decorate,
+    legend_outside,
     new_figure,
     spread_indices,
     step_axis,
 )
 from .boundary import (
-    FeatureGrid,
     as_class_proba,
     class_colors,
     draw_regions,
     feature_names_of,
-    fixed_note,
+    make_plane,
     scatter_classes,
+    scores_to_index,
 )
 from .fit import Kind, draw_data, model_curve, model_curve_x, one_feature, scalar_tracks
+from .plane import Plane
 
 
 def _frame_counter(fig: Figure) -> Any:
@@ -144,10 +146,12 @@ def animate_decision_boundary(
     path: PathLike = "boundary.gif",
     *,
     proba_fn: Callable[[Any, np.ndarray], Any] | None = None,
+    score_fn: Callable[[Any, np.ndarray], Any] | None = None,
     frames: int = 40,
     fps: float = 10,
     steps: Any = None,
-    feature_idx: tuple[int, int] = (0, 1),
+    plane: Plane | None = None,
+    feature_idx: tuple[int, int] | None = None,
     fixed: Any = None,
     resolution: int = 100,
     feature_names: Sequence[str] | None = None,
@@ -160,6 +164,12 @@ def animate_decision_boundary(
         Parameter snapshots (e.g. dicts ``{"affine.W": W, "affine.b": b}``) given to
         ``proba_fn(snapshot, points (G, D)) -> P``; or, with ``proba_fn=None``,
         callables ``points -> P``. P is P(class 1) (G,) or probabilities (G, K).
+    score_fn : callable ``(snapshot, points) -> z``, optional
+        For a model without probabilities (a perceptron): scores z (G,) (class 1
+        where z >= 0) or (G, K) (argmax). Flat regions, boundary z = 0, no colour
+        bar.
+    plane, feature_idx, fixed
+        Where to draw, as in :func:`~lingrad.plot.plot_decision_boundary`.
     frames : int
         Exactly this many frames, snapshots picked evenly (repeated if fewer).
 
@@ -173,38 +183,46 @@ def animate_decision_boundary(
     X_arr = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).ravel()
     classes = np.unique(y)
-    grid = FeatureGrid(X_arr, feature_idx, fixed, resolution)
+    names = feature_names_of(X, None, X_arr.shape[1], feature_names)
+    plane = make_plane(X_arr, names, plane, feature_idx, fixed)
+    grid = plane.grid(X_arr, resolution)
     steps = step_axis(steps, len(snapshots))
     idx = spread_indices(len(snapshots), frames)
     colors = class_colors(len(classes))
-    names = feature_names_of(X, None, grid.D, feature_names)
 
-    def proba(snapshot: Any) -> np.ndarray:
-        out = (
-            snapshot(grid.points)
-            if proba_fn is None
-            else proba_fn(snapshot, grid.points)
-        )
-        return as_class_proba(out)
+    def regions(snapshot: Any) -> tuple[np.ndarray, Any, Any]:
+        """(class index, P or None, binary score or None) on the grid."""
+        if score_fn is not None:
+            z = np.asarray(score_fn(snapshot, grid.points), dtype=np.float64)
+            binary = z.ndim == 1 or z.shape[1] == 1
+            return scores_to_index(z), None, z.ravel() if binary else None
+        if proba_fn is None:
+            out = snapshot(grid.points)
+        else:
+            out = proba_fn(snapshot, grid.points)
+        P = as_class_proba(out)
+        return P.argmax(axis=1), P, None
 
-    fig = new_figure((9.5, 7.5))
+    fig = new_figure((10.5, 7.5))
     ax = fig.add_subplot()
-    scatter_classes(ax, X_arr, y, classes, colors, grid.i, grid.j)
-    decorate(ax, names[grid.i], names[grid.j], "")
+    scatter_classes(ax, plane.project(X_arr), y, classes, colors)
+    decorate(ax, *plane.labels, "")
     ax.grid(False)
     handles, _ = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], color="k", lw=2.0, label="decision boundary"))
-    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="upper left", framealpha=0.85)
-    if grid.D > 2:
+    legend_outside(ax, handles)
+    note = plane.note()
+    if note:
         ax.text(
             0.5,
             1.01,
-            fixed_note(grid, names),
+            note,
             transform=ax.transAxes,
             ha="center",
             va="bottom",
             fontsize=NOTE_SIZE,
             style="italic",
+            wrap=True,
         )
     artists: list[Artist] = []
     has_colorbar = []
@@ -212,8 +230,8 @@ def animate_decision_boundary(
     def draw(f: int) -> None:
         for artist in artists:
             artist.remove()
-        P = proba(snapshots[idx[f]])
-        new, mappable = draw_regions(ax, grid, P.argmax(axis=1), P, None, colors)
+        k, P, score = regions(snapshots[idx[f]])
+        new, mappable = draw_regions(ax, grid, k, P, score, colors)
         artists[:] = new
         if mappable is not None and not has_colorbar:
             cbar = fig.colorbar(mappable, ax=ax, pad=0.02, ticks=np.linspace(0, 1, 6))
@@ -223,7 +241,7 @@ def animate_decision_boundary(
         ax.set_title(
             f"Decision boundary at step {steps[idx[f]]}",
             fontsize=LABEL_SIZE + 2,
-            pad=24 if grid.D > 2 else 6,
+            pad=24 if note else 6,
         )
 
     return _write_frames(fig, path, frames, fps, draw)

@@ -1,9 +1,10 @@
-"""Decision regions, class probabilities and the decision boundary of any classifier."""
+"""Decision regions, class probabilities and the decision boundary of any classifier,
+drawn in a :class:`~lingrad.plot.plane.Plane` (the features themselves for D = 2,
+the first two principal components for D > 2, or a slice through two features)."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,70 +15,26 @@ from matplotlib.lines import Line2D
 
 from ._style import (
     LABEL_SIZE,
-    LEGEND_SIZE,
-    NOTE_SIZE,
     TICK_SIZE,
     FigureLike,
     PathLike,
     decorate,
     figure_and_axes,
+    legend_outside,
+    note_above,
     save,
 )
+from .plane import Plane, PlaneGrid
+from .rules import class_colors_hex
 
 BOUNDARY_GID = "decision-boundary"
 BINARY_CMAP = "RdBu_r"
-BINARY_COLORS = ("#2166ac", "#b2182b")  # the ends of RdBu_r: class 0 blue, class 1 red
 PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
-
-
-class FeatureGrid:
-    """A grid over two features (U, V), the other features held at ``base``."""
-
-    def __init__(
-        self,
-        X: Any,
-        feature_idx: tuple[int, int] = (0, 1),
-        fixed: Any = None,
-        resolution: int = 200,
-        margin: float = 0.08,
-    ) -> None:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] < 2:
-            raise ValueError(f"X must be (N, D) with D >= 2, got shape {X.shape}")
-        self.D = X.shape[1]
-        self.i, self.j = feature_idx
-        self.base = X.mean(axis=0)
-        self.fixed_given = fixed is not None
-        if isinstance(fixed, Mapping):
-            for k, value in fixed.items():
-                self.base[int(k)] = float(value)
-        elif fixed is not None:
-            self.base = np.asarray(fixed, dtype=np.float64).ravel().copy()
-            if self.base.shape != (self.D,):
-                raise ValueError(f"fixed must hold {self.D} values or be a mapping")
-        axes = []
-        for f in (self.i, self.j):
-            lo, hi = X[:, f].min(), X[:, f].max()
-            pad = margin * (hi - lo) if hi > lo else 1.0
-            axes.append(np.linspace(lo - pad, hi + pad, resolution))
-        self.U, self.V = np.meshgrid(*axes)
-        self.points = np.tile(self.base, (self.U.size, 1))  # (R * R, D)
-        self.points[:, self.i] = self.U.ravel()
-        self.points[:, self.j] = self.V.ravel()
-
-    def others(self) -> list[int]:
-        return [f for f in range(self.D) if f not in (self.i, self.j)]
 
 
 def class_colors(K: int) -> list[tuple[float, float, float, float]]:
     """Blue/red for two classes, the tab10 (tab20) palette beyond."""
-    if K <= 2:
-        return [to_rgba(c) for c in BINARY_COLORS[:K]]
-    palette = "tab10" if K <= 10 else "tab20"
-    from matplotlib import colormaps
-
-    cmap = colormaps[palette]
-    return [cmap(k % cmap.N) for k in range(K)]
+    return [to_rgba(c) for c in class_colors_hex(K)]
 
 
 def as_class_proba(out: Any) -> np.ndarray:
@@ -88,6 +45,14 @@ def as_class_proba(out: Any) -> np.ndarray:
     if P.ndim == 1:
         return np.column_stack([1.0 - P, P])
     return P
+
+
+def scores_to_index(out: Any) -> np.ndarray:
+    """Class index of scores: z (G,) or (G, 1) -> [z >= 0]; (G, K) -> argmax_k."""
+    z = np.asarray(out, dtype=np.float64)
+    if z.ndim == 2 and z.shape[1] == 1:
+        z = z[:, 0]
+    return (z >= 0).astype(np.int64) if z.ndim == 1 else z.argmax(axis=1)
 
 
 def _contour_if_crossed(ax: Axes, U, V, Z, level: float, **kw: Any) -> Artist | None:
@@ -101,13 +66,18 @@ def _contour_if_crossed(ax: Axes, U, V, Z, level: float, **kw: Any) -> Artist | 
 
 def draw_regions(
     ax: Axes,
-    grid: FeatureGrid,
+    grid: PlaneGrid,
     idx: np.ndarray,
     proba: np.ndarray | None,
     score: np.ndarray | None,
     colors: Sequence[Any],
 ) -> tuple[list[Artist], Any]:
-    """Class regions and boundary; returns the artists and the probability mappable."""
+    """Class regions and boundary; returns the artists and the probability mappable.
+
+    Binary with probabilities: P(class 1) shaded, boundary P = 0.5. Otherwise flat
+    class colours (stronger where max P is higher), boundary at score 0 (binary) or
+    around each class region.
+    """
     U, V, shape = grid.U, grid.V, grid.U.shape
     K = len(colors)
     artists: list[Artist] = []
@@ -149,6 +119,21 @@ def draw_regions(
     return artists, mappable
 
 
+def _frame(model: Any, X: np.ndarray) -> Any:
+    """X as the model was fitted on it (a DataFrame with its column names)."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return X
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=names)
+
+
+def _class_index(classes: np.ndarray, pred: Any) -> np.ndarray:
+    order = np.argsort(classes)
+    return order[np.searchsorted(classes[order], np.asarray(pred))]
+
+
 def _model_outputs(
     model: Any, points: np.ndarray, y: np.ndarray, proba: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -157,15 +142,8 @@ def _model_outputs(
         P = as_class_proba(model(points))
         return np.unique(y), P.argmax(axis=1), P, None
     classes = np.asarray(getattr(model, "classes_", np.unique(y)))
-    X_in: Any = points
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:  # fitted on a DataFrame: keep its column names
-        import pandas as pd
-
-        X_in = pd.DataFrame(points, columns=names)
-    pred = np.asarray(model.predict(X_in))
-    order = np.argsort(classes)
-    idx = order[np.searchsorted(classes[order], pred)]
+    X_in = _frame(model, points)
+    idx = _class_index(classes, model.predict(X_in))
     P = (
         as_class_proba(model.predict_proba(X_in))
         if proba and hasattr(model, "predict_proba")
@@ -178,15 +156,15 @@ def _model_outputs(
 
 
 def scatter_classes(
-    ax: Axes, X: np.ndarray, y: np.ndarray, classes: np.ndarray, colors, i: int, j: int
+    ax: Axes, P: np.ndarray, y: np.ndarray, classes: np.ndarray, colors
 ) -> None:
-    """Data points coloured by class, one legend entry per class."""
+    """Data points (their plane coordinates P (N, 2)) coloured by class."""
     for k, c in enumerate(classes):
         mask = y == c
         if mask.any():
             ax.scatter(
-                X[mask, i],
-                X[mask, j],
+                P[mask, 0],
+                P[mask, 1],
                 color=colors[k],
                 s=26,
                 edgecolors="k",
@@ -194,15 +172,6 @@ def scatter_classes(
                 label=f"class {c}",
                 zorder=3,
             )
-
-
-def fixed_note(grid: FeatureGrid, names: Sequence[str]) -> str:
-    """'other features fixed at their means: x3 = 0.12, ...' (at most four listed)."""
-    where = "given values" if grid.fixed_given else "their means"
-    others = grid.others()
-    shown = ", ".join(f"{names[f]} = {grid.base[f]:.3g}" for f in others[:4])
-    more = ", ..." if len(others) > 4 else ""
-    return f"other features fixed at {where}: {shown}{more}"
 
 
 def feature_names_of(X: Any, model: Any, D: int, names: Sequence[str] | None) -> list:
@@ -217,12 +186,36 @@ def feature_names_of(X: Any, model: Any, D: int, names: Sequence[str] | None) ->
     return [f"x{f + 1}" for f in range(D)]
 
 
+def make_plane(
+    X: np.ndarray,
+    names: Sequence[str],
+    plane: Plane | None,
+    feature_idx: tuple[int, int] | None,
+    fixed: Any,
+) -> Plane:
+    """The given plane, else a slice (``feature_idx``) or the default plane."""
+    if plane is not None:
+        return plane
+    if fixed is not None and feature_idx is None:
+        feature_idx = (0, 1)
+    return Plane.fit(X, names, features=feature_idx, held=fixed)
+
+
+def missing_regions(
+    classes: np.ndarray, grid_idx: np.ndarray, data_idx: np.ndarray
+) -> list:
+    """Classes the model predicts on the data that have no region in the plane."""
+    shown = set(np.unique(grid_idx).tolist())
+    return [classes[k] for k in np.unique(data_idx) if int(k) not in shown]
+
+
 def plot_decision_boundary(
     model_or_fn: Any | Callable[[np.ndarray], np.ndarray],
     X: Any,
     y: Any,
     *,
-    feature_idx: tuple[int, int] = (0, 1),
+    plane: Plane | None = None,
+    feature_idx: tuple[int, int] | None = None,
     fixed: Any = None,
     proba: bool = True,
     resolution: int = 200,
@@ -231,7 +224,7 @@ def plot_decision_boundary(
     ax: Axes | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
-    """Class regions over two features, P(class) shading, boundary and the data.
+    """Class regions in a plane of feature space, P(class) shading, boundary, data.
 
     Parameters
     ----------
@@ -240,23 +233,31 @@ def plot_decision_boundary(
         when present; string ``classes_`` fine), or ``f(points (G, D)) -> P`` giving
         P(class 1) (G,) or class probabilities (G, K).
     X, y : array of shape (N, D) with D >= 2, and (N,)
-    feature_idx : (i, j)
-        The two features on the axes. The others are held at ``fixed`` (array of D
-        values or {index: value}; default their means) and the figure says so.
+    plane : Plane, optional
+        Where to draw. Default: the features for D = 2; for D > 2 the plane of the
+        first two principal components of the standardized X (axes "PC1 (41% of
+        variance)"), so that every class the model predicts gets its region.
+    feature_idx, fixed : (i, j) and D values or {index: value}
+        A slice instead: features i and j on the axes, the others held at ``fixed``
+        (default their means); the figure says so.
     proba : bool
         Binary: shade P(class 1) with a diverging colormap, boundary at P = 0.5.
-        Multiclass: region colour with alpha growing with max P.
+        Multiclass: region colour with alpha growing with max P. A model without
+        ``predict_proba`` (a perceptron) gets flat regions and no colour bar.
     """
     X_arr = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).ravel()
-    grid = FeatureGrid(X_arr, feature_idx, fixed, resolution)
+    if X_arr.ndim != 2 or X_arr.shape[1] < 2:
+        raise ValueError(f"X must be (N, D) with D >= 2, got shape {X_arr.shape}")
+    names = feature_names_of(X, model_or_fn, X_arr.shape[1], feature_names)
+    plane = make_plane(X_arr, names, plane, feature_idx, fixed)
+    grid = plane.grid(X_arr, resolution)
     classes, idx, P, score = _model_outputs(model_or_fn, grid.points, y, proba)
     colors = class_colors(len(classes))
-    names = feature_names_of(X, model_or_fn, grid.D, feature_names)
 
-    fig, ax = figure_and_axes(ax, (9.5, 7.5))
+    fig, ax = figure_and_axes(ax, (10.5, 7.5))
     artists, mappable = draw_regions(ax, grid, idx, P, score, colors)
-    scatter_classes(ax, X_arr, y, classes, colors, grid.i, grid.j)
+    scatter_classes(ax, plane.project(X_arr), y, classes, colors)
     if mappable is not None:
         cbar = fig.colorbar(mappable, ax=ax, pad=0.02, ticks=np.linspace(0, 1, 6))
         cbar.set_label(f"P(y = {classes[1]})", fontsize=LABEL_SIZE)
@@ -264,25 +265,21 @@ def plot_decision_boundary(
     if title is None:
         name = getattr(model_or_fn, "__name__", type(model_or_fn).__name__)
         title = f"Decision boundary of {name}"
-    decorate(ax, names[grid.i], names[grid.j], title)
+    decorate(ax, *plane.labels, title)
     ax.grid(False)
-    if grid.D > 2:
-        note = textwrap.wrap(fixed_note(grid, names), 64)  # long names: wrap
-        ax.set_title(title, fontsize=ax.title.get_fontsize(), pad=10 + 13 * len(note))
-        ax.text(
-            0.5,
-            1.01,
-            "\n".join(note),
-            transform=ax.transAxes,
-            ha="center",
-            va="bottom",
-            fontsize=NOTE_SIZE,
-            style="italic",
-        )
+    notes = [plane.note()]
+    if hasattr(model_or_fn, "predict"):
+        on_data = model_or_fn.predict(_frame(model_or_fn, X_arr))
+        data_idx = _class_index(classes, on_data)
+        lost = missing_regions(classes, idx, data_idx)
+        if lost:
+            shown = ", ".join(str(c) for c in lost)
+            notes.append(f"predicted on the data but no region in this plane: {shown}")
+    note_above(ax, " — ".join(n for n in notes if n), title)
     handles, _ = ax.get_legend_handles_labels()
     if any(a.get_gid() == BOUNDARY_GID for a in artists):
         label = "boundary P = 0.5" if mappable is not None else "decision boundary"
         handles.append(Line2D([], [], color="k", lw=2.0, label=label))
-    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="best", framealpha=0.85)
+    legend_outside(ax, handles)
     save(fig, path)
     return fig

@@ -10,36 +10,59 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from ._style import (
-    LEGEND_SIZE,
     NOTE_SIZE,
     FigureLike,
     PathLike,
     bias_track,
     decorate,
     figure_and_axes,
+    integer_axis,
+    legend_outside,
     new_figure,
     save,
     step_axis,
     weight_track,
 )
+from .rules import class_colors_hex, step_words
+
+EXACT = ("lbfgs", "newton")  # one record per iteration of an exact solver
 
 # true value: thick dotted on top; optimum: thin dash-dot beneath (they often agree)
 REF_STYLE = {":": {"lw": 2.4, "zorder": 2.2}, "-.": {"lw": 1.4, "zorder": 2.1}}
 
 
 def wants_log_scale(values: Any, decades: float = 2.0) -> bool:
-    """True when the finite positive values span more than ``decades`` powers of ten."""
+    """True when the finite positive values span more than ``decades`` powers of ten
+    and hardly any value is 0 (a log axis would silently drop the zeros: the
+    perceptron criterion of every correctly classified example)."""
     v = np.asarray(values, dtype=np.float64).ravel()
-    v = v[np.isfinite(v) & (v > 0)]
+    v = v[np.isfinite(v)]
+    if np.mean(v <= 0) > 0.02 if len(v) else False:
+        return False
+    v = v[v > 0]
     if len(v) < 2:
         return False
     return bool(np.log10(v.max() / v.min()) > decades)
+
+
+def iteration_losses(step_loss: Any, epoch_loss: Any) -> np.ndarray:
+    """J at iteration 0 (the start) and after each iteration of an exact solver.
+
+    L-BFGS and Newton record one step per iteration: its J before (``step_loss``)
+    and after (``epoch_loss``)."""
+    after = np.ravel(epoch_loss if epoch_loss is not None else []).astype(float)
+    before = np.ravel(step_loss if step_loss is not None else []).astype(float)
+    if before.size:
+        return np.r_[before[:1], after] if after.size else before
+    return after
 
 
 def plot_loss(
     step_loss: Any = None,
     epoch_loss: Any = None,
     *,
+    steps: Any = None,
+    kind: str = "step",
     logy: bool | None = None,
     smooth: int | None = -1,
     ylabel: str = "loss J",
@@ -47,29 +70,39 @@ def plot_loss(
     ax: Axes | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
-    """Loss J per step (light) and its mean per epoch (bold).
+    """Loss J per step (light) and its mean per epoch (bold), named by ``kind``.
 
-    With both given, epoch e is drawn at the middle of its steps (S / E steps an epoch);
-    the epoch curve is left out when it would repeat the steps (one step an epoch) or
-    be a single point. ``logy=None`` switches the y axis to log scale when the positive
-    losses span more than two decades. ``smooth``: window of a moving average drawn
-    over the per-step loss (-1: automatic, S // 50 steps when S >= 100, < 5 epochs and
-    the loss is noisy, i.e. rises at more than a tenth of the steps; None: off).
+    ``kind`` says what one step is (:data:`lingrad.plot.rules.STEP_WORDS`):
+    ``"sample"`` (one example), ``"minibatch"``, ``"batch"`` (all the data),
+    ``"lbfgs"`` / ``"newton"`` (one iteration of an exact solver: a single curve of J
+    from the start, iteration 0, to the end), or ``"step"`` (unknown). ``steps``:
+    the global step of each record (``History.step_index`` when per-step records
+    are thinned; default 0 .. S-1). With both curves given, epoch e is drawn at the
+    middle of its steps; the epoch curve is left out when it would repeat the steps
+    (one step an epoch) or be a single point. ``logy=None`` switches the y axis to
+    log scale when the positive losses span more than two decades. ``smooth``:
+    window of a moving average over the per-step loss (-1: automatic, S // 50 steps
+    when S >= 100, < 5 epochs and the loss is noisy, i.e. rises at more than a
+    tenth of the steps; None: off).
     """
     if step_loss is None and epoch_loss is None:
         raise ValueError("give step_loss, epoch_loss or both")
     fig, ax = figure_and_axes(ax, (10.0, 5.0))
+    words = step_words(kind)
+    if kind in EXACT:
+        J = iteration_losses(step_loss, epoch_loss)
+        ax.plot(np.arange(len(J)), J, "o-" if len(J) <= 60 else "-", color="tab:blue",
+                lw=2.0, ms=4, label=words.curve)  # fmt: skip
+        _finish_loss(ax, J, logy, words.axis, ylabel, title)
+        save(fig, path)
+        return fig
     shown = []
-    xlabel = "step"
+    xlabel = words.axis
     if step_loss is not None:
         J = np.asarray(step_loss, dtype=np.float64).ravel()
+        x = step_axis(steps, len(J)).astype(np.float64)
         (step_line,) = ax.plot(
-            np.arange(len(J)),
-            J,
-            color="tab:blue",
-            alpha=0.45,
-            lw=1.0,
-            label="per step (batch loss)",
+            x, J, color="tab:blue", alpha=0.45, lw=1.0, label=words.curve
         )
         shown.append(J)
         if smooth == -1:  # automatic: when the per-step noise hides the trend
@@ -78,21 +111,22 @@ def plot_loss(
             noisy = len(J) >= 100 and np.mean(rises) > 0.1
             smooth = max(len(J) // 50, 5) if noisy and few_epochs else None
         if smooth is not None and 1 < smooth <= len(J):
+            unit = "steps" if steps is None else "records"
             J_smooth = np.convolve(J, np.ones(smooth) / smooth, mode="valid")
-            x_smooth = np.arange(len(J_smooth)) + (smooth - 1) / 2
+            x_smooth = np.convolve(x, np.ones(smooth) / smooth, mode="valid")
             ax.plot(
                 x_smooth,
                 J_smooth,
                 color="darkblue",
                 lw=2.2,
-                label=f"moving average ({smooth} steps)",
+                label=f"moving average ({smooth} {unit})",
             )
     J_epoch = None if epoch_loss is None else np.ravel(epoch_loss).astype(np.float64)
     if J_epoch is not None and (step_loss is None or 1 < len(J_epoch) < len(shown[0])):
         if step_loss is None:
             x_epoch, xlabel = np.arange(1, len(J_epoch) + 1), "epoch"
         else:
-            per_epoch = len(shown[0]) / len(J_epoch)
+            per_epoch = (x[-1] + 1) / len(J_epoch)
             x_epoch = (np.arange(len(J_epoch)) + 0.5) * per_epoch
         ax.plot(
             x_epoch,
@@ -101,17 +135,63 @@ def plot_loss(
             color="black",
             lw=2.5,
             ms=4,
-            label="per epoch (mean)",
+            label="per epoch: mean J over the epoch",
         )
         shown.append(J_epoch)
-    values = np.concatenate(shown)
+    if len(ax.get_lines()) == 1 and step_loss is not None:
+        step_line.set(alpha=1.0, lw=2.0)  # nothing drawn over the steps: bold
+    _finish_loss(ax, np.concatenate(shown), logy, xlabel, ylabel, title)
+    save(fig, path)
+    return fig
+
+
+def _finish_loss(ax: Axes, values, logy, xlabel: str, ylabel: str, title) -> None:
+    """Scale, labels, whole-number x ticks and a legend placed off the curves."""
     if wants_log_scale(values) if logy is None else logy:
         ax.set_yscale("log")
     decorate(ax, xlabel, ylabel, title or "Loss during training")
-    if len(ax.get_lines()) > 1:
-        ax.legend(fontsize=LEGEND_SIZE, loc="upper right", framealpha=0.9)
-    elif step_loss is not None:  # nothing drawn over the steps: draw them bold
-        step_line.set(alpha=1.0, lw=2.0)
+    integer_axis(ax.xaxis)
+    handles = ax.get_legend_handles_labels()[0]
+    for line in handles:
+        line.set_label(_wrap(line.get_label(), 26))
+    legend_outside(ax, handles)
+
+
+def plot_class_losses(
+    curves: Sequence[Any],
+    classes: Sequence[Any],
+    *,
+    kind: str = "lbfgs",
+    logy: bool | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+    path: PathLike | None = None,
+) -> FigureLike:
+    """One-vs-rest: J of each class's own binary problem, one curve per class.
+
+    ``curves[k]`` holds J of column k from its start (iteration 0) to the end; the
+    columns are independent problems, solved one after the other.
+    """
+    if len(curves) != len(classes):
+        raise ValueError(f"{len(curves)} curves for {len(classes)} classes")
+    fig, ax = figure_and_axes(ax, (10.0, 5.0))
+    colors = class_colors_hex(len(classes))
+    for J, c, color in zip(curves, classes, colors, strict=True):
+        J = np.asarray(J, dtype=np.float64).ravel()
+        ax.plot(np.arange(len(J)), J, "o-" if len(J) <= 60 else "-", color=color,
+                lw=2.0, ms=3.5, label=f"class {c} vs the rest")  # fmt: skip
+    values = np.concatenate([np.ravel(J) for J in curves])
+    if wants_log_scale(values) if logy is None else logy:
+        ax.set_yscale("log")
+    words = step_words(kind)
+    decorate(
+        ax,
+        words.axis,
+        "loss J of the class's binary problem",
+        title or "One-vs-rest: one binary problem per class, each solved alone",
+    )
+    integer_axis(ax.xaxis)
+    legend_outside(ax, ncol=1 if len(classes) <= 14 else 2)
     save(fig, path)
     return fig
 
@@ -148,6 +228,8 @@ def plot_params(
     optimum_W: Any = None,
     optimum_b: Any = None,
     names: Sequence[str] | None = None,
+    kind: str = "step",
+    true_label: str = "true value",
     title: str | None = None,
     ax: Axes | None = None,
     path: PathLike | None = None,
@@ -156,9 +238,11 @@ def plot_params(
 
     The true value is a dotted horizontal line of the parameter's colour, the exact
     optimum (the normal equation's, or an exact solver's such as Newton's) a dash-dot
-    one beneath it.
+    one beneath it. ``true_label`` names the dotted lines in the legend: where the
+    fit cannot reach them (separable classes: no finite minimiser) say so, e.g.
+    ``"generating value (unreachable: separable classes)"``.
     ``W_track`` is (M,), (M, D) or (M, D, K) (flattened row-major); ``b_track`` (M,)
-    or (M, K); ``steps`` (M,) or None for 0 .. M-1.
+    or (M, K); ``steps`` (M,) or None for 0 .. M-1; ``kind`` names a step.
     """
     W = weight_track(W_track)
     b = bias_track(b_track) if b_track is not None else np.zeros((len(W), 0))
@@ -174,7 +258,7 @@ def plot_params(
         colors = palette[:P] + (["black"] if K == 1 else palette[P:])
     refs = []
     for value_W, value_b, style, what in (
-        (true_W, true_b, ":", "true value"),
+        (true_W, true_b, ":", true_label),
         (optimum_W, optimum_b, "-.", "exact optimum"),
     ):
         parts = [_reference(value_W, P, what + " of W"), _reference(value_b, K, "b")]
@@ -195,25 +279,28 @@ def plot_params(
                 ax.axhline(full[i], color=color, ls=style, **REF_STYLE[style])
     handles, _ = ax.get_legend_handles_labels()
     handles += [
-        Line2D([], [], color="gray", ls=style, lw=1.8, label=what)
+        Line2D([], [], color="gray", ls=style, lw=1.8, label=_wrap(what))
         for _, style, what in refs
     ]
-    ax.legend(
-        handles=handles,
-        fontsize=LEGEND_SIZE,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        borderaxespad=0.0,
-    )
-    decorate(ax, "step", "parameter value", title or "Parameters during training")
+    legend_outside(ax, handles)
+    xlabel = step_words(kind).axis
+    decorate(ax, xlabel, "parameter value", title or "Parameters during training")
+    integer_axis(ax.xaxis)
     save(fig, path)
     return fig
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def plot_accumulated_accuracy(
     acc: Any,
     *,
     steps: Any = None,
+    kind: str = "step",
     title: str | None = None,
     ax: Axes | None = None,
     path: PathLike | None = None,
@@ -236,7 +323,9 @@ def plot_accumulated_accuracy(
             fontsize=NOTE_SIZE,
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
-    decorate(ax, "step", "accumulated accuracy", title or "Accumulated accuracy")
+    xlabel = step_words(kind).axis
+    decorate(ax, xlabel, "accumulated accuracy", title or "Accumulated accuracy")
+    integer_axis(ax.xaxis)
     save(fig, path)
     return fig
 
@@ -247,19 +336,28 @@ def plot_loss_and_params(
     b_track: Any = None,
     *,
     steps: Any = None,
+    loss_steps: Any = None,
     epoch_loss: Any = None,
     true_W: Any = None,
     true_b: Any = None,
     optimum_W: Any = None,
     optimum_b: Any = None,
     names: Sequence[str] | None = None,
+    kind: str = "step",
+    true_label: str = "true value",
+    loss_label: str = "loss J",
     title: str | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
-    """The lecture's two-row figure: loss J on top, parameters vs the truth below."""
+    """The lecture's two-row figure: loss J on top, parameters vs the truth below.
+
+    ``steps``: the step of each parameter snapshot; ``loss_steps``: of each loss
+    record (default 0 .. S-1); ``kind``: what one step is (see :func:`plot_loss`).
+    """
     fig = new_figure((11.0, 8.0))
     ax_loss, ax_params = fig.subplots(2, 1, sharex=True)
-    plot_loss(step_loss, epoch_loss, ax=ax_loss, title=title or "Loss during training")
+    plot_loss(step_loss, epoch_loss, steps=loss_steps, kind=kind, ylabel=loss_label,
+              ax=ax_loss, title=title or "Loss during training")  # fmt: skip
     plot_params(
         steps,
         W_track,
@@ -269,6 +367,8 @@ def plot_loss_and_params(
         optimum_W=optimum_W,
         optimum_b=optimum_b,
         names=names,
+        kind=kind,
+        true_label=true_label,
         ax=ax_params,
         title="Parameters during training",
     )
@@ -281,15 +381,23 @@ def plot_loss_and_accuracy(
     step_loss: Any,
     acc: Any,
     *,
+    steps: Any = None,
     epoch_loss: Any = None,
+    kind: str = "step",
+    loss_label: str = "loss J",
     title: str | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
-    """The lecture's classifier figure: loss J on top, accumulated accuracy below."""
+    """The lecture's classifier figure: loss J on top, accumulated accuracy below.
+
+    ``steps``: the step of each record (default 0 .. S-1); ``kind``: what one step
+    is (see :func:`plot_loss`); ``loss_label``: the loss panel's y label.
+    """
     fig = new_figure((11.0, 8.0))
     ax_loss, ax_acc = fig.subplots(2, 1, sharex=True)
-    plot_loss(step_loss, epoch_loss, ax=ax_loss, title=title or "Loss during training")
-    plot_accumulated_accuracy(acc, ax=ax_acc)
+    plot_loss(step_loss, epoch_loss, steps=steps, kind=kind, ylabel=loss_label,
+              ax=ax_loss, title=title or "Loss during training")  # fmt: skip
+    plot_accumulated_accuracy(acc, steps=steps, kind=kind, ax=ax_acc)
     ax_loss.set_xlabel("")
     save(fig, path)
     return fig

@@ -68,7 +68,7 @@ def history_snapshots(
     params = {k: np.asarray(v) for k, v in dict(h.params or {}).items()}
     steps = np.asarray(h.snapshot_step, dtype=np.int64)
     snaps = [{k: v[m] for k, v in params.items()} for m in range(len(steps))]
-    S = len(np.asarray(getattr(h, "step_loss", ())))
+    S = total_steps(h)
     final = dict(getattr(h, "final_params", None) or {})
     if include_final and final and (len(steps) == 0 or S > steps[-1]):
         snaps.append({k: np.asarray(v) for k, v in final.items()})
@@ -88,40 +88,74 @@ def affine_proba(
     return expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1)
 
 
+def total_steps(h: Any) -> int:
+    """Updates made in all: the per-step records, or past the last kept record and
+    the last epoch's end where records are thinned."""
+    S = len(np.asarray(getattr(h, "step_loss", ())))
+    index = getattr(h, "step_index", None)
+    if index is not None and len(index):
+        S = max(S, int(np.asarray(index)[-1]) + 1)
+    ends = getattr(h, "epoch_end_step", None)
+    if ends is not None and len(ends):
+        S = max(S, int(np.asarray(ends)[-1]))
+    return S
+
+
+def record_steps(h: Any) -> np.ndarray | None:
+    """The global step of each per-step record: ``h.step_index`` where the History
+    keeps it (per-step records thinned), else None (records are steps 0 .. S-1)."""
+    index = getattr(h, "step_index", None)
+    if index is None:
+        return None
+    index = np.asarray(index)
+    return index if len(index) == len(np.asarray(h.step_loss)) else None
+
+
 def plot_history(
     h: Any,
     *,
     panel: str | None = None,
+    kind: str = "step",
     true_W: Any = None,
     true_b: Any = None,
     optimum_W: Any = None,
     optimum_b: Any = None,
     names: Any = None,
+    true_label: str = "true value",
+    loss_label: str = "loss J",
     title: str | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
     """Loss on top and, below, the parameters (``panel="params"``) or the accumulated
     accuracy (``"accuracy"``); by default params when snapshots exist, else accuracy
-    when recorded, else the loss alone. ``title`` heads the loss panel."""
+    when recorded, else the loss alone. ``title`` heads the loss panel; ``kind``
+    names one step (``"sample"``, ``"minibatch"``, ``"batch"``, ``"lbfgs"``,
+    ``"newton"``; see :func:`lingrad.plot.rules.step_kind`); ``loss_label`` the loss
+    axis (:func:`lingrad.plot.rules.loss_label`)."""
     step_loss = _optional(getattr(h, "step_loss", None))
     epoch_loss = _optional(getattr(h, "epoch_loss", None))
     acc = _optional(getattr(h, "accumulated_accuracy", None))
+    steps = record_steps(h)
     has_params = any(np.asarray(v).size for v in dict(h.params or {}).values())
     if panel is None:
         panel = "params" if has_params else "accuracy" if acc is not None else "loss"
     if panel == "params":
-        steps, W, b = param_tracks(h)
+        snap_steps, W, b = param_tracks(h)
         return plot_loss_and_params(
             step_loss,
             W,
             b,
-            steps=steps,
+            steps=snap_steps,
+            loss_steps=steps,
             epoch_loss=epoch_loss,
             true_W=true_W,
             true_b=true_b,
             optimum_W=optimum_W,
             optimum_b=optimum_b,
             names=names,
+            kind=kind,
+            true_label=true_label,
+            loss_label=loss_label,
             title=title,
             path=path,
         )
@@ -129,10 +163,25 @@ def plot_history(
         if acc is None:
             raise ValueError("the History holds no accumulated accuracy")
         return plot_loss_and_accuracy(
-            step_loss, acc, epoch_loss=epoch_loss, title=title, path=path
+            step_loss,
+            acc,
+            steps=steps,
+            epoch_loss=epoch_loss,
+            kind=kind,
+            loss_label=loss_label,
+            title=title,
+            path=path,
         )
     if panel == "loss":
-        return plot_loss(step_loss, epoch_loss, title=title, path=path)
+        return plot_loss(
+            step_loss,
+            epoch_loss,
+            steps=steps,
+            kind=kind,
+            ylabel=loss_label,
+            title=title,
+            path=path,
+        )
     raise ValueError(f"panel must be 'params', 'accuracy' or 'loss', got {panel!r}")
 
 

@@ -1,0 +1,310 @@
+"""The plane a decision-region figure is drawn in, for any number of features.
+
+``x = origin + (u @ basis) * scale`` maps a point ``u = (u1, u2)`` of the plane to
+feature space (for the model to predict), and ``u = ((x - origin) / scale) @ basisᵀ``
+projects data onto it. Three planes:
+
+- ``"features"`` (D = 2): the two features themselves;
+- ``"pca"`` (D > 2, the default): the first two principal components of the
+  standardized training data; off the plane every point sits at the training mean,
+  so the figure shows the model where the data spread most;
+- ``"slice"`` (two named features): those two features, every other feature held
+  at a stated value (its mean by default), said on the figure.
+
+Pure NumPy (no matplotlib): the playground page reuses it.
+
+>>> import numpy as np
+>>> X = np.random.default_rng(0).normal(size=(50, 4))
+>>> plane = Plane.fit(X)
+>>> plane.kind, plane.lift(plane.project(X[:2])).shape
+('pca', (2, 4))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+Kind = Literal["features", "pca", "slice"]
+
+__all__ = ["Plane", "PlaneGrid"]
+
+
+@dataclass(frozen=True)
+class PlaneGrid:
+    """A regular grid over the plane: axes ``u`` (R,), ``v`` (R,), meshes ``U``,
+    ``V`` (R, R) and the same points in feature space, ``points`` (R * R, D)."""
+
+    u: Array
+    v: Array
+    U: Array
+    V: Array
+    points: Array
+
+
+class Plane:
+    """A 2-D plane in feature space: ``x = origin + (u @ basis) * scale``.
+
+    Build one with :meth:`fit` (the default plane for the data) or
+    :meth:`slice` (two named features, the others held).
+
+    Attributes
+    ----------
+    kind : {"features", "pca", "slice"}
+    origin, scale : ndarray of shape (D,)
+    basis : ndarray of shape (2, D)
+        Orthonormal rows (in standardized units for ``"pca"``).
+    names : list of str
+        The D feature names.
+    explained : ndarray of shape (2,) or None
+        Share of the standardized data's variance along each axis (``"pca"``).
+    held : ndarray of shape (D,) or None
+        The value of every feature off the plane (``"slice"``).
+    feature_idx : (i, j) or None
+        The features on the axes (``"features"``, ``"slice"``).
+    """
+
+    def __init__(
+        self,
+        kind: Kind,
+        origin: Any,
+        scale: Any,
+        basis: Any,
+        names: Sequence[str],
+        *,
+        explained: Any = None,
+        held: Any = None,
+        held_given: bool = False,
+        feature_idx: tuple[int, int] | None = None,
+    ) -> None:
+        self.kind: Kind = kind
+        self.origin = np.asarray(origin, dtype=np.float64)
+        self.scale = np.asarray(scale, dtype=np.float64)
+        self.basis = np.asarray(basis, dtype=np.float64)
+        self.names = [str(n) for n in names]
+        self.explained = None if explained is None else np.asarray(explained, float)
+        self.held = None if held is None else np.asarray(held, dtype=np.float64)
+        self.held_given = held_given
+        self.feature_idx = feature_idx
+
+    @property
+    def D(self) -> int:
+        return len(self.origin)
+
+    # -- building ---------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        X: Any,
+        feature_names: Sequence[str] | None = None,
+        *,
+        features: tuple[int, int] | None = None,
+        held: Any = None,
+    ) -> Plane:
+        """The plane for ``X`` (N, D): ``features`` given: their slice; D = 2: the
+        features themselves; D > 2: the first two principal components of the
+        standardized X (each column minus its mean, over its standard deviation;
+        constant columns left unscaled)."""
+        X = _as_2d(X)
+        names = _names(feature_names, X.shape[1])
+        if features is not None:
+            return cls.slice(X, features, held, names)
+        if X.shape[1] == 2:
+            return cls(
+                "features",
+                np.zeros(2),
+                np.ones(2),
+                np.eye(2),
+                names,
+                feature_idx=(0, 1),
+            )
+        center = X.mean(axis=0)
+        std = X.std(axis=0)
+        scale = np.where(std > 1e-12 * np.maximum(np.abs(center), 1.0), std, 1.0)
+        Z = (X - center) / scale  # (N, D)
+        basis, explained = _principal_axes(Z)
+        return cls("pca", center, scale, basis, names, explained=explained)
+
+    @classmethod
+    def slice(
+        cls,
+        X: Any,
+        features: tuple[int, int],
+        held: Any = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> Plane:
+        """Features ``i, j`` on the axes; every other feature at ``held`` (D values or
+        ``{index: value}``; default: its mean over X)."""
+        X = _as_2d(X)
+        D = X.shape[1]
+        i, j = (int(f) for f in features)
+        if not (0 <= i < D and 0 <= j < D) or i == j:
+            raise ValueError(
+                f"features must be two different indices in 0..{D - 1}, got {features}"
+            )
+        values = X.mean(axis=0)
+        if isinstance(held, Mapping):
+            for k, value in held.items():
+                values[int(k)] = float(value)
+        elif held is not None:
+            values = np.asarray(held, dtype=np.float64).ravel().copy()
+            if values.shape != (D,):
+                raise ValueError(f"held must hold {D} values or be a mapping")
+        origin = values.copy()
+        origin[[i, j]] = 0.0
+        basis = np.zeros((2, D))
+        basis[0, i] = basis[1, j] = 1.0
+        names = _names(feature_names, D)
+        given = held is not None
+        return cls(
+            "slice",
+            origin,
+            np.ones(D),
+            basis,
+            names,
+            held=values,
+            held_given=given,
+            feature_idx=(i, j),
+        )
+
+    # -- mapping ----------------------------------------------------------------
+    def project(self, X: Any) -> Array:
+        """Coordinates (N, 2) of the points X (N, D) in the plane."""
+        X = _as_2d(X, min_features=1)
+        out: Array = ((X - self.origin) / self.scale) @ self.basis.T
+        return out
+
+    def lift(self, U: Any) -> Array:
+        """The points (G, D) of feature space at plane coordinates U (G, 2)."""
+        U = np.asarray(U, dtype=np.float64).reshape(-1, 2)
+        out: Array = self.origin + (U @ self.basis) * self.scale
+        return out
+
+    def grid(self, X: Any, resolution: int = 200, margin: float = 0.08) -> PlaneGrid:
+        """A ``resolution`` x ``resolution`` grid spanning X's projection (+ margin)."""
+        P = self.project(X)
+        axes = []
+        for k in range(2):
+            lo, hi = float(P[:, k].min()), float(P[:, k].max())
+            pad = margin * (hi - lo) if hi > lo else 1.0
+            axes.append(np.linspace(lo - pad, hi + pad, resolution))
+        U, V = np.meshgrid(*axes)
+        points = self.lift(np.column_stack([U.ravel(), V.ravel()]))
+        return PlaneGrid(axes[0], axes[1], U, V, points)
+
+    # -- words ------------------------------------------------------------------
+    @property
+    def labels(self) -> tuple[str, str]:
+        """Axis labels: the feature names, or ``"PC1 (41% of variance)"``."""
+        if self.kind == "pca":
+            assert self.explained is not None
+            return (
+                f"PC1 ({self.explained[0]:.0%} of variance)",
+                f"PC2 ({self.explained[1]:.0%} of variance)",
+            )
+        assert self.feature_idx is not None
+        return self.names[self.feature_idx[0]], self.names[self.feature_idx[1]]
+
+    def others(self) -> list[int]:
+        """The features held off the plane (``"slice"``)."""
+        if self.kind != "slice" or self.feature_idx is None:
+            return []
+        return [f for f in range(self.D) if f not in self.feature_idx]
+
+    def note(self, max_listed: int = 4) -> str | None:
+        """What the figure must say about the plane (None: nothing to say)."""
+        if self.kind == "pca":
+            return (
+                f"plane of the first two principal components of the {self.D} "
+                "standardized features; off the plane every feature is at its mean"
+            )
+        if self.kind == "slice" and self.others():
+            assert self.held is not None
+            where = "given values" if self.held_given else "their means"
+            others = self.others()
+            shown = ", ".join(
+                f"{self.names[f]} = {self.held[f]:.3g}" for f in others[:max_listed]
+            )
+            more = f", ... ({len(others)} held)" if len(others) > max_listed else ""
+            return f"other features held at {where}: {shown}{more}"
+        return None
+
+    def loadings(self, k: int, top: int = 3) -> list[tuple[str, float]]:
+        """The ``top`` features of axis k by |weight|, with their weights."""
+        row = self.basis[k]
+        order = np.argsort(-np.abs(row), kind="stable")[:top]
+        return [(self.names[f], float(row[f])) for f in order if row[f] != 0.0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON values (for the playground page)."""
+        return {
+            "kind": self.kind,
+            "origin": self.origin.tolist(),
+            "scale": self.scale.tolist(),
+            "basis": self.basis.tolist(),
+            "names": list(self.names),
+            "labels": list(self.labels),
+            "explained": None if self.explained is None else self.explained.tolist(),
+            "note": self.note(),
+        }
+
+    def __repr__(self) -> str:
+        return f"Plane({self.kind!r}, D={self.D}, labels={self.labels})"
+
+
+def _as_2d(X: Any, min_features: int = 2) -> Array:
+    A: Array = np.asarray(X, dtype=np.float64)
+    if A.ndim != 2 or A.shape[1] < min_features or len(A) == 0:
+        raise ValueError(
+            f"X must be (N, D) with N >= 1 and D >= {min_features}, got shape {A.shape}"
+        )
+    return A
+
+
+def _names(names: Sequence[str] | None, D: int) -> list[str]:
+    if names is None:
+        return [f"x{f + 1}" for f in range(D)]
+    names = [str(n) for n in names]
+    if len(names) != D:
+        raise ValueError(f"feature_names has {len(names)} entries for {D} features")
+    return names
+
+
+def _principal_axes(Z: Array) -> tuple[Array, Array]:
+    """The two leading right singular vectors of Z (2, D), each signed so that its
+    largest-magnitude entry is positive, and their shares of ‖Z‖²."""
+    N, D = Z.shape
+    if D <= N:  # eigenvectors of the D x D Gram matrix: no (N, D) factor kept
+        values, vectors = np.linalg.eigh(Z.T @ Z)
+        order = np.argsort(values)[::-1]
+        variances, V = np.clip(values[order], 0.0, None), vectors[:, order].T
+    else:
+        _, S, V = np.linalg.svd(Z, full_matrices=False)
+        variances = S**2
+    basis = np.zeros((2, D))
+    for k in range(2):
+        row = V[k] if k < len(V) and variances[k] > 0 else _unit_orthogonal(basis[:k])
+        basis[k] = row * np.sign(row[np.argmax(np.abs(row))])
+    total = float(variances.sum())
+    share = variances[:2] / total if total > 0 else np.zeros(2)
+    explained = np.zeros(2)
+    explained[: len(share)] = share
+    return basis, explained
+
+
+def _unit_orthogonal(rows: Array) -> Array:
+    """The first coordinate axis orthogonal to ``rows`` (Gram-Schmidt)."""
+    D = rows.shape[1]
+    for f in range(D):
+        e = np.zeros(D)
+        e[f] = 1.0
+        e -= rows.T @ (rows @ e)
+        if np.linalg.norm(e) > 1e-8:
+            out: Array = e / np.linalg.norm(e)
+            return out
+    raise ValueError("no direction left for the plane")  # pragma: no cover
