@@ -73,6 +73,7 @@ def playground(
             "port or leave --port out for a free one",
             "--port",
         ) from e
+    server.warm_up()
     url = server.url + ("" if preset == "linear-1d" else f"&preset={preset}")
     echo(f"lingrad playground: {url}")
     echo(f"exports go to {server.out.absolute()}/")

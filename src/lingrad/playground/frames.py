@@ -39,7 +39,7 @@ class Cursor:
 
 def frame(session: Session, cursor: Cursor) -> dict[str, Any] | None:
     """The next frame for ``cursor`` (None: nothing new). Call under the lock."""
-    run, out = session.run, {}
+    run, out = session.run, dict[str, Any]()
     if cursor.version != session.version:
         cursor.__init__()  # type: ignore[misc]
         cursor.version = session.version
@@ -80,8 +80,14 @@ def _fit_stamp(session: Session, t: int) -> int:
 
 
 def _header(session: Session) -> dict[str, Any]:
+    from lingrad.plot.rules import loss_label, step_kind, step_words
+
     run = session.run
+    words = step_words(step_kind(run.settings.solver))
     return {
+        "step_axis": words.axis,
+        "step_curve": words.curve,
+        "loss_label": loss_label(run.est._make_loss().name),
         "settings": session.summary(),
         "model": f"{run.spec.name}: {run.spec.summary}",
         "equation": run.spec.equation,
@@ -101,14 +107,12 @@ def _steps(session: Session, cursor: Cursor, t: int) -> dict[str, Any] | None:
     if tr is None:
         return _solver_steps(session, cursor)
     h = tr.history
-    first = t - h.n_steps  # global index of the first kept step
-    start = max(cursor.t + 1, first)
-    if start >= t:
+    index = np.asarray(h.step_index)  # global step of each kept record (sorted)
+    k = int(np.searchsorted(index, cursor.t, side="right"))
+    if k == len(index):
         cursor.t = t - 1
         return None
-    J = np.asarray(h.step_loss[start - first :])
-    lr = np.asarray(h.step_lr[start - first :])
-    idx = np.arange(start, t)
+    idx, J, lr = index[k:], np.asarray(h.step_loss)[k:], np.asarray(h.step_lr)[k:]
     ts, Js = panels.decimate(idx, J, MAX_STEP_POINTS)
     cursor.t = t - 1
     return {"t": ts, "J": Js, "lr": float(lr[-1]), "decimated": len(idx) > len(ts)}
@@ -154,8 +158,12 @@ def _heavy(session: Session) -> dict[str, Any]:
 def _status(session: Session, t: int) -> dict[str, Any]:
     run = session.run
     tr = run.trainer
-    h = tr.history if tr is not None else getattr(run.est, "history_", None)
-    J = float(h.step_loss[-1]) if h is not None and h.n_steps else None
+    if tr is not None:
+        last = run.stepper.last  # type: ignore[union-attr]
+        J = None if last is None else float(last.J)
+    else:  # an exact solver: its last iteration's J
+        h = getattr(run.est, "history_", None)
+        J = float(h.step_loss[-1]) if h is not None and h.n_steps else None
     lr = float(tr.schedule(tr.t)) if tr is not None else None
     return {
         "t": t,

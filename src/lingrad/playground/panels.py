@@ -14,6 +14,7 @@ import numpy as np
 
 from lingrad.cli._render import Names
 from lingrad.playground.run import SMALL, Run
+from lingrad.plot.rules import class_colors_hex
 
 GRID = 64  # decision-region cells per side
 MAX_POINTS = 2000  # points drawn (a seeded subsample beyond)
@@ -103,11 +104,18 @@ def params_panel(run: Run) -> dict[str, Any]:
             return None
         return _round([source[k][i] for k, i, _ in rows])
 
+    note = ""
+    if true is not None and run.spec.is_classifier:
+        note = (
+            "the labels come from the true line; a classifier's boundary depends only "
+            "on the direction of (w, b), so the fit need not reach the truth's size"
+        )
     return {
         "small": True,
         "names": [name for _, _, name in rows],
         "values": pick(params),
         "truth": pick(true),
+        "truth_note": note,
         "optimum": pick(opt.params if opt is not None else None),
     }
 
@@ -188,17 +196,16 @@ def fit_panel(run: Run) -> dict[str, Any]:
     labels = [str(c) for c in classes.tolist()]
     if D == 1:
         return _curve(run, rows, idx, labels, names[0] + unit)
-    from lingrad.playground.plane import plane_for
-
-    plane = plane_for(run)
-    U, V, grid = plane.grid(GRID)
-    P = _proba(est, grid, len(classes))
+    plane = _plane(run)
+    grid = plane.grid(X, resolution=GRID)
+    P = _proba(est, grid.points, len(classes))
     uv = plane.project(X[rows])
+    on_axes = "" if plane.kind == "pca" else unit
     return {
         "kind": "regions",
         "n": GRID,
-        "u": [float(U[0]), float(U[-1])],
-        "v": [float(V[0]), float(V[-1])],
+        "u": [float(grid.u[0]), float(grid.u[-1])],
+        "v": [float(grid.v[0]), float(grid.v[-1])],
         "cls": np.argmax(P, axis=1).tolist(),
         "conf": _round(np.max(P, axis=1), 2),
         "has_proba": hasattr(est, "predict_proba"),
@@ -206,12 +213,22 @@ def fit_panel(run: Run) -> dict[str, Any]:
             "u": _round(uv[:, 0], 4),
             "v": _round(uv[:, 1], 4),
             "c": idx[rows].tolist(),
-        },  # fmt: skip
+        },
         "classes": labels,
-        "xlabel": plane.labels[0],
-        "ylabel": plane.labels[1],
-        "note": plane.note,
+        "colors": class_colors_hex(len(labels)),
+        "xlabel": plane.labels[0] + on_axes,
+        "ylabel": plane.labels[1] + on_axes,
+        "note": plane.note() or "",
     }
+
+
+def _plane(run: Run) -> Any:
+    """The run's plane (lingrad.plot.plane, as the report's figures), made once."""
+    from lingrad.plot.plane import Plane
+
+    if run.plane is None:
+        run.plane = Plane.fit(run.X, list(run.data.feature_names))
+    return run.plane
 
 
 def _proba(est: Any, grid: Any, K: int) -> Any:
@@ -243,6 +260,7 @@ def _curve(
         "xs": _round(xs),
         "out": _round(out),
         "classes": labels,
+        "colors": class_colors_hex(len(labels)),
         "xlabel": xlabel,
         "ylabel": ylabel,
     }

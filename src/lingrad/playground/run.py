@@ -18,7 +18,7 @@ from lingrad.cli._common import MODELS, ModelSpec
 from lingrad.history import History
 from lingrad.playground.data import Dataset, load
 from lingrad.playground.settings import ITERATIVE, Settings, SettingsError
-from lingrad.playground.stepper import Stepper
+from lingrad.playground.stepper import MAX_STEPS, Stepper
 
 SMALL = 24  # models with at most this many parameters get per-entry panels
 MAX_OPTIMUM_PARAMS = 200  # the exact optimum is computed up to this size
@@ -50,6 +50,7 @@ class Run:
     init_note: str = ""
     optimum: Optimum | None = None
     notes: list[str] = field(default_factory=list)  # lr / batch-size changes
+    plane: Any = None  # the decision-region plane, made once
 
     @property
     def trainer(self) -> Any:
@@ -109,7 +110,11 @@ def build(settings: Settings, upload: Path | None) -> Run:
             params["affine.b"][...] = data.init_b
             run.init_note = "initial parameters: the lecture's (drawn with its seed)"
     n_params = sum(p.size for p in params.values())
-    trainer.history = History(snapshot_every=1 if n_params <= SMALL else None)
+    trainer.history = History(
+        snapshot_every=1 if n_params <= SMALL else None,
+        max_steps=MAX_STEPS,
+        max_snapshots=MAX_STEPS,
+    )
     run.stepper = Stepper(trainer, X, Y, est._n_correct())
     run.finish()
     return run
@@ -150,6 +155,9 @@ def optimum(run: Run) -> Optimum:
     s = run.settings
     if s.model in _NO_OPTIMUM:
         return Optimum(None, None, f"none: {_NO_OPTIMUM[s.model]}")
+    if s.model == "logistic" and s.loss == "squared":
+        why = "none: J (squared error after a sigmoid) is not convex"
+        return Optimum(None, None, why)
     if s.model == "logistic" and run.Y.shape[1] > 1:
         return Optimum(None, None, "none shown: one-vs-rest trains K separate models")
     n_params = run.X.shape[1] * run.Y.shape[1] + run.Y.shape[1]

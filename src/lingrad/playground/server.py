@@ -6,12 +6,12 @@ runs in each session's own thread, and the page hears of it by server-sent event
 carry the access token printed with the URL (``?token=`` or the
 ``X-Lingrad-Token`` header), or it gets 403.
 
-Routes: ``GET /`` the page; ``GET /static/NAME`` its script and style (package
+Routes: ``GET /`` the page; ``GET /static/NAME`` its scripts and style (package
 data); ``POST /api/session`` a new session (one per tab); ``POST
-/api/session/ID/ACTION`` a command (configure, preset, set, step, play, pause,
-reset, upload, export) answering ``{"ok": true}`` or ``{"ok": false, "errors":
-{field: message}}``; ``GET /api/events?session=ID`` the frames;
-``GET /exports/NAME/FILE`` a file of an export.
+/api/session/ID/ACTION`` a command (configure, set, step, play, pause, reset,
+upload, export), answered ``{"ok": true}`` or ``{"ok": false, "errors": {field:
+message}}`` (status 200: the page shows the messages inline); ``GET
+/api/events?session=ID`` the frames; ``GET /exports/NAME/FILE`` an exported file.
 """
 
 from __future__ import annotations
@@ -56,6 +56,18 @@ class PlaygroundServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self._tmp = Path(tempfile.mkdtemp(prefix="lingrad-playground-"))
+
+    def warm_up(self) -> None:
+        """Import the engine and build the first preset's run in the background,
+        so the first page opens quickly."""
+
+        def work() -> None:
+            from lingrad.playground import run
+            from lingrad.playground.settings import preset
+
+            run.build(preset(self.preset), None)
+
+        threading.Thread(target=work, name="playground-warm-up", daemon=True).start()
 
     @property
     def url(self) -> str:
@@ -114,7 +126,10 @@ class Handler(BaseHTTPRequestHandler):
         body = json.dumps(_finite(doc), allow_nan=False).encode()
         self._send(status, body, "application/json")
 
-    def _errors(self, errors: dict[str, str], status: int = 400) -> None:
+    def _errors(self, errors: dict[str, str], status: int = 200) -> None:
+        """``{"ok": false, "errors": ...}``; bad values are answered with 200 (the
+        request was understood; the page shows the messages inline) so the
+        browser's console stays free of failed requests."""
         self._json(status, {"ok": False, "errors": errors})
 
     def _authorized(self, query: dict[str, list[str]]) -> bool:

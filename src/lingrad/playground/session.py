@@ -9,6 +9,7 @@ of the session. Frames for the page are made by :mod:`.frames`.
 from __future__ import annotations
 
 import queue
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -164,7 +165,9 @@ class Session:
         from lingrad.playground.data import check_upload
 
         columns = check_upload(name, body)
-        path = self.upload_dir / f"{self.id}-{Path(name).name}"
+        folder = self.upload_dir / self.id
+        folder.mkdir(exist_ok=True)
+        path = folder / Path(name).name
         path.write_bytes(body)
         with self.lock:
             if self.upload is not None and self.upload != path:
@@ -176,8 +179,7 @@ class Session:
         with self.lock:
             self.closed = True
             self.pause()
-            if self.upload is not None:
-                self.upload.unlink(missing_ok=True)
+            shutil.rmtree(self.upload_dir / self.id, ignore_errors=True)  # uploads
 
     # ---- inside ---------------------------------------------------------------
     def _t(self) -> int:
@@ -247,6 +249,8 @@ class Session:
 
     def _advance(self, n: int) -> None:
         run = self.run
+        if run.stepper is None:  # the exact solvers take no steps
+            return
         try:
             run.stepper.run(n)
         except DivergenceError as e:

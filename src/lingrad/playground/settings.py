@@ -64,6 +64,7 @@ class Settings:
     batch_size: int = 8
     penalty: str = "none"
     alpha: float = 1e-4
+    loss: str = "log"  # logistic regression: "log" (cross-entropy) or "squared"
     n_hidden: int = 8
     shuffle: bool = False
     seed: int = 0
@@ -85,6 +86,8 @@ class Settings:
         }
         if self.model in ("two-layer", "residual"):
             params["n_hidden"] = self.n_hidden
+        if self.model == "logistic":
+            params["loss"] = self.loss
         return params
 
 
@@ -98,7 +101,7 @@ def generator_params(name: str) -> dict[str, Any]:
 
 def solvers(model: str) -> tuple[str, ...]:
     """The solvers model ``model`` allows: the iterative ones first."""
-    allowed = MODELS[model].cls()._solvers
+    allowed: tuple[str, ...] = getattr(MODELS[model].cls(), "_solvers", ())
     return tuple(s for s in (*ITERATIVE, "normal", "lbfgs", "newton") if s in allowed)
 
 
@@ -108,6 +111,8 @@ def solvers(model: str) -> tuple[str, ...]:
 def _number(text: Any, kind: type, name: str) -> Any:
     """``text`` as int or float; ValueError with the page's sentence."""
     s = str(text).strip()
+    if not s:
+        raise ValueError("is empty; enter a number")
     try:
         value = kind(float(s)) if kind is int and s.endswith(".0") else kind(s)
     except (TypeError, ValueError):
@@ -155,6 +160,7 @@ def parse(given: dict[str, Any], base: Settings | None = None) -> Settings:
     take("schedule", lambda v: _choice(v, SCHEDULES, "schedule"))
     take("optimizer", lambda v: _choice(v, OPTIMIZERS, "optimizer"))
     take("penalty", lambda v: _choice(v, PENALTIES, "penalty"))
+    take("loss", lambda v: _choice(v, ("log", "squared"), "loss"))
     take("speed", lambda v: _choice(v, SPEEDS, "speed"))
     settings = replace(base, **out)
     gen = dict(settings.gen) if "data" not in out else {}
@@ -270,6 +276,15 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "logistic-nd": (
         "Lecture 4: logistic regression on 3 features, accuracy rising",
         {"data": "synthetic:logistic-nd", "model": "logistic", "lr": 0.1},
+    ),
+    "logistic-mse-vs-bce": (
+        "Lecture 7: the sigmoid with squared error; switch the loss to compare",
+        {
+            "data": "synthetic:logistic-1d",
+            "model": "logistic",
+            "loss": "squared",
+            "lr": 0.5,
+        },
     ),
     "regularization": (
         "Homework Problem 2: L2-penalised logistic regression, batch descent",

@@ -5,8 +5,9 @@ trainer's own step (``Trainer.step``: forward, loss, backpropagation, update) ov
 the batches of :class:`RecordingBatcher`, which cuts each epoch exactly as
 ``lingrad.optim.Batcher`` does and remembers the rows of the batch it gave last,
 so that the step panel can trace that example. A changed batch size applies from
-the next batch. The History is kept as a bounded window of steps plus every
-epoch's summary, so a session's memory does not grow while it plays.
+the next batch. The History is bounded (``History(max_steps=...)``: evenly
+decimated steps, exact per-epoch summaries), so a session's memory does not grow
+while it plays.
 """
 
 from __future__ import annotations
@@ -14,23 +15,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from lingrad.history import History
 from lingrad.nodes import Array
 from lingrad.optim import Batch, Batcher
 from lingrad.penalties import penalized
 from lingrad.train import DivergenceError, Trainer
 
-WINDOW = 5000  # steps the History keeps (and twice that before it is cut)
+MAX_STEPS = 5000  # per-step records a session's History keeps (then decimates)
 
 
 class RecordingBatcher(Batcher):
     """``Batcher``'s epochs (the same rows, in the same order, for the same seed)
     that records ``rows`` (indices into X) of the batch yielded last."""
 
-    rows: Array = np.zeros(0, dtype=np.intp)
+    rows: Any = np.zeros(0, dtype=np.intp)  # (m,) integer row indices
     epoch_done = False  # the batch yielded last closes its epoch
 
     def __call__(
@@ -59,10 +60,11 @@ class LastStep:
     """What the step panel traces: step t on rows, from params ``before``."""
 
     t: int
-    rows: Array
+    rows: Any  # (m,) integer row indices
     lr: float
     before: dict[str, Array]
     grads: dict[str, Array]  # dJ_dp the update used (penalty included)
+    J: float  # the batch's J before the update
 
 
 class Stepper:
@@ -74,12 +76,10 @@ class Stepper:
         X: Array,
         Y: Array,
         n_correct: Callable[[Array, Array], int] | None,
-        window: int = WINDOW,
     ) -> None:
         old = trainer.batcher
         trainer.batcher = RecordingBatcher(old.batch_size, old.shuffle, old.rng)
         self.trainer, self.X, self.Y, self.n_correct = trainer, X, Y, n_correct
-        self.window = window
         self.last: LastStep | None = None
         self._batches: Iterator[Batch] | None = None
         self._sums = np.zeros(3)  # Σ J m, Σ m, Σ hits over the epoch so far
@@ -94,9 +94,6 @@ class Stepper:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(n):
                 self._step()
-        history = self.trainer.history
-        if history.n_steps > 2 * self.window:
-            self.trainer.history = _cut(history, self.trainer.t, self.window)
 
     def _step(self) -> None:
         tr = self.trainer
@@ -123,7 +120,7 @@ class Stepper:
         history.add_steps([J], [lr], [m], None if hits is None else [hits])
         self._sums += (J * m, m, hits or 0.0)
         grads = {key: np.array(g, copy=True) for key, g in tr._grads.items()}
-        self.last = LastStep(t, self.batcher.rows.copy(), lr, before, grads)
+        self.last = LastStep(t, self.batcher.rows.copy(), lr, before, grads, J)
         finite = math.isfinite(J) and all(np.isfinite(p).all() for p in params.values())
         if not finite:
             for key, p in params.items():
@@ -141,27 +138,6 @@ class Stepper:
         J_epoch = float(Jm / m)
         acc = float(hits / m) if self.n_correct is not None else np.nan
         tr.history.add_epoch(J_epoch, acc)
-        ends = tr.history._epoch_end_step  # the global step, also after a cut
-        ends._a[ends.n - 1] = tr.t
         tr.schedule.epoch_end(J_epoch)
         tr.epoch += 1
         self._batches = None
-
-
-def _cut(history: History, t: int, window: int) -> History:
-    """The last ``window`` steps of ``history`` (and their snapshots), every epoch."""
-    d = history.to_dict()
-    for key in ("step_loss", "step_lr", "grad_norm", "step_batch_size",
-                "step_n_correct"):  # fmt: skip
-        d[key] = d[key][-window:]
-    keep = d["snapshot_step"] >= t - window
-    d["snapshot_step"] = d["snapshot_step"][keep]
-    for key in [k for k in d if k.startswith("params/")]:
-        d[key] = d[key][keep]
-    return History.from_dict(d)
-
-
-def step_index(history: History, t: int) -> Array:
-    """Global step index of each step the History keeps (the last one is t - 1)."""
-    n = history.n_steps
-    return np.arange(t - n, t)

@@ -63,6 +63,8 @@ def step_panel(run: Any) -> dict[str, Any] | None:
     after = {k: p.copy() for k, p in trainer.chain.params.items()}
     plain = _plain_update(w, last, after)
     text = render(w, _source(run), len(X))
+    if run.settings.shuffle:  # the walk's words assume the data's order
+        text = text.replace(" in the data's order", " (rows shuffled each epoch)", 1)
     if not plain:
         text = _rewrite_update(text, w, last, after, trainer, m)
     return {"text": text, **split_blocks(text)}
@@ -77,7 +79,7 @@ def _plain_update(w: Any, last: LastStep, after: dict[str, Any]) -> bool:
 
 def _source(run: Any) -> str:
     scaled = " (standardized)" if run.settings.scale else ""
-    return run.data.source + scaled
+    return str(run.data.source) + scaled
 
 
 def _rewrite_update(

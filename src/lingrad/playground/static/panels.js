@@ -2,12 +2,10 @@
 "use strict";
 
 const Panels = (function () {
-  const BINARY = ["#2166ac", "#b2182b"];  // the report's class 0 blue, class 1 red
   const TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   const FIT = "#d62728", TRUTH = "#222", DATA = "#1f77b4";
 
-  function classColors(K) { return K <= 2 ? BINARY : TAB10; }
   function entryColor(i) { return TAB10[i % TAB10.length]; }
   function hexRgb(h) { return [1, 3, 5].map(function (i) { return parseInt(h.substr(i, 2), 16); }); }
 
@@ -49,7 +47,7 @@ const Panels = (function () {
       legend(legendEl, [{ text: "training rows", color: DATA, kind: "dot" },
         { text: "pred = y (a perfect fit)", color: TRUTH, kind: "dash" }]);
     } else if (f.kind === "curve") {
-      const K = f.classes.length, top = Math.max(1, K - 1), colors = classColors(K);
+      const K = f.classes.length, top = Math.max(1, K - 1), colors = f.colors;
       const xr = Chart.range(f.xs, 0);
       plot.begin(xr, [-0.08 * top, 1.08 * top]).axes(f.xlabel, f.ylabel, { yint: top > 1 });
       const jitter = f.x.map(function (_, i) { return 0.03 * top * (((i * 7919) % 11) / 10 - 0.5); });
@@ -66,7 +64,7 @@ const Panels = (function () {
   }
 
   function regions(plot, f, legendEl) {
-    const K = f.classes.length, colors = classColors(K).map(hexRgb);
+    const K = f.classes.length, colors = f.colors.map(hexRgb);
     plot.begin(f.u, f.v).axes(f.xlabel, f.ylabel);
     const rgba = new Uint8ClampedArray(f.n * f.n * 4);
     for (let g = 0; g < f.n * f.n; g++) {
@@ -75,7 +73,7 @@ const Panels = (function () {
       rgba.set([c[0], c[1], c[2], Math.round(255 * (0.12 + 0.43 * sure))], 4 * g);
     }
     plot.image(f.n, f.u, f.v, rgba);
-    const hex = classColors(K);
+    const hex = f.colors;
     plot.points(f.points.u, f.points.v, f.points.c.map(function (c) { return hex[c % hex.length]; }), 3.2, "#fff");
     const items = f.classes.map(function (c, k) { return { text: "class " + c, color: hex[k % hex.length], kind: "dot" }; });
     items.push({ text: f.has_proba ? "region: predicted class (paler = less sure)" : "region: predicted class", color: "#bbb", kind: "box" });
@@ -101,13 +99,15 @@ const Panels = (function () {
     } else {
       yr = Chart.range(Jopt === null ? ys : ys.concat([Jopt]));
     }
-    plot.begin(xr, yr, { logy: useLog }).axes("step t", useLog ? "J (log scale)" : "J", { xint: true });
+    const h = st.header || {};
+    const ylabel = (h.loss_label || "J") + (useLog ? " (log scale)" : "");
+    plot.begin(xr, yr, { logy: useLog }).axes(h.step_axis || "step", ylabel, { xint: true });
     plot.line(s.t, s.J, "#9ecae1", 1.2);
     if (e.end.length) {
       plot.line(e.end, e.J, "#08519c", 2.2);
       plot.points(e.end, e.J, "#08519c", 3);
     }
-    const items = [{ text: st.batchWord + " J (one point per step)", color: "#9ecae1" }];
+    const items = [{ text: h.step_curve || "J per step", color: "#9ecae1" }];
     if (e.end.length) { items.push({ text: "mean J per epoch", color: "#08519c" }); }
     if (Jopt !== null && !far && (!useLog || Jopt > 0)) {
       plot.hline(Jopt, "#2ca02c", [6, 4]);

@@ -15,7 +15,6 @@
     st.traj = { t: [], values: [] };
     st.metricHist = { t: [], v: [] };
     st.events = []; st.optimum = null; st.params = null; st.fit = null;
-    st.batchWord = "batch";
   }
 
   function halve(a) {
@@ -142,9 +141,11 @@
     $("#equation").textContent = model.equation;
     document.body.dataset.model = settings.model;
     $("#row-hidden").hidden = ["two-layer", "residual"].indexOf(settings.model) < 0;
+    $("#row-loss").hidden = settings.model !== "logistic";
     $("#row-batch").hidden = settings.solver !== "minibatch";
     $("#row-alpha").hidden = settings.penalty === "none";
     $("#upload-row").hidden = settings.data !== "upload";
+    $("#gen-params").hidden = settings.data === "upload";
     const it = settings.iterative;
     for (const id of ["#step", "#step10"]) { $(id).textContent = it ? $(id).dataset.text : "Solve"; }
     $("#preset-text").textContent = (options.presets.find(function (p) { return p.value === settings.preset; }) || {}).text || "";
@@ -156,6 +157,7 @@
       body[input.dataset.field] = input.type === "checkbox" ? input.checked : input.value;
       if (input.id === "data" && input.value === "upload") {
         $("#upload-row").hidden = false;  // the run changes once a target is chosen
+        $("#gen-params").hidden = true;
         return;
       }
       if (input.id === "target") { body.data = "upload"; }
@@ -213,7 +215,6 @@
 
   function status(s) {
     st.events = s.events;
-    st.batchWord = s.batch === 1 ? "per-example" : "batch";
     $("#status-t").textContent = s.t;
     $("#status-epoch").textContent = s.epoch;
     $("#status-J").textContent = s.J === null ? "—" : Number(s.J.toPrecision(6));
@@ -243,7 +244,7 @@
       body.appendChild(tr);
     });
     $("#param-table").dataset.t = t;
-    $("#optimum-how").textContent = p.optimum_how ? "exact optimum: " + p.optimum_how : "";
+    $("#optimum-how").textContent = (p.optimum_how ? "exact optimum: " + p.optimum_how + ". " : "") + (p.truth_note ? "Truth: " + p.truth_note + "." : "");
   }
 
   function stepPanel(sp, t) {
@@ -284,6 +285,7 @@
     const doc = await post("/api/session", { preset: PRESET });
     if (!doc.ok) { showErrors(doc.errors); return; }
     session = doc.session; options = doc.options;
+    document.body.dataset.session = session;
     build();
     for (const input of document.querySelectorAll("[data-field]")) {
       if (input.type !== "file" && input.id !== "preset") { hook(input); }
