@@ -47,7 +47,7 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
             *run.notes,
         ]
         mean, std = run.mean, run.std
-        name = session.preset if _is_preset_run(session) else settings.model
+        name = settings.model if session.custom else session.preset
     est._trainer = None  # nothing of the live trainer travels
     model: Any = est
     if settings.scale:
@@ -80,16 +80,6 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
             result, stage, folder, True, settings.scale, settings.seed, compare=True
         )
     return folder, [p.name for p in written]
-
-
-def _is_preset_run(session: Session) -> bool:
-    from lingrad.playground.settings import preset
-
-    try:
-        base = preset(session.preset)
-    except KeyError:
-        return False
-    return base.data == session.settings.data and base.model == session.settings.model
 
 
 def _next_folder(root: Path, name: str) -> Path:

@@ -97,6 +97,7 @@ def _header(session: Session) -> dict[str, Any]:
         "init": run.init_note,
         "preset_text": PRESETS.get(session.preset, ("", {}))[0],
         "metric": "accuracy" if run.spec.is_classifier else "R²",
+        "lecture_init": run.data.init_W is not None and not run.settings.scale,
         "param_names": panels.params_panel(run).get("names", []),
     }
 

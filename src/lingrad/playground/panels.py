@@ -127,12 +127,13 @@ def _param_name(run: Run, key: str) -> str:
     return Names(chain, run.est._make_loss()).p(key)
 
 
-def flat_values(run: Run) -> list[Any] | None:
-    """The entries of a small model as one list (a point of the trajectory)."""
+def flat_values(run: Run, params: dict[str, Any] | None = None) -> list[Any]:
+    """One point of the parameter trajectory: every entry of a small model, the
+    norm of each parameter of a larger one (``params``: default, the current)."""
+    params = current_params(run) if params is None else params
     rows = entries(run)
     if len(rows) > SMALL:
-        return None
-    params = current_params(run)
+        return _round([np.linalg.norm(p) for p in params.values()], 8)
     return _round([params[k][i] for k, i, _ in rows], 8)
 
 

@@ -75,6 +75,13 @@ class Run:
         self.est.lr = self.settings.lr  # the rate now (a change is in History)
 
 
+_EXACT = {
+    "normal": "The normal equation solves ∇J = 0 in one go",
+    "lbfgs": "L-BFGS minimises J with its own line searches",
+    "newton": "Newton's method steps with the Hessian",
+}
+
+
 def build(settings: Settings, upload: Path | None) -> Run:
     """Load the data and set up the estimator and its Trainer (or exact solver)."""
     spec = MODELS[settings.model]
@@ -92,7 +99,11 @@ def build(settings: Settings, upload: Path | None) -> Run:
         raise SettingsError({"model": str(e)}) from e
     run = Run(settings, spec, data, X, Y, est, None, mean, std)
     if settings.solver not in ITERATIVE:
-        run.init_note = f"solver {settings.solver}: no gradient steps to show"
+        how = _EXACT[settings.solver]
+        run.init_note = (
+            f"{how}: no gradient-descent step to write out. Choose solver sgd, "
+            "minibatch or batch to see every step."
+        )
         return run
     trainer = est._start(X.shape[1], Y.shape[1], X.dtype, keep=False, partial=False)
     run.init_note = (

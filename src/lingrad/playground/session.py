@@ -67,6 +67,7 @@ class Session:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.preset = preset_name
+        self.custom = False  # settings changed since the preset
         self.settings: Settings = preset(preset_name)
         self.upload: Path | None = None
         self.playing = False
@@ -93,9 +94,10 @@ class Session:
                     raise SettingsError(
                         {"preset": f"unknown preset {name!r}"}
                     ) from None
-                self.preset = name
+                self.preset, self.custom = name, False
             else:
                 settings = parse(given, self.settings)
+                self.custom = True
             run = runs.build(settings, self.upload)
             self.pause()
             self.settings, self.run = settings, run
@@ -239,13 +241,26 @@ class Session:
                 self.changed.notify_all()
 
     def _record(self) -> None:
+        """Trajectory points since the last: every step the History snapshots
+        (small models: per step), then the parameters now."""
         from lingrad.playground.panels import flat_values
 
-        values = flat_values(self.run)
-        if values is not None:
-            self.trajectory.append((self._t(), values))
-            if len(self.trajectory) > MAX_TRAJECTORY:
-                self.trajectory = self.trajectory[::2]
+        run, t = self.run, self._t()
+        last = self.trajectory[-1][0] if self.trajectory else -1
+        tr = run.trainer
+        if tr is None:  # an exact solver: one point, once solved
+            self.trajectory = [(0, flat_values(run))] if run.fitted else []
+            return
+        if tr.history.snapshot_every:
+            steps = np.asarray(tr.history.snapshot_step)
+            snaps = tr.history.params
+            for j in range(int(np.searchsorted(steps, last, side="right")), len(steps)):
+                values = flat_values(run, {k: v[j] for k, v in snaps.items()})
+                self.trajectory.append((int(steps[j]), values))
+        if not self.trajectory or self.trajectory[-1][0] < t:
+            self.trajectory.append((t, flat_values(run)))
+        if len(self.trajectory) > MAX_TRAJECTORY:
+            self.trajectory = self.trajectory[::2]
 
     def _advance(self, n: int) -> None:
         run = self.run
@@ -287,6 +302,7 @@ class Session:
         s = self.settings
         out = {k: getattr(s, k) for k in Settings.__dataclass_fields__ if k != "gen"}
         out.update({f"gen.{k}": v for k, v in s.gen.items()})
-        out["preset"] = self.preset
+        out["preset"] = "" if self.custom else self.preset
+        out["started_from"] = self.preset
         out["iterative"] = s.solver in ITERATIVE
         return out

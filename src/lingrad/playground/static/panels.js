@@ -82,7 +82,12 @@ const Panels = (function () {
 
   function loss(plot, st, logy, legendEl) {
     const s = st.steps, e = st.epochs;
-    if (!s.t.length) { empty(plot, "press Step or Play"); legend(legendEl, []); return; }
+    if (!s.t.length) {
+      const solved = !st.iterative && st.fit && st.fit.kind !== "none";
+      empty(plot, st.iterative ? "press Step or Play" : solved ? "solved in one go: no steps to draw" : "press Solve");
+      legend(legendEl, []);
+      return;
+    }
     const xr = [0, Math.max(s.t[s.t.length - 1] + 1, 1)];
     const ys = s.J.concat(e.J).filter(function (v) { return v !== null; });
     let Jopt = st.optimum && st.optimum.J;
@@ -121,25 +126,22 @@ const Panels = (function () {
 
   function params(plot, st, legendEl) {
     const tr = st.traj, p = st.params;
-    if (!p || !p.small || !tr.t.length) {
-      empty(plot, p && !p.small ? "too many parameters to draw: their sizes are in the table" : "no parameters yet");
-      legend(legendEl, []);
-      return;
-    }
+    if (!p || !tr.t.length) { empty(plot, "no parameters yet"); legend(legendEl, []); return; }
     const n = p.names.length;
     let all = [];
     for (const v of tr.values) { all = all.concat(v); }
     if (p.truth) { all = all.concat(p.truth); }
     if (p.optimum) { all = all.concat(p.optimum); }
     const xr = [tr.t[0], Math.max(tr.t[tr.t.length - 1], tr.t[0] + 1)];
-    plot.begin(xr, Chart.range(all)).axes("step t", "parameter value", { xint: true });
+    plot.begin(xr, Chart.range(all)).axes("step t", p.small ? "parameter value" : "size of each parameter ‖·‖", { xint: true });
     for (let i = 0; i < n; i++) {
       const c = entryColor(i);
       if (p.truth) { plot.line(xr, [p.truth[i], p.truth[i]], c, 1.2, [6, 4]); }
       if (p.optimum) { plot.line(xr, [p.optimum[i], p.optimum[i]], c, 1.2, [1, 3]); }
       plot.line(tr.t, tr.values.map(function (v) { return v[i]; }), c, 2);
+      plot.points([tr.t[tr.t.length - 1]], [tr.values[tr.values.length - 1][i]], c, 3);
     }
-    const items = [{ text: "now (solid)", color: "#444" }];
+    const items = [{ text: p.small ? "now (solid)" : "‖W‖ = sqrt(sum of squares), one line per parameter", color: "#444" }];
     if (p.truth) { items.push({ text: "truth (dashed)", color: "#444", kind: "dash" }); }
     if (p.optimum) { items.push({ text: "exact optimum (dotted)", color: "#444", kind: "dot-line" }); }
     legend(legendEl, items);
@@ -153,6 +155,7 @@ const Panels = (function () {
     const xr = [m.t[0], Math.max(m.t[m.t.length - 1], m.t[0] + 1)];
     plot.begin(xr, [lo, 1.02]).axes("step t", name + " on the training data", { xint: true });
     plot.line(m.t, m.v, "#6a3d9a", 2);
+    plot.points([m.t[m.t.length - 1]], [m.v[m.v.length - 1]], "#6a3d9a", 3);
     const items = [{ text: name + " of the model after step t", color: "#6a3d9a" }];
     const e = st.epochs;
     if (name === "accuracy" && e.accuracy.some(function (v) { return v !== null; })) {

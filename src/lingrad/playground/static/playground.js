@@ -86,6 +86,7 @@
 
   function build() {
     const p = $("#preset");
+    option(p, "", "— your own settings —");
     for (const it of options.presets) { option(p, it.value, it.value); }
     const d = $("#data");
     const groups = [["lecture generators", options.generators], ["scikit-learn data sets", options.sklearn]];
@@ -147,8 +148,12 @@
     $("#upload-row").hidden = settings.data !== "upload";
     $("#gen-params").hidden = settings.data === "upload";
     const it = settings.iterative;
-    for (const id of ["#step", "#step10"]) { $(id).textContent = it ? $(id).dataset.text : "Solve"; }
-    $("#preset-text").textContent = (options.presets.find(function (p) { return p.value === settings.preset; }) || {}).text || "";
+    $("#step").textContent = it ? "Step" : "Solve";
+    $("#step10").hidden = !it;
+    st.iterative = it;
+    $("#preset-text").textContent = settings.preset
+      ? (options.presets.find(function (p) { return p.value === settings.preset; }) || {}).text || ""
+      : "changed from preset " + settings.started_from + "; choose a preset to start over";
   }
 
   function hook(input) {
@@ -193,6 +198,7 @@
       $("#about-data").textContent = f.reset.data + " — " + f.reset.rows + " rows, " + f.reset.features + " feature" + (f.reset.features === 1 ? "" : "s");
       $("#about-init").textContent = f.reset.init;
       $("#metric-name").textContent = f.reset.metric;
+      $("#row-init").hidden = !f.reset.lecture_init;
     }
     if (f.steps) {
       append(st.steps, f.steps, ["t", "J"]);
@@ -235,7 +241,7 @@
     p.names.forEach(function (name, i) {
       const tr = document.createElement("tr");
       tr.innerHTML = "<td><i class=\"swatch line\"></i></td><td class=\"name\"></td><td class=\"num param-value\"></td><td class=\"num\"></td><td class=\"num\"></td>";
-      tr.querySelector(".swatch").style.setProperty("--c", p.small ? Panels.entryColor(i) : "transparent");
+      tr.querySelector(".swatch").style.setProperty("--c", Panels.entryColor(i));
       tr.querySelector(".name").textContent = name;
       const v = tr.querySelector(".param-value");
       v.textContent = cells(p.values[i]); v.dataset.name = name;
@@ -290,7 +296,9 @@
     for (const input of document.querySelectorAll("[data-field]")) {
       if (input.type !== "file" && input.id !== "preset") { hook(input); }
     }
-    $("#preset").addEventListener("change", function () { act("configure", { preset: $("#preset").value }); });
+    $("#preset").addEventListener("change", function () {
+      if ($("#preset").value) { act("configure", { preset: $("#preset").value }); }
+    });
     $("#play").addEventListener("click", function () { act("play"); });
     $("#pause").addEventListener("click", function () { act("pause"); });
     $("#step").addEventListener("click", function () { act("step", { n: 1 }); });
