@@ -56,25 +56,37 @@ class _Drawer:
         self.folder = folder
         self.paths: list[Path] = []
         self.captions: dict[str, str] = {}
+        self.figures: dict[str, Any] = {}  # name -> the live Figure (for tests)
 
     def __call__(
         self, name: str, caption: str, fn: Callable[..., Any], *args: Any, **kw: Any
     ) -> None:
         path = self.folder / name
         try:
-            fn(*args, path=path, **kw)
+            fig = fn(*args, path=path, **kw)
         except (ValueError, TypeError, IndexError, KeyError, LinAlgError) as e:
             warn_line(f"skipped figure {name}: {e}")
             path.unlink(missing_ok=True)
             return
         self.paths.append(path)
         self.captions[name] = caption
+        self.figures[name] = fig
 
 
 def figures(
     result: Any, folder: Path, boundary: tuple[int, int] | None = None
 ) -> tuple[list[Path], dict[str, str]]:
     """Draw the figures that fit the model; returns their paths and captions."""
+    drawn = draw_figures(result, folder, boundary)
+    for fig in drawn.figures.values():
+        fig.clf()  # free the figures' memory
+    return drawn.paths, drawn.captions
+
+
+def draw_figures(
+    result: Any, folder: Path, boundary: tuple[int, int] | None = None
+) -> _Drawer:
+    """Draw the figures into ``folder``; the drawer keeps paths, captions, figures."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -138,7 +150,7 @@ def figures(
             target=result.target or "y",
         )
     _one_feature_fit(result, draw)
-    return draw.paths, draw.captions
+    return draw
 
 
 def _training(result: Any, draw: _Drawer) -> None:
@@ -222,7 +234,7 @@ def _one_feature_fit(result: Any, draw: _Drawer) -> None:
     )
 
 
-def _parity(result: Any, path: Path) -> None:
+def _parity(result: Any, path: Path) -> Any:
     """Predicted against true values (training and held-out rows); y = x is perfect."""
     from lingrad.plot._style import decorate, legend_outside, new_figure, save
 
@@ -242,3 +254,4 @@ def _parity(result: Any, path: Path) -> None:
     decorate(ax, f"true {target}", f"predicted {target}", "Predicted vs true")
     legend_outside(ax)
     save(fig, path)
+    return fig

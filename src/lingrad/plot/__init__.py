@@ -26,6 +26,7 @@ _WHERE = {
     "wants_log_scale": "curves",
     "plot_fit_evolution": "fit",
     "affine_proba": "from_history",
+    "affine_score": "from_history",
     "animate_boundary_from_history": "from_history",
     "animate_fit_from_history": "from_history",
     "history_snapshots": "from_history",

@@ -111,6 +111,19 @@ def record_steps(h: Any) -> np.ndarray | None:
     return index if len(index) == len(np.asarray(h.step_loss)) else None
 
 
+def affine_score(
+    params: Mapping[str, Any],
+    points: np.ndarray,
+    W_key: str = "affine.W",
+    b_key: str = "affine.b",
+) -> np.ndarray:
+    """z = X W + b of one snapshot (G, K): a perceptron's scores, no probabilities."""
+    W = np.asarray(params[W_key], dtype=np.float64).reshape(points.shape[1], -1)
+    b = np.asarray(params.get(b_key, np.zeros(W.shape[1])), dtype=np.float64)
+    z: np.ndarray = points @ W + b.ravel()
+    return z
+
+
 def plot_history(
     h: Any,
     *,
