@@ -35,6 +35,7 @@ from lingrad.playground.session import Session
 from lingrad.playground.settings import SettingsError
 
 MAX_SESSIONS = 16  # the least recently seen idle session goes beyond
+FORGET = 3600.0  # seconds after its page closed that a session is dropped
 MAX_JSON = 64 * 1024
 FRAME_GAP = 0.05  # seconds between frames: at most 20 a second
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
@@ -77,6 +78,11 @@ class PlaygroundServer(ThreadingHTTPServer):
         sid = secrets.token_hex(8)
         session = Session(sid, self._tmp, preset)
         with self.lock:
+            now = time.monotonic()
+            for old in list(self.sessions.values()):  # tabs closed long ago
+                if old.listeners == 0 and now - old.last_seen > FORGET:
+                    old.close()
+                    del self.sessions[old.id]
             if len(self.sessions) >= MAX_SESSIONS:
                 idle = [s for s in self.sessions.values() if not s.playing] or list(
                     self.sessions.values()
@@ -208,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         cursor = Cursor()
         stop = self.server.stopping
+        with session.lock:
+            session.listeners += 1
         try:
             while not stop.is_set() and not session.closed:
                 with session.lock:
@@ -221,7 +229,11 @@ class Handler(BaseHTTPRequestHandler):
                 session.last_seen = time.monotonic()
                 time.sleep(FRAME_GAP)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-            return
+            return  # the page is gone
+        finally:
+            with session.lock:
+                session.listeners -= 1
+                session.last_seen = time.monotonic()
 
     # ---- POST -----------------------------------------------------------------
     def do_POST(self) -> None:

@@ -28,6 +28,7 @@ from lingrad.playground.settings import (
 from lingrad.train import DivergenceError
 
 LIVE = ("lr", "batch_size", "speed")  # may change while playing, the run continues
+UNWATCHED = 20.0  # seconds without an open page before a playing session pauses
 MAX_TRAJECTORY = 2000
 
 
@@ -77,6 +78,7 @@ class Session:
         self.trajectory: list[tuple[int, list[Any]]] = []
         self.events: list[tuple[int, str]] = []  # (step, "lr 0.01 -> 0.05")
         self.last_seen = time.monotonic()
+        self.listeners = 0  # pages receiving this session's frames
         self.closed = False
         self._worker: threading.Thread | None = None
         self.run: runs.Run = runs.build(self.settings, None)
@@ -281,6 +283,10 @@ class Session:
         while True:
             with self.lock:
                 if not self.playing or self.closed:
+                    return
+                unwatched = time.monotonic() - self.last_seen > UNWATCHED
+                if self.listeners == 0 and unwatched:  # the tab was closed
+                    self.playing = False
                     return
                 if self.settings.speed != speed:
                     start, done, speed = time.monotonic(), 0, self.settings.speed

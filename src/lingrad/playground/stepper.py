@@ -84,6 +84,7 @@ class Stepper:
         self._batches: Iterator[Batch] | None = None
         self._sums = np.zeros(3)  # Σ J m, Σ m, Σ hits over the epoch so far
         self._in_epoch = 0  # steps into the current epoch
+        self._pending: list[tuple[float, float, int, float]] = []  # (J, lr, m, hits)
 
     @property
     def batcher(self) -> RecordingBatcher:
@@ -91,9 +92,21 @@ class Stepper:
 
     def run(self, n: int) -> None:
         """Run n steps; DivergenceError (parameters restored) if J or a p explodes."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for _ in range(n):
-                self._step()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for _ in range(n):
+                    self._step()
+        finally:
+            self._flush()
+            self.trainer.history.set_final(self.trainer.chain.params)
+
+    def _flush(self) -> None:
+        """Record the pending steps in the History, in one call."""
+        if self._pending:
+            J, lr, m, hits = zip(*self._pending, strict=True)
+            hits_or_none = None if self.n_correct is None else hits
+            self.trainer.history.add_steps(J, lr, m, hits_or_none)
+            self._pending = []
 
     def _step(self) -> None:
         tr = self.trainer
@@ -116,27 +129,26 @@ class Stepper:
         tr.t = t + 1
         self._in_epoch += 1
         m = len(Xb)
-        hits = None if self.n_correct is None else float(self.n_correct(pred, yb))
-        history.add_steps([J], [lr], [m], None if hits is None else [hits])
-        self._sums += (J * m, m, hits or 0.0)
+        hits = np.nan if self.n_correct is None else float(self.n_correct(pred, yb))
+        self._pending.append((J, lr, m, hits))
+        self._sums += (J * m, m, 0.0 if self.n_correct is None else hits)
         grads = {key: np.array(g, copy=True) for key, g in tr._grads.items()}
         self.last = LastStep(t, self.batcher.rows.copy(), lr, before, grads, J)
         finite = math.isfinite(J) and all(np.isfinite(p).all() for p in params.values())
         if not finite:
             for key, p in params.items():
                 np.copyto(p, before[key])
-            history.set_final(params)
             what = f"the loss became {J}" if not math.isfinite(J) else "W overflowed"
             self._batches = None
             raise DivergenceError(tr.epoch + 1, self._in_epoch, t, lr, what)
         if self.batcher.epoch_done:
             self._close_epoch()
-        history.set_final(params)
 
     def _close_epoch(self) -> None:
         tr, (Jm, m, hits) = self.trainer, self._sums
         J_epoch = float(Jm / m)
         acc = float(hits / m) if self.n_correct is not None else np.nan
+        self._flush()  # the epoch's steps first: it ends at the step count
         tr.history.add_epoch(J_epoch, acc)
         tr.schedule.epoch_end(J_epoch)
         tr.epoch += 1
