@@ -251,12 +251,20 @@ def test_regions_past_two_features_are_in_the_pca_plane(session):
 # ---- the command ---------------------------------------------------------------------
 
 
-def test_cli_help_and_a_bad_preset(capsys):
+def test_cli_help_a_bad_preset_and_a_busy_port(capsys):
+    import socket
+
     assert main(["playground", "--help"]) == 0
     assert "--no-browser" in capsys.readouterr().out
     assert main(["playground", "--preset", "nope", "--no-browser"]) == 2
     err = capsys.readouterr().err
     assert "unknown preset 'nope'" in err and "linear-1d" in err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["playground", "--port", str(port), "--no-browser"]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
 def test_the_lecture_map_links_every_preset():

@@ -318,9 +318,14 @@ def test_export_writes_the_report_and_model(browser, server):
     assert "lingrad playground" in report
 
 
-def test_no_console_errors_and_ctrl_c_stops_cleanly(browser, server):
+def test_no_console_errors_nothing_from_the_network_and_ctrl_c_stops(browser, server):
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+    base = server[0].partition("/?")[0]
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert loaded and all(url.startswith(base + "/") for url in loaded), loaded
     proc = server[2]
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
