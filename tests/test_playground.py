@@ -102,6 +102,27 @@ def test_a_new_lr_goes_into_the_history(session):
     assert "Reset" in e.value.errors["model"]
 
 
+def test_divergence_pauses_with_a_message_and_finite_parameters(session):
+    s = session("linear-1d")
+    s.set_live({"lr": "5"})
+    s.step(200)
+    assert "diverged" in s.message["run"] and "lower lr" in s.message["run"]
+    assert not s.playing
+    params = s.run.trainer.chain.params
+    assert all(np.isfinite(p).all() for p in params.values())
+
+
+def test_reset_starts_the_same_run_again(session):
+    s = session("softmax")  # shuffled epochs, seeded
+    s.step(7)
+    first = {k: p.copy() for k, p in s.run.trainer.chain.params.items()}
+    s.reset()
+    assert s.run.trainer.t == 0
+    s.step(7)
+    for key, p in s.run.trainer.chain.params.items():
+        assert_array_equal(p, first[key])
+
+
 # ---- the step panel is lingrad explain -----------------------------------------------
 
 

@@ -272,7 +272,7 @@ class Session:
             run.stepper.run(n)
         except DivergenceError as e:
             self.playing = False
-            self.message = {"run": f"{e} Lower lr and press Reset."}
+            self.message = {"run": f"{e} Paused: lower lr, then Play again, or Reset."}
         run.finish()
         self._record()
 
