@@ -134,7 +134,9 @@ def test_step_panel_shows_lingrad_explain_s_blocks(session, capsys, name, model)
     s = session(name)
     s.step(4)
     doc = frame(s, Cursor())
-    assert main(["explain", "--model", model, "--step", "3"]) == 0
+    data, lr = s.settings.data, f"{s.settings.lr:g}"  # the lecture's, as explain's
+    argv = ["explain", "--model", model, "--data", data, "--lr", lr, "--step", "3"]
+    assert main(argv) == 0
     explained = split_blocks(capsys.readouterr().out)
     assert [b["title"] for b in doc["step_panel"]["blocks"]] == [
         b["title"] for b in explained["blocks"]
