@@ -211,18 +211,29 @@ class History:
             if key not in self._params:
                 self._params[key] = _Buffer(p.shape, p.dtype)
             self._params[key].append(p)
-        if (
+        self._bound_snapshots()
+
+    def add_snapshots(self, steps: Any, params: dict[str, Any]) -> None:
+        """Snapshots before the updates of ``steps`` (M,): ``params`` (M, *shape)."""
+        steps = np.asarray(steps, dtype=np.int64)
+        ordinal = self._n_snapshots_seen + np.arange(len(steps))
+        self._n_snapshots_seen += len(steps)
+        keep = ordinal % self.snapshot_stride == 0
+        self._snapshot_step.extend(steps[keep])
+        for key, p in params.items():
+            if key not in self._params:
+                self._params[key] = _Buffer(p.shape[1:], p.dtype)
+            self._params[key].extend(np.asarray(p)[keep])
+        self._bound_snapshots()
+
+    def _bound_snapshots(self) -> None:
+        while (
             self.max_snapshots is not None
             and self._snapshot_step.n > self.max_snapshots
         ):
-            self.snapshot_stride *= 2
+            self.snapshot_stride *= 2  # kept ordinals are multiples of the old one
             for buf in (self._snapshot_step, *self._params.values()):
                 buf.halve()
-
-    def add_snapshots(self, steps: Any, params: dict[str, Any]) -> None:
-        """``add_snapshot`` for each of ``steps`` (M,), ``params`` (M, *shape)."""
-        for i, t in enumerate(np.asarray(steps)):
-            self.add_snapshot(int(t), {key: p[i] for key, p in params.items()})
 
     def add_epoch(
         self, loss: float, accuracy: float = np.nan, val_loss: float = np.nan

@@ -37,6 +37,7 @@ from lingrad.solvers import lbfgs, proximal_l1
 from lingrad.train import Trainer
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
+ENGINES = ("auto", "nodes", "compiled")
 
 
 def is_iterative(estimator: Any) -> bool:
@@ -92,6 +93,12 @@ COMMON_PARAMS_DOC = """
         0: silent; 1: a progress bar on a terminal.
     snapshot_every : int or None
         Record the parameters every k steps in ``history_`` (None: never).
+    engine : {"auto", "nodes", "compiled"}
+        What runs the iterative solvers: ``"nodes"`` the node chain (the
+        lectures' loop, step by step), ``"compiled"`` the fused numba kernels
+        of ``lingrad.kernels`` (single-layer models only; same numbers, tested
+        to 1e-12), ``"auto"`` the kernels where the model has them. The first
+        compiled fit compiles the kernels (seconds, once: they are cached).
 """
 
 
@@ -100,6 +107,7 @@ class GradientEstimator(BaseEstimator):
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
+    _compiled = True  # a compiled kernel exists (the single-layer models)
 
     # ---- hooks -------------------------------------------------------------
     def _init_chain(
@@ -149,11 +157,23 @@ class GradientEstimator(BaseEstimator):
             raise ValueError(
                 f"solver must be one of {self._solvers}; got {self.solver!r}."
             )
+        self._check_engine()
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal
             getattr(self, f"_fit_{self.solver}")(X, Y, sample_weight)
         return self
+
+    def _check_engine(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}; got {self.engine!r}.")
+        if self.engine == "compiled" and not self._compiled:
+            raise ValueError(
+                f"{type(self).__name__} has no compiled kernel: engine='compiled' "
+                "covers the single-layer models (linear and logistic regression, "
+                "the bipolar-sigmoid classifier, both perceptrons, softmax "
+                "regression). Use engine='auto' or 'nodes'."
+            )
 
     def _batch_size(self) -> int | None:
         """Examples per step of an iterative solver (None: all)."""
@@ -164,6 +184,7 @@ class GradientEstimator(BaseEstimator):
         return int(self.batch_size)  # minibatch
 
     def _make_trainer(self, chain: Chain, rng: np.random.RandomState) -> Trainer:
+        self._check_engine()
         penalty, optimizer = proximal_l1(self._penalty(), self.optimizer)
         return Trainer(
             chain,
@@ -177,6 +198,7 @@ class GradientEstimator(BaseEstimator):
             random_state=rng.randint(np.iinfo(np.int32).max),
             snapshot_every=self.snapshot_every,
             verbose=self.verbose,
+            engine=self.engine if self._compiled else "nodes",
         )
 
     def _start(

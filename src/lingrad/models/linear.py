@@ -51,6 +51,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     fit_intercept : bool, default=True
     verbose : int, default=0
     snapshot_every : int or None, default=None
+    engine : {"auto", "nodes", "compiled"}, default="auto"
 
     Attributes
     ----------
@@ -106,6 +107,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
     ):
         self._store_params(locals())
 
