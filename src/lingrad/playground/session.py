@@ -121,13 +121,11 @@ class Session:
             new = parse(given, self.settings)
             tr, t = self.run.trainer, self._t()
             if tr is not None and new.lr != self.settings.lr:
-                from lingrad.schedules import make_schedule
-
-                tr.schedule = make_schedule(new.schedule, new.lr)
+                tr.lr = new.lr  # the schedule's lr0; it goes on from step t
                 self._note(t, f"lr {self.settings.lr:g} -> {new.lr:g}")
             if tr is not None and new.batch_size != self.settings.batch_size:
                 if self.settings.solver == "minibatch":
-                    tr.batcher.batch_size = new.batch_size
+                    tr.batch_size = new.batch_size
                     self._note(
                         t, f"batch size {self.settings.batch_size} -> {new.batch_size}"
                     )
@@ -293,7 +291,7 @@ class Session:
                 if speed == "max":
                     end = time.monotonic() + 0.04
                     while time.monotonic() < end and self.playing:
-                        self._advance(16)
+                        self._advance(64)
                 else:
                     due = int((time.monotonic() - start) * int(speed)) - done
                     if due > 0:
