@@ -148,6 +148,28 @@ def test_step_panel_shows_lingrad_explain_s_blocks(session, capsys, name, model)
     ]  # fmt: skip
 
 
+def test_the_traced_batch_is_the_one_the_trainer_used(session):
+    import copy
+
+    s = session("gd-variants")  # shuffled minibatches of 8 from 100 rows
+    for n in (5, 9, 3):  # 17 steps: the second epoch's 4th batch
+        s.step(n)
+    run, last = s.run, s.run.stepper.last
+    assert last.t == 16 and len(last.rows) == 8
+    assert len(set(last.rows.tolist())) == 8
+    chain = copy.deepcopy(run.trainer.chain)
+    for key, p in chain.params.items():
+        p[...] = last.before[key]
+    loss = run.est._make_loss()
+    rows = last.rows
+    loss.forward(chain.forward(run.X[rows]), run.Y[rows])
+    chain.backward(loss.backward())
+    for key, g in chain.grads.items():
+        assert_allclose(last.grads[key], g, rtol=1e-12)
+        after = last.before[key] - last.lr * g
+        assert_allclose(run.trainer.chain.params[key], after, rtol=1e-12)
+
+
 def test_minibatch_adam_update_block_says_what_the_trainer_did(session):
     s = session("gd-variants")
     s.configure({"optimizer": "adam"})
