@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002  (the lectures' listings draw from NumPy's legacy global RNG)
 """Every lecture demo runs end to end (quick sizes), writes its files, and draws what
 the lecture draws; the numbers it reports agree with the closed forms."""
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
+from matplotlib.text import Text
 from numpy.testing import assert_allclose
 from PIL import Image
 
+from lingrad import datasets, plot
 from lingrad.demos import DEFAULT, DEMOS, run
 from lingrad.errors import LingradError
 
@@ -85,6 +89,30 @@ def test_default_folder_and_progress(tmp_path, monkeypatch):
     assert any("report.html" in text for text in said)
 
 
+def test_every_warning_names_its_demo(tmp_path, monkeypatch, capsys):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from lingrad import demos
+    from lingrad.cli import main
+
+    def noisy(ctx):
+        for _ in range(2):  # said once, however often it happens
+            message = "Newton did not converge in 200 iterations"
+            warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        return demos.DEMOS["sigmoid-shapes"].func(ctx)
+
+    demo = demos.Demo("noisy", "warns", "lecture4-linear-logistic-regression.md", noisy)
+    monkeypatch.setitem(demos.DEMOS, "noisy", demo)
+    with pytest.warns(ConvergenceWarning, match="^demo noisy: Newton did not") as got:
+        run("noisy", tmp_path / "a", quick=True)
+    assert len(got) == 1
+    assert main(["demo", "noisy", "--quick", "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert "lingrad: warning: demo noisy: Newton did not converge" in err
+
+
 # ---- every demo: files, metrics.json, images, report ------------------------------
 @pytest.mark.parametrize("name", list(DEMOS))
 def test_demo_writes_all_its_files(results, name):
@@ -124,6 +152,202 @@ def test_demo_writes_all_its_files(results, name):
     assert "<script" not in page and "http://" not in page and "https://" not in page
     for section in ("Model", "Data", "Hyperparameters", "Final metrics", "Comparison"):
         assert f"<h2>{section}" in page
+    assert d["compared with"] and f"<h2>Comparison with {d['compared with']}" in (
+        page.replace("&#x27;", "'")
+    )
+
+
+# ---- the lectures' listings, replayed literally -------------------------------------
+# Lecture 4's four training listings, copied from the seed (drawing lines left out),
+# repaired only where the OCR garbled them ("n_{data}" -> n_data, "np_random_" ->
+# np.random., "dJ db" -> dJ_db, "np[log" -> np.log, "W_{\bullet}T" -> W.T) and where
+# they cannot run as printed (np.int, removed from NumPy: int; dpred_b: dpred_db).
+# They draw from the global generator, which a fixture restores.
+
+
+@pytest.fixture
+def global_seed():
+    state = np.random.get_state()
+    yield
+    np.random.set_state(state)
+
+
+# fmt: off
+def listing_linear_1d(factor=2):
+    """Linear Regression (1 Feature); ``factor`` is the listing's 2 of ``2*lr``."""
+    np.random.seed(1)
+    # set params
+    n_data = 100
+    lr = 0.01
+    t_w, t_b = 5, -3
+    w, b = np.random.uniform(-3, 3, 2)  # initial weight, bias
+    # generate dataset
+    x_data = np.random.randn(n_data,)
+    y_data = t_w * x_data + t_b
+    # train model and visualize updated model
+    J_track = list()
+    w_track, b_track = list(), list()
+    for data_idx, (x, y) in enumerate(zip(x_data, y_data)):  # noqa: B007, B905
+        w_track.append(w)
+        b_track.append(b)
+        # loss calculation
+        pred = x*w + b
+        J = (y - pred)**2
+        J_track.append(J)
+        # jacobians
+        dJ_dpred = -2*(y - pred)
+        dpred_dw = x
+        dpred_db = 1
+        # backpropagation
+        dJ_dw = dJ_dpred * dpred_dw
+        dJ_db = dJ_dpred * dpred_db
+        w = w - factor*lr*dJ_dw
+        b = b - factor*lr*dJ_db
+    return (w, b), J_track, (w_track, b_track)
+
+
+def listing_linear_nd():
+    np.random.seed(1)
+    # set params
+    n_data, n_feature = 100, 3
+    lr = 0.1
+    t_W = np.random.uniform(-3, 3, (n_feature, 1))
+    t_b = np.random.uniform(-3, 3, (1, ))
+    W = np.random.uniform(-3, 3, (n_feature, 1))
+    b = np.random.uniform(-3, 3, (1, ))
+    # generate dataset
+    x_data = np.random.randn(n_data, n_feature)
+    y_data = x_data @ t_W + t_b
+    J_track = list()
+    W_track, b_track = list(), list()
+    for data_idx, (X, y) in enumerate(zip(x_data, y_data)):  # noqa: B007, B905
+        W_track.append(W)
+        b_track.append(b)
+        # forward propagation
+        pred = X @ W + b
+        J = (y - pred)**2
+        J_track.append(J)
+        # jacobians
+        dJ_dpred = -2*(y - pred)
+        dpred_dW = X.reshape(1, -1)
+        dpred_db = 1  # printed: dpred_b = 1
+        # backpropagation
+        dJ_dW = dJ_dpred * dpred_dW
+        dJ_db = dJ_dpred * dpred_db
+        # paramter update
+        W = W - lr*dJ_dW.T
+        b = b - lr*dJ_db
+    W_track = np.hstack(W_track)
+    b_track = np.concatenate(b_track)
+    return (W, b), J_track, (W_track, b_track)
+
+
+def listing_logistic_1d():
+    np.random.seed(1)
+    # set params
+    n_data = 500
+    lr = 0.1
+    t_w, t_b = 5, -3
+    w, b = np.random.uniform(-3, 3, 2)  # initial weight, bias
+    # generate dataset
+    t_decision_boundary = -t_b/t_w
+    x_data = np.random.normal(t_decision_boundary, 1,
+                              (n_data, ))
+    y_data = x_data * t_w + t_b
+    y_data = (y_data > t_decision_boundary).astype(np.float32)
+    # train model and visualize updated model
+    J_track = list()
+    w_track, b_track = list(), list()
+    for data_idx, (x, y) in enumerate(zip(x_data, y_data)):  # noqa: B007, B905
+        w_track.append(w)
+        b_track.append(b)
+        # loss calculation
+        pred = x*w + b
+        pred = 1/(1 + np.exp(-pred))
+        J = -(y*np.log(pred) + (1-y)*np.log(1-pred))
+        J_track.append(J)
+        # jacobians
+        dJ_dpred = (pred - y)/(pred*(1-pred))
+        dpred_dz = pred*(1-pred)
+        dz_dw = x
+        dz_db = 1
+        # backpropagation
+        dJ_dz = dJ_dpred * dpred_dz
+        dJ_dw = dJ_dz * dz_dw
+        dJ_db = dJ_dz * dz_db
+        # train model
+        w = w - lr*dJ_dw
+        b = b - lr*dJ_db
+    return (w, b), J_track, (w_track, b_track)
+
+
+def listing_logistic_nd():
+    np.random.seed(1)
+    # set params
+    n_data, n_feature = 1000, 3
+    lr = 0.03
+    t_W = np.random.uniform(-1, 1, (n_feature, 1))  # target weights
+    t_b = np.random.uniform(-1, 1, (1, ))  # target bias
+    W = np.random.uniform(-1, 1, (n_feature, 1))  # initial weights
+    b = np.random.uniform(-1, 1, (1, ))  # initial biass
+    # generate dataset
+    x_data = np.random.randn(n_data, n_feature)
+    y_data = x_data @ t_W + t_b
+    y_data = 1/(1 + np.exp(-y_data))
+    y_data = (y_data > 0.5).astype(int)  # printed: np.int
+    J_track, acc_track = list(), list()
+    n_correct = 0
+    for data_idx, (X, y) in enumerate(zip(x_data, y_data)):  # noqa: B905
+        # train model
+        pred = X @ W + b
+        pred = 1/(1 + np.exp(-pred))
+        J = -(y*np.log(pred) + (1-y)*np.log(1-pred))
+        J_track.append(J)
+        pred_ = (pred > 0.5).astype(int)  # printed: np.int
+        if pred_ == y:
+            n_correct += 1
+        acc_track.append(n_correct/(data_idx + 1))
+        # jacobians
+        dJ_dpred = (pred - y)/(pred*(1-pred))
+        dpred_dz = pred*(1-pred)
+        dz_dW = X.reshape(1, -1)
+        dz_db = 1
+        # backpropagation
+        dJ_dz = dJ_dpred * dpred_dz
+        dJ_dW = dJ_dz * dz_dW
+        dJ_db = dJ_dz * dz_db
+        # train model
+        W = W - lr*dJ_dW.T
+        b = b - lr*dJ_db
+    return (W, b), J_track, acc_track
+
+
+# fmt: on
+
+
+LISTINGS = {
+    "linear-1d": listing_linear_1d,
+    "linear-nd": listing_linear_nd,
+    "logistic-1d": listing_logistic_1d,
+    "logistic-nd": listing_logistic_nd,
+}
+
+
+@pytest.mark.parametrize("name", list(LISTINGS))
+def test_demo_is_the_listing_replayed_literally(results, global_seed, name):
+    """lingrad's run of a listing demo ends where the listing's own loop ends."""
+    result = results(name)
+    params, J_track, third = LISTINGS[name]()
+    replay = np.concatenate([np.ravel(p) for p in params])
+    learned = np.ravel(list(doc(result)["parameters"].values()))
+    assert_allclose(learned, replay, rtol=1e-12, atol=1e-12)
+    # the figure's per-step loss is the listing's J_track
+    loss_png = "loss_accuracy.png" if name == "logistic-nd" else "loss_params.png"
+    ax = result.figures[loss_png].axes[0]
+    assert_allclose(lines_of(ax)[0].get_ydata(), np.ravel(J_track), rtol=1e-10)
+    if name == "logistic-nd":  # and its accumulated accuracy is the listing's
+        acc = lines_of(result.figures["loss_accuracy.png"].axes[1])[0].get_ydata()
+        assert_allclose(acc, third, rtol=0, atol=1e-15)
 
 
 # ---- what each demo draws and reports -----------------------------------------------
@@ -143,7 +367,9 @@ def test_linear_1d_is_the_lecture_loop(results):
     assert rows["w"]["SGD"] == rows["w"]["lecture's NumPy loop"]  # bit for bit
     assert rows["b"]["SGD"] == rows["b"]["lecture's NumPy loop"]
     assert_allclose([rows["w"]["closed form"], rows["b"]["closed form"]], [5, -3])
-    assert -0.5 < w < 5 and -3 < b < 1.33  # on its way from the start to the truth
+    # the listing's 2·lr·dJ_dw brings one pass close to the truth, as its figure
+    assert 4.5 < w < 5 and -3 < b < -2.5
+    assert "2·lr·dJ_dw" in d["hyperparams"]["update"]
 
     ax_loss, ax_params = result.figures["loss_params.png"].axes[:2]
     assert len(lines_of(ax_loss)[0].get_xdata()) == 100  # J before each step
@@ -151,6 +377,16 @@ def test_linear_1d_is_the_lecture_loop(results):
     assert {5.0, -3.0} <= levels  # the dotted truth lines
     w_line = next(ln for ln in ax_params.get_lines() if ln.get_label() == "w")
     assert w_line.get_ydata()[-1] == pytest.approx(w)
+
+
+def test_linear_1d_corrected_runs_the_derivations_update(tmp_path):
+    d = doc(run("linear-1d", tmp_path, quick=True, corrected=True))
+    w, b = d["parameters"]["w"], d["parameters"]["b"]
+    replay, _, _ = listing_linear_1d(factor=1)  # w := w − lr·dJ_dw
+    assert_allclose([w, b], replay, rtol=1e-12, atol=1e-12)
+    assert 3.7 < w < 3.9  # one pass at lr = 0.01 stops short of w = 5
+    listing = d["comparison"]["w"]["lecture's NumPy loop"]  # still as printed
+    assert listing > 4.5 and "corrected" in d["hyperparams"]["update"]
 
 
 def test_linear_nd_reaches_the_truth(results):
@@ -182,6 +418,13 @@ def test_gd_variants_paths_on_the_surface(results):
         rows["full batch (m = N)"]["distance to optimum"]
         < rows["per-sample SGD (m = 1)"]["distance to optimum"]
     )
+    # each run keeps its colour in both figures
+    curves = {ln.get_label(): ln.get_color() for ln in lines_of(
+        result.figures["loss_curves.png"].axes[0])}  # fmt: skip
+    paths = {ln.get_label(): ln.get_color() for ln in ax_contour.get_lines()}
+    for variant in d["comparison"]:
+        if variant != "normal equation":
+            assert to_hex(paths[variant]) == to_hex(curves[variant])
 
 
 def test_normal_equation_is_the_gaussian_mle(results):
@@ -249,9 +492,16 @@ def test_mse_vs_bce(results):
         "cross-entropy",
         "squared error",
     ]
-    for ax in panels:
-        labels = [ln.get_label() for ln in ax.get_lines()]
-        assert "lecture's start" in labels and "confidently wrong start" in labels
+    colors = {}  # one colour per run, the same in both figures
+    for ax, loss in zip(panels, ("cross-entropy", "squared error"), strict=True):
+        for where in ("lecture's start", "confidently wrong start"):
+            label = f"{loss}, {where}"
+            (path,) = [ln for ln in ax.get_lines() if ln.get_label() == label]
+            colors[path.get_label()] = path.get_color()
+    assert len(set(colors.values())) == 4
+    for ax in result.figures["training.png"].axes[:2]:
+        for line in lines_of(ax):
+            assert line.get_color() == colors[line.get_label()]
     ax = result.figures["gradients.png"].axes[0]
     bce, mse = lines_of(ax)[:2]
     assert bce.get_ydata()[0] == pytest.approx(1.0, abs=1e-3)  # |ŷ − y| at z = −8
@@ -301,8 +551,21 @@ def test_perceptron(results):
     ax = result.figures["mistakes.png"].axes[0]
     (line,) = lines_of(ax)
     assert list(line.get_ydata()) == d["metrics"]["mistakes per epoch"]
-    ticks = ax.get_yticks()
-    assert np.array_equal(ticks, np.round(ticks))  # counts: whole numbers only
+    fig = ax.figure
+    fig.canvas.draw()
+    for ticks in (ax.get_yticks(), ax.get_xticks()):  # counts, epochs: whole numbers
+        assert np.array_equal(ticks, np.round(ticks))
+    # the boundary animation colours the sides of z = 0: no "P(y = 1)" colour bar
+    from lingrad.plot.animate import boundary_animation
+
+    data = datasets.perceptron_data(n=100, seed=0)
+    snaps = [{"affine.W": np.array([[1.0], [2.0]]), "affine.b": np.array([0.5])}]
+    fig, draw = boundary_animation(
+        data.X, data.y, snaps, score_fn=plot.affine_score, frames=1, resolution=20
+    )
+    draw(0)
+    assert len(fig.axes) == 1 and fig.axes[0].get_images()
+    assert "P(y" not in " ".join(t.get_text() for t in fig.findobj(Text))
 
 
 def test_multiclass_and_softmax(results):

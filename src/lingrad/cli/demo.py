@@ -39,12 +39,22 @@ def demo(
         bool,
         typer.Option("--quick", help="Smaller data, fewer epochs and frames (fast)."),
     ] = False,
+    corrected: Annotated[
+        bool,
+        typer.Option(
+            "--corrected",
+            help="Where the lecture's listing has a quirk (linear-1d's doubled 2, "
+            "logistic-1d's label threshold; each demo's notes say), run the "
+            "corrected form instead of the listing as printed.",
+        ),
+    ] = False,
 ) -> None:
     """Run a lecture experiment and write its figures and report.
 
-    Trains as the lecture does, draws its figures and animations, and writes
-    metrics.json and a self-contained report.html. 'lingrad demo' alone runs
-    linear-1d; 'lingrad demo all' runs every demo.
+    Trains as the lecture does (its listing as printed, constant factors
+    included), draws its figures and animations, and writes metrics.json and a
+    self-contained report.html. 'lingrad demo' alone runs linear-1d; 'lingrad demo
+    all' runs every demo.
     """
     from lingrad.demos import DEFAULT, DEMOS, get
 
@@ -53,20 +63,22 @@ def demo(
         return
     name = name or DEFAULT
     if name == "all":
-        _run_all(list(DEMOS), out or Path("lingrad-out"), quick)
+        _run_all(list(DEMOS), out or Path("lingrad-out"), quick, corrected)
         return
     get(name)  # unknown names: one line listing the valid ones
-    report = _run_one(name, out or Path("lingrad-out") / name, quick)
+    report = _run_one(name, out or Path("lingrad-out") / name, quick, corrected)
     echo(f"demo {name}: report at {report}")
 
 
-def _run_one(name: str, out: Path, quick: bool, progress: Any = None) -> Path:
+def _run_one(
+    name: str, out: Path, quick: bool, corrected: bool = False, progress: Any = None
+) -> Path:
     """Run one demo into a staging folder; move it into ``out`` when it succeeds."""
     from lingrad.cli._staging import staged_output
     from lingrad.demos import run
 
     with staged_output(out) as stage:
-        result = run(name, stage, quick=quick, progress=progress)
+        result = run(name, stage, quick=quick, progress=progress, corrected=corrected)
         report_name = result.report.name
     _close(result)
     return out / report_name
@@ -77,7 +89,7 @@ def _close(result: Any) -> None:
         fig.clf()
 
 
-def _run_all(names: list[str], out: Path, quick: bool) -> None:
+def _run_all(names: list[str], out: Path, quick: bool, corrected: bool) -> None:
     reports = []
     if stderr_is_terminal():
         from rich.console import Console
@@ -87,11 +99,11 @@ def _run_all(names: list[str], out: Path, quick: bool) -> None:
             task = bar.add_task("demos", total=len(names))
             for name in names:
                 bar.update(task, description=f"demo {name}")
-                reports.append((name, _run_one(name, out / name, quick)))
+                reports.append((name, _run_one(name, out / name, quick, corrected)))
                 bar.advance(task)
     else:
         for name in names:
-            reports.append((name, _run_one(name, out / name, quick)))
+            reports.append((name, _run_one(name, out / name, quick, corrected)))
     for name, report in reports:
         echo(f"demo {name}: report at {report}")
 

@@ -12,6 +12,7 @@ animates, ``metrics.json`` and a self-contained ``report.html``.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from lingrad.errors import LingradError
@@ -152,6 +153,7 @@ def run(
     *,
     quick: bool = False,
     progress: Progress | None = None,
+    corrected: bool = False,
 ) -> DemoResult:
     """Run demo ``name`` and write its figures, GIF, metrics.json and report.html.
 
@@ -165,6 +167,9 @@ def run(
         Smaller sizes, fewer epochs and frames (the same experiment; for tests).
     progress : callable, optional
         Called with a short text (``"linear-1d: training"``) at each stage.
+    corrected : bool
+        Where the lecture's listing has a quirk (its notes say which), run the
+        corrected form instead of the listing as printed.
 
     Returns
     -------
@@ -176,9 +181,15 @@ def run(
     out = ensure_writable_dir(
         Path("lingrad-out") / name if out_dir is None else out_dir
     )
-    ctx = DemoRun(name, out, quick, progress or (lambda text: None))
+    ctx = DemoRun(name, out, quick, progress or (lambda text: None), corrected)
     ctx.stage("training")
-    output = demo.func(ctx)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        output = demo.func(ctx)
+    for w in _distinct(caught):  # every warning says which demo it comes from
+        warnings.warn_explicit(
+            f"demo {name}: {w.message}", w.category, w.filename, w.lineno
+        )
     ctx.stage("writing metrics.json and report.html")
     images = ctx.figure_paths + ctx.animation_paths
     metrics_path = out / "metrics.json"
@@ -193,6 +204,11 @@ def run(
         hyperparams=output.hyperparams,
         metrics={**output.metrics, **_prefixed(output.parameters, "learned")},
         comparison=output.comparison,
+        comparison_title=(
+            f"Comparison with {output.compared_with}"
+            if output.compared_with
+            else "Comparison"
+        ),
         figures=ctx.figure_paths,
         animations=ctx.animation_paths,
         notes=f"Lecture: {demo.lecture}.\n\n{output.notes}",
@@ -207,6 +223,18 @@ def run(
         figures=ctx.figures,
         frames=ctx.frames,
     )
+
+
+def _distinct(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMessage]:
+    """The caught warnings, each message once."""
+    seen: set[tuple[type, str]] = set()
+    out = []
+    for w in caught:
+        key = (w.category, str(w.message))
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
 
 
 def _prefixed(values: dict[str, object], word: str) -> dict[str, object]:

@@ -37,7 +37,9 @@ class DemoOutput:
 
     ``metrics`` are the final numbers (loss, accuracy / R², ...); ``parameters`` the
     learned values, ``truth`` the generating ones (where known); ``comparison`` the
-    closed-form or exact-solver check, ``{row: {column: value}}``.
+    check against references, ``{row: {column: value}}``, and ``compared_with``
+    names them for the report's heading ("the closed form (normal equation) and the
+    lecture's listing"), saying why where there is no exact answer.
     """
 
     title: str
@@ -49,6 +51,7 @@ class DemoOutput:
     parameters: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, Any] | None = None
     comparison: dict[str, Any] | None = None
+    compared_with: str = ""
     notes: str = ""
 
 
@@ -73,8 +76,16 @@ class DemoResult:
 class DemoRun:
     """The context a demo works in: output folder, size switch, saved files."""
 
-    def __init__(self, name: str, out_dir: Path, quick: bool, progress: Progress):
+    def __init__(
+        self,
+        name: str,
+        out_dir: Path,
+        quick: bool,
+        progress: Progress,
+        corrected: bool = False,
+    ):
         self.name, self.out_dir, self.quick = name, out_dir, quick
+        self.corrected = corrected  # run the corrected form of a listing's quirk
         self._progress = progress
         self.figure_paths: list[Path] = []
         self.animation_paths: list[Path] = []
@@ -194,33 +205,9 @@ def metrics_document(name: str, quick: bool, out: DemoOutput, files: list[str]) 
         "parameters": out.parameters,
         "truth": out.truth,
         "comparison": out.comparison,
+        "compared with": out.compared_with,
         "hyperparams": out.hyperparams,
         "data": out.data,
         "files": files,
     }
     return json.dumps(jsonable(doc), indent=2, allow_nan=False) + "\n"
-
-
-def lecture_sgd(X: Any, y: Any, W: Any, b: Any, lr: float, kind: str) -> tuple:
-    """The lecture's listing, line for line in plain NumPy: one epoch in data order.
-
-    ``kind="linear"``: pred = xW + b, dJ_dpred = -2 (y - pred).
-    ``kind="logistic"``: pred = σ(xW + b), dJ_dz = dJ_dpred · dpred_dz (unfused).
-    Used as an independent check that lingrad's Trainer runs exactly this loop.
-    """
-    from scipy.special import expit
-
-    W, b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
-    for x, t in zip(np.asarray(X, dtype=np.float64), np.ravel(y), strict=True):
-        z = x @ W + b  # (1,)
-        if kind == "linear":
-            pred = z
-            dJ_dz = -2 * (t - pred)
-        else:
-            pred = expit(z)
-            dJ_dpred = (pred - t) / (pred * (1 - pred))
-            dpred_dz = pred * (1 - pred)
-            dJ_dz = dJ_dpred * dpred_dz
-        W = W - lr * np.outer(x, dJ_dz)  # dz_dW = x
-        b = b - lr * dJ_dz  # dz_db = 1
-    return W, b

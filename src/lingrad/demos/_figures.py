@@ -9,9 +9,23 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from lingrad.plot._style import LABEL_SIZE, LEGEND_SIZE, TICK_SIZE, decorate, new_figure
+from lingrad.plot._style import (
+    LABEL_SIZE,
+    LEGEND_SIZE,
+    TICK_SIZE,
+    decorate,
+    integer_axis,
+    legend_below,
+    new_figure,
+)
+from lingrad.plot.rules import RUN_COLORS
 
-COLORS = ("tab:red", "tab:orange", "tab:blue", "tab:green", "tab:purple", "black")
+COLORS = RUN_COLORS  # one colour per run, the same in every panel of a demo
+
+
+def run_colors(names: Sequence[str]) -> dict[str, str]:
+    """``{run name: colour}``: every panel of a demo draws a run in its colour."""
+    return {name: COLORS[k % len(COLORS)] for k, name in enumerate(names)}
 
 
 def plot_curves(
@@ -23,17 +37,23 @@ def plot_curves(
     hline: tuple[float, str] | None = None,
     logy: bool = False,
     styles: Sequence[str] = ("-",),
+    colors: Mapping[str, str] | None = None,
+    whole_x: bool = False,
     ax: Any = None,
 ) -> Any:
-    """One line per ``{label: (x, y)}``, an optional labelled horizontal reference."""
+    """One line per ``{label: (x, y)}``, an optional labelled horizontal reference.
+
+    ``colors``: the colour of each run by label (default: the run colours in
+    order); ``whole_x``: ticks at whole numbers only (steps, epochs)."""
     fig = ax.figure if ax is not None else new_figure((10.0, 5.0))
     ax = ax if ax is not None else fig.add_subplot()
+    colors = colors or run_colors(list(curves))
     for k, (label, (x, y)) in enumerate(curves.items()):
         ax.plot(
             x,
             y,
             styles[k % len(styles)],
-            color=COLORS[k % len(COLORS)],
+            color=colors[label],
             lw=2.0,
             label=label,
             alpha=0.9,
@@ -43,6 +63,8 @@ def plot_curves(
     if logy:
         ax.set_yscale("log")
     decorate(ax, xlabel, ylabel, title)
+    if whole_x:
+        integer_axis(ax.xaxis)
     ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.9)
     return fig
 
@@ -71,12 +93,8 @@ def plot_likelihood_slice(
         ax.get_ylabel(),
         f"Maximising ln P = minimising the squared error  (σ̂² = {sigma2:.3g})",
     )
-    lines = ax.get_legend_handles_labels()
-    more = twin.get_legend_handles_labels()
-    # centre: between the ln P peak above and the squared-error valley below
-    ax.legend(
-        lines[0] + more[0], lines[1] + more[1], fontsize=LEGEND_SIZE, loc="center"
-    )
+    lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    legend_below(ax, lines)  # off the curves: the peak and the valley stay clear
     return fig
 
 

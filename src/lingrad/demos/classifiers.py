@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
 from lingrad import datasets, plot
 from lingrad.chain import Chain
@@ -11,6 +10,7 @@ from lingrad.losses import CrossEntropy, one_hot
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
 from lingrad.models.softmax import SoftmaxRegression
 from lingrad.nodes import Affine, Softmax
+from lingrad.plot._style import integer_axis
 
 from . import _figures
 from ._common import DemoOutput, DemoRun, floats
@@ -25,7 +25,14 @@ def _mistakes_per_epoch(h) -> list[int]:
 
 def _training_figure(run: DemoRun, h, mistakes: list[int], loss_name: str) -> None:
     run.save(
-        plot.plot_loss_and_accuracy(h.step_loss, h.accumulated_accuracy),
+        plot.plot_loss_and_accuracy(
+            h.step_loss,
+            h.accumulated_accuracy,
+            kind="sample",
+            loss_label=f"{loss_name} J",
+            title=f"Per-example updates: the {loss_name} of each example (0 when "
+            "it is classified right)",
+        ),
         "training.png",
         "Loss per step and accumulated accuracy",
     )
@@ -35,10 +42,11 @@ def _training_figure(run: DemoRun, h, mistakes: list[int], loss_name: str) -> No
         xlabel="epoch",
         ylabel="misclassified examples",
         styles=("o-",),
+        whole_x=True,
         title=f"Mistakes per epoch (each one triggers an update of the {loss_name})",
     )
     fig.axes[0].set_ylim(bottom=0)
-    fig.axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
+    integer_axis(fig.axes[0].yaxis)  # counts: no tick at 3.5
     run.save(fig, "mistakes.png", "Misclassified examples in each epoch")
 
 
@@ -82,7 +90,7 @@ def perceptron(run: DemoRun) -> DemoOutput:
             steps=steps[: last + 1],
             frames=frames,
             resolution=run.pick(100, 40),
-            proba_fn=plot.affine_proba,  # σ(xᵀw + b): shading only, boundary z = 0
+            score_fn=plot.affine_score,  # z = xᵀw + b: sides of z = 0, no P
         ),
     )
     accuracy = float(model.score(X, y))
@@ -126,6 +134,7 @@ def perceptron(run: DemoRun) -> DemoOutput:
                 "scikit-learn Perceptron": float(sk.score(X, y)),
             },
         },
+        compared_with="the Novikoff bound and scikit-learn's Perceptron",
         notes=(
             "The hard threshold has no useful derivative (lingrad.nodes.Step "
             "raises), so "
@@ -133,9 +142,9 @@ def perceptron(run: DemoRun) -> DemoOutput:
             "misclassified example moves θ by ±lr·x, correct ones leave it alone. On "
             "separable data the number of updates is bounded by (R/γ)² (Novikoff), "
             "however the examples are ordered. scikit-learn's Perceptron also updates "
-            "on a score of exactly 0, so its path differs; both separate the data. The "
-            "animation shades σ(xᵀw + b) only to show the sides of the boundary "
-            "xᵀw + b = 0 (the 0.5 contour); a perceptron has no probabilities."
+            "on a score of exactly 0, so its path differs; both separate the data. A "
+            "perceptron has no probabilities: its figures colour the two sides of "
+            "xᵀw + b = 0, with no colour scale."
         ),
     )
 
@@ -210,6 +219,7 @@ def multiclass_perceptron(run: DemoRun) -> DemoOutput:
                 )
             },
         },
+        compared_with="scikit-learn's Perceptron (one-vs-rest)",
         notes=(
             "The K score columns compete in one argmax: a mistake raises the true "
             "class's score and lowers the winner's. scikit-learn's Perceptron trains "
@@ -257,8 +267,9 @@ def softmax(run: DemoRun) -> DemoOutput:
     epochs_axis = np.arange(1, gd.history_.n_epochs + 1)
     excess = np.maximum(gd.history_.epoch_loss - J(P_nt), 1e-16)  # J − J* ≥ 0
     fig = _figures.plot_curves(
-        {"gradient descent: J − J* per epoch": (epochs_axis, excess)},
-        xlabel="epoch",
+        {"full-batch gradient descent: J − J* per epoch": (epochs_axis, excess)},
+        whole_x=True,
+        xlabel="epoch (one full-batch step each)",
         ylabel="excess loss J − J*  (J* = Newton's minimum)",
         logy=True,
         title=f"Batch gradient descent (lr = {lr}) converging to Newton's minimum",
@@ -315,6 +326,8 @@ def softmax(run: DemoRun) -> DemoOutput:
                 "gradient descent": float(np.abs(grads[0] - grads[1]).max())
             },
         },
+        compared_with="Newton's method (exact solver) and scikit-learn's "
+        "LogisticRegression",
         notes=(
             "The blobs overlap (spread 1.0), so the likelihood has a finite maximum: "
             "gradient descent, lingrad's Newton solver and scikit-learn (no penalty) "

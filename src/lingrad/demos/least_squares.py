@@ -62,6 +62,7 @@ def gd_variants(run: DemoRun) -> DemoOutput:
     rows["normal equation"]["J(w, b)"] = float(J_fn(w_opt, b_opt))
 
     run.stage("drawing figures")
+    colors = _figures.run_colors(list(variants))  # one colour per run, both figures
     every = np.concatenate([np.r_[p[0], w_opt] for p in paths.values()])
     bvals = np.concatenate([np.r_[p[1], b_opt] for p in paths.values()])
     pad_w, pad_b = 0.15 * np.ptp(every) + 0.5, 0.15 * np.ptp(bvals) + 0.5
@@ -72,6 +73,7 @@ def gd_variants(run: DemoRun) -> DemoOutput:
         paths=paths,
         optimum=(w_opt, b_opt),
         resolution=run.pick(120, 40),
+        colors=colors,
     )
     run.save(fig, "loss_surface.png", "J(w, b) with the three descent paths")
     fig = _figures.plot_curves(
@@ -81,6 +83,8 @@ def gd_variants(run: DemoRun) -> DemoOutput:
         title=f"Loss after each update (lr = {lr}, {S} updates each)",
         hline=(float(J_fn(w_opt, b_opt)), "normal-equation optimum"),
         logy=True,
+        colors=colors,
+        whole_x=True,
     )
     run.save(fig, "loss_curves.png", "J on all the data after each update")
     return DemoOutput(
@@ -112,6 +116,7 @@ def gd_variants(run: DemoRun) -> DemoOutput:
         parameters={name: {"w": w, "b": b} for name, (w, b) in final.items()},
         truth={"w": 5.0, "b": -3.0},
         comparison=rows,
+        compared_with="the closed form (normal equation)",
         notes=(
             "The same learning rate and the same number of updates for all three: "
             "the full batch walks a smooth path straight down the bowl; per-sample "
@@ -149,10 +154,13 @@ def normal_equation_demo(run: DemoRun) -> DemoOutput:
     run.stage("drawing figures")
     fig = plot.plot_history(
         h,
+        kind="batch",
         true_W=data.true_W,
         true_b=data.true_b,
         optimum_W=W_ne,
         optimum_b=b_ne,
+        true_label="true value (the noise keeps the optimum off it)",
+        loss_label="mean squared error J",
         title=f"Batch gradient descent (lr = {lr}) reaching the normal equation",
     )
     run.save(
@@ -224,6 +232,8 @@ def normal_equation_demo(run: DemoRun) -> DemoOutput:
         parameters=dict(zip(names, map(float, np.r_[W_gd, b_gd]), strict=True)),
         truth=dict(zip(names, map(float, table[:, 3]), strict=True)),
         comparison=compare(rows, "gradient descent", "normal equation"),
+        compared_with="the normal equation (closed form) and scikit-learn's "
+        "LinearRegression",
         notes=(
             "With noise, the optimum is not the truth: the normal equation, gradient "
             "descent and scikit-learn agree on the least-squares w*, which differs "

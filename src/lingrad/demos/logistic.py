@@ -11,7 +11,8 @@ from lingrad.chain import Chain
 from lingrad.losses import BinaryCrossEntropy
 from lingrad.nodes import Affine, Sigmoid
 
-from ._common import DemoOutput, DemoRun, floats, hits_binary, lecture_sgd, train
+from . import _listings
+from ._common import DemoOutput, DemoRun, floats, hits_binary, train
 
 BCE_EQUATION = (
     "z = xᵀw + b,   ŷ = σ(z) = 1 / (1 + e⁻ᶻ)        (forward propagation)\n"
@@ -22,39 +23,48 @@ BCE_EQUATION = (
 )
 
 
-def _fit_lecture(data: datasets.Synthetic, lr: float):
+SEPARABLE = "generating value (unreachable: the classes are separable)"
+
+
+def _fit_lecture(data: datasets.Synthetic, y, lr: float):
     """The lecture's loop: Affine → Sigmoid, unfused BCE, per sample, data order."""
     chain = Chain([Affine(data.init_W.copy(), data.init_b.copy()), Sigmoid()])
     h = train(
         chain,
         BinaryCrossEntropy(),
         data.X,
-        data.y,
+        y,
         lr=lr,
         epochs=1,
         n_correct=hits_binary,
     ).history
     W, b = chain.params["affine.W"].copy(), chain.params["affine.b"].copy()
-    W_ref, b_ref = lecture_sgd(data.X, data.y, data.init_W, data.init_b, lr, "logistic")
     pred = chain.forward(data.X).ravel()
-    J = BinaryCrossEntropy().forward(pred[:, None], data.y)
-    accuracy = float(np.mean((pred > 0.5) == data.y))
-    return h, W, b, W_ref, b_ref, J, accuracy
+    J = BinaryCrossEntropy().forward(pred[:, None], y)
+    accuracy = float(np.mean((pred > 0.5) == y))
+    return h, W, b, J, accuracy
 
 
 def logistic_1d(run: DemoRun) -> DemoOutput:
     """Lecture 4, Logistic Regression (1 Feature): 500 points, lr 0.1."""
     data = datasets.logistic_1d(n=500, t_w=5, t_b=-3, seed=1)
     lr = 0.1
-    h, W, b, W_ref, b_ref, J, accuracy = _fit_lecture(data, lr)
+    x = data.X[:, 0]
+    # the listing labels y = [5x − 3 > 0.6] (its boundary x = 0.6 used as a value of
+    # 5x − 3); corrected: y = [5x − 3 > 0], switching at x = −t_b/t_w = 0.6 itself
+    y = (5 * x - 3 > 0).astype(np.float64) if run.corrected else data.y
+    switch = 0.6 if run.corrected else (0.6 + 3) / 5
+    h, W, b, J, accuracy = _fit_lecture(data, y, lr)
     w, b0 = float(W[0, 0]), float(b[0])
-    switch = (0.6 + 3) / 5  # labels y = [5x − 3 > 0.6] switch at x = 0.72
+    w_ref, b_ref, _ = _listings.logistic_1d(
+        x, y.astype(np.float32), float(data.init_W[0, 0]), float(data.init_b[0]), lr
+    )  # the listing's labels are float32
 
     run.stage("drawing figures")
     steps, W_tr, b_tr = plot.param_tracks(h)
     fig = plot.plot_fit_evolution(
         data.X,
-        data.y,
+        y,
         W_tr,
         b_tr,
         "logistic",
@@ -64,7 +74,16 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
     )
     run.save(fig, "fit.png", "σ(w x + b) after every step (violet: start, red: end)")
     fig = plot.plot_loss_and_params(
-        h.step_loss, W_tr, b_tr, steps=steps, true_W=5.0, true_b=-3.0
+        h.step_loss,
+        W_tr,
+        b_tr,
+        steps=steps,
+        true_W=5.0,
+        true_b=-3.0,
+        kind="sample",
+        true_label=SEPARABLE,
+        loss_label="cross-entropy J",
+        title="Per-sample SGD (lr = 0.1) of σ(wx + b)",
     )
     run.save(fig, "loss_params.png", "Loss per step; w and b against t_w, t_b")
     frames = run.pick(40, 5)
@@ -73,7 +92,7 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
         "The sigmoid moving to the labels, step by step",
         lambda p: plot.animate_fit(
             data.X,
-            data.y,
+            y,
             W_tr,
             b_tr,
             "logistic",
@@ -91,7 +110,10 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
             "generator": "lingrad.datasets.logistic_1d(n=500, t_w=5, t_b=-3, seed=1)",
             "description": data.description,
             "samples": len(data.X),
-            "share of class 1": float(np.mean(data.y)),
+            "labels": "y = [5x − 3 > 0] (corrected)"
+            if run.corrected
+            else "y = [5x − 3 > 0.6] (the listing's)",
+            "share of class 1": float(np.mean(y)),
             "initial w, b": floats([data.init_W[0, 0], data.init_b[0]]),
         },
         hyperparams={
@@ -111,13 +133,13 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
         comparison={
             "w": {
                 "lingrad": w,
-                "lecture's NumPy loop": float(W_ref[0, 0]),
-                "|difference|": abs(w - float(W_ref[0, 0])),
+                "lecture's NumPy loop": float(w_ref),
+                "|difference|": abs(w - float(w_ref)),
             },
             "b": {
                 "lingrad": b0,
-                "lecture's NumPy loop": float(b_ref[0]),
-                "|difference|": abs(b0 - float(b_ref[0])),
+                "lecture's NumPy loop": float(b_ref),
+                "|difference|": abs(b0 - float(b_ref)),
             },
             "decision boundary x": {
                 "lingrad": -b0 / w,
@@ -125,13 +147,20 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
                 "−t_b/t_w": 0.6,
             },
         },
+        compared_with="the lecture's listing (as printed) and where the labels "
+        "switch — no exact solver: separable classes have no finite optimum",
         notes=(
             "The classes are separable, so the cross-entropy has no finite minimiser "
-            "(w and b grow without bound): there is no exact solver to compare with. "
-            "Instead lingrad's run is checked against the lecture's own loop written "
+            "(w and b grow without bound): there is no exact solver to compare with, "
+            "and the dotted t_w = 5, t_b = −3 are the generating values, which no "
+            "fit reaches (any positive multiple of them separates the labels as "
+            "well). Instead lingrad's run is checked against the lecture's own loop "
             "in plain NumPy, and the learned boundary −b/w against the x where the "
-            "labels switch. The lecture labels y = [5x − 3 > 0.6], so the switch is at "
-            "x = 0.72, not at −t_b/t_w = 0.6."
+            "labels switch.\n\n"
+            "The listing's quirk: it labels y = [5x − 3 > 0.6], comparing 5x − 3 with "
+            "its boundary x = −t_b/t_w = 0.6, so the labels switch at x = 0.72, not "
+            "at 0.6. This demo keeps the listing's labels; `lingrad demo logistic-1d "
+            "--corrected` labels y = [5x − 3 > 0] instead, switching at 0.6."
         ),
     )
 
@@ -140,19 +169,36 @@ def logistic_nd(run: DemoRun) -> DemoOutput:
     """Lecture 4, Logistic Regression (n Features): 1000 points, 3 features, lr 0.03."""
     data = datasets.logistic_nd(n=1000, n_features=3, seed=1)
     lr = 0.03
-    h, W, b, W_ref, b_ref, J, accuracy = _fit_lecture(data, lr)
+    h, W, b, J, accuracy = _fit_lecture(data, data.y, lr)
+    W_ref, b_ref, _, acc_ref = _listings.logistic_nd(
+        data.X, data.y[:, None], data.init_W, data.init_b, lr
+    )
     true = np.r_[data.true_W.ravel(), data.true_b]
     learned = np.r_[W.ravel(), b]
     cosine = float(learned @ true / np.linalg.norm(learned) / np.linalg.norm(true))
 
     run.stage("drawing figures")
     run.save(
-        plot.plot_loss_and_accuracy(h.step_loss, h.accumulated_accuracy),
+        plot.plot_loss_and_accuracy(
+            h.step_loss,
+            h.accumulated_accuracy,
+            kind="sample",
+            loss_label="cross-entropy J",
+            title="Per-sample SGD (lr = 0.03): loss of each example",
+        ),
         "loss_accuracy.png",
         "Loss per step and accumulated accuracy",
     )
     steps, W_tr, b_tr = plot.param_tracks(h)
-    fig = plot.plot_params(steps, W_tr, b_tr, true_W=data.true_W, true_b=data.true_b)
+    fig = plot.plot_params(
+        steps,
+        W_tr,
+        b_tr,
+        true_W=data.true_W,
+        true_b=data.true_b,
+        kind="sample",
+        true_label=SEPARABLE,
+    )
     run.save(fig, "params.png", "Weights and bias against the true ones")
     strongest = np.sort(np.argsort(-np.abs(W.ravel()))[:2])  # the two largest |w_i|
     fig = plot.plot_decision_boundary(
@@ -183,6 +229,7 @@ def logistic_nd(run: DemoRun) -> DemoOutput:
             "final loss J (mean BCE over the data)": J,
             "accuracy": accuracy,
             "accumulated accuracy": float(h.accumulated_accuracy[-1]),
+            "accumulated accuracy (the listing's acc_track)": float(acc_ref[-1]),
             "cos(learned θ, true θ)": cosine,
         },
         parameters=dict(zip(names, floats(learned), strict=True)),
@@ -196,12 +243,16 @@ def logistic_nd(run: DemoRun) -> DemoOutput:
             }
             for i, n in enumerate(names)
         },
+        compared_with="the lecture's listing (as printed) and the generating "
+        "values — no exact solver: separable classes have no finite optimum",
         notes=(
             "Accumulated accuracy is the lecture's running share of correct "
             "predictions, each made before that example's update. The labels come "
             "from the true θ without noise, so any positive multiple of θ separates "
             "them equally: the direction (cosine) is what SGD recovers, the length "
-            "keeps growing."
+            "keeps growing, and the dotted generating values are not a target the "
+            "fit can reach. The listing's update is the derivation's (no quirk); it "
+            "casts with np.int, which NumPy removed in 1.24 (int here)."
         ),
     )
 
@@ -250,6 +301,7 @@ def sigmoid_shapes(run: DemoRun) -> DemoOutput:
         hyperparams={"training": "none: the family of curves itself"},
         metrics={f"boundary for b = {b:g}": -b / w_shift + 0.0 for b in bs},
         comparison=rows,
+        compared_with="the formulas w/4 and −b/w",
         notes=(
             "No training here: the figure is the lecture's two panels. The table "
             "checks the two facts the lecture reads off them using lingrad's own "

@@ -7,6 +7,7 @@ from scipy.special import expit, softmax
 
 from lingrad import datasets, plot
 from lingrad.gradcheck import numerical_grad
+from lingrad.lectures import HIDDEN
 from lingrad.losses import one_hot
 from lingrad.models.logistic import LogisticRegression
 from lingrad.models.network import TwoLayerNetwork
@@ -27,7 +28,7 @@ def two_layer(run: DemoRun) -> DemoOutput:
     """Notes § ANN: sigmoid hidden layer + softmax output on the two moons."""
     data = datasets.two_moons(n=200, noise=0.1, seed=0)
     X, y = data.X, data.y
-    n_hidden, lr, m, epochs = 8, 1.0, 16, run.pick(300, 150)
+    n_hidden, lr, m, epochs = HIDDEN["two-layer"], 1.0, 16, run.pick(300, 150)
     net = TwoLayerNetwork(
         n_hidden,
         solver="minibatch",
@@ -93,7 +94,14 @@ def two_layer(run: DemoRun) -> DemoOutput:
     )
     h = net.history_
     run.save(
-        plot.plot_loss_and_accuracy(h.step_loss, h.accumulated_accuracy),
+        plot.plot_loss_and_accuracy(
+            h.step_loss,
+            h.accumulated_accuracy,
+            epoch_loss=h.epoch_loss,
+            kind="minibatch",
+            loss_label="cross-entropy J",
+            title=f"Minibatch SGD (m = {m}, lr = {lr:g}): mean J of each batch",
+        ),
         "training.png",
         "Loss per step and accumulated accuracy",
     )
@@ -156,6 +164,8 @@ def two_layer(run: DemoRun) -> DemoOutput:
                 "∂L/∂W": float(np.abs(grads["affine0.W"] - dJ_dW).max()),
             },
         },
+        compared_with="L-BFGS and scikit-learn's MLPClassifier of the same shape — "
+        "no exact solver: the network's loss is not convex",
         notes=(
             "No line separates the moons, so a linear model stays below 90 % while "
             "the hidden layer bends the boundary around them. The network's loss is "
@@ -171,7 +181,7 @@ def residual(run: DemoRun) -> DemoOutput:
     data = datasets.residual_data(n=200, n_features=4, seed=0, n_hidden=3)
     X, y = data.X, data.y
     N, D = X.shape
-    M, lr, epochs = 3, 5.0, run.pick(1000, 200)
+    M, lr, epochs = HIDDEN["residual"], 5.0, run.pick(1000, 200)
     net = ResidualNetwork(
         M, solver="batch", lr=lr, max_iter=epochs, tol=None, random_state=0
     ).fit(X, y)
@@ -204,7 +214,13 @@ def residual(run: DemoRun) -> DemoOutput:
     run.stage("drawing figures")
     hist = net.history_
     run.save(
-        plot.plot_loss_and_accuracy(hist.step_loss, hist.accumulated_accuracy),
+        plot.plot_loss_and_accuracy(
+            hist.step_loss,
+            hist.accumulated_accuracy,
+            kind="batch",
+            loss_label="J = L / N = ½ mean (g − y)²",
+            title=f"Full-batch gradient descent (lr = {lr:g})",
+        ),
         "training.png",
         "Loss per step and accumulated accuracy",
     )
@@ -223,10 +239,12 @@ def residual(run: DemoRun) -> DemoOutput:
         X,
         y,
         resolution=run.pick(150, 40),
-        title="Residual network: g = 0.5 over (x1, x2)",
+        title="Residual network: g = 0.5",
     )
     run.save(
-        fig, "decision_boundary.png", "g = 0.5 over x1, x2 (x3, x4 at their means)"
+        fig,
+        "decision_boundary.png",
+        "g = 0.5 in the plane of the first two principal components of x",
     )
     J = float(0.5 * np.mean((net.predict_proba(X)[:, 1] - y) ** 2))
     names = ("W0", "W1", "w2")
@@ -273,6 +291,8 @@ def residual(run: DemoRun) -> DemoOutput:
                 "finite differences": float(np.abs(numeric_W1).max()),
             },
         },
+        compared_with="L-BFGS, the homework's formulas and finite differences — "
+        "no exact solver: the loss is not convex",
         notes=(
             "The skip connection adds the identity to dh/dx, so the gradient reaching "
             "x is ∂L/∂h + (the inner path's share): the derivative never has to pass "

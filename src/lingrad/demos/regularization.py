@@ -124,8 +124,10 @@ def regularization(run: DemoRun) -> DemoOutput:
     run.save(fig, "l2_logistic_path.png", "Problem 2: weights against the L2 strength")
     fig = plot.plot_history(
         gd.history_,
+        kind="batch",
         optimum_W=w_nt,
-        title="Problem 2 by gradient descent: J = (1/N)[Σ BCE + ‖w‖²]",
+        loss_label="J = (1/N)[Σ BCE + ‖w‖²]",
+        title="Problem 2 by full-batch gradient descent",
     )
     run.save(
         fig,
@@ -186,6 +188,8 @@ def regularization(run: DemoRun) -> DemoOutput:
         parameters={f"Problem 2 {n}": float(w_gd[i]) for i, n in enumerate(names)},
         truth={"paths: true w": floats(data.true_W)},
         comparison=comparison,
+        compared_with="scikit-learn's Lasso, the closed-form ridge, Newton's method "
+        "(exact solver) and scikit-learn's LogisticRegression",
         notes=(
             "L1 drives weights to exactly zero one after another as α grows (a sparse "
             "model: those features are declared irrelevant); L2 shrinks every weight "

@@ -70,6 +70,7 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
             }
 
     run.stage("drawing figures")
+    colors = _figures.run_colors(list(tracks))  # "loss, start" -> one colour
     every_w = np.concatenate([p[0] for d in paths.values() for p in d.values()])
     every_b = np.concatenate([p[1] for d in paths.values() for p in d.values()])
     w_range = (min(every_w.min(), -4.0) - 1, max(every_w.max(), 8.0) + 1)
@@ -83,10 +84,11 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
             J_fn,
             w_range,
             b_range,
-            paths=paths[name],
+            paths={f"{name}, {where}": p for where, p in paths[name].items()},
             kind="contour",
             ax=ax,
             resolution=run.pick(100, 30),
+            colors=colors,
         )
         ax.set_title(f"{name}: J(w, b) and the SGD paths", fontsize=15)
     run.save(fig, "surfaces.png", "Loss surfaces of both losses with the SGD paths")
@@ -111,20 +113,24 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
     ax_loss, ax_acc = fig.subplots(1, 2)
     _figures.plot_curves(
         {n: (t[0], J_bce(t[2].ravel(), t[3].ravel())) for n, t in tracks.items()},
-        xlabel="step",
+        xlabel="step (one example each)",
         ylabel="BCE on all the data",
         title="Cross-entropy along each path",
         ax=ax_loss,
         styles=("-", "--"),
+        colors=colors,
+        whole_x=True,
         logy=True,
     )
     _figures.plot_curves(
         {n: (np.arange(len(t[1])), t[1]) for n, t in tracks.items()},
-        xlabel="step",
+        xlabel="step (one example each)",
         ylabel="accumulated accuracy",
         title="Accumulated accuracy",
         ax=ax_acc,
         styles=("-", "--"),
+        colors=colors,
+        whole_x=True,
     )
     run.save(
         fig, "training.png", "Cross-entropy and accumulated accuracy along each path"
@@ -152,6 +158,7 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
         parameters={n: {"w": r["w"], "b": r["b"]} for n, r in rows.items()},
         truth={"w": 5.0, "b": -3.0},
         comparison=rows,
+        compared_with="each other: both losses from the same two starts",
         notes=(
             "Both losses are minimised by moving the boundary to the data, but the "
             "squared error of a sigmoid is not convex in (w, b): its surface has flat "
@@ -212,7 +219,12 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
         title="Boundary f(x; w) = 0 learned by gradient descent",
     )
     run.save(fig, "decision_boundary.png", "Boundary wᵀx = 0")
-    fig = plot.plot_history(h)
+    fig = plot.plot_history(
+        h,
+        kind="batch",
+        loss_label="J = L / N = ½ mean (f − y)²",
+        title=f"Full-batch gradient descent (lr = {lr:g} on J = L / N)",
+    )
     run.save(fig, "loss_params.png", "Loss per step and the weights")
     return DemoOutput(
         title="The bipolar sigmoid with squared error (homework Problem 3)",
@@ -243,6 +255,8 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
         },
         parameters={"w1": float(w[0]), "w2": float(w[1])},
         truth={"direction of w (any positive multiple)": floats(data.true_W)},
+        compared_with="the homework's formula and finite differences (no closed "
+        "form exists for this loss)",
         comparison={
             f"∂L/∂w{i + 1}": {
                 "backprop (Affine → BipolarSigmoid)": backprop[i],

@@ -180,6 +180,31 @@ def animate_decision_boundary(
     """
     if frames < 1:
         raise ValueError("frames must be >= 1")
+    fig, draw = boundary_animation(
+        X, y, snapshots, proba_fn=proba_fn, score_fn=score_fn, frames=frames,
+        steps=steps, plane=plane, feature_idx=feature_idx, fixed=fixed,
+        resolution=resolution, feature_names=feature_names,
+    )  # fmt: skip
+    return _write_frames(fig, path, frames, fps, draw)
+
+
+def boundary_animation(
+    X: Any,
+    y: Any,
+    snapshots: Sequence[Any],
+    *,
+    proba_fn: Callable[[Any, np.ndarray], Any] | None = None,
+    score_fn: Callable[[Any, np.ndarray], Any] | None = None,
+    frames: int = 40,
+    steps: Any = None,
+    plane: Plane | None = None,
+    feature_idx: tuple[int, int] | None = None,
+    fixed: Any = None,
+    resolution: int = 100,
+    feature_names: Sequence[str] | None = None,
+) -> tuple[Figure, Callable[[int], None]]:
+    """The figure of :func:`animate_decision_boundary` and ``draw(f)``, which draws
+    frame f into it (f < ``frames``)."""
     X_arr = np.asarray(X, dtype=np.float64)
     y = np.asarray(y).ravel()
     classes = np.unique(y)
@@ -244,4 +269,4 @@ def animate_decision_boundary(
             pad=24 if note else 6,
         )
 
-    return _write_frames(fig, path, frames, fps, draw)
+    return fig, draw

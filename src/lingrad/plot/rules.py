@@ -34,8 +34,9 @@ TAB20_EXTRA = (
     "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
     "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 )  # fmt: skip
-# one colour per run, the same in every panel of a figure or demo
-RUN_COLORS = ("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#000000")
+# one colour per run, the same in every panel of a figure or demo; each stands out
+# on white and on the blue loss surfaces alike (red, orange, magenta, green, cyan)
+RUN_COLORS = ("#d62728", "#ff7f0e", "#c51b8a", "#2ca02c", "#17becf", "#000000")
 
 
 class StepWords(NamedTuple):

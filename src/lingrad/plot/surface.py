@@ -68,7 +68,15 @@ def contour_levels(J: np.ndarray, n: int) -> np.ndarray:
     return lo + (hi - lo) * np.linspace(0.0, 1.0, n) ** 2
 
 
-def _draw_contour(ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names) -> None:
+def _path_color(colors: Mapping[str, str] | None, name: str, k: int) -> str:
+    if colors is not None and name in colors:
+        return colors[name]
+    return PATH_COLORS[k % len(PATH_COLORS)]
+
+
+def _draw_contour(
+    ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names, colors
+) -> None:
     lv = contour_levels(J, levels)
     filled = ax.contourf(w_grid, b_grid, J, levels=lv, cmap="Blues_r", alpha=0.9)
     ax.contour(w_grid, b_grid, J, levels=lv, colors="k", linewidths=0.4, alpha=0.4)
@@ -76,7 +84,7 @@ def _draw_contour(ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names) ->
     cbar.set_label("loss J(w, b)", fontsize=LABEL_SIZE)
     cbar.ax.tick_params(labelsize=TICK_SIZE)
     for k, (name, (w_path, b_path)) in enumerate(paths.items()):
-        color = PATH_COLORS[k % len(PATH_COLORS)]
+        color = _path_color(colors, name, k)
         ax.plot(w_path, b_path, "-", color=color, lw=1.6, alpha=0.9, label=name)
         ms = max(13 - 3 * k, 5)  # shared starts stay visible as nested rings
         ax.plot(w_path[0], b_path[0], "o", color=color, ms=ms, mec="k")
@@ -89,7 +97,9 @@ def _draw_contour(ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names) ->
     ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.9)
 
 
-def _draw_3d(ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names) -> None:
+def _draw_3d(
+    ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names, colors
+) -> None:
     ax.plot_surface(
         w_grid,
         b_grid,
@@ -103,7 +113,7 @@ def _draw_3d(ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names) -> None
     )
     lift = 0.01 * (J.max() - J.min())  # keep the paths visible above the surface
     for k, (name, (w_path, b_path)) in enumerate(paths.items()):
-        color = PATH_COLORS[k % len(PATH_COLORS)]
+        color = _path_color(colors, name, k)
         J_path = np.asarray(loss_fn(w_path, b_path), dtype=np.float64) + lift
         ax.plot(w_path, b_path, J_path, "-", color=color, lw=1.8, label=name, zorder=10)
         ax.scatter(
@@ -149,6 +159,7 @@ def plot_loss_surface(
     resolution: int = 120,
     levels: int = 25,
     names: tuple[str, str] = ("w", "b"),
+    colors: Mapping[str, str] | None = None,
     ax: Axes | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:
@@ -163,6 +174,8 @@ def plot_loss_surface(
         its own colour, a marker at its start and a legend entry.
     optimum : (w*, b*)
         Drawn as a gold star.
+    colors : {name: colour}, optional
+        Each path's colour, so that a run keeps its colour in every panel.
     kind : {"both", "contour", "3d"}
         "both" draws a 3-D surface and a contour panel side by side (``ax`` must then
         be None); "3d" needs ``ax`` created with ``projection="3d"``.
@@ -198,8 +211,8 @@ def plot_loss_surface(
     else:
         raise ValueError(f"kind must be 'both', 'contour' or '3d', got {kind!r}")
     if ax3d is not None:
-        _draw_3d(ax3d, w_grid, b_grid, J, loss_fn, paths, optimum, names)
+        _draw_3d(ax3d, w_grid, b_grid, J, loss_fn, paths, optimum, names, colors)
     if ax2d is not None:
-        _draw_contour(ax2d, w_grid, b_grid, J, paths, optimum, levels, names)
+        _draw_contour(ax2d, w_grid, b_grid, J, paths, optimum, levels, names, colors)
     save(fig, path)
     return fig
