@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lingrad.cli._common import MODELS
+from lingrad.lectures import HIDDEN
 
 MAX_ROWS = 5000  # rows a generator may draw (the page stays responsive)
 SPEEDS = ("1", "10", "100", "1000", "max")  # steps per second while playing
@@ -242,7 +243,9 @@ def _bounded_int(text: Any, low: int, high: int) -> int:
 # name (as the demo) -> (what it shows, the settings it starts from)
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "linear-1d": (
-        "Lecture 4: per-sample SGD fits y = 5x - 3, the lecture's data, start and lr",
+        "Lecture 4: per-sample SGD fits y = 5x - 3 from the lecture's data and start, "
+        "lr = 0.01 in the derivation's update w := w - lr dJ/dw (the listing's "
+        "w - 2*lr*dJ_dw is lr = 0.02)",
         {"data": "synthetic:linear-1d", "model": "linear", "lr": 0.01},
     ),
     "linear-nd": (
@@ -327,7 +330,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
             "lr": 1.0,
             "batch_size": 16,
             "shuffle": True,
-            "n_hidden": 8,
+            "n_hidden": HIDDEN["two-layer"],
         },
     ),
     "residual": (
@@ -337,7 +340,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
             "model": "residual",
             "solver": "batch",
             "lr": 1.0,
-            "n_hidden": 3,
+            "n_hidden": HIDDEN["residual"],
         },
     ),
 }
