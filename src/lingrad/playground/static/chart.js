@@ -124,7 +124,7 @@ const Chart = (function () {
       c.beginPath();
       let on = false;
       for (let i = 0; i < xs.length; i++) {
-        if (ys[i] === null || !isFinite(ys[i])) { on = false; continue; }
+        if (ys[i] === null || !isFinite(ys[i]) || (this.logy && ys[i] <= 0)) { on = false; continue; }
         const x = this.X(xs[i]), y = this.Y(ys[i]);
         if (on) { c.lineTo(x, y); } else { c.moveTo(x, y); on = true; }
       }
@@ -136,7 +136,7 @@ const Chart = (function () {
       const c = this.ctx;
       c.save(); this.clip();
       for (let i = 0; i < xs.length; i++) {
-        if (ys[i] === null) { continue; }
+        if (ys[i] === null || (this.logy && ys[i] <= 0)) { continue; }
         c.beginPath();
         c.arc(this.X(xs[i]), this.Y(ys[i]), r || 3, 0, 2 * Math.PI);
         c.fillStyle = typeof colors === "string" ? colors : colors[i];

@@ -93,7 +93,7 @@ const Panels = (function () {
     let Jopt = st.optimum && st.optimum.J;
     if (Jopt === undefined || Jopt === null || !isFinite(Jopt)) { Jopt = null; }
     const pos = ys.filter(function (v) { return v > 0; });
-    const useLog = logy && pos.length > 0 && pos.length === ys.length;
+    const useLog = logy && pos.length > 0;  // a J of exactly 0 is left out of a log axis
     let yr;
     let far = false;  // the optimum's J lies far below the curve: not on the axis
     if (useLog) {

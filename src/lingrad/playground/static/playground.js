@@ -199,6 +199,7 @@
       $("#about-init").textContent = f.reset.init;
       $("#metric-name").textContent = f.reset.metric;
       $("#row-init").hidden = !f.reset.lecture_init;
+      $("#logy").checked = !/perceptron/.test(f.reset.loss_label);  // its J is often 0
     }
     if (f.steps) {
       append(st.steps, f.steps, ["t", "J"]);
