@@ -1,4 +1,5 @@
-"""The ``lingrad`` command: fit, predict, evaluate, explain, gradcheck, demo.
+"""The ``lingrad`` command: fit, predict, evaluate, explain, gradcheck, demo,
+playground.
 
 ``app`` is the typer application (the console entry point); :func:`main` runs it on
 an argument list and returns the exit code, with every error reported as one line
@@ -29,6 +30,7 @@ _COMMANDS = {
     "explain": ("explain", "explain"),
     "gradcheck": ("gradcheck_cmd", "gradcheck"),
     "demo": ("demo", "demo"),
+    "playground": ("playground", "playground"),
 }
 
 

@@ -1,0 +1,90 @@
+"""``lingrad playground``: a local web page to train a model one step at a time."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lingrad.cli._common import Interrupted, echo, usage_error
+
+EPILOG = (
+    "Examples:  lingrad playground  |  lingrad playground --preset logistic-1d  |  "
+    "lingrad playground --port 8765 --no-browser"
+)
+
+
+def _has_browser() -> bool:
+    """A graphical browser can open: not a headless Linux session."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def playground(
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one)."
+        ),
+    ] = 0,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the URL, do not open it.")
+    ] = False,
+    preset: Annotated[
+        str,
+        typer.Option(
+            "--preset",
+            help="Start from a lecture's run: linear-1d, logistic-1d, perceptron, "
+            "softmax, two-layer, ... (the demos' names).",
+        ),
+    ] = "linear-1d",
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder the Export button writes into."),
+    ] = Path("lingrad-out/playground"),
+) -> None:
+    """Train in the browser, one step at a time, with every Jacobian in view.
+
+    Starts a local web server on 127.0.0.1 and prints its URL with an access token
+    (every request needs it). The page trains any of the eight models with
+    lingrad's own engine and shows the data with the fit, J per step and per
+    epoch, the parameters against the truth and the exact optimum, and the last
+    step written out as `lingrad explain` writes it. Nothing is loaded from the
+    network. Ctrl-C stops it.
+    """
+    from lingrad.playground.settings import PRESETS
+
+    if preset not in PRESETS:
+        raise usage_error(
+            f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}",
+            "--preset",
+        )
+    from lingrad.playground.server import PlaygroundServer
+
+    try:
+        server = PlaygroundServer(port, preset, out)
+    except OSError as e:
+        raise usage_error(
+            f"cannot listen on 127.0.0.1:{port} ({e.strerror or e}); choose another "
+            "port or leave --port out for a free one",
+            "--port",
+        ) from e
+    server.warm_up()
+    url = server.url + ("" if preset == "linear-1d" else f"&preset={preset}")
+    echo(f"lingrad playground: {url}")
+    echo(f"exports go to {server.out.absolute()}/")
+    echo("Press Ctrl-C to stop.")
+    if not no_browser and _has_browser():
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: a clean stop
+        echo("\nstopping the playground")
+    finally:
+        server.close()

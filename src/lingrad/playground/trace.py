@@ -1,0 +1,131 @@
+"""The step panel: the last training step in ``lingrad explain``'s five blocks.
+
+The text is :func:`lingrad.cli._render.render` of a :class:`lingrad.cli._walk.Walk`
+made by :func:`lingrad.cli._walk.walk` itself: the walk starts from a copy of the
+chain as it was *before* the step (through a stand-in estimator whose
+``_init_chain`` returns that copy), on the example the batcher gave. So the blocks,
+their formulas and their numbers are ``lingrad explain``'s. Where the trainer's
+update is not the plain ``p := p - lr dJ_dp`` of one example (a minibatch, momentum,
+Adam, a proximal L1 step) the update block is rewritten with the values the trainer
+really used, and says why.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from lingrad.cli._render import Names, fmt, line, render
+from lingrad.cli._walk import walk
+from lingrad.playground.stepper import LastStep
+
+BLOCKS = ("forward propagation", "loss", "jacobians", "backpropagation", "update")
+
+
+class _Before:
+    """The estimator, except that its initial chain is the chain before the step."""
+
+    def __init__(self, est: Any, chain: Any) -> None:
+        self._est, self._chain = est, chain
+
+    def _init_chain(self, *args: Any) -> Any:
+        return self._chain
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._est, name)
+
+
+def step_panel(run: Any) -> dict[str, Any] | None:
+    """``{"head": text, "blocks": [{"title", "text"}], "text": all}`` of the last
+    step, or None before the first one."""
+    last: LastStep | None = run.stepper.last if run.stepper is not None else None
+    if last is None:
+        return None
+    trainer = run.trainer
+    chain = copy.deepcopy(trainer.chain)
+    for key, p in chain.params.items():
+        p[...] = last.before[key]
+    row = int(last.rows[0])
+    X, y = run.X, np.asarray(run.data.y)
+    y_walk = np.concatenate([y[row : row + 1], y])  # classes from every label
+    w = walk(
+        run.spec, _Before(run.est, chain), X[row : row + 1], y_walk,
+        step=0, lr=last.lr, seed=run.settings.seed,
+    )  # fmt: skip
+    w.step, w.index = last.t, row
+    m = len(last.rows)
+    w.init_note = (
+        f"the trainer's parameters before step {last.t}; the batcher gave example "
+        f"{row}" + (f" (first of a batch of {m})" if m > 1 else "")
+    )
+    after = {k: p.copy() for k, p in trainer.chain.params.items()}
+    plain = _plain_update(w, last, after)
+    text = render(w, _source(run), len(X))
+    if run.settings.shuffle:  # the walk's words assume the data's order
+        text = text.replace(" in the data's order", " (rows shuffled each epoch)", 1)
+    if not plain:
+        text = _rewrite_update(text, w, last, after, trainer, m)
+    return {"text": text, **split_blocks(text)}
+
+
+def _plain_update(w: Any, last: LastStep, after: dict[str, Any]) -> bool:
+    """True when the walk's one-example GD update is exactly the trainer's."""
+    return len(last.rows) == 1 and all(
+        np.array_equal(w.after[k], after[k]) for k in after
+    )
+
+
+def _source(run: Any) -> str:
+    scaled = " (standardized)" if run.settings.scale else ""
+    return str(run.data.source) + scaled
+
+
+def _rewrite_update(
+    text: str, w: Any, last: LastStep, after: dict[str, Any], trainer: Any, m: int
+) -> str:
+    """The update block with the trainer's own rule and values."""
+    head, sep, _ = text.partition(f"\n# update (lr = {w.lr:g})")
+    names = Names(w.chain, w.loss)
+    opt = trainer.optimizer
+    prox = getattr(opt, "name", "") == "proximal_l1"
+    rule_name = str(getattr(opt.inner if prox else opt, "name", type(opt).__name__))
+    out = [f"# update (lr = {last.lr:g}, optimizer {rule_name})"]
+    if m > 1:
+        out.append(
+            f"dJ_dp of the update: the mean over the batch of {m} examples "
+            "(the blocks above trace its first example)"
+        )
+    for key in last.before:
+        P = names.p(key)
+        if rule_name == "gd":
+            out.append(f"{P} := {P} - lr * dJ_d{P}")
+            sub = f"{fmt(last.before[key])} - {last.lr:g} * {fmt(last.grads[key])}"
+            if last.before[key].size > 12:
+                sub = ""
+            out.append(line(" " * len(P), sub or None, after[key]))
+        else:
+            out.append(line(f"dJ_d{P}", None, last.grads[key]))
+            out.append(line(f"{P} := {rule_name} step", None, after[key]))
+    if prox:
+        out.append("(L1: the weights are then soft-thresholded, the proximal step)")
+    return head + "\n" + "\n".join(out) if sep else text
+
+
+def split_blocks(text: str) -> dict[str, Any]:
+    """The render text as its head and its ``# name`` blocks, in order."""
+    head: list[str] = []
+    blocks: list[dict[str, Any]] = []
+    for raw in text.splitlines():
+        if raw.startswith("# "):
+            blocks.append({"title": raw[2:], "lines": []})
+        elif blocks:
+            blocks[-1]["lines"].append(raw)
+        else:
+            head.append(raw)
+    for b in blocks:
+        while b["lines"] and not b["lines"][-1].strip():
+            b["lines"].pop()
+        b["text"] = "\n".join(b.pop("lines"))
+    return {"head": "\n".join(head).strip(), "blocks": blocks}
