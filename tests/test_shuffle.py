@@ -8,7 +8,14 @@ from numpy.testing import assert_array_equal
 
 from lingrad.models import LinearRegression
 from lingrad.optim import Batcher
-from lingrad.shuffle import block_rows, check_mode, epoch_order, lookahead
+from lingrad.shuffle import (
+    ROWS_MAX_BYTES,
+    block_rows,
+    check_mode,
+    epoch_order,
+    lookahead,
+    resolve,
+)
 
 
 @settings(deadline=None, max_examples=40)
@@ -29,9 +36,19 @@ def test_blocks_order_shuffles_whole_blocks_and_the_rows_inside(N, row_bytes, se
         assert_array_equal(ahead[: N - L], ascending[L:])
 
 
-def test_rows_is_true_and_blocks_differ_but_are_seeded():
+def test_true_is_rows_for_a_cache_sized_x_and_blocks_beyond():
     a = Batcher(1, True, 0).order(100, 8)
     assert_array_equal(a, Batcher(1, "rows", 0).order(100, 8))
+    N = ROWS_MAX_BYTES // 800 + 1  # X one row past the limit, at 800 bytes a row
+    assert resolve(True, N - 1, 800) == "rows" and resolve(True, N, 800) == "blocks"
+    assert_array_equal(Batcher(1, True, 3).order(N, 800), epoch_order(
+        np.random.default_rng(3), N, "blocks", 800))  # fmt: skip
+    order = Batcher(1, True, 3).order(N, 800)
+    assert_array_equal(lookahead(order, True, 800), lookahead(order, "blocks", 800))
+    assert resolve(False, N, 800) is False and resolve("rows", N, 800) == "rows"
+
+
+def test_rows_and_blocks_differ_but_are_seeded():
     b = Batcher(1, "blocks", 0).order(100_000, 800)
     assert_array_equal(b, Batcher(1, "blocks", 0).order(100_000, 800))
     assert not np.array_equal(b, Batcher(1, "blocks", 1).order(100_000, 800))

@@ -38,9 +38,10 @@ class Batcher:
     batch_size : int or None
         1 (per-sample), m (minibatch) or None (full batch); clipped to N.
     shuffle : {True, False, "rows", "blocks"}
-        Draw a fresh order every epoch: True or "rows" a permutation of all
-        rows, "blocks" shuffled blocks of contiguous rows (faster to read,
-        see ``lingrad.shuffle``); False keeps the data order. Full batches
+        Draw a fresh order every epoch: "rows" a permutation of all rows,
+        "blocks" shuffled blocks of contiguous rows (faster to read), True
+        one of them by the size of X (see ``lingrad.shuffle``); False keeps
+        the data order. Full batches
         are never shuffled (the sum does not depend on the order).
     random_state : None, int, Generator or RandomState
         Seed of the shuffling generator.

@@ -71,11 +71,11 @@ COMMON_PARAMS_DOC = """
     validation_fraction : float
         Share of the training data held out for early stopping.
     shuffle : {True, False, "rows", "blocks"}
-        Shuffle the examples every epoch: True or "rows" a full row shuffle;
-        "blocks" shuffles blocks of contiguous rows and the rows inside each
-        (near streaming speed in the compiled engine; on data sorted by the
-        target, batches mix less: see ``lingrad.shuffle``); False keeps the
-        lectures' data order.
+        Shuffle the examples every epoch: "rows" a full row shuffle; "blocks"
+        shuffles blocks of contiguous rows and the rows inside each (near
+        streaming speed in the compiled engine; on data sorted by the target,
+        batches mix less: see ``lingrad.shuffle``); True (default) "rows" for
+        an X up to 32 MiB, "blocks" beyond; False keeps the lectures' order.
     random_state : int, RandomState or None
         Seed of the initial parameters and the shuffling.
     warm_start : bool
