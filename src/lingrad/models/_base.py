@@ -33,7 +33,8 @@ from lingrad.history import History
 from lingrad.losses import Loss
 from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
-from lingrad.solvers import lbfgs, proximal_l1
+from lingrad.solvers import lbfgs_rows, proximal_l1
+from lingrad.solvers.rows import ArrayRows, Rows
 from lingrad.train import Trainer
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
@@ -151,9 +152,14 @@ class GradientEstimator(BaseEstimator):
             )
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
-        else:  # _fit_lbfgs, _fit_newton, _fit_normal
-            getattr(self, f"_fit_{self.solver}")(X, Y, sample_weight)
+        else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
+            names = getattr(self, "feature_names_in_", None)
+            self._fit_exact(ArrayRows(X, Y, sample_weight, feature_names=names))
         return self
+
+    def _fit_exact(self, rows: Rows) -> None:
+        """Train with an exact solver (``_fit_<solver>``) on ``rows``' chunked sums."""
+        getattr(self, f"_fit_{self.solver}")(rows)
 
     def _batch_size(self) -> int | None:
         """Examples per step of an iterative solver (None: all)."""
@@ -240,23 +246,21 @@ class GradientEstimator(BaseEstimator):
         rng = check_random_state(self.random_state)
         return self._init_chain(n_features, n_outputs, rng, dtype)
 
-    def _fit_lbfgs(self, X: Any, Y: Any, sample_weight: Any = None) -> None:
+    def _fit_lbfgs(self, rows: Rows) -> None:
         """Minimise the same J as the engine with L-BFGS-B (``solvers.lbfgs``)."""
-        chain = self._fresh_or_warm_chain(X.shape[1], Y.shape[1], X.dtype)
+        shape = (rows.n_features, rows.n_outputs)
+        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
         history = History(self.snapshot_every)
-        result = lbfgs(
+        result = lbfgs_rows(
             chain,
             self._make_loss(),
-            X,
-            Y,
+            rows,
             self._penalty(),
-            sample_weight,
             max_iter=self.max_iter,
             tol=0.0 if self.tol is None else self.tol,
             history=history,
             warn=self.tol is not None,  # tol=None: run max_iter, as the engine
         )
-        shape = (X.shape[1], Y.shape[1])
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def _finish(
