@@ -34,7 +34,7 @@ from lingrad.losses import Loss
 from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
 from lingrad.solvers import lbfgs_rows, proximal_l1
-from lingrad.solvers.rows import ArrayRows, Rows
+from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.train import Trainer
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
@@ -154,7 +154,11 @@ class GradientEstimator(BaseEstimator):
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
             names = getattr(self, "feature_names_in_", None)
-            self._fit_exact(ArrayRows(X, Y, sample_weight, feature_names=names))
+            rows = ArrayRows(
+                X, Y, sample_weight, chunk_rows=cache_rows(X.shape[1]),
+                feature_names=names,
+            )  # fmt: skip
+            self._fit_exact(rows)
         return self
 
     def _fit_exact(self, rows: Rows) -> None:

@@ -18,6 +18,7 @@ class SolverResult:
     J: float
     converged: bool
     message: str = ""
+    n_hessians: int = 0  # Newton: Hessians formed
 
 
 class SolverError(ValueError):

@@ -85,12 +85,22 @@ class Rows(Protocol):
         ...
 
 
+def cache_rows(n_features: int) -> int:
+    """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
+
+    A chunk that stays in cache is read from memory once by a forward and a
+    backward pass together (one pass of L-BFGS or Newton reads X once).
+    """
+    return max(256, (1 << 21) // (8 * max(n_features, 1)))
+
+
 class ArrayRows:
     """In-memory rows: X (N, D), Y (N, K), s (N,) or None, in chunks of rows.
 
     ``chunk_rows=None`` makes the whole array one chunk: the per-chunk
     functions then block it themselves into small reused buffers where they
-    need scratch space, so nothing of the size of X is ever copied.
+    need scratch space, so nothing of the size of X is ever copied. The
+    estimators use :func:`cache_rows`.
     """
 
     fused = False
