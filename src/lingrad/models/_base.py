@@ -33,6 +33,7 @@ from lingrad.history import History
 from lingrad.losses import Loss
 from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
+from lingrad.scale import dask_aware
 from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.train import Trainer
@@ -102,6 +103,11 @@ class GradientEstimator(BaseEstimator):
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every subclass's fit / predict / score also take Dask collections."""
+        super().__init_subclass__(**kwargs)
+        dask_aware(cls)
+
     # ---- hooks -------------------------------------------------------------
     def _init_chain(
         self, n_features: int, n_outputs: int, rng: np.random.RandomState, dtype: Any
@@ -144,12 +150,15 @@ class GradientEstimator(BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
 
-    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
-        """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
+    def _check_solver(self) -> None:
         if self.solver not in self._solvers:
             raise ValueError(
                 f"solver must be one of {self._solvers}; got {self.solver!r}."
             )
+
+    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
+        """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
+        self._check_solver()
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)

@@ -69,7 +69,7 @@ class Rows(Protocol):
     n_outputs: int
     dtype: Any
     feature_names: Sequence[str] | None
-    fused: bool  # True: one pass per Newton iteration (J, g and H together)
+    fused: bool  # passes are costly (a cluster): fewer passes, e.g. J, g, H at once
 
     def reduce(
         self,
