@@ -127,3 +127,63 @@ def test_export_round_trip(tmp_path):
 def test_rejects_bad_stride():
     with pytest.raises(ValueError, match="snapshot_every"):
         History(snapshot_every=0)
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    st.integers(1, 12),  # max_steps
+    st.lists(st.integers(0, 9), min_size=1, max_size=8),  # steps per add_steps call
+    st.integers(0, 2**32 - 1),
+)
+def test_max_steps_keeps_an_even_subsample_and_exact_running_totals(cap, runs, seed):
+    rng = np.random.default_rng(seed)
+    full, h = History(max_steps=None), History(max_steps=cap)
+    for S in runs:
+        J, m = rng.normal(size=S), rng.integers(1, 5, size=S)
+        hits = rng.integers(0, 2, size=S) * m
+        for record in (full, h):
+            record.add_steps(J, np.full(S, 0.1), m, hits)
+        h.add_epoch(float(J.mean()) if S else 0.0)
+    total = sum(runs)
+    assert h.n_steps == full.n_steps == total
+    assert len(h.step_loss) <= cap and (total <= cap or len(h.step_loss) > cap // 2)
+    stride = h.step_stride
+    assert stride & (stride - 1) == 0  # a power of two
+    assert_array_equal(h.step_index, np.arange(0, total, stride))
+    assert_array_equal(h.step_loss, full.step_loss[h.step_index])
+    assert_array_equal(h.step_batch_size, full.step_batch_size[h.step_index])
+    assert_allclose(
+        h.accumulated_accuracy, full.accumulated_accuracy[h.step_index], rtol=1e-15
+    )
+    assert_array_equal(h.epoch_end_step, np.cumsum(runs))  # epochs are all kept
+
+
+def test_max_snapshots_decimates_evenly_and_the_trainer_takes_a_history():
+    X, y = regression(40)
+    chain = Chain([Affine(np.zeros((2, 1)), np.zeros(1))])
+    history = History(snapshot_every=1, max_steps=25, max_snapshots=10)
+    trainer = Trainer(chain, SquaredError(), lr=0.05, history=history)
+    trainer.fit(X, y, max_iter=2, tol=None)
+    h = trainer.history
+    assert h is history and h.n_steps == 80
+    assert_array_equal(h.step_index, np.arange(0, 80, 4))  # 80 → 40 → 20 kept
+    assert_array_equal(h.snapshot_step, np.arange(0, 80, 8))  # 80 → ... → 10 kept
+    assert h.params["affine.W"].shape == (10, 2, 1)
+    assert_array_equal(h.epoch_end_step, [40, 80])
+    back = History.from_dict(h.to_dict())
+    back.add_steps(np.zeros(4), np.zeros(4), np.ones(4))
+    assert_array_equal(back.step_index, np.arange(0, 84, 4))
+    with pytest.raises(ValueError, match="max_steps"):
+        History(max_steps=0)
+
+
+def test_files_written_before_step_index_still_load():
+    h = History()
+    h.add_steps(np.arange(3.0), np.ones(3), [1, 2, 1], [1, 0, 1])
+    d = h.to_dict()
+    old = {k: v for k, v in d.items() if not k.startswith(("count/", "step_cum"))}
+    del old["step_index"], old["max_steps"], old["max_snapshots"]
+    back = History.from_dict(old)
+    assert_array_equal(back.step_index, [0, 1, 2])
+    assert_allclose(back.accumulated_accuracy, [1, 1 / 3, 2 / 4])
+    assert back.n_steps == 3

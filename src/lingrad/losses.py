@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy.special import expit, logsumexp, softmax
+from scipy.special import expit
 
 from lingrad.nodes import Array
 
@@ -24,6 +24,28 @@ def one_hot(labels: Any, n_classes: int, dtype: Any = np.float64) -> Array:
     Y = np.zeros((len(labels), n_classes), dtype=dtype)
     Y[np.arange(len(labels)), labels] = 1.0
     return Y
+
+
+def _shifted_exp(z: Array) -> tuple[Array, Array]:
+    """``(exp(z - m), m)``, m the row max (0 where not finite): no overflow."""
+    m = z.max(axis=1, keepdims=True)
+    m[~np.isfinite(m)] = 0.0
+    return np.exp(z - m), m
+
+
+def logsumexp(z: Array) -> Array:
+    """``log Σ_k exp(z_k)`` per row (N,), stable: ``m + log Σ exp(z - m)``.
+
+    scipy's formula, without its array-API dispatch (10x faster on one row).
+    """
+    e, m = _shifted_exp(z)
+    return np.log(e.sum(axis=1)) + m[:, 0]  # type: ignore[no-any-return]
+
+
+def softmax(z: Array) -> Array:
+    """``q = exp(z - m) / Σ exp(z - m)`` per row (N, K)."""
+    e, _ = _shifted_exp(z)
+    return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
 class Loss:
@@ -154,13 +176,13 @@ class CrossEntropy(Loss):
 
     def _J0(self, pred: Array, y: Array) -> Array:
         if self.from_logits:
-            return logsumexp(pred, axis=1) - np.einsum("nk,nk->n", y, pred)  # type: ignore[no-any-return]
+            return logsumexp(pred) - np.einsum("nk,nk->n", y, pred)  # type: ignore[no-any-return]
         q = np.maximum(pred, np.finfo(pred.dtype).tiny)
         return -np.einsum("nk,nk->n", y, np.log(q))  # type: ignore[no-any-return]
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
         if self.from_logits:
-            return softmax(pred, axis=1) - y  # type: ignore[no-any-return]
+            return softmax(pred) - y
         return -y / np.maximum(pred, np.finfo(pred.dtype).tiny)
 
 

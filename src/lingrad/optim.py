@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.nodes import Array
 
@@ -67,18 +68,28 @@ class Batcher:
         """Batches per epoch: ⌈N / m⌉."""
         return -(-N // self.size(N))
 
+    def order(self, N: int) -> NDArray[np.intp] | None:
+        """The row order of the next epoch: a fresh permutation, or None (data order).
+
+        Both engines read the epoch's order from here, so a seed gives the
+        same batches whichever runs them.
+        """
+        if not self.shuffle or self.size(N) == N:
+            return None
+        return self.rng.permutation(N)
+
     def __call__(
         self, X: Array, y: Array, sample_weight: Array | None = None
     ) -> Iterator[Batch]:
         """One epoch of batches (draws the permutation when shuffling)."""
         N = len(X)
         m = self.size(N)
-        if not self.shuffle or m == N:
+        perm = self.order(N)
+        if perm is None:
             for i in range(0, N, m):
                 sb = None if sample_weight is None else sample_weight[i : i + m]
                 yield X[i : i + m], y[i : i + m], sb
             return
-        perm = self.rng.permutation(N)
         row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
         chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
         for c in range(0, N, chunk):
@@ -108,16 +119,28 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
+def _scratch(store: dict[str, Array], key: str, like: Array) -> Array:
+    """A reused array shaped like ``like`` (no temporary per step)."""
+    tmp = store.get(key)
+    if tmp is None or tmp.shape != like.shape or tmp.dtype != like.dtype:
+        tmp = store[key] = np.empty_like(like)
+    return tmp
+
+
 class GD(Optimizer):
     """Plain gradient descent ``p := p - lr · dJ_dp`` (the lectures' update)."""
 
     name = "gd"
 
+    def __init__(self) -> None:
+        self._tmp: dict[str, Array] = {}
+
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         for key, p in params.items():
-            p -= lr * grads[key]
+            step = np.multiply(grads[key], lr, out=_scratch(self._tmp, key, p))
+            p -= step  # p := p - lr·g, in place
 
 
 class Momentum(Optimizer):
@@ -135,19 +158,22 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self.nesterov = nesterov
         self._v: dict[str, Array] = {}
+        self._tmp: dict[str, Array] = {}
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         for key, p in params.items():
-            g = grads[key]
             v = self._v.get(key)
             if v is None:
                 v = self._v[key] = np.zeros_like(p)
+            lr_g = np.multiply(grads[key], lr, out=_scratch(self._tmp, key, p))
             v *= self.beta
-            v -= lr * g
-            if self.nesterov:
-                p += self.beta * v - lr * g
+            v -= lr_g
+            if self.nesterov:  # p += beta·v - lr·g
+                lr_g *= -1.0
+                lr_g += self.beta * v
+                p += lr_g
             else:
                 p += v
 

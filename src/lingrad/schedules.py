@@ -11,6 +11,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+Rates = NDArray[np.float64]
+
 
 class Schedule:
     """Base: ``lr_t = lr`` for every step (the lectures' constant rate).
@@ -31,6 +36,18 @@ class Schedule:
     def __call__(self, t: int) -> float:
         """The rate for step t (0-based, global)."""
         return self.lr
+
+    def set_lr(self, lr: float) -> None:
+        """Change the initial rate lr₀ (the schedule keeps its shape)."""
+        if not lr > 0:
+            raise ValueError(f"lr must be positive, got {lr!r}.")
+        self.lr = float(lr)
+
+    def rates(self, t0: int, n: int) -> Rates:
+        """The rates of steps t0 .. t0 + n - 1 (one array: both engines read it)."""
+        if type(self).__call__ is Schedule.__call__:
+            return np.full(n, self.lr)
+        return np.array([self(t) for t in range(t0, t0 + n)], dtype=np.float64)
 
     def epoch_end(self, epoch_loss: float) -> None:
         """Hook called once per epoch with its mean loss (used by ``Adaptive``)."""
@@ -66,6 +83,10 @@ class InverseTime(Schedule):
     def __call__(self, t: int) -> float:
         return self.lr / math.pow(1.0 + self.k * t, self.power)
 
+    def rates(self, t0: int, n: int) -> Rates:
+        t = np.arange(t0, t0 + n, dtype=np.float64)
+        return self.lr / np.power(1.0 + self.k * t, self.power)
+
 
 class StepDecay(Schedule):
     """Step decay ``lr_t = lr₀ · drop^⌊t / every⌋``: multiply by ``drop`` every steps.
@@ -85,6 +106,10 @@ class StepDecay(Schedule):
     def __call__(self, t: int) -> float:
         return self.lr * self.drop ** (t // self.every)
 
+    def rates(self, t0: int, n: int) -> Rates:
+        drops = np.arange(t0, t0 + n) // self.every
+        return self.lr * np.power(self.drop, drops.astype(np.float64))
+
 
 class Exponential(Schedule):
     """Exponential decay ``lr_t = lr₀ · gamma^(t / every)`` (smooth, per step)."""
@@ -100,6 +125,10 @@ class Exponential(Schedule):
 
     def __call__(self, t: int) -> float:
         return self.lr * math.pow(self.gamma, t / self.every)
+
+    def rates(self, t0: int, n: int) -> Rates:
+        t = np.arange(t0, t0 + n, dtype=np.float64)
+        return self.lr * np.power(self.gamma, t / self.every)
 
 
 class Adaptive(Schedule):
@@ -136,6 +165,14 @@ class Adaptive(Schedule):
     def __call__(self, t: int) -> float:
         return self._lr_now
 
+    def rates(self, t0: int, n: int) -> Rates:
+        return np.full(n, self._lr_now)
+
+    def set_lr(self, lr: float) -> None:
+        """Set the current rate (and lr₀)."""
+        super().set_lr(lr)
+        self._lr_now = self.lr
+
     def epoch_end(self, epoch_loss: float) -> None:
         if epoch_loss > self._best - self.tol:
             self._bad_epochs += 1
@@ -162,6 +199,11 @@ class FunctionSchedule(Schedule):
 
     def __call__(self, t: int) -> float:
         return float(self.fn(t))
+
+    def set_lr(self, lr: float) -> None:
+        raise TypeError(
+            "a function schedule has no rate to set; assign trainer.schedule instead."
+        )
 
 
 SCHEDULES: dict[str, type[Schedule]] = {

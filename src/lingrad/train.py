@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.callbacks import Callback, _as_callback, _overrides
@@ -23,10 +24,13 @@ from lingrad.chain import Chain
 from lingrad.history import History
 from lingrad.losses import Loss
 from lingrad.nodes import Array
-from lingrad.optim import Batcher, make_optimizer
+from lingrad.optim import Batch, Batcher, make_optimizer
 from lingrad.penalties import Penalty, penalized
 from lingrad.progress import TrainingProgress
 from lingrad.schedules import Adaptive, make_schedule
+from lingrad.stepping import StepsResult, run_steps
+
+ENGINES = ("nodes", "auto", "compiled")
 
 
 class DivergenceError(FloatingPointError):
@@ -79,6 +83,15 @@ class Trainer:
         Initial global step (to continue a schedule after a warm start).
     schedule_kw, optimizer_kw : dict
         Extra arguments for a schedule or optimizer given by name.
+    engine : {"nodes", "auto", "compiled"}
+        "nodes" runs the chain node by node (the specification); "compiled"
+        runs the fused numba kernels of ``lingrad.kernels`` (single-layer
+        chains; a ValueError says why a chain has none); "auto" takes the
+        kernel where one exists and no per-step callback needs Python. Both
+        give the same numbers (``tests/test_engine_identity.py``).
+    history : History or None
+        Record into this History (e.g. ``History(max_steps=...)``); it brings
+        its own strides, so ``snapshot_every``/``grad_norm_every`` are unused.
     """
 
     def __init__(
@@ -99,33 +112,102 @@ class Trainer:
         t0: int = 0,
         schedule_kw: dict[str, Any] | None = None,
         optimizer_kw: dict[str, Any] | None = None,
+        history: History | None = None,
+        engine: str = "nodes",
     ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
+        self.engine = engine
         self.chain, self.loss, self.penalty = chain, loss, penalty
         self.batcher = Batcher(batch_size, shuffle, random_state)
         self.schedule = make_schedule(schedule, lr, **(schedule_kw or {}))
         self._schedule_by_name = isinstance(schedule, str)
         self.optimizer = make_optimizer(optimizer, **(optimizer_kw or {}))
-        self.history = History(snapshot_every, grad_norm_every)
+        if history is None:
+            history = History(snapshot_every, grad_norm_every)
+        self.history = history
         self.verbose = verbose
         self.t = t0  # global step counter: continues across fit / partial_fit
         self.epoch = 0  # epochs completed
         self.stop_training = False
+        self._cursor: Any = None  # where run_steps stands in its epoch
+        self._last: dict[str, Array] = {}
 
     def step(
         self, Xb: Array, yb: Array, sb: Array | None, lr: float
     ) -> tuple[float, Array]:
         """One step of the lectures' loop; returns J and pred from before the update."""
+        self._bind()
+        self._keep_last = False
+        return self._step(Xb, yb, sb, lr)
+
+    def _bind(self) -> None:
+        """Look up the live parameter and gradient arrays once (not per step)."""
+        self._params = params = self.chain.params
+        self._grads = self.chain.grads  # filled in place by every backward
+        self._penalized = [k for k in params if penalized(k)] if self.penalty else []
+        if self._last.keys() != params.keys() or any(
+            self._last[k].shape != p.shape or self._last[k].dtype != p.dtype
+            for k, p in params.items()
+        ):
+            self._last = {key: np.empty_like(p) for key, p in params.items()}
+
+    def _step(
+        self, Xb: Array, yb: Array, sb: Array | None, lr: float
+    ) -> tuple[float, Array]:
         pred = self.chain.forward(Xb)  # forward propagation
         J = self.loss.forward(pred, yb, sample_weight=sb)  # loss
         self.chain.backward_params(self.loss.backward())  # backpropagation
-        grads = self.chain.grads  # dJ_dW, dJ_db, ...
+        params, grads = self._params, self._grads  # dJ_dW, dJ_db, ...
         for key in self._penalized:  # J += alpha·C(W); dJ_dW += alpha·dC_dW
-            W = self._params[key]
+            W = params[key]
             J += self.penalty.value(W)  # type: ignore[union-attr]
-            grads[key] = grads[key] + self.penalty.grad(W)  # type: ignore[union-attr]
-        self._grads = grads
-        self.optimizer.step(self._params, grads, lr)  # update: p := p - lr·dJ_dp
+            grads[key] += self.penalty.grad(W)  # type: ignore[union-attr]
+        if self._keep_last or not math.isfinite(J):  # kept for _diverge
+            for key, p in params.items():
+                np.copyto(self._last[key], p)
+        self.optimizer.step(params, grads, lr)  # update: p := p - lr·dJ_dp
         return J, pred
+
+    @property
+    def batch_size(self) -> int | None:
+        """Examples per step (None: all); may change between ``run_steps`` calls."""
+        return self.batcher.batch_size
+
+    @batch_size.setter
+    def batch_size(self, m: int | None) -> None:
+        if m is not None and m < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {m!r}.")
+        self.batcher.batch_size = m
+
+    @property
+    def lr(self) -> float:
+        """The rate of the next step; setting it sets the schedule's lr₀."""
+        return self.schedule(self.t)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.schedule.set_lr(value)
+
+    def run_steps(
+        self,
+        X: Array,
+        y: Array,
+        n_steps: int,
+        sample_weight: Array | None = None,
+        n_correct: Callable[[Array, Array], int] | None = None,
+    ) -> StepsResult:
+        """Run ``n_steps`` steps on (X, y), continuing the epoch order across calls.
+
+        For driving training step by step (``lingrad playground``): the node
+        path runs each step, the History records it, an epoch closes (its
+        mean loss, ``schedule.epoch_end``) when its last batch is done, and
+        the next call goes on where this one stopped, in the same shuffled
+        order. ``lr`` and ``batch_size`` may change between calls. New data
+        (another X, y or a different length) starts a new epoch, as do
+        ``fit`` and ``partial_fit``. Raises ``DivergenceError`` as ``fit``.
+        """
+        return run_steps(self, X, y, n_steps, sample_weight, n_correct)
 
     def fit(
         self,
@@ -160,6 +242,7 @@ class Trainer:
             self.schedule.tol = -math.inf if tol is None else tol
             self.schedule.patience = n_iter_no_change
         hooks = [_as_callback(c) for c in callbacks]
+        X, y, sw = self._for_engine(X, y, sw, n_correct, hooks)
         best, bad_epochs, reason = math.inf, 0, "max_iter"
         previous, rising = math.inf, 0  # epochs in a row the loss went up
         self.stop_training = False
@@ -219,6 +302,7 @@ class Trainer:
         X, y = np.asarray(X), np.asarray(y)
         sw = None if sample_weight is None else np.asarray(sample_weight)
         progress = TrainingProgress(0, 1, 0)
+        X, y, sw = self._for_engine(X, y, sw, n_correct, [])
         self.stop_training = False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             J_epoch, acc = self._epoch(X, y, sw, n_correct, [], progress)
@@ -226,6 +310,33 @@ class Trainer:
         self.schedule.epoch_end(J_epoch)
         self.history.set_final(self.chain.params)
         return TrainResult(1, self.t, False, "epoch", J_epoch, self.history)
+
+    def _plan(self, n_correct: Any, hooks: Sequence[Callback]) -> Any:
+        """The compiled engine's plan for this run, or None for the node path."""
+        if self.engine == "nodes":
+            return None
+        from lingrad.kernels.plan import plan_for
+
+        plan, why = plan_for(
+            self.chain, self.loss, self.penalty, self.optimizer, n_correct
+        )
+        if any(_overrides(h, "on_step_end") for h in hooks):
+            plan, why = None, "per-step callbacks (on_step_end) run in Python"
+        if plan is None and self.engine == "compiled":
+            raise ValueError(f"engine='compiled': {why}; use engine='auto' or 'nodes'.")
+        return plan
+
+    def _for_engine(
+        self, X: Array, y: Array, sw: Array | None, n_correct: Any, hooks: Any
+    ) -> tuple[Array, Array, Array | None]:
+        """Choose the engine for this call; the kernels' data layout, made once."""
+        self._cursor = None  # fit and partial_fit start a fresh epoch order
+        self._run_plan = self._plan(n_correct, hooks)
+        if self._run_plan is None:
+            return X, y, sw
+        from lingrad.kernels.engine import kernel_data
+
+        return kernel_data(self.chain, X, y, sw)
 
     def _epoch(
         self,
@@ -237,24 +348,55 @@ class Trainer:
         progress: TrainingProgress,
     ) -> tuple[float, float]:
         """One pass over the data; records its steps, returns (mean loss, accuracy)."""
-        if len(X) == 0:
+        N = len(X)
+        if N == 0:
             raise ValueError("cannot train on 0 examples.")
-        schedule, history = self.schedule, self.history
-        self._params = params = self.chain.params
-        self._penalized = [k for k in params if penalized(k)] if self.penalty else []
-        k_snap, k_norm = history.snapshot_every, history.grad_norm_every
-        rec = _Steps(self.batcher, len(X), n_correct is not None, k_norm is not None)
-        step_hooks = [h for h in hooks if _overrides(h, "on_step_end")]
+        self._bind()
+        params = self._params
         self._start = {key: p.copy() for key, p in params.items()}  # epoch checkpoint
-        self._last = {key: p.copy() for key, p in params.items()}  # before the update
-        for i, (Xb, yb, sb) in enumerate(self.batcher(X, y, sw)):
+        m = self.batcher.size(N)
+        rec = _Steps(
+            np.minimum(m, N - m * np.arange(self.batcher.n_batches(N))),
+            n_correct is not None,
+            self.history.grad_norm_every is not None,
+        )
+        lrs = self.schedule.rates(self.t, len(rec.m))
+        if self._run_plan is not None:
+            from lingrad.kernels.engine import run_epoch
+
+            run_epoch(self, self._run_plan, X, y, sw, rec, lrs, progress)
+        else:
+            step_hooks = [h for h in hooks if _overrides(h, "on_step_end")]
+            batches = self.batcher(X, y, sw)
+            self._run(batches, lrs, rec, n_correct, step_hooks, progress)
+        for key, p in params.items():
+            if not np.isfinite(p).all():
+                self._diverge(rec, f"{key} became non-finite")
+        rec.save(self.history)
+        self._epoch_steps = rec.S
+        self.epoch += 1
+        return rec.epoch_loss(), rec.accuracy()
+
+    def _run(
+        self,
+        batches: Iterable[Batch],
+        lrs: NDArray[np.float64],
+        rec: _Steps,
+        n_correct: Callable[[Array, Array], int] | None,
+        step_hooks: list[Callback],
+        progress: TrainingProgress,
+    ) -> None:
+        """The node path: one ``_step`` per batch, recorded into ``rec``."""
+        history, params = self.history, self._params
+        k_snap, k_norm = history.snapshot_every, history.grad_norm_every
+        last = len(lrs) - 1
+        for i, (Xb, yb, sb) in enumerate(batches):
             t = self.t
-            lr = schedule(t)
+            lr = float(lrs[i])
             if k_snap is not None and t % k_snap == 0:
                 history.add_snapshot(t, params)
-            for key, p in params.items():
-                np.copyto(self._last[key], p)
-            J, pred = self.step(Xb, yb, sb, lr)
+            self._keep_last = bool(step_hooks) or i == last
+            J, pred = self._step(Xb, yb, sb, lr)
             rec.J[i], rec.lr[i], rec.S = J, lr, i + 1
             self.t = t + 1
             if not math.isfinite(J):
@@ -271,13 +413,6 @@ class Trainer:
                 self.stop_training = True
             if self.stop_training:
                 break
-        for key, p in params.items():
-            if not np.isfinite(p).all():
-                self._diverge(rec, f"{key} became non-finite")
-        rec.save(history)
-        self._epoch_steps = rec.S
-        self.epoch += 1
-        return rec.epoch_loss(), rec.accuracy()
 
     def _diverge(self, rec: _Steps, what: str) -> NoReturn:
         """Restore the last finite parameters, record the steps run, and raise."""
@@ -326,13 +461,15 @@ class Trainer:
 
 
 class _Steps:
-    """One epoch's per-step arrays, preallocated; the first S entries are filled."""
+    """A run of steps' per-step arrays, preallocated; the first S entries are filled.
 
-    def __init__(self, batcher: Batcher, N: int, hits: bool, norms: bool) -> None:
-        n, m = batcher.n_batches(N), batcher.size(N)
+    ``m`` (n,) holds the batch sizes of the steps to come (the last may be short).
+    """
+
+    def __init__(self, m: NDArray[np.int64], hits: bool, norms: bool) -> None:
+        n = len(m)
+        self.m = np.asarray(m, dtype=np.int64)
         self.J, self.lr = np.empty(n), np.empty(n)
-        self.m = np.full(n, m, dtype=np.int64)  # batch sizes; the last may be short
-        self.m[-1] = N - m * (n - 1)
         self.hits = np.empty(n) if hits else None
         self.norms = np.full(n, np.nan) if norms else None
         self.S = 0

@@ -39,6 +39,7 @@ from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.train import Trainer
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
+ENGINES = ("auto", "nodes", "compiled")
 
 
 def is_iterative(estimator: Any) -> bool:
@@ -94,6 +95,12 @@ COMMON_PARAMS_DOC = """
         0: silent; 1: a progress bar on a terminal.
     snapshot_every : int or None
         Record the parameters every k steps in ``history_`` (None: never).
+    engine : {"auto", "nodes", "compiled"}
+        What runs the iterative solvers: ``"nodes"`` the node chain (the
+        lectures' loop, step by step), ``"compiled"`` the fused numba kernels
+        of ``lingrad.kernels`` (single-layer models only; same numbers, tested
+        to 1e-12), ``"auto"`` the kernels where the model has them. The first
+        compiled fit compiles the kernels (seconds, once: they are cached).
 """
 
 
@@ -102,6 +109,7 @@ class GradientEstimator(BaseEstimator):
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
+    _compiled = True  # a compiled kernel exists (the single-layer models)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every subclass's fit / predict / score also take Dask collections."""
@@ -155,6 +163,7 @@ class GradientEstimator(BaseEstimator):
             raise ValueError(
                 f"solver must be one of {self._solvers}; got {self.solver!r}."
             )
+        self._check_engine()
 
     def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
@@ -174,6 +183,17 @@ class GradientEstimator(BaseEstimator):
         """Train with an exact solver (``_fit_<solver>``) on ``rows``' chunked sums."""
         getattr(self, f"_fit_{self.solver}")(rows)
 
+    def _check_engine(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}; got {self.engine!r}.")
+        if self.engine == "compiled" and not self._compiled:
+            raise ValueError(
+                f"{type(self).__name__} has no compiled kernel: engine='compiled' "
+                "covers the single-layer models (linear and logistic regression, "
+                "the bipolar-sigmoid classifier, both perceptrons, softmax "
+                "regression). Use engine='auto' or 'nodes'."
+            )
+
     def _batch_size(self) -> int | None:
         """Examples per step of an iterative solver (None: all)."""
         if self.solver == "sgd":
@@ -183,6 +203,7 @@ class GradientEstimator(BaseEstimator):
         return int(self.batch_size)  # minibatch
 
     def _make_trainer(self, chain: Chain, rng: np.random.RandomState) -> Trainer:
+        self._check_engine()
         penalty, optimizer = proximal_l1(self._penalty(), self.optimizer)
         return Trainer(
             chain,
@@ -196,6 +217,7 @@ class GradientEstimator(BaseEstimator):
             random_state=rng.randint(np.iinfo(np.int32).max),
             snapshot_every=self.snapshot_every,
             verbose=self.verbose,
+            engine=self.engine if self._compiled else "nodes",
         )
 
     def _start(

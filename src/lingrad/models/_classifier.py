@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from lingrad.accuracy import CountCorrect
 from lingrad.losses import one_hot
 from lingrad.models._base import GradientEstimator, is_iterative
 
@@ -145,22 +145,13 @@ def predict_labels(
 
 def make_n_correct(
     threshold: float = 0.0, high: float = 1.0, inclusive: bool = False
-) -> Callable[[np.ndarray, np.ndarray], int]:
+) -> CountCorrect:
     """Counter ``n_correct(out, Y) -> int`` of a chain's output against targets Y.
 
     One column: the prediction is ``out > threshold`` (``>=`` if inclusive)
     and the truth ``Y == high``; K columns: argmax of out against argmax of Y.
     """
-
-    def n_correct(out: np.ndarray, Y: np.ndarray) -> int:
-        Y = np.asarray(Y).reshape(len(out), -1)
-        if out.shape[1] == 1:
-            o = out[:, 0]
-            pred = o >= threshold if inclusive else o > threshold
-            return int(np.sum(pred == (Y[:, 0] == high)))
-        return int(np.sum(np.argmax(out, axis=1) == np.argmax(Y, axis=1)))
-
-    return n_correct
+    return CountCorrect(threshold, high, inclusive)
 
 
 class GradientClassifier(ClassifierMixin, GradientEstimator):

@@ -32,8 +32,8 @@ class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
     random_state, warm_start
         As everywhere (defaults None, False).
     penalty : {"none", "l1", "l2", "elasticnet"}, default="l2"
-    alpha, l1_ratio, fit_intercept, verbose, snapshot_every
-        As everywhere (defaults 1e-4, 0.15, True, 0, None).
+    alpha, l1_ratio, fit_intercept, verbose, snapshot_every, engine
+        As everywhere (defaults 1e-4, 0.15, True, 0, None, "auto").
     class_weight : dict, "balanced" or None, default=None
 
     Attributes
@@ -78,6 +78,7 @@ class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
         class_weight=None,
     ):
         self._store_params(locals())

@@ -52,6 +52,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     fit_intercept : bool, default=True
     verbose : int, default=0
     snapshot_every : int or None, default=None
+    engine : {"auto", "nodes", "compiled"}, default="auto"
 
     Attributes
     ----------
@@ -109,6 +110,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
     ):
         self._store_params(locals())
 

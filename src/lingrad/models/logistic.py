@@ -130,8 +130,8 @@ class LogisticRegression(_LinearSigmoidClassifier):
         Penalty strength. scikit-learn's ``LogisticRegression(C=c)`` minimises
         ``c Σ s J0 + ½ ‖w‖²``; the same minimiser here is
         ``alpha = 1 / (2 c Σ s)`` (``1 / (2 c N)`` without sample weights).
-    l1_ratio, fit_intercept, verbose, snapshot_every
-        As everywhere (defaults 0.15, True, 0, None).
+    l1_ratio, fit_intercept, verbose, snapshot_every, engine
+        As everywhere (defaults 0.15, True, 0, None, "auto").
     class_weight : dict, "balanced" or None, default=None
         Multiplies the weight of every example of a class.
 
@@ -179,6 +179,7 @@ class LogisticRegression(_LinearSigmoidClassifier):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
         class_weight=None,
     ):
         self._store_params(locals())

@@ -23,6 +23,7 @@ class _Network(GradientClassifier):
     """Parameters (``coefs_``, ``intercepts_``) shared by both networks."""
 
     _solvers = ("lbfgs", *ITERATIVE_SOLVERS)
+    _compiled = False  # the node path trains the networks
 
     def __init__(
         self,
@@ -47,6 +48,7 @@ class _Network(GradientClassifier):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
         class_weight=None,
     ):
         self._store_params(locals())
@@ -95,6 +97,9 @@ class TwoLayerNetwork(_Network):
     early_stopping, validation_fraction, shuffle, warm_start, l1_ratio, verbose,
     snapshot_every
         As in ``COMMON_PARAMS_DOC``.
+    engine : {"auto", "nodes"}, default="auto"
+        The networks train on the node path ("auto" is "nodes"; "compiled"
+        raises ValueError: there is no kernel for them).
     random_state : int, RandomState or None, default=None
         Seed of the Glorot-uniform initial weights (and the shuffling).
     penalty : {"none", "l1", "l2", "elasticnet"}, default="l2"

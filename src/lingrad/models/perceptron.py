@@ -51,6 +51,7 @@ class _BasePerceptron(GradientClassifier, LinearChainEstimator):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
         class_weight=None,
     ):
         self._store_params(locals())
@@ -77,7 +78,7 @@ class Perceptron(_BasePerceptron):
         Weights of the classes (multiplied into each example's step).
     solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,
     early_stopping, validation_fraction, shuffle, random_state, warm_start,
-    penalty, alpha, l1_ratio, fit_intercept, verbose, snapshot_every
+    penalty, alpha, l1_ratio, fit_intercept, verbose, snapshot_every, engine
         The common parameters (``lingrad.models._base.COMMON_PARAMS_DOC``);
         ``solver`` is ``"sgd"`` (default), ``"minibatch"`` or ``"batch"``;
         ``max_iter`` counts epochs.
@@ -143,7 +144,7 @@ class MulticlassPerceptron(_BasePerceptron):
         Weights of the classes (multiplied into each example's step).
     solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,
     early_stopping, validation_fraction, shuffle, random_state, warm_start,
-    penalty, alpha, l1_ratio, fit_intercept, verbose, snapshot_every
+    penalty, alpha, l1_ratio, fit_intercept, verbose, snapshot_every, engine
         The common parameters (``lingrad.models._base.COMMON_PARAMS_DOC``);
         ``solver`` is ``"sgd"`` (default), ``"minibatch"`` or ``"batch"``.
 

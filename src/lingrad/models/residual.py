@@ -38,6 +38,9 @@ class ResidualNetwork(_Network):
     early_stopping, validation_fraction, shuffle, warm_start, l1_ratio, verbose,
     snapshot_every
         As in ``COMMON_PARAMS_DOC``.
+    engine : {"auto", "nodes"}, default="auto"
+        The networks train on the node path ("auto" is "nodes"; "compiled"
+        raises ValueError: there is no kernel for them).
     random_state : int, RandomState or None, default=None
         Seed of the Glorot-uniform initial weights (and the shuffling).
     tol : float or None, default=1e-5
@@ -101,6 +104,7 @@ class ResidualNetwork(_Network):
         fit_intercept=False,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
         class_weight=None,
     ):
         self._store_params(locals())  # _Network's parameters; only defaults differ

@@ -50,6 +50,7 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
     fit_intercept : bool, default=True
     verbose : int, default=0
     snapshot_every : int or None, default=None
+    engine : {"auto", "nodes", "compiled"}, default="auto"
     class_weight : dict, "balanced" or None, default=None
         Multiplied into the sample weights.
 
@@ -111,6 +112,7 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
         fit_intercept=True,
         verbose=0,
         snapshot_every=None,
+        engine="auto",
         class_weight=None,
     ):
         self._store_params(locals())

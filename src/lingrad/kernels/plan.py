@@ -1,0 +1,152 @@
+"""Which Trainers the compiled engine can run, as two small config arrays.
+
+:func:`plan_for` reads a Trainer's chain, loss, penalty, optimizer and
+accuracy counter and returns a :class:`Plan` (the integer and float settings
+the kernels read) or the reason there is none. Nothing here imports numba.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lingrad.accuracy import CountCorrect
+from lingrad.losses import (
+    BinaryCrossEntropy,
+    CrossEntropy,
+    MulticlassPerceptronCriterion,
+    PerceptronCriterion,
+    SquaredError,
+)
+from lingrad.nodes import Affine, BipolarSigmoid, Sigmoid
+from lingrad.optim import GD, Adam, Momentum
+from lingrad.penalties import L1, L2, ElasticNet
+from lingrad.solvers.proximal import ProximalL1, _SmoothGradient
+
+# icfg: integer settings
+(I_LOSS, I_HALF, I_MEAN, I_HAS_B, I_HAS_S, I_HAS_ORDER, I_M, I_PEN_VALUE, I_PEN_GRAD,
+ I_OPT, I_PROX, I_SNAP_EVERY, I_NORM_EVERY, I_HITS, I_INCLUSIVE, I_LAST_BATCH,
+ ) = range(16)  # fmt: skip
+# fcfg: float settings
+(F_PV_ALPHA, F_PV_RATIO, F_PG_ALPHA, F_PG_RATIO, F_BETA, F_BETA1, F_BETA2, F_EPS,
+ F_L1, F_THRESHOLD, F_HIGH) = range(11)  # fmt: skip
+# losses (with the chain's activation): J0 and the fused dJ0_dz of each
+LINEAR, BCE, SIGMOID_SQ, BIPOLAR_SQ, PERCEPTRON, MULTI_PERCEPTRON, CROSS_ENTROPY = (
+    range(7)
+)
+P_NONE, P_L1, P_L2, P_EN = range(4)  # penalties
+O_GD, O_MOMENTUM, O_NESTEROV, O_ADAM = range(4)  # optimizers
+H_NONE, H_THRESHOLD, H_ARGMAX = range(3)  # accuracy counters
+
+
+@dataclass
+class Plan:
+    """The kernel settings of one Trainer; ``icfg``/``fcfg`` are indexed by I_*/F_*."""
+
+    icfg: NDArray[np.int64]
+    fcfg: NDArray[np.float64]
+    inner: Any  # the optimizer holding momentum / Adam state
+    prox: ProximalL1 | None  # the proximal L1 step, if any
+
+
+def _loss_kind(loss: Any, act: Any) -> int | None:
+    """The kernel's loss for ``loss`` after the activation node class ``act``."""
+    kind = type(loss)
+    if kind is SquaredError:
+        squared: dict[Any, int] = {
+            None: LINEAR,
+            Sigmoid: SIGMOID_SQ,
+            BipolarSigmoid: BIPOLAR_SQ,
+        }
+        return squared[act]
+    fused = {
+        BinaryCrossEntropy: BCE,
+        CrossEntropy: CROSS_ENTROPY,
+        PerceptronCriterion: PERCEPTRON,
+        MulticlassPerceptronCriterion: MULTI_PERCEPTRON,
+    }
+    if act is None and kind in fused and getattr(loss, "from_logits", True):
+        return fused[kind]
+    return None
+
+
+def _penalty_kind(pen: Any) -> tuple[int, float, float] | None:
+    """(kind, alpha, l1_ratio) of a plain penalty (None: no kernel for it)."""
+    if pen is None:
+        return P_NONE, 0.0, 0.0
+    kind = type(pen)
+    if kind is L1:
+        return P_L1, pen.alpha, 1.0
+    if kind is L2:
+        return P_L2, pen.alpha, 0.0
+    if kind is ElasticNet:
+        return P_EN, pen.alpha, pen.l1_ratio
+    return None
+
+
+def _optimizer_kind(opt: Any) -> tuple[int, float, float, float, float] | None:
+    """(kind, beta, beta1, beta2, eps) of a plain optimizer."""
+    kind = type(opt)
+    if kind is GD:
+        return O_GD, 0.0, 0.0, 0.0, 0.0
+    if kind is Momentum:
+        return (O_NESTEROV if opt.nesterov else O_MOMENTUM), opt.beta, 0.0, 0.0, 0.0
+    if kind is Adam:
+        return O_ADAM, 0.0, opt.beta1, opt.beta2, opt.eps
+    return None
+
+
+def plan_for(
+    chain: Any, loss: Any, penalty: Any, optimizer: Any, n_correct: Any
+) -> tuple[Plan | None, str]:
+    """The kernel plan for this chain, loss, penalty and optimizer, or why none."""
+    nodes = chain.nodes
+    acts = {Sigmoid, BipolarSigmoid}
+    if not (
+        type(nodes[0]) is Affine
+        and (len(nodes) == 1 or (len(nodes) == 2 and type(nodes[1]) in acts))
+    ):
+        return None, f"no compiled kernel for {chain!r} (single-layer chains only)"
+    W, b = nodes[0].W, nodes[0].b
+    if W.dtype not in (np.float32, np.float64) or not W.flags.c_contiguous:
+        return None, "W must be a C-contiguous float32 or float64 array"
+    if b is not None and (b.dtype != W.dtype or not b.flags.c_contiguous):
+        return None, "b must be a C-contiguous array of W's dtype"
+    kind = _loss_kind(loss, type(nodes[1]) if len(nodes) == 2 else None)
+    if kind is None:
+        return None, f"no compiled kernel for the loss {loss!r} after {chain!r}"
+    prox = optimizer if type(optimizer) is ProximalL1 else None
+    inner = optimizer.inner if prox is not None else optimizer
+    opt = _optimizer_kind(inner)
+    if opt is None:
+        return None, f"no compiled kernel for the optimizer {optimizer!r}"
+    if type(penalty) is _SmoothGradient:  # value of the full penalty, smooth gradient
+        value, grad = _penalty_kind(penalty.full), _penalty_kind(penalty.smooth)
+    else:
+        value = grad = _penalty_kind(penalty)
+    if value is None or grad is None:
+        return None, f"no compiled kernel for the penalty {penalty!r}"
+    if n_correct is not None and type(n_correct) is not CountCorrect:
+        return None, "the accuracy counter n_correct is a Python function"
+    K = W.shape[1]
+    hits = H_NONE if n_correct is None else H_THRESHOLD if K == 1 else H_ARGMAX
+    icfg = np.zeros(16, dtype=np.int64)
+    icfg[I_LOSS] = kind
+    icfg[I_HALF] = bool(getattr(loss, "half", False))
+    icfg[I_MEAN] = loss.reduction == "mean"
+    icfg[I_HAS_B] = b is not None
+    icfg[I_PEN_VALUE], icfg[I_PEN_GRAD] = value[0], grad[0]
+    icfg[I_OPT], icfg[I_PROX] = opt[0], prox is not None
+    icfg[I_HITS] = hits
+    icfg[I_INCLUSIVE] = bool(getattr(n_correct, "inclusive", False))
+    fcfg = np.zeros(11, dtype=np.float64)
+    fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO] = value[1], value[2]
+    fcfg[F_PG_ALPHA], fcfg[F_PG_RATIO] = grad[1], grad[2]
+    fcfg[F_BETA], fcfg[F_BETA1], fcfg[F_BETA2], fcfg[F_EPS] = opt[1:]
+    fcfg[F_L1] = prox.l1 if prox is not None else 0.0
+    if n_correct is not None:
+        fcfg[F_THRESHOLD], fcfg[F_HIGH] = n_correct.threshold, n_correct.high
+    return Plan(icfg, fcfg, inner, prox), ""
