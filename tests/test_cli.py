@@ -298,24 +298,26 @@ def test_parquet_and_bom_csv_inputs(
     assert preds.splitlines()[1:] == list(y[:4])
 
 
-def test_scaled_model_file_round_trip(tmp_path: Path) -> None:
-    """--scale saves a Standardized wrapper: loads back and predicts identically."""
-    import lingrad.models.standardized as standardized
-    from lingrad.io import load_model, save_model
+def test_scaled_model_file_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--scale saves Pipeline([("scale", StandardScaler()), ("model", estimator)])."""
+    from lingrad.io import load_model
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 2)) * [100.0, 0.01]
     y = (X[:, 0] / 100 + X[:, 1] * 100 > 0).astype(int)
-    model = standardized.Standardized("LogisticRegression", {"random_state": 0})
-    model.fit(X, y)
-    np.testing.assert_allclose(model.mean_, X.mean(axis=0))
-    np.testing.assert_allclose(model.scale_, X.std(axis=0))
-    save_model(model, tmp_path / "m.lingrad")
-    back = load_model(tmp_path / "m.lingrad")
-    assert type(back).__name__ == "Standardized"
-    np.testing.assert_array_equal(back.predict(X), model.predict(X))
-    np.testing.assert_allclose(back.predict_proba(X), model.predict_proba(X))
-    assert (back.predict(X) == y).mean() > 0.95
+    data = write_csv(tmp_path / "s.csv", ["a", "b", "y"], np.column_stack([X, y]))
+    out = tmp_path / "scaled"
+    fit(capsys, out, "-d", data, "-t", "y", "-m", "logistic", "--scale", "--no-figures")
+    back = load_model(out / "model.lingrad")
+    assert [name for name, _ in back.steps] == ["scale", "model"]
+    scaler = back.named_steps["scale"]  # of the CSV's 6 significant digits
+    np.testing.assert_allclose(scaler.mean_, X.mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(scaler.scale_, X.std(axis=0), rtol=1e-4)
+    import pandas as pd
+
+    assert (back.predict(pd.DataFrame(X, columns=["a", "b"])) == y).mean() > 0.95
 
 
 def test_streamed_fit_over_record_batches(
@@ -368,8 +370,9 @@ def test_streamed_classifier_with_scaling_and_a_progress_bar(
     from lingrad.io import load_model
 
     model = load_model(out / "model.lingrad")
-    np.testing.assert_allclose(model.mean_, X.mean(axis=0), rtol=1e-4)
-    np.testing.assert_allclose(model.scale_, X.std(axis=0), rtol=1e-4)
+    scaler = model.named_steps["scale"]
+    np.testing.assert_allclose(scaler.mean_, X.mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(scaler.scale_, X.std(axis=0), rtol=1e-4)
 
 
 def test_constant_feature_warns_and_still_fits(
@@ -388,28 +391,21 @@ def test_constant_feature_warns_and_still_fits(
     assert (out / "model.lingrad").is_file()
 
 
-def test_fit_into_an_existing_folder_keeps_other_files(
+def test_fit_into_an_existing_folder_needs_force_and_replaces_it_whole(
     houses: tuple[Path, np.ndarray, np.ndarray],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "existing"
     out.mkdir()
+    args = ["-d", houses[0], "-t", "price", "-m", "linear", "--no-figures"]
+    first = fit(capsys, out, *args, "--no-compare")[2]  # an empty folder: fine
     (out / "notes.txt").write_text("mine")
-    args = [
-        "-d",
-        houses[0],
-        "-t",
-        "price",
-        "-m",
-        "linear",
-        "--no-figures",
-        "--no-compare",
-    ]
-    first = fit(capsys, out, *args)[2]
-    (out / "metrics.json").write_text("stale")
-    assert fit(capsys, out, *args)[2] == first  # again: files replaced
+    code, _, err = run(["fit", *args, "--out", out], capsys)
+    assert code == 1 and "not empty" in err and "--force" in err
     assert (out / "notes.txt").read_text() == "mine"
+    assert fit(capsys, out, *args, "--no-compare", "--force")[2] == first
+    assert not (out / "notes.txt").exists()  # --force: the whole folder is new
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing", "houses.csv"]
 
 

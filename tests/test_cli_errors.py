@@ -262,23 +262,31 @@ def model_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "truncated.lingrad").write_bytes(raw[: len(raw) // 2])
     (folder / "pickle.lingrad").write_bytes(pickle.dumps({"coef_": [1.0, 2.0]}))
 
-    def variant(name: str, meta_update: dict[str, object], arrays_update: dict) -> None:
+    def variant(name: str, edit: dict[str, object], coef: np.ndarray | None) -> None:
+        """A copy of good.lingrad with model.json entries replaced, or coef_."""
         with zipfile.ZipFile(folder / "good.lingrad") as z:
-            meta = json.loads(z.read("meta.json"))
-            with np.load(io.BytesIO(z.read("arrays.npz"))) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        meta.update(meta_update)
-        arrays.update(arrays_update)
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
+            members = {n: z.read(n) for n in z.namelist()}
+        doc = json.loads(members["model.json"])
+        doc.update(edit)
+        members["model.json"] = json.dumps(doc).encode()
+        if coef is not None:
+            member = doc["model"]["state"]["coef_"]["__array__"]
+            buf = io.BytesIO()
+            np.save(buf, coef, allow_pickle=True)
+            members[member] = buf.getvalue()
         with zipfile.ZipFile(folder / name, "w") as z:
-            z.writestr("meta.json", json.dumps(meta))
-            z.writestr("arrays.npz", buf.getvalue())
+            for n, data in members.items():
+                z.writestr(n, data)
 
-    variant("objects.lingrad", {}, {"coef_": np.array([{"x": 1}, 2.0], dtype=object)})
-    variant("nan.lingrad", {}, {"coef_": np.array([np.nan, 2.0])})
-    variant("unknown.lingrad", {"estimator": "subprocess.Popen"}, {})
-    variant("future.lingrad", {"format_version": 99}, {})
+    good = json.loads(zipfile.ZipFile(folder / "good.lingrad").read("model.json"))
+    variant("objects.lingrad", {}, np.array([{"x": 1}, 2.0], dtype=object))
+    variant("nan.lingrad", {}, np.array([np.nan, 2.0]))
+    variant(
+        "unknown.lingrad",
+        {"model": {**good["model"], "class": "subprocess.Popen"}},
+        None,
+    )
+    variant("future.lingrad", {"format_version": 99}, None)
     (folder / "two.csv").write_text("a,b\n1,2\n3,4\n")
     (folder / "one.csv").write_text("a\n1\n3\n")
     (folder / "inf.csv").write_text("a,b,y\n1,2,5\n3,4,inf\n")

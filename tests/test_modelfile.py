@@ -1,375 +1,466 @@
-"""Model files: exact round trips, atomic writes, and hostile or damaged files."""
+"""Model files: bit-identical round trips of every model and pipeline, training that
+continues exactly after a load, the format itself, and format 1 files."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
-import pickle
+import warnings
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression as SkLogistic
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MinMaxScaler,
+    OneHotEncoder,
+    PolynomialFeatures,
+    RobustScaler,
+    StandardScaler,
+)
 
+import lingrad
 from lingrad import modelfile
 from lingrad.errors import LingradError, ModelFileError
-from lingrad.modelfile import load, model_classes, register_model, save
+from lingrad.modelfile import load, read_meta, save
+from lingrad.models import (
+    BipolarSigmoidClassifier,
+    LinearRegression,
+    LogisticRegression,
+    MulticlassPerceptron,
+    Perceptron,
+    ResidualNetwork,
+    SoftmaxRegression,
+    TwoLayerNetwork,
+)
+
+MODELS = {
+    "linear": lambda: LinearRegression(),
+    "logistic": lambda: LogisticRegression(),
+    "bipolar": lambda: BipolarSigmoidClassifier(),
+    "perceptron": lambda: Perceptron(random_state=0),
+    "multiclass-perceptron": lambda: MulticlassPerceptron(random_state=0),
+    "softmax": lambda: SoftmaxRegression(),
+    "two-layer": lambda: TwoLayerNetwork(n_hidden=4, random_state=0, max_iter=60),
+    "residual": lambda: ResidualNetwork(n_hidden=3, random_state=0, max_iter=60),
+}
+NUMERIC = ["size", "age"]
 
 
-class _History:
-    def to_dict(self) -> dict[str, np.ndarray]:
-        return {"step_loss": np.ones(3)}
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    """48 rows: two numeric columns (one with gaps), a city, a label, a number."""
+    rng = np.random.default_rng(0)
+    size, age = rng.normal(50, 10, 48), rng.normal(0, 1, 48)
+    city = rng.choice(["Oslo", "Lima", "Pune"], 48)
+    score = (size - 50) / 10 + age + (city == "Lima")
+    frame = pd.DataFrame({"size": size, "age": age, "city": city})
+    frame["label"] = np.where(score > 0.3, "yes", "no")
+    frame["price"] = 3 * size - 2 * age + 10 * (city == "Pune")
+    return frame
 
 
-@register_model
-class TinyRegressor(RegressorMixin, BaseEstimator):
-    """pred = X @ coef_ + intercept_ by least squares (a stand-in estimator)."""
-
-    def __init__(self, *, lr: float = 0.1, fit_intercept: bool = True) -> None:
-        self.lr = lr
-        self.fit_intercept = fit_intercept
-
-    def fit(self, X: np.ndarray, y: np.ndarray) -> TinyRegressor:
-        A = np.hstack([X, np.ones((len(X), 1))])
-        theta = np.linalg.lstsq(A, y, rcond=None)[0]
-        self.coef_, self.intercept_ = theta[:-1], theta[-1:]
-        self.n_features_in_ = X.shape[1]
-        self.n_iter_ = np.int64(1)
-        self.history_ = _History()
-        return self
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return X @ self.coef_ + self.intercept_[0]
+def _pipeline(kind: str, est: Any) -> tuple[Any, list[str]]:
+    """(model, its input columns) for one preprocessing kind."""
+    if kind == "plain":
+        return est, NUMERIC
+    if kind == "scaled":
+        return Pipeline([("scale", StandardScaler()), ("model", est)]), NUMERIC
+    if kind == "impute":
+        return Pipeline(
+            [("impute", SimpleImputer(strategy="median")), ("model", est)]
+        ), NUMERIC
+    prep = ColumnTransformer(
+        [
+            ("num", StandardScaler(), NUMERIC),
+            ("cat", OneHotEncoder(drop="first", sparse_output=False), ["city"]),
+        ]
+    )
+    return Pipeline([("prep", prep), ("model", est)]), [*NUMERIC, "city"]
 
 
-@register_model
-class TinyNet(ClassifierMixin, BaseEstimator):
-    """A two-layer tanh net with random weights (exercises lists of arrays)."""
-
-    def __init__(self, hidden=(4,), random_state=0, class_weight=None, tol=np.inf):
-        self.hidden = hidden
-        self.random_state = random_state
-        self.class_weight = class_weight
-        self.tol = tol
-
-    def fit(self, X, y):
-        rng = np.random.default_rng(self.random_state)
-        self.classes_ = np.unique(y)
-        sizes = [X.shape[1], *self.hidden, len(self.classes_)]
-        self.coefs_ = [rng.normal(size=s) for s in zip(sizes, sizes[1:], strict=False)]
-        self.intercepts_ = [rng.normal(size=k) for k in sizes[1:]]
-        self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.array([f"f{j}" for j in range(X.shape[1])], object)
-        self.loss_curve_ = [0.9, 0.5, 0.25]
-        return self
-
-    def predict(self, X):
-        a = X
-        for W, b in zip(self.coefs_[:-1], self.intercepts_[:-1], strict=True):
-            a = np.tanh(a @ W + b)
-        z = a @ self.coefs_[-1] + self.intercepts_[-1]
-        return self.classes_[np.argmax(z, axis=1)]
+def _fit(model: Any, X: Any, y: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
 
 
-class Unregistered(TinyRegressor):
-    pass
-
-
-def _fitted_net(y: np.ndarray, **params: Any) -> tuple[TinyNet, np.ndarray]:
-    X = np.random.default_rng(1).normal(size=(len(y), 3))
-    return TinyNet(**params).fit(X, y), X
-
-
-def _saved(tmp_path: Path) -> Path:
-    X = np.random.default_rng(0).normal(size=(10, 3))
-    path = tmp_path / "model.lingrad"
-    save(TinyRegressor().fit(X, X @ [1.0, 2.0, 3.0] + 0.5), path)
-    return path
-
-
-def _rewrite(
-    path: Path,
-    meta: Callable[[dict[str, Any]], None] | None = None,
-    arrays: dict[str, np.ndarray] | None = None,
-    allow_pickle: bool = False,
-) -> None:
-    """Tamper with a saved model file: edit meta.json, replace arrays.npz."""
-    with zipfile.ZipFile(path) as zf:
-        content = json.loads(zf.read("meta.json"))
-        npz = zf.read("arrays.npz")
-    if meta is not None:
-        meta(content)
-    if arrays is not None:
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=allow_pickle, **arrays)
-        npz = buffer.getvalue()
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("meta.json", json.dumps(content))
-        zf.writestr("arrays.npz", npz)
-
-
-def _load_error(path: Path) -> str:
-    with pytest.raises(ModelFileError) as info:
-        load(path)
-    assert isinstance(info.value, LingradError)
-    assert "\n" not in str(info.value) and str(path) in str(info.value)
-    return str(info.value)
+def _outputs(model: Any, X: Any) -> list[Any]:
+    """Every prediction the model offers: raw bytes (bit-identical or not), or
+    the labels of an object array."""
+    out = []
+    for method in ("predict", "predict_proba", "decision_function"):
+        if hasattr(model, method):
+            a = np.asarray(getattr(model, method)(X))
+            out.append((a.dtype, a.tolist() if a.dtype == object else a.tobytes()))
+    return out
 
 
 # ------------------------------------------------------------------ round trips
 
 
-@settings(
-    deadline=None,
-    max_examples=10,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(n=st.integers(4, 20), d=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
-def test_regressor_round_trip_is_bit_identical(
-    tmp_path: Path, n: int, d: int, seed: int
+@pytest.mark.parametrize("kind", ["plain", "scaled", "onehot", "impute"])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_round_trip_is_bit_identical(
+    table: pd.DataFrame, tmp_path: Path, name: str, kind: str
 ) -> None:
-    rng = np.random.default_rng(seed)
-    X, y = rng.normal(size=(n, d)), rng.normal(size=n)
-    model = TinyRegressor(lr=0.03, fit_intercept=False).fit(X, y)
-    save(model, tmp_path / "m.lingrad")
-    again = load(tmp_path / "m.lingrad")
-    assert type(again) is TinyRegressor
-    assert again.get_params() == model.get_params()
-    assert_array_equal(again.predict(X), model.predict(X))
-    assert again.predict(X).tobytes() == model.predict(X).tobytes()
-    assert again.coef_.dtype == model.coef_.dtype and again.n_iter_ == 1
-    assert again.n_features_in_ == d
+    model, columns = _pipeline(kind, MODELS[name]())
+    X = table[columns].copy()
+    if kind == "impute":
+        X.iloc[[2, 7], 0] = np.nan
+    y = table["price" if name == "linear" else "label"]
+    _fit(model, X, y)
+    lingrad.save(model, tmp_path / "m.lingrad")
+    back = lingrad.load(tmp_path / "m.lingrad")
+    assert type(back) is type(model) and repr(back) == repr(model)
+    assert _outputs(back, X) == _outputs(model, X)
+    assert list(back.feature_names_in_) == columns
+
+
+def test_every_allowed_transformer_round_trips(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 4))
+    y = X @ [1.0, -2.0, 0.5, 3.0]
+    prep = ColumnTransformer(
+        [
+            ("minmax", MinMaxScaler(feature_range=(-1, 1)), [0]),
+            ("robust", RobustScaler(quantile_range=(10.0, 90.0)), [1]),
+            ("poly", PolynomialFeatures(2, include_bias=False), [0, 1]),
+            ("gone", "drop", [2]),
+        ],
+        remainder="passthrough",
+    )
+    ridge = LinearRegression(penalty="l2", alpha=1e-3)  # x0 twice: collinear
+    model = Pipeline([("prep", prep), ("model", ridge)]).fit(X, y)
+    save(model, tmp_path / "t.lingrad")
+    back = load(tmp_path / "t.lingrad")
+    assert back.predict(X).tobytes() == model.predict(X).tobytes()
+    assert back[0].output_indices_ == model[0].output_indices_
+    assert back.named_steps["prep"].named_transformers_["robust"].quantile_range == (
+        10.0, 90.0,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
     "labels",
     [
         np.array(["cat", "dog", "emu"], dtype=object),
-        np.array(["cat", "dog"]),
-        np.array([-1, 1]),
+        np.array(["cat", "dog", "emu"]),
+        np.array([-1, 3, 7]),
         np.array([0.0, 1.0, 2.0]),
         np.array([False, True]),
     ],
     ids=["object-str", "unicode", "int", "float", "bool"],
 )
-def test_classifier_round_trip_keeps_classes_and_dtypes(
+def test_classes_keep_their_values_and_dtype(
     tmp_path: Path, labels: np.ndarray
 ) -> None:
-    model, X = _fitted_net(np.resize(labels, 12), hidden=(5, 2), class_weight={0: 2.0})
-    save(model, tmp_path / "net.lingrad")
-    again = load(tmp_path / "net.lingrad")
-    assert again.classes_.dtype == model.classes_.dtype
-    assert_array_equal(again.classes_, model.classes_)
-    assert_array_equal(again.predict(X), model.predict(X))
-    assert again.get_params() == model.get_params()  # tuples, dicts and inf survive
-    assert isinstance(again.hidden, tuple) and again.tol == np.inf
-    assert [W.shape for W in again.coefs_] == [(3, 5), (5, 2), (2, len(labels))]
-    assert list(again.feature_names_in_) == ["f0", "f1", "f2"]
-    assert again.loss_curve_ == [0.9, 0.5, 0.25]
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 2))
+    y = np.resize(labels, 30)
+    model = SoftmaxRegression(class_weight={y[0]: 2.0}).fit(X, y)
+    save(model, tmp_path / "c.lingrad")
+    back = load(tmp_path / "c.lingrad")
+    assert back.classes_.dtype == model.classes_.dtype
+    assert_array_equal(back.classes_, model.classes_)
+    assert _outputs(back, X) == _outputs(model, X)
+    assert back.get_params() == model.get_params()  # a dict parameter survives
 
 
-def test_history_is_not_stored(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    assert not hasattr(load(path), "history_")
+def test_multi_output_float32_and_solver_info(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20, 3)).astype(np.float32)
+    Y = np.column_stack([X @ [1.0, 2.0, 3.0], X[:, 0]]).astype(np.float32)
+    model = LinearRegression(tol=np.inf).fit(X, Y)
+    save(model, tmp_path / "f.lingrad")
+    back = load(tmp_path / "f.lingrad")
+    assert back.coef_.dtype == np.float32 and back.coef_.shape == (2, 3)
+    assert back.predict(X).tobytes() == model.predict(X).tobytes()
+    assert (
+        back.tol == np.inf and back.solver_info_["rank"] == model.solver_info_["rank"]
+    )
+    assert_array_equal(
+        back.solver_info_["singular_values"], model.solver_info_["singular_values"]
+    )
+
+
+# --------------------------------------------------------- training continues
+
+
+def _params(model: Any) -> list[np.ndarray]:
+    if hasattr(model, "coefs_"):
+        return [*model.coefs_, *model.intercepts_]
+    return [np.asarray(model.coef_), np.asarray(model.intercept_)]
+
+
+CONTINUED = {
+    "residual-adam": (
+        lambda: ResidualNetwork(n_hidden=3, solver="sgd", optimizer="adam", lr=0.05,
+                                max_iter=2, tol=None, random_state=0),
+        "label",
+    ),
+    "linear-momentum-adaptive": (
+        lambda: LinearRegression(solver="minibatch", batch_size=8, optimizer="momentum",
+                                 schedule="adaptive", lr=1e-4, max_iter=3, tol=None,
+                                 random_state=0),
+        "price",
+    ),
+    "softmax-l1": (
+        lambda: SoftmaxRegression(solver="sgd", penalty="l1", alpha=0.01, max_iter=2,
+                                  tol=None, random_state=0),
+        "label",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(CONTINUED))
+def test_partial_fit_after_load_continues_exactly(
+    table: pd.DataFrame, tmp_path: Path, name: str
+) -> None:
+    make, target = CONTINUED[name]
+    X, y = table[NUMERIC].to_numpy(), table[target].to_numpy()
+    original = make().fit(X, y)
+    save(original, tmp_path / "m.lingrad")
+    loaded = load(tmp_path / "m.lingrad")
+    assert loaded.t_ == original.t_ > 0 and loaded.history_.n_steps == original.t_
+    for model in (original, loaded):
+        for _ in range(2):
+            model.partial_fit(X, y)
+    for a, b in zip(_params(loaded), _params(original), strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert loaded.t_ == original.t_ and loaded.n_iter_ == original.n_iter_
+    assert_array_equal(loaded.history_.step_loss, original.history_.step_loss)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ResidualNetwork(
+            n_hidden=3, solver="sgd", max_iter=2, tol=None, random_state=0
+        ),
+        lambda: LogisticRegression(max_iter=3, random_state=0),
+    ],
+    ids=["residual-sgd", "logistic-lbfgs"],
+)
+def test_warm_start_after_load_continues_exactly(
+    table: pd.DataFrame, tmp_path: Path, make: Any
+) -> None:
+    X, y = table[NUMERIC].to_numpy(), table["label"].to_numpy()
+    original = _fit(make(), X, y)
+    save(original, tmp_path / "m.lingrad")
+    loaded = load(tmp_path / "m.lingrad")
+    for model in (original, loaded):
+        _fit(model.set_params(warm_start=True), X, y)
+    for a, b in zip(_params(loaded), _params(original), strict=True):
+        assert a.tobytes() == b.tobytes()
+    fresh = _fit(make(), X, y)  # a cold start would land elsewhere
+    assert not all(
+        np.array_equal(a, b)
+        for a, b in zip(_params(fresh), _params(loaded), strict=True)
+    )
+
+
+# ------------------------------------------------------------------ the format
+
+
+def _small(tmp_path: Path, name: str = "m.lingrad", **kw: Any) -> Path:
+    X = np.arange(12.0).reshape(6, 2)
+    path = tmp_path / name
+    model = LinearRegression(solver="batch", max_iter=3, tol=None, random_state=0)
+    save(model.fit(X, X @ [1.0, 2.0]), path, **kw)
+    return path
+
+
+def test_what_is_in_the_zip(tmp_path: Path) -> None:
+    meta = {
+        "target": "price",
+        "features": ["a", "b"],
+        "split": {"test_size": 0.25, "seed": 0},
+    }
+    path = _small(tmp_path, meta=meta)
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["arrays.npz", "meta.json"]
+        names = zf.namelist()
+        doc = json.loads(zf.read("model.json"))
         assert all(i.compress_type == zipfile.ZIP_STORED for i in zf.infolist())
-        meta = json.loads(zf.read("meta.json"))
-    assert meta["format_version"] == 1 and meta["estimator"] == "TinyRegressor"
-    assert "history_" not in json.dumps(meta)
+    assert names[0] == "model.json" and all(n.startswith("arrays/") for n in names[1:])
+    assert doc["format"] == "lingrad-model" and doc["format_version"] == 2
+    assert doc["model"]["class"] == "LinearRegression" and doc["meta"] == meta
+    assert doc["model"]["trainer"]["t"] == 3  # the engine's step count, for partial_fit
+    assert read_meta(path) == meta
+    assert (
+        _small(tmp_path, "again.lingrad", meta=meta).read_bytes() == path.read_bytes()
+    )
 
 
-def test_same_model_gives_the_same_bytes(tmp_path: Path) -> None:
-    first = _saved(tmp_path).read_bytes()
-    assert _saved(tmp_path).read_bytes() == first
+def test_long_history_keeps_its_epochs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(modelfile, "HISTORY_MAX_BYTES", 100)
+    back = load(_small(tmp_path))
+    assert back.history_.n_steps == 0 and back.history_.n_epochs == 3
 
 
-def test_registry() -> None:
-    classes = model_classes()
-    assert classes["TinyRegressor"] is TinyRegressor and classes["TinyNet"] is TinyNet
-    assert "Unregistered" not in classes
-
-
-# ------------------------------------------------------------------ saving
-
-
-def test_save_refuses_what_it_cannot_restore(tmp_path: Path) -> None:
-    X = np.ones((3, 1)) * [[1], [2], [3]]
-    with pytest.raises(ModelFileError, match="not fitted"):
-        save(TinyRegressor(), tmp_path / "a.lingrad")
-    with pytest.raises(ModelFileError, match="not a lingrad estimator"):
-        save(Unregistered().fit(X, X[:, 0]), tmp_path / "b.lingrad")
-    with pytest.raises(ModelFileError, match="cannot save lr = "):
-        save(TinyRegressor(lr=object()).fit(X, X[:, 0]), tmp_path / "c.lingrad")  # type: ignore[arg-type]
-    model = TinyRegressor().fit(X, X[:, 0])
-    model.coef_[0] = np.nan
-    with pytest.raises(ModelFileError, match="coef_ holds NaN or infinite"):
-        save(model, tmp_path / "d.lingrad")
+@pytest.mark.parametrize(
+    ("obj", "words"),
+    [
+        (LinearRegression(), "not fitted"),
+        (
+            SkLogistic().fit([[0.0], [1.0]], [0, 1]),
+            "not a lingrad estimator or an allowed",
+        ),
+        (
+            Pipeline(
+                [("log", FunctionTransformer(np.log1p)), ("m", LinearRegression())]
+            ).fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0]),
+            "cannot save model.steps",
+        ),
+        (
+            Pipeline(
+                [("imp", SimpleImputer(add_indicator=True)), ("m", LinearRegression())]
+            ).fit([[0.0], [np.nan], [2.0]], [0.0, 1.0, 2.0]),
+            "MissingIndicator is not allowed",
+        ),
+    ],
+    ids=["unfitted", "sklearn-estimator", "function", "indicator"],
+)
+def test_save_refuses_what_it_cannot_restore(
+    tmp_path: Path, obj: Any, words: str
+) -> None:
+    with pytest.raises(ModelFileError, match=words):
+        save(obj, tmp_path / "x.lingrad")
+    with pytest.raises(ModelFileError, match="meta must hold JSON"):
+        _small(tmp_path, meta={"when": object()})
     assert os.listdir(tmp_path) == []
 
 
-def test_failed_save_leaves_no_partial_file(
+def test_save_refuses_a_diverged_model_and_leaves_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = _saved(tmp_path)
+    path = _small(tmp_path)
     before = path.read_bytes()
+    model = load(path)
+    model.coef_[0] = np.nan
+    with pytest.raises(ModelFileError, match="coef_ holds NaN or infinite"):
+        save(model, path)
 
     def fail(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(modelfile.os, "replace", fail)
-    X = np.arange(6.0).reshape(3, 2)
     with pytest.raises(LingradError, match="cannot write .*No space left"):
-        save(TinyRegressor().fit(X, X[:, 0]), path)
-    with pytest.raises(LingradError):
-        save(TinyRegressor().fit(X, X[:, 0]), tmp_path / "new.lingrad")
-    assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["model.lingrad"]
+        save(load(path), path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.lingrad"]
 
 
-# ------------------------------------------------------------------ hostile files
+# ------------------------------------------------------------ format 1 files
 
 
-def test_pickle_is_refused_and_never_run(tmp_path: Path) -> None:
-    marker = tmp_path / "ran"
-
-    class Payload:
-        def __reduce__(self) -> tuple[Any, ...]:
-            return (Path.touch, (marker,))
-
-    path = tmp_path / "model.lingrad"
-    path.write_bytes(pickle.dumps(Payload()))
-    assert "looks like a Python pickle" in _load_error(path)
-    assert not marker.exists()
-
-
-def test_truncated_zip(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    content = path.read_bytes()
-    for cut in (len(content) // 2, len(content) - 10):
-        path.write_bytes(content[:cut])
-        assert "truncated or corrupted" in _load_error(path)
-
-
-def test_corrupted_member(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    content = bytearray(path.read_bytes())
-    start = content.index(b"format_version")
-    content[start : start + 6] = b"XXXXXX"  # CRC no longer matches
-    path.write_bytes(bytes(content))
-    assert "damaged model file" in _load_error(path)
-
-
-def test_not_a_zip_empty_missing_and_folder(tmp_path: Path) -> None:
-    (tmp_path / "text.lingrad").write_text("coef = 1\n")
-    assert "not a lingrad model file (not a zip" in _load_error(
-        tmp_path / "text.lingrad"
-    )
-    (tmp_path / "empty.lingrad").write_bytes(b"")
-    assert "is empty" in _load_error(tmp_path / "empty.lingrad")
-    assert "not found" in _load_error(tmp_path / "nope.lingrad")
-    assert "is a folder" in _load_error(tmp_path)
-
-
-def test_foreign_zip(tmp_path: Path) -> None:
-    with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
-        zf.writestr("readme.txt", "hello")
-    assert "no meta.json" in _load_error(tmp_path / "other.zip")
-
-
-def test_object_array_is_refused(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    evil = np.array([{"a": 1}, None], dtype=object)
-    _rewrite(path, arrays={"coef_": evil, "intercept_": np.zeros(1)}, allow_pickle=True)
-    assert "holds Python objects, which lingrad never loads" in _load_error(path)
-
-
-def test_garbage_arrays_member(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    with zipfile.ZipFile(path) as zf:
-        meta = zf.read("meta.json")
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("meta.json", meta)
-        zf.writestr("arrays.npz", b"garbage")
-    assert "arrays.npz is damaged" in _load_error(path)
-
-
-@pytest.mark.parametrize(
-    ("arrays", "words"),
-    [
-        ({"coef_": np.array([1.0, np.nan, 2.0])}, "coef_ holds NaN or infinite"),
-        ({"coef_": np.array([1.0, np.inf, 2.0])}, "coef_ holds NaN or infinite"),
-        ({"coef_": np.ones(3, dtype=complex)}, "coef_ has dtype complex128"),
-        ({"coef_": np.ones(4)}, "coef_ has shape (4,)"),
-        ({"coef_": np.array(["a", "b", "c"])}, "coef_ has dtype <U1"),
-        ({}, "arrays.npz does not match meta.json"),
-    ],
-)
-def test_tampered_arrays(
-    tmp_path: Path, arrays: dict[str, np.ndarray], words: str
+def write_v1(
+    path: Path,
+    estimator: str,
+    params: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    scalars: dict[str, Any],
+    classes: Any = None,
 ) -> None:
-    path = _saved(tmp_path)
-    _rewrite(path, arrays={"intercept_": np.zeros(1), **arrays})
-    assert words in _load_error(path)
-
-
-def test_unknown_estimator_class(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    _rewrite(path, meta=lambda m: m.update(estimator="os.system"))
-    message = _load_error(path)
-    assert (
-        "unknown estimator class 'os.system'" in message and "TinyRegressor" in message
-    )
-
-
-def test_future_format_version(tmp_path: Path) -> None:
-    path = _saved(tmp_path)
-    _rewrite(path, meta=lambda m: m.update(format_version=2, lingrad_version="9.0"))
-    message = _load_error(path)
-    assert "format 2" in message and "upgrade lingrad" in message and "9.0" in message
-
-
-@pytest.mark.parametrize(
-    ("edit", "words"),
-    [
-        (lambda m: m.update(format_version="1"), "not a lingrad model file"),
-        (lambda m: m.update(format_version=0), "invalid format_version 0"),
-        (lambda m: m.pop("params"), "damaged model file"),
-        (lambda m: m.update(params={"lr": {"__code__": "x"}}), "damaged model file"),
-        (lambda m: m.update(params={"alpha": 1.0}), "do not fit TinyRegressor"),
-        (lambda m: m["scalars"].update(__class__=1), "bad attribute name"),
-        (lambda m: m["scalars"].update(coef_=1), "share a name"),
-        (lambda m: m.update(classes={"values": [[1, 2]], "dtype": "<i8"}), "classes"),
-        (lambda m: m.update(classes={"values": [1], "dtype": "<c16"}), "classes"),
-        (lambda m: m.update(feature_names_in=[1, 2, 3]), "non-strings"),
-    ],
-)
-def test_tampered_meta(
-    tmp_path: Path, edit: Callable[[dict[str, Any]], None], words: str
-) -> None:
-    path = _saved(tmp_path)
-    _rewrite(path, meta=edit)
-    assert words in _load_error(path)
-
-
-def test_meta_not_json(tmp_path: Path) -> None:
-    path = tmp_path / "m.lingrad"
+    """A model file as lingrad 0.1 wrote it (meta.json + a nested arrays.npz)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    specs = {
+        k: {"dtype": a.dtype.str, "shape": list(a.shape)} for k, a in arrays.items()
+    }
+    meta = {
+        "format": "lingrad-model", "format_version": 1, "lingrad_version": "0.1.0",
+        "estimator": estimator, "params": params, "arrays": specs, "array_lists": {},
+        "scalars": scalars, "skipped": [], "n_features_in": 2,
+        "feature_names_in": None, "classes": classes,
+    }  # fmt: skip
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("meta.json", b"\x80\x04not json")
-        zf.writestr("arrays.npz", b"")
-    assert "damaged model file" in _load_error(path)
+        zf.writestr("meta.json", json.dumps(meta))
+        zf.writestr("arrays.npz", buffer.getvalue())
 
 
-def test_nan_in_a_loss_curve_is_kept(tmp_path: Path) -> None:
-    X = np.arange(8.0).reshape(4, 2)
-    model = TinyRegressor().fit(X, X[:, 0])
-    model.loss_curve_ = np.array([2.0, np.nan, 0.5])
-    save(model, tmp_path / "m.lingrad")
-    assert_array_equal(load(tmp_path / "m.lingrad").loss_curve_, [2.0, np.nan, 0.5])
+def test_format_1_standardized_loads_as_a_pipeline(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(40, 2)) * [100.0, 0.01]
+    y = (X[:, 0] / 100 + X[:, 1] * 100 > 0).astype(int)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    est = LogisticRegression(random_state=0).fit((X - mean) / scale, y)
+    arrays = {
+        "mean_": mean,
+        "scale_": scale,
+        "est_coef_": est.coef_,
+        "est_intercept_": est.intercept_,
+        "est_loss_curve_": est.loss_curve_,
+    }
+    write_v1(
+        tmp_path / "old.lingrad",
+        "Standardized",
+        {"model": "LogisticRegression", "params": {"random_state": 0}},
+        arrays,
+        {"est_n_iter_": est.n_iter_, "est_t_": est.t_},
+        classes={"values": [0, 1], "dtype": "<i8"},
+    )
+    back = load(tmp_path / "old.lingrad")
+    assert [name for name, _ in back.steps] == ["scale", "model"]
+    assert isinstance(back[0], StandardScaler) and type(back[1]) is LogisticRegression
+    expected = est.predict_proba((X - mean) / scale)
+    assert back.predict_proba(X).tobytes() == expected.tobytes()
+    assert_array_equal(back[0].var_, scale**2)
+    assert back[1].n_iter_ == est.n_iter_ and back[1].random_state == 0
+
+
+def test_format_1_plain_estimator(tmp_path: Path) -> None:
+    X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]])
+    est = LinearRegression().fit(X, X @ [1.0, 2.0] + 0.5)
+    scalars = {"intercept_": float(est.intercept_), "n_iter_": 1, "t_": 0}
+    path = tmp_path / "old.lingrad"
+    write_v1(
+        path, "LinearRegression", {"solver": "normal"}, {"coef_": est.coef_}, scalars
+    )
+    assert load(path).predict(X).tobytes() == est.predict(X).tobytes()
+    assert read_meta(path) == {}
+
+
+LINEAR = {"coef_": np.zeros(2)}
+LOGISTIC = {"coef_": np.zeros((1, 2)), "intercept_": np.zeros(1)}
+HOSTILE_V1 = {  # what a tampered format 1 file holds -> the words of the error
+    "standardized-scalar-estimator": (
+        ("Standardized", {"model": "LogisticRegression"},
+         {"mean_": np.zeros(2), "scale_": np.ones(2)}, {"estimator_": 5}),
+        "unexpected attribute 'estimator_'",
+    ),
+    "huge-unicode-classes": (
+        ("LogisticRegression", {}, LOGISTIC, {},
+         {"values": ["a", "b"], "dtype": "<U500000000"}),
+        "dtype '<U500000000'",
+    ),
+    "intercept-list": (
+        ("LinearRegression", {}, LINEAR, {"intercept_": [1.0]}),
+        "intercept_ must be a number",
+    ),
+    "intercept-nan": (
+        ("LinearRegression", {}, LINEAR, {"intercept_": {"__float__": "nan"}}),
+        "intercept_ holds NaN or infinite",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_V1))
+def test_format_1_hostile_files(tmp_path: Path, case: str) -> None:
+    args, words = HOSTILE_V1[case]
+    path = tmp_path / "old.lingrad"
+    write_v1(path, *args)  # type: ignore[arg-type]
+    with pytest.raises(ModelFileError, match=words) as info:
+        load(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)

@@ -1,7 +1,11 @@
 """The README's Python examples run and do what they say."""
 
 import re
+import shlex
+import shutil
 from pathlib import Path
+
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -30,3 +34,30 @@ def test_readme_estimator_example_fits(capsys):
     ns = _run(BLOCKS[1])
     assert ns["clf"].score(ns["X"], ns["y"]) > 0.97
     assert len(ns["clf"][-1].history_.epoch_loss) >= 3
+
+
+def test_readme_three_commands_on_the_messy_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fit -> predict -> evaluate, as written, on examples/houses.csv."""
+    from lingrad.cli import main
+
+    block = re.search(r"## From a CSV.*?```bash\n(.*?)```", TEXT, re.S)
+    assert block is not None
+    commands = [shlex.split(line) for line in block.group(1).splitlines()]
+    assert [c[:2] for c in commands] == [
+        ["lingrad", "fit"], ["lingrad", "predict"], ["lingrad", "evaluate"]
+    ]  # fmt: skip
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    outputs = []
+    for argv in commands:
+        assert main(argv[1:]) == 0, capsys.readouterr().err
+        outputs.append(capsys.readouterr().out)
+    assert (tmp_path / "run1" / "report.html").is_file()
+    preds = (tmp_path / "preds.csv").read_text().splitlines()
+    assert preds[0] == "id,prediction" and len(preds) == 13
+    assert preds[1].startswith("H0241,")
+    assert "the test split of fit" in outputs[2] and "R²" in outputs[2]
+    r2 = float(re.search(r"R²\s*│\s*([\d.]+)", outputs[2]).group(1))  # type: ignore[union-attr]
+    assert r2 > 0.85

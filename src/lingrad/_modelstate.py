@@ -1,193 +1,303 @@
-"""A fitted estimator's state <-> the ``arrays.npz`` arrays and ``meta.json`` entries
-of a model file (JSON values tagged so that tuples, dicts and inf / NaN survive)."""
+"""Values of a model file: Python objects <-> tagged JSON + ``.npy`` members.
+
+JSON carries the structure: ``null``, booleans, integers, finite floats, strings and
+lists as themselves; everything else as a one-key tagged object:
+
+==========================================  ==========================================
+``{"__float__": "nan" | "inf" | "-inf"}``     a non-finite float
+``{"__tuple__": [...]}``                      a tuple
+``{"__dict__": [[key, value], ...]}``         a dict (keys: str, int, float, bool, None)
+``{"__np__": "<f8", "value": 1.5}``           a NumPy scalar of that dtype
+``{"__dtype__": "<f8", "type": false}``       a dtype (``"type": true``: its type)
+``{"__slice__": [start, stop, step]}``        a slice of integers / None
+``{"__array__": "arrays/00003.npy",``         an array held in that member; ``object``:
+``"dtype": "<U5", "shape": [3],``             a fixed-width unicode array read back as
+``"object": true}``                           an object array of str
+``{"__objects__": [...]}``                    a 1-D object array of str / numbers / None
+``{"__estimator__": node}``                   an allow-listed estimator (see modelfile)
+``{"__history__": {...}, "complete": b}``     a lingrad History (arrays by name)
+==========================================  ==========================================
+
+:class:`Encoder` turns values into that form and collects the arrays;
+:func:`decode` turns JSON back into values in which arrays are still
+:class:`ArrayRef` placeholders (declared dtype and shape, nothing read), so that
+every shape is checked before any array is allocated.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lingrad._safezip import DAMAGED, Limits, check_dtype
 from lingrad.errors import ModelFileError
 
-__all__ = ["decode", "encode", "restore_state", "split_state"]
+__all__ = ["ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_like"]
 
-_META_ATTRS = ("classes_", "feature_names_in_", "n_features_in_", "history_")
-_DIAGNOSTICS = ("loss_curve_", "validation_scores_")  # exempt from finiteness
-_DTYPE_KINDS = "biuf"  # bool, int, uint, float: the only array kinds stored
-
-
-# ----------------------------------------------------------------- JSON values
+_TAGS = ("__float__", "__tuple__", "__dict__", "__np__", "__dtype__", "__slice__",
+         "__array__", "__objects__", "__estimator__", "__history__")  # fmt: skip
+_SCALAR_KINDS = "biufU"
+_DTYPE_TAG_KINDS = "biufUO"
 
 
-def encode(value: Any, what: str) -> Any:
-    """A hyperparameter as JSON; tuples, dicts and non-finite floats tagged."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else {"__float__": str(value)}
-    if isinstance(value, list):
-        return [encode(v, what) for v in value]
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode(v, what) for v in value]}
-    if isinstance(value, dict):
-        return {
-            "__dict__": [[encode(k, what), encode(v, what)] for k, v in value.items()]
-        }
-    raise ModelFileError(
-        f"cannot save {what} = {value!r}: model files hold numbers, strings, "
-        "booleans, None, and lists / tuples / dicts of these"
-    )
+@dataclass
+class ArrayRef:
+    """An array declared in JSON (dtype, shape) but not read yet."""
+
+    member: str
+    dtype: np.dtype[Any]
+    shape: tuple[int, ...]
+    as_object: bool = False
+    inline: np.ndarray | None = None  # arrays a legacy file holds in its JSON
+
+    @property
+    def nbytes(self) -> int:
+        return self.dtype.itemsize * math.prod(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
 
 
-def decode(value: Any) -> Any:
-    """Inverse of :func:`encode`; ValueError for an unexpected tagged value."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"__tuple__"} and isinstance(value["__tuple__"], list):
-        return tuple(decode(v) for v in value["__tuple__"])
-    if set(value) == {"__float__"} and value["__float__"] in ("nan", "inf", "-inf"):
-        return float(value["__float__"])
-    if set(value) == {"__dict__"} and isinstance(value["__dict__"], list):
-        pairs = [decode(kv) for kv in value["__dict__"]]
-        if all(isinstance(kv, list) and len(kv) == 2 for kv in pairs):
-            return {_hashable(k): v for k, v in pairs}
-    raise ValueError(f"unexpected value {value!r}")
+@dataclass
+class HistoryRef:
+    """A History declared as arrays by name (``History.to_dict`` keys)."""
+
+    arrays: dict[str, ArrayRef]
+    complete: bool
 
 
-def _hashable(key: Any) -> Any:
-    hash(key)
-    return key
+@dataclass
+class Node:
+    """An estimator declared in a file: allow-listed class name, params, state."""
+
+    name: str
+    params: dict[str, Any]
+    state: dict[str, Any]
+    trainer: Any = None  # a lingrad estimator's training state (JSON-decoded)
+    where: str = "model"
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _scalar(value: Any) -> tuple[bool, Any]:
-    """(True, JSON value) for a finite number / str / bool / None or a flat list of
-    them, else (False, None)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, (list, tuple)):
-        items = [_scalar(v) for v in value]
-        return all(ok for ok, _ in items), [v for _, v in items]
-    if isinstance(value, float):
-        return math.isfinite(value), value
-    return value is None or isinstance(value, (bool, int, str)), value
+def is_array_like(value: Any) -> bool:
+    return isinstance(value, (ArrayRef, np.ndarray))
 
 
-# ---------------------------------------------------------------- fitted state
+# ------------------------------------------------------------------- encoding
 
 
-def _finite(key: str, a: np.ndarray) -> bool:
-    """Parameters must be finite; diagnostics such as loss_curve_ may hold NaN."""
-    return key in _DIAGNOSTICS or a.dtype.kind != "f" or bool(np.isfinite(a).all())
+class Encoder:
+    """Python values -> JSON; arrays are collected in :attr:`arrays` as members."""
 
+    def __init__(self, estimator: Any) -> None:
+        self.arrays: list[tuple[str, np.ndarray]] = []
+        self._estimator = estimator  # (obj, where) -> node JSON, for nested models
 
-def _numeric(a: Any) -> bool:
-    return isinstance(a, np.ndarray) and a.dtype.kind in _DTYPE_KINDS
-
-
-def split_state(model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Fitted state -> (arrays for the npz, meta entries)."""
-    name = type(model).__name__
-    state = {k: v for k, v in vars(model).items() if k.endswith("_") and k[0] != "_"}
-    if not state:
-        raise ModelFileError(f"cannot save {name}: it is not fitted; fit it first")
-    arrays: dict[str, np.ndarray] = {}
-    lists: dict[str, int] = {}
-    scalars: dict[str, Any] = {}
-    skipped: list[str] = []
-    for key, value in sorted(state.items()):
-        if key in _META_ATTRS:
-            continue
-        if _numeric(value):
-            arrays[key] = value
-        elif isinstance(value, (list, tuple)) and value and all(map(_numeric, value)):
-            arrays.update({f"{key}__{i}": a for i, a in enumerate(value)})
-            lists[key] = len(value)
-        elif (found := _scalar(value))[0]:
-            scalars[key] = found[1]
-        else:
-            skipped.append(key)
-    for key, a in arrays.items():
-        if not _finite(key, a):
+    def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
+        as_object = a.dtype.kind == "O"
+        if as_object:
+            if a.ndim != 1 or not all(isinstance(v, str) for v in a):
+                return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
+            a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
+        try:
+            check_dtype(Path(where), "the array", a.dtype.str, Limits())
+        except ModelFileError as e:
             raise ModelFileError(
-                f"cannot save {name}: {key} holds NaN or infinite values (training "
-                "diverged?); refit, e.g. with a smaller lr"
-            )
-    meta: dict[str, Any] = {
-        "arrays": {
-            k: {"dtype": a.dtype.str, "shape": list(a.shape)} for k, a in arrays.items()
-        },
-        "array_lists": lists,
-        "scalars": scalars,
-        "skipped": skipped,
-        "n_features_in": _scalar(getattr(model, "n_features_in_", None))[1],
-        "feature_names_in": None,
-        "classes": None,
-    }
-    if (names := getattr(model, "feature_names_in_", None)) is not None:
-        meta["feature_names_in"] = [str(n) for n in names]
-    if (classes := getattr(model, "classes_", None)) is not None:
-        classes = np.asarray(classes)
-        ok, values = _scalar(list(classes.ravel()))
-        if not ok or classes.dtype.kind not in "biufUO" or classes.ndim != 1:
-            raise ModelFileError(
-                f"cannot save {name}: classes_ {classes!r} unsupported"
-            )
-        meta["classes"] = {"values": values, "dtype": classes.dtype.str}
-    return arrays, meta
+                f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
+                "(model files hold bool, integer, float32/64 and short strings)"
+            ) from e
+        member = f"arrays/{len(self.arrays):05d}.npy"
+        self.arrays.append((member, a))
+        tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
+        return {**tag, "object": True} if as_object else tag
+
+    def scalar(self, v: Any, where: str) -> Any:
+        if isinstance(v, np.generic) and v.dtype.kind in "biufU":
+            v = v.item()
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, int):
+            if abs(v) >= 2**63:
+                raise ModelFileError(f"cannot save {where}: integer {v} is too large")
+            return v
+        if isinstance(v, float):
+            return v if math.isfinite(v) else {"__float__": str(v)}
+        raise ModelFileError(
+            f"cannot save {where} = {v!r}: model files hold numbers, strings, "
+            "booleans, None, arrays, and lists / tuples / dicts of these"
+        )
+
+    def value(self, v: Any, where: str) -> Any:
+        """Any supported value as JSON (recursively)."""
+        if isinstance(v, np.ndarray):
+            return self.array(v, where)
+        if isinstance(v, np.generic):
+            if v.dtype.kind not in _SCALAR_KINDS:
+                raise ModelFileError(f"cannot save {where}: a {v.dtype} scalar")
+            return {"__np__": v.dtype.str, "value": self.scalar(v.item(), where)}
+        if isinstance(v, np.dtype) or (
+            isinstance(v, type) and issubclass(v, np.generic)
+        ):
+            dt = np.dtype(v)
+            if dt.kind not in _DTYPE_TAG_KINDS:
+                raise ModelFileError(f"cannot save {where}: dtype {dt}")
+            return {"__dtype__": dt.str, "type": isinstance(v, type)}
+        if isinstance(v, list):
+            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, tuple):
+            return {
+                "__tuple__": [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+            }
+        if isinstance(v, dict):
+            return {
+                "__dict__": [
+                    [self.scalar(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")]
+                    for k, x in v.items()
+                ]
+            }
+        if isinstance(v, slice):
+            ends = [v.start, v.stop, v.step]
+            if not all(e is None or isinstance(e, int) for e in ends):
+                raise ModelFileError(f"cannot save {where}: slice {v!r}")
+            return {"__slice__": ends}
+        if type(v).__name__ == "History" and type(v).__module__ == "lingrad.history":
+            raise ModelFileError(f"cannot save {where}: a History outside history_")
+        if hasattr(v, "get_params"):
+            return {"__estimator__": self._estimator(v, where)}
+        return self.scalar(v, where)
 
 
-def restore_state(
-    meta: dict[str, Any], arrays: dict[str, np.ndarray]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """meta.json + arrays -> (hyperparameters, fitted attributes).
+# ------------------------------------------------------------------- decoding
 
-    Raises KeyError / TypeError / ValueError / AttributeError on a damaged file.
+
+class Decoder:
+    """JSON -> values with :class:`ArrayRef` placeholders; checks every member.
+
+    ``members`` maps the zip's array members to their declared byte size; each
+    must be referenced exactly once (:meth:`unreferenced` lists the rest).
     """
-    spec, lists = meta["arrays"], meta["array_lists"]
-    if set(arrays) != set(spec):
-        raise ValueError("arrays.npz does not match meta.json")
-    for key, a in arrays.items():
-        if a.dtype.kind not in _DTYPE_KINDS or a.dtype.str != spec[key]["dtype"]:
-            raise ValueError(f"array {key} has dtype {a.dtype}")
-        if list(a.shape) != spec[key]["shape"]:
-            raise ValueError(f"array {key} has shape {a.shape}")
-        if not _finite(key, a):
-            raise ValueError(f"array {key} holds NaN or infinite values")
-    attrs: dict[str, Any] = {k: v for k, v in arrays.items() if k.endswith("_")}
-    for key, count in lists.items():
-        attrs[key] = [arrays[f"{key}__{i}"] for i in range(count)]
-    if set(meta["scalars"]) & set(attrs):
-        raise ValueError("scalars and arrays share a name")
-    attrs.update(meta["scalars"])
-    if meta["n_features_in"] is not None:
-        attrs["n_features_in_"] = int(meta["n_features_in"])
-    if (names := meta["feature_names_in"]) is not None:
-        if not all(isinstance(n, str) for n in names):
-            raise ValueError("feature_names_in holds non-strings")
-        attrs["feature_names_in_"] = np.array(names, dtype=object)
-    if (classes := meta["classes"]) is not None:
-        attrs["classes_"] = _classes(classes["values"], classes["dtype"])
-    for key in attrs:
-        if not (key.isidentifier() and key.endswith("_") and key[0] != "_"):
-            raise ValueError(f"bad attribute name {key!r}")
-    params = {k: decode(v) for k, v in meta["params"].items()}
-    return params, attrs
 
+    def __init__(
+        self, path: Path, limits: Limits, members: set[str], node: Any
+    ) -> None:
+        self.path, self.limits = path, limits
+        self._members, self._used = members, set[str]()
+        self._node = node  # (json, where) -> Node, for nested estimators
 
-def _classes(values: list[Any], dtype: str) -> np.ndarray:
-    dt = np.dtype(dtype)
-    flat = all(_scalar(v)[0] and not isinstance(v, (list, type(None))) for v in values)
-    if dt.kind not in "biufUO" or not flat:
-        raise ValueError(f"bad classes {values!r} of dtype {dtype}")
-    if dt.kind == "O":
-        out = np.empty(len(values), dtype=object)
-        out[:] = values
-        return out
-    return np.array(values, dtype=dt)
+    def fail(self, where: str, what: str) -> ModelFileError:
+        return ModelFileError(f"{self.path}: {where} {what}; {DAMAGED}")
+
+    def unreferenced(self) -> list[str]:
+        return sorted(self._members - self._used)
+
+    def scalar(self, v: Any, where: str) -> Any:
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, dict) and set(v) == {"__float__"}:
+            if v["__float__"] in ("nan", "inf", "-inf"):
+                return float(v["__float__"])
+        raise self.fail(where, f"holds an unexpected value {str(v)[:60]!r}")
+
+    def shape(self, v: Any, where: str) -> tuple[int, ...]:
+        if not isinstance(v, list) or len(v) > self.limits.max_ndim:
+            raise self.fail(where, "has an invalid shape")
+        if not all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**40 for n in v
+        ):
+            raise self.fail(where, f"has an invalid shape {v}")
+        return tuple(v)
+
+    def array(self, v: dict[str, Any], where: str) -> ArrayRef:
+        member = v.get("__array__")
+        if set(v) - {"__array__", "dtype", "shape", "object"} or not isinstance(
+            member, str
+        ):
+            raise self.fail(where, "is a malformed array reference")
+        if member not in self._members:
+            raise self.fail(where, f"refers to a missing member {member!r}")
+        if member in self._used:
+            raise self.fail(where, f"refers to member {member!r} a second time")
+        self._used.add(member)
+        descr = v.get("dtype")
+        if not isinstance(descr, str):
+            raise self.fail(where, "has no dtype")
+        dt = check_dtype(self.path, where, descr, self.limits)
+        as_object = v.get("object", False)
+        if not isinstance(as_object, bool) or (as_object and dt.kind != "U"):
+            raise self.fail(where, "has an invalid object flag")
+        return ArrayRef(member, dt, self.shape(v.get("shape"), where), as_object)
+
+    def value(self, v: Any, where: str) -> Any:
+        """Decode one JSON value (tags as in the module docstring)."""
+        if isinstance(v, list):
+            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if not isinstance(v, dict):
+            return self.scalar(v, where)
+        tag = next(iter(v), None)
+        if tag not in _TAGS:
+            raise self.fail(where, f"holds an unknown tag {str(tag)[:40]!r}")
+        body = v[tag]
+        if tag == "__float__":
+            return self.scalar(v, where)
+        if tag == "__array__":
+            return self.array(v, where)
+        if len(v) == 1 and tag == "__tuple__" and isinstance(body, list):
+            return tuple(self.value(x, f"{where}[{i}]") for i, x in enumerate(body))
+        if len(v) == 1 and tag == "__dict__" and isinstance(body, list):
+            out: dict[Any, Any] = {}
+            for item in body:
+                if not (isinstance(item, list) and len(item) == 2):
+                    raise self.fail(where, "holds a malformed dict")
+                key = self.scalar(item[0], f"{where} key")
+                if key in out:
+                    raise self.fail(where, f"holds key {key!r} twice")
+                out[key] = self.value(item[1], f"{where}[{key!r}]")
+            return out
+        if len(v) == 1 and tag == "__objects__" and isinstance(body, list):
+            items = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(body)]
+            out_a = np.empty(len(items), dtype=object)
+            out_a[:] = items
+            return out_a
+        if tag == "__np__" and set(v) == {"__np__", "value"} and isinstance(body, str):
+            dt = check_dtype(self.path, where, body, self.limits)
+            value = self.scalar(v["value"], where)
+            try:
+                return np.array(value, dtype=dt)[()]
+            except (TypeError, ValueError, OverflowError) as e:
+                raise self.fail(where, f"holds {value!r}, not a {dt}") from e
+        if (
+            tag == "__dtype__"
+            and set(v) == {"__dtype__", "type"}
+            and isinstance(body, str)
+        ):
+            if body in ("|O", "O"):
+                dt = np.dtype(object)
+            else:
+                dt = check_dtype(self.path, where, body, self.limits)
+            return dt.type if v["type"] is True else dt
+        if (
+            len(v) == 1
+            and tag == "__slice__"
+            and isinstance(body, list)
+            and len(body) == 3
+        ):
+            if all(
+                e is None or (isinstance(e, int) and not isinstance(e, bool))
+                for e in body
+            ):
+                return slice(*body)
+        if len(v) == 1 and tag == "__estimator__":
+            return self._node(body, where)
+        if tag == "__history__" and set(v) == {"__history__", "complete"}:
+            if isinstance(body, dict) and isinstance(v["complete"], bool):
+                arrays = {}
+                for key, ref in body.items():
+                    if not isinstance(ref, dict) or "__array__" not in ref:
+                        raise self.fail(f"{where}[{key!r}]", "is not an array")
+                    arrays[key] = self.array(ref, f"{where}[{key!r}]")
+                return HistoryRef(arrays, v["complete"])
+        raise self.fail(where, f"holds a malformed {tag} value")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class Source:
     columns: list[str]
     delimiter: str = ","
     n_features: int = 0  # the first n_features selected columns are features
+    text_columns: frozenset[str] = frozenset()  # features kept as text (categorical)
 
     def where(self, row: int) -> str:
         """Position of 0-based data row ``row`` in words."""
@@ -144,20 +145,27 @@ def select(
 def _csv_options(
     src: Source, columns: list[str], bad_rows: list[Any], block: int, fast: bool
 ) -> dict[str, Any]:
-    def on_invalid(row: Any) -> str:
-        bad_rows.append(row)
-        return "error"
-
-    # fast: features parsed as float64 on all cores; slow: every cell as text, on
-    # one thread (so that pyarrow numbers the rows it rejects)
+    # fast: numeric features parsed as float64 on all cores, with no Python callback
+    # (a pyarrow thread holding one at interpreter exit aborts the process: exit 134);
+    # slow: every cell as text, on one thread, with a handler that records the rows
+    # pyarrow rejects (so that errors can name the line)
     types = {c: pa.string() for c in columns}
     if fast:
-        types.update({c: pa.float64() for c in columns[: src.n_features]})
+        numeric = [c for c in columns[: src.n_features] if c not in src.text_columns]
+        types.update({c: pa.float64() for c in numeric})
+        parse = pa_csv.ParseOptions(delimiter=src.delimiter)
+    else:
+
+        def on_invalid(row: Any) -> str:
+            bad_rows.append(row)
+            return "error"
+
+        parse = pa_csv.ParseOptions(
+            delimiter=src.delimiter, invalid_row_handler=on_invalid
+        )
     return dict(
         read_options=pa_csv.ReadOptions(use_threads=fast, block_size=block),
-        parse_options=pa_csv.ParseOptions(
-            delimiter=src.delimiter, invalid_row_handler=on_invalid
-        ),
+        parse_options=parse,
         convert_options=pa_csv.ConvertOptions(
             column_types=types, include_columns=columns, strings_can_be_null=False
         ),
@@ -177,17 +185,31 @@ def _read_error(src: Source, e: Exception, bad_rows: list[Any]) -> DataError:
 
 def batches(
     src: Source, columns: list[str], batch_size: int, fast: bool = True
-) -> Iterator[Any]:
-    """Record batches of the selected columns (features first), as read."""
+) -> Generator[Any, None, None]:
+    """Record batches of the selected columns (features first), as read.
+
+    The reader is closed when the iteration ends, fails or is abandoned (close the
+    generator), so that no pyarrow thread outlives it.
+    """
     bad_rows: list[Any] = []
+    reader: Any = None
+    pf: Any = None
     try:
         if src.kind == "parquet":
             # a buffered stream: memory follows the batch, not the row group
             pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
-            yield from pf.iter_batches(batch_size=batch_size, columns=columns)
+            reader = pf.iter_batches(batch_size=batch_size, columns=columns)
+            yield from reader
         else:
             block = min(max(1 << 16, 64 * batch_size), 1 << 26)
             options = _csv_options(src, columns, bad_rows, block, fast)
-            yield from pa_csv.open_csv(src.path, **options)
+            reader = pa_csv.open_csv(src.path, **options)
+            yield from reader
     except (pa.ArrowException, OSError) as e:
         raise _read_error(src, e, bad_rows) from e
+    finally:
+        for opened in (reader, pf):
+            if opened is not None:
+                opened.close()
+        del reader, pf
+        bad_rows.clear()

@@ -7,6 +7,8 @@ __all__ = [
     "DataError",
     "LingradError",
     "ModelFileError",
+    "ModelFileWarning",
+    "UnusedParameterWarning",
 ]
 
 
@@ -29,3 +31,12 @@ class ModelFileError(LingradError, ValueError):
 
 class ConstantFeatureWarning(UserWarning):
     """A feature column holds one value only; it carries no information."""
+
+
+class ModelFileWarning(UserWarning):
+    """A model file loaded, but without a part it held (e.g. its training History)."""
+
+
+class UnusedParameterWarning(UserWarning):
+    """A hyperparameter was set that the chosen solver does not use (e.g. ``lr``
+    with ``solver="lbfgs"``); the fit ignores it."""

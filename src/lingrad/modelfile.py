@@ -1,23 +1,27 @@
-"""Safe model files (zip of meta.json + arrays.npz; nothing is executed on load).
+"""Safe model files: a fitted lingrad estimator or scikit-learn Pipeline, as data.
 
-A ``model.lingrad`` file is one stored (uncompressed) zip archive holding
+``save(obj, path, meta=None)`` writes a zip archive (every member stored, fixed
+timestamps: the same model gives the same bytes):
 
-- ``meta.json``: format_version, lingrad_version, the estimator's class name (looked
-  up in an explicit registry, never imported by name), its hyperparameters,
-  ``n_features_in_``, ``feature_names_in_``, ``classes_`` (values and dtype), and
-  the name, dtype and shape of every array;
-- ``arrays.npz``: the fitted numeric arrays (``coef_``, ``intercept_``, ...; a list
-  of arrays such as ``coefs_`` is stored as ``coefs___0``, ``coefs___1``, ...),
-  read back with ``allow_pickle=False``.
+- ``model.json``: ``format`` ("lingrad-model"), ``format_version`` (2), the
+  lingrad / scikit-learn / NumPy versions that wrote it, ``meta`` (the caller's
+  JSON facts, e.g. the CLI's target column and held-out split) and ``model``, a
+  tree of nodes ``{"class": name, "params": {...}, "state": {...}}``;
+  lingrad estimators add ``"trainer"`` (what ``partial_fit`` continues);
+- ``arrays/00000.npy``, ...: one ``.npy`` per array, named by the JSON.
 
-``history_`` is never stored (the CLI saves it separately). The state <-> file
-conversion is in :mod:`lingrad._modelstate`; the atomic writes, in
-:mod:`lingrad.atomic` (re-exported here).
+Values are tagged JSON (:mod:`lingrad._modelstate`). ``load(path)`` maps each
+class name through a fixed allow-list (:mod:`lingrad._modelrules`) and imports
+only what the file needs; it reads nothing with pickle and executes nothing
+from the file, checks the zip's sizes, every dtype and every declared shape
+against the class's rules before allocating an array (:mod:`lingrad._safezip`),
+and raises :class:`ModelFileError` naming what is wrong. Format 1 files (a
+``meta.json`` and a nested ``arrays.npz``, including the retired ``Standardized``
+wrapper) are read by :mod:`lingrad._modelfile_v1`.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -27,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from lingrad import __version__
-from lingrad._modelstate import encode, restore_state, split_state
+from lingrad._modelrules import SPECS, Rules, signature_params, spec_of
+from lingrad._modelstate import ArrayRef, Decoder, Encoder, HistoryRef, Node
+from lingrad._safezip import Limits, SafeZip, open_zip, parse_json
 from lingrad.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
@@ -38,78 +44,185 @@ from lingrad.errors import ModelFileError
 
 __all__ = [
     "FORMAT_VERSION",
+    "Limits",
+    "allowed_classes",
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_text",
     "ensure_writable_dir",
     "load",
-    "model_classes",
-    "register_model",
+    "read_meta",
     "save",
 ]
 
-FORMAT_VERSION = 1
-_MODELS = (  # the estimators of lingrad.models that may be saved and loaded
-    "LinearRegression",
-    "LogisticRegression",
-    "BipolarSigmoidClassifier",
-    "Perceptron",
-    "MulticlassPerceptron",
-    "SoftmaxRegression",
-    "TwoLayerNetwork",
-    "ResidualNetwork",
-    "Standardized",
-)
-_REGISTERED: dict[str, type] = {}
-_MAX_META_BYTES = 16 << 20
+FORMAT_VERSION = 2
+HISTORY_MAX_BYTES = 8 << 20  # a larger History is stored as its per-epoch summary
+META_MAX_BYTES = 1 << 20
+_DOC = "model.json"
+_PER_STEP = ("step_", "params/", "grad_norm", "accumulated_accuracy", "snapshot_step")
 
 
-def register_model(cls: type) -> type:
-    """Allow estimator class ``cls`` in model files (usable as a decorator)."""
-    _REGISTERED[cls.__name__] = cls
-    return cls
+def _rules_loaded() -> None:
+    import lingrad._lingradrules  # noqa: F401  (fills SPECS)
+    import lingrad._sklearnrules  # noqa: F401
 
 
-def model_classes() -> dict[str, type]:
-    """Estimator classes that model files may name: lingrad.models' and registered."""
-    models: Any = None
-    try:
-        import lingrad.models as models
-    except ModuleNotFoundError as e:  # lingrad.models itself absent, not its deps
-        if e.name not in ("lingrad.models", "lingrad"):
-            raise
-    found = {n: getattr(models, n) for n in _MODELS if hasattr(models, n)}
-    return {**found, **_REGISTERED}
+def allowed_classes() -> tuple[str, ...]:
+    """The class names a model file may hold."""
+    _rules_loaded()
+    return tuple(sorted(SPECS))
 
 
-def save(model: Any, path: str | os.PathLike[str]) -> None:
-    """Save a fitted estimator to ``path`` (a ``.lingrad`` zip), atomically."""
-    cls = type(model)
-    name = cls.__name__
-    known = model_classes()
-    if known.get(name) is not cls:
-        raise ModelFileError(
-            f"cannot save {name}: not a lingrad estimator (known: {', '.join(known)}); "
-            "register it with lingrad.modelfile.register_model"
+# ---------------------------------------------------------------------- save
+
+
+class _Writer(Encoder):
+    def __init__(self) -> None:
+        super().__init__(self.node)
+
+    def node(self, obj: Any, where: str) -> dict[str, Any]:
+        from lingrad._lingradrules import state_of
+        from lingrad._trainerstate import trainer_state
+
+        name = type(obj).__name__
+        spec = spec_of(obj)
+        if spec is None:
+            raise ModelFileError(
+                f"cannot save {where}: {name} is not allowed in model files (allowed: "
+                f"{', '.join(allowed_classes())})"
+            )
+        params = obj.get_params(deep=False)
+        if spec.extra_attrs:
+            state = state_of(obj)
+        else:
+            state = {k: v for k, v in vars(obj).items() if k not in params}
+            unknown = sorted(set(state) - spec.attrs)
+            if unknown:
+                raise ModelFileError(
+                    f"cannot save {where}: {name} holds {unknown[0]!r}, which model "
+                    "files do not store (a newer scikit-learn, or an option lingrad "
+                    "does not support)"
+                )
+        _check_finite(
+            spec.finite, state, f"cannot save {where}:", "refit, e.g. with a smaller lr"
         )
-    params = {k: encode(v, k) for k, v in model.get_params(deep=False).items()}
-    arrays, state = split_state(model)
-    meta = {
+        out: dict[str, Any] = {
+            "class": name,
+            "params": {k: self.value(v, f"{where}.{k}") for k, v in params.items()},
+            "state": {
+                k: self.history(v, f"{where}.{k}")
+                if k == "history_"
+                else self.value(v, f"{where}.{k}")
+                for k, v in state.items()
+            },
+        }
+        if spec.extra_attrs:
+            out["trainer"] = trainer_state(
+                getattr(obj, "_trainer", None), self, f"{where}.trainer"
+            )
+        return out
+
+    def history(self, h: Any, where: str) -> dict[str, Any]:
+        d = {k: np.asarray(a) for k, a in h.to_dict().items()}
+        complete = sum(a.nbytes for a in d.values()) <= HISTORY_MAX_BYTES
+        if not complete:
+            d = {k: _no_steps(k, a) for k, a in d.items()}
+        arrays = {k: self.array(a, f"{where}[{k!r}]") for k, a in d.items()}
+        return {"__history__": arrays, "complete": complete}
+
+
+def _no_steps(key: str, a: np.ndarray) -> np.ndarray:
+    """A per-step record emptied (the summary of a long History), else as is."""
+    return a[:0] if a.ndim and key.startswith(_PER_STEP) else a
+
+
+def _check_finite(
+    names: tuple[str, ...], state: dict[str, Any], prefix: str, hint: str
+) -> None:
+    for key in names:
+        value = state.get(key)
+        for a in value if isinstance(value, list) else [value]:
+            a = np.asarray(a) if a is not None else None
+            if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+                raise ModelFileError(
+                    f"{prefix} {key} holds NaN or infinite values (training "
+                    f"diverged?); {hint}"
+                )
+
+
+def _check_meta(meta: Any) -> dict[str, Any]:
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
+        raise ModelFileError("cannot save: meta must be a dict with string keys")
+    try:
+        text = json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(
+            "cannot save: meta must hold JSON values (str, finite numbers, bool, "
+            f"None, lists, dicts): {e}"
+        ) from e
+    if len(text) > META_MAX_BYTES:
+        raise ModelFileError(f"cannot save: meta is over {META_MAX_BYTES} bytes")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def save(
+    obj: Any, path: str | os.PathLike[str], *, meta: dict[str, Any] | None = None
+) -> None:
+    """Save a fitted estimator or Pipeline to ``path`` (a ``.lingrad`` zip), atomically.
+
+    ``obj``: a lingrad estimator, or a scikit-learn ``Pipeline`` of allowed steps
+    (see :func:`allowed_classes`). ``meta``: JSON facts to keep beside the model
+    (returned by :func:`read_meta`). Raises :class:`ModelFileError` for an
+    unfitted or unsupported object and leaves no partial file.
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    _rules_loaded()
+    name = type(obj).__name__
+    if spec_of(obj) is None:
+        raise ModelFileError(
+            f"cannot save {name}: not a lingrad estimator or an allowed scikit-learn "
+            f"Pipeline (allowed: {', '.join(allowed_classes())})"
+        )
+    try:
+        check_is_fitted(obj)
+    except (NotFittedError, TypeError) as e:
+        raise ModelFileError(
+            f"cannot save {name}: it is not fitted; fit it first"
+        ) from e
+    doc_meta = _check_meta(meta)
+    writer = _Writer()
+    root = writer.node(obj, "model")
+    import sklearn
+
+    doc = {
         "format": "lingrad-model",
         "format_version": FORMAT_VERSION,
         "lingrad_version": __version__,
-        "estimator": name,
-        "params": params,
-        **state,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "meta": doc_meta,
+        "model": root,
     }
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy stub quirk
+    text = json.dumps(doc, indent=1, allow_nan=False).encode()
     with atomic_open(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
-        for member, data in (
-            ("meta.json", json.dumps(meta, indent=1, allow_nan=False).encode()),
-            ("arrays.npz", buffer.getvalue()),
-        ):
-            zf.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        zf.writestr(_info(_DOC), text)
+        for member, a in writer.arrays:
+            big = a.nbytes > (1 << 31)
+            with zf.open(_info(member), "w", force_zip64=big) as w:
+                np.lib.format.write_array(w, a, allow_pickle=False)
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    return info
+
+
+# ---------------------------------------------------------------------- load
 
 
 def _not_a_model(p: Path) -> ModelFileError:
@@ -127,81 +240,204 @@ def _not_a_model(p: Path) -> ModelFileError:
     return ModelFileError(f"{p} is not a lingrad model file (not a zip archive)")
 
 
-def load(path: str | os.PathLike[str]) -> Any:
-    """Load an estimator saved by :func:`save`; executes nothing from the file.
-
-    Raises :class:`ModelFileError` for a missing, truncated, tampered or foreign file,
-    an unknown estimator class, or a file from a newer lingrad.
-    """
+def _open(path: str | os.PathLike[str], limits: Limits | None) -> tuple[Path, SafeZip]:
     p = Path(path)
     if not p.is_file():
         what = "is a folder" if p.is_dir() else "not found"
         raise ModelFileError(f"model file {p} {what}; check the path")
     if not zipfile.is_zipfile(p):
         raise _not_a_model(p)
-    try:
-        with zipfile.ZipFile(p) as zf:
-            members = {i.filename: i for i in zf.infolist()}
-            if not {"meta.json", "arrays.npz"} <= set(members):
-                raise ModelFileError(f"{p}: not a lingrad model file (no meta.json)")
-            if members["meta.json"].file_size > _MAX_META_BYTES:
-                raise ModelFileError(f"{p}: meta.json is implausibly large")
-            meta = json.loads(zf.read("meta.json"))
-            if not isinstance(meta, dict):
-                raise ValueError("meta.json is not an object")
-            _check_version(p, meta)
-            arrays = _read_npz(p, zf.read("arrays.npz"))
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as e:
-        raise ModelFileError(f"{p}: damaged model file ({e}); save it again") from e
-    return _restore(p, meta, arrays)
+    return p, open_zip(p, None, limits or Limits())
 
 
-def _read_npz(p: Path, data: bytes) -> dict[str, np.ndarray]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ModelFileError(
-            f"{p}: arrays.npz is damaged or holds Python objects, which lingrad never "
-            "loads (they can run code); save the model again with lingrad"
-        ) from e
-
-
-def _check_version(p: Path, meta: dict[str, Any]) -> None:
-    version = meta.get("format_version")
-    if meta.get("format") != "lingrad-model" or not isinstance(version, int):
-        raise ModelFileError(f"{p}: not a lingrad model file (bad meta.json)")
+def _read_doc(p: Path, z: SafeZip) -> dict[str, Any]:
+    name = _DOC if _DOC in z.members else "meta.json"
+    if name not in z.members:
+        raise ModelFileError(f"{p}: not a lingrad model file (no {_DOC})")
+    doc = parse_json(p, name, z.read(name), z.limits)
+    if not isinstance(doc, dict):
+        raise ModelFileError(f"{p}: not a lingrad model file ({name} is not an object)")
+    version = doc.get("format_version")
+    if doc.get("format") != "lingrad-model" or not isinstance(version, int):
+        raise ModelFileError(f"{p}: not a lingrad model file (bad {name})")
     if version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{p} was written by lingrad {meta.get('lingrad_version')} in model file "
-            f"format {version}; this lingrad {__version__} reads format "
+            f"{p} was written by lingrad {doc.get('lingrad_version')} in model file "
+            f"format {version}; this lingrad {__version__} reads formats 1 to "
             f"{FORMAT_VERSION}: upgrade lingrad (pip install -U lingrad)"
         )
-    if version < 1:
+    if version < 1 or (version == 1) != (name == "meta.json"):
         raise ModelFileError(f"{p}: invalid format_version {version}")
+    return doc
 
 
-def _restore(p: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
-    name = meta.get("estimator")
-    known = model_classes()
-    if name not in known:
-        raise ModelFileError(
-            f"{p}: unknown estimator class {name!r} (known: {', '.join(known)}); "
-            f"it was saved by lingrad {meta.get('lingrad_version')}"
+def read_meta(
+    path: str | os.PathLike[str], *, limits: Limits | None = None
+) -> dict[str, Any]:
+    """The ``meta`` dict saved with a model (``{}`` for none, or format 1 files);
+    reads ``model.json`` only: no arrays, no estimator classes."""
+    p, z = _open(path, limits)
+    with z:
+        meta = _read_doc(p, z).get("meta", {})
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{p}: meta is not an object")
+    return meta
+
+
+def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
+    """Load a model saved by :func:`save`; executes nothing from the file.
+
+    Raises :class:`ModelFileError` for a missing, truncated, tampered, oversized or
+    foreign file, a class outside the allow-list, state that breaks its class's
+    shape rules, or a file from a newer lingrad. ``limits`` bounds what the file
+    may make lingrad allocate (:class:`Limits`).
+    """
+    p, z = _open(path, limits)
+    with z:
+        doc = _read_doc(p, z)
+        _rules_loaded()
+        if doc["format_version"] == 1:
+            from lingrad._modelfile_v1 import load_v1
+
+            return load_v1(p, z, doc, _Loader)
+        loader = _Loader(p, z, set(z.members) - {_DOC})
+        root = loader.declare(doc.get("model"), "model")
+        return loader.finish(root)
+
+
+class _Loader:
+    """Declare every node (nothing read), read the arrays, build the objects."""
+
+    def __init__(
+        self, p: Path, z: SafeZip, members: set[str], decoder: type[Decoder] = Decoder
+    ) -> None:
+        self.p, self.z = p, z
+        self.dec = decoder(p, z.limits, members, self.declare)
+
+    def declare(self, v: Any, where: str) -> Node:
+        from lingrad._trainerstate import decode_trainer
+
+        dec = self.dec
+        if not (
+            isinstance(v, dict)
+            and {"class", "params", "state"}
+            <= set(v)
+            <= {"class", "params", "state", "trainer"}
+        ):
+            raise dec.fail(where, "is not an estimator node")
+        name = v["class"]
+        if not isinstance(name, str) or name not in SPECS:
+            raise ModelFileError(
+                f"{self.p}: {where} names an unknown estimator class "
+                f"{str(name)[:60]!r}; model files may hold {', '.join(sorted(SPECS))} "
+                "only (nothing was loaded)"
+            )
+        spec = SPECS[name]
+        known = signature_params(spec.cls(name))
+        params, state = v["params"], v["state"]
+        if not isinstance(params, dict) or not isinstance(state, dict):
+            raise dec.fail(where, "has malformed params or state")
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ModelFileError(
+                f"{self.p}: {where} ({name}) has parameter {unknown[0]!r}, which this "
+                f"lingrad's {name} does not know; was it saved by a newer lingrad?"
+            )
+        node = Node(
+            name,
+            {k: dec.value(x, f"{where}.{k}") for k, x in params.items()},
+            {k: dec.value(x, f"{where}.{k}") for k, x in state.items()},
+            decode_trainer(dec, v.get("trainer"), f"{where}.trainer"),
+            where,
         )
-    try:
-        params, attrs = restore_state(meta, arrays)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise ModelFileError(f"{p}: damaged model file ({e}); save it again") from e
-    try:
-        model = known[name](**params)
-    except TypeError as e:
-        raise ModelFileError(
-            f"{p}: the saved hyperparameters do not fit {name} ({e}); was it saved "
-            "by another lingrad version?"
-        ) from e
-    for key, value in attrs.items():
-        setattr(model, key, value)
-    return model
+        rules = Rules(dec, node)
+        if not spec.extra_attrs:
+            rules.only(spec.attrs)
+        spec.check(rules)
+        return node
+
+    def finish(self, root: Node) -> Any:
+        """Read the arrays (each checked against its declaration), then build."""
+        left = self.dec.unreferenced()
+        if left:
+            raise self.dec.fail("member", f"{left[0]!r} is not referenced by the model")
+        return self._check_root(self.build(root))
+
+    def read(self, ref: ArrayRef) -> np.ndarray:
+        if ref.inline is not None:
+            return ref.inline
+        dt, shape, _, _ = self.z.npy_header(ref.member)
+        if dt != ref.dtype or shape != ref.shape:
+            raise self.dec.fail(
+                f"member {ref.member!r}",
+                f"holds {dt.str} {shape}, not the declared {ref.dtype.str} {ref.shape}",
+            )
+        a = self.z.read_array(ref.member)
+        return a.astype(object) if ref.as_object else a
+
+    def build(self, v: Any) -> Any:
+        if isinstance(v, ArrayRef):
+            return self.read(v)
+        if isinstance(v, Node):
+            return self._build_node(v)
+        if isinstance(v, HistoryRef):
+            from lingrad._lingradrules import build_history
+
+            return build_history(
+                {k: self.read(a) for k, a in v.arrays.items()}, str(self.p)
+            )
+        if isinstance(v, list):
+            return [self.build(x) for x in v]
+        if isinstance(v, tuple):
+            return tuple(self.build(x) for x in v)
+        if isinstance(v, dict):
+            return {k: self.build(x) for k, x in v.items()}
+        return v
+
+    def _build_node(self, node: Node) -> Any:
+        spec = SPECS[node.name]
+        cls = spec.cls(node.name)
+        params = {k: self.build(x) for k, x in node.params.items()}
+        state = {k: self.build(x) for k, x in node.state.items()}
+        if state.get("history_", True) is None:
+            del state["history_"]
+        node.trainer = self.build(node.trainer)
+        _check_finite(
+            spec.finite, state, f"{self.p}: {node.where}", "the file is damaged"
+        )
+        try:
+            obj = cls(**params)
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(
+                f"{self.p}: {node.where} ({node.name}) rejects its parameters ({e})"
+            ) from e
+        for key, value in state.items():
+            if hasattr(cls, key):
+                raise self.dec.fail(
+                    f"{node.where}.{key}", "shadows a method or property"
+                )
+            vars(obj)[key] = value
+        try:
+            if not spec.extra_attrs:
+                obj._validate_params()
+            if spec.finish is not None:
+                spec.finish(obj, node)
+        except ModelFileError as e:
+            if str(self.p) in str(e):
+                raise
+            raise ModelFileError(f"{self.p}: {e}") from e
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(
+                f"{self.p}: {node.where} ({node.name}) has invalid parameters ({e})"
+            ) from e
+        return obj
+
+    def _check_root(self, model: Any) -> Any:
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+
+        try:
+            check_is_fitted(model)
+        except NotFittedError as e:
+            raise ModelFileError(f"{self.p}: the model in it is not fitted") from e
+        return model

@@ -2,20 +2,64 @@
 
 ``app`` is the typer application (the console entry point); :func:`main` runs it on
 an argument list and returns the exit code, with every error reported as one line
-(see :mod:`lingrad.cli._common`).
+(see :mod:`lingrad.cli._common`). Each command's module is imported when that
+command runs (``lingrad predict`` never imports the figures' matplotlib).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
-from lingrad.cli import demo, evaluate, explain, fit, gradcheck_cmd, predict
 from lingrad.cli._common import run
 
 __all__ = ["app", "main"]
+
+# name -> (module of lingrad.cli, function)
+_COMMANDS = {
+    "fit": ("fit", "fit"),
+    "predict": ("predict", "predict"),
+    "evaluate": ("evaluate", "evaluate"),
+    "explain": ("explain", "explain"),
+    "gradcheck": ("gradcheck_cmd", "gradcheck"),
+    "demo": ("demo", "demo"),
+}
+
+
+_BUILT: dict[str, Any] = {}
+
+
+class _LazyGroup(TyperGroup):
+    """The root command: each sub-command is built when it is looked up."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in _COMMANDS:
+            return None
+        if cmd_name not in _BUILT:
+            _BUILT[cmd_name] = self._build(cmd_name)
+        return _BUILT[cmd_name]
+
+    def _build(self, cmd_name: str) -> Any:
+        module_name, function = _COMMANDS[cmd_name]
+        module = importlib.import_module(f"lingrad.cli.{module_name}")
+        info = CommandInfo(
+            name=cmd_name,
+            callback=getattr(module, function),
+            epilog=module.EPILOG,
+            context_settings={"help_option_names": ["-h", "--help"]},
+        )
+        return get_command_from_info(
+            info, pretty_exceptions_short=True, rich_markup_mode=app.rich_markup_mode
+        )
 
 
 class _App(typer.Typer):
@@ -26,6 +70,7 @@ class _App(typer.Typer):
 
 
 app = _App(
+    cls=_LazyGroup,
     name="lingrad",
     help="Linear models and shallow networks trained by explicit, hand-derived "
     "backpropagation: train on a table, predict, evaluate, and see one training "
@@ -60,14 +105,6 @@ def _root(
     ] = False,
 ) -> None:
     """Linear models and shallow networks trained by explicit backpropagation."""
-
-
-app.command("fit", epilog=fit.EPILOG)(fit.fit)
-app.command("predict", epilog=predict.EPILOG)(predict.predict)
-app.command("evaluate", epilog=evaluate.EPILOG)(evaluate.evaluate)
-app.command("explain", epilog=explain.EPILOG)(explain.explain)
-app.command("gradcheck", epilog=gradcheck_cmd.EPILOG)(gradcheck_cmd.gradcheck)
-app.command("demo", epilog=demo.EPILOG)(demo.demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,30 +12,54 @@ import numpy as np
 from lingrad.errors import DataError
 
 CHUNK_ROWS = 65_536
+FILLED = ("mean", "median", "most_frequent")
 
 
 @dataclass
 class Loaded:
-    """A model read from its file, and the feature columns it expects."""
+    """A model read from its file, its meta (what fit knew) and its columns."""
 
     model: Any
     path: str
-    features: list[str] | None  # by name; None: every column, in file order
-    n_features: int | None
-    is_classifier: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+    features: list[str] | None = None  # by name; None: every column, in file order
+    categorical: tuple[str, ...] = ()
+    n_features: int | None = None
+    is_classifier: bool = False
+
+    @property
+    def impute(self) -> str | None:
+        value = self.meta.get("impute")
+        return value if isinstance(value, str) else None
+
+    @property
+    def id_column(self) -> str | None:
+        value = self.meta.get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def target(self) -> str | None:
+        value = self.meta.get("target")
+        return value if isinstance(value, str) else None
 
 
 def open_model(path: str) -> Loaded:
-    """Read a model file (safe: nothing in it is executed)."""
-    from lingrad.io import load_model
+    """Read a model file and its meta (safe: nothing in it is executed)."""
+    from lingrad.modelfile import load, read_meta
 
-    model = load_model(path)
-    names = getattr(model, "feature_names_in_", None)
+    model = load(path)
+    meta = read_meta(path)
+    names = meta.get("features")
+    if not isinstance(names, list):
+        names = getattr(model, "feature_names_in_", None)
     n = getattr(model, "n_features_in_", None)
+    categorical = meta.get("categorical") or ()
     return Loaded(
         model,
         path,
+        meta,
         None if names is None else [str(f) for f in names],
+        tuple(str(c) for c in categorical),
         None if n is None else int(n),
         hasattr(model, "classes_"),
     )
@@ -48,35 +72,51 @@ def batches(
     chunk_rows: int = CHUNK_ROWS,
     *,
     labelled: bool = False,
-) -> Iterator[tuple[Any, Any, int]]:
-    """``(X, y, row0)`` batches of ``data`` with the model's feature columns.
+    id_column: str | None = None,
+    missing: str | None = None,
+) -> Iterator[Any]:
+    """:class:`~lingrad._frame.Frame` batches of ``data`` with the model's features
+    (``X`` in the model's column order), the target when ``labelled`` and the ID
+    column where the file has it.
 
     The file, its header and columns are checked here, before the first batch:
     :class:`DataError` when a feature is missing (by name) or the number of columns
-    does not match the model. Built-in data sets come as one batch (with their
-    target when ``labelled``).
+    does not match the model. Built-in data sets come as one batch. Missing cells:
+    ``missing`` (default: filled by the model's imputer, else an error).
     """
+    from lingrad._frame import Frame, Layout, iter_frames
     from lingrad.cli._data import is_builtin, load
-    from lingrad.io import columns as table_columns
 
     if is_builtin(data):
         table = load(data, target, loaded.features, need_target=labelled)
         _check_count(loaded, data, table.feature_names)
-        return iter([(table.X, table.y, 0)])
-    from lingrad.io import iter_batches
-
-    it = iter_batches(data, target, loaded.features, chunk_rows)
+        layout = Layout(tuple(table.feature_names), (), target)
+        return _one(Frame(table.X, table.y, None, table.rows, layout, table.where))
     if loaded.features is None:
-        columns = [c for c in table_columns(data) if c != target]
-        _check_count(loaded, data, columns)
+        from lingrad.io import columns as table_columns
 
-    def numbered() -> Iterator[tuple[Any, Any, int]]:
-        row0 = 0
-        for X, y in it:
-            yield X, y, row0
-            row0 += len(X)
+        features = [c for c in table_columns(data) if c not in (target, id_column)]
+        _check_count(loaded, data, features)
+    else:
+        features = loaded.features
+    layout = Layout(tuple(features), loaded.categorical, target, id_column)
+    if missing is None:
+        missing = "keep" if loaded.impute in FILLED else "error"
+    hint = "fill it or drop that row (the model has no imputer)"
+    if loaded.impute == "drop":
+        hint = "fill it or drop that row (the model was fit with --impute drop)"
+    return iter_frames(
+        data,
+        layout,
+        batch_size=chunk_rows,
+        missing=missing,
+        labelled=labelled,
+        hint=hint,
+    )
 
-    return numbered()
+
+def _one(frame: Any) -> Iterator[Any]:
+    yield frame  # a generator, like iter_frames' (it has close())
 
 
 def _check_count(loaded: Loaded, data: str, columns: list[str]) -> None:
@@ -101,6 +141,4 @@ def predict(loaded: Loaded, X: Any, proba: bool) -> tuple[Any, Any]:
 
 
 def has_proba(loaded: Loaded) -> bool:
-    from lingrad.models.standardized import has_method
-
-    return has_method(loaded.model, "predict_proba")
+    return hasattr(loaded.model, "predict_proba")

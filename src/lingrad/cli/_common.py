@@ -10,13 +10,16 @@ inside the commands, so ``--help`` and bad input answer fast.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,8 +201,51 @@ def _show_warning(
     warn_line(str(message))
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT) or SIGTERM: unwinds the command (its outputs are removed on
+    the way) without click turning it into an ``Abort``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {
+        sig: signal.signal(sig, _raise_interrupted)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run(make_command: Callable[[], Any], argv: list[str]) -> int:
-    """Build the command, run it on ``argv``, turn every outcome into an exit code."""
+    """Build the command, run it on ``argv``, turn every outcome into an exit code.
+
+    Ctrl-C or SIGTERM: the command's partial outputs are removed, ``interrupted``
+    goes to stderr, and the exit code is 128 + the signal (130 for Ctrl-C).
+    """
+    try:
+        with _signals_interrupt():
+            return _run(make_command, argv)
+    except Interrupted as e:
+        error_line("interrupted" if e.signum == signal.SIGINT else "terminated")
+        return 128 + e.signum
+
+
+def _run(make_command: Callable[[], Any], argv: list[str]) -> int:
     debug = "--debug" in argv or os.environ.get("LINGRAD_DEBUG", "") not in ("", "0")
     args = [a for a in argv if a != "--debug"]
     with warnings.catch_warnings():
@@ -211,8 +257,9 @@ def run(make_command: Callable[[], Any], argv: list[str]) -> int:
             result = command.main(args=args, prog_name=PROG, standalone_mode=False)
         except _EXIT as e:
             return int(e.exit_code)
-        except _ABORT:
-            error_line("aborted")
+        except _ABORT as e:
+            interrupted = isinstance(e.__context__, KeyboardInterrupt)
+            error_line("interrupted" if interrupted else "aborted")
             return 130
         except _NO_ARGS as e:  # `lingrad` alone: the help
             print(e.format_message())
@@ -259,11 +306,17 @@ def usage_error(message: str, param: str | None = None) -> Exception:
     return typer.BadParameter(message, param_hint=f"'{param}'" if param else None)
 
 
-def parse_list(text: str | None) -> list[str] | None:
-    """``"a,b , c"`` -> ``["a", "b", "c"]``; None stays None."""
+def parse_list(text: str | None, option: str = "--features") -> list[str] | None:
+    """``"a,b , c"`` -> ``["a", "b", "c"]``; None stays None; a usage error for an
+    empty or repeated name."""
     if text is None:
         return None
     items = [t.strip() for t in text.split(",")]
     if not all(items):
-        raise usage_error(f"empty name in the list {text!r}", "--features")
+        raise usage_error(f"empty name in the list {text!r}", option)
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            raise usage_error(f"{item!r} is listed twice in {text!r}", option)
+        seen.add(item)
     return items

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,13 @@ STREAM_THRESHOLD = 1 << 30  # files larger than this (bytes) are streamed by def
 
 @dataclass
 class Data:
-    """Features ``X`` (N, D) float64, target ``y`` (N,), and where they came from."""
+    """Features ``X`` (N, D), target ``y`` (N,), and where they came from.
+
+    ``X`` is float64 (NaN: a missing cell, kept for an imputer), or object when
+    some features are text (``categorical``). ``rows``: the 0-based data row of the
+    file of each row (rows with missing cells dropped, ``n_dropped``); ``ids``: the
+    ID column's values (a pyarrow Array) or None.
+    """
 
     X: Any
     y: Any
@@ -26,6 +33,12 @@ class Data:
     target: str | None
     source: str  # the file path or the built-in name
     path: Path | None  # None for built-in data
+    ids: Any = None
+    rows: Any = None
+    categorical: tuple[str, ...] = ()
+    id_column: str | None = None
+    n_dropped: int = 0
+    where: Callable[[int], str] = field(default=lambda row: f"row {row + 1}")
 
 
 def is_builtin(data: str) -> bool:
@@ -39,32 +52,75 @@ def file_size(data: str) -> int:
         return 0
 
 
+def features_but(data: str, target: str | None, exclude: Sequence[str]) -> list[str]:
+    """Every column of file ``data`` but the target and ``exclude``."""
+    from lingrad._frame import choose_features
+    from lingrad.io import columns
+
+    return choose_features(columns(data), data, target, None, exclude)
+
+
 def load(
     data: str,
     target: str | None,
     features: list[str] | None,
     *,
     need_target: bool = True,
+    exclude: Sequence[str] = (),
+    id_column: str | None = None,
+    categorical: str = "error",
+    missing: str = "error",
 ) -> Data:
-    """Read ``data`` (a file, or ``sklearn:<name>`` / ``synthetic:<name>``)."""
+    """Read ``data`` (a file, or ``sklearn:<name>`` / ``synthetic:<name>``).
+
+    ``exclude``: columns left out; ``id_column``: carried, never a feature;
+    ``categorical`` / ``missing``: see :func:`lingrad._frame.read_frame`.
+    """
     if is_builtin(data):
-        return _builtin(data, target, features, need_target)
+        if id_column is not None:
+            raise DataError(f"{data}: built-in data has no ID column; leave out --id")
+        return _builtin(data, target, features, need_target, exclude)
     if need_target and target is None:
         raise DataError(
             f"{data}: say which column is the target with --target COLUMN "
             "(the other columns are the features unless --features names them)"
         )
-    from lingrad.io import read_table
+    from lingrad._frame import read_frame
 
-    table = read_table(data, target=target, features=features)
+    frame = read_frame(
+        data,
+        target=target,
+        features=features,
+        exclude=exclude,
+        id_column=id_column,
+        categorical=categorical,
+        missing=missing,
+    )
+    layout = frame.layout
     return Data(
-        table.X, table.y, table.feature_names, table.target_name, data, Path(data)
+        frame.X,
+        frame.y,
+        list(layout.features),
+        layout.target,
+        data,
+        Path(data),
+        ids=frame.ids,
+        rows=frame.rows,
+        categorical=layout.categorical,
+        id_column=layout.id,
+        n_dropped=frame.n_dropped,
+        where=frame.where,
     )
 
 
 def _builtin(
-    name: str, target: str | None, features: list[str] | None, need_target: bool
+    name: str,
+    target: str | None,
+    features: list[str] | None,
+    need_target: bool,
+    exclude: Sequence[str] = (),
 ) -> Data:
+    from lingrad._frame import choose_features
     from lingrad.datasets import load as load_builtin
 
     X, y, names, target_name, _task = load_builtin(name)
@@ -73,15 +129,16 @@ def _builtin(
             f"{name}: the built-in data set's target is {target_name!r}, not "
             f"{target!r}; leave out --target or give {target_name!r}"
         )
-    if features is not None:
-        missing = [f for f in features if f not in names]
+    if features is not None or exclude:
+        chosen = choose_features(names, name, None, features, exclude)
+        missing = [f for f in chosen if f not in names]
         if missing:
             raise DataError(
                 f"{name}: feature column(s) {', '.join(map(repr, missing))} not "
                 f"found; columns: {', '.join(map(repr, names))}"
             )
-        X = X[:, [names.index(f) for f in features]]
-        names = list(features)
+        X = X[:, [names.index(f) for f in chosen]]
+        names = chosen
     return Data(
         np.asarray(X, dtype=np.float64),
         y if need_target else None,
@@ -89,6 +146,7 @@ def _builtin(
         target_name,
         name,
         None,
+        rows=np.arange(len(X), dtype=np.int64),
     )
 
 
@@ -96,8 +154,8 @@ def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
     """y as the model needs it, and the classes (None for regression).
 
     Raises :class:`DataError` for strings given to a regressor, a continuous target
-    or a single class given to a classifier, and more than two classes given to a
-    binary-only model.
+    (fractions, or many distinct numbers) or a single class given to a
+    classifier, and more than two classes given to a binary-only model.
     """
     from lingrad.io import as_regression_target, check_classification_target
 
@@ -105,7 +163,29 @@ def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
     if spec.task == "regression":
         return as_regression_target(y, path, data.target), None
     classes = check_classification_target(y, path, data.target)
+    _refuse_continuous(y, classes, data)
     return y, classes
+
+
+MAX_NUMERIC_CLASSES = 20
+
+
+def _refuse_continuous(y: Any, classes: Any, data: Data) -> None:
+    """A numeric target with more than 20 distinct values, all seen in under 4
+    rows on average (floats: any such count), is a quantity, not class labels."""
+    y = np.asarray(y)
+    K, N = len(classes), len(y)
+    if y.dtype.kind not in "iuf" or K <= MAX_NUMERIC_CLASSES:
+        return
+    if y.dtype.kind in "iu" and 4 * K <= N:
+        return
+    lo, hi = np.asarray(classes[[0, -1]]).tolist()
+    raise DataError(
+        f"{data.source}: target column {data.target!r} holds {K} distinct numbers "
+        f"({lo!r} to {hi!r}) in {N} rows: a quantity, not class labels; use a "
+        "regression model (--model linear), or give a column of class labels "
+        "(text, or whole numbers with few distinct values)"
+    )
 
 
 def check_binary(spec: ModelSpec, classes: Any, data: Data) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from lingrad.cli._common import echo, warn_line
+from lingrad.cli._prep import describe, final_estimator, name_inputs
 from lingrad.cli._train import FitResult
+from lingrad.errors import LingradError
 
 MODEL_FILE = "model.lingrad"
 
@@ -69,7 +71,9 @@ def figures(result: FitResult, folder: Path) -> list[Path]:
             panel = "loss"
         draw("training.png", plot.plot_history, h, panel=panel)
     X, y = result.X_sample, result.y_sample
-    scaled = hasattr(result.model, "estimator_")
+    if X is not None and X.dtype == object:
+        X = None  # text columns: no axes to draw the inputs on
+    piped = hasattr(result.model, "steps")
     if X is not None and len(X) and result.spec.is_classifier and X.shape[1] >= 2:
         draw(
             "decision_boundary.png",
@@ -82,7 +86,7 @@ def figures(result: FitResult, folder: Path) -> list[Path]:
         )
     if X is not None and len(X) and result.spec.task == "regression":
         draw("predicted_vs_true.png", _parity, result)
-    one_d = X is not None and X.shape[1] == 1 and not scaled
+    one_d = X is not None and X.shape[1] == 1 and not piped
     if one_d and h is not None and any(np.asarray(v).size for v in h.params.values()):
         kind = "linear" if result.spec.task == "regression" else None
         if result.spec.name == "logistic" and len(result.model.classes_) == 2:
@@ -117,34 +121,74 @@ def _parity(result: FitResult, path: Path) -> None:
     save(fig, path)
 
 
+def model_meta(result: FitResult) -> dict[str, Any]:
+    """What the model file keeps for predict and evaluate besides the model."""
+    return jsonable(
+        {
+            "model": result.spec.name,
+            "task": result.spec.task,
+            "target": result.target,
+            "features": list(result.feature_names),
+            "scale": result.params.get("standardized inputs", False),
+            "data": result.data_summary.get("source"),
+            **result.meta,
+        }
+    )
+
+
+def save_checked(result: FitResult, path: Path) -> None:
+    """Save the model with its meta, read it back, and check that it predicts
+    exactly (bit for bit) what the trained model predicts on the training rows."""
+    import warnings
+
+    from lingrad.modelfile import load, save
+
+    # the first step knows the column names: lingrad.load(...).predict(DataFrame)
+    # checks them (set last: sklearn would warn on every numpy X before)
+    model = result.model
+    name_inputs(model, result.feature_names)
+    save(model, path, meta=model_meta(result))
+    X = result.X_sample
+    if X is None or not len(X):
+        return
+    X = X[:256]
+    back = load(path)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature")
+        same = np.array_equal(np.asarray(model.predict(X)), np.asarray(back.predict(X)))
+        if same and hasattr(model, "predict_proba"):
+            same = np.array_equal(model.predict_proba(X), back.predict_proba(X))
+    if not same:
+        raise LingradError(
+            f"{path.name}: the model read back from the file does not predict what "
+            "the trained model predicts; nothing was written (please report this)"
+        )
+
+
 def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> list[Path]:
     """Write every output of a run into ``folder``; returns the files written."""
-    from lingrad.io import save_model
     from lingrad.report import write_report
 
     figs = figures(result, folder) if draw else []
-    # predict matches the columns by these names (set last: sklearn would warn on
-    # every numpy X given to the model before)
-    result.model.feature_names_in_ = np.asarray(result.feature_names, dtype=object)
     model_path = folder / MODEL_FILE
-    save_model(result.model, model_path)
+    save_checked(result, model_path)
     written = [model_path]
     if result.history is not None:
         history_path = folder / "history.npz"
         result.history.save_npz(history_path)
         written.append(history_path)
     written += figs
+    prep = describe(result.model)
     doc = {
         "model": result.spec.name,
-        "estimator": type(result.model).__name__,
-        "scaled": hasattr(result.model, "estimator_"),
+        "estimator": type(final_estimator(result.model)).__name__,
+        "preprocessing": prep or None,
+        "scaled": bool(result.params.get("standardized inputs", False)),
         "hyperparams": result.params,
         "data": result.data_summary,
         "metrics": result.metrics,
         "reference": result.reference,
-        "n_iter": getattr(
-            getattr(result.model, "estimator_", result.model), "n_iter_", None
-        ),
+        "n_iter": getattr(final_estimator(result.model), "n_iter_", None),
     }
     metrics_path = folder / "metrics.json"
     text = json.dumps(jsonable(doc), indent=2) + "\n"
@@ -154,7 +198,7 @@ def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> lis
         folder,
         title=title,
         model=f"{result.spec.name}: {result.spec.summary}"
-        + ("  (inputs standardized: (x - mean) / std)" if doc["scaled"] else ""),
+        + (f"  (preprocessing: {prep})" if prep else ""),
         equation=result.spec.equation,
         data_summary=result.data_summary,
         hyperparams=result.params,
@@ -167,12 +211,33 @@ def write_run(result: FitResult, folder: Path, *, draw: bool, title: str) -> lis
     return written
 
 
+def check_finite_metrics(result: FitResult) -> None:
+    """A fit whose training metrics are not finite is not a model: refuse it."""
+    bad = [
+        f"{name} {key}={value}"
+        for name, values in result.metrics.items()
+        for key, value in values.items()
+        if name == "train"
+        and key in ("accuracy", "log_loss", "mse", "rmse", "mae")
+        and isinstance(value, float)
+        and not np.isfinite(value)
+    ]
+    if bad:
+        raise LingradError(
+            f"training ended with non-finite metrics ({', '.join(bad)}); nothing "
+            "was written. Try --scale, a smaller --lr, or look for extreme values in "
+            "the data"
+        )
+
+
 def _report_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """Scalar metrics as a grid: rows train / test, columns the metric names."""
     grid = {}
     for name, values in metrics.items():
         grid[name] = {
-            k: v for k, v in values.items() if k not in ("classes", "confusion_matrix")
+            k: v
+            for k, v in values.items()
+            if k not in ("classes", "confusion_matrix", "per_class")
         }
     return grid
 
@@ -186,6 +251,7 @@ def finish(
     seed: int,
     compare: bool,
 ) -> list[Path]:
+    check_finite_metrics(result)
     if compare:
         from lingrad.cli._reference import reference
 
@@ -202,7 +268,7 @@ def print_summary(result: Any, written: list[Path], out: Path) -> None:
     rows = f"{d['training rows']} training rows"
     if "held-out rows" in d:
         rows += f", {d['held-out rows']} held out"
-    est = getattr(result.model, "estimator_", result.model)
+    est = final_estimator(result.model)
     n_iter, solver = getattr(est, "n_iter_", None), getattr(est, "solver", None)
     if "epochs over the file" in d:
         epochs = f" in {d['epochs over the file']} passes over the file ({solver})"

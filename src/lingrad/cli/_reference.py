@@ -24,16 +24,13 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
         return None
     import importlib
 
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from lingrad.cli._prep import with_final_estimator
 
     module, name, kwargs = entry
     cls = getattr(importlib.import_module(module), name)
     if "random_state" in cls().get_params():
         kwargs = {**kwargs, "random_state": seed}
-    ref = cls(**kwargs)
-    if scale:
-        ref = make_pipeline(StandardScaler(), ref)
+    ref = with_final_estimator(result.model, cls(**kwargs))  # same preprocessing
     ref.fit(X, y)
     which = "test" if result.X_test is not None else "train"
     X_eval, y_eval = (result.X_test, result.y_test) if which == "test" else (X, y)

@@ -20,6 +20,7 @@ from lingrad.cli._train import (
     ITERATIVE,
     FitResult,
     effective_params,
+    final_estimator,
     fit_call,
     make_estimator,
     restore_verbosity,
@@ -115,8 +116,10 @@ def fit_streaming(
     est_params = dict(params)
     est_params.setdefault("random_state", seed)
     model = make_estimator(spec, est_params, scale)
-    if scale:
-        model.set_scale(scaler.mean_, scaler.scale_)
+    if scale:  # the scaler fitted over the training rows of pass 1
+        model.steps[0] = ("scale", scaler)
+    est = final_estimator(model)
+    prepared = scaler.transform if scale else (lambda X: X)
     fit_kw = {"classes": classes} if spec.is_classifier else {}
     n_batches = b + 1
     with _StreamProgress(epochs * n_batches) as bar:
@@ -126,7 +129,9 @@ def fit_streaming(
                 if not train.any():
                     bar.advance()
                     continue
-                fit_call(spec, model.partial_fit, Xb[train], yb[train], **fit_kw)
+                fit_call(
+                    spec, est.partial_fit, prepared(Xb[train]), yb[train], **fit_kw
+                )
                 bar.advance()
     restore_verbosity(model, est_params)
     shown = effective_params(spec, est_params, scale)
@@ -135,9 +140,7 @@ def fit_streaming(
     acc = {"train": metrics_for(classes)}
     if n_test:
         acc["test"] = metrics_for(classes)
-    from lingrad.models.standardized import has_method
-
-    proba = spec.is_classifier and has_method(model, "predict_proba")
+    proba = spec.is_classifier and hasattr(model, "predict_proba")
     X_sample = y_sample = None
     for b, Xb, yb in batches():
         test = masks.mask(b, len(Xb))
@@ -164,7 +167,7 @@ def fit_streaming(
         target,
         metrics,
         summary,
-        history=getattr(model, "history_", None),
+        history=getattr(final_estimator(model), "history_", None),
         X_sample=X_sample,
         y_sample=y_sample,
         notes=notes,

@@ -35,6 +35,7 @@ class FitResult:
     y_train: Any = None
     notes: list[str] = field(default_factory=list)
     reference: dict[str, Any] | None = None  # scikit-learn on the same split
+    meta: dict[str, Any] = field(default_factory=dict)  # saved with the model
 
 
 # ------------------------------------------------------------------ estimator
@@ -55,12 +56,18 @@ def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_estimator(spec: ModelSpec, params: dict[str, Any], scale: bool) -> Any:
-    """The estimator, wrapped in ``Standardized`` with ``scale``."""
-    if scale:
-        from lingrad.models.standardized import Standardized
+    """The estimator; with ``scale``, ``Pipeline([("scale", StandardScaler()),
+    ("model", estimator)])``."""
+    from lingrad.cli._prep import build
 
-        return Standardized(model=spec.class_name, params=params)
-    return spec.cls()(**params)
+    return build(spec.cls()(**params), (), (), scale, None)
+
+
+def final_estimator(model: Any) -> Any:
+    """The lingrad estimator of ``model`` (the last step of a Pipeline)."""
+    from lingrad.cli._prep import final_estimator as final
+
+    return final(model)
 
 
 def effective_params(
@@ -74,12 +81,7 @@ def effective_params(
 
 def restore_verbosity(model: Any, params: dict[str, Any]) -> None:
     """Store the model with the verbosity the user asked for (not the bar's)."""
-    verbose = params.get("verbose", 0)
-    if hasattr(model, "estimator_"):
-        model.params = {**(model.params or {}), "verbose": verbose}
-        model.estimator_.set_params(verbose=verbose)
-    else:
-        model.set_params(verbose=verbose)
+    final_estimator(model).set_params(verbose=params.get("verbose", 0))
 
 
 def fit_call(spec: ModelSpec, call: Any, *args: Any, **kwargs: Any) -> None:
@@ -114,37 +116,50 @@ def _snapshot_every(est: Any, n_rows: int, D: int) -> int | None:
 # ------------------------------------------------------------------ in memory
 
 
-def split(
-    spec: ModelSpec, X: Any, y: Any, test_size: float | None, seed: int
-) -> tuple[Any, Any, Any, Any]:
-    """Train / held-out split (stratified for classifiers where every class has 2+)."""
+def split_rows(
+    spec: ModelSpec, y: Any, test_size: float | None, seed: int
+) -> tuple[Any, Any]:
+    """Indices of the training and held-out rows (None: no held-out rows).
+
+    Stratified for classifiers where every class has 2+ rows; ``evaluate --split``
+    calls this again with the seed and test size saved in the model file.
+    """
+    n = len(y)
     if not test_size:
-        return X, y, None, None
+        return np.arange(n), None
     from sklearn.model_selection import train_test_split
 
-    n_test = math.ceil(test_size * len(X))
-    if n_test < 1 or len(X) - n_test < 1:
+    n_test = math.ceil(test_size * n)
+    if n_test < 1 or n - n_test < 1:
         raise DataError(
             f"--test-size {test_size} leaves no rows to train on or to test with "
-            f"({len(X)} rows); choose a value between 0 and 1 that keeps both"
+            f"({n} rows); choose a value between 0 and 1 that keeps both"
         )
     stratify = None
     if spec.is_classifier:
         _, counts = np.unique(y, return_counts=True)
         if counts.min() >= 2 and n_test >= len(counts):
             stratify = y
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=test_size, random_state=seed, stratify=stratify
+    train, test = train_test_split(
+        np.arange(n), test_size=test_size, random_state=seed, stratify=stratify
     )
-    return X_tr, y_tr, X_te, y_te
+    return train, test
+
+
+def split(
+    spec: ModelSpec, X: Any, y: Any, test_size: float | None, seed: int
+) -> tuple[Any, Any, Any, Any]:
+    """Train / held-out split of (X, y) (see :func:`split_rows`)."""
+    train, test = split_rows(spec, y, test_size, seed)
+    if test is None:
+        return X, y, None, None
+    return X[train], y[train], X[test], y[test]
 
 
 def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
     """Metrics of ``model`` on (X, y)."""
-    from lingrad.models.standardized import has_method
-
     acc = metrics_for(model.classes_ if spec.is_classifier else None)
-    proba = spec.is_classifier and has_method(model, "predict_proba")
+    proba = spec.is_classifier and hasattr(model, "predict_proba")
     acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
     return acc.result()
 
@@ -157,12 +172,24 @@ def fit_in_memory(
     scale: bool,
     test_size: float | None,
     seed: int,
+    impute: str | None = None,
 ) -> FitResult:
     """Read, check, split, train, evaluate."""
+    from lingrad._frame import Frame, Layout, check_squares
+    from lingrad.cli._prep import build
+
     y, classes = check_target(spec, data.y, data)
     if classes is not None:
         check_binary(spec, classes, data)
-    X_tr, y_tr, X_te, y_te = split(spec, data.X, y, test_size, seed)
+    layout = Layout(
+        tuple(data.feature_names), data.categorical, data.target, data.id_column
+    )
+    rows = data.rows if data.rows is not None else np.arange(len(data.X))
+    frame = Frame(data.X, None, None, rows, layout, data.where)
+    check_squares(frame, data.source, None if classes is not None else y, data.target)
+    train, test = split_rows(spec, y, test_size, seed)
+    X_tr, y_tr = data.X[train], y[train]
+    X_te, y_te = (None, None) if test is None else (data.X[test], y[test])
     if spec.is_classifier:
         check_target(spec, y_tr, data)  # the training rows hold 2+ classes too
     est_params = dict(params)
@@ -173,7 +200,8 @@ def fit_in_memory(
         if every is not None:
             est_params["snapshot_every"] = every
     fit_params = {**est_params, "verbose": 1 if stderr_is_terminal() else 0}
-    model = make_estimator(spec, fit_params, scale)
+    est = spec.cls()(**fit_params)
+    model = build(est, layout.features, layout.categorical, scale, impute)
     fit_call(spec, model.fit, X_tr, y_tr)
     restore_verbosity(model, est_params)
     shown = effective_params(spec, est_params, scale)
@@ -181,7 +209,7 @@ def fit_in_memory(
     if X_te is not None:
         metrics["test"] = evaluate(spec, model, X_te, y_te)
     summary = summarize(data, len(X_tr), 0 if X_te is None else len(X_te), classes)
-    return FitResult(
+    result = FitResult(
         model,
         spec,
         shown,
@@ -189,13 +217,37 @@ def fit_in_memory(
         data.target,
         metrics,
         summary,
-        history=getattr(model, "history_", None),
+        history=getattr(final_estimator(model), "history_", None),
         X_sample=X_tr,
         y_sample=y_tr,
         X_test=X_te,
         y_test=y_te,
         y_train=y_tr,
     )
+    result.meta.update(
+        categorical=list(layout.categorical),
+        id=layout.id,
+        impute=impute,
+        test_size=test_size,
+        seed=seed,
+        split="rows",
+        n_rows=len(y),
+        target_digest=target_digest(y),
+    )
+    if data.n_dropped:
+        result.notes.append(
+            f"{data.n_dropped} rows with missing cells were left out (--impute drop)."
+        )
+    return result
+
+
+def target_digest(y: Any) -> str:
+    """A short hash of the target values: ``evaluate --split`` checks that it
+    re-splits the table fit split."""
+    import hashlib
+
+    text = "\x1f".join(map(str, np.asarray(y).ravel().tolist()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def summarize(data: Data, n_train: int, n_test: int, classes: Any) -> dict[str, Any]:
@@ -209,6 +261,12 @@ def summarize(data: Data, n_train: int, n_test: int, classes: Any) -> dict[str, 
     }
     if n_test:
         out["held-out rows"] = n_test
+    if data.categorical:
+        out["text columns (one-hot encoded)"] = list(data.categorical)
+    if data.id_column is not None:
+        out["ID column"] = data.id_column
+    if data.n_dropped:
+        out["rows left out (missing cells)"] = data.n_dropped
     if classes is not None:
         out["classes"] = np.asarray(classes).tolist()
     return out

@@ -61,15 +61,21 @@ def demo(
 
 
 def _run_one(name: str, out: Path, quick: bool, progress: Any = None) -> Path:
-    """Run one demo into a staging folder; move it into ``out`` when it succeeds."""
+    """Run one demo into a staging folder; publish it as ``out`` when it succeeds."""
     from lingrad.cli._staging import staged_output
+
+    with staged_output(out, replace_runs=True) as stage:
+        report = _run_into(name, stage, quick, progress)
+    return out / report
+
+
+def _run_into(name: str, stage: Path, quick: bool, progress: Any = None) -> str:
+    """Run demo ``name`` into folder ``stage``; the report's file name."""
     from lingrad.demos import run
 
-    with staged_output(out) as stage:
-        result = run(name, stage, quick=quick, progress=progress)
-        report_name = result.report.name
+    result = run(name, stage, quick=quick, progress=progress)
     _close(result)
-    return out / report_name
+    return result.report.name
 
 
 def _close(result: Any) -> None:
@@ -78,20 +84,33 @@ def _close(result: Any) -> None:
 
 
 def _run_all(names: list[str], out: Path, quick: bool) -> None:
-    reports = []
-    if stderr_is_terminal():
-        from rich.console import Console
-        from rich.progress import Progress
+    """Every demo into ``out/NAME``, published together at the end: an error or
+    Ctrl-C on the way publishes none of them."""
+    from contextlib import ExitStack
 
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("demos", total=len(names))
-            for name in names:
+    from lingrad.cli._staging import staged_output
+
+    reports = []
+    with ExitStack() as stack:
+        bar: Any = None
+        if stderr_is_terminal():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = stack.enter_context(
+                Progress(console=Console(stderr=True), transient=True)
+            )
+        task = bar.add_task("demos", total=len(names)) if bar else None
+        stages = [
+            stack.enter_context(staged_output(out / name, replace_runs=True))
+            for name in names
+        ]
+        for name, stage in zip(names, stages, strict=True):
+            if bar is not None:
                 bar.update(task, description=f"demo {name}")
-                reports.append((name, _run_one(name, out / name, quick)))
+            reports.append((name, out / name / _run_into(name, stage, quick)))
+            if bar is not None:
                 bar.advance(task)
-    else:
-        for name in names:
-            reports.append((name, _run_one(name, out / name, quick)))
     for name, report in reports:
         echo(f"demo {name}: report at {report}")
 

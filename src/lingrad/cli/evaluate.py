@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,9 +12,15 @@ import typer
 from lingrad.cli._common import echo
 
 EPILOG = (
-    "Example:  lingrad evaluate --model run1/model.lingrad --data test.csv "
-    "--target price --json"
+    "Examples:  lingrad evaluate --model run1/model.lingrad --data houses.csv "
+    "--split test  |  lingrad evaluate -m run1/model.lingrad -d new.csv --json"
 )
+
+
+class Split(str, Enum):
+    all = "all"
+    train = "train"
+    test = "test"
 
 
 def evaluate(
@@ -32,8 +39,18 @@ def evaluate(
     ],
     target: Annotated[
         str | None,
-        typer.Option("--target", "-t", help="Target column (files: required)."),
+        typer.Option(
+            "--target", "-t", help="Target column (default: the one fit used)."
+        ),
     ] = None,
+    split: Annotated[
+        Split,
+        typer.Option(
+            help="Rows to score: all, or the held-out (test) / training rows of "
+            "fit's --test-size split, re-created from the seed and test size saved "
+            "in the model (give the table fit read).",
+        ),
+    ] = Split.all,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print the metrics as JSON (for machines)."),
@@ -41,42 +58,19 @@ def evaluate(
 ) -> None:
     """Score a saved model on a labelled table.
 
-    Regressors: R², MSE, RMSE, MAE. Classifiers: accuracy, log-loss and the
-    confusion matrix. A table on screen, or JSON with --json.
+    Regressors: R², MSE, RMSE, MAE. Classifiers: accuracy, log-loss, precision,
+    recall and F1 per class and their macro means, ROC AUC (two classes), and the
+    confusion matrix. A table on screen, or all of it as JSON with --json.
     """
-    from lingrad.cli._apply import batches, has_proba, open_model, predict
-    from lingrad.cli._data import is_builtin
-    from lingrad.cli._metrics import metrics_for
-    from lingrad.errors import DataError
-    from lingrad.targets import as_regression_target, check_labels
+    from lingrad.cli._scoring import score
 
-    if target is None and not is_builtin(data):
-        raise DataError(f"{data}: say which column is the target with --target COLUMN")
-    loaded = open_model(str(model))
-    classifier = loaded.is_classifier
-    acc = metrics_for(loaded.model.classes_ if classifier else None)
-    check_y = check_labels if classifier else as_regression_target
-    proba = classifier and has_proba(loaded)
-    for X, y, row0 in batches(loaded, data, target, labelled=True):
-        pred, P = predict(loaded, X, proba)
-        acc.update(check_y(y, data, target, row0), pred, P)
-    metrics = acc.result()
-    name = type(loaded.model).__name__
-    if hasattr(loaded.model, "estimator_"):
-        name = f"{loaded.model.model} (standardized inputs)"
-    doc = {
-        "model": str(model),
-        "estimator": name,
-        "data": data,
-        "target": target,
-        "metrics": metrics,
-    }
+    doc = score(model, data, target, split.value)
     if as_json:
         from lingrad.cli._outputs import jsonable
 
         echo(json.dumps(jsonable(doc), indent=2))
         return
-    _table(doc, metrics)
+    _table(doc, doc["metrics"])
 
 
 def _table(doc: dict[str, Any], metrics: dict[str, Any]) -> None:
@@ -84,26 +78,48 @@ def _table(doc: dict[str, Any], metrics: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console(highlight=False)
-    console.print(
-        f"{doc['estimator']} from {doc['model']} on {doc['data']} ({metrics['n']} rows)"
+    rows = f"{metrics['n']} rows" + (
+        f", the {doc['split']} split of fit" if doc["split"] != "all" else ""
     )
+    console.print(f"{doc['estimator']} from {doc['model']} on {doc['data']} ({rows})")
     table = Table(show_header=True, header_style="bold")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key in ("accuracy", "log_loss", "r2", "mse", "rmse", "mae"):
+    labels = {
+        "r2": "R²",
+        "log_loss": "log-loss",
+        "precision_macro": "precision (macro)",
+        "recall_macro": "recall (macro)",
+        "f1_macro": "F1 (macro)",
+        "roc_auc": "ROC AUC",
+    }
+    for key in (
+        "accuracy", "log_loss", "precision_macro", "recall_macro", "f1_macro",
+        "roc_auc", "r2", "mse", "rmse", "mae",
+    ):  # fmt: skip
         value = metrics.get(key)
         if isinstance(value, float):
-            label = {"r2": "R²", "log_loss": "log-loss"}.get(
-                key, key.upper() if len(key) <= 4 else key
-            )
-            table.add_row(label, f"{value:.6g}")
+            table.add_row(labels.get(key, key.upper()), f"{value:.6g}")
     console.print(table)
+    if "per_class" in metrics:
+        pc = Table(title="per class", header_style="bold")
+        for name in ("class", "precision", "recall", "F1", "support"):
+            pc.add_column(name, justify="left" if name == "class" else "right")
+        for label, m in metrics["per_class"].items():
+            pc.add_row(
+                label,
+                f"{m['precision']:.4g}",
+                f"{m['recall']:.4g}",
+                f"{m['f1']:.4g}",
+                str(m["support"]),
+            )
+        console.print(pc)
     if "confusion_matrix" in metrics:
-        labels = [str(c) for c in metrics["classes"]]
+        labels_ = [str(c) for c in metrics["classes"]]
         cm = Table(title="confusion matrix", caption="rows: true, columns: predicted")
         cm.add_column("")
-        for label in labels:
+        for label in labels_:
             cm.add_column(label, justify="right")
-        for label, row in zip(labels, metrics["confusion_matrix"], strict=True):
+        for label, row in zip(labels_, metrics["confusion_matrix"], strict=True):
             cm.add_row(label, *[str(v) for v in row])
         console.print(cm)

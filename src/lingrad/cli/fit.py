@@ -29,6 +29,8 @@ Schedule = _choices(
 )
 Penalty = _choices("Penalty", "none l1 l2 elasticnet")
 Optimizer = _choices("Optimizer", "gd momentum nesterov adam")
+Categorical = _choices("Categorical", "auto error")
+Impute = _choices("Impute", "mean median most_frequent drop")
 
 
 def _literal(text: str) -> Any:
@@ -97,13 +99,44 @@ def fit(
             "--features", help="Comma-separated feature columns (default: all others)."
         ),
     ] = None,
+    exclude: Annotated[
+        str | None,
+        typer.Option(
+            "--exclude",
+            help="Comma-separated columns to leave out (e.g. a date column).",
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="ID column: never a feature; predict writes it beside each "
+            "prediction.",
+        ),
+    ] = None,
     scale: Annotated[
         bool,
         typer.Option(
             "--scale",
-            help="Standardize the features; the scaler is saved in the model.",
+            help="Standardize the numeric features; the scaler is saved in the model.",
         ),
     ] = False,
+    categorical: Annotated[
+        Categorical,  # type: ignore[valid-type]
+        typer.Option(
+            help="Text feature columns: auto (one-hot encoded, saved in the model) "
+            "or error.",
+        ),
+    ] = "auto",  # type: ignore[assignment]
+    impute: Annotated[
+        Impute | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="Missing cells: fill with the column's mean, median or most "
+            "frequent value (saved in the model), or drop the rows. Default: an "
+            "error naming the cell.",
+            show_default=False,
+        ),
+    ] = None,
     test_size: Annotated[
         float | None,
         typer.Option(
@@ -222,6 +255,13 @@ def fit(
         bool,
         typer.Option("--figures/--no-figures", help="Draw the figures."),
     ] = True,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace a non-empty --out folder (all of it, at once).",
+        ),
+    ] = False,
     compare: Annotated[
         bool,
         typer.Option(
@@ -259,6 +299,9 @@ def fit(
     if test_size is not None and not 0.0 < test_size < 1.0:
         raise usage_error("must be between 0 and 1 (exclusive)", "--test-size")
     feature_list = parse_list(features)
+    exclude_list = parse_list(exclude, "--exclude") or []
+    if feature_list is not None and exclude_list:
+        raise usage_error("give --features or --exclude, not both", "--exclude")
     builtin = _data.is_builtin(data)
     if stream is None:
         iterative = params.get("solver", "sgd") in _train.ITERATIVE
@@ -267,16 +310,25 @@ def fit(
         raise usage_error(
             "--stream reads a file; built-in data fit in memory", "--stream"
         )
+    if stream and (id_column is not None or impute is not None):
+        raise usage_error(
+            "--stream reads numeric columns only; leave out --id and --impute",
+            "--stream",
+        )
 
     from lingrad.cli._outputs import finish, print_summary
-    from lingrad.cli._staging import staged_output
+    from lingrad.cli._staging import refuse_to_replace_input, staged_output
 
-    if stream:
-        if target is None:
-            raise usage_error("--stream needs --target COLUMN", "--target")
-        params = _train.estimator_params(spec, params)
-        epochs = params.pop("max_iter", 5)
-        with staged_output(out) as stage:
+    if force and not builtin:
+        refuse_to_replace_input(out, Path(data))
+    with staged_output(out, force=force) as stage:
+        if stream:
+            if target is None:
+                raise usage_error("--stream needs --target COLUMN", "--target")
+            if exclude_list:
+                feature_list = _data.features_but(data, target, exclude_list)
+            params = _train.estimator_params(spec, params)
+            epochs = params.pop("max_iter", 5)
             result = _stream.fit_streaming(
                 spec,
                 data,
@@ -289,13 +341,29 @@ def fit(
                 chunk_rows=chunk_rows,
                 epochs=epochs,
             )
-            written = finish(result, stage, out, draw, scale, seed, compare=False)
-    else:
-        table = _data.load(data, target, feature_list)
-        params = _train.estimator_params(spec, params)
-        with staged_output(out) as stage:
-            result = _train.fit_in_memory(
-                spec, table, params, scale=scale, test_size=test_size, seed=seed
+            result.meta.update(
+                test_size=test_size, seed=seed, split="stream", chunk_rows=chunk_rows
             )
-            written = finish(result, stage, out, draw, scale, seed, compare=compare)
+            compare = False
+        else:
+            table = _data.load(
+                data,
+                target,
+                feature_list,
+                exclude=exclude_list,
+                id_column=id_column,
+                categorical=_value(categorical),
+                missing={None: "error", "drop": "drop"}.get(_value(impute), "keep"),
+            )
+            params = _train.estimator_params(spec, params)
+            result = _train.fit_in_memory(
+                spec,
+                table,
+                params,
+                scale=scale,
+                test_size=test_size,
+                seed=seed,
+                impute=_value(impute),
+            )
+        written = finish(result, stage, out, draw, scale, seed, compare=compare)
     print_summary(result, written, out)

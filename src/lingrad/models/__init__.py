@@ -1,13 +1,24 @@
-"""scikit-learn compatible estimators, one file per family of the lectures."""
+"""scikit-learn compatible estimators, one file per family of the lectures.
 
-from lingrad.models.bipolar import BipolarSigmoidClassifier
-from lingrad.models.linear import LinearRegression
-from lingrad.models.logistic import LogisticRegression
-from lingrad.models.network import TwoLayerNetwork
-from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
-from lingrad.models.residual import ResidualNetwork
-from lingrad.models.softmax import SoftmaxRegression
-from lingrad.models.standardized import Standardized
+Imported lazily: ``from lingrad.models import LinearRegression`` loads only the
+linear family's module (loading a model file imports only what it holds).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_MODULES = {
+    "BipolarSigmoidClassifier": "bipolar",
+    "LinearRegression": "linear",
+    "LogisticRegression": "logistic",
+    "MulticlassPerceptron": "perceptron",
+    "Perceptron": "perceptron",
+    "ResidualNetwork": "residual",
+    "SoftmaxRegression": "softmax",
+    "TwoLayerNetwork": "network",
+}
 
 __all__ = [
     "BipolarSigmoidClassifier",
@@ -17,6 +28,26 @@ __all__ = [
     "Perceptron",
     "ResidualNetwork",
     "SoftmaxRegression",
-    "Standardized",
     "TwoLayerNetwork",
 ]
+
+if TYPE_CHECKING:
+    from lingrad.models.bipolar import BipolarSigmoidClassifier
+    from lingrad.models.linear import LinearRegression
+    from lingrad.models.logistic import LogisticRegression
+    from lingrad.models.network import TwoLayerNetwork
+    from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
+    from lingrad.models.residual import ResidualNetwork
+    from lingrad.models.softmax import SoftmaxRegression
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(f"module 'lingrad.models' has no attribute {name!r}")
+    value = getattr(import_module(f"lingrad.models.{_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

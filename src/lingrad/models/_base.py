@@ -29,8 +29,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
+from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.losses import Loss
+from lingrad.models._params import (
+    ITERATIVE_SOLVERS,
+    parameter_constraints,
+    warn_unused,
+)
 from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
 from lingrad.scale import dask_aware
@@ -38,9 +44,7 @@ from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.train import Trainer
 
-ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
 ENGINES = ("auto", "nodes", "compiled")
-
 
 def is_iterative(estimator: Any) -> bool:
     """Whether ``estimator.solver`` trains in epochs (so ``partial_fit`` exists)."""
@@ -136,6 +140,16 @@ class GradientEstimator(BaseEstimator):
         return None
 
     # ---- shared ------------------------------------------------------------
+    @property
+    def _parameter_constraints(self) -> dict[str, Any]:
+        """scikit-learn's parameter constraints (one table: ``models._params``)."""
+        return parameter_constraints(self)
+
+    def _check_params(self) -> None:
+        """Refuse invalid hyperparameters; warn about ones the solver ignores."""
+        self._validate_params()
+        warn_unused(self)
+
     def _store_params(self, args: dict[str, Any]) -> None:
         """Store every constructor argument as given (scikit-learn's contract)."""
         for key, value in args.items():
@@ -365,4 +379,19 @@ class LinearChainEstimator(GradientEstimator):
         """``z = X @ coef_ᵀ + intercept_`` (N, K), in X's dtype."""
         X = self._check_X(X)
         coef = np.atleast_2d(self.coef_).astype(X.dtype, copy=False)
-        return X @ coef.T + np.atleast_1d(self.intercept_).astype(X.dtype, copy=False)
+        b = np.atleast_1d(self.intercept_).astype(X.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return finite_scores(self, X @ coef.T + b)
+
+
+def finite_scores(estimator: Any, z: Any, what: str = "decision values") -> Any:
+    """``z`` if finite; else a DataError naming the first row whose input overflows."""
+    bad = ~np.isfinite(z)
+    if bad.any():
+        row = int(np.argwhere(bad.reshape(len(z), -1).any(axis=1))[0, 0])
+        raise DataError(
+            f"{type(estimator).__name__}: the {what} of row {row} overflow to "
+            f"{np.ravel(z[row])[np.ravel(bad[row])][0]} (its features are too large "
+            "for float arithmetic, e.g. 1e308); scale or clip the inputs"
+        )
+    return z

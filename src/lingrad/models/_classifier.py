@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from lingrad.accuracy import CountCorrect
 from lingrad.losses import one_hot
-from lingrad.models._base import GradientEstimator, is_iterative
+from lingrad.models._base import GradientEstimator
+from lingrad.models._params import partial_fit_for_iterative
 
 BINARY_ONLY = "Only binary classification is supported."
 
@@ -195,16 +195,26 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         ``sample_weight`` (times ``class_weight``) makes J the weighted mean
         ``Σ s J0 / Σ s``. Returns self.
         """
+        self._check_params()
         return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
-    @available_if(is_iterative)
+    @partial_fit_for_iterative
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of the iterative solver; the step count and schedule continue.
 
         ``classes`` (every label) is needed on the first call unless that
-        batch already holds them all.
+        batch already holds them all; a later call may repeat it, unchanged.
         """
+        self._check_params()
         reset = not hasattr(self, "_fitted_shape")
+        if not reset and classes is not None:
+            given = np.unique(np.asarray(classes))
+            if not np.array_equal(given, self.classes_):
+                raise ValueError(
+                    f"classes={given.tolist()!r} differs from the classes_ of the "
+                    f"first partial_fit call, {self.classes_.tolist()!r}; the classes "
+                    "are fixed by the first call (call fit to start again)."
+                )
         X, Y, s = self._prepare(X, y, sample_weight, reset=reset, classes=classes)
         self._fit_iterative(X, Y, s, partial=True)
         return self

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import validate_data
 
 from lingrad.chain import Chain
 from lingrad.losses import SquaredError
-from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, is_iterative
+from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, finite_scores
 from lingrad.models._classifier import prepare_sample_weight
+from lingrad.models._params import partial_fit_for_iterative
 from lingrad.nodes import Affine
 from lingrad.solvers.closed_form import least_squares
 
@@ -149,6 +149,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
 
         ``sample_weight`` s makes J the weighted mean ``Σ s (y - pred)² / Σ s``.
         """
+        self._check_params()
         return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
     def _fit_normal(self, rows):
@@ -164,9 +165,10 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         self._finish(Chain([Affine(W, b)]), (rows.n_features, rows.n_outputs), 1)
         self.solver_info_ = info
 
-    @available_if(is_iterative)
+    @partial_fit_for_iterative
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of the iterative solver; the step count and schedule continue."""
+        self._check_params()
         reset = not hasattr(self, "_fitted_shape")
         X, Y, s = self._prepare(X, y, sample_weight, reset=reset)
         self._fit_iterative(X, Y, s, partial=True)
@@ -175,7 +177,9 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     def predict(self, X):
         """``pred = X @ coef_ᵀ + intercept_``."""
         X = self._check_X(X)
-        return X @ self.coef_.T + self.intercept_
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred = X @ self.coef_.T + self.intercept_
+            return finite_scores(self, pred, "predictions")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

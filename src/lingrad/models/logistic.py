@@ -7,7 +7,7 @@ one-vs-rest L-BFGS shared with the bipolar-sigmoid classifier.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_expit, logsumexp
 
 from lingrad.chain import Chain
 from lingrad.history import History
@@ -221,13 +221,17 @@ class LogisticRegression(_LinearSigmoidClassifier):
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def predict_proba(self, X):
-        """P(class | x): ``[1 - σ(z), σ(z)]``, or σ(z_k) / Σ_j σ(z_j) one-vs-rest."""
+        """P(class | x): ``[1 - σ(z), σ(z)]``, or σ(z_k) / Σ_j σ(z_j) one-vs-rest.
+
+        One-vs-rest is normalised in logs, ``log σ(z_k) - logsumexp_j log σ(z_j)``,
+        so rows whose every σ underflows (z ≪ 0) still get finite probabilities.
+        """
         z = self.decision_function(X)
         if z.ndim == 1:
             p = expit(z)
             return np.column_stack([1.0 - p, p])
-        P = expit(z)
-        return P / P.sum(axis=1, keepdims=True)
+        log_p = log_expit(z)  # (N, K)
+        return np.exp(log_p - logsumexp(log_p, axis=1, keepdims=True))
 
     def predict_log_proba(self, X):
         """``log(predict_proba(X))``."""

@@ -14,7 +14,7 @@ from scipy.special import log_softmax, softmax
 
 from lingrad.chain import Chain
 from lingrad.losses import CrossEntropy
-from lingrad.models._base import ITERATIVE_SOLVERS
+from lingrad.models._base import ITERATIVE_SOLVERS, finite_scores
 from lingrad.models._classifier import GradientClassifier
 from lingrad.nodes import Affine, Sigmoid, Softmax
 
@@ -154,7 +154,8 @@ class TwoLayerNetwork(_Network):
     def _scores(self, X):
         """``q̂ = σ(X W + b) V + c`` (N, K): the fitted chain's output."""
         X = self._check_X(X)
-        return self._chain_from_fitted().forward(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return finite_scores(self, self._chain_from_fitted().forward(X))
 
     def predict_proba(self, X):
         """``q = softmax(q̂)`` (N, K), columns as ``classes_``."""

@@ -10,6 +10,7 @@ from scipy.special import expit
 
 from lingrad.chain import Chain
 from lingrad.losses import SquaredError
+from lingrad.models._base import finite_scores
 from lingrad.models._classifier import label_targets, make_n_correct
 from lingrad.models.network import _Network
 from lingrad.nodes import Residual, Sigmoid
@@ -144,8 +145,9 @@ class ResidualNetwork(_Network):
         g > ½ (``classes_[1]``); ``decision_function`` is its column."""
         X = self._check_X(X)
         chain = self._chain_from_fitted()
-        h = chain.nodes[0].forward(X)  # (N, D)
-        return chain.nodes[1].forward(h)
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = chain.nodes[0].forward(X)  # (N, D)
+            return finite_scores(self, chain.nodes[1].forward(h))
 
     def predict_proba(self, X):
         """``[1 - g, g]`` (N, 2)."""

@@ -25,8 +25,8 @@ from dask.delayed import delayed
 from sklearn.base import clone, is_classifier
 from sklearn.utils.multiclass import check_classification_targets
 
-from lingrad.models._base import ITERATIVE_SOLVERS
 from lingrad.models._classifier import BINARY_ONLY
+from lingrad.models._params import ITERATIVE_SOLVERS
 from lingrad.scale.dask_blocks import Blocks, split
 from lingrad.scale.dask_rows import Block, DaskRows, client_or_none, compute_tree
 from lingrad.scale.progress import current_progress
@@ -178,6 +178,7 @@ def _persist(X: list[Any], Y: list[Any], S: list[Any], nbytes: int) -> list[Any]
 
 def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     """Train ``est`` on Dask X and y (the estimators' ``fit`` comes here)."""
+    est._check_params()
     est._check_solver()
     rows, blocks = prepare(est, X, y, sample_weight)
     if est.solver in ITERATIVE_SOLVERS:

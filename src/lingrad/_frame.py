@@ -1,0 +1,442 @@
+"""Messy tables: an ID column, left-out columns, text (categorical) features and
+missing cells, read into arrays with errors naming the column and row.
+
+:func:`read_frame` reads a whole table for training and decides which feature
+columns are text; :func:`iter_frames` reads record batches for a model whose
+:class:`Layout` (features, the text ones, target, ID) is known. Missing cells are
+empty cells and the words of :data:`MISSING_WORDS` (any case); they are an error,
+``NaN`` in ``X`` (``missing="keep"``, for an imputer) or dropped rows
+(``missing="drop"``). Infinite values are always an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from lingrad._columns import _MISSING, NUMBER, _plain, _target, describe
+from lingrad._tablefile import Source, batches, open_source, select
+from lingrad.errors import ConstantFeatureWarning, DataError
+
+__all__ = [
+    "MISSING_WORDS",
+    "SQUARE_LIMIT",
+    "Frame",
+    "Layout",
+    "check_squares",
+    "choose_features",
+    "iter_frames",
+    "read_frame",
+]
+
+Array = NDArray[Any]
+MISSING_WORDS = frozenset(_MISSING)
+SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float64).max))  # |x| above: x^2 overflows
+_INF = r"^[+-]?(inf|infinity)$"
+_MISSING_HINT = (
+    "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """The columns a model reads: features (in order), the text ones among them,
+    the target and the ID column (carried into predictions, never a feature)."""
+
+    features: tuple[str, ...]
+    categorical: tuple[str, ...] = ()
+    target: str | None = None
+    id: str | None = None
+
+
+@dataclasses.dataclass
+class Frame:
+    """Rows of a table: ``X`` (N, D) float64 (NaN: missing), or object when a
+    feature is text (str; ``nan``: missing); ``y`` (N,) raw target values; ``ids``
+    (N,) as read; ``rows`` (N,) the 0-based data row of each row in the file."""
+
+    X: Array
+    y: Array | None
+    ids: Any  # pyarrow Array or None
+    rows: NDArray[np.int64]
+    layout: Layout
+    where: Callable[[int], str]  # 0-based data row -> "row 3 (line 4 of the file)"
+    n_dropped: int = 0
+
+
+def choose_features(
+    columns: Sequence[str],
+    source: object,
+    target: str | None,
+    features: Sequence[str] | None,
+    exclude: Sequence[str] = (),
+    id_column: str | None = None,
+) -> list[str]:
+    """The feature columns: ``features``, else every column but the target, the ID
+    and ``exclude``. :class:`DataError` for names that are not columns."""
+    listed = ", ".join(map(repr, columns))
+    named = [*exclude, *([id_column] if id_column else [])]
+    unknown = [c for c in named if c not in columns]
+    if unknown:
+        raise DataError(
+            f"{source}: column {unknown[0]!r} (from --exclude / --id) not found; "
+            f"columns: {listed}"
+        )
+    if id_column is not None and id_column == target:
+        raise DataError(f"{source}: column {id_column!r} is both the target and the ID")
+    if features is None:
+        drop = {target, id_column, *exclude}
+        return [c for c in columns if c not in drop]
+    if id_column is not None and id_column in features:
+        raise DataError(
+            f"{source}: column {id_column!r} is the ID column and also a feature; "
+            "leave it out of --features"
+        )
+    return list(features)
+
+
+# ------------------------------------------------------------------ one column
+
+
+def _text(col: Any) -> Any:
+    """A text column trimmed, and its missing cells (null or a missing word)."""
+    text = pc.utf8_trim_whitespace(_plain(col))
+    words = pa.array(sorted(MISSING_WORDS), type=pa.string())
+    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=words), True)
+    return text, np.asarray(missing, dtype=bool)
+
+
+def _is_text(col: Any) -> bool:
+    col = _plain(col)
+    return bool(pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+
+
+def looks_categorical(col: Any) -> bool:
+    """A text column whose present cells are mostly not numbers (a stray word in a
+    column of numbers is a bad cell, not a category)."""
+    if not _is_text(col):
+        return False
+    text, missing = _text(col)
+    number = pc.or_(
+        pc.match_substring_regex(text, NUMBER),
+        pc.match_substring_regex(text, _INF, ignore_case=True),
+    )
+    numeric = np.asarray(pc.fill_null(number, False), dtype=bool)
+    present = int((~missing).sum())
+    return 2 * int(numeric.sum()) < present
+
+
+class _Cells:
+    """Errors about the cells of one file (or built-in data set)."""
+
+    def __init__(self, path: object, where: Callable[[int], str], hint: str) -> None:
+        self.path, self.where, self.hint = path, where, hint
+
+    def bad(self, name: str, value: object, row: int, fix: str) -> DataError:
+        return DataError(
+            f"{self.path}: feature column {name!r} has {describe(value)} at "
+            f"{self.where(row)}; {fix}"
+        )
+
+    def missing(self, name: str, value: object, row: int) -> DataError:
+        return self.bad(name, value, row, self.hint)
+
+
+def _numbers(
+    cells: _Cells, col: Any, name: str, row0: int, text_hint: str = ""
+) -> tuple[Array, Array]:
+    """float64 values (NaN where missing) and the missing mask; non-numbers and
+    infinite values raise, naming the row."""
+    col = _plain(col)
+    if _is_text(col):
+        text, missing = _text(col)
+        ok = np.asarray(pc.fill_null(pc.match_substring_regex(text, NUMBER), False))
+        bad = ~missing & ~ok
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise cells.bad(
+                name,
+                col[i].as_py(),
+                row0 + i,
+                "features must be finite numbers: fix that cell, or leave the "
+                f"column out (--exclude {name}){text_hint}",
+            )
+        values = pc.cast(pc.if_else(pa.array(ok), text, None), pa.float64())
+    elif (
+        pa.types.is_integer(col.type)
+        or pa.types.is_floating(col.type)
+        or pa.types.is_boolean(col.type)
+        or pa.types.is_decimal(col.type)
+        or pa.types.is_null(col.type)
+    ):
+        values = pc.cast(col, pa.float64())
+        missing = None
+    else:
+        raise DataError(
+            f"{cells.path}: feature column {name!r} holds {col.type} values, not "
+            f"numbers or text; leave it out (--exclude {name}) or convert it"
+        )
+    X: Array = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    X = X.copy()
+    if missing is None:
+        missing = np.isnan(X)
+    inf = ~missing & ~np.isfinite(X)
+    if inf.any():
+        i = int(np.argmax(inf))
+        raise cells.bad(
+            name, col[i].as_py(), row0 + i, "features must be finite: fix that cell"
+        )
+    return X, missing
+
+
+def _categories(col: Any) -> tuple[Array, Array]:
+    """Text values (object array; ``nan`` where missing) and the missing mask."""
+    text, missing = _text(col)
+    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    values[missing] = np.nan
+    return values, missing
+
+
+def _target_missing(col: Any) -> Array:
+    col = _plain(col)
+    if _is_text(col):
+        text_missing: Array = _text(col)[1]
+        return text_missing
+    missing = np.asarray(col.is_null(), dtype=bool)
+    if pa.types.is_floating(col.type):
+        missing |= np.isnan(np.asarray(pc.fill_null(col, 0.0), dtype=np.float64))
+    return missing
+
+
+def _fill(col: Any, missing: Array) -> Any:
+    """``col`` with its missing cells replaced by its first present value (for rows
+    about to be dropped: the target checks then see only real values)."""
+    if not missing.any() or missing.all():
+        return col
+    col = _plain(col)
+    first = col[int(np.argmin(missing))]
+    return pc.if_else(pa.array(missing), first, col)
+
+
+# ------------------------------------------------------------------ a table
+
+
+def _convert(
+    src: Source,
+    table: Any,
+    layout: Layout,
+    row0: int,
+    missing: str,
+    hint: str,
+) -> Frame:
+    """A record batch / table (first row: data row ``row0``) as a :class:`Frame`."""
+    cells = _Cells(src.path, src.where, hint)
+    columns, masks = [], []
+    for name in layout.features:
+        col = table.column(name)
+        if name in layout.categorical:
+            values, miss = _categories(col)
+        else:
+            values, miss = _numbers(cells, col, name, row0)
+        columns.append(values)
+        masks.append(miss)
+    n = table.num_rows
+    miss_any = np.zeros(n, dtype=bool)
+    for name, miss in zip(layout.features, masks, strict=True):
+        if miss.any() and missing == "error":
+            i = int(np.argmax(miss))
+            raise cells.missing(name, table.column(name)[i].as_py(), row0 + i)
+        miss_any |= miss
+    dtype = object if layout.categorical else np.float64
+    X = np.empty((n, len(columns)), dtype=dtype)  # (N, D)
+    for j, values in enumerate(columns):
+        X[:, j] = values
+    y = None
+    names = table.schema.names
+    if layout.target is not None and layout.target in names:
+        col = table.column(layout.target)
+        if missing == "drop":
+            t_miss = _target_missing(col)
+            miss_any |= t_miss
+            col = _fill(col, t_miss)
+        y = _target(src, col, layout.target, row0) if n else np.array([])
+    ids = None
+    if layout.id is not None and layout.id in names:
+        ids = table.column(layout.id)
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+    rows = np.arange(row0, row0 + n, dtype=np.int64)
+    frame = Frame(X, y, ids, rows, layout, src.where)
+    if missing == "drop" and miss_any.any():
+        keep = ~miss_any
+        frame = Frame(
+            X[keep],
+            None if y is None else y[keep],
+            None if ids is None else ids.filter(pa.array(keep)),
+            rows[keep],
+            layout,
+            src.where,
+            int(miss_any.sum()),
+        )
+    return frame
+
+
+def _read_all(src: Source, names: list[str]) -> Any:
+    """The selected columns of the whole file (CSV: every column as text)."""
+    try:
+        read = [b for b in batches(src, names, 1 << 16) if len(b)]
+    except DataError:  # re-read on one thread: names the line of a ragged row
+        read = [b for b in batches(src, names, 1 << 16, fast=False) if len(b)]
+    if not read:
+        raise DataError(f"{src.path} has a header but no data rows; add rows of data")
+    return pa.Table.from_batches(read)
+
+
+def read_frame(
+    path: str | os.PathLike[str],
+    *,
+    target: str | None,
+    features: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    id_column: str | None = None,
+    categorical: str = "auto",
+    missing: str = "error",
+) -> Frame:
+    """Read a CSV / Parquet file for training.
+
+    ``categorical="auto"``: a feature column whose cells are mostly not numbers is
+    text (one-hot encoded later); ``"error"``: every feature must be numeric.
+    ``missing``: ``"error"`` (name the first missing cell), ``"keep"`` (NaN, for an
+    imputer) or ``"drop"`` (drop rows with a missing feature or target).
+    """
+    src = open_source(path)
+    chosen = choose_features(
+        src.columns, src.path, target, features, exclude, id_column
+    )
+    target, chosen = select(src, target, chosen)
+    extra = [c for c in (target, id_column) if c is not None]
+    src = dataclasses.replace(
+        src, n_features=len(chosen), text_columns=frozenset(chosen)
+    )
+    table = _read_all(src, chosen + extra)
+    text = [c for c in chosen if looks_categorical(table.column(c))]
+    if text and categorical == "error":
+        name = text[0]
+        col = table.column(name)
+        hint = ", or one-hot encode text columns (--categorical auto)"
+        _numbers(_Cells(src.path, src.where, ""), col, name, 0, hint)  # raises
+    layout = Layout(tuple(chosen), tuple(text), target, id_column)
+    frame = _convert(src, table, layout, 0, missing, _MISSING_HINT)
+    _warn_about_columns(frame, src.path)
+    return frame
+
+
+def _warn_about_columns(frame: Frame, source: object) -> None:
+    """Warn about constant features and text columns with a value per row."""
+    n = len(frame.X)
+    constant, wide = [], []
+    for j, name in enumerate(frame.layout.features):
+        col = frame.X[:, j]
+        if name in frame.layout.categorical:
+            k = len({v for v in col.tolist() if isinstance(v, str)})
+            if k > 20 and 2 * k > n:
+                wide.append((name, k))
+        else:
+            present = np.asarray(col, dtype=np.float64)
+            present = present[~np.isnan(present)]
+            if n > 1 and len(present) and np.ptp(present) == 0:
+                constant.append(name)
+    if constant:
+        warnings.warn(
+            f"{source}: feature column(s) {', '.join(map(repr, constant))} hold a "
+            "single value and carry no information; consider leaving them out",
+            ConstantFeatureWarning,
+            stacklevel=3,
+        )
+    for name, k in wide:
+        warnings.warn(
+            f"{source}: text column {name!r} has {k} distinct values in {n} rows; "
+            f"one-hot encoding makes {k} features of it. An ID or a date? Leave it "
+            f"out with --exclude {name!r} (or carry it with --id {name!r})",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def iter_frames(
+    path: str | os.PathLike[str],
+    layout: Layout,
+    *,
+    batch_size: int,
+    missing: str = "error",
+    labelled: bool = False,
+    hint: str = "fill it or drop that row (the model has no imputer)",
+) -> Iterator[Frame]:
+    """Frames of ``batch_size`` rows of a file holding ``layout``'s features (and
+    its target when ``labelled``; the ID column when the file has it).
+
+    The file and its columns are checked when this is called. Close the iterator
+    (or exhaust it) so that its reader closes.
+    """
+    src = open_source(path)
+    target = layout.target if labelled else None
+    _, features = select(src, target, list(layout.features))
+    ids = [layout.id] if layout.id is not None and layout.id in src.columns else []
+    names = features + ([target] if target is not None else []) + ids
+    src = dataclasses.replace(
+        src, n_features=len(features), text_columns=frozenset(features)
+    )
+    part = dataclasses.replace(layout, target=target, id=ids[0] if ids else None)
+
+    def generate() -> Iterator[Frame]:
+        row0 = 0
+        reader = batches(src, names, batch_size)
+        try:
+            for batch in reader:
+                if len(batch):
+                    yield _convert(src, batch, part, row0, missing, hint)
+                    row0 += len(batch)
+        except DataError:
+            if row0 or src.kind != "csv":
+                raise
+            list(batches(src, names, batch_size, fast=False))  # names the line
+            raise
+        finally:
+            reader.close()
+        if row0 == 0:
+            raise DataError(f"{src.path} has a header but no data rows; add rows")
+
+    return generate()
+
+
+def check_squares(
+    frame: Frame, source: object, y: Array | None = None, target: str | None = None
+) -> None:
+    """:class:`DataError` naming the first cell whose square overflows float64
+    (|x| > 1.34e154): the model's J, XᵀX and the scaler's variance need x²."""
+    checks: list[tuple[str, str, Array]] = []
+    for j, name in enumerate(frame.layout.features):
+        if name not in frame.layout.categorical:
+            values = np.asarray(frame.X[:, j], dtype=np.float64)
+            checks.append(("feature", name, values))
+    if y is not None:
+        checks.append(("target", target or "y", np.asarray(y, dtype=np.float64)))
+    for role, name, values in checks:
+        with np.errstate(invalid="ignore"):
+            big = np.abs(values) > SQUARE_LIMIT
+        if big.any():
+            i = int(np.argmax(big))
+            raise DataError(
+                f"{source}: {role} column {name!r} holds {values[i]:.3g} at "
+                f"{frame.where(int(frame.rows[i]))}; its square overflows float64 "
+                f"(|x| > {SQUARE_LIMIT:.3g}), which training needs: rescale that "
+                "column (e.g. divide it by a power of 10) or fix that row"
+            )

@@ -1,0 +1,227 @@
+"""lingrad's estimators in a model file: their state and shape rules.
+
+With D = ``n_features_in_`` and C = ``len(classes_)``, the output width K of the
+single-Affine models is a rule of the class (one-vs-rest sigmoids: 1 for two
+classes, else C; softmax and the multi-class perceptron: C; the perceptron: 1),
+so ``coef_`` must be (K, D) and ``intercept_`` (K,) (LinearRegression: (D,) and a
+scalar for a 1-D target, else (K, D) and (K,)); the two-layer network holds
+``[(D, H), (H, C)]`` and the residual one ``[(D, M), (M, D), (D, 1)]``. A file
+whose arrays break its class's rules (a logistic model relabelled as softmax, 3
+classes with a binary ``coef_``) is refused before any array is read. Loading
+also restores what training needs to continue: ``_fitted_shape`` (from the
+arrays), ``history_`` and the engine's state (:mod:`lingrad._trainerstate`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from lingrad._modelrules import SPECS, Rules, Spec
+from lingrad._modelstate import ArrayRef, HistoryRef, Node, is_array_like
+from lingrad._trainerstate import check_trainer, restore_trainer
+from lingrad.errors import ModelFileError, ModelFileWarning
+
+_ATTRS = frozenset({
+    "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
+    "feature_names_in_", "n_iter_", "t_", "loss_curve_", "history_", "solver_info_",
+})  # fmt: skip
+_OUTPUTS = {  # output columns K from the number of classes C
+    "LogisticRegression": lambda C: 1 if C == 2 else C,
+    "BipolarSigmoidClassifier": lambda C: 1 if C == 2 else C,
+    "Perceptron": lambda C: 1,
+    "MulticlassPerceptron": lambda C: C,
+    "SoftmaxRegression": lambda C: C,
+}
+_BINARY = ("Perceptron", "ResidualNetwork")
+
+
+def _classes(r: Rules) -> int | None:
+    if r.node.name == "LinearRegression":
+        if r.has("classes_"):
+            raise r.fail("classes_", "is not an attribute of a regressor")
+        return None
+    classes = r.array("classes_", (None,), "biufUO")
+    C = classes.shape[0]
+    if C < 2 or (r.node.name in _BINARY and C != 2):
+        need = "2" if r.node.name in _BINARY else "at least 2"
+        raise r.fail("classes_", f"holds {C} classes; {r.node.name} needs {need}")
+    return int(C)
+
+
+def _list(r: Rules, attr: str, shapes: list[tuple[int | None, ...]]) -> list[Any]:
+    v = r.state.get(attr)
+    if not isinstance(v, list) or len(v) != len(shapes):
+        raise r.fail(attr, f"must be a list of {len(shapes)} arrays")
+    return [
+        r.check_array(f"{attr}[{i}]", a, s, "f")
+        for i, (a, s) in enumerate(zip(v, shapes, strict=True))
+    ]
+
+
+def _check(r: Rules) -> None:
+    name = r.node.name
+    D = r.integer("n_features_in_", 1, 2**31)
+    assert D is not None
+    r.names(D)
+    r.integer("n_iter_", required=False)
+    r.integer("t_", required=False)
+    r.array("loss_curve_", (None,), required=False)
+    C = _classes(r)
+    if name == "TwoLayerNetwork":
+        W = _list(r, "coefs_", [(D, None), (None, C)])
+        H = W[0].shape[1]
+        _list(r, "coefs_", [(D, H), (H, C)])
+        _list(r, "intercepts_", [(H,), (C,)])
+        K, shapes = C, [(D, H), (H, C), (H,), (C,)]
+    elif name == "ResidualNetwork":
+        M = _list(r, "coefs_", [(D, None), (None, D), (D, 1)])[0].shape[1]
+        _list(r, "coefs_", [(D, M), (M, D), (D, 1)])
+        _list(r, "intercepts_", [(M,), (D,), (1,)])
+        K, shapes = 1, [(D, M), (M, D), (D, 1), (M,), (D,), (1,)]
+    elif name == "LinearRegression":
+        coef = r.array("coef_", (D,) if _ndim(r.state.get("coef_")) == 1 else (None, D))
+        if coef.ndim == 1:
+            r.scalar("intercept_", "f")
+            K = 1
+        else:
+            K = coef.shape[0]
+            r.array("intercept_", (K,))
+        shapes = [(D, K), (K,)]
+    else:
+        K = _OUTPUTS[name](C)  # type: ignore[no-untyped-call]
+        r.array("coef_", (K, D))
+        r.array("intercept_", (K,))
+        shapes = [(D, K), (K,)]
+    for attr in ("coef_", "intercept_", "coefs_", "intercepts_"):
+        if attr in r.state and attr not in _ATTRS_OF[_family(name)]:
+            raise r.fail(attr, f"is not an attribute of {name}")
+    _check_extras(r, D)
+    r.node.extra["fitted_shape"] = (D, K)
+    check_trainer(r, [tuple(s) for s in shapes])
+
+
+_ATTRS_OF = {"linear": {"coef_", "intercept_"}, "network": {"coefs_", "intercepts_"}}
+
+
+def _family(name: str) -> str:
+    return "network" if name in ("TwoLayerNetwork", "ResidualNetwork") else "linear"
+
+
+def _ndim(v: Any) -> int:
+    return len(v.shape) if is_array_like(v) else -1
+
+
+def _check_extras(r: Rules, D: int) -> None:
+    """solver_info_, history_ and any other plain fitted value (a newer lingrad's)."""
+    info = r.state.get("solver_info_")
+    if info is not None:
+        if not isinstance(info, dict):
+            raise r.fail("solver_info_", "must be a dict")
+        for key, v in info.items():
+            if is_array_like(v):
+                r.check_array(f"solver_info_[{key!r}]", v, (None,), "biuf")
+                if v.shape[0] > D + 1:
+                    raise r.fail(f"solver_info_[{key!r}]", f"holds {v.shape[0]} values")
+            elif not (v is None or isinstance(v, (bool, int, float, str, np.generic))):
+                raise r.fail(f"solver_info_[{key!r}]", "must be a number or a string")
+    history = r.state.get("history_")
+    if history is not None:
+        if not isinstance(history, HistoryRef):
+            raise r.fail("history_", "must be a History")
+        for key, ref in history.arrays.items():
+            r.check_array(f"history_[{key!r}]", ref, ref.shape, "biuf")
+    for attr, v in r.state.items():
+        if attr in _ATTRS:
+            continue
+        if not (attr.isidentifier() and attr.endswith("_") and attr[0] != "_"):
+            raise r.fail(attr, "is not a fitted attribute name")
+        if isinstance(v, (Node, HistoryRef, dict, list, tuple)):
+            raise r.fail(attr, "holds a value of an unexpected kind")
+
+
+def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
+    """A History from its arrays, or None (with a warning) if it does not fit."""
+    from lingrad.history import History
+
+    try:
+        return History.from_dict(arrays)
+    except (KeyError, ValueError, TypeError, IndexError) as e:
+        warnings.warn(
+            f"{where}: the stored training History could not be rebuilt ({e}); the "
+            "model is loaded without history_",
+            ModelFileWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+def _finish(est: Any, node: Node) -> None:
+    where = f"{node.where} ({node.name})"
+    for key in [k for k in vars(est) if k.endswith("_") and k[0] != "_"]:
+        if key not in _ATTRS and hasattr(type(est), key):
+            raise ModelFileError(f"{where}: {key} is not a fitted attribute")
+    classes = getattr(est, "classes_", None)
+    if classes is not None:
+        try:
+            ok = np.array_equal(np.unique(classes), classes)
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ModelFileError(f"{where}: classes_ must be sorted and unique")
+    params = (
+        est.coefs_ + est.intercepts_
+        if hasattr(est, "coefs_")
+        else [est.coef_, est.intercept_]
+    )
+    if len({np.asarray(p).dtype for p in params}) != 1:
+        raise ModelFileError(f"{where}: the parameter arrays mix dtypes")
+    if hasattr(est, "coefs_") and est.coefs_[0].shape[1] != est.n_hidden:
+        raise ModelFileError(
+            f"{where}: n_hidden={est.n_hidden} but coefs_[0] has "
+            f"{est.coefs_[0].shape[1]} columns"
+        )
+    if not est.fit_intercept and any(
+        np.any(np.asarray(b) != 0) for b in params[len(params) // 2 :]
+    ):
+        raise ModelFileError(
+            f"{where}: fit_intercept=False but the intercepts are not zero"
+        )
+    if hasattr(est, "_validate_params"):
+        try:
+            est._validate_params()
+        except ValueError as e:
+            raise ModelFileError(f"{where}: {e}") from e
+    est._fitted_shape = node.extra["fitted_shape"]
+    if node.name == "LinearRegression":
+        est._y_1d = np.ndim(est.coef_) == 1
+    est._trainer = None
+    if node.trainer is not None:
+        restore_trainer(est, node.trainer, where)
+
+
+def state_of(est: Any) -> dict[str, Any]:
+    """The fitted attributes a file stores (public ``*_`` attributes)."""
+    return {k: v for k, v in vars(est).items() if k.endswith("_") and k[0] != "_"}
+
+
+_FINITE = ("coef_", "intercept_", "coefs_", "intercepts_")
+_MODULES = {
+    "LinearRegression": "linear",
+    "LogisticRegression": "logistic",
+    "BipolarSigmoidClassifier": "bipolar",
+    "Perceptron": "perceptron",
+    "MulticlassPerceptron": "perceptron",
+    "SoftmaxRegression": "softmax",
+    "TwoLayerNetwork": "network",
+    "ResidualNetwork": "residual",
+}
+for _name, _module in _MODULES.items():
+    SPECS[_name] = Spec(
+        f"lingrad.models.{_module}", _ATTRS, _check,
+        finish=_finish, finite=_FINITE, extra_attrs=True,
+    )  # fmt: skip
+
+__all__ = ["ArrayRef", "build_history", "state_of"]

@@ -1,0 +1,135 @@
+"""The work of ``lingrad evaluate``: metrics of a saved model on a table, on all
+rows or on the training / held-out rows of fit's split (re-created from the seed
+and test size saved in the model file)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lingrad.errors import DataError
+
+
+def score(model: Path, data: str, target: str | None, split: str) -> dict[str, Any]:
+    """``{"model", "estimator", "data", "target", "split", "metrics"}``."""
+    from lingrad.cli._apply import has_proba, open_model, predict
+    from lingrad.cli._data import is_builtin
+    from lingrad.cli._metrics import metrics_for
+    from lingrad.cli._prep import describe, final_estimator
+
+    loaded = open_model(str(model))
+    target = target or loaded.target
+    if target is None and not is_builtin(data):
+        raise DataError(
+            f"{data}: say which column is the target with --target COLUMN (the "
+            f"model file {model} does not name one)"
+        )
+    classifier = loaded.is_classifier
+    acc = metrics_for(loaded.model.classes_ if classifier else None)
+    proba = classifier and has_proba(loaded)
+    n_dropped = 0
+    for X, y, dropped in _parts(loaded, data, target, split):
+        pred, P = predict(loaded, X, proba)
+        acc.update(y, pred, P)
+        n_dropped += dropped
+    metrics = acc.result()
+    if n_dropped:
+        metrics["rows left out (missing cells, as fit did)"] = n_dropped
+    prep = describe(loaded.model)
+    name = type(final_estimator(loaded.model)).__name__
+    return {
+        "model": str(model),
+        "estimator": name + (f" after {prep}" if prep else ""),
+        "data": data,
+        "target": target,
+        "split": split,
+        "metrics": metrics,
+    }
+
+
+def _labels(loaded: Any, y: Any, data: str, target: str | None, row0: int) -> Any:
+    from lingrad.targets import as_regression_target, check_labels
+
+    check = check_labels if loaded.is_classifier else as_regression_target
+    return check(y, data, target, row0)
+
+
+def _parts(
+    loaded: Any, data: str, target: str | None, split: str
+) -> Iterator[tuple[Any, Any, int]]:
+    """``(X, y, rows dropped)`` batches of the rows to score."""
+    from lingrad.cli._apply import batches
+
+    missing = "drop" if loaded.impute == "drop" else None
+    if split != "all":
+        yield _split(loaded, data, target, split, missing)
+        return
+    with contextlib.closing(
+        batches(loaded, data, target, labelled=True, missing=missing)
+    ) as frames:
+        for frame in frames:
+            row0 = int(frame.rows[0]) if len(frame.rows) else 0
+            y = _labels(loaded, frame.y, data, target, row0)
+            yield frame.X, y, frame.n_dropped
+
+
+def _split(
+    loaded: Any, data: str, target: str | None, split: str, missing: str | None
+) -> tuple[Any, Any, int]:
+    """The rows of fit's training or held-out split, as fit drew them."""
+    from lingrad.cli._apply import batches
+    from lingrad.cli._common import model_spec
+    from lingrad.cli._train import split_rows, target_digest
+
+    meta = loaded.meta
+    test_size, seed = meta.get("test_size"), meta.get("seed")
+    if not test_size or not isinstance(seed, int):
+        raise DataError(
+            f"{loaded.path}: the model was fit on all rows (no --test-size), so it "
+            f"has no {split} split; leave out --split"
+        )
+    if meta.get("split") == "stream":
+        return _stream_split(loaded, data, target, split, float(test_size), seed)
+    with contextlib.closing(
+        batches(loaded, data, target, labelled=True, missing=missing)
+    ) as frames:
+        parts = [
+            (f.X, _labels(loaded, f.y, data, target, int(f.rows[0])), f.n_dropped)
+            for f in frames
+            if len(f.rows)
+        ]
+    X = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    n_rows = meta.get("n_rows")
+    if n_rows != len(y) or meta.get("target_digest") != target_digest(y):
+        raise DataError(
+            f"{data} is not the table the model in {loaded.path} was fit on ({len(y)} "
+            f"rows; fit read {n_rows} from {meta.get('data')}, or other target "
+            "values): --split re-creates fit's split only on the same table"
+        )
+    spec = model_spec(str(meta.get("model")))
+    train, test = split_rows(spec, y, float(test_size), seed)
+    rows = test if split == "test" else train
+    return X[rows], y[rows], sum(p[2] for p in parts)
+
+
+def _stream_split(
+    loaded: Any, data: str, target: str | None, split: str, test_size: float, seed: int
+) -> tuple[Any, Any, int]:
+    """``fit --stream`` drew its held-out rows per record batch: draw them again."""
+    from lingrad.cli._stream import _Pass
+    from lingrad.io import iter_batches
+
+    chunk_rows = int(loaded.meta.get("chunk_rows") or 10_000)
+    masks = _Pass(test_size, seed)
+    Xs, ys = [], []
+    for b, (X, y) in enumerate(iter_batches(data, target, loaded.features, chunk_rows)):
+        test = masks.mask(b, len(X))
+        rows = test if split == "test" else ~test
+        Xs.append(X[rows])
+        ys.append(_labels(loaded, y, data, target, b * chunk_rows)[rows])
+    return np.concatenate(Xs), np.concatenate(ys), 0

@@ -1,0 +1,175 @@
+"""Where ``lingrad predict`` writes: stdout, a file, or a special file, as CSV / TSV
+or Parquet, batch by batch.
+
+- The format follows the suffix: ``.csv`` / ``.txt`` (CSV), ``.tsv`` (tab
+  separated), ``.parquet`` / ``.pq`` (Parquet); no suffix (``/dev/stdout``, a FIFO)
+  is CSV; any other suffix is an error before anything is read.
+- A regular file is written atomically (a temp file beside it, renamed over it at
+  the end): a failure leaves the old file as it was. A symlink is followed: the
+  file it points to is replaced, the link stays.
+- A special file (``/dev/stdout``, a FIFO, a character device, anything under
+  ``/dev`` or ``/proc``) is opened and written in place, never replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from lingrad.errors import LingradError
+
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    "": "csv",
+}
+
+
+def output_format(out: Path | None) -> str:
+    """``csv``, ``tsv`` or ``parquet`` for ``--out``; :class:`LingradError` else."""
+    if out is None:
+        return "csv"
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise LingradError(
+            f"{out}: unsupported output type {out.suffix!r}; predictions are written "
+            "as .csv, .tsv, .txt or .parquet (or no suffix: CSV)"
+        )
+    return FORMATS[suffix]
+
+
+def is_special(out: Path) -> bool:
+    """A path written in place: a device, FIFO or socket, or under /dev or /proc."""
+    text = str(out.absolute())
+    if text.startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        mode = os.stat(out).st_mode  # follows symlinks
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+@contextlib.contextmanager
+def destination(out: Path | None) -> Iterator[BinaryIO]:
+    """A binary stream for ``out`` (stdout for None), committed when the block ends
+    without error."""
+    if out is None:
+        stream = sys.stdout.buffer
+        yield stream
+        stream.flush()
+        return
+    if out.is_dir():
+        raise LingradError(f"{out} is a folder; give --out a file name")
+    if is_special(out):
+        with open(out, "wb") as f:  # in place: nothing to replace
+            yield f
+        return
+    from lingrad.atomic import atomic_open
+
+    target = Path(os.path.realpath(out)) if out.is_symlink() else out
+    with atomic_open(target) as f:
+        yield f
+
+
+class Writer:
+    """Columns of predictions, appended batch by batch to ``stream``."""
+
+    def __init__(self, stream: BinaryIO, kind: str) -> None:
+        self.stream, self.kind = stream, kind
+        self.rows = 0
+        self._csv: Any = None
+        self._text: Any = None
+        self._parquet: Any = None
+
+    def write(self, columns: dict[str, Any]) -> None:
+        """Append a batch: ``{name: values}`` (numpy arrays or pyarrow Arrays)."""
+        n = len(next(iter(columns.values())))
+        if self.kind == "parquet":
+            self._write_parquet(columns)
+        else:
+            self._write_text(columns)
+        self.rows += n
+
+    def _write_text(self, columns: dict[str, Any]) -> None:
+        if self._csv is None:
+            self._text = io.TextIOWrapper(
+                self.stream, encoding="utf-8", newline="", write_through=True
+            )
+            delimiter = "\t" if self.kind == "tsv" else ","
+            self._csv = csv.writer(self._text, delimiter=delimiter, lineterminator="\n")
+            self._csv.writerow(list(columns))
+        values = [_as_list(v) for v in columns.values()]
+        self._csv.writerows(zip(*values, strict=True))
+
+    def _write_parquet(self, columns: dict[str, Any]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table({k: _as_arrow(v) for k, v in columns.items()})
+        if self._parquet is None:
+            sink = pa.PythonFile(_Counted(self.stream), mode="w")
+            self._parquet = pq.ParquetWriter(sink, table.schema)
+        self._parquet.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file (Parquet footer; CSV buffers) without closing the stream."""
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._text is not None:
+            self._text.flush()
+            self._text.detach()
+        self.stream.flush()
+
+
+def _as_list(values: Any) -> list[Any]:
+    if hasattr(values, "to_pylist"):
+        return ["" if v is None else v for v in values.to_pylist()]
+    return np.asarray(values).tolist()  # type: ignore[no-any-return]
+
+
+def _as_arrow(values: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    values = np.asarray(values)
+    if values.dtype == object:
+        return pa.array(values.tolist())
+    return pa.array(values)
+
+
+class _Counted(io.RawIOBase):
+    """A write-only stream that knows its position (pipes cannot ``tell``)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.pos = stream, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        n = self.stream.write(bytes(data))
+        self.pos += len(data)
+        return n if n is not None else len(data)
+
+    def tell(self) -> int:
+        return self.pos
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def close(self) -> None:  # the stream belongs to the caller
+        super().close()
