@@ -94,7 +94,16 @@ def _aligned(v: Any, X: Any, n: int, what: str) -> list[Any]:
         return [to_np(p) for p in v.to_delayed()]
     if _is_frame(X):
         raise ValueError(f"{what} must be a Dask DataFrame column when X is one.")
-    v = v.rechunk({0: X.chunks[0]} | ({1: -1} if v.ndim == 2 else {}))
+    unknown = np.isnan(np.asarray(v.chunks[0], dtype=float)).any()
+    if unknown and len(v.chunks[0]) != n:
+        raise ValueError(
+            f"{what} has {len(v.chunks[0])} blocks of unknown length but X has {n}; "
+            "make both from the same pieces."
+        )
+    if not unknown:  # blocks of unknown length line up block for block
+        v = v.rechunk({0: X.chunks[0]})
+    if v.ndim == 2:
+        v = v.rechunk({1: -1})
     blocks = v.to_delayed()
     return list(blocks[:, 0] if v.ndim == 2 else blocks)
 
