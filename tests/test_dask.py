@@ -1,9 +1,9 @@
 """Estimators on Dask collections against a real 2-worker LocalCluster.
 
 The cluster (two worker processes) is started once per session by the
-``client`` fixture; data are tiny and chunked unevenly, with a block of one
-row and an empty block, so every exact solver's chunked reduction is checked
-against the in-memory fit (to 1e-8 relative).
+``client`` fixture of conftest.py; data are tiny and chunked unevenly, with a
+block of one row and an empty block, so every exact solver's chunked reduction
+is checked against the in-memory fit (to 1e-8 relative).
 """
 
 from __future__ import annotations
@@ -33,17 +33,6 @@ from lingrad.scale.dask_sgd import block_order, order_seed  # noqa: E402
 from lingrad.scale.progress import on_progress  # noqa: E402
 
 CHUNKS = (23, 1, 0, 40, 16)  # unequal, a chunk of one row, an empty chunk
-
-
-@pytest.fixture(scope="session")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-        memory_limit="1GiB", silence_logs=50,
-    )  # fmt: skip
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
 
 
 def chunked(*arrays):

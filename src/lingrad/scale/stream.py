@@ -65,37 +65,44 @@ class Table:
 def shuffled_batches(
     table: Table, epoch: int, batch_rows: int, buffer_rows: int
 ) -> Iterator[tuple[np.ndarray, Any]]:
-    """One epoch's training rows as shuffled ``(X, y)`` batches of ``batch_rows``.
+    """One epoch's training rows as shuffled ``(X, y)`` batches.
 
-    The pieces come in a random order seeded by (seed, epoch); rows gather in
-    a buffer of at most ``buffer_rows`` (plus one record batch); whenever it
-    is full it is shuffled and all but half of it leaves in batches, so a
-    batch mixes rows of several record batches and pieces.
+    The pieces come in a random order seeded by (seed, epoch), and a shuffle
+    buffer of ``buffer_rows`` rows mixes them: once it is full, each incoming
+    record batch of m rows swaps with m rows drawn at random from the buffer,
+    and those leave as the next batch (each row is copied twice, in and out);
+    at the end the buffer leaves in a random order. So a batch mixes rows of
+    the whole buffer's span of the table, and memory stays one buffer.
     """
     rng = np.random.default_rng([table.seed, epoch, 1])
-    order = rng.permutation(len(table.pieces))
-    Xs: list[np.ndarray] = []
-    ys: list[Any] = []
+    order = rng.permutation(len(table.pieces)).tolist()
+    buf_X: np.ndarray | None = None
+    buf_y: Any = None
     held = 0
-
-    def release(keep: int) -> Iterator[tuple[np.ndarray, Any]]:
-        nonlocal Xs, ys, held
-        X, y = np.concatenate(Xs), np.concatenate(ys)
-        perm = rng.permutation(len(X))
-        X, y = X[perm], y[perm]
-        cut = len(X) - keep
-        for i in range(0, cut, batch_rows):
-            yield X[i : min(i + batch_rows, cut)], y[i : min(i + batch_rows, cut)]
-        Xs, ys, held = [X[cut:]], [y[cut:]], keep
-
-    for X, y, _, _ in table.batches("train", order.tolist()):
-        Xs.append(X)
-        ys.append(y)
-        held += len(X)
-        if held >= buffer_rows:
-            yield from release(buffer_rows // 2)
+    for X, y, _, _ in table.batches("train", order):
+        if buf_X is None:
+            buf_X = np.empty((buffer_rows, X.shape[1]), X.dtype)
+            buf_y = np.empty(buffer_rows, dtype=y.dtype)
+        if buf_y.dtype != y.dtype and buf_y.dtype.kind != "O":  # e.g. longer labels
+            buf_y = buf_y.astype(np.result_type(buf_y.dtype, y.dtype))
+        take = min(buffer_rows - held, len(X))  # filling up: no output yet
+        buf_X[held : held + take], buf_y[held : held + take] = X[:take], y[:take]
+        held += take
+        X, y = X[take:], y[take:]
+        if len(X):  # full: swap the rest in for random rows, which leave
+            slots = rng.choice(buffer_rows, size=len(X), replace=False)
+            out_X, out_y = buf_X[slots], buf_y[slots]
+            buf_X[slots], buf_y[slots] = X, y
+            yield from _batches(out_X, out_y, batch_rows)
     if held:
-        yield from release(0)
+        assert buf_X is not None
+        perm = rng.permutation(held)
+        yield from _batches(buf_X[perm], buf_y[perm], batch_rows)
+
+
+def _batches(X: np.ndarray, y: Any, rows: int) -> Iterator[tuple[np.ndarray, Any]]:
+    for i in range(0, len(X), rows):
+        yield X[i : i + rows], y[i : i + rows]
 
 
 class FileRows:

@@ -129,6 +129,10 @@ def read_piece(
             row0 += len(batch)
     except pa.ArrowException as e:
         raise DataError(f"{piece.name}: cannot read ({str(e).splitlines()[0]})") from e
+    except DataError as e:  # a CSV: re-read as text to name the bad cell
+        from lingrad.io import _precise
+
+        raise _precise(src, list(features), target, e) from None
     finally:
         close = getattr(reader, "close", None)
         if close is not None:
