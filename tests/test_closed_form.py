@@ -123,7 +123,9 @@ def test_one_hot_with_intercept_is_rank_deficient_silently_as_sklearn(rng):
 def test_a_huge_cell_is_refused_naming_column_and_row(rng):
     X = pd.DataFrame(rng.normal(size=(30, 3)), columns=["age", "income", "height"])
     X.loc[17, "income"] = 1e200
-    with pytest.raises(SolverError, match=r"feature 'income'.*1e\+200 in row 17"):
+    with pytest.raises(
+        SolverError, match=r"feature 'income'.*1e\+200 in row 17 \(0-based\)"
+    ):
         LinearRegression().fit(X, rng.normal(size=30))
 
 

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec, stderr_is_terminal, usage_error
+from lingrad.cli._common import ModelSpec, usage_error
 from lingrad.cli._data import Data, check_binary
 from lingrad.cli._metrics import metrics_for
+from lingrad.cli._stream import Bar
 from lingrad.cli._train import (
     FitResult,
     effective_params,
@@ -101,33 +102,6 @@ def _arrays(pieces: list[Any], part: str, **kw: Any) -> tuple[Any, Any]:
     return da.concatenate(Xs), da.concatenate(ys)
 
 
-class _Bar:
-    """A rich counter of the blocks done, on a terminal only."""
-
-    def __init__(self, n_blocks: int) -> None:
-        self.n_blocks, self.bar, self.task = n_blocks, None, None
-
-    def __enter__(self) -> _Bar:
-        if stderr_is_terminal():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(
-                f"dask: blocks done ({self.n_blocks} per pass)", total=None
-            )
-        return self
-
-    def __call__(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task, n)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def fit_dask(
     spec: ModelSpec,
     source: str,
@@ -153,7 +127,8 @@ def fit_dask(
     est_params.setdefault("random_state", seed)
     model = make_estimator(spec, est_params, scale)
     est = final_estimator(model)
-    with cluster(scheduler) as client, _Bar(len(pieces)) as bar, on_progress(bar):
+    bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)")
+    with cluster(scheduler) as client, bar, on_progress(bar):
         X, y = _arrays(pieces, "train", **kw)
         X, y = client.persist([X, y])  # read once, held by the workers
         X, y = X.compute_chunk_sizes(), y.compute_chunk_sizes()

@@ -168,7 +168,7 @@ def _epochs(
     if first.n_test:
         acc["test"] = metrics_for(first.classes)
     sample: tuple[Any, Any] = (None, None)
-    with _StreamProgress(epochs * first.n_train) as bar:
+    with Bar(epochs * first.n_train) as bar:
         for epoch in range(epochs):
             last = epoch == epochs - 1
             for X, y in shuffled_batches(
@@ -250,25 +250,30 @@ def _score_part(
         _update(acc, model, X, y, proba)
 
 
-class _StreamProgress:
-    """A rich bar over the rows of all epochs, on a terminal only."""
+class Bar:
+    """A rich bar (``total`` None: a counter), on a terminal only; ``bar(n)`` or
+    ``bar.advance(n)`` counts n more done."""
 
-    def __init__(self, total: int) -> None:
-        self.total, self.bar, self.task = total, None, None
+    def __init__(self, total: int | None, description: str = "training (streamed)"):
+        self.total, self.description = total, description
+        self.bar: Any = None
+        self.task: Any = None
 
-    def __enter__(self) -> _StreamProgress:
+    def __enter__(self) -> Bar:
         if stderr_is_terminal():
             from rich.console import Console
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("training (streamed)", total=self.total)
+            self.task = self.bar.add_task(self.description, total=self.total)
         return self
 
     def advance(self, n: int = 1) -> None:
         if self.bar is not None:
             self.bar.advance(self.task, n)
+
+    __call__ = advance
 
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:

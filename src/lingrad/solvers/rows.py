@@ -36,9 +36,9 @@ class Chunk:
     where: str = ""
 
     def row_name(self, i: int) -> str:
-        """``row 17`` (of the whole data) or ``row 4 of partition 3``."""
+        """``row 17 (0-based)`` (of the whole data) or ``row 4 of partition 3``."""
         if self.row0 is not None:
-            text = f"row {self.row0 + i}"
+            text = f"row {self.row0 + i} (0-based)"
             return f"{text} ({self.where})" if self.where else text
         return f"row {i} of {self.where or 'its chunk'}"
 
