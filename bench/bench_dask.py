@@ -134,7 +134,7 @@ def main() -> None:
         write_files(folder, n, d, args.rows_per_file)
         size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
         cluster = LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, dashboard_address=None
+            n_workers=args.workers, threads_per_worker=1, dashboard_address=":0"
         )
         with cluster, Client(cluster) as client:
             X, y, label = read_dask(folder, d)

@@ -32,7 +32,7 @@ def client():
     """
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
         memory_limit="1GiB", silence_logs=50,
     )  # fmt: skip
     with distributed.Client(cluster) as c:

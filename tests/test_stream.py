@@ -144,3 +144,32 @@ def test_a_bad_cell_in_the_fourth_file_names_file_column_and_row(
     assert code == 1
     assert "p3.csv" in err and "'b'" in err and "row 6" in err and "oops" in err
     assert not (tmp_path / "run").exists()  # a failed fit leaves nothing
+
+
+def test_the_fast_read_equals_the_checked_one_and_falls_back_on_a_bad_cell(tmp_path):
+    """Two paths, one table: plain finite numbers skip the per-column checks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lingrad._columns import to_xy
+    from lingrad._tablefile import open_source
+    from lingrad.errors import DataError
+    from lingrad.scale.tablefiles import _plain_numbers, read_piece
+
+    y = pa.array([1.0, 0.0, 1.0])
+    batch = pa.record_batch(
+        {"f": pa.array([0.5, -2.0, 3.25]), "i": pa.array([1, 2, 3]), "y": y}
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.Table.from_batches([batch]), path)
+    X_fast = _plain_numbers(batch, ["f", "i"])
+    X_checked, _ = to_xy(open_source(path), batch, ["f", "i"], "y", 0)
+    assert X_fast.tobytes() == X_checked.tobytes()
+    bad = pa.record_batch(
+        {"f": pa.array([0.5, None, 3.25]), "i": pa.array([1, 2, 3]), "y": y}
+    )
+    assert _plain_numbers(bad, ["f", "i"]) is None
+    pq.write_table(pa.Table.from_batches([bad]), path)
+    pieces, names = open_files([path], "y", ["f", "i"])
+    with pytest.raises(DataError, match=r"t.parquet.*'f'.*missing.*row 2"):
+        list(read_piece(pieces[0], "y", names, 10))

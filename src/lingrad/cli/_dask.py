@@ -63,7 +63,7 @@ def cluster(scheduler: str | None) -> Iterator[Any]:
         with client:
             yield client
         return
-    local = LocalCluster(dashboard_address=None, silence_logs=logging.ERROR)
+    local = LocalCluster(dashboard_address=":0", silence_logs=logging.ERROR)
     with local, Client(local) as client:
         yield client
 

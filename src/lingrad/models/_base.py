@@ -46,6 +46,7 @@ from lingrad.train import Trainer
 
 ENGINES = ("auto", "nodes", "compiled")
 
+
 def is_iterative(estimator: Any) -> bool:
     """Whether ``estimator.solver`` trains in epochs (so ``partial_fit`` exists)."""
     return estimator.solver in ITERATIVE_SOLVERS

@@ -18,7 +18,7 @@ from typing import Any
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
-from lingrad.solvers.rows import Chunk, add, tree_combine
+from lingrad.solvers.rows import Chunk, add, cache_rows, tree_combine
 
 Progress = Callable[[int], None]  # called with the number of blocks just done
 
@@ -53,12 +53,15 @@ class Args:
 
 def _apply(
     fn: Callable[..., Any], X: Any, Y: Any, s: Any, row0: Any, where: str,
-    cols: list[int] | None, args: Args,
+    cols: list[int] | None, args: Args, combine: Callable[[Any, Any], Any],
 ) -> Any:  # fmt: skip
-    """``fn(chunk, *args)`` on one block (on a worker)."""
+    """``fn(chunk, *args)`` over one block (on a worker), in cache-sized chunks
+    combined as in memory (a forward and a backward pass read X once)."""
     if cols is not None:
         Y = Y[:, cols]
-    return fn(Chunk(X, Y, s, row0, where), *args.values)
+    block = Chunk(X, Y, s, row0, where)
+    parts = [fn(c, *args.values) for c in block.split(cache_rows(X.shape[1]))]
+    return tree_combine(parts, combine)
 
 
 FAN_IN = 8  # results combined per task: few levels, so little latency
@@ -146,7 +149,7 @@ class DaskRows:
         shared = delayed(Args(args), pure=False)  # in the graph once
         apply = delayed(_apply, pure=False)
         parts = [
-            apply(fn, b.X, b.Y, b.s, b.row0, b.where, self.cols, shared)
+            apply(fn, b.X, b.Y, b.s, b.row0, b.where, self.cols, shared, combine)
             for b in self.blocks
         ]
         self.passes += 1

@@ -121,7 +121,15 @@ def read_piece(
     try:
         for batch in reader:
             if len(batch) and features:
-                X, y = to_xy(src, batch, list(features), target, row0)
+                X = _plain_numbers(batch, features)
+                if X is None:  # not all finite numbers: the checks name the cell
+                    X, y = to_xy(src, batch, list(features), target, row0)
+                else:
+                    y = (
+                        None
+                        if target is None
+                        else _target(src, batch.column(target), target, row0)
+                    )
                 yield X, y, row0
             elif len(batch) and target is not None:
                 y = _target(src, batch.column(target), target, row0)
@@ -137,6 +145,19 @@ def read_piece(
         close = getattr(reader, "close", None)
         if close is not None:
             close()
+
+
+def _plain_numbers(batch: Any, features: Sequence[str]) -> np.ndarray | None:
+    """X (m, D) float64 when every feature column holds finite floats / integers
+    (the common case: one copy, one check), else None (``to_xy`` decides)."""
+    columns = [batch.column(f) for f in features]
+    if not all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type)
+               for c in columns):  # fmt: skip
+        return None
+    X = np.empty((len(batch), len(columns)))
+    for j, c in enumerate(columns):
+        X[:, j] = c.to_numpy(zero_copy_only=False)  # nulls arrive as NaN
+    return X if np.isfinite(X).all() else None
 
 
 def read_whole(

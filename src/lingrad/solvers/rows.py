@@ -34,13 +34,30 @@ class Chunk:
     s: Array | None = None
     row0: int | None = 0
     where: str = ""
+    offset: int = 0  # rows before this chunk in its block (row0 unknown)
 
     def row_name(self, i: int) -> str:
         """``row 17 (0-based)`` (of the whole data) or ``row 4 of partition 3``."""
         if self.row0 is not None:
             text = f"row {self.row0 + i} (0-based)"
             return f"{text} ({self.where})" if self.where else text
-        return f"row {i} of {self.where or 'its chunk'}"
+        return f"row {self.offset + i} of {self.where or 'its chunk'}"
+
+    def split(self, rows: int) -> list[Chunk]:
+        """The chunk as consecutive chunks of at most ``rows`` rows."""
+        if len(self.X) <= rows:
+            return [self]
+        return [
+            Chunk(
+                self.X[i : i + rows],
+                self.Y[i : i + rows],
+                None if self.s is None else self.s[i : i + rows],
+                None if self.row0 is None else self.row0 + i,
+                self.where,
+                self.offset + i,
+            )
+            for i in range(0, len(self.X), rows)
+        ]
 
 
 def add(a: Any, b: Any) -> Any:
@@ -123,13 +140,8 @@ class ArrayRows:
         self.feature_names = feature_names
 
     def chunks(self) -> list[Chunk]:
-        step = self.chunk_rows or max(self.n_samples, 1)
-        out = []
-        for i in range(0, max(self.n_samples, 1), step):
-            j = i + step
-            s = None if self.s is None else self.s[i:j]
-            out.append(Chunk(self.X[i:j], self.Y[i:j], s, i))
-        return out
+        whole = Chunk(self.X, self.Y, self.s, 0)
+        return whole.split(self.chunk_rows or max(self.n_samples, 1))
 
     def reduce(
         self,
