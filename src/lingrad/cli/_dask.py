@@ -116,8 +116,9 @@ def fit_dask(
 ) -> FitResult:
     """Train on the cluster; the metrics of the training and held-out rows."""
     need_dask()
+    from lingrad.scale.dask_rows import fits_in_cluster
     from lingrad.scale.progress import on_progress
-    from lingrad.scale.tablefiles import list_files, open_files
+    from lingrad.scale.tablefiles import list_files, open_files, total_bytes
 
     files = list_files(source)
     pieces, names = open_files(files, target, features)
@@ -130,7 +131,8 @@ def fit_dask(
     bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)")
     with cluster(scheduler) as client, bar, on_progress(bar):
         X, y = _arrays(pieces, "train", **kw)
-        X, y = client.persist([X, y])  # read once, held by the workers
+        if fits_in_cluster(client, 2 * total_bytes(files)):  # decoded: ~2x the files
+            X, y = client.persist([X, y])  # read once, held by the workers
         X, y = X.compute_chunk_sizes(), y.compute_chunk_sizes()
         Xf = X
         if scale:

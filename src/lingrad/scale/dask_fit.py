@@ -25,7 +25,13 @@ from sklearn.base import clone, is_classifier
 
 from lingrad.models._params import ITERATIVE_SOLVERS
 from lingrad.scale.dask_blocks import Blocks, split
-from lingrad.scale.dask_rows import Block, DaskRows, client_or_none, compute_tree
+from lingrad.scale.dask_rows import (
+    Block,
+    DaskRows,
+    client_or_none,
+    compute_tree,
+    fits_in_cluster,
+)
 from lingrad.scale.progress import current_progress
 from lingrad.scale.targets import (
     YSummary,
@@ -95,11 +101,7 @@ def _persist(X: list[Any], Y: list[Any], S: list[Any], nbytes: int) -> list[Any]
     """[(X, Y, s)] per block, held in the workers' memory when half of it suffices."""
     items = list(zip(X, Y, S, strict=True))
     client = client_or_none()
-    if client is None:
-        return items
-    workers = client.scheduler_info().get("workers", {}).values()
-    memory = sum(float(w.get("memory_limit") or 0) for w in workers)
-    if memory and nbytes > 0.5 * memory:
+    if client is None or not fits_in_cluster(client, nbytes):
         return items  # recomputed from the source on every pass
     flat = [v for item in items for v in item if v is not None]
     held = iter(client.persist(flat))

@@ -44,6 +44,13 @@ def client_or_none() -> Any:
         return None
 
 
+def fits_in_cluster(client: Any, nbytes: float) -> bool:
+    """Whether ``nbytes`` fit in half the workers' memory (then they persist it)."""
+    workers = client.scheduler_info().get("workers", {}).values()
+    memory = sum(float(w.get("memory_limit") or 0) for w in workers)
+    return not memory or nbytes <= 0.5 * memory
+
+
 class Args:
     """A solver's arguments as one object in the graph (not read as a task)."""
 
