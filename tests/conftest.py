@@ -21,3 +21,20 @@ threadpool_limits(1)
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A real ``distributed.LocalCluster`` (2 worker processes) and its client.
+
+    Started once per session, by the first test that asks for it (the Dask
+    tests); its address serves the CLI's ``--scheduler`` too.
+    """
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+        memory_limit="1GiB", silence_logs=50,
+    )  # fmt: skip
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()

@@ -14,7 +14,8 @@ from lingrad.gradcheck import numerical_grad
 from lingrad.losses import CrossEntropy, one_hot
 from lingrad.models.softmax import SoftmaxRegression, alpha_from_C
 from lingrad.nodes import Affine, Softmax
-from lingrad.solvers.newton_softmax import _NewtonSoftmax
+from lingrad.solvers.newton_softmax import SoftmaxObjective
+from lingrad.solvers.rows import ArrayRows
 
 
 def sklearn_objective(coef, intercept, X, y, C, sample_weight=None):
@@ -67,14 +68,15 @@ def test_newton_hessian_and_gradient_match_finite_differences(rng):
     s = rng.uniform(0.5, 2.0, size=12)
     Y = one_hot(y, 4)
     chain = Chain([Affine(rng.normal(size=(3, 4)), rng.normal(size=4))])
-    objective = _NewtonSoftmax(chain, X, Y, s, l2=0.3)
+    objective = SoftmaxObjective(chain, ArrayRows(X, Y, s, chunk_rows=5), l2=0.3)
     theta = objective.pack()
-    J, g, H = objective.f_grad_hess(theta.copy())
+    J, g, H = objective.fgh(theta.copy())
+    assert_allclose(objective.hess(theta.copy()), H, rtol=1e-13)
 
     def grad_at(th):
-        return objective.f_grad_hess(th)[1]
+        return objective.fg(th)[1]
 
-    num_g = numerical_grad(lambda: objective.f(theta), theta)
+    num_g = numerical_grad(lambda: objective.fg(theta)[0], theta)
     assert_allclose(g, num_g, rtol=1e-6, atol=1e-9)
     num_H = np.empty_like(H)
     eps = 1e-6
@@ -90,8 +92,8 @@ def test_newton_step_leaves_the_flat_direction_alone(rng):
     """Adding c to every class's bias keeps q: H is singular there, the step is ⟂."""
     X, y = rng.normal(size=(20, 2)), rng.integers(0, 3, size=20)
     chain = Chain([Affine(np.zeros((2, 3)), np.zeros(3))])
-    objective = _NewtonSoftmax(chain, X, one_hot(y, 3), None, l2=0.1)
-    _, g, H = objective.f_grad_hess(objective.pack())
+    objective = SoftmaxObjective(chain, ArrayRows(X, one_hot(y, 3)), l2=0.1)
+    _, g, H = objective.fgh(objective.pack())
     d = objective.solve(H, g)
     bias_sum = d.reshape(3, 3)[:, 2].sum()
     assert abs(bias_sum) < 1e-12

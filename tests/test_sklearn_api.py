@@ -55,11 +55,6 @@ DIVERGES = (
     "plain gradient descent on unscaled X ~ N(100, 1) diverges at the default "
     "lr=0.01 (stable only below lr ≈ 1/‖x‖² ≈ 5e-5): DivergenceError, by design"
 )
-RANK_DEFICIENT = (
-    "the check's data are rank-deficient (rank 8 of 30 features), so the closed "
-    "form warns IllConditionedWarning by design; the coefficients do match "
-    "(tested with the warning silenced in test_models_linear.py)"
-)
 BIAS_FREE = (
     "bias-free by default (the homework's network): the boundary w2ᵀh = 0 passes "
     "near the origin, so it cannot put all of the check's widely spread blobs "
@@ -71,8 +66,6 @@ def expected_failed_checks(estimator):
     """Every check expected to fail for this instance, with the reason."""
     params = estimator.get_params()
     failures = {}
-    if isinstance(estimator, LinearRegression) and params["solver"] == "normal":
-        failures["check_sample_weight_equivalence_on_dense_data"] = RANK_DEFICIENT
     if isinstance(estimator, LinearRegression) and params["solver"] == "minibatch":
         for check in ("check_fit_idempotent", "check_fit_check_is_fitted",
                       "check_n_features_in"):  # fmt: skip

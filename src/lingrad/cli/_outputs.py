@@ -201,6 +201,10 @@ def print_summary(result: Any, written: list[Path], out: Path) -> None:
     n_iter, solver = getattr(est, "n_iter_", None), getattr(est, "solver", None)
     if "epochs over the file" in d:
         epochs = f" in {d['epochs over the file']} passes over the file ({solver})"
+    elif "passes over the data" in d:  # streamed exact solver (--stream)
+        epochs = f" streamed: {solver}, exact, {d['passes over the data']} passes"
+    elif "Dask workers" in d:
+        epochs = f" on Dask ({d['Dask workers']} workers, {solver})"
     elif solver == "normal":
         epochs = " (closed form: normal equation)"
     elif n_iter is not None:

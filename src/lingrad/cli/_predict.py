@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from lingrad.cli._common import echo, warn_line
 
 
 def run_predict(
-    model: Path, data: str, out: Path | None, proba: bool, id_column: str | None
-) -> None:
-    """Predict every row of ``data`` with the model in ``model``; write to ``out``
-    (stdout for None). The first batch is read and checked before the output
-    opens, so bad input leaves no file."""
+    model: Path,
+    data: str | list[str],
+    out: Path | None,
+    proba: bool,
+    id_column: str | None,
+    *,
+    quiet: bool = False,
+) -> int:
+    """Predict every row of ``data`` (a table, or several read as one) with the
+    model in ``model``; write to ``out`` (stdout for None); returns the rows. The
+    first batch is read and checked before the output opens, so bad input leaves
+    no file."""
     from lingrad.cli._apply import batches, has_proba, open_model, predict
     from lingrad.cli._data import is_builtin
     from lingrad.cli._writer import Writer, destination, is_special, output_format
@@ -28,19 +37,27 @@ def run_predict(
             "leave out --proba"
         )
     ids = id_column or loaded.id_column
-    if ids is not None and not is_builtin(data):
-        from lingrad.io import columns
+    sources = [data] if isinstance(data, str) else data
+    for source in sources:
+        if ids is not None and not is_builtin(source):
+            from lingrad.io import columns
 
-        if ids not in columns(data):
-            if id_column is not None:
-                raise DataError(f"{data}: ID column {ids!r} not found (--id)")
-            warn_line(
-                f"{data} has no column {ids!r} (the model's ID column); the "
-                "predictions are written without IDs"
-            )
-            ids = None
+            if ids not in columns(source):
+                if id_column is not None:
+                    raise DataError(f"{source}: ID column {ids!r} not found (--id)")
+                warn_line(
+                    f"{source} has no column {ids!r} (the model's ID column); the "
+                    "predictions are written without IDs"
+                )
+                ids = None
     names = [str(c) for c in loaded.model.classes_] if proba else []
-    with contextlib.closing(batches(loaded, data, None, id_column=ids)) as parts:
+
+    def all_batches() -> Iterator[Any]:
+        for source in sources:
+            with contextlib.closing(batches(loaded, source, None, id_column=ids)) as b:
+                yield from b
+
+    with contextlib.closing(all_batches()) as parts:
         first = next(parts)  # read and checked before any file opens
         with destination(out) as stream:
             writer = Writer(stream, kind)
@@ -52,5 +69,48 @@ def run_predict(
                     columns[f"proba_{name}"] = P[:, j]
                 writer.write(columns)
             writer.close()
-    if out is not None and not is_special(out):
+    if out is not None and not is_special(out) and not quiet:
         echo(f"wrote {writer.rows} predictions to {out}")
+    return int(writer.rows)
+
+
+def run_predict_many(
+    model: Path, files: list[Path], out: Path | None, proba: bool, id_column: str | None
+) -> None:
+    """Predictions for a folder or glob of tables.
+
+    ``--out`` a file (.csv / .tsv / .parquet / a special file): every table's rows
+    in one file, in file order; ``--out`` a folder (existing, or a name without a
+    suffix): one file per table, ``<name>.predictions.<csv|parquet>`` (Parquet for
+    Parquet input), all written or none; no ``--out``: CSV to stdout.
+    """
+    import shutil
+    import tempfile
+
+    from lingrad.cli._writer import is_special
+
+    sources = [str(f) for f in files]
+    if out is None or is_special(out) or (out.suffix and not out.is_dir()):
+        run_predict(model, sources, out, proba, id_column)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        names, rows = [], 0
+        for f in files:
+            suffix = ".parquet" if f.suffix.lower() in (".parquet", ".pq") else ".csv"
+            name = f"{f.stem}.predictions{suffix}"
+            rows += run_predict(
+                model, str(f), stage / name, proba, id_column, quiet=True
+            )
+            names.append(name)
+        if not out.exists():
+            stage.rename(out)  # the whole folder at once
+        else:
+            for name in names:
+                (stage / name).replace(out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    echo(
+        f"wrote {rows} predictions of {len(files)} tables: {len(names)} files in {out}/"
+    )

@@ -1,10 +1,19 @@
-"""``lingrad fit --stream``: train batch by batch from a file with ``partial_fit``.
+"""``lingrad fit --stream``: train from table files batch by batch, memory bounded.
 
-Memory is bounded by the record batch: a first pass checks every row, counts the
-rows, collects the classes and the scaler's mean and standard deviation
-(``StandardScaler.partial_fit``); then ``max_iter`` passes train with
-``partial_fit``; a last pass computes the metrics. The held-out rows are drawn per
-batch from a seeded generator, so each pass sees the same split.
+The data (a file, a folder or a glob) are read through
+:mod:`lingrad.scale.stream`. Before training, one pass reads what training
+needs first: with ``--scale`` every training row (the scaler's mean and
+deviation, the classes, the counts), otherwise the target column only (the
+classes and counts). Then:
+
+- iterative solvers: ``max_iter`` epochs, each decoding the table once in a
+  seeded random order of its pieces mixed by a shuffle buffer, one
+  ``partial_fit`` per batch; the metrics are taken during the last epoch,
+  each batch scored just before the model trains on it (progressive
+  validation; the held-out rows by the model of that moment);
+- exact solvers (normal, lbfgs, newton): the estimator's own solver on the
+  streamed rows: the closed form in one pass accumulating XᵀX and Xᵀy, L-BFGS
+  and Newton in one pass per iteration; then one pass for the metrics.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec, stderr_is_terminal, usage_error
+from lingrad.cli._common import ModelSpec, stderr_is_terminal
 from lingrad.cli._data import Data, check_binary
 from lingrad.cli._metrics import metrics_for
 from lingrad.cli._train import (
@@ -27,21 +36,9 @@ from lingrad.cli._train import (
     summarize,
 )
 from lingrad.errors import DataError
-from lingrad.io import columns as table_columns
-from lingrad.targets import as_regression_target, check_labels
 
-
-class _Pass:
-    """Per-batch train/test masks that are the same on every pass over the file."""
-
-    def __init__(self, test_size: float | None, seed: int) -> None:
-        self.test_size, self.seed = test_size or 0.0, seed
-
-    def mask(self, b: int, n: int) -> Any:
-        """True for the held-out rows of batch ``b``."""
-        if not self.test_size:
-            return np.zeros(n, dtype=bool)
-        return np.random.default_rng([self.seed, b]).random(n) < self.test_size
+STREAM_MAX_STEPS = 100_000  # per-step records a streamed History keeps at most
+BUFFER_BATCHES = 8  # the shuffle buffer holds this many batches
 
 
 def fit_streaming(
@@ -57,142 +54,226 @@ def fit_streaming(
     chunk_rows: int,
     epochs: int,
 ) -> FitResult:
-    """Train with ``partial_fit`` over record batches; memory bounded by the batch."""
-    from sklearn.preprocessing import StandardScaler
+    """Train over record batches of ``source``; memory bounded by the batches."""
+    from lingrad.scale.stream import Table
+    from lingrad.scale.tablefiles import list_files, open_files
 
-    from lingrad.io import iter_batches
-
-    notes = []
-    solver = params.get("solver", spec.cls()().get_params().get("solver"))
-    if "solver" not in params and solver not in ITERATIVE:
-        params = {**params, "solver": "minibatch"}
-        notes.append(
-            f"{spec.class_name}'s default solver {solver!r} needs all rows at once; "
-            "streamed training used solver='minibatch'."
-        )
-        solver = "minibatch"
-    if solver not in ITERATIVE:
-        raise usage_error(
-            f"--stream trains batch by batch and needs an iterative solver "
-            f"({', '.join(ITERATIVE)}), not {solver!r}",
-            "--solver",
-        )
-    masks = _Pass(test_size, seed)
-    check_y = check_labels if spec.is_classifier else as_regression_target
-
-    def batches() -> Any:
-        """(b, X, y) per record batch, y checked with rows counted from the file's."""
-        it = enumerate(iter_batches(source, target, features, chunk_rows))
-        for b, (Xb, yb) in it:
-            yield b, Xb, check_y(yb, source, target, b * chunk_rows)
-
-    # pass 1: validate every row, count, find the classes, the scaler's mean / std
-    n_train = n_test = 0
-    labels: list[Any] = []
-    scaler = StandardScaler()
-    feature_names = features
-    for b, Xb, yb in batches():
-        test = masks.mask(b, len(Xb))
-        n_test += int(test.sum())
-        Xt = Xb[~test]
-        if spec.is_classifier:
-            labels.append(np.unique(yb))
-        if len(Xt) and scale:
-            scaler.partial_fit(Xt)
-        n_train += len(Xt)
-    if feature_names is None:
-        feature_names = [c for c in table_columns(source) if c != target]
-    if n_train == 0:
-        raise DataError(f"{source}: no training rows left; lower --test-size")
-    classes = None
-    data = Data(None, None, feature_names, target, source, None)
-    if spec.is_classifier:
-        from lingrad.io import check_classification_target
-
-        all_labels = np.unique(np.concatenate(labels))
-        classes = check_classification_target(all_labels, source, target)
-        check_binary(spec, classes, data)
-
+    pieces, names = open_files(list_files(source), target, features)
+    table = Table(
+        pieces, target, names, batch_rows=chunk_rows, test_size=test_size, seed=seed
+    )
     est_params = dict(params)
     est_params.setdefault("random_state", seed)
     model = make_estimator(spec, est_params, scale)
-    if scale:  # the scaler fitted over the training rows of pass 1
-        model.steps[0] = ("scale", scaler)
     est = final_estimator(model)
-    prepared = scaler.transform if scale else (lambda X: X)
-    fit_kw = {"classes": classes} if spec.is_classifier else {}
-    n_batches = b + 1
-    with _StreamProgress(epochs * n_batches) as bar:
-        for _epoch in range(epochs):
-            for b, Xb, yb in batches():
-                train = ~masks.mask(b, len(Xb))
-                if not train.any():
-                    bar.advance()
-                    continue
-                fit_call(
-                    spec, est.partial_fit, prepared(Xb[train]), yb[train], **fit_kw
-                )
-                bar.advance()
+    first = _first_pass(spec, table, scale, model)
+    data = Data(None, None, names, target, source, None)
+    if first.classes is not None:
+        check_binary(spec, first.classes, data)
+    if first.n_train == 0:
+        raise DataError(f"{source}: no training rows left; lower --test-size")
+    transform = model.steps[0][1].transform if scale else None
+    if est.solver in ITERATIVE:
+        metrics, passes, sample = _epochs(spec, table, model, first, epochs, transform)
+        how = (
+            f"{epochs} epochs over the data in shuffled batches of {chunk_rows} rows "
+            f"(partial_fit; the pieces in a seeded random order, a shuffle buffer of "
+            f"{BUFFER_BATCHES * chunk_rows} rows); metrics during the last epoch, "
+            "each batch scored before the model trained on it"
+        )
+    else:
+        fit_call(spec, _exact, spec, table, est, first, transform)
+        metrics, sample = _score(spec, table, model, first.classes)
+        passes = table.passes
+        how = (
+            f"solver {est.solver!r} on the streamed rows: the exact answer, "
+            f"{passes} passes over the data in batches of {chunk_rows} rows "
+            "(closed form: one pass accumulating XᵀX and Xᵀy), the last for the "
+            "metrics"
+        )
     restore_verbosity(model, est_params)
-    shown = effective_params(spec, est_params, scale)
-
-    # last pass: metrics on the training and held-out rows; keep a sample to draw
-    acc = {"train": metrics_for(classes)}
-    if n_test:
-        acc["test"] = metrics_for(classes)
-    proba = spec.is_classifier and hasattr(model, "predict_proba")
-    X_sample = y_sample = None
-    for b, Xb, yb in batches():
-        test = masks.mask(b, len(Xb))
-        for name, rows in (("train", ~test), ("test", test)):
-            if name in acc and rows.any():
-                X, y = Xb[rows], yb[rows]
-                P = model.predict_proba(X) if proba else None
-                acc[name].update(y, model.predict(X), P)
-        if X_sample is None and (~test).any():
-            X_sample, y_sample = Xb[~test], yb[~test]
-    metrics = {name: a.result() for name, a in acc.items()}
-    summary = summarize(data, n_train, n_test, classes)
-    summary.update({"read in batches of": chunk_rows, "epochs over the file": epochs})
-    notes += [
-        f"Trained out of core: {epochs} passes over the file in record batches of "
-        f"{chunk_rows} rows with partial_fit (one epoch per batch); memory is "
-        "bounded by the batch size. The figures show the first batch."
-    ]
+    summary = summarize(data, first.n_train, first.n_test, first.classes)
+    summary.update({"read in batches of": chunk_rows, "passes over the data": passes})
+    if est.solver in ITERATIVE:
+        summary["epochs over the file"] = epochs
+    if len(pieces) > 1:
+        summary["pieces (files, Parquet row groups)"] = len(pieces)
     return FitResult(
         model,
         spec,
-        shown,
-        list(feature_names),
+        effective_params(spec, est_params, scale),
+        list(names),
         target,
         metrics,
         summary,
-        history=getattr(final_estimator(model), "history_", None),
-        X_sample=X_sample,
-        y_sample=y_sample,
-        notes=notes,
+        history=getattr(est, "history_", None),
+        X_sample=sample[0],
+        y_sample=sample[1],
+        notes=[f"Trained out of core: {how}. The figures show one batch."],
     )
 
 
-class _StreamProgress:
-    """A rich bar over the batches of all epochs, on a terminal only."""
+class _First:
+    """What the pass before training found: counts, classes."""
 
-    def __init__(self, total: int) -> None:
-        self.total, self.bar, self.task = total, None, None
+    def __init__(self) -> None:
+        self.n_train = self.n_test = 0
+        self.labels: set[Any] = set()
+        self.classes: Any = None
 
-    def __enter__(self) -> _StreamProgress:
+
+def _first_pass(spec: ModelSpec, table: Any, scale: bool, model: Any) -> _First:
+    """Counts and classes (target column only), and with ``scale`` the scaler."""
+    from lingrad.scale.tablefiles import held_out
+    from lingrad.targets import as_regression_target, check_labels
+
+    first = _First()
+    features = table.features
+    if not scale:  # the target column is all this pass needs
+        table.features = []
+    try:
+        for X, y, row0, piece in table.batches("all"):
+            check = check_labels if spec.is_classifier else as_regression_target
+            y = check(y, piece.path, table.target, row0)
+            test = held_out(table.seed, piece.path, row0, len(y), table.test_size)
+            first.n_test += int(test.sum())
+            first.n_train += int((~test).sum())
+            if spec.is_classifier:
+                first.labels.update(np.unique(y[~test]).tolist())
+            if scale and (~test).any():
+                model.steps[0][1].partial_fit(X[~test])
+    finally:
+        table.features = features
+    if spec.is_classifier:
+        from lingrad.io import check_classification_target
+
+        labels = np.array(sorted(first.labels))
+        first.classes = check_classification_target(labels, table.pieces[0].path,
+                                                    table.target)  # fmt: skip
+    return first
+
+
+def _epochs(
+    spec: ModelSpec, table: Any, model: Any, first: _First, epochs: int, transform: Any
+) -> tuple[dict[str, Any], int, tuple[Any, Any]]:
+    """``epochs`` of partial_fit over shuffled batches; metrics in the last one."""
+    from lingrad.scale.stream import shuffled_batches
+    from lingrad.targets import as_regression_target
+
+    est = final_estimator(model)
+    fit_kw = {"classes": first.classes} if spec.is_classifier else {}
+    prep = transform or (lambda X: X)
+    proba = spec.is_classifier and hasattr(model, "predict_proba")
+    acc = {"train": metrics_for(first.classes)}
+    if first.n_test:
+        acc["test"] = metrics_for(first.classes)
+    sample: tuple[Any, Any] = (None, None)
+    with Bar(epochs * first.n_train) as bar:
+        for epoch in range(epochs):
+            last = epoch == epochs - 1
+            for X, y in shuffled_batches(
+                table, epoch, table.batch_rows, BUFFER_BATCHES * table.batch_rows
+            ):
+                if not spec.is_classifier:
+                    y = as_regression_target(y)
+                scored = last and hasattr(est, "t_")  # before it trains on the batch
+                if scored:
+                    _update(acc["train"], model, X, y, proba)
+                fit_call(spec, est.partial_fit, prep(X), y, **fit_kw)
+                if last and not scored:  # the very first batch of a 1-epoch run
+                    _update(acc["train"], model, X, y, proba)
+                _bound_history(est)
+                if sample[0] is None:
+                    sample = (X, y)
+                bar.advance(len(X))
+            if last and first.n_test:
+                _score_part(table, model, acc["test"], "test", proba, spec)
+    return {name: a.result() for name, a in acc.items()}, table.passes, sample
+
+
+def _bound_history(est: Any) -> None:
+    """Keep a streamed History's per-step records within STREAM_MAX_STEPS."""
+    h = getattr(est, "history_", None)
+    if h is not None and (h.max_steps is None or h.max_steps > STREAM_MAX_STEPS):
+        h.max_steps = STREAM_MAX_STEPS
+
+
+def _exact(
+    spec: ModelSpec, table: Any, est: Any, first: _First, transform: Any
+) -> None:
+    """The estimator's exact solver on the streamed training rows."""
+    from lingrad.scale.stream import FileRows
+    from lingrad.scale.targets import encode_block
+
+    est._check_params()
+    est._check_solver()
+    est.n_features_in_ = len(table.features)
+    targets, K = None, 1
+    if first.classes is not None:
+        est.classes_ = first.classes
+        targets = est._targets
+        K = targets(np.arange(len(first.classes)), np.float64).shape[1]
+    else:
+        est._y_1d = True
+
+    def encode(y: Any) -> tuple[Any, Any]:
+        return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
+
+    est._fit_exact(FileRows(table, encode, first.n_train, K, transform))
+
+
+def _score(
+    spec: ModelSpec, table: Any, model: Any, classes: Any
+) -> tuple[dict[str, Any], tuple[Any, Any]]:
+    """Metrics of the trained model: one more pass over the data."""
+    proba = spec.is_classifier and hasattr(model, "predict_proba")
+    acc = {"train": metrics_for(classes)}
+    sample: tuple[Any, Any] = (None, None)
+    for X, y, _, _ in table.batches("train"):
+        _update(acc["train"], model, X, y, proba)
+        if sample[0] is None:
+            sample = (X, y)
+    if table.test_size:
+        acc["test"] = metrics_for(classes)
+        _score_part(table, model, acc["test"], "test", proba, spec)
+    return {name: a.result() for name, a in acc.items()}, sample
+
+
+def _update(acc: Any, model: Any, X: Any, y: Any, proba: bool) -> None:
+    acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
+
+
+def _score_part(
+    table: Any, model: Any, acc: Any, part: str, proba: bool, spec: ModelSpec
+) -> None:
+    for X, y, _, _ in table.batches(part):
+        _update(acc, model, X, y, proba)
+
+
+class Bar:
+    """A rich bar (``total`` None: a counter), on a terminal only; ``bar(n)`` or
+    ``bar.advance(n)`` counts n more done."""
+
+    def __init__(self, total: int | None, description: str = "training (streamed)"):
+        self.total, self.description = total, description
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Bar:
         if stderr_is_terminal():
             from rich.console import Console
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("training (streamed)", total=self.total)
+            self.task = self.bar.add_task(self.description, total=self.total)
         return self
 
-    def advance(self) -> None:
+    def advance(self, n: int = 1) -> None:
         if self.bar is not None:
-            self.bar.advance(self.task)
+            self.bar.advance(self.task, n)
+
+    __call__ = advance
 
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:

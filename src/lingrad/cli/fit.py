@@ -32,6 +32,8 @@ Penalty = _choices("Penalty", "none l1 l2 elasticnet")
 Optimizer = _choices("Optimizer", "gd momentum nesterov adam")
 Categorical = _choices("Categorical", "auto error")
 Impute = _choices("Impute", "mean median most_frequent drop")
+Engine = _choices("Engine", "auto nodes compiled dask")
+SCALE = "Larger than memory"
 
 
 def _literal(text: str) -> Any:
@@ -241,17 +243,42 @@ def fit(
         bool | None,
         typer.Option(
             "--stream/--no-stream",
-            help="Train batch by batch from the file with partial_fit (memory bounded "
-            "by the batch); default: only for files over 1 GiB.",
+            help="Train batch by batch from the files, memory bounded by the batch "
+            "(iterative solvers: shuffled epochs of partial_fit; normal / lbfgs / "
+            "newton: the exact solve, one pass per iteration); default: for data "
+            "over 1 GiB and for a folder or glob of files.",
             show_default=False,
+            rich_help_panel=SCALE,
         ),
     ] = None,
     chunk_rows: Annotated[
         int,
         typer.Option(
-            "--chunk-rows", min=1, help="Rows per record batch with --stream."
+            "--chunk-rows",
+            min=1,
+            help="Rows per record batch with --stream.",
+            rich_help_panel=SCALE,
         ),
     ] = 10_000,
+    engine: Annotated[
+        Engine,  # type: ignore[valid-type]
+        typer.Option(
+            help="auto / nodes / compiled: how the estimator trains in memory (the "
+            "node chain, or compiled kernels); dask: on a Dask cluster (a "
+            "LocalCluster sized to this machine, or --scheduler), --data may be "
+            "a folder or glob of files.",
+            rich_help_panel=SCALE,
+        ),
+    ] = "auto",  # type: ignore[assignment]
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+            "(implies --engine dask).",
+            rich_help_panel=SCALE,
+        ),
+    ] = None,
     draw: Annotated[
         bool,
         typer.Option("--figures/--no-figures", help="Draw the figures."),
@@ -314,9 +341,11 @@ def fit(
     if feature_list is not None and exclude_list:
         raise usage_error("give --features or --exclude, not both", "--exclude")
     builtin = _data.is_builtin(data)
-    if stream is None:
-        iterative = params.get("solver", "sgd") in _train.ITERATIVE
-        stream = iterative and _data.file_size(data) > _data.STREAM_THRESHOLD
+    use_dask, engine_param = _engine(_value(engine), scheduler, stream, builtin)
+    if engine_param is not None:
+        params["engine"] = engine_param
+    if stream is None and not use_dask:
+        stream = _big_or_many(data, builtin)
     if stream and builtin:
         raise usage_error(
             "--stream reads a file; built-in data fit in memory", "--stream"
@@ -334,13 +363,34 @@ def fit(
     if force and not builtin:
         refuse_to_replace_input(out, Path(data))
     with staged_output(out, force=force) as stage:
-        if stream:
+        if use_dask:
+            from lingrad.cli._dask import fit_dask, need_dask
+
+            need_dask()
+            if target is None:
+                raise usage_error("--engine dask needs --target COLUMN", "--target")
+            if exclude_list:
+                feature_list = _data.features_but(
+                    _first_file(data), target, exclude_list
+                )
+            result = fit_dask(
+                spec, data, target, feature_list, _train.estimator_params(spec, params),
+                scale=scale, test_size=test_size, seed=seed, scheduler=scheduler,
+            )  # fmt: skip
+            result.meta.update(test_size=test_size, seed=seed, split="dask")
+            compare = False
+            boundary = parse_boundary(boundary_features, result.feature_names)
+        elif stream:
             if target is None:
                 raise usage_error("--stream needs --target COLUMN", "--target")
             if exclude_list:
-                feature_list = _data.features_but(data, target, exclude_list)
+                feature_list = _data.features_but(
+                    _first_file(data), target, exclude_list
+                )
             params = _train.estimator_params(spec, params)
-            epochs = params.pop("max_iter", 5)
+            solver = spec.cls()(**params).solver
+            # iterative solvers: --max-iter counts passes over the file (default 5)
+            epochs = params.pop("max_iter", 5) if solver in _train.ITERATIVE else 1
             result = _stream.fit_streaming(
                 spec,
                 data,
@@ -383,3 +433,40 @@ def fit(
             result, stage, out, draw, scale, seed, compare=compare, boundary=boundary
         )
     print_summary(result, written, out)
+
+
+def _engine(
+    engine: str, scheduler: str | None, stream: bool | None, builtin: bool
+) -> tuple[bool, str | None]:
+    """(train on Dask?, the estimators' ``engine`` parameter or None)."""
+    if scheduler is not None and engine not in ("auto", "dask"):
+        raise usage_error("--scheduler trains on Dask: use --engine dask", "--engine")
+    if engine == "dask" or scheduler is not None:
+        if stream:
+            raise usage_error(
+                "--stream and --engine dask exclude each other", "--stream"
+            )
+        if builtin:
+            raise usage_error(
+                "--engine dask reads files; built-in data fit in memory", "--engine"
+            )
+        return True, None
+    return False, None if engine == "auto" else engine
+
+
+def _big_or_many(data: str, builtin: bool) -> bool:
+    """Stream by default: a folder or glob of files, or data over 1 GiB."""
+    from lingrad.cli import _data
+
+    if builtin:
+        return False
+    from lingrad.scale.tablefiles import is_many
+
+    return is_many(data) or _data.file_size(data) > _data.STREAM_THRESHOLD
+
+
+def _first_file(data: str) -> str:
+    """The first file of a folder or glob (its header names the columns)."""
+    from lingrad.scale.tablefiles import list_files
+
+    return str(list_files(data)[0])

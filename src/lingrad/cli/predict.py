@@ -24,7 +24,8 @@ def predict(
             "--data",
             "-d",
             help="CSV / Parquet file with the model's feature columns (matched by "
-            "name; order may differ; other columns are ignored).",
+            "name; order may differ; other columns are ignored), or a folder or "
+            "glob of such files (with --out a folder: one predictions file each).",
         ),
     ],
     out: Annotated[
@@ -57,6 +58,10 @@ def predict(
     Writes the ID column (when fit had --id), a 'prediction' column, and
     'proba_<class>' columns with --proba.
     """
-    from lingrad.cli._predict import run_predict
+    from lingrad.cli._predict import run_predict, run_predict_many
+    from lingrad.scale.tablefiles import is_many, list_files
 
-    run_predict(model, data, out, proba, id_column)
+    if is_many(data):  # a folder or glob of tables
+        run_predict_many(model, list_files(data), out, proba, id_column)
+    else:
+        run_predict(model, data, out, proba, id_column)

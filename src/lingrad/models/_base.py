@@ -39,7 +39,9 @@ from lingrad.models._params import (
 )
 from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
-from lingrad.solvers import lbfgs, proximal_l1
+from lingrad.scale import dask_aware
+from lingrad.solvers import lbfgs_rows, proximal_l1
+from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.train import Trainer
 
 COMMON_PARAMS_DOC = """
@@ -110,6 +112,11 @@ class GradientEstimator(BaseEstimator):
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
     _compiled = True  # a compiled kernel exists (the single-layer models)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every subclass's fit / predict / score also take Dask collections."""
+        super().__init_subclass__(**kwargs)
+        dask_aware(cls)
+
     # ---- hooks -------------------------------------------------------------
     def _init_chain(
         self, n_features: int, n_outputs: int, rng: np.random.RandomState, dtype: Any
@@ -162,18 +169,30 @@ class GradientEstimator(BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
 
-    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
-        """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
+    def _check_solver(self) -> None:
         if self.solver not in self._solvers:
             raise ValueError(
                 f"solver must be one of {self._solvers}; got {self.solver!r}."
             )
         self._check_engine()
+
+    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
+        """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
+        self._check_solver()
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
-        else:  # _fit_lbfgs, _fit_newton, _fit_normal
-            getattr(self, f"_fit_{self.solver}")(X, Y, sample_weight)
+        else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
+            names = getattr(self, "feature_names_in_", None)
+            rows = ArrayRows(
+                X, Y, sample_weight, chunk_rows=cache_rows(X.shape[1]),
+                feature_names=names,
+            )  # fmt: skip
+            self._fit_exact(rows)
         return self
+
+    def _fit_exact(self, rows: Rows) -> None:
+        """Train with an exact solver (``_fit_<solver>``) on ``rows``' chunked sums."""
+        getattr(self, f"_fit_{self.solver}")(rows)
 
     def _engine(self) -> str:
         """The Trainer's engine: ours, or "nodes" for a model without kernels."""
@@ -277,23 +296,21 @@ class GradientEstimator(BaseEstimator):
         rng = check_random_state(self.random_state)
         return self._init_chain(n_features, n_outputs, rng, dtype)
 
-    def _fit_lbfgs(self, X: Any, Y: Any, sample_weight: Any = None) -> None:
+    def _fit_lbfgs(self, rows: Rows) -> None:
         """Minimise the same J as the engine with L-BFGS-B (``solvers.lbfgs``)."""
-        chain = self._fresh_or_warm_chain(X.shape[1], Y.shape[1], X.dtype)
+        shape = (rows.n_features, rows.n_outputs)
+        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
         history = History(self.snapshot_every)
-        result = lbfgs(
+        result = lbfgs_rows(
             chain,
             self._make_loss(),
-            X,
-            Y,
+            rows,
             self._penalty(),
-            sample_weight,
             max_iter=self.max_iter,
             tol=0.0 if self.tol is None else self.tol,
             history=history,
             warn=self.tol is not None,  # tol=None: run max_iter, as the engine
         )
-        shape = (X.shape[1], Y.shape[1])
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def _finish(

@@ -12,7 +12,7 @@ from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, finite
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.models._params import partial_fit_for_iterative
 from lingrad.nodes import Affine
-from lingrad.solvers import normal_equation
+from lingrad.solvers.closed_form import least_squares
 
 
 class LinearRegression(RegressorMixin, LinearChainEstimator):
@@ -28,8 +28,9 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     Parameters
     ----------
     solver : {"normal", "lbfgs", "sgd", "minibatch", "batch"}, default="normal"
-        ``"normal"``: the normal equation by a stable least-squares solve
-        (penalty "none" or "l2" only); ``solver_info_`` says how.
+        ``"normal"``: the normal equation (penalty "none" or "l2" only):
+        Cholesky of XᵀX when it is well-conditioned, else a QR + SVD
+        least-squares solve that keeps the digits; ``solver_info_`` says how.
     lr : float, default=0.01
     schedule : str, default="constant"
     optimizer : str, default="gd"
@@ -69,9 +70,11 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     loss_curve_ : ndarray of shape (n_iter_,)
         ``history_.epoch_loss``.
     solver_info_ : dict
-        ``solver="normal"`` only: ``method``, ``rank``, ``condition_number``
-        (of XᵀX) and ``singular_values``; an ``IllConditionedWarning`` is
-        emitted when the condition number exceeds 1e10.
+        ``solver="normal"`` only: ``method``, ``rank`` (below n_features for
+        exactly collinear features: the minimum-norm solution, no warning),
+        ``condition_number`` (of XᵀX; an estimate on the Cholesky route) and,
+        on the QR route, ``singular_values``; an ``IllConditionedWarning`` is
+        emitted when the condition number of the non-null part exceeds 1e10.
 
     Examples
     --------
@@ -149,16 +152,17 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         self._check_params()
         return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
-    def _fit_normal(self, X, Y, s):
+    def _fit_normal(self, rows):
         if self.penalty not in ("none", None, "l2"):
             raise ValueError(
                 f"solver='normal' has a closed form for penalty 'none' or 'l2' only; "
                 f"got penalty={self.penalty!r}. Use solver='lbfgs' or a gradient "
                 "solver for L1 and the elastic net."
             )
-        l2 = self.alpha * len(X) if self.penalty == "l2" else 0.0  # s has mean 1
-        W, b, info = normal_equation(X, Y, s, self.fit_intercept, l2)
-        self._finish(Chain([Affine(W, b)]), (X.shape[1], Y.shape[1]), n_iter=1)
+        l2 = self.alpha * rows.n_samples if self.penalty == "l2" else 0.0  # mean(s)=1
+        W, b, info = least_squares(rows, self.fit_intercept, l2)
+        W, b = W.astype(rows.dtype), b.astype(rows.dtype)
+        self._finish(Chain([Affine(W, b)]), (rows.n_features, rows.n_outputs), 1)
         self.solver_info_ = info
 
     @partial_fit_for_iterative

@@ -19,7 +19,8 @@ from lingrad.models._classifier import (
     make_n_correct,
 )
 from lingrad.nodes import Affine, Sigmoid
-from lingrad.solvers import lbfgs, newton_logistic
+from lingrad.solvers import lbfgs_rows, newton_logistic_rows
+from lingrad.solvers.sums import column_sums, sum_loss
 
 
 class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
@@ -45,7 +46,7 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
         """One column of ``_low``/``_high`` (2 classes), else one per class."""
         return label_targets(y_idx, len(self.classes_), dtype, self._low, self._high)
 
-    def _fit_lbfgs(self, X, Y, s):
+    def _fit_lbfgs(self, rows):
         """L-BFGS-B; one-vs-rest solves its K independent columns one by one.
 
         J is a sum over columns with no shared parameter, so solving each
@@ -56,10 +57,10 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
         value per L-BFGS iteration (for the figures: one curve per class).
         """
         self.__dict__.pop("class_loss_curves_", None)
-        if Y.shape[1] == 1:
-            return super()._fit_lbfgs(X, Y, s)
-        K = Y.shape[1]
-        chain = self._fresh_or_warm_chain(X.shape[1], K, X.dtype)
+        K = rows.n_outputs
+        if K == 1:
+            return super()._fit_lbfgs(rows)
+        chain = self._fresh_or_warm_chain(rows.n_features, K, rows.dtype)
         W, b = chain.nodes[0].W, chain.nodes[0].b  # live (D, K), (K,)
         loss, penalty = self._make_loss(), self._penalty()
         history = History(self.snapshot_every)
@@ -71,16 +72,15 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
             )
             for k in range(K)
         ]
-        J_cols = [
-            loss.forward(col.forward(X), Y[:, [k]], s)
-            + (penalty.value(col.nodes[0].W) if penalty is not None else 0.0)
-            for k, col in enumerate(columns)
-        ]
+        J_cols = rows.reduce(column_sums, chain, sum_loss(loss), chain.params)
+        J_cols = J_cols / rows.n_samples
+        if penalty is not None:
+            J_cols += [penalty.value(col.nodes[0].W) for col in columns]
         n_iter, t, curves = 0, 0, []
         for k, col in enumerate(columns):
             h = History(self.snapshot_every)
-            result = lbfgs(
-                col, loss, X, Y[:, [k]], penalty, s, max_iter=self.max_iter,
+            result = lbfgs_rows(
+                col, loss, rows.column(k), penalty, max_iter=self.max_iter,
                 tol=0.0 if self.tol is None else self.tol, history=h,
                 warn=self.tol is not None,
             )  # fmt: skip
@@ -100,7 +100,7 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
             J_cols[k] = result.J
             n_iter, t = max(n_iter, result.n_iter), t + result.n_iter
         history.set_final(chain.params)
-        self._finish(chain, (X.shape[1], K), n_iter, history, t)
+        self._finish(chain, (rows.n_features, K), n_iter, history, t)
         self.class_loss_curves_ = curves
 
 
@@ -201,19 +201,18 @@ class LogisticRegression(_LinearSigmoidClassifier):
             return BinaryCrossEntropy(from_logits=True)
         return SquaredError(half=True)
 
-    def _fit_newton(self, X, Y, s):
+    def _fit_newton(self, rows):
         if self.loss != "log" or self.penalty not in ("none", None, "l2"):
             raise ValueError(
                 "solver='newton' needs loss='log' and penalty 'none' or 'l2' (a "
                 f"smooth, convex J); got loss={self.loss!r}, penalty={self.penalty!r}."
             )
-        chain = self._fresh_or_warm_chain(X.shape[1], Y.shape[1], X.dtype)
+        shape = (rows.n_features, rows.n_outputs)
+        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
         node = chain.nodes[0]
         history = History(self.snapshot_every)
-        W, b, result = newton_logistic(
-            X,
-            Y,
-            s,
+        W, b, result = newton_logistic_rows(
+            rows,
             self.alpha if self.penalty == "l2" else 0.0,
             self.fit_intercept,
             W0=node.W,
@@ -224,7 +223,6 @@ class LogisticRegression(_LinearSigmoidClassifier):
             warn=self.tol is not None,
         )
         chain = Chain([Affine(W, b if self.fit_intercept else None)])
-        shape = (X.shape[1], Y.shape[1])
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def predict_proba(self, X):

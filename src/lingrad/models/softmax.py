@@ -10,7 +10,7 @@ from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import GradientClassifier
 from lingrad.nodes import Softmax
 from lingrad.solvers import newton
-from lingrad.solvers.newton_softmax import _NewtonSoftmax
+from lingrad.solvers.newton_softmax import SoftmaxObjective
 
 
 class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
@@ -124,29 +124,30 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
     def _make_loss(self):
         return CrossEntropy(from_logits=True)
 
-    def _fit_newton(self, X, Y, s):
+    def _fit_newton(self, rows):
         if self.penalty not in ("none", None, "l2"):
             raise ValueError(
                 "solver='newton' needs a twice-differentiable J: penalty 'none' or "
                 f"'l2'; got penalty={self.penalty!r}. Use solver='lbfgs'."
             )
-        chain = self._fresh_or_warm_chain(X.shape[1], Y.shape[1], X.dtype)
+        shape = (rows.n_features, rows.n_outputs)
+        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
         l2 = self.alpha if self.penalty == "l2" else 0.0
         history = History(self.snapshot_every)
-        objective = _NewtonSoftmax(chain, X, Y, s, l2)
+        objective = SoftmaxObjective(chain, rows, l2)
         result = newton(
-            objective.f_grad_hess,
+            objective.fg,
+            objective.hess,
             objective.pack(),
-            f=objective.f,
             solve=objective.solve,
+            fgh=objective.fgh if rows.fused else None,
             max_iter=self.max_iter,
             tol=0.0 if self.tol is None else self.tol,
             history=history,
-            n_samples=len(X),
+            n_samples=rows.n_samples,
         )
         objective.unpack(result.theta)
         history.set_final(chain.params)
-        shape = (X.shape[1], Y.shape[1])
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     # ---- prediction --------------------------------------------------------

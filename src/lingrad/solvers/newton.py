@@ -1,8 +1,11 @@
 """Damped Newton with an Armijo line search; the logistic Hessian for it.
 
-:func:`newton` minimises any ``f_grad_hess(θ) -> (J, g, H)``;
-:func:`newton_logistic` supplies the logistic Hessian
-``Xᵀ diag(s ŷ(1 - ŷ)/N) X`` (one block per column of Y).
+:func:`newton` minimises J given ``fg(θ) -> (J, g)`` and ``hess(θ) -> H``
+(the Hessian is formed only where a step is taken, never at the last
+iterate); :class:`AffineObjective` supplies J and g of ``loss(X W + b)`` from
+chunked sums of our forward / backward passes, and
+:func:`newton_logistic_rows` the logistic Hessian ``Xᵀ diag(s ŷ(1 - ŷ)/N) X``
+(one block per column of Y). The multinomial one is in ``newton_softmax``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
-from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.chain import Chain
@@ -21,33 +23,42 @@ from lingrad.history import History
 from lingrad.losses import BinaryCrossEntropy, Loss
 from lingrad.nodes import Affine, Array
 from lingrad.penalties import L2
-from lingrad.solvers.result import SolverResult
+from lingrad.solvers.result import SolverResult, check_result
+from lingrad.solvers.rows import ArrayRows, Rows
+from lingrad.solvers.sums import chain_sums, logistic_hessian_sums, several, sum_loss
 
 
 def _solve_pd(H: Array, g: Array) -> Array:
-    """The Newton step ``-H⁻¹ g`` (Cholesky; least squares if H is singular)."""
+    """The Newton step ``-H⁻¹ g`` (Cholesky; least squares if H is singular).
+
+    A non-finite H (overflowing data) gives the steepest descent ``-g``: the
+    line search and the result check then say what happened.
+    """
+    if not np.isfinite(H).all():
+        return -g
     try:
-        return -scipy.linalg.solve(H, g, assume_a="pos", check_finite=False)  # type: ignore[no-any-return]
+        factor = scipy.linalg.cho_factor(H, check_finite=False)
+        return -scipy.linalg.cho_solve(factor, g, check_finite=False)  # type: ignore[no-any-return]
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
         return -scipy.linalg.lstsq(H, g, check_finite=False)[0]  # type: ignore[no-any-return]
 
 
-class _AffineObjective:
+class AffineObjective:
     """J and g of ``loss(X @ W + b, Y) + l2 ‖W‖²`` over θ (K, D1), row k = [w_k, b_k].
 
-    J and g come from the chain ``[Affine]`` and the loss (our forward and
-    backward); the Newton solvers add their Hessian in this layout.
+    J and g are sums over the chunks of ``rows`` of the chain ``[Affine]``'s
+    forward and backward passes (:func:`~lingrad.solvers.sums.chain_sums`),
+    divided by N once; a subclass adds its Hessian in this layout.
     """
 
-    def __init__(
-        self, chain: Chain, loss: Loss, X: Array, Y: Array, s: Array | None, l2: float
-    ) -> None:
-        self.chain, self.loss, self.X, self.Y = chain, loss, X, Y
+    hessian_sums: Callable[..., Array]  # per-chunk Σ of the loss's Hessian
+
+    def __init__(self, chain: Chain, loss: Loss, rows: Rows, l2: float) -> None:
+        self.chain, self.rows, self.loss = chain, rows, sum_loss(loss)
         self.node: Any = cast(Any, chain.nodes[0])  # the Affine
         self.l2, self.penalty = l2, L2(l2)
-        self.sample_weight = s
-        self.s = np.ones(len(X)) if s is None else np.asarray(s, dtype=np.float64)
-        self.K, self.D = Y.shape[1], X.shape[1]
+        self.N = rows.n_samples
+        self.K, self.D = rows.n_outputs, rows.n_features
         self.fit_b = self.node.b is not None
         self.D1 = self.D + int(self.fit_b)
 
@@ -62,27 +73,71 @@ class _AffineObjective:
         if self.fit_b:
             self.node.b[...] = T[:, self.D]
 
-    def f(self, theta: Array) -> float:
-        self.unpack(theta)
-        J = self.loss.forward(self.chain.forward(self.X), self.Y, self.sample_weight)
-        return J + self.penalty.value(self.node.W)
+    def _sums_call(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return chain_sums, (self.chain, self.loss, self.chain.params)
 
-    def grad(self) -> Array:
-        """g at the last ``f``: our dJ/dW + 2 l2 W and dJ/db, as θ."""
-        self.chain.backward_params(self.loss.backward())
+    def _hess_call(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return type(self).hessian_sums, (self.node.W, self.node.b)
+
+    def _fg(self, J_sum: float, grads: dict[str, Array]) -> tuple[float, Array]:
+        """(J, g) from the chunk sums: /N, plus the penalty, in θ's layout."""
+        W = self.node.W
+        J = J_sum / self.N + self.penalty.value(W)
         g = np.empty((self.K, self.D1))
-        g[:, : self.D] = (self.node.dJ_dW + self.penalty.grad(self.node.W)).T
+        g[:, : self.D] = (grads["affine.W"] / self.N + self.penalty.grad(W)).T
         if self.fit_b:
-            g[:, self.D] = self.node.dJ_db
-        return g.ravel()
+            g[:, self.D] = grads["affine.b"] / self.N
+        return J, g.ravel()
+
+    def _hessian(self, H_sum: Array) -> Array:
+        raise NotImplementedError
+
+    def fg(self, theta: Array) -> tuple[float, Array]:
+        """J(θ) and dJ/dθ: one pass over the rows."""
+        self.unpack(theta)
+        fn, args = self._sums_call()
+        return self._fg(*self.rows.reduce(fn, *args))
+
+    def hess(self, theta: Array) -> Array:
+        """The Hessian at θ: one pass over the rows."""
+        self.unpack(theta)
+        fn, args = self._hess_call()
+        return self._hessian(self.rows.reduce(fn, *args))
+
+    def fgh(self, theta: Array) -> tuple[float, Array, Array]:
+        """J, g and H in one pass (for data whose every pass is costly)."""
+        self.unpack(theta)
+        (J_sum, grads), H_sum = self.rows.reduce(
+            several, [self._sums_call(), self._hess_call()]
+        )
+        return (*self._fg(J_sum, grads), self._hessian(H_sum))
+
+
+class LogisticObjective(AffineObjective):
+    """Binary cross-entropy per column; H is block-diagonal (K, D1, D1)."""
+
+    hessian_sums = staticmethod(logistic_hessian_sums)
+
+    def _hessian(self, H_sum: Array) -> Array:
+        H = H_sum / self.N
+        for k in range(self.K):
+            H[k, : self.D, : self.D] += 2 * self.l2 * np.eye(self.D)
+        return H
+
+    def solve(self, H: Array, g: Array) -> Array:
+        """One Newton step per column: the columns share no parameter."""
+        G = g.reshape(self.K, self.D1)
+        return np.concatenate([_solve_pd(H[k], G[k]) for k in range(self.K)])
 
 
 def newton(
-    f_grad_hess: Callable[[Array], tuple[float, Array, Any]],
+    fg: Callable[[Array], tuple[float, Array]],
+    hess: Callable[[Array], Any],
     theta0: Array,
     *,
-    f: Callable[[Array], float] | None = None,
     solve: Callable[[Any, Array], Array] = _solve_pd,
+    fgh: Callable[[Array], tuple[float, Array, Any]] | None = None,
+    lazy: bool = True,
     max_iter: int = 100,
     tol: float = 1e-8,
     history: History | None = None,
@@ -91,14 +146,26 @@ def newton(
 ) -> SolverResult:
     """Damped Newton ``θ ← θ + a·d``, ``H d = -g``, a halved until Armijo holds.
 
+    ``SolverResult.n_hessians`` counts the Hessians formed.
+
     Parameters
     ----------
-    f_grad_hess : callable ``θ -> (J, g, H)``
-        Objective, gradient and Hessian (H in any form ``solve`` accepts).
-    f : callable ``θ -> J`` or None
-        Cheap objective for the line search (default: ``f_grad_hess(θ)[0]``).
+    fg : callable ``θ -> (J, g)``
+        Objective and gradient; every trial point is evaluated with it, so an
+        accepted step already has the next gradient.
+    hess : callable ``θ -> H``
+        The Hessian (in any form ``solve`` accepts), formed only at points a
+        step is taken from: never at the last iterate.
     solve : callable ``(H, g) -> d``
         The Newton direction; default Cholesky of a dense H.
+    fgh : callable ``θ -> (J, g, H)`` or None
+        J, g and H in one pass, for data where a pass costs more than a
+        Hessian (Dask): then each iteration reads the data once.
+    lazy : bool
+        Keep the last Hessian while full steps shrink ``max |g|`` at least
+        100-fold (Shamanskii's modified Newton: the same minimiser, one
+        O(N D²) Hessian fewer per reused step); a step that fails with an
+        older Hessian is retried with the current one.
     tol : float
         Converged when ``max |g| <= tol``.
     history : History or None
@@ -106,48 +173,71 @@ def newton(
         step_lr: the accepted step length a).
     warn : bool
         Emit a ``ConvergenceWarning`` when stopping unconverged.
+
+    Raises :class:`~lingrad.solvers.result.SolverError` when the result is
+    not finite or the iterations never decreased J.
     """
     theta = np.array(theta0, dtype=np.float64)
-    f = f or (lambda th: f_grad_hess(th)[0])
-    message, converged, it = "max_iter reached", False, 0
-    J = float("nan")
-    for it in range(max_iter + 1):  # noqa: B007
-        J, g, H = f_grad_hess(theta)
-        if float(np.max(np.abs(g), initial=0.0)) <= tol:
-            converged, message = True, "gradient norm below tol"
-            break
-        if it == max_iter:
-            break
-        d = solve(H, g)
-        slope = float(g @ d)
-        if not slope < 0:  # not a descent direction: fall back to -g
-            d, slope = -g, -float(g @ g)
-        a = 1.0
-        J_new = f(theta + d)
-        while not J_new <= J + 1e-4 * a * slope and a > 1e-12:
-            a *= 0.5
-            J_new = f(theta + a * d)
-        if not J_new <= J:
-            message = "line search found no decrease (precision limit)"
-            converged = bool(abs(slope) <= 1e3 * np.finfo(float).eps * max(abs(J), 1))
-            break
-        theta += a * d
-        if history is not None:
-            history.add_steps([J], [a], [n_samples])
-            history.add_epoch(J_new)
+    reuse = False
+
+    def evaluate(th: Array) -> tuple[float, Array, Any]:
+        return fgh(th) if fgh is not None else (*fg(th), None)
+
+    def gmax(g: Array) -> float:
+        return float(np.max(np.abs(g), initial=0.0))
+
+    with np.errstate(over="ignore", invalid="ignore"):  # judged by check_result
+        J, g, H = evaluate(theta)  # H: at θ, from a fused pass (else None)
+        J0, H_in_use, fresh = J, None, False
+        message, converged, it, n_hess = "max_iter reached", False, 0, 0
+        for it in range(max_iter + 1):  # noqa: B007
+            if gmax(g) <= tol:
+                converged, message = True, "gradient norm below tol"
+                break
+            if it == max_iter or not np.isfinite(J):
+                break
+            if H is not None:  # formed in the pass that evaluated θ
+                H_in_use, fresh, n_hess = H, True, n_hess + 1
+            elif not (reuse and H_in_use is not None):
+                H_in_use, fresh, n_hess = hess(theta), True, n_hess + 1
+            d = solve(H_in_use, g)
+            slope = float(g @ d)
+            if not slope < 0:  # not a descent direction: fall back to -g
+                d, slope = -g, -float(g @ g)
+            a = 1.0
+            J_new, g_new, H_new = evaluate(theta + d)
+            while not J_new <= J + 1e-4 * a * slope and a > 1e-12:
+                a *= 0.5
+                J_new, g_new, H_new = evaluate(theta + a * d)
+            if not J_new <= J and not fresh:  # an older H failed: take θ's own
+                reuse, H = False, None
+                continue
+            if not J_new <= J:
+                message = "line search found no decrease (precision limit)"
+                converged = bool(
+                    abs(slope) <= 1e3 * np.finfo(float).eps * max(abs(J), 1)
+                )
+                break
+            theta += a * d
+            if history is not None:
+                history.add_steps([J], [a], [n_samples])
+                history.add_epoch(J_new)
+            # keep H while full steps shrink the gradient 100-fold (Shamanskii)
+            reuse = lazy and a == 1.0 and gmax(g_new) <= 0.01 * gmax(g)
+            J, g, H, fresh = J_new, g_new, H_new, False
+    result = SolverResult(theta, it, float(J), converged, message, n_hess)
+    check_result(result, J0, "Newton")
     if warn and not converged:
         warnings.warn(
             f"Newton did not converge in {it} iterations (tol={tol:g}): {message}.",
             ConvergenceWarning,
             stacklevel=2,
         )
-    return SolverResult(theta, it, float(J), converged, message)
+    return result
 
 
-def newton_logistic(
-    X: Array,
-    Y: Array,
-    sample_weight: Array | None = None,
+def newton_logistic_rows(
+    rows: Rows,
     l2: float = 0.0,
     fit_intercept: bool = True,
     *,
@@ -157,6 +247,7 @@ def newton_logistic(
     tol: float = 1e-8,
     history: History | None = None,
     warn: bool = True,
+    lazy: bool = True,
 ) -> tuple[Array, Array, SolverResult]:
     """Newton for ``J = (1/N) Σ s_i BCE(y_i, σ(x_iᵀw + b)) + l2 ‖w‖²`` per column.
 
@@ -167,44 +258,30 @@ def newton_logistic(
 
     Returns W (D, K), b (K,) (zeros without intercept) and the result.
     """
-    N, D = X.shape
-    Y = np.asarray(Y).reshape(N, -1)
-    K = Y.shape[1]
-    W = np.zeros((D, K), X.dtype) if W0 is None else np.array(W0, dtype=X.dtype)
-    b = np.zeros(K, X.dtype) if b0 is None else np.array(b0, dtype=X.dtype)
+    D, K, dtype = rows.n_features, rows.n_outputs, rows.dtype
+    W = np.zeros((D, K), dtype) if W0 is None else np.array(W0, dtype=dtype)
+    b = np.zeros(K, dtype) if b0 is None else np.array(b0, dtype=dtype)
     chain = Chain([Affine(W, b if fit_intercept else None)])  # live W, b
-    loss = BinaryCrossEntropy(from_logits=True)
-    objective = _AffineObjective(chain, loss, X, Y, sample_weight, l2)
-    D1, s = objective.D1, objective.s
-
-    def f_grad_hess(theta: Array) -> tuple[float, Array, Array]:
-        J = objective.f(theta)
-        g = objective.grad()
-        pred = expit(loss.pred)  # (N, K) ŷ of the last forward
-        d = s[:, None] * pred * (1.0 - pred) / N  # (N, K) d²J/dz²
-        H = np.zeros((K, D1, D1))
-        m = max(1, (1 << 22) // (8 * D))  # rows per chunk (~4 MB): bounded memory
-        for k in range(K):
-            for i in range(0, N, m):
-                Xd = X[i : i + m] * np.sqrt(d[i : i + m, k])[:, None]
-                H[k, :D, :D] += Xd.T @ Xd  # Xᵀ diag(d) X
-                if fit_intercept:
-                    H[k, :D, D] += X[i : i + m].T @ d[i : i + m, k]
-            H[k, :D, :D] += 2 * l2 * np.eye(D)
-            if fit_intercept:
-                H[k, D, :D] = H[k, :D, D]
-                H[k, D, D] = d[:, k].sum()
-        return J, g, H
-
-    def solve(H: Array, g: Array) -> Array:
-        G = g.reshape(K, D1)
-        return np.concatenate([_solve_pd(H[k], G[k]) for k in range(K)])
-
+    objective = LogisticObjective(chain, BinaryCrossEntropy(from_logits=True), rows, l2)
     result = newton(
-        f_grad_hess, objective.pack(), f=objective.f, solve=solve, max_iter=max_iter,
-        tol=tol, history=history, n_samples=N, warn=warn,
+        objective.fg, objective.hess, objective.pack(), solve=objective.solve,
+        fgh=objective.fgh if rows.fused else None, lazy=lazy, max_iter=max_iter,
+        tol=tol, history=history, n_samples=rows.n_samples, warn=warn,
     )  # fmt: skip
     objective.unpack(result.theta)
     if history is not None:
         history.set_final(chain.params)
     return W.copy(), b.copy(), result
+
+
+def newton_logistic(
+    X: Array,
+    Y: Array,
+    sample_weight: Array | None = None,
+    l2: float = 0.0,
+    fit_intercept: bool = True,
+    **kwargs: Any,
+) -> tuple[Array, Array, SolverResult]:
+    """:func:`newton_logistic_rows` on arrays X (N, D), Y (N,) or (N, K)."""
+    rows = ArrayRows(X, np.asarray(Y).reshape(len(X), -1), sample_weight)
+    return newton_logistic_rows(rows, l2, fit_intercept, **kwargs)

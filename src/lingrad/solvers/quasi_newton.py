@@ -1,11 +1,14 @@
 """L-BFGS-B over a chain's parameters: J and dJ/dθ from our forward/backward.
 
-An L1 part is made smooth by splitting ``W = U - V`` with U, V ≥ 0.
+J and dJ/dθ are sums over the chunks of the rows (in memory one slice, on
+Dask the blocks), divided by N once. An L1 part is made smooth by splitting
+``W = U - V`` with U, V ≥ 0.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import scipy.optimize
@@ -17,7 +20,9 @@ from lingrad.losses import Loss
 from lingrad.nodes import Array
 from lingrad.penalties import Penalty, penalized
 from lingrad.solvers.proximal import split_l1
-from lingrad.solvers.result import SolverResult
+from lingrad.solvers.result import SolverResult, check_result
+from lingrad.solvers.rows import ArrayRows, Rows
+from lingrad.solvers.sums import chain_sums, sum_loss
 
 
 class _Flat:
@@ -66,6 +71,18 @@ def lbfgs(
     Y: Array,
     penalty: Penalty | None = None,
     sample_weight: Array | None = None,
+    **kwargs: Any,
+) -> SolverResult:
+    """:func:`lbfgs_rows` on arrays X (N, D), Y (N, K)."""
+    rows = ArrayRows(X, np.asarray(Y).reshape(len(X), -1), sample_weight)
+    return lbfgs_rows(chain, loss, rows, penalty, **kwargs)
+
+
+def lbfgs_rows(
+    chain: Chain,
+    loss: Loss,
+    rows: Rows,
+    penalty: Penalty | None = None,
     *,
     max_iter: int = 100,
     tol: float = 1e-4,
@@ -75,8 +92,9 @@ def lbfgs(
     """Minimise ``J(θ) = loss(chain(X), Y) + Σ_W penalty(W)`` with L-BFGS-B.
 
     J and dJ/dθ come from ``chain.forward``, ``loss.forward/backward`` and
-    ``chain.backward_params`` (our derivatives); scipy only chooses the steps. The
-    chain's live parameters are the starting point and hold the result.
+    ``chain.backward_params`` (our derivatives), summed over the chunks of
+    ``rows``; scipy only chooses the steps. The chain's live parameters are
+    the starting point and hold the result.
     An L1 part ``l1 ‖W‖₁`` is made smooth by splitting ``W = U - V`` with
     bounds U, V ≥ 0 and the linear term ``l1 Σ (U + V)``: L-BFGS-B's projection
     puts weights exactly at zero (no OWL-QN needed).
@@ -93,20 +111,27 @@ def lbfgs(
         ``history.snapshot_every`` iterations.
     warn : bool
         Emit a ``ConvergenceWarning`` when L-BFGS-B stops unconverged.
+
+    Raises :class:`~lingrad.solvers.result.SolverError` when the result is
+    not finite or L-BFGS-B stopped without decreasing J (e.g. "ABNORMAL"
+    after 0 iterations): never the starting point disguised as a fit.
     """
     params = chain.params
     l1, smooth = split_l1(penalty)
     weights = [k for k in params if penalized(k)] if penalty is not None else []
     flat = _Flat(params, weights if l1 > 0 else [])
-    N = len(X)
+    N = rows.n_samples
+    loss_sum = sum_loss(loss)
     last_J: list[float] = []
+    J0: list[float] = []
 
     def fun(theta: Array) -> tuple[float, Array]:
         flat.unpack(theta)
-        J = loss.forward(chain.forward(X), Y, sample_weight=sample_weight)
-        chain.backward_params(loss.backward())  # every dJ_dparam (no dJ_dX)
+        J_sum, grads = rows.reduce(chain_sums, chain, loss_sum, params)
+        J = J_sum / N
         grad = np.empty(flat.size)
-        for key, dJ_dp in chain.grads.items():
+        for key, dJ_dp_sum in grads.items():
+            dJ_dp = dJ_dp_sum / N  # every dJ_dparam (no dJ_dX)
             s = flat.slices[key]
             if key in weights and smooth is not None:
                 J += smooth.value(params[key])
@@ -119,6 +144,7 @@ def lbfgs(
                 grad[s] = dJ_dp.ravel()
         if not last_J:
             last_J.append(J)
+            J0.append(J)
         return J, grad
 
     k_snap = history.snapshot_every if history is not None else None
@@ -137,7 +163,7 @@ def lbfgs(
             flat.unpack(intermediate_result.x)
             history.add_snapshot(t, params)
 
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # judged by check_result
         res = scipy.optimize.minimize(
             fun,
             flat.pack(),
@@ -155,6 +181,10 @@ def lbfgs(
     flat.unpack(res.x)  # the last evaluation need not be the result
     if history is not None:
         history.set_final(params)
+    result = SolverResult(
+        res.x, int(res.nit), float(res.fun), bool(res.success), str(res.message)
+    )
+    check_result(result, J0[0] if J0 else float("nan"), "L-BFGS-B")
     if warn and not res.success:
         warnings.warn(
             f"L-BFGS-B did not converge in {res.nit} iterations "
@@ -162,6 +192,4 @@ def lbfgs(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return SolverResult(
-        res.x, int(res.nit), float(res.fun), bool(res.success), str(res.message)
-    )
+    return result

@@ -1,0 +1,217 @@
+"""``lingrad fit --engine dask``: train on a Dask cluster; the outputs of any fit.
+
+The table (a file, a folder or a glob of files) becomes Dask arrays with one
+block per piece (a Parquet row group or a CSV file), read and checked on the
+workers (a bad cell names its file, column and row). The cluster is a
+``LocalCluster`` sized to this machine, or the one at ``--scheduler``. The
+estimator's own ``fit`` trains on the blocks (lingrad.scale), with a progress
+bar as blocks complete; ``--scale`` standardizes with the mean and deviation
+of one pass; the metrics are reduced from per-block predictions (the
+predictions travel, not X).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from lingrad.cli._common import ModelSpec, usage_error
+from lingrad.cli._data import Data, check_binary
+from lingrad.cli._metrics import metrics_for
+from lingrad.cli._stream import Bar
+from lingrad.cli._train import (
+    FitResult,
+    effective_params,
+    final_estimator,
+    fit_call,
+    make_estimator,
+    restore_verbosity,
+    summarize,
+)
+
+
+def need_dask() -> None:
+    """Import Dask, or a one-line usage error (exit 2) saying how to install it."""
+    from lingrad.scale import INSTALL_HINT, require_dask
+
+    try:
+        require_dask()
+    except ImportError:
+        raise usage_error(
+            f"--engine dask needs Dask; install it with: {INSTALL_HINT}", "--engine"
+        ) from None
+
+
+@contextlib.contextmanager
+def cluster(scheduler: str | None) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, or of a LocalCluster sized to here."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as e:
+            raise usage_error(
+                f"cannot reach the Dask scheduler at {scheduler} ({e}); start one "
+                "with 'dask scheduler' and workers with 'dask worker ADDRESS'",
+                "--scheduler",
+            ) from None
+        with client:
+            yield client
+        return
+    local = LocalCluster(dashboard_address=":0", silence_logs=logging.ERROR)
+    with local, Client(local) as client:
+        yield client
+
+
+def read_part(
+    piece: Any, target: str, features: list[str], part: str, seed: int,
+    test_size: float | None, classify: bool,
+) -> tuple[Any, Any]:  # fmt: skip
+    """A piece's training or held-out rows, checked, on a worker."""
+    from lingrad.scale.tablefiles import held_out, read_piece
+    from lingrad.targets import as_regression_target, check_labels
+
+    Xs, ys = [np.empty((0, len(features)))], []
+    for X, y, row0 in read_piece(piece, target, features, 1 << 16):
+        check = check_labels if classify else as_regression_target
+        y = check(y, piece.path, target, row0)
+        keep = held_out(seed, piece.path, row0, len(y), test_size)
+        keep = keep if part == "test" else ~keep
+        Xs.append(X[keep])
+        ys.append(y[keep])
+    y = np.concatenate(ys) if ys else np.empty(0)
+    return np.concatenate(Xs), y
+
+
+def _arrays(pieces: list[Any], part: str, **kw: Any) -> tuple[Any, Any]:
+    import dask.array as da
+    from dask.delayed import delayed
+
+    read = delayed(read_part, pure=True, nout=2)
+    Xs, ys = [], []
+    D = len(kw["features"])
+    for piece in pieces:
+        X, y = read(piece, part=part, **kw)
+        Xs.append(da.from_delayed(X, shape=(np.nan, D), dtype=np.float64))
+        ys.append(da.from_delayed(y, shape=(np.nan,), dtype=object))
+    return da.concatenate(Xs), da.concatenate(ys)
+
+
+def fit_dask(
+    spec: ModelSpec,
+    source: str,
+    target: str,
+    features: list[str] | None,
+    params: dict[str, Any],
+    *,
+    scale: bool,
+    test_size: float | None,
+    seed: int,
+    scheduler: str | None,
+) -> FitResult:
+    """Train on the cluster; the metrics of the training and held-out rows."""
+    need_dask()
+    from lingrad.scale.dask_rows import fits_in_cluster
+    from lingrad.scale.progress import on_progress
+    from lingrad.scale.tablefiles import list_files, open_files, total_bytes
+
+    files = list_files(source)
+    pieces, names = open_files(files, target, features)
+    kw = dict(target=target, features=names, seed=seed, test_size=test_size,
+              classify=spec.is_classifier)  # fmt: skip
+    est_params = dict(params)
+    est_params.setdefault("random_state", seed)
+    model = make_estimator(spec, est_params, scale)
+    est = final_estimator(model)
+    bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)")
+    with cluster(scheduler) as client, bar, on_progress(bar):
+        X, y = _arrays(pieces, "train", **kw)
+        if fits_in_cluster(client, 2 * total_bytes(files)):  # decoded: ~2x the files
+            X, y = client.persist([X, y])  # read once, held by the workers
+        X, y = X.compute_chunk_sizes(), y.compute_chunk_sizes()
+        Xf = X
+        if scale:
+            Xf = _standardize(model.steps[0][1], X)
+        fit_call(spec, est.fit, Xf, y)
+        classes = getattr(est, "classes_", None)
+        data = Data(None, None, names, target, source, None)
+        if classes is not None:
+            check_binary(spec, classes, data)
+        metrics = {"train": _metrics(client, spec, model, X, y, classes)}
+        n_train = metrics["train"]["n"]
+        n_test = 0
+        if test_size:
+            Xt, yt = _arrays(pieces, "test", **kw)
+            metrics["test"] = _metrics(client, spec, model, Xt, yt, classes)
+            n_test = metrics["test"]["n"]
+        sample = _sample(client, X, y)
+        workers = len(client.scheduler_info().get("workers", {}))
+    restore_verbosity(model, est_params)
+    summary = summarize(data, n_train, n_test, classes)
+    summary.update({"Dask blocks (files, Parquet row groups)": len(pieces),
+                    "Dask workers": workers})  # fmt: skip
+    how = (
+        f"solver {est.solver!r} on a Dask cluster of {workers} workers "
+        f"({'scheduler ' + scheduler if scheduler else 'a LocalCluster'}), "
+        f"{len(pieces)} blocks"
+    )
+    return FitResult(
+        model, spec, effective_params(spec, est_params, scale), list(names), target,
+        metrics, summary, history=getattr(est, "history_", None),
+        X_sample=sample[0], y_sample=sample[1],
+        notes=[f"Trained with Dask: {how}. The figures show the first block."],
+    )  # fmt: skip
+
+
+def _standardize(scaler: Any, X: Any) -> Any:
+    """Fit ``scaler`` (StandardScaler) in one pass over X; X standardized, lazily."""
+    import dask.array as da
+
+    mean, var = da.compute(X.mean(axis=0), X.var(axis=0))
+    scale = np.sqrt(var)
+    scaler.mean_, scaler.var_ = mean, var
+    scaler.scale_ = np.where(scale > 0, scale, 1.0)
+    scaler.n_samples_seen_ = int(X.shape[0])
+    scaler.n_features_in_ = X.shape[1]
+    return (X - mean) / scaler.scale_
+
+
+def _predict_block(model: Any, X: Any, y: Any, proba: bool) -> tuple[Any, Any, Any]:
+    if not len(X):
+        return y, y, None
+    return y, model.predict(X), model.predict_proba(X) if proba else None
+
+
+def _metrics(
+    client: Any, spec: ModelSpec, model: Any, X: Any, y: Any, classes: Any
+) -> dict[str, Any]:
+    """The model's metrics on (X, y): per-block predictions, gathered block by block."""
+    from dask.delayed import delayed
+    from distributed import as_completed
+
+    acc = metrics_for(classes)
+    proba = spec.is_classifier and hasattr(model, "predict_proba")
+    call = delayed(_predict_block, pure=True)
+    parts = [
+        call(model, xb, yb, proba)
+        for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True)
+    ]
+    for future in as_completed(client.compute(parts)):
+        y_b, pred, P = future.result()
+        if len(y_b):
+            acc.update(y_b, pred, P)
+    return acc.result()
+
+
+def _sample(client: Any, X: Any, y: Any) -> tuple[Any, Any]:
+    """The first non-empty block's rows (for the figures)."""
+    for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True):
+        Xs, ys = client.compute([xb, yb], sync=True)
+        if len(Xs):
+            return Xs, ys
+    return None, None

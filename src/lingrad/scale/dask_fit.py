@@ -1,0 +1,122 @@
+"""``fit`` on a Dask array / DataFrame: the estimator's own solvers over its blocks.
+
+One pass over y (and the weights) finds N, the classes and ``Σ s``; then the
+targets and mean-1 weights are made block by block exactly as in memory
+(``label_targets`` / one-hot, ``class_weight``), X's blocks are checked and
+persisted on the workers when they fit in half the cluster's memory, and:
+
+- the exact solvers (``normal``, ``lbfgs``, ``newton``) run the estimator's
+  own ``_fit_<solver>`` on :class:`~lingrad.scale.dask_rows.DaskRows`: every
+  sum they need is a tree reduction over the blocks;
+- the stochastic ones (``sgd``, ``minibatch``, ``batch``) are
+  :func:`lingrad.scale.dask_sgd.fit_stochastic`: ``partial_fit`` over the
+  blocks in a seeded random order per epoch.
+
+X is never collected onto one machine; only sums and the model travel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from dask.delayed import delayed
+from sklearn.base import clone, is_classifier
+
+from lingrad.models._params import ITERATIVE_SOLVERS
+from lingrad.scale.dask_blocks import Blocks, split
+from lingrad.scale.dask_rows import (
+    Block,
+    DaskRows,
+    client_or_none,
+    compute_tree,
+    fits_in_cluster,
+)
+from lingrad.scale.progress import current_progress
+from lingrad.scale.targets import (
+    YSummary,
+    class_weights,
+    classes_of,
+    encode_block,
+    summarize_y,
+)
+
+
+def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blocks]:
+    """Set the estimator's data-dependent state; its rows as persisted blocks."""
+    classify = is_classifier(est)
+    blocks = split(X, y, sample_weight)
+    parts = [
+        delayed(summarize_y, pure=False)(yb, sb, classify)
+        for yb, sb in zip(blocks.y, blocks.s or [None] * len(blocks.y), strict=True)
+    ]
+    summary: YSummary = compute_tree(parts, YSummary.merge)
+    N = sum(summary.sizes)
+    if N == 0:
+        raise ValueError("X holds no rows (every block is empty).")
+    est.n_features_in_ = blocks.n_features
+    if blocks.feature_names is not None:
+        est.feature_names_in_ = np.asarray(blocks.feature_names, dtype=object)
+    else:
+        est.__dict__.pop("feature_names_in_", None)
+    classes = weight = None
+    total = summary.sw
+    if classify:
+        classes = classes_of(summary, est)
+        est.classes_ = classes
+        stats = np.array([summary.labels[c] for c in classes])  # (C, 2)
+        weight = class_weights(getattr(est, "class_weight", None), classes, stats[:, 0])
+        if weight is not None:
+            total = float(weight @ stats[:, 1])
+    else:
+        est._y_1d = summary.ndim == 1
+    weighted = blocks.s is not None or weight is not None
+    scale = N / total if weighted else 1.0
+    if weighted and not total > 0:
+        raise ValueError("sample_weight (times class_weight) must not sum to zero.")
+    targets, K = None, summary.n_outputs
+    if classes is not None:
+        template = clone(est)  # light: no fitted state travels with the blocks
+        template.classes_ = classes
+        targets = template._targets
+        K = targets(np.arange(len(classes)), np.float64).shape[1]
+    encode = delayed(encode_block, pure=False, nout=2)
+    Y, S = [], []
+    for i, yb in enumerate(blocks.y):
+        sb = None if blocks.s is None else blocks.s[i]
+        Yb, Sb = encode(yb, sb, targets, classes, weight, scale, blocks.dtype, K)
+        Y.append(Yb)
+        S.append(Sb if weighted else None)
+    items = _persist(blocks.X, Y, S, N * (blocks.n_features + K + 1) * 8)
+    rows = DaskRows(
+        [Block(x, yy, ss, r, w) for (x, yy, ss), r, w in
+         zip(items, blocks.row0, blocks.where, strict=True)],
+        N, blocks.n_features, int(K), blocks.dtype, blocks.feature_names,
+        progress=current_progress(), sizes=summary.sizes,
+    )  # fmt: skip
+    return rows, blocks
+
+
+def _persist(X: list[Any], Y: list[Any], S: list[Any], nbytes: int) -> list[Any]:
+    """[(X, Y, s)] per block, held in the workers' memory when half of it suffices."""
+    items = list(zip(X, Y, S, strict=True))
+    client = client_or_none()
+    if client is None or not fits_in_cluster(client, nbytes):
+        return items  # recomputed from the source on every pass
+    flat = [v for item in items for v in item if v is not None]
+    held = iter(client.persist(flat))
+    return [tuple(None if v is None else next(held) for v in item) for item in items]
+
+
+def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+    """Train ``est`` on Dask X and y (the estimators' ``fit`` comes here)."""
+    est._check_params()
+    est._check_solver()
+    rows, blocks = prepare(est, X, y, sample_weight)
+    if est.solver in ITERATIVE_SOLVERS:
+        from lingrad.scale.dask_sgd import fit_stochastic
+
+        fit_stochastic(est, rows)
+    else:
+        est._fit_exact(rows)
+    return est

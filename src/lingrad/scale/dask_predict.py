@@ -1,0 +1,115 @@
+"""Predictions and scores on Dask collections, lazily, block by block.
+
+``predict``, ``predict_proba``, ``predict_log_proba`` and
+``decision_function`` return Dask arrays whose blocks are the in-memory
+method applied to X's blocks (DataFrame partitions keep their column names);
+``score`` returns a lazy 0-d Dask array (R² or accuracy, weighted as
+scikit-learn's) reduced from per-block sums; ``float(...)`` computes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask.array as da
+import numpy as np
+from dask.delayed import delayed
+from sklearn.base import is_classifier
+
+from lingrad.scale.dask_blocks import split
+from lingrad.scale.dask_rows import lazy_tree
+
+
+def _frame_like(est: Any, X: Any) -> Any:
+    """One row of zeros shaped (and named) like X's blocks, for the output's shape."""
+    row = np.zeros((1, int(est.n_features_in_)))
+    if hasattr(X, "columns"):
+        import pandas as pd
+
+        return pd.DataFrame(row, columns=list(X.columns))
+    return row.astype(X.dtype)
+
+
+def blockwise(est: Any, name: str, X: Any) -> Any:
+    """``est.<name>`` of every block of X, as one lazy Dask array."""
+    method = getattr(est, name)
+    meta = np.asarray(method(_frame_like(est, X)))
+    tail, dtype = meta.shape[1:], meta.dtype
+    if hasattr(X, "divisions"):  # a DataFrame: partitions of unknown length
+        call = delayed(_call_block, pure=True)
+        parts = [
+            da.from_delayed(call(p, method, meta), shape=(np.nan, *tail), dtype=dtype)
+            for p in X.to_delayed()
+        ]
+        return da.concatenate(parts, axis=0)
+    X = X.rechunk({1: -1})
+    chunks = (X.chunks[0], *((t,) for t in tail))
+    return X.map_blocks(
+        _call_block, method, meta, dtype=dtype, chunks=chunks,
+        drop_axis=None if tail else 1, meta=meta[:0],
+    )  # fmt: skip
+
+
+def _call_block(block: Any, method: Any, meta: Any) -> Any:
+    """The in-memory method on one block (on a worker); an empty block stays empty."""
+    if len(block) == 0:
+        return meta[:0]
+    return method(block)
+
+
+def score_sums(est: Any, X: Any, y: Any, s: Any, classify: bool) -> Any:
+    """A block's score sums: (Σw, Σw·hit) or (Σw, mean, M2, SSE) per output."""
+    y = np.asarray(y)
+    w = np.ones(len(y)) if s is None else np.asarray(s, dtype=np.float64)
+    if len(y) == 0:
+        return None
+    names = getattr(est, "feature_names_in_", None)
+    if names is not None:  # the block came from a DataFrame: keep its names
+        import pandas as pd
+
+        X = pd.DataFrame(X, columns=list(names))
+    pred = est.predict(X)
+    if classify:
+        return float(w.sum()), float(w @ (pred == y))
+    Y = y.reshape(len(y), -1).astype(np.float64)
+    P = np.asarray(pred, dtype=np.float64).reshape(Y.shape)
+    sw = float(w.sum())
+    mean = w @ Y / sw
+    return sw, mean, w @ (Y - mean) ** 2, w @ (Y - P) ** 2
+
+
+def merge_sums(a: Any, b: Any) -> Any:
+    """Combine two blocks' score sums (Chan's update for the centred M2)."""
+    if a is None or b is None:
+        return b if a is None else a
+    if len(a) == 2:
+        return a[0] + b[0], a[1] + b[1]
+    sw = a[0] + b[0]
+    delta = b[1] - a[1]
+    mean = a[1] + delta * (b[0] / sw)
+    M2 = a[2] + b[2] + delta**2 * (a[0] * b[0] / sw)
+    return sw, mean, M2, a[3] + b[3]
+
+
+def finish_score(sums: Any) -> Any:
+    """Accuracy, or R² averaged over outputs (1 / 0 for a constant target)."""
+    if len(sums) == 2:
+        return np.float64(sums[1] / sums[0])
+    _, _, M2, sse = sums
+    r2 = np.where(M2 > 0, 1.0 - sse / np.where(M2 > 0, M2, 1.0), 0.0)
+    r2 = np.where((M2 == 0) & (sse == 0), 1.0, r2)
+    return np.float64(np.mean(r2))
+
+
+def score(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+    """Lazy accuracy (classifiers) or R² (regressors) of ``est`` on Dask X, y."""
+    blocks = split(X, y, sample_weight)
+    classify = is_classifier(est)
+    sums = delayed(score_sums, pure=True)
+    parts = [
+        sums(est, xb, yb, None if blocks.s is None else blocks.s[i], classify)
+        for i, (xb, yb) in enumerate(zip(blocks.X, blocks.y, strict=True))
+    ]
+    total = lazy_tree(parts, merge_sums)
+    result = delayed(finish_score, pure=True)(total)
+    return da.from_delayed(result, shape=(), dtype=np.float64)

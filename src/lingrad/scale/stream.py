@@ -1,0 +1,151 @@
+"""Out-of-core training from table files, without Dask: memory bounded by a batch.
+
+- :func:`shuffled_batches`: one epoch's training rows, decoded once, in a
+  seeded random order of the pieces (Parquet row groups, CSV files) mixed by a
+  bounded shuffle buffer, so batches mix rows from across the table;
+- :class:`FileRows`: the table as the exact solvers'
+  :class:`~lingrad.solvers.rows.Rows`: the closed form is one streaming
+  pass accumulating the Gram statistics (a second, QR pass only for
+  ill-conditioned data), L-BFGS / Newton one pass per evaluation.
+
+Held-out rows (``test_size``) are chosen by :func:`~lingrad.scale.tablefiles.held_out`
+from each row's place in its file, so every pass sees the same split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from lingrad.scale.tablefiles import Piece, held_out, read_piece
+from lingrad.solvers.rows import Chunk, add
+
+Encode = Callable[[Any], tuple[np.ndarray, np.ndarray | None]]  # y -> (Y, s)
+
+
+class Table:
+    """The training (or held-out) rows of a table's pieces, read batch by batch."""
+
+    def __init__(
+        self,
+        pieces: Sequence[Piece],
+        target: str | None,
+        features: Sequence[str],
+        *,
+        batch_rows: int = 10_000,
+        test_size: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.pieces, self.target, self.features = list(pieces), target, list(features)
+        self.batch_rows, self.test_size, self.seed = batch_rows, test_size, seed
+        self.passes = 0  # decodes of the whole table so far
+
+    def batches(
+        self, part: str = "train", order: Sequence[int] | None = None
+    ) -> Iterator[tuple[np.ndarray, Any, int, Piece]]:
+        """``(X, y, row0, piece)`` of the rows of ``part`` ("train", "test", "all")."""
+        self.passes += 1
+        for i in range(len(self.pieces)) if order is None else order:
+            piece = self.pieces[i]
+            for X, y, row0 in read_piece(
+                piece, self.target, self.features, self.batch_rows
+            ):
+                if part == "all" or not self.test_size:
+                    if part != "test":
+                        yield X, y, row0, piece
+                    continue
+                test = held_out(self.seed, piece.path, row0, len(X), self.test_size)
+                keep = test if part == "test" else ~test
+                if keep.any():
+                    yield X[keep], y[keep], row0, piece
+
+
+def shuffled_batches(
+    table: Table, epoch: int, batch_rows: int, buffer_rows: int
+) -> Iterator[tuple[np.ndarray, Any]]:
+    """One epoch's training rows as shuffled ``(X, y)`` batches.
+
+    The pieces come in a random order seeded by (seed, epoch), and a shuffle
+    buffer of ``buffer_rows`` rows mixes them: once it is full, each incoming
+    record batch of m rows swaps with m rows drawn at random from the buffer,
+    and those leave as the next batch (each row is copied twice, in and out);
+    at the end the buffer leaves in a random order. So a batch mixes rows of
+    the whole buffer's span of the table, and memory stays one buffer.
+    """
+    rng = np.random.default_rng([table.seed, epoch, 1])
+    order = rng.permutation(len(table.pieces)).tolist()
+    buf_X: np.ndarray | None = None
+    buf_y: Any = None
+    held = 0
+    for X, y, _, _ in table.batches("train", order):
+        if buf_X is None:
+            buf_X = np.empty((buffer_rows, X.shape[1]), X.dtype)
+            buf_y = np.empty(buffer_rows, dtype=y.dtype)
+        if buf_y.dtype != y.dtype and buf_y.dtype.kind != "O":  # e.g. longer labels
+            buf_y = buf_y.astype(np.result_type(buf_y.dtype, y.dtype))
+        take = min(buffer_rows - held, len(X))  # filling up: no output yet
+        buf_X[held : held + take], buf_y[held : held + take] = X[:take], y[:take]
+        held += take
+        X, y = X[take:], y[take:]
+        if len(X):  # full: swap the rest in for random rows, which leave
+            slots = rng.choice(buffer_rows, size=len(X), replace=False)
+            out_X, out_y = buf_X[slots], buf_y[slots]
+            buf_X[slots], buf_y[slots] = X, y
+            yield from _batches(out_X, out_y, batch_rows)
+    if held:
+        assert buf_X is not None
+        perm = rng.permutation(held)
+        yield from _batches(buf_X[perm], buf_y[perm], batch_rows)
+
+
+def _batches(X: np.ndarray, y: Any, rows: int) -> Iterator[tuple[np.ndarray, Any]]:
+    for i in range(0, len(X), rows):
+        yield X[i : i + rows], y[i : i + rows]
+
+
+class FileRows:
+    """A table's training rows as :class:`~lingrad.solvers.rows.Rows` (streamed).
+
+    ``encode(y) -> (Y, s)`` makes a batch's targets (and weights) as the
+    in-memory fit does; every :meth:`reduce` decodes the table once.
+    """
+
+    fused = True  # a pass decodes the whole table: J, g and H together
+
+    def __init__(
+        self,
+        table: Table,
+        encode: Encode,
+        n_samples: int,
+        n_outputs: int,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        cols: list[int] | None = None,
+    ) -> None:
+        self.table, self.encode, self.transform = table, encode, transform
+        self.n_samples, self.n_outputs = n_samples, n_outputs
+        self.n_features = len(table.features)
+        self.feature_names = table.features
+        self.dtype = np.dtype(np.float64)
+        self.cols = cols
+
+    def reduce(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        combine: Callable[[Any, Any], Any] = add,
+    ) -> Any:
+        total = None
+        for X, y, row0, piece in self.table.batches("train"):
+            Y, s = self.encode(y)
+            if self.cols is not None:
+                Y = Y[:, self.cols]
+            if self.transform is not None:
+                X = self.transform(X)
+            part = fn(Chunk(X, Y, s, row0, str(piece.path)), *args)
+            total = part if total is None else combine(total, part)
+        return total
+
+    def column(self, k: int) -> FileRows:
+        return FileRows(self.table, self.encode, self.n_samples, 1, self.transform, [k])

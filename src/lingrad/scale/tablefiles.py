@@ -1,0 +1,196 @@
+"""A table in many pieces: one file, a folder or a glob of CSV / Parquet files.
+
+The files are one table (the same columns, in any order); a *piece* is what
+can be read on its own: a Parquet row group, or a whole CSV file. Pieces are
+read in record batches and checked as ``lingrad.io`` checks a file, so a bad
+cell is named by file, column and row (rows counted from each file's first
+data row). Streaming (:mod:`lingrad.scale.stream`) and the Dask engine read
+the table through these functions.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from lingrad.errors import DataError
+
+SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+
+def list_files(data: str) -> list[Path]:
+    """The table files of ``data``: the file itself, a folder's or a glob's, sorted."""
+    p = Path(data)
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in SUFFIXES)
+        if not files:
+            raise DataError(
+                f"{p}: the folder holds no {', '.join(SUFFIXES)} files; give a "
+                "folder of table files, a glob such as 'parts/*.parquet', or a file"
+            )
+        return files
+    if any(ch in data for ch in "*?[") and not p.exists():
+        files = sorted(Path(f) for f in glob.glob(data) if Path(f).is_file())
+        if not files:
+            raise DataError(f"{data}: no file matches this pattern")
+        return files
+    return [p]
+
+
+def is_many(data: str) -> bool:
+    """Whether ``data`` names a folder or a glob (rather than one file)."""
+    return Path(data).is_dir() or (
+        any(ch in data for ch in "*?[") and not Path(data).exists()
+    )
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A file, or one row group of a Parquet file: ``n_rows`` (None: unknown)
+    rows starting at data row ``row0`` of the file."""
+
+    path: Path
+    row_group: int | None
+    row0: int
+    n_rows: int | None
+
+    @property
+    def name(self) -> str:
+        if self.row_group is None:
+            return str(self.path)
+        return f"{self.path} (row group {self.row_group + 1})"
+
+
+def open_files(
+    files: Sequence[Path], target: str | None, features: Sequence[str] | None
+) -> tuple[list[Piece], list[str]]:
+    """Every piece of the files, and the feature columns (checked in each file)."""
+    from lingrad.io import _start
+
+    pieces: list[Piece] = []
+    names: list[str] | None = None
+    for f in files:
+        src, _, feats, _ = _start(f, target, features if names is None else names)
+        names = names or feats
+        if src.kind == "parquet":
+            from lingrad._tablefile import _parquet_file
+
+            meta = _parquet_file(src.path).metadata
+            row0 = 0
+            for g in range(meta.num_row_groups):
+                n = meta.row_group(g).num_rows
+                pieces.append(Piece(src.path, g, row0, n))
+                row0 += n
+        else:
+            pieces.append(Piece(src.path, None, 0, None))
+    assert names is not None
+    return pieces, list(names)
+
+
+def read_piece(
+    piece: Piece, target: str | None, features: Sequence[str], batch_rows: int
+) -> Iterator[tuple[np.ndarray, Any, int]]:
+    """``(X, y, row0)`` record batches of a piece, checked; row0 counts in the file.
+
+    Without features, only the target column is read (X has no columns).
+    """
+    import dataclasses
+
+    from lingrad._columns import _target, to_xy
+    from lingrad._tablefile import _parquet_file, batches, open_source
+
+    src = open_source(piece.path)
+    src = dataclasses.replace(src, n_features=len(features))
+    names = list(features) + ([target] if target is not None else [])
+    row0 = piece.row0
+    if piece.row_group is None:
+        reader: Any = batches(src, names, batch_rows)
+    else:
+        pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+        reader = pf.iter_batches(
+            batch_size=batch_rows, columns=names, row_groups=[piece.row_group]
+        )
+    try:
+        for batch in reader:
+            if len(batch) and features:
+                X = _plain_numbers(batch, features)
+                if X is None:  # not all finite numbers: the checks name the cell
+                    X, y = to_xy(src, batch, list(features), target, row0)
+                else:
+                    y = (
+                        None
+                        if target is None
+                        else _target(src, batch.column(target), target, row0)
+                    )
+                yield X, y, row0
+            elif len(batch) and target is not None:
+                y = _target(src, batch.column(target), target, row0)
+                yield np.empty((len(batch), 0)), y, row0
+            row0 += len(batch)
+    except pa.ArrowException as e:
+        raise DataError(f"{piece.name}: cannot read ({str(e).splitlines()[0]})") from e
+    except DataError as e:  # a CSV: re-read as text to name the bad cell
+        from lingrad.io import _precise
+
+        raise _precise(src, list(features), target, e) from None
+    finally:
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
+
+
+def _plain_numbers(batch: Any, features: Sequence[str]) -> np.ndarray | None:
+    """X (m, D) float64 when every feature column holds finite floats / integers
+    (the common case: one copy, one check), else None (``to_xy`` decides)."""
+    columns = [batch.column(f) for f in features]
+    if not all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type)
+               for c in columns):  # fmt: skip
+        return None
+    X = np.empty((len(batch), len(columns)))
+    for j, c in enumerate(columns):
+        X[:, j] = c.to_numpy(zero_copy_only=False)  # nulls arrive as NaN
+    return X if np.isfinite(X).all() else None
+
+
+def read_whole(
+    piece: Piece, target: str | None, features: Sequence[str]
+) -> tuple[np.ndarray, Any]:
+    """A piece's rows at once: X (n, D) and raw y (n,)."""
+    parts = list(read_piece(piece, target, features, 1 << 16))
+    if not parts:
+        return np.empty((0, len(features))), np.empty(0)
+    X = np.concatenate([p[0] for p in parts])
+    y = None if target is None else np.concatenate([p[1] for p in parts])
+    return X, y
+
+
+def held_out(
+    seed: int, path: Path, row0: int, n: int, test_size: float | None
+) -> np.ndarray:
+    """True for the held-out rows among ``n`` rows from data row ``row0`` of a file.
+
+    A hash (splitmix64) of the seed, the file's name and the row's number in
+    it: every pass, every batch size, every order and every engine (streamed
+    or Dask) holds out the same rows.
+    """
+    if not test_size:
+        return np.zeros(n, dtype=bool)
+    salt = zlib.crc32(path.name.encode()) + (seed << 32)
+    z = np.arange(row0, row0 + n, dtype=np.uint64) + np.uint64(salt & (2**64 - 1))
+    z += np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return np.asarray((z >> np.uint64(11)) * 2.0**-53 < test_size)
+
+
+def total_bytes(files: Sequence[Path]) -> int:
+    return sum(os.path.getsize(f) for f in files)

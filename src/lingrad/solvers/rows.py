@@ -1,0 +1,170 @@
+"""Training rows as chunks: the exact solvers' sums ``Σ_chunks fn(chunk)``.
+
+Every exact solver reads the data only through :meth:`Rows.reduce`: a function
+of one :class:`Chunk` (its X, Y, s) whose results are combined pairwise. In
+memory (:class:`ArrayRows`) the chunks are row slices of one array; on a Dask
+cluster (``lingrad.scale``) they are the collection's blocks, the same
+functions run on the workers and the combine is a tree reduction. The
+per-chunk functions are module-level (picklable) and take only the chunk and
+small arguments, so both paths compute the same sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from lingrad.nodes import Array
+
+
+@dataclass
+class Chunk:
+    """Rows ``X`` (m, D), targets ``Y`` (m, K), weights ``s`` (m,) or None.
+
+    ``row0`` is the index of the first row in the whole data (None: unknown,
+    e.g. a Dask DataFrame partition of unknown length); ``where`` names the
+    chunk in messages ("partition 3", a file name).
+    """
+
+    X: Array
+    Y: Array
+    s: Array | None = None
+    row0: int | None = 0
+    where: str = ""
+    offset: int = 0  # rows before this chunk in its block (row0 unknown)
+
+    def row_name(self, i: int) -> str:
+        """``row 17 (0-based)`` (of the whole data) or ``row 4 of partition 3``."""
+        if self.row0 is not None:
+            text = f"row {self.row0 + i} (0-based)"
+            return f"{text} ({self.where})" if self.where else text
+        return f"row {self.offset + i} of {self.where or 'its chunk'}"
+
+    def split(self, rows: int) -> list[Chunk]:
+        """The chunk as consecutive chunks of at most ``rows`` rows."""
+        if len(self.X) <= rows:
+            return [self]
+        return [
+            Chunk(
+                self.X[i : i + rows],
+                self.Y[i : i + rows],
+                None if self.s is None else self.s[i : i + rows],
+                None if self.row0 is None else self.row0 + i,
+                self.where,
+                self.offset + i,
+            )
+            for i in range(0, len(self.X), rows)
+        ]
+
+
+def add(a: Any, b: Any) -> Any:
+    """Element-wise sum of two results: numbers, arrays, tuples or dicts of them."""
+    if isinstance(a, tuple):
+        return tuple(add(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return {key: add(a[key], b[key]) for key in a}
+    return a + b
+
+
+def tree_combine(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> Any:
+    """``combine`` applied pairwise, level by level (a balanced tree)."""
+    parts = list(parts)
+    while len(parts) > 1:
+        pairs = [combine(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        parts = pairs + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
+
+
+class Rows(Protocol):
+    """What an exact solver needs of its data: shapes and chunked sums."""
+
+    n_samples: int
+    n_features: int
+    n_outputs: int
+    dtype: Any
+    feature_names: Sequence[str] | None
+    fused: bool  # passes are costly (a cluster): fewer passes, e.g. J, g, H at once
+
+    def reduce(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        combine: Callable[[Any, Any], Any] = add,
+    ) -> Any:
+        """``combine`` over every chunk of ``fn(chunk, *args)``."""
+        ...
+
+    def column(self, k: int) -> Rows:
+        """The same rows with target column ``k`` only (one-vs-rest)."""
+        ...
+
+
+def cache_rows(n_features: int) -> int:
+    """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
+
+    A chunk that stays in cache is read from memory once by a forward and a
+    backward pass together (one pass of L-BFGS or Newton reads X once).
+    """
+    return max(256, (1 << 21) // (8 * max(n_features, 1)))
+
+
+class ArrayRows:
+    """In-memory rows: X (N, D), Y (N, K), s (N,) or None, in chunks of rows.
+
+    ``chunk_rows=None`` makes the whole array one chunk: the per-chunk
+    functions then block it themselves into small reused buffers where they
+    need scratch space, so nothing of the size of X is ever copied. The
+    estimators use :func:`cache_rows`.
+    """
+
+    fused = False
+
+    def __init__(
+        self,
+        X: Array,
+        Y: Array,
+        s: Array | None = None,
+        *,
+        chunk_rows: int | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> None:
+        self.X, self.Y = X, np.asarray(Y).reshape(len(X), -1)
+        self.s = None if s is None else np.asarray(s)
+        self.chunk_rows = chunk_rows
+        self.n_samples, self.n_features = X.shape
+        self.n_outputs = self.Y.shape[1]
+        self.dtype = X.dtype
+        self.feature_names = feature_names
+
+    def chunks(self) -> list[Chunk]:
+        whole = Chunk(self.X, self.Y, self.s, 0)
+        return whole.split(self.chunk_rows or max(self.n_samples, 1))
+
+    def reduce(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        combine: Callable[[Any, Any], Any] = add,
+    ) -> Any:
+        return tree_combine([fn(chunk, *args) for chunk in self.chunks()], combine)
+
+    def column(self, k: int) -> ArrayRows:
+        return ArrayRows(
+            self.X,
+            self.Y[:, [k]],
+            self.s,
+            chunk_rows=self.chunk_rows,
+            feature_names=self.feature_names,
+        )
+
+
+def column_name(names: Sequence[str] | None, j: int, n_features: int) -> str:
+    """``feature 'price'`` / ``feature 3`` (0-based) / ``the target``."""
+    if j >= n_features:
+        return "the target" if j == n_features else f"target column {j - n_features}"
+    if names is not None and j < len(names):
+        return f"feature {str(names[j])!r}"
+    return f"feature {j} (0-based column index)"
