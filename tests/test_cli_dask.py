@@ -73,6 +73,12 @@ def test_fit_on_the_cluster_gives_the_in_memory_model(client, folder, tmp_path, 
     test = table[table["test"]]
     accuracy = ref.score(test[["a", "b", "c"]].to_numpy(), test["label"])
     assert metrics["metrics"]["test"]["accuracy"] == pytest.approx(accuracy)
+    code, text, err = run(["evaluate", "--model", out / "model.lingrad", "--data",
+                           path, "--split", "test", "--json"], capsys)  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(text)["metrics"]
+    assert doc["n"] == int(table["test"].sum())
+    assert doc["accuracy"] == pytest.approx(accuracy)
 
     # predict on the folder: one file per table, or one file for all
     code, text, err = run(["predict", "--model", out / "model.lingrad", "--data",

@@ -95,6 +95,16 @@ def test_streamed_closed_form_is_the_exact_fit(parts, tmp_path, capsys):
         ref.score(train[["a", "b", "c"]].to_numpy(), train["y"]), rel=1e-9
     )
     assert "exact" in (tmp_path / "run" / "report.html").read_text()
+    # evaluate --split re-draws fit's held-out rows (by each row's file and place)
+    for split, rows in (("test", "test"), ("train", "train")):
+        code, out, err = run(["evaluate", "--model", tmp_path / "run" / "model.lingrad",
+                              "--data", folder, "--split", split, "--json"],
+                             capsys)  # fmt: skip
+        assert code == 0, err
+        doc = json.loads(out)["metrics"]
+        assert doc["n"] == metrics["data"]["training rows" if rows == "train"
+                                           else "held-out rows"]  # fmt: skip
+        assert doc["r2"] == pytest.approx(metrics["metrics"][rows]["r2"], rel=1e-9)
 
 
 def test_streamed_lbfgs_classifier_matches_memory(parts, tmp_path, capsys):

@@ -66,7 +66,7 @@ def _parts(
 
     missing = "drop" if loaded.impute == "drop" else None
     if split != "all":
-        if loaded.meta.get("split") == "stream":  # batch by batch, as fit scored
+        if loaded.meta.get("split") in ("stream", "dask"):  # as fit held them out
             yield from _stream_split(loaded, data, target, split)
             return
         yield _split(loaded, data, target, split, missing)
@@ -127,15 +127,13 @@ def _saved_split(loaded: Any, split: str) -> tuple[float, int]:
 def _stream_split(
     loaded: Any, data: str, target: str | None, split: str
 ) -> Iterator[tuple[Any, Any, int]]:
-    """``fit --stream`` drew its held-out rows per record batch: draw them again."""
-    from lingrad.cli._stream import _Pass
-    from lingrad.io import iter_batches
+    """``fit --stream`` and ``--engine dask`` held out rows by a hash of each row's
+    file and place (``scale.tablefiles.held_out``): draw them again, piece by piece."""
+    from lingrad.scale.stream import Table
+    from lingrad.scale.tablefiles import list_files, open_files
 
     test_size, seed = _saved_split(loaded, split)
-    chunk_rows = int(loaded.meta.get("chunk_rows") or 10_000)
-    masks = _Pass(test_size, seed)
-    for b, (X, y) in enumerate(iter_batches(data, target, loaded.features, chunk_rows)):
-        test = masks.mask(b, len(X))
-        rows = test if split == "test" else ~test
-        if rows.any():
-            yield X[rows], _labels(loaded, y, data, target, b * chunk_rows)[rows], 0
+    pieces, names = open_files(list_files(data), target, loaded.features)
+    table = Table(pieces, target, names, test_size=test_size, seed=seed)
+    for X, y, row0, piece in table.batches(split):
+        yield X, _labels(loaded, y, str(piece.path), target, row0), 0
