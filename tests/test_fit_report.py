@@ -125,13 +125,13 @@ def test_report_names_its_reference_and_keeps_the_asked_slice(
     capsys.readouterr()
 
 
-def test_digits_regions_have_no_constant_pixel_axis():
+def test_digits_regions_show_every_predicted_class_and_no_constant_pixel_axis():
     from sklearn.datasets import load_digits
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from lingrad.models import SoftmaxRegression
-    from lingrad.plot import plot_decision_boundary
+    from lingrad.plot import Plane, plot_decision_boundary
 
     digits = load_digits()
     X, y = digits.data[::3], digits.target[::3]
@@ -143,12 +143,17 @@ def test_digits_regions_have_no_constant_pixel_axis():
     ax = plot_decision_boundary(model, X, y, feature_names=names, resolution=50).axes[0]
     assert ax.get_xlabel().startswith("PC1 (") and ax.get_ylabel().startswith("PC2 (")
     assert not any(name in ax.get_xlabel() + ax.get_ylabel() for name in constant)
-    shown = region_classes(ax, model.classes_)
-    lost = set(model.predict(X)) - shown
-    assert len(shown) >= 5
-    if lost:  # said on the figure, not hidden
-        note = " ".join(t.get_text() for t in ax.texts).replace("\n", " ")
-        assert "no region in this plane: " + ", ".join(map(str, sorted(lost))) in note
+    # every class predicted on the rows has a region (the mean's plane lost 0, 1, 5)
+    assert region_classes(ax, model.classes_) == set(model.predict(X)) == set(range(10))
+    note = " ".join(t.get_text() for t in ax.texts).replace("\n", " ")
+    assert "off the plane at the average of the nearby training rows" in note
+    assert "no region" not in note
+    plain = Plane.fit(X, names, off_plane="mean")
+    ax = plot_decision_boundary(model, X, y, plane=plain, resolution=50).axes[0]
+    lost = set(model.predict(X)) - region_classes(ax, model.classes_)
+    assert lost  # said on the figure, not hidden
+    note = " ".join(t.get_text() for t in ax.texts).replace("\n", " ")
+    assert "no region in this plane: " + ", ".join(map(str, sorted(lost))) in note
 
 
 def test_regressor_residuals_and_perceptron_without_probabilities(tmp_path):

@@ -290,7 +290,16 @@ def test_regions_past_two_features_are_in_the_pca_plane(session):
     assert fit["kind"] == "regions"
     assert fit["xlabel"].startswith("PC1 (") and fit["xlabel"].endswith("of variance)")
     assert "principal components" in fit["note"]
+    assert "average of the nearby training rows" in fit["note"]
     assert len(fit["cls"]) == fit["n"] ** 2
+    # wine, standardized: every class the model predicts on the rows has a region
+    s.configure({**vars(s.settings), "data": "sklearn:wine", "model": "softmax",
+                 "scale": True, "lr": 0.1})  # fmt: skip
+    s.step(400)  # per-sample steps: a little over two epochs
+    fit = frame(s, Cursor())["fit"]
+    run = s.run
+    predicted = set(np.searchsorted(run.est.classes_, run.est.predict(run.X)).tolist())
+    assert len(predicted) == 3 and set(fit["cls"]) == predicted
 
 
 # ---- the command ---------------------------------------------------------------------

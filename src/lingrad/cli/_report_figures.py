@@ -1,5 +1,6 @@
 """The figures of a ``lingrad fit`` report: training curves named by the solver,
-decision regions in the PCA plane (or the ``--boundary-features`` slice), the
+decision regions in the PCA plane lifted to the nearby rows (or the
+``--boundary-features`` slice), the
 confusion matrix and reliability diagram of a classifier, the residuals of a
 regressor, and the lecture's fit for one feature."""
 
@@ -95,7 +96,8 @@ def draw_figures(
     if X is not None and len(X) and spec.is_classifier:
         if X.shape[1] >= 2 and X.dtype != object:  # text columns: no input axes
             plane = "in the slice --boundary-features" if boundary else (
-                "in the plane of the first two principal components"
+                "in the plane of the first two principal components (off it: "
+                "the nearby training rows' average)"
                 if X.shape[1] > 2 else "over the two features"
             )  # fmt: skip
             draw(

@@ -297,7 +297,8 @@ def fit(
             metavar="A,B",
             help="Draw the decision regions over these two feature columns, the "
             "others held at their means (default: the plane of the first two "
-            "principal components when there are more than two features).",
+            "principal components when there are more than two features, each point "
+            "completed off the plane by the nearby training rows' average).",
         ),
     ] = None,
     compare: Annotated[

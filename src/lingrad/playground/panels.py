@@ -3,7 +3,8 @@
 The fit follows the report's rules: a line for a 1-feature regression, predicted
 against true values past one feature, a curve of P(class 1) (or the threshold's
 output) for a 1-feature classifier, and decision regions for two features, in
-the plane of the first two principal components past two (:mod:`.plane`).
+the plane of the first two principal components past two (lifted off the plane to
+the nearby rows' average, :mod:`lingrad.plot.plane`).
 """
 
 from __future__ import annotations
@@ -197,8 +198,7 @@ def fit_panel(run: Run) -> dict[str, Any]:
     labels = [str(c) for c in classes.tolist()]
     if D == 1:
         return _curve(run, rows, idx, labels, names[0] + unit)
-    plane = _plane(run)
-    grid = plane.grid(X, resolution=GRID)
+    plane, grid = _plane(run)
     P = _proba(est, grid.points, len(classes))
     uv = plane.project(X[rows])
     on_axes = "" if plane.kind == "pca" else unit
@@ -224,11 +224,13 @@ def fit_panel(run: Run) -> dict[str, Any]:
 
 
 def _plane(run: Run) -> Any:
-    """The run's plane (lingrad.plot.plane, as the report's figures), made once."""
+    """The run's plane (lingrad.plot.plane, as the report's figures) and its grid of
+    GRID x GRID points, made once (the grid's lift sums over the rows)."""
     from lingrad.plot.plane import Plane
 
     if run.plane is None:
-        run.plane = Plane.fit(run.X, list(run.data.feature_names))
+        plane = Plane.fit(run.X, list(run.data.feature_names))
+        run.plane = plane, plane.grid(run.X, resolution=GRID)
     return run.plane
 
 

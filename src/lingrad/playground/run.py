@@ -50,7 +50,7 @@ class Run:
     init_note: str = ""
     optimum: Optimum | None = None
     notes: list[str] = field(default_factory=list)  # lr / batch-size changes
-    plane: Any = None  # the decision-region plane, made once
+    plane: Any = None  # the decision-region (Plane, PlaneGrid), made once
 
     @property
     def trainer(self) -> Any:

@@ -24,6 +24,7 @@ from ._style import (
     note_above,
     save,
 )
+from .nearby import MAX_ROWS
 from .plane import Plane, PlaneGrid
 from .rules import class_colors_hex
 
@@ -209,6 +210,18 @@ def missing_regions(
     return [classes[k] for k in np.unique(data_idx) if int(k) not in shown]
 
 
+def agreement(model: Any, plane: Plane, X: np.ndarray, on_data: Any) -> float:
+    """Share of the rows X (N, D) whose region (the model at lift(project(x))) is
+    the model's class for the row itself, ``on_data`` (N,); over a seeded sample of
+    MAX_ROWS rows past that many."""
+    rows: Any = slice(None)
+    if len(X) > MAX_ROWS:
+        rows = np.random.default_rng(0).choice(len(X), MAX_ROWS, replace=False)
+    shadow = plane.lift(plane.project(X[rows]))  # (n, D)
+    own = np.asarray(on_data)[rows]
+    return float(np.mean(model.predict(_frame(model, shadow)) == own))
+
+
 def plot_decision_boundary(
     model_or_fn: Any | Callable[[np.ndarray], np.ndarray],
     X: Any,
@@ -236,7 +249,10 @@ def plot_decision_boundary(
     plane : Plane, optional
         Where to draw. Default: the features for D = 2; for D > 2 the plane of the
         first two principal components of the standardized X (axes "PC1 (41% of
-        variance)"), so that every class the model predicts gets its region.
+        variance)"), each point lifted off the plane to the average of the rows
+        that project near it (the mean far from them), so that near each row the
+        model is asked about data like it and every class it predicts on X gets
+        its region. The note says how often a row's region is its own class.
     feature_idx, fixed : (i, j) and D values or {index: value}
         A slice instead: features i and j on the axes, the others held at ``fixed``
         (default their means); the figure says so.
@@ -275,6 +291,11 @@ def plot_decision_boundary(
         if lost:
             shown = ", ".join(str(c) for c in lost)
             notes.append(f"predicted on the data but no region in this plane: {shown}")
+        if plane.nearby is not None:
+            share = agreement(model_or_fn, plane, X_arr, on_data)
+            notes.append(
+                f"{share:.0%} of the rows lie in the region of their predicted class"
+            )
     note_above(ax, " — ".join(n for n in notes if n), title)
     handles, _ = ax.get_legend_handles_labels()
     if any(a.get_gid() == BOUNDARY_GID for a in artists):

@@ -6,8 +6,11 @@ projects data onto it. Three planes:
 
 - ``"features"`` (D = 2): the two features themselves;
 - ``"pca"`` (D > 2, the default): the first two principal components of the
-  standardized training data; off the plane every point sits at the training mean,
-  so the figure shows the model where the data spread most;
+  standardized training data. Off the plane a lifted point takes the average
+  off-plane part of the training rows that project near it (:mod:`.nearby`),
+  falling to the training mean far from every row: near each row the model is
+  asked about data like that row, so every class it predicts there shows a region
+  (``off_plane="mean"``: the mean everywhere, the plane itself);
 - ``"slice"`` (two named features): those two features, every other feature held
   at a stated value (its mean by default), said on the figure.
 
@@ -29,8 +32,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from .nearby import NearbyRows
+from .pca import principal_axes
+
 Array = NDArray[np.float64]
 Kind = Literal["features", "pca", "slice"]
+OffPlane = Literal["nearby", "mean"]
 
 __all__ = ["Plane", "PlaneGrid"]
 
@@ -48,7 +55,8 @@ class PlaneGrid:
 
 
 class Plane:
-    """A 2-D plane in feature space: ``x = origin + (u @ basis) * scale``.
+    """A 2-D plane in feature space: ``x = origin + (u @ basis + m(u)) * scale``,
+    with ``m(u)`` the nearby rows' off-plane part (``"pca"``) or 0.
 
     Build one with :meth:`fit` (the default plane for the data) or
     :meth:`slice` (two named features, the others held).
@@ -67,6 +75,9 @@ class Plane:
         The value of every feature off the plane (``"slice"``).
     feature_idx : (i, j) or None
         The features on the axes (``"features"``, ``"slice"``).
+    nearby : NearbyRows or None
+        ``m(u)`` in standardized units (``"pca"`` fitted with ``off_plane="nearby"``);
+        None: ``m = 0``.
     """
 
     def __init__(
@@ -81,6 +92,7 @@ class Plane:
         held: Any = None,
         held_given: bool = False,
         feature_idx: tuple[int, int] | None = None,
+        nearby: NearbyRows | None = None,
     ) -> None:
         self.kind: Kind = kind
         self.origin = np.asarray(origin, dtype=np.float64)
@@ -91,6 +103,7 @@ class Plane:
         self.held = None if held is None else np.asarray(held, dtype=np.float64)
         self.held_given = held_given
         self.feature_idx = feature_idx
+        self.nearby = nearby
 
     @property
     def D(self) -> int:
@@ -105,11 +118,15 @@ class Plane:
         *,
         features: tuple[int, int] | None = None,
         held: Any = None,
+        off_plane: OffPlane = "nearby",
     ) -> Plane:
         """The plane for ``X`` (N, D): ``features`` given: their slice; D = 2: the
         features themselves; D > 2: the first two principal components of the
         standardized X (each column minus its mean, over its standard deviation;
-        constant columns left unscaled)."""
+        constant columns left unscaled), lifted off the plane by the nearby rows'
+        average (``off_plane="nearby"``) or to the mean (``"mean"``)."""
+        if off_plane not in ("nearby", "mean"):
+            raise ValueError(f"off_plane must be 'nearby' or 'mean', got {off_plane!r}")
         X = _as_2d(X)
         names = _names(feature_names, X.shape[1])
         if features is not None:
@@ -127,8 +144,14 @@ class Plane:
         std = X.std(axis=0)
         scale = np.where(std > 1e-12 * np.maximum(np.abs(center), 1.0), std, 1.0)
         Z = (X - center) / scale  # (N, D)
-        basis, explained = _principal_axes(Z)
-        return cls("pca", center, scale, basis, names, explained=explained)
+        basis, explained = principal_axes(Z)
+        nearby = None
+        if off_plane == "nearby":
+            U_rows = Z @ basis.T  # (N, 2)
+            nearby = NearbyRows(U_rows, Z - U_rows @ basis)  # r_i (N, D) ⟂ the plane
+        return cls(
+            "pca", center, scale, basis, names, explained=explained, nearby=nearby
+        )
 
     @classmethod
     def slice(
@@ -179,14 +202,25 @@ class Plane:
         out: Array = ((X - self.origin) / self.scale) @ self.basis.T
         return out
 
-    def lift(self, U: Any) -> Array:
-        """The points (G, D) of feature space at plane coordinates U (G, 2)."""
+    def on_plane(self, U: Any) -> Array:
+        """The points (G, D) of the plane itself at U (G, 2): ``origin + (U @ basis)
+        * scale`` (off the plane: the origin, the mean for ``"pca"``)."""
         U = np.asarray(U, dtype=np.float64).reshape(-1, 2)
         out: Array = self.origin + (U @ self.basis) * self.scale
         return out
 
+    def lift(self, U: Any) -> Array:
+        """The points (G, D) of feature space at plane coordinates U (G, 2): on the
+        plane, plus the nearby rows' off-plane part ``m(U)`` where there is one."""
+        if self.nearby is None:
+            return self.on_plane(U)
+        U = np.asarray(U, dtype=np.float64).reshape(-1, 2)
+        out: Array = self.origin + (U @ self.basis + self.nearby.at(U)) * self.scale
+        return out
+
     def grid(self, X: Any, resolution: int = 200, margin: float = 0.08) -> PlaneGrid:
-        """A ``resolution`` x ``resolution`` grid spanning X's projection (+ margin)."""
+        """A ``resolution`` x ``resolution`` grid spanning X's projection (+ margin);
+        its ``points`` are :meth:`lift` of the mesh (``m`` summed by mesh rows)."""
         P = self.project(X)
         axes = []
         for k in range(2):
@@ -194,7 +228,12 @@ class Plane:
             pad = margin * (hi - lo) if hi > lo else 1.0
             axes.append(np.linspace(lo - pad, hi + pad, resolution))
         U, V = np.meshgrid(*axes)
-        points = self.lift(np.column_stack([U.ravel(), V.ravel()]))
+        UV = np.column_stack([U.ravel(), V.ravel()])  # (R * R, 2)
+        if self.nearby is None:
+            points = self.on_plane(UV)
+        else:
+            off = self.nearby.on_mesh(*axes)  # (R * R, D), standardized
+            points = self.origin + (UV @ self.basis + off) * self.scale
         return PlaneGrid(axes[0], axes[1], U, V, points)
 
     # -- words ------------------------------------------------------------------
@@ -219,9 +258,16 @@ class Plane:
     def note(self, max_listed: int = 4) -> str | None:
         """What the figure must say about the plane (None: nothing to say)."""
         if self.kind == "pca":
-            return (
+            plane = (
                 f"plane of the first two principal components of the {self.D} "
-                "standardized features; off the plane every feature is at its mean"
+                "standardized features"
+            )
+            if self.nearby is None:
+                return f"{plane}; off the plane every feature is at its mean"
+            return (
+                f"regions: the model's prediction at each point of the {plane}, "
+                "off the plane at the average of the nearby training rows "
+                "(the mean far from them), so even a linear model's boundary can bend"
             )
         if self.kind == "slice" and self.others():
             assert self.held is not None
@@ -251,7 +297,11 @@ class Plane:
             "labels": list(self.labels),
             "explained": None if self.explained is None else self.explained.tolist(),
             "note": self.note(),
-        }
+            "off_plane": None if self.kind != "pca" else (
+                "mean" if self.nearby is None else "nearby"
+            ),
+            "bandwidth": None if self.nearby is None else self.nearby.h.tolist(),
+        }  # fmt: skip
 
     def __repr__(self) -> str:
         return f"Plane({self.kind!r}, D={self.D}, labels={self.labels})"
@@ -273,38 +323,3 @@ def _names(names: Sequence[str] | None, D: int) -> list[str]:
     if len(names) != D:
         raise ValueError(f"feature_names has {len(names)} entries for {D} features")
     return names
-
-
-def _principal_axes(Z: Array) -> tuple[Array, Array]:
-    """The two leading right singular vectors of Z (2, D), each signed so that its
-    largest-magnitude entry is positive, and their shares of ‖Z‖²."""
-    N, D = Z.shape
-    if D <= N:  # eigenvectors of the D x D Gram matrix: no (N, D) factor kept
-        values, vectors = np.linalg.eigh(Z.T @ Z)
-        order = np.argsort(values)[::-1]
-        variances, V = np.clip(values[order], 0.0, None), vectors[:, order].T
-    else:
-        _, S, V = np.linalg.svd(Z, full_matrices=False)
-        variances = S**2
-    basis = np.zeros((2, D))
-    for k in range(2):
-        row = V[k] if k < len(V) and variances[k] > 0 else _unit_orthogonal(basis[:k])
-        basis[k] = row * np.sign(row[np.argmax(np.abs(row))])
-    total = float(variances.sum())
-    share = variances[:2] / total if total > 0 else np.zeros(2)
-    explained = np.zeros(2)
-    explained[: len(share)] = share
-    return basis, explained
-
-
-def _unit_orthogonal(rows: Array) -> Array:
-    """The first coordinate axis orthogonal to ``rows`` (Gram-Schmidt)."""
-    D = rows.shape[1]
-    for f in range(D):
-        e = np.zeros(D)
-        e[f] = 1.0
-        e -= rows.T @ (rows @ e)
-        if np.linalg.norm(e) > 1e-8:
-            out: Array = e / np.linalg.norm(e)
-            return out
-    raise ValueError("no direction left for the plane")  # pragma: no cover

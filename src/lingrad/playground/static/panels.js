@@ -14,6 +14,12 @@ const Panels = (function () {
     for (const it of items) {
       const s = document.createElement("span");
       s.className = "key";
+      if (it.kind === "note") {  // a line of words under the keys: what is drawn
+        s.className = "key note";
+        s.textContent = it.text;
+        el.appendChild(s);
+        continue;
+      }
       const sw = document.createElement("i");
       sw.className = "swatch " + (it.kind || "line");
       sw.style.setProperty("--c", it.color);
@@ -77,6 +83,7 @@ const Panels = (function () {
     plot.points(f.points.u, f.points.v, f.points.c.map(function (c) { return hex[c % hex.length]; }), 3.2, "#fff");
     const items = f.classes.map(function (c, k) { return { text: "class " + c, color: hex[k % hex.length], kind: "dot" }; });
     items.push({ text: f.has_proba ? "region: predicted class (paler = less sure)" : "region: predicted class", color: "#bbb", kind: "box" });
+    if (f.note) { items.push({ text: f.note, kind: "note" }); }
     legend(legendEl, items);
   }
 
