@@ -254,3 +254,61 @@ def test_batch_gradient_descent_with_l1_reaches_the_lasso(rng):
     # the History holds the full objective, the L1 term included
     J = np.mean((y - X @ W - chain.params["affine.b"][0]) ** 2) + 0.2 * np.abs(W).sum()
     assert trainer.history.step_loss[-1] == pytest.approx(J, rel=1e-6)
+
+
+@pytest.mark.parametrize("model", ["logistic", "softmax"])
+def test_newton_on_many_rows_subsamples_its_hessian_but_not_its_minimiser(
+    rng, monkeypatch, model
+):
+    """From 20,000 rows on, H is summed over every 16th row; J, g and the stopping
+    rule stay exact, so the minimiser is exact Newton's (and scikit-learn's)."""
+    import importlib
+
+    from sklearn.linear_model import LogisticRegression as SkLogistic
+
+    from lingrad.models import LogisticRegression, SoftmaxRegression
+
+    newton_module = importlib.import_module("lingrad.solvers.newton")
+    N = 24_000
+    X = rng.normal(size=(N, 3))
+    z = X @ np.array([[1.5, -1.0, 0.5], [-0.5, 0.8, 0.0], [0.3, 0.2, -1.0]])
+    if model == "logistic":
+        y = (rng.random(N) < 1 / (1 + np.exp(-z[:, 0]))).astype(int)
+        make = lambda: LogisticRegression(  # noqa: E731
+            solver="newton", penalty="none", tol=1e-10
+        )
+    else:
+        y = np.argmax(z + rng.gumbel(size=z.shape), axis=1)
+        make = lambda: SoftmaxRegression(  # noqa: E731
+            solver="newton", penalty="none", tol=1e-10
+        )
+    params = 4 if model == "logistic" else 12  # one Hessian block's parameters
+    assert newton_module.hessian_stride(N, params) == 16
+    sub = make().fit(X, y)
+    monkeypatch.setattr(newton_module, "HESSIAN_STRIDE", 1)  # exact Newton
+    exact = make().fit(X, y)
+    # both stop at max |g| <= 1e-10: θ within about tol / (H's smallest eigenvalue)
+    assert_allclose(sub.coef_, exact.coef_, rtol=1e-7, atol=1e-8)
+    assert_allclose(sub.intercept_, exact.intercept_, rtol=1e-7, atol=1e-8)
+    ref = SkLogistic(C=np.inf, tol=1e-12, max_iter=1000).fit(X, y)
+    if model == "logistic":
+        assert_allclose(sub.coef_, ref.coef_, rtol=1e-6)
+    else:  # scikit-learn's multinomial coef sums to 0 over classes; ours: min-norm
+        assert_allclose(sub.predict_proba(X), ref.predict_proba(X), atol=1e-7)
+
+
+def test_a_strided_hessian_estimates_the_full_one(rng):
+    """Every 16th row, scaled by 16: within a few percent of the full sum."""
+    from lingrad.solvers.rows import ArrayRows
+    from lingrad.solvers.sums import logistic_hessian_sums
+
+    X = rng.normal(size=(32_000, 3))
+    rows = ArrayRows(X, np.zeros((len(X), 1)), None, chunk_rows=1000)
+    W, b = np.array([[1.0], [-2.0], [0.5]]), np.array([0.3])
+    full, sub = (rows.reduce(logistic_hessian_sums, W, b, k) for k in (1, 16))
+    pred = 1 / (1 + np.exp(-(X @ W[:, 0] + b[0])))
+    Xt = np.c_[X, np.ones(len(X))]
+    exact = Xt.T @ (Xt * (pred * (1 - pred))[:, None])
+    assert_allclose(np.triu(full[0]), np.triu(exact), rtol=1e-10)  # upper triangles
+    assert np.linalg.norm(sub[0] - full[0]) < 0.05 * np.linalg.norm(full[0])
+    assert not np.allclose(sub[0], full[0], rtol=1e-6)  # a real subsample

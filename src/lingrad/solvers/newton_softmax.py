@@ -12,6 +12,7 @@ import numpy as np
 from lingrad.chain import Chain
 from lingrad.losses import CrossEntropy
 from lingrad.nodes import Array
+from lingrad.solvers.gram import symmetric
 from lingrad.solvers.newton import AffineObjective, _solve_pd
 from lingrad.solvers.rows import Rows
 from lingrad.solvers.sums import softmax_hessian_sums
@@ -33,7 +34,7 @@ class SoftmaxObjective(AffineObjective):
         self.gauge = U @ U.T  # projector onto those directions
 
     def _hessian(self, H_sum: Array) -> Array:
-        H = H_sum / self.N
+        H = symmetric(H_sum) / self.N  # the chunks' sums: upper triangle
         if self.l2 > 0:
             weights = np.tile(np.arange(self.D1) < self.D, self.K)
             H[np.diag_indices_from(H)] += 2 * self.l2 * weights

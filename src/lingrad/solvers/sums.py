@@ -22,7 +22,7 @@ from scipy.special import expit, softmax
 from lingrad.chain import Chain
 from lingrad.losses import Loss
 from lingrad.nodes import Array
-from lingrad.solvers.gram import block_rows, symmetric, syrk_add
+from lingrad.solvers.gram import block_rows, syrk_add
 from lingrad.solvers.rows import Chunk
 
 
@@ -71,12 +71,27 @@ def _z(chunk: Chunk, W: Array, b: Array | None) -> Array:
     return z if b is None else z + b
 
 
-def logistic_hessian_sums(chunk: Chunk, W: Array, b: Array | None) -> Array:
-    """``Σ_i s_i ŷ_ik (1 - ŷ_ik) x̃_i x̃_iᵀ`` per column k (K, D1, D1), x̃ = [x, 1].
+def every(chunk: Chunk, stride: int) -> tuple[Chunk, float]:
+    """Every ``stride``-th row of the chunk (views), and m / rows kept: the factor
+    that makes its sums estimate the whole chunk's (1.0 when ``stride`` is 1)."""
+    if stride == 1:
+        return chunk, 1.0
+    s = None if chunk.s is None else chunk.s[::stride]
+    sub = Chunk(chunk.X[::stride], chunk.Y[::stride], s, chunk.row0, chunk.where)
+    return sub, len(chunk.X) / max(len(sub.X), 1)
+
+
+def logistic_hessian_sums(
+    chunk: Chunk, W: Array, b: Array | None, stride: int = 1
+) -> Array:
+    """``Σ_i s_i ŷ_ik (1 - ŷ_ik) x̃_i x̃_iᵀ`` per column k (K, D1, D1), x̃ = [x, 1],
+    in each block's upper triangle (sums of chunks add; ``symmetric`` once).
 
     The weighted Gram ``Xᵀ diag(d) X`` is a ``syrk`` of √d-scaled rows,
-    written block by block into one reused buffer.
+    written block by block into one reused buffer. ``stride`` > 1: the sum
+    over every stride-th row, scaled up (a subsampled Hessian).
     """
+    chunk, scale = every(chunk, stride)
     X = chunk.X
     m, D = X.shape
     pred = expit(_z(chunk, W, b))  # (m, K)
@@ -94,20 +109,24 @@ def logistic_hessian_sums(chunk: Chunk, W: Array, b: Array | None) -> Array:
             A = buf[: min(rows, m - i)]
             np.multiply(X[i : i + rows], root_d[i : i + rows, k, None], out=A)
             G = syrk_add(G, A)  # += Xᵀ diag(d_k) X over the block
-        H[k, :D, :D] = symmetric(G)
+        H[k, :D, :D] = G  # upper triangle
         if b is not None:
-            H[k, :D, D] = H[k, D, :D] = d[:, k] @ X
+            H[k, :D, D] = d[:, k] @ X
             H[k, D, D] = d[:, k].sum()
-    return H
+    return H * scale if scale != 1.0 else H
 
 
-def softmax_hessian_sums(chunk: Chunk, W: Array, b: Array | None) -> Array:
-    """``Σ_i s_i (diag(q_i) - q_i q_iᵀ) ⊗ x̃_i x̃_iᵀ`` (K·D1, K·D1), x̃ = [x, 1].
+def softmax_hessian_sums(
+    chunk: Chunk, W: Array, b: Array | None, stride: int = 1
+) -> Array:
+    """``Σ_i s_i (diag(q_i) - q_i q_iᵀ) ⊗ x̃_i x̃_iᵀ`` (K·D1, K·D1), x̃ = [x, 1],
+    in the upper triangle (``symmetric`` once, after the chunks are summed).
 
     The diagonal blocks ``Σ s q_k x̃x̃ᵀ`` and the outer part ``Σ s (q qᵀ) ⊗
     x̃x̃ᵀ`` are both ``syrk`` of scaled rows (√(s q_k) x̃ and √s (q ⊗ x̃)),
-    built block by block in reused buffers.
+    built block by block in reused buffers. ``stride``: as the logistic one.
     """
+    chunk, scale = every(chunk, stride)
     X = chunk.X
     m, D = X.shape
     q = softmax(_z(chunk, W, b), axis=1)  # (m, K)
@@ -128,10 +147,10 @@ def softmax_hessian_sums(chunk: Chunk, W: Array, b: Array | None) -> Array:
         for k in range(K):
             np.multiply(x, np.sqrt(sq[:, k] * root_s[i : i + n])[:, None], out=A[:n])
             diag[k] = syrk_add(diag[k], A[:n])
-    H = -symmetric(outer)
+    H = -np.triu(outer)
     for k in range(K):
-        H[k * D1 : (k + 1) * D1, k * D1 : (k + 1) * D1] += symmetric(diag[k])
-    return H
+        H[k * D1 : (k + 1) * D1, k * D1 : (k + 1) * D1] += np.triu(diag[k])
+    return H * scale if scale != 1.0 else H
 
 
 def several(
