@@ -7,11 +7,13 @@ thread, constant lr = 1e-3, no penalty, one epoch per timing:
 - per-sample SGD: µs per sample, one epoch of lingrad's Trainer (the data
   checked once before, as ``fit`` does) against scikit-learn's
   ``SGDRegressor.fit`` (same epochs, data and rate; both shuffle), on the
-  compiled engine and, on the first ``--n-nodes`` rows, on the node chain;
+  compiled engine (``shuffle=True``, the default, and each mode) and, on the
+  first ``--n-nodes`` rows, on the node chain;
   one more row times the whole ``LinearRegression(solver="sgd").fit``;
 - minibatch B=256, one shuffled epoch, against ``SGDRegressor``'s epoch and
   as a share of the read limit (``X.sum()`` over two threads, each summing
-  half of X): for the full row shuffle ("rows") and shuffled blocks;
+  half of X): for the default ``shuffle=True`` (at this size: blocks), the
+  full row shuffle ("rows") and shuffled blocks;
 - full batch, one epoch (one step) of the Trainer against NumPy's
   ``X.T @ (X @ w + b - y) / n`` (the gradient alone);
 - the objective after ``--epochs`` epochs of B=256 for each shuffle mode,
@@ -133,16 +135,18 @@ def main() -> None:
     tasks: dict[str, Callable[[], Callable[[], object]]] = {
         "read limit: X.sum(), 2 threads": sums,
         "sklearn SGDRegressor epoch": lambda: lambda: sklearn_fit().fit(X, y),
-        "per-sample, compiled, rows": lambda: epoch(*Xy, 1, True, "compiled"),
+        "per-sample, compiled, default": lambda: epoch(*Xy, 1, True, "compiled"),
+        "per-sample, compiled, rows": lambda: epoch(*Xy, 1, "rows", "compiled"),
         "per-sample, compiled, blocks": lambda: epoch(*Xy, 1, "blocks", "compiled"),
         "per-sample, fit(), compiled": lambda: (
             lambda: lingrad_fit("compiled", 1, True).fit(X, y)
         ),
         "sklearn SGDRegressor, n_nodes rows": lambda: lambda: sklearn_fit().fit(Xs, ys),
-        "per-sample, nodes, n_nodes rows": lambda: epoch(Xs, ys, 1, True, "nodes"),
-        "B=256, compiled, rows": lambda: epoch(*Xy, 256, True, "compiled"),
+        "per-sample, nodes, n_nodes rows": lambda: epoch(Xs, ys, 1, "rows", "nodes"),
+        "B=256, compiled, default": lambda: epoch(*Xy, 256, True, "compiled"),
+        "B=256, compiled, rows": lambda: epoch(*Xy, 256, "rows", "compiled"),
         "B=256, compiled, blocks": lambda: epoch(*Xy, 256, "blocks", "compiled"),
-        "B=256, nodes, rows": lambda: epoch(*Xy, 256, True, "nodes"),
+        "B=256, nodes, default": lambda: epoch(*Xy, 256, True, "nodes"),
         "NumPy X.T @ (X @ w + b - y) / n": lambda: lambda: X.T @ (X @ w + b - y) / n,
         "full batch, compiled": lambda: epoch(*Xy, None, True, "compiled"),
         "full batch, nodes": lambda: epoch(*Xy, None, True, "nodes"),
@@ -170,13 +174,15 @@ def main() -> None:
     )
     numpy_grad = best["NumPy X.T @ (X @ w + b - y) / n"]
     peers = {
+        "per-sample, compiled, default": (sk, "SGDRegressor", 0.5),
         "per-sample, compiled, rows": (sk, "SGDRegressor", 0.5),
         "per-sample, compiled, blocks": (sk, "SGDRegressor", 0.5),
         "per-sample, fit(), compiled": (sk, "SGDRegressor", 0.5),
         "per-sample, nodes, n_nodes rows": (sk_small, "SGDRegressor", 0.5),
+        "B=256, compiled, default": (sk, "SGDRegressor", 0.2),
         "B=256, compiled, rows": (sk, "SGDRegressor", 0.2),
         "B=256, compiled, blocks": (sk, "SGDRegressor", 0.2),
-        "B=256, nodes, rows": (sk, "SGDRegressor", 0.2),
+        "B=256, nodes, default": (sk, "SGDRegressor", 0.2),
         "full batch, compiled": (numpy_grad, "NumPy gradient", 1.0),
         "full batch, nodes": (numpy_grad, "NumPy gradient", 1.0),
     }

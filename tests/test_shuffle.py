@@ -23,17 +23,28 @@ from lingrad.shuffle import (
 def test_blocks_order_shuffles_whole_blocks_and_the_rows_inside(N, row_bytes, seed):
     order = epoch_order(np.random.default_rng(seed), N, "blocks", row_bytes)
     assert_array_equal(np.sort(order), np.arange(N))  # every row once
-    L = block_rows(row_bytes)
+    L = min(block_rows(row_bytes), N)
     block = order // L  # each block's rows come as one run of positions
     starts = np.r_[True, block[1:] != block[:-1]]
     assert len(np.unique(block)) == starts.sum()
-    ahead = lookahead(order, "blocks", row_bytes)
+    runs = np.r_[np.flatnonzero(starts), N]
+    for a, b in zip(runs[:-1], runs[1:], strict=True):  # forward, wrapping round
+        rows = order[a:b]
+        assert np.count_nonzero(np.diff(rows) != 1) <= 1
+        assert_array_equal(np.sort(rows), np.arange(rows.min(), rows.max() + 1))
+    ahead = lookahead(order, "blocks", row_bytes)  # the row one block ahead
     assert len(ahead) == N and np.all((ahead >= 0) & (ahead < N))
-    runs = np.r_[np.flatnonzero(starts), N]  # each block's rows, in address order,
-    pairs = zip(runs[:-1], runs[1:], strict=True)
-    ascending = np.concatenate([np.sort(order[a:b]) for a, b in pairs])
-    if N > L:  # position r fetches the row L positions ahead, in address order
-        assert_array_equal(ahead[: N - L], ascending[L:])
+    assert_array_equal(ahead[: N - L], order[L:])
+
+
+def test_blocks_start_anywhere_and_change_between_epochs():
+    rng = np.random.default_rng(0)
+    first, second = (epoch_order(rng, 10_000, "blocks", 800) for _ in range(2))
+    L = block_rows(800)
+    assert len({int(o % L) for o in first[::L][:-1]}) > 10  # random first rows
+    assert not np.array_equal(first // L, second // L)  # a new block order
+    one = [epoch_order(rng, 50, "blocks", 800) for _ in range(5)]  # one block
+    assert len({int(o[0]) for o in one}) > 1  # still starts at a random row
 
 
 def test_true_is_rows_for_a_cache_sized_x_and_blocks_beyond():

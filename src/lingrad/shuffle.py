@@ -3,9 +3,10 @@
 ``shuffle="rows"`` draws a permutation of all N rows every epoch:
 every order is equally likely, and a shuffled epoch reads X in random order,
 one cache miss per row. ``shuffle="blocks"`` cuts X into contiguous blocks of
-about ``BLOCK_BYTES`` (``block_rows``), shuffles the order of the blocks and
-the rows inside each block: the compiled engine then reads each block in
-address order one block ahead (``lookahead``), near streaming speed.
+about ``BLOCK_BYTES`` (``block_rows``) and shuffles the order of the blocks,
+each block read forward from a random row of it (wrapping round): the compiled
+engine prefetches each block while it works on the one before (``lookahead``),
+near streaming speed.
 
 The trade-off: with blocks, rows stay near their neighbours in the data
 (within one block of ``block_rows`` rows), so a data set *sorted* by its
@@ -60,35 +61,41 @@ def block_rows(row_bytes: int) -> int:
 def epoch_order(
     rng: np.random.Generator, N: int, shuffle: Any, row_bytes: int
 ) -> Order | None:
-    """The epoch's row order (None: data order)."""
+    """The epoch's row order (None: data order).
+
+    "blocks": the blocks (of ``block_rows`` rows; the last may be shorter) in a
+    random order, each block's rows in address order from a random row of the
+    block, wrapping round (so memory is read forward: a random order inside a
+    block costs a third more time and mixes nothing a block does not mix).
+    """
     shuffle = resolve(shuffle, N, row_bytes)
     if shuffle is False:
         return None
     if shuffle != "blocks":
         return rng.permutation(N)
     L = block_rows(row_bytes)
-    full = N // L  # blocks of L rows, then a last one of N - full·L rows
-    rows = rng.permuted(np.arange(full * L).reshape(full, L), axis=1)  # within
-    blocks = list(rows[rng.permutation(full)])  # the blocks in a random order
-    if N > full * L:
-        tail = full * L + rng.permutation(N - full * L)
-        blocks.insert(int(rng.integers(full + 1)), tail)
-    return np.concatenate(blocks) if blocks else np.arange(N)
+    full = N // L  # blocks of L rows, then a short one of N - full·L rows
+    blocks = rng.permutation(-(-N // L))  # block k starts at row k·L
+    first = rng.integers(L, size=len(blocks))  # each block's first row
+    whole = blocks < full
+    rel = np.arange(L) + first[whole, None]  # (blocks, L): rows from ``first``,
+    rel[rel >= L] -= L  # wrapping round
+    order = (blocks[whole, None] * L + rel).ravel()
+    if len(blocks) > full:  # the short block, where the permutation put it
+        T = N - full * L
+        at = int(np.flatnonzero(~whole)[0]) * L
+        tail = full * L + (np.arange(T) + int(first[~whole][0]) % T) % T
+        order = np.concatenate([order[:at], tail, order[at:]])
+    return np.asarray(order, dtype=np.intp)
 
 
 def lookahead(order: Order, shuffle: Any, row_bytes: int) -> Order:
     """The row to prefetch at each position of ``order`` (the compiled engine).
 
-    "rows": the row PREFETCH_ROWS positions ahead. "blocks": one block ahead,
-    in address order, so memory is read sequentially.
+    "rows": the row PREFETCH_ROWS positions ahead. "blocks": the row one block
+    (``block_rows``) ahead, so the next block is in cache when its turn comes.
     """
     N = len(order)
-    if resolve(shuffle, N, row_bytes) != "blocks":
-        ahead = np.r_[order[PREFETCH_ROWS:], order[-1:].repeat(min(PREFETCH_ROWS, N))]
-        return np.asarray(ahead, dtype=np.intp)
-    L = block_rows(row_bytes)
-    block = order // L  # the block of each position; blocks are runs of positions
-    first = np.r_[True, block[1:] != block[:-1]]
-    run_start = np.maximum.accumulate(np.where(first, np.arange(N), 0))
-    ascending = block * L + (np.arange(N) - run_start)  # each block in address order
-    return np.asarray(np.r_[ascending[L:], ascending[-1:].repeat(min(L, N))], np.intp)
+    mode = resolve(shuffle, N, row_bytes)
+    k = min(PREFETCH_ROWS if mode != "blocks" else block_rows(row_bytes), N)
+    return np.asarray(np.r_[order[k:], order[-1:].repeat(k)], dtype=np.intp)

@@ -74,8 +74,8 @@ COMMON_PARAMS_DOC = """
         Share of the training data held out for early stopping.
     shuffle : {True, False, "rows", "blocks"}
         Shuffle the examples every epoch: "rows" a full row shuffle; "blocks"
-        shuffles blocks of contiguous rows and the rows inside each (near
-        streaming speed in the compiled engine; on data sorted by the target,
+        shuffles blocks of contiguous rows, each read forward from a random
+        row of it (near streaming speed in the compiled engine; on data sorted by the target,
         batches mix less: see ``lingrad.shuffle``); True (default) "rows" for
         an X up to 32 MiB, "blocks" beyond; False keeps the lectures' order.
     random_state : int, RandomState or None
