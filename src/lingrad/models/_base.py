@@ -75,9 +75,10 @@ COMMON_PARAMS_DOC = """
     shuffle : {True, False, "rows", "blocks"}
         Shuffle the examples every epoch: "rows" a full row shuffle; "blocks"
         shuffles blocks of contiguous rows, each read forward from a random
-        row of it (near streaming speed in the compiled engine; on data sorted by the target,
-        batches mix less: see ``lingrad.shuffle``); True (default) "rows" for
-        an X up to 32 MiB, "blocks" beyond; False keeps the lectures' order.
+        row of it (near streaming speed in the compiled engine; on data
+        sorted by the target, batches mix less: see ``lingrad.shuffle``);
+        True (default) "rows" for an X up to 32 MiB, "blocks" beyond; False
+        keeps the lectures' order.
     random_state : int, RandomState or None
         Seed of the initial parameters and the shuffling.
     warm_start : bool
