@@ -32,6 +32,7 @@ from lingrad.scale.dask_rows import (
     compute_tree,
     fits_in_cluster,
 )
+from lingrad.scale.placement import place
 from lingrad.scale.progress import current_progress
 from lingrad.scale.targets import (
     YSummary,
@@ -87,7 +88,10 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
         Yb, Sb = encode(yb, sb, targets, classes, weight, scale, blocks.dtype, K)
         Y.append(Yb)
         S.append(Sb if weighted else None)
-    items = _persist(blocks.X, Y, S, N * (blocks.n_features + K + 1) * 8)
+    items = _persist(
+        blocks.X, Y, S, N * (blocks.n_features + K + 1) * 8, summary.sizes,
+        blocks.source,
+    )  # fmt: skip
     rows = DaskRows(
         [Block(x, yy, ss, r, w) for (x, yy, ss), r, w in
          zip(items, blocks.row0, blocks.where, strict=True)],
@@ -97,15 +101,29 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
     return rows, blocks
 
 
-def _persist(X: list[Any], Y: list[Any], S: list[Any], nbytes: int) -> list[Any]:
-    """[(X, Y, s)] per block, held in the workers' memory when half of it suffices."""
+def _persist(
+    X: list[Any], Y: list[Any], S: list[Any], nbytes: int, sizes: list[int],
+    source: list[Any],
+) -> list[Any]:  # fmt: skip
+    """[(X, Y, s)] per block, held in the workers' memory when half of it
+    suffices, the rows spread evenly over the workers (:mod:`.placement`)."""
     items = list(zip(X, Y, S, strict=True))
     client = client_or_none()
     if client is None or not fits_in_cluster(client, nbytes):
         return items  # recomputed from the source on every pass
-    flat = [v for item in items for v in item if v is not None]
-    held = iter(client.persist(flat))
-    return [tuple(None if v is None else next(held) for v in item) for item in items]
+    workers = sorted(client.scheduler_info().get("workers", {}))
+    where = client.who_has(source) if workers else {}
+    on = place(sizes, [set(where.get(k, ())) for k in source], workers or [""])
+    held: list[Any] = [None] * len(items)
+    for worker in set(on):  # a preference: a lost worker's blocks rebuild elsewhere
+        mine = [i for i, w in enumerate(on) if w == worker]
+        vals = [v for i in mine for v in items[i] if v is not None]
+        kept = iter(
+            client.persist(vals, workers=worker or None, allow_other_workers=True)
+        )
+        for i in mine:
+            held[i] = tuple(None if v is None else next(kept) for v in items[i])
+    return held
 
 
 def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
+from lingrad.scale.dask_blocks import contiguous
 from lingrad.solvers.rows import Chunk, add, cache_rows, tree_combine
 
 Progress = Callable[[int], None]  # called with the number of blocks just done
@@ -66,7 +67,7 @@ def _apply(
     combined as in memory (a forward and a backward pass read X once)."""
     if cols is not None:
         Y = Y[:, cols]
-    block = Chunk(X, Y, s, row0, where)
+    block = Chunk(contiguous(X), Y, s, row0, where)  # moved blocks can be misaligned
     parts = [fn(c, *args.values) for c in block.split(cache_rows(X.shape[1]))]
     return tree_combine(parts, combine)
 

@@ -61,7 +61,7 @@ def encode_block(
     """(Y (m, K), s (m,) or None) of one block, as the in-memory fit makes them."""
     y = np.asarray(y)
     if classes is None:
-        Y = np.asarray(y, dtype=dtype).reshape(len(y), K)
+        Y = np.require(np.asarray(y, dtype=dtype).reshape(len(y), K), None, ["C", "A"])
         w = None if s is None else np.asarray(s, dtype=dtype) * scale
         return Y, w
     idx = np.searchsorted(classes, y)
