@@ -17,6 +17,7 @@ from dask.delayed import delayed
 
 from lingrad.errors import DataError
 from lingrad.scale import is_dask
+from lingrad.solvers.rows import contiguous
 
 
 @dataclass
@@ -146,17 +147,6 @@ def x_block(
             f"{_row(row0, int(i))}; features must be finite numbers"
         )
     return contiguous(X)
-
-
-def contiguous(a: Any) -> Any:
-    """``a`` C-contiguous and aligned, copied only if it is not.
-
-    A block that crossed the network can arrive misaligned (its bytes at an
-    odd offset of the message), and a DataFrame's values are often Fortran-
-    ordered; NumPy's matmul then copies through small buffers on every call,
-    ten times the cost of the product. One copy here, once per block.
-    """
-    return np.require(a, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
 def _row(row0: int | None, i: int) -> str:

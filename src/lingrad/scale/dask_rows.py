@@ -18,8 +18,7 @@ from typing import Any
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
-from lingrad.scale.dask_blocks import contiguous
-from lingrad.solvers.rows import Chunk, add, cache_rows, tree_combine
+from lingrad.solvers.rows import Chunk, add, cache_rows, contiguous, tree_combine
 
 Progress = Callable[[int], None]  # called with the number of blocks just done
 

@@ -24,7 +24,8 @@ def place(
     load = dict.fromkeys(workers, 0)
     out = [""] * len(sizes)
     for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
-        room = [w for w in sorted(holders[i]) if load.get(w, share) + sizes[i] <= share]
+        fits = [w for w in sorted(holders[i]) if w in load]  # still in the cluster
+        room = [w for w in fits if load[w] + sizes[i] <= share]
         w = min(room or load, key=lambda w: (load[w], w))
         load[w] += sizes[i]
         out[i] = w

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
+from lingrad.solvers.rows import contiguous
+
 
 @dataclass
 class YSummary:
@@ -61,7 +63,7 @@ def encode_block(
     """(Y (m, K), s (m,) or None) of one block, as the in-memory fit makes them."""
     y = np.asarray(y)
     if classes is None:
-        Y = np.require(np.asarray(y, dtype=dtype).reshape(len(y), K), None, ["C", "A"])
+        Y = contiguous(np.asarray(y, dtype=dtype).reshape(len(y), K))
         w = None if s is None else np.asarray(s, dtype=dtype) * scale
         return Y, w
     idx = np.searchsorted(classes, y)
