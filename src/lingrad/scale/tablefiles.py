@@ -160,18 +160,6 @@ def _plain_numbers(batch: Any, features: Sequence[str]) -> np.ndarray | None:
     return X if np.isfinite(X).all() else None
 
 
-def read_whole(
-    piece: Piece, target: str | None, features: Sequence[str]
-) -> tuple[np.ndarray, Any]:
-    """A piece's rows at once: X (n, D) and raw y (n,)."""
-    parts = list(read_piece(piece, target, features, 1 << 16))
-    if not parts:
-        return np.empty((0, len(features))), np.empty(0)
-    X = np.concatenate([p[0] for p in parts])
-    y = None if target is None else np.concatenate([p[1] for p in parts])
-    return X, y
-
-
 def held_out(
     seed: int, path: Path, row0: int, n: int, test_size: float | None
 ) -> np.ndarray:
