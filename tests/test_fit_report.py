@@ -96,6 +96,11 @@ def test_report_names_its_reference_and_keeps_the_asked_slice(
     page = html_text(out / "report.html")
     assert "Comparison with scikit-learn's LogisticRegression" in page
     assert "same held-out rows" in page and "closed form / exact solver" not in page
+    n_train = 133  # 178 rows, a quarter held out
+    assert (
+        "Penalties: lingrad l2, alpha = 0.0001; scikit-learn l2, C = 1 (its default), "
+        f"i.e. alpha = 1/(2 C N) = {1 / (2 * n_train):.2g}." in page
+    )
     assert "Decision regions in the slice --boundary-features" in page
     for name in ("confusion_matrix.png", "reliability.png", "training.png"):
         assert (out / name).is_file()
@@ -172,3 +177,22 @@ def test_regressor_residuals_and_perceptron_without_probabilities(tmp_path):
     assert len(fig.axes) == 1  # no "P(y = 1)" colour bar
     ax = drawn.figures["training.png"].axes[0]
     assert ax.get_ylabel() == "perceptron criterion J"
+
+
+def test_a_comparison_without_penalties_on_either_side_says_nothing_of_them(
+    tmp_path, capsys
+):
+    out = tmp_path / "lin"
+    code = main(["fit", "--data", "sklearn:diabetes", "--model", "linear",
+                 "--no-figures", "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    page = html_text(out / "report.html")
+    assert "Comparison with scikit-learn's LinearRegression" in page
+    assert "Penalties" not in page
+    out = tmp_path / "ridge"
+    code = main(["fit", "--data", "sklearn:diabetes", "--model", "linear",
+                 "--param", "penalty=l2", "--param", "alpha=0.1", "--no-figures",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    page = html_text(out / "report.html")
+    assert "Penalties: lingrad l2, alpha = 0.1; scikit-learn none." in page

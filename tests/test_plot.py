@@ -541,3 +541,19 @@ def test_importing_the_plots_leaves_pyplot_alone():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_class_names_that_say_class_are_not_prefixed_twice():
+    rng = np.random.default_rng(1)
+    centers = np.array([[0, 0], [3, 0], [0, 3]])
+    X = np.vstack([c + 0.5 * rng.normal(size=(20, 2)) for c in centers])
+    y = np.repeat(np.array(["class_0", "class_1", "Class C"]), 20)
+    fig = lp.plot_decision_boundary(LogisticRegression().fit(X, y), X, y, resolution=30)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:3] == ["Class C", "class_0", "class_1"]  # sorted classes
+    fig = lp.plot_decision_boundary(
+        LogisticRegression().fit(X, np.repeat([0, 1, 2], 20)), X,
+        np.repeat([0, 1, 2], 20), resolution=30,
+    )  # fmt: skip
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:3] == ["class 0", "class 1", "class 2"]

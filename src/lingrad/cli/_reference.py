@@ -14,6 +14,7 @@ _REFERENCES = {
     "perceptron": ("sklearn.linear_model", "Perceptron", {}),
     "multiclass-perceptron": ("sklearn.linear_model", "Perceptron", {}),
 }
+_C = 1.0  # LogisticRegression's default: ½‖w‖² + C Σ loss, i.e. alpha = 1/(2 C N)
 MAX_CELLS = 5_000_000  # skip the reference on larger training sets
 _NONE = {  # why a model has no reference to compare with
     "two-layer": (
@@ -70,13 +71,14 @@ def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
     entry = _REFERENCES.get(result.spec.name)
     if result.reference and entry is not None:
         which = "held-out" if result.X_test is not None else "training"
-        solver = getattr(final_estimator(result.model), "solver", None)
+        ours = final_estimator(result.model)
+        solver = getattr(ours, "solver", None)
         how = f" (lingrad's solver: {solver})" if solver else ""
         return (
             f"Comparison with scikit-learn's {entry[1]}",
             f"scikit-learn's {entry[1]} trained on the same training rows"
             f"{' (standardized the same way)' if _scaled(result) else ''}, both scored "
-            f"on the same {which} rows{how}.",
+            f"on the same {which} rows{how}.{_penalties(ours, entry[1], result)}",
         )
     if "epochs over the file" in result.data_summary:
         why = "the model was trained by streaming the file batch by batch"
@@ -89,6 +91,25 @@ def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
     else:
         why = "scikit-learn could not score its counterpart on these rows"
     return "Comparison", f"No comparison: {why}."
+
+
+def _penalties(ours: Any, theirs: str, result: FitResult) -> str:
+    """A sentence when the two sides minimise different penalties: their losses
+    then differ by that too (compare the accuracy or R², not the loss)."""
+    penalty = str(getattr(ours, "penalty", "none"))
+    mine = "none" if penalty == "none" else f"{penalty}, alpha = {ours.alpha:g}"
+    if theirs != "LogisticRegression":
+        other = "none"
+    else:
+        N = 0 if result.y_train is None else len(result.y_train)
+        alpha = 1 / (2 * _C * max(N, 1))
+        other = f"l2, C = {_C:g} (its default), i.e. alpha = 1/(2 C N) = {alpha:.2g}"
+    if mine == other:
+        return ""
+    return (
+        f" Penalties: lingrad {mine}; scikit-learn {other}. The losses differ by "
+        "that, not only by the fit."
+    )
 
 
 def _scaled(result: FitResult) -> bool:

@@ -107,6 +107,12 @@ def wrap_label(text: str, width: int = 22) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
+def class_label(c: Any) -> str:
+    """``"class 3"`` for a bare number, the name itself when it says "class"."""
+    text = str(c)
+    return text if "class" in text.lower() else f"class {text}"
+
+
 def integer_axis(axis: Any) -> None:
     """Ticks at whole numbers only (counts: mistakes, epochs, iterations)."""
     from matplotlib.ticker import MaxNLocator

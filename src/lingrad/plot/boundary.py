@@ -18,6 +18,7 @@ from ._style import (
     TICK_SIZE,
     FigureLike,
     PathLike,
+    class_label,
     decorate,
     figure_and_axes,
     legend_outside,
@@ -170,7 +171,7 @@ def scatter_classes(
                 s=26,
                 edgecolors="k",
                 linewidths=0.6,
-                label=f"class {c}",
+                label=class_label(c),
                 zorder=3,
             )
 

@@ -12,6 +12,7 @@ from ._style import (
     NOTE_SIZE,
     FigureLike,
     PathLike,
+    class_label,
     decorate,
     figure_and_axes,
     integer_axis,
@@ -174,7 +175,7 @@ def plot_class_losses(
     for J, c, color in zip(curves, classes, colors, strict=True):
         J = np.asarray(J, dtype=np.float64).ravel()
         ax.plot(np.arange(len(J)), J, "o-" if len(J) <= 60 else "-", color=color,
-                lw=2.0, ms=3.5, label=f"class {c} vs the rest")  # fmt: skip
+                lw=2.0, ms=3.5, label=f"{class_label(c)} vs the rest")  # fmt: skip
     values = np.concatenate([np.ravel(J) for J in curves])
     if wants_log_scale(values) if logy is None else logy:
         ax.set_yscale("log")
