@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from email.message import Message
 from importlib.resources import files
-from typing import BinaryIO
+from io import BufferedIOBase
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 MAX_LENGTH_DIGITS = 18  # more digits: over any cap, refused without parsing
@@ -41,7 +41,7 @@ def host_allowed(headers: Message, port: int) -> bool:
 
 
 def read_body(
-    headers: Message, rfile: BinaryIO, limit: int, what: str, field: str = "run"
+    headers: Message, rfile: BufferedIOBase, limit: int, what: str, field: str = "run"
 ) -> bytes:
     """The body of ``Content-Length`` bytes, at most ``limit``; else BodyError
     (400: not a byte count, chunked or cut short; 413: over ``limit``)."""

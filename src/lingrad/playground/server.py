@@ -154,7 +154,8 @@ def quiet_threads(debug: bool) -> Iterator[None]:
         if args.exc_type is SystemExit:
             return
         if debug:
-            return threading.__excepthook__(args)  # the traceback
+            threading.__excepthook__(args)  # the traceback
+            return
         where = args.thread.name if args.thread is not None else "a thread"
         internal(f"in {where}", args.exc_value)
 
