@@ -226,8 +226,11 @@ def test_an_unknown_preset_in_the_address_is_refused(live):
     assert status == 400 and headers["content-type"].startswith("text/plain")
     assert b"<script>" not in body and b"unknown preset" in body
     assert b"two-layer" in body  # the names to choose from
-    status, _, body = request(live, "GET", "/?preset=two-layer")
+    status, headers, body = request(live, "GET", "/?preset=two-layer")
     assert status == 200
+    policy = headers["content-security-policy"]  # no inline script runs at all
+    assert "script-src 'self';" in policy and "unsafe" not in policy
+    assert headers["referrer-policy"] == "no-referrer"
     page = _parse(body)
     assert page.meta["lingrad-preset"] == "two-layer"
     assert page.meta["lingrad-token"] == live.token

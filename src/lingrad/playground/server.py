@@ -46,6 +46,12 @@ MAX_SESSIONS = 16  # the least recently seen idle session goes beyond
 FORGET = 3600.0  # seconds after its page closed that a session is dropped
 MAX_JSON = 64 * 1024
 FRAME_GAP = 0.05  # seconds between frames: at most 20 a second
+PAGE_POLICY = {  # the page runs its own three scripts, talks to this server only
+    "Content_Security_Policy": "default-src 'self'; script-src 'self'; "
+    "style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+    "Referrer_Policy": "no-referrer",  # the token stays out of other sites' logs
+}
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 
 
@@ -288,7 +294,7 @@ class Handler(BaseHTTPRequestHandler):
             text += ", ".join(PRESETS) + "\n"
             return self._send(400, text.encode(), "text/plain; charset=utf-8")
         page = index_page(self.server.token, preset)
-        self._send(200, page, "text/html; charset=utf-8")
+        self._send(200, page, "text/html; charset=utf-8", **PAGE_POLICY)
 
     def _exported(self, rest: str) -> None:
         folder, _, name = rest.partition("/")
