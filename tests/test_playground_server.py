@@ -283,7 +283,7 @@ def test_an_internal_error_is_one_line_unless_debug(live, capfd, monkeypatch):
 
 
 def test_a_thread_that_fails_is_one_line_unless_debug(capfd):
-    from lingrad.playground.server import quiet_threads
+    from lingrad.playground.console import quiet_threads
 
     def fail() -> None:
         raise ValueError("no such column")

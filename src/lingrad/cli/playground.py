@@ -72,7 +72,8 @@ def playground(
             f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}",
             "--preset",
         )
-    from lingrad.playground.server import PlaygroundServer, quiet_threads
+    from lingrad.playground.console import quiet_threads
+    from lingrad.playground.server import PlaygroundServer
 
     try:
         server = PlaygroundServer(port, preset, out)

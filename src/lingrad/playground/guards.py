@@ -6,7 +6,8 @@
 - A body is read only when ``Content-Length`` is one plain decimal byte count
   within the route's cap; anything else (negative, signed, hexadecimal, repeated,
   chunked, over the cap) is refused from the headers alone, reading nothing more.
-- Every value put into the page is escaped for an HTML attribute.
+- Every value put into the page is escaped for an HTML attribute, and the page's
+  Content-Security-Policy runs only its own script files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from importlib.resources import files
 from io import BufferedIOBase
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+PAGE_POLICY = {  # the page runs its own three scripts, talks to this server only
+    "Content_Security_Policy": "default-src 'self'; script-src 'self'; "
+    "style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'",
+    "Referrer_Policy": "no-referrer",  # the token stays out of other sites' logs
+}
 MAX_LENGTH_DIGITS = 18  # more digits: over any cap, refused without parsing
 
 

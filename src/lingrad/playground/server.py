@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import math
 import secrets
 import shutil
 import sys
@@ -29,8 +28,6 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
@@ -38,7 +35,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from lingrad.playground.guards import BodyError, host_allowed, index_page, read_body
+from lingrad.playground.console import internal, note
+from lingrad.playground.frames import to_json
+from lingrad.playground.guards import (
+    PAGE_POLICY,
+    BodyError,
+    host_allowed,
+    index_page,
+    read_body,
+)
 from lingrad.playground.session import Session
 from lingrad.playground.settings import SettingsError
 
@@ -46,12 +51,6 @@ MAX_SESSIONS = 16  # the least recently seen idle session goes beyond
 FORGET = 3600.0  # seconds after its page closed that a session is dropped
 MAX_JSON = 64 * 1024
 FRAME_GAP = 0.05  # seconds between frames: at most 20 a second
-PAGE_POLICY = {  # the page runs its own three scripts, talks to this server only
-    "Content_Security_Policy": "default-src 'self'; script-src 'self'; "
-    "style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'",
-    "Referrer_Policy": "no-referrer",  # the token stays out of other sites' logs
-}
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 
 
@@ -135,43 +134,6 @@ class PlaygroundServer(ThreadingHTTPServer):
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-HINT = " (run with --debug for the traceback)"
-
-
-def note(message: str) -> None:
-    """``lingrad playground: <message>``, one line on stderr."""
-    text = " ".join(message.split())
-    sys.stderr.write(f"lingrad playground: {text}\n")  # one write: no interleaving
-    sys.stderr.flush()
-
-
-def internal(where: str, error: BaseException | None) -> None:
-    """``lingrad playground: internal error <where>: Type: message (run with ...)``."""
-    note(f"internal error {where}: {type(error).__name__}: {error}{HINT}")
-
-
-@contextmanager
-def quiet_threads(debug: bool) -> Iterator[None]:
-    """While inside: an exception that ends a thread (a training worker, the warm-up)
-    is one line on stderr, its traceback only with ``debug``."""
-    previous = threading.excepthook
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is SystemExit:
-            return
-        if debug:
-            threading.__excepthook__(args)  # the traceback
-            return
-        where = args.thread.name if args.thread is not None else "a thread"
-        internal(f"in {where}", args.exc_value)
-
-    threading.excepthook = hook
-    try:
-        yield
-    finally:
-        threading.excepthook = previous
-
-
 def static(name: str) -> bytes:
     return files("lingrad.playground").joinpath("static", name).read_bytes()
 
@@ -197,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, doc: Any) -> None:
-        body = json.dumps(_finite(doc), allow_nan=False).encode()
+        body = to_json(doc).encode()
         self._send(status, body, "application/json")
 
     def _errors(self, errors: dict[str, str], status: int = 200) -> None:
@@ -326,8 +288,8 @@ class Handler(BaseHTTPRequestHandler):
                     if doc is None:
                         session.changed.wait(timeout=1.0)
                         doc = frame(session, cursor)
-                data = ": keep-alive\n\n" if doc is None else _event(doc)
-                self.wfile.write(data.encode())
+                data = f"data: {to_json(doc)}" if doc is not None else ": keep-alive"
+                self.wfile.write(f"{data}\n\n".encode())
                 self.wfile.flush()
                 session.last_seen = time.monotonic()
                 time.sleep(FRAME_GAP)
@@ -430,18 +392,3 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body(MAX_UPLOAD_BYTES, name, "upload")
         columns = session.upload_file(name, body)
         self._json(200, {"ok": True, "columns": columns, "name": name})
-
-
-def _event(doc: dict[str, Any]) -> str:
-    return "data: " + json.dumps(_finite(doc), allow_nan=False) + "\n\n"
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities as null (JSON has neither)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
