@@ -353,3 +353,41 @@ def test_a_standardized_run_exports_as_a_scaler_pipeline(session, tmp_path):
         model.predict(frame_X), run.est.predict((X - run.mean) / run.std)
     )
     assert "report.html" in names
+
+
+def _numbers(text):
+    import re
+
+    text = re.sub(r"\(\d+x\d+\)", "", text)
+    found = re.findall(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?", text)
+    return np.array([float(v) for v in found])
+
+
+def test_every_step_panel_line_shows_its_numbers(session):
+    """No empty value line in any preset's panel; the update block of the
+    networks (W, V: more than 12 numbers) shows before, lr, dJ_dp and after, and
+    they are the trainer's."""
+    for name in PRESETS:
+        s = session(name)
+        s.step(5)
+        text = frame(s, Cursor())["step_panel"]["text"]
+        lines = text.splitlines()
+        assert all(ln.strip() or not ln for ln in lines), name
+        assert not [ln for ln in lines if ln.rstrip().endswith(("=", ":="))], name
+        if name not in ("two-layer", "residual"):
+            s.close()
+            continue
+        last, params = s.run.stepper.last, s.run.trainer.chain.params
+        update = text.split("\n# update")[1].splitlines()[1:]
+        rules = [k for k, ln in enumerate(update) if ":=" in ln]
+        assert len(rules) == len(params), name
+        for k, key in zip(rules, params, strict=True):
+            shown = " ".join(update[k + 1 : k + 3])  # = before - lr * grad / = after
+            before, _, rest = shown.split("= ")[1].partition(" - ")
+            lr, _, grad = rest.partition(" * ")
+            after = shown.split("= ")[2]
+            assert float(lr) == last.lr, (name, key)
+            for printed, value in ((before, last.before[key]), (grad, last.grads[key]),
+                                   (after, params[key])):  # fmt: skip
+                assert_allclose(_numbers(printed), np.ravel(value), rtol=6e-4)
+        s.close()

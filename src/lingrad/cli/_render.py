@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,8 @@ NOTES: dict[str, tuple[list[str], dict[str, str], dict[str, str], str]] = {
         ["h", "s", "g"],
         {"g": "g(x)"},
         {"residual.affine0.W": "W0", "residual.affine1.W": "W1", "affine.W": "w2"},
-        "homework Problem 7: z = σ(W0ᵀx), h = x + σ(W1ᵀz), g = σ(w2ᵀh)",
+        "homework Problem 7: z = σ(W0ᵀx), h = x + σ(W1ᵀz), g = σ(w2ᵀh); zhat, "
+        "hhat: the sums inside σ",
     ),
 }  # fmt: skip
 _PENALTY = {  # value and gradient of alpha * C(W)
@@ -95,8 +97,8 @@ def line(lhs: str, formula: str | None, value: Any = None) -> str:
     shown = value if isinstance(value, str) else fmt(value)
     if formula is not None and shown == formula:
         return text
-    if len(text) + len(shown) + 3 <= 96:
-        return f"{text} = {shown}"
+    if len(text) + len(shown) + 3 <= 96 or not text.strip():
+        return f"{text} = {shown}"  # a continuation line keeps its value
     return f"{text}\n{' ' * (len(lhs) + 1)}= {shown}"
 
 
@@ -158,7 +160,6 @@ def outer(a: str, grad: str) -> str:
 
 def render(w: Any, source: str, n_rows: int) -> str:
     """The walk as the lecture's five blocks."""
-    from lingrad.nodes import Affine, Residual
 
     names = Names(w.chain, w.loss, w.spec.name)
     tr, out = w.trace, []
@@ -185,18 +186,9 @@ def render(w: Any, source: str, n_rows: int) -> str:
         "",
         "# forward propagation",
     ]
-    for i, (step, node) in enumerate(zip(tr.steps, w.chain.nodes, strict=True)):
-        o, a = names.out[i], names.inp[i]
-        if isinstance(node, Affine):
-            W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
-            formula = f"{a} @ {W}" + (f" + {b}" if node.b is not None else "")
-            out.append(line(names.shown(o), formula, step.output))
-        elif isinstance(node, Residual):
-            inner = f"{a} + sigmoid(z @ W1), z = sigmoid({a} @ W0)"
-            out.append(line(names.shown(o), inner, step.output))
-        else:
-            f = _ACT.get(type(node).__name__, (f"{node.name}(i)", ""))[0]
-            out.append(line(names.shown(o), _sub(f, o, a), step.output))
+    rows = _rows(w, names)
+    for r in rows:
+        out.append(line(names.shown(r.o), _forward(r, names), r.value))
     scores = np.atleast_2d(tr.steps[-1].output)
     if w.loss.name == "multiclass_perceptron":
         k = int(np.argmax(scores[0]))
@@ -225,50 +217,11 @@ def render(w: Any, source: str, n_rows: int) -> str:
     out += ["", "# jacobians"]
     grad_rhs = _rename(w.loss.gradient.split("=", 1)[1].strip(), sym)
     out.append(line(f"dJ_d{sym}", grad_rhs, tr.dJ_dpred))
-    for i in reversed(range(len(tr.steps))):
-        step, node = tr.steps[i], w.chain.nodes[i]
-        o, a = names.out[i], names.inp[i]
-        if isinstance(node, Affine):
-            W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
-            out.append(line(f"d{o}_d{W}", f"{a}^T", step.jacobians["dz_dW"]))
-            if "dz_db" in step.jacobians:
-                out.append(line(f"d{o}_d{b}", "1", step.jacobians["dz_db"]))
-            if i > 0:
-                out.append(line(f"d{o}_d{a}", f"{W}^T", step.jacobians["dz_dX"]))
-        elif isinstance(node, Residual):
-            inner = "(inner chain: W0, sigmoid, W1, sigmoid)"
-            out.append(f"d{o}_d{a} = I + d(inner)_d{a}   {inner}")
-            for key, value in list(step.jacobians.items()):
-                if not key.endswith("0.dz_dX"):  # the input's: not needed here
-                    out.append(line(f"  inner {key}", None, value))
-        else:
-            f = _ACT.get(type(node).__name__, ("", step.formulas.get("dpred_dz", "")))[
-                1
-            ]
-            (jac,) = step.jacobians.values()
-            out.append(line(f"d{o}_d{a}", _sub(f, o, a), jac))
+    for r in reversed(rows):
+        out += _jacobians(r, names)
     out += ["", "# backpropagation"]
-    for i in reversed(range(len(tr.steps))):
-        step, node = tr.steps[i], w.chain.nodes[i]
-        o, a = names.out[i], names.inp[i]
-        if isinstance(node, Affine):
-            W, b = names.p(f"{step.name}.W"), names.p(f"{step.name}.b")
-            out.append(line(f"dJ_d{W}", outer(a, f"dJ_d{o}"), step.grads["W"]))
-            if "b" in step.grads:
-                out.append(line(f"dJ_d{b}", f"dJ_d{o} * d{o}_d{b}", step.grads["b"]))
-            if i > 0:
-                out.append(line(f"dJ_d{a}", f"dJ_d{o} @ d{o}_d{a}", step.dJ_din))
-        elif isinstance(node, Residual):
-            for key, g in step.grads.items():
-                P = names.p(f"{step.name}.{key}")
-                out.append(line(f"dJ_d{P}", f"(through h = {a} + inner({a}))", g))
-            if i > 0:
-                out.append(
-                    line(f"dJ_d{a}", f"dJ_d{o} + inner.backward(dJ_d{o})", step.dJ_din)
-                )
-        else:
-            op = "@" if type(node).__name__ == "Softmax" else "*"
-            out.append(line(f"dJ_d{a}", f"dJ_d{o} {op} d{o}_d{a}", step.dJ_din))
+    for r in reversed(rows):
+        out += _backprop(r, names)
     for key, g in w.penalty_grads.items():
         P = names.p(key)
         rule = _PENALTY.get(type(w.penalty).__name__, ("", "alpha dC_dW"))[1]
@@ -284,11 +237,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
     out += ["", f"# update (lr = {w.lr:g})"]
     for key in w.before:
         P = names.p(key)
-        rule = f"{P} := {P} - lr * dJ_d{P}"
-        if w.before[key].size > 12:
-            out += [rule, line(" " * len(P), None, w.after[key])]
-            continue
-        out.append(rule)
+        out.append(f"{P} := {P} - lr * dJ_d{P}")
         sub = f"{fmt(w.before[key])} - {w.lr:g} * {fmt(w.grads[key])}"
         out.append(line(" " * len(P), sub, w.after[key]))
     if not any(np.any(g) for g in w.grads.values()):
@@ -298,6 +247,113 @@ def render(w: Any, source: str, n_rows: int) -> str:
         f"J on this example: {J_before:.6g} before the update, {w.J_after:.6g} after"
     )
     return "\n".join(out)
+
+
+@dataclass
+class _Row:
+    """One node as the blocks write it: a node of the chain, or of a residual's
+    inner chain (``h = x + inner(x)``: its last node shows h, ``skip`` + itself)."""
+
+    node: Any
+    step: Any  # its TraceStep
+    o: str  # its output's name
+    a: str  # its input's name
+    key: str  # its parameters' prefix: "affine0", "residual.affine1"
+    first: bool  # its input is x: no dJ_dx
+    value: Any  # the output shown (h for a residual's last inner node)
+    skip: str | None = None  # the residual's input, added to this node's output
+    around: Any = None  # the residual's TraceStep, on its first inner node
+
+
+def _rows(w: Any, names: Names) -> list[_Row]:
+    """The chain's nodes, a residual's inner nodes in its place."""
+    from lingrad.nodes import Residual
+
+    rows = []
+    steps = zip(w.trace.steps, w.chain.nodes, strict=True)
+    for i, (step, node) in enumerate(steps):
+        o, a = names.out[i], names.inp[i]
+        if not isinstance(node, Residual):
+            rows.append(_Row(node, step, o, a, step.name, i == 0, step.output))
+            continue
+        inner, n = w.inner[i], len(node.inner.nodes)
+        outs = _inner_names(node.inner.nodes, o)
+        for k, (s, m) in enumerate(zip(inner, node.inner.nodes, strict=True)):
+            rows.append(
+                _Row(
+                    m, s, outs[k], a if k == 0 else outs[k - 1],
+                    f"{step.name}.{s.name}", i == 0 and k == 0,
+                    step.output if k == n - 1 else s.output,
+                    skip=a if k == n - 1 else None,
+                    around=step if k == 0 and i > 0 else None,
+                )
+            )  # fmt: skip
+    return rows
+
+
+def _inner_names(nodes: list[Any], o: str) -> list[str]:
+    """Outputs of a residual's inner nodes: z for an activation, zhat for the sum
+    inside it, the residual's own name (h) for the last."""
+    from lingrad.nodes import Affine
+
+    acts = iter(["z", "u", "v", "t"])
+    outs = [
+        o if k == len(nodes) - 1 else ("" if isinstance(n, Affine) else next(acts))
+        for k, n in enumerate(nodes)
+    ]
+    for k in reversed(range(len(outs))):
+        outs[k] = outs[k] or outs[k + 1] + "hat"
+    return outs
+
+
+def _forward(r: _Row, names: Names) -> str:
+    from lingrad.nodes import Affine
+
+    if isinstance(r.node, Affine):
+        W, b = names.p(f"{r.key}.W"), names.p(f"{r.key}.b")
+        f = f"{r.a} @ {W}" + (f" + {b}" if r.node.b is not None else "")
+    else:
+        f = _ACT.get(type(r.node).__name__, (f"{r.node.name}(i)", ""))[0]
+        f = _sub(f.split(" = ")[0] if r.skip else f, r.o, r.a)
+    return f"{r.skip} + {f}" if r.skip else f
+
+
+def _jacobians(r: _Row, names: Names) -> list[str]:
+    from lingrad.nodes import Affine
+
+    o, a, jac = r.o, r.a, r.step.jacobians
+    if isinstance(r.node, Affine):
+        W, b = names.p(f"{r.key}.W"), names.p(f"{r.key}.b")
+        out = [line(f"d{o}_d{W}", f"{a}^T", jac["dz_dW"])]
+        if "dz_db" in jac:
+            out.append(line(f"d{o}_d{b}", "1", jac["dz_db"]))
+        if not r.first:
+            out.append(line(f"d{o}_d{a}", f"{W}^T", jac["dz_dX"]))
+        return out
+    f = _ACT.get(type(r.node).__name__, ("", r.step.formulas.get("dpred_dz", "")))[1]
+    (value,) = jac.values()  # the skip adds x, not a function of the node's input:
+    own = f"({o} - {r.skip})" if r.skip else o  # d(x + act(a))/da = act'(a)
+    return [line(f"d{o}_d{a}", _sub(f, own, a), value)]
+
+
+def _backprop(r: _Row, names: Names) -> list[str]:
+    from lingrad.nodes import Affine
+
+    o, a, step = r.o, r.a, r.step
+    if not isinstance(r.node, Affine):
+        op = "@" if type(r.node).__name__ == "Softmax" else "*"
+        return [line(f"dJ_d{a}", f"dJ_d{o} {op} d{o}_d{a}", step.dJ_din)]
+    W, b = names.p(f"{r.key}.W"), names.p(f"{r.key}.b")
+    out = [line(f"dJ_d{W}", outer(a, f"dJ_d{o}"), step.grads["W"])]
+    if "b" in step.grads:
+        out.append(line(f"dJ_d{b}", f"dJ_d{o} * d{o}_d{b}", step.grads["b"]))
+    if r.around is not None:  # x -> h directly (dh_dx = I) and through the inner
+        h = names.out[names.inp.index(a)]
+        f = f"dJ_d{h} + dJ_d{o} @ d{o}_d{a}   (the skip and the inner path)"
+        out.append(line(f"dJ_d{a}", f, r.around.dJ_din))
+    elif not r.first:
+        out.append(line(f"dJ_d{a}", f"dJ_d{o} @ d{o}_d{a}", step.dJ_din))
+    return out
 
 
 def _rename(formula: str, sym: str) -> str:

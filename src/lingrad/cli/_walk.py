@@ -11,7 +11,7 @@ both agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,9 @@ class Walk:
     J_after: float  # this example's loss after the update
     init_note: str
     auto: bool = False  # step K chosen: the first example with a non-zero gradient
+    # a residual node's inner chain, node by node: {index of the node in the chain:
+    # its inner TraceSteps}, traced with the residual's dJ_dh before the update
+    inner: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
@@ -119,6 +122,19 @@ def random_start(spec: ModelSpec, est: Any, X: Any, y: Any) -> bool:
     return any(not np.array_equal(a[k], b[k]) for k in a)
 
 
+def trace_inner(node: Any, step: Any) -> list[Any]:
+    """The TraceSteps of a residual's inner chain ``h = x + inner(x)``: forward
+    from the residual's input, backward from its ``dJ_dh``."""
+    inner = node.inner.trace(step.input[None, :])
+    grad = np.asarray(step.dJ_dout)[None, :]
+    for s, n in zip(reversed(inner.steps), reversed(node.inner.nodes), strict=True):
+        s.dJ_dout = grad[0].copy()
+        grad = n.backward(grad)
+        s.dJ_din = grad[0].copy()
+        s.grads = {key: value.copy() for key, value in n.grads.items()}
+    return list(inner.steps)
+
+
 def _has_gradient(chain: Any, loss: Any, x: Any, Y: Any) -> bool:
     """Whether the loss of this example moves any parameter."""
     loss.forward(chain.forward(x), Y)
@@ -160,6 +176,7 @@ def walk(
     """
     from sklearn.utils import check_random_state
 
+    from lingrad.nodes import Residual
     from lingrad.penalties import penalized
 
     X = np.asarray(X, dtype=np.float64)
@@ -212,6 +229,11 @@ def walk(
     # the same example through the chain the lecture writes out
     shown_chain, shown_loss = unfused(chain, loss)
     trace = shown_chain.trace(x, shown_loss, Yi)
+    inner = {
+        k: trace_inner(node, trace.steps[k])
+        for k, node in enumerate(shown_chain.nodes)
+        if isinstance(node, Residual)
+    }
     for key, p in chain.params.items():
         p -= lr * grads[key]
     after = {k: p.copy() for k, p in chain.params.items()}
@@ -248,4 +270,5 @@ def walk(
         float(J_after),
         init_note,
         auto,
+        inner,
     )

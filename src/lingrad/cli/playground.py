@@ -24,6 +24,15 @@ def _has_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _debug() -> bool:
+    """``--debug`` was given (the runner takes it out of the command's arguments) or
+    ``LINGRAD_DEBUG`` is set."""
+    return "--debug" in sys.argv[1:] or os.environ.get("LINGRAD_DEBUG", "") not in (
+        "",
+        "0",
+    )
+
+
 def playground(
     port: Annotated[
         int,
@@ -63,6 +72,7 @@ def playground(
             f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}",
             "--preset",
         )
+    from lingrad.playground.console import quiet_threads
     from lingrad.playground.server import PlaygroundServer
 
     try:
@@ -73,7 +83,7 @@ def playground(
             "port or leave --port out for a free one",
             "--port",
         ) from e
-    server.warm_up()
+    server.debug = _debug()
     url = server.url + ("" if preset == "linear-1d" else f"&preset={preset}")
     echo(f"lingrad playground: {url}")
     echo(f"exports go to {server.out.absolute()}/")
@@ -83,7 +93,9 @@ def playground(
 
         webbrowser.open(url)
     try:
-        server.serve_forever(poll_interval=0.2)
+        with quiet_threads(server.debug):
+            server.warm_up()
+            server.serve_forever(poll_interval=0.2)
     except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: a clean stop
         echo("\nstopping the playground")
     finally:

@@ -9,6 +9,8 @@ status; the heavier panels (the fit, the metrics, the step panel) come at most
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -177,3 +179,18 @@ def _status(session: Session, t: int) -> dict[str, Any]:
         "message": session.message,
         "events": [{"t": s, "text": x} for s, x in session.events],
     }
+
+
+def to_json(doc: Any) -> str:
+    """``doc`` as JSON, NaN and infinities as null (JSON has neither)."""
+    return json.dumps(_finite(doc), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -4,7 +4,10 @@
 runs in each session's own thread, and the page hears of it by server-sent events
 (``GET /api/events``), which need no library on either side. Every request must
 carry the access token printed with the URL (``?token=`` or the
-``X-Lingrad-Token`` header), or it gets 403.
+``X-Lingrad-Token`` header), or it gets 403; a ``Host`` other than the loopback
+address gets 421 and a body that is not a capped ``Content-Length`` 400 or 413
+(:mod:`lingrad.playground.guards`). A client that leaves early costs one line on
+stderr, an internal error one line too (its traceback with ``--debug``).
 
 Routes: ``GET /`` the page; ``GET /static/NAME`` its scripts and style (package
 data); ``POST /api/session`` a new session (one per tab); ``POST
@@ -18,12 +21,13 @@ from __future__ import annotations
 
 import hmac
 import json
-import math
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
+import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
@@ -31,6 +35,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from lingrad.playground.console import internal, note
+from lingrad.playground.frames import to_json
+from lingrad.playground.guards import (
+    PAGE_POLICY,
+    BodyError,
+    host_allowed,
+    index_page,
+    read_body,
+)
 from lingrad.playground.session import Session
 from lingrad.playground.settings import SettingsError
 
@@ -56,6 +69,8 @@ class PlaygroundServer(ThreadingHTTPServer):
         self.sessions: dict[str, Session] = {}
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.debug = False  # True: an internal error prints its traceback
+        self.dropped = 0  # clients that closed their connection early
         self._tmp = Path(tempfile.mkdtemp(prefix="lingrad-playground-"))
 
     def warm_up(self) -> None:
@@ -93,6 +108,20 @@ class PlaygroundServer(ThreadingHTTPServer):
             self.sessions[sid] = session
         return session
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line on stderr for an error no handler answered: a client that left
+        early, or an internal error (its traceback with ``--debug``)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            with self.lock:
+                self.dropped += 1
+            why = type(error).__name__
+            note(f"a page closed the connection early ({why}); serving on")
+        elif self.debug:
+            traceback.print_exc()
+        else:
+            internal("answering a request", error)
+
     def close(self) -> None:
         """Stop every session and the server; remove the uploads."""
         self.stopping.set()
@@ -112,6 +141,7 @@ def static(name: str) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     server_version = "lingrad-playground"
+    _started = False  # a status line was sent: too late for a 500
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -129,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, doc: Any) -> None:
-        body = json.dumps(_finite(doc), allow_nan=False).encode()
+        body = to_json(doc).encode()
         self._send(status, body, "application/json")
 
     def _errors(self, errors: dict[str, str], status: int = 200) -> None:
@@ -141,6 +171,30 @@ class Handler(BaseHTTPRequestHandler):
     def _authorized(self, query: dict[str, list[str]]) -> bool:
         given = self.headers.get("X-Lingrad-Token") or (query.get("token") or [""])[0]
         return hmac.compare_digest(given.encode(), self.server.token.encode())
+
+    def _misdirected(self) -> None:
+        port = self.server.server_address[1]
+        self._send(
+            421,
+            f"421 Misdirected Request: the playground answers only at "
+            f"http://127.0.0.1:{port}/ (or localhost:{port}).\n".encode(),
+            "text/plain; charset=utf-8",
+        )
+
+    def _failed(self, error: Exception) -> None:
+        """An internal error: one line on stderr (the traceback with --debug),
+        500 to the page where nothing was sent yet."""
+        if self.server.debug:
+            traceback.print_exc()
+        else:
+            where = f"{self.command} {urlsplit(self.path).path}"
+            internal(f"answering {where}", error)
+        if not self._started:
+            self._send(500, b"500 Internal Server Error\n", "text/plain; charset=utf-8")
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._started = True
+        super().send_response(code, message)
 
     def _forbidden(self) -> None:
         self._send(
@@ -156,14 +210,22 @@ class Handler(BaseHTTPRequestHandler):
             session.last_seen = time.monotonic()
         return session
 
-    def _body(self, limit: int) -> bytes | None:
-        size = int(self.headers.get("Content-Length") or 0)
-        if size > limit:
-            return None
-        return self.rfile.read(size)
+    def _body(self, limit: int, what: str, field: str = "run") -> bytes:
+        return read_body(self.headers, self.rfile, limit, what, field)
 
     # ---- GET ------------------------------------------------------------------
     def do_GET(self) -> None:
+        self._started = False
+        try:
+            self._get()
+        except ConnectionError:
+            raise  # the client left: the server's handle_error says so in one line
+        except Exception as e:
+            self._failed(e)
+
+    def _get(self) -> None:
+        if not host_allowed(self.headers, self.server.server_address[1]):
+            return self._misdirected()
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         if not self._authorized(query):
@@ -186,12 +248,15 @@ class Handler(BaseHTTPRequestHandler):
         self._send(404, b"404 Not Found\n", "text/plain; charset=utf-8")
 
     def _index(self, query: dict[str, list[str]]) -> None:
+        from lingrad.playground.settings import PRESETS
+
         preset = (query.get("preset") or [self.server.preset])[0]
-        page = static("index.html").decode()
-        page = page.replace("{{token}}", self.server.token).replace(
-            "{{preset}}", json.dumps(preset)[1:-1]
-        )
-        self._send(200, page.encode(), "text/html; charset=utf-8")
+        if preset not in PRESETS:
+            text = "400 Bad Request: unknown preset in ?preset=; choose one of: "
+            text += ", ".join(PRESETS) + "\n"
+            return self._send(400, text.encode(), "text/plain; charset=utf-8")
+        page = index_page(self.server.token, preset)
+        self._send(200, page, "text/html; charset=utf-8", **PAGE_POLICY)
 
     def _exported(self, rest: str) -> None:
         folder, _, name = rest.partition("/")
@@ -223,8 +288,8 @@ class Handler(BaseHTTPRequestHandler):
                     if doc is None:
                         session.changed.wait(timeout=1.0)
                         doc = frame(session, cursor)
-                data = ": keep-alive\n\n" if doc is None else _event(doc)
-                self.wfile.write(data.encode())
+                data = f"data: {to_json(doc)}" if doc is not None else ": keep-alive"
+                self.wfile.write(f"{data}\n\n".encode())
                 self.wfile.flush()
                 session.last_seen = time.monotonic()
                 time.sleep(FRAME_GAP)
@@ -237,6 +302,10 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- POST -----------------------------------------------------------------
     def do_POST(self) -> None:
+        self._started = False
+        if not host_allowed(self.headers, self.server.server_address[1]):
+            self.close_connection = True
+            return self._misdirected()
         parts = urlsplit(self.path)
         if not self._authorized(parse_qs(parts.query)):
             return self._forbidden()
@@ -251,6 +320,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self._action(session, bits[3])
         except SettingsError as e:
             return self._errors(e.errors)
+        except BodyError as e:  # refused from its headers: nothing more is read
+            self.close_connection = True
+            return self._errors({e.field: e.message}, e.status)
+        except ConnectionError:
+            raise  # the client left: the server's handle_error says so in one line
         except Exception as e:  # the server keeps serving; the page shows it
             return self._errors(
                 {"run": f"internal error: {type(e).__name__}: {e}"}, 500
@@ -258,9 +332,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(404, b"404 Not Found\n", "text/plain; charset=utf-8")
 
     def _doc(self) -> dict[str, Any]:
-        body = self._body(MAX_JSON)
-        if body is None:
-            raise SettingsError({"run": "request too large"})
+        body = self._body(MAX_JSON, "the request")
         try:
             doc = json.loads(body or b"{}")
         except ValueError:
@@ -317,27 +389,6 @@ class Handler(BaseHTTPRequestHandler):
         from lingrad.playground.data import MAX_UPLOAD_BYTES
 
         name = Path(self.headers.get("X-Filename") or "upload").name
-        body = self._body(MAX_UPLOAD_BYTES)
-        if body is None:
-            self.close_connection = True
-            mib = MAX_UPLOAD_BYTES // 2**20
-            raise SettingsError(
-                {"upload": f"{name} is larger than {mib} MiB, the playground's limit"}
-            )
+        body = self._body(MAX_UPLOAD_BYTES, name, "upload")
         columns = session.upload_file(name, body)
         self._json(200, {"ok": True, "columns": columns, "name": name})
-
-
-def _event(doc: dict[str, Any]) -> str:
-    return "data: " + json.dumps(_finite(doc), allow_nan=False) + "\n\n"
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities as null (JSON has neither)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value

@@ -102,9 +102,7 @@ def _rewrite_update(
         if rule_name == "gd":
             out.append(f"{P} := {P} - lr * dJ_d{P}")
             sub = f"{fmt(last.before[key])} - {last.lr:g} * {fmt(last.grads[key])}"
-            if last.before[key].size > 12:
-                sub = ""
-            out.append(line(" " * len(P), sub or None, after[key]))
+            out.append(line(" " * len(P), sub, after[key]))
         else:
             out.append(line(f"dJ_d{P}", None, last.grads[key]))
             out.append(line(f"{P} := {rule_name} step", None, after[key]))
