@@ -281,3 +281,47 @@ def test_unsupported_models_and_arguments_say_why(spector):
         net = lingrad.TwoLayerNetwork(max_iter=2).fit(X, y)
     with pytest.raises(InferenceError, match="summary covers"):
         net.summary(X, y)
+
+
+@pytest.fixture
+def spector_csv(tmp_path):
+    path = tmp_path / "spector.csv"
+    sm.datasets.spector.load_pandas().data.to_csv(path, index=False)
+    return path
+
+
+def test_cli_fit_writes_the_summary_and_summary_prints_it(tmp_path, spector_csv, capsys):
+    from lingrad.cli import main
+
+    out = tmp_path / "run"
+    argv = ["fit", "--data", spector_csv, "--target", "GRADE", "--model", "logistic",
+            "--param", "penalty=none", "--param", "solver=newton", "--out", out]  # fmt: skip
+    assert main([str(a) for a in argv]) == 0
+    doc = json.loads((out / "metrics.json").read_text())["summary"]
+    data = sm.datasets.spector.load_pandas()
+    ref = sm.Logit(data.endog, sm.add_constant(data.exog)).fit(disp=0, tol=1e-14)
+    assert doc["names"] == ["const", "GPA", "TUCE", "PSI"]
+    np.testing.assert_allclose(doc["se"], ref.bse, rtol=1e-6)  # fit's default tol
+    capsys.readouterr()
+    argv = ["summary", "--model", out / "model.lingrad", "--data", spector_csv, "--json"]
+    assert main([str(a) for a in argv]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["names"] == doc["names"] and printed["cov_type"] == "nonrobust"
+    argv = ["summary", "-m", out / "model.lingrad", "-d", spector_csv]
+    assert main([str(a) for a in argv]) == 0
+    assert "P>|z|" in capsys.readouterr().out
+
+
+def test_cli_summary_refuses_a_penalised_model_in_one_line(tmp_path, spector_csv, capsys):
+    from lingrad.cli import main
+
+    out = tmp_path / "run"
+    argv = ["fit", "--data", spector_csv, "--target", "GRADE", "--model", "logistic",
+            "--out", out]  # fmt: skip
+    assert main([str(a) for a in argv]) == 0
+    assert "unavailable" in json.loads((out / "metrics.json").read_text())["summary"]
+    capsys.readouterr()
+    argv = ["summary", "-m", out / "model.lingrad", "-d", spector_csv]
+    assert main([str(a) for a in argv]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "penalty='l2'" in err and "\n" not in err and "Traceback" not in err

@@ -112,6 +112,10 @@ def write_run(
         "reference": result.reference,
         "n_iter": getattr(final_estimator(result.model), "n_iter_", None),
     }
+    from lingrad.cli.summary import fit_summary
+
+    if (coefficients := fit_summary(result)) is not None:
+        doc["summary"] = coefficients  # se, tests, intervals (lingrad summary)
     metrics_path = folder / "metrics.json"
     text = json.dumps(jsonable(doc), indent=2) + "\n"
     metrics_path.write_text(text, encoding="utf-8")

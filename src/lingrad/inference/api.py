@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
+from lingrad.errors import LingradError
 from lingrad.inference import covariance as cv
 from lingrad.inference.result import Summary, build
 
 SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
 
 
-class InferenceError(ValueError):
+class InferenceError(LingradError, ValueError):
     """The model, its penalty or the data admit no summary; the message says why."""
 
 
@@ -49,7 +50,11 @@ def summary(
     if cov_type not in cv.COV_TYPES:
         raise InferenceError(f"cov_type must be one of {cv.COV_TYPES}; got {cov_type!r}.")
     strength = _penalty(model, cov_type)
-    X = np.asarray(model._check_X(X), dtype=np.float64)
+    X = check_array(X, dtype=np.float64)
+    if X.shape[1] != model.n_features_in_:
+        raise InferenceError(
+            f"X has {X.shape[1]} features; {kind} was fitted on {model.n_features_in_}."
+        )
     fit_intercept = bool(model.fit_intercept)
     names = (["const"] if fit_intercept else []) + names
     n = len(X)
