@@ -310,6 +310,26 @@ def test_cli_fit_writes_the_summary_and_summary_prints_it(tmp_path, spector_csv,
     argv = ["summary", "-m", out / "model.lingrad", "-d", spector_csv]
     assert main([str(a) for a in argv]) == 0
     assert "P>|z|" in capsys.readouterr().out
+    report = (out / "report.html").read_text()
+    assert 'id="coefficients"' in report and "TUCE" in report
+    assert (out / "coefficients.png").stat().st_size > 0
+
+
+def test_coefficient_plot_draws_each_interval(spector):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lingrad.inference.plot import plot_coefficients
+
+    X, y, model = spector
+    s = model.summary(X, y)
+    fig = plot_coefficients(s)
+    bars = fig.axes[0].containers[0]  # the errorbar: points, caps, bars
+    x, ys = bars.lines[0].get_data()
+    np.testing.assert_allclose(x, s.coef[1:])  # the intercept left out
+    segments = bars.lines[2][0].get_segments()
+    np.testing.assert_allclose([seg[:, 0] for seg in segments],
+                               np.column_stack([s.ci_low[1:], s.ci_high[1:]]))  # fmt: skip
 
 
 def test_cli_summary_refuses_a_penalised_model_in_one_line(tmp_path, spector_csv, capsys):

@@ -95,11 +95,12 @@ def summarize(
     return {"estimator": result.model, "summary": result}
 
 
-def fit_summary(result: Any) -> dict[str, Any] | None:
-    """The summary of ``fit``'s model on its training rows, as JSON; None: no summary.
+def fitted_summary(result: Any) -> Any:
+    """The Summary of ``fit``'s model on its training rows, or the reason it has none.
 
-    For a supported estimator whose fit admits none (a penalty, one-vs-rest)
-    or streamed / Dask data (the rows are not all in memory): the reason.
+    None for an estimator that has no summary; a string for a supported one
+    whose fit admits none (a penalty, one-vs-rest) or whose rows are not all in
+    memory (streamed / Dask data).
     """
     from lingrad.cli._prep import final_estimator
     from lingrad.inference.api import SUPPORTED, InferenceError
@@ -109,9 +110,40 @@ def fit_summary(result: Any) -> dict[str, Any] | None:
         return None
     d = result.data_summary
     if any(k in d for k in ("epochs over the file", "passes over the data", "Dask workers")):
-        return {"unavailable": "streamed or Dask data: run lingrad summary on the table"}
+        return "streamed or Dask data: run lingrad summary on the table"
     try:
-        doc = make_summary(result.model, result.X_sample, result.y_train).to_dict()
+        return make_summary(result.model, result.X_sample, result.y_train)
     except InferenceError as e:
-        return {"unavailable": str(e)}
+        return str(e)
+
+
+def fit_summary(result: Any) -> dict[str, Any] | None:
+    """:func:`fitted_summary` as JSON (``{"unavailable": reason}`` without one)."""
+    found = fitted_summary(result)
+    if found is None or isinstance(found, str):
+        return None if found is None else {"unavailable": found}
+    doc: dict[str, Any] = found.to_dict()
     return doc
+
+
+def coefficient_figure(result: Any, draw: Any) -> None:
+    """Draw ``coefficients.png`` (the intervals) where the fit has a summary."""
+    from lingrad.inference.plot import plot_coefficients
+
+    found = fitted_summary(result)
+    if found is not None and not isinstance(found, str):
+        caption = f"Coefficients with {found.level:.0%} confidence intervals"
+        draw("coefficients.png", caption + ", training rows", plot_coefficients, found)
+
+
+def coefficient_html(result: Any) -> str:
+    """The report's coefficient-table section ('' for a model without one)."""
+    import html
+
+    found = fitted_summary(result)
+    if found is None:
+        return ""
+    body = (
+        f"<p>{html.escape(found)}</p>" if isinstance(found, str) else found._repr_html_()
+    )
+    return f'<section id="coefficients"><h2>Coefficients</h2>{body}</section>'
