@@ -71,7 +71,9 @@ def digits(doc: dict) -> dict[str, str]:
     Xt = np.column_stack([np.ones(len(X)), X]) if icpt else X
     out: dict[str, str] = {}
     sk = SkLinearRegression(fit_intercept=icpt).fit(X, y)
-    out["scikit-learn"] = f"{lre(np.r_[sk.intercept_, sk.coef_] if icpt else sk.coef_, b):.1f}"
+    out["scikit-learn"] = (
+        f"{lre(np.r_[sk.intercept_, sk.coef_] if icpt else sk.coef_, b):.1f}"
+    )
     ols = sm.OLS(y, Xt).fit()
     stats = min(lre(ols.bse, sd), lre(np.sqrt(ols.scale), sigma), lre(ols.rsquared, r2))
     out["statsmodels"] = f"{lre(ols.params, b):.1f} / {stats:.1f}"

@@ -125,7 +125,10 @@ def _exact_hc(X, y, power):
     beta = [sum(li[i] * v for li, v in zip(L, Y, strict=True)) for i in range(P)]
     e = [v - sum(b * x for b, x in zip(beta, a, strict=True))
          for a, v in zip(A, Y, strict=True)]  # fmt: skip
-    h = [sum(x * w for x, w in zip(a, li, strict=True)) for a, li in zip(A, L, strict=True)]
+    h = [
+        sum(x * w for x, w in zip(a, li, strict=True))
+        for a, li in zip(A, L, strict=True)
+    ]
     om = [r * r / (1 - hi) ** power for r, hi in zip(e, h, strict=True)]
     return np.array([[float(sum(o * li[i] * li[j] for o, li in zip(om, L, strict=True)))
                       for j in range(P)] for i in range(P)])  # fmt: skip
@@ -290,12 +293,15 @@ def spector_csv(tmp_path):
     return path
 
 
-def test_cli_fit_writes_the_summary_and_summary_prints_it(tmp_path, spector_csv, capsys):
+def test_cli_fit_writes_the_summary_and_summary_prints_it(
+    tmp_path, spector_csv, capsys
+):
     from lingrad.cli import main
 
     out = tmp_path / "run"
     argv = ["fit", "--data", spector_csv, "--target", "GRADE", "--model", "logistic",
-            "--param", "penalty=none", "--param", "solver=newton", "--out", out]  # fmt: skip
+            "--param", "penalty=none", "--param", "solver=newton",
+            "--out", out]  # fmt: skip
     assert main([str(a) for a in argv]) == 0
     doc = json.loads((out / "metrics.json").read_text())["summary"]
     data = sm.datasets.spector.load_pandas()
@@ -303,7 +309,14 @@ def test_cli_fit_writes_the_summary_and_summary_prints_it(tmp_path, spector_csv,
     assert doc["names"] == ["const", "GPA", "TUCE", "PSI"]
     np.testing.assert_allclose(doc["se"], ref.bse, rtol=1e-6)  # fit's default tol
     capsys.readouterr()
-    argv = ["summary", "--model", out / "model.lingrad", "--data", spector_csv, "--json"]
+    argv = [
+        "summary",
+        "--model",
+        out / "model.lingrad",
+        "--data",
+        spector_csv,
+        "--json",
+    ]
     assert main([str(a) for a in argv]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["names"] == doc["names"] and printed["cov_type"] == "nonrobust"
@@ -328,11 +341,13 @@ def test_coefficient_plot_draws_each_interval(spector):
     x, ys = bars.lines[0].get_data()
     np.testing.assert_allclose(x, s.coef[1:])  # the intercept left out
     segments = bars.lines[2][0].get_segments()
-    np.testing.assert_allclose([seg[:, 0] for seg in segments],
-                               np.column_stack([s.ci_low[1:], s.ci_high[1:]]))  # fmt: skip
+    ends = np.column_stack([s.ci_low[1:], s.ci_high[1:]])
+    np.testing.assert_allclose([seg[:, 0] for seg in segments], ends)
 
 
-def test_cli_summary_refuses_a_penalised_model_in_one_line(tmp_path, spector_csv, capsys):
+def test_cli_summary_refuses_a_penalised_model_in_one_line(
+    tmp_path, spector_csv, capsys
+):
     from lingrad.cli import main
 
     out = tmp_path / "run"

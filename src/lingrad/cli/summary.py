@@ -1,4 +1,4 @@
-"""``lingrad summary``: coefficients, standard errors, tests and intervals of a model."""
+"""``lingrad summary``: coefficients, standard errors, tests, intervals of a model."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def summary(
     data: Annotated[
         str,
         typer.Option(
-            "--data", "-d", help="CSV / Parquet file (or built-in data) with the "
+            "--data",
+            "-d",
+            help="CSV / Parquet file (or built-in data) with the "
             "feature columns and the target: usually the table fit read.",
         ),
     ],
@@ -109,7 +111,9 @@ def fitted_summary(result: Any) -> Any:
     if type(final_estimator(result.model)).__name__ not in SUPPORTED:
         return None
     d = result.data_summary
-    if any(k in d for k in ("epochs over the file", "passes over the data", "Dask workers")):
+    if any(
+        k in d for k in ("epochs over the file", "passes over the data", "Dask workers")
+    ):
         return "streamed or Dask data: run lingrad summary on the table"
     try:
         return make_summary(result.model, result.X_sample, result.y_train)
@@ -144,6 +148,8 @@ def coefficient_html(result: Any) -> str:
     if found is None:
         return ""
     body = (
-        f"<p>{html.escape(found)}</p>" if isinstance(found, str) else found._repr_html_()
+        f"<p>{html.escape(found)}</p>"
+        if isinstance(found, str)
+        else found._repr_html_()
     )
     return f'<section id="coefficients"><h2>Coefficients</h2>{body}</section>'

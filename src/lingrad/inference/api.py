@@ -48,7 +48,9 @@ def summary(
     if not 0.0 < float(level) < 1.0:
         raise InferenceError(f"level must lie in (0, 1); got {level!r}.")
     if cov_type not in cv.COV_TYPES:
-        raise InferenceError(f"cov_type must be one of {cv.COV_TYPES}; got {cov_type!r}.")
+        raise InferenceError(
+            f"cov_type must be one of {cv.COV_TYPES}; got {cov_type!r}."
+        )
     strength = _penalty(model, cov_type)
     X = check_array(X, dtype=np.float64)
     if X.shape[1] != model.n_features_in_:
@@ -99,8 +101,9 @@ def summary(
                           fit_intercept, cov_type, 2 * strength * n)  # fmt: skip
         return build(est, kind, names, level, cov_type)
     Y = (y[:, None] == classes[None, :]).astype(np.float64)  # (N, K)
-    theta = cv.contrasts(np.asarray(model.coef_, np.float64),
-                         np.asarray(model.intercept_, np.float64), fit_intercept)  # fmt: skip
+    coef_ = np.asarray(model.coef_, np.float64)
+    intercept_ = np.asarray(model.intercept_, np.float64)
+    theta = cv.contrasts(coef_, intercept_, fit_intercept)
     est = cv.multinomial(X, Y, theta, fit_intercept, cov_type, 2 * strength * n)
     eqs = [f"{c} vs {classes[0]}" for c in classes[1:]]
     return build(est, kind, names, level, cov_type, equations=eqs)

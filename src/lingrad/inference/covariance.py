@@ -61,7 +61,7 @@ def not_identified(Xt: Array) -> list[int]:
 
 
 def _inverse(M: Array) -> Array:
-    """Inverse of a symmetric positive (semi)definite M, equilibrated; pinv if singular."""
+    """Inverse of a symmetric PSD M, equilibrated (pinv if singular)."""
     d = np.sqrt(np.abs(np.diag(M)))
     d[d == 0] = 1.0
     Ms = M / d[:, None] / d[None, :]
@@ -263,4 +263,4 @@ def contrasts(coef: Array, intercept: Array, fit_intercept: bool) -> Array:
 
 def labels01(y: Any, classes: Array) -> Array:
     """0/1 of y against ``classes[1]`` (the positive class)."""
-    return (np.asarray(y) == classes[1]).astype(np.float64)
+    return np.asarray(np.asarray(y) == classes[1], dtype=np.float64)

@@ -62,10 +62,10 @@ def text(s: Any) -> str:
                 lines.append(f"{row['equation']}")
             lines.append(head)
             lines.append("-" * WIDTH)
-        values = [row[k] for k in ("coef", "se", "statistic", "p_value")]
-        values += [row["ci_low"], row["ci_high"]]
-        cells = "".join(f"{_num(v, 3):>11}" for v in values)
-        lines.append(f"{row['name']:<{name_w}}{cells}")
+        keys = ("coef", "se", "statistic", "p_value", "ci_low", "ci_high")
+        values = [row[k] for k in keys]
+        numbers = "".join(f"{_num(v, 3):>11}" for v in values)
+        lines.append(f"{row['name']:<{name_w}}{numbers}")
     lines.append("=" * WIDTH)
     lines += [f"Note: {note}" for note in s.notes]
     return "\n".join(lines)
@@ -74,14 +74,18 @@ def text(s: Any) -> str:
 def html(s: Any) -> str:
     """The table as HTML (a notebook's rich display)."""
     e = _html.escape
-    head = "".join(
-        f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _header(s)
-    )
+    head = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _header(s))
     cols = "".join(f"<th>{e(c)}</th>" for c in ["", *_columns(s)])
     body = []
     for row in s.rows():
-        label = row["name"] if row["equation"] is None else f"{row['equation']}: {row['name']}"
-        values = [row[k] for k in ("coef", "se", "statistic", "p_value", "ci_low", "ci_high")]
+        label = (
+            row["name"]
+            if row["equation"] is None
+            else f"{row['equation']}: {row['name']}"
+        )
+        values = [
+            row[k] for k in ("coef", "se", "statistic", "p_value", "ci_low", "ci_high")
+        ]
         cells = "".join(f"<td>{e(_num(v, 3))}</td>" for v in values)
         body.append(f"<tr><th>{e(label)}</th>{cells}</tr>")
     notes = "".join(f"<p>Note: {e(n)}</p>" for n in s.notes)

@@ -1,4 +1,4 @@
-"""``model.summary(X, y)``: the estimators' thin door to :func:`lingrad.inference.summary`."""
+"""``model.summary(X, y)``: the estimators' door to ``lingrad.inference.summary``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class SummaryMixin:
     def summary(
         self, X: Any, y: Any, *, level: float = 0.95, cov_type: str = "nonrobust"
     ) -> Any:
-        """se, t / z tests, intervals and fit statistics on X, y (``lingrad.summary``)."""
+        """se, t / z tests, intervals and fit statistics on X, y (lingrad.summary)."""
         from lingrad.inference.api import summary
 
         return summary(self, X, y, level=level, cov_type=cov_type)

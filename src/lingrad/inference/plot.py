@@ -20,7 +20,9 @@ def plot_coefficients(
 
     names = list(summary.names)
     keep = [j for j, n in enumerate(names) if intercept or n != "const"]
-    coef, lo, hi = (np.atleast_2d(a) for a in (summary.coef, summary.ci_low, summary.ci_high))
+    coef, lo, hi = (
+        np.atleast_2d(a) for a in (summary.coef, summary.ci_low, summary.ci_high)
+    )
     eqs = summary.equations or [None]
     n_rows = len(keep) * len(eqs)
     fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.32 * max(n_rows, 1)))

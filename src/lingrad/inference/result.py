@@ -72,11 +72,13 @@ class Summary:
     def rows(self) -> list[dict[str, Any]]:
         """One dict per coefficient: equation, name, coef, se, ..., ci_high."""
         out = []
-        eqs = self.equations or [None]
+        eqs: list[str | None] = [None]
+        if self.equations:
+            eqs = list(self.equations)
         for e, eq in enumerate(eqs):
             for j, name in enumerate(self.names):
                 at = (e, j) if self.equations else (j,)
-                row = {"equation": eq, "name": name}
+                row: dict[str, Any] = {"equation": eq, "name": name}
                 for key in ("coef", "se", "statistic", "p_value", "ci_low", "ci_high"):
                     row[key] = float(getattr(self, key)[at])
                 out.append(row)

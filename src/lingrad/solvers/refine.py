@@ -39,7 +39,8 @@ MAX_SCALED_COND = 1e-3 / float(np.finfo(np.float64).eps)
 
 
 def _solve_tri(R: Array, v: Array, trans: str = "N") -> Array:
-    return scipy.linalg.solve_triangular(R, v, trans=trans, check_finite=False)
+    x: Array = scipy.linalg.solve_triangular(R, v, trans=trans, check_finite=False)
+    return x
 
 
 class ScaledDesign:
@@ -82,7 +83,8 @@ class ScaledDesign:
         x = np.zeros((self.A.shape[1], B.shape[1]), EXT)
         r = np.zeros(B.shape, EXT)
         previous, steps = np.inf, 0
-        for steps in range(1, MAX_STEPS + 1):
+        while steps < MAX_STEPS:
+            steps += 1
             f = B - r - self.A @ x  # (N, K), extended precision
             g = C - self.A.T @ r  # (D, K)
             h = _solve_tri(self.R, g.astype(np.float64), trans="T")
