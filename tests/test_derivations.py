@@ -160,3 +160,58 @@ def test_gaussian_mle_is_least_squares(rng):  # Problem 4: w = (X^T X)^-1 X^T y
     assert check_formula(neg_log_p, grad, rng.normal(size=3)).passed
     assert_allclose(grad(w_mle), 0.0, atol=1e-10)  # the gradient vanishes at w_MLE
     assert_allclose(w_mle, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-10)
+
+
+def test_ols_covariance_is_sigma2_inverse_gram_exactly(rng):  # §11, Gaussian
+    from lingrad.models import LinearRegression
+
+    N, sigma, reps = 40, 0.5, 4000
+    X = rng.normal(size=(N, 2))
+    Xt = np.column_stack([np.ones(N), X])
+    w = np.array([1.0, -2.0, 0.5])
+    E = rng.normal(scale=sigma, size=(reps, N))
+    W = np.linalg.lstsq(Xt, (Xt @ w + E).T, rcond=None)[0].T  # (reps, 3) estimates
+    theory = sigma**2 * np.linalg.inv(Xt.T @ Xt)
+    d = np.sqrt(np.diag(theory))
+    # sample covariance of 4000 draws: relative error ~ sqrt(2/4000) = 2.2%
+    assert np.max(np.abs(np.cov(W.T) - theory) / np.outer(d, d)) < 0.1
+    y = Xt @ w + E[0]
+    s = LinearRegression().fit(X, y).summary(X, y)
+    s2 = np.sum((y - Xt @ s.coef) ** 2) / (N - 3)
+    assert_allclose(s.se, np.sqrt(s2 * np.diag(np.linalg.inv(Xt.T @ Xt))), rtol=1e-12)
+
+
+def test_logistic_covariance_is_the_inverse_fisher_information(rng):  # §11, Bernoulli
+    N, reps = 400, 600
+    X = np.column_stack([np.ones(N), rng.normal(size=(N, 2))])
+    w = np.array([0.3, 1.0, -0.8])
+    p = expit(X @ w)
+    fisher = X.T @ (X * (p * (1 - p))[:, None])
+
+    def loglik(v, y):
+        z = X @ v
+        return float(np.sum(y * z - np.logaddexp(0, z)))
+
+    # the Hessian of ℓ by central differences is -I (free of y)
+    y0 = (rng.random(N) < p).astype(float)
+    h, H = 1e-4, np.zeros((3, 3))
+    for i in range(3):
+        for j in range(3):
+            e_i, e_j = np.eye(3)[i] * h, np.eye(3)[j] * h
+            plus = loglik(w + e_i + e_j, y0) + loglik(w - e_i - e_j, y0)
+            minus = loglik(w + e_i - e_j, y0) + loglik(w - e_i + e_j, y0)
+            H[i, j] = (plus - minus) / (4 * h * h)
+    assert_allclose(-H, fisher, rtol=1e-4)
+    estimates = []
+    for _ in range(reps):  # Newton on each simulated y
+        y = (rng.random(N) < p).astype(float)
+        v = np.zeros(3)
+        for _ in range(25):
+            q = expit(X @ v)
+            v = v + np.linalg.solve(X.T @ (X * (q * (1 - q))[:, None]), X.T @ (y - q))
+        estimates.append(v)
+    theory = np.linalg.inv(fisher)
+    d = np.sqrt(np.diag(theory))
+    assert (
+        np.max(np.abs(np.cov(np.array(estimates).T) - theory) / np.outer(d, d)) < 0.15
+    )

@@ -29,6 +29,7 @@ _EXPORTS = {
     "History": "lingrad.history",
     "gradcheck": "lingrad.gradcheck",
     "LingradError": "lingrad.errors",
+    "summary": "lingrad.inference",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -163,6 +163,7 @@ def write_report(
     animations: Sequence[str | os.PathLike[str]] = (),
     notes: str = "",
     captions: Mapping[str, str] | None = None,
+    coefficients: str = "",
     filename: str = "report.html",
 ) -> Path:
     """Write ``out_dir/report.html``: one page holding the whole run.
@@ -189,6 +190,8 @@ def write_report(
         Free text; blank lines separate paragraphs.
     captions : mapping, optional
         Caption of each image by file name (default: the file name in words).
+    coefficients : str
+        A pre-rendered HTML section (the coefficient table of ``lingrad.summary``).
     filename : str
         Name of the page in ``out_dir``.
 
@@ -222,6 +225,7 @@ def write_report(
         ),
         comparison=_table(comparison) if comparison or not comparison_note else "",
         notes=_notes(notes),
+        coefficients=coefficients,  # HTML, escaped by lingrad.inference.format
         figures=_images(figure_paths, captions or {}),
         animations=_images(animation_paths, captions or {}),
         files=html.escape(", ".join(names) if names else "no image files"),

@@ -27,6 +27,7 @@ _COMMANDS = {
     "fit": ("fit", "fit"),
     "predict": ("predict", "predict"),
     "evaluate": ("evaluate", "evaluate"),
+    "summary": ("summary", "summary"),
     "explain": ("explain", "explain"),
     "gradcheck": ("gradcheck_cmd", "gradcheck"),
     "demo": ("demo", "demo"),

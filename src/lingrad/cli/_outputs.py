@@ -112,6 +112,10 @@ def write_run(
         "reference": result.reference,
         "n_iter": getattr(final_estimator(result.model), "n_iter_", None),
     }
+    from lingrad.cli.summary import coefficient_html, fit_summary
+
+    if (coefficients := fit_summary(result)) is not None:
+        doc["summary"] = coefficients  # se, tests, intervals (lingrad summary)
     metrics_path = folder / "metrics.json"
     text = json.dumps(jsonable(doc), indent=2) + "\n"
     metrics_path.write_text(text, encoding="utf-8")
@@ -132,6 +136,7 @@ def write_run(
         figures=figs,
         captions=captions,
         notes="\n\n".join(result.notes),
+        coefficients=coefficient_html(result),
     )
     written.append(report)
     return written

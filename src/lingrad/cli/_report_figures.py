@@ -88,6 +88,9 @@ def draw_figures(
 
     draw = _Drawer(folder)
     _training(result, draw)
+    from lingrad.cli.summary import coefficient_figure
+
+    coefficient_figure(result, draw)
     X, y = result.X_sample, result.y_sample
     model, spec = result.model, result.spec
     rows = "held-out rows" if result.X_test is not None else "training rows"

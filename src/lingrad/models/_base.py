@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from lingrad.chain import Chain
 from lingrad.errors import DataError
 from lingrad.history import History
+from lingrad.inference.mixin import SummaryMixin
 from lingrad.losses import Loss
 from lingrad.models._params import (
     ITERATIVE_SOLVERS,
@@ -106,7 +107,7 @@ COMMON_PARAMS_DOC = """
 """
 
 
-class GradientEstimator(BaseEstimator):
+class GradientEstimator(SummaryMixin, BaseEstimator):
     """Base of lingrad's estimators; see the module docstring for the hooks."""
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any

@@ -2,7 +2,9 @@
 
 :func:`least_squares` runs on any :class:`~lingrad.solvers.rows.Rows` (in
 memory, streamed, Dask): one pass for the Gram statistics, a Cholesky solve
-when their conditioning allows, else a second pass for the chunked QR.
+when their conditioning allows; else, in memory, a scaled QR refined in
+extended precision (``refine``: NIST's Filip to its data's digits), and for
+rank-deficient, penalised or very large data a second pass for the chunked QR.
 :func:`normal_equation` is the same on arrays.
 """
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from lingrad.nodes import Array
 from lingrad.solvers.gram import GramStats
+from lingrad.solvers.refine import refined_least_squares
 from lingrad.solvers.result import SolverError
 from lingrad.solvers.rows import ArrayRows, Rows, column_name
 from lingrad.solvers.tsqr import (
@@ -55,12 +58,18 @@ def least_squares(
         )
     stats.check_finite(names)
     solution = stats.solve(l2)
-    if solution is None:  # rank-deficient or ill-conditioned: the QR route
+    refined = None
+    if solution is None and l2 == 0 and rcond is None and isinstance(rows, ArrayRows):
+        refined = refined_least_squares(rows.X, rows.Y, rows.s, fit_intercept)
+    if refined is not None:  # ill-conditioned, in memory: to the data's digits
+        W, b, info = refined
+    elif solution is None:  # rank-deficient, or too large to refine: the QR route
         R = rows.reduce(r_from_chunk, stats.mean, combine=r_merge)
         W, info = solve_r(R, stats.n_features, stats.n, l2, rcond)
+        b = stats.intercept(W) if fit_intercept else np.zeros(W.shape[1])
     else:
         W, info = solution
-    b = stats.intercept(W) if fit_intercept else np.zeros(W.shape[1])
+        b = stats.intercept(W) if fit_intercept else np.zeros(W.shape[1])
     check_finite_solution(W, b, names)
     return W, b, info
 

@@ -1,0 +1,153 @@
+"""``summary(model, X, y)``: inference for a fitted (or pipelined) linear model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from lingrad.errors import LingradError
+from lingrad.inference import covariance as cv
+from lingrad.inference.result import Summary, build
+
+SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
+
+
+class InferenceError(LingradError, ValueError):
+    """The model, its penalty or the data admit no summary; the message says why."""
+
+
+def summary(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    level: float = 0.95,
+    cov_type: str = "nonrobust",
+) -> Summary:
+    """Coefficients, se, tests, intervals and fit statistics of a fitted model on X, y.
+
+    ``model``: a fitted ``LinearRegression``, ``LogisticRegression`` (two
+    classes, loss "log") or ``SoftmaxRegression``, or a scikit-learn
+    Pipeline ending in one (its other steps transform X first).
+    ``cov_type``: "nonrobust" (inverse Fisher information), "HC0"-"HC3"
+    (heteroscedasticity-consistent sandwiches; HC2/HC3 for least squares
+    only) or "sandwich" (``H⁻¹ I H⁻¹`` around an L2-penalised fit). A
+    penalised fit is refused otherwise: the usual formulas assume the
+    unpenalised maximum-likelihood estimate.
+    """
+    model, X, names = _unwrap(model, X)
+    kind = type(model).__name__
+    if kind not in SUPPORTED:
+        raise InferenceError(
+            f"summary covers {', '.join(SUPPORTED)}; got {kind}, whose "
+            "coefficients have no closed-form likelihood covariance."
+        )
+    check_is_fitted(model)
+    if not 0.0 < float(level) < 1.0:
+        raise InferenceError(f"level must lie in (0, 1); got {level!r}.")
+    if cov_type not in cv.COV_TYPES:
+        raise InferenceError(
+            f"cov_type must be one of {cv.COV_TYPES}; got {cov_type!r}."
+        )
+    strength = _penalty(model, cov_type)
+    X = check_array(X, dtype=np.float64)
+    if X.shape[1] != model.n_features_in_:
+        raise InferenceError(
+            f"X has {X.shape[1]} features; {kind} was fitted on {model.n_features_in_}."
+        )
+    fit_intercept = bool(model.fit_intercept)
+    names = (["const"] if fit_intercept else []) + names
+    n = len(X)
+    if kind == "LinearRegression":
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim != 1 or np.ndim(model.coef_) != 1:
+            raise InferenceError(
+                "summary needs one target column; fit and summarise each target alone."
+            )
+        theta = np.r_[model.intercept_, model.coef_] if fit_intercept else model.coef_
+        est = cv.least_squares(X, y, np.asarray(theta, np.float64), fit_intercept,
+                               cov_type, strength * n)  # fmt: skip
+        return build(est, kind, names, level, cov_type)
+    if cov_type in ("HC2", "HC3"):
+        raise InferenceError(
+            f"cov_type={cov_type!r} uses least-squares leverages; for {kind} use "
+            "'HC0' (the sandwich) or 'HC1' (with n/(n-p))."
+        )
+    if getattr(model, "class_weight", None) is not None:
+        raise InferenceError(
+            f"{kind} was fitted with class_weight: a weighted likelihood has no "
+            "plain Fisher-information covariance; refit with class_weight=None."
+        )
+    classes = np.asarray(model.classes_)
+    y = np.asarray(y)
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        raise InferenceError(
+            f"y holds a class the model was not fitted on: {y[unknown][0]!r} "
+            f"(classes {classes.tolist()})."
+        )
+    if kind == "LogisticRegression":
+        if model.loss != "log" or len(classes) != 2:
+            raise InferenceError(
+                "LogisticRegression's summary needs loss='log' and two classes "
+                "(one-vs-rest fits are K separate models): use SoftmaxRegression "
+                "for a multinomial summary."
+            )
+        coef = np.ravel(model.coef_)
+        theta = np.r_[np.ravel(model.intercept_)[0], coef] if fit_intercept else coef
+        est = cv.logistic(X, cv.labels01(y, classes), np.asarray(theta, np.float64),
+                          fit_intercept, cov_type, 2 * strength * n)  # fmt: skip
+        return build(est, kind, names, level, cov_type)
+    Y = (y[:, None] == classes[None, :]).astype(np.float64)  # (N, K)
+    coef_ = np.asarray(model.coef_, np.float64)
+    intercept_ = np.asarray(model.intercept_, np.float64)
+    theta = cv.contrasts(coef_, intercept_, fit_intercept)
+    est = cv.multinomial(X, Y, theta, fit_intercept, cov_type, 2 * strength * n)
+    eqs = [f"{c} vs {classes[0]}" for c in classes[1:]]
+    return build(est, kind, names, level, cov_type, equations=eqs)
+
+
+def _unwrap(model: Any, X: Any) -> tuple[Any, Any, list[str]]:
+    """The final estimator, X through the pipeline's other steps, feature names."""
+    steps = getattr(model, "steps", None)
+    if steps is not None:
+        head = model[:-1]
+        X = head.transform(X) if len(steps) > 1 else X
+        model = model[-1]
+        try:
+            names = [str(v) for v in head.get_feature_names_out()]
+        except (AttributeError, ValueError, TypeError):
+            names = []
+    else:
+        names = []
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is not None:
+        names = [str(v) for v in fitted]
+    width = getattr(model, "n_features_in_", None) or np.shape(X)[1]
+    if len(names) != width:
+        names = [f"x{j + 1}" for j in range(width)]
+    return model, X, names
+
+
+def _penalty(model: Any, cov_type: str) -> float:
+    """The L2 strength alpha for ``sandwich``; refuse a penalty otherwise."""
+    penalty, alpha = getattr(model, "penalty", "none"), float(model.alpha)
+    if penalty in ("none", None) or alpha == 0.0:
+        return 0.0
+    kind = type(model).__name__
+    if penalty != "l2":
+        raise InferenceError(
+            f"{kind} was fitted with penalty={penalty!r}: an L1 penalty sets "
+            "coefficients to exactly 0 and has no covariance formula; refit with "
+            "penalty='none' for standard errors."
+        )
+    if cov_type != "sandwich":
+        raise InferenceError(
+            f"{kind} was fitted with penalty='l2' (alpha={alpha:g}): standard errors, "
+            "tests and intervals assume the unpenalised maximum-likelihood estimate. "
+            "Refit with penalty='none', or pass cov_type='sandwich' for the "
+            "approximate L2 sandwich covariance."
+        )
+    return alpha
