@@ -3,10 +3,11 @@ missing cells, read into arrays with errors naming the column and row.
 
 :func:`read_frame` reads a whole table for training and decides which feature
 columns are text; :func:`iter_frames` reads record batches for a model whose
-:class:`Layout` (features, the text ones, target, ID) is known. Missing cells are
-empty cells and the words of :data:`MISSING_WORDS` (any case); they are an error,
-``NaN`` in ``X`` (``missing="keep"``, for an imputer) or dropped rows
-(``missing="drop"``). Infinite values are always an error.
+:class:`Layout` (features, the text ones, target, ID) is known. Missing cells
+follow :func:`lingrad._columns.missing_cells` (nulls, NaN, empty cells and the
+words of :data:`MISSING_WORDS`, in numeric and text columns, from any format);
+they are an error, ``NaN`` in ``X`` (``missing="keep"``, for an imputer) or
+dropped rows (``missing="drop"``). Infinite values are always an error.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from lingrad._columns import _MISSING, NUMBER, _plain, _target, describe
-from lingrad._tablefile import Source, batches, open_source, select
+from lingrad._columns import (
+    MISSING_WORDS,
+    NUMBER,
+    _plain,
+    _target,
+    describe,
+    missing_cells,
+)
+from lingrad._tablefile import Source, batches, from_memory, open_source, select
 from lingrad.errors import ConstantFeatureWarning, DataError
 
 __all__ = [
@@ -38,11 +46,14 @@ __all__ = [
 ]
 
 Array = NDArray[Any]
-MISSING_WORDS = frozenset(_MISSING)
 SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float64).max))  # |x| above: x^2 overflows
 _INF = r"^[+-]?(inf|infinity)$"
 _MISSING_HINT = (
     "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
+)
+_TARGET_HINT = (
+    "every row needs a target value: fill it or drop that row, or use --impute "
+    "drop (it leaves out the rows with a missing cell)"
 )
 
 
@@ -107,11 +118,8 @@ def choose_features(
 
 
 def _text(col: Any) -> Any:
-    """A text column trimmed, and its missing cells (null or a missing word)."""
-    text = pc.utf8_trim_whitespace(_plain(col))
-    words = pa.array(sorted(MISSING_WORDS), type=pa.string())
-    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=words), True)
-    return text, np.asarray(missing, dtype=bool)
+    """A text column trimmed, and its missing cells (:func:`missing_cells`)."""
+    return pc.utf8_trim_whitespace(_plain(col)), missing_cells(col)
 
 
 def _is_text(col: Any) -> bool:
@@ -178,7 +186,7 @@ def _numbers(
         or pa.types.is_null(col.type)
     ):
         values = pc.cast(col, pa.float64())
-        missing = None
+        missing = missing_cells(col)
     else:
         raise DataError(
             f"{cells.path}: feature column {name!r} holds {col.type} values, not "
@@ -186,8 +194,6 @@ def _numbers(
         )
     X: Array = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
     X = X.copy()
-    if missing is None:
-        missing = np.isnan(X)
     inf = ~missing & ~np.isfinite(X)
     if inf.any():
         i = int(np.argmax(inf))
@@ -203,17 +209,6 @@ def _categories(col: Any) -> tuple[Array, Array]:
     values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
     values[missing] = np.nan
     return values, missing
-
-
-def _target_missing(col: Any) -> Array:
-    col = _plain(col)
-    if _is_text(col):
-        text_missing: Array = _text(col)[1]
-        return text_missing
-    missing = np.asarray(col.is_null(), dtype=bool)
-    if pa.types.is_floating(col.type):
-        missing |= np.isnan(np.asarray(pc.fill_null(col, 0.0), dtype=np.float64))
-    return missing
 
 
 def _fill(col: Any, missing: Array) -> Any:
@@ -264,7 +259,7 @@ def _convert(
     if layout.target is not None and layout.target in names:
         col = table.column(layout.target)
         if missing == "drop":
-            t_miss = _target_missing(col)
+            t_miss = missing_cells(col)
             miss_any |= t_miss
             col = _fill(col, t_miss)
         y = _target(src, col, layout.target, row0) if n else np.array([])
@@ -301,7 +296,7 @@ def _read_all(src: Source, names: list[str]) -> Any:
 
 
 def read_frame(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Any,
     *,
     target: str | None,
     features: Sequence[str] | None = None,
@@ -310,23 +305,37 @@ def read_frame(
     categorical: str = "auto",
     missing: str = "error",
 ) -> Frame:
-    """Read a CSV / Parquet file for training.
+    """Read a CSV / Parquet file (or a pandas DataFrame / pyarrow Table) for
+    training; missing cells follow the same rule from each.
 
     ``categorical="auto"``: a feature column whose cells are mostly not numbers is
     text (one-hot encoded later); ``"error"``: every feature must be numeric.
     ``missing``: ``"error"`` (name the first missing cell), ``"keep"`` (NaN, for an
     imputer) or ``"drop"`` (drop rows with a missing feature or target).
     """
-    src = open_source(path)
+    memory = None
+    if isinstance(path, (str, os.PathLike)):
+        src = open_source(path)
+    else:
+        src, memory = from_memory(path)
     chosen = choose_features(
         src.columns, src.path, target, features, exclude, id_column
     )
     target, chosen = select(src, target, chosen)
     extra = [c for c in (target, id_column) if c is not None]
     src = dataclasses.replace(
-        src, n_features=len(chosen), text_columns=frozenset(chosen)
+        src,
+        n_features=len(chosen),
+        text_columns=frozenset(chosen),
+        feature_hint=_MISSING_HINT,
+        target_hint=_TARGET_HINT,
     )
-    table = _read_all(src, chosen + extra)
+    if memory is None:
+        table = _read_all(src, chosen + extra)
+    elif memory.num_rows:
+        table = memory.select(chosen + extra)
+    else:
+        raise DataError(f"{src.path} has no rows; give a table with rows of data")
     text = [c for c in chosen if looks_categorical(table.column(c))]
     if text and categorical == "error":
         name = text[0]
