@@ -20,10 +20,19 @@ from numpy.typing import NDArray
 from lingrad._tablefile import Source
 from lingrad.errors import DataError
 
-__all__ = ["MISSING_WORDS", "NUMBER", "describe", "is_missing", "missing_cells", "to_xy"]
+__all__ = [
+    "MISSING_WORDS",
+    "NUMBER",
+    "describe",
+    "is_missing",
+    "looks_categorical",
+    "missing_cells",
+    "to_xy",
+]
 
 Array = NDArray[Any]
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a finite decimal number
+INF = r"^[+-]?(inf|infinity)$"
 MISSING_WORDS = frozenset(
     {"", "nan", "+nan", "-nan", "na", "n/a", "#n/a", "null", "none", "nat"}
 )
@@ -83,6 +92,39 @@ def _plain(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return (
         pc.cast(col, col.type.value_type) if pa.types.is_dictionary(col.type) else col
     )
+
+
+def _text(col: Any) -> Any:
+    """A text column trimmed, and its missing cells (:func:`missing_cells`)."""
+    return pc.utf8_trim_whitespace(_plain(col)), missing_cells(col)
+
+
+def _is_text(col: Any) -> bool:
+    col = _plain(col)
+    return bool(pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+
+
+def looks_categorical(col: Any) -> bool:
+    """A text column whose present cells are mostly not numbers (a stray word in a
+    column of numbers is a bad cell, not a category)."""
+    if not _is_text(col):
+        return False
+    text, missing = _text(col)
+    number = pc.or_(
+        pc.match_substring_regex(text, NUMBER),
+        pc.match_substring_regex(text, INF, ignore_case=True),
+    )
+    numeric = np.asarray(pc.fill_null(number, False), dtype=bool)
+    present = int((~missing).sum())
+    return 2 * int(numeric.sum()) < present
+
+
+def _categories(col: Any) -> tuple[Array, Array]:
+    """Text values (object array; ``nan`` where missing) and the missing mask."""
+    text, missing = _text(col)
+    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    values[missing] = np.nan
+    return values, missing
 
 
 def _floats(

@@ -26,12 +26,23 @@ from numpy.typing import NDArray
 from lingrad._columns import (
     MISSING_WORDS,
     NUMBER,
+    _categories,
+    _is_text,
     _plain,
     _target,
+    _text,
     describe,
+    looks_categorical,
     missing_cells,
 )
-from lingrad._tablefile import Source, batches, from_memory, open_source, select
+from lingrad._tablefile import (
+    Source,
+    batches,
+    choose_features,
+    from_memory,
+    open_source,
+    select,
+)
 from lingrad.errors import ConstantFeatureWarning, DataError
 
 __all__ = [
@@ -47,7 +58,6 @@ __all__ = [
 
 Array = NDArray[Any]
 SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float64).max))  # |x| above: x^2 overflows
-_INF = r"^[+-]?(inf|infinity)$"
 _MISSING_HINT = (
     "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
 )
@@ -83,63 +93,7 @@ class Frame:
     n_dropped: int = 0
 
 
-def choose_features(
-    columns: Sequence[str],
-    source: object,
-    target: str | None,
-    features: Sequence[str] | None,
-    exclude: Sequence[str] = (),
-    id_column: str | None = None,
-) -> list[str]:
-    """The feature columns: ``features``, else every column but the target, the ID
-    and ``exclude``. :class:`DataError` for names that are not columns."""
-    listed = ", ".join(map(repr, columns))
-    named = [*exclude, *([id_column] if id_column else [])]
-    unknown = [c for c in named if c not in columns]
-    if unknown:
-        raise DataError(
-            f"{source}: column {unknown[0]!r} (from --exclude / --id) not found; "
-            f"columns: {listed}"
-        )
-    if id_column is not None and id_column == target:
-        raise DataError(f"{source}: column {id_column!r} is both the target and the ID")
-    if features is None:
-        drop = {target, id_column, *exclude}
-        return [c for c in columns if c not in drop]
-    if id_column is not None and id_column in features:
-        raise DataError(
-            f"{source}: column {id_column!r} is the ID column and also a feature; "
-            "leave it out of --features"
-        )
-    return list(features)
-
-
 # ------------------------------------------------------------------ one column
-
-
-def _text(col: Any) -> Any:
-    """A text column trimmed, and its missing cells (:func:`missing_cells`)."""
-    return pc.utf8_trim_whitespace(_plain(col)), missing_cells(col)
-
-
-def _is_text(col: Any) -> bool:
-    col = _plain(col)
-    return bool(pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
-
-
-def looks_categorical(col: Any) -> bool:
-    """A text column whose present cells are mostly not numbers (a stray word in a
-    column of numbers is a bad cell, not a category)."""
-    if not _is_text(col):
-        return False
-    text, missing = _text(col)
-    number = pc.or_(
-        pc.match_substring_regex(text, NUMBER),
-        pc.match_substring_regex(text, _INF, ignore_case=True),
-    )
-    numeric = np.asarray(pc.fill_null(number, False), dtype=bool)
-    present = int((~missing).sum())
-    return 2 * int(numeric.sum()) < present
 
 
 class _Cells:
@@ -201,14 +155,6 @@ def _numbers(
             name, col[i].as_py(), row0 + i, "features must be finite: fix that cell"
         )
     return X, missing
-
-
-def _categories(col: Any) -> tuple[Array, Array]:
-    """Text values (object array; ``nan`` where missing) and the missing mask."""
-    text, missing = _text(col)
-    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-    values[missing] = np.nan
-    return values, missing
 
 
 def _fill(col: Any, missing: Array) -> Any:

@@ -20,7 +20,14 @@ import pyarrow.parquet as pq
 
 from lingrad.errors import DataError
 
-__all__ = ["Source", "batches", "from_memory", "open_source", "select"]
+__all__ = [
+    "Source",
+    "batches",
+    "choose_features",
+    "from_memory",
+    "open_source",
+    "select",
+]
 
 _FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -188,6 +195,37 @@ def select(
             "name it, or list the features to use"
         )
     return target, list(features)
+
+
+def choose_features(
+    columns: Sequence[str],
+    source: object,
+    target: str | None,
+    features: Sequence[str] | None,
+    exclude: Sequence[str] = (),
+    id_column: str | None = None,
+) -> list[str]:
+    """The feature columns: ``features``, else every column but the target, the ID
+    and ``exclude``. :class:`DataError` for names that are not columns."""
+    listed = ", ".join(map(repr, columns))
+    named = [*exclude, *([id_column] if id_column else [])]
+    unknown = [c for c in named if c not in columns]
+    if unknown:
+        raise DataError(
+            f"{source}: column {unknown[0]!r} (from --exclude / --id) not found; "
+            f"columns: {listed}"
+        )
+    if id_column is not None and id_column == target:
+        raise DataError(f"{source}: column {id_column!r} is both the target and the ID")
+    if features is None:
+        drop = {target, id_column, *exclude}
+        return [c for c in columns if c not in drop]
+    if id_column is not None and id_column in features:
+        raise DataError(
+            f"{source}: column {id_column!r} is the ID column and also a feature; "
+            "leave it out of --features"
+        )
+    return list(features)
 
 
 def _csv_options(
