@@ -1,5 +1,11 @@
 """Table columns -> numpy: features as finite float64, the target as its raw values,
-and a :class:`DataError` naming the column and row of the first bad cell."""
+and a :class:`DataError` naming the column and row of the first bad cell.
+
+:func:`missing_cells` is lingrad's one missing-value rule, for every format (CSV,
+Parquet, an in-memory table) and every engine: a cell is missing when it is null,
+a float NaN, or text that is empty or a word of :data:`MISSING_WORDS` (any case,
+surrounding spaces ignored), in a numeric and in a text column alike.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,43 @@ from numpy.typing import NDArray
 from lingrad._tablefile import Source
 from lingrad.errors import DataError
 
-__all__ = ["NUMBER", "describe", "to_xy"]
+__all__ = [
+    "MISSING_WORDS",
+    "NUMBER",
+    "describe",
+    "is_missing",
+    "looks_categorical",
+    "missing_cells",
+    "to_xy",
+]
 
 Array = NDArray[Any]
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a finite decimal number
-_MISSING = {"", "nan", "+nan", "-nan", "na", "n/a", "#n/a", "null", "none", "nat"}
+INF = r"^[+-]?(inf|infinity)$"
+MISSING_WORDS = frozenset(
+    {"", "nan", "+nan", "-nan", "na", "n/a", "#n/a", "null", "none", "nat"}
+)
+_MISSING = MISSING_WORDS  # the old name
+
+
+def missing_cells(col: Any) -> Array:
+    """(N,) bool: True where a cell is missing (null, NaN, or a missing word)."""
+    col = _plain(col)
+    missing = np.asarray(pc.is_null(col), dtype=bool)
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        words = pa.array(sorted(MISSING_WORDS), type=col.type)
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(col))
+        missing |= np.asarray(pc.fill_null(pc.is_in(text, value_set=words), True))
+    elif pa.types.is_floating(col.type):
+        missing |= np.asarray(pc.fill_null(pc.is_nan(col), True), dtype=bool)
+    return missing
+
+
+def is_missing(value: object) -> bool:
+    """Whether one cell's value (as pyarrow gives it) is missing: the same rule."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return True
+    return isinstance(value, str) and value.strip().lower() in MISSING_WORDS
 
 
 def describe(value: object) -> str:
@@ -26,7 +64,7 @@ def describe(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "a missing value (empty cell or NaN)"
     text = str(value).strip()
-    if text.lower() in _MISSING:
+    if is_missing(text):
         return f"a missing value ({text!r})" if text else "an empty cell"
     if text.lstrip("+-").lower() in ("inf", "infinity") or re.fullmatch(NUMBER, text):
         return f"an infinite value {text!r}"  # "1e999" overflows to inf
@@ -34,12 +72,16 @@ def describe(value: object) -> str:
 
 
 def _bad(src: Source, name: str, role: str, value: object, row: int) -> DataError:
-    fix = (
-        "features must be finite numbers: fix or drop that row, or leave the column "
-        "out of the features"
-        if role == "feature"
-        else "every row needs a finite target value: fix or drop that row"
-    )
+    """The error for a bad cell; a missing one gets the source's advice for it."""
+    if role == "feature":
+        fix = src.feature_hint if is_missing(value) else ""
+        fix = fix or (
+            "features must be finite numbers: fix or drop that row, or leave the "
+            "column out of the features"
+        )
+    else:
+        fix = src.target_hint if is_missing(value) else ""
+        fix = fix or "every row needs a finite target value: fix or drop that row"
     return DataError(
         f"{src.path}: {role} column {name!r} has {describe(value)} at "
         f"{src.where(row)}; {fix}"
@@ -50,6 +92,39 @@ def _plain(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return (
         pc.cast(col, col.type.value_type) if pa.types.is_dictionary(col.type) else col
     )
+
+
+def _text(col: Any) -> Any:
+    """A text column trimmed, and its missing cells (:func:`missing_cells`)."""
+    return pc.utf8_trim_whitespace(_plain(col)), missing_cells(col)
+
+
+def _is_text(col: Any) -> bool:
+    col = _plain(col)
+    return bool(pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+
+
+def looks_categorical(col: Any) -> bool:
+    """A text column whose present cells are mostly not numbers (a stray word in a
+    column of numbers is a bad cell, not a category)."""
+    if not _is_text(col):
+        return False
+    text, missing = _text(col)
+    number = pc.or_(
+        pc.match_substring_regex(text, NUMBER),
+        pc.match_substring_regex(text, INF, ignore_case=True),
+    )
+    numeric = np.asarray(pc.fill_null(number, False), dtype=bool)
+    present = int((~missing).sum())
+    return 2 * int(numeric.sum()) < present
+
+
+def _categories(col: Any) -> tuple[Array, Array]:
+    """Text values (object array; ``nan`` where missing) and the missing mask."""
+    text, missing = _text(col)
+    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    values[missing] = np.nan
+    return values, missing
 
 
 def _floats(
@@ -86,7 +161,7 @@ def _floats(
 
 def _target(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Array:
     """Raw target values: int64 / float64 / bool where the column is numeric, else str
-    (object array). Empty cells, NaN and inf are errors."""
+    (object array). Missing cells (:func:`missing_cells`) and inf are errors."""
     col = _plain(col)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         if pa.types.is_integer(col.type) or pa.types.is_boolean(col.type):
@@ -96,9 +171,9 @@ def _target(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Array:
             return np.asarray(col.to_numpy())
         return _floats(src, col, name, "target", row0)
     text = pc.utf8_trim_whitespace(col)
-    empty = pc.fill_null(pc.match_substring_regex(text, r"^([+-]?[Nn]a[Nn])?$"), True)
-    if pc.any(empty).as_py():
-        i = int(np.argmax(np.asarray(empty)))
+    empty = missing_cells(col)
+    if empty.any():
+        i = int(np.argmax(empty))
         raise _bad(src, name, "target", col[i].as_py(), row0 + i)
     if pc.all(pc.match_substring_regex(text, r"^[+-]?\d{1,18}$")).as_py():
         return np.asarray(pc.cast(text, pa.int64()).to_numpy())
@@ -116,6 +191,6 @@ def to_xy(
         _floats(src, data.column(f), f, "feature", row0).reshape(-1, 1)
         for f in features
     ]
-    X = np.hstack(columns)  # (N, D)
+    X = np.hstack(columns) if columns else np.empty((data.num_rows, 0))  # (N, D)
     y = None if target is None else _target(src, data.column(target), target, row0)
     return X, y

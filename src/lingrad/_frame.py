@@ -3,10 +3,11 @@ missing cells, read into arrays with errors naming the column and row.
 
 :func:`read_frame` reads a whole table for training and decides which feature
 columns are text; :func:`iter_frames` reads record batches for a model whose
-:class:`Layout` (features, the text ones, target, ID) is known. Missing cells are
-empty cells and the words of :data:`MISSING_WORDS` (any case); they are an error,
-``NaN`` in ``X`` (``missing="keep"``, for an imputer) or dropped rows
-(``missing="drop"``). Infinite values are always an error.
+:class:`Layout` (features, the text ones, target, ID) is known. Missing cells
+follow :func:`lingrad._columns.missing_cells` (nulls, NaN, empty cells and the
+words of :data:`MISSING_WORDS`, in numeric and text columns, from any format);
+they are an error, ``NaN`` in ``X`` (``missing="keep"``, for an imputer) or
+dropped rows (``missing="drop"``). Infinite values are always an error.
 """
 
 from __future__ import annotations
@@ -22,8 +23,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from lingrad._columns import _MISSING, NUMBER, _plain, _target, describe
-from lingrad._tablefile import Source, batches, open_source, select
+from lingrad._columns import (
+    MISSING_WORDS,
+    NUMBER,
+    _categories,
+    _is_text,
+    _plain,
+    _target,
+    _text,
+    describe,
+    looks_categorical,
+    missing_cells,
+)
+from lingrad._tablefile import (
+    Source,
+    batches,
+    choose_features,
+    from_memory,
+    open_source,
+    select,
+)
 from lingrad.errors import ConstantFeatureWarning, DataError
 
 __all__ = [
@@ -38,11 +57,13 @@ __all__ = [
 ]
 
 Array = NDArray[Any]
-MISSING_WORDS = frozenset(_MISSING)
 SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float64).max))  # |x| above: x^2 overflows
-_INF = r"^[+-]?(inf|infinity)$"
 _MISSING_HINT = (
     "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
+)
+_TARGET_HINT = (
+    "every row needs a target value: fill it or drop that row, or use --impute "
+    "drop (it leaves out the rows with a missing cell)"
 )
 
 
@@ -72,66 +93,7 @@ class Frame:
     n_dropped: int = 0
 
 
-def choose_features(
-    columns: Sequence[str],
-    source: object,
-    target: str | None,
-    features: Sequence[str] | None,
-    exclude: Sequence[str] = (),
-    id_column: str | None = None,
-) -> list[str]:
-    """The feature columns: ``features``, else every column but the target, the ID
-    and ``exclude``. :class:`DataError` for names that are not columns."""
-    listed = ", ".join(map(repr, columns))
-    named = [*exclude, *([id_column] if id_column else [])]
-    unknown = [c for c in named if c not in columns]
-    if unknown:
-        raise DataError(
-            f"{source}: column {unknown[0]!r} (from --exclude / --id) not found; "
-            f"columns: {listed}"
-        )
-    if id_column is not None and id_column == target:
-        raise DataError(f"{source}: column {id_column!r} is both the target and the ID")
-    if features is None:
-        drop = {target, id_column, *exclude}
-        return [c for c in columns if c not in drop]
-    if id_column is not None and id_column in features:
-        raise DataError(
-            f"{source}: column {id_column!r} is the ID column and also a feature; "
-            "leave it out of --features"
-        )
-    return list(features)
-
-
 # ------------------------------------------------------------------ one column
-
-
-def _text(col: Any) -> Any:
-    """A text column trimmed, and its missing cells (null or a missing word)."""
-    text = pc.utf8_trim_whitespace(_plain(col))
-    words = pa.array(sorted(MISSING_WORDS), type=pa.string())
-    missing = pc.fill_null(pc.is_in(pc.utf8_lower(text), value_set=words), True)
-    return text, np.asarray(missing, dtype=bool)
-
-
-def _is_text(col: Any) -> bool:
-    col = _plain(col)
-    return bool(pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
-
-
-def looks_categorical(col: Any) -> bool:
-    """A text column whose present cells are mostly not numbers (a stray word in a
-    column of numbers is a bad cell, not a category)."""
-    if not _is_text(col):
-        return False
-    text, missing = _text(col)
-    number = pc.or_(
-        pc.match_substring_regex(text, NUMBER),
-        pc.match_substring_regex(text, _INF, ignore_case=True),
-    )
-    numeric = np.asarray(pc.fill_null(number, False), dtype=bool)
-    present = int((~missing).sum())
-    return 2 * int(numeric.sum()) < present
 
 
 class _Cells:
@@ -178,7 +140,7 @@ def _numbers(
         or pa.types.is_null(col.type)
     ):
         values = pc.cast(col, pa.float64())
-        missing = None
+        missing = missing_cells(col)
     else:
         raise DataError(
             f"{cells.path}: feature column {name!r} holds {col.type} values, not "
@@ -186,8 +148,6 @@ def _numbers(
         )
     X: Array = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
     X = X.copy()
-    if missing is None:
-        missing = np.isnan(X)
     inf = ~missing & ~np.isfinite(X)
     if inf.any():
         i = int(np.argmax(inf))
@@ -195,25 +155,6 @@ def _numbers(
             name, col[i].as_py(), row0 + i, "features must be finite: fix that cell"
         )
     return X, missing
-
-
-def _categories(col: Any) -> tuple[Array, Array]:
-    """Text values (object array; ``nan`` where missing) and the missing mask."""
-    text, missing = _text(col)
-    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-    values[missing] = np.nan
-    return values, missing
-
-
-def _target_missing(col: Any) -> Array:
-    col = _plain(col)
-    if _is_text(col):
-        text_missing: Array = _text(col)[1]
-        return text_missing
-    missing = np.asarray(col.is_null(), dtype=bool)
-    if pa.types.is_floating(col.type):
-        missing |= np.isnan(np.asarray(pc.fill_null(col, 0.0), dtype=np.float64))
-    return missing
 
 
 def _fill(col: Any, missing: Array) -> Any:
@@ -264,7 +205,7 @@ def _convert(
     if layout.target is not None and layout.target in names:
         col = table.column(layout.target)
         if missing == "drop":
-            t_miss = _target_missing(col)
+            t_miss = missing_cells(col)
             miss_any |= t_miss
             col = _fill(col, t_miss)
         y = _target(src, col, layout.target, row0) if n else np.array([])
@@ -301,7 +242,7 @@ def _read_all(src: Source, names: list[str]) -> Any:
 
 
 def read_frame(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Any,
     *,
     target: str | None,
     features: Sequence[str] | None = None,
@@ -310,23 +251,37 @@ def read_frame(
     categorical: str = "auto",
     missing: str = "error",
 ) -> Frame:
-    """Read a CSV / Parquet file for training.
+    """Read a CSV / Parquet file (or a pandas DataFrame / pyarrow Table) for
+    training; missing cells follow the same rule from each.
 
     ``categorical="auto"``: a feature column whose cells are mostly not numbers is
     text (one-hot encoded later); ``"error"``: every feature must be numeric.
     ``missing``: ``"error"`` (name the first missing cell), ``"keep"`` (NaN, for an
     imputer) or ``"drop"`` (drop rows with a missing feature or target).
     """
-    src = open_source(path)
+    memory = None
+    if isinstance(path, (str, os.PathLike)):
+        src = open_source(path)
+    else:
+        src, memory = from_memory(path)
     chosen = choose_features(
         src.columns, src.path, target, features, exclude, id_column
     )
     target, chosen = select(src, target, chosen)
     extra = [c for c in (target, id_column) if c is not None]
     src = dataclasses.replace(
-        src, n_features=len(chosen), text_columns=frozenset(chosen)
+        src,
+        n_features=len(chosen),
+        text_columns=frozenset(chosen),
+        feature_hint=_MISSING_HINT,
+        target_hint=_TARGET_HINT,
     )
-    table = _read_all(src, chosen + extra)
+    if memory is None:
+        table = _read_all(src, chosen + extra)
+    elif memory.num_rows:
+        table = memory.select(chosen + extra)
+    else:
+        raise DataError(f"{src.path} has no rows; give a table with rows of data")
     text = [c for c in chosen if looks_categorical(table.column(c))]
     if text and categorical == "error":
         name = text[0]

@@ -20,7 +20,14 @@ import pyarrow.parquet as pq
 
 from lingrad.errors import DataError
 
-__all__ = ["Source", "batches", "open_source", "select"]
+__all__ = [
+    "Source",
+    "batches",
+    "choose_features",
+    "from_memory",
+    "open_source",
+    "select",
+]
 
 _FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -35,10 +42,12 @@ class Source:
     delimiter: str = ","
     n_features: int = 0  # the first n_features selected columns are features
     text_columns: frozenset[str] = frozenset()  # features kept as text (categorical)
+    feature_hint: str = ""  # what to do about a missing feature cell ("": generic)
+    target_hint: str = ""  # what to do about a missing target cell ("": generic)
 
     def where(self, row: int) -> str:
         """Position of 0-based data row ``row`` in words."""
-        if self.kind == "parquet":
+        if self.kind != "csv":
             return f"row {row + 1} (data rows counted from 1)"
         return f"row {row + 1} (line {_line_of(self.path, row + 2)} of the file)"
 
@@ -74,15 +83,61 @@ def open_source(path: str | os.PathLike[str]) -> Source:
     else:
         delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
         source = Source(p, kind, _csv_header(p, delimiter), delimiter)
+        _refuse_other_delimiter(source)
+    _refuse_duplicates(source)
+    return source
+
+
+_DELIMITERS = {";": "semicolon", "\t": "tab", ",": "comma", "|": "pipe"}
+
+
+def _refuse_other_delimiter(src: Source) -> None:
+    """A header read as one column that holds another delimiter: say so."""
+    if len(src.columns) != 1:
+        return
+    header = src.columns[0]
+    found = [d for d in _DELIMITERS if d != src.delimiter and d in header]
+    if not found:
+        return
+    other = max(found, key=header.count)
+    reads = "tab-separated .tsv" if src.delimiter == "\t" else "comma-separated CSV"
+    raise DataError(
+        f"{src.path}: this file looks {_DELIMITERS[other]}-separated (its header "
+        f"{header!r} reads as one column); lingrad reads {reads}: convert it "
+        f"(e.g. save it again as CSV with commas)"
+    )
+
+
+def _refuse_duplicates(src: Source) -> None:
     seen: set[str] = set()
-    for name in source.columns:
+    for name in src.columns:
         if name in seen:
             raise DataError(
-                f"{p}: duplicate column name {name!r} in the header; "
+                f"{src.path}: duplicate column name {name!r} in the header; "
                 "give every column a distinct name"
             )
         seen.add(name)
-    return source
+
+
+def from_memory(data: Any, name: str = "DataFrame") -> tuple[Source, pa.Table]:
+    """A pandas DataFrame or pyarrow Table as a :class:`Source` and its table.
+
+    pandas' missing cells (NaN, None, ``pd.NA``) become nulls, so that the one
+    missing-value rule of :mod:`lingrad._columns` sees them as a file's.
+    """
+    if isinstance(data, pa.Table):
+        table = data
+    else:
+        try:
+            table = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError) as e:
+            raise DataError(
+                f"{name}: cannot read it as a table ({str(e).splitlines()[0]}); "
+                "give each column one type (numbers or text)"
+            ) from e
+    source = Source(Path(name), "table", [str(c) for c in table.column_names])
+    _refuse_duplicates(source)
+    return source, table.rename_columns(source.columns)
 
 
 def _csv_header(p: Path, delimiter: str) -> list[str]:
@@ -140,6 +195,37 @@ def select(
             "name it, or list the features to use"
         )
     return target, list(features)
+
+
+def choose_features(
+    columns: Sequence[str],
+    source: object,
+    target: str | None,
+    features: Sequence[str] | None,
+    exclude: Sequence[str] = (),
+    id_column: str | None = None,
+) -> list[str]:
+    """The feature columns: ``features``, else every column but the target, the ID
+    and ``exclude``. :class:`DataError` for names that are not columns."""
+    listed = ", ".join(map(repr, columns))
+    named = [*exclude, *([id_column] if id_column else [])]
+    unknown = [c for c in named if c not in columns]
+    if unknown:
+        raise DataError(
+            f"{source}: column {unknown[0]!r} (from --exclude / --id) not found; "
+            f"columns: {listed}"
+        )
+    if id_column is not None and id_column == target:
+        raise DataError(f"{source}: column {id_column!r} is both the target and the ID")
+    if features is None:
+        drop = {target, id_column, *exclude}
+        return [c for c in columns if c not in drop]
+    if id_column is not None and id_column in features:
+        raise DataError(
+            f"{source}: column {id_column!r} is the ID column and also a feature; "
+            "leave it out of --features"
+        )
+    return list(features)
 
 
 def _csv_options(

@@ -61,7 +61,7 @@ def features_but(data: str, target: str | None, exclude: Sequence[str]) -> list[
 
 
 def load(
-    data: str,
+    data: str | Any,
     target: str | None,
     features: list[str] | None,
     *,
@@ -71,18 +71,20 @@ def load(
     categorical: str = "error",
     missing: str = "error",
 ) -> Data:
-    """Read ``data`` (a file, or ``sklearn:<name>`` / ``synthetic:<name>``).
+    """Read ``data`` (a file, ``sklearn:<name>`` / ``synthetic:<name>``, or from
+    Python a pandas DataFrame, read as a file is).
 
     ``exclude``: columns left out; ``id_column``: carried, never a feature;
     ``categorical`` / ``missing``: see :func:`lingrad._frame.read_frame`.
     """
-    if is_builtin(data):
+    source, path = ("DataFrame", None) if not isinstance(data, str) else (data, data)
+    if path is not None and is_builtin(data):
         if id_column is not None:
             raise DataError(f"{data}: built-in data has no ID column; leave out --id")
         return _builtin(data, target, features, need_target, exclude)
     if need_target and target is None:
         raise DataError(
-            f"{data}: say which column is the target with --target COLUMN "
+            f"{source}: say which column is the target with --target COLUMN "
             "(the other columns are the features unless --features names them)"
         )
     from lingrad._frame import read_frame
@@ -102,8 +104,8 @@ def load(
         frame.y,
         list(layout.features),
         layout.target,
-        data,
-        Path(data),
+        source,
+        None if path is None else Path(path),
         ids=frame.ids,
         rows=frame.rows,
         categorical=layout.categorical,

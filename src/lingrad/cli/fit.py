@@ -356,6 +356,12 @@ def fit(
             "--stream reads numeric columns only; leave out --id and --impute",
             "--stream",
         )
+    if use_dask and impute is not None:  # missing cells are refused, as streamed
+        raise usage_error(
+            "--engine dask reads complete rows only; leave out --impute (it needs "
+            "the table in memory)",
+            "--impute",
+        )
 
     from lingrad.cli._outputs import finish, print_summary
     from lingrad.cli._report_figures import boundary_features as parse_boundary

@@ -24,6 +24,14 @@ import pyarrow as pa
 from lingrad.errors import DataError
 
 SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+# a missing cell (lingrad._columns.missing_cells) is refused as in memory; the
+# imputer needs the table in memory
+_ONLY_IN_MEMORY = "--impute needs the table in memory: one file, without --stream"
+FEATURE_HINT = f"fill it or drop that row ({_ONLY_IN_MEMORY} or --engine dask)"
+TARGET_HINT = (
+    "every row needs a target value: fill it or drop that row (--impute drop "
+    f"leaves such rows out; {_ONLY_IN_MEMORY} or --engine dask)"
+)
 
 
 def list_files(data: str) -> list[Path]:
@@ -108,7 +116,12 @@ def read_piece(
     from lingrad._tablefile import _parquet_file, batches, open_source
 
     src = open_source(piece.path)
-    src = dataclasses.replace(src, n_features=len(features))
+    src = dataclasses.replace(
+        src,
+        n_features=len(features),
+        feature_hint=FEATURE_HINT,
+        target_hint=TARGET_HINT,
+    )
     names = list(features) + ([target] if target is not None else [])
     row0 = piece.row0
     if piece.row_group is None:
