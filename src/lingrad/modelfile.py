@@ -128,11 +128,13 @@ class _Writer(Encoder):
             )
         return out
 
-    def history(self, h: Any, where: str) -> dict[str, Any]:
+    def history(self, h: Any, where: str) -> dict[str, Any] | None:
         d = {k: np.asarray(a) for k, a in h.to_dict().items()}
         complete = sum(a.nbytes for a in d.values()) <= HISTORY_MAX_BYTES
         if not complete:
             d = {k: _no_steps(k, a) for k, a in d.items()}
+            if sum(a.nbytes for a in d.values()) > Limits().max_history_bytes:
+                return None  # even its per-epoch summary is over the load limit
         arrays = {k: self.array(a, f"{where}[{k!r}]") for k, a in d.items()}
         return {"__history__": arrays, "complete": complete}
 
