@@ -100,6 +100,12 @@ class _Writer(Encoder):
         params = obj.get_params(deep=False)
         if spec.extra_attrs:
             state = state_of(obj)
+            if "coef_" not in state and "coefs_" not in state:
+                raise ModelFileError(
+                    f"cannot save {where}: {name} is not fitted (it has no "
+                    "parameters: its last fit diverged or stopped before it ended); "
+                    "fit it again, e.g. with a smaller lr"
+                )
         else:
             state = {k: v for k, v in vars(obj).items() if k not in params}
             unknown = sorted(set(state) - spec.attrs)
