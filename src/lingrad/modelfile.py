@@ -116,7 +116,10 @@ class _Writer(Encoder):
                     "does not support)"
                 )
         check_finite(
-            spec.finite, state, f"cannot save {where}:", "refit, e.g. with a smaller lr"
+            spec.finite,
+            state,
+            f"cannot save {where}: ",
+            "training diverged? refit, e.g. with a smaller lr",
         )
         out: dict[str, Any] = {
             "class": name,
