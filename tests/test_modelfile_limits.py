@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +48,15 @@ def raw_zip(
     offset = 0
     for i, name in enumerate(names):
         body = data if i == 0 else b""
-        crc = zipfile.crc32(body)  # type: ignore[attr-defined]
+        crc = zlib.crc32(body)
         head = _LOCAL.pack(
             b"PK\x03\x04", 20, 0, 0, 0, 0, 0, crc, len(body), len(body), len(name), 0
         )
-        central.append(
-            _CENTRAL.pack(
-                b"PK\x01\x02", 20, 0, 20, 0, 0, 0, 0, 0, crc, len(body), len(body),
-                len(name), 0, 0, 0, 0, 0, offset,
-            )  # fmt: skip
-            + name
-        )
+        fields = (
+            b"PK\x01\x02", 20, 0, 20, 0, 0, 0, 0, 0, crc, len(body), len(body),
+            len(name), 0, 0, 0, 0, 0, offset,
+        )  # fmt: skip
+        central.append(_CENTRAL.pack(*fields) + name)
         if local:
             bodies.append(head + name + body)
             offset += len(head) + len(name) + len(body)

@@ -149,7 +149,7 @@ def _check_extras(r: Rules, D: int) -> None:
         total = sum(ref.nbytes for ref in history.arrays.values())
         if total > budget:
             raise r.fail("history_", f"holds {total} bytes (at most {budget})")
-    curve = r.state.get("loss_curve_")
+    curve: Any = r.state.get("loss_curve_")
     if is_array_like(curve) and curve.nbytes > budget:
         raise r.fail("loss_curve_", f"holds {curve.nbytes} bytes (at most {budget})")
     for attr, v in r.state.items():

@@ -1,7 +1,9 @@
 """Reading an untrusted zip of ``.npy`` arrays and JSON within a memory budget.
 
 Everything is checked before it is allocated: the zip's end-of-central-directory
-record (member count, directory size) before :mod:`zipfile` parses the directory;
+records (the plain one and a zip64 one, which must agree: member count, directory
+size), then the directory itself, walked entry by entry (exactly the declared
+members in exactly the declared bytes), before :mod:`zipfile` parses it;
 every member's flags, compression method, sizes and compression ratio before it
 is inflated; every ``.npy`` header (dtype from an allow-list, shape, byte count)
 before its array is created; JSON's size, nesting depth and numbers before and
@@ -136,7 +138,9 @@ def _end_records(path: Path, f: IO[bytes], size: int) -> _Directory:
         if loc[0] == _SIG_LOCATOR and rec[0] == _SIG_ZIP64:
             plain = (disk, cd_disk, n_disk, count, cd_size)
             wide = (rec[4], rec[5], rec[6], rec[7], rec[8])
-            for p, w, full in zip(plain, wide, (0xFFFF,) * 4 + (0xFFFFFFFF,)):
+            for p, w, full in zip(
+                plain, wide, (0xFFFF,) * 4 + (0xFFFFFFFF,), strict=True
+            ):
                 if p != full and p != w:
                     raise fail(
                         path,
@@ -212,7 +216,7 @@ class SafeZip:
         infos = self.zf.infolist()
         if len(infos) != d.count:  # zipfile read what was scanned; never otherwise
             raise fail(path, f"the zip's directory does not hold {d.count} members")
-        self.members = {}
+        self.members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             if info.filename in self.members:
                 raise fail(path, f"member {info.filename!r} appears twice in the zip")
