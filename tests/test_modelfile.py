@@ -397,6 +397,25 @@ def test_save_refuses_a_diverged_model_and_leaves_the_old_file(
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.lingrad"]
 
 
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "in-a-pipeline"])
+def test_save_refuses_an_estimator_whose_fit_diverged(
+    tmp_path: Path, in_pipeline: bool
+) -> None:
+    X = np.random.default_rng(0).normal(size=(50, 3)) * 1e3
+    model = LinearRegression(solver="sgd", lr=10.0, max_iter=50)
+    with pytest.raises(lingrad.DivergenceError):
+        model.fit(X, X @ [1.0, 2.0, 3.0])
+    obj: Any = model
+    if in_pipeline:
+        obj = Pipeline([("scale", StandardScaler().fit(X)), ("model", model)])
+    with pytest.raises(ModelFileError) as info:
+        save(obj, tmp_path / "x.lingrad")
+    message = str(info.value)
+    assert "LinearRegression" in message and "not fitted" in message, message
+    assert "diverged" in message and "\n" not in message, message
+    assert os.listdir(tmp_path) == []
+
+
 # ------------------------------------------------------------ format 1 files
 
 

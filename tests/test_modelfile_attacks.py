@@ -18,8 +18,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import (
+    MinMaxScaler,
+    OneHotEncoder,
+    RobustScaler,
+    StandardScaler,
+)
 
 from lingrad.errors import ModelFileError
 from lingrad.modelfile import Limits, load, save
@@ -617,3 +623,76 @@ def test_peak_memory_of_hostile_and_legitimate_files(
     peak = peaks[str(legit)]
     # coef_, and W and dJ_dW of the engine's chain that partial_fit continues
     assert peak["loaded"] and 16_000_000 < peak["traced"] < 3.2 * 16_000_000, peak
+
+
+# ------------------------------------------------- transformer values (issue 17)
+
+TRANSFORMERS: dict[str, Any] = {
+    "standard": StandardScaler(),
+    "minmax": MinMaxScaler(),
+    "robust": RobustScaler(),
+    "imputer": SimpleImputer(),
+    "onehot": OneHotEncoder(sparse_output=False, handle_unknown="ignore"),
+}
+
+
+@pytest.fixture(scope="module")
+def transformers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A Pipeline(transformer, LinearRegression) per transformer, saved."""
+    folder = tmp_path_factory.mktemp("transformers")
+    X = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 7.0], [2.0, 4.0, 6.0], [3.0, 3.0, 9.0]])
+    text = np.array([["b", "x"], ["a", "y"], ["c", "x"], ["a", "y"]], dtype=object)
+    out = {}
+    for name, step in TRANSFORMERS.items():
+        Xs = text if name == "onehot" else X
+        model = Pipeline([("prep", step), ("model", LinearRegression())])
+        out[name] = folder / f"{name}.lingrad"
+        save(model.fit(Xs, [1.0, 2.0, 3.0, 4.0]), out[name])
+    return out
+
+
+def set_step_array(attr: str, value: Any, index: int | None = None) -> Any:
+    """An edit: the first step's ``attr`` (item ``index`` of a list) := ``value``."""
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        ref = _step(doc, 0)["state"][attr]
+        ref = ref if index is None else ref[index]
+        members[ref["__array__"]] = npy(np.asarray(value))
+        ref["dtype"], ref["shape"] = np.asarray(value).dtype.str, list(np.shape(value))
+        ref.pop("object", None)
+
+    return edit
+
+
+TRANSFORMER_EDITS = {
+    "standard-scale-zero": ("standard", "scale_", [1.0, 0.0, 1.0], "scale_[1] is 0.0"),
+    "standard-scale-negative": ("standard", "scale_", [1.0, 1.0, -2.0], "scale_[2]"),
+    "standard-var-negative": ("standard", "var_", [1.0, -1.0, 1.0], "var_[1]"),
+    "minmax-scale-zero": ("minmax", "scale_", [0.5, 0.0, 1.0], "scale_[1] is 0.0"),
+    "robust-scale-zero": ("robust", "scale_", [0.0, 1.0, 1.0], "scale_[0] is 0.0"),
+    "robust-center-inf": ("robust", "center_", [0.0, np.inf, 1.0], "center_ holds"),
+    "imputer-statistic-inf": (
+        "imputer", "statistics_", [1.0, -np.inf, 2.0], "statistics_[1] is -inf"
+    ),
+    "onehot-categories-repeated": (
+        "onehot", "categories_", np.array(["a", "a", "c"]), "not sorted and unique"
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(TRANSFORMER_EDITS))
+def test_transformer_values_that_would_break_predict(
+    tmp_path: Path, transformers: dict[str, Path], case: str
+) -> None:
+    name, attr, value, words = TRANSFORMER_EDITS[case]
+    edit = set_step_array(attr, value, 0 if attr == "categories_" else None)
+    message = refused(edited(tmp_path, transformers[name], edit), words)
+    assert "model.steps[0][1]." in message, message
+
+
+def test_transformers_that_pass_their_checks_still_predict(
+    transformers: dict[str, Path],
+) -> None:
+    for name, path in transformers.items():
+        X = [["a", "x"]] if name == "onehot" else [[1.0, 2.0, 3.0]]
+        assert np.isfinite(load(path).predict(np.array(X, dtype=object))).all()

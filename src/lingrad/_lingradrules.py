@@ -140,12 +140,18 @@ def _check_extras(r: Rules, D: int) -> None:
     cap = (D + 1) ** 2
     if "solver_info_" in r.state and not isinstance(r.state["solver_info_"], dict):
         raise r.fail("solver_info_", "must be a dict")
-    history = r.state.get("history_")
+    history, budget = r.state.get("history_"), r.dec.limits.max_history_bytes
     if history is not None:
         if not isinstance(history, HistoryRef):
             raise r.fail("history_", "must be a History")
         for key, ref in history.arrays.items():
             r.check_array(f"history_[{key!r}]", ref, ref.shape, "biuf")
+        total = sum(ref.nbytes for ref in history.arrays.values())
+        if total > budget:
+            raise r.fail("history_", f"holds {total} bytes (at most {budget})")
+    curve: Any = r.state.get("loss_curve_")
+    if is_array_like(curve) and curve.nbytes > budget:
+        raise r.fail("loss_curve_", f"holds {curve.nbytes} bytes (at most {budget})")
     for attr, v in r.state.items():
         if attr in _ATTRS - {"solver_info_"}:
             continue
@@ -159,7 +165,7 @@ def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
     from lingrad.history import History
 
     try:
-        return History.from_dict(arrays)
+        return History.from_dict(arrays, copy=False)
     except (KeyError, ValueError, TypeError, IndexError) as e:
         warnings.warn(
             f"{where}: the stored training History could not be rebuilt ({e}); the "

@@ -26,14 +26,14 @@ __all__ = ["Loader", "check_finite"]
 def check_finite(
     names: tuple[str, ...], state: dict[str, Any], prefix: str, hint: str
 ) -> None:
+    """Each array ``names`` of ``state`` finite, else "``prefix``KEY holds NaN..."."""
     for key in names:
         value = state.get(key)
         for a in value if isinstance(value, list) else [value]:
             a = np.asarray(a) if a is not None else None
             if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
                 raise ModelFileError(
-                    f"{prefix} {key} holds NaN or infinite values (training "
-                    f"diverged?); {hint}"
+                    f"{prefix}{key} holds NaN or infinite values; {hint}"
                 )
 
 
@@ -135,7 +135,7 @@ class Loader:
             del state["history_"]
         node.trainer = self.build(node.trainer)
         check_finite(
-            spec.finite, state, f"{self.p}: {node.where}", "the file is damaged"
+            spec.finite, state, f"{self.p}: {node.where}.", "the file is damaged"
         )
         try:
             obj = cls(**params)

@@ -1,7 +1,9 @@
 """Reading an untrusted zip of ``.npy`` arrays and JSON within a memory budget.
 
 Everything is checked before it is allocated: the zip's end-of-central-directory
-record (member count, directory size) before :mod:`zipfile` parses the directory;
+records (the plain one and a zip64 one, which must agree: member count, directory
+size), then the directory itself, walked entry by entry (exactly the declared
+members in exactly the declared bytes), before :mod:`zipfile` parses it;
 every member's flags, compression method, sizes and compression ratio before it
 is inflated; every ``.npy`` header (dtype from an allow-list, shape, byte count)
 before its array is created; JSON's size, nesting depth and numbers before and
@@ -29,6 +31,8 @@ __all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip"]
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory entry
+_MAX_ENTRY = _CENTRAL.size + 3 * 1024  # name, extra field, comment: 1 KiB each
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 _NPY_HEADER = re.compile(
     r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,5})', 'fortran_order': (True|False), "
@@ -47,7 +51,8 @@ class Limits:
     ``Limits`` to :func:`lingrad.load` to change them.
     """
 
-    max_members: int = 100_000  # members in the zip
+    max_members: int = 20_000  # members in the zip
+    max_directory_bytes: int = 8 << 20  # the zip's central directory
     max_member_bytes: int = 2 << 30  # one array, uncompressed
     max_total_bytes: int = 4 << 30  # all members, uncompressed
     max_ratio: int = 20  # uncompressed / compressed size of a deflated member
@@ -56,6 +61,7 @@ class Limits:
     max_json_items: int = 500_000  # values in the JSON (each a Python object)
     max_str_chars: int = 1024  # fixed-width unicode arrays: <U1 ... <U1024
     max_ndim: int = 4
+    max_history_bytes: int = 16 << 20  # a lingrad estimator's History, all arrays
 
 
 def fail(path: Path, what: str) -> ModelFileError:
@@ -88,29 +94,98 @@ def check_dtype(path: Path, where: str, descr: str, limits: Limits) -> np.dtype[
     return dt
 
 
-def _end_record(f: IO[bytes], size: int) -> tuple[int, int]:
-    """(member count, central directory size) from the end records, unparsed zip."""
-    tail_len = min(size, _EOCD.size + 65535)
-    f.seek(size - tail_len)
-    tail = f.read(tail_len)
-    at = tail.rfind(b"PK\x05\x06")
+_SIG_EOCD, _SIG_LOCATOR, _SIG_ZIP64 = b"PK\x05\x06", b"PK\x06\x07", b"PK\x06\x06"
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """Where the central directory is and what it holds, as :mod:`zipfile` reads it."""
+
+    count: int  # members
+    size: int  # bytes
+    start: int  # offset in the file
+
+
+def _plain_end(f: IO[bytes], size: int) -> tuple[int, tuple[Any, ...]]:
+    """(offset, fields) of the end record :mod:`zipfile` uses: the last 22 bytes if
+    they are one without a comment, else the last signature in the final 64 KiB."""
+    if size < _EOCD.size:
+        raise zipfile.BadZipFile("no end of central directory")
+    f.seek(size - _EOCD.size)
+    last = f.read(_EOCD.size)
+    if last[:4] == _SIG_EOCD and last[-2:] == b"\0\0":
+        return size - _EOCD.size, _EOCD.unpack(last)
+    low = max(size - (1 << 16) - _EOCD.size, 0)
+    f.seek(low)
+    tail = f.read()
+    at = tail.rfind(_SIG_EOCD)
     if at < 0 or at + _EOCD.size > len(tail):
         raise zipfile.BadZipFile("no end of central directory")
-    fields = _EOCD.unpack(tail[at : at + _EOCD.size])
-    count, cd_size = fields[4], fields[5]
-    if count == 0xFFFF or cd_size == 0xFFFFFFFF or fields[6] == 0xFFFFFFFF:
-        loc_at = at - _ZIP64_LOCATOR.size
-        if loc_at < 0:
-            raise zipfile.BadZipFile("zip64 locator missing")
-        sig, _, offset, _ = _ZIP64_LOCATOR.unpack(tail[loc_at:at])
-        if sig != b"PK\x06\x07" or offset + _ZIP64_EOCD.size > size:
-            raise zipfile.BadZipFile("bad zip64 locator")
-        f.seek(offset)
+    return low + at, _EOCD.unpack(tail[at : at + _EOCD.size])
+
+
+def _end_records(path: Path, f: IO[bytes], size: int) -> _Directory:
+    """The directory the end record declares, and the zip64 end record if one
+    precedes it (:mod:`zipfile` then trusts the zip64 one): the two must agree
+    wherever the plain record is not saturated (0xFFFF, 0xFFFFFFFF)."""
+    at, (_, disk, cd_disk, n_disk, count, cd_size, _, _) = _plain_end(f, size)
+    start = at - cd_size
+    if at >= _ZIP64_LOCATOR.size + _ZIP64_EOCD.size:
+        f.seek(at - _ZIP64_LOCATOR.size)
+        loc = _ZIP64_LOCATOR.unpack(f.read(_ZIP64_LOCATOR.size))
+        f.seek(at - _ZIP64_LOCATOR.size - _ZIP64_EOCD.size)
         rec = _ZIP64_EOCD.unpack(f.read(_ZIP64_EOCD.size))
-        if rec[0] != b"PK\x06\x06":
-            raise zipfile.BadZipFile("bad zip64 end record")
-        count, cd_size = rec[7], rec[8]
-    return count, cd_size
+        if loc[0] == _SIG_LOCATOR and rec[0] == _SIG_ZIP64:
+            plain = (disk, cd_disk, n_disk, count, cd_size)
+            wide = (rec[4], rec[5], rec[6], rec[7], rec[8])
+            for p, w, full in zip(
+                plain, wide, (0xFFFF,) * 4 + (0xFFFFFFFF,), strict=True
+            ):
+                if p != full and p != w:
+                    raise fail(
+                        path,
+                        f"the zip's end records disagree ({count} members in "
+                        f"{cd_size} bytes, zip64: {rec[7]} in {rec[8]})",
+                    )
+            disk, cd_disk, n_disk, count, cd_size = wide
+            start = at - _ZIP64_LOCATOR.size - _ZIP64_EOCD.size - cd_size
+    if disk != 0 or cd_disk != 0 or n_disk != count:
+        raise fail(path, "the zip spans several disks")
+    if start < 0:
+        raise fail(path, f"the zip's directory declares {cd_size} bytes")
+    return _Directory(count, cd_size, start)
+
+
+def _scan_directory(path: Path, f: IO[bytes], d: _Directory) -> None:
+    """Walk the directory's entries (a megabyte at a time): exactly ``d.count`` of
+    them in exactly ``d.size`` bytes, else refused before :mod:`zipfile` parses it."""
+    f.seek(d.start)
+    buf, pos, done, n = b"", 0, 0, 0
+
+    def have(k: int) -> bool:
+        nonlocal buf, pos
+        held = len(buf) - pos
+        if held < k:
+            buf = buf[pos:] + f.read(min(max(k, _CHUNK), d.size - done - held))
+            pos = 0
+        return len(buf) >= k
+
+    while done < d.size:
+        if n == d.count:
+            break
+        if not have(_CENTRAL.size):
+            break
+        head = _CENTRAL.unpack_from(buf, pos)
+        length = _CENTRAL.size + head[12] + head[13] + head[14]
+        if head[0] != b"PK\x01\x02" or length > _MAX_ENTRY or not have(length):
+            raise fail(path, f"the zip's directory entry {n + 1} is malformed")
+        pos, done, n = pos + length, done + length, n + 1
+    if n != d.count or done != d.size:
+        raise fail(
+            path,
+            f"the zip's end record declares {d.count} members in {d.size} bytes but "
+            "its directory holds more, or less",
+        )
 
 
 class SafeZip:
@@ -122,21 +197,30 @@ class SafeZip:
         self.path, self.limits = path, limits
         f.seek(0, io.SEEK_END)
         size = f.tell()
-        count, cd_size = _end_record(f, size)
-        if count > limits.max_members:
+        d = _end_records(path, f, size)
+        if d.count > limits.max_members:
             raise fail(
-                path, f"the zip declares {count} members (at most {limits.max_members})"
+                path,
+                f"the zip declares {d.count} members (at most {limits.max_members})",
             )
-        if cd_size > min(size, 1024 * (limits.max_members + 1)):
-            raise fail(path, f"the zip's directory declares {cd_size} bytes")
+        cap = min(limits.max_directory_bytes, d.count * _MAX_ENTRY)
+        if d.size > cap:
+            raise fail(
+                path,
+                f"the zip's end record declares {d.count} members in {d.size} "
+                f"directory bytes (at most {cap})",
+            )
+        _scan_directory(path, f, d)
         f.seek(0)
         self.zf = zipfile.ZipFile(f)
         infos = self.zf.infolist()
-        self.members = {i.filename: i for i in infos}
-        if len(self.members) != len(infos):
-            names = [i.filename for i in infos]
-            dup = next(n for n in names if names.count(n) > 1)
-            raise fail(path, f"member {dup!r} appears twice in the zip")
+        if len(infos) != d.count:  # zipfile read what was scanned; never otherwise
+            raise fail(path, f"the zip's directory does not hold {d.count} members")
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            if info.filename in self.members:
+                raise fail(path, f"member {info.filename!r} appears twice in the zip")
+            self.members[info.filename] = info
         total = 0
         for info in infos:
             self._check_member(info, size)

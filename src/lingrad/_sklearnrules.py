@@ -1,8 +1,13 @@
-"""The scikit-learn transformers a model file may hold, and their shape rules.
+"""The scikit-learn transformers a model file may hold, their shape and value rules.
 
 Each rule reads the declared state (arrays not yet read) of a fitted
 transformer with D = ``n_features_in_`` input columns; ``width`` gives the
-columns it outputs, so the next step of a Pipeline is checked against it.
+columns it outputs, so the next step of a Pipeline is checked against it. Once
+read, the values are checked as scikit-learn's ``fit`` leaves them (``finish``),
+so that ``transform`` cannot divide by zero or fill in an infinity: a scale is
+finite and > 0 (MinMaxScaler's: non-zero), a variance finite and >= 0, an
+imputer's statistic finite (NaN: a column that was empty), a one-hot encoder's
+categories sorted and unique.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 
 from lingrad._modelrules import OUTPUT_CONFIG, SPECS, Rules, Spec
 from lingrad._modelstate import Node, is_array_like
+from lingrad._safezip import DAMAGED
 from lingrad.errors import ModelFileError
 
 _BASE = frozenset({"n_features_in_", "feature_names_in_", OUTPUT_CONFIG})
@@ -142,16 +148,83 @@ def _check_one_hot(r: Rules) -> None:
             )
 
 
+def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
+    """Refuse the first element of array ``a`` for which ``bad`` holds."""
+    if a is None:
+        return
+    a = np.asarray(a, dtype=np.float64)
+    wrong = np.flatnonzero(bad(a))
+    if len(wrong):
+        j = int(wrong[0])
+        raise ModelFileError(
+            f"{node.where}.{attr}[{j}] is {float(a.flat[j])!r}; {need}; {DAMAGED}"
+        )
+
+
+def _nonpositive(a: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
+
+
+def _scale(attr: str = "scale_") -> Any:
+    def finish(t: Any, node: Node) -> None:
+        need = "a scale must be finite and > 0"
+        _values(node, attr, getattr(t, attr, None), _nonpositive, need)
+
+    return finish
+
+
+def _finish_standard_scaler(t: Any, node: Node) -> None:
+    _scale()(t, node)
+    var = getattr(t, "var_", None)
+    need = "a variance must be finite and >= 0"
+    _values(node, "var_", var, lambda a: ~np.isfinite(a) | (a < 0), need)
+
+
+def _finish_min_max_scaler(t: Any, node: Node) -> None:
+    need = "a scale must be finite and non-zero"
+    scale = getattr(t, "scale_", None)  # None: an unfitted template
+    _values(node, "scale_", scale, lambda a: ~np.isfinite(a) | (a == 0), need)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _finish_imputer(imp: Any, node: Node) -> None:
+    stats = getattr(imp, "statistics_", None)
+    if stats is None:
+        return
+    for j, v in enumerate(np.asarray(stats).tolist()):
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if not (isinstance(v, str) or _missing(v) or (number and math.isfinite(v))):
+            raise ModelFileError(
+                f"{node.where}.statistics_[{j}] is {v!r}; a statistic must be a "
+                f"finite number or a string (NaN: a column that was empty); {DAMAGED}"
+            )
+
+
+def _sorted_categories(c: np.ndarray) -> bool:
+    """Sorted unique values, missing ones (None, then NaN) last: as fit leaves them."""
+    values = c.tolist()
+    present = [v for v in values if not _missing(v)]
+    tail = values[len(present) :]
+    if any(_missing(v) for v in values[: len(present)]) or len(tail) > 2:
+        return False
+    if len(tail) == 2 and not (tail[0] is None and tail[1] is not None):
+        return False
+    if len({type(v) is str for v in present}) > 1:
+        return False
+    try:
+        return all(a < b for a, b in zip(present, present[1:], strict=False))
+    except TypeError:
+        return False
+
+
 def _finish_one_hot(enc: Any, node: Node) -> None:
     for j, c in enumerate(getattr(enc, "categories_", [])):
-        if (
-            len(c)
-            and c.dtype.kind != "O"
-            and not np.array_equal(np.unique(c), c, equal_nan=c.dtype.kind == "f")
-        ):
+        if len(c) and not _sorted_categories(c):
             raise ModelFileError(
-                f"{node.where}.categories_[{j}] is not sorted and unique; the file is "
-                "damaged or was not written by lingrad"
+                f"{node.where}.categories_[{j}] is not sorted and unique; {DAMAGED}"
             )
 
 
@@ -195,19 +268,21 @@ SPECS.update(
     StandardScaler=_spec(
         "sklearn.preprocessing", {"n_samples_seen_", "mean_", "var_", "scale_"},
         _check_standard_scaler, finite=("mean_", "scale_"),
+        finish=_finish_standard_scaler,
     ),
     MinMaxScaler=_spec(
         "sklearn.preprocessing",
         {"n_samples_seen_", "min_", "scale_", "data_min_", "data_max_", "data_range_"},
         _check_min_max_scaler, finite=("min_", "scale_"),
+        finish=_finish_min_max_scaler,
     ),
     RobustScaler=_spec(
         "sklearn.preprocessing", {"center_", "scale_"}, _check_robust_scaler,
-        finite=("center_", "scale_"),
+        finite=("center_", "scale_"), finish=_scale(),
     ),
     SimpleImputer=_spec(
         "sklearn.impute", {"statistics_", "_fit_dtype", "_fill_dtype", "indicator_"},
-        _check_imputer, _imputer_width,
+        _check_imputer, _imputer_width, finish=_finish_imputer,
     ),
     OneHotEncoder=_spec(
         "sklearn.preprocessing",

@@ -46,6 +46,14 @@ class _Buffer:
         self._a[self.n : self.n + len(rows)] = rows
         self.n += len(rows)
 
+    def adopt(self, rows: Any) -> None:
+        """Hold ``rows`` itself (no copy) as the first rows: a loader's fresh array."""
+        a = np.asarray(rows, dtype=self._a.dtype)
+        if self.n or a.shape[1:] != self._a.shape[1:]:
+            self.extend(a)
+        else:
+            self._a, self.n = a, len(a)
+
     def append(self, row: Any) -> None:
         self._reserve(1)
         self._a[self.n] = row
@@ -306,8 +314,10 @@ class History:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> History:
-        """Rebuild a History from ``to_dict()`` output (older files too)."""
+    def from_dict(cls, d: dict[str, Any], *, copy: bool = True) -> History:
+        """Rebuild a History from ``to_dict()`` output (older files too);
+        ``copy=False``: the History holds the arrays of ``d`` themselves (a model
+        file's loader, whose arrays nothing else holds: read once, never copied)."""
 
         def setting(key: str, default: int | None) -> int | None:
             return int(d[key]) or None if key in d else default
@@ -332,7 +342,7 @@ class History:
             }
         for key in cls._ARRAYS:
             buf = h._steps.get(key) or getattr(h, f"_{key}")
-            buf.extend(np.asarray(d[key]))
+            (buf.extend if copy else buf.adopt)(d[key])
         for key in cls._COUNTS:
             value = d.get(f"count/{key.lstrip('_')}", getattr(h, key))
             setattr(h, key, type(getattr(h, key))(value))
@@ -340,7 +350,7 @@ class History:
             if key.startswith("params/"):
                 value = np.asarray(value)
                 buf = h._params[key[7:]] = _Buffer(value.shape[1:], value.dtype)
-                buf.extend(value)
+                (buf.extend if copy else buf.adopt)(value)
             elif key.startswith("final/"):
                 h.final_params[key[6:]] = np.asarray(value)
         return h

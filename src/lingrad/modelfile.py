@@ -100,6 +100,12 @@ class _Writer(Encoder):
         params = obj.get_params(deep=False)
         if spec.extra_attrs:
             state = state_of(obj)
+            if "coef_" not in state and "coefs_" not in state:
+                raise ModelFileError(
+                    f"cannot save {where}: {name} is not fitted (it has no "
+                    "parameters: its last fit diverged or stopped before it ended); "
+                    "fit it again, e.g. with a smaller lr"
+                )
         else:
             state = {k: v for k, v in vars(obj).items() if k not in params}
             unknown = sorted(set(state) - spec.attrs)
@@ -110,7 +116,10 @@ class _Writer(Encoder):
                     "does not support)"
                 )
         check_finite(
-            spec.finite, state, f"cannot save {where}:", "refit, e.g. with a smaller lr"
+            spec.finite,
+            state,
+            f"cannot save {where}: ",
+            "training diverged? refit, e.g. with a smaller lr",
         )
         out: dict[str, Any] = {
             "class": name,
@@ -128,11 +137,13 @@ class _Writer(Encoder):
             )
         return out
 
-    def history(self, h: Any, where: str) -> dict[str, Any]:
+    def history(self, h: Any, where: str) -> dict[str, Any] | None:
         d = {k: np.asarray(a) for k, a in h.to_dict().items()}
         complete = sum(a.nbytes for a in d.values()) <= HISTORY_MAX_BYTES
         if not complete:
             d = {k: _no_steps(k, a) for k, a in d.items()}
+            if sum(a.nbytes for a in d.values()) > Limits().max_history_bytes:
+                return None  # even its per-epoch summary is over the load limit
         arrays = {k: self.array(a, f"{where}[{k!r}]") for k, a in d.items()}
         return {"__history__": arrays, "complete": complete}
 
