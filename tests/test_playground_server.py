@@ -140,6 +140,22 @@ def test_chunked_bodies_and_short_bodies_are_refused(live):
     assert status == 400
 
 
+def test_a_client_that_stalls_mid_body_is_dropped(live, monkeypatch):
+    """A slow client (a body promised, then nothing) cannot hold a server thread."""
+    from lingrad.playground.server import Handler
+
+    monkeypatch.setattr(Handler, "timeout", 0.5)
+    port = live.server_address[1]
+    head = (
+        f"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"X-Lingrad-Token: {live.token}\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    with _connect(live) as sock:
+        sock.sendall(head.encode())  # our side stays open and sends nothing more
+        raw = _read_all(sock)  # returns once the server closes the connection
+    assert raw == b"" or _response(raw)[0] >= 400
+
+
 def test_a_body_within_the_cap_is_served(live):
     sid = _new_session(live)
     body = json.dumps({"lr": "0.05"}).encode()

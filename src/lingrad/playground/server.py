@@ -141,6 +141,7 @@ def static(name: str) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     server_version = "lingrad-playground"
+    timeout = 30.0  # seconds a socket may stall: a slow client cannot hold a thread
     _started = False  # a status line was sent: too late for a 500
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -295,6 +296,8 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(FRAME_GAP)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             return  # the page is gone
+        except TimeoutError:
+            return  # the page stopped reading
         finally:
             with session.lock:
                 session.listeners -= 1
