@@ -24,6 +24,7 @@ from lingrad._modelrules import SPECS, Rules, Spec
 from lingrad._modelstate import ArrayRef, HistoryRef, Node, is_array_like
 from lingrad._trainerstate import check_trainer, restore_trainer
 from lingrad.errors import ModelFileError, ModelFileWarning
+from lingrad.models.params import check_params
 
 _ATTRS = frozenset({
     "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
@@ -207,11 +208,10 @@ def _finish(est: Any, node: Node) -> None:
         raise ModelFileError(
             f"{where}: fit_intercept=False but the intercepts are not zero"
         )
-    if hasattr(est, "_validate_params"):
-        try:
-            est._validate_params()
-        except ValueError as e:
-            raise ModelFileError(f"{where}: {e}") from e
+    try:
+        check_params(est)
+    except ValueError as e:
+        raise ModelFileError(f"{where}: {e}") from e
     est._fitted_shape = node.extra["fitted_shape"]
     if node.name == "LinearRegression":
         est._y_1d = np.ndim(est.coef_) == 1

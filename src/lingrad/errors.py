@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConstantFeatureWarning",
     "DataError",
+    "InvalidParameterError",
     "LingradError",
     "ModelFileError",
     "ModelFileWarning",
@@ -23,6 +24,12 @@ class LingradError(Exception):
 
 class DataError(LingradError, ValueError):
     """A data file or array cannot be used: missing, malformed, non-numeric, ..."""
+
+
+class InvalidParameterError(LingradError, ValueError, TypeError):
+    """A hyperparameter's value is not one it may take (``alpha=-1``, ``lr=0``):
+    raised by ``fit`` before training; a ValueError and a TypeError, as
+    scikit-learn's ``InvalidParameterError``."""
 
 
 class ModelFileError(LingradError, ValueError):

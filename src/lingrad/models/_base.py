@@ -33,14 +33,11 @@ from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.losses import Loss
-from lingrad.models._params import (
-    ITERATIVE_SOLVERS,
-    parameter_constraints,
-    warn_unused,
-)
+from lingrad.models._params import warn_unused
+from lingrad.models.dask_hook import dask_aware
+from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
-from lingrad.scale import dask_aware
 from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.train import Trainer
@@ -115,7 +112,8 @@ class GradientEstimator(SummaryMixin, BaseEstimator):
     _compiled = True  # a compiled kernel exists (the single-layer models)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every subclass's fit / predict / score also take Dask collections."""
+        """Every subclass's fit / predict / score also take Dask collections
+        (handed to :mod:`lingrad.scale`, see :mod:`lingrad.models.dask_hook`)."""
         super().__init_subclass__(**kwargs)
         dask_aware(cls)
 
@@ -139,14 +137,10 @@ class GradientEstimator(SummaryMixin, BaseEstimator):
         return None
 
     # ---- shared ------------------------------------------------------------
-    @property
-    def _parameter_constraints(self) -> dict[str, Any]:
-        """scikit-learn's parameter constraints (one table: ``models._params``)."""
-        return parameter_constraints(self)
-
     def _check_params(self) -> None:
-        """Refuse invalid hyperparameters; warn about ones the solver ignores."""
-        self._validate_params()
+        """Refuse invalid hyperparameters (``models.params``); warn about ones the
+        solver ignores."""
+        check_params(self)
         warn_unused(self)
 
     def _store_params(self, args: dict[str, Any]) -> None:

@@ -6,7 +6,8 @@
   for two classes (the positive class is ``classes_[1]``), otherwise one
   column per class (one-vs-rest), with the model's ``low``/``high`` values
   ({0, 1} for the sigmoid, {-1, 1} for the bipolar sigmoid);
-- :func:`prepare_sample_weight` validates ``sample_weight``, multiplies in
+- :func:`prepare_sample_weight` validates ``sample_weight``
+  (:func:`check_sample_weight`: finite, >= 0, (N,), not all zero), multiplies in
   ``class_weight`` and rescales to mean 1, so that J is the weighted mean
   ``Σ s_i J0_i / Σ s_i`` (an integer weight equals repeating the example);
 - :func:`predict_labels` maps decision values back to labels;
@@ -17,13 +18,14 @@
 
 from __future__ import annotations
 
+from numbers import Number
 from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import check_array, check_non_negative, validate_data
 
 from lingrad.accuracy import CountCorrect
 from lingrad.losses import one_hot
@@ -114,9 +116,7 @@ def prepare_sample_weight(
     """
     if sample_weight is None and class_weight is None:
         return None
-    s = _check_sample_weight(
-        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-    )  # (N,) a fresh array
+    s = check_sample_weight(sample_weight, X)  # (N,)
     if class_weight is not None:
         cw = compute_class_weight(
             class_weight, classes=np.asarray(classes), y=np.asarray(classes)[y_idx]
@@ -126,6 +126,30 @@ def prepare_sample_weight(
     if not total > 0:
         raise ValueError("sample_weight (times class_weight) must not sum to zero.")
     return np.asarray(s * (len(s) / total), dtype=X.dtype)
+
+
+def check_sample_weight(sample_weight: Any, X: np.ndarray) -> np.ndarray:
+    """``sample_weight`` as a finite, non-negative (N,) array of X's dtype, not all
+    zero (None: ones; a number: that weight for every example)."""
+    N = X.shape[0]
+    if sample_weight is None or isinstance(sample_weight, Number):
+        w = 1.0 if sample_weight is None else sample_weight
+        s = np.full(N, w, dtype=X.dtype)
+    else:
+        s = check_array(
+            sample_weight, ensure_2d=False, dtype=X.dtype, input_name="sample_weight"
+        )
+        if s.ndim != 1:
+            raise ValueError(
+                f"Sample weights must be 1D array or scalar, got {s.ndim}D array. "
+                f"Expected either a scalar value or a 1D array of length {N}."
+            )
+        if s.shape != (N,):
+            raise ValueError(f"sample_weight.shape == {s.shape}, expected {(N,)}!")
+    if not np.any(s != 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    check_non_negative(s, "`sample_weight`")
+    return np.asarray(s)
 
 
 def predict_labels(

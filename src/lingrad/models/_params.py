@@ -1,71 +1,28 @@
-"""The hyperparameters' valid values, in one table, and what a solver ignores.
-
-:func:`parameter_constraints` gives scikit-learn's ``_parameter_constraints``
-for any lingrad estimator (its ``solver`` options are the class's ``_solvers``),
-so ``fit`` and ``partial_fit`` refuse ``alpha=-1``, ``alpha=nan``, ``lr=0`` or
-``l1_ratio=2`` with scikit-learn's ``InvalidParameterError`` before training.
-A parameter without an entry here (one another module adds) is not validated.
+"""What a solver ignores, and ``partial_fit`` for the iterative solvers only.
 
 :func:`warn_unused` warns once per fit when ``lr``, ``schedule`` or
 ``batch_size`` differ from the class's default but the solver does not use them
 (``lr`` with ``solver="lbfgs"``: a grid search over it would change nothing).
 :data:`partial_fit_for_iterative` makes ``partial_fit`` exist only for the
-iterative solvers, and its absence say which solvers have it.
+iterative solvers, and its absence say which solvers have it. The valid values
+of every parameter are in :mod:`lingrad.models.params`.
 """
 
 from __future__ import annotations
 
 import inspect
 import warnings
-from numbers import Integral, Real
 from typing import Any
 
-import numpy as np
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-
 from lingrad.errors import LingradError, UnusedParameterWarning
-from lingrad.optim import OPTIMIZERS
-from lingrad.schedules import SCHEDULES
+from lingrad.models.params import ITERATIVE_SOLVERS
 
-ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
-_FINITE_POSITIVE = Interval(Real, 0, np.inf, closed="neither")
-_FINITE_NON_NEGATIVE = Interval(Real, 0, np.inf, closed="left")
-_COUNT = Interval(Integral, 1, None, closed="left")
-
-CONSTRAINTS: dict[str, list[Any]] = {
-    "lr": [_FINITE_POSITIVE],
-    "schedule": [StrOptions(set(SCHEDULES)), callable],
-    "optimizer": [StrOptions(set(OPTIMIZERS)), HasMethods(["step"])],
-    "batch_size": [_COUNT],
-    "max_iter": [_COUNT],
-    "tol": [Interval(Real, 0, None, closed="both"), None],  # inf: stop on patience
-    "n_iter_no_change": [_COUNT],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "shuffle": ["boolean", StrOptions({"rows", "blocks"})],
-    "engine": [StrOptions({"auto", "nodes", "compiled"})],
-    "random_state": ["random_state"],
-    "warm_start": ["boolean"],
-    "penalty": [StrOptions({"none", "l1", "l2", "elasticnet"}), None],
-    "alpha": [_FINITE_NON_NEGATIVE],
-    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-    "fit_intercept": ["boolean"],
-    "verbose": ["verbose"],
-    "snapshot_every": [_COUNT, None],
-    "class_weight": [dict, StrOptions({"balanced"}), None],
-    "loss": [StrOptions({"log", "squared"})],
-    "n_hidden": [_COUNT],
-}
-
-
-def parameter_constraints(estimator: Any) -> dict[str, Any]:
-    """``{param: constraints}`` for every parameter of ``estimator``."""
-    table = {**CONSTRAINTS, "solver": [StrOptions(set(estimator._solvers))]}
-    return {
-        name: table.get(name, "no_validation")
-        for name in estimator.get_params(deep=False)
-    }
-
+__all__ = [
+    "ITERATIVE_SOLVERS",
+    "NoPartialFitError",
+    "partial_fit_for_iterative",
+    "warn_unused",
+]
 
 _USED_BY = {  # the solvers that read each parameter
     "lr": ITERATIVE_SOLVERS,

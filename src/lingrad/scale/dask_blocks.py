@@ -16,7 +16,7 @@ import numpy as np
 from dask.delayed import delayed
 
 from lingrad.errors import DataError
-from lingrad.scale import is_dask
+from lingrad.models.dask_hook import is_dask
 from lingrad.solvers.rows import contiguous
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from dask.delayed import delayed
 from sklearn.base import clone, is_classifier
 
-from lingrad.models._params import ITERATIVE_SOLVERS
+from lingrad.models.params import ITERATIVE_SOLVERS
 from lingrad.scale.dask_blocks import Blocks, split
 from lingrad.scale.dask_rows import (
     Block,
