@@ -32,6 +32,7 @@ from lingrad.chain import Chain
 from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.losses import Loss
+from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import (
     ITERATIVE_SOLVERS,
     parameter_constraints,
@@ -180,6 +181,7 @@ class GradientEstimator(BaseEstimator):
     def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
         self._check_solver()
+        check_fit_memory(self, X.shape[0], X.shape[1], Y.shape[1], X.dtype.itemsize)
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
