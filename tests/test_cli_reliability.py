@@ -13,7 +13,6 @@ import re
 import resource
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 

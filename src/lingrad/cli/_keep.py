@@ -59,9 +59,7 @@ def carry_others(out: Path, stage: Path, skip: Callable[[str], bool]) -> None:
         here = Path(folder)
         rel_folder = here.relative_to(out)
         links = [d for d in dirs if (here / d).is_symlink()]
-        dirs[:] = [
-            d for d in dirs if d not in links and not (here == out and skip(d))
-        ]
+        dirs[:] = [d for d in dirs if d not in links and not (here == out and skip(d))]
         for name in sorted(dirs):
             target = stage / rel_folder / name
             if target.is_symlink() or (target.exists() and not target.is_dir()):

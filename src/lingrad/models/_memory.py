@@ -109,7 +109,11 @@ def fit_bytes(
     P = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
     solver = getattr(estimator, "solver", "batch")
     copies = COPIES + (2 * LBFGS_PAIRS if solver == "lbfgs" else 0)
-    batch = {"sgd": 1, "batch": n_rows, "minibatch": getattr(estimator, "batch_size", 1)}
+    batch = {
+        "sgd": 1,
+        "batch": n_rows,
+        "minibatch": getattr(estimator, "batch_size", 1),
+    }
     rows = min(n_rows, batch.get(solver, CHUNK_ROWS))
     parts = {
         "parameters": copies * P * itemsize,
