@@ -3,9 +3,10 @@
 Errors are reported in one place (:func:`run`): a :class:`~lingrad.errors.LingradError`,
 a training ``DivergenceError``, an ``OSError`` or a ``MemoryError`` prints
 ``lingrad: error: <message>`` on stderr and exits 1; a usage error exits 2;
-anything else is an internal error (exit 1) whose traceback ``--debug`` shows. Warnings print as one line each,
-``lingrad: warning: <message>``. Heavy modules (scikit-learn, matplotlib) are imported
-inside the commands, so ``--help`` and bad input answer fast.
+anything else is an internal error (exit 1) whose traceback ``--debug`` shows.
+Warnings print as one line each, ``lingrad: warning: <message>``. Heavy modules
+(scikit-learn, matplotlib) are imported inside the commands, so ``--help`` and bad
+input answer fast.
 """
 
 from __future__ import annotations

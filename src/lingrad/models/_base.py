@@ -29,9 +29,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
-from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.losses import Loss
+from lingrad.models._finite import finite_scores as finite_scores  # re-exported
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import (
     ITERATIVE_SOLVERS,
@@ -386,28 +386,3 @@ class LinearChainEstimator(GradientEstimator):
         b = np.atleast_1d(self.intercept_).astype(X.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
             return finite_scores(self, X @ coef.T + b)
-
-
-class OverflowRowError(DataError):
-    """Row ``row`` (0-based, of the X given) overflows; ``reason`` says how without
-    naming the row, so that a caller reading a file can name the file's row."""
-
-    def __init__(self, row: int, who: str, what: str, rest: str) -> None:
-        super().__init__(f"{who}: the {what} of row {row} overflow {rest}")
-        self.row, self.reason = row, f"{who}: the {what} overflow {rest}"
-
-
-def finite_scores(estimator: Any, z: Any, what: str = "decision values") -> Any:
-    """``z`` if finite; else a DataError naming the first row whose input overflows."""
-    bad = ~np.isfinite(z)
-    if bad.any():
-        row = int(np.argwhere(bad.reshape(len(z), -1).any(axis=1))[0, 0])
-        value = np.ravel(z[row])[np.ravel(bad[row])][0]
-        raise OverflowRowError(
-            row,
-            type(estimator).__name__,
-            what,
-            f"to {value} (its features are too large for float arithmetic, e.g. "
-            "1e308); scale or clip the inputs",
-        )
-    return z
