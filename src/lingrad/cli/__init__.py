@@ -14,7 +14,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
@@ -38,7 +38,23 @@ _COMMANDS = {
 _BUILT: dict[str, Any] = {}
 
 
-class _LazyGroup(TyperGroup):
+class _FlagsTakeNoValue:
+    """Help that shows a flag (``--scale``) without a value: typer labels it
+    ``<bool>``, which reads as ``--scale true`` (an error: a flag takes none)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class _Command(_FlagsTakeNoValue, TyperCommand):
+    """A sub-command (see :class:`_FlagsTakeNoValue`)."""
+
+
+class _LazyGroup(_FlagsTakeNoValue, TyperGroup):
     """The root command: each sub-command is built when it is looked up."""
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -56,6 +72,7 @@ class _LazyGroup(TyperGroup):
         module = importlib.import_module(f"lingrad.cli.{module_name}")
         info = CommandInfo(
             name=cmd_name,
+            cls=_Command,
             callback=getattr(module, function),
             epilog=module.EPILOG,
             context_settings={"help_option_names": ["-h", "--help"]},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,14 +130,31 @@ def _check_count(loaded: Loaded, data: str, columns: list[str]) -> None:
         )
 
 
-def predict(loaded: Loaded, X: Any, proba: bool) -> tuple[Any, Any]:
-    """Predictions (and class probabilities) of one batch, in the model's columns."""
-    with warnings.catch_warnings():
-        # the columns were matched by name above; sklearn cannot see the names
-        warnings.filterwarnings("ignore", message="X does not have valid feature")
-        pred = loaded.model.predict(X)
-        P = loaded.model.predict_proba(X) if proba else None
+def predict(
+    loaded: Loaded, X: Any, proba: bool, where: Callable[[int], str] | None = None
+) -> tuple[Any, Any]:
+    """Predictions (and class probabilities) of one batch, in the model's columns.
+
+    ``where``: row ``i`` of the batch in words (file, data row, line), for an
+    error about one row (an overflow) instead of the batch's own index.
+    """
+    try:
+        with warnings.catch_warnings():
+            # the columns were matched by name above; sklearn cannot see the names
+            warnings.filterwarnings("ignore", message="X does not have valid feature")
+            pred = loaded.model.predict(X)
+            P = loaded.model.predict_proba(X) if proba else None
+    except DataError as e:
+        row, reason = getattr(e, "row", None), getattr(e, "reason", None)
+        if where is None or not isinstance(row, int) or reason is None:
+            raise
+        raise DataError(f"{where(row)}: {reason}") from e
     return np.asarray(pred), None if P is None else np.asarray(P)
+
+
+def where_in(source: str, frame: Any) -> Callable[[int], str]:
+    """Row ``i`` of ``frame`` in words: ``FILE: row N (line L of the file)``."""
+    return lambda i: f"{source}: {frame.where(int(frame.rows[i]))}"
 
 
 def has_proba(loaded: Loaded) -> bool:

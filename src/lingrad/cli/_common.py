@@ -1,11 +1,12 @@
 """What every command shares: error handling, warnings and the model names.
 
 Errors are reported in one place (:func:`run`): a :class:`~lingrad.errors.LingradError`,
-a training ``DivergenceError`` or an ``OSError`` prints ``lingrad: error: <message>``
-on stderr and exits 1; a usage error exits 2; anything else is an internal error
-(exit 1) whose traceback ``--debug`` shows. Warnings print as one line each,
-``lingrad: warning: <message>``. Heavy modules (scikit-learn, matplotlib) are imported
-inside the commands, so ``--help`` and bad input answer fast.
+a training ``DivergenceError``, an ``OSError`` or a ``MemoryError`` prints
+``lingrad: error: <message>`` on stderr and exits 1; a usage error exits 2;
+anything else is an internal error (exit 1) whose traceback ``--debug`` shows.
+Warnings print as one line each, ``lingrad: warning: <message>``. Heavy modules
+(scikit-learn, matplotlib) are imported inside the commands, so ``--help`` and bad
+input answer fast.
 """
 
 from __future__ import annotations
@@ -273,6 +274,18 @@ def _run(make_command: Callable[[], Any], argv: list[str]) -> int:
         except KeyboardInterrupt:
             error_line("interrupted")
             return 130
+        except MemoryError as e:
+            if debug:
+                traceback.print_exc()
+            if isinstance(e, LingradError):  # refused before allocating
+                error_line(str(e))
+            else:
+                error_line(
+                    f"out of memory ({e or 'an allocation failed'}); use fewer rows, "
+                    "features, classes or hidden units, a smaller --batch-size, or "
+                    "a machine with more memory"
+                )
+            return 1
         except Exception as e:
             if debug:
                 traceback.print_exc()

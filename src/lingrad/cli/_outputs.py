@@ -227,6 +227,11 @@ def print_summary(result: Any, written: list[Path], out: Path) -> None:
         for metric, row in result.reference.items():
             cells = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if v is not None)
             echo(f"  compare {metric}: {cells}")
+        from lingrad.cli._reference import penalty_note
+
+        note = penalty_note(result)
+        if note:
+            echo(f"  note: {note}")
     echo(f"wrote {', '.join(p.name for p in written)} to {out}/")
     report = out / "report.html"
     echo(f"report: {report}")

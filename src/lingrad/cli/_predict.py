@@ -24,7 +24,7 @@ def run_predict(
     model in ``model``; write to ``out`` (stdout for None); returns the rows. The
     first batch is read and checked before the output opens, so bad input leaves
     no file."""
-    from lingrad.cli._apply import batches, has_proba, open_model, predict
+    from lingrad.cli._apply import batches, has_proba, open_model, predict, where_in
     from lingrad.cli._data import is_builtin
     from lingrad.cli._writer import Writer, destination, is_special, output_format
     from lingrad.errors import DataError, LingradError
@@ -55,14 +55,14 @@ def run_predict(
     def all_batches() -> Iterator[Any]:
         for source in sources:
             with contextlib.closing(batches(loaded, source, None, id_column=ids)) as b:
-                yield from b
+                yield from ((source, frame) for frame in b)
 
     with contextlib.closing(all_batches()) as parts:
         first = next(parts)  # read and checked before any file opens
         with destination(out) as stream:
             writer = Writer(stream, kind)
-            for frame in itertools.chain([first], parts):
-                pred, P = predict(loaded, frame.X, proba)
+            for source, frame in itertools.chain([first], parts):
+                pred, P = predict(loaded, frame.X, proba, where_in(source, frame))
                 columns = {} if frame.ids is None else {str(ids): frame.ids}
                 columns["prediction"] = pred
                 for j, name in enumerate(names):

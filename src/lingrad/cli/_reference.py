@@ -93,6 +93,17 @@ def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
     return "Comparison", f"No comparison: {why}."
 
 
+def penalty_note(result: FitResult) -> str:
+    """The sentence saying that the two sides minimise different penalties, or ""
+    (the same penalty, or no comparison)."""
+    from lingrad.cli._prep import final_estimator
+
+    entry = _REFERENCES.get(result.spec.name)
+    if not result.reference or entry is None:
+        return ""
+    return _penalties(final_estimator(result.model), entry[1], result).strip()
+
+
 def _penalties(ours: Any, theirs: str, result: FitResult) -> str:
     """A sentence when the two sides minimise different penalties: their losses
     then differ by that too (compare the accuracy or R², not the loss)."""

@@ -32,8 +32,8 @@ def score(model: Path, data: str, target: str | None, split: str) -> dict[str, A
     acc = metrics_for(loaded.model.classes_ if classifier else None)
     proba = classifier and has_proba(loaded)
     n_dropped = 0
-    for X, y, dropped in _parts(loaded, data, target, split):
-        pred, P = predict(loaded, X, proba)
+    for X, y, dropped, where in _parts(loaded, data, target, split):
+        pred, P = predict(loaded, X, proba, where)
         acc.update(y, pred, P)
         n_dropped += dropped
     metrics = acc.result()
@@ -60,16 +60,18 @@ def _labels(loaded: Any, y: Any, data: str, target: str | None, row0: int) -> An
 
 def _parts(
     loaded: Any, data: str, target: str | None, split: str
-) -> Iterator[tuple[Any, Any, int]]:
-    """``(X, y, rows dropped)`` batches of the rows to score."""
-    from lingrad.cli._apply import batches
+) -> Iterator[tuple[Any, Any, int, Any]]:
+    """``(X, y, rows dropped, where)`` batches of the rows to score; ``where``: a
+    row of the batch in words (None: the batch's own index)."""
+    from lingrad.cli._apply import batches, where_in
 
     missing = "drop" if loaded.impute == "drop" else None
     if split != "all":
         if loaded.meta.get("split") in ("stream", "dask"):  # as fit held them out
-            yield from _stream_split(loaded, data, target, split)
+            for X, y, dropped in _stream_split(loaded, data, target, split):
+                yield X, y, dropped, None
             return
-        yield _split(loaded, data, target, split, missing)
+        yield (*_split(loaded, data, target, split, missing), None)
         return
     with contextlib.closing(
         batches(loaded, data, target, labelled=True, missing=missing)
@@ -77,7 +79,7 @@ def _parts(
         for frame in frames:
             row0 = int(frame.rows[0]) if len(frame.rows) else 0
             y = _labels(loaded, frame.y, data, target, row0)
-            yield frame.X, y, frame.n_dropped
+            yield frame.X, y, frame.n_dropped, where_in(data, frame)
 
 
 def _split(

@@ -15,6 +15,11 @@ How (:func:`staged_output`):
    removed. Where the exchange is not available, two renames (``OUT`` aside, the
    stage in); a kill between them is repaired by the next run.
 
+A non-empty ``OUT`` is refused unless ``force``: then it is replaced whole, or
+with ``keep_others`` (``demo``) only the files lingrad wrote there are, as its
+manifest lists them (:mod:`lingrad.cli._keep`); the others are carried into the
+new set as hard links before the swap, so none is ever without its name.
+
 ``OUT`` a symlink to a folder: that folder is replaced, the link stays. ``OUT``
 itself a mount point, the current folder, or in a parent that cannot be written:
 the stage goes inside ``OUT`` and the files are moved in one by one (not atomic).
@@ -35,6 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lingrad.cli import _keep
 from lingrad.errors import LingradError
 
 try:
@@ -54,13 +60,14 @@ def umask_mode(mode: int = 0o777) -> int:
 
 @contextmanager
 def staged_output(
-    out: Path, *, force: bool = False, replace_runs: bool = False
+    out: Path, *, force: bool = False, keep_others: bool = False
 ) -> Iterator[Path]:
     """Yield a folder to write a command's files into; publish it as ``out`` when
     the block succeeds, remove it when the block fails.
 
-    An existing ``out`` must be empty, unless ``force`` (replace it whole) or
-    ``replace_runs`` (replace it if it holds a previous run: a ``report.html``).
+    An existing ``out`` must be empty, unless ``force``: then it is replaced whole,
+    or with ``keep_others`` only the files lingrad wrote there are (the others are
+    carried into the new set, see :mod:`lingrad.cli._keep`).
     Raises :class:`LingradError` when ``out`` cannot be used or another run holds it.
     """
     out = Path(out)
@@ -99,10 +106,14 @@ def staged_output(
     stage = None
     try:
         _clean_leftovers(home, prefix, out, in_place)
-        _check_replaceable(out, force, replace_runs)
+        _check_replaceable(out, force, keep_others)
         stage = Path(tempfile.mkdtemp(prefix=f"{prefix}.lingrad-stage-", dir=home))
         os.chmod(stage, _mode_of(out))
         yield stage
+        if keep_others:
+            _keep.write_manifest(stage)
+            if out.is_dir():
+                _keep.carry_others(out, stage, _ours)
         _sync_tree(stage)
         if in_place:
             _publish_in_place(stage, out)
@@ -166,16 +177,24 @@ def _ours(name: str) -> bool:
     return name == ".lingrad-lock" or _TEMP.search(name) is not None
 
 
-def _check_replaceable(out: Path, force: bool, replace_runs: bool) -> None:
+def _check_replaceable(out: Path, force: bool, keep_others: bool) -> None:
     if not out.is_dir():
         return
-    names = sorted(p.name for p in out.iterdir() if not _ours(p.name))
-    if not names or force or (replace_runs and "report.html" in names):
+    hidden = {_keep.MANIFEST} if keep_others else set()
+    names = sorted(
+        p.name for p in out.iterdir() if not _ours(p.name) and p.name not in hidden
+    )
+    if not names or force:
         return
     shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+    what = (
+        "only the files lingrad wrote there; the others are kept"
+        if keep_others
+        else "all of it"
+    )
     raise LingradError(
         f"output folder {out} is not empty ({shown}); add --force to replace it "
-        "(all of it), or choose a new folder"
+        f"({what}), or choose a new folder"
     )
 
 

@@ -7,8 +7,10 @@ or Parquet, batch by batch.
 - A regular file is written atomically (a temp file beside it, renamed over it at
   the end): a failure leaves the old file as it was. A symlink is followed: the
   file it points to is replaced, the link stays.
-- A special file (``/dev/stdout``, a FIFO, a character device, anything under
-  ``/dev`` or ``/proc``) is opened and written in place, never replaced.
+- ``-`` is stdout. An open descriptor (``/dev/stdout``, ``/dev/stderr``,
+  ``/dev/fd/N``) is written through a duplicate of it: a file the shell
+  redirected it to is appended to where it stands, never truncated or rewound.
+  A FIFO or device is opened without truncating and written in place.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator
@@ -50,10 +53,27 @@ def output_format(out: Path | None) -> str:
     return FORMATS[suffix]
 
 
+STDOUT = "-"
+_FD = re.compile(r"/(?:dev/fd|proc/self/fd)/(\d+)")
+_STD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _fd_of(out: Path) -> int | None:
+    """The open descriptor ``out`` names: ``-`` (stdout), ``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N``; else None."""
+    text = str(out)
+    if text == STDOUT:
+        return 1
+    if text in _STD:
+        return _STD[text]
+    match = _FD.fullmatch(text)
+    return int(match.group(1)) if match else None
+
+
 def is_special(out: Path) -> bool:
-    """A path written in place: a device, FIFO or socket, or under /dev or /proc."""
-    text = str(out.absolute())
-    if text.startswith(("/dev/", "/proc/")):
+    """A path written in place: ``-``, an open descriptor (``/dev/stdout``), or an
+    existing device, FIFO or socket."""
+    if _fd_of(out) is not None:
         return True
     try:
         mode = os.stat(out).st_mode  # follows symlinks
@@ -64,17 +84,34 @@ def is_special(out: Path) -> bool:
 
 @contextlib.contextmanager
 def destination(out: Path | None) -> Iterator[BinaryIO]:
-    """A binary stream for ``out`` (stdout for None), committed when the block ends
-    without error."""
-    if out is None:
+    """A binary stream for ``out`` (stdout for None or ``-``), committed when the
+    block ends without error.
+
+    stdout and the other open descriptors are written where they stand (a
+    duplicate shares the shell's offset: a redirected file is appended to, never
+    truncated); a FIFO or device is opened without truncating; a regular file is
+    replaced atomically.
+    """
+    fd = 1 if out is None else _fd_of(out)
+    if fd == 1:
+        sys.stdout.flush()
         stream = sys.stdout.buffer
         yield stream
         stream.flush()
         return
+    assert out is not None
+    if fd is not None:
+        try:
+            dup = os.dup(fd)
+        except OSError as e:
+            raise LingradError(f"cannot write to {out} ({e.strerror})") from e
+        with os.fdopen(dup, "wb") as f:
+            yield f
+        return
     if out.is_dir():
         raise LingradError(f"{out} is a folder; give --out a file name")
-    if is_special(out):
-        with open(out, "wb") as f:  # in place: nothing to replace
+    if is_special(out):  # a FIFO or a device: in place, never truncated
+        with open(os.open(out, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)), "wb") as f:
             yield f
         return
     from lingrad.atomic import atomic_open

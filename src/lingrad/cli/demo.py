@@ -11,7 +11,8 @@ from lingrad.cli._common import echo, stderr_is_terminal
 
 EPILOG = (
     "Examples:  lingrad demo  |  lingrad demo --list  |  lingrad demo logistic-1d "
-    "--out runs/logistic  |  lingrad demo all --quick --out runs"
+    "--out runs/logistic  |  lingrad demo all --quick --out runs  |  lingrad demo "
+    "--force (run again into the same folder)"
 )
 
 
@@ -48,6 +49,16 @@ def demo(
             "corrected form instead of the listing as printed.",
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a non-empty --out folder, replacing only the files "
+            "lingrad wrote there (listed in its .lingrad-manifest; in a folder of "
+            "an older lingrad, the files named like this demo's outputs); every "
+            "other file is kept. Without --force a non-empty folder is refused.",
+        ),
+    ] = False,
 ) -> None:
     """Run a lecture experiment and write its figures and report.
 
@@ -63,20 +74,27 @@ def demo(
         return
     name = name or DEFAULT
     if name == "all":
-        _run_all(list(DEMOS), out or Path("lingrad-out"), quick, corrected)
+        _run_all(list(DEMOS), out or Path("lingrad-out"), quick, corrected, force)
         return
     get(name)  # unknown names: one line listing the valid ones
-    report = _run_one(name, out or Path("lingrad-out") / name, quick, corrected)
+    out = out or Path("lingrad-out") / name
+    report = _run_one(name, out, quick, corrected, force=force)
     echo(f"demo {name}: report at {report}")
 
 
 def _run_one(
-    name: str, out: Path, quick: bool, corrected: bool = False, progress: Any = None
+    name: str,
+    out: Path,
+    quick: bool,
+    corrected: bool = False,
+    progress: Any = None,
+    *,
+    force: bool = False,
 ) -> Path:
     """Run one demo into a staging folder; publish it as ``out`` when it succeeds."""
     from lingrad.cli._staging import staged_output
 
-    with staged_output(out, replace_runs=True) as stage:
+    with staged_output(out, force=force, keep_others=True) as stage:
         report = _run_into(name, stage, quick, corrected, progress)
     return out / report
 
@@ -97,7 +115,9 @@ def _close(result: Any) -> None:
         fig.clf()
 
 
-def _run_all(names: list[str], out: Path, quick: bool, corrected: bool) -> None:
+def _run_all(
+    names: list[str], out: Path, quick: bool, corrected: bool, force: bool
+) -> None:
     """Every demo into ``out/NAME``, published together at the end: an error or
     Ctrl-C on the way publishes none of them."""
     from contextlib import ExitStack
@@ -116,7 +136,9 @@ def _run_all(names: list[str], out: Path, quick: bool, corrected: bool) -> None:
             )
         task = bar.add_task("demos", total=len(names)) if bar else None
         stages = [
-            stack.enter_context(staged_output(out / name, replace_runs=True))
+            stack.enter_context(
+                staged_output(out / name, force=force, keep_others=True)
+            )
             for name in names
         ]
         for name, stage in zip(names, stages, strict=True):

@@ -34,8 +34,9 @@ def predict(
             "--out",
             "-o",
             help="Write the predictions to this file: .csv, .tsv, .txt or .parquet "
-            "(default: print CSV). Special files (/dev/stdout, a FIFO) are written "
-            "in place.",
+            "(default, or '-': CSV on stdout). /dev/stdout, /dev/stderr, a FIFO or "
+            "a device are written where they stand, never truncated (a redirected "
+            "file is appended to); a regular file is replaced at once when done.",
         ),
     ] = None,
     proba: Annotated[

@@ -29,10 +29,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.chain import Chain
-from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.losses import Loss
+from lingrad.models._finite import finite_scores as finite_scores  # re-exported
+from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
@@ -175,6 +176,7 @@ class GradientEstimator(SummaryMixin, BaseEstimator):
     def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
         self._check_solver()
+        check_fit_memory(self, X.shape[0], X.shape[1], Y.shape[1], X.dtype.itemsize)
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
@@ -379,16 +381,3 @@ class LinearChainEstimator(GradientEstimator):
         b = np.atleast_1d(self.intercept_).astype(X.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
             return finite_scores(self, X @ coef.T + b)
-
-
-def finite_scores(estimator: Any, z: Any, what: str = "decision values") -> Any:
-    """``z`` if finite; else a DataError naming the first row whose input overflows."""
-    bad = ~np.isfinite(z)
-    if bad.any():
-        row = int(np.argwhere(bad.reshape(len(z), -1).any(axis=1))[0, 0])
-        raise DataError(
-            f"{type(estimator).__name__}: the {what} of row {row} overflow to "
-            f"{np.ravel(z[row])[np.ravel(bad[row])][0]} (its features are too large "
-            "for float arithmetic, e.g. 1e308); scale or clip the inputs"
-        )
-    return z

@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_array, check_non_negative, validate_d
 from lingrad.accuracy import CountCorrect
 from lingrad.losses import one_hot
 from lingrad.models._base import GradientEstimator
+from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
 
 BINARY_ONLY = "Only binary classification is supported."
@@ -211,6 +212,8 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
             classes=self.classes_,
             y_idx=y_idx,
         )
+        n, D, K = X.shape[0], X.shape[1], len(self.classes_)
+        check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True)
         return X, self._targets(y_idx, X.dtype), s
 
     def fit(self, X, y, sample_weight=None):
