@@ -8,6 +8,7 @@ its fitted values are the reduced model's and only the parametrisation differs.
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -62,6 +63,8 @@ def test_rank_deficient_logit_reports_the_model_without_the_dropped_columns(
     assert rel(s.log_likelihood, ref.llf) < RTOL and rel(s.aic, ref.aic) < RTOL
     assert s.df_resid == ref.df_resid
     assert_dropped(s, s.not_identified)
+    doc = json.loads(json.dumps(s.to_dict(), allow_nan=False))
+    assert doc["se"][keep[-1]] is not None and doc["not_identified"] == s.not_identified
 
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs"])

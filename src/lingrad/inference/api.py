@@ -8,10 +8,10 @@ import numpy as np
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from lingrad.errors import LingradError
-from lingrad.nodes import Array
 from lingrad.inference import covariance as cv
 from lingrad.inference.identify import on_identified
 from lingrad.inference.result import Summary, build
+from lingrad.nodes import Array
 
 SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
 
@@ -69,6 +69,11 @@ def summary(
     _no_class_weight(model)
     X, y, s = _weighted_rows(X, y, sample_weight)
     fit_intercept = bool(model.fit_intercept)
+    if not fit_intercept and not np.any(X):
+        raise InferenceError(
+            "X is all zeros and the model has no intercept: no coefficient is "
+            "identified."
+        )
     names = (["const"] if fit_intercept else []) + names
     n = len(X) if s is None else float(s.sum())  # the penalty's scale: Σ s
     if kind == "LinearRegression":
@@ -186,7 +191,9 @@ def _no_class_weight(model: Any) -> None:
         )
 
 
-def _weighted_rows(X: Array, y: Any, sample_weight: Any) -> tuple[Array, Any, Array | None]:
+def _weighted_rows(
+    X: Array, y: Any, sample_weight: Any
+) -> tuple[Array, Any, Array | None]:
     """X, y and the frequency weights s (None without), rows of weight 0 dropped."""
     y = np.asarray(y)
     if len(y) != len(X):

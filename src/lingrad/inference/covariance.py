@@ -69,7 +69,7 @@ def _scaled(X: Array, s: Array | None, fit_intercept: bool) -> ScaledDesign:
 
 
 def _refined(X: Array) -> bool:
-    return bool(X.size <= MAX_REFINE_ELEMENTS and len(X) > X.shape[1])
+    return bool(0 < X.size <= MAX_REFINE_ELEMENTS and len(X) > X.shape[1])
 
 
 def least_squares(

@@ -53,9 +53,13 @@ Estimator = Callable[..., Estimates]
 
 
 def on_identified(
-    fn: Estimator, X: Array, target: Array, theta: Array, fit_intercept: bool,
+    fn: Estimator,
+    X: Array,
+    target: Array,
+    theta: Array,
+    fit_intercept: bool,
     *args: object,
-) -> Estimates:  # fmt: skip
+) -> Estimates:
     """``fn(X, target, θ, fit_intercept, *args)`` on the identified columns only.
 
     ``θ`` is (P,) or (E, P) (one row per equation); the result's coef is
@@ -70,8 +74,8 @@ def on_identified(
     keep = np.array([j for j in range(P) if j not in set(dead)], dtype=np.intp)
     rows = np.atleast_2d(theta)  # (E, P)
     beta = _same_fit(Xt[:, keep], Xt @ rows.T).T  # (E, r)
-    est = fn(X[:, keep[shift:] - shift], target, beta.reshape(
-        (len(keep),) if theta.ndim == 1 else beta.shape), fit_intercept, *args)  # fmt: skip
+    beta = beta[0] if theta.ndim == 1 else beta
+    est = fn(X[:, keep[shift:] - shift], target, beta, fit_intercept, *args)
     E = len(rows)
     coef = np.full((E, P), np.nan)
     coef[:, keep] = np.atleast_2d(est.coef)
