@@ -4,7 +4,9 @@
 :class:`Summary`, matched to statsmodels' OLS, Logit and MNLogit:
 
 - ``covariance``: inverse Fisher information of the Gaussian, Bernoulli and
-  multinomial likelihoods, the HC0-HC3 sandwiches and the L2 sandwich;
+  multinomial likelihoods, the HC0-HC3 sandwiches and the L2 sandwich, with
+  frequency weights (``sample_weight``);
+- ``identify``: rank deficiency, the model without the non-identified columns;
 - ``result``: the Summary (t / z tests, intervals, AIC, BIC);
 - ``format``: its text table, HTML and JSON;
 - ``plot``: the coefficients with their confidence intervals (the report).

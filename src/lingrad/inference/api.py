@@ -9,7 +9,9 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from lingrad.errors import LingradError
 from lingrad.inference import covariance as cv
+from lingrad.inference.identify import on_identified
 from lingrad.inference.result import Summary, build
+from lingrad.nodes import Array
 
 SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
 
@@ -25,6 +27,7 @@ def summary(
     *,
     level: float = 0.95,
     cov_type: str = "nonrobust",
+    sample_weight: Any = None,
 ) -> Summary:
     """Coefficients, se, tests, intervals and fit statistics of a fitted model on X, y.
 
@@ -36,6 +39,11 @@ def summary(
     only) or "sandwich" (``H⁻¹ I H⁻¹`` around an L2-penalised fit). A
     penalised fit is refused otherwise: the usual formulas assume the
     unpenalised maximum-likelihood estimate.
+    ``sample_weight``: the frequency weights the model was fitted with (row i
+    counted ``s_i`` times, as statsmodels' GLM ``freq_weights``); a fit with
+    ``class_weight`` is refused. Columns of ``[1 X]`` that are linear
+    combinations of others are reported as not identified (NaN) and the rest
+    is the model without them.
     """
     model, X, names = _unwrap(model, X)
     kind = type(model).__name__
@@ -52,14 +60,22 @@ def summary(
             f"cov_type must be one of {cv.COV_TYPES}; got {cov_type!r}."
         )
     strength = _penalty(model, cov_type)
+    _same_columns(model, X)
     X = check_array(X, dtype=np.float64)
     if X.shape[1] != model.n_features_in_:
         raise InferenceError(
             f"X has {X.shape[1]} features; {kind} was fitted on {model.n_features_in_}."
         )
+    _no_class_weight(model)
+    X, y, s = _weighted_rows(X, y, sample_weight)
     fit_intercept = bool(model.fit_intercept)
+    if not fit_intercept and not np.any(X):
+        raise InferenceError(
+            "X is all zeros and the model has no intercept: no coefficient is "
+            "identified."
+        )
     names = (["const"] if fit_intercept else []) + names
-    n = len(X)
+    n = len(X) if s is None else float(s.sum())  # the penalty's scale: Σ s
     if kind == "LinearRegression":
         y = np.asarray(y, dtype=np.float64)
         if y.ndim != 1 or np.ndim(model.coef_) != 1:
@@ -67,18 +83,13 @@ def summary(
                 "summary needs one target column; fit and summarise each target alone."
             )
         theta = np.r_[model.intercept_, model.coef_] if fit_intercept else model.coef_
-        est = cv.least_squares(X, y, np.asarray(theta, np.float64), fit_intercept,
-                               cov_type, strength * n)  # fmt: skip
+        est = on_identified(cv.least_squares, X, y, np.asarray(theta, np.float64),
+                            fit_intercept, cov_type, strength * n, s)  # fmt: skip
         return build(est, kind, names, level, cov_type)
     if cov_type in ("HC2", "HC3"):
         raise InferenceError(
             f"cov_type={cov_type!r} uses least-squares leverages; for {kind} use "
             "'HC0' (the sandwich) or 'HC1' (with n/(n-p))."
-        )
-    if getattr(model, "class_weight", None) is not None:
-        raise InferenceError(
-            f"{kind} was fitted with class_weight: a weighted likelihood has no "
-            "plain Fisher-information covariance; refit with class_weight=None."
         )
     classes = np.asarray(model.classes_)
     y = np.asarray(y)
@@ -97,14 +108,16 @@ def summary(
             )
         coef = np.ravel(model.coef_)
         theta = np.r_[np.ravel(model.intercept_)[0], coef] if fit_intercept else coef
-        est = cv.logistic(X, cv.labels01(y, classes), np.asarray(theta, np.float64),
-                          fit_intercept, cov_type, 2 * strength * n)  # fmt: skip
+        est = on_identified(cv.logistic, X, cv.labels01(y, classes),
+                            np.asarray(theta, np.float64), fit_intercept, cov_type,
+                            2 * strength * n, s)  # fmt: skip
         return build(est, kind, names, level, cov_type)
     Y = (y[:, None] == classes[None, :]).astype(np.float64)  # (N, K)
     coef_ = np.asarray(model.coef_, np.float64)
     intercept_ = np.asarray(model.intercept_, np.float64)
     theta = cv.contrasts(coef_, intercept_, fit_intercept)
-    est = cv.multinomial(X, Y, theta, fit_intercept, cov_type, 2 * strength * n)
+    est = on_identified(cv.multinomial, X, Y, theta, fit_intercept, cov_type,
+                        2 * strength * n, s)  # fmt: skip
     eqs = [f"{c} vs {classes[0]}" for c in classes[1:]]
     return build(est, kind, names, level, cov_type, equations=eqs)
 
@@ -151,3 +164,51 @@ def _penalty(model: Any, cov_type: str) -> float:
             "approximate L2 sandwich covariance."
         )
     return alpha
+
+
+def _same_columns(model: Any, X: Any) -> None:
+    """A DataFrame's columns must be those the model was fitted on, in that order."""
+    fitted = getattr(model, "feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if fitted is None or columns is None:
+        return
+    given = [str(c) for c in columns]
+    if given != [str(c) for c in fitted]:
+        raise InferenceError(
+            f"X's columns {given} are not those {type(model).__name__} was fitted "
+            f"on ({[str(c) for c in fitted]}): pass the same columns in that order."
+        )
+
+
+def _no_class_weight(model: Any) -> None:
+    """Refuse a fit with class_weight: its estimate is not the likelihood's."""
+    if getattr(model, "class_weight", None) is not None:
+        raise InferenceError(
+            f"{type(model).__name__} was fitted with class_weight: it reweights the "
+            "likelihood by class, so the estimates are not maximum-likelihood ones "
+            "and the inverse Fisher information is not their covariance; refit "
+            "with class_weight=None (sample_weight counts as frequency weights)."
+        )
+
+
+def _weighted_rows(
+    X: Array, y: Any, sample_weight: Any
+) -> tuple[Array, Any, Array | None]:
+    """X, y and the frequency weights s (None without), rows of weight 0 dropped."""
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise InferenceError(f"y has {len(y)} rows; X has {len(X)}.")
+    if sample_weight is None:
+        return X, y, None
+    s = np.asarray(sample_weight, dtype=np.float64)
+    if s.shape != (len(X),):
+        raise InferenceError(
+            f"sample_weight has shape {s.shape}; it needs one weight per row of X "
+            f"({len(X)},)."
+        )
+    if not np.all(np.isfinite(s)) or np.any(s < 0) or s.sum() <= 0:
+        raise InferenceError(
+            "sample_weight must be finite and non-negative, with a positive sum."
+        )
+    rows = s > 0
+    return X[rows], y[rows], s[rows]

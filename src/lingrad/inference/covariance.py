@@ -9,7 +9,10 @@ Softmax (multinomial, class 0 the reference, as statsmodels' MNLogit):
 ``I = Σ_i (diag(q_i) - q_i q_iᵀ) ⊗ x̃_i x̃_iᵀ`` over classes 1..K-1.
 With an L2 penalty ``λ = 2 n alpha`` on the weights (``sandwich``):
 ``H = I + λ P``, ``Cov = H⁻¹ I H⁻¹`` (P: identity on the weights, 0 on b).
-X̃ = [1 X] (intercept first). docs/derivations.md derives them.
+X̃ = [1 X] (intercept first). Frequency weights ``s`` count row i ``s_i`` times
+(``n = Σ s``): ``X̃ᵀX̃ → X̃ᵀSX̃``, every sum over rows weighted, as statsmodels'
+GLM ``freq_weights``. X̃ has full column rank here (``identify`` drops the
+rest). docs/derivations.md derives them.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Estimates:
     coef: Array  # (P,) or (K-1, P)
     cov: Array  # (m, m), m = coef.size, equation-major
     dist: str  # "t" (least squares, nonrobust) or "z"
-    n_obs: int
+    n_obs: int | float  # Σ s: the rows the frequency weights stand for
     df_resid: float
     log_likelihood: float
     k_params: int  # counted by AIC / BIC
@@ -46,18 +49,6 @@ class Estimates:
 def design(X: Array, fit_intercept: bool) -> Array:
     """X̃ = [1 X] (N, P), or X without an intercept."""
     return np.column_stack([np.ones(len(X)), X]) if fit_intercept else X
-
-
-def not_identified(Xt: Array) -> list[int]:
-    """Columns of X̃ that are linear combinations of earlier-pivoted ones."""
-    norms = np.sqrt((Xt * Xt).sum(axis=0))
-    A = Xt / np.where(norms > 0, norms, 1.0)
-    _, R, piv = scipy.linalg.qr(A, mode="economic", pivoting=True)
-    d = np.abs(np.diag(R))
-    tol = np.finfo(np.float64).eps * max(A.shape) * (d[0] if len(d) else 0.0) * 10
-    rank = int((d > tol).sum())
-    dead = [int(j) for j in piv[rank:]] + [int(j) for j in np.flatnonzero(norms == 0)]
-    return sorted(set(dead))
 
 
 def _inverse(M: Array) -> Array:
@@ -78,40 +69,40 @@ def _scaled(X: Array, s: Array | None, fit_intercept: bool) -> ScaledDesign:
 
 
 def _refined(X: Array) -> bool:
-    return bool(X.size <= MAX_REFINE_ELEMENTS and len(X) > X.shape[1])
+    return bool(0 < X.size <= MAX_REFINE_ELEMENTS and len(X) > X.shape[1])
 
 
 def least_squares(
-    X: Array, y: Array, coef: Array, fit_intercept: bool, cov_type: str, l2: float
-) -> Estimates:
-    """Gaussian linear model at θ̂ = coef (intercept first)."""
+    X: Array, y: Array, coef: Array, fit_intercept: bool, cov_type: str, l2: float,
+    s: Array | None = None,
+) -> Estimates:  # fmt: skip
+    """Gaussian linear model at θ̂ = coef (intercept first); s: frequency weights."""
     Xt = design(X, fit_intercept)
-    n, P = Xt.shape
-    dead = not_identified(Xt)
-    e = np.asarray(
-        y.astype(np.longdouble) - Xt.astype(np.longdouble) @ coef.astype(np.longdouble)
-    )
-    ssr = float((e * e).sum())
+    P = Xt.shape[1]
+    f = np.ones(len(X)) if s is None else s
+    n = count(f)
+    ext = np.longdouble
+    e = np.asarray(y.astype(ext) - Xt.astype(ext) @ coef.astype(ext))
+    ssr = float((f * e * e).sum())
     e = e.astype(np.float64)
-    rank = P - len(dead)
-    df = float(n - rank)
+    df = float(n - P)
     sigma2 = ssr / df if df > 0 else float("nan")
-    full = not dead and _refined(X)
+    full = _refined(X)
     if full:
-        sd = _scaled(X, None, fit_intercept)
-        V = sd.inverse_gram()  # (X̃ᵀX̃)⁻¹, refined
+        sd = _scaled(X, s, fit_intercept)
+        V = sd.inverse_gram()  # (X̃ᵀSX̃)⁻¹, refined
     else:
-        V = np.linalg.pinv(Xt.T @ Xt, hermitian=True)
+        V = _inverse((Xt * f[:, None]).T @ Xt)
     if cov_type == "nonrobust":
         cov = sigma2 * V
-    elif cov_type == "sandwich":  # ridge: σ² H⁻¹ X̃ᵀX̃ H⁻¹, H = X̃ᵀX̃ + l2 P
-        G = Xt.T @ Xt
+    elif cov_type == "sandwich":  # ridge: σ² H⁻¹ X̃ᵀSX̃ H⁻¹, H = X̃ᵀSX̃ + l2 P
+        G = (Xt * f[:, None]).T @ Xt
         Hinv = _inverse(G + l2 * _weights_mask(P, fit_intercept))
         cov = sigma2 * Hinv @ G @ Hinv
     else:
-        M = sd.influence() if full else Xt @ V  # (N, P): rows (X̃ᵀX̃)⁻¹ x̃_i
-        h = sd.leverage() if full else (Xt * M).sum(axis=1)
-        omega = e * e
+        M = sd.influence(s) if full else Xt @ V  # (N, P): rows (X̃ᵀSX̃)⁻¹ x̃_i
+        h = _leverage(sd, f, fit_intercept) if full else (Xt * M).sum(axis=1)
+        omega = f * e * e  # each row counted s_i times
         if cov_type == "HC1":
             omega = omega * n / df
         elif cov_type == "HC2":
@@ -119,10 +110,10 @@ def least_squares(
         elif cov_type == "HC3":
             omega = omega / (1.0 - h) ** 2
         cov = (M * omega[:, None]).T @ M
-    ybar = float(np.mean(y)) if fit_intercept else 0.0
-    tss = float(((y - ybar) ** 2).sum())
+    ybar = float(f @ y / f.sum()) if fit_intercept else 0.0
+    tss = float(f @ (y - ybar) ** 2)
     r2 = 1.0 - ssr / tss if tss > 0 else float("nan")
-    df_model = float(rank - (1 if fit_intercept else 0))
+    df_model = float(P - (1 if fit_intercept else 0))
     scalars = {
         "sigma": float(np.sqrt(sigma2)),
         "r2": r2,
@@ -138,11 +129,25 @@ def least_squares(
         else float("nan")
     )
     ll = -n / 2 * (np.log(2 * np.pi) + np.log(ssr / n) + 1)
-    step = _step(V @ (Xt.T @ e), cov)
+    step = _step(V @ (Xt.T @ (f * e)), cov)
     return Estimates(
         coef, cov, "t" if cov_type == "nonrobust" else "z", n, df, float(ll),
-        rank, scalars, dead, step,
+        P, scalars, [], step,
     )  # fmt: skip
+
+
+def count(s: Array) -> int | float:
+    """``n = Σ s``: the number of observations the frequency weights stand for."""
+    n = float(np.sum(s))
+    return int(n) if n.is_integer() else n
+
+
+def _leverage(sd: ScaledDesign, f: Array, fit_intercept: bool) -> Array:
+    """``h_i = x̃_iᵀ (X̃ᵀSX̃)⁻¹ x̃_i = ‖Q₁[i]‖² / s_i (+ 1/Σs)``: one copy of row i."""
+    h = (sd.Q1 * sd.Q1).sum(axis=1) / f
+    if fit_intercept:
+        h = h + float(1 / sd.sum_s)
+    return np.asarray(h)
 
 
 def _weights_mask(P: int, fit_intercept: bool) -> Array:
@@ -160,59 +165,63 @@ def _step(delta: Array, cov: Array) -> float:
 
 
 def logistic(
-    X: Array, y01: Array, coef: Array, fit_intercept: bool, cov_type: str, l2: float
-) -> Estimates:
-    """Bernoulli model ``P(y=1) = σ(x̃ᵀθ)`` at θ̂ = coef (intercept first)."""
+    X: Array, y01: Array, coef: Array, fit_intercept: bool, cov_type: str, l2: float,
+    s: Array | None = None,
+) -> Estimates:  # fmt: skip
+    """Bernoulli model ``P(y=1) = σ(x̃ᵀθ)`` at θ̂ = coef; s: frequency weights."""
     Xt = design(X, fit_intercept)
-    n, P = Xt.shape
-    dead = not_identified(Xt)
+    P = Xt.shape[1]
+    f = np.ones(len(X)) if s is None else s
+    n = count(f)
     z = Xt @ coef
     p = expit(z)
-    w = p * (1.0 - p)
-    if not dead and _refined(X) and np.all(w > 0):
+    w = f * p * (1.0 - p)
+    if _refined(X) and np.all(w > 0):
         sd = _scaled(X, w, fit_intercept)
         Iinv, M = sd.inverse_gram(), sd.influence(w)
     else:
         Iinv = _inverse((Xt * w[:, None]).T @ Xt)
         M = Xt @ Iinv
-    score = Xt.T @ (y01 - p)
+    score = Xt.T @ (f * (y01 - p))
     if cov_type == "nonrobust":
         cov = Iinv
     elif cov_type == "sandwich":
         Hinv = _inverse((Xt * w[:, None]).T @ Xt + l2 * _weights_mask(P, fit_intercept))
         cov = Hinv @ ((Xt * w[:, None]).T @ Xt) @ Hinv
     else:
-        cov = (M * ((y01 - p) ** 2)[:, None]).T @ M
+        cov = (M * (f * (y01 - p) ** 2)[:, None]).T @ M
         if cov_type == "HC1":
             cov = cov * n / (n - P)
-    ll = float(np.sum(y01 * log_expit(z) + (1 - y01) * log_expit(-z)))
+    ll = float(f @ (y01 * log_expit(z) + (1 - y01) * log_expit(-z)))
     return Estimates(
-        coef, cov, "z", n, float(n - P + len(dead)), ll, P - len(dead), {}, dead,
-        _step(Iinv @ score, cov),
-    )  # fmt: skip
+        coef, cov, "z", n, float(n - P), ll, P, {}, [], _step(Iinv @ score, cov)
+    )
 
 
 def multinomial(
-    X: Array, Y: Array, coef: Array, fit_intercept: bool, cov_type: str, l2: float
-) -> Estimates:
+    X: Array, Y: Array, coef: Array, fit_intercept: bool, cov_type: str, l2: float,
+    s: Array | None = None,
+) -> Estimates:  # fmt: skip
     """Softmax over K classes, class 0 the reference: θ (K-1, P) = contrasts.
 
     ``Y`` (N, K) one-hot; ``coef`` (K-1, P) the identified contrasts
-    ``[b_k - b_0, W_k - W_0]``. With ``sandwich`` the penalised fit's H is
-    singular along the common shift of every class's intercept; the contrasts
-    do not move along it, so its pseudo-inverse gives their covariance.
+    ``[b_k - b_0, W_k - W_0]``; ``s`` frequency weights. With ``sandwich`` the
+    penalised fit's H is singular along the common shift of every class's
+    intercept; the contrasts do not move along it, so its pseudo-inverse gives
+    their covariance.
     """
     Xt = design(X, fit_intercept)
-    n, P = Xt.shape
+    n_rows, P = Xt.shape
+    f = np.ones(n_rows) if s is None else s
+    n = count(f)
     K = Y.shape[1]
-    dead = not_identified(Xt)
-    z = np.column_stack([np.zeros(n), Xt @ coef.T])  # (N, K)
+    z = np.column_stack([np.zeros(n_rows), Xt @ coef.T])  # (N, K)
     q = softmax(z, axis=1)[:, 1:]  # (N, K-1)
     m = (K - 1) * P
     info = np.zeros((m, m))
     for j in range(K - 1):
         for k in range(j, K - 1):
-            wjk = q[:, j] * ((j == k) - q[:, k])  # (N,)
+            wjk = f * q[:, j] * ((j == k) - q[:, k])  # (N,)
             block = (Xt * wjk[:, None]).T @ Xt
             info[j * P : (j + 1) * P, k * P : (k + 1) * P] = block
             info[k * P : (k + 1) * P, j * P : (j + 1) * P] = block.T
@@ -222,28 +231,29 @@ def multinomial(
     if cov_type == "nonrobust":
         cov = Iinv
     elif cov_type == "sandwich":
-        cov = _softmax_sandwich(Xt, softmax(z, axis=1), l2, fit_intercept)
+        cov = _softmax_sandwich(Xt, softmax(z, axis=1), l2, fit_intercept, f)
     else:
-        meat = scores.T @ scores
+        meat = scores.T @ (scores * f[:, None])
         cov = Iinv @ meat @ Iinv
         if cov_type == "HC1":
             cov = cov * n / (n - m)
-    ll = float(np.sum(Y * log_softmax(z, axis=1)))
-    k = m - (K - 1) * len(dead)
+    ll = float(f @ np.sum(Y * log_softmax(z, axis=1), axis=1))
     return Estimates(
-        coef, cov, "z", n, float(n - k), ll, k, {}, dead,
-        _step(Iinv @ scores.sum(axis=0), cov),
+        coef, cov, "z", n, float(n - m), ll, m, {}, [],
+        _step(Iinv @ (f @ scores), cov),
     )  # fmt: skip
 
 
-def _softmax_sandwich(Xt: Array, Q: Array, l2: float, fit_intercept: bool) -> Array:
+def _softmax_sandwich(
+    Xt: Array, Q: Array, l2: float, fit_intercept: bool, f: Array
+) -> Array:
     """Cov of the contrasts under ``H⁻¹ I H⁻¹`` in all K classes' parameters."""
     n, P = Xt.shape
     K = Q.shape[1]
     info = np.zeros((K * P, K * P))
     for j in range(K):
         for k in range(K):
-            wjk = Q[:, j] * ((j == k) - Q[:, k])
+            wjk = f * Q[:, j] * ((j == k) - Q[:, k])
             info[j * P : (j + 1) * P, k * P : (k + 1) * P] = (Xt * wjk[:, None]).T @ Xt
     H = info + l2 * np.kron(np.eye(K), _weights_mask(P, fit_intercept))
     Hinv = np.linalg.pinv(H, hermitian=True)

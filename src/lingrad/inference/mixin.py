@@ -6,12 +6,20 @@ from typing import Any
 
 
 class SummaryMixin:
-    """Gives an estimator ``summary(X, y, *, level, cov_type)``."""
+    """Gives an estimator ``summary(X, y, *, level, cov_type, sample_weight)``."""
 
     def summary(
-        self, X: Any, y: Any, *, level: float = 0.95, cov_type: str = "nonrobust"
+        self,
+        X: Any,
+        y: Any,
+        *,
+        level: float = 0.95,
+        cov_type: str = "nonrobust",
+        sample_weight: Any = None,
     ) -> Any:
         """se, t / z tests, intervals and fit statistics on X, y (lingrad.summary)."""
         from lingrad.inference.api import summary
 
-        return summary(self, X, y, level=level, cov_type=cov_type)
+        return summary(
+            self, X, y, level=level, cov_type=cov_type, sample_weight=sample_weight
+        )

@@ -39,7 +39,7 @@ class Summary:
     level: float
     cov_type: str
     dist: str
-    n_obs: int
+    n_obs: int | float
     df_resid: float
     log_likelihood: float
     aic: float
@@ -108,15 +108,18 @@ def build(
     if est.not_identified:
         gone = ", ".join(names[j] for j in est.not_identified)
         notes.append(
-            f"not identified: {gone} (a linear combination of the other columns); "
-            "their se is NaN and the other estimates are one of many solutions: "
-            "drop these columns to make them unique."
+            f"not identified: {gone} (linear combinations of the other columns), "
+            "shown as NaN. The other rows are the model without them (the same "
+            "fitted values, in the kept columns): their estimates, se and "
+            "tests hold only with those columns dropped, and any one of the "
+            "dependent columns could have been dropped instead."
         )
     if est.newton_step > 1e-3:
         notes.append(
             f"the fit is not at the optimum: one Newton step moves a coefficient by "
             f"{est.newton_step:.2g} standard errors; refit with a smaller tol "
-            "(or solver='newton' / 'normal')."
+            "(or solver='newton' / 'normal'), or pass summary the sample_weight "
+            "the model was fitted with."
         )
     if cov_type == "sandwich":
         notes.append(
