@@ -95,9 +95,10 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
         blocks.X, Y, S, N * (blocks.n_features + K + 1) * 8, summary.sizes,
         blocks.source,
     )  # fmt: skip
+    starts = np.cumsum([0, *summary.sizes[:-1]])  # first rows, known from the pass
     rows = DaskRows(
-        [Block(x, yy, ss, r, w) for (x, yy, ss), r, w in
-         zip(items, blocks.row0, blocks.where, strict=True)],
+        [Block(x, yy, ss, int(r), w) for (x, yy, ss), r, w in
+         zip(items, starts, blocks.where, strict=True)],
         N, blocks.n_features, int(K), blocks.dtype, blocks.feature_names,
         progress=current_progress(), sizes=summary.sizes,
     )  # fmt: skip
