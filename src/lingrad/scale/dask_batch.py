@@ -34,7 +34,9 @@ def batch_sums(
     out = chain.forward(chunk.X)
     J = loss.forward(out, chunk.Y, chunk.s)
     chain.backward_params(loss.backward())
-    grads = {key: np.array(g, dtype=np.float64) for key, g in chain.grads.items()}
+    grads: dict[str, Array] = {
+        key: np.array(g, dtype=np.float64) for key, g in chain.grads.items()
+    }
     hits = 0.0 if n_correct is None else float(n_correct(out, chunk.Y))
     return float(J), grads, hits
 
@@ -77,7 +79,7 @@ class ReducedTrainer(Trainer):
             for key, p in params.items():
                 np.copyto(self._last[key], p)
         self.optimizer.step(params, grads, lr)  # update: p := p - lr·dJ_dp
-        return J, np.float64(hits)
+        return J, np.asarray(hits, dtype=np.float64)  # the "pred" of _reduced_hits
 
 
 def fit_batch(est: Any, rows: DaskRows) -> None:

@@ -54,7 +54,7 @@ def logs_to_file(path: str | Path) -> Callable[[], None]:
     return undo
 
 
-class LogsToFile(WorkerPlugin):  # type: ignore[misc]
+class LogsToFile(WorkerPlugin):
     """A worker plugin: the worker process's logs go to ``path`` (same machine)."""
 
     name = "lingrad-logs-to-file"
