@@ -1,12 +1,15 @@
 """``lingrad fit --engine dask`` / ``--scheduler`` and ``predict`` on folders.
 
 The CLI connects to the session's LocalCluster (conftest.py) with
-``--scheduler``, so no second cluster starts.
+``--scheduler``; the tests of the CLI's own LocalCluster (where it listens,
+what its workers print) start it in a subprocess.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,4 +139,61 @@ def test_without_dask_the_engine_says_how_to_install_it(tmp_path):
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and 'pip install "lingrad[dask]"' in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+LISTENING = """
+import ipaddress, json, psutil
+from lingrad.cli._dask import cluster
+
+def listening(proc):
+    conns = getattr(proc, "net_connections", proc.connections)(kind="inet")
+    return [c.laddr.ip for c in conns if c.status == psutil.CONN_LISTEN]
+
+with cluster(None) as client:
+    me = psutil.Process()
+    procs = [me, *me.children(recursive=True)]
+    ips = [ip for p in procs for ip in listening(p)]
+    print(json.dumps({"ips": ips, "dashboard": client.dashboard_link,
+                      "workers": len(client.scheduler_info()["workers"])}))
+"""
+
+
+def test_the_cli_cluster_listens_on_loopback_only():
+    # the LocalCluster of `fit --engine dask`, alone in a fresh process (the
+    # session's cluster of conftest.py does not share its sockets)
+    done = subprocess.run(
+        [sys.executable, "-c", LISTENING], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    # a scheduler, its dashboard, and per worker its server and its nanny's
+    assert len(found["ips"]) >= 2 + 2 * found["workers"]
+    assert all(ipaddress.ip_address(ip).is_loopback for ip in found["ips"]), found
+    assert found["dashboard"].startswith("http://127.0.0.1:")
+
+
+def test_a_bad_cell_prints_one_line_not_the_workers_logs(tmp_path):
+    # the CLI's own LocalCluster (no --scheduler): its workers' logs and
+    # tracebacks stay off the terminal; the one-line error is all a user sees
+    path = tmp_path / "csvs"
+    path.mkdir()
+    for i in range(3):
+        rows = ["x,y"] + [f"{j},{2 * j}" for j in range(5)]
+        if i == 2:
+            rows[3] = "2,two"
+        (path / f"f{i}.csv").write_text("\n".join(rows) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "lingrad.cli", "fit", "--data", str(path), "--target",
+         "y", "--model", "linear", "--engine", "dask", "--no-figures", "--out",
+         str(tmp_path / "run")],
+        capture_output=True, text=True, env={**os.environ, "LINGRAD_DEBUG": ""},
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "f2.csv" in line]
+    assert len(errors) == 1 and "'two'" in errors[0] and "row 3" in errors[0]
+    assert lines[-1] == errors[0]
+    others = [line for line in lines if line != errors[0]]
+    assert len(others) <= 1 and all("blocks done" in line for line in others), lines
     assert not (tmp_path / "run").exists()

@@ -3,7 +3,9 @@
 The table (a file, a folder or a glob of files) becomes Dask arrays with one
 block per piece (a Parquet row group or a CSV file), read and checked on the
 workers (a bad cell names its file, column and row). The cluster is a
-``LocalCluster`` sized to this machine, or the one at ``--scheduler``. The
+``LocalCluster`` sized to this machine, listening on 127.0.0.1 only and
+logging to a file (the terminal shows one-line errors; ``--debug`` its logs),
+or the one at ``--scheduler``. The
 estimator's own ``fit`` trains on the blocks (lingrad.scale), with a progress
 bar as blocks complete; ``--scale`` standardizes with the mean and deviation
 of one pass; the metrics are reduced from per-block predictions (the
@@ -14,7 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
+import tempfile
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,9 +53,30 @@ def need_dask() -> None:
         ) from None
 
 
+LOOPBACK = "127.0.0.1"  # the local cluster's every socket: not reachable from outside
+
+
+def debugging() -> bool:
+    """Whether this command runs with ``--debug`` (or ``LINGRAD_DEBUG``), as the
+    command line's error handler decides it."""
+    flag = os.environ.get("LINGRAD_DEBUG", "") not in ("", "0")
+    return flag or "--debug" in sys.argv[1:]
+
+
+def log_path() -> Path:
+    """Where a local cluster's logs go without ``--debug``: one file per run."""
+    return Path(tempfile.gettempdir()) / f"lingrad-dask-{os.getpid()}.log"
+
+
 @contextlib.contextmanager
-def cluster(scheduler: str | None) -> Iterator[Any]:
-    """A client of the cluster at ``scheduler``, or of a LocalCluster sized to here."""
+def cluster(scheduler: str | None, debug: bool | None = None) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, or of a LocalCluster sized to here.
+
+    The LocalCluster (scheduler, workers, nannies, dashboard) listens on
+    127.0.0.1 only. Its logs (a failed task's worker traceback, the heartbeats
+    of a closing cluster) go to :func:`log_path`, or with ``--debug`` to the
+    terminal: a user sees the one-line error, not the workers' logs.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -63,8 +91,22 @@ def cluster(scheduler: str | None) -> Iterator[Any]:
         with client:
             yield client
         return
-    local = LocalCluster(dashboard_address=":0", silence_logs=logging.ERROR)
-    with local, Client(local) as client:
+    debug = debugging() if debug is None else debug
+    with contextlib.ExitStack() as stack:
+        if not debug:
+            from lingrad.scale.dask_logs import LogsToFile, logs_to_file
+
+            stack.callback(logs_to_file(log_path()))
+            stack.enter_context(warnings.catch_warnings())
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+        local = LocalCluster(
+            host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0",
+            silence_logs=logging.WARNING if debug else logging.ERROR,
+        )  # fmt: skip
+        stack.enter_context(local)
+        client = stack.enter_context(Client(local))
+        if not debug:
+            client.register_plugin(LogsToFile(log_path()))
         yield client
 
 
@@ -160,11 +202,14 @@ def fit_dask(
         f"({'scheduler ' + scheduler if scheduler else 'a LocalCluster'}), "
         f"{len(pieces)} blocks"
     )
+    notes = [f"Trained with Dask: {how}. The figures show the first block."]
+    if scheduler is None and log_path().exists():
+        notes.append(f"The local Dask cluster's logs are in {log_path()}.")
     return FitResult(
         model, spec, effective_params(spec, est_params, scale), list(names), target,
         metrics, summary, history=getattr(est, "history_", None),
         X_sample=sample[0], y_sample=sample[1],
-        notes=[f"Trained with Dask: {how}. The figures show the first block."],
+        notes=notes,
     )  # fmt: skip
 
 
@@ -197,8 +242,9 @@ def _metrics(
     acc = metrics_for(classes)
     proba = spec.is_classifier and hasattr(model, "predict_proba")
     call = delayed(_predict_block, pure=True)
+    shared = delayed(model, pure=False)  # in the graph once, not once per block
     parts = [
-        call(model, xb, yb, proba)
+        call(shared, xb, yb, proba)
         for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True)
     ]
     for future in as_completed(client.compute(parts)):

@@ -8,7 +8,10 @@ persisted on the workers when they fit in half the cluster's memory, and:
 - the exact solvers (``normal``, ``lbfgs``, ``newton``) run the estimator's
   own ``_fit_<solver>`` on :class:`~lingrad.scale.dask_rows.DaskRows`: every
   sum they need is a tree reduction over the blocks;
-- the stochastic ones (``sgd``, ``minibatch``, ``batch``) are
+- full-batch gradient descent (``batch``) is
+  :func:`lingrad.scale.dask_batch.fit_batch`: one reduction of all N rows per
+  step, then the in-memory update, penalty, schedule and History;
+- the stochastic ones (``sgd``, ``minibatch``) are
   :func:`lingrad.scale.dask_sgd.fit_stochastic`: ``partial_fit`` over the
   blocks in a seeded random order per epoch.
 
@@ -92,9 +95,10 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
         blocks.X, Y, S, N * (blocks.n_features + K + 1) * 8, summary.sizes,
         blocks.source,
     )  # fmt: skip
+    starts = np.cumsum([0, *summary.sizes[:-1]])  # first rows, known from the pass
     rows = DaskRows(
-        [Block(x, yy, ss, r, w) for (x, yy, ss), r, w in
-         zip(items, blocks.row0, blocks.where, strict=True)],
+        [Block(x, yy, ss, int(r), w) for (x, yy, ss), r, w in
+         zip(items, starts, blocks.where, strict=True)],
         N, blocks.n_features, int(K), blocks.dtype, blocks.feature_names,
         progress=current_progress(), sizes=summary.sizes,
     )  # fmt: skip
@@ -131,7 +135,11 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     est._check_params()
     est._check_solver()
     rows, blocks = prepare(est, X, y, sample_weight)
-    if est.solver in ITERATIVE_SOLVERS:
+    if est.solver == "batch":
+        from lingrad.scale.dask_batch import fit_batch
+
+        fit_batch(est, rows)
+    elif est.solver in ITERATIVE_SOLVERS:
         from lingrad.scale.dask_sgd import fit_stochastic
 
         fit_stochastic(est, rows)

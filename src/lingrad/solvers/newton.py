@@ -1,20 +1,28 @@
 """Damped Newton with an Armijo line search; the logistic Hessian for it.
 
 :func:`newton` minimises J given ``fg(θ) -> (J, g)`` and ``hess(θ) -> H``
-(the Hessian is formed only where a step is taken, never at the last
-iterate); :class:`AffineObjective` supplies J and g of ``loss(X W + b)`` from
+(the Hessian is formed where a step is taken or the Newton decrement
+checked); :class:`AffineObjective` supplies J and g of ``loss(X W + b)`` from
 chunked sums of our forward / backward passes, and
 :func:`newton_logistic_rows` the logistic Hessian ``Xᵀ diag(s ŷ(1 - ŷ)/N) X``
 (one block per column of Y). The multinomial one is in ``newton_softmax``.
 
 On many rows (at least ``SUBSAMPLE_MIN_ROWS``, and ``HESSIAN_STRIDE`` ×
 ``ROWS_PER_PARAM`` rows per parameter of a Hessian block) the Hessian is summed
-over every ``HESSIAN_STRIDE``-th row and scaled up: a subsampled Newton step
-(Byrd et al. 2011; Roosta-Khorasani & Mahoney 2016) at 1/16 of the O(N D²) cost.
-J, the gradient, the line search and the stopping rule stay exact, so the
-minimiser and the tolerance it is reached to are those of exact Newton; only the
-direction is approximate (linear convergence at a rate of about
-√(parameters / rows kept), instead of quadratic).
+over the rows whose index in the whole data is a multiple of ``HESSIAN_STRIDE``
+and divided by their number: a subsampled Newton step (Byrd et al. 2011;
+Roosta-Khorasani & Mahoney 2016) at 1/16 of the O(N D²) cost. The rows are
+the same however the data are chunked (in memory or Dask blocks), so every
+engine takes the same steps. J, the gradient, the line search and the
+stopping rule stay exact, so the minimiser and the tolerance it is reached to
+are those of exact Newton; only the direction is approximate (linear
+convergence at a rate of about √(parameters / rows kept), instead of
+quadratic).
+
+Newton stops when no gradient entry exceeds ``tol`` and the Newton decrement
+``½ gᵀ H⁻¹ g`` (J's predicted excess over its minimum) is at most
+``DECREMENT_RTOL`` × |J|: J then has its minimum's digits, whatever the
+gradient's scale.
 """
 
 from __future__ import annotations
@@ -34,18 +42,37 @@ from lingrad.nodes import Affine, Array
 from lingrad.penalties import L2
 from lingrad.solvers.gram import symmetric
 from lingrad.solvers.result import SolverResult, check_result
-from lingrad.solvers.rows import ArrayRows, Rows
+from lingrad.solvers.rows import ArrayRows, Chunk, Rows
 from lingrad.solvers.sums import chain_sums, logistic_hessian_sums, several, sum_loss
 
 HESSIAN_STRIDE = 16  # a subsampled Hessian: every 16th row
 ROWS_PER_PARAM = 64  # ... when it keeps at least this many rows per parameter
 SUBSAMPLE_MIN_ROWS = 20_000  # ... and N is at least this (else a Hessian is cheap)
+DECREMENT_RTOL = 1e-11  # converged: ½ gᵀH⁻¹g <= this × |J| (and max |g| <= tol)
 
 
 def hessian_stride(N: int, n_params: int) -> int:
     """The row stride of Newton's Hessian: HESSIAN_STRIDE for large N, else 1."""
     big = N >= max(SUBSAMPLE_MIN_ROWS, HESSIAN_STRIDE * ROWS_PER_PARAM * n_params)
     return HESSIAN_STRIDE if big else 1
+
+
+def kept_rows(chunk: Chunk, stride: int) -> Chunk:
+    """The chunk's rows whose index in the whole data is a multiple of ``stride``
+    (views): the same rows however the data are cut into chunks."""
+    if stride == 1:
+        return chunk
+    row0 = chunk.offset if chunk.row0 is None else chunk.row0
+    i = -row0 % stride  # the chunk's first kept row
+    s = None if chunk.s is None else chunk.s[i::stride]
+    return Chunk(chunk.X[i::stride], chunk.Y[i::stride], s, row0 + i, chunk.where)
+
+
+def strided_hessian_sums(
+    chunk: Chunk, sums: Callable[..., Array], W: Array, b: Array | None, stride: int
+) -> Array:
+    """``sums`` (a per-chunk Hessian sum) over the chunk's :func:`kept_rows`."""
+    return sums(kept_rows(chunk, stride), W, b)
 
 
 def _solve_pd(H: Array, g: Array) -> Array:
@@ -82,6 +109,7 @@ class AffineObjective:
         self.fit_b = self.node.b is not None
         self.D1 = self.D + int(self.fit_b)
         self.stride = hessian_stride(self.N, self.block_params())
+        self.n_kept = -(-self.N // self.stride)  # rows of the Hessian's sum
 
     def block_params(self) -> int:
         """Parameters of one independent Hessian block (all of θ by default)."""
@@ -102,7 +130,8 @@ class AffineObjective:
         return chain_sums, (self.chain, self.loss, self.chain.params)
 
     def _hess_call(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-        return type(self).hessian_sums, (self.node.W, self.node.b, self.stride)
+        sums = type(self).hessian_sums
+        return strided_hessian_sums, (sums, self.node.W, self.node.b, self.stride)
 
     def _fg(self, J_sum: float, grads: dict[str, Array]) -> tuple[float, Array]:
         """(J, g) from the chunk sums: /N, plus the penalty, in θ's layout."""
@@ -147,7 +176,7 @@ class LogisticObjective(AffineObjective):
         return self.D1  # one block per column
 
     def _hessian(self, H_sum: Array) -> Array:
-        H = np.stack([symmetric(Hk) for Hk in H_sum]) / self.N  # upper triangles
+        H = np.stack([symmetric(Hk) for Hk in H_sum]) / self.n_kept  # upper triangles
         for k in range(self.K):
             H[k, : self.D, : self.D] += 2 * self.l2 * np.eye(self.D)
         return H
@@ -183,7 +212,7 @@ def newton(
         accepted step already has the next gradient.
     hess : callable ``θ -> H``
         The Hessian (in any form ``solve`` accepts), formed only at points a
-        step is taken from: never at the last iterate.
+        step is taken from, or the Newton decrement checked at.
     solve : callable ``(H, g) -> d``
         The Newton direction; default Cholesky of a dense H.
     fgh : callable ``θ -> (J, g, H)`` or None
@@ -192,10 +221,12 @@ def newton(
     lazy : bool
         Keep the last Hessian while full steps shrink ``max |g|`` at least
         100-fold (Shamanskii's modified Newton: the same minimiser, one
-        O(N D²) Hessian fewer per reused step); a step that fails with an
-        older Hessian is retried with the current one.
+        O(N D²) Hessian fewer per reused step), with ``fgh`` too (the same
+        iterates on every engine); a step that fails with an older Hessian
+        is retried with the current one.
     tol : float
-        Converged when ``max |g| <= tol``.
+        Converged when ``max |g| <= tol`` and the Newton decrement
+        ``½ gᵀH⁻¹g <= DECREMENT_RTOL · |J|`` (J at its minimum's digits).
     history : History or None
         One epoch per iteration (step_loss: J before, epoch_loss: J after,
         step_lr: the accepted step length a).
@@ -219,17 +250,22 @@ def newton(
         J0, H_in_use, fresh = J, None, False
         message, converged, it, n_hess = "max_iter reached", False, 0, 0
         for it in range(max_iter + 1):  # noqa: B007
-            if gmax(g) <= tol:
-                converged, message = True, "gradient norm below tol"
+            small = gmax(g) <= tol
+            if (it == max_iter and not small) or not np.isfinite(J):
                 break
-            if it == max_iter or not np.isfinite(J):
-                break
-            if H is not None:  # formed in the pass that evaluated θ
+            if reuse and H_in_use is not None:  # the same rule, fused or not
+                fresh = False
+            elif H is not None:  # formed in the pass that evaluated θ
                 H_in_use, fresh, n_hess = H, True, n_hess + 1
-            elif not (reuse and H_in_use is not None):
+            else:
                 H_in_use, fresh, n_hess = hess(theta), True, n_hess + 1
             d = solve(H_in_use, g)
-            slope = float(g @ d)
+            slope = float(g @ d)  # -gᵀH⁻¹g: minus twice the Newton decrement
+            if small and slope <= 0 and -0.5 * slope <= DECREMENT_RTOL * abs(J):
+                converged, message = True, "gradient and Newton decrement below tol"
+                break
+            if it == max_iter:
+                break
             if not slope < 0:  # not a descent direction: fall back to -g
                 d, slope = -g, -float(g @ g)
             a = 1.0

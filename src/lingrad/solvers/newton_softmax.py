@@ -1,6 +1,7 @@
 """J, g and the multinomial Hessian of softmax regression, for :func:`newton`.
 
-``H = (1/N) Σ_i s_i (diag(q_i) - q_i q_iᵀ) ⊗ x̃_i x̃_iᵀ`` (x̃ = [x, 1]) plus
+``H = (1/N) Σ_i s_i (diag(q_i) - q_i q_iᵀ) ⊗ x̃_i x̃_iᵀ`` (x̃ = [x, 1]; on many
+rows the mean over every 16th row, see ``lingrad.solvers.newton``) plus
 ``2 l2 I`` on the weights; the step is taken orthogonal to the directions that
 leave q unchanged (the same shift in every class's score).
 """
@@ -34,7 +35,7 @@ class SoftmaxObjective(AffineObjective):
         self.gauge = U @ U.T  # projector onto those directions
 
     def _hessian(self, H_sum: Array) -> Array:
-        H = symmetric(H_sum) / self.N  # the chunks' sums: upper triangle
+        H = symmetric(H_sum) / self.n_kept  # the chunks' sums: upper triangle
         if self.l2 > 0:
             weights = np.tile(np.arange(self.D1) < self.D, self.K)
             H[np.diag_indices_from(H)] += 2 * self.l2 * weights
