@@ -32,7 +32,8 @@ def client():
     """
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
         memory_limit="1GiB", silence_logs=50,
     )  # fmt: skip
     with distributed.Client(cluster) as c:
