@@ -25,6 +25,7 @@ Pure NumPy (no matplotlib): the playground page reuses it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -227,6 +228,16 @@ class Plane:
             held_given=given,
             feature_idx=(i, j),
         )
+
+    def widened(self, factor: float) -> Plane:
+        """This plane with its nearby average ``factor`` times as wide (smoother
+        regions, fewer bends around single rows); without one, itself."""
+        if self.nearby is None or factor == 1.0:
+            return self
+        out = copy.copy(self)
+        rows = self.nearby
+        out.nearby = NearbyRows(rows.U_rows, rows.R_rows, bandwidth=rows.h * factor)
+        return out
 
     # -- mapping ----------------------------------------------------------------
     def project(self, X: Any) -> Array:
