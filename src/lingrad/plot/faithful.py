@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from .nearby import MAX_ROWS
 from .pca import standardize
-from .plane import Plane
+from .plane import OffPlane, Plane
 
 Array = NDArray[np.float64]
 
@@ -92,7 +92,8 @@ def predicted(model_or_fn: Any, X: Array) -> np.ndarray:
     """The model's class of every row X (N, D): ``predict``, or the argmax of a
     function's probabilities (a class index)."""
     if not hasattr(model_or_fn, "predict") and callable(model_or_fn):
-        return _proba(model_or_fn(X)).argmax(axis=1)
+        index: np.ndarray = _proba(model_or_fn(X)).argmax(axis=1)
+        return index
     return np.asarray(model_or_fn.predict(frame(model_or_fn, X)))
 
 
@@ -161,7 +162,8 @@ def linear_weights(score: Callable[[Array], Array], X: Array) -> Array | None:
     size = float(np.abs(S).max(initial=0.0)) + float(np.abs(S0).max(initial=0.0))
     if float(np.abs(S - fit).max(initial=0.0)) > LINEAR_RTOL * (1.0 + size):
         return None
-    return V.reshape(D, -1)
+    weights: Array = V.reshape(D, -1)
+    return weights
 
 
 def _directions(V: Array, Z: Array) -> Iterator[tuple[Array, bool]]:
@@ -222,7 +224,9 @@ def _candidates(
     _, _, Z = standardize(X)
     where = f"plane through the mean of the {D} standardized features"
     specs = _specs(V, surrogate, Z)
-    for off, widen in (("mean", 1.0), *(("nearby", f) for f in WIDEN)):
+    ways: list[tuple[OffPlane, float]] = [("mean", 1.0)]
+    ways += [("nearby", f) for f in WIDEN]
+    for off, widen in ways:
         for dirs, labels, what, whole in specs:
             if dirs is None:
                 yield Plane.fit(X, names, off_plane=off).widened(widen)
