@@ -114,7 +114,9 @@ def test_a_binary_linear_model_is_drawn_in_the_plane_of_its_weights(name):
 def test_where_no_plane_agrees_the_rows_are_drawn_along_the_score_with_the_reason():
     digits = load_digits()
     X, y = digits.data[::3], digits.target[::3]
-    model = make_pipeline(StandardScaler(), models.SoftmaxRegression()).fit(X, y)
+    with warnings.catch_warnings():  # a fixed budget: converged or not, drawn
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = make_pipeline(StandardScaler(), models.SoftmaxRegression()).fit(X, y)
     view = choose_view(model, X, [f"p{i}" for i in range(64)])
     assert view.plane is None and view.agreement < FAITHFUL and view.linear
     ax = lp.plot_decision_boundary(model, X, y, resolution=40).axes[0]
