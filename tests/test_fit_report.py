@@ -67,7 +67,7 @@ def test_wine_report_shows_barbera_and_one_curve_per_class(wine_csv, tmp_path):
     predicted = set(result.model.predict(result.X_sample))
     assert "barbera" in predicted
     assert region_classes(ax, result.model.classes_) == predicted
-    assert re.fullmatch(r"PC1 \(\d+% of variance\)", ax.get_xlabel())
+    assert re.fullmatch(r"weight direction 1 \(\d+% of variance\)", ax.get_xlabel())
     # one-vs-rest L-BFGS: one curve per class, on iterations (not a staircase)
     ax = drawn.figures["training.png"].axes[0]
     est = result.model[-1]  # the Pipeline's lingrad estimator
@@ -145,7 +145,13 @@ def test_digits_regions_show_every_predicted_class_and_no_constant_pixel_axis():
     model.fit(X, y)
     constant = {n for n, col in zip(names, X.T, strict=True) if np.ptp(col) == 0}
     assert "pixel_0_0" in constant
+    # ten classes' weights span no plane that agrees: the rows along the score
     ax = plot_decision_boundary(model, X, y, feature_names=names, resolution=50).axes[0]
+    assert "no plane shows this model faithfully" in " ".join(
+        t.get_text() for t in ax.texts
+    ).replace("\n", " ")
+    plane = Plane.fit(X, names)  # the principal plane, asked for
+    ax = plot_decision_boundary(model, X, y, plane=plane, resolution=50).axes[0]
     assert ax.get_xlabel().startswith("PC1 (") and ax.get_ylabel().startswith("PC2 (")
     assert not any(name in ax.get_xlabel() + ax.get_ylabel() for name in constant)
     # every class predicted on the rows has a region (the mean's plane lost 0, 1, 5)

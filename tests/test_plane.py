@@ -187,3 +187,34 @@ def test_the_plane_imports_no_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_a_plane_containing_given_directions_completes_them_by_the_data(rng):
+    X = rng.normal(size=(200, 5)) * [1, 10, 100, 0.1, 3] + [0, 5, -50, 1, 2]
+    Z = StandardScaler().fit_transform(X)
+    w = np.array([1.0, -2.0, 0.0, 0.5, 0.0])  # standardized units
+    plane = Plane.containing(
+        X, w[None], list("abcde"), labels=("along w ({0:.0%})", "rest ({1:.0%})"),
+        note="the note",
+    )  # fmt: skip
+    assert plane.kind == "model" and plane.nearby is None
+    assert_allclose(plane.basis @ plane.basis.T, np.eye(2), atol=1e-12)
+    assert_allclose(plane.basis[0], w / np.linalg.norm(w), atol=1e-12)
+    # the second axis: the leading principal axis of the data with w removed
+    rest = Z - np.outer(Z @ plane.basis[0], plane.basis[0])
+    lead = PCA(n_components=1).fit(rest).components_[0]
+    assert_allclose(np.abs(plane.basis[1] @ lead), 1.0, atol=1e-8)
+    shares = ((Z @ plane.basis.T) ** 2).sum(axis=0) / (Z**2).sum()
+    assert_allclose(plane.explained, shares)
+    assert plane.labels == (f"along w ({shares[0]:.0%})", f"rest ({shares[1]:.0%})")
+    assert plane.note() == "the note"
+    # every point keeps its score wᵀz when projected and put back on the plane
+    z_of = (X - X.mean(axis=0)) / X.std(axis=0) @ w
+    back = plane.on_plane(plane.project(X))
+    assert_allclose((back - X.mean(axis=0)) / X.std(axis=0) @ w, z_of, atol=1e-9)
+    # two directions: their span; a zero direction: the principal plane
+    two = Plane.containing(X, [w, [0, 0, 1.0, 0, 0]], labels=("", ""), note="")
+    for d in (w / np.linalg.norm(w), [0, 0, 1.0, 0, 0]):
+        assert_allclose(np.linalg.norm(two.basis @ d), 1.0, atol=1e-12)
+    flat = Plane.containing(X, np.zeros((1, 5)), labels=("", ""), note="")
+    assert_allclose(np.abs(flat.basis), np.abs(Plane.fit(X).basis), atol=1e-10)

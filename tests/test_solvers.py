@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 from sklearn.linear_model import Lasso, Ridge
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
+from lingrad import datasets
 from lingrad.chain import Chain
 from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.nodes import Affine, Sigmoid
@@ -194,6 +195,44 @@ def test_newton_rosenbrock_with_line_search():
     result = newton(fg, hess, np.array([-1.2, 1.0]), tol=1e-10)
     assert result.converged
     assert_allclose(result.theta, [1.0, 1.0], atol=1e-8)
+
+
+def test_newton_converges_where_rounding_hides_the_last_decrease(rng):
+    """Near the optimum J's rounding error exceeds a Newton step's decrease
+    (3e-19 here): a step that leaves J within its rounding and shrinks the
+    gradient is taken, so tol = 1e-12 is reached on any BLAS."""
+    eps = np.finfo(float).eps
+    X = rng.normal(size=(50, 3))
+    y = (X @ [1.0, -2.0, 0.5] + rng.normal(size=50) > 0).astype(float)
+
+    def true_fg(t):
+        z = X @ t
+        J = np.mean(np.logaddexp(0, z) - y * z) + 0.01 * t @ t
+        return J, X.T @ (1 / (1 + np.exp(-z)) - y) / len(X) + 0.02 * t
+
+    def fg(t):  # J summed near the optimum: 4 ulps high (how a BLAS may round)
+        J, g = true_fg(t)
+        return (J * (1 + 4 * eps) if np.abs(g).max() < 1e-11 else J), g
+
+    def hess(t):
+        p = 1 / (1 + np.exp(-X @ t))
+        return (X.T * (p * (1 - p))) @ X / len(X) + 0.02 * np.eye(3)
+
+    result = newton(fg, hess, np.zeros(3), tol=1e-12, max_iter=50, lazy=False)
+    assert result.converged and result.n_iter <= 10
+    assert np.abs(true_fg(result.theta)[1]).max() <= 1e-12
+
+
+def test_newton_logistic_reaches_tol_on_the_regularization_demos_data():
+    """The demo's weakest penalty (λ = 0.01 on 200 rows): converged, no warning."""
+    data = datasets.logistic_nd(n=200, n_features=3, seed=1)
+    W, _, result = newton_logistic(
+        data.X, data.y, l2=0.01 / 200, fit_intercept=False, tol=1e-12, max_iter=200
+    )
+    assert result.converged and result.n_iter <= 20
+    p = 1 / (1 + np.exp(-data.X @ W[:, 0]))
+    g = data.X.T @ (p - data.y) / 200 + 2 * 0.01 / 200 * W[:, 0]
+    assert np.abs(g).max() <= 1e-12
 
 
 def test_newton_logistic_matches_lbfgs_and_is_quadratic(rng):

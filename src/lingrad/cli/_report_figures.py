@@ -1,5 +1,5 @@
 """The figures of a ``lingrad fit`` report: training curves named by the solver,
-decision regions in the PCA plane lifted to the nearby rows (or the
+decision regions in the plane that agrees with the model (or the
 ``--boundary-features`` slice), the
 confusion matrix and reliability diagram of a classifier, the residuals of a
 regressor, and the lecture's fit for one feature."""
@@ -99,8 +99,8 @@ def draw_figures(
     if X is not None and len(X) and spec.is_classifier:
         if X.shape[1] >= 2 and X.dtype != object:  # text columns: no input axes
             plane = "in the slice --boundary-features" if boundary else (
-                "in the plane of the first two principal components (off it: "
-                "the nearby training rows' average)"
+                "in the plane that agrees with the model (the figure says which, and "
+                "on how many rows; the rows along its score where no plane does)"
                 if X.shape[1] > 2 else "over the two features"
             )  # fmt: skip
             draw(

@@ -296,9 +296,9 @@ def fit(
             "--boundary-features",
             metavar="A,B",
             help="Draw the decision regions over these two feature columns, the "
-            "others held at their means (default: the plane of the first two "
-            "principal components when there are more than two features, each point "
-            "completed off the plane by the nearby training rows' average).",
+            "others held at their means (default, past two features: a plane that "
+            "agrees with the model on 95% of the rows, a linear model's weights' "
+            "plane; the rows along the model's score where none does).",
         ),
     ] = None,
     compare: Annotated[

@@ -244,7 +244,7 @@ def residual(run: DemoRun) -> DemoOutput:
     run.save(
         fig,
         "decision_boundary.png",
-        "g = 0.5 in the plane of the first two principal components of x",
+        "g = 0.5 in the plane that agrees with the network (said on the figure)",
     )
     J = float(0.5 * np.mean((net.predict_proba(X)[:, 1] - y) ** 2))
     names = ("W0", "W1", "w2")

@@ -1,6 +1,7 @@
 """Decision regions, class probabilities and the decision boundary of any classifier,
-drawn in a :class:`~lingrad.plot.plane.Plane` (the features themselves for D = 2,
-the first two principal components for D > 2, or a slice through two features)."""
+drawn in a :class:`~lingrad.plot.plane.Plane` (the features themselves for D = 2;
+for D > 2 the plane that agrees with the model, :mod:`.faithful`, or a slice
+through two features), or the rows along the model's score where no plane does."""
 
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from ._style import (
     note_above,
     save,
 )
-from .nearby import MAX_ROWS
+from .faithful import RegionView, agreement, choose_view, frame, predicted
 from .plane import Plane, PlaneGrid
-from .rules import class_colors_hex
+from .rules import BOUNDARY_GID, class_colors_hex
+from .strip import plot_score_strip
 
-BOUNDARY_GID = "decision-boundary"
+__all__ = ["BOUNDARY_GID", "plot_decision_boundary"]
 BINARY_CMAP = "RdBu_r"
 PROBA_LEVELS = np.linspace(0.0, 1.0, 21)
 
@@ -121,16 +123,6 @@ def draw_regions(
     return artists, mappable
 
 
-def _frame(model: Any, X: np.ndarray) -> Any:
-    """X as the model was fitted on it (a DataFrame with its column names)."""
-    names = getattr(model, "feature_names_in_", None)
-    if names is None:
-        return X
-    import pandas as pd
-
-    return pd.DataFrame(X, columns=names)
-
-
 def _class_index(classes: np.ndarray, pred: Any) -> np.ndarray:
     order = np.argsort(classes)
     return order[np.searchsorted(classes[order], np.asarray(pred))]
@@ -144,7 +136,7 @@ def _model_outputs(
         P = as_class_proba(model(points))
         return np.unique(y), P.argmax(axis=1), P, None
     classes = np.asarray(getattr(model, "classes_", np.unique(y)))
-    X_in = _frame(model, points)
+    X_in = frame(model, points)
     idx = _class_index(classes, model.predict(X_in))
     P = (
         as_class_proba(model.predict_proba(X_in))
@@ -211,16 +203,15 @@ def missing_regions(
     return [classes[k] for k in np.unique(data_idx) if int(k) not in shown]
 
 
-def agreement(model: Any, plane: Plane, X: np.ndarray, on_data: Any) -> float:
-    """Share of the rows X (N, D) whose region (the model at lift(project(x))) is
-    the model's class for the row itself, ``on_data`` (N,); over a seeded sample of
-    MAX_ROWS rows past that many."""
-    rows: Any = slice(None)
-    if len(X) > MAX_ROWS:
-        rows = np.random.default_rng(0).choice(len(X), MAX_ROWS, replace=False)
-    shadow = plane.lift(plane.project(X[rows]))  # (n, D)
-    own = np.asarray(on_data)[rows]
-    return float(np.mean(model.predict(_frame(model, shadow)) == own))
+def agreement_words(share: float) -> str:
+    """What the figure says of its agreement with the model (never rounded up to
+    "every row")."""
+    if share >= 1.0:
+        return "every row lies in the region of its predicted class"
+    return (
+        f"{np.floor(share * 1000) / 10:.1f}% of the rows lie in the region of "
+        "their predicted class"
+    )
 
 
 def plot_decision_boundary(
@@ -248,12 +239,14 @@ def plot_decision_boundary(
         P(class 1) (G,) or class probabilities (G, K).
     X, y : array of shape (N, D) with D >= 2, and (N,)
     plane : Plane, optional
-        Where to draw. Default: the features for D = 2; for D > 2 the plane of the
-        first two principal components of the standardized X (axes "PC1 (41% of
-        variance)"), each point lifted off the plane to the average of the rows
-        that project near it (the mean far from them), so that near each row the
-        model is asked about data like it and every class it predicts on X gets
-        its region. The note says how often a row's region is its own class.
+        Where to draw. Default: the features for D = 2; for D > 2 the plane that
+        agrees with the model best (:mod:`lingrad.plot.faithful`): a linear
+        model's weights (the boundary exactly a line, every row on its side), else
+        the directions its scores grow along or the first two principal
+        components, lifted off the plane to the nearby rows' average. Where no
+        plane puts 95% of the rows in their predicted class's region, the rows are
+        drawn along the model's score instead, and the figure says why. The note
+        says how often a row's region is its own class.
     feature_idx, fixed : (i, j) and D values or {index: value}
         A slice instead: features i and j on the axes, the others held at ``fixed``
         (default their means); the figure says so.
@@ -267,6 +260,22 @@ def plot_decision_boundary(
     if X_arr.ndim != 2 or X_arr.shape[1] < 2:
         raise ValueError(f"X must be (N, D) with D >= 2, got shape {X_arr.shape}")
     names = feature_names_of(X, model_or_fn, X_arr.shape[1], feature_names)
+    if title is None:
+        name = getattr(model_or_fn, "__name__", type(model_or_fn).__name__)
+        title = f"Decision boundary of {name}"
+    view: RegionView | None = None
+    if plane is None and feature_idx is None and fixed is None and X_arr.shape[1] > 2:
+        view = choose_view(model_or_fn, X_arr, names)
+        if view.plane is None:
+            assert view.reason is not None
+            classes = _classes(model_or_fn, y)
+            return plot_score_strip(
+                model_or_fn, X_arr, _label_index(classes, y),
+                _own_index(model_or_fn, classes, X_arr), classes,
+                class_colors(len(classes)), reason=view.reason, title=title, ax=ax,
+                path=path,
+            )  # fmt: skip
+        plane = view.plane
     plane = make_plane(X_arr, names, plane, feature_idx, fixed)
     grid = plane.grid(X_arr, resolution)
     classes, idx, P, score = _model_outputs(model_or_fn, grid.points, y, proba)
@@ -279,24 +288,21 @@ def plot_decision_boundary(
         cbar = fig.colorbar(mappable, ax=ax, pad=0.02, ticks=np.linspace(0, 1, 6))
         cbar.set_label(f"P(y = {classes[1]})", fontsize=LABEL_SIZE)
         cbar.ax.tick_params(labelsize=TICK_SIZE)
-    if title is None:
-        name = getattr(model_or_fn, "__name__", type(model_or_fn).__name__)
-        title = f"Decision boundary of {name}"
     decorate(ax, *plane.labels, title)
     ax.grid(False)
     notes = [plane.note()]
-    if hasattr(model_or_fn, "predict"):
-        on_data = model_or_fn.predict(_frame(model_or_fn, X_arr))
-        data_idx = _class_index(classes, on_data)
-        lost = missing_regions(classes, idx, data_idx)
-        if lost:
-            shown = ", ".join(str(c) for c in lost)
-            notes.append(f"predicted on the data but no region in this plane: {shown}")
-        if plane.nearby is not None:
-            share = agreement(model_or_fn, plane, X_arr, on_data)
-            notes.append(
-                f"{share:.0%} of the rows lie in the region of their predicted class"
-            )
+    data_idx = _own_index(model_or_fn, classes, X_arr)
+    lost = missing_regions(classes, idx, data_idx)
+    if lost:
+        shown = ", ".join(str(c) for c in lost)
+        notes.append(f"predicted on the data but no region in this plane: {shown}")
+    if plane.kind != "features":  # D = 2: the plane is the features, exact
+        share = (
+            view.agreement
+            if view is not None
+            else agreement(model_or_fn, plane, X_arr, predicted(model_or_fn, X_arr))
+        )
+        notes.append(agreement_words(share))
     note_above(ax, " — ".join(n for n in notes if n), title)
     handles, _ = ax.get_legend_handles_labels()
     if any(a.get_gid() == BOUNDARY_GID for a in artists):
@@ -305,3 +311,23 @@ def plot_decision_boundary(
     legend_outside(ax, handles)
     save(fig, path)
     return fig
+
+
+def _classes(model_or_fn: Any, y: np.ndarray) -> np.ndarray:
+    if not hasattr(model_or_fn, "predict") and callable(model_or_fn):
+        return np.unique(y)
+    return np.asarray(getattr(model_or_fn, "classes_", np.unique(y)))
+
+
+def _label_index(classes: np.ndarray, labels: Any) -> np.ndarray:
+    """The index of each label in ``classes`` (-1: not a class)."""
+    where = {c: k for k, c in enumerate(classes.tolist())}
+    return np.array([where.get(c, -1) for c in np.asarray(labels).tolist()])
+
+
+def _own_index(model_or_fn: Any, classes: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """The class index the model predicts for each row X (N, D)."""
+    own = predicted(model_or_fn, X)
+    if not hasattr(model_or_fn, "predict") and callable(model_or_fn):
+        return own  # already an index
+    return _label_index(classes, own)

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
-__all__ = ["principal_axes"]
+__all__ = ["principal_axes", "span_basis", "standardize"]
 
 
 def principal_axes(Z: Array) -> tuple[Array, Array]:
@@ -36,6 +36,41 @@ def principal_axes(Z: Array) -> tuple[Array, Array]:
     explained = np.zeros(2)
     explained[: len(share)] = share
     return basis, explained
+
+
+def standardize(X: Array) -> tuple[Array, Array, Array]:
+    """Center (D,), scale (D,) and Z = (X - center) / scale (N, D); a constant
+    column keeps scale 1 (it gets no weight in Z)."""
+    center = X.mean(axis=0)
+    std = X.std(axis=0)
+    scale = np.where(std > 1e-12 * np.maximum(np.abs(center), 1.0), std, 1.0)
+    return center, scale, (X - center) / scale
+
+
+def span_basis(directions: Array, Z: Array) -> Array:
+    """Two orthonormal rows (2, D) spanning the leading two of ``directions``
+    (k, D) by singular value, the first signed to agree with ``directions[0]``;
+    where they span a line, the second is the leading principal axis of Z off it
+    (no direction at all: the principal plane of Z)."""
+    D = Z.shape[1]
+    A = directions.reshape(-1, D)
+    _, S, Vt = np.linalg.svd(A, full_matrices=False)
+    rank = int(np.sum(S > 1e-10 * S[0])) if len(S) and S[0] > 0 else 0
+    if rank == 0:
+        return principal_axes(Z)[0]
+    basis = np.zeros((2, D))
+    basis[0] = Vt[0] if float(Vt[0] @ A[0]) >= 0 else -Vt[0]
+    if rank >= 2:
+        basis[1] = Vt[1]
+        return basis
+    first = basis[:1]
+    axes, _ = principal_axes(Z - (Z @ first.T) @ first)  # Z off the first row
+    for row in (*axes, _unit_orthogonal(first)):
+        row = row - first[0] * float(first[0] @ row)
+        if np.linalg.norm(row) > 1e-8:
+            basis[1] = row / np.linalg.norm(row)
+            break
+    return basis
 
 
 def _unit_orthogonal(rows: Array) -> Array:

@@ -25,6 +25,7 @@ Pure NumPy (no matplotlib): the playground page reuses it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -33,10 +34,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .nearby import NearbyRows
-from .pca import principal_axes
+from .pca import principal_axes, span_basis, standardize
 
 Array = NDArray[np.float64]
-Kind = Literal["features", "pca", "slice"]
+Kind = Literal["features", "pca", "slice", "model"]
 OffPlane = Literal["nearby", "mean"]
 
 __all__ = ["Plane", "PlaneGrid"]
@@ -104,6 +105,8 @@ class Plane:
         self.held_given = held_given
         self.feature_idx = feature_idx
         self.nearby = nearby
+        self.axis_labels: tuple[str, str] | None = None  # "model": named by its maker
+        self.model_note: str | None = None
 
     @property
     def D(self) -> int:
@@ -140,18 +143,49 @@ class Plane:
                 names,
                 feature_idx=(0, 1),
             )
-        center = X.mean(axis=0)
-        std = X.std(axis=0)
-        scale = np.where(std > 1e-12 * np.maximum(np.abs(center), 1.0), std, 1.0)
-        Z = (X - center) / scale  # (N, D)
+        center, scale, Z = standardize(X)
         basis, explained = principal_axes(Z)
-        nearby = None
-        if off_plane == "nearby":
-            U_rows = Z @ basis.T  # (N, 2)
-            nearby = NearbyRows(U_rows, Z - U_rows @ basis)  # r_i (N, D) ⟂ the plane
+        nearby = _nearby(Z, basis) if off_plane == "nearby" else None
         return cls(
             "pca", center, scale, basis, names, explained=explained, nearby=nearby
         )
+
+    @classmethod
+    def containing(
+        cls,
+        X: Any,
+        directions: Any,
+        feature_names: Sequence[str] | None = None,
+        *,
+        labels: tuple[str, str],
+        note: str,
+        off_plane: OffPlane = "mean",
+    ) -> Plane:
+        """The plane through the mean of ``X`` (N, D) that contains ``directions``
+        (k, D), k >= 1, in standardized units (a model's weights ``w * std``):
+        their two leading orthonormal directions, completed by the leading
+        principal axis of the rest where they span one. ``labels`` name the axes
+        (``{0:.0%}`` / ``{1:.0%}`` filled with each axis's share of the variance);
+        ``note`` says what the figure shows."""
+        if off_plane not in ("nearby", "mean"):
+            raise ValueError(f"off_plane must be 'nearby' or 'mean', got {off_plane!r}")
+        X = _as_2d(X)
+        names = _names(feature_names, X.shape[1])
+        center, scale, Z = standardize(X)
+        basis = span_basis(np.asarray(directions, dtype=np.float64), Z)
+        total = float((Z**2).sum())
+        explained = ((Z @ basis.T) ** 2).sum(axis=0) / total if total else None
+        nearby = _nearby(Z, basis) if off_plane == "nearby" else None
+        plane = cls(
+            "model", center, scale, basis, names, explained=explained, nearby=nearby
+        )
+        shares = np.zeros(2) if explained is None else explained
+        plane.axis_labels = (
+            labels[0].format(shares[0], shares[1]),
+            labels[1].format(shares[0], shares[1]),
+        )
+        plane.model_note = note
+        return plane
 
     @classmethod
     def slice(
@@ -194,6 +228,16 @@ class Plane:
             held_given=given,
             feature_idx=(i, j),
         )
+
+    def widened(self, factor: float) -> Plane:
+        """This plane with its nearby average ``factor`` times as wide (smoother
+        regions, fewer bends around single rows); without one, itself."""
+        if self.nearby is None or factor == 1.0:
+            return self
+        out = copy.copy(self)
+        rows = self.nearby
+        out.nearby = NearbyRows(rows.U_rows, rows.R_rows, bandwidth=rows.h * factor)
+        return out
 
     # -- mapping ----------------------------------------------------------------
     def project(self, X: Any) -> Array:
@@ -240,6 +284,8 @@ class Plane:
     @property
     def labels(self) -> tuple[str, str]:
         """Axis labels: the feature names, or ``"PC1 (41% of variance)"``."""
+        if self.axis_labels is not None:
+            return self.axis_labels
         if self.kind == "pca":
             assert self.explained is not None
             return (
@@ -257,6 +303,8 @@ class Plane:
 
     def note(self, max_listed: int = 4) -> str | None:
         """What the figure must say about the plane (None: nothing to say)."""
+        if self.kind == "model":
+            return self.model_note
         if self.kind == "pca":
             plane = (
                 f"plane of the first two principal components of the {self.D} "
@@ -305,6 +353,12 @@ class Plane:
 
     def __repr__(self) -> str:
         return f"Plane({self.kind!r}, D={self.D}, labels={self.labels})"
+
+
+def _nearby(Z: Array, basis: Array) -> NearbyRows:
+    """The rows' plane coordinates and their parts off the plane (r_i ⟂ it)."""
+    U_rows = Z @ basis.T  # (N, 2)
+    return NearbyRows(U_rows, Z - U_rows @ basis)
 
 
 def _as_2d(X: Any, min_features: int = 2) -> Array:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "BINARY_COLORS",
+    "BOUNDARY_GID",
     "RUN_COLORS",
     "STEP_WORDS",
     "StepWords",
@@ -25,6 +26,7 @@ __all__ = [
     "step_words",
 ]
 
+BOUNDARY_GID = "decision-boundary"  # the gid of a drawn decision boundary
 BINARY_COLORS = ("#2166ac", "#b2182b")  # the ends of RdBu_r: class 0 blue, class 1 red
 TAB10 = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",

@@ -203,6 +203,10 @@ def newton(
 ) -> SolverResult:
     """Damped Newton ``θ ← θ + a·d``, ``H d = -g``, a halved until Armijo holds.
 
+    Near the optimum a step's decrease can fall below J's rounding error
+    (16 eps |J|): there a step is taken when J stays within that rounding and
+    ``max |g|`` shrinks, so a tolerance on g the step reaches is reached.
+
     ``SolverResult.n_hessians`` counts the Hessians formed.
 
     Parameters
@@ -245,6 +249,16 @@ def newton(
     def gmax(g: Array) -> float:
         return float(np.max(np.abs(g), initial=0.0))
 
+    def accept(
+        J: float, g: Array, J_new: float, g_new: Array, a: float, slope: float
+    ) -> bool:
+        """Armijo; or, where J's rounding (16 eps |J|) hides the step's decrease,
+        a J within that rounding and a smaller gradient (scikit-learn's rule)."""
+        if J_new <= J + 1e-4 * a * slope:
+            return True
+        flat = abs(J_new - J) <= 16 * np.finfo(float).eps * abs(J)
+        return bool(flat and gmax(g_new) < gmax(g))
+
     with np.errstate(over="ignore", invalid="ignore"):  # judged by check_result
         J, g, H = evaluate(theta)  # H: at θ, from a fused pass (else None)
         J0, H_in_use, fresh = J, None, False
@@ -270,13 +284,14 @@ def newton(
                 d, slope = -g, -float(g @ g)
             a = 1.0
             J_new, g_new, H_new = evaluate(theta + d)
-            while not J_new <= J + 1e-4 * a * slope and a > 1e-12:
+            while not accept(J, g, J_new, g_new, a, slope) and a > 1e-12:
                 a *= 0.5
                 J_new, g_new, H_new = evaluate(theta + a * d)
-            if not J_new <= J and not fresh:  # an older H failed: take θ's own
+            taken = J_new <= J or accept(J, g, J_new, g_new, a, slope)
+            if not taken and not fresh:  # an older H failed: take θ's own
                 reuse, H = False, None
                 continue
-            if not J_new <= J:
+            if not taken:
                 message = "line search found no decrease (precision limit)"
                 converged = bool(
                     abs(slope) <= 1e3 * np.finfo(float).eps * max(abs(J), 1)
