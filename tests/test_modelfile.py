@@ -518,3 +518,21 @@ def test_format_1_hostile_files(tmp_path: Path, case: str) -> None:
     with pytest.raises(ModelFileError, match=words) as info:
         load(path)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_one_vs_rest_loss_curves_longer_than_the_parameters_round_trip(tmp_path):
+    """class_loss_curves_ hold one value per L-BFGS iteration: a 2-feature model
+    that ran more than (D + 1)^2 = 9 iterations still saves and loads."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        300, 2, n_informative=2, n_redundant=0, n_classes=3, n_clusters_per_class=1,
+        random_state=0,
+    )  # fmt: skip
+    model = LogisticRegression(solver="lbfgs", tol=1e-12).fit(X, y)
+    lengths = [len(c) for c in model.class_loss_curves_]
+    assert max(lengths) > 9
+    save(model, tmp_path / "m.lingrad")
+    back = load(tmp_path / "m.lingrad")
+    assert [len(c) for c in back.class_loss_curves_] == lengths
+    np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))

@@ -153,12 +153,27 @@ def _check_extras(r: Rules, D: int) -> None:
     curve: Any = r.state.get("loss_curve_")
     if is_array_like(curve) and curve.nbytes > budget:
         raise r.fail("loss_curve_", f"holds {curve.nbytes} bytes (at most {budget})")
+    _check_class_curves(r, r.state.get("class_loss_curves_"), budget)
     for attr, v in r.state.items():
-        if attr in _ATTRS - {"solver_info_"}:
+        if attr in _ATTRS - {"solver_info_"} or attr == "class_loss_curves_":
             continue
         if not (attr.isidentifier() and attr.endswith("_") and attr[0] != "_"):
             raise r.fail(attr, "is not a fitted attribute name")
         _check_plain(r, attr, v, cap)
+
+
+def _check_class_curves(r: Rules, curves: Any, budget: int) -> None:
+    """One-vs-rest's per-class loss curves: 1-D arrays, as long as the fit ran
+    (max_iter + 1 values each), together within the History's byte budget."""
+    if curves is None:
+        return
+    if not isinstance(curves, (list, tuple)) or not all(
+        is_array_like(c) and len(c.shape) == 1 for c in curves
+    ):
+        raise r.fail("class_loss_curves_", "must be a list of 1-D arrays")
+    total = sum(c.nbytes for c in curves)
+    if total > budget:
+        raise r.fail("class_loss_curves_", f"holds {total} bytes (at most {budget})")
 
 
 def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
