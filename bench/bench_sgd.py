@@ -27,10 +27,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDRegressor
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.nodes import Affine
-from lingrad.train import Trainer
+from lingrad.training.train import Trainer
 
 
 def best_time(fn: Callable[[], object], repeat: int) -> float:

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from lingrad.chain import Chain
-from lingrad.gradcheck import check_chain
+from lingrad.core.chain import Chain
+from lingrad.core.gradcheck import check_chain
 from lingrad.losses import BinaryCrossEntropy, CrossEntropy, SquaredError, one_hot
 from lingrad.nodes import Affine, Residual, Sigmoid, Softmax, Tanh
 from lingrad.penalties import L2, ElasticNet

@@ -302,7 +302,7 @@ def test_scaled_model_file_round_trip(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """--scale saves Pipeline([("scale", StandardScaler()), ("model", estimator)])."""
-    from lingrad.io import load_model
+    from lingrad.data.io import load_model
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 2)) * [100.0, 0.01]
@@ -369,7 +369,7 @@ def test_streamed_classifier_with_scaling_and_a_progress_bar(
     assert doc["hyperparams"]["solver"] == "minibatch"  # as asked (the default,
     # lbfgs, is streamed exactly: tests/test_stream.py)
     assert doc["metrics"]["train"]["accuracy"] > 0.9
-    from lingrad.io import load_model
+    from lingrad.data.io import load_model
 
     model = load_model(out / "model.lingrad")
     scaler = model.named_steps["scale"]

@@ -252,7 +252,7 @@ def test_truncated_parquet(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def model_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A good model file (fit on arrays: no feature names) and damaged variants."""
-    from lingrad.io import save_model
+    from lingrad.data.io import save_model
     from lingrad.models import LinearRegression
 
     folder = tmp_path_factory.mktemp("models")

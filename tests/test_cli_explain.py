@@ -83,7 +83,7 @@ def test_linear_step_k_follows_the_lectures_loop(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Step 3 starts from the parameters after three updates of the lecture's loop."""
-    from lingrad.datasets import linear_1d
+    from lingrad.data.datasets import linear_1d
 
     d = linear_1d()
     w, b = float(d.init_W[0, 0]), float(d.init_b[0])
@@ -103,10 +103,10 @@ def test_linear_step_k_follows_the_lectures_loop(
 
 def test_step_k_matches_the_training_engine() -> None:
     """Before step K: the parameters of K per-sample steps of lingrad's Trainer."""
-    from lingrad.datasets import multiclass_blobs
+    from lingrad.data.datasets import multiclass_blobs
     from lingrad.losses import CrossEntropy, one_hot
     from lingrad.models import SoftmaxRegression
-    from lingrad.train import Trainer
+    from lingrad.training.train import Trainer
 
     d = multiclass_blobs()
     K, lr = 7, 0.1
@@ -131,7 +131,7 @@ def test_step_k_matches_the_training_engine() -> None:
 
 def _numeric_grads(w: Any, est: Any) -> dict[str, np.ndarray]:
     """dJ/dp by central differences at the parameters before the update."""
-    from lingrad.gradcheck import numerical_grad
+    from lingrad.core.gradcheck import numerical_grad
     from lingrad.penalties import penalized
 
     chain = est._init_chain(len(w.x), len(w.Y), np.random.RandomState(0), np.float64)
@@ -155,7 +155,7 @@ def _numeric_grads(w: Any, est: Any) -> dict[str, np.ndarray]:
 def test_every_model_shows_the_true_gradient(name: str) -> None:
     """The gradient the update uses equals finite differences of J, for each model;
     the unfused chain the lecture writes out agrees with the fused training form."""
-    from lingrad.datasets import SYNTHETIC
+    from lingrad.data.datasets import SYNTHETIC
 
     spec = MODELS[name]
     d = SYNTHETIC[LECTURE[name][0].split(":")[1]]()
@@ -187,8 +187,8 @@ def test_every_model_explains_an_example_that_moves_something(
     assert positions == sorted(positions)
     assert ":=" in out and "J on this example" in out
     assert "every gradient is 0" not in out
-    from lingrad.datasets import SYNTHETIC
-    from lingrad.lectures import model_settings
+    from lingrad.data.datasets import SYNTHETIC
+    from lingrad.data.lectures import model_settings
 
     d = SYNTHETIC[LECTURE[name][0].split(":")[1]]()
     est = MODELS[name].cls()(random_state=0, penalty="none", **model_settings(name))
@@ -217,7 +217,7 @@ def test_perceptron_skips_to_its_first_mistake_and_says_so(
 def test_two_layer_uses_the_notes_names_and_the_demos_width(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from lingrad.lectures import HIDDEN
+    from lingrad.data.lectures import HIDDEN
 
     code, out, err = explain(["--model", "two-layer"], capsys)
     assert code == 0, err
@@ -266,7 +266,7 @@ def test_step_is_bounded_with_a_clear_limit(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_a_zero_gradient_is_not_informative_not_a_pass() -> None:
-    from lingrad.gradcheck import GradcheckReport
+    from lingrad.core.gradcheck import GradcheckReport
 
     report = GradcheckReport("zeros")
     report.add("b", np.zeros(3), np.array([1e-11, 0.0, -2e-11]))

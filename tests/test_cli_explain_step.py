@@ -59,8 +59,8 @@ def _independent_step(name: str, step: int) -> tuple[Any, dict[str, Any], Any]:
     from sklearn.utils import check_random_state
 
     from lingrad.cli._walk import targets
-    from lingrad.datasets import SYNTHETIC
-    from lingrad.lectures import model_settings
+    from lingrad.data.datasets import SYNTHETIC
+    from lingrad.data.lectures import model_settings
 
     spec = MODELS[name]
     d = SYNTHETIC[LECTURE[name][0].split(":")[1]]()
@@ -140,7 +140,7 @@ def test_residual_explain_writes_out_homework_problem_7(
     code, out, err = explain(["--model", "residual", "--step", str(step)], capsys)
     assert code == 0, err
     chain, grads, i = _independent_step("residual", step)
-    from lingrad.datasets import SYNTHETIC
+    from lingrad.data.datasets import SYNTHETIC
 
     d = SYNTHETIC["residual"]()
     x, y = np.asarray(d.X[i], dtype=np.float64), float(d.y[i])

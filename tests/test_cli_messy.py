@@ -279,7 +279,7 @@ def test_threaded_csv_reads_hold_no_python_callback(tmp_path: Path) -> None:
     """Issue 14's exit 134: a pyarrow thread must not hold a Python callback."""
     import dataclasses
 
-    from lingrad._tablefile import _csv_options, open_source
+    from lingrad.data.tablefile import _csv_options, open_source
 
     (tmp_path / "t.csv").write_text("a,b\n1,2\n")
     src = dataclasses.replace(open_source(tmp_path / "t.csv"), n_features=1)
@@ -309,7 +309,7 @@ def test_evaluate_metrics_match_sklearn(
         ok(capsys, "evaluate", "-m", out / "model.lingrad", "-d", data, "--json")
     )
     m = doc["metrics"]
-    from lingrad.datasets import load as builtin
+    from lingrad.data.datasets import load as builtin
 
     X, y, *_ = builtin(data)
     fitted = load(out / "model.lingrad")

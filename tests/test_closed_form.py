@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import OneHotEncoder
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.models.linear import LinearRegression
 from lingrad.models.logistic import LogisticRegression

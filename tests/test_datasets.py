@@ -13,7 +13,7 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import make_moons
 from sklearn.linear_model import LogisticRegression
 
-from lingrad import datasets
+from lingrad.data import datasets
 from lingrad.errors import DataError, LingradError
 
 

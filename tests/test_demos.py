@@ -15,10 +15,11 @@ from matplotlib.text import Text
 from numpy.testing import assert_allclose
 from PIL import Image
 
-from lingrad import datasets, plot
+from lingrad import plot
+from lingrad.data import datasets
+from lingrad.data.lectures import HIDDEN
 from lingrad.demos import DEFAULT, DEMOS, run
 from lingrad.errors import LingradError
-from lingrad.lectures import HIDDEN
 
 REQUIRED = [
     "linear-1d", "linear-nd", "gd-variants", "logistic-1d", "logistic-nd",

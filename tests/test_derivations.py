@@ -7,8 +7,8 @@ import numpy as np
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from lingrad.chain import Chain
-from lingrad.gradcheck import check_chain, check_formula
+from lingrad.core.chain import Chain
+from lingrad.core.gradcheck import check_chain, check_formula
 from lingrad.losses import BinaryCrossEntropy, SquaredError, one_hot
 from lingrad.nodes import Affine, BipolarSigmoid, Residual, Sigmoid
 from lingrad.penalties import L2

@@ -21,7 +21,7 @@ from numba import config
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils import check_random_state
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.models import (
     BipolarSigmoidClassifier,
@@ -34,7 +34,7 @@ from lingrad.models import (
 from lingrad.nodes import Affine
 from lingrad.penalties import L2
 from lingrad.schedules import Adaptive, Exponential, InverseTime, StepDecay
-from lingrad.train import DivergenceError, Trainer
+from lingrad.training.train import DivergenceError, Trainer
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
 SCHEDULES = {

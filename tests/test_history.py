@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from lingrad.chain import Chain
-from lingrad.history import History
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.nodes import Affine
-from lingrad.train import Trainer
+from lingrad.training.history import History
+from lingrad.training.train import Trainer
 
 
 def linear_trainer(D=2, **kw):

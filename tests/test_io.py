@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
-from lingrad.errors import ConstantFeatureWarning, DataError, LingradError
-from lingrad.io import (
+from lingrad.data.io import (
     as_regression_target,
     atomic_open,
     atomic_write_bytes,
@@ -24,6 +23,7 @@ from lingrad.io import (
     iter_batches,
     read_table,
 )
+from lingrad.errors import ConstantFeatureWarning, DataError, LingradError
 
 CSV = "a,b,y\n1,2.5,0\n-3,4e-1,1\n5,6,0\n"
 X_CSV = np.array([[1.0, 2.5], [-3.0, 0.4], [5.0, 6.0]])
@@ -420,7 +420,7 @@ def test_errors_late_in_a_large_csv_are_located(tmp_path: Path) -> None:
 
 
 def test_columns_reads_the_header_of_csv_and_parquet(tmp_path):
-    from lingrad.io import columns
+    from lingrad.data.io import columns
 
     csv = tmp_path / "t.csv"
     csv.write_text("\ufeffb,a,target\n1,2,3\n", encoding="utf-8")
@@ -438,7 +438,7 @@ def test_columns_reads_the_header_of_csv_and_parquet(tmp_path):
     ],
 )
 def test_columns_errors_are_clear(tmp_path, name, content, message):
-    from lingrad.io import columns
+    from lingrad.data.io import columns
 
     path = tmp_path / name
     if content is not None:

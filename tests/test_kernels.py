@@ -6,15 +6,15 @@ import sys
 import numpy as np
 import pytest
 
-from lingrad.accuracy import CountCorrect
-from lingrad.callbacks import Callback
-from lingrad.chain import Chain
+from lingrad.core.accuracy import CountCorrect
+from lingrad.core.chain import Chain
 from lingrad.kernels.plan import plan_for
 from lingrad.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from lingrad.nodes import Affine, Sigmoid, Softmax, Tanh
 from lingrad.optim import GD, Adam, Optimizer
 from lingrad.penalties import L1
-from lingrad.train import Trainer
+from lingrad.training.callbacks import Callback
+from lingrad.training.train import Trainer
 
 
 def affine(D=2, K=1, *nodes):

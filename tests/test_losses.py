@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.special import expit, softmax
 
-from lingrad.gradcheck import check_loss
+from lingrad.core.gradcheck import check_loss
 from lingrad.losses import (
     BinaryCrossEntropy,
     CrossEntropy,

@@ -30,9 +30,7 @@ from sklearn.preprocessing import (
 )
 
 import lingrad
-from lingrad import modelfile
 from lingrad.errors import LingradError, ModelFileError
-from lingrad.modelfile import load, read_meta, save
 from lingrad.models import (
     BipolarSigmoidClassifier,
     LinearRegression,
@@ -43,6 +41,8 @@ from lingrad.models import (
     SoftmaxRegression,
     TwoLayerNetwork,
 )
+from lingrad.persist import modelfile
+from lingrad.persist.modelfile import load, read_meta, save
 
 MODELS = {
     "linear": lambda: LinearRegression(),

@@ -28,8 +28,8 @@ from sklearn.preprocessing import (
 )
 
 from lingrad.errors import ModelFileError
-from lingrad.modelfile import Limits, load, save
 from lingrad.models import LinearRegression, LogisticRegression, ResidualNetwork
+from lingrad.persist.modelfile import Limits, load, save
 
 Doc = dict[str, Any]
 

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lingrad._safejson import parse_json
 from lingrad.errors import ModelFileError
-from lingrad.modelfile import Limits, load, save
 from lingrad.models import LinearRegression
+from lingrad.persist._safejson import parse_json
+from lingrad.persist.modelfile import Limits, load, save
 
 MB = 1 << 20
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # local file header

@@ -18,10 +18,10 @@ from sklearn.utils.estimator_checks import (
     check_sample_weight_equivalence_on_dense_data,
 )
 
-from lingrad.history import History
 from lingrad.models.linear import LinearRegression
 from lingrad.solvers import IllConditionedWarning
-from lingrad.train import DivergenceError
+from lingrad.training.history import History
+from lingrad.training.train import DivergenceError
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sklearn.datasets import make_blobs, make_moons
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from lingrad.gradcheck import check_chain
+from lingrad.core.gradcheck import check_chain
 from lingrad.losses import CrossEntropy, SquaredError, one_hot
 from lingrad.models.network import TwoLayerNetwork
 from lingrad.models.residual import ResidualNetwork

@@ -9,8 +9,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from lingrad.chain import Chain
-from lingrad.gradcheck import numerical_grad
+from lingrad.core.chain import Chain
+from lingrad.core.gradcheck import numerical_grad
 from lingrad.losses import CrossEntropy, one_hot
 from lingrad.models.softmax import SoftmaxRegression, alpha_from_C
 from lingrad.nodes import Affine, Softmax

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from lingrad.chain import Chain
-from lingrad.gradcheck import check_node, numerical_grad
+from lingrad.core.chain import Chain
+from lingrad.core.gradcheck import check_node, numerical_grad
 from lingrad.nodes import (
     Affine,
     Argmax,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lingrad.gradcheck import check_penalty
+from lingrad.core.gradcheck import check_penalty
 from lingrad.penalties import L1, L2, ElasticNet, make_penalty, penalized
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from lingrad.chain import Chain
 from lingrad.cli import main
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.nodes import Affine
 from lingrad.playground import run as runs
@@ -15,7 +15,7 @@ from lingrad.playground.frames import MAX_STEP_POINTS, Cursor, frame
 from lingrad.playground.session import Session
 from lingrad.playground.settings import PRESETS, SettingsError, parse, preset
 from lingrad.playground.stepper import Stepper
-from lingrad.train import Trainer
+from lingrad.training.train import Trainer
 
 
 @pytest.fixture

@@ -150,7 +150,7 @@ def lecture_trace(steps: int, lr: float = 0.01) -> dict[str, float]:
     computes them (its walk: per example, in the data's order, the lecture's start)."""
     from lingrad.cli._common import model_spec
     from lingrad.cli._walk import walk
-    from lingrad.datasets import linear_1d
+    from lingrad.data.datasets import linear_1d
 
     d = linear_1d()
     spec = model_spec("linear")

@@ -19,8 +19,8 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression, Perceptron
 
 from lingrad import plot as lp
-from lingrad.plot._style import subsample_indices
 from lingrad.plot.boundary import BOUNDARY_GID
+from lingrad.plot.style import subsample_indices
 
 
 def sgd_tracks(n: int = 30, lr: float = 0.05, seed: int = 1):

@@ -1,4 +1,4 @@
-"""Epoch orders: full row shuffle and shuffled blocks (lingrad.shuffle)."""
+"""Epoch orders: full row shuffle and shuffled blocks (lingrad.training.shuffle)."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from numpy.testing import assert_array_equal
 
 from lingrad.models import LinearRegression
 from lingrad.optim import Batcher
-from lingrad.shuffle import (
+from lingrad.training.shuffle import (
     ROWS_MAX_BYTES,
     block_rows,
     check_mode,

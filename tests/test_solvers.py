@@ -12,8 +12,8 @@ from numpy.testing import assert_allclose
 from sklearn.linear_model import Lasso, Ridge
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
-from lingrad import datasets
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
+from lingrad.data import datasets
 from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.nodes import Affine, Sigmoid
 from lingrad.optim import GD
@@ -28,7 +28,7 @@ from lingrad.solvers import (
     proximal_l1,
     split_l1,
 )
-from lingrad.train import Trainer
+from lingrad.training.train import Trainer
 
 
 def regression(rng, N=60, D=4, K=None):
@@ -153,7 +153,7 @@ def test_lbfgs_l1_satisfies_kkt_with_exact_zeros(rng, penalty):
 
 
 def test_lbfgs_records_history(rng):
-    from lingrad.history import History
+    from lingrad.training.history import History
 
     X, y = classification(rng)
     chain = Chain([Affine(np.zeros((5, 1)), np.zeros(1))])

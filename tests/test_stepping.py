@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from lingrad.accuracy import CountCorrect
-from lingrad.chain import Chain
+from lingrad.core.accuracy import CountCorrect
+from lingrad.core.chain import Chain
 from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.nodes import Affine
 from lingrad.schedules import InverseTime
-from lingrad.train import DivergenceError, Trainer
+from lingrad.training.train import DivergenceError, Trainer
 
 
 def regression(N=23, D=2, seed=0):

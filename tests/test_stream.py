@@ -161,8 +161,8 @@ def test_the_fast_read_equals_the_checked_one_and_falls_back_on_a_bad_cell(tmp_p
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from lingrad._columns import to_xy
-    from lingrad._tablefile import open_source
+    from lingrad.data.columns import to_xy
+    from lingrad.data.tablefile import open_source
     from lingrad.errors import DataError
     from lingrad.scale.tablefiles import _plain_numbers, read_piece
 

@@ -6,12 +6,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.nodes import Affine, Sigmoid
 from lingrad.penalties import L2
 from lingrad.schedules import InverseTime
-from lingrad.train import Callback, DivergenceError, Trainer
+from lingrad.training.train import Callback, DivergenceError, Trainer
 
 
 def regression(N=60, D=3, noise=0.1, seed=0):

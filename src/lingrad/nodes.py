@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from scipy.special import expit, softmax
 
 if TYPE_CHECKING:
-    from lingrad.chain import Chain
+    from lingrad.core.chain import Chain
 
 Array = NDArray[np.floating[Any]]
 

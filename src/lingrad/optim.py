@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.nodes import Array
-from lingrad.shuffle import check_mode, epoch_order
+from lingrad.training.shuffle import check_mode, epoch_order
 
 Batch = tuple[Array, Array, Array | None]
 
@@ -40,7 +40,7 @@ class Batcher:
     shuffle : {True, False, "rows", "blocks"}
         Draw a fresh order every epoch: "rows" a permutation of all rows,
         "blocks" shuffled blocks of contiguous rows (faster to read), True
-        one of them by the size of X (see ``lingrad.shuffle``); False keeps
+        one of them by the size of X (see ``lingrad.training.shuffle``); False keeps
         the data order. Full batches
         are never shuffled (the sum does not depend on the order).
     random_state : None, int, Generator or RandomState
@@ -73,7 +73,8 @@ class Batcher:
         return -(-N // self.size(N))
 
     def order(self, N: int, row_bytes: int = 8) -> NDArray[np.intp] | None:
-        """The row order of the next epoch (None: data order); see ``lingrad.shuffle``.
+        """The row order of the next epoch (None: data order); see
+        ``lingrad.training.shuffle``.
 
         Both engines read the epoch's order from here, so a seed gives the
         same batches whichever runs them. ``row_bytes`` sizes the blocks.

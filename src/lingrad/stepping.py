@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.epoch import DivergenceError, _Steps
 from lingrad.nodes import Array
 from lingrad.optim import Batch
-from lingrad.progress import TrainingProgress
+from lingrad.training.epoch import DivergenceError, _Steps
+from lingrad.training.progress import TrainingProgress
 
 if TYPE_CHECKING:
-    from lingrad.train import Trainer
+    from lingrad.training.train import Trainer
 
 
 @dataclass

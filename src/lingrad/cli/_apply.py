@@ -45,7 +45,7 @@ class Loaded:
 
 def open_model(path: str) -> Loaded:
     """Read a model file and its meta (safe: nothing in it is executed)."""
-    from lingrad.modelfile import load, read_meta
+    from lingrad.persist.modelfile import load, read_meta
 
     model = load(path)
     meta = read_meta(path)
@@ -75,7 +75,7 @@ def batches(
     id_column: str | None = None,
     missing: str | None = None,
 ) -> Iterator[Any]:
-    """:class:`~lingrad._frame.Frame` batches of ``data`` with the model's features
+    """:class:`~lingrad.data.frame.Frame` batches of ``data`` with the model's features
     (``X`` in the model's column order), the target when ``labelled`` and the ID
     column where the file has it.
 
@@ -84,8 +84,8 @@ def batches(
     does not match the model. Built-in data sets come as one batch. Missing cells:
     ``missing`` (default: filled by the model's imputer, else an error).
     """
-    from lingrad._frame import Frame, Layout, iter_frames
     from lingrad.cli._data import is_builtin, load
+    from lingrad.data.frame import Frame, Layout, iter_frames
 
     if is_builtin(data):
         table = load(data, target, loaded.features, need_target=labelled)
@@ -93,7 +93,7 @@ def batches(
         layout = Layout(tuple(table.feature_names), (), target)
         return _one(Frame(table.X, table.y, None, table.rows, layout, table.where))
     if loaded.features is None:
-        from lingrad.io import columns as table_columns
+        from lingrad.data.io import columns as table_columns
 
         features = [c for c in table_columns(data) if c not in (target, id_column)]
         _check_count(loaded, data, features)

@@ -187,7 +187,7 @@ def model_spec(name: str) -> ModelSpec:
 
 
 def _divergence_type() -> type | None:
-    train = sys.modules.get("lingrad.train")
+    train = sys.modules.get("lingrad.training.train")
     return getattr(train, "DivergenceError", None) if train else None
 
 

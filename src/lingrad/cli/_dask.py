@@ -115,8 +115,8 @@ def read_part(
     test_size: float | None, classify: bool,
 ) -> tuple[Any, Any]:  # fmt: skip
     """A piece's training or held-out rows, checked, on a worker."""
+    from lingrad.data.targets import as_regression_target, check_labels
     from lingrad.scale.tablefiles import held_out, read_piece
-    from lingrad.targets import as_regression_target, check_labels
 
     Xs, ys = [np.empty((0, len(features)))], []
     for X, y, row0 in read_piece(piece, target, features, 1 << 16):

@@ -54,8 +54,8 @@ def file_size(data: str) -> int:
 
 def features_but(data: str, target: str | None, exclude: Sequence[str]) -> list[str]:
     """Every column of file ``data`` but the target and ``exclude``."""
-    from lingrad._frame import choose_features
-    from lingrad.io import columns
+    from lingrad.data.frame import choose_features
+    from lingrad.data.io import columns
 
     return choose_features(columns(data), data, target, None, exclude)
 
@@ -75,7 +75,7 @@ def load(
     Python a pandas DataFrame, read as a file is).
 
     ``exclude``: columns left out; ``id_column``: carried, never a feature;
-    ``categorical`` / ``missing``: see :func:`lingrad._frame.read_frame`.
+    ``categorical`` / ``missing``: see :func:`lingrad.data.frame.read_frame`.
     """
     source, path = ("DataFrame", None) if not isinstance(data, str) else (data, data)
     if path is not None and is_builtin(data):
@@ -87,7 +87,7 @@ def load(
             f"{source}: say which column is the target with --target COLUMN "
             "(the other columns are the features unless --features names them)"
         )
-    from lingrad._frame import read_frame
+    from lingrad.data.frame import read_frame
 
     frame = read_frame(
         data,
@@ -122,8 +122,8 @@ def _builtin(
     need_target: bool,
     exclude: Sequence[str] = (),
 ) -> Data:
-    from lingrad._frame import choose_features
-    from lingrad.datasets import load as load_builtin
+    from lingrad.data.datasets import load as load_builtin
+    from lingrad.data.frame import choose_features
 
     X, y, names, target_name, _task = load_builtin(name)
     if target is not None and target != target_name:
@@ -159,7 +159,7 @@ def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
     (fractions, or many distinct numbers) or a single class given to a
     classifier, and more than two classes given to a binary-only model.
     """
-    from lingrad.io import as_regression_target, check_classification_target
+    from lingrad.data.io import as_regression_target, check_classification_target
 
     path = data.path if data.path is not None else data.source
     if spec.task == "regression":

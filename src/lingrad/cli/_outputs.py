@@ -53,7 +53,7 @@ def save_checked(result: FitResult, path: Path) -> None:
     exactly (bit for bit) what the trained model predicts on the training rows."""
     import warnings
 
-    from lingrad.modelfile import load, save
+    from lingrad.persist.modelfile import load, save
 
     # the first step knows the column names: lingrad.load(...).predict(DataFrame)
     # checks them (set last: sklearn would warn on every numpy X before)

@@ -40,7 +40,7 @@ def run_predict(
     sources = [data] if isinstance(data, str) else data
     for source in sources:
         if ids is not None and not is_builtin(source):
-            from lingrad.io import columns
+            from lingrad.data.io import columns
 
             if ids not in columns(source):
                 if id_column is not None:

@@ -234,7 +234,7 @@ def _one_feature_fit(result: Any, draw: _Drawer) -> None:
 
 def _parity(result: Any, path: Path) -> Any:
     """Predicted against true values (training and held-out rows); y = x is perfect."""
-    from lingrad.plot._style import decorate, legend_outside, new_figure, save
+    from lingrad.plot.style import decorate, legend_outside, new_figure, save
 
     fig = new_figure((8.5, 6.5))
     ax = fig.add_subplot()

@@ -52,7 +52,7 @@ def score(model: Path, data: str, target: str | None, split: str) -> dict[str, A
 
 
 def _labels(loaded: Any, y: Any, data: str, target: str | None, row0: int) -> Any:
-    from lingrad.targets import as_regression_target, check_labels
+    from lingrad.data.targets import as_regression_target, check_labels
 
     check = check_labels if loaded.is_classifier else as_regression_target
     return check(y, data, target, row0)

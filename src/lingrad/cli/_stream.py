@@ -124,8 +124,8 @@ class _First:
 
 def _first_pass(spec: ModelSpec, table: Any, scale: bool, model: Any) -> _First:
     """Counts and classes (target column only), and with ``scale`` the scaler."""
+    from lingrad.data.targets import as_regression_target, check_labels
     from lingrad.scale.tablefiles import held_out
-    from lingrad.targets import as_regression_target, check_labels
 
     first = _First()
     features = table.features
@@ -145,7 +145,7 @@ def _first_pass(spec: ModelSpec, table: Any, scale: bool, model: Any) -> _First:
     finally:
         table.features = features
     if spec.is_classifier:
-        from lingrad.io import check_classification_target
+        from lingrad.data.io import check_classification_target
 
         labels = np.array(sorted(first.labels))
         first.classes = check_classification_target(labels, table.pieces[0].path,
@@ -157,8 +157,8 @@ def _epochs(
     spec: ModelSpec, table: Any, model: Any, first: _First, epochs: int, transform: Any
 ) -> tuple[dict[str, Any], int, tuple[Any, Any]]:
     """``epochs`` of partial_fit over shuffled batches; metrics in the last one."""
+    from lingrad.data.targets import as_regression_target
     from lingrad.scale.stream import shuffled_batches
-    from lingrad.targets import as_regression_target
 
     est = final_estimator(model)
     fit_kw = {"classes": first.classes} if spec.is_classifier else {}

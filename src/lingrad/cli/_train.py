@@ -86,7 +86,7 @@ def restore_verbosity(model: Any, params: dict[str, Any]) -> None:
 
 def fit_call(spec: ModelSpec, call: Any, *args: Any, **kwargs: Any) -> None:
     """Run a fit; a ValueError of the estimator (bad option value) is a user error."""
-    from lingrad.train import DivergenceError
+    from lingrad.training.train import DivergenceError
 
     try:
         call(*args, **kwargs)
@@ -175,8 +175,8 @@ def fit_in_memory(
     impute: str | None = None,
 ) -> FitResult:
     """Read, check, split, train, evaluate."""
-    from lingrad._frame import Frame, Layout, check_squares
     from lingrad.cli._prep import build
+    from lingrad.data.frame import Frame, Layout, check_squares
 
     y, classes = check_target(spec, data.y, data)
     if classes is not None:

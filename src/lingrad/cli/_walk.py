@@ -32,7 +32,7 @@ class Walk:
     lr: float
     chain: Any  # the traced (unfused) chain
     loss: Any  # the traced (unfused) loss
-    trace: Any  # lingrad.chain.Trace
+    trace: Any  # lingrad.core.chain.Trace
     penalty: Any
     penalty_value: float
     penalty_grads: dict[str, Any]  # dC_dp for the penalised params
@@ -69,7 +69,7 @@ def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
 
 def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
     """The chain and loss the lecture writes: sigmoid / softmax kept out of the loss."""
-    from lingrad.chain import Chain
+    from lingrad.core.chain import Chain
     from lingrad.losses import BinaryCrossEntropy, CrossEntropy
     from lingrad.nodes import Sigmoid, Softmax
 

@@ -114,7 +114,7 @@ def destination(out: Path | None) -> Iterator[BinaryIO]:
         with open(os.open(out, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)), "wb") as f:
             yield f
         return
-    from lingrad.atomic import atomic_open
+    from lingrad.persist.atomic import atomic_open
 
     target = Path(os.path.realpath(out)) if out.is_symlink() else out
     with atomic_open(target) as f:

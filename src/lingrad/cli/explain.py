@@ -14,7 +14,7 @@ import typer
 
 from lingrad.cli._common import echo
 from lingrad.cli._render import fmt, render
-from lingrad.lectures import EXPLAIN as LECTURE
+from lingrad.data.lectures import EXPLAIN as LECTURE
 
 __all__ = ["EPILOG", "LECTURE", "MAX_STEP", "explain", "fmt"]
 
@@ -92,7 +92,7 @@ def explain(
     from lingrad.cli import _data
     from lingrad.cli._common import model_spec, parse_list, usage_error
     from lingrad.cli._walk import random_start, walk
-    from lingrad.lectures import model_settings
+    from lingrad.data.lectures import model_settings
 
     spec = model_spec(model)
     if step is not None and step > MAX_STEP:
@@ -114,7 +114,7 @@ def explain(
         X = standardize(X)  # (X - mean) / std, a constant column divided by 1
     init = None
     if data is None or data == lecture_data:
-        from lingrad.datasets import SYNTHETIC
+        from lingrad.data.datasets import SYNTHETIC
 
         d = SYNTHETIC[lecture_data.split(":", 1)[1]]()
         if d.init_W is not None and not scale:

@@ -13,7 +13,7 @@ EPILOG = "Examples:  lingrad gradcheck  |  lingrad gradcheck --model two-layer"
 
 
 def _nodes(rng: Any) -> Iterator[tuple[str, Any, Any]]:
-    from lingrad.chain import Chain
+    from lingrad.core.chain import Chain
     from lingrad.nodes import Affine, BipolarSigmoid, Residual, Sigmoid, Softmax, Tanh
 
     a = rng.normal(size=(4, 3))
@@ -97,8 +97,8 @@ def _targets(loss: Any, out: Any, rng: Any) -> Any:
 
 def _model_checks(spec: Any, rng: Any) -> Iterator[Any]:
     """check_chain of the model's chain and training loss, with and without L2."""
-    from lingrad.gradcheck import check_chain
-    from lingrad.lectures import model_settings
+    from lingrad.core.gradcheck import check_chain
+    from lingrad.data.lectures import model_settings
 
     cls = spec.cls()
     variants: list[dict[str, Any]] = [{}]
@@ -142,8 +142,8 @@ def gradcheck(
     informative)", neither passed nor failed.
     """
     from lingrad.cli._common import MODELS, model_spec
+    from lingrad.core.gradcheck import check_loss, check_node, check_penalty
     from lingrad.errors import LingradError
-    from lingrad.gradcheck import check_loss, check_node, check_penalty
 
     rng = np.random.default_rng(seed)
     specs = [model_spec(model)] if model is not None else list(MODELS.values())

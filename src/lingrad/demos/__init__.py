@@ -15,8 +15,8 @@ import os
 import warnings
 from pathlib import Path
 
+from lingrad.data.io import atomic_write_text, ensure_writable_dir
 from lingrad.errors import LingradError
-from lingrad.io import atomic_write_text, ensure_writable_dir
 from lingrad.report import write_report
 
 from . import (
@@ -28,7 +28,7 @@ from . import (
     regularization,
     sigmoids,
 )
-from ._common import Demo, DemoResult, DemoRun, Progress, metrics_document
+from .common import Demo, DemoResult, DemoRun, Progress, metrics_document
 
 __all__ = ["DEFAULT", "DEMOS", "Demo", "DemoResult", "get", "run"]
 

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from lingrad.plot._style import (
+from lingrad.plot.rules import RUN_COLORS
+from lingrad.plot.style import (
     LABEL_SIZE,
     LEGEND_SIZE,
     TICK_SIZE,
@@ -18,7 +19,6 @@ from lingrad.plot._style import (
     legend_below,
     new_figure,
 )
-from lingrad.plot.rules import RUN_COLORS
 
 COLORS = RUN_COLORS  # one colour per run, the same in every panel of a demo
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from lingrad import datasets, plot
-from lingrad.chain import Chain
+from lingrad import plot
+from lingrad.core.chain import Chain
+from lingrad.data import datasets
 from lingrad.losses import CrossEntropy, one_hot
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
 from lingrad.models.softmax import SoftmaxRegression
 from lingrad.nodes import Affine, Softmax
-from lingrad.plot._style import integer_axis
+from lingrad.plot.style import integer_axis
 
 from . import _figures
-from ._common import DemoOutput, DemoRun, floats
+from .common import DemoOutput, DemoRun, floats
 
 
 def _mistakes_per_epoch(h) -> list[int]:

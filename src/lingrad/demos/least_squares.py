@@ -6,15 +6,16 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import r2_score
 
-from lingrad import datasets, plot
-from lingrad.chain import Chain
+from lingrad import plot
+from lingrad.core.chain import Chain
+from lingrad.data import datasets
 from lingrad.losses import SquaredError
 from lingrad.models.linear import LinearRegression
 from lingrad.nodes import Affine
 from lingrad.solvers import normal_equation
 
 from . import _figures
-from ._common import DemoOutput, DemoRun, compare, train
+from .common import DemoOutput, DemoRun, compare, train
 
 
 def gd_variants(run: DemoRun) -> DemoOutput:

@@ -6,13 +6,14 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from lingrad import datasets, plot
-from lingrad.chain import Chain
+from lingrad import plot
+from lingrad.core.chain import Chain
+from lingrad.data import datasets
 from lingrad.losses import BinaryCrossEntropy
 from lingrad.nodes import Affine, Sigmoid
 
 from . import _listings
-from ._common import DemoOutput, DemoRun, floats, hits_binary, train
+from .common import DemoOutput, DemoRun, floats, hits_binary, train
 
 BCE_EQUATION = (
     "z = xᵀw + b,   ŷ = σ(z) = 1 / (1 + e⁻ᶻ)        (forward propagation)\n"

@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, softmax
 
-from lingrad import datasets, plot
-from lingrad.gradcheck import numerical_grad
-from lingrad.lectures import HIDDEN
+from lingrad import plot
+from lingrad.core.gradcheck import numerical_grad
+from lingrad.data import datasets
+from lingrad.data.lectures import HIDDEN
 from lingrad.losses import one_hot
 from lingrad.models.logistic import LogisticRegression
 from lingrad.models.network import TwoLayerNetwork
 from lingrad.models.residual import ResidualNetwork
-from lingrad.plot._style import new_figure
+from lingrad.plot.style import new_figure
 
 from . import _figures
-from ._common import DemoOutput, DemoRun
+from .common import DemoOutput, DemoRun
 
 
 def _two_layer_proba(s: dict, P: np.ndarray) -> np.ndarray:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from lingrad import datasets, plot
+from lingrad import plot
+from lingrad.data import datasets
 from lingrad.models.linear import LinearRegression
 from lingrad.models.logistic import LogisticRegression
 from lingrad.solvers import normal_equation
 
-from ._common import DemoOutput, DemoRun, floats
+from .common import DemoOutput, DemoRun, floats
 
 ZERO = 1e-12  # |w| below this counts as exactly zero
 LR_P2 = 4.0  # Problem 2's step on J = L / N (stable below 2 / λ_max(∇²J) ≈ 7)
@@ -167,9 +168,9 @@ def regularization(run: DemoRun) -> DemoOutput:
             "∂L/∂w = Σ_i (f_i − y_i)·x_i + 2w,   w := w − η·∂L/∂w"
         ),
         data={
-            "paths": "lingrad.datasets.linear_nd(n=100, n_features=6, noise=1.0, "
+            "paths": "lingrad.data.datasets.linear_nd(n=100, n_features=6, noise=1.0, "
             "seed=1)",
-            "Problem 2": f"lingrad.datasets.logistic_nd(n={len(logit.X)}, "
+            "Problem 2": f"lingrad.data.datasets.logistic_nd(n={len(logit.X)}, "
             "n_features=3, seed=1), no bias",
         },
         hyperparams={

@@ -6,16 +6,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from lingrad import datasets, plot
-from lingrad.chain import Chain
-from lingrad.gradcheck import check_formula
+from lingrad import plot
+from lingrad.core.chain import Chain
+from lingrad.core.gradcheck import check_formula
+from lingrad.data import datasets
 from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.models.bipolar import BipolarSigmoidClassifier
 from lingrad.nodes import Affine, Sigmoid
-from lingrad.plot._style import new_figure
+from lingrad.plot.style import new_figure
 
 from . import _figures
-from ._common import DemoOutput, DemoRun, floats, hits_binary, train
+from .common import DemoOutput, DemoRun, floats, hits_binary, train
 
 WRONG_START = (-4.0, 3.0)  # ŷ ≈ 0 where y = 1 and ≈ 1 where y = 0
 
@@ -144,7 +145,7 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
             "∂J/∂w = ∂J/∂z · x,  ∂J/∂b = ∂J/∂z"
         ),
         data={
-            "generator": f"lingrad.datasets.logistic_1d(n={len(x)}, seed=1)",
+            "generator": f"lingrad.data.datasets.logistic_1d(n={len(x)}, seed=1)",
             "description": data.description,
         },
         hyperparams={
@@ -237,7 +238,7 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
             "w := w − η·∂L/∂w"
         ),
         data={
-            "generator": f"lingrad.datasets.bipolar(n={N}, n_features=2, seed=0)",
+            "generator": f"lingrad.data.datasets.bipolar(n={N}, n_features=2, seed=0)",
             "description": data.description,
         },
         hyperparams={

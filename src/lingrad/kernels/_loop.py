@@ -181,7 +181,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
         for r in range(start, stop):
             if has_order:
                 i = order[r]
-                prefetch_row(X, ahead[r])  # a row read soon (lingrad.shuffle)
+                prefetch_row(X, ahead[r])  # a row read soon (lingrad.training.shuffle)
             else:
                 i = r
             if K == 1:  # one output: scalars only

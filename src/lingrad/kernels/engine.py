@@ -27,11 +27,11 @@ from lingrad.kernels.plan import (
     Plan,
 )
 from lingrad.nodes import Array
-from lingrad.shuffle import lookahead
+from lingrad.training.shuffle import lookahead
 
 if TYPE_CHECKING:
-    from lingrad.epoch import EpochLoop, _Steps
-    from lingrad.progress import TrainingProgress
+    from lingrad.training.epoch import EpochLoop, _Steps
+    from lingrad.training.progress import TrainingProgress
 
 SNAPSHOT_BYTES = 1 << 26  # snapshots held per kernel call, at most (64 MiB)
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.accuracy import CountCorrect
+from lingrad.core.accuracy import CountCorrect
 from lingrad.losses import (
     BinaryCrossEntropy,
     CrossEntropy,

@@ -28,8 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from lingrad.chain import Chain
-from lingrad.history import History
+from lingrad.core.chain import Chain
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.losses import Loss
 from lingrad.models._finite import finite_scores as finite_scores  # re-exported
@@ -41,7 +40,8 @@ from lingrad.nodes import Affine, Node
 from lingrad.penalties import Penalty, make_penalty
 from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
-from lingrad.train import Trainer
+from lingrad.training.history import History
+from lingrad.training.train import Trainer
 
 COMMON_PARAMS_DOC = """
     solver : str
@@ -75,7 +75,7 @@ COMMON_PARAMS_DOC = """
         Shuffle the examples every epoch: "rows" a full row shuffle; "blocks"
         shuffles blocks of contiguous rows, each read forward from a random
         row of it (near streaming speed in the compiled engine; on data
-        sorted by the target, batches mix less: see ``lingrad.shuffle``);
+        sorted by the target, batches mix less: see ``lingrad.training.shuffle``);
         True (default) "rows" for an X up to 32 MiB, "blocks" beyond; False
         keeps the lectures' order.
     random_state : int, RandomState or None

@@ -27,7 +27,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_non_negative, validate_data
 
-from lingrad.accuracy import CountCorrect
+from lingrad.core.accuracy import CountCorrect
 from lingrad.losses import one_hot
 from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory

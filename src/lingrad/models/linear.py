@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import validate_data
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, finite_scores
 from lingrad.models._classifier import prepare_sample_weight

@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
-from lingrad.chain import Chain
-from lingrad.history import History
+from lingrad.core.chain import Chain
 from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import (
@@ -21,6 +20,7 @@ from lingrad.models._classifier import (
 from lingrad.nodes import Affine, Sigmoid
 from lingrad.solvers import lbfgs_rows, newton_logistic_rows
 from lingrad.solvers.sums import column_sums, sum_loss
+from lingrad.training.history import History
 
 
 class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):

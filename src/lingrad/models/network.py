@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import log_softmax, softmax
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import CrossEntropy
 from lingrad.models._base import ITERATIVE_SOLVERS, finite_scores
 from lingrad.models._classifier import GradientClassifier

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import SquaredError
 from lingrad.models._base import finite_scores
 from lingrad.models._classifier import label_targets, make_n_correct

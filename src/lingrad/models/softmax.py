@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from scipy.special import log_softmax, softmax
 
-from lingrad.history import History
 from lingrad.losses import CrossEntropy
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import GradientClassifier
 from lingrad.nodes import Softmax
 from lingrad.solvers import newton
 from lingrad.solvers.newton_softmax import SoftmaxObjective
+from lingrad.training.history import History
 
 
 class SoftmaxRegression(GradientClassifier, LinearChainEstimator):

@@ -80,7 +80,7 @@ def load(settings: Settings, spec: ModelSpec, upload: Path | None) -> Dataset:
     """The data ``settings`` name, checked against the model's task."""
     source, _, key = settings.data.partition(":")
     if source == "synthetic":
-        from lingrad.datasets import SYNTHETIC
+        from lingrad.data.datasets import SYNTHETIC
 
         d = SYNTHETIC[key](**settings.gen)
         names = [f"x{j + 1}" for j in range(d.X.shape[1])]
@@ -89,7 +89,7 @@ def load(settings: Settings, spec: ModelSpec, upload: Path | None) -> Dataset:
             d.true_W, d.true_b, d.init_W, d.init_b,
         )  # fmt: skip
     elif source == "sklearn":
-        from lingrad.datasets import load as load_builtin
+        from lingrad.data.datasets import load as load_builtin
 
         X, y, names, target, _task = load_builtin(settings.data)
         text = f"scikit-learn's {key} data set ({len(X)} rows, {X.shape[1]} features)"
@@ -102,7 +102,7 @@ def load(settings: Settings, spec: ModelSpec, upload: Path | None) -> Dataset:
 def _uploaded(settings: Settings, upload: Path | None) -> Dataset:
     if upload is None:
         raise SettingsError({"upload": "upload a CSV file first"})
-    from lingrad.io import read_table
+    from lingrad.data.io import read_table
 
     try:
         table = read_table(upload, target=settings.target)
@@ -133,7 +133,7 @@ def _without_path(message: str, path: Path) -> str:
 
 def _check_task(data: Dataset, spec: ModelSpec) -> Dataset:
     """The target as the model needs it: numbers for a regressor, 2+ classes."""
-    from lingrad.targets import as_regression_target, check_classification_target
+    from lingrad.data.targets import as_regression_target, check_classification_target
 
     field = "target" if data.source.startswith("upload:") else "data"
     try:

@@ -11,7 +11,7 @@ from lingrad.playground.data import MAX_UPLOAD_BYTES
 
 def options() -> dict[str, Any]:
     """Everything the page's selects and fields are built from."""
-    from lingrad.datasets import SYNTHETIC
+    from lingrad.data.datasets import SYNTHETIC
 
     generators = []
     for name in opts.GENERATORS:

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from lingrad.cli._common import MODELS, ModelSpec
-from lingrad.history import History
 from lingrad.playground.data import Dataset, load
 from lingrad.playground.settings import ITERATIVE, Settings, SettingsError
 from lingrad.playground.stepper import MAX_STEPS, Stepper
+from lingrad.training.history import History
 
 SMALL = 24  # models with at most this many parameters get per-entry panels
 MAX_OPTIMUM_PARAMS = 200  # the exact optimum is computed up to this size

@@ -25,7 +25,7 @@ from lingrad.playground.settings import (
     parse,
     preset,
 )
-from lingrad.train import DivergenceError
+from lingrad.training.train import DivergenceError
 
 LIVE = ("lr", "batch_size", "speed")  # may change while playing, the run continues
 UNWATCHED = 20.0  # seconds without an open page before a playing session pauses

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lingrad.cli._common import MODELS
-from lingrad.lectures import HIDDEN
+from lingrad.data.lectures import HIDDEN
 
 MAX_ROWS = 5000  # rows a generator may draw (the page stays responsive)
 SPEEDS = ("1", "10", "100", "1000", "max")  # steps per second while playing
@@ -21,7 +21,7 @@ SCHEDULES = ("constant", "invscaling", "step", "exponential")
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 ITERATIVE = ("sgd", "minibatch", "batch")
-GENERATORS = (  # lingrad.datasets.SYNTHETIC names, aliases left out
+GENERATORS = (  # lingrad.data.datasets.SYNTHETIC names, aliases left out
     "linear-1d", "linear-nd", "logistic-1d", "logistic-nd", "perceptron", "blobs",
     "xor", "moons", "bipolar", "residual",
 )  # fmt: skip
@@ -94,7 +94,7 @@ class Settings:
 
 def generator_params(name: str) -> dict[str, Any]:
     """The parameters of generator ``name`` with their defaults."""
-    from lingrad.datasets import SYNTHETIC
+    from lingrad.data.datasets import SYNTHETIC
 
     sig = inspect.signature(SYNTHETIC[name])
     return {k: p.default for k, p in sig.parameters.items()}

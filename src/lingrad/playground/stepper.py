@@ -21,7 +21,7 @@ import numpy as np
 
 from lingrad.nodes import Array
 from lingrad.optim import Batcher
-from lingrad.train import DivergenceError, Trainer
+from lingrad.training.train import DivergenceError, Trainer
 
 MAX_STEPS = 5000  # per-step records a session's History keeps (then decimates)
 

@@ -14,18 +14,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
-from ._style import (
-    DPI,
-    LABEL_SIZE,
-    NOTE_SIZE,
-    TICK_SIZE,
-    PathLike,
-    decorate,
-    legend_outside,
-    new_figure,
-    spread_indices,
-    step_axis,
-)
 from .boundary import (
     as_class_proba,
     class_colors,
@@ -37,6 +25,18 @@ from .boundary import (
 )
 from .fit import Kind, draw_data, model_curve, model_curve_x, one_feature, scalar_tracks
 from .plane import Plane
+from .style import (
+    DPI,
+    LABEL_SIZE,
+    NOTE_SIZE,
+    TICK_SIZE,
+    PathLike,
+    decorate,
+    legend_outside,
+    new_figure,
+    spread_indices,
+    step_axis,
+)
 
 
 def _frame_counter(fig: Figure) -> Any:

@@ -14,7 +14,11 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
-from ._style import (
+from .faithful import RegionView, agreement, choose_view, frame, predicted
+from .plane import Plane, PlaneGrid
+from .rules import BOUNDARY_GID, class_colors_hex
+from .strip import plot_score_strip
+from .style import (
     LABEL_SIZE,
     TICK_SIZE,
     FigureLike,
@@ -26,10 +30,6 @@ from ._style import (
     note_above,
     save,
 )
-from .faithful import RegionView, agreement, choose_view, frame, predicted
-from .plane import Plane, PlaneGrid
-from .rules import BOUNDARY_GID, class_colors_hex
-from .strip import plot_score_strip
 
 __all__ = ["BOUNDARY_GID", "plot_decision_boundary"]
 BINARY_CMAP = "RdBu_r"

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._style import (
+from .rules import class_colors_hex, step_words
+from .style import (
     NOTE_SIZE,
     FigureLike,
     PathLike,
@@ -22,7 +23,6 @@ from ._style import (
     step_axis,
     wrap_label,
 )
-from .rules import class_colors_hex, step_words
 
 EXACT = ("lbfgs", "newton")  # one record per iteration of an exact solver
 

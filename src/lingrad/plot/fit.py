@@ -10,7 +10,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from scipy.special import expit
 
-from ._style import (
+from .style import (
     LABEL_SIZE,
     TICK_SIZE,
     FigureLike,

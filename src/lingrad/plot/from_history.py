@@ -1,9 +1,9 @@
 """Thin conveniences that read a training History by attribute access (duck typing).
 
 Any object with ``step_loss``, ``epoch_loss``, ``snapshot_step``, ``params``,
-``final_params`` and ``accumulated_accuracy`` works (``lingrad.history.History``, a
-``types.SimpleNamespace``, ...). Parameters are named as the chain names them
-(``"affine.W"``, ``"affine.b"``).
+``final_params`` and ``accumulated_accuracy`` works
+(``lingrad.training.history.History``, a ``types.SimpleNamespace``, ...).
+Parameters are named as the chain names them (``"affine.W"``, ``"affine.b"``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, softmax
 
-from ._style import FigureLike, PathLike
 from .animate import animate_decision_boundary, animate_fit
 from .curves import plot_loss, plot_loss_and_accuracy
 from .fit import Kind, plot_fit_evolution
 from .params import plot_loss_and_params
+from .style import FigureLike, PathLike
 
 
 def _key(params: Mapping[str, Any], key: str | None, suffix: str) -> str | None:

@@ -11,7 +11,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from ._style import (
+from .curves import plot_loss
+from .rules import step_words
+from .style import (
     FigureLike,
     PathLike,
     bias_track,
@@ -25,8 +27,6 @@ from ._style import (
     weight_track,
     wrap_label,
 )
-from .curves import plot_loss
-from .rules import step_words
 
 # true value: thick dotted on top; optimum: thin dash-dot beneath (they often agree)
 REF_STYLE = {":": {"lw": 2.4, "zorder": 2.2}, "-.": {"lw": 1.4, "zorder": 2.1}}

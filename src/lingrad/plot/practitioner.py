@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._style import (
+from .style import (
     LABEL_SIZE,
     NOTE_SIZE,
     TICK_SIZE,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 from matplotlib.axes import Axes
 
-from ._style import (
+from .style import (
     LEGEND_SIZE,
     FigureLike,
     PathLike,

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from scipy.special import expit
 
-from ._style import LEGEND_SIZE, FigureLike, PathLike, decorate, new_figure, save
+from .style import LEGEND_SIZE, FigureLike, PathLike, decorate, new_figure, save
 
 
 def plot_sigmoid_shapes(

@@ -17,7 +17,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from ._style import (
+from .faithful import scores
+from .rules import BOUNDARY_GID
+from .style import (
     TICK_SIZE,
     FigureLike,
     PathLike,
@@ -28,8 +30,6 @@ from ._style import (
     note_above,
     save,
 )
-from .faithful import scores
-from .rules import BOUNDARY_GID
 
 JITTER = 0.3  # rows spread ± this across their strip
 

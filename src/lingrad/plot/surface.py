@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from scipy.special import log_expit
 
-from ._style import (
+from .style import (
     LABEL_SIZE,
     LEGEND_SIZE,
     TICK_SIZE,

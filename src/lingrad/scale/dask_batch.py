@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import Loss
 from lingrad.nodes import Array
 from lingrad.scale.dask_rows import DaskRows
 from lingrad.solvers.rows import Chunk
 from lingrad.solvers.sums import set_params, sum_loss
-from lingrad.train import Trainer
+from lingrad.training.train import Trainer
 
 
 def batch_sums(

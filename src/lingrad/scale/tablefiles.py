@@ -2,7 +2,7 @@
 
 The files are one table (the same columns, in any order); a *piece* is what
 can be read on its own: a Parquet row group, or a whole CSV file. Pieces are
-read in record batches and checked as ``lingrad.io`` checks a file, so a bad
+read in record batches and checked as ``lingrad.data.io`` checks a file, so a bad
 cell is named by file, column and row (rows counted from each file's first
 data row). Streaming (:mod:`lingrad.scale.stream`) and the Dask engine read
 the table through these functions.
@@ -24,7 +24,7 @@ import pyarrow as pa
 from lingrad.errors import DataError
 
 SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
-# a missing cell (lingrad._columns.missing_cells) is refused as in memory; the
+# a missing cell (lingrad.data.columns.missing_cells) is refused as in memory; the
 # imputer needs the table in memory
 _ONLY_IN_MEMORY = "--impute needs the table in memory: one file, without --stream"
 FEATURE_HINT = f"fill it or drop that row ({_ONLY_IN_MEMORY} or --engine dask)"
@@ -81,7 +81,7 @@ def open_files(
     files: Sequence[Path], target: str | None, features: Sequence[str] | None
 ) -> tuple[list[Piece], list[str]]:
     """Every piece of the files, and the feature columns (checked in each file)."""
-    from lingrad.io import _start
+    from lingrad.data.io import _start
 
     pieces: list[Piece] = []
     names: list[str] | None = None
@@ -89,7 +89,7 @@ def open_files(
         src, _, feats, _ = _start(f, target, features if names is None else names)
         names = names or feats
         if src.kind == "parquet":
-            from lingrad._tablefile import _parquet_file
+            from lingrad.data.tablefile import _parquet_file
 
             meta = _parquet_file(src.path).metadata
             row0 = 0
@@ -112,8 +112,8 @@ def read_piece(
     """
     import dataclasses
 
-    from lingrad._columns import _target, to_xy
-    from lingrad._tablefile import _parquet_file, batches, open_source
+    from lingrad.data.columns import _target, to_xy
+    from lingrad.data.tablefile import _parquet_file, batches, open_source
 
     src = open_source(piece.path)
     src = dataclasses.replace(
@@ -151,7 +151,7 @@ def read_piece(
     except pa.ArrowException as e:
         raise DataError(f"{piece.name}: cannot read ({str(e).splitlines()[0]})") from e
     except DataError as e:  # a CSV: re-read as text to name the bad cell
-        from lingrad.io import _precise
+        from lingrad.data.io import _precise
 
         raise _precise(src, list(features), target, e) from None
     finally:

@@ -35,8 +35,7 @@ import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
-from lingrad.chain import Chain
-from lingrad.history import History
+from lingrad.core.chain import Chain
 from lingrad.losses import BinaryCrossEntropy, Loss
 from lingrad.nodes import Affine, Array
 from lingrad.penalties import L2
@@ -44,6 +43,7 @@ from lingrad.solvers.gram import symmetric
 from lingrad.solvers.result import SolverResult, check_result
 from lingrad.solvers.rows import ArrayRows, Chunk, Rows
 from lingrad.solvers.sums import chain_sums, logistic_hessian_sums, several, sum_loss
+from lingrad.training.history import History
 
 HESSIAN_STRIDE = 16  # a subsampled Hessian: every 16th row
 ROWS_PER_PARAM = 64  # ... when it keeps at least this many rows per parameter

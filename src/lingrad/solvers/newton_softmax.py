@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import CrossEntropy
 from lingrad.nodes import Array
 from lingrad.solvers.gram import symmetric

@@ -14,8 +14,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from lingrad.chain import Chain
-from lingrad.history import History
+from lingrad.core.chain import Chain
 from lingrad.losses import Loss
 from lingrad.nodes import Array
 from lingrad.penalties import Penalty, penalized
@@ -23,6 +22,7 @@ from lingrad.solvers.proximal import split_l1
 from lingrad.solvers.result import SolverResult, check_result
 from lingrad.solvers.rows import ArrayRows, Rows
 from lingrad.solvers.sums import chain_sums, sum_loss
+from lingrad.training.history import History
 
 
 class _Flat:

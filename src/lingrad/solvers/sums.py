@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, softmax
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import Loss
 from lingrad.nodes import Array
 from lingrad.solvers.gram import block_rows, syrk_add

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._modelstate import ArrayRef, Decoder
-from lingrad._safezip import SafeZip, check_dtype, open_zip
 from lingrad.errors import ModelFileError
+from lingrad.persist._modelstate import ArrayRef, Decoder
+from lingrad.persist._safezip import SafeZip, check_dtype, open_zip
 
 __all__ = ["load_v1"]
 

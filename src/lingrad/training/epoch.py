@@ -1,6 +1,6 @@
 """One epoch of steps: the engine's choice, the node path's loop, divergence.
 
-``EpochLoop`` is the part of ``lingrad.train.Trainer`` that runs steps:
+``EpochLoop`` is the part of ``lingrad.training.train.Trainer`` that runs steps:
 ``_epoch`` takes the epoch's order and rates, then either runs the compiled
 kernels (``lingrad.kernels``) or ``_run``, the node path's loop of ``_step``
 (forward, loss, backward, penalty, update), records the steps in a
@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.callbacks import Callback, _overrides
-from lingrad.chain import Chain
-from lingrad.history import History
+from lingrad.core.chain import Chain
 from lingrad.losses import Loss
 from lingrad.nodes import Array
 from lingrad.optim import Batch, Batcher, Optimizer
 from lingrad.penalties import Penalty, penalized
-from lingrad.progress import TrainingProgress
 from lingrad.schedules import Schedule
+from lingrad.training.callbacks import Callback, _overrides
+from lingrad.training.history import History
+from lingrad.training.progress import TrainingProgress
 
 if TYPE_CHECKING:
-    from lingrad.train import Trainer
+    from lingrad.training.train import Trainer
 
 ENGINES = ("nodes", "auto", "compiled")
 

@@ -2,9 +2,10 @@
 
 Rows are counted as a spreadsheet user counts them: data row 1 is the first row after
 the header. For CSV the messages also give the line of the file. Opening the file is
-in :mod:`lingrad._tablefile`, column conversion in :mod:`lingrad._columns`; the
-target checks (:mod:`lingrad.targets`), atomic writes (:mod:`lingrad.atomic`) and
-model files (:mod:`lingrad.modelfile`) are re-exported here.
+in :mod:`lingrad.data.tablefile`, column conversion in :mod:`lingrad.data.columns`;
+the target checks (:mod:`lingrad.data.targets`), atomic writes
+(:mod:`lingrad.persist.atomic`) and model files (:mod:`lingrad.persist.modelfile`)
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -19,21 +20,21 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from lingrad._columns import to_xy
-from lingrad._tablefile import Source, batches, open_source, select
-from lingrad.atomic import (  # re-exported: output files
+from lingrad.data.columns import to_xy
+from lingrad.data.tablefile import Source, batches, open_source, select
+from lingrad.data.targets import (  # re-exported: target checks
+    as_regression_target,
+    check_classification_target,
+)
+from lingrad.errors import ConstantFeatureWarning, DataError
+from lingrad.persist.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
     atomic_write_text,
     ensure_writable_dir,
 )
-from lingrad.errors import ConstantFeatureWarning, DataError
-from lingrad.modelfile import load as load_model  # re-exported: model files
-from lingrad.modelfile import save as save_model
-from lingrad.targets import (  # re-exported: target checks
-    as_regression_target,
-    check_classification_target,
-)
+from lingrad.persist.modelfile import load as load_model  # re-exported: model files
+from lingrad.persist.modelfile import save as save_model
 
 __all__ = [
     "Table",

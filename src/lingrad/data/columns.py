@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from lingrad._tablefile import Source
+from lingrad.data.tablefile import Source
 from lingrad.errors import DataError
 
 __all__ = [

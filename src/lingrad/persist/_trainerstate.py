@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._modelstate import Encoder, is_array_like
 from lingrad.errors import ModelFileError
+from lingrad.persist._modelstate import Encoder, is_array_like
 
 __all__ = ["check_trainer", "decode_trainer", "restore_trainer", "trainer_state"]
 

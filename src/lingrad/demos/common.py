@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from lingrad.chain import Chain
+from lingrad.core.chain import Chain
 from lingrad.losses import Loss
 from lingrad.penalties import Penalty
-from lingrad.plot._style import root_figure, save
-from lingrad.train import Trainer
+from lingrad.plot.style import root_figure, save
+from lingrad.training.train import Trainer
 
 Progress = Callable[[str], None]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.io import atomic_write_text
+from lingrad.data.io import atomic_write_text
 
 __all__ = ["format_value", "write_report"]
 

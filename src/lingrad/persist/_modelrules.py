@@ -6,9 +6,9 @@ read from the file), the fitted attributes it may hold, the rules its declared
 shapes must satisfy before anything is read (:class:`Rules`), the checks on its
 values once read (``finish``) and its output width (``width``), so that every
 step of a Pipeline is checked against the next. The scikit-learn transformers
-are in :mod:`lingrad._sklearnrules`, lingrad's estimators in
-:mod:`lingrad._lingradrules`, the composition (``Pipeline``,
-``ColumnTransformer``) in :mod:`lingrad._composerules`.
+are in :mod:`lingrad.persist._sklearnrules`, lingrad's estimators in
+:mod:`lingrad.persist._lingradrules`, the composition (``Pipeline``,
+``ColumnTransformer``) in :mod:`lingrad.persist._composerules`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._modelstate import Decoder, Node, is_array_like
-from lingrad._safezip import DAMAGED
 from lingrad.errors import ModelFileError
+from lingrad.persist._modelstate import Decoder, Node, is_array_like
+from lingrad.persist._safezip import DAMAGED
 
 __all__ = ["SPECS", "Rules", "Spec", "check_widths", "width"]
 

@@ -123,7 +123,7 @@ def from_memory(data: Any, name: str = "DataFrame") -> tuple[Source, pa.Table]:
     """A pandas DataFrame or pyarrow Table as a :class:`Source` and its table.
 
     pandas' missing cells (NaN, None, ``pd.NA``) become nulls, so that the one
-    missing-value rule of :mod:`lingrad._columns` sees them as a file's.
+    missing-value rule of :mod:`lingrad.data.columns` sees them as a file's.
     """
     if isinstance(data, pa.Table):
         table = data

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lingrad.train import Trainer
+    from lingrad.training.train import Trainer
 
 
 class Callback:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._safezip import Limits, fail
+from lingrad.persist._safezip import Limits, fail
 
 __all__ = ["parse_json"]
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._modelrules import OUTPUT_CONFIG, SPECS, Rules, Spec
-from lingrad._modelstate import Node, is_array_like
-from lingrad._safezip import DAMAGED
 from lingrad.errors import ModelFileError
+from lingrad.persist._modelrules import OUTPUT_CONFIG, SPECS, Rules, Spec
+from lingrad.persist._modelstate import Node, is_array_like
+from lingrad.persist._safezip import DAMAGED
 
 _BASE = frozenset({"n_features_in_", "feature_names_in_", OUTPUT_CONFIG})
 

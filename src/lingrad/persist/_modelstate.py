@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._safezip import DAMAGED, Limits, check_dtype
 from lingrad.errors import ModelFileError
+from lingrad.persist._safezip import DAMAGED, Limits, check_dtype
 
 __all__ = ["ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_like"]
 
@@ -169,7 +169,10 @@ class Encoder:
             if not all(e is None or isinstance(e, int) for e in ends):
                 raise ModelFileError(f"cannot save {where}: slice {v!r}")
             return {"__slice__": ends}
-        if type(v).__name__ == "History" and type(v).__module__ == "lingrad.history":
+        if (
+            type(v).__name__ == "History"
+            and type(v).__module__ == "lingrad.training.history"
+        ):
             raise ModelFileError(f"cannot save {where}: a History outside history_")
         if hasattr(v, "get_params"):
             return {"__estimator__": self._estimator(v, where)}

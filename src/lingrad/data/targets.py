@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad._columns import NUMBER, describe
+from lingrad.data.columns import NUMBER, describe
 from lingrad.errors import DataError
 
 __all__ = ["as_regression_target", "check_classification_target", "check_labels"]

@@ -9,7 +9,7 @@ scalar for a 1-D target, else (K, D) and (K,)); the two-layer network holds
 whose arrays break its class's rules (a logistic model relabelled as softmax, 3
 classes with a binary ``coef_``) is refused before any array is read. Loading
 also restores what training needs to continue: ``_fitted_shape`` (from the
-arrays), ``history_`` and the engine's state (:mod:`lingrad._trainerstate`).
+arrays), ``history_`` and the engine's state (:mod:`lingrad.persist._trainerstate`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._modelrules import SPECS, Rules, Spec
-from lingrad._modelstate import ArrayRef, HistoryRef, Node, is_array_like
-from lingrad._trainerstate import check_trainer, restore_trainer
 from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
+from lingrad.persist._modelrules import SPECS, Rules, Spec
+from lingrad.persist._modelstate import ArrayRef, HistoryRef, Node, is_array_like
+from lingrad.persist._trainerstate import check_trainer, restore_trainer
 
 _ATTRS = frozenset({
     "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
@@ -178,7 +178,7 @@ def _check_class_curves(r: Rules, curves: Any, budget: int) -> None:
 
 def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
     """A History from its arrays, or None (with a warning) if it does not fit."""
-    from lingrad.history import History
+    from lingrad.training.history import History
 
     try:
         return History.from_dict(arrays, copy=False)

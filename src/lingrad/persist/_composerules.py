@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lingrad._modelrules import (
+from lingrad.errors import ModelFileError
+from lingrad.persist._modelrules import (
     OUTPUT_CONFIG,
     SPECS,
     Rules,
@@ -20,9 +21,8 @@ from lingrad._modelrules import (
     n_in,
     width,
 )
-from lingrad._modelstate import Node, is_array_like
-from lingrad._safezip import DAMAGED
-from lingrad.errors import ModelFileError
+from lingrad.persist._modelstate import Node, is_array_like
+from lingrad.persist._safezip import DAMAGED
 
 
 def _check_pipeline(r: Rules) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from lingrad._modelrules import SPECS, Rules, signature_params
-from lingrad._modelstate import ArrayRef, Decoder, HistoryRef, Node
-from lingrad._safezip import SafeZip
 from lingrad.errors import ModelFileError
+from lingrad.persist._modelrules import SPECS, Rules, signature_params
+from lingrad.persist._modelstate import ArrayRef, Decoder, HistoryRef, Node
+from lingrad.persist._safezip import SafeZip
 
 __all__ = ["Loader", "check_finite"]
 
@@ -47,7 +47,7 @@ class Loader:
         self.dec = decoder(p, z.limits, members, self.declare)
 
     def declare(self, v: Any, where: str) -> Node:
-        from lingrad._trainerstate import decode_trainer
+        from lingrad.persist._trainerstate import decode_trainer
 
         dec = self.dec
         if not (
@@ -113,7 +113,7 @@ class Loader:
         if isinstance(v, Node):
             return self._build_node(v)
         if isinstance(v, HistoryRef):
-            from lingrad._lingradrules import build_history
+            from lingrad.persist._lingradrules import build_history
 
             return build_history(
                 {k: self.read(a) for k, a in v.arrays.items()}, str(self.p)

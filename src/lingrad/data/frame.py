@@ -4,7 +4,7 @@ missing cells, read into arrays with errors naming the column and row.
 :func:`read_frame` reads a whole table for training and decides which feature
 columns are text; :func:`iter_frames` reads record batches for a model whose
 :class:`Layout` (features, the text ones, target, ID) is known. Missing cells
-follow :func:`lingrad._columns.missing_cells` (nulls, NaN, empty cells and the
+follow :func:`lingrad.data.columns.missing_cells` (nulls, NaN, empty cells and the
 words of :data:`MISSING_WORDS`, in numeric and text columns, from any format);
 they are an error, ``NaN`` in ``X`` (``missing="keep"``, for an imputer) or
 dropped rows (``missing="drop"``). Infinite values are always an error.
@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from lingrad._columns import (
+from lingrad.data.columns import (
     MISSING_WORDS,
     NUMBER,
     _categories,
@@ -35,7 +35,7 @@ from lingrad._columns import (
     looks_categorical,
     missing_cells,
 )
-from lingrad._tablefile import (
+from lingrad.data.tablefile import (
     Source,
     batches,
     choose_features,

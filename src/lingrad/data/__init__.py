@@ -1,0 +1,3 @@
+"""Data: table files (CSV, Parquet, folders), columns and missing values,
+targets, and the lectures' data sets.
+"""

@@ -1,0 +1,322 @@
+"""Safe model files: a fitted lingrad estimator or scikit-learn Pipeline, as data.
+
+``save(obj, path, meta=None)`` writes a zip archive (every member stored, fixed
+timestamps: the same model gives the same bytes):
+
+- ``model.json``: ``format`` ("lingrad-model"), ``format_version`` (2), the
+  lingrad / scikit-learn / NumPy versions that wrote it, ``meta`` (the caller's
+  JSON facts, e.g. the CLI's target column and held-out split) and ``model``, a
+  tree of nodes ``{"class": name, "params": {...}, "state": {...}}``;
+  lingrad estimators add ``"trainer"`` (what ``partial_fit`` continues);
+- ``arrays/00000.npy``, ...: one ``.npy`` per array, named by the JSON.
+
+Values are tagged JSON (:mod:`lingrad.persist._modelstate`). ``load(path)`` maps each
+class name through a fixed allow-list (:mod:`lingrad.persist._modelrules`) and imports
+only what the file needs; it reads nothing with pickle and executes nothing
+from the file, checks the zip's sizes, every dtype and every declared shape
+against the class's rules before allocating an array (:mod:`lingrad.persist._safezip`),
+and raises :class:`ModelFileError` naming what is wrong. Format 1 files (a
+``meta.json`` and a nested ``arrays.npz``, including the retired ``Standardized``
+wrapper) are read by :mod:`lingrad.persist._modelfile_v1`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lingrad import __version__
+from lingrad.errors import ModelFileError
+from lingrad.persist._modelload import Loader, check_finite
+from lingrad.persist._modelrules import SPECS, spec_of
+from lingrad.persist._modelstate import Encoder
+from lingrad.persist._safejson import parse_json
+from lingrad.persist._safezip import Limits, SafeZip, open_zip
+from lingrad.persist.atomic import (  # re-exported: output files
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_text,
+    ensure_writable_dir,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Limits",
+    "allowed_classes",
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "ensure_writable_dir",
+    "load",
+    "read_meta",
+    "save",
+]
+
+FORMAT_VERSION = 2
+HISTORY_MAX_BYTES = 8 << 20  # a larger History is stored as its per-epoch summary
+META_MAX_BYTES = 1 << 20
+_DOC = "model.json"
+_PER_STEP = (  # emptied in a long History's summary (final/: the fitted parameters)
+    "step_", "params/", "final/", "grad_norm", "accumulated_accuracy", "snapshot_step",
+)  # fmt: skip
+
+
+def _rules_loaded() -> None:
+    import lingrad.persist._composerules  # noqa: F401  (fills SPECS)
+    import lingrad.persist._lingradrules  # noqa: F401
+    import lingrad.persist._sklearnrules  # noqa: F401
+
+
+def allowed_classes() -> tuple[str, ...]:
+    """The class names a model file may hold."""
+    _rules_loaded()
+    return tuple(sorted(SPECS))
+
+
+# ---------------------------------------------------------------------- save
+
+
+class _Writer(Encoder):
+    def __init__(self) -> None:
+        super().__init__(self.node)
+
+    def node(self, obj: Any, where: str) -> dict[str, Any]:
+        from lingrad.persist._lingradrules import state_of
+        from lingrad.persist._trainerstate import trainer_state
+
+        name = type(obj).__name__
+        spec = spec_of(obj)
+        if spec is None:
+            raise ModelFileError(
+                f"cannot save {where}: {name} is not allowed in model files (allowed: "
+                f"{', '.join(allowed_classes())})"
+            )
+        params = obj.get_params(deep=False)
+        if spec.extra_attrs:
+            state = state_of(obj)
+            if "coef_" not in state and "coefs_" not in state:
+                raise ModelFileError(
+                    f"cannot save {where}: {name} is not fitted (it has no "
+                    "parameters: its last fit diverged or stopped before it ended); "
+                    "fit it again, e.g. with a smaller lr"
+                )
+        else:
+            state = {k: v for k, v in vars(obj).items() if k not in params}
+            unknown = sorted(set(state) - spec.attrs)
+            if unknown:
+                raise ModelFileError(
+                    f"cannot save {where}: {name} holds {unknown[0]!r}, which model "
+                    "files do not store (a newer scikit-learn, or an option lingrad "
+                    "does not support)"
+                )
+        check_finite(
+            spec.finite,
+            state,
+            f"cannot save {where}: ",
+            "training diverged? refit, e.g. with a smaller lr",
+        )
+        out: dict[str, Any] = {
+            "class": name,
+            "params": {k: self.value(v, f"{where}.{k}") for k, v in params.items()},
+            "state": {
+                k: self.history(v, f"{where}.{k}")
+                if k == "history_"
+                else self.value(v, f"{where}.{k}")
+                for k, v in state.items()
+            },
+        }
+        if spec.extra_attrs:
+            out["trainer"] = trainer_state(
+                getattr(obj, "_trainer", None), self, f"{where}.trainer"
+            )
+        return out
+
+    def history(self, h: Any, where: str) -> dict[str, Any] | None:
+        d = {k: np.asarray(a) for k, a in h.to_dict().items()}
+        complete = sum(a.nbytes for a in d.values()) <= HISTORY_MAX_BYTES
+        if not complete:
+            d = {k: _no_steps(k, a) for k, a in d.items()}
+            if sum(a.nbytes for a in d.values()) > Limits().max_history_bytes:
+                return None  # even its per-epoch summary is over the load limit
+        arrays = {k: self.array(a, f"{where}[{k!r}]") for k, a in d.items()}
+        return {"__history__": arrays, "complete": complete}
+
+
+def _no_steps(key: str, a: np.ndarray) -> np.ndarray:
+    """A per-step record emptied (the summary of a long History), else as is."""
+    return a[:0] if a.ndim and key.startswith(_PER_STEP) else a
+
+
+def _check_meta(meta: Any) -> dict[str, Any]:
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
+        raise ModelFileError("cannot save: meta must be a dict with string keys")
+    try:
+        text = json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(
+            "cannot save: meta must hold JSON values (str, finite numbers, bool, "
+            f"None, lists, dicts): {e}"
+        ) from e
+    if len(text) > META_MAX_BYTES:
+        raise ModelFileError(f"cannot save: meta is over {META_MAX_BYTES} bytes")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def save(
+    obj: Any, path: str | os.PathLike[str], *, meta: dict[str, Any] | None = None
+) -> None:
+    """Save a fitted estimator or Pipeline to ``path`` (a ``.lingrad`` zip), atomically.
+
+    ``obj``: a lingrad estimator, or a scikit-learn ``Pipeline`` of allowed steps
+    (see :func:`allowed_classes`). ``meta``: JSON facts to keep beside the model
+    (returned by :func:`read_meta`). Raises :class:`ModelFileError` for an
+    unfitted or unsupported object and leaves no partial file.
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    _rules_loaded()
+    name = type(obj).__name__
+    if spec_of(obj) is None:
+        raise ModelFileError(
+            f"cannot save {name}: not a lingrad estimator or an allowed scikit-learn "
+            f"Pipeline (allowed: {', '.join(allowed_classes())})"
+        )
+    try:
+        check_is_fitted(obj)
+    except (NotFittedError, TypeError) as e:
+        raise ModelFileError(
+            f"cannot save {name}: it is not fitted; fit it first"
+        ) from e
+    doc_meta = _check_meta(meta)
+    writer = _Writer()
+    root = writer.node(obj, "model")
+    import sklearn
+
+    doc = {
+        "format": "lingrad-model",
+        "format_version": FORMAT_VERSION,
+        "lingrad_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "meta": doc_meta,
+        "model": root,
+    }
+    text = json.dumps(doc, indent=1, allow_nan=False).encode()
+    with atomic_open(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(_info(_DOC), text)
+        for member, a in writer.arrays:
+            big = a.nbytes > (1 << 31)
+            with zf.open(_info(member), "w", force_zip64=big) as w:
+                np.lib.format.write_array(w, a, allow_pickle=False)
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o644 << 16
+    return info
+
+
+# ---------------------------------------------------------------------- load
+
+
+def _not_a_model(p: Path) -> ModelFileError:
+    with open(p, "rb") as f:
+        head = f.read(8)
+    if not head:
+        return ModelFileError(f"{p} is empty (0 bytes); save the model again")
+    if head[:1] == b"\x80" or head[:2] in (b"(d", b"(l", b"cc"):
+        return ModelFileError(
+            f"{p} looks like a Python pickle; lingrad never unpickles (it can run "
+            "arbitrary code): refit the model and save it with lingrad"
+        )
+    if head[:4] == b"PK\x03\x04":
+        return ModelFileError(f"{p} is truncated or corrupted; save the model again")
+    return ModelFileError(f"{p} is not a lingrad model file (not a zip archive)")
+
+
+def _open(path: str | os.PathLike[str], limits: Limits | None) -> tuple[Path, SafeZip]:
+    p = Path(path)
+    if not p.is_file():
+        what = "is a folder" if p.is_dir() else "not found"
+        raise ModelFileError(f"model file {p} {what}; check the path")
+    if not zipfile.is_zipfile(p):
+        raise _not_a_model(p)
+    return p, open_zip(p, None, limits or Limits())
+
+
+def _read_doc(p: Path, z: SafeZip) -> dict[str, Any]:
+    name = _DOC if _DOC in z.members else "meta.json"
+    if name not in z.members:
+        raise ModelFileError(f"{p}: not a lingrad model file (no {_DOC})")
+    doc = parse_json(p, name, z.read(name), z.limits)
+    if not isinstance(doc, dict):
+        raise ModelFileError(f"{p}: not a lingrad model file ({name} is not an object)")
+    version = doc.get("format_version")
+    if doc.get("format") != "lingrad-model" or not isinstance(version, int):
+        raise ModelFileError(f"{p}: not a lingrad model file (bad {name})")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{p} was written by lingrad {doc.get('lingrad_version')} in model file "
+            f"format {version}; this lingrad {__version__} reads formats 1 to "
+            f"{FORMAT_VERSION}: upgrade lingrad (pip install -U lingrad)"
+        )
+    if version < 1 or (version == 1) != (name == "meta.json"):
+        raise ModelFileError(f"{p}: invalid format_version {version}")
+    return doc
+
+
+def read_meta(
+    path: str | os.PathLike[str], *, limits: Limits | None = None
+) -> dict[str, Any]:
+    """The ``meta`` dict saved with a model (``{}`` for none, or format 1 files);
+    reads ``model.json`` only: no arrays, no estimator classes."""
+    p, z = _open(path, limits)
+    with z:
+        meta = _read_doc(p, z).get("meta", {})
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{p}: meta is not an object")
+    return meta
+
+
+def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
+    """Load a model saved by :func:`save`; executes nothing from the file.
+
+    Raises :class:`ModelFileError` for a missing, truncated, tampered, oversized or
+    foreign file, a class outside the allow-list, state that breaks its class's
+    shape rules, or a file from a newer lingrad. ``limits`` bounds what the file
+    may make lingrad allocate (:class:`Limits`).
+    """
+    p, z = _open(path, limits)
+    try:
+        with z:
+            doc = _read_doc(p, z)
+            _rules_loaded()
+            if doc["format_version"] == 1:
+                from lingrad.persist._modelfile_v1 import load_v1
+
+                return load_v1(p, z, doc, Loader)
+            loader = Loader(p, z, set(z.members) - {_DOC})
+            root = loader.declare(doc.get("model"), "model")
+            return loader.finish(root)
+    except ModelFileError:
+        raise
+    except _DAMAGED as e:  # a corrupted member (CRC, deflate stream), or a case
+        # the rules did not foresee: still one line, never a traceback
+        raise ModelFileError(
+            f"{p}: damaged model file ({type(e).__name__}: {e}); save it again"
+        ) from e
+
+
+_DAMAGED = (
+    zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, IndexError,
+    AttributeError, TypeError, ValueError, OverflowError, RecursionError,
+)  # fmt: skip
