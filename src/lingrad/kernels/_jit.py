@@ -24,3 +24,4 @@ for _formula in FORMULAS:
 
 jit = njit(cache=True, error_model="numpy")
 jit_fast = njit(cache=True, error_model="numpy", fastmath=FAST)
+jit_inline = njit(error_model="numpy", fastmath=FAST, inline="always")  # in the caller

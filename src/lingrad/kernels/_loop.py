@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from lingrad.kernels._jit import jit, jit_fast
+from lingrad.kernels._jit import jit, jit_fast, jit_inline
 from lingrad.kernels._prefetch import prefetch_row
 from lingrad.kernels._rows import argmax, loss1, row_loss
 from lingrad.kernels._update import copy_into, penalty_value, shrink_l1, update
@@ -57,26 +57,13 @@ from lingrad.kernels.plan import (
 from lingrad.optim import gd_update
 
 
-@jit_fast
-def affine_forward(X, i, W, b, has_b, z):  # type: ignore[no-untyped-def]
-    """z = x·W + b for row i of X; W flat (D·K,), row-major; z (K,)."""
-    K = z.size
-    D = X.shape[1]
-    if K == 1:
-        acc = 0.0
-        for d in range(D):
-            acc += X[i, d] * W[d]
-        z[0] = acc + b[0] if has_b else acc
-        return
-    for k in range(K):
-        z[k] = 0.0
-    for d in range(D):
-        xd = X[i, d]
-        for k in range(K):
-            z[k] += xd * W[d * K + k]
-    if has_b:
-        for k in range(K):
-            z[k] += b[k]
+@jit_inline
+def affine_z(X, i, W, b, has_b, k, K):  # type: ignore[no-untyped-def]
+    """z_k = x·W[:, k] + b_k for row i of X (W flat (D·K,), row-major)."""
+    acc = 0.0
+    for d in range(X.shape[1]):
+        acc += X[i, d] * W[d * K + k]
+    return acc + b[k] if has_b else acc
 
 
 @jit
@@ -117,9 +104,10 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
     threshold, high = fcfg[F_THRESHOLD], fcfg[F_HIGH]
     z = np.empty(K, W2.dtype)
     pred = np.empty(K, W2.dtype)
-    dJ0_dpred = np.empty(K, W2.dtype)
-    dpred_dz = np.ones(K, W2.dtype)  # 1: no activation
-    dJ_dz = np.empty(K, W2.dtype)
+    dJ0_dpred_k = np.empty(K, W2.dtype)  # per output k (K > 1)
+    dpred_dz_k = np.ones(K, W2.dtype)  # 1: no activation
+    dJ_dz_k = np.empty(K, W2.dtype)
+    dJ_dz = 0.0  # K = 1
     dJ_dW = np.empty(W2.size, W2.dtype)  # of the batch, flat like W
     dJ_db = np.empty(K, W2.dtype)
     W, VWf, MWf, QWf = (
@@ -157,32 +145,40 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
             if has_order:
                 i = order[r]
                 prefetch_row(X, ahead[r])  # a row read soon (lingrad.shuffle)
-            affine_forward(X, i, W, b, has_b, z)  # forward propagation
-            if K == 1:  # one output: scalars only
-                J0, pred[0], dJ0_dpred[0], dpred_dz[0] = loss1(
-                    loss, half, z[0], Y[i, 0]
-                )
+            if K == 1:  # forward propagation z = x·W + b
+                z0 = affine_z(X, i, W, b, has_b, 0, 1)
             else:
-                J0 = row_loss(loss, half, z, Y, i, pred, dJ0_dpred, dpred_dz)
-            scale = s[i] * inv if has_s else inv
-            J += J0 * scale if has_s else J0
-            for k in range(K):  # dJ_dz = dJ0_dpred · scale · dpred_dz
-                dJ_dz[k] = dJ0_dpred[k] * scale * dpred_dz[k]
-            if hits != H_NONE:
-                n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
-            if fused:
-                break
-            if single:
-                dJ_db[0] = dJ_dz[0]
-                for d in range(D):  # dJ_dW = xᵀ dJ_dz
-                    dJ_dW[d] = X[i, d] * dJ_dz[0]
+                for k in range(K):
+                    z[k] = affine_z(X, i, W, b, has_b, k, K)
+            scale = s[i] * inv if has_s else inv  # the sample weight and 1/m
+            if K == 1:  # one output: scalars only
+                J0, pred[0], dJ0_dpred, dpred_dz = loss1(loss, half, z0, Y[i, 0])
+                J += J0 * scale if has_s else J0
+                dJ_dz = dJ0_dpred * scale * dpred_dz
+                if hits != H_NONE:
+                    n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
+                if fused:
+                    break
+                if single:
+                    dJ_db[0] = dJ_dz
+                    for d in range(D):  # dJ_dW = xᵀ dJ_dz
+                        dJ_dW[d] = X[i, d] * dJ_dz
+                else:
+                    dJ_db[0] += dJ_dz  # dJ_db = Σ dJ_dz
+                    for d in range(D):  # dJ_dW = Σ xᵀ dJ_dz
+                        dJ_dW[d] += X[i, d] * dJ_dz
                 continue
+            J0 = row_loss(loss, half, z, Y, i, pred, dJ0_dpred_k, dpred_dz_k)
+            J += J0 * scale if has_s else J0
             for k in range(K):
-                dJ_db[k] += dJ_dz[k]  # dJ_db = Σ dJ_dz
-            for d in range(D):  # dJ_dW += xᵀ dJ_dz
+                dJ_dz_k[k] = dJ0_dpred_k[k] * scale * dpred_dz_k[k]
+                dJ_db[k] += dJ_dz_k[k]  # dJ_db = Σ dJ_dz
+            for d in range(D):  # dJ_dW = Σ xᵀ dJ_dz
                 xd = X[i, d]
                 for k in range(K):
-                    dJ_dW[d * K + k] += xd * dJ_dz[k]
+                    dJ_dW[d * K + k] += xd * dJ_dz_k[k]
+            if hits != H_NONE:
+                n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
         if not has_s:
             J = J * inv
         J += penalty_value(W, pen_value, fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO])
@@ -195,12 +191,12 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
         if fused:  # w := w - lr · x dJ_dz, reading x once
             norm2 = 0.0
             for d in range(D):
-                g = X[i, d] * dJ_dz[0]
+                g = X[i, d] * dJ_dz
                 norm2 += g * g
                 W[d] = gd_update(W[d], g, lr)
             if has_b:
-                norm2 += dJ_dz[0] * dJ_dz[0]
-                b[0] = gd_update(b[0], dJ_dz[0], lr)
+                norm2 += dJ_dz * dJ_dz
+                b[0] = gd_update(b[0], dJ_dz, lr)
         else:
             if opt == O_ADAM:
                 fstate[1] += 1.0
