@@ -20,7 +20,7 @@ from lingrad.kernels.plan import FAST
 from lingrad.nodes import FORMULAS
 
 for _formula in FORMULAS:
-    register_jitable(_formula)
+    register_jitable(error_model="numpy")(_formula)  # as the kernels
 
 jit = njit(cache=True, error_model="numpy")
 jit_fast = njit(cache=True, error_model="numpy", fastmath=FAST)
