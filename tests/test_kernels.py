@@ -156,3 +156,57 @@ def test_chunked_epochs_give_the_same_steps(monkeypatch):
     np.testing.assert_allclose(b.params["affine.W"], a.params["affine.W"], rtol=1e-12)
     np.testing.assert_allclose(b.grad_norm, a.grad_norm, rtol=1e-12, equal_nan=True)
     np.testing.assert_allclose(b.step_loss, a.step_loss, rtol=1e-12)
+
+
+def _formula_args(fn, rng):
+    """Arrays for each argument of a formula: z, pred, w, ... with ±1e6 among them."""
+    import inspect
+
+    args = []
+    for name in inspect.signature(fn).parameters:
+        if name in ("y",):
+            a = rng.integers(0, 2, size=12).astype(np.float64)
+        elif name in ("pred",):
+            a = rng.uniform(0.01, 0.99, size=12)
+        elif name in ("t", "every"):
+            a = rng.integers(1, 50, size=12)
+        elif name in ("lr", "beta", "beta1", "beta2", "eps", "l1_ratio", "drop",
+                      "gamma", "power", "k", "u", "v"):  # fmt: skip
+            a = rng.uniform(0.05, 0.95, size=12)
+        else:  # z, w, p, g, m, q
+            a = rng.normal(scale=3.0, size=12)
+            a[:2] = (1e6, -1e6)
+        args.append(a)
+    return args
+
+
+def _calling(fn, n):
+    """A function of n arguments calling the formula, as a kernel does."""
+    return {
+        1: lambda a: fn(a),
+        2: lambda a, b: fn(a, b),
+        3: lambda a, b, c: fn(a, b, c),
+        4: lambda a, b, c, d: fn(a, b, c, d),
+        5: lambda a, b, c, d, e: fn(a, b, c, d, e),
+        8: lambda a, b, c, d, e, f, g, h: fn(a, b, c, d, e, f, g, h),
+    }[n]
+
+
+def test_every_formula_compiled_on_scalars_equals_numpy_on_arrays():
+    """The kernels run the node path's formulas: compiled on one entry, NumPy on all."""
+    from numba import njit
+
+    import lingrad.kernels._jit  # noqa: F401  (registers the formulas)
+    import lingrad.schedules  # noqa: F401  (its formulas are marked too)
+    from lingrad.nodes import FORMULAS
+
+    assert len(FORMULAS) >= 20
+    rng = np.random.default_rng(0)
+    for fn in FORMULAS:
+        args = _formula_args(fn, rng)
+        with np.errstate(over="ignore"):  # σ(-1e6) = 1 / inf, as in the node path
+            expected = np.broadcast_to(fn(*args), args[0].shape)
+        kernel = njit(_calling(fn, len(args)))
+        with np.errstate(over="ignore"):  # (NUMBA_DISABLE_JIT=1: NumPy on scalars)
+            got = np.array([kernel(*(a[i].item() for a in args)) for i in range(12)])
+        np.testing.assert_allclose(got, expected, rtol=1e-14, err_msg=fn.__name__)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy.special import expit
 
-from lingrad.nodes import Array
+from lingrad.nodes import Array, compilable, sigmoid
 
 Reduction = Literal["mean", "sum"]
 
@@ -93,6 +92,32 @@ class Loss:
         return f"{type(self).__name__}(reduction={self.reduction!r})"
 
 
+@compilable
+def squared_error_J0(pred: Any, y: Any) -> Any:
+    """``J0 = (y - pred)²`` per output."""
+    r = y - pred
+    return r * r
+
+
+@compilable
+def squared_error_dJ0_dpred(pred: Any, y: Any) -> Any:
+    """``dJ0_dpred = -2 (y - pred)``."""
+    return -2.0 * (y - pred)
+
+
+@compilable
+def half_squared_error_J0(pred: Any, y: Any) -> Any:
+    """``J0 = ½ (pred - y)²`` per output (``SquaredError(half=True)``)."""
+    r = y - pred
+    return 0.5 * (r * r)
+
+
+@compilable
+def half_squared_error_dJ0_dpred(pred: Any, y: Any) -> Any:
+    """``dJ0_dpred = pred - y``."""
+    return pred - y
+
+
 class SquaredError(Loss):
     """``J0 = (y - pred)²``, dJ0/dpred = -2 (y - pred); ``half``: ½ (pred - y)²."""
 
@@ -105,12 +130,40 @@ class SquaredError(Loss):
         self.gradient = "dJ0_dpred = pred - y" if half else "dJ0_dpred = -2 (y - pred)"
 
     def _J0(self, pred: Array, y: Array) -> Array:
-        r = y - pred
-        J0: Array = np.einsum("nk,nk->n", r, r)
-        return 0.5 * J0 if self.half else J0
+        J0 = half_squared_error_J0 if self.half else squared_error_J0
+        return J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        return pred - y if self.half else -2.0 * (y - pred)
+        if self.half:
+            return half_squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
+        return squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
+
+
+@compilable
+def bce_J0(pred: Any, y: Any) -> Any:
+    """``J0 = -[y log pred + (1 - y) log(1 - pred)]`` (pred clipped into (0, 1))."""
+    return -(y * np.log(pred) + (1.0 - y) * np.log1p(-pred))
+
+
+@compilable
+def bce_dJ0_dpred(pred: Any, y: Any) -> Any:
+    """``dJ0_dpred = (pred - y) / (pred (1 - pred))``."""
+    return (pred - y) / (pred * (1.0 - pred))
+
+
+@compilable
+def bce_logits_J0(z: Any, y: Any) -> Any:
+    """``J0 = -[y log σ(z) + (1 - y) log σ(-z)] = max(z, 0) - y z + log(1 + e^-|z|)``.
+
+    One stable pass: no overflow for any z.
+    """
+    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+
+
+@compilable
+def bce_logits_dJ0_dz(z: Any, y: Any) -> Any:
+    """``dJ0_dz = σ(z) - y`` (fused: dJ0_dpred · dpred_dz), finite for any z."""
+    return sigmoid(z) - y
 
 
 class BinaryCrossEntropy(Loss):
@@ -139,19 +192,17 @@ class BinaryCrossEntropy(Loss):
         return np.clip(pred, eps, 1.0 - eps)
 
     def _J0(self, pred: Array, y: Array) -> Array:
-        if self.from_logits:  # -[y log σ(z) + (1-y) log σ(-z)], one stable pass
-            z = pred
-            J0: Array = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+        if self.from_logits:
+            J0: Array = bce_logits_J0(pred, y)
         else:
-            p = self._clip(pred)
-            J0 = -(y * np.log(p) + (1.0 - y) * np.log1p(-p))
+            J0 = bce_J0(self._clip(pred), y)
         return np.asarray(J0.sum(axis=1))
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
         if self.from_logits:
-            return expit(pred) - y  # type: ignore[no-any-return]
-        p = self._clip(pred)
-        return (p - y) / (p * (1.0 - p))
+            with np.errstate(over="ignore"):  # σ(-1e6) = 1 / inf = 0
+                return bce_logits_dJ0_dz(pred, y)  # type: ignore[no-any-return]
+        return bce_dJ0_dpred(self._clip(pred), y)  # type: ignore[no-any-return]
 
 
 class CrossEntropy(Loss):
@@ -186,6 +237,20 @@ class CrossEntropy(Loss):
         return -y / np.maximum(pred, np.finfo(pred.dtype).tiny)
 
 
+@compilable
+def perceptron_J0(z: Any, y: Any) -> Any:
+    """``J0 = (h - y) z`` with ``h = [z ≥ 0]``: 0 when right, |z| when wrong."""
+    h = (z >= 0.0) * 1.0
+    return (h - y) * z
+
+
+@compilable
+def perceptron_dJ0_dz(z: Any, y: Any) -> Any:
+    """``dJ0_dz = h - y``: gradient descent is the perceptron rule."""
+    h = (z >= 0.0) * 1.0
+    return h - y
+
+
 class PerceptronCriterion(Loss):
     """``J0 = (h - y) z`` with h = [z ≥ 0]: Σ over misclassified of (1 - 2y) xᵀθ.
 
@@ -198,11 +263,10 @@ class PerceptronCriterion(Loss):
     gradient = "dJ0_dz = h - y"
 
     def _J0(self, pred: Array, y: Array) -> Array:
-        h = (pred >= 0).astype(pred.dtype)
-        return ((h - y) * pred).sum(axis=1)  # type: ignore[no-any-return]
+        return perceptron_J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        return (pred >= 0).astype(pred.dtype) - y
+        return perceptron_dJ0_dz(pred, y).astype(pred.dtype, copy=False)  # type: ignore[no-any-return]
 
 
 class MulticlassPerceptronCriterion(Loss):

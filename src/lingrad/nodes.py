@@ -9,16 +9,31 @@ example of the last forward pass, the Jacobians the lectures write out, and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, softmax
+from scipy.special import softmax
 
 if TYPE_CHECKING:
     from lingrad.core.chain import Chain
 
 Array = NDArray[np.floating[Any]]
+F = TypeVar("F", bound=Callable[..., Any])
+FORMULAS: list[Callable[..., Any]] = []  # every @compilable function, in order
+
+
+def compilable(fn: F) -> F:
+    """Mark ``fn`` as a formula the compiled engine also runs; ``fn`` is unchanged.
+
+    A formula is elementwise, written with NumPy ufuncs: the node path calls it
+    on arrays, a kernel on scalars. :mod:`lingrad.kernels` registers every
+    marked function with numba (``register_jitable``) when the kernels are
+    first built, so importing lingrad never imports numba.
+    """
+    FORMULAS.append(fn)
+    return fn
 
 
 class Node:
@@ -143,6 +158,28 @@ class _Elementwise(Node):
         raise NotImplementedError
 
 
+@compilable
+def sigmoid(z: Any) -> Any:
+    """``σ(z) = 1 / (1 + exp(-z))``, scipy's expit: exp overflows to inf, σ to 0.
+
+    The overflow is the intended limit; arrays are evaluated under
+    ``np.errstate(over="ignore")`` (see :func:`expit`).
+    """
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def expit(z: Any) -> Any:
+    """:func:`sigmoid` of an array, without the (harmless) overflow warning."""
+    with np.errstate(over="ignore"):
+        return sigmoid(z)
+
+
+@compilable
+def sigmoid_dpred_dz(pred: Any) -> Any:
+    """``dpred_dz = pred (1 - pred)`` of the sigmoid."""
+    return pred * (1.0 - pred)
+
+
 class Sigmoid(_Elementwise):
     """``pred = 1 / (1 + exp(-z))``; dpred/dz = pred (1 - pred)."""
 
@@ -150,11 +187,23 @@ class Sigmoid(_Elementwise):
     formulas = {"dpred_dz": "dpred_dz = pred * (1 - pred)"}
 
     def forward(self, z: Array) -> Array:
-        self.pred = expit(z)  # stable for |z| up to 1e6 and beyond
+        self.pred = expit(z)  # no overflow warning for |z| up to 1e6 and beyond
         return self.pred
 
     def _dpred_dz(self) -> Array:
-        return self.pred * (1.0 - self.pred)
+        return sigmoid_dpred_dz(self.pred)  # type: ignore[no-any-return]
+
+
+@compilable
+def bipolar_sigmoid(z: Any) -> Any:
+    """``f = (1 - exp(-z)) / (1 + exp(-z)) = tanh(z / 2)`` (no overflow)."""
+    return np.tanh(0.5 * z)
+
+
+@compilable
+def bipolar_sigmoid_dpred_dz(pred: Any) -> Any:
+    """``dpred_dz = (1 - pred²) / 2`` of the bipolar sigmoid."""
+    return 0.5 * (1.0 - pred * pred)
 
 
 class BipolarSigmoid(_Elementwise):
@@ -164,11 +213,11 @@ class BipolarSigmoid(_Elementwise):
     formulas = {"dpred_dz": "dpred_dz = (1 - pred**2) / 2"}
 
     def forward(self, z: Array) -> Array:
-        self.pred = np.tanh(0.5 * z)  # the same function, without overflow
+        self.pred = bipolar_sigmoid(z)
         return self.pred
 
     def _dpred_dz(self) -> Array:
-        return 0.5 * (1.0 - self.pred * self.pred)
+        return bipolar_sigmoid_dpred_dz(self.pred)  # type: ignore[no-any-return]
 
 
 class Tanh(_Elementwise):

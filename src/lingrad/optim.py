@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.nodes import Array
+from lingrad.nodes import Array, compilable
 from lingrad.training.shuffle import check_mode, epoch_order
 
 Batch = tuple[Array, Array, Array | None]
@@ -124,12 +124,10 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
-def _scratch(store: dict[str, Array], key: str, like: Array) -> Array:
-    """A reused array shaped like ``like`` (no temporary per step)."""
-    tmp = store.get(key)
-    if tmp is None or tmp.shape != like.shape or tmp.dtype != like.dtype:
-        tmp = store[key] = np.empty_like(like)
-    return tmp
+@compilable
+def gd_update(p: Any, g: Any, lr: Any) -> Any:
+    """``p := p - lr · g``, g = dJ_dp (the lectures' update)."""
+    return p - g * lr
 
 
 class GD(Optimizer):
@@ -138,14 +136,31 @@ class GD(Optimizer):
     name = "gd"
 
     def __init__(self) -> None:
-        self._tmp: dict[str, Array] = {}
+        self._tmp: dict[str, Array] = {}  # unused; kept: model files store it
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         for key, p in params.items():
-            step = np.multiply(grads[key], lr, out=_scratch(self._tmp, key, p))
-            p -= step  # p := p - lr·g, in place
+            p[...] = gd_update(p, grads[key], lr)
+
+
+@compilable
+def momentum_v(v: Any, g: Any, lr: Any, beta: Any) -> Any:
+    """The velocity ``v := beta · v - lr · g``."""
+    return v * beta - g * lr
+
+
+@compilable
+def momentum_update(p: Any, v: Any) -> Any:
+    """Heavy ball ``p := p + v`` (v already updated)."""
+    return p + v
+
+
+@compilable
+def nesterov_update(p: Any, v: Any, g: Any, lr: Any, beta: Any) -> Any:
+    """Nesterov ``p := p + beta · v - lr · g`` (v already updated)."""
+    return p + (beta * v - g * lr)
 
 
 class Momentum(Optimizer):
@@ -163,27 +178,47 @@ class Momentum(Optimizer):
         self.beta = float(beta)
         self.nesterov = nesterov
         self._v: dict[str, Array] = {}
-        self._tmp: dict[str, Array] = {}
+        self._tmp: dict[str, Array] = {}  # unused; kept: model files store it
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
+        beta = self.beta
         for key, p in params.items():
             v = self._v.get(key)
             if v is None:
                 v = self._v[key] = np.zeros_like(p)
-            lr_g = np.multiply(grads[key], lr, out=_scratch(self._tmp, key, p))
-            v *= self.beta
-            v -= lr_g
-            if self.nesterov:  # p += beta·v - lr·g
-                lr_g *= -1.0
-                lr_g += self.beta * v
-                p += lr_g
+            g = grads[key]
+            v[...] = momentum_v(v, g, lr, beta)
+            if self.nesterov:
+                p[...] = nesterov_update(p, v, g, lr, beta)
             else:
-                p += v
+                p[...] = momentum_update(p, v)
 
     def reset(self) -> None:
         self._v = {}
+
+
+@compilable
+def adam_m(m: Any, g: Any, beta1: Any) -> Any:
+    """The first moment ``m := beta1 · m + (1 - beta1) · g``."""
+    return m * beta1 + (1.0 - beta1) * g
+
+
+@compilable
+def adam_v(v: Any, g: Any, beta2: Any) -> Any:
+    """The second moment ``v := beta2 · v + (1 - beta2) · g²``."""
+    return v * beta2 + (1.0 - beta2) * (g * g)
+
+
+@compilable
+def adam_update(
+    p: Any, m: Any, v: Any, lr: Any, t: Any, beta1: Any, beta2: Any, eps: Any
+) -> Any:
+    """``p := p - lr · m̂ / (sqrt(v̂) + eps)``; m̂ = m / (1 - beta1^t), v̂ likewise."""
+    m_hat = m / (1.0 - beta1**t)  # bias corrections
+    v_hat = v / (1.0 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 class Adam(Optimizer):
@@ -214,13 +249,9 @@ class Adam(Optimizer):
                 self._m[key] = np.zeros_like(p)
                 self._v[key] = np.zeros_like(p)
             m, v = self._m[key], self._v[key]
-            m *= b1
-            m += (1.0 - b1) * g  # first moment
-            v *= b2
-            v += (1.0 - b2) * (g * g)  # second moment
-            m_hat = m / (1.0 - b1**t)  # bias corrections
-            v_hat = v / (1.0 - b2**t)
-            p -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            m[...] = adam_m(m, g, b1)
+            v[...] = adam_v(v, g, b2)
+            p[...] = adam_update(p, m, v, lr, t, b1, b2, self.eps)
 
     def reset(self) -> None:
         self._m, self._v, self._t = {}, {}, 0

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lingrad.nodes import compilable
+
 Rates = NDArray[np.float64]
 
 
@@ -66,6 +68,12 @@ class Constant(Schedule):
     """``lr_t = lr₀``."""
 
 
+@compilable
+def inverse_time_lr(t: Any, lr: Any, k: Any, power: Any) -> Any:
+    """``lr_t = lr₀ / (1 + k·t)^power``."""
+    return lr / np.power(1.0 + k * t, power)
+
+
 class InverseTime(Schedule):
     """Inverse-time decay ``lr_t = lr₀ / (1 + k·t)^power``.
 
@@ -81,11 +89,17 @@ class InverseTime(Schedule):
         self.power = float(power)
 
     def __call__(self, t: int) -> float:
-        return self.lr / math.pow(1.0 + self.k * t, self.power)
+        return float(inverse_time_lr(t, self.lr, self.k, self.power))
 
     def rates(self, t0: int, n: int) -> Rates:
         t = np.arange(t0, t0 + n, dtype=np.float64)
-        return self.lr / np.power(1.0 + self.k * t, self.power)
+        return inverse_time_lr(t, self.lr, self.k, self.power)  # type: ignore[no-any-return]
+
+
+@compilable
+def step_decay_lr(t: Any, lr: Any, drop: Any, every: Any) -> Any:
+    """``lr_t = lr₀ · drop^⌊t / every⌋``."""
+    return lr * np.power(drop, np.floor_divide(t, every) * 1.0)
 
 
 class StepDecay(Schedule):
@@ -104,11 +118,17 @@ class StepDecay(Schedule):
         self.every = int(every)
 
     def __call__(self, t: int) -> float:
-        return self.lr * self.drop ** (t // self.every)
+        return float(step_decay_lr(t, self.lr, self.drop, self.every))
 
     def rates(self, t0: int, n: int) -> Rates:
-        drops = np.arange(t0, t0 + n) // self.every
-        return self.lr * np.power(self.drop, drops.astype(np.float64))
+        t = np.arange(t0, t0 + n)
+        return step_decay_lr(t, self.lr, self.drop, self.every)  # type: ignore[no-any-return]
+
+
+@compilable
+def exponential_lr(t: Any, lr: Any, gamma: Any, every: Any) -> Any:
+    """``lr_t = lr₀ · gamma^(t / every)``."""
+    return lr * np.power(gamma, t / every)
 
 
 class Exponential(Schedule):
@@ -124,11 +144,11 @@ class Exponential(Schedule):
         self.every = int(every)
 
     def __call__(self, t: int) -> float:
-        return self.lr * math.pow(self.gamma, t / self.every)
+        return float(exponential_lr(t, self.lr, self.gamma, self.every))
 
     def rates(self, t0: int, n: int) -> Rates:
         t = np.arange(t0, t0 + n, dtype=np.float64)
-        return self.lr * np.power(self.gamma, t / self.every)
+        return exponential_lr(t, self.lr, self.gamma, self.every)  # type: ignore[no-any-return]
 
 
 class Adaptive(Schedule):

@@ -1,12 +1,13 @@
 """A run of training steps of a single-layer chain in one compiled call (numba).
 
-``run_batches`` is the Trainer's step loop for ``z = x·W + b``: for each
-batch of the epoch's row order, ``z``, the loss's fused ``dJ_dz`` (scaled by
-the sample weights and 1/m), ``dJ_dW = xᵀ·dJ_dz``, the penalty, the update,
-and the History's records (loss, accuracy, gradient norm, snapshots), into
-preallocated arrays. It stops after the first step whose J is not finite,
-having saved the parameters from before that update (``last``), as the node
-path does.
+``run_batches`` is the Trainer's step loop for ``z = x·W + b``, a skeleton
+around the formulas (``_rows``, ``_update``): for each batch of the epoch's
+row order, the forward ``z``, the loss (``J0``, ``dJ0_dpred``, ``dpred_dz``),
+``dJ_dz = dJ0_dpred · scale · dpred_dz`` (scale: the sample weight and 1/m),
+``dJ_dW = Σ xᵀ dJ_dz``, the penalty, the update, and the History's records
+(loss, accuracy, gradient norm, snapshots), into preallocated arrays. It
+stops after the first step whose J is not finite, having saved the
+parameters from before that update (``last``), as the node path does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 
 import numpy as np
 
-from lingrad.kernels._jit import jit, jit_fast
+from lingrad.kernels._jit import jit, jit_fast, jit_inline
 from lingrad.kernels._prefetch import prefetch_row
 from lingrad.kernels._rows import argmax, loss1, row_loss
 from lingrad.kernels._update import copy_into, penalty_value, shrink_l1, update
@@ -53,27 +54,16 @@ from lingrad.kernels.plan import (
     O_GD,
     P_NONE,
 )
+from lingrad.optim import gd_update
 
 
-@jit_fast
-def _forward_row(X, i, W, b, has_b, z):  # type: ignore[no-untyped-def]
-    """z = x·W + b for row i of X."""
-    D, K = W.shape
-    if K == 1:
-        acc = 0.0
-        for d in range(D):
-            acc += X[i, d] * W[d, 0]
-        z[0] = acc
-    else:
-        for k in range(K):
-            z[k] = 0.0
-        for d in range(D):
-            xd = X[i, d]
-            for k in range(K):
-                z[k] += xd * W[d, k]
-    if has_b:
-        for k in range(K):
-            z[k] += b[k]
+@jit_inline
+def affine_z(X, i, W, b, has_b, k, K):  # type: ignore[no-untyped-def]
+    """z_k = x·W[:, k] + b_k for row i of X (W flat (D·K,), row-major)."""
+    acc = 0.0
+    for d in range(X.shape[1]):
+        acc += X[i, d] * W[d * K + k]
+    return acc + b[k] if has_b else acc
 
 
 @jit
@@ -100,29 +90,34 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
     rec = (J, hits, norms, snapW, snapb, snap_t), J/hits/norms of len(lrs).
     """
     X, Y, s, order, ahead = data
-    W, b = params
+    W2, b = params
     VW, Vb, MW, Mb, QW, lastW, lastb = state
     J_rec, hit_rec, norm_rec, snapW, snapb, snap_t = rec
     N = X.shape[0]
-    D, K = W.shape
-    kind, half, has_b = icfg[I_LOSS], icfg[I_HALF], icfg[I_HAS_B]
+    D, K = W2.shape
+    loss, half, has_b = icfg[I_LOSS], icfg[I_HALF], icfg[I_HAS_B]
     has_s, has_order, m = icfg[I_HAS_S], icfg[I_HAS_ORDER], icfg[I_M]
     hits, inclusive = icfg[I_HITS], icfg[I_INCLUSIVE]
-    opt, pen_value, pen_grad = icfg[I_OPT], icfg[I_PEN_VALUE], icfg[I_PEN_GRAD]
+    opt, pen_value, penalty = icfg[I_OPT], icfg[I_PEN_VALUE], icfg[I_PEN_GRAD]
     snap_every, norm_every = icfg[I_SNAP_EVERY], icfg[I_NORM_EVERY]
     beta, beta1, beta2, eps = fcfg[F_BETA], fcfg[F_BETA1], fcfg[F_BETA2], fcfg[F_EPS]
     threshold, high = fcfg[F_THRESHOLD], fcfg[F_HIGH]
-    z = np.empty(K, W.dtype)
-    pred = np.empty(K, W.dtype)
-    d0 = np.empty(K, W.dtype)
-    dp = np.ones(K, W.dtype)  # dpred_dz (1: no activation)
-    dz = np.empty(K, W.dtype)
-    G = np.empty((D, K), W.dtype)  # dJ_dW of the batch
-    gb = np.empty(K, W.dtype)  # dJ_db
-    Wf, Gf, bf = W.reshape(W.size), G.reshape(G.size), b.reshape(b.size)
-    VWf, MWf, QWf = VW.reshape(VW.size), MW.reshape(MW.size), QW.reshape(QW.size)
+    z = np.empty(K, W2.dtype)
+    pred = np.empty(K, W2.dtype)
+    dJ0_dpred_k = np.empty(K, W2.dtype)  # per output k (K > 1)
+    dpred_dz_k = np.ones(K, W2.dtype)  # 1: no activation
+    dJ_dz_k = np.empty(K, W2.dtype)
+    dJ_dz = 0.0  # K = 1
+    dJ_dW = np.empty(W2.size, W2.dtype)  # of the batch, flat like W
+    dJ_db = np.empty(K, W2.dtype)
+    W, VWf, MWf, QWf = (
+        W2.reshape(W2.size),
+        VW.reshape(VW.size),
+        MW.reshape(MW.size),
+        QW.reshape(QW.size),
+    )
     no_penalty = np.int64(P_NONE)  # biases are never penalised
-    plain = opt == O_GD and pen_grad == P_NONE and pen_value == P_NONE
+    plain = opt == O_GD and penalty == P_NONE and pen_value == P_NONE
     plain = plain and not icfg[I_PROX]  # plain GD: per sample, one fused loop
     n_snap = 0
     for j in range(len(lrs)):
@@ -131,126 +126,93 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
         start = (b0 + j) * m
         stop = min(start + m, N)
         if snap_every > 0 and t % snap_every == 0:  # parameters before the update
-            copy_into(snapW[n_snap].reshape(W.size), Wf)
-            copy_into(snapb[n_snap], bf)
+            copy_into(snapW[n_snap].reshape(W.size), W)
+            copy_into(snapb[n_snap], b)
             snap_t[n_snap] = t
             n_snap += 1
         inv = 1.0 / (stop - start) if icfg[I_MEAN] else 1.0  # the mean's 1/m
-        single = stop - start == 1 and K == 1  # per sample: G = x dJ_dz, no sum
-        if single and plain:  # the lectures' loop: update while x is in cache
-            i = start
-            if has_order:
-                i = order[start]
-                prefetch_row(X, ahead[start])
-            acc = 0.0
-            for d in range(D):  # z = x·w + b
-                acc += X[i, d] * Wf[d]
-            z0 = acc + bf[0] if has_b else acc
-            J0, pred[0], d00, dp0 = loss1(kind, half, z0, Y[i, 0])
-            scale = s[i] * inv if has_s else inv
-            J = J0 * scale if has_s else J0 * inv
-            g0 = d00 * scale * dp0  # dJ_dz
-            J_rec[j] = J
-            hit_rec[j] = 0.0
-            if hits != H_NONE:
-                hit_rec[j] = _hit(hits, pred, Y, i, threshold, high, inclusive)
-            if not math.isfinite(J) or b0 + j == icfg[I_LAST_BATCH]:
-                copy_into(lastW.reshape(lastW.size), Wf)  # before the update
-                if has_b:
-                    copy_into(lastb, bf)
-            norm2 = 0.0
-            for d in range(D):  # w := w - lr · x dJ_dz
-                g = X[i, d] * g0
-                norm2 += g * g
-                Wf[d] = Wf[d] - g * lr
-            if has_b:
-                norm2 += g0 * g0
-                bf[0] = bf[0] - g0 * lr
-            if norm_every > 0 and t % norm_every == 0:
-                norm_rec[j] = math.sqrt(norm2)
-            if not math.isfinite(J):
-                return j + 1, n_snap
-            continue
+        single = stop - start == 1 and K == 1  # per sample: dJ_dW = x dJ_dz, no sum
+        fused = single and plain  # the lectures' loop: update while x is in cache
         if not single:
             for q in range(D * K):
-                Gf[q] = 0.0
+                dJ_dW[q] = 0.0
             for k in range(K):
-                gb[k] = 0.0
+                dJ_db[k] = 0.0
         J = 0.0
         n_hit = 0.0
         for r in range(start, stop):
+            i = r
             if has_order:
                 i = order[r]
                 prefetch_row(X, ahead[r])  # a row read soon (lingrad.training.shuffle)
+            if K == 1:  # forward propagation z = x·W + b
+                z0 = affine_z(X, i, W, b, has_b, 0, 1)
             else:
-                i = r
+                for k in range(K):
+                    z[k] = affine_z(X, i, W, b, has_b, k, K)
+            scale = s[i] * inv if has_s else inv  # the sample weight and 1/m
             if K == 1:  # one output: scalars only
-                acc = 0.0
-                for d in range(D):  # forward propagation z = x·w + b
-                    acc += X[i, d] * Wf[d]
-                z0 = acc + bf[0] if has_b else acc
-                J0, pred[0], d00, dp0 = loss1(kind, half, z0, Y[i, 0])  # loss
-                scale = s[i] * inv if has_s else inv
+                J0, pred[0], dJ0_dpred, dpred_dz = loss1(loss, half, z0, Y[i, 0])
                 J += J0 * scale if has_s else J0
-                g0 = d00 * scale * dp0  # dJ_dz = dJ0_dpred · scale · dpred_dz
+                dJ_dz = dJ0_dpred * scale * dpred_dz
+                if hits != H_NONE:
+                    n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
+                if fused:
+                    break
                 if single:
-                    gb[0] = g0
+                    dJ_db[0] = dJ_dz
                     for d in range(D):  # dJ_dW = xᵀ dJ_dz
-                        Gf[d] = X[i, d] * g0
+                        dJ_dW[d] = X[i, d] * dJ_dz
                 else:
-                    gb[0] += g0  # dJ_db = Σ dJ_dz
-                    for d in range(D):
-                        Gf[d] += X[i, d] * g0
-            else:
-                _forward_row(X, i, W, b, has_b, z)  # forward propagation
-                J0 = row_loss(kind, half, z, Y, i, pred, d0, dp)  # loss
-                scale = s[i] * inv if has_s else inv
-                J += J0 * scale if has_s else J0
-                for k in range(K):  # dJ_dz = dJ0_dpred · scale · dpred_dz
-                    dz[k] = d0[k] * scale * dp[k]
-                    gb[k] += dz[k]  # dJ_db = Σ dJ_dz
-                for d in range(D):  # dJ_dW = xᵀ dJ_dz
-                    xd = X[i, d]
-                    for k in range(K):
-                        G[d, k] += xd * dz[k]
+                    dJ_db[0] += dJ_dz  # dJ_db = Σ dJ_dz
+                    for d in range(D):  # dJ_dW = Σ xᵀ dJ_dz
+                        dJ_dW[d] += X[i, d] * dJ_dz
+                continue
+            J0 = row_loss(loss, half, z, Y, i, pred, dJ0_dpred_k, dpred_dz_k)
+            J += J0 * scale if has_s else J0
+            for k in range(K):
+                dJ_dz_k[k] = dJ0_dpred_k[k] * scale * dpred_dz_k[k]
+                dJ_db[k] += dJ_dz_k[k]  # dJ_db = Σ dJ_dz
+            for d in range(D):  # dJ_dW = Σ xᵀ dJ_dz
+                xd = X[i, d]
+                for k in range(K):
+                    dJ_dW[d * K + k] += xd * dJ_dz_k[k]
             if hits != H_NONE:
                 n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
         if not has_s:
             J = J * inv
-        J += penalty_value(Wf, pen_value, fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO])
+        J += penalty_value(W, pen_value, fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO])
         J_rec[j] = J
         hit_rec[j] = n_hit
         if not math.isfinite(J) or b0 + j == icfg[I_LAST_BATCH]:
-            copy_into(lastW.reshape(lastW.size), Wf)  # the last finite parameters
+            copy_into(lastW.reshape(lastW.size), W)  # the last finite parameters
             if has_b:
-                copy_into(lastb, bf)
-        if opt == O_ADAM:
-            fstate[1] += 1.0
-        t_adam = fstate[1]
-        norm2 = update(
-            Wf, Gf, lr, opt, beta, beta1, beta2, eps, t_adam, VWf, MWf,
-            pen_grad, fcfg[F_PG_ALPHA], fcfg[F_PG_RATIO],
-        )  # fmt: skip
-        if has_b:
-            norm2 += update(
-                bf,
-                gb,
-                lr,
-                opt,
-                beta,
-                beta1,
-                beta2,
-                eps,
-                t_adam,
-                Vb,
-                Mb,
-                no_penalty,
-                0.0,
-                0.0,
-            )
+                copy_into(lastb, b)
+        if fused:  # w := w - lr · x dJ_dz, reading x once
+            norm2 = 0.0
+            for d in range(D):
+                g = X[i, d] * dJ_dz
+                norm2 += g * g
+                W[d] = gd_update(W[d], g, lr)
+            if has_b:
+                norm2 += dJ_dz * dJ_dz
+                b[0] = gd_update(b[0], dJ_dz, lr)
+        else:
+            if opt == O_ADAM:
+                fstate[1] += 1.0
+            t_adam = fstate[1]
+            norm2 = update(
+                W, dJ_dW, lr, opt, beta, beta1, beta2, eps, t_adam, VWf, MWf,
+                penalty, fcfg[F_PG_ALPHA], fcfg[F_PG_RATIO],
+            )  # fmt: skip
+            if has_b:
+                norm2 += update(
+                    b, dJ_db, lr, opt, beta, beta1, beta2, eps, t_adam, Vb, Mb,
+                    no_penalty, 0.0, 0.0,
+                )  # fmt: skip
         if icfg[I_PROX]:
             fstate[0] += lr * fcfg[F_L1]  # u += lr · l1
-            shrink_l1(Wf, QWf, fstate[0])
+            shrink_l1(W, QWf, fstate[0])
         if norm_every > 0 and t % norm_every == 0:
             norm_rec[j] = math.sqrt(norm2)
         if not math.isfinite(J):

@@ -1,11 +1,10 @@
-"""One example through the loss: pred, J0 and dJ0 (numba; plain Python too).
+"""One example through the loss: J0, pred, dJ0_dpred, dpred_dz (numba or Python).
 
-``loss1`` renders each loss of ``lingrad.losses`` (and the activation node
-before it) for one output z: it returns J0, pred (the chain's output), d
-(``dJ0_dz`` in the fused forms; ``dJ0_dpred`` after an activation) and dp
-(the activation's ``dpred_dz``, 1 without one). ``row_loss`` does one row of
-K outputs, adding the multi-class losses, whose outputs interact.
-Every formula is the node's.
+``loss1`` runs a loss of ``lingrad.losses`` (and the activation node before
+it) on one output z, by calling their formulas: it returns J0, pred (the
+chain's output), dJ0_dpred (``dJ0_dz`` in the fused forms) and dpred_dz (the
+activation's, 1 without one). ``row_loss`` does one row of K outputs, adding
+the multi-class losses, whose outputs interact.
 """
 
 from __future__ import annotations
@@ -24,12 +23,22 @@ from lingrad.kernels.plan import (
     PERCEPTRON,
     SIGMOID_SQ,
 )
-
-
-@jit
-def expit(z):  # type: ignore[no-untyped-def]
-    """σ(z) = 1 / (1 + e^-z), as scipy.special.expit (0 for z → -∞)."""
-    return 1.0 / (1.0 + np.exp(-z))
+from lingrad.losses import (
+    bce_logits_dJ0_dz,
+    bce_logits_J0,
+    half_squared_error_dJ0_dpred,
+    half_squared_error_J0,
+    perceptron_dJ0_dz,
+    perceptron_J0,
+    squared_error_dJ0_dpred,
+    squared_error_J0,
+)
+from lingrad.nodes import (
+    bipolar_sigmoid,
+    bipolar_sigmoid_dpred_dz,
+    sigmoid,
+    sigmoid_dpred_dz,
+)
 
 
 @jit
@@ -43,35 +52,33 @@ def argmax(v):  # type: ignore[no-untyped-def]
 
 
 @jit
-def loss1(kind, half, z, y):  # type: ignore[no-untyped-def]
-    """(J0, pred, d, dp) of one output z with target y (an elementwise loss)."""
-    if kind == BCE:  # J0 = max(z, 0) - y z + log(1 + e^-|z|); d = σ(z) - y
-        J0 = max(z, 0.0) - y * z + math.log1p(np.exp(-abs(z)))
-        return J0, z, expit(z) - y, 1.0
-    if kind == PERCEPTRON:  # J0 = (h - y) z, h = [z >= 0]; d = h - y
-        h = 1.0 if z >= 0.0 else 0.0
-        return (h - y) * z, z, h - y, 1.0
-    pred, dp = z, 1.0  # squared error J0 = (y - pred)², ½ of it when half
-    if kind == SIGMOID_SQ:
-        pred = expit(z)
-        dp = pred * (1.0 - pred)  # dpred_dz
-    elif kind == BIPOLAR_SQ:
-        pred = math.tanh(0.5 * z)
-        dp = 0.5 * (1.0 - pred * pred)
-    r = y - pred
+def loss1(loss, half, z, y):  # type: ignore[no-untyped-def]
+    """(J0, pred, dJ0_dpred, dpred_dz) of one output z with target y."""
+    if loss == BCE:  # fused with the sigmoid: dJ0_dz
+        return bce_logits_J0(z, y), z, bce_logits_dJ0_dz(z, y), 1.0
+    if loss == PERCEPTRON:  # on z: dJ0_dz
+        return perceptron_J0(z, y), z, perceptron_dJ0_dz(z, y), 1.0
+    pred, dpred_dz = z, 1.0  # squared error after the activation, if any
+    if loss == SIGMOID_SQ:
+        pred = sigmoid(z)
+        dpred_dz = sigmoid_dpred_dz(pred)
+    elif loss == BIPOLAR_SQ:
+        pred = bipolar_sigmoid(z)
+        dpred_dz = bipolar_sigmoid_dpred_dz(pred)
     if half:
-        return 0.5 * (r * r), pred, pred - y, dp
-    return r * r, pred, -2.0 * (y - pred), dp
+        J0 = half_squared_error_J0(pred, y)
+        return J0, pred, half_squared_error_dJ0_dpred(pred, y), dpred_dz
+    return squared_error_J0(pred, y), pred, squared_error_dJ0_dpred(pred, y), dpred_dz
 
 
 @jit_fast
-def row_loss(kind, half, z, Y, i, pred, d, dp):  # type: ignore[no-untyped-def]
-    """J0 of example i (targets Y[i]); fills pred, d (dJ0_dz or dJ0_dpred), dp."""
+def row_loss(loss, half, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: ignore[no-untyped-def]
+    """J0 of example i (targets Y[i]); fills pred, dJ0_dpred (or dJ0_dz), dpred_dz."""
     K = len(z)
-    if kind != MULTI_PERCEPTRON and kind != CROSS_ENTROPY:
+    if loss != MULTI_PERCEPTRON and loss != CROSS_ENTROPY:
         J0 = 0.0
         for k in range(K):
-            J0k, pred[k], d[k], dp[k] = loss1(kind, half, z[k], Y[i, k])
+            J0k, pred[k], dJ0_dpred[k], dpred_dz[k] = loss1(loss, half, z[k], Y[i, k])
             J0 += J0k
         return J0
     yz = 0.0
@@ -79,18 +86,18 @@ def row_loss(kind, half, z, Y, i, pred, d, dp):  # type: ignore[no-untyped-def]
         pred[k] = z[k]
         yz += Y[i, k] * z[k]
     top = z[argmax(z)]
-    if kind == MULTI_PERCEPTRON:  # J0 = max z - z_y; d = onehot(argmax z) - y
+    if loss == MULTI_PERCEPTRON:  # J0 = max z - z_y; d = onehot(argmax z) - y
         win = argmax(z)
         for k in range(K):
-            d[k] = (1.0 if k == win else 0.0) - Y[i, k]
+            dJ0_dpred[k] = (1.0 if k == win else 0.0) - Y[i, k]
         return top - yz
     total = 0.0  # CROSS_ENTROPY: J0 = logsumexp(z) - z_y; d = softmax(z) - y
     for k in range(K):
-        d[k] = np.exp(z[k] - top)
-        total += d[k]
+        dJ0_dpred[k] = np.exp(z[k] - top)
+        total += dJ0_dpred[k]
     for k in range(K):
-        d[k] = d[k] / total - Y[i, k]
+        dJ0_dpred[k] = dJ0_dpred[k] / total - Y[i, k]  # q - y
     return math.log(total) + top - yz
 
 
-__all__ = ["LINEAR", "argmax", "expit", "loss1", "row_loss"]
+__all__ = ["LINEAR", "argmax", "loss1", "row_loss"]

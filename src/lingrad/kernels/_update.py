@@ -1,127 +1,106 @@
 """The update of one parameter array: penalty gradient, optimizer, L1 shrink (numba).
 
-``update`` applies ``p := p - lr · (dJ_dp + dC_dp)`` in the form of the
-chosen optimizer (``lingrad.optim``: GD, heavy-ball or Nesterov momentum,
-Adam) to a flat parameter array, then the proximal L1 step of
-``lingrad.solvers.proximal.ProximalL1``; ``penalty_value`` is ``C(W)``.
+``update`` applies ``p := p - lr · (dJ_dp + alpha · dC_dp)`` in the form of
+the chosen optimizer, calling the formulas of ``lingrad.optim`` (GD,
+heavy-ball or Nesterov momentum, Adam) and ``lingrad.penalties`` on each
+entry of a flat parameter array; ``shrink_l1`` is the proximal L1 step of
+``lingrad.solvers.proximal``; ``penalty_value`` is ``alpha · Σ C(w)``.
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from lingrad.kernels._jit import jit, jit_fast
-from lingrad.kernels.plan import (
-    O_ADAM,
-    O_GD,
-    O_MOMENTUM,
-    P_EN,
-    P_L1,
-    P_L2,
-    P_NONE,
+from lingrad.kernels.plan import O_ADAM, O_GD, O_MOMENTUM, P_L1, P_L2, P_NONE
+from lingrad.optim import (
+    adam_m,
+    adam_update,
+    adam_v,
+    gd_update,
+    momentum_update,
+    momentum_v,
+    nesterov_update,
 )
-
-
-@jit
-def sign(w):  # type: ignore[no-untyped-def]
-    """np.sign: -1, 0 or 1 (NaN stays NaN)."""
-    if w > 0.0:
-        return 1.0
-    if w < 0.0:
-        return -1.0
-    return w * 0.0
+from lingrad.penalties import (
+    elasticnet_C,
+    elasticnet_dC_dw,
+    l1_C,
+    l1_dC_dw,
+    l2_C,
+    l2_dC_dw,
+)
+from lingrad.solvers.proximal import l1_shrink
 
 
 @jit_fast
-def penalty_value(P, kind, alpha, ratio):  # type: ignore[no-untyped-def]
-    """alpha·Σ|w| (L1), alpha·Σw² (L2), alpha·(ρ Σ|w| + (1 - ρ) Σw²) (elastic net)."""
-    if kind == P_NONE:
+def penalty_value(P, penalty, alpha, l1_ratio):  # type: ignore[no-untyped-def]
+    """``alpha · Σ C(w)`` over the weights P (0 without a penalty)."""
+    if penalty == P_NONE:
         return 0.0
-    S1 = 0.0
-    S2 = 0.0
-    for j in range(P.size):
-        S1 += abs(P[j])
-        S2 += P[j] * P[j]
-    if kind == P_L1:
-        return alpha * S1
-    if kind == P_L2:
-        return alpha * S2
-    return alpha * (ratio * S1 + (1.0 - ratio) * S2)
-
-
-@jit
-def penalty_grad(w, kind, alpha, ratio):  # type: ignore[no-untyped-def]
-    """dC/dw: alpha·sign(w), 2·alpha·w, or alpha·(ρ sign(w) + 2 (1 - ρ) w)."""
-    if kind == P_L1:
-        return alpha * sign(w)
-    if kind == P_L2:
-        return 2.0 * alpha * w
-    if kind == P_EN:
-        return alpha * (ratio * sign(w) + 2.0 * (1.0 - ratio) * w)
-    return 0.0
+    total = 0.0
+    if penalty == P_L1:
+        for j in range(P.size):
+            total += l1_C(P[j])
+    elif penalty == P_L2:
+        for j in range(P.size):
+            total += l2_C(P[j])
+    else:
+        for j in range(P.size):
+            total += elasticnet_C(P[j], l1_ratio)
+    return alpha * total
 
 
 @jit_fast
 def update(  # type: ignore[no-untyped-def]
-    P, G, lr, opt, beta, beta1, beta2, eps, t_adam, V, M, pen, alpha, ratio
+    P, dJ_dP, lr, opt, beta, beta1, beta2, eps, t, V, M, penalty, alpha, l1_ratio
 ):
-    """p -= lr·g by the optimizer, g = G + dC/dp; returns Σ g² (for the grad norm).
+    """P := the optimizer's update with g = dJ_dP + alpha · dC_dP; returns Σ g².
 
-    V: velocity (momentum) or second moment (Adam); M: Adam's first moment.
-    One loop per optimizer, so that each vectorizes.
+    V: velocity (momentum) or second moment (Adam); M: Adam's first moment;
+    t: Adam's step count. One loop per optimizer, so that each vectorizes.
     """
-    if pen != P_NONE:
-        for j in range(P.size):  # dJ_dW += dC_dW (G is the batch's scratch)
-            G[j] = G[j] + penalty_grad(P[j], pen, alpha, ratio)
+    for j in range(P.size if penalty != P_NONE else 0):  # dJ_dP += alpha · dC_dP
+        if penalty == P_L1:
+            dC_dp = l1_dC_dw(P[j])
+        elif penalty == P_L2:
+            dC_dp = l2_dC_dw(P[j])
+        else:
+            dC_dp = elasticnet_dC_dw(P[j], l1_ratio)
+        dJ_dP[j] = dJ_dP[j] + alpha * dC_dp
     norm2 = 0.0
     if opt == O_GD:
         for j in range(P.size):
-            g = G[j]
+            g = dJ_dP[j]
             norm2 += g * g
-            P[j] = P[j] - g * lr
+            P[j] = gd_update(P[j], g, lr)
     elif opt == O_ADAM:
-        c1 = 1.0 - beta1**t_adam  # bias corrections
-        c2 = 1.0 - beta2**t_adam
         for j in range(P.size):
-            g = G[j]
+            g = dJ_dP[j]
             norm2 += g * g
-            M[j] = M[j] * beta1 + (1.0 - beta1) * g  # first moment
-            V[j] = V[j] * beta2 + (1.0 - beta2) * (g * g)  # second moment
-            P[j] = P[j] - lr * (M[j] / c1) / (math.sqrt(V[j] / c2) + eps)
+            M[j] = adam_m(M[j], g, beta1)
+            V[j] = adam_v(V[j], g, beta2)
+            P[j] = adam_update(P[j], M[j], V[j], lr, t, beta1, beta2, eps)
     elif opt == O_MOMENTUM:
         for j in range(P.size):
-            g = G[j]
+            g = dJ_dP[j]
             norm2 += g * g
-            V[j] = V[j] * beta - g * lr  # v := beta·v - lr·g
-            P[j] = P[j] + V[j]
+            V[j] = momentum_v(V[j], g, lr, beta)
+            P[j] = momentum_update(P[j], V[j])
     else:  # Nesterov
         for j in range(P.size):
-            g = G[j]
+            g = dJ_dP[j]
             norm2 += g * g
-            lr_g = g * lr
-            V[j] = V[j] * beta - lr_g
-            P[j] = P[j] + (beta * V[j] - lr_g)
+            V[j] = momentum_v(V[j], g, lr, beta)
+            P[j] = nesterov_update(P[j], V[j], g, lr, beta)
     return norm2
 
 
 @jit
 def shrink_l1(P, Q, u):  # type: ignore[no-untyped-def]
-    """Tsuruoka's cumulative L1 step: pull w by u ± q, never across zero; q += Δw."""
+    """The cumulative L1 step on each weight; Q (the shrink each got) += Δw."""
     for j in range(P.size):
         before = P[j]
-        w = before
-        if before > 0.0:
-            w = before - (u + Q[j])
-            if not w > 0.0 and w == w:  # np.maximum(0, w) (NaN stays)
-                w = 0.0
-        elif before < 0.0:
-            w = before + (u - Q[j])
-            if not w < 0.0 and w == w:
-                w = 0.0
-        P[j] = w
-        Q[j] += w - before
+        P[j] = l1_shrink(before, u, Q[j])
+        Q[j] += P[j] - before
 
 
 @jit
@@ -130,4 +109,4 @@ def copy_into(dst, src):  # type: ignore[no-untyped-def]
         dst[j] = src[j]
 
 
-__all__ = ["copy_into", "penalty_value", "shrink_l1", "update", "np"]
+__all__ = ["copy_into", "penalty_value", "shrink_l1", "update"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.nodes import Array
+from lingrad.nodes import Array, compilable
 from lingrad.optim import Optimizer, make_optimizer
 from lingrad.penalties import L1, L2, ElasticNet, Penalty, penalized
 
@@ -25,6 +25,18 @@ def split_l1(penalty: Penalty | None) -> tuple[float, Penalty | None]:
         smooth = L2(penalty.alpha * (1 - ratio)) if ratio < 1 else None
         return penalty.alpha * ratio, smooth
     return 0.0, penalty
+
+
+@compilable
+def l1_shrink(w: Any, u: Any, q: Any) -> Any:
+    """``w ← sign(w) max(|w| - (u ± q), 0)``: the cumulative L1 step of one weight.
+
+    A positive weight is pulled down by ``u + q``, a negative one up by
+    ``u - q`` (q: the shrink it already got, negative for negative weights),
+    never across 0; 0 and NaN stay. The caller adds ``Δw`` to ``q``.
+    """
+    sign = np.sign(w)
+    return sign * np.maximum(0.0, np.abs(w) - (u + sign * q))
 
 
 class _SmoothGradient(Penalty):
@@ -79,10 +91,9 @@ class ProximalL1(Optimizer):
             if not penalized(key):
                 continue
             q = self._q.setdefault(key, np.zeros_like(W))
-            before = W.copy()
-            np.copyto(W, np.maximum(0.0, W - (u + q)), where=before > 0)
-            np.copyto(W, np.minimum(0.0, W + (u - q)), where=before < 0)
-            q += W - before
+            shrunk = l1_shrink(W, u, q).astype(W.dtype, copy=False)
+            q += shrunk - W  # the shrink each weight got
+            W[...] = shrunk
 
     def reset(self) -> None:
         self.inner.reset()
