@@ -51,9 +51,9 @@ from sklearn.linear_model import SGDRegressor  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from lingrad.core.chain import Chain  # noqa: E402
-from lingrad.losses import SquaredError  # noqa: E402
+from lingrad.core.losses import SquaredError  # noqa: E402
+from lingrad.core.nodes import Affine  # noqa: E402
 from lingrad.models import LinearRegression  # noqa: E402
-from lingrad.nodes import Affine  # noqa: E402
 from lingrad.training.train import Trainer  # noqa: E402
 
 LR = 1e-3

@@ -28,8 +28,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDRegressor
 
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
-from lingrad.nodes import Affine
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
 from lingrad.training.train import Trainer
 
 

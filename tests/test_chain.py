@@ -8,9 +8,9 @@ from numpy.testing import assert_allclose
 
 from lingrad.core.chain import Chain
 from lingrad.core.gradcheck import check_chain
-from lingrad.losses import BinaryCrossEntropy, CrossEntropy, SquaredError, one_hot
-from lingrad.nodes import Affine, Residual, Sigmoid, Softmax, Tanh
-from lingrad.penalties import L2, ElasticNet
+from lingrad.core.losses import BinaryCrossEntropy, CrossEntropy, SquaredError, one_hot
+from lingrad.core.nodes import Affine, Residual, Sigmoid, Softmax, Tanh
+from lingrad.core.penalties import L2, ElasticNet
 
 
 def test_params_are_named_and_live(rng):

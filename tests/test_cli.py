@@ -457,7 +457,7 @@ def test_gradcheck_passes_and_prints_a_table(
 def test_gradcheck_fails_with_exit_1_on_a_wrong_gradient(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from lingrad.nodes import Sigmoid
+    from lingrad.core.nodes import Sigmoid
 
     monkeypatch.setattr(Sigmoid, "_dpred_dz", lambda self: self.pred)  # wrong
     code, out, err = run(["gradcheck", "--model", "logistic"], capsys)

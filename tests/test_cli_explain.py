@@ -103,8 +103,8 @@ def test_linear_step_k_follows_the_lectures_loop(
 
 def test_step_k_matches_the_training_engine() -> None:
     """Before step K: the parameters of K per-sample steps of lingrad's Trainer."""
+    from lingrad.core.losses import CrossEntropy, one_hot
     from lingrad.data.datasets import multiclass_blobs
-    from lingrad.losses import CrossEntropy, one_hot
     from lingrad.models import SoftmaxRegression
     from lingrad.training.train import Trainer
 
@@ -132,7 +132,7 @@ def test_step_k_matches_the_training_engine() -> None:
 def _numeric_grads(w: Any, est: Any) -> dict[str, np.ndarray]:
     """dJ/dp by central differences at the parameters before the update."""
     from lingrad.core.gradcheck import numerical_grad
-    from lingrad.penalties import penalized
+    from lingrad.core.penalties import penalized
 
     chain = est._init_chain(len(w.x), len(w.Y), np.random.RandomState(0), np.float64)
     for key, p in chain.params.items():

@@ -13,11 +13,11 @@ from sklearn.linear_model import Ridge
 from sklearn.preprocessing import OneHotEncoder
 
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
+from lingrad.core.penalties import L2
 from lingrad.models.linear import LinearRegression
 from lingrad.models.logistic import LogisticRegression
-from lingrad.nodes import Affine
-from lingrad.penalties import L2
 from lingrad.solvers import SolverError, lbfgs, normal_equation
 from lingrad.solvers.gram import GramStats
 from lingrad.solvers.rows import ArrayRows, Chunk

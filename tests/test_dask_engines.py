@@ -129,7 +129,7 @@ def on_dask_many(*arrays):
 
 def newton_objective(newton_module, model, chain, rows):
     """The solver's J, g, H of ``model`` (logistic: one block per column)."""
-    from lingrad.losses import BinaryCrossEntropy
+    from lingrad.core.losses import BinaryCrossEntropy
     from lingrad.solvers.newton_softmax import SoftmaxObjective
 
     if model == "softmax":

@@ -9,9 +9,9 @@ from scipy.special import expit
 
 from lingrad.core.chain import Chain
 from lingrad.core.gradcheck import check_chain, check_formula
-from lingrad.losses import BinaryCrossEntropy, SquaredError, one_hot
-from lingrad.nodes import Affine, BipolarSigmoid, Residual, Sigmoid
-from lingrad.penalties import L2
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError, one_hot
+from lingrad.core.nodes import Affine, BipolarSigmoid, Residual, Sigmoid
+from lingrad.core.penalties import L2
 
 
 def test_trace_of_square(rng):  # Problem 1(a): d tr(X^2)/dX = 2 X^T

@@ -22,7 +22,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.utils import check_random_state
 
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
+from lingrad.core.penalties import L2
 from lingrad.models import (
     BipolarSigmoidClassifier,
     LinearRegression,
@@ -31,9 +33,7 @@ from lingrad.models import (
     Perceptron,
     SoftmaxRegression,
 )
-from lingrad.nodes import Affine
-from lingrad.penalties import L2
-from lingrad.schedules import Adaptive, Exponential, InverseTime, StepDecay
+from lingrad.training.schedules import Adaptive, Exponential, InverseTime, StepDecay
 from lingrad.training.train import DivergenceError, Trainer
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adam")

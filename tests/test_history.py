@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
-from lingrad.nodes import Affine
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
 from lingrad.training.history import History
 from lingrad.training.train import Trainer
 

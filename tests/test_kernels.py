@@ -8,12 +8,12 @@ import pytest
 
 from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
-from lingrad.kernels.plan import plan_for
-from lingrad.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
-from lingrad.nodes import Affine, Sigmoid, Softmax, Tanh
-from lingrad.optim import GD, Adam, Optimizer
-from lingrad.penalties import L1
+from lingrad.core.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
+from lingrad.core.nodes import Affine, Sigmoid, Softmax, Tanh
+from lingrad.core.penalties import L1
 from lingrad.training.callbacks import Callback
+from lingrad.training.compiled.plan import plan_for
+from lingrad.training.optim import GD, Adam, Optimizer
 from lingrad.training.train import Trainer
 
 
@@ -138,7 +138,7 @@ def test_partial_fit_continues_the_optimizer_state_across_engines():
 
 def test_chunked_epochs_give_the_same_steps(monkeypatch):
     """Snapshots and the progress bar cut an epoch into several kernel calls."""
-    import lingrad.kernels.engine as engine_module
+    import lingrad.training.compiled.engine as engine_module
 
     monkeypatch.setattr(engine_module, "SNAPSHOT_BYTES", 200)  # a few steps a call
     X, y = _regression(N=50)
@@ -196,9 +196,9 @@ def test_every_formula_compiled_on_scalars_equals_numpy_on_arrays():
     """The kernels run the node path's formulas: compiled on one entry, NumPy on all."""
     from numba import njit
 
-    import lingrad.kernels._jit  # noqa: F401  (registers the formulas)
-    import lingrad.schedules  # noqa: F401  (its formulas are marked too)
-    from lingrad.nodes import FORMULAS
+    import lingrad.training.compiled._jit  # noqa: F401  (registers the formulas)
+    import lingrad.training.schedules  # noqa: F401  (its formulas are marked too)
+    from lingrad.core.nodes import FORMULAS
 
     assert len(FORMULAS) >= 20
     rng = np.random.default_rng(0)

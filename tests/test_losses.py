@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from scipy.special import expit, softmax
 
 from lingrad.core.gradcheck import check_loss
-from lingrad.losses import (
+from lingrad.core.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
     MulticlassPerceptronCriterion,
@@ -16,7 +16,7 @@ from lingrad.losses import (
     SquaredError,
     one_hot,
 )
-from lingrad.nodes import Sigmoid, Softmax
+from lingrad.core.nodes import Sigmoid, Softmax
 
 shapes = st.integers(1, 6)
 seeds = st.integers(0, 2**32 - 1)

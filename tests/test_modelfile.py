@@ -289,7 +289,7 @@ def test_warm_start_after_load_continues_exactly(
 def test_an_engine_state_it_does_not_know_is_left_out(
     table: pd.DataFrame, tmp_path: Path
 ) -> None:
-    from lingrad.optim import GD
+    from lingrad.training.optim import GD
 
     class Custom(GD):  # e.g. another engine's optimizer
         pass

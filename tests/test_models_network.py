@@ -9,11 +9,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from lingrad.core.gradcheck import check_chain
-from lingrad.losses import CrossEntropy, SquaredError, one_hot
+from lingrad.core.losses import CrossEntropy, SquaredError, one_hot
+from lingrad.core.nodes import Residual, Softmax
+from lingrad.core.penalties import L2
 from lingrad.models.network import TwoLayerNetwork
 from lingrad.models.residual import ResidualNetwork
-from lingrad.nodes import Residual, Softmax
-from lingrad.penalties import L2
 
 
 def xor_data(n=400, seed=0):

@@ -9,9 +9,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_blobs
 from sklearn.linear_model import Perceptron as SkPerceptron
 
-from lingrad.losses import PerceptronCriterion
+from lingrad.core.losses import PerceptronCriterion
+from lingrad.core.nodes import Step
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
-from lingrad.nodes import Step
 
 
 def separable_binary(seed, n=60, d=2, margin=0.5):

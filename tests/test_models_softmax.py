@@ -11,9 +11,9 @@ from sklearn.preprocessing import StandardScaler
 
 from lingrad.core.chain import Chain
 from lingrad.core.gradcheck import numerical_grad
-from lingrad.losses import CrossEntropy, one_hot
+from lingrad.core.losses import CrossEntropy, one_hot
+from lingrad.core.nodes import Affine, Softmax
 from lingrad.models.softmax import SoftmaxRegression, alpha_from_C
-from lingrad.nodes import Affine, Softmax
 from lingrad.solvers.newton_softmax import SoftmaxObjective
 from lingrad.solvers.rows import ArrayRows
 

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 
 from lingrad.core.chain import Chain
 from lingrad.core.gradcheck import check_node, numerical_grad
-from lingrad.nodes import (
+from lingrad.core.nodes import (
     Affine,
     Argmax,
     BipolarSigmoid,

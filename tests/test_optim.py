@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from lingrad.optim import GD, Adam, Batcher, Momentum, as_generator, make_optimizer
+from lingrad.training.optim import (
+    GD,
+    Adam,
+    Batcher,
+    Momentum,
+    as_generator,
+    make_optimizer,
+)
 
 
 def data(N, D=3):

@@ -5,7 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lingrad.core.gradcheck import check_penalty
-from lingrad.penalties import L1, L2, ElasticNet, make_penalty, penalized
+from lingrad.core.penalties import L1, L2, ElasticNet, make_penalty, penalized
 
 
 @pytest.mark.parametrize("penalty", [L1(0.3), L2(0.3), ElasticNet(0.3, 0.4)])

@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from lingrad.cli import main
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
-from lingrad.nodes import Affine
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
 from lingrad.playground import run as runs
 from lingrad.playground.frames import MAX_STEP_POINTS, Cursor, frame
 from lingrad.playground.session import Session

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from lingrad.schedules import (
+from lingrad.training.schedules import (
     Adaptive,
     Constant,
     Exponential,

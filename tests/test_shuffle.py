@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from lingrad.models import LinearRegression
-from lingrad.optim import Batcher
+from lingrad.training.optim import Batcher
 from lingrad.training.shuffle import (
     ROWS_MAX_BYTES,
     block_rows,

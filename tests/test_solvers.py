@@ -13,11 +13,10 @@ from sklearn.linear_model import Lasso, Ridge
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 
 from lingrad.core.chain import Chain
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError
+from lingrad.core.nodes import Affine, Sigmoid
+from lingrad.core.penalties import L1, L2, ElasticNet
 from lingrad.data import datasets
-from lingrad.losses import BinaryCrossEntropy, SquaredError
-from lingrad.nodes import Affine, Sigmoid
-from lingrad.optim import GD
-from lingrad.penalties import L1, L2, ElasticNet
 from lingrad.solvers import (
     IllConditionedWarning,
     ProximalL1,
@@ -28,6 +27,7 @@ from lingrad.solvers import (
     proximal_l1,
     split_l1,
 )
+from lingrad.training.optim import GD
 from lingrad.training.train import Trainer
 
 

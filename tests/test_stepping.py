@@ -6,9 +6,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
-from lingrad.losses import BinaryCrossEntropy, SquaredError
-from lingrad.nodes import Affine
-from lingrad.schedules import InverseTime
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError
+from lingrad.core.nodes import Affine
+from lingrad.training.schedules import InverseTime
 from lingrad.training.train import DivergenceError, Trainer
 
 

@@ -7,10 +7,10 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.core.chain import Chain
-from lingrad.losses import BinaryCrossEntropy, SquaredError
-from lingrad.nodes import Affine, Sigmoid
-from lingrad.penalties import L2
-from lingrad.schedules import InverseTime
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError
+from lingrad.core.nodes import Affine, Sigmoid
+from lingrad.core.penalties import L2
+from lingrad.training.schedules import InverseTime
 from lingrad.training.train import Callback, DivergenceError, Trainer
 
 

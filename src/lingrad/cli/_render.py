@@ -107,7 +107,7 @@ class Names:
     model is one of theirs), and the notes' symbol beside a code name."""
 
     def __init__(self, chain: Any, loss: Any, model: str | None = None) -> None:
-        from lingrad.nodes import Affine, Residual
+        from lingrad.core.nodes import Affine, Residual
 
         nodes = chain.nodes
         has_res = any(isinstance(n, Residual) for n in nodes)
@@ -267,7 +267,7 @@ class _Row:
 
 def _rows(w: Any, names: Names) -> list[_Row]:
     """The chain's nodes, a residual's inner nodes in its place."""
-    from lingrad.nodes import Residual
+    from lingrad.core.nodes import Residual
 
     rows = []
     steps = zip(w.trace.steps, w.chain.nodes, strict=True)
@@ -294,7 +294,7 @@ def _rows(w: Any, names: Names) -> list[_Row]:
 def _inner_names(nodes: list[Any], o: str) -> list[str]:
     """Outputs of a residual's inner nodes: z for an activation, zhat for the sum
     inside it, the residual's own name (h) for the last."""
-    from lingrad.nodes import Affine
+    from lingrad.core.nodes import Affine
 
     acts = iter(["z", "u", "v", "t"])
     outs = [
@@ -307,7 +307,7 @@ def _inner_names(nodes: list[Any], o: str) -> list[str]:
 
 
 def _forward(r: _Row, names: Names) -> str:
-    from lingrad.nodes import Affine
+    from lingrad.core.nodes import Affine
 
     if isinstance(r.node, Affine):
         W, b = names.p(f"{r.key}.W"), names.p(f"{r.key}.b")
@@ -319,7 +319,7 @@ def _forward(r: _Row, names: Names) -> str:
 
 
 def _jacobians(r: _Row, names: Names) -> list[str]:
-    from lingrad.nodes import Affine
+    from lingrad.core.nodes import Affine
 
     o, a, jac = r.o, r.a, r.step.jacobians
     if isinstance(r.node, Affine):
@@ -337,7 +337,7 @@ def _jacobians(r: _Row, names: Names) -> list[str]:
 
 
 def _backprop(r: _Row, names: Names) -> list[str]:
-    from lingrad.nodes import Affine
+    from lingrad.core.nodes import Affine
 
     o, a, step = r.o, r.a, r.step
     if not isinstance(r.node, Affine):

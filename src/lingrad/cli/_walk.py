@@ -52,7 +52,7 @@ class Walk:
 
 def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
     """Training targets Y (N, K) of labels / values y, as the estimator encodes them."""
-    from lingrad.losses import CrossEntropy, MulticlassPerceptronCriterion, one_hot
+    from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion, one_hot
 
     y = np.asarray(y)
     if classes is None:
@@ -70,8 +70,8 @@ def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
 def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
     """The chain and loss the lecture writes: sigmoid / softmax kept out of the loss."""
     from lingrad.core.chain import Chain
-    from lingrad.losses import BinaryCrossEntropy, CrossEntropy
-    from lingrad.nodes import Sigmoid, Softmax
+    from lingrad.core.losses import BinaryCrossEntropy, CrossEntropy
+    from lingrad.core.nodes import Sigmoid, Softmax
 
     if isinstance(loss, BinaryCrossEntropy) and loss.from_logits:
         return Chain([*chain.nodes, Sigmoid()]), BinaryCrossEntropy(
@@ -86,7 +86,7 @@ def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
 
 def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> None:
     """One silent step of the lecture's loop on one example."""
-    from lingrad.penalties import penalized
+    from lingrad.core.penalties import penalized
 
     out = chain.forward(x)
     loss.forward(out, Y)
@@ -101,7 +101,7 @@ def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> 
 
 def n_outputs(spec: ModelSpec, est: Any, y: Any) -> int:
     """The width K of the model's output for targets y."""
-    from lingrad.losses import CrossEntropy, MulticlassPerceptronCriterion
+    from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion
 
     if not spec.is_classifier:
         return 1
@@ -176,8 +176,8 @@ def walk(
     """
     from sklearn.utils import check_random_state
 
-    from lingrad.nodes import Residual
-    from lingrad.penalties import penalized
+    from lingrad.core.nodes import Residual
+    from lingrad.core.penalties import penalized
 
     X = np.asarray(X, dtype=np.float64)
     classes = np.unique(y) if spec.is_classifier else None

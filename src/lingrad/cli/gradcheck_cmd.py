@@ -14,7 +14,14 @@ EPILOG = "Examples:  lingrad gradcheck  |  lingrad gradcheck --model two-layer"
 
 def _nodes(rng: Any) -> Iterator[tuple[str, Any, Any]]:
     from lingrad.core.chain import Chain
-    from lingrad.nodes import Affine, BipolarSigmoid, Residual, Sigmoid, Softmax, Tanh
+    from lingrad.core.nodes import (
+        Affine,
+        BipolarSigmoid,
+        Residual,
+        Sigmoid,
+        Softmax,
+        Tanh,
+    )
 
     a = rng.normal(size=(4, 3))
     yield "node", Affine.init(3, 2, rng), a
@@ -29,7 +36,7 @@ def _nodes(rng: Any) -> Iterator[tuple[str, Any, Any]]:
 def _losses(rng: Any) -> Iterator[tuple[Any, Any, Any]]:
     from scipy.special import expit, softmax
 
-    from lingrad.losses import (
+    from lingrad.core.losses import (
         BinaryCrossEntropy,
         CrossEntropy,
         MulticlassPerceptronCriterion,
@@ -67,7 +74,7 @@ def _loss_name(loss: Any) -> str:
 
 
 def _penalties(rng: Any) -> Iterator[tuple[Any, Any]]:
-    from lingrad.penalties import L1, L2, ElasticNet
+    from lingrad.core.penalties import L1, L2, ElasticNet
 
     W = rng.normal(size=(3, 2))
     W = np.sign(W) * (np.abs(W) + 0.1)  # |W| > 0: L1 is differentiable there
@@ -85,7 +92,7 @@ def _tiny_data(spec: Any, rng: Any) -> tuple[Any, Any]:
 
 def _targets(loss: Any, out: Any, rng: Any) -> Any:
     """Valid targets for the loss, shaped like the chain output."""
-    from lingrad.losses import SquaredError, one_hot
+    from lingrad.core.losses import SquaredError, one_hot
 
     N, K = out.shape
     if isinstance(loss, SquaredError):

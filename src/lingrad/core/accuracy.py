@@ -2,7 +2,7 @@
 
 The Trainer calls ``n_correct(out, Y) -> int`` after every step's forward
 pass. Being a small object with its rule in attributes (not a closure), the
-counter can also be run inside the compiled engine (``lingrad.kernels``).
+counter can also be run inside the compiled engine (``lingrad.training.compiled``).
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lingrad.nodes import Affine, Array, Node
+from lingrad.core.nodes import Affine, Array, Node
 
 if TYPE_CHECKING:
-    from lingrad.losses import Loss
+    from lingrad.core.losses import Loss
 
 
 @dataclass

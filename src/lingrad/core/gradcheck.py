@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.nodes import Array, Node
-from lingrad.penalties import Penalty, penalized
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array, Node
+from lingrad.core.penalties import Penalty, penalized
 
 
 def numerical_grad(f: Callable[[], float], x: Array, eps: float = 1e-6) -> Array:

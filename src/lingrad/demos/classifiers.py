@@ -6,11 +6,11 @@ import numpy as np
 
 from lingrad import plot
 from lingrad.core.chain import Chain
+from lingrad.core.losses import CrossEntropy, one_hot
+from lingrad.core.nodes import Affine, Softmax
 from lingrad.data import datasets
-from lingrad.losses import CrossEntropy, one_hot
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
 from lingrad.models.softmax import SoftmaxRegression
-from lingrad.nodes import Affine, Softmax
 from lingrad.plot.style import integer_axis
 
 from . import _figures
@@ -136,7 +136,7 @@ def perceptron(run: DemoRun) -> DemoOutput:
         },
         compared_with="the Novikoff bound and scikit-learn's Perceptron",
         notes=(
-            "The hard threshold has no useful derivative (lingrad.nodes.Step "
+            "The hard threshold has no useful derivative (lingrad.core.nodes.Step "
             "raises), so "
             "the perceptron descends its own criterion applied to z = xᵀθ: each "
             "misclassified example moves θ by ±lr·x, correct ones leave it alone. On "

@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.penalties import Penalty
+from lingrad.core.losses import Loss
+from lingrad.core.penalties import Penalty
 from lingrad.plot.style import root_figure, save
 from lingrad.training.train import Trainer
 

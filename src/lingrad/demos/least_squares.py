@@ -8,10 +8,10 @@ from sklearn.metrics import r2_score
 
 from lingrad import plot
 from lingrad.core.chain import Chain
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
 from lingrad.data import datasets
-from lingrad.losses import SquaredError
 from lingrad.models.linear import LinearRegression
-from lingrad.nodes import Affine
 from lingrad.solvers import normal_equation
 
 from . import _figures

@@ -8,9 +8,9 @@ from scipy.special import expit
 
 from lingrad import plot
 from lingrad.core.chain import Chain
+from lingrad.core.losses import BinaryCrossEntropy
+from lingrad.core.nodes import Affine, Sigmoid
 from lingrad.data import datasets
-from lingrad.losses import BinaryCrossEntropy
-from lingrad.nodes import Affine, Sigmoid
 
 from . import _listings
 from .common import DemoOutput, DemoRun, floats, hits_binary, train

@@ -7,9 +7,9 @@ from scipy.special import expit, softmax
 
 from lingrad import plot
 from lingrad.core.gradcheck import numerical_grad
+from lingrad.core.losses import one_hot
 from lingrad.data import datasets
 from lingrad.data.lectures import HIDDEN
-from lingrad.losses import one_hot
 from lingrad.models.logistic import LogisticRegression
 from lingrad.models.network import TwoLayerNetwork
 from lingrad.models.residual import ResidualNetwork

@@ -9,10 +9,10 @@ from scipy.special import expit
 from lingrad import plot
 from lingrad.core.chain import Chain
 from lingrad.core.gradcheck import check_formula
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError
+from lingrad.core.nodes import Affine, Sigmoid
 from lingrad.data import datasets
-from lingrad.losses import BinaryCrossEntropy, SquaredError
 from lingrad.models.bipolar import BipolarSigmoidClassifier
-from lingrad.nodes import Affine, Sigmoid
 from lingrad.plot.style import new_figure
 
 from . import _figures

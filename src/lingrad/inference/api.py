@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from lingrad.core.nodes import Array
 from lingrad.errors import LingradError
 from lingrad.inference import covariance as cv
 from lingrad.inference.identify import on_identified
 from lingrad.inference.result import Summary, build
-from lingrad.nodes import Array
 
 SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
 

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.linalg
 from scipy.special import expit, log_expit, log_softmax, softmax
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 from lingrad.solvers.refine import MAX_REFINE_ELEMENTS, ScaledDesign
 
 COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "sandwich")

@@ -15,8 +15,8 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg
 
+from lingrad.core.nodes import Array
 from lingrad.inference.covariance import Estimates, design
-from lingrad.nodes import Array
 
 RANK_TOL = 10.0  # times eps · max(N, P): the pivoted-QR rank tolerance
 

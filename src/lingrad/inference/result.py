@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from lingrad.core.nodes import Array
 from lingrad.inference.covariance import Estimates
-from lingrad.nodes import Array
 
 
 @dataclass

@@ -29,15 +29,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.core.chain import Chain
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Affine, Node
+from lingrad.core.penalties import Penalty, make_penalty
 from lingrad.inference.mixin import SummaryMixin
-from lingrad.losses import Loss
 from lingrad.models._finite import finite_scores as finite_scores  # re-exported
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
-from lingrad.nodes import Affine, Node
-from lingrad.penalties import Penalty, make_penalty
 from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.training.history import History
@@ -99,7 +99,7 @@ COMMON_PARAMS_DOC = """
     engine : {"auto", "nodes", "compiled"}
         What runs the iterative solvers: ``"nodes"`` the node chain (the
         lectures' loop, step by step), ``"compiled"`` the fused numba kernels
-        of ``lingrad.kernels`` (single-layer models only; same numbers, tested
+        of ``lingrad.training.compiled`` (single-layer models only; same numbers, tested
         to 1e-12), ``"auto"`` the kernels where the model has them. The first
         compiled fit compiles the kernels (seconds, once: they are cached).
 """

@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_non_negative, validate_data
 
 from lingrad.core.accuracy import CountCorrect
-from lingrad.losses import one_hot
+from lingrad.core.losses import one_hot
 from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lingrad.losses import SquaredError
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import BipolarSigmoid
 from lingrad.models.logistic import _LinearSigmoidClassifier
-from lingrad.nodes import BipolarSigmoid
 
 
 class BipolarSigmoidClassifier(_LinearSigmoidClassifier):

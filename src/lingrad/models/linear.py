@@ -7,11 +7,11 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import validate_data
 
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Affine
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, finite_scores
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.models._params import partial_fit_for_iterative
-from lingrad.nodes import Affine
 from lingrad.solvers.closed_form import least_squares
 
 

@@ -10,14 +10,14 @@ import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
 from lingrad.core.chain import Chain
-from lingrad.losses import BinaryCrossEntropy, SquaredError
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError
+from lingrad.core.nodes import Affine, Sigmoid
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
     make_n_correct,
 )
-from lingrad.nodes import Affine, Sigmoid
 from lingrad.solvers import lbfgs_rows, newton_logistic_rows
 from lingrad.solvers.sums import column_sums, sum_loss
 from lingrad.training.history import History

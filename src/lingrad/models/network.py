@@ -13,10 +13,10 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 
 from lingrad.core.chain import Chain
-from lingrad.losses import CrossEntropy
+from lingrad.core.losses import CrossEntropy
+from lingrad.core.nodes import Affine, Sigmoid, Softmax
 from lingrad.models._base import ITERATIVE_SOLVERS, finite_scores
 from lingrad.models._classifier import GradientClassifier
-from lingrad.nodes import Affine, Sigmoid, Softmax
 
 
 class _Network(GradientClassifier):

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from lingrad.errors import InvalidParameterError
-from lingrad.optim import OPTIMIZERS
-from lingrad.schedules import SCHEDULES
+from lingrad.training.optim import OPTIMIZERS
+from lingrad.training.schedules import SCHEDULES
 
 __all__ = ["CONSTRAINTS", "ITERATIVE_SOLVERS", "Constraint", "check_params"]
 

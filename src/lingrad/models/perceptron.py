@@ -16,14 +16,14 @@ of the notes. The weights start at zero, as in the classic algorithm.
 
 from __future__ import annotations
 
-from lingrad.losses import MulticlassPerceptronCriterion, PerceptronCriterion
+from lingrad.core.losses import MulticlassPerceptronCriterion, PerceptronCriterion
+from lingrad.core.nodes import Argmax, Step
 from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
     make_n_correct,
 )
-from lingrad.nodes import Argmax, Step
 
 
 class _BasePerceptron(GradientClassifier, LinearChainEstimator):

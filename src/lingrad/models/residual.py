@@ -9,11 +9,11 @@ import numpy as np
 from scipy.special import expit
 
 from lingrad.core.chain import Chain
-from lingrad.losses import SquaredError
+from lingrad.core.losses import SquaredError
+from lingrad.core.nodes import Residual, Sigmoid
 from lingrad.models._base import finite_scores
 from lingrad.models._classifier import label_targets, make_n_correct
 from lingrad.models.network import _Network
-from lingrad.nodes import Residual, Sigmoid
 
 
 class ResidualNetwork(_Network):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from scipy.special import log_softmax, softmax
 
-from lingrad.losses import CrossEntropy
+from lingrad.core.losses import CrossEntropy
+from lingrad.core.nodes import Softmax
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import GradientClassifier
-from lingrad.nodes import Softmax
 from lingrad.solvers import newton
 from lingrad.solvers.newton_softmax import SoftmaxObjective
 from lingrad.training.history import History

@@ -142,7 +142,7 @@ def solve(run: Run, est: Any) -> None:
 
 def objective(est: Any, X: Any, Y: Any) -> float:
     """J = mean loss + penalty of a fitted estimator on (X, Y), through its chain."""
-    from lingrad.penalties import penalized
+    from lingrad.core.penalties import penalized
 
     chain = est._chain_from_fitted()
     J = float(est._make_loss().forward(chain.forward(X), Y))

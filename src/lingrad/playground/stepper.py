@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.nodes import Array
-from lingrad.optim import Batcher
+from lingrad.core.nodes import Array
+from lingrad.training.optim import Batcher
 from lingrad.training.train import DivergenceError, Trainer
 
 MAX_STEPS = 5000  # per-step records a session's History keeps (then decimates)

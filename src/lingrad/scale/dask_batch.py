@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.nodes import Array
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
 from lingrad.scale.dask_rows import DaskRows
 from lingrad.solvers.rows import Chunk
 from lingrad.solvers.sums import set_params, sum_loss

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 from lingrad.solvers.gram import GramStats
 from lingrad.solvers.refine import refined_least_squares
 from lingrad.solvers.result import SolverError

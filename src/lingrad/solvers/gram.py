@@ -24,7 +24,7 @@ import numpy as np
 from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpocon, dpotrf, dpotrs
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 from lingrad.solvers.result import SolverError
 from lingrad.solvers.rows import Chunk, column_name
 

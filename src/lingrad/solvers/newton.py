@@ -36,9 +36,9 @@ import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.core.chain import Chain
-from lingrad.losses import BinaryCrossEntropy, Loss
-from lingrad.nodes import Affine, Array
-from lingrad.penalties import L2
+from lingrad.core.losses import BinaryCrossEntropy, Loss
+from lingrad.core.nodes import Affine, Array
+from lingrad.core.penalties import L2
 from lingrad.solvers.gram import symmetric
 from lingrad.solvers.result import SolverResult, check_result
 from lingrad.solvers.rows import ArrayRows, Chunk, Rows

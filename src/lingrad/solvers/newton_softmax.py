@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from lingrad.core.chain import Chain
-from lingrad.losses import CrossEntropy
-from lingrad.nodes import Array
+from lingrad.core.losses import CrossEntropy
+from lingrad.core.nodes import Array
 from lingrad.solvers.gram import symmetric
 from lingrad.solvers.newton import AffineObjective, _solve_pd
 from lingrad.solvers.rows import Rows

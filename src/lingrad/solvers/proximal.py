@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.nodes import Array, compilable
-from lingrad.optim import Optimizer, make_optimizer
-from lingrad.penalties import L1, L2, ElasticNet, Penalty, penalized
+from lingrad.core.nodes import Array, compilable
+from lingrad.core.penalties import L1, L2, ElasticNet, Penalty, penalized
+from lingrad.training.optim import Optimizer, make_optimizer
 
 
 def split_l1(penalty: Penalty | None) -> tuple[float, Penalty | None]:

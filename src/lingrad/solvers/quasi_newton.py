@@ -15,9 +15,9 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.nodes import Array
-from lingrad.penalties import Penalty, penalized
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
+from lingrad.core.penalties import Penalty, penalized
 from lingrad.solvers.proximal import split_l1
 from lingrad.solvers.result import SolverResult, check_result
 from lingrad.solvers.rows import ArrayRows, Rows

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 from lingrad.solvers.tsqr import ILL_CONDITIONED, IllConditionedWarning
 
 __all__ = ["MAX_REFINE_ELEMENTS", "ScaledDesign", "refined_least_squares"]

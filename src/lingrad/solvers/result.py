@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 
 
 @dataclass

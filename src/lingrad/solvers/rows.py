@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 
 
 @dataclass

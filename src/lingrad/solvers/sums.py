@@ -20,8 +20,8 @@ import numpy as np
 from scipy.special import expit, softmax
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.nodes import Array
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
 from lingrad.solvers.gram import block_rows, syrk_add
 from lingrad.solvers.rows import Chunk
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 from lingrad.solvers.rows import Chunk
 
 ILL_CONDITIONED = 1e10  # cond(XᵀX) of the solved system above this warns

@@ -2,7 +2,7 @@
 
 ``EpochLoop`` is the part of ``lingrad.training.train.Trainer`` that runs steps:
 ``_epoch`` takes the epoch's order and rates, then either runs the compiled
-kernels (``lingrad.kernels``) or ``_run``, the node path's loop of ``_step``
+kernels (``lingrad.training.compiled``) or ``_run``, the node path's loop of ``_step``
 (forward, loss, backward, penalty, update), records the steps in a
 ``_Steps`` and hands them to the History. ``_diverge`` restores the last
 finite parameters and raises ``DivergenceError``.
@@ -18,14 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.nodes import Array
-from lingrad.optim import Batch, Batcher, Optimizer
-from lingrad.penalties import Penalty, penalized
-from lingrad.schedules import Schedule
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
+from lingrad.core.penalties import Penalty, penalized
 from lingrad.training.callbacks import Callback, _overrides
 from lingrad.training.history import History
+from lingrad.training.optim import Batch, Batcher, Optimizer
 from lingrad.training.progress import TrainingProgress
+from lingrad.training.schedules import Schedule
 
 if TYPE_CHECKING:
     from lingrad.training.train import Trainer
@@ -96,7 +96,7 @@ class EpochLoop:
         """The compiled engine's plan for this run, or None for the node path."""
         if self.engine == "nodes":
             return None
-        from lingrad.kernels.plan import plan_for
+        from lingrad.training.compiled.plan import plan_for
 
         plan, why = plan_for(
             self.chain, self.loss, self.penalty, self.optimizer, n_correct
@@ -115,7 +115,7 @@ class EpochLoop:
         self._run_plan = self._plan(n_correct, hooks)
         if self._run_plan is None:
             return X, y, sw
-        from lingrad.kernels.engine import kernel_data
+        from lingrad.training.compiled.engine import kernel_data
 
         return kernel_data(self.chain, X, y, sw)
 
@@ -143,7 +143,7 @@ class EpochLoop:
         )
         lrs = self.schedule.rates(self.t, len(rec.m))
         if self._run_plan is not None:
-            from lingrad.kernels.engine import run_epoch
+            from lingrad.training.compiled.engine import run_epoch
 
             run_epoch(self, self._run_plan, X, y, sw, rec, lrs, progress)
         else:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.nodes import Array
+from lingrad.core.nodes import Array
 
 
 class _Buffer:

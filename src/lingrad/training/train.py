@@ -19,16 +19,16 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from lingrad.core.chain import Chain
-from lingrad.losses import Loss
-from lingrad.nodes import Array
-from lingrad.optim import Batcher, make_optimizer
-from lingrad.penalties import Penalty
-from lingrad.schedules import Adaptive, make_schedule
-from lingrad.stepping import StepsResult, run_steps
+from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
+from lingrad.core.penalties import Penalty
 from lingrad.training.callbacks import Callback, _as_callback, _overrides
 from lingrad.training.epoch import ENGINES, DivergenceError, EpochLoop
 from lingrad.training.history import History
+from lingrad.training.optim import Batcher, make_optimizer
 from lingrad.training.progress import TrainingProgress
+from lingrad.training.schedules import Adaptive, make_schedule
+from lingrad.training.stepping import StepsResult, run_steps
 
 __all__ = [
     "Callback", "DivergenceError", "StepsResult", "TrainResult", "Trainer",
@@ -75,7 +75,7 @@ class Trainer(EpochLoop):
         Extra arguments for a schedule or optimizer given by name.
     engine : {"nodes", "auto", "compiled"}
         "nodes" runs the chain node by node (the specification); "compiled"
-        runs the fused numba kernels of ``lingrad.kernels`` (single-layer
+        runs the fused numba kernels of ``lingrad.training.compiled`` (single-layer
         chains; a ValueError says why a chain has none); "auto" takes the
         kernel where one exists and no per-step callback needs Python. Both
         give the same numbers (``tests/test_engine_identity.py``).

@@ -16,11 +16,16 @@ import math
 
 import numpy as np
 
-from lingrad.kernels._jit import jit, jit_fast, jit_inline
-from lingrad.kernels._prefetch import prefetch_row
-from lingrad.kernels._rows import argmax, loss1, row_loss
-from lingrad.kernels._update import copy_into, penalty_value, shrink_l1, update
-from lingrad.kernels.plan import (
+from lingrad.training.compiled._jit import jit, jit_fast, jit_inline
+from lingrad.training.compiled._prefetch import prefetch_row
+from lingrad.training.compiled._rows import argmax, loss1, row_loss
+from lingrad.training.compiled._update import (
+    copy_into,
+    penalty_value,
+    shrink_l1,
+    update,
+)
+from lingrad.training.compiled.plan import (
     F_BETA,
     F_BETA1,
     F_BETA2,
@@ -54,7 +59,7 @@ from lingrad.kernels.plan import (
     O_GD,
     P_NONE,
 )
-from lingrad.optim import gd_update
+from lingrad.training.optim import gd_update
 
 
 @jit_inline

@@ -16,8 +16,8 @@ from __future__ import annotations
 from numba import njit
 from numba.extending import register_jitable
 
-from lingrad.kernels.plan import FAST
-from lingrad.nodes import FORMULAS
+from lingrad.core.nodes import FORMULAS
+from lingrad.training.compiled.plan import FAST
 
 for _formula in FORMULAS:
     register_jitable(error_model="numpy")(_formula)  # as the kernels

@@ -1,6 +1,6 @@
 """One example through the loss: J0, pred, dJ0_dpred, dpred_dz (numba or Python).
 
-``loss1`` runs a loss of ``lingrad.losses`` (and the activation node before
+``loss1`` runs a loss of ``lingrad.core.losses`` (and the activation node before
 it) on one output z, by calling their formulas: it returns J0, pred (the
 chain's output), dJ0_dpred (``dJ0_dz`` in the fused forms) and dpred_dz (the
 activation's, 1 without one). ``row_loss`` does one row of K outputs, adding
@@ -13,17 +13,7 @@ import math
 
 import numpy as np
 
-from lingrad.kernels._jit import jit, jit_fast
-from lingrad.kernels.plan import (
-    BCE,
-    BIPOLAR_SQ,
-    CROSS_ENTROPY,
-    LINEAR,
-    MULTI_PERCEPTRON,
-    PERCEPTRON,
-    SIGMOID_SQ,
-)
-from lingrad.losses import (
+from lingrad.core.losses import (
     bce_logits_dJ0_dz,
     bce_logits_J0,
     half_squared_error_dJ0_dpred,
@@ -33,11 +23,21 @@ from lingrad.losses import (
     squared_error_dJ0_dpred,
     squared_error_J0,
 )
-from lingrad.nodes import (
+from lingrad.core.nodes import (
     bipolar_sigmoid,
     bipolar_sigmoid_dpred_dz,
     sigmoid,
     sigmoid_dpred_dz,
+)
+from lingrad.training.compiled._jit import jit, jit_fast
+from lingrad.training.compiled.plan import (
+    BCE,
+    BIPOLAR_SQ,
+    CROSS_ENTROPY,
+    LINEAR,
+    MULTI_PERCEPTRON,
+    PERCEPTRON,
+    SIGMOID_SQ,
 )
 
 

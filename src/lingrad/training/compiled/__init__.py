@@ -8,9 +8,9 @@ penalty and the optimizer's update, writing the History's per-step arrays as
 it goes. The node chain is the specification; ``tests/test_engine_identity.py``
 proves both give the same numbers.
 
-- :mod:`lingrad.kernels.plan` decides whether a Trainer's chain, loss,
+- :mod:`lingrad.training.compiled.plan` decides whether a Trainer's chain, loss,
   penalty and optimizer have a kernel (pure Python: numba is not imported);
-- :mod:`lingrad.kernels.engine` drives the kernels epoch by epoch;
+- :mod:`lingrad.training.compiled.engine` drives the kernels epoch by epoch;
 - ``_rows``, ``_update`` and ``_loop`` are the numba functions (compiled on
   first use and cached on disk, ``cache=True``).
 """

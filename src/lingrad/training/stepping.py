@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.nodes import Array
-from lingrad.optim import Batch
+from lingrad.core.nodes import Array
 from lingrad.training.epoch import DivergenceError, _Steps
+from lingrad.training.optim import Batch
 from lingrad.training.progress import TrainingProgress
 
 if TYPE_CHECKING:

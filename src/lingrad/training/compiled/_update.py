@@ -1,26 +1,15 @@
 """The update of one parameter array: penalty gradient, optimizer, L1 shrink (numba).
 
 ``update`` applies ``p := p - lr · (dJ_dp + alpha · dC_dp)`` in the form of
-the chosen optimizer, calling the formulas of ``lingrad.optim`` (GD,
-heavy-ball or Nesterov momentum, Adam) and ``lingrad.penalties`` on each
+the chosen optimizer, calling the formulas of ``lingrad.training.optim`` (GD,
+heavy-ball or Nesterov momentum, Adam) and ``lingrad.core.penalties`` on each
 entry of a flat parameter array; ``shrink_l1`` is the proximal L1 step of
 ``lingrad.solvers.proximal``; ``penalty_value`` is ``alpha · Σ C(w)``.
 """
 
 from __future__ import annotations
 
-from lingrad.kernels._jit import jit, jit_fast
-from lingrad.kernels.plan import O_ADAM, O_GD, O_MOMENTUM, P_L1, P_L2, P_NONE
-from lingrad.optim import (
-    adam_m,
-    adam_update,
-    adam_v,
-    gd_update,
-    momentum_update,
-    momentum_v,
-    nesterov_update,
-)
-from lingrad.penalties import (
+from lingrad.core.penalties import (
     elasticnet_C,
     elasticnet_dC_dw,
     l1_C,
@@ -29,6 +18,17 @@ from lingrad.penalties import (
     l2_dC_dw,
 )
 from lingrad.solvers.proximal import l1_shrink
+from lingrad.training.compiled._jit import jit, jit_fast
+from lingrad.training.compiled.plan import O_ADAM, O_GD, O_MOMENTUM, P_L1, P_L2, P_NONE
+from lingrad.training.optim import (
+    adam_m,
+    adam_update,
+    adam_v,
+    gd_update,
+    momentum_update,
+    momentum_v,
+    nesterov_update,
+)
 
 
 @jit_fast

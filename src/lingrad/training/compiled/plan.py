@@ -14,17 +14,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.core.accuracy import CountCorrect
-from lingrad.losses import (
+from lingrad.core.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
     MulticlassPerceptronCriterion,
     PerceptronCriterion,
     SquaredError,
 )
-from lingrad.nodes import Affine, BipolarSigmoid, Sigmoid
-from lingrad.optim import GD, Adam, Momentum
-from lingrad.penalties import L1, L2, ElasticNet
+from lingrad.core.nodes import Affine, BipolarSigmoid, Sigmoid
+from lingrad.core.penalties import L1, L2, ElasticNet
 from lingrad.solvers.proximal import ProximalL1, _SmoothGradient
+from lingrad.training.optim import GD, Adam, Momentum
 
 # icfg: integer settings
 (I_LOSS, I_HALF, I_MEAN, I_HAS_B, I_HAS_S, I_HAS_ORDER, I_M, I_PEN_VALUE, I_PEN_GRAD,

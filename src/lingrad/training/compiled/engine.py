@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lingrad.kernels.plan import (
+from lingrad.core.nodes import Array
+from lingrad.training.compiled.plan import (
     I_HAS_ORDER,
     I_HAS_S,
     I_LAST_BATCH,
@@ -26,7 +27,6 @@ from lingrad.kernels.plan import (
     O_GD,
     Plan,
 )
-from lingrad.nodes import Array
 from lingrad.training.shuffle import lookahead
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def run_epoch(
     progress: TrainingProgress,
 ) -> None:
     """Run one epoch of ``trainer`` with the kernel, filling ``rec`` and the History."""
-    from lingrad.kernels._loop import run_batches
+    from lingrad.training.compiled._loop import run_batches
 
     keys = list(trainer._params)  # ["affine.W"] or ["affine.W", "affine.b"]
     W = trainer._params[keys[0]]

@@ -1,0 +1,285 @@
+"""Losses ``J = (1/N) Σ J0`` (or ``Σ J0``) with their gradient dJ/dpred.
+
+``forward(pred, y)`` stores the per-example values ``J0`` (N,) and returns the
+reduced J; ``backward()`` returns dJ/dpred, shaped like ``pred``, with the 1/N
+of the mean applied exactly once. Losses marked ``from_logits`` take ``z``
+instead of the probability and return dJ/dz: the fused, stable form.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from lingrad.core.nodes import Array, compilable, sigmoid
+
+Reduction = Literal["mean", "sum"]
+
+
+def one_hot(labels: Any, n_classes: int, dtype: Any = np.float64) -> Array:
+    """``Y[i, labels[i]] = 1``: integer labels (N,) to a one-hot matrix (N, K)."""
+    labels = np.asarray(labels, dtype=np.intp)
+    Y = np.zeros((len(labels), n_classes), dtype=dtype)
+    Y[np.arange(len(labels)), labels] = 1.0
+    return Y
+
+
+def _shifted_exp(z: Array) -> tuple[Array, Array]:
+    """``(exp(z - m), m)``, m the row max (0 where not finite): no overflow."""
+    m = z.max(axis=1, keepdims=True)
+    m[~np.isfinite(m)] = 0.0
+    return np.exp(z - m), m
+
+
+def logsumexp(z: Array) -> Array:
+    """``log Σ_k exp(z_k)`` per row (N,), stable: ``m + log Σ exp(z - m)``.
+
+    scipy's formula, without its array-API dispatch (10x faster on one row).
+    """
+    e, m = _shifted_exp(z)
+    return np.log(e.sum(axis=1)) + m[:, 0]  # type: ignore[no-any-return]
+
+
+def softmax(z: Array) -> Array:
+    """``q = exp(z - m) / Σ exp(z - m)`` per row (N, K)."""
+    e, _ = _shifted_exp(z)
+    return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+class Loss:
+    """Base: reduce per-example losses J0 to J and scale dJ0/dpred to dJ/dpred."""
+
+    name: ClassVar[str] = "loss"
+    formula: str = ""  # J0 as text, for explain
+    gradient: str = ""  # dJ0/dpred as text
+
+    def __init__(self, reduction: Reduction = "mean") -> None:
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}.")
+        self.reduction = reduction
+
+    def forward(
+        self, pred: Array, y: Array, sample_weight: Array | None = None
+    ) -> float:
+        y = np.asarray(y)
+        if y.shape != pred.shape:
+            y = y.reshape(pred.shape)
+        self.pred, self.y = pred, y
+        self.J0: Array = self._J0(pred, y)  # (N,)
+        scale: Any = 1.0 / len(pred) if self.reduction == "mean" else 1.0
+        if sample_weight is not None:
+            scale = np.asarray(sample_weight, dtype=pred.dtype) * scale
+        self._scale = scale
+        if isinstance(scale, np.ndarray):
+            return float(self.J0 @ scale)
+        return float(self.J0.sum()) * float(scale)
+
+    def backward(self) -> Array:
+        scale = self._scale
+        if isinstance(scale, np.ndarray):
+            scale = scale[:, None]
+        dJ_dpred: Array = self._dJ0_dpred(self.pred, self.y) * scale
+        return dJ_dpred
+
+    def _J0(self, pred: Array, y: Array) -> Array:
+        raise NotImplementedError
+
+    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+@compilable
+def squared_error_J0(pred: Any, y: Any) -> Any:
+    """``J0 = (y - pred)²`` per output."""
+    r = y - pred
+    return r * r
+
+
+@compilable
+def squared_error_dJ0_dpred(pred: Any, y: Any) -> Any:
+    """``dJ0_dpred = -2 (y - pred)``."""
+    return -2.0 * (y - pred)
+
+
+@compilable
+def half_squared_error_J0(pred: Any, y: Any) -> Any:
+    """``J0 = ½ (pred - y)²`` per output (``SquaredError(half=True)``)."""
+    r = y - pred
+    return 0.5 * (r * r)
+
+
+@compilable
+def half_squared_error_dJ0_dpred(pred: Any, y: Any) -> Any:
+    """``dJ0_dpred = pred - y``."""
+    return pred - y
+
+
+class SquaredError(Loss):
+    """``J0 = (y - pred)²``, dJ0/dpred = -2 (y - pred); ``half``: ½ (pred - y)²."""
+
+    name = "squared_error"
+
+    def __init__(self, half: bool = False, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self.half = half
+        self.formula = "J0 = 1/2 (pred - y)^2" if half else "J0 = (y - pred)^2"
+        self.gradient = "dJ0_dpred = pred - y" if half else "dJ0_dpred = -2 (y - pred)"
+
+    def _J0(self, pred: Array, y: Array) -> Array:
+        J0 = half_squared_error_J0 if self.half else squared_error_J0
+        return J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
+
+    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
+        if self.half:
+            return half_squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
+        return squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
+
+
+@compilable
+def bce_J0(pred: Any, y: Any) -> Any:
+    """``J0 = -[y log pred + (1 - y) log(1 - pred)]`` (pred clipped into (0, 1))."""
+    return -(y * np.log(pred) + (1.0 - y) * np.log1p(-pred))
+
+
+@compilable
+def bce_dJ0_dpred(pred: Any, y: Any) -> Any:
+    """``dJ0_dpred = (pred - y) / (pred (1 - pred))``."""
+    return (pred - y) / (pred * (1.0 - pred))
+
+
+@compilable
+def bce_logits_J0(z: Any, y: Any) -> Any:
+    """``J0 = -[y log σ(z) + (1 - y) log σ(-z)] = max(z, 0) - y z + log(1 + e^-|z|)``.
+
+    One stable pass: no overflow for any z.
+    """
+    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+
+
+@compilable
+def bce_logits_dJ0_dz(z: Any, y: Any) -> Any:
+    """``dJ0_dz = σ(z) - y`` (fused: dJ0_dpred · dpred_dz), finite for any z."""
+    return sigmoid(z) - y
+
+
+class BinaryCrossEntropy(Loss):
+    """``J0 = -[y log ŷ + (1 - y) log(1 - ŷ)]``; dJ0/dŷ = (ŷ - y) / (ŷ (1 - ŷ)).
+
+    With ``from_logits=True`` the input is z (ŷ = σ(z)) and the fused gradient
+    dJ0/dz = ŷ - y is returned; it stays finite for any z.
+    """
+
+    name = "binary_cross_entropy"
+
+    def __init__(
+        self, from_logits: bool = False, reduction: Reduction = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.from_logits = from_logits
+        if from_logits:
+            self.formula = "J0 = -[y log sigmoid(z) + (1 - y) log sigmoid(-z)]"
+            self.gradient = "dJ0_dz = pred - y  (fused: dJ0_dpred * dpred_dz)"
+        else:
+            self.formula = "J0 = -[y log pred + (1 - y) log(1 - pred)]"
+            self.gradient = "dJ0_dpred = (pred - y) / (pred (1 - pred))"
+
+    def _clip(self, pred: Array) -> Array:
+        eps = np.finfo(pred.dtype).eps
+        return np.clip(pred, eps, 1.0 - eps)
+
+    def _J0(self, pred: Array, y: Array) -> Array:
+        if self.from_logits:
+            J0: Array = bce_logits_J0(pred, y)
+        else:
+            J0 = bce_J0(self._clip(pred), y)
+        return np.asarray(J0.sum(axis=1))
+
+    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
+        if self.from_logits:
+            with np.errstate(over="ignore"):  # σ(-1e6) = 1 / inf = 0
+                return bce_logits_dJ0_dz(pred, y)  # type: ignore[no-any-return]
+        return bce_dJ0_dpred(self._clip(pred), y)  # type: ignore[no-any-return]
+
+
+class CrossEntropy(Loss):
+    """``J0 = -Σ_k y_k log q_k``; dJ0/dq = -y / q; fused with softmax: dJ0/dz = q - y.
+
+    ``y`` is one-hot (N, K) (see :func:`one_hot`).
+    """
+
+    name = "cross_entropy"
+
+    def __init__(
+        self, from_logits: bool = False, reduction: Reduction = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.from_logits = from_logits
+        if from_logits:
+            self.formula = "J0 = logsumexp(z) - sum_k y_k z_k"
+            self.gradient = "dJ0_dz = q - y  (fused: softmax + cross-entropy)"
+        else:
+            self.formula = "J0 = -sum_k y_k log q_k"
+            self.gradient = "dJ0_dq = -y / q"
+
+    def _J0(self, pred: Array, y: Array) -> Array:
+        if self.from_logits:
+            return logsumexp(pred) - np.einsum("nk,nk->n", y, pred)  # type: ignore[no-any-return]
+        q = np.maximum(pred, np.finfo(pred.dtype).tiny)
+        return -np.einsum("nk,nk->n", y, np.log(q))  # type: ignore[no-any-return]
+
+    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
+        if self.from_logits:
+            return softmax(pred) - y
+        return -y / np.maximum(pred, np.finfo(pred.dtype).tiny)
+
+
+@compilable
+def perceptron_J0(z: Any, y: Any) -> Any:
+    """``J0 = (h - y) z`` with ``h = [z ≥ 0]``: 0 when right, |z| when wrong."""
+    h = (z >= 0.0) * 1.0
+    return (h - y) * z
+
+
+@compilable
+def perceptron_dJ0_dz(z: Any, y: Any) -> Any:
+    """``dJ0_dz = h - y``: gradient descent is the perceptron rule."""
+    h = (z >= 0.0) * 1.0
+    return h - y
+
+
+class PerceptronCriterion(Loss):
+    """``J0 = (h - y) z`` with h = [z ≥ 0]: Σ over misclassified of (1 - 2y) xᵀθ.
+
+    Zero for correct examples and positive for wrong ones; dJ0/dz = h - y, so
+    gradient descent is the perceptron rule w ← w + lr (y - h) x.
+    """
+
+    name = "perceptron"
+    formula = "J0 = (h - y) z,  h = [z >= 0]"
+    gradient = "dJ0_dz = h - y"
+
+    def _J0(self, pred: Array, y: Array) -> Array:
+        return perceptron_J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
+
+    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
+        return perceptron_dJ0_dz(pred, y).astype(pred.dtype, copy=False)  # type: ignore[no-any-return]
+
+
+class MulticlassPerceptronCriterion(Loss):
+    """``J0 = max_j s_j - s_y`` on scores s = xΘ; dJ0/ds = onehot(argmax s) - y."""
+
+    name = "multiclass_perceptron"
+    formula = "J0 = max_j s_j - s_y"
+    gradient = "dJ0_ds = onehot(argmax_j s_j) - y"
+
+    def _J0(self, pred: Array, y: Array) -> Array:
+        return pred.max(axis=1) - np.einsum("nk,nk->n", y, pred)  # type: ignore[no-any-return]
+
+    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
+        winner = np.zeros_like(pred)
+        winner[np.arange(len(pred)), pred.argmax(axis=1)] = 1.0
+        return winner - y

@@ -1,0 +1,282 @@
+"""Batching and parameter updates: ``Batcher`` and the optimizers.
+
+``Batcher`` cuts an epoch into batches: per-sample (``batch_size=1``, the
+lectures' ``for x, y in zip(...)`` loop), minibatch (``m``) or full batch
+(``None``), in data order or shuffled by a seeded generator. The optimizers
+update a chain's live parameter arrays in place, keyed by ``chain.params``
+names: ``p -= lr * g`` is the lectures' update ``w := w - lr · (dJ/dw)ᵀ``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lingrad.core.nodes import Array, compilable
+from lingrad.training.shuffle import check_mode, epoch_order
+
+Batch = tuple[Array, Array, Array | None]
+
+
+def as_generator(random_state: Any = None) -> np.random.Generator:
+    """A NumPy Generator from None, an int seed, a Generator or a RandomState."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+    return np.random.default_rng(random_state)
+
+
+class Batcher:
+    """Yield ``(Xb, yb, sb)`` batches of one epoch, shuffled or in data order.
+
+    Parameters
+    ----------
+    batch_size : int or None
+        1 (per-sample), m (minibatch) or None (full batch); clipped to N.
+    shuffle : {True, False, "rows", "blocks"}
+        Draw a fresh order every epoch: "rows" a permutation of all rows,
+        "blocks" shuffled blocks of contiguous rows (faster to read), True
+        one of them by the size of X (see ``lingrad.training.shuffle``); False keeps
+        the data order. Full batches
+        are never shuffled (the sum does not depend on the order).
+    random_state : None, int, Generator or RandomState
+        Seed of the shuffling generator.
+    chunk_bytes : int
+        Shuffled rows are gathered ``X[perm[chunk]]`` a chunk of about this
+        many bytes at a time (whole batches), and batches are views into it.
+    """
+
+    def __init__(
+        self,
+        batch_size: int | None = 1,
+        shuffle: Any = True,
+        random_state: Any = None,
+        chunk_bytes: int = 1 << 21,
+    ) -> None:
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}.")
+        self.batch_size = batch_size
+        self.shuffle = check_mode(shuffle)
+        self.rng = as_generator(random_state)
+        self.chunk_bytes = chunk_bytes
+
+    def size(self, N: int) -> int:
+        """The batch size used on N examples."""
+        return N if self.batch_size is None else min(self.batch_size, N)
+
+    def n_batches(self, N: int) -> int:
+        """Batches per epoch: ⌈N / m⌉."""
+        return -(-N // self.size(N))
+
+    def order(self, N: int, row_bytes: int = 8) -> NDArray[np.intp] | None:
+        """The row order of the next epoch (None: data order); see
+        ``lingrad.training.shuffle``.
+
+        Both engines read the epoch's order from here, so a seed gives the
+        same batches whichever runs them. ``row_bytes`` sizes the blocks.
+        """
+        if not self.shuffle or self.size(N) == N:
+            return None
+        return epoch_order(self.rng, N, self.shuffle, row_bytes)
+
+    def __call__(
+        self, X: Array, y: Array, sample_weight: Array | None = None
+    ) -> Iterator[Batch]:
+        """One epoch of batches (draws the permutation when shuffling)."""
+        N = len(X)
+        m = self.size(N)
+        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
+        perm = self.order(N, row_bytes)
+        if perm is None:
+            for i in range(0, N, m):
+                sb = None if sample_weight is None else sample_weight[i : i + m]
+                yield X[i : i + m], y[i : i + m], sb
+            return
+        chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
+        for c in range(0, N, chunk):
+            idx = perm[c : c + chunk]
+            Xc, yc = np.take(X, idx, axis=0), np.take(y, idx, axis=0)  # copies
+            sc = None if sample_weight is None else np.take(sample_weight, idx)
+            for i in range(0, len(idx), m):
+                sb = None if sc is None else sc[i : i + m]
+                yield Xc[i : i + m], yc[i : i + m], sb
+
+
+class Optimizer:
+    """Base optimizer: ``step(params, grads, lr)`` updates params in place."""
+
+    name = "optimizer"
+
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget any state (velocities, moments)."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k[0] != "_")
+        return f"{type(self).__name__}({args})"
+
+
+@compilable
+def gd_update(p: Any, g: Any, lr: Any) -> Any:
+    """``p := p - lr · g``, g = dJ_dp (the lectures' update)."""
+    return p - g * lr
+
+
+class GD(Optimizer):
+    """Plain gradient descent ``p := p - lr · dJ_dp`` (the lectures' update)."""
+
+    name = "gd"
+
+    def __init__(self) -> None:
+        self._tmp: dict[str, Array] = {}  # unused; kept: model files store it
+
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
+        for key, p in params.items():
+            p[...] = gd_update(p, grads[key], lr)
+
+
+@compilable
+def momentum_v(v: Any, g: Any, lr: Any, beta: Any) -> Any:
+    """The velocity ``v := beta · v - lr · g``."""
+    return v * beta - g * lr
+
+
+@compilable
+def momentum_update(p: Any, v: Any) -> Any:
+    """Heavy ball ``p := p + v`` (v already updated)."""
+    return p + v
+
+
+@compilable
+def nesterov_update(p: Any, v: Any, g: Any, lr: Any, beta: Any) -> Any:
+    """Nesterov ``p := p + beta · v - lr · g`` (v already updated)."""
+    return p + (beta * v - g * lr)
+
+
+class Momentum(Optimizer):
+    """Heavy-ball ``v := beta·v - lr·g; p := p + v``; Nesterov adds the look-ahead.
+
+    With ``nesterov=True`` the update is ``p := p + beta·v - lr·g`` (the
+    Sutskever form used by Keras and scikit-learn's MLP).
+    """
+
+    name = "momentum"
+
+    def __init__(self, beta: float = 0.9, nesterov: bool = False) -> None:
+        if not 0 <= beta < 1:
+            raise ValueError(f"beta must be in [0, 1), got {beta!r}.")
+        self.beta = float(beta)
+        self.nesterov = nesterov
+        self._v: dict[str, Array] = {}
+        self._tmp: dict[str, Array] = {}  # unused; kept: model files store it
+
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
+        beta = self.beta
+        for key, p in params.items():
+            v = self._v.get(key)
+            if v is None:
+                v = self._v[key] = np.zeros_like(p)
+            g = grads[key]
+            v[...] = momentum_v(v, g, lr, beta)
+            if self.nesterov:
+                p[...] = nesterov_update(p, v, g, lr, beta)
+            else:
+                p[...] = momentum_update(p, v)
+
+    def reset(self) -> None:
+        self._v = {}
+
+
+@compilable
+def adam_m(m: Any, g: Any, beta1: Any) -> Any:
+    """The first moment ``m := beta1 · m + (1 - beta1) · g``."""
+    return m * beta1 + (1.0 - beta1) * g
+
+
+@compilable
+def adam_v(v: Any, g: Any, beta2: Any) -> Any:
+    """The second moment ``v := beta2 · v + (1 - beta2) · g²``."""
+    return v * beta2 + (1.0 - beta2) * (g * g)
+
+
+@compilable
+def adam_update(
+    p: Any, m: Any, v: Any, lr: Any, t: Any, beta1: Any, beta2: Any, eps: Any
+) -> Any:
+    """``p := p - lr · m̂ / (sqrt(v̂) + eps)``; m̂ = m / (1 - beta1^t), v̂ likewise."""
+    m_hat = m / (1.0 - beta1**t)  # bias corrections
+    v_hat = v / (1.0 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+class Adam(Optimizer):
+    """Adam: ``m := b1·m + (1-b1)·g; v := b2·v + (1-b2)·g²;
+    p := p - lr · m̂ / (sqrt(v̂) + eps)`` with bias-corrected m̂, v̂.
+    """
+
+    name = "adam"
+
+    def __init__(
+        self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
+        self.beta1 = float(beta1)
+        self.beta2 = float(beta2)
+        self.eps = float(eps)
+        self._m: dict[str, Array] = {}
+        self._v: dict[str, Array] = {}
+        self._t = 0
+
+    def step(
+        self, params: dict[str, Array], grads: dict[str, Array], lr: float
+    ) -> None:
+        self._t += 1
+        b1, b2, t = self.beta1, self.beta2, self._t
+        for key, p in params.items():
+            g = grads[key]
+            if key not in self._m:
+                self._m[key] = np.zeros_like(p)
+                self._v[key] = np.zeros_like(p)
+            m, v = self._m[key], self._v[key]
+            m[...] = adam_m(m, g, b1)
+            v[...] = adam_v(v, g, b2)
+            p[...] = adam_update(p, m, v, lr, t, b1, b2, self.eps)
+
+    def reset(self) -> None:
+        self._m, self._v, self._t = {}, {}, 0
+
+
+OPTIMIZERS: dict[str, Any] = {
+    "gd": GD,
+    "sgd": GD,
+    "momentum": Momentum,
+    "nesterov": lambda **kw: Momentum(nesterov=True, **kw),
+    "adam": Adam,
+}
+
+
+def make_optimizer(name: Any = "gd", **kw: Any) -> Optimizer:
+    """The optimizer called ``name`` ("gd", "momentum", "nesterov", "adam").
+
+    An ``Optimizer`` instance is returned as is; ``kw`` go to the class.
+    """
+    if isinstance(name, Optimizer):
+        return name
+    if name not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer; "
+            f"got {name!r}."
+        )
+    opt: Optimizer = OPTIMIZERS[name](**kw)
+    return opt
