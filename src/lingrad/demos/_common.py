@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from lingrad.chain import Chain
 from lingrad.losses import Loss
+from lingrad.notebook.display import DemoDisplay
 from lingrad.penalties import Penalty
 from lingrad.plot._style import root_figure, save
 from lingrad.train import Trainer
@@ -56,7 +57,7 @@ class DemoOutput:
 
 
 @dataclass
-class DemoResult:
+class DemoResult(DemoDisplay):
     """Where a demo run wrote its files, and its final metrics.
 
     ``metrics`` is the flat ``"metrics"`` section of ``metrics.json`` (which also holds

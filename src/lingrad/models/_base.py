@@ -32,6 +32,7 @@ from lingrad.chain import Chain
 from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.inference.mixin import SummaryMixin
+from lingrad.notebook.display import EstimatorDisplay
 from lingrad.losses import Loss
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
@@ -104,7 +105,7 @@ COMMON_PARAMS_DOC = """
 """
 
 
-class GradientEstimator(SummaryMixin, BaseEstimator):
+class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     """Base of lingrad's estimators; see the module docstring for the hooks."""
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
