@@ -32,12 +32,12 @@ from lingrad.chain import Chain
 from lingrad.errors import DataError
 from lingrad.history import History
 from lingrad.inference.mixin import SummaryMixin
-from lingrad.notebook.display import EstimatorDisplay
 from lingrad.losses import Loss
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.nodes import Affine, Node
+from lingrad.notebook.display import EstimatorDisplay
 from lingrad.penalties import Penalty, make_penalty
 from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
