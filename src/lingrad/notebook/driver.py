@@ -30,7 +30,7 @@ PUMP_WAIT = 0.1  # seconds the pump waits for a change before it looks again
 
 def settings_of(model: Any, spec: Any) -> dict[str, Any]:
     """The playground fields of an unfitted estimator; for a model name, the
-    lecture's (``lingrad explain``'s): its rate and width, no penalty, per-sample SGD."""
+    lecture's (``lingrad explain``'s): its rate and width, no penalty, SGD."""
     from lingrad.lectures import EXPLAIN, model_settings
 
     if isinstance(model, str):
