@@ -161,10 +161,11 @@ def explain_blocks(tmp_path, capsys, step: int) -> list[dict[str, str]]:
 
 
 def test_step_in_jupyterlab_shows_explains_step(browser, tmp_path, capsys) -> None:
-    wait_for(browser, lambda d: d.execute_script(
-        "return !!(window.jupyterapp && window.jupyterapp.shell.currentWidget"
-        " && window.jupyterapp.shell.currentWidget.sessionContext"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session)"))  # fmt: skip
+    opened = (
+        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        "return !!(w && w.sessionContext && w.sessionContext.session);"
+    )
+    wait_for(browser, lambda d: d.execute_script(opened))
     browser.execute_script(
         "window.jupyterapp.commands.execute('notebook:run-all-cells')"
     )
