@@ -71,7 +71,7 @@ class Driver:
         if table is None:  # the lecture's data for this model
             given["data"] = EXPLAIN[spec.name][0]
         else:
-            session.upload = _dataset(table)  # type: ignore[assignment]
+            session.upload = _dataset(table)  # a Dataset: playground.data takes it
             given.update(data="upload", target=table.target)
         session.listeners = 1  # the widget watches while it lives
         try:

@@ -31,7 +31,7 @@ def _css() -> str:
     return (files("lingrad.notebook") / "static" / "widget.css").read_text("utf-8")
 
 
-class Playground(anywidget.AnyWidget):  # type: ignore[misc]
+class Playground(anywidget.AnyWidget):
     """Train a model step by step in the notebook: ``Playground(model, data)``.
 
     ``model``: a name (``"logistic"``, ``"linear"``, ``"softmax"``, ...) or an
