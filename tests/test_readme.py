@@ -21,7 +21,7 @@ def _run(block: str) -> dict:
 def test_readme_has_the_two_setup_commands():
     assert "pip install . && lingrad demo" in TEXT
     assert 'pip install -e ".[test]" && python -m pytest' in TEXT
-    assert len(BLOCKS) == 2  # the lecture loop and the estimator example
+    assert len(BLOCKS) == 3  # the lecture loop, the estimator, the notebook widget
 
 
 def test_readme_lecture_loop_heads_for_the_truth(capsys):
@@ -34,6 +34,20 @@ def test_readme_estimator_example_fits(capsys):
     ns = _run(BLOCKS[1])
     assert ns["clf"].score(ns["X"], ns["y"]) > 0.97
     assert len(ns["clf"][-1].history_.epoch_loss) >= 3
+
+
+def test_readme_notebook_widget_trains_your_arrays():
+    import numpy as np
+
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    namespace = {"X": X, "y": np.array([0, 0, 1, 1])}
+    exec(compile(BLOCKS[2], str(README), "exec"), namespace)
+    pg = namespace["pg"]
+    try:
+        pg.step(4)
+        assert pg.t == 4 and pg.estimator_.coef_[0, 0] > 0  # x > 0 is class 1
+    finally:
+        pg.close()
 
 
 def test_readme_three_commands_on_the_messy_table(

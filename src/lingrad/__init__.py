@@ -30,6 +30,7 @@ _EXPORTS = {
     "gradcheck": "lingrad.core.gradcheck",
     "LingradError": "lingrad.errors",
     "summary": "lingrad.inference",
+    "Playground": "lingrad.notebook.widget",  # pip install lingrad[notebook]
 }
 
 __all__ = ["__version__", *_EXPORTS]

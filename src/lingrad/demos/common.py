@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
 from lingrad.core.penalties import Penalty
+from lingrad.notebook.display import DemoDisplay
 from lingrad.plot.style import root_figure, save
 from lingrad.training.train import Trainer
 
@@ -56,7 +57,7 @@ class DemoOutput:
 
 
 @dataclass
-class DemoResult:
+class DemoResult(DemoDisplay):
     """Where a demo run wrote its files, and its final metrics.
 
     ``metrics`` is the flat ``"metrics"`` section of ``metrics.json`` (which also holds

@@ -38,6 +38,7 @@ from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
+from lingrad.notebook.display import EstimatorDisplay
 from lingrad.solvers import lbfgs_rows, proximal_l1
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.training.history import History
@@ -105,7 +106,7 @@ COMMON_PARAMS_DOC = """
 """
 
 
-class GradientEstimator(SummaryMixin, BaseEstimator):
+class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     """Base of lingrad's estimators; see the module docstring for the hooks."""
 
     _trainer: Trainer | None  # the engine of the last iterative fit, if any

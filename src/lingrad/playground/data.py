@@ -76,7 +76,7 @@ def check_upload(name: str, body: bytes) -> list[str]:
     return columns
 
 
-def load(settings: Settings, spec: ModelSpec, upload: Path | None) -> Dataset:
+def load(settings: Settings, spec: ModelSpec, upload: Path | Dataset | None) -> Dataset:
     """The data ``settings`` name, checked against the model's task."""
     source, _, key = settings.data.partition(":")
     if source == "synthetic":
@@ -99,7 +99,9 @@ def load(settings: Settings, spec: ModelSpec, upload: Path | None) -> Dataset:
     return _check_task(data, spec)
 
 
-def _uploaded(settings: Settings, upload: Path | None) -> Dataset:
+def _uploaded(settings: Settings, upload: Path | Dataset | None) -> Dataset:
+    if isinstance(upload, Dataset):  # arrays given in Python (lingrad.notebook)
+        return upload
     if upload is None:
         raise SettingsError({"upload": "upload a CSV file first"})
     from lingrad.data.io import read_table

@@ -17,6 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 
+from lingrad.notebook.figures import LectureFigure
+
 TITLE_SIZE = 15
 LABEL_SIZE = 13
 TICK_SIZE = 11
@@ -30,7 +32,7 @@ FigureLike = Figure | SubFigure
 
 def new_figure(figsize: tuple[float, float] = (9.0, 6.0)) -> Figure:
     """A Figure with an Agg canvas and constrained layout (no pyplot involved)."""
-    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    fig = LectureFigure(figsize=figsize, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
+from lingrad.notebook.display import HistoryDisplay
 
 
 class _Buffer:
@@ -82,7 +83,7 @@ def _step(key: str, doc: str) -> Any:
     return property(lambda self: self._steps[key].data, doc=doc)
 
 
-class History:
+class History(HistoryDisplay):
     """Per-step and per-epoch record of training.
 
     Parameters

@@ -1,0 +1,29 @@
+"""A model by its lecture name (``"logistic"``) or by an unfitted estimator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lingrad.errors import LingradError
+
+
+def spec_of(model: Any) -> Any:
+    """The :class:`lingrad.cli._common.ModelSpec` of a model name or estimator."""
+    from lingrad.cli._common import MODELS
+
+    if isinstance(model, str):
+        key = model.strip().lower().replace("_", "-")
+        for spec in MODELS.values():
+            if key in (spec.name, spec.class_name.lower()):
+                return spec
+        raise LingradError(
+            f"unknown model {model!r}; choose one of: {', '.join(MODELS)}, or "
+            "pass an unfitted lingrad estimator"
+        )
+    for spec in MODELS.values():
+        if spec.class_name == type(model).__name__:
+            return spec
+    raise LingradError(
+        f"{type(model).__name__} is not a lingrad estimator; pass one of "
+        f"lingrad's ({', '.join(s.class_name for s in MODELS.values())}) or a name"
+    )
