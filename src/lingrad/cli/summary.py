@@ -115,8 +115,14 @@ def fitted_summary(result: Any) -> Any:
         k in d for k in ("epochs over the file", "passes over the data", "Dask workers")
     ):
         return "streamed or Dask data: run lingrad summary on the table"
+    X = result.X_sample
+    names = getattr(result.model, "feature_names_in_", None)
+    if names is not None and getattr(X, "ndim", 0) == 2 and X.shape[1] == len(names):
+        import pyarrow as pa  # the rows as the model was fitted: with its names
+
+        X = pa.table({str(n): X[:, j] for j, n in enumerate(names)})
     try:
-        return make_summary(result.model, result.X_sample, result.y_train)
+        return make_summary(result.model, X, result.y_train)
     except InferenceError as e:
         return str(e)
 
