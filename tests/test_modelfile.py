@@ -536,3 +536,34 @@ def test_one_vs_rest_loss_curves_longer_than_the_parameters_round_trip(tmp_path)
     back = load(tmp_path / "m.lingrad")
     assert [len(c) for c in back.class_loss_curves_] == lengths
     np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
+
+
+# ------------------------------------------------- files lingrad 0.2 wrote
+
+V02 = Path(__file__).parent / "data" / "modelfile_v02"
+
+
+def test_format_2_files_written_by_lingrad_0_2_load_and_predict_the_same() -> None:
+    """Two format 2 files written by 0.2's writer (scikit-learn 1.9.1): a
+    ColumnTransformer of imputers, scalers and a one-hot encoder (drop="if_binary",
+    handle_unknown="ignore") before PolynomialFeatures and an Adam-trained softmax;
+    columns by name (a DataFrame), set_output, a RobustScaler and a momentum-trained
+    logistic. Their stored private attributes (``_n_features_outs``, ``_columns``, ...)
+    still load, and the predictions are those 0.2 saved beside them."""
+    expected = json.loads((V02 / "expected.json").read_text())
+    num = np.array(expected["num"], dtype=float)
+    X = np.empty((len(num), 5), dtype=object)
+    X[:, :3], X[:, 3], X[:, 4] = num, expected["text"], expected["text2"]
+    model = load(V02 / "column_pipeline.lingrad")
+    assert read_meta(V02 / "column_pipeline.lingrad")["written_by"].endswith("2")
+    np.testing.assert_allclose(
+        model.predict_proba(X), expected["column_pipeline"], rtol=1e-12, atol=0
+    )
+    frame = pd.DataFrame(
+        {"a": np.nan_to_num(num[:, 0]), "b": num[:, 1], "c": num[:, 2]}
+    ).assign(t=expected["text"])
+    named = load(V02 / "named_columns.lingrad")
+    assert list(named.feature_names_in_) == ["a", "b", "c", "t"]
+    np.testing.assert_allclose(
+        named.predict_proba(frame), expected["named_columns"], rtol=1e-12, atol=0
+    )
