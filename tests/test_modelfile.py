@@ -567,3 +567,68 @@ def test_format_2_files_written_by_lingrad_0_2_load_and_predict_the_same() -> No
     np.testing.assert_allclose(
         named.predict_proba(frame), expected["named_columns"], rtol=1e-12, atol=0
     )
+
+
+# ------------------------------------------------------- the allow-list table
+
+
+def test_every_private_attribute_a_file_stores_has_its_reason() -> None:
+    from lingrad.persist._allowlist import ALLOWED, PRIVATE
+
+    assert set(modelfile.allowed_classes()) == set(ALLOWED)
+    for name, spec in ALLOWED.items():
+        assert spec.private <= set(PRIVATE), name
+        assert all(not a.startswith("_") for a in spec.attrs), name
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"drop": "first"}, {"drop": "if_binary", "handle_unknown": "ignore"},
+     {"drop": ["b", "y"]},
+     {"min_frequency": 2, "handle_unknown": "infrequent_if_exist"}],
+    ids=["first", "if-binary", "values", "infrequent"],
+)  # fmt: skip
+def test_one_hot_stores_its_public_state_and_scikit_learn_derives_the_rest(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    X = np.array([["a", "x"], ["b", "y"], ["c", "x"], ["a", "y"]], dtype=object)
+    hot = OneHotEncoder(sparse_output=False, **options)
+    model = Pipeline([("hot", hot), ("m", LinearRegression())])
+    model.fit(X, [1.0, 2.0, 3.0, 4.0]).set_output(transform="default")
+    save(model, tmp_path / "h.lingrad")
+    doc = json.loads(zipfile.ZipFile(tmp_path / "h.lingrad").read("model.json"))
+    step = doc["model"]["params"]["steps"][0]["__tuple__"][1]["__estimator__"]
+    stored = {k for k in step["state"] if k.startswith("_")}
+    grouping = "min_frequency" in options  # the counts behind it are not kept
+    assert stored == ({"_sklearn_output_config"} | (
+        {"_infrequent_enabled", "_infrequent_indices", "_n_features_outs",
+         "_default_to_infrequent_mappings", "_drop_idx_after_grouping"}
+        if grouping else set()
+    ))  # fmt: skip
+    back = load(tmp_path / "h.lingrad")
+    unseen = np.array([["a", "x"], ["c", "y"], ["b", "x"]], dtype=object)
+    assert back.predict(unseen).tobytes() == model.predict(unseen).tobytes()
+    assert back[0].get_feature_names_out().tolist() == (
+        model[0].get_feature_names_out().tolist()
+    )
+    assert back[0].get_params() == model[0].get_params()
+    assert back[0]._sklearn_output_config == model[0]._sklearn_output_config
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_polynomial_widths_are_counted_as_scikit_learn_fits_them(
+    interaction_only: bool, bias: bool
+) -> None:
+    from lingrad.persist._sklearnrules import n_monomials
+
+    for D in (1, 2, 3, 5):
+        for degree in (0, 1, 2, 3, (0, 2), (1, 3), (2, 3), (3, 3)):
+            lo, hi = (0, degree) if isinstance(degree, int) else degree
+            poly = PolynomialFeatures(
+                degree, interaction_only=interaction_only, include_bias=bias
+            )
+            if (lo, hi) == (0, 0) and not bias:
+                continue  # scikit-learn refuses an empty output
+            expected = poly.fit(np.zeros((1, D))).n_output_features_
+            assert n_monomials(D, lo, hi, interaction_only, bias) == expected

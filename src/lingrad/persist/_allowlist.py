@@ -135,7 +135,11 @@ def _check_pipeline(r: Rules) -> None:
         est = step[1]
         if not (isinstance(est, Node) or est is None or est == "passthrough"):
             raise r.fail(f"params['steps'][{i}]", "must hold an estimator")
-        if isinstance(est, Node) and i < len(steps) - 1 and ALLOWED[est.name].extra_attrs:
+        if (
+            isinstance(est, Node)
+            and i < len(steps) - 1
+            and ALLOWED[est.name].extra_attrs
+        ):
             raise r.fail(
                 f"params['steps'][{i}]", f"is a {est.name}, which only ends a pipeline"
             )
@@ -268,9 +272,7 @@ def _column_transformer_width(ct: Any) -> int:
 # ------------------------------------------------------------------ the table
 
 
-def _sk(
-    module: str, attrs: set[str], check: Any, width: Any = None, **kw: Any
-) -> Spec:
+def _sk(module: str, attrs: set[str], check: Any, width: Any = None, **kw: Any) -> Spec:
     """A scikit-learn transformer: D in, ``width`` out (default D)."""
     public = frozenset({"n_features_in_", "feature_names_in_", *attrs})
     return Spec(module, public, check, width or (lambda t: int(t.n_features_in_)), **kw)

@@ -23,6 +23,7 @@ from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
 from lingrad.persist._modelstate import Node, is_array_like
 from lingrad.persist._safezip import DAMAGED
 
+
 def _start(r: Rules) -> int | None:
     """D, or None for an unfitted transformer (a template inside a params list)."""
     r.output_config()
@@ -241,7 +242,9 @@ def finish_one_hot(enc: Any, node: Node) -> None:
             )
     if cats is None or vars(enc).get("_infrequent_enabled"):
         return  # an unfitted template, or the stored grouping
-    public = {k: vars(enc)[k] for k in ("drop_idx_", "feature_names_in_") if k in vars(enc)}
+    public = {
+        k: vars(enc)[k] for k in ("drop_idx_", "feature_names_in_") if k in vars(enc)
+    }
     given = enc.categories
     row = np.empty((1, len(cats)), dtype=object)
     row[0] = [c[0] for c in cats]

@@ -33,9 +33,9 @@ import numpy as np
 
 from lingrad import __version__
 from lingrad.errors import ModelFileError
+from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._modelload import Loader, check_finite
 from lingrad.persist._modelrules import OUTPUT_CONFIG
-from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._modelstate import Encoder
 from lingrad.persist._safejson import parse_json
 from lingrad.persist._safezip import Limits, SafeZip, open_zip
