@@ -536,3 +536,99 @@ def test_one_vs_rest_loss_curves_longer_than_the_parameters_round_trip(tmp_path)
     back = load(tmp_path / "m.lingrad")
     assert [len(c) for c in back.class_loss_curves_] == lengths
     np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
+
+
+# ------------------------------------------------- files lingrad 0.2 wrote
+
+V02 = Path(__file__).parent / "data" / "modelfile_v02"
+
+
+def test_format_2_files_written_by_lingrad_0_2_load_and_predict_the_same() -> None:
+    """Two format 2 files written by 0.2's writer (scikit-learn 1.9.1): a
+    ColumnTransformer of imputers, scalers and a one-hot encoder (drop="if_binary",
+    handle_unknown="ignore") before PolynomialFeatures and an Adam-trained softmax;
+    columns by name (a DataFrame), set_output, a RobustScaler and a momentum-trained
+    logistic. Their stored private attributes (``_n_features_outs``, ``_columns``, ...)
+    still load, and the predictions are those 0.2 saved beside them."""
+    expected = json.loads((V02 / "expected.json").read_text())
+    num = np.array(expected["num"], dtype=float)
+    X = np.empty((len(num), 5), dtype=object)
+    X[:, :3], X[:, 3], X[:, 4] = num, expected["text"], expected["text2"]
+    model = load(V02 / "column_pipeline.lingrad")
+    assert read_meta(V02 / "column_pipeline.lingrad")["written_by"].endswith("2")
+    np.testing.assert_allclose(
+        model.predict_proba(X), expected["column_pipeline"], rtol=1e-12, atol=0
+    )
+    frame = pd.DataFrame(
+        {"a": np.nan_to_num(num[:, 0]), "b": num[:, 1], "c": num[:, 2]}
+    ).assign(t=expected["text"])
+    named = load(V02 / "named_columns.lingrad")
+    assert list(named.feature_names_in_) == ["a", "b", "c", "t"]
+    np.testing.assert_allclose(
+        named.predict_proba(frame), expected["named_columns"], rtol=1e-12, atol=0
+    )
+
+
+# ------------------------------------------------------- the allow-list table
+
+
+def test_every_private_attribute_a_file_stores_has_its_reason() -> None:
+    from lingrad.persist._allowlist import ALLOWED, PRIVATE
+
+    assert set(modelfile.allowed_classes()) == set(ALLOWED)
+    for name, spec in ALLOWED.items():
+        assert spec.private <= set(PRIVATE), name
+        assert all(not a.startswith("_") for a in spec.attrs), name
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"drop": "first"}, {"drop": "if_binary", "handle_unknown": "ignore"},
+     {"drop": ["b", "y"]},
+     {"min_frequency": 2, "handle_unknown": "infrequent_if_exist"}],
+    ids=["first", "if-binary", "values", "infrequent"],
+)  # fmt: skip
+def test_one_hot_stores_its_public_state_and_scikit_learn_derives_the_rest(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    X = np.array([["a", "x"], ["b", "y"], ["c", "x"], ["a", "y"]], dtype=object)
+    hot = OneHotEncoder(sparse_output=False, **options)
+    model = Pipeline([("hot", hot), ("m", LinearRegression())])
+    model.fit(X, [1.0, 2.0, 3.0, 4.0]).set_output(transform="default")
+    save(model, tmp_path / "h.lingrad")
+    doc = json.loads(zipfile.ZipFile(tmp_path / "h.lingrad").read("model.json"))
+    step = doc["model"]["params"]["steps"][0]["__tuple__"][1]["__estimator__"]
+    stored = {k for k in step["state"] if k.startswith("_")}
+    grouping = "min_frequency" in options  # the counts behind it are not kept
+    assert stored == ({"_sklearn_output_config"} | (
+        {"_infrequent_enabled", "_infrequent_indices", "_n_features_outs",
+         "_default_to_infrequent_mappings", "_drop_idx_after_grouping"}
+        if grouping else set()
+    ))  # fmt: skip
+    back = load(tmp_path / "h.lingrad")
+    unseen = np.array([["a", "x"], ["c", "y"], ["b", "x"]], dtype=object)
+    assert back.predict(unseen).tobytes() == model.predict(unseen).tobytes()
+    assert back[0].get_feature_names_out().tolist() == (
+        model[0].get_feature_names_out().tolist()
+    )
+    assert back[0].get_params() == model[0].get_params()
+    assert back[0]._sklearn_output_config == model[0]._sklearn_output_config
+
+
+@pytest.mark.parametrize("interaction_only", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_polynomial_widths_are_counted_as_scikit_learn_fits_them(
+    interaction_only: bool, bias: bool
+) -> None:
+    from lingrad.persist._sklearnrules import n_monomials
+
+    for D in (1, 2, 3, 5):
+        for degree in (0, 1, 2, 3, (0, 2), (1, 3), (2, 3), (3, 3)):
+            lo, hi = (0, degree) if isinstance(degree, int) else degree
+            poly = PolynomialFeatures(
+                degree, interaction_only=interaction_only, include_bias=bias
+            )
+            if (lo, hi) == (0, 0) and not bias:
+                continue  # scikit-learn refuses an empty output
+            expected = poly.fit(np.zeros((1, D))).n_output_features_
+            assert n_monomials(D, lo, hi, interaction_only, bias) == expected

@@ -531,6 +531,23 @@ def test_one_hot_categories_must_match_their_outputs(tmp_path: Path) -> None:
     )
 
 
+def test_a_drop_idx_unlike_its_drop_parameter_is_refused(tmp_path: Path) -> None:
+    """drop="first" drops category 0; a file that says 2 would silently drop
+    another column: scikit-learn's own fit of the categories tells them apart."""
+    X = np.array([["a"], ["b"], ["c"], ["a"]], dtype=object)
+    hot = OneHotEncoder(drop="first", sparse_output=False)
+    model = Pipeline([("hot", hot), ("m", LinearRegression())])
+    save(model.fit(X, [1.0, 2.0, 3.0, 1.0]), tmp_path / "hot.lingrad")
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        _step(doc, 0)["state"]["drop_idx_"] = {"__objects__": [2]}
+
+    refused(
+        edited(tmp_path, tmp_path / "hot.lingrad", edit),
+        "model.steps[0][1].drop_idx_ is not what drop='first' gives",
+    )
+
+
 def test_trainer_state_must_fit_the_parameters(tmp_path: Path) -> None:
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
     net = ResidualNetwork(

@@ -22,11 +22,11 @@ import numpy as np
 
 from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
-from lingrad.persist._modelrules import SPECS, Rules, Spec
-from lingrad.persist._modelstate import ArrayRef, HistoryRef, Node, is_array_like
+from lingrad.persist._modelrules import Rules
+from lingrad.persist._modelstate import HistoryRef, Node, is_array_like
 from lingrad.persist._trainerstate import check_trainer, restore_trainer
 
-_ATTRS = frozenset({
+ATTRS = frozenset({
     "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
     "feature_names_in_", "n_iter_", "t_", "loss_curve_", "history_", "solver_info_",
 })  # fmt: skip
@@ -63,7 +63,7 @@ def _list(r: Rules, attr: str, shapes: list[tuple[int | None, ...]]) -> list[Any
     ]
 
 
-def _check(r: Rules) -> None:
+def check(r: Rules) -> None:
     name = r.node.name
     D = r.integer("n_features_in_", 1, 2**31)
     assert D is not None
@@ -155,7 +155,7 @@ def _check_extras(r: Rules, D: int) -> None:
         raise r.fail("loss_curve_", f"holds {curve.nbytes} bytes (at most {budget})")
     _check_class_curves(r, r.state.get("class_loss_curves_"), budget)
     for attr, v in r.state.items():
-        if attr in _ATTRS - {"solver_info_"} or attr == "class_loss_curves_":
+        if attr in ATTRS - {"solver_info_"} or attr == "class_loss_curves_":
             continue
         if not (attr.isidentifier() and attr.endswith("_") and attr[0] != "_"):
             raise r.fail(attr, "is not a fitted attribute name")
@@ -192,10 +192,10 @@ def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
         return None
 
 
-def _finish(est: Any, node: Node) -> None:
+def finish(est: Any, node: Node) -> None:
     where = f"{node.where} ({node.name})"
     for key in [k for k in vars(est) if k.endswith("_") and k[0] != "_"]:
-        if key not in _ATTRS and hasattr(type(est), key):
+        if key not in ATTRS and hasattr(type(est), key):
             raise ModelFileError(f"{where}: {key} is not a fitted attribute")
     classes = getattr(est, "classes_", None)
     if classes is not None:
@@ -240,21 +240,6 @@ def state_of(est: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(est).items() if k.endswith("_") and k[0] != "_"}
 
 
-_FINITE = ("coef_", "intercept_", "coefs_", "intercepts_")
-_MODULES = {
-    "LinearRegression": "linear",
-    "LogisticRegression": "logistic",
-    "BipolarSigmoidClassifier": "bipolar",
-    "Perceptron": "perceptron",
-    "MulticlassPerceptron": "perceptron",
-    "SoftmaxRegression": "softmax",
-    "TwoLayerNetwork": "network",
-    "ResidualNetwork": "residual",
-}
-for _name, _module in _MODULES.items():
-    SPECS[_name] = Spec(
-        f"lingrad.models.{_module}", _ATTRS, _check,
-        finish=_finish, finite=_FINITE, extra_attrs=True,
-    )  # fmt: skip
+FINITE = ("coef_", "intercept_", "coefs_", "intercepts_")
 
-__all__ = ["ArrayRef", "build_history", "state_of"]
+__all__ = ["ATTRS", "FINITE", "build_history", "check", "finish", "state_of"]

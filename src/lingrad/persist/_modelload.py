@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._modelrules import SPECS, Rules, signature_params
+from lingrad.persist._allowlist import ALLOWED
+from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules, signature_params
 from lingrad.persist._modelstate import ArrayRef, Decoder, HistoryRef, Node
 from lingrad.persist._safezip import SafeZip
 
@@ -58,13 +59,13 @@ class Loader:
         ):
             raise dec.fail(where, "is not an estimator node")
         name = v["class"]
-        if not isinstance(name, str) or name not in SPECS:
+        if not isinstance(name, str) or name not in ALLOWED:
             raise ModelFileError(
                 f"{self.p}: {where} names an unknown estimator class "
-                f"{str(name)[:60]!r}; model files may hold {', '.join(sorted(SPECS))} "
-                "only (nothing was loaded)"
+                f"{str(name)[:60]!r}; model files may hold "
+                f"{', '.join(sorted(ALLOWED))} only (nothing was loaded)"
             )
-        spec = SPECS[name]
+        spec = ALLOWED[name]
         known = signature_params(spec.cls(name))
         params, state = v["params"], v["state"]
         if not isinstance(params, dict) or not isinstance(state, dict):
@@ -84,7 +85,7 @@ class Loader:
         )
         rules = Rules(dec, node)
         if not spec.extra_attrs:
-            rules.only(spec.attrs)
+            rules.only(spec.attrs | spec.private)
         spec.check(rules)
         return node
 
@@ -127,7 +128,7 @@ class Loader:
         return v
 
     def _build_node(self, node: Node) -> Any:
-        spec = SPECS[node.name]
+        spec = ALLOWED[node.name]
         cls = spec.cls(node.name)
         params = {k: self.build(x) for k, x in node.params.items()}
         state = {k: self.build(x) for k, x in node.state.items()}
@@ -143,6 +144,7 @@ class Loader:
             raise ModelFileError(
                 f"{self.p}: {node.where} ({node.name}) rejects its parameters ({e})"
             ) from e
+        config = state.pop(OUTPUT_CONFIG, None)
         for key, value in state.items():
             if hasattr(cls, key):
                 raise self.dec.fail(
@@ -151,7 +153,9 @@ class Loader:
             vars(obj)[key] = value
         try:
             if not spec.extra_attrs:
-                obj._validate_params()
+                obj._validate_params()  # scikit-learn offers no public check
+            if config and config.get("transform") is not None:
+                obj.set_output(transform=config["transform"])
             if spec.finish is not None:
                 spec.finish(obj, node)
         except ModelFileError as e:

@@ -1,62 +1,21 @@
-"""The allow-list of a model file: which classes, which state, which shapes.
-
-A model file names classes by their bare name; :data:`SPECS` maps each allowed
-name to a :class:`Spec`: the module to import it from (a fixed string here, never
-read from the file), the fitted attributes it may hold, the rules its declared
-shapes must satisfy before anything is read (:class:`Rules`), the checks on its
-values once read (``finish``) and its output width (``width``), so that every
-step of a Pipeline is checked against the next. The scikit-learn transformers
-are in :mod:`lingrad.persist._sklearnrules`, lingrad's estimators in
-:mod:`lingrad.persist._lingradrules`, the composition (``Pipeline``,
-``ColumnTransformer``) in :mod:`lingrad.persist._composerules`.
+"""Checks of a declared node (:class:`Rules`): integers, numbers, arrays of a shape
+and dtype kind, the attributes a class may hold; every error names the node and
+attribute. The table of what each class may hold is :mod:`lingrad.persist._allowlist`.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
 from lingrad.persist._modelstate import Decoder, Node, is_array_like
-from lingrad.persist._safezip import DAMAGED
 
-__all__ = ["SPECS", "Rules", "Spec", "check_widths", "width"]
+__all__ = ["OUTPUT_CONFIG", "Rules", "signature_params"]
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
-
-
-@dataclass(frozen=True)
-class Spec:
-    """How one allowed class is stored, checked and restored."""
-
-    module: str
-    attrs: frozenset[str]  # fitted attributes it may hold
-    check: Callable[[Rules], None]  # rules on the declared state (nothing read)
-    width: Callable[[Any], int | None] = lambda obj: None  # columns it outputs
-    finish: Callable[[Any, Node], None] | None = None  # checks once built
-    finite: tuple[str, ...] = ()  # arrays that must be finite
-    extra_attrs: bool = False  # lingrad estimators: other plain fitted values too
-
-    def cls(self, name: str) -> type:
-        return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
-
-
-SPECS: dict[str, Spec] = {}
-
-
-def spec_of(obj: Any) -> Spec | None:
-    """The Spec of ``obj``'s class, if that very class is allowed."""
-    spec = SPECS.get(type(obj).__name__)
-    try:
-        ok = spec is not None and spec.cls(type(obj).__name__) is type(obj)
-    except (ImportError, AttributeError):
-        ok = False
-    return spec if ok else None
 
 
 class Rules:
@@ -184,38 +143,6 @@ def _show(shape: tuple[int | None, ...]) -> str:
         + ("," if len(shape) == 1 else "")
         + ")"
     )
-
-
-def width(obj: Any) -> int | None:
-    """Columns an allowed transformer outputs (None: a final estimator)."""
-    if obj is None or isinstance(obj, str) or n_in(obj) is None:
-        return None  # passthrough, or an unfitted template
-    spec = SPECS.get(type(obj).__name__)
-    return None if spec is None else spec.width(obj)
-
-
-def n_in(obj: Any) -> int | None:
-    try:
-        n = getattr(obj, "n_features_in_", None)
-    except AttributeError:  # a Pipeline's property, unfitted
-        n = None
-    return None if n is None else int(n)
-
-
-def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
-    """Each step's input width is the previous step's output width."""
-    out: int | None = None
-    for name, step in steps:
-        if step is None or step == "passthrough":
-            continue
-        need = n_in(step)
-        if out is not None and need is not None and need != out:
-            raise ModelFileError(
-                f"{where}: step {name!r} expects {need} input columns but the step "
-                f"before it outputs {out}; {DAMAGED}"
-            )
-        out = width(step)
-    return out
 
 
 def signature_params(cls: type) -> set[str]:

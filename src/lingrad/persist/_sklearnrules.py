@@ -13,16 +13,15 @@ categories sorted and unique.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._modelrules import OUTPUT_CONFIG, SPECS, Rules, Spec
+from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
 from lingrad.persist._modelstate import Node, is_array_like
 from lingrad.persist._safezip import DAMAGED
-
-_BASE = frozenset({"n_features_in_", "feature_names_in_", OUTPUT_CONFIG})
 
 
 def _start(r: Rules) -> int | None:
@@ -44,7 +43,7 @@ def _n_samples_seen(r: Rules, D: int) -> None:
         r.scalar("n_samples_seen_", "iuf")
 
 
-def _check_standard_scaler(r: Rules) -> None:
+def check_standard_scaler(r: Rules) -> None:
     if (D := _start(r)) is None:
         return
     _n_samples_seen(r, D)
@@ -55,7 +54,7 @@ def _check_standard_scaler(r: Rules) -> None:
             raise r.fail(attr, f"is missing although {param}=True")
 
 
-def _check_min_max_scaler(r: Rules) -> None:
+def check_min_max_scaler(r: Rules) -> None:
     if (D := _start(r)) is None:
         return
     r.integer("n_samples_seen_")
@@ -63,14 +62,14 @@ def _check_min_max_scaler(r: Rules) -> None:
         r.array(attr, (D,))
 
 
-def _check_robust_scaler(r: Rules) -> None:
+def check_robust_scaler(r: Rules) -> None:
     if (D := _start(r)) is None:
         return
     for attr in ("center_", "scale_"):
         r.array(attr, (D,), none_ok=True)
 
 
-def _check_imputer(r: Rules) -> None:
+def check_imputer(r: Rules) -> None:
     if r.params.get("add_indicator", False):
         raise r.fail(
             "params['add_indicator']", "must be False (indicators are not stored)"
@@ -85,7 +84,7 @@ def _check_imputer(r: Rules) -> None:
         raise r.fail("indicator_", "must be None")
 
 
-def _imputer_width(imp: Any) -> int:
+def imputer_width(imp: Any) -> int:
     stats = np.asarray(imp.statistics_)
     if imp.keep_empty_features:
         return len(stats)
@@ -104,7 +103,10 @@ def _index_list(r: Rules, attr: str, D: int) -> list[Any] | None:
     return list(v) if isinstance(v, np.ndarray) else None
 
 
-def _check_one_hot(r: Rules) -> None:
+def check_one_hot(r: Rules) -> None:
+    """categories_: D non-empty 1-D arrays; drop_idx_: None or D indices into them.
+    The private widths (0.2's files, or an encoder grouping infrequent categories)
+    must match the categories."""
     if (D := _start(r)) is None:
         return
     cats = r.state.get("categories_")
@@ -112,18 +114,21 @@ def _check_one_hot(r: Rules) -> None:
         raise r.fail("categories_", f"must be a list of {D} arrays")
     for j, c in enumerate(cats):
         r.check_array(f"categories_[{j}]", c, (None,), "biufUO")
+        if not c.shape[0]:
+            raise r.fail(f"categories_[{j}]", "holds no category")
+    drop = _index_list(r, "drop_idx_", D)
+    _index_list(r, "_drop_idx_after_grouping", D)
+    infrequent = r.state.get("_infrequent_enabled", False)
+    if not isinstance(infrequent, bool):
+        raise r.fail("_infrequent_enabled", "must be a boolean")
     outs = r.state.get("_n_features_outs")
-    if not (
+    if (infrequent or outs is not None) and not (
         isinstance(outs, list)
         and len(outs) == D
         and all(isinstance(n, int) for n in outs)
     ):
         raise r.fail("_n_features_outs", f"must be a list of {D} integers")
-    if not isinstance(r.state.get("_infrequent_enabled"), bool):
-        raise r.fail("_infrequent_enabled", "must be a boolean")
-    drop = _index_list(r, "drop_idx_", D)
-    _index_list(r, "_drop_idx_after_grouping", D)
-    if r.state["_infrequent_enabled"]:
+    if infrequent:
         for attr in ("_infrequent_indices", "_default_to_infrequent_mappings"):
             v = r.state.get(attr)
             if not (isinstance(v, list) and len(v) == D):
@@ -134,18 +139,26 @@ def _check_one_hot(r: Rules) -> None:
     drops = drop if drop is not None else [None] * D
     for j, c in enumerate(cats):
         d = drops[j]
-        dropped = d is not None
         if d is not None and not (
             isinstance(d, (int, np.integer)) and 0 <= int(d) < c.shape[0]
         ):
             raise r.fail(
                 f"drop_idx_[{j}]", f"must index one of {c.shape[0]} categories"
             )
-        if outs[j] != c.shape[0] - dropped:
+        if outs is not None and outs[j] != c.shape[0] - (d is not None):
             raise r.fail(
                 f"_n_features_outs[{j}]",
                 f"is {outs[j]}; column {j} has {c.shape[0]} categories",
             )
+
+
+def one_hot_width(enc: Any) -> int:
+    return len(enc.get_feature_names_out())
+
+
+def groups_infrequent(enc: Any) -> bool:
+    """Whether the encoder's private grouping must be stored (no refit derives it)."""
+    return enc.min_frequency is not None or enc.max_categories is not None
 
 
 def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
@@ -165,22 +178,19 @@ def _nonpositive(a: np.ndarray) -> np.ndarray:
     return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
 
 
-def _scale(attr: str = "scale_") -> Any:
-    def finish(t: Any, node: Node) -> None:
-        need = "a scale must be finite and > 0"
-        _values(node, attr, getattr(t, attr, None), _nonpositive, need)
-
-    return finish
+def finish_scale(t: Any, node: Node) -> None:
+    need = "a scale must be finite and > 0"
+    _values(node, "scale_", getattr(t, "scale_", None), _nonpositive, need)
 
 
-def _finish_standard_scaler(t: Any, node: Node) -> None:
-    _scale()(t, node)
+def finish_standard_scaler(t: Any, node: Node) -> None:
+    finish_scale(t, node)
     var = getattr(t, "var_", None)
     need = "a variance must be finite and >= 0"
     _values(node, "var_", var, lambda a: ~np.isfinite(a) | (a < 0), need)
 
 
-def _finish_min_max_scaler(t: Any, node: Node) -> None:
+def finish_min_max_scaler(t: Any, node: Node) -> None:
     need = "a scale must be finite and non-zero"
     scale = getattr(t, "scale_", None)  # None: an unfitted template
     _values(node, "scale_", scale, lambda a: ~np.isfinite(a) | (a == 0), need)
@@ -190,7 +200,7 @@ def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def _finish_imputer(imp: Any, node: Node) -> None:
+def finish_imputer(imp: Any, node: Node) -> None:
     stats = getattr(imp, "statistics_", None)
     if stats is None:
         return
@@ -220,29 +230,57 @@ def _sorted_categories(c: np.ndarray) -> bool:
         return False
 
 
-def _finish_one_hot(enc: Any, node: Node) -> None:
-    for j, c in enumerate(getattr(enc, "categories_", [])):
+def finish_one_hot(enc: Any, node: Node) -> None:
+    """Categories sorted and unique; then, unless it groups infrequent categories,
+    the encoder's private state is scikit-learn's own: a fit on one row with
+    ``categories=categories_``, after which the file's public attributes return."""
+    cats = vars(enc).get("categories_")
+    for j, c in enumerate(cats or []):
         if len(c) and not _sorted_categories(c):
             raise ModelFileError(
                 f"{node.where}.categories_[{j}] is not sorted and unique; {DAMAGED}"
             )
+    if cats is None or vars(enc).get("_infrequent_enabled"):
+        return  # an unfitted template, or the stored grouping
+    public = {
+        k: vars(enc)[k] for k in ("drop_idx_", "feature_names_in_") if k in vars(enc)
+    }
+    given = enc.categories
+    row = np.empty((1, len(cats)), dtype=object)
+    row[0] = [c[0] for c in cats]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            enc.set_params(categories=[np.asarray(c) for c in cats]).fit(row)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(
+            f"{node.where}.categories_ do not fit its parameters ({e}); {DAMAGED}"
+        ) from e
+    if _indices(enc.drop_idx_) != _indices(public.get("drop_idx_")):
+        raise ModelFileError(
+            f"{node.where}.drop_idx_ is not what drop={enc.drop!r} gives for its "
+            f"categories_; {DAMAGED}"
+        )
+    enc.set_params(categories=given)
+    vars(enc).pop("feature_names_in_", None)
+    vars(enc).update(public, categories_=cats)
 
 
-def _check_poly(r: Rules) -> None:
+def _indices(drop: Any) -> list[int | None] | None:
+    return None if drop is None else [None if d is None else int(d) for d in drop]
+
+
+def check_poly(r: Rules) -> None:
     if (D := _start(r)) is None:
         return
     lo, hi = r.integer("_min_degree", 0, 1000), r.integer("_max_degree", 0, 1000)
     n_out = r.integer("n_output_features_", 0, 2**31)
     r.integer("_n_out_full", 0, 2**62)
-    try:
-        from sklearn.preprocessing import PolynomialFeatures
-
-        expected = PolynomialFeatures._num_combinations(
-            D, lo, hi, bool(r.params.get("interaction_only", False)),
-            bool(r.params.get("include_bias", True)),
-        )  # fmt: skip
-    except (AttributeError, TypeError):  # a scikit-learn without this helper
-        return
+    assert lo is not None and hi is not None
+    expected = n_monomials(
+        D, lo, hi, bool(r.params.get("interaction_only", False)),
+        bool(r.params.get("include_bias", True)),
+    )  # fmt: skip
     if n_out != expected:
         raise r.fail(
             "n_output_features_",
@@ -250,53 +288,17 @@ def _check_poly(r: Rules) -> None:
         )
 
 
-def _check_function_transformer(r: Rules) -> None:
+def n_monomials(D: int, lo: int, hi: int, interaction_only: bool, bias: bool) -> int:
+    """Monomials of degree lo..hi in D variables (without repeats: interactions)."""
+    if interaction_only:
+        n = sum(math.comb(D, k) for k in range(max(1, lo), min(hi, D) + 1))
+    else:
+        n = math.comb(D + hi, hi) - 1
+        n -= math.comb(D + lo - 1, lo - 1) - 1 if lo > 0 else 0
+    return n + bias
+
+
+def check_function_transformer(r: Rules) -> None:
     for name in ("func", "inverse_func", "kw_args", "inv_kw_args"):
         r.param_is(name, None)  # the identity only: what 'passthrough' becomes
     _start(r)
-
-
-def _spec(
-    module: str, attrs: set[str], check: Any, width: Any = None, **kw: Any
-) -> Spec:
-    return Spec(
-        module, _BASE | attrs, check, width or (lambda t: int(t.n_features_in_)), **kw
-    )
-
-
-SPECS.update(
-    StandardScaler=_spec(
-        "sklearn.preprocessing", {"n_samples_seen_", "mean_", "var_", "scale_"},
-        _check_standard_scaler, finite=("mean_", "scale_"),
-        finish=_finish_standard_scaler,
-    ),
-    MinMaxScaler=_spec(
-        "sklearn.preprocessing",
-        {"n_samples_seen_", "min_", "scale_", "data_min_", "data_max_", "data_range_"},
-        _check_min_max_scaler, finite=("min_", "scale_"),
-        finish=_finish_min_max_scaler,
-    ),
-    RobustScaler=_spec(
-        "sklearn.preprocessing", {"center_", "scale_"}, _check_robust_scaler,
-        finite=("center_", "scale_"), finish=_scale(),
-    ),
-    SimpleImputer=_spec(
-        "sklearn.impute", {"statistics_", "_fit_dtype", "_fill_dtype", "indicator_"},
-        _check_imputer, _imputer_width, finish=_finish_imputer,
-    ),
-    OneHotEncoder=_spec(
-        "sklearn.preprocessing",
-        {"categories_", "drop_idx_", "_drop_idx_after_grouping",
-         "_n_features_outs", "_infrequent_enabled", "_infrequent_indices",
-         "_default_to_infrequent_mappings"},
-        _check_one_hot, lambda e: int(sum(e._n_features_outs)), finish=_finish_one_hot,
-    ),
-    PolynomialFeatures=_spec(
-        "sklearn.preprocessing",
-        {"_min_degree", "_max_degree", "n_output_features_", "_n_out_full"},
-        _check_poly, lambda p: int(p.n_output_features_),
-    ),
-    FunctionTransformer=_spec(
-        "sklearn.preprocessing", set(), _check_function_transformer
-    ),
-)  # fmt: skip

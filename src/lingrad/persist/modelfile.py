@@ -11,7 +11,7 @@ timestamps: the same model gives the same bytes):
 - ``arrays/00000.npy``, ...: one ``.npy`` per array, named by the JSON.
 
 Values are tagged JSON (:mod:`lingrad.persist._modelstate`). ``load(path)`` maps each
-class name through a fixed allow-list (:mod:`lingrad.persist._modelrules`) and imports
+class name through one fixed allow-list (:mod:`lingrad.persist._allowlist`) and imports
 only what the file needs; it reads nothing with pickle and executes nothing
 from the file, checks the zip's sizes, every dtype and every declared shape
 against the class's rules before allocating an array (:mod:`lingrad.persist._safezip`),
@@ -33,8 +33,9 @@ import numpy as np
 
 from lingrad import __version__
 from lingrad.errors import ModelFileError
+from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._modelload import Loader, check_finite
-from lingrad.persist._modelrules import SPECS, spec_of
+from lingrad.persist._modelrules import OUTPUT_CONFIG
 from lingrad.persist._modelstate import Encoder
 from lingrad.persist._safejson import parse_json
 from lingrad.persist._safezip import Limits, SafeZip, open_zip
@@ -67,16 +68,9 @@ _PER_STEP = (  # emptied in a long History's summary (final/: the fitted paramet
 )  # fmt: skip
 
 
-def _rules_loaded() -> None:
-    import lingrad.persist._composerules  # noqa: F401  (fills SPECS)
-    import lingrad.persist._lingradrules  # noqa: F401
-    import lingrad.persist._sklearnrules  # noqa: F401
-
-
 def allowed_classes() -> tuple[str, ...]:
     """The class names a model file may hold."""
-    _rules_loaded()
-    return tuple(sorted(SPECS))
+    return tuple(sorted(ALLOWED))
 
 
 # ---------------------------------------------------------------------- save
@@ -107,8 +101,11 @@ class _Writer(Encoder):
                     "fit it again, e.g. with a smaller lr"
                 )
         else:
-            state = {k: v for k, v in vars(obj).items() if k not in params}
-            unknown = sorted(set(state) - spec.attrs)
+            keep = spec.keep_private(obj)  # else the loader derives them again
+            private = spec.private if keep else frozenset({OUTPUT_CONFIG})
+            fitted = {k: v for k, v in vars(obj).items() if k not in params}
+            state = {k: v for k, v in fitted.items() if k in spec.attrs | private}
+            unknown = sorted(set(fitted) - spec.attrs - spec.private)
             if unknown:
                 raise ModelFileError(
                     f"cannot save {where}: {name} holds {unknown[0]!r}, which model "
@@ -183,7 +180,6 @@ def save(
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
-    _rules_loaded()
     name = type(obj).__name__
     if spec_of(obj) is None:
         raise ModelFileError(
@@ -299,7 +295,6 @@ def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
     try:
         with z:
             doc = _read_doc(p, z)
-            _rules_loaded()
             if doc["format_version"] == 1:
                 from lingrad.persist._modelfile_v1 import load_v1
 

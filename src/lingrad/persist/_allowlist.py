@@ -1,0 +1,345 @@
+"""The allow-list of a model file: every class it may hold, in one table.
+
+:data:`ALLOWED` maps each allowed bare class name to its :class:`Spec`: the module
+to import it from (a fixed string here, never read from the file), the public
+fitted attributes it may hold, the scikit-learn private ones it still needs
+(:data:`PRIVATE`, each with the reason no public route exists), the rules its
+declared shapes must satisfy before anything is read, the checks on its values
+once built and its output width, so that every step of a Pipeline is checked
+against the next. Nothing registers itself: a class is allowed by its line here.
+The rules live beside the classes they check: the scikit-learn transformers in
+:mod:`lingrad.persist._sklearnrules`, lingrad's estimators in
+:mod:`lingrad.persist._lingradrules`, the composition (a Pipeline's steps are
+(name, allowed estimator or "passthrough") pairs, a lingrad estimator only last,
+every step fitted when the pipeline is, each step's input width the previous
+step's output width; a fitted ColumnTransformer's columns are names, indices below
+``n_features_in_``, slices or masks, each transformer given as many columns as it
+takes, ``output_indices_`` tiling its output) here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lingrad.errors import ModelFileError
+from lingrad.persist import _lingradrules as est
+from lingrad.persist import _sklearnrules as sk
+from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
+from lingrad.persist._modelstate import Node, is_array_like
+from lingrad.persist._safezip import DAMAGED
+
+__all__ = ["ALLOWED", "PRIVATE", "Spec", "check_widths", "spec_of", "width"]
+
+PRIVATE: dict[str, str] = {  # scikit-learn private attributes a file still holds
+    OUTPUT_CONFIG: "what set_output() chose; kept under scikit-learn's name (format "
+    "2) and restored by calling the public set_output(transform=...)",
+    "_fit_dtype": "SimpleImputer: the input's dtype at fit, which transform casts "
+    "object input to; no public attribute holds it",
+    "_fill_dtype": "SimpleImputer: the dtype transform casts statistics_ to; no "
+    "public attribute holds it",
+    "_min_degree": "PolynomialFeatures: degree as fit parsed it; only a refit on a "
+    "D-wide table derives it, and nothing in the file bounds D for that table",
+    "_max_degree": "PolynomialFeatures: as _min_degree",
+    "_n_out_full": "PolynomialFeatures: as _min_degree",
+    "_infrequent_enabled": "OneHotEncoder with min_frequency / max_categories only "
+    "(otherwise a refit on one row of categories_ derives it): the category counts "
+    "that decide the grouping are not kept",
+    "_infrequent_indices": "as _infrequent_enabled",
+    "_default_to_infrequent_mappings": "as _infrequent_enabled",
+    "_n_features_outs": "as _infrequent_enabled",
+    "_drop_idx_after_grouping": "as _infrequent_enabled",
+    "_columns": "ColumnTransformer: the column selections fit resolved; transform "
+    "reads them and only fit (on the original table) sets them",
+    "_remainder": "ColumnTransformer: as _columns",
+    "_transformer_to_input_indices": "ColumnTransformer: as _columns",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one allowed class is stored, checked and restored."""
+
+    module: str
+    attrs: frozenset[str]  # public fitted attributes it may hold
+    check: Callable[[Rules], None]  # rules on the declared state (nothing read)
+    width: Callable[[Any], int | None] = lambda obj: None  # columns it outputs
+    finish: Callable[[Any, Node], None] | None = None  # checks once built
+    finite: tuple[str, ...] = ()  # arrays that must be finite
+    extra_attrs: bool = False  # lingrad estimators: other plain fitted values too
+    private: frozenset[str] = frozenset({OUTPUT_CONFIG})  # from PRIVATE
+    keep_private: Callable[[Any], bool] = lambda obj: True  # else derived at load
+
+    def cls(self, name: str) -> type:
+        return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
+
+
+def spec_of(obj: Any) -> Spec | None:
+    """The Spec of ``obj``'s class, if that very class is allowed."""
+    spec = ALLOWED.get(type(obj).__name__)
+    try:
+        ok = spec is not None and spec.cls(type(obj).__name__) is type(obj)
+    except (ImportError, AttributeError):
+        ok = False
+    return spec if ok else None
+
+
+def width(obj: Any) -> int | None:
+    """Columns an allowed transformer outputs (None: a final estimator)."""
+    if obj is None or isinstance(obj, str) or n_in(obj) is None:
+        return None  # passthrough, or an unfitted template
+    spec = ALLOWED.get(type(obj).__name__)
+    return None if spec is None else spec.width(obj)
+
+
+def n_in(obj: Any) -> int | None:
+    try:
+        n = getattr(obj, "n_features_in_", None)
+    except AttributeError:  # a Pipeline's property, unfitted
+        n = None
+    return None if n is None else int(n)
+
+
+def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
+    """Each step's input width is the previous step's output width."""
+    out: int | None = None
+    for name, step in steps:
+        if step is None or step == "passthrough":
+            continue
+        need = n_in(step)
+        if out is not None and need is not None and need != out:
+            raise ModelFileError(
+                f"{where}: step {name!r} expects {need} input columns but the step "
+                f"before it outputs {out}; {DAMAGED}"
+            )
+        out = width(step)
+    return out
+
+
+# ---------------------------------------------------------------- composition
+
+
+def _check_pipeline(r: Rules) -> None:
+    r.output_config()
+    steps = r.params.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise r.fail("params['steps']", "must be a non-empty list")
+    names = []
+    for i, step in enumerate(steps):
+        if not (
+            isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str)
+        ):
+            raise r.fail(f"params['steps'][{i}]", "must be a (name, estimator) pair")
+        est = step[1]
+        if not (isinstance(est, Node) or est is None or est == "passthrough"):
+            raise r.fail(f"params['steps'][{i}]", "must hold an estimator")
+        if (
+            isinstance(est, Node)
+            and i < len(steps) - 1
+            and ALLOWED[est.name].extra_attrs
+        ):
+            raise r.fail(
+                f"params['steps'][{i}]", f"is a {est.name}, which only ends a pipeline"
+            )
+        names.append(step[0])
+    if len(set(names)) != len(names):
+        raise r.fail("params['steps']", "repeats a step name")
+    r.param_is("memory", None)
+
+
+def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
+    """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
+    fitted = [n_in(step) is not None for _, step in steps if not isinstance(step, str)]
+    if any(fitted) and not all(fitted):
+        name = next(n for (n, s) in steps if not isinstance(s, str) and n_in(s) is None)
+        raise ModelFileError(f"{where}: step {name!r} is not fitted; {DAMAGED}")
+
+
+def _finish_pipeline(pipe: Any, node: Node) -> None:
+    steps = [(n, "passthrough" if s is None else s) for n, s in pipe.steps]
+    _all_fitted(node.where, steps)
+    check_widths(node.where, list(pipe.steps))
+
+
+def _pipeline_width(pipe: Any) -> int | None:
+    return check_widths("pipeline", list(pipe.steps))
+
+
+def _columns(r: Rules, attr: str, cols: Any, D: int, names: Any) -> None:
+    """A column selection: int, str, list of either, slice, or boolean mask."""
+    items = cols if isinstance(cols, list) else [cols]
+    if isinstance(cols, slice) or (is_array_like(cols) and cols.dtype.kind == "b"):
+        return
+    for c in items:
+        if isinstance(c, bool) or not isinstance(c, (int, str)):
+            raise r.fail(
+                attr, f"selects column {str(c)[:40]!r}, not a name or an index"
+            )
+        if isinstance(c, int) and not -D <= c < D:
+            raise r.fail(attr, f"selects column {c} of {D}")
+
+
+def _triples(
+    r: Rules, attr: str, items: Any, D: int, fitted: bool
+) -> list[tuple[Any, ...]]:
+    if not isinstance(items, list):
+        raise r.fail(attr, "must be a list of (name, transformer, columns)")
+    for i, t in enumerate(items):
+        if not (isinstance(t, tuple) and len(t) == 3 and isinstance(t[0], str)):
+            raise r.fail(
+                f"{attr}[{i}]", "must be a (name, transformer, columns) triple"
+            )
+        if not (isinstance(t[1], Node) or t[1] in ("drop", "passthrough")):
+            raise r.fail(
+                f"{attr}[{i}]", "must hold a transformer, 'drop' or 'passthrough'"
+            )
+        if isinstance(t[1], Node) and ALLOWED[t[1].name].extra_attrs:
+            raise r.fail(f"{attr}[{i}]", f"holds a {t[1].name}, not a transformer")
+        _columns(r, f"{attr}[{i}]", t[2], D, None)
+    return list(items)
+
+
+def _check_column_transformer(r: Rules) -> None:
+    r.output_config()
+    _triples(r, "params['transformers']", r.params.get("transformers"), 2**40, False)
+    if not r.state:
+        return  # not fitted
+    D = r.integer("n_features_in_", 1)
+    assert D is not None
+    r.names(D)
+    fitted = _triples(r, "transformers_", r.state.get("transformers_"), D, True)
+    indices = r.state.get("_transformer_to_input_indices")
+    if not isinstance(indices, dict) or not all(
+        isinstance(k, str)
+        and isinstance(v, list)
+        and all(isinstance(j, int) and 0 <= j < D for j in v)
+        for k, v in indices.items()
+    ):
+        raise r.fail(
+            "_transformer_to_input_indices", f"must map names to column indices < {D}"
+        )
+    out = r.state.get("output_indices_")
+    if not isinstance(out, dict) or not all(isinstance(v, slice) for v in out.values()):
+        raise r.fail("output_indices_", "must map names to slices")
+    if {t[0] for t in fitted} - set(out) or {t[0] for t in fitted} - set(indices):
+        raise r.fail("output_indices_", "does not cover every transformer")
+    rem = r.state.get("_remainder")
+    if not (isinstance(rem, tuple) and len(rem) == 3):
+        raise r.fail("_remainder", "must be a (name, transformer, columns) triple")
+    if not isinstance(r.state.get("sparse_output_"), bool):
+        raise r.fail("sparse_output_", "must be a boolean")
+    cols = r.state.get("_columns")
+    if not isinstance(cols, list):
+        raise r.fail("_columns", "must be a list")
+    for i, c in enumerate(cols):
+        _columns(r, f"_columns[{i}]", c, D, None)
+
+
+def _finish_column_transformer(ct: Any, node: Node) -> None:
+    if not hasattr(ct, "transformers_"):
+        return
+    _all_fitted(node.where, [(n, t) for n, t, _ in ct.transformers_] + [("", ct)])
+    start = 0
+    for name, trans, _ in ct.transformers_:
+        given = len(ct._transformer_to_input_indices.get(name, []))
+        if trans == "drop":
+            w = 0
+        else:
+            need = n_in(trans)
+            if need is not None and need != given:
+                raise ModelFileError(
+                    f"{node.where}: transformer {name!r} expects {need} columns but is "
+                    f"given {given}; {DAMAGED}"
+                )
+            w = width(trans) or 0
+        got = ct.output_indices_[name]
+        empty = w == 0 and got.start == got.stop and got.step is None
+        if got != slice(start, start + w) and not empty:
+            raise ModelFileError(
+                f"{node.where}: output_indices_[{name!r}] is "
+                f"{ct.output_indices_[name]} but {name!r} outputs {w} columns from "
+                f"{start}; {DAMAGED}"
+            )
+        start += w
+
+
+def _column_transformer_width(ct: Any) -> int:
+    return sum(s.stop - s.start for s in ct.output_indices_.values())
+
+
+# ------------------------------------------------------------------ the table
+
+
+def _sk(module: str, attrs: set[str], check: Any, width: Any = None, **kw: Any) -> Spec:
+    """A scikit-learn transformer: D in, ``width`` out (default D)."""
+    public = frozenset({"n_features_in_", "feature_names_in_", *attrs})
+    return Spec(module, public, check, width or (lambda t: int(t.n_features_in_)), **kw)
+
+
+def _lingrad(module: str) -> Spec:
+    return Spec(
+        f"lingrad.models.{module}", est.ATTRS, est.check, finish=est.finish,
+        finite=est.FINITE, extra_attrs=True, private=frozenset(),
+    )  # fmt: skip
+
+
+_PRE = "sklearn.preprocessing"
+_INFREQUENT = frozenset(
+    {"_infrequent_enabled", "_infrequent_indices", "_default_to_infrequent_mappings",
+     "_n_features_outs", "_drop_idx_after_grouping", OUTPUT_CONFIG}
+)  # fmt: skip
+ALLOWED: dict[str, Spec] = {
+    "LinearRegression": _lingrad("linear"),
+    "LogisticRegression": _lingrad("logistic"),
+    "BipolarSigmoidClassifier": _lingrad("bipolar"),
+    "Perceptron": _lingrad("perceptron"),
+    "MulticlassPerceptron": _lingrad("perceptron"),
+    "SoftmaxRegression": _lingrad("softmax"),
+    "TwoLayerNetwork": _lingrad("network"),
+    "ResidualNetwork": _lingrad("residual"),
+    "StandardScaler": _sk(
+        _PRE, {"n_samples_seen_", "mean_", "var_", "scale_"}, sk.check_standard_scaler,
+        finite=("mean_", "scale_"), finish=sk.finish_standard_scaler,
+    ),
+    "MinMaxScaler": _sk(
+        _PRE,
+        {"n_samples_seen_", "min_", "scale_", "data_min_", "data_max_", "data_range_"},
+        sk.check_min_max_scaler, finite=("min_", "scale_"),
+        finish=sk.finish_min_max_scaler,
+    ),
+    "RobustScaler": _sk(
+        _PRE, {"center_", "scale_"}, sk.check_robust_scaler,
+        finite=("center_", "scale_"), finish=sk.finish_scale,
+    ),
+    "SimpleImputer": _sk(
+        "sklearn.impute", {"statistics_", "indicator_"}, sk.check_imputer,
+        sk.imputer_width, finish=sk.finish_imputer,
+        private=frozenset({"_fit_dtype", "_fill_dtype", OUTPUT_CONFIG}),
+    ),
+    "OneHotEncoder": _sk(
+        _PRE, {"categories_", "drop_idx_"}, sk.check_one_hot, sk.one_hot_width,
+        finish=sk.finish_one_hot, private=_INFREQUENT,
+        keep_private=sk.groups_infrequent,
+    ),
+    "PolynomialFeatures": _sk(
+        _PRE, {"n_output_features_"}, sk.check_poly,
+        lambda p: int(p.n_output_features_),
+        private=frozenset({"_min_degree", "_max_degree", "_n_out_full", OUTPUT_CONFIG}),
+    ),
+    "FunctionTransformer": _sk(_PRE, set(), sk.check_function_transformer),
+    "Pipeline": Spec(
+        "sklearn.pipeline", frozenset(), _check_pipeline, width=_pipeline_width,
+        finish=_finish_pipeline,
+    ),
+    "ColumnTransformer": Spec(
+        "sklearn.compose",
+        frozenset({"n_features_in_", "feature_names_in_", "sparse_output_",
+                   "transformers_", "output_indices_"}),
+        _check_column_transformer, width=_column_transformer_width,
+        finish=_finish_column_transformer,
+        private=frozenset({"_columns", "_remainder", "_transformer_to_input_indices",
+                           OUTPUT_CONFIG}),
+    ),
+}  # fmt: skip
