@@ -160,18 +160,24 @@ class NodeEngine:
     def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
         return X, Y, sw
 
+    def one_step(
+        self, Xb: Array, yb: Array, sb: Array | None, lr: float, keep: bool
+    ) -> tuple[float, Array]:
+        """One step (``Step``); ``keep``: save the parameters before its update."""
+        return self.step(Xb, yb, sb, lr, self.last, keep)
+
     def run(
         self, data: Data, rows: Rows, lrs: NDArray[np.float64], t0: int, rec: Steps
     ) -> int:
-        step, params, grads = self.step, self.step.params, self.step.grads
+        params, grads = self.step.params, self.step.grads
         k_snap, k_norm = rec.snap_every, rec.norm_every
-        last, final = self.last, len(lrs) - 1
+        final = len(lrs) - 1
         for i, (Xb, yb, sb) in enumerate(batches(data, rows, rec.m, self.chunk_bytes)):
             t, lr = t0 + i, float(lrs[i])
             if k_snap is not None and t % k_snap == 0:
                 snap = {key: p[None].copy() for key, p in params.items()}
                 rec.snapshots.append((np.array([t]), snap))
-            J, pred = step(Xb, yb, sb, lr, last, i == final)
+            J, pred = self.one_step(Xb, yb, sb, lr, i == final)
             rec.J[i], rec.lr[i], rec.S = J, lr, i + 1
             if rec.hits is not None:
                 rec.hits[i] = self.n_correct(pred, yb)  # type: ignore[misc]
