@@ -40,7 +40,7 @@ from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.models.problem import (
     TrainingProblem,
     make_trainer,
-    start,
+    starting_chain,
     training_problem,
 )
 from lingrad.solvers import lbfgs_rows
@@ -264,7 +264,7 @@ class GradientEstimator(SummaryMixin, BaseEstimator):
             self._check_engine()
             trainer.engine = self._engine()  # the engine may change between calls
             return trainer  # type: ignore[no-any-return]
-        _, trainer = start(self, (n_features, n_outputs), dtype, keep)
+        _, trainer = starting_chain(self, (n_features, n_outputs), dtype, keep)
         return trainer  # type: ignore[return-value]
 
     def _fit_iterative(
@@ -301,7 +301,7 @@ class GradientEstimator(SummaryMixin, BaseEstimator):
     def _fit_lbfgs(self, rows: Rows) -> None:
         """Minimise the same J as the engine with L-BFGS-B (``solvers.lbfgs``)."""
         shape = (rows.n_features, rows.n_outputs)
-        chain, _ = start(self, shape, rows.dtype, bool(self.warm_start))
+        chain, _ = starting_chain(self, shape, rows.dtype, bool(self.warm_start))
         history = History(self.snapshot_every)
         result = lbfgs_rows(
             chain,

@@ -73,7 +73,7 @@ def make_trainer(est: Any, chain: Chain, rng: np.random.RandomState) -> Trainer:
     )
 
 
-def start(
+def starting_chain(
     est: Any, shape: tuple[int, int], dtype: Any, keep: bool, random_state: Any = None
 ) -> tuple[Chain, Trainer | None]:
     """The chain a fit starts from (the fitted one when ``keep`` and the shape
@@ -119,7 +119,7 @@ def training_problem(
         chain = trainer.chain
     elif shape is not None:
         keep = start == "fit" and bool(est.warm_start)
-        chain, trainer = start(est, shape, dtype, keep, random_state)
+        chain, trainer = starting_chain(est, shape, dtype, keep, random_state)
     return TrainingProblem(
         chain,
         est._make_loss(),

@@ -142,10 +142,10 @@ def solve(run: Run, est: Any) -> None:
 
 def objective(est: Any, X: Any, Y: Any) -> float:
     """J = mean loss + penalty of a fitted estimator on (X, Y), through its chain."""
-    from lingrad.training.step import objective as objective_J
+    from lingrad.training.step import objective as objective_fn
 
     problem = est.training_problem(start="fitted")
-    return objective_J(problem.chain, problem.loss, problem.penalty, X, Y)
+    return objective_fn(problem.chain, problem.loss, problem.penalty, X, Y)
 
 
 _NO_OPTIMUM = {
