@@ -9,7 +9,7 @@ finite ends the run, the parameters from before it kept in ``last``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,9 +27,11 @@ from lingrad.training.compiled.plan import (
     O_GD,
     Plan,
 )
-from lingrad.training.epoch import Data, Rows, Steps
 from lingrad.training.optim import Adam
 from lingrad.training.shuffle import lookahead
+
+if TYPE_CHECKING:
+    from lingrad.training.epoch import Data, Rows, Steps
 
 
 def kernel_data(W: Array, X: Array, y: Array, sw: Array | None) -> Data:
@@ -161,4 +163,4 @@ class CompiledEngine:
             snaps[keys[1]] = snapb[:n_snap]
         if n_snap:
             rec.snapshots.append((snap_t[:n_snap], snaps))
-        return done
+        return int(done)
