@@ -166,8 +166,8 @@ def test_compiled_and_nodes_give_the_same_fit_and_history(name, batch):
             _train(_model(name, engine, *combo, batch), *inputs[weighted])
             for engine in ("nodes", "compiled")
         ]
-        assert trainers[0]._run_plan is None
-        assert trainers[1]._run_plan is not None  # the kernel ran
+        assert trainers[0].last_engine == "nodes"
+        assert trainers[1].last_engine == "compiled"  # the kernel ran
         failures += [f"{combo}: {msg}" for msg in _compare(*trainers)]
     assert not failures, "\n".join(failures[:20])
 
@@ -185,7 +185,7 @@ def test_estimators_pass_their_engine_to_the_same_fit():
                 model.fit(X, y)
             else:
                 model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(X)))
-        assert fits[1]._trainer._run_plan is not None
+        assert fits[1]._trainer.last_engine == "compiled"
         assert_allclose(fits[1].coef_, fits[0].coef_, rtol=1e-12)
         assert_allclose(fits[1].intercept_, fits[0].intercept_, rtol=1e-12)
         assert_allclose(fits[1].loss_curve_, fits[0].loss_curve_, rtol=1e-12)
@@ -251,10 +251,10 @@ def test_auto_picks_the_kernel_and_compiled_explains_when_it_has_none():
 
     X, y = _data("binary", 30)
     model = LogisticRegression(solver="sgd", max_iter=2, tol=None).fit(X, y)
-    assert model._trainer._run_plan is not None  # engine="auto"
+    assert model._trainer.last_engine == "compiled"  # engine="auto"
     net = TwoLayerNetwork(n_hidden=3, solver="sgd", max_iter=1, tol=None)
     net.fit(X, y)  # auto: the node path
-    assert net._trainer._run_plan is None
+    assert net._trainer.last_engine == "nodes"
     with pytest.raises(ValueError, match="TwoLayerNetwork has no compiled kernel"):
         TwoLayerNetwork(solver="sgd", engine="compiled").fit(X, y)
     with pytest.raises(ValueError, match="'engine' parameter"):

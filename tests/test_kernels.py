@@ -61,9 +61,9 @@ def test_auto_falls_back_to_nodes_for_step_callbacks_and_compiled_refuses():
         trainer = Trainer(affine(), SquaredError(), lr=0.05, engine=engine)
         if engine == "auto":
             trainer.fit(X, y, max_iter=2, tol=None, callbacks=[Every()])
-            assert trainer._run_plan is None  # the callback ran on the node path
+            assert trainer.last_engine == "nodes"  # the callback ran on the node path
             trainer.fit(X, y, max_iter=2, tol=None)
-            assert trainer._run_plan is not None
+            assert trainer.last_engine == "compiled"
         else:
             with pytest.raises(ValueError, match="per-step callbacks"):
                 trainer.fit(X, y, max_iter=2, tol=None, callbacks=[Every()])
@@ -131,14 +131,14 @@ def test_partial_fit_continues_the_optimizer_state_across_engines():
         )
         for engine in engines:
             model.set_params(engine=engine).partial_fit(X, y, classes=[0, 1])
-            assert (model._trainer._run_plan is None) == (engine == "nodes")
+            assert (model._trainer.last_engine == "nodes") == (engine == "nodes")
         runs[tuple(engines)] = model
     _same_fit(*runs.values())
 
 
 def test_chunked_epochs_give_the_same_steps(monkeypatch):
     """Snapshots and the progress bar cut an epoch into several kernel calls."""
-    import lingrad.training.compiled.engine as engine_module
+    import lingrad.training.train as engine_module
 
     monkeypatch.setattr(engine_module, "SNAPSHOT_BYTES", 200)  # a few steps a call
     X, y = _regression(N=50)

@@ -258,6 +258,53 @@ def test_partial_fit_after_load_continues_exactly(
     assert_array_equal(loaded.history_.step_loss, original.history_.step_loss)
 
 
+def _as_0_2(optimizer: dict[str, Any], hyper: dict[str, Any]) -> dict[str, Any]:
+    """An optimizer's ``{"class", "state"}`` in 0.2's ``{"class", "vars"}`` layout:
+    its attributes by name (the state's private ``_m``, ``_v``, ``_t``, ``_u``,
+    ``_q``, and the unused ``_tmp``), a nested optimizer as ``__object__``."""
+    out: dict[str, Any] = dict(hyper.get(optimizer["class"], {}))
+    for key, value in optimizer["state"].items():
+        if key == "inner":
+            inner = {"class": "Adam", "state": dict(value["__dict__"])}
+            out[key] = {"__object__": _as_0_2(inner, hyper)}
+        else:
+            out[f"_{key}"] = value
+    if optimizer["class"] in ("GD", "Momentum"):
+        out["_tmp"] = {"__dict__": []}
+    return {"class": optimizer["class"], "vars": out}
+
+
+@pytest.mark.parametrize("name", list(CONTINUED))
+def test_a_0_2_optimizer_state_still_loads_and_continues_exactly(
+    table: pd.DataFrame, tmp_path: Path, name: str
+) -> None:
+    """Files written by 0.2 stored the optimizers' attributes (``vars``)."""
+    make, target = CONTINUED[name]
+    X, y = table[NUMERIC].to_numpy(), table[target].to_numpy()
+    original = make().fit(X, y)
+    save(original, tmp_path / "new.lingrad")
+    with zipfile.ZipFile(tmp_path / "new.lingrad") as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    doc = json.loads(members.pop("model.json"))
+    trainer = doc["model"]["trainer"]
+    hyper = {
+        "Adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        "Momentum": {"beta": 0.9, "nesterov": False},
+        "ProximalL1": {"l1": 0.01},
+    }
+    trainer["optimizer"] = _as_0_2(trainer["optimizer"], hyper)
+    assert "vars" in trainer["optimizer"]
+    with zipfile.ZipFile(tmp_path / "old.lingrad", "w") as zf:
+        zf.writestr("model.json", json.dumps(doc))
+        for n, data in members.items():
+            zf.writestr(n, data)
+    loaded = load(tmp_path / "old.lingrad")
+    for model in (original, loaded):
+        model.partial_fit(X, y)
+    for a, b in zip(_params(loaded), _params(original), strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
 @pytest.mark.parametrize(
     "make",
     [

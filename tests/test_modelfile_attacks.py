@@ -556,7 +556,7 @@ def test_trainer_state_must_fit_the_parameters(tmp_path: Path) -> None:
     save(net.fit(X, [0, 1, 1, 0]), tmp_path / "net.lingrad")
 
     def edit(doc: Doc, members: dict[str, bytes]) -> None:
-        velocity = doc["model"]["trainer"]["optimizer"]["vars"]["_v"]["__dict__"]
+        velocity = doc["model"]["trainer"]["optimizer"]["state"]["v"]["__dict__"]
         members[velocity[0][1]["__array__"]] = npy(np.zeros((900, 900)))
         velocity[0][1]["shape"] = [900, 900]
 

@@ -193,7 +193,8 @@ def _training(result: Any, draw: _Drawer) -> None:
         panel = "accuracy"
     else:
         panel = "loss"
-    loss = est._make_loss() if hasattr(est, "_make_loss") else None
+    problem = getattr(est, "training_problem", None)
+    loss = problem().loss if problem is not None else None
     draw(
         "training.png",
         f"Loss J, one point per {words.one}",

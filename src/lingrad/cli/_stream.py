@@ -205,8 +205,6 @@ def _exact(
     from lingrad.scale.stream import FileRows
     from lingrad.scale.targets import encode_block
 
-    est._check_params()
-    est._check_solver()
     est.n_features_in_ = len(table.features)
     targets, K = None, 1
     if first.classes is not None:
@@ -219,7 +217,7 @@ def _exact(
     def encode(y: Any) -> tuple[Any, Any]:
         return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
 
-    est._fit_exact(FileRows(table, encode, first.n_train, K, transform))
+    est.fit_rows(FileRows(table, encode, first.n_train, K, transform))
 
 
 def _score(

@@ -85,18 +85,11 @@ def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
 
 
 def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> None:
-    """One silent step of the lecture's loop on one example."""
-    from lingrad.core.penalties import penalized
+    """One silent step of the lecture's loop on one example (the Trainer's Step)."""
+    from lingrad.training.optim import GD
+    from lingrad.training.step import Step
 
-    out = chain.forward(x)
-    loss.forward(out, Y)
-    chain.backward(loss.backward())
-    grads = chain.grads
-    for key, p in chain.params.items():
-        g = grads[key]
-        if penalty is not None and penalized(key):
-            g = g + penalty.grad(p)
-        p -= lr * g
+    Step(chain, loss, penalty, GD())(x, Y, None, lr)
 
 
 def n_outputs(spec: ModelSpec, est: Any, y: Any) -> int:
@@ -106,18 +99,20 @@ def n_outputs(spec: ModelSpec, est: Any, y: Any) -> int:
     if not spec.is_classifier:
         return 1
     K = len(np.unique(y))
-    if isinstance(est._make_loss(), CrossEntropy | MulticlassPerceptronCriterion):
+    if isinstance(
+        est.training_problem().loss, CrossEntropy | MulticlassPerceptronCriterion
+    ):
         return K
     return 1 if K == 2 else K
 
 
 def random_start(spec: ModelSpec, est: Any, X: Any, y: Any) -> bool:
     """Whether the model's initial parameters depend on the seed."""
-    from sklearn.utils import check_random_state
 
     D, K = np.shape(X)[1], n_outputs(spec, est, y)
     a, b = (
-        est._init_chain(D, K, check_random_state(s), np.float64).params for s in (0, 1)
+        est.training_problem(start="fresh", random_state=s, shape=(D, K)).chain.params
+        for s in (0, 1)
     )
     return any(not np.array_equal(a[k], b[k]) for k in a)
 
@@ -174,17 +169,18 @@ def walk(
     perceptron's first example is often classified right: nothing to see), within
     one pass over the data.
     """
-    from sklearn.utils import check_random_state
 
     from lingrad.core.nodes import Residual
     from lingrad.core.penalties import penalized
+    from lingrad.training.step import objective
 
     X = np.asarray(X, dtype=np.float64)
     classes = np.unique(y) if spec.is_classifier else None
-    loss = est._make_loss()
-    n_out = n_outputs(spec, est, y)
+    problem = est.training_problem(
+        start="fresh", random_state=seed, shape=(X.shape[1], n_outputs(spec, est, y))
+    )
+    loss, chain = problem.loss, problem.chain
     Y = targets(est, loss, y, classes)
-    chain = est._init_chain(X.shape[1], n_out, check_random_state(seed), np.float64)
     name = type(est).__name__
     if random_start(spec, est, X, y):
         init_note = f"initial parameters: {name}'s random start (--seed {seed})"
@@ -199,7 +195,7 @@ def walk(
             params["affine.W"][...] = W0
             params["affine.b"][...] = b0
             init_note = "initial parameters: the lecture's (drawn with its seed)"
-    penalty = est._penalty()
+    penalty = problem.penalty
     N = len(X)
     auto = step is None
     if step is None:
@@ -237,12 +233,8 @@ def walk(
     for key, p in chain.params.items():
         p -= lr * grads[key]
     after = {k: p.copy() for k, p in chain.params.items()}
-    J_after = loss.forward(chain.forward(x), Yi)
-    if penalty is not None:
-        J_after += sum(
-            penalty.value(p) for k, p in chain.params.items() if penalized(k)
-        )
-    output_node = getattr(est, "_output_node", lambda: None)()
+    J_after = objective(chain, loss, penalty, x, Yi)
+    output_node = problem.output_node
     if output_node is not None and type(output_node) in {
         type(n) for n in shown_chain.nodes
     }:

@@ -117,13 +117,14 @@ def _model_checks(spec: Any, rng: Any) -> Iterator[Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est.fit(X, y)
-        chain = est._chain_from_fitted()
+        problem = est.training_problem(start="fitted")
+        chain = problem.chain
         for p in chain.params.values():  # random, away from kinks and zero init
             p[...] = rng.normal(size=p.shape)
         Xc = rng.normal(size=(5, X.shape[1]))
-        loss = est._make_loss()
+        loss = problem.loss
         Y = _targets(loss, chain.forward(Xc), rng)
-        penalty = est._penalty() if extra else None
+        penalty = problem.penalty if extra else None
         report = check_chain(chain, loss, Xc, Y, penalty=penalty)
         report.subject = spec.name + (" + L2" if extra else "")
         yield report

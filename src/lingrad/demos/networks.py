@@ -62,7 +62,8 @@ def two_layer(run: DemoRun) -> DemoOutput:
     q = softmax(z @ V + c, axis=1)
     dJ_dV = z.T @ (q - Y) / len(X)
     dJ_dW = X.T @ (((q - Y) @ V.T) * z * (1 - z)) / len(X)
-    chain, loss = net._chain(), net._loss()
+    problem = net.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
     loss.forward(chain.forward(X), Y)
     chain.backward(loss.backward())
     grads = chain.grads
@@ -197,7 +198,8 @@ def residual(run: DemoRun) -> DemoOutput:
     g = expit(h @ w2)[:, 0]  # (N,)
     dL_dh = ((g - y) * g * (1 - g))[:, None] * w2[:, 0]  # (N, D)
     dL_dW1 = z.T @ (dL_dh * s * (1 - s))  # (M, D)
-    chain, loss = net._chain(), net._loss()
+    problem = net.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
     Y = y[:, None].astype(float)
     loss.forward(chain.forward(X), Y)
     dJ_dg = loss.backward()

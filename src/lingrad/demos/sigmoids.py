@@ -195,7 +195,8 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
         f = np.tanh(X @ w / 2)
         return X.T @ ((f - y) * (1 - f**2) / 2)
 
-    chain, loss = model._chain(), model._loss()
+    problem = model.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
     loss.forward(chain.forward(X), y[:, None])
     chain.backward(loss.backward())
     backprop = chain.grads["affine.W"].ravel() * N  # J is the mean: L = N·J

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.core.chain import Chain
@@ -38,8 +37,14 @@ from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
+from lingrad.models.problem import (
+    TrainingProblem,
+    make_trainer,
+    starting_chain,
+    training_problem,
+)
 from lingrad.notebook.display import EstimatorDisplay
-from lingrad.solvers import lbfgs_rows, proximal_l1
+from lingrad.solvers import lbfgs_rows
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
 from lingrad.training.history import History
 from lingrad.training.train import Trainer
@@ -154,13 +159,54 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     def _penalty(self) -> Penalty | None:
         return make_penalty(self.penalty, self.alpha, self.l1_ratio)
 
-    def _chain(self) -> Chain:
-        """The fitted model as a Chain (for ``explain``)."""
-        check_is_fitted(self)
-        return self._chain_from_fitted()
+    def training_problem(
+        self,
+        X: Any = None,
+        y: Any = None,
+        sample_weight: Any = None,
+        *,
+        start: str = "fit",
+        random_state: Any = None,
+        shape: tuple[int, int] | None = None,
+        dtype: Any = np.float64,
+    ) -> TrainingProblem:
+        """What a fit trains: ``J = loss(chain(X), Y) + penalty(W)`` (a
+        :class:`~lingrad.models.problem.TrainingProblem`).
 
-    def _loss(self) -> Loss:
-        return self._make_loss()
+        X, y (and ``sample_weight``) are validated and encoded as ``fit`` does
+        (Y: the training targets; "fit"/"fresh" set ``classes_`` as fit
+        does). ``start``: "fit" the parameters a fit starts
+        from (the fitted ones under ``warm_start``), "fresh" new ones (drawn
+        with ``random_state``, default the estimator's), "fitted" the fitted
+        chain (sharing its arrays), "continue" the last fit's Trainer, as
+        ``partial_fit``. ``shape`` (n_features, n_outputs) and ``dtype`` size
+        the chain without data (the rows stay elsewhere). The Trainer, for the
+        iterative solvers, runs on the problem's chain.
+        """
+        return training_problem(
+            self, X, y, sample_weight, start, random_state, shape, dtype
+        )
+
+    def adopt_trainer(
+        self, trainer: Trainer, shape: tuple[int, int], n_iter: int
+    ) -> None:
+        """Take ``trainer``'s parameters, History and step count as the fit
+        (X, Y widths ``shape``, ``n_iter`` epochs); ``partial_fit`` continues it."""
+        history, t = trainer.history, trainer.t
+        self._finish(trainer.chain, shape, n_iter, history, t, trainer)
+
+    def check_hyperparameters(self) -> None:
+        """Refuse invalid hyperparameters and solvers, as ``fit`` does first."""
+        self._check_params()
+        self._check_solver()
+
+    def fit_rows(self, rows: Rows) -> Any:
+        """Fit with the exact solver (``solver``: normal, lbfgs, newton) on the
+        chunked sums of ``rows`` (``lingrad.solvers.rows``: in memory, a file,
+        Dask); returns self."""
+        self.check_hyperparameters()
+        self._fit_exact(rows)
+        return self
 
     def _check_X(self, X: Any) -> Any:
         """X for prediction: the estimator is fitted, X has its features."""
@@ -206,31 +252,8 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
                 "regression). Use engine='auto' or 'nodes'."
             )
 
-    def _batch_size(self) -> int | None:
-        """Examples per step of an iterative solver (None: all)."""
-        if self.solver == "sgd":
-            return 1
-        if self.solver == "batch":
-            return None
-        return int(self.batch_size)  # minibatch
-
     def _make_trainer(self, chain: Chain, rng: np.random.RandomState) -> Trainer:
-        self._check_engine()
-        penalty, optimizer = proximal_l1(self._penalty(), self.optimizer)
-        return Trainer(
-            chain,
-            self._make_loss(),
-            penalty=penalty,
-            optimizer=optimizer,
-            lr=self.lr,
-            schedule=self.schedule,
-            batch_size=self._batch_size(),
-            shuffle=self.shuffle,
-            random_state=rng.randint(np.iinfo(np.int32).max),
-            snapshot_every=self.snapshot_every,
-            verbose=self.verbose,
-            engine=self._engine(),
-        )
+        return make_trainer(self, chain, rng)
 
     def _start(
         self, n_features: int, n_outputs: int, dtype: Any, keep: bool, partial: bool
@@ -242,18 +265,8 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
             self._check_engine()
             trainer.engine = self._engine()  # the engine may change between calls
             return trainer  # type: ignore[no-any-return]
-        rng = check_random_state(self.random_state)
-        warm = keep and self._is_fitted_for(n_features, n_outputs)
-        if warm:
-            chain = self._chain_from_fitted()
-        else:
-            chain = self._init_chain(n_features, n_outputs, rng, dtype)
-        trainer = self._make_trainer(chain, rng)
-        if warm:
-            trainer.t = self.t_  # the schedule continues
-            if getattr(self, "history_", None) is not None:
-                trainer.history = self.history_  # and so does the record
-        return trainer
+        _, trainer = starting_chain(self, (n_features, n_outputs), dtype, keep)
+        return trainer  # type: ignore[return-value]
 
     def _fit_iterative(
         self, X: Any, Y: Any, sample_weight: Any = None, *, partial: bool = False
@@ -286,19 +299,10 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         """True when fitted parameters of this shape exist (for warm starts)."""
         return getattr(self, "_fitted_shape", None) == (n_features, n_outputs)
 
-    def _fresh_or_warm_chain(
-        self, n_features: int, n_outputs: int, dtype: Any
-    ) -> Chain:
-        """The fitted chain under ``warm_start`` (same shape), else a fresh one."""
-        if self.warm_start and self._is_fitted_for(n_features, n_outputs):
-            return self._chain_from_fitted()
-        rng = check_random_state(self.random_state)
-        return self._init_chain(n_features, n_outputs, rng, dtype)
-
     def _fit_lbfgs(self, rows: Rows) -> None:
         """Minimise the same J as the engine with L-BFGS-B (``solvers.lbfgs``)."""
         shape = (rows.n_features, rows.n_outputs)
-        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
+        chain, _ = starting_chain(self, shape, rows.dtype, bool(self.warm_start))
         history = History(self.snapshot_every)
         result = lbfgs_rows(
             chain,

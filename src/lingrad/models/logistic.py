@@ -18,6 +18,7 @@ from lingrad.models._classifier import (
     label_targets,
     make_n_correct,
 )
+from lingrad.models.problem import starting_chain
 from lingrad.solvers import lbfgs_rows, newton_logistic_rows
 from lingrad.solvers.sums import column_sums, sum_loss
 from lingrad.training.history import History
@@ -60,7 +61,9 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
         K = rows.n_outputs
         if K == 1:
             return super()._fit_lbfgs(rows)
-        chain = self._fresh_or_warm_chain(rows.n_features, K, rows.dtype)
+        chain, _ = starting_chain(
+            self, (rows.n_features, K), rows.dtype, bool(self.warm_start)
+        )
         W, b = chain.nodes[0].W, chain.nodes[0].b  # live (D, K), (K,)
         loss, penalty = self._make_loss(), self._penalty()
         history = History(self.snapshot_every)
@@ -211,7 +214,7 @@ class LogisticRegression(_LinearSigmoidClassifier):
                 f"smooth, convex J); got loss={self.loss!r}, penalty={self.penalty!r}."
             )
         shape = (rows.n_features, rows.n_outputs)
-        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
+        chain, _ = starting_chain(self, shape, rows.dtype, bool(self.warm_start))
         node = chain.nodes[0]
         history = History(self.snapshot_every)
         W, b, result = newton_logistic_rows(

@@ -8,6 +8,7 @@ from lingrad.core.losses import CrossEntropy
 from lingrad.core.nodes import Softmax
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
 from lingrad.models._classifier import GradientClassifier
+from lingrad.models.problem import starting_chain
 from lingrad.solvers import newton
 from lingrad.solvers.newton_softmax import SoftmaxObjective
 from lingrad.training.history import History
@@ -134,7 +135,7 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
                 f"'l2'; got penalty={self.penalty!r}. Use solver='lbfgs'."
             )
         shape = (rows.n_features, rows.n_outputs)
-        chain = self._fresh_or_warm_chain(*shape, rows.dtype)
+        chain, _ = starting_chain(self, shape, rows.dtype, bool(self.warm_start))
         l2 = self.alpha if self.penalty == "l2" else 0.0
         history = History(self.snapshot_every)
         objective = SoftmaxObjective(chain, rows, l2)

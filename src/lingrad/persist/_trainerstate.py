@@ -25,8 +25,17 @@ _OBJECTS = ("GD", "Momentum", "Adam", "ProximalL1", "Schedule", "Constant",
 _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
 
 
+def _optimizer_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
+    """``{"class": name, "state": state_dict()}`` of an optimizer."""
+    name = type(obj).__name__
+    if name not in _OBJECTS:
+        raise ModelFileError(f"cannot save {where}: a {name} cannot be stored")
+    state = {k: enc.value(v, f"{where}.{k}") for k, v in obj.state_dict().items()}
+    return {"class": name, "state": state}
+
+
 def _object_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
-    """``{"class": name, "vars": {...}}`` of an optimizer or schedule."""
+    """``{"class": name, "vars": {...}}`` of a schedule."""
     name = type(obj).__name__
     if name not in _OBJECTS:
         raise ModelFileError(f"cannot save {where}: a {name} cannot be stored")
@@ -59,7 +68,7 @@ def trainer_state(trainer: Any, enc: Encoder, where: str) -> dict[str, Any] | No
                 "has_uint32": int(bits["has_uint32"]),
                 "uinteger": int(bits["uinteger"]),
             },
-            "optimizer": _object_state(trainer.optimizer, enc, f"{where}.optimizer"),
+            "optimizer": _optimizer_state(trainer.optimizer, enc, f"{where}.optimizer"),
             "schedule": _object_state(trainer.schedule, enc, f"{where}.schedule"),
         }
     except (AttributeError, KeyError, TypeError, ModelFileError):
@@ -141,32 +150,51 @@ def restore_trainer(est: Any, state: dict[str, Any], where: str) -> None:
         }
     except (TypeError, ValueError, OverflowError) as e:
         raise ModelFileError(f"{where}: the stored generator state is invalid") from e
-    _restore_object(
-        trainer.optimizer, state["optimizer"], f"{where}: trainer.optimizer"
-    )
-    _restore_object(trainer.schedule, state["schedule"], f"{where}: trainer.schedule")
+    opt = state["optimizer"]
+    if opt.get("class") != type(trainer.optimizer).__name__:
+        raise ModelFileError(f"{where}: trainer.optimizer: stored for a different one")
+    saved = opt["state"] if "state" in opt else _from_vars(opt)
     params = chain.params
-    for d in _arrays_dicts(trainer.optimizer):
-        for key, a in d.items():
-            if key not in params or params[key].shape != a.shape:
-                raise ModelFileError(
-                    f"{where}: the optimizer state does not match the parameters"
-                )
-            d[key] = a.astype(params[key].dtype, copy=False)
+    try:
+        _check_arrays(saved, params)
+        trainer.optimizer.load_state_dict(saved)
+    except (ValueError, TypeError) as e:
+        raise ModelFileError(f"{where}: trainer.optimizer: {e}") from e
+    _restore_object(trainer.schedule, state["schedule"], f"{where}: trainer.schedule")
     trainer.t, trainer.epoch = state["t"], state["epoch"]
     if getattr(est, "history_", None) is not None:
         trainer.history = est.history_
     est._trainer = trainer
 
 
-def _arrays_dicts(obj: Any) -> list[dict[str, Any]]:
-    out = []
-    for value in vars(obj).values():
-        if isinstance(value, dict):
-            out.append(value)
-        elif type(value).__name__ in _OBJECTS:
-            out.extend(_arrays_dicts(value))
+def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
+    """A state dict from a 0.2 file's ``{"class", "vars"}`` (its private
+    attributes ``_v``, ``_m``, ``_t``, ``_u``, ``_q``; ``_tmp`` was unused)."""
+    vars_ = obj.get("vars")
+    if not isinstance(vars_, dict):
+        raise ModelFileError("the stored optimizer state is malformed")
+    out: dict[str, Any] = {}
+    for key, value in vars_.items():
+        if isinstance(value, dict) and set(value) == {"__object__"}:
+            out[key] = _from_vars(value["__object__"])  # ProximalL1's inner
+        elif key.startswith("_") and key != "_tmp":
+            out[key[1:]] = value
     return out
+
+
+def _check_arrays(state: Any, params: dict[str, Any]) -> None:
+    """Every per-parameter array of ``state`` has its parameter's shape; cast to
+    the parameter's dtype in place."""
+    for value in state.values() if isinstance(state, dict) else ():
+        if not isinstance(value, dict):
+            continue
+        if value and all(is_array_like(a) for a in value.values()):
+            for key, a in value.items():
+                if key not in params or params[key].shape != tuple(a.shape):
+                    raise ValueError("its state does not match the parameters")
+                value[key] = np.asarray(a).astype(params[key].dtype, copy=False)
+        else:
+            _check_arrays(value, params)
 
 
 def decode_trainer(dec: Any, v: Any, where: str) -> dict[str, Any] | None:
@@ -178,7 +206,7 @@ def decode_trainer(dec: Any, v: Any, where: str) -> dict[str, Any] | None:
         raise dec.fail(where, "is a malformed trainer state")
     return {
         **{k: v[k] for k in ("t", "epoch", "rng")},
-        "optimizer": _decode_object(dec, v["optimizer"], f"{where}.optimizer"),
+        "optimizer": _decode_optimizer(dec, v["optimizer"], f"{where}.optimizer"),
         "schedule": _decode_object(dec, v["schedule"], f"{where}.schedule"),
     }
 
@@ -198,3 +226,18 @@ def _decode_object(dec: Any, v: Any, where: str) -> dict[str, Any]:
         else:
             out[key] = dec.value(x, f"{where}.{key}")
     return {"class": v["class"], "vars": out}
+
+
+def _decode_optimizer(dec: Any, v: Any, where: str) -> dict[str, Any]:
+    """``{"class", "state"}``, or a 0.2 file's ``{"class", "vars"}``."""
+    if isinstance(v, dict) and set(v) == {"class", "vars"}:
+        return _decode_object(dec, v, where)
+    if not (
+        isinstance(v, dict)
+        and set(v) == {"class", "state"}
+        and v["class"] in _OBJECTS
+        and isinstance(v["state"], dict)
+    ):
+        raise dec.fail(where, "is a malformed optimizer state")
+    state = {k: dec.value(x, f"{where}.{k}") for k, x in v["state"].items()}
+    return {"class": v["class"], "state": state}

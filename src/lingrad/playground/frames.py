@@ -89,7 +89,7 @@ def _header(session: Session) -> dict[str, Any]:
     return {
         "step_axis": words.axis,
         "step_curve": words.curve,
-        "loss_label": loss_label(run.est._make_loss().name),
+        "loss_label": loss_label(run.est.training_problem().loss.name),
         "settings": session.summary(),
         "model": f"{run.spec.name}: {run.spec.summary}",
         "equation": run.spec.equation,

@@ -43,8 +43,9 @@ def entries(run: Run) -> list[tuple[str, tuple[int, ...], str]]:
     w, b for one feature; w1..wD; W[i,j] (1-based) for a matrix."""
     if run.trainer is None and not run.fitted:
         return []
-    chain = run.est._chain_from_fitted() if run.trainer is None else run.trainer.chain
-    names = Names(chain, run.est._make_loss())
+    problem = run.est.training_problem(start="fitted" if run.trainer is None else "fit")
+    chain = problem.chain if run.trainer is None else run.trainer.chain
+    names = Names(chain, problem.loss)
     out = []
     for key, p in chain.params.items():
         base = names.p(key)
@@ -65,7 +66,7 @@ def current_params(run: Run) -> dict[str, Any]:
         return dict(run.trainer.chain.params)
     if not run.fitted:
         return {}
-    return dict(run.est._chain_from_fitted().params)
+    return dict(run.est.training_problem(start="fitted").chain.params)
 
 
 def truth(run: Run) -> dict[str, Any] | None:
@@ -125,7 +126,7 @@ def _param_name(run: Run, key: str) -> str:
     chain = run.trainer.chain if run.trainer is not None else None
     if chain is None:
         return key
-    return Names(chain, run.est._make_loss()).p(key)
+    return Names(chain, run.est.training_problem().loss).p(key)
 
 
 def flat_values(run: Run, params: dict[str, Any] | None = None) -> list[Any]:

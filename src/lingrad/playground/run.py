@@ -62,16 +62,14 @@ class Run:
 
     @property
     def fitted(self) -> bool:
-        return hasattr(self.est, "_fitted_shape")
+        return hasattr(self.est, "n_iter_")
 
     def finish(self) -> None:
         """Store the trainer's parameters in the estimator (predict sees them)."""
         tr = self.trainer
         if tr is None:
             return
-        self.est._finish(
-            tr.chain, (self.X.shape[1], self.Y.shape[1]), tr.epoch, tr.history, tr.t, tr
-        )
+        self.est.adopt_trainer(tr, (self.X.shape[1], self.Y.shape[1]), tr.epoch)
         self.est.lr = self.settings.lr  # the rate now (a change is in History)
 
 
@@ -94,9 +92,10 @@ def build(settings: Settings, upload: Path | None) -> Run:
         X = (X - mean) / std
     est = spec.cls()(**settings.estimator_params())
     try:
-        X, Y, _ = est._prepare(X, data.y, None, reset=True)
+        problem = est.training_problem(X, data.y)
     except ValueError as e:
         raise SettingsError({"model": str(e)}) from e
+    X, Y = problem.X, problem.Y
     run = Run(settings, spec, data, X, Y, est, None, mean, std)
     if settings.solver not in ITERATIVE:
         how = _EXACT[settings.solver]
@@ -105,7 +104,8 @@ def build(settings: Settings, upload: Path | None) -> Run:
             "minibatch or batch to see every step."
         )
         return run
-    trainer = est._start(X.shape[1], Y.shape[1], X.dtype, keep=False, partial=False)
+    trainer = problem.trainer
+    assert trainer is not None  # an iterative solver
     run.init_note = (
         f"initial parameters: {type(est).__name__}'s own (seed {settings.seed})"
     )
@@ -126,7 +126,7 @@ def build(settings: Settings, upload: Path | None) -> Run:
         max_steps=MAX_STEPS,
         max_snapshots=MAX_STEPS,
     )
-    run.stepper = Stepper(trainer, X, Y, est._n_correct())
+    run.stepper = Stepper(trainer, X, Y, problem.n_correct)
     run.finish()
     return run
 
@@ -142,14 +142,10 @@ def solve(run: Run, est: Any) -> None:
 
 def objective(est: Any, X: Any, Y: Any) -> float:
     """J = mean loss + penalty of a fitted estimator on (X, Y), through its chain."""
-    from lingrad.core.penalties import penalized
+    from lingrad.training.step import objective as objective_fn
 
-    chain = est._chain_from_fitted()
-    J = float(est._make_loss().forward(chain.forward(X), Y))
-    penalty = est._penalty()
-    if penalty is not None:
-        J += sum(penalty.value(p) for k, p in chain.params.items() if penalized(k))
-    return J
+    problem = est.training_problem(start="fitted")
+    return objective_fn(problem.chain, problem.loss, problem.penalty, X, Y)
 
 
 _NO_OPTIMUM = {
@@ -206,6 +202,6 @@ def optimum(run: Run) -> Optimum:
         "newton": "Newton's method",
         "lbfgs": "L-BFGS",
     }[solver]
-    chain = exact._chain_from_fitted()
+    chain = exact.training_problem(start="fitted").chain
     values = {k: np.array(p, copy=True) for k, p in chain.params.items()}
     return Optimum(values, objective(exact, run.X, run.Y), how)

@@ -76,7 +76,7 @@ class Stepper:
         order = tr.batcher.last_order  # type: ignore[attr-defined]
         stop = start + m
         rows = np.arange(start, stop) if order is None else order[start:stop]
-        grads = {key: np.array(g, copy=True) for key, g in tr._grads.items()}
+        grads = {key: np.array(g, copy=True) for key, g in tr.chain.grads.items()}
         J = float(result.J[0])
         self.last = LastStep(t, rows, float(result.lr[0]), before, grads, J)
 

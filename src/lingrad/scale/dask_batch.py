@@ -12,7 +12,6 @@ The iterates are the in-memory ones, to rounding.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,8 @@ from lingrad.core.nodes import Array
 from lingrad.scale.dask_rows import DaskRows
 from lingrad.solvers.rows import Chunk
 from lingrad.solvers.sums import set_params, sum_loss
-from lingrad.training.train import Trainer
+from lingrad.training.epoch import NodeEngine
+from lingrad.training.step import Step
 
 
 def batch_sums(
@@ -42,44 +42,31 @@ def batch_sums(
 
 
 def _reduced_hits(hits: Any, _: Any) -> Any:
-    """The Trainer's ``n_correct(pred, y)``: the step's "pred" is the reduced count."""
+    """The engine's ``n_correct(pred, y)``: the step's "pred" is the reduced count."""
     return hits
 
 
-class ReducedTrainer(Trainer):
-    """A Trainer whose one step per epoch takes its J and gradient from a reduction
-    over ``rows``; everything after (penalty, update, History) is the Trainer's."""
+class ReducedEngine(NodeEngine):
+    """The node engine whose step takes J and the gradient from a reduction over
+    ``rows`` (all N rows: one step per epoch); the penalty and the update are
+    the Step's, the epochs, stopping and History the Trainer's."""
 
-    _rows: DaskRows
-    _sums_loss: Loss
-    _count: Any
+    def __init__(self, step: Step, rows: DaskRows, count: Any) -> None:
+        super().__init__(step, None if count is None else _reduced_hits)
+        self.rows, self.count = rows, count
+        self.sums_loss = sum_loss(step.loss)
 
-    def _for_engine(
-        self, X: Array, y: Array, sw: Array | None, n_correct: Any, hooks: Any
-    ) -> tuple[Array, Array, Array | None]:
-        self._cursor, self._run_plan = None, None  # the chain runs on the workers
-        return X, y, sw
-
-    def _step(
-        self, Xb: Array, yb: Array, sb: Array | None, lr: float
+    def one_step(
+        self, Xb: Array, yb: Array, sb: Array | None, lr: float, keep: bool
     ) -> tuple[float, Array]:
-        rows = self._rows
+        rows, step = self.rows, self.step
         J_sum, sums, hits = rows.reduce(
-            batch_sums, self.chain, self._sums_loss, self._params, self._count
+            batch_sums, step.chain, self.sums_loss, step.params, self.count
         )
-        J = J_sum / rows.n_samples  # J and dJ/dθ over all N rows, before the update
-        params, grads = self._params, self._grads
-        for key, g in grads.items():
+        for key, g in step.grads.items():  # dJ/dθ over all N rows
             np.copyto(g, sums[key] / rows.n_samples)
-        for key in self._penalized:  # J += alpha·C(W); dJ_dW += alpha·dC_dW
-            W = params[key]
-            J += self.penalty.value(W)  # type: ignore[union-attr]
-            grads[key] += self.penalty.grad(W)  # type: ignore[union-attr]
-        if self._keep_last or not math.isfinite(J):  # kept for _diverge
-            for key, p in params.items():
-                np.copyto(self._last[key], p)
-        self.optimizer.step(params, grads, lr)  # update: p := p - lr·dJ_dp
-        return J, np.asarray(hits, dtype=np.float64)  # the "pred" of _reduced_hits
+        J = step.update(J_sum / rows.n_samples, lr, self.last, keep)
+        return J, np.asarray(hits, dtype=np.float64)
 
 
 def fit_batch(est: Any, rows: DaskRows) -> None:
@@ -90,21 +77,21 @@ def fit_batch(est: Any, rows: DaskRows) -> None:
             "out rows of every block); use tol and n_iter_no_change."
         )
     N, D, K = rows.n_samples, rows.n_features, rows.n_outputs
-    trainer = est._start(D, K, rows.dtype, bool(est.warm_start), False)
-    count = est._n_correct()
-    extra = {"_rows": rows, "_sums_loss": sum_loss(trainer.loss), "_count": count}
-    reduced = ReducedTrainer.__new__(ReducedTrainer)
-    reduced.__dict__ = trainer.__dict__  # one state: the steps update the trainer
-    vars(trainer).update(extra)
+    problem = est.training_problem(shape=(D, K), dtype=rows.dtype)
+    assert problem.trainer is not None  # solver="batch"
+    trainer, count = problem.trainer, problem.n_correct
+    engine = trainer.engine
+    trainer.engine = ReducedEngine(
+        Step(trainer.chain, trainer.loss, trainer.penalty, trainer.optimizer),
+        rows,
+        count,
+    )
     try:
         nothing = np.empty((N, 0))  # the rows stay on the workers: N, no columns
-        result = reduced.fit(
+        result = trainer.fit(
             nothing, nothing, max_iter=est.max_iter, tol=est.tol,
-            n_iter_no_change=est.n_iter_no_change,
-            n_correct=None if count is None else _reduced_hits,
+            n_iter_no_change=est.n_iter_no_change, n_correct=count,
         )  # fmt: skip
     finally:
-        for key in extra:
-            vars(trainer).pop(key, None)
-    history, t = trainer.history, trainer.t
-    est._finish(trainer.chain, (D, K), result.n_iter, history, t, trainer)
+        trainer.engine = engine  # a later partial_fit runs in memory
+    est.adopt_trainer(trainer, (D, K), result.n_iter)

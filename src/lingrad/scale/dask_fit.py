@@ -132,8 +132,7 @@ def _persist(
 
 def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     """Train ``est`` on Dask X and y (the estimators' ``fit`` comes here)."""
-    est._check_params()
-    est._check_solver()
+    est.check_hyperparameters()
     rows, blocks = prepare(est, X, y, sample_weight)
     if est.solver == "batch":
         from lingrad.scale.dask_batch import fit_batch
@@ -144,5 +143,5 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
 
         fit_stochastic(est, rows)
     else:
-        est._fit_exact(rows)
+        est.fit_rows(rows)
     return est

@@ -41,7 +41,11 @@ def order_seed(random_state: Any) -> int:
 def partial_block(est: Any, X: Any, Y: Any, s: Any) -> Any:
     """One ``partial_fit`` epoch of ``est`` on this block (on its worker)."""
     if len(X):
-        est._fit_iterative(X, Y, s, partial=True)
+        shape = (X.shape[1], Y.shape[1])
+        problem = est.training_problem(shape=shape, dtype=X.dtype, start="continue")
+        trainer = problem.trainer
+        trainer.partial_fit(X, Y, sample_weight=s, n_correct=problem.n_correct)
+        est.adopt_trainer(trainer, shape, getattr(est, "n_iter_", 0) + 1)
     return est
 
 
@@ -74,11 +78,9 @@ def fit_stochastic(est: Any, rows: DaskRows) -> None:
             "out rows of every block); use tol and n_iter_no_change, or an exact "
             "solver."
         )
-    warm = bool(est.warm_start) and est._is_fitted_for(rows.n_features, rows.n_outputs)
-    if not warm:  # a fresh start, as fit in memory
-        for key in ("_trainer", "_fitted_shape", "history_", "t_"):
-            est.__dict__.pop(key, None)
-    est._trainer = None  # a new trainer with the current hyperparameters
+    shape = (rows.n_features, rows.n_outputs)  # a new trainer with the current
+    problem = est.training_problem(shape=shape, dtype=rows.dtype)  # parameters
+    est.adopt_trainer(problem.trainer, shape, 0)  # warm (fitted) or fresh
     seed = order_seed(est.random_state)
     sizes = np.asarray(rows.sizes, dtype=np.float64)
     best, bad, n_iter, converged = math.inf, 0, 0, False

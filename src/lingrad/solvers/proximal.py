@@ -75,29 +75,41 @@ class ProximalL1(Optimizer):
     """
 
     name = "proximal_l1"
+    state = ("u", "q")
 
     def __init__(self, inner: Optimizer, l1: float) -> None:
         self.inner, self.l1 = inner, float(l1)
-        self._u = 0.0  # Σ lr_t · l1: the shrink due so far
-        self._q: dict[str, Array] = {}  # shrink applied so far, per weight
+        self.u = 0.0  # Σ lr_t · l1: the shrink due so far
+        self.q: dict[str, Array] = {}  # shrink applied so far, per weight
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         self.inner.step(params, grads, lr)
-        self._u += lr * self.l1
-        u = self._u
+        self.u += lr * self.l1
+        u = self.u
         for key, W in params.items():
             if not penalized(key):
                 continue
-            q = self._q.setdefault(key, np.zeros_like(W))
+            q = self.q.setdefault(key, np.zeros_like(W))
             shrunk = l1_shrink(W, u, q).astype(W.dtype, copy=False)
             q += shrunk - W  # the shrink each weight got
             W[...] = shrunk
 
     def reset(self) -> None:
         self.inner.reset()
-        self._u, self._q = 0.0, {}
+        self.u, self.q = 0.0, {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """u, q and the inner optimizer's state (``"inner"``)."""
+        return {**super().state_dict(), "inner": self.inner.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or "inner" not in state:
+            raise ValueError("ProximalL1's state holds the inner optimizer's")
+        own = {k: v for k, v in state.items() if k != "inner"}
+        super().load_state_dict(own)
+        self.inner.load_state_dict(state["inner"])
 
 
 def proximal_l1(penalty: Penalty | None, optimizer: Any) -> tuple[Any, Any]:

@@ -1,36 +1,35 @@
-"""One epoch of steps: the engine's choice, the node path's loop, divergence.
+"""Engines: what runs a run of training steps, behind one narrow interface.
 
-``EpochLoop`` is the part of ``lingrad.training.train.Trainer`` that runs steps:
-``_epoch`` takes the epoch's order and rates, then either runs the compiled
-kernels (``lingrad.training.compiled``) or ``_run``, the node path's loop of ``_step``
-(forward, loss, backward, penalty, update), records the steps in a
-``_Steps`` and hands them to the History. ``_diverge`` restores the last
-finite parameters and raises ``DivergenceError``.
+An engine is handed the data (``prepare`` once per fit), the rows of the run
+(:class:`Rows`: an epoch's order, a start position and the batch size m), the
+rate and global step of each step, and a :class:`Steps` record to fill; it
+runs the steps, stops after the first whose J is not finite, and returns how
+many it ran, keeping in ``last`` the parameters from before the run's final
+step. It never sees the Trainer: the Trainer owns epochs, stopping,
+divergence and rollback (``lingrad.training.train``).
+
+:class:`NodeEngine` runs the chain node by node, one
+:class:`~lingrad.training.step.Step` per batch (the specification);
+``lingrad.training.compiled.engine`` the fused kernels.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.core.chain import Chain
-from lingrad.core.losses import Loss
 from lingrad.core.nodes import Array
-from lingrad.core.penalties import Penalty, penalized
-from lingrad.training.callbacks import Callback, _overrides
 from lingrad.training.history import History
-from lingrad.training.optim import Batch, Batcher, Optimizer
-from lingrad.training.progress import TrainingProgress
-from lingrad.training.schedules import Schedule
-
-if TYPE_CHECKING:
-    from lingrad.training.train import Trainer
+from lingrad.training.optim import Batch
+from lingrad.training.step import Step
 
 ENGINES = ("nodes", "auto", "compiled")
+Data = tuple[Array, Array, Array | None]
 
 
 class DivergenceError(FloatingPointError):
@@ -45,186 +44,51 @@ class DivergenceError(FloatingPointError):
         )
 
 
-class EpochLoop:
-    """The step loop of ``Trainer`` (its attributes are the Trainer's)."""
+@dataclass
+class Rows:
+    """The rows of a run: batches of ``m`` rows of ``order`` (None: data order)
+    from position ``start`` on; the epoch's last batch stops at row N."""
 
-    chain: Chain
-    loss: Loss
-    penalty: Penalty | None
-    optimizer: Optimizer
-    schedule: Schedule
-    batcher: Batcher
-    history: History
-    engine: str
-    t: int
-    epoch: int
-    stop_training: bool
-    _cursor: Any
-    _last: dict[str, Array]
-    _keep_last: bool
-    _run_plan: Any
+    order: NDArray[np.intp] | None
+    start: int
+    m: int
 
-    def _bind(self) -> None:
-        """Look up the live parameter and gradient arrays once (not per step)."""
-        self._params = params = self.chain.params
-        self._grads = self.chain.grads  # filled in place by every backward
-        self._penalized = [k for k in params if penalized(k)] if self.penalty else []
-        if self._last.keys() != params.keys() or any(
-            self._last[k].shape != p.shape or self._last[k].dtype != p.dtype
-            for k, p in params.items()
-        ):
-            self._last = {key: np.empty_like(p) for key, p in params.items()}
-
-    def _step(
-        self, Xb: Array, yb: Array, sb: Array | None, lr: float
-    ) -> tuple[float, Array]:
-        pred = self.chain.forward(Xb)  # forward propagation
-        J = self.loss.forward(pred, yb, sample_weight=sb)  # loss
-        self.chain.backward_params(self.loss.backward())  # backpropagation
-        params, grads = self._params, self._grads  # dJ_dW, dJ_db, ...
-        for key in self._penalized:  # J += alpha·C(W); dJ_dW += alpha·dC_dW
-            W = params[key]
-            J += self.penalty.value(W)  # type: ignore[union-attr]
-            grads[key] += self.penalty.grad(W)  # type: ignore[union-attr]
-        if self._keep_last or not math.isfinite(J):  # kept for _diverge
-            for key, p in params.items():
-                np.copyto(self._last[key], p)
-        self.optimizer.step(params, grads, lr)  # update: p := p - lr·dJ_dp
-        return J, pred
-
-    def _plan(self, n_correct: Any, hooks: Sequence[Callback]) -> Any:
-        """The compiled engine's plan for this run, or None for the node path."""
-        if self.engine == "nodes":
-            return None
-        from lingrad.training.compiled.plan import plan_for
-
-        plan, why = plan_for(
-            self.chain, self.loss, self.penalty, self.optimizer, n_correct
+    def sizes(self, N: int, n: int) -> NDArray[np.int64]:
+        """The sizes of the next n batches."""
+        return np.minimum(self.m, N - self.start - self.m * np.arange(n)).astype(
+            np.int64
         )
-        if any(_overrides(h, "on_step_end") for h in hooks):
-            plan, why = None, "per-step callbacks (on_step_end) run in Python"
-        if plan is None and self.engine == "compiled":
-            raise ValueError(f"engine='compiled': {why}; use engine='auto' or 'nodes'.")
-        return plan
-
-    def _for_engine(
-        self, X: Array, y: Array, sw: Array | None, n_correct: Any, hooks: Any
-    ) -> tuple[Array, Array, Array | None]:
-        """Choose the engine for this call; the kernels' data layout, made once."""
-        self._cursor = None  # fit and partial_fit start a fresh epoch order
-        self._run_plan = self._plan(n_correct, hooks)
-        if self._run_plan is None:
-            return X, y, sw
-        from lingrad.training.compiled.engine import kernel_data
-
-        return kernel_data(self.chain, X, y, sw)
-
-    def _epoch(
-        self,
-        X: Array,
-        y: Array,
-        sw: Array | None,
-        n_correct: Callable[[Array, Array], int] | None,
-        hooks: list[Callback],
-        progress: TrainingProgress,
-    ) -> tuple[float, float]:
-        """One pass over the data; records its steps, returns (mean loss, accuracy)."""
-        N = len(X)
-        if N == 0:
-            raise ValueError("cannot train on 0 examples.")
-        self._bind()
-        params = self._params
-        self._start = {key: p.copy() for key, p in params.items()}  # epoch checkpoint
-        m = self.batcher.size(N)
-        rec = _Steps(
-            np.minimum(m, N - m * np.arange(self.batcher.n_batches(N))),
-            n_correct is not None,
-            self.history.grad_norm_every is not None,
-        )
-        lrs = self.schedule.rates(self.t, len(rec.m))
-        if self._run_plan is not None:
-            from lingrad.training.compiled.engine import run_epoch
-
-            run_epoch(self, self._run_plan, X, y, sw, rec, lrs, progress)
-        else:
-            step_hooks = [h for h in hooks if _overrides(h, "on_step_end")]
-            batches = self.batcher(X, y, sw)
-            self._run(batches, lrs, rec, n_correct, step_hooks, progress)
-        for key, p in params.items():
-            if not np.isfinite(p).all():
-                self._diverge(rec, f"{key} became non-finite")
-        rec.save(self.history)
-        self._epoch_steps = rec.S
-        self.epoch += 1
-        return rec.epoch_loss(), rec.accuracy()
-
-    def _run(
-        self,
-        batches: Iterable[Batch],
-        lrs: NDArray[np.float64],
-        rec: _Steps,
-        n_correct: Callable[[Array, Array], int] | None,
-        step_hooks: list[Callback],
-        progress: TrainingProgress,
-    ) -> None:
-        """The node path: one ``_step`` per batch, recorded into ``rec``."""
-        history, params = self.history, self._params
-        k_snap, k_norm = history.snapshot_every, history.grad_norm_every
-        last = len(lrs) - 1
-        for i, (Xb, yb, sb) in enumerate(batches):
-            t = self.t
-            lr = float(lrs[i])
-            if k_snap is not None and t % k_snap == 0:
-                history.add_snapshot(t, params)
-            self._keep_last = bool(step_hooks) or i == last
-            J, pred = self._step(Xb, yb, sb, lr)
-            rec.J[i], rec.lr[i], rec.S = J, lr, i + 1
-            self.t = t + 1
-            if not math.isfinite(J):
-                self._diverge(rec, f"the loss became {J}")
-            if rec.hits is not None:
-                rec.hits[i] = n_correct(pred, yb)  # type: ignore[misc]
-            if rec.norms is not None and t % k_norm == 0:  # type: ignore[operator]
-                rec.norms[i] = math.sqrt(
-                    sum(np.vdot(g, g) for g in self._grads.values())
-                )
-            if progress.step_every and i % progress.step_every == 0:
-                progress.step(i)
-            me = cast("Trainer", self)
-            if any([bool(h.on_step_end(me, t, J)) for h in step_hooks]):
-                self.stop_training = True
-            if self.stop_training:
-                break
-
-    def _diverge(self, rec: _Steps, what: str) -> NoReturn:
-        """Restore the last finite parameters, record the steps run, and raise."""
-        if not all(np.isfinite(p).all() for p in self._params.values()):
-            last_ok = all(np.isfinite(p).all() for p in self._last.values())
-            back = self._last if last_ok else self._start
-            for key, p in self._params.items():
-                np.copyto(p, back[key])
-        rec.save(self.history)
-        self.history.set_final(self._params)
-        lr = float(rec.lr[rec.S - 1])
-        raise DivergenceError(self.epoch + 1, rec.S, self.t - 1, lr, what)
 
 
-class _Steps:
-    """A run of steps' per-step arrays, preallocated; the first S entries are filled.
+class Steps:
+    """The per-step records of a run (preallocated; the first S are filled).
 
-    ``m`` (n,) holds the batch sizes of the steps to come (the last may be short).
+    ``m`` (n,) the batch sizes, ``J``, ``lr``, ``hits`` (correct predictions,
+    when counted), ``norms`` (‖dJ/dθ‖ every ``norm_every`` steps) and the
+    parameter snapshots (every ``snap_every`` steps, before the update).
     """
 
-    def __init__(self, m: NDArray[np.int64], hits: bool, norms: bool) -> None:
+    def __init__(
+        self,
+        m: NDArray[np.int64],
+        hits: bool,
+        norm_every: int | None,
+        snap_every: int | None,
+    ) -> None:
         n = len(m)
         self.m = np.asarray(m, dtype=np.int64)
         self.J, self.lr = np.empty(n), np.empty(n)
         self.hits = np.empty(n) if hits else None
-        self.norms = np.full(n, np.nan) if norms else None
+        self.norms = np.full(n, np.nan) if norm_every is not None else None
+        self.norm_every, self.snap_every = norm_every, snap_every
+        self.snapshots: list[tuple[Any, dict[str, Any]]] = []  # (steps, arrays)
         self.S = 0
 
     def save(self, history: History) -> None:
+        """Append the S steps run (and their snapshots) to ``history``."""
         S = self.S
+        for steps, arrays in self.snapshots:
+            history.add_snapshots(steps, arrays)
         history.add_steps(
             self.J[:S],
             self.lr[:S],
@@ -233,12 +97,118 @@ class _Steps:
             None if self.norms is None else self.norms[:S],
         )
 
-    def epoch_loss(self) -> float:
-        """Mean per-example loss: Σ J_s m_s / Σ m_s."""
+    def sums(self) -> tuple[float, int, float]:
+        """(Σ J_s m_s, Σ m_s, Σ hits_s) over the steps run."""
         S = self.S
-        return float(self.J[:S] @ self.m[:S] / self.m[:S].sum())
+        hits = 0.0 if self.hits is None else float(self.hits[:S].sum())
+        return float(self.J[:S] @ self.m[:S]), int(self.m[:S].sum()), hits
 
-    def accuracy(self) -> float:
-        if self.hits is None:
-            return np.nan
-        return float(self.hits[: self.S].sum() / self.m[: self.S].sum())
+
+class Engine(Protocol):
+    """Runs steps; see the module docstring."""
+
+    last: dict[str, Array]  # the parameters from before the run's final step
+
+    def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data: ...
+
+    def run(
+        self, data: Data, rows: Rows, lrs: NDArray[np.float64], t0: int, rec: Steps
+    ) -> int: ...
+
+
+def batches(data: Data, rows: Rows, sizes: Any, chunk_bytes: int) -> Iterator[Batch]:
+    """The batches of ``sizes`` rows from ``rows.start`` on, in the epoch's order.
+
+    Shuffled rows are gathered ``X[order[chunk]]`` about ``chunk_bytes`` at a
+    time (whole batches), and batches are views into the gathered copy.
+    """
+    X, Y, sw = data
+    pos, order = rows.start, rows.order
+    if order is None:
+        for m in sizes:
+            sb = None if sw is None else sw[pos : pos + m]
+            yield X[pos : pos + m], Y[pos : pos + m], sb
+            pos += m
+        return
+    row_bytes = max(X.itemsize * (X.size // max(len(X), 1)), 1)
+    per_chunk = max(chunk_bytes // row_bytes // max(rows.m, 1), 1)
+    for c in range(0, len(sizes), per_chunk):
+        ms = sizes[c : c + per_chunk]
+        idx = order[pos : pos + int(ms.sum())]
+        Xc, Yc = np.take(X, idx, axis=0), np.take(Y, idx, axis=0)  # copies
+        sc = None if sw is None else np.take(sw, idx)
+        i = 0
+        for m in ms:
+            yield Xc[i : i + m], Yc[i : i + m], None if sc is None else sc[i : i + m]
+            i += m
+        pos += int(ms.sum())
+
+
+class NodeEngine:
+    """The node path: one :class:`Step` per batch (forward, loss, backward,
+    penalty, update), recorded into the run's :class:`Steps`."""
+
+    def __init__(
+        self,
+        step: Step,
+        n_correct: Callable[[Array, Array], int] | None = None,
+        chunk_bytes: int = 1 << 21,
+    ) -> None:
+        self.step, self.n_correct, self.chunk_bytes = step, n_correct, chunk_bytes
+        self.last = {key: np.empty_like(p) for key, p in step.params.items()}
+
+    def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
+        return X, Y, sw
+
+    def one_step(
+        self, Xb: Array, yb: Array, sb: Array | None, lr: float, keep: bool
+    ) -> tuple[float, Array]:
+        """One step (``Step``); ``keep``: save the parameters before its update."""
+        return self.step(Xb, yb, sb, lr, self.last, keep)
+
+    def run(
+        self, data: Data, rows: Rows, lrs: NDArray[np.float64], t0: int, rec: Steps
+    ) -> int:
+        params, grads = self.step.params, self.step.grads
+        k_snap, k_norm = rec.snap_every, rec.norm_every
+        final = len(lrs) - 1
+        for i, (Xb, yb, sb) in enumerate(batches(data, rows, rec.m, self.chunk_bytes)):
+            t, lr = t0 + i, float(lrs[i])
+            if k_snap is not None and t % k_snap == 0:
+                snap = {key: p[None].copy() for key, p in params.items()}
+                rec.snapshots.append((np.array([t]), snap))
+            J, pred = self.one_step(Xb, yb, sb, lr, i == final)
+            rec.J[i], rec.lr[i], rec.S = J, lr, i + 1
+            if rec.hits is not None:
+                rec.hits[i] = self.n_correct(pred, yb)  # type: ignore[misc]
+            if rec.norms is not None and t % k_norm == 0:  # type: ignore[operator]
+                rec.norms[i] = math.sqrt(sum(np.vdot(g, g) for g in grads.values()))
+            if not math.isfinite(J):
+                break
+        return rec.S
+
+
+def make_engine(
+    engine: str | Engine, step: Step, n_correct: Any, shuffle: Any, python_only: str
+) -> tuple[Engine, str]:
+    """(engine, its name) for a Trainer's ``engine`` setting: an Engine object
+    as is; the kernels for "compiled" (ValueError without one) or "auto" where
+    ``lingrad.training.compiled.plan`` has one and ``python_only`` (a reason
+    the steps must run in Python) is empty; else the nodes."""
+    if not isinstance(engine, str):
+        return engine, type(engine).__name__
+    plan = None
+    if engine != "nodes":
+        from lingrad.training.compiled.plan import plan_for
+
+        args = (step.chain, step.loss, step.penalty, step.optimizer, n_correct)
+        plan, why = plan_for(*args)
+        if python_only:
+            plan, why = None, python_only
+        if plan is None and engine == "compiled":
+            raise ValueError(f"engine='compiled': {why}; use engine='auto' or 'nodes'.")
+    if plan is None:
+        return NodeEngine(step, n_correct), "nodes"
+    from lingrad.training.compiled.engine import CompiledEngine
+
+    return CompiledEngine(plan, step.params, shuffle), "compiled"

@@ -106,10 +106,25 @@ class Batcher:
                 yield Xc[i : i + m], yc[i : i + m], sb
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a state value: {name: array}, an array or a number."""
+    if isinstance(value, dict):
+        return {k: np.array(v, copy=True) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
+
+
 class Optimizer:
-    """Base optimizer: ``step(params, grads, lr)`` updates params in place."""
+    """Base optimizer: ``step(params, grads, lr)`` updates params in place.
+
+    Its state (``state``: the names of the public attributes holding it, per
+    parameter arrays keyed like ``chain.params`` or counters) is read and
+    restored with ``state_dict()`` / ``load_state_dict()``.
+    """
 
     name = "optimizer"
+    state: tuple[str, ...] = ()
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
@@ -119,8 +134,35 @@ class Optimizer:
     def reset(self) -> None:
         """Forget any state (velocities, moments)."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """The state, copied: ``{name: {param: array} or number}``."""
+        return {key: _copied(getattr(self, key)) for key in self.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Put back a ``state_dict()``; ValueError if it is another optimizer's."""
+        if not isinstance(state, dict) or set(state) != set(self.state):
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(
+                f"{type(self).__name__}'s state holds {sorted(self.state)}; got {got}"
+            )
+        for key in self.state:
+            own, value = getattr(self, key), state[key]
+            if isinstance(own, dict) != isinstance(value, dict) or not (
+                isinstance(value, dict) or isinstance(value, int | float | np.number)
+            ):
+                raise ValueError(f"{type(self).__name__}.{key}: holds a {value!r}")
+            if isinstance(value, dict):
+                value = {k: np.array(v, copy=True) for k, v in value.items()}
+            elif isinstance(own, int):
+                value = int(value)
+            else:
+                value = float(value)
+            setattr(self, key, value)
+
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k[0] != "_")
+        args = ", ".join(
+            f"{k}={v!r}" for k, v in vars(self).items() if k not in self.state
+        )
         return f"{type(self).__name__}({args})"
 
 
@@ -134,9 +176,6 @@ class GD(Optimizer):
     """Plain gradient descent ``p := p - lr · dJ_dp`` (the lectures' update)."""
 
     name = "gd"
-
-    def __init__(self) -> None:
-        self._tmp: dict[str, Array] = {}  # unused; kept: model files store it
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
@@ -171,23 +210,23 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
+    state = ("v",)
 
     def __init__(self, beta: float = 0.9, nesterov: bool = False) -> None:
         if not 0 <= beta < 1:
             raise ValueError(f"beta must be in [0, 1), got {beta!r}.")
         self.beta = float(beta)
         self.nesterov = nesterov
-        self._v: dict[str, Array] = {}
-        self._tmp: dict[str, Array] = {}  # unused; kept: model files store it
+        self.v: dict[str, Array] = {}  # the velocity of each parameter
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
         beta = self.beta
         for key, p in params.items():
-            v = self._v.get(key)
+            v = self.v.get(key)
             if v is None:
-                v = self._v[key] = np.zeros_like(p)
+                v = self.v[key] = np.zeros_like(p)
             g = grads[key]
             v[...] = momentum_v(v, g, lr, beta)
             if self.nesterov:
@@ -196,7 +235,7 @@ class Momentum(Optimizer):
                 p[...] = momentum_update(p, v)
 
     def reset(self) -> None:
-        self._v = {}
+        self.v = {}
 
 
 @compilable
@@ -227,6 +266,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    state = ("m", "v", "t")
 
     def __init__(
         self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
@@ -234,27 +274,27 @@ class Adam(Optimizer):
         self.beta1 = float(beta1)
         self.beta2 = float(beta2)
         self.eps = float(eps)
-        self._m: dict[str, Array] = {}
-        self._v: dict[str, Array] = {}
-        self._t = 0
+        self.m: dict[str, Array] = {}  # first moments
+        self.v: dict[str, Array] = {}  # second moments
+        self.t = 0  # steps taken (the bias corrections' t)
 
     def step(
         self, params: dict[str, Array], grads: dict[str, Array], lr: float
     ) -> None:
-        self._t += 1
-        b1, b2, t = self.beta1, self.beta2, self._t
+        self.t += 1
+        b1, b2, t = self.beta1, self.beta2, self.t
         for key, p in params.items():
             g = grads[key]
-            if key not in self._m:
-                self._m[key] = np.zeros_like(p)
-                self._v[key] = np.zeros_like(p)
-            m, v = self._m[key], self._v[key]
+            if key not in self.m:
+                self.m[key] = np.zeros_like(p)
+                self.v[key] = np.zeros_like(p)
+            m, v = self.m[key], self.v[key]
             m[...] = adam_m(m, g, b1)
             v[...] = adam_v(v, g, b2)
             p[...] = adam_update(p, m, v, lr, t, b1, b2, self.eps)
 
     def reset(self) -> None:
-        self._m, self._v, self._t = {}, {}, 0
+        self.m, self.v, self.t = {}, {}, 0
 
 
 OPTIMIZERS: dict[str, Any] = {

@@ -1,29 +1,38 @@
-"""``Trainer.run_steps``: training driven a few steps at a time (the playground).
+"""What the Trainer's calls return, and the bookkeeping of their epochs.
 
-A ``_Cursor`` remembers where the current epoch stands: its row order (drawn
-by the Batcher at the epoch's start, as ``partial_fit`` draws it), the next
-row, and the sums behind the epoch's mean loss and accuracy. Each call runs
-the node path's steps from there, records them in the History and closes the
-epoch when its last row is done, so that calls of any sizes add up to the
-same steps as whole epochs (with the batch size and rate unchanged).
+:class:`TrainResult` (``fit`` / ``partial_fit``) and :class:`StepsResult`
+(``run_steps``); :class:`Cursor`, where ``run_steps`` stands in its epoch (the
+row order drawn at the epoch's start, the next row, the sums behind the
+epoch's mean loss and accuracy), so that calls of any sizes add up to the
+same steps as whole epochs; :class:`Stopping`, ``fit``'s stopping rule; and
+:func:`hold_out`, the validation split of early stopping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
-from lingrad.training.epoch import DivergenceError, _Steps
-from lingrad.training.optim import Batch
-from lingrad.training.progress import TrainingProgress
+from lingrad.training.epoch import Rows, Steps
+from lingrad.training.history import History
+from lingrad.training.schedules import Adaptive
 
-if TYPE_CHECKING:
-    from lingrad.training.train import Trainer
+
+@dataclass
+class TrainResult:
+    """What one ``fit`` / ``partial_fit`` call did."""
+
+    n_iter: int  # epochs run by this call
+    t: int  # global step count afterwards
+    converged: bool
+    stop_reason: str  # tol, early_stopping, adaptive, callback, max_iter, epoch
+    best_loss: float  # best epoch loss (validation loss with early stopping)
+    history: History
 
 
 @dataclass
@@ -39,104 +48,96 @@ class StepsResult:
     batch_size: NDArray[np.int64]  # (n_steps,)
     n_correct: NDArray[np.float64] | None  # (n_steps,) when counted
 
+    @classmethod
+    def of(
+        cls, run: list[Steps], t: int, epoch: int, ended: list[float], counted: bool
+    ) -> StepsResult:
+        """The result of the steps recorded in ``run``."""
 
-class _Cursor:
-    """The current epoch of ``run_steps``: its data, row order and running sums."""
+        def joined(name: str, dtype: Any = np.float64) -> Any:
+            parts = [getattr(r, name)[: r.S] for r in run]
+            return np.concatenate(parts or [np.empty(0, dtype)])
+
+        n = sum(r.S for r in run)
+        hits = joined("hits") if counted else None
+        return cls(n, t, epoch, ended, joined("J"), joined("lr"), joined("m"), hits)
+
+
+class Cursor:
+    """The current epoch of ``run_steps``: its data, rows and running sums."""
 
     def __init__(self, key: tuple[Any, ...], order: NDArray[np.intp] | None) -> None:
-        self.key, self.order, self.pos = key, order, 0
+        self.key, self.rows = key, Rows(order, 0, 1)
         self.J_sum, self.m_sum, self.hits = 0.0, 0, 0.0
 
+    def add(self, run: list[Steps]) -> None:
+        for rec in run:
+            J, m, hits = rec.sums()
+            self.J_sum, self.m_sum, self.hits = (
+                self.J_sum + J,
+                self.m_sum + m,
+                self.hits + hits,
+            )
 
-def _batches(
-    X: Array, y: Array, sw: Array | None, cur: _Cursor, sizes: NDArray[np.int64]
-) -> Iterator[Batch]:
-    """The batches of ``sizes`` rows from the cursor on, in the epoch's order."""
-    pos = cur.pos
-    for m in sizes:
-        if cur.order is None:
-            rows: Any = slice(pos, pos + m)
-            yield X[rows], y[rows], None if sw is None else sw[rows]
-        else:
-            idx = cur.order[pos : pos + m]
-            yield X[idx], y[idx], None if sw is None else sw[idx]
-        pos += m
+    def means(self, counted: bool) -> tuple[float, float]:
+        """(mean loss, accuracy) of the epoch so far."""
+        acc = self.hits / self.m_sum if counted else np.nan
+        return self.J_sum / self.m_sum, acc
 
 
-def run_steps(
-    trainer: Trainer,
-    X: Array,
-    y: Array,
-    n_steps: int,
-    sample_weight: Array | None = None,
-    n_correct: Callable[[Array, Array], int] | None = None,
-) -> StepsResult:
-    """``Trainer.run_steps``: see its docstring."""
-    X, y = np.asarray(X), np.asarray(y)
-    sw = None if sample_weight is None else np.asarray(sample_weight)
+class Stopping:
+    """``fit``'s rule: ``bad`` epochs in a row not ``tol`` below the best score;
+    ``rising``: epochs in a row the score went up (``slow`` says how, once that
+    reached ``patience`` epochs and 10 times the best: a slow divergence)."""
+
+    def __init__(self, tol: float | None, patience: int) -> None:
+        self.tol, self.patience = tol, patience
+        self.best = self.previous = math.inf
+        self.bad = self.rising = 0
+        self.slow = ""
+
+    def update(self, score: float) -> str:
+        """Count an epoch's score; returns ``slow`` (empty: not diverging)."""
+        tol, best = self.tol, self.best
+        self.bad = self.bad + 1 if tol is not None and score > best - tol else 0
+        self.rising = self.rising + 1 if score > self.previous else 0
+        if self.rising >= self.patience and score > 10 * best:
+            how = f"from {best:.3g} to {score:.3g}"
+            self.slow = f"the loss rose {self.rising} epochs in a row, {how}"
+        self.best, self.previous = min(best, score), score
+        return self.slow
+
+    def reason(self, stopped: bool, schedule: Any, early_stopping: bool) -> str:
+        """Why to stop after this epoch ("max_iter": go on)."""
+        if stopped:
+            return "callback"
+        if isinstance(schedule, Adaptive):
+            return "adaptive" if schedule.exhausted else "max_iter"
+        if self.bad >= self.patience:
+            return "early_stopping" if early_stopping else "tol"
+        return "max_iter"
+
+    def unconverged(self, max_iter: int) -> str:
+        return (
+            f"Maximum number of epochs (max_iter={max_iter}) reached before the "
+            f"loss converged (tol={self.tol:g}); increase max_iter or the learning "
+            "rate."
+        )
+
+
+def hold_out(
+    rng: np.random.Generator, X: Array, y: Array, sw: Array | None, fraction: float
+) -> tuple[Array, Array, Array | None, tuple[Array, Array, Array | None]]:
+    """Hold out ⌈fraction·N⌉ examples (seeded) for early stopping."""
     N = len(X)
-    if N == 0:
-        raise ValueError("cannot train on 0 examples.")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0, got {n_steps!r}.")
-    key = (id(X), id(y), id(sw), N)
-    cur = trainer._cursor
-    if cur is None or cur.key != key:
-        cur = None
-    history = trainer.history
-    trainer._bind()
-    trainer._start = {k: p.copy() for k, p in trainer._params.items()}
-    records, ended = [], []
-    done = 0
-    try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            while done < n_steps:
-                if cur is None:  # an epoch starts: draw its order
-                    order = trainer.batcher.order(N, X[:1].nbytes)
-                    cur = trainer._cursor = _Cursor(key, order)
-                m = trainer.batcher.size(N)
-                k = min(n_steps - done, -(-(N - cur.pos) // m))
-                sizes = np.minimum(m, N - cur.pos - m * np.arange(k))
-                norms = history.grad_norm_every is not None
-                rec = _Steps(sizes, n_correct is not None, norms)
-                lrs = trainer.schedule.rates(trainer.t, k)
-                batches = _batches(X, y, sw, cur, sizes)
-                silent = TrainingProgress(0, 1, 0)
-                trainer._run(batches, lrs, rec, n_correct, [], silent)
-                for key_p, p in trainer._params.items():
-                    if not np.isfinite(p).all():
-                        trainer._diverge(rec, f"{key_p} became non-finite")
-                rec.save(history)
-                records.append(rec)
-                cur.pos += int(sizes.sum())
-                cur.J_sum += float(rec.J @ rec.m)
-                cur.m_sum += int(sizes.sum())
-                cur.hits += 0.0 if rec.hits is None else float(rec.hits.sum())
-                done += k
-                if cur.pos == N:  # the epoch's last batch is done
-                    J_epoch = cur.J_sum / cur.m_sum
-                    acc = np.nan if n_correct is None else cur.hits / cur.m_sum
-                    history.add_epoch(J_epoch, acc)
-                    trainer.schedule.epoch_end(J_epoch)
-                    trainer.epoch += 1
-                    ended.append(J_epoch)
-                    cur = trainer._cursor = None
-    except DivergenceError:
-        trainer._cursor = None  # the next call starts a fresh epoch
-        raise
-    history.set_final(trainer.chain.params)
-
-    def joined(name: str, dtype: Any = np.float64) -> Any:
-        parts = [getattr(r, name) for r in records]
-        return np.concatenate(parts or [np.empty(0, dtype)])
-
-    return StepsResult(
-        done,
-        trainer.t,
-        trainer.epoch,
-        ended,
-        joined("J"),
-        joined("lr"),
-        joined("m", np.int64),
-        None if n_correct is None else joined("hits"),
-    )
+    n_val = math.ceil(fraction * N)
+    if not 0 < fraction < 1 or n_val >= N:
+        raise ValueError(
+            f"validation_fraction={fraction!r} leaves no training or no validation "
+            f"examples out of {N}."
+        )
+    perm = rng.permutation(N)
+    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    if sw is None:
+        return X[tr], y[tr], None, (X[va], y[va], None)
+    return X[tr], y[tr], sw[tr], (X[va], y[va], sw[va])

@@ -1,10 +1,12 @@
 """The training loop: forward, loss, local Jacobians, backpropagation, update.
 
-``Trainer`` runs that loop over the batches of each epoch, records a
-``History``, stops on a tolerance, on early stopping, on a callback or at
-``max_iter`` (with a ``ConvergenceWarning``), and raises ``DivergenceError``
-when the loss or a parameter stops being finite, after restoring the last
-finite parameters.
+``Trainer`` owns the loop: the step count, epochs (their row order, rates,
+closing), stopping on a tolerance, on early stopping, on a callback or at
+``max_iter`` (with a ``ConvergenceWarning``), and divergence: when the loss
+or a parameter stops being finite it restores the last finite parameters and
+raises ``DivergenceError``. The steps themselves run in an engine
+(``lingrad.training.epoch``: the node path's :class:`~lingrad.training.step.Step`
+per batch, or the compiled kernels), which only runs the steps it is given.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
@@ -23,31 +24,36 @@ from lingrad.core.losses import Loss
 from lingrad.core.nodes import Array
 from lingrad.core.penalties import Penalty
 from lingrad.training.callbacks import Callback, _as_callback, _overrides
-from lingrad.training.epoch import ENGINES, DivergenceError, EpochLoop
+from lingrad.training.epoch import (
+    ENGINES,
+    Data,
+    DivergenceError,
+    Engine,
+    Rows,
+    Steps,
+    make_engine,
+)
 from lingrad.training.history import History
 from lingrad.training.optim import Batcher, make_optimizer
 from lingrad.training.progress import TrainingProgress
 from lingrad.training.schedules import Adaptive, make_schedule
-from lingrad.training.stepping import StepsResult, run_steps
+from lingrad.training.step import Step, objective
+from lingrad.training.stepping import (
+    Cursor,
+    StepsResult,
+    Stopping,
+    TrainResult,
+    hold_out,
+)
 
 __all__ = [
     "Callback", "DivergenceError", "StepsResult", "TrainResult", "Trainer",
 ]  # fmt: skip
 
-
-@dataclass
-class TrainResult:
-    """What one ``fit`` / ``partial_fit`` call did."""
-
-    n_iter: int  # epochs run by this call
-    t: int  # global step count afterwards
-    converged: bool
-    stop_reason: str  # tol, early_stopping, adaptive, callback, max_iter, epoch
-    best_loss: float  # best epoch loss (validation loss with early stopping)
-    history: History
+SNAPSHOT_BYTES = 1 << 26  # parameter snapshots an engine holds per run, at most
 
 
-class Trainer(EpochLoop):
+class Trainer:
     """Train a chain by gradient descent on ``J = loss + penalty(W)``.
 
     Parameters
@@ -73,12 +79,12 @@ class Trainer(EpochLoop):
         Initial global step (to continue a schedule after a warm start).
     schedule_kw, optimizer_kw : dict
         Extra arguments for a schedule or optimizer given by name.
-    engine : {"nodes", "auto", "compiled"}
-        "nodes" runs the chain node by node (the specification); "compiled"
-        runs the fused numba kernels of ``lingrad.training.compiled`` (single-layer
-        chains; a ValueError says why a chain has none); "auto" takes the
-        kernel where one exists and no per-step callback needs Python. Both
-        give the same numbers (``tests/test_engine_identity.py``).
+    engine : {"nodes", "auto", "compiled"} or Engine
+        "nodes": the chain node by node (the specification); "compiled": the
+        numba kernels of ``lingrad.training.compiled`` (single-layer chains; a
+        ValueError says why a chain has none); "auto": the kernel where one
+        exists and no per-step callback needs Python (the same numbers:
+        ``tests/test_engine_identity.py``); an ``Engine`` object runs every step.
     history : History or None
         Record into this History (e.g. ``History(max_steps=...)``); it brings
         its own strides, so ``snapshot_every``/``grad_norm_every`` are unused.
@@ -103,9 +109,9 @@ class Trainer(EpochLoop):
         schedule_kw: dict[str, Any] | None = None,
         optimizer_kw: dict[str, Any] | None = None,
         history: History | None = None,
-        engine: str = "nodes",
+        engine: str | Engine = "nodes",
     ) -> None:
-        if engine not in ENGINES:
+        if isinstance(engine, str) and engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
         self.engine = engine
         self.chain, self.loss, self.penalty = chain, loss, penalty
@@ -120,16 +126,15 @@ class Trainer(EpochLoop):
         self.t = t0  # global step counter: continues across fit / partial_fit
         self.epoch = 0  # epochs completed
         self.stop_training = False
-        self._cursor: Any = None  # where run_steps stands in its epoch
-        self._last: dict[str, Array] = {}
+        self.last_engine = ""  # what ran the last call: "nodes", "compiled", ...
+        self._cursor: Cursor | None = None  # where run_steps stands in its epoch
+        self._epoch_steps = 0  # steps run in the current epoch
 
     def step(
         self, Xb: Array, yb: Array, sb: Array | None, lr: float
     ) -> tuple[float, Array]:
         """One step of the lectures' loop; returns J and pred from before the update."""
-        self._bind()
-        self._keep_last = False
-        return self._step(Xb, yb, sb, lr)
+        return Step(self.chain, self.loss, self.penalty, self.optimizer)(Xb, yb, sb, lr)
 
     @property
     def batch_size(self) -> int | None:
@@ -169,7 +174,39 @@ class Trainer(EpochLoop):
         (another X, y or a different length) starts a new epoch, as do
         ``fit`` and ``partial_fit``. Raises ``DivergenceError`` as ``fit``.
         """
-        return run_steps(self, X, y, n_steps, sample_weight, n_correct)
+        X, y, sw = _arrays(X, y, sample_weight)
+        N = len(X)
+        if n_steps < 0:
+            raise ValueError(f"n_steps must be >= 0, got {n_steps!r}.")
+        key = (id(X), id(y), id(sw), N)
+        cur = self._cursor if self._cursor and self._cursor.key == key else None
+        eng = self._engine(n_correct, [], nodes_only=True)
+        run: list[Steps] = []
+        ended: list[float] = []
+        silent = TrainingProgress(0, 1, 0)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                while sum(r.S for r in run) < n_steps:
+                    if cur is None:  # an epoch starts: draw its order
+                        order = self.batcher.order(N, X[:1].nbytes)
+                        cur = self._cursor = Cursor(key, order)
+                    rows = cur.rows
+                    rows.m = self.batcher.size(N)  # may change between calls
+                    left = n_steps - sum(r.S for r in run)
+                    k = min(left, -(-(N - rows.start) // rows.m))
+                    steps = self._run(eng, (X, y, sw), rows, k, n_correct, [], silent)
+                    cur.add(steps)
+                    run += steps
+                    if rows.start == N:  # the epoch's last batch is done
+                        J_epoch, acc = cur.means(n_correct is not None)
+                        self._end_epoch(J_epoch, acc)
+                        ended.append(J_epoch)
+                        cur = self._cursor = None
+        except DivergenceError:
+            self._cursor = None  # the next call starts a fresh epoch
+            raise
+        self.history.set_final(self.chain.params)
+        return StepsResult.of(run, self.t, self.epoch, ended, n_correct is not None)
 
     def fit(
         self,
@@ -195,18 +232,17 @@ class Trainer(EpochLoop):
         """
         if max_iter < 1:
             raise ValueError(f"max_iter must be >= 1, got {max_iter!r}.")
-        X, y = np.asarray(X), np.asarray(y)
-        sw = None if sample_weight is None else np.asarray(sample_weight)
+        X, y, sw = _arrays(X, y, sample_weight)
         val = None
         if early_stopping:
-            X, y, sw, val = self._split(X, y, sw, validation_fraction)
+            X, y, sw, val = hold_out(self.batcher.rng, X, y, sw, validation_fraction)
         if self._schedule_by_name and isinstance(self.schedule, Adaptive):
             self.schedule.tol = -math.inf if tol is None else tol
             self.schedule.patience = n_iter_no_change
         hooks = [_as_callback(c) for c in callbacks]
-        X, y, sw = self._for_engine(X, y, sw, n_correct, hooks)
-        best, bad_epochs, reason = math.inf, 0, "max_iter"
-        previous, rising = math.inf, 0  # epochs in a row the loss went up
+        eng = self._engine(n_correct, hooks)
+        data = eng.prepare(X, y, sw)
+        rule, reason = Stopping(tol, n_iter_no_change), "max_iter"
         self.stop_training = False
         progress = TrainingProgress(
             self.verbose, max_iter, self.batcher.n_batches(len(X))
@@ -214,44 +250,25 @@ class Trainer(EpochLoop):
         n_iter = 0
         with progress, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             while n_iter < max_iter:
-                J_epoch, acc = self._epoch(X, y, sw, n_correct, hooks, progress)
+                J_epoch, acc = self._epoch(eng, data, n_correct, hooks, progress)
                 n_iter += 1
-                J_val = np.nan if val is None else self._val_loss(*val)
-                self.history.add_epoch(J_epoch, acc, J_val)
-                progress.epoch_end(self.epoch, J_epoch, self.schedule(self.t), J_val)
-                score = J_epoch if val is None else J_val
-                if tol is not None and score > best - tol:
-                    bad_epochs += 1
-                else:
-                    bad_epochs = 0
-                rising = rising + 1 if score > previous else 0
-                if rising >= n_iter_no_change and score > 10 * best:
-                    self._diverge_slowly(rising, best, score)
-                best, previous = min(best, score), score
-                self.schedule.epoch_end(score)
+                J_val = objective(self.chain, self.loss, None, *val) if val else np.nan
+                lr, score = self.schedule(self.t), J_epoch if val is None else J_val
+                self._end_epoch(J_epoch, acc, J_val, score)
+                progress.epoch_end(self.epoch, J_epoch, lr, J_val)
+                if rule.update(score):  # finite, but rising epoch after epoch
+                    self._diverge(rule.slow, float(self.schedule(self.t - 1)))
                 ends = [h for h in hooks if _overrides(h, "on_epoch_end")]
-                stop = any(
-                    [bool(h.on_epoch_end(self, self.epoch, J_epoch)) for h in ends]
-                )
-                if stop or self.stop_training:
-                    reason = "callback"
-                elif isinstance(self.schedule, Adaptive):
-                    reason = "adaptive" if self.schedule.exhausted else reason
-                elif bad_epochs >= n_iter_no_change:
-                    reason = "early_stopping" if early_stopping else "tol"
+                stop = [bool(h.on_epoch_end(self, self.epoch, J_epoch)) for h in ends]
+                stopped = any(stop) or self.stop_training
+                reason = rule.reason(stopped, self.schedule, early_stopping)
                 if reason != "max_iter":
                     break
         self.history.set_final(self.chain.params)
         if reason == "max_iter" and tol is not None:
-            warnings.warn(
-                f"Maximum number of epochs (max_iter={max_iter}) reached before the "
-                f"loss converged (tol={tol:g}); increase max_iter or the learning "
-                "rate.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            warnings.warn(rule.unconverged(max_iter), ConvergenceWarning, stacklevel=2)
         converged = reason in ("tol", "early_stopping", "adaptive")
-        return TrainResult(n_iter, self.t, converged, reason, best, self.history)
+        return TrainResult(n_iter, self.t, converged, reason, rule.best, self.history)
 
     def partial_fit(
         self,
@@ -261,47 +278,122 @@ class Trainer(EpochLoop):
         n_correct: Callable[[Array, Array], int] | None = None,
     ) -> TrainResult:
         """One epoch over (X, y); the step counter and schedule continue."""
-        X, y = np.asarray(X), np.asarray(y)
-        sw = None if sample_weight is None else np.asarray(sample_weight)
+        X, y, sw = _arrays(X, y, sample_weight)
         progress = TrainingProgress(0, 1, 0)
-        X, y, sw = self._for_engine(X, y, sw, n_correct, [])
+        eng = self._engine(n_correct, [])
+        data = eng.prepare(X, y, sw)
         self.stop_training = False
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            J_epoch, acc = self._epoch(X, y, sw, n_correct, [], progress)
-        self.history.add_epoch(J_epoch, acc)
-        self.schedule.epoch_end(J_epoch)
+            J_epoch, acc = self._epoch(eng, data, n_correct, [], progress)
+        self._end_epoch(J_epoch, acc)
         self.history.set_final(self.chain.params)
         return TrainResult(1, self.t, False, "epoch", J_epoch, self.history)
 
-    def _diverge_slowly(self, rising: int, best: float, score: float) -> NoReturn:
-        """The loss stayed finite but rose epoch after epoch: the steps overshoot."""
-        self.history.set_final(self._params)
-        lr = float(self.schedule(self.t - 1))
-        raise DivergenceError(
-            self.epoch,
-            self._epoch_steps,
-            self.t - 1,
-            lr,
-            f"the loss rose {rising} epochs in a row, from {best:.3g} to {score:.3g}",
+    # ---- the loop --------------------------------------------------------
+    def _engine(
+        self, n_correct: Any, hooks: Sequence[Callback], nodes_only: bool = False
+    ) -> Engine:
+        """The engine of this call: the Trainer's own, the kernels or the nodes."""
+        on_step = any(_overrides(h, "on_step_end") for h in hooks)
+        eng, self.last_engine = make_engine(
+            self.engine if not nodes_only else "nodes",
+            Step(self.chain, self.loss, self.penalty, self.optimizer),
+            n_correct,
+            self.batcher.shuffle,
+            "per-step callbacks (on_step_end) run in Python" if on_step else "",
         )
+        return eng
 
-    def _split(
-        self, X: Array, y: Array, sw: Array | None, fraction: float
-    ) -> tuple[Array, Array, Array | None, tuple[Array, Array, Array | None]]:
-        """Hold out ⌈fraction·N⌉ examples (seeded) for early stopping."""
-        N = len(X)
-        n_val = math.ceil(fraction * N)
-        if not 0 < fraction < 1 or n_val >= N:
-            raise ValueError(
-                f"validation_fraction={fraction!r} leaves no training or no validation "
-                f"examples out of {N}."
-            )
-        perm = self.batcher.rng.permutation(N)
-        tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
-        if sw is None:
-            return X[tr], y[tr], None, (X[va], y[va], None)
-        return X[tr], y[tr], sw[tr], (X[va], y[va], sw[va])
+    def _epoch(
+        self, eng: Engine, data: Data, n_correct: Any, hooks: Any, progress: Any
+    ) -> tuple[float, float]:
+        """One pass over the data in a fresh order; returns (mean loss, accuracy)."""
+        X, self._cursor = data[0], None  # fit and partial_fit start a fresh order
+        m, n = self.batcher.size(len(X)), self.batcher.n_batches(len(X))
+        rows = Rows(self.batcher.order(len(X), max(X[:1].nbytes, 1)), 0, m)
+        steps = [h for h in hooks if _overrides(h, "on_step_end")]
+        epoch = Cursor((), None)
+        epoch.add(self._run(eng, data, rows, n, n_correct, steps, progress))
+        return epoch.means(n_correct is not None)
 
-    def _val_loss(self, X: Array, y: Array, sw: Array | None) -> float:
-        """Loss on held-out data (without the penalty)."""
-        return float(self.loss.forward(self.chain.forward(X), y, sample_weight=sw))
+    def _run(
+        self,
+        eng: Engine,
+        data: Data,
+        rows: Rows,
+        n: int,
+        n_correct: Any,
+        step_hooks: list[Callback],
+        progress: TrainingProgress,
+    ) -> list[Steps]:
+        """n steps from ``rows`` (moved on past them) through the engine: the
+        History records them; a non-finite loss or parameter rolls back and raises.
+        """
+        params, history = self.chain.params, self.history
+        start = {key: p.copy() for key, p in params.items()}  # the rollback point
+        k_snap, k_norm = history.snapshot_every, history.grad_norm_every
+        per_call = 1 if step_hooks else n
+        if progress.step_every:
+            per_call = min(per_call, progress.step_every)
+        if k_snap:  # bound the snapshots an engine holds at once
+            nbytes = sum(p.nbytes for p in params.values())
+            per_call = min(per_call, max(SNAPSHOT_BYTES // nbytes * k_snap, 1))
+        N, run, j, lr = len(data[0]), [], 0, np.nan
+        if rows.start == 0:
+            self._epoch_steps = 0
+        while j < n:
+            k = min(per_call, n - j)
+            sizes = rows.sizes(N, k)
+            rec = Steps(sizes, n_correct is not None, k_norm, k_snap)
+            lrs = self.schedule.rates(self.t, k)
+            done = eng.run(data, rows, lrs, self.t, rec)
+            self.t += done
+            self._epoch_steps += done
+            rec.save(history)
+            run.append(rec)
+            rows.start += int(sizes[:done].sum())
+            j += done
+            J, lr = float(rec.J[done - 1]), float(rec.lr[done - 1])
+            if done < k:
+                self._diverge(f"the loss became {J}", lr, eng, start)
+            if progress.step_every:
+                progress.step(j)
+            if any([bool(h.on_step_end(self, self.t - 1, J)) for h in step_hooks]):
+                self.stop_training = True
+            if step_hooks and self.stop_training:
+                break
+        for key, p in params.items():
+            if not np.isfinite(p).all():
+                self._diverge(f"{key} became non-finite", lr, eng, start)
+        return run
+
+    def _end_epoch(
+        self, J: float, acc: float, J_val: float = np.nan, score: float | None = None
+    ) -> None:
+        """Close an epoch: its record, the schedule's epoch hook, the count."""
+        self.history.add_epoch(J, acc, J_val)
+        self.schedule.epoch_end(J if score is None else score)
+        self.epoch += 1
+
+    def _diverge(
+        self, what: str, lr: float, eng: Engine | None = None, start: Any = None
+    ) -> NoReturn:
+        """Roll back to the last finite parameters (the engine's ``last``, else
+        the run's ``start``) and raise; without ``eng``, after the epoch closed."""
+        params = self.chain.params
+        if eng is not None and not all(np.isfinite(p).all() for p in params.values()):
+            last_ok = all(np.isfinite(p).all() for p in eng.last.values())
+            back = eng.last if last_ok else start
+            for key, p in params.items():
+                np.copyto(p, back[key])
+        self.history.set_final(params)
+        epoch = self.epoch + (eng is not None)
+        raise DivergenceError(epoch, self._epoch_steps, self.t - 1, lr, what)
+
+
+def _arrays(X: Any, y: Any, sample_weight: Any) -> Data:
+    """X, y and the weights as arrays; refuses no examples."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) == 0:
+        raise ValueError("cannot train on 0 examples.")
+    return X, y, None if sample_weight is None else np.asarray(sample_weight)

@@ -17,7 +17,10 @@ from numba import njit
 from numba.extending import register_jitable
 
 from lingrad.core.nodes import FORMULAS
+from lingrad.training.compiled._stamp import check_cache
 from lingrad.training.compiled.plan import FAST
+
+check_cache()  # an edited formula invalidates the cached kernels
 
 for _formula in FORMULAS:
     register_jitable(error_model="numpy")(_formula)  # as the kernels

@@ -1,11 +1,10 @@
-"""The compiled engine's driver: one epoch of a Trainer through ``run_batches``.
+"""The compiled engine: single-layer chains' steps through the fused kernels.
 
-The Trainer decides the engine (``Trainer._plan``) and hands each epoch here
-with the same row order, rates and preallocated records the node path uses;
-the optimizer's state (velocities, Adam's moments and step count, the L1
-shrink totals) lives in the same optimizer objects, so the two engines can
-take turns on one model. Divergence is reported by the Trainer's own
-``_diverge``, with the last finite parameters the kernel kept.
+:class:`CompiledEngine` implements the engines' interface
+(``lingrad.training.epoch.Engine``): the Trainer hands it runs of steps (rows,
+rates, a record) and it runs them in one ``run_batches`` call, with the same
+row order, rates and records the node path uses; a step whose J is not
+finite ends the run, the parameters from before it kept in ``last``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.compiled.plan import (
@@ -27,24 +27,19 @@ from lingrad.training.compiled.plan import (
     O_GD,
     Plan,
 )
+from lingrad.training.optim import Adam
 from lingrad.training.shuffle import lookahead
 
 if TYPE_CHECKING:
-    from lingrad.training.epoch import EpochLoop, _Steps
-    from lingrad.training.progress import TrainingProgress
-
-SNAPSHOT_BYTES = 1 << 26  # snapshots held per kernel call, at most (64 MiB)
+    from lingrad.training.epoch import Data, Rows, Steps
 
 
-def kernel_data(
-    chain: Any, X: Array, y: Array, sw: Array | None
-) -> tuple[Array, Array, Array | None]:
+def kernel_data(W: Array, X: Array, y: Array, sw: Array | None) -> Data:
     """X C-contiguous, y as (N, K) and weights as (N,), all in W's dtype.
 
     All three are read-only views, so that writeable and read-only inputs
     (memory maps) share one compiled signature.
     """
-    W = chain.nodes[0].W
     X = _read_only(np.ascontiguousarray(X, dtype=W.dtype))
     Y = np.asarray(y).reshape(len(X), W.shape[1])
     Y = _read_only(np.ascontiguousarray(Y, dtype=W.dtype))
@@ -59,106 +54,113 @@ def _read_only(a: Array) -> Array:
     return view
 
 
-def _state(trainer: EpochLoop, plan: Plan, keys: list[str]) -> tuple[Any, ...]:
-    """The optimizer's state arrays for W and b (created as the node path would)."""
-    params = trainer._params
-    W = params[keys[0]]
-    empty2, empty1 = np.empty((0, 0), W.dtype), np.empty(0, W.dtype)
-    opt, kind = plan.inner, plan.icfg[I_OPT]
-    out = []
-    for key, empty in zip(keys, (empty2, empty1), strict=False):
-        p = params[key]
-        if kind == O_GD:
-            V = M = empty
-        elif kind == O_ADAM:
-            V = opt._v.setdefault(key, np.zeros_like(p))
-            M = opt._m.setdefault(key, np.zeros_like(p))
-        else:
-            V, M = opt._v.setdefault(key, np.zeros_like(p)), empty
-        out.append((V, M))
-    if len(keys) == 1:
-        out.append((empty1, empty1))
-    Q = empty2
-    if plan.prox is not None:
-        Q = plan.prox._q.setdefault(keys[0], np.zeros_like(W))
-    last = trainer._last
-    lastb = last[keys[1]] if len(keys) == 2 else np.empty(0, W.dtype)
-    (VW, MW), (Vb, Mb) = out
-    return VW, Vb, MW, Mb, Q, last[keys[0]], lastb
+class CompiledEngine:
+    """The fused kernels as an engine (``lingrad.training.epoch.Engine``).
 
+    The optimizer's state (velocities, Adam's moments and step count, the L1
+    shrink totals) is the optimizer objects' own public state, updated in
+    place, so the two engines can take turns on one model.
+    """
 
-def run_epoch(
-    trainer: EpochLoop,
-    plan: Plan,
-    X: Array,
-    Y: Array,
-    sw: Array | None,
-    rec: _Steps,
-    lrs: Any,
-    progress: TrainingProgress,
-) -> None:
-    """Run one epoch of ``trainer`` with the kernel, filling ``rec`` and the History."""
-    from lingrad.training.compiled._loop import run_batches
+    def __init__(self, plan: Plan, params: dict[str, Array], shuffle: Any) -> None:
+        self.plan, self.params, self.shuffle = plan, params, shuffle
+        self.keys = list(params)  # ["affine.W"] or ["affine.W", "affine.b"]
+        self.last = {key: np.empty_like(p) for key, p in params.items()}
+        self._ahead: tuple[Any, Any] = (None, None)  # (order, its lookahead)
 
-    keys = list(trainer._params)  # ["affine.W"] or ["affine.W", "affine.b"]
-    W = trainer._params[keys[0]]
-    b = trainer._params[keys[1]] if len(keys) == 2 else np.zeros(W.shape[1], W.dtype)
-    N, n = len(X), len(rec.m)
-    row_bytes = X[:1].nbytes
-    order = trainer.batcher.order(N, row_bytes)
-    icfg = plan.icfg.copy()
-    icfg[I_M] = trainer.batcher.size(N)
-    icfg[I_HAS_S], icfg[I_HAS_ORDER] = sw is not None, order is not None
-    icfg[I_LAST_BATCH] = n - 1
-    history = trainer.history
-    k_snap, k_norm = history.snapshot_every or 0, history.grad_norm_every or 0
-    icfg[I_SNAP_EVERY], icfg[I_NORM_EVERY] = k_snap, k_norm
-    data = (
-        X,
-        Y,
-        _read_only(np.empty(0, W.dtype)) if sw is None else sw,
-        np.empty(0, np.int64) if order is None else order.astype(np.int64, copy=False),
-        np.empty(0, np.int64)
-        if order is None
-        else lookahead(order, trainer.batcher.shuffle, row_bytes).astype(np.int64),
-    )
-    state = _state(trainer, plan, keys)
-    prox, inner = plan.prox, plan.inner
-    fstate = np.array(
-        [0.0 if prox is None else prox._u, float(getattr(inner, "_t", 0))]
-    )
-    hits = rec.hits if rec.hits is not None else np.empty(n)
-    norms = rec.norms if rec.norms is not None else np.empty(n)
-    chunk = n
-    if k_snap:  # bound the snapshots held at once
-        chunk = max(SNAPSHOT_BYTES // (W.nbytes + b.nbytes) * k_snap, 1)
-    if progress.step_every:
-        chunk = min(chunk, progress.step_every)
-    j0 = 0
-    while j0 < n:
-        j1 = min(j0 + chunk, n)
-        t0 = trainer.t
-        n_snap = -(-(t0 + j1 - j0) // k_snap) - -(-t0 // k_snap) if k_snap else 0
+    def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
+        return kernel_data(self.params[self.keys[0]], X, Y, sw)
+
+    def _state(self) -> tuple[Any, ...]:
+        """The optimizer's state arrays for W and b (created as the node path would)."""
+        plan, keys, params = self.plan, self.keys, self.params
+        W = params[keys[0]]
+        empty2, empty1 = np.empty((0, 0), W.dtype), np.empty(0, W.dtype)
+        opt, kind = plan.inner, plan.icfg[I_OPT]
+        out = []
+        for key, empty in zip(keys, (empty2, empty1), strict=False):
+            p = params[key]
+            if kind == O_GD:
+                V = M = empty
+            elif kind == O_ADAM:
+                V = opt.v.setdefault(key, np.zeros_like(p))
+                M = opt.m.setdefault(key, np.zeros_like(p))
+            else:
+                V, M = opt.v.setdefault(key, np.zeros_like(p)), empty
+            out.append((V, M))
+        if len(keys) == 1:
+            out.append((empty1, empty1))
+        Q = empty2
+        if plan.prox is not None:
+            Q = plan.prox.q.setdefault(keys[0], np.zeros_like(W))
+        last = self.last
+        lastb = last[keys[1]] if len(keys) == 2 else np.empty(0, W.dtype)
+        (VW, MW), (Vb, Mb) = out
+        return VW, Vb, MW, Mb, Q, last[keys[0]], lastb
+
+    def _lookahead(self, order: Any, shuffle: Any, row_bytes: int) -> Any:
+        if order is None:
+            return np.empty(0, np.int64)
+        if self._ahead[0] is not order:  # one lookahead per epoch order
+            ahead = lookahead(order, shuffle, row_bytes).astype(np.int64)
+            self._ahead = (order, ahead)
+        return self._ahead[1]
+
+    def run(
+        self, data: Data, rows: Rows, lrs: NDArray[np.float64], t0: int, rec: Steps
+    ) -> int:
+        """Run the steps with ``run_batches``, filling ``rec``."""
+        from lingrad.training.compiled._loop import run_batches
+
+        X, Y, sw = data
+        keys, params, plan = self.keys, self.params, self.plan
+        W = params[keys[0]]
+        b = params[keys[1]] if len(keys) == 2 else np.zeros(W.shape[1], W.dtype)
+        n, m = len(lrs), rows.m
+        if rows.start % m:
+            raise ValueError("the compiled engine runs whole batches of an epoch")
+        b0 = rows.start // m
+        order = rows.order
+        icfg = plan.icfg.copy()
+        icfg[I_M] = m
+        icfg[I_HAS_S], icfg[I_HAS_ORDER] = sw is not None, order is not None
+        icfg[I_LAST_BATCH] = b0 + n - 1  # keep the parameters before the final step
+        k_snap, k_norm = rec.snap_every or 0, rec.norm_every or 0
+        icfg[I_SNAP_EVERY], icfg[I_NORM_EVERY] = k_snap, k_norm
+        shuffle = self.shuffle
+        data_k = (
+            X,
+            Y,
+            _read_only(np.empty(0, W.dtype)) if sw is None else sw,
+            np.empty(0, np.int64)
+            if order is None
+            else order.astype(np.int64, copy=False),
+            self._lookahead(order, shuffle, X[:1].nbytes),
+        )
+        prox, inner = plan.prox, plan.inner
+        adam = isinstance(inner, Adam)
+        fstate = np.array(
+            [0.0 if prox is None else prox.u, float(inner.t if adam else 0)]
+        )
+        hits = rec.hits if rec.hits is not None else np.empty(n)
+        norms = rec.norms if rec.norms is not None else np.empty(n)
+        n_snap = -(-(t0 + n) // k_snap) - -(-t0 // k_snap) if k_snap else 0
         snapW = np.empty((n_snap, *W.shape), W.dtype)
         snapb = np.empty((n_snap, *b.shape), W.dtype)
         snap_t = np.empty(n_snap, np.int64)
-        out = (rec.J[j0:j1], hits[j0:j1], norms[j0:j1], snapW, snapb, snap_t)
+        out = (rec.J, hits, norms, snapW, snapb, snap_t)
         done, n_snap = run_batches(
-            data, (W, b), state, fstate, icfg, plan.fcfg, lrs[j0:j1], t0, j0, out
+            data_k, (W, b), self._state(), fstate, icfg, plan.fcfg, lrs, t0, b0, out
         )
-        rec.lr[j0 : j0 + done] = lrs[j0 : j0 + done]
-        rec.S = j0 + done
-        trainer.t = t0 + done
+        rec.lr[:done] = lrs[:done]
+        rec.S = done
         if prox is not None:
-            prox._u = float(fstate[0])
-        if hasattr(inner, "_t"):
-            inner._t = int(fstate[1])
+            prox.u = float(fstate[0])
+        if adam:
+            inner.t = int(fstate[1])
         snaps = {keys[0]: snapW[:n_snap]}
         if len(keys) == 2:
             snaps[keys[1]] = snapb[:n_snap]
-        history.add_snapshots(snap_t[:n_snap], snaps)
-        if done < j1 - j0:
-            trainer._diverge(rec, f"the loss became {float(rec.J[rec.S - 1])}")
-        if progress.step_every:
-            progress.step(j1)
-        j0 = j1
+        if n_snap:
+            rec.snapshots.append((snap_t[:n_snap], snaps))
+        return int(done)
