@@ -202,3 +202,13 @@ def test_float32_is_kept():
     clf = SoftmaxRegression().fit(X.astype(np.float32), y)
     assert clf.coef_.dtype == np.float32
     assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "sgd"])
+def test_weights_that_leave_one_class_are_refused_naming_it(solver):
+    """Zero weight on every example of one class: the unpenalized optimum is at
+    infinity, so the fit says why instead of iterating until max_iter."""
+    X = np.random.default_rng(0).uniform(size=(10, 3))
+    y = np.arange(10) % 2
+    with pytest.raises(ValueError, match=r"at least 2 classes.*class \[1\] only"):
+        SoftmaxRegression(solver=solver).fit(X, y, sample_weight=y.astype(float))

@@ -212,6 +212,15 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
             classes=self.classes_,
             y_idx=y_idx,
         )
+        if reset and s is not None:
+            weighted = np.unique(y_idx[s > 0])
+            if len(weighted) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs examples of at least 2 classes "
+                    "with a positive sample weight; the weights leave class "
+                    f"{self.classes_[weighted].tolist()!r} only (the fit would "
+                    "have no boundary to find)."
+                )
         n, D, K = X.shape[0], X.shape[1], len(self.classes_)
         check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True)
         return X, self._targets(y_idx, X.dtype), s
