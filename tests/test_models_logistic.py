@@ -241,7 +241,8 @@ def test_bipolar_gradient_is_the_homework_rule(rng):
     y_pm = np.where(rng.normal(size=20) > 0, 1.0, -1.0)
     model = BipolarSigmoidClassifier(solver="batch", max_iter=3, tol=None)
     model.fit(X, y_pm)
-    chain, loss = model._chain(), model._loss()
+    problem = model.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
     f = chain.forward(X)
     loss.forward(f, y_pm[:, None])
     chain.backward(loss.backward())
@@ -257,7 +258,8 @@ def test_logistic_squared_is_the_notes_mse(rng):
     X = rng.normal(size=(30, 2))
     y = (X[:, 0] > 0).astype(int)
     model = LogisticRegression(loss="squared", penalty="none").fit(X, y)
-    chain, loss = model._chain(), model._loss()
+    problem = model.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
     assert [n.name for n in chain.nodes] == ["affine", "sigmoid"]
     pred = chain.forward(X)[:, 0]
     assert_allclose(pred, model.predict_proba(X)[:, 1])

@@ -158,10 +158,10 @@ def test_probabilities_and_decisions():
     assert_allclose(np.log(q), clf.predict_log_proba(X), atol=1e-10)
     assert_array_equal(clf.classes_[q.argmax(axis=1)], clf.predict(X))
     assert clf.decision_function(X).shape == (60, 3)
-    chain = clf._chain()  # explain: scores z, then the output node q
-    assert isinstance(clf._output_node(), Softmax)
-    assert isinstance(clf._loss(), CrossEntropy) and clf._loss().from_logits
-    assert_allclose(clf._output_node().forward(chain.forward(X)), q)
+    problem = clf.training_problem(start="fitted")  # explain: scores z, then q
+    assert isinstance(problem.output_node, Softmax)
+    assert isinstance(problem.loss, CrossEntropy) and problem.loss.from_logits
+    assert_allclose(problem.output_node.forward(problem.chain.forward(X)), q)
 
 
 def test_two_classes_keep_two_columns_and_any_labels():

@@ -117,8 +117,9 @@ def fitted_summary(result: Any) -> Any:
         return "streamed or Dask data: run lingrad summary on the table"
     X = result.X_sample
     names = getattr(result.model, "feature_names_in_", None)
-    if names is not None and getattr(X, "ndim", 0) == 2 and X.shape[1] == len(names):
-        import pyarrow as pa  # the rows as the model was fitted: with its names
+    steps = getattr(result.model, "steps", None)  # a Pipeline fitted with names
+    if steps and names is not None and getattr(X, "ndim", 0) == 2:
+        import pyarrow as pa  # the rows as its first step was fitted: named
 
         X = pa.table({str(n): X[:, j] for j, n in enumerate(names)})
     try:

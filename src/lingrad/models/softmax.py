@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from scipy.special import log_softmax, softmax
 
 from lingrad.core.losses import CrossEntropy
@@ -149,6 +150,7 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
             tol=0.0 if self.tol is None else self.tol,
             history=history,
             n_samples=rows.n_samples,
+            eps=float(np.finfo(rows.dtype).eps),
         )
         objective.unpack(result.theta)
         history.set_final(chain.params)

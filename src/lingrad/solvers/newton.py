@@ -200,6 +200,7 @@ def newton(
     history: History | None = None,
     n_samples: int = 0,
     warn: bool = True,
+    eps: float = float(np.finfo(np.float64).eps),
 ) -> SolverResult:
     """Damped Newton ``θ ← θ + a·d``, ``H d = -g``, a halved until Armijo holds.
 
@@ -236,6 +237,8 @@ def newton(
         step_lr: the accepted step length a).
     warn : bool
         Emit a ``ConvergenceWarning`` when stopping unconverged.
+    eps : float
+        The data's machine epsilon (float32 data: J and g carry its digits).
 
     Raises :class:`~lingrad.solvers.result.SolverError` when the result is
     not finite or the iterations never decreased J.
@@ -293,9 +296,9 @@ def newton(
                 continue
             if not taken:
                 message = "line search found no decrease (precision limit)"
-                converged = bool(
-                    abs(slope) <= 1e3 * np.finfo(float).eps * max(abs(J), 1)
-                )
+                # converged if the gradient is within tol already, or the step
+                # is rounding in the data's precision (eps: float32 data's)
+                converged = small or bool(abs(slope) <= 1e3 * eps * max(abs(J), 1))
                 break
             theta += a * d
             if history is not None:
@@ -346,6 +349,7 @@ def newton_logistic_rows(
         objective.fg, objective.hess, objective.pack(), solve=objective.solve,
         fgh=objective.fgh if rows.fused else None, lazy=lazy, max_iter=max_iter,
         tol=tol, history=history, n_samples=rows.n_samples, warn=warn,
+        eps=float(np.finfo(dtype).eps),
     )  # fmt: skip
     objective.unpack(result.theta)
     if history is not None:
