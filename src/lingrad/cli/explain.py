@@ -13,8 +13,8 @@ import numpy as np
 import typer
 
 from lingrad.cli._common import echo
-from lingrad.cli._render import fmt, render
 from lingrad.data.lectures import EXPLAIN as LECTURE
+from lingrad.workflows.render import fmt, render
 
 __all__ = ["EPILOG", "LECTURE", "MAX_STEP", "explain", "fmt"]
 
@@ -89,10 +89,11 @@ def explain(
     formula, the chain-rule products of backpropagation, the gradient and the
     update. Default: the lecture's data, initial values and learning rate.
     """
-    from lingrad.cli import _data
-    from lingrad.cli._common import model_spec, parse_list, usage_error
-    from lingrad.cli._walk import random_start, walk
+    from lingrad.cli._common import parse_list, usage_error
     from lingrad.data.lectures import model_settings
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows import tables as _data
+    from lingrad.workflows.walk import random_start, walk
 
     spec = model_spec(model)
     if step is not None and step > MAX_STEP:

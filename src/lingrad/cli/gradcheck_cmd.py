@@ -148,9 +148,9 @@ def gradcheck(
     gradient that is zero both ways checks nothing: it is marked "zero (not
     informative)", neither passed nor failed.
     """
-    from lingrad.cli._common import MODELS, model_spec
     from lingrad.core.gradcheck import check_loss, check_node, check_penalty
     from lingrad.errors import LingradError
+    from lingrad.models.registry import MODELS, model_spec
 
     rng = np.random.default_rng(seed)
     specs = [model_spec(model)] if model is not None else list(MODELS.values())
