@@ -3,6 +3,7 @@ section and figure): standard errors, tests and intervals from lingrad.inference
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ def fitted_summary(result: Any) -> Any:
     ):
         return "streamed or Dask data: run lingrad summary on the table"
     try:
-        return make_summary(result.model, result.X_sample, result.y_train)
+        with warnings.catch_warnings():  # the inputs are named (numpy X: no names)
+            warnings.filterwarnings("ignore", message="X does not have valid feature")
+            return make_summary(result.model, result.X_sample, result.y_train)
     except InferenceError as e:
         return str(e)
 
