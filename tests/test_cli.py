@@ -353,9 +353,9 @@ def test_streamed_classifier_with_scaling_and_a_progress_bar(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import lingrad.cli._stream as stream
+    import lingrad.cli.fit as fit_command
 
-    monkeypatch.setattr(stream, "stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(fit_command, "stderr_is_terminal", lambda: True)
     rng = np.random.default_rng(4)
     X = rng.normal(size=(80, 2)) * [1.0, 1000.0]
     y = (X[:, 0] + X[:, 1] / 1000 > 0).astype(int)
@@ -415,7 +415,7 @@ def test_batched_metrics_match_sklearn() -> None:
     """Metrics accumulated over uneven batches equal scikit-learn's on all rows."""
     from sklearn import metrics as sk
 
-    from lingrad.cli._metrics import ClassificationMetrics, RegressionMetrics
+    from lingrad.workflows.metrics import ClassificationMetrics, RegressionMetrics
 
     rng = np.random.default_rng(5)
     y = rng.normal(size=103) * 3 + 10

@@ -144,7 +144,7 @@ def test_without_dask_the_engine_says_how_to_install_it(tmp_path):
 
 LISTENING = """
 import ipaddress, json, psutil
-from lingrad.cli._dask import cluster
+from lingrad.workflows.on_dask import cluster
 
 def listening(proc):
     conns = getattr(proc, "net_connections", proc.connections)(kind="inet")

@@ -11,9 +11,9 @@ import pytest
 from scipy.special import expit
 
 from lingrad.cli import main
-from lingrad.cli._common import MODELS
-from lingrad.cli._walk import walk
 from lingrad.cli.explain import LECTURE, fmt
+from lingrad.models.registry import MODELS
+from lingrad.workflows.walk import walk
 
 BLOCKS = [
     "# forward propagation",

@@ -11,8 +11,8 @@ import pytest
 from scipy.special import expit
 
 from lingrad.cli import main
-from lingrad.cli._common import MODELS
 from lingrad.cli.explain import LECTURE
+from lingrad.models.registry import MODELS
 
 
 def explain(
@@ -58,9 +58,9 @@ def _independent_step(name: str, step: int) -> tuple[Any, dict[str, Any], Any]:
     before the step, dJ_dp, the example's row)."""
     from sklearn.utils import check_random_state
 
-    from lingrad.cli._walk import targets
     from lingrad.data.datasets import SYNTHETIC
     from lingrad.data.lectures import model_settings
+    from lingrad.workflows.walk import targets
 
     spec = MODELS[name]
     d = SYNTHETIC[LECTURE[name][0].split(":")[1]]()

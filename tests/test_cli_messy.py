@@ -75,8 +75,8 @@ def test_id_exclude_text_and_imputed_cells(
     # the imputer holds the median area of fit's training rows
     import csv
 
-    from lingrad.cli._common import model_spec
-    from lingrad.cli._train import split_rows
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows.memory import split_rows
 
     with open(HOUSES) as f:
         table = list(csv.DictReader(f))
@@ -343,7 +343,7 @@ def test_evaluate_metrics_match_sklearn(
 def test_roc_auc_counts_ties_as_halves() -> None:
     from sklearn.metrics import roc_auc_score
 
-    from lingrad.cli._metrics import roc_auc
+    from lingrad.workflows.metrics import roc_auc
 
     rng = np.random.default_rng(3)
     score = rng.integers(0, 4, size=200) / 4.0  # many ties

@@ -143,7 +143,7 @@ def test_folders_and_files_follow_the_umask(
 def test_a_second_run_on_the_same_out_fails_fast(
     data: Path, tmp_path: Path, lingrad
 ) -> None:
-    from lingrad.cli._staging import staged_output
+    from lingrad.workflows.staging import staged_output
 
     out = tmp_path / "run"
     with staged_output(out) as stage:  # a run in progress holds the lock

@@ -262,7 +262,7 @@ def test_available_memory_reads_the_system_and_the_limit() -> None:
 def test_a_memory_error_left_is_one_line_exit_1(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import lingrad.cli._train as train
+    import lingrad.workflows.memory as train
 
     def out_of_memory(*args: Any, **kwargs: Any) -> Any:
         raise MemoryError("Unable to allocate 8.00 GiB for an array")

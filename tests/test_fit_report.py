@@ -17,11 +17,11 @@ from sklearn.datasets import load_wine
 from sklearn.metrics import confusion_matrix
 
 from lingrad.cli import main
-from lingrad.cli._common import model_spec
-from lingrad.cli._data import load
-from lingrad.cli._report_figures import draw_figures
-from lingrad.cli._train import fit_in_memory
+from lingrad.models.registry import model_spec
 from lingrad.plot.boundary import class_colors
+from lingrad.workflows.figures import draw_figures
+from lingrad.workflows.memory import fit_in_memory
+from lingrad.workflows.tables import load
 
 NAMES = np.array(["barolo", "grignolino", "barbera"])
 

@@ -110,14 +110,14 @@ def test_the_files_hold_the_missing_cells_as_each_format_does(
 
 def fit_from(source: Any, impute: str | None) -> Any:
     """Read ``source`` and train as ``lingrad fit`` does (its Python functions)."""
-    from lingrad.cli import _data, _train
-    from lingrad.cli._common import model_spec
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows import memory, tables
 
     spec = model_spec("softmax")
     missing = {None: "error", "drop": "drop"}.get(impute, "keep")
-    data = _data.load(source, "species", None, categorical="auto", missing=missing)
-    params = _train.estimator_params(spec, {"random_state": 0})
-    result = _train.fit_in_memory(
+    data = tables.load(source, "species", None, categorical="auto", missing=missing)
+    params = memory.estimator_params(spec, {"random_state": 0})
+    result = memory.fit_in_memory(
         spec, data, params, scale=True, test_size=None, seed=0, impute=impute
     )
     return data, result.model
@@ -159,11 +159,11 @@ def test_a_missing_text_cell_is_not_a_category(sources: dict[str, Any]) -> None:
 def test_missing_cells_are_refused_alike_without_impute(
     sources: dict[str, Any],
 ) -> None:
-    from lingrad.cli import _data
+    from lingrad.workflows import tables
 
     for kind, source in sources.items():
         with pytest.raises(DataError) as caught:
-            _data.load(source, "species", None, categorical="auto")
+            tables.load(source, "species", None, categorical="auto")
         message = str(caught.value)
         # the first missing cell of the first feature column holding one
         assert "feature column 'island' has" in message, kind
@@ -273,8 +273,8 @@ def test_a_folder_of_csv_and_parquet_files_refuses_either_kind_of_missing_cell(
 def test_a_dask_worker_refuses_a_missing_cell_like_the_stream(
     kind: str, tmp_path: Path
 ) -> None:
-    from lingrad.cli._dask import read_part
     from lingrad.scale.tablefiles import open_files
+    from lingrad.workflows.on_dask import read_part
 
     path = numeric_table(tmp_path / "in")[kind]
     pieces, names = open_files([path], "y", None)

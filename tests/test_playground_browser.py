@@ -148,9 +148,9 @@ def shot(driver, name: str) -> None:
 def lecture_trace(steps: int, lr: float = 0.01) -> dict[str, float]:
     """w and b after ``steps`` updates of the lecture's loop, as lingrad explain
     computes them (its walk: per example, in the data's order, the lecture's start)."""
-    from lingrad.cli._common import model_spec
-    from lingrad.cli._walk import walk
     from lingrad.data.datasets import linear_1d
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows.walk import walk
 
     d = linear_1d()
     spec = model_spec("linear")

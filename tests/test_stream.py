@@ -122,9 +122,9 @@ def test_streamed_lbfgs_classifier_matches_memory(parts, tmp_path, capsys):
 
 
 def test_streamed_sgd_keeps_a_bounded_history(parts, tmp_path, capsys, monkeypatch):
-    from lingrad.cli import _stream
+    from lingrad.workflows import stream
 
-    monkeypatch.setattr(_stream, "STREAM_MAX_STEPS", 50)
+    monkeypatch.setattr(stream, "STREAM_MAX_STEPS", 50)
     folder, table = parts
     code, out, err = run(["fit", "--data", folder, "--target", "label", "--features",
                           "a,b,c", "--model", "logistic", "--solver", "sgd",

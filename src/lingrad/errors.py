@@ -10,6 +10,7 @@ __all__ = [
     "ModelFileError",
     "ModelFileWarning",
     "UnusedParameterWarning",
+    "UsageError",
 ]
 
 
@@ -34,6 +35,16 @@ class InvalidParameterError(LingradError, ValueError, TypeError):
 
 class ModelFileError(LingradError, ValueError):
     """A model file cannot be written or read back safely."""
+
+
+class UsageError(LingradError):
+    """An option given a value it may not take, or a combination of options that
+    exclude each other; ``option`` names it (``"--lr"``), or is None. The CLI
+    reports it as a usage error (exit 2)."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class ConstantFeatureWarning(UserWarning):

@@ -1,4 +1,4 @@
-"""What every command shares: error handling, warnings and the model names.
+"""What every command shares: error handling, warnings, option parsing.
 
 Errors are reported in one place (:func:`run`): a :class:`~lingrad.errors.LingradError`,
 a training ``DivergenceError``, an ``OSError`` or a ``MemoryError`` prints
@@ -11,8 +11,8 @@ input answer fast.
 
 from __future__ import annotations
 
+import ast
 import contextlib
-import difflib
 import importlib
 import os
 import signal
@@ -21,12 +21,11 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import typer
 
-from lingrad.errors import LingradError
+from lingrad.errors import LingradError, UsageError
 
 PROG = "lingrad"
 
@@ -73,114 +72,6 @@ def stderr_is_terminal() -> bool:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-# ------------------------------------------------------------------ model names
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A CLI model name: its estimator class, task and equation."""
-
-    name: str
-    class_name: str
-    task: str  # "regression" | "binary" (two classes only) | "classification"
-    equation: str
-    summary: str
-
-    @property
-    def is_classifier(self) -> bool:
-        return self.task != "regression"
-
-    def cls(self) -> type:
-        """The estimator class (imports lingrad.models, hence scikit-learn)."""
-        import lingrad.models
-
-        return getattr(lingrad.models, self.class_name)  # type: ignore[no-any-return]
-
-
-MODELS: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec(
-            "linear",
-            "LinearRegression",
-            "regression",
-            "pred = X @ W + b\nJ = mean (y - pred)^2",
-            "linear regression (squared error)",
-        ),
-        ModelSpec(
-            "logistic",
-            "LogisticRegression",
-            "classification",
-            "z = X @ W + b;  pred = sigmoid(z) = 1 / (1 + exp(-z))\n"
-            "J = mean -[y log pred + (1 - y) log(1 - pred)]  (one-vs-rest for K > 2)",
-            "logistic regression (binary cross-entropy)",
-        ),
-        ModelSpec(
-            "bipolar",
-            "BipolarSigmoidClassifier",
-            "classification",
-            "z = X @ W + b;  pred = (1 - exp(-z)) / (1 + exp(-z))\n"
-            "J = mean 1/2 (pred - y)^2,  y in {-1, +1}  (one-vs-rest for K > 2)",
-            "bipolar-sigmoid classifier (outputs in [-1, 1])",
-        ),
-        ModelSpec(
-            "perceptron",
-            "Perceptron",
-            "binary",
-            "z = X @ W + b;  pred = [z >= 0]\n"
-            "J = sum (h - y) z,  h = [z >= 0]  (the perceptron rule)",
-            "perceptron (hard threshold, perceptron criterion)",
-        ),
-        ModelSpec(
-            "multiclass-perceptron",
-            "MulticlassPerceptron",
-            "classification",
-            "s = X @ W + b;  pred = argmax_k s_k\nJ = sum max_k s_k - s_y",
-            "multiclass perceptron (one score per class)",
-        ),
-        ModelSpec(
-            "softmax",
-            "SoftmaxRegression",
-            "classification",
-            "z = X @ W + b;  q = softmax(z)\nJ = mean -sum_k y_k log q_k",
-            "softmax regression (cross-entropy)",
-        ),
-        ModelSpec(
-            "two-layer",
-            "TwoLayerNetwork",
-            "classification",
-            "h = sigmoid(X @ W + b);  q = softmax(h @ V + c)\n"
-            "J = mean -sum_k y_k log q_k",
-            "two-layer network (sigmoid hidden layer, softmax output)",
-        ),
-        ModelSpec(
-            "residual",
-            "ResidualNetwork",
-            "binary",
-            "z = sigmoid(X @ W0);  h = X + sigmoid(z @ W1);  g = sigmoid(h @ w2)\n"
-            "J = mean 1/2 (g - y)^2",
-            "residual network of homework Problem 7",
-        ),
-    )
-}
-_BY_CLASS = {spec.class_name: spec for spec in MODELS.values()}
-
-
-def model_spec(name: str) -> ModelSpec:
-    """The spec of a CLI model name (or class name); a usage error otherwise."""
-    key = name.strip().lower().replace("_", "-")
-    if key in MODELS:
-        return MODELS[key]
-    if name in _BY_CLASS:
-        return _BY_CLASS[name]
-    close = difflib.get_close_matches(key, list(MODELS), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise typer.BadParameter(
-        f"unknown model {name!r}; {hint}choose one of: {', '.join(MODELS)}",
-        param_hint="'--model'",
-    )
 
 
 # ------------------------------------------------------------- error handling
@@ -255,7 +146,10 @@ def _run(make_command: Callable[[], Any], argv: list[str]) -> int:
         warnings.showwarning = _show_warning
         try:
             command = make_command()
-            result = command.main(args=args, prog_name=PROG, standalone_mode=False)
+            try:
+                result = command.main(args=args, prog_name=PROG, standalone_mode=False)
+            except UsageError as e:  # the library's: reported as click's own
+                raise usage_error(str(e), e.option) from e
         except _EXIT as e:
             return int(e.exit_code)
         except _ABORT as e:
@@ -314,6 +208,12 @@ def _help_hint(e: Any) -> str:
     return f" (see '{ctx.command_path} --help')"
 
 
+def debugging() -> bool:
+    """Whether this command runs with ``--debug`` (or ``LINGRAD_DEBUG``)."""
+    flag = os.environ.get("LINGRAD_DEBUG", "") not in ("", "0")
+    return flag or "--debug" in sys.argv[1:]
+
+
 def usage_error(message: str, param: str | None = None) -> Exception:
     """A usage error (exit 2) about ``param`` (e.g. ``"--lr"``)."""
     return typer.BadParameter(message, param_hint=f"'{param}'" if param else None)
@@ -333,3 +233,27 @@ def parse_list(text: str | None, option: str = "--features") -> list[str] | None
             raise usage_error(f"{item!r} is listed twice in {text!r}", option)
         seen.add(item)
     return items
+
+
+def _literal(text: str) -> Any:
+    """``--param`` values: numbers, true/false/none, tuples and lists, else text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``--param KEY=VALUE`` pairs as a dict (values: see :func:`_literal`)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise usage_error(f"expected KEY=VALUE, got {pair!r}", "--param")
+        out[key.strip()] = _literal(value)
+    return out

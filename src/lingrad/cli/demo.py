@@ -92,7 +92,7 @@ def _run_one(
     force: bool = False,
 ) -> Path:
     """Run one demo into a staging folder; publish it as ``out`` when it succeeds."""
-    from lingrad.cli._staging import staged_output
+    from lingrad.workflows.staging import staged_output
 
     with staged_output(out, force=force, keep_others=True) as stage:
         report = _run_into(name, stage, quick, corrected, progress)
@@ -122,7 +122,7 @@ def _run_all(
     Ctrl-C on the way publishes none of them."""
     from contextlib import ExitStack
 
-    from lingrad.cli._staging import staged_output
+    from lingrad.workflows.staging import staged_output
 
     reports = []
     with ExitStack() as stack:

@@ -62,11 +62,11 @@ def evaluate(
     recall and F1 per class and their macro means, ROC AUC (two classes), and the
     confusion matrix. A table on screen, or all of it as JSON with --json.
     """
-    from lingrad.cli._scoring import score
+    from lingrad.workflows.scoring import score
 
     doc = score(model, data, target, split.value)
     if as_json:
-        from lingrad.cli._outputs import jsonable
+        from lingrad.workflows.outputs import jsonable
 
         echo(json.dumps(jsonable(doc), indent=2))
         return

@@ -7,14 +7,13 @@ for one example.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
 import typer
 
 from lingrad.cli._common import echo
-from lingrad.cli._render import fmt, render
 from lingrad.data.lectures import EXPLAIN as LECTURE
+from lingrad.workflows.render import fmt, render
 
 __all__ = ["EPILOG", "LECTURE", "MAX_STEP", "explain", "fmt"]
 
@@ -89,10 +88,9 @@ def explain(
     formula, the chain-rule products of backpropagation, the gradient and the
     update. Default: the lecture's data, initial values and learning rate.
     """
-    from lingrad.cli import _data
-    from lingrad.cli._common import model_spec, parse_list, usage_error
-    from lingrad.cli._walk import random_start, walk
-    from lingrad.data.lectures import model_settings
+    from lingrad.cli._common import parse_list, usage_error
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows.explain import explain_step
 
     spec = model_spec(model)
     if step is not None and step > MAX_STEP:
@@ -101,46 +99,8 @@ def explain(
             "step one example at a time",
             "--step",
         )
-    lecture_data, lecture_lr = LECTURE[spec.name]
-    source = data or lecture_data
-    table = _data.load(source, target, parse_list(features))
-    y, classes = _data.check_target(spec, table.y, table)
-    if classes is not None:
-        _data.check_binary(spec, classes, table)
-    X = np.asarray(table.X, dtype=np.float64)
-    if scale:
-        from sklearn.preprocessing import scale as standardize
-
-        X = standardize(X)  # (X - mean) / std, a constant column divided by 1
-    init = None
-    if data is None or data == lecture_data:
-        from lingrad.data.datasets import SYNTHETIC
-
-        d = SYNTHETIC[lecture_data.split(":", 1)[1]]()
-        if d.init_W is not None and not scale:
-            init = (d.init_W, d.init_b)
-    if penalty not in ("none", "l1", "l2", "elasticnet"):
-        raise usage_error("choose none, l1, l2 or elasticnet", "--penalty")
-    params: dict[str, Any] = {
-        "random_state": seed or 0,
-        "penalty": penalty,
-        **model_settings(spec.name),  # the hidden width of the lecture's demo
-    }
-    if alpha is not None:
-        params["alpha"] = alpha
-    est = spec.cls()(**params)
-    if seed is not None and (init is not None or not random_start(spec, est, X, y)):
-        start = (
-            "the lecture's initial values (drawn by its own np.random.seed(1))"
-            if init is not None
-            else f"{type(est).__name__}'s fixed start (every parameter 0)"
-        )
-        raise usage_error(
-            f"has no effect here: {spec.name} starts from {start} and explain "
-            "takes the examples in the data's order, so nothing is random; --seed "
-            "seeds the random start of two-layer and residual",
-            "--seed",
-        )
-    rate = lr if lr is not None else (lecture_lr if data is None else est.lr)
-    w = walk(spec, est, X, y, step=step, lr=rate, seed=seed or 0, init=init)
-    echo(render(w, source + (" (standardized)" if scale else ""), len(X)))
+    w, source, n_rows = explain_step(
+        spec, data, target, parse_list(features), scale=scale, penalty=penalty,
+        alpha=alpha, lr=lr, seed=seed, step=step,
+    )  # fmt: skip
+    echo(render(w, source + (" (standardized)" if scale else ""), n_rows))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import ast
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from lingrad.cli._common import model_spec, parse_list, usage_error
+from lingrad.cli._common import (
+    debugging,
+    parse_list,
+    parse_params,
+    stderr_is_terminal,
+    usage_error,
+    warn_line,
+)
+from lingrad.cli._report import print_summary
+from lingrad.models.registry import model_spec
 
 EPILOG = (
     "Examples:  lingrad fit --data houses.csv --target price --id id --exclude "
@@ -36,31 +44,8 @@ Engine = _choices("Engine", "auto nodes compiled dask")
 SCALE = "Larger than memory"
 
 
-def _literal(text: str) -> Any:
-    """``--param`` values: numbers, true/false/none, tuples and lists, else text."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
 def _value(choice: Any) -> Any:
     return choice.value if isinstance(choice, Enum) else choice
-
-
-def _extra_params(pairs: list[str]) -> dict[str, Any]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise usage_error(f"expected KEY=VALUE, got {pair!r}", "--param")
-        out[key.strip()] = _literal(value)
-    return out
 
 
 def fit(
@@ -316,24 +301,20 @@ def fit(
     figures that fit the model, and report.html. A progress bar shows on a
     terminal. Built-in data by name works in place of a file.
     """
-    from lingrad.cli import _data, _stream, _train
+    from lingrad.workflows.fit import Columns, fit_table, should_stream
+    from lingrad.workflows.outputs import finish
+    from lingrad.workflows.staging import refuse_to_replace_input, staged_output
+    from lingrad.workflows.tables import is_builtin
 
     spec = model_spec(model)
-    given: dict[str, Any] = {
-        "solver": _value(solver),
-        "lr": lr,
-        "schedule": _value(schedule),
-        "optimizer": _value(optimizer),
-        "batch_size": batch_size,
-        "max_iter": max_iter,
-        "tol": tol,
-        "penalty": _value(penalty),
-        "alpha": alpha,
-        "l1_ratio": l1_ratio,
-        "shuffle": shuffle,
-    }
+    given: dict[str, Any] = dict(
+        solver=_value(solver), lr=lr, schedule=_value(schedule),
+        optimizer=_value(optimizer), batch_size=batch_size, max_iter=max_iter,
+        tol=tol, penalty=_value(penalty), alpha=alpha, l1_ratio=l1_ratio,
+        shuffle=shuffle,
+    )  # fmt: skip
     params = {k: v for k, v in given.items() if v is not None}
-    params.update(_extra_params(param or []))
+    params.update(parse_params(param or []))
     params["random_state"] = seed
     if test_size is not None and not 0.0 < test_size < 1.0:
         raise usage_error("must be between 0 and 1 (exclusive)", "--test-size")
@@ -341,12 +322,37 @@ def fit(
     exclude_list = parse_list(exclude, "--exclude") or []
     if feature_list is not None and exclude_list:
         raise usage_error("give --features or --exclude, not both", "--exclude")
-    builtin = _data.is_builtin(data)
+    builtin = is_builtin(data)
     use_dask, engine_param = _engine(_value(engine), scheduler, stream, builtin)
     if engine_param is not None:
         params["engine"] = engine_param
     if stream is None and not use_dask:
-        stream = _big_or_many(data, builtin)
+        stream = should_stream(data)
+    _check_reads(stream, use_dask, builtin, id_column, impute)
+    how = "dask" if use_dask else "stream" if stream else "memory"
+    columns = Columns(target, feature_list, exclude_list, id_column,
+                      _value(categorical), _value(impute))  # fmt: skip
+    if force and not builtin:
+        refuse_to_replace_input(out, Path(data))
+    with staged_output(out, force=force) as stage:
+        result, boundary = fit_table(
+            spec, data, columns, params, how=how, scale=scale, test_size=test_size,
+            seed=seed, chunk_rows=chunk_rows, scheduler=scheduler,
+            boundary=boundary_features, progress=stderr_is_terminal(),
+            debug=debugging(),
+        )  # fmt: skip
+        written = finish(
+            result, stage, out, draw, scale, seed, compare=compare and how == "memory",
+            boundary=boundary, warn=warn_line,
+        )  # fmt: skip
+    print_summary(result, written, out)
+
+
+def _check_reads(
+    stream: bool | None, use_dask: bool, builtin: bool, id_column: str | None,
+    impute: Any,
+) -> None:  # fmt: skip
+    """What the streamed and Dask fits cannot read: usage errors."""
     if stream and builtin:
         raise usage_error(
             "--stream reads a file; built-in data fit in memory", "--stream"
@@ -362,84 +368,6 @@ def fit(
             "the table in memory)",
             "--impute",
         )
-
-    from lingrad.cli._outputs import finish, print_summary
-    from lingrad.cli._report_figures import boundary_features as parse_boundary
-    from lingrad.cli._staging import refuse_to_replace_input, staged_output
-
-    if force and not builtin:
-        refuse_to_replace_input(out, Path(data))
-    with staged_output(out, force=force) as stage:
-        if use_dask:
-            from lingrad.cli._dask import fit_dask, need_dask
-
-            need_dask()
-            if target is None:
-                raise usage_error("--engine dask needs --target COLUMN", "--target")
-            if exclude_list:
-                feature_list = _data.features_but(
-                    _first_file(data), target, exclude_list
-                )
-            result = fit_dask(
-                spec, data, target, feature_list, _train.estimator_params(spec, params),
-                scale=scale, test_size=test_size, seed=seed, scheduler=scheduler,
-            )  # fmt: skip
-            result.meta.update(test_size=test_size, seed=seed, split="dask")
-            compare = False
-            boundary = parse_boundary(boundary_features, result.feature_names)
-        elif stream:
-            if target is None:
-                raise usage_error("--stream needs --target COLUMN", "--target")
-            if exclude_list:
-                feature_list = _data.features_but(
-                    _first_file(data), target, exclude_list
-                )
-            params = _train.estimator_params(spec, params)
-            solver = spec.cls()(**params).solver
-            # iterative solvers: --max-iter counts passes over the file (default 5)
-            epochs = params.pop("max_iter", 5) if solver in _train.ITERATIVE else 1
-            result = _stream.fit_streaming(
-                spec,
-                data,
-                target,
-                feature_list,
-                params,
-                scale=scale,
-                test_size=test_size,
-                seed=seed,
-                chunk_rows=chunk_rows,
-                epochs=epochs,
-            )
-            result.meta.update(
-                test_size=test_size, seed=seed, split="stream", chunk_rows=chunk_rows
-            )
-            compare = False
-            boundary = parse_boundary(boundary_features, result.feature_names)
-        else:
-            table = _data.load(
-                data,
-                target,
-                feature_list,
-                exclude=exclude_list,
-                id_column=id_column,
-                categorical=_value(categorical),
-                missing={None: "error", "drop": "drop"}.get(_value(impute), "keep"),
-            )
-            boundary = parse_boundary(boundary_features, table.feature_names)
-            params = _train.estimator_params(spec, params)
-            result = _train.fit_in_memory(
-                spec,
-                table,
-                params,
-                scale=scale,
-                test_size=test_size,
-                seed=seed,
-                impute=_value(impute),
-            )
-        written = finish(
-            result, stage, out, draw, scale, seed, compare=compare, boundary=boundary
-        )
-    print_summary(result, written, out)
 
 
 def _engine(
@@ -459,21 +387,3 @@ def _engine(
             )
         return True, None
     return False, None if engine == "auto" else engine
-
-
-def _big_or_many(data: str, builtin: bool) -> bool:
-    """Stream by default: a folder or glob of files, or data over 1 GiB."""
-    from lingrad.cli import _data
-
-    if builtin:
-        return False
-    from lingrad.scale.tablefiles import is_many
-
-    return is_many(data) or _data.file_size(data) > _data.STREAM_THRESHOLD
-
-
-def _first_file(data: str) -> str:
-    """The first file of a folder or glob (its header names the columns)."""
-    from lingrad.scale.tablefiles import list_files
-
-    return str(list_files(data)[0])

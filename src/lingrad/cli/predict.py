@@ -59,10 +59,20 @@ def predict(
     Writes the ID column (when fit had --id), a 'prediction' column, and
     'proba_<class>' columns with --proba.
     """
-    from lingrad.cli._predict import run_predict, run_predict_many
+    from lingrad.cli._common import echo, warn_line
     from lingrad.scale.tablefiles import is_many, list_files
+    from lingrad.workflows.predict import run_predict, run_predict_many
+    from lingrad.workflows.writer import is_special
 
     if is_many(data):  # a folder or glob of tables
-        run_predict_many(model, list_files(data), out, proba, id_column)
+        files = list_files(data)
+        rows, n = run_predict_many(model, files, out, proba, id_column, warn=warn_line)
+        if n:
+            echo(
+                f"wrote {rows} predictions of {len(files)} tables: {n} files in {out}/"
+            )
+            return
     else:
-        run_predict(model, data, out, proba, id_column)
+        rows = run_predict(model, data, out, proba, id_column, warn=warn_line)
+    if out is not None and not is_special(out):
+        echo(f"wrote {rows} predictions to {out}")

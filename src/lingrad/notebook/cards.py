@@ -36,11 +36,12 @@ def history_card(h: Any) -> str:
 
 def chain_html(est: Any) -> str:
     """The model as the lecture draws it: x → each node (its output) → J."""
-    from lingrad.cli._render import NOTES
-    from lingrad.cli._walk import unfused
+    from lingrad.workflows.render import NOTES
+    from lingrad.workflows.walk import unfused
 
     spec = _spec(est)
-    chain, loss = unfused(est._chain_from_fitted(), est._make_loss())
+    problem = est.training_problem(start="fitted")
+    chain, loss = unfused(problem.chain, problem.loss)
     outs = NOTES.get(spec.name, ([], {}, {}, ""))[0] if spec is not None else []
     syms = NOTES.get(spec.name, ([], {}, {}, ""))[1] if spec is not None else {}
     D = est.n_features_in_
@@ -64,7 +65,7 @@ def _node(name: str, note: str) -> str:
 
 
 def _spec(est: Any) -> Any:
-    from lingrad.cli._common import MODELS
+    from lingrad.models.registry import MODELS
 
     for spec in MODELS.values():
         if spec.class_name == type(est).__name__:

@@ -1,8 +1,8 @@
 """``lingrad explain`` in a notebook: one step in the lecture's five blocks.
 
-:func:`explain` makes the same :class:`lingrad.cli._walk.Walk` as the command
+:func:`explain` makes the same :class:`lingrad.workflows.walk.Walk` as the command
 (the same setup: the lecture's data, initial values and rate by default) and
-keeps :func:`lingrad.cli._render.render`'s text; :class:`ExplainedStep` prints
+keeps :func:`lingrad.workflows.render.render`'s text; :class:`ExplainedStep` prints
 it in a terminal and shows the blocks side by side, formula beside number, in
 a notebook.
 """
@@ -81,10 +81,10 @@ def explain(
     initial values and learning rate. ``step=None``: the first example with a
     non-zero gradient. The examples are taken in the data's order.
     """
-    from lingrad.cli._render import render
-    from lingrad.cli._walk import walk
     from lingrad.data.lectures import EXPLAIN, model_settings
     from lingrad.notebook.specs import spec_of
+    from lingrad.workflows.render import render
+    from lingrad.workflows.walk import walk
 
     spec = spec_of(model)
     source, lecture_lr = EXPLAIN[spec.name]

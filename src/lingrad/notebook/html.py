@@ -73,7 +73,7 @@ def _plain(value: Any) -> Any:
 
         a = np.asarray(value)
         if a.dtype.kind in "fiu":
-            from lingrad.cli._render import fmt
+            from lingrad.workflows.render import fmt
 
             return fmt(a)
     except (TypeError, ValueError):

@@ -8,8 +8,8 @@ from lingrad.errors import LingradError
 
 
 def spec_of(model: Any) -> Any:
-    """The :class:`lingrad.cli._common.ModelSpec` of a model name or estimator."""
-    from lingrad.cli._common import MODELS
+    """The :class:`lingrad.models.registry.ModelSpec` of a model name or estimator."""
+    from lingrad.models.registry import MODELS
 
     if isinstance(model, str):
         key = model.strip().lower().replace("_", "-")

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec
 from lingrad.errors import DataError
+from lingrad.models.registry import ModelSpec
 from lingrad.playground.settings import Settings, SettingsError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # 5 MiB: the page says so

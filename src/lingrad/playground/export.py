@@ -3,7 +3,7 @@
 The model as trained so far (behind a fitted ``StandardScaler`` in a Pipeline
 when the inputs were standardized, as ``lingrad fit --scale`` saves it), its
 History, metrics, figures and ``report.html`` go through
-``lingrad.cli._outputs.finish`` into a staged folder that appears whole or not
+``lingrad.workflows.outputs.finish`` into a staged folder that appears whole or not
 at all: ``<out>/<preset or model>-NNN/``.
 """
 
@@ -24,10 +24,16 @@ _FIGURES = threading.Lock()  # matplotlib draws one figure set at a time
 
 def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
     """Write the run's model file and report; returns the folder and file names."""
-    from lingrad.cli._data import Data
-    from lingrad.cli._outputs import finish
-    from lingrad.cli._staging import staged_output
-    from lingrad.cli._train import FitResult, effective_params, evaluate, summarize
+    from lingrad.playground.console import note
+    from lingrad.workflows.memory import (
+        FitResult,
+        effective_params,
+        evaluate,
+        summarize,
+    )
+    from lingrad.workflows.outputs import finish
+    from lingrad.workflows.staging import staged_output
+    from lingrad.workflows.tables import Data
 
     with session.lock:
         session.pause()
@@ -74,8 +80,9 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
     folder = _next_folder(out_root, name)
     with _FIGURES, staged_output(folder) as stage:
         written = finish(
-            result, stage, folder, True, settings.scale, settings.seed, compare=True
-        )
+            result, stage, folder, True, settings.scale, settings.seed, compare=True,
+            warn=note,
+        )  # fmt: skip
     return folder, [p.name for p in written]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lingrad.cli._common import MODELS
+from lingrad.models.registry import MODELS
 from lingrad.playground import settings as opts
 from lingrad.playground.data import MAX_UPLOAD_BYTES
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._render import Names
 from lingrad.playground.run import SMALL, Run
 from lingrad.plot.rules import class_colors_hex
+from lingrad.workflows.render import Names
 
 GRID = 64  # decision-region cells per side
 MAX_POINTS = 2000  # points drawn (a seeded subsample beyond)

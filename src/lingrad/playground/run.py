@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import MODELS, ModelSpec
+from lingrad.models.registry import MODELS, ModelSpec
 from lingrad.playground.data import Dataset, load
 from lingrad.playground.settings import ITERATIVE, Settings, SettingsError
 from lingrad.playground.stepper import MAX_STEPS, Stepper

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lingrad.cli._common import MODELS
 from lingrad.data.lectures import HIDDEN
+from lingrad.models.registry import MODELS
 
 MAX_ROWS = 5000  # rows a generator may draw (the page stays responsive)
 SPEEDS = ("1", "10", "100", "1000", "max")  # steps per second while playing

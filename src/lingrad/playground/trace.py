@@ -1,8 +1,9 @@
 """The step panel: the last training step in ``lingrad explain``'s five blocks.
 
-The text is :func:`lingrad.cli._render.render` of a :class:`lingrad.cli._walk.Walk`
-made by :func:`lingrad.cli._walk.walk` itself: the walk starts from a copy of the
-chain as it was *before* the step (through a stand-in estimator whose
+The text is :func:`lingrad.workflows.render.render` of a
+:class:`lingrad.workflows.walk.Walk` made by :func:`lingrad.workflows.walk.walk`
+itself: the walk starts from a copy of the chain as it was *before* the step
+(through a stand-in estimator whose
 ``_init_chain`` returns that copy), on the example the batcher gave. So the blocks,
 their formulas and their numbers are ``lingrad explain``'s. Where the trainer's
 update is not the plain ``p := p - lr dJ_dp`` of one example (a minibatch, momentum,
@@ -17,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._render import Names, fmt, line, render
-from lingrad.cli._walk import walk
 from lingrad.playground.stepper import LastStep
+from lingrad.workflows.render import Names, fmt, line, render
+from lingrad.workflows.walk import walk
 
 BLOCKS = ("forward propagation", "loss", "jacobians", "backpropagation", "update")
 

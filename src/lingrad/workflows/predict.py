@@ -1,4 +1,5 @@
-"""The work of ``lingrad predict``: read batches, predict, write batches."""
+"""Predict a table with a model file (``lingrad predict``): read batches,
+predict, write batches."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lingrad.cli._common import echo, warn_line
+from lingrad.workflows.figures import Warn, as_warning
 
 
 def run_predict(
@@ -18,16 +19,22 @@ def run_predict(
     proba: bool,
     id_column: str | None,
     *,
-    quiet: bool = False,
+    warn: Warn = as_warning,
 ) -> int:
     """Predict every row of ``data`` (a table, or several read as one) with the
     model in ``model``; write to ``out`` (stdout for None); returns the rows. The
     first batch is read and checked before the output opens, so bad input leaves
-    no file."""
-    from lingrad.cli._apply import batches, has_proba, open_model, predict, where_in
-    from lingrad.cli._data import is_builtin
-    from lingrad.cli._writer import Writer, destination, is_special, output_format
+    no file. A table without the model's ID column: ``warn`` says so."""
     from lingrad.errors import DataError, LingradError
+    from lingrad.workflows.apply import (
+        batches,
+        has_proba,
+        open_model,
+        predict,
+        where_in,
+    )
+    from lingrad.workflows.tables import is_builtin
+    from lingrad.workflows.writer import Writer, destination, output_format
 
     kind = output_format(out)
     loaded = open_model(str(model))
@@ -45,7 +52,7 @@ def run_predict(
             if ids not in columns(source):
                 if id_column is not None:
                     raise DataError(f"{source}: ID column {ids!r} not found (--id)")
-                warn_line(
+                warn(
                     f"{source} has no column {ids!r} (the model's ID column); the "
                     "predictions are written without IDs"
                 )
@@ -69,30 +76,29 @@ def run_predict(
                     columns[f"proba_{name}"] = P[:, j]
                 writer.write(columns)
             writer.close()
-    if out is not None and not is_special(out) and not quiet:
-        echo(f"wrote {writer.rows} predictions to {out}")
     return int(writer.rows)
 
 
 def run_predict_many(
-    model: Path, files: list[Path], out: Path | None, proba: bool, id_column: str | None
-) -> None:
+    model: Path, files: list[Path], out: Path | None, proba: bool,
+    id_column: str | None, *, warn: Warn = as_warning,
+) -> tuple[int, int]:  # fmt: skip
     """Predictions for a folder or glob of tables.
 
     ``--out`` a file (.csv / .tsv / .parquet / a special file): every table's rows
     in one file, in file order; ``--out`` a folder (existing, or a name without a
     suffix): one file per table, ``<name>.predictions.<csv|parquet>`` (Parquet for
-    Parquet input), all written or none; no ``--out``: CSV to stdout.
+    Parquet input), all written or none; no ``--out``: CSV to stdout. Returns
+    (rows, files written): 0 files for one output.
     """
     import shutil
     import tempfile
 
-    from lingrad.cli._writer import is_special
+    from lingrad.workflows.writer import is_special
 
     sources = [str(f) for f in files]
     if out is None or is_special(out) or (out.suffix and not out.is_dir()):
-        run_predict(model, sources, out, proba, id_column)
-        return
+        return run_predict(model, sources, out, proba, id_column, warn=warn), 0
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -101,7 +107,7 @@ def run_predict_many(
             suffix = ".parquet" if f.suffix.lower() in (".parquet", ".pq") else ".csv"
             name = f"{f.stem}.predictions{suffix}"
             rows += run_predict(
-                model, str(f), stage / name, proba, id_column, quiet=True
+                model, str(f), stage / name, proba, id_column, warn=warn
             )
             names.append(name)
         if not out.exists():
@@ -111,6 +117,4 @@ def run_predict_many(
                 (stage / name).replace(out / name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    echo(
-        f"wrote {rows} predictions of {len(files)} tables: {len(names)} files in {out}/"
-    )
+    return rows, len(names)

@@ -6,6 +6,7 @@ regressor, and the lecture's fit for one feature."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,15 @@ from typing import Any
 import numpy as np
 from numpy.linalg import LinAlgError
 
-from lingrad.cli._common import usage_error, warn_line
-from lingrad.cli._prep import final_estimator
+from lingrad.errors import UsageError
+from lingrad.workflows.pipeline import final_estimator
+
+Warn = Callable[[str], None]
+
+
+def as_warning(message: str) -> None:
+    """The default ``warn``: a UserWarning (the command line prints it as one line)."""
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def can(model: Any, method: str) -> bool:
@@ -23,19 +31,19 @@ def can(model: Any, method: str) -> bool:
 
 
 def boundary_features(text: str | None, names: list[str]) -> tuple[int, int] | None:
-    """``--boundary-features A,B`` as two column indices; a usage error otherwise."""
+    """``--boundary-features A,B`` as two column indices; UsageError otherwise."""
     if text is None:
         return None
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-        raise usage_error(
+        raise UsageError(
             f"give two different feature columns as A,B, got {text!r}",
             "--boundary-features",
         )
     unknown = [p for p in parts if p not in names]
     if unknown:
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-        raise usage_error(
+        raise UsageError(
             f"{unknown[0]!r} is not a feature column; the features are: {shown}",
             "--boundary-features",
         )
@@ -44,10 +52,10 @@ def boundary_features(text: str | None, names: list[str]) -> tuple[int, int] | N
 
 class _Drawer:
     """Draws figures into a folder; a figure that cannot be drawn is skipped with a
-    warning (the run's other outputs still count)."""
+    warning through ``warn`` (the run's other outputs still count)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, warn: Warn = as_warning) -> None:
+        self.folder, self.warn = folder, warn
         self.paths: list[Path] = []
         self.captions: dict[str, str] = {}
         self.figures: dict[str, Any] = {}  # name -> the live Figure (for tests)
@@ -59,7 +67,7 @@ class _Drawer:
         try:
             fig = fn(*args, path=path, **kw)
         except (ValueError, TypeError, IndexError, KeyError, LinAlgError) as e:
-            warn_line(f"skipped figure {name}: {e}")
+            self.warn(f"skipped figure {name}: {e}")
             path.unlink(missing_ok=True)
             return
         self.paths.append(path)
@@ -68,27 +76,29 @@ class _Drawer:
 
 
 def figures(
-    result: Any, folder: Path, boundary: tuple[int, int] | None = None
-) -> tuple[list[Path], dict[str, str]]:
+    result: Any, folder: Path, boundary: tuple[int, int] | None = None,
+    warn: Warn = as_warning,
+) -> tuple[list[Path], dict[str, str]]:  # fmt: skip
     """Draw the figures that fit the model; returns their paths and captions."""
-    drawn = draw_figures(result, folder, boundary)
+    drawn = draw_figures(result, folder, boundary, warn)
     for fig in drawn.figures.values():
         fig.clf()  # free the figures' memory
     return drawn.paths, drawn.captions
 
 
 def draw_figures(
-    result: Any, folder: Path, boundary: tuple[int, int] | None = None
-) -> _Drawer:
+    result: Any, folder: Path, boundary: tuple[int, int] | None = None,
+    warn: Warn = as_warning,
+) -> _Drawer:  # fmt: skip
     """Draw the figures into ``folder``; the drawer keeps paths, captions, figures."""
     import matplotlib
 
     matplotlib.use("Agg")
     from lingrad import plot
 
-    draw = _Drawer(folder)
+    draw = _Drawer(folder, warn)
     _training(result, draw)
-    from lingrad.cli.summary import coefficient_figure
+    from lingrad.workflows.coefficients import coefficient_figure
 
     coefficient_figure(result, draw)
     X, y = result.X_sample, result.y_sample

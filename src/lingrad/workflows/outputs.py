@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import echo
-from lingrad.cli._prep import describe, final_estimator, name_inputs
-from lingrad.cli._train import FitResult
 from lingrad.errors import LingradError
+from lingrad.workflows.figures import Warn, as_warning, figures
+from lingrad.workflows.memory import FitResult
+from lingrad.workflows.pipeline import describe, final_estimator, name_inputs
 
 MODEL_FILE = "model.lingrad"
 
@@ -85,13 +85,13 @@ def write_run(
     title: str,
     boundary: tuple[int, int] | None = None,
     compare: bool = True,
+    warn: Warn = as_warning,
 ) -> list[Path]:
     """Write every output of a run into ``folder``; returns the files written."""
-    from lingrad.cli._reference import comparison_words
-    from lingrad.cli._report_figures import figures
     from lingrad.report import write_report
+    from lingrad.workflows.reference import comparison_words
 
-    figs, captions = figures(result, folder, boundary) if draw else ([], {})
+    figs, captions = figures(result, folder, boundary, warn) if draw else ([], {})
     model_path = folder / MODEL_FILE
     save_checked(result, model_path)
     written = [model_path]
@@ -112,7 +112,7 @@ def write_run(
         "reference": result.reference,
         "n_iter": getattr(final_estimator(result.model), "n_iter_", None),
     }
-    from lingrad.cli.summary import coefficient_html, fit_summary
+    from lingrad.workflows.coefficients import coefficient_html, fit_summary
 
     if (coefficients := fit_summary(result)) is not None:
         doc["summary"] = coefficients  # se, tests, intervals (lingrad summary)
@@ -182,56 +182,18 @@ def finish(
     seed: int,
     compare: bool,
     boundary: tuple[int, int] | None = None,
+    warn: Warn = as_warning,
 ) -> list[Path]:
+    """Check, compare with scikit-learn (``compare``), write every output into
+    ``stage``; returns the paths the files will have in ``out``."""
     check_finite_metrics(result)
     if compare:
-        from lingrad.cli._reference import reference
+        from lingrad.workflows.reference import reference
 
         result.reference = reference(result, scale, seed)
     title = f"lingrad fit: {result.spec.name} on {result.data_summary['source']}"
     written = write_run(
-        result, stage, draw=draw, title=title, boundary=boundary, compare=compare
-    )
+        result, stage, draw=draw, title=title, boundary=boundary, compare=compare,
+        warn=warn,
+    )  # fmt: skip
     return [out / p.name for p in written]
-
-
-def print_summary(result: Any, written: list[Path], out: Path) -> None:
-    from lingrad.cli._metrics import headline
-
-    d = result.data_summary
-    rows = f"{d['training rows']} training rows"
-    if "held-out rows" in d:
-        rows += f", {d['held-out rows']} held out"
-    est = final_estimator(result.model)
-    n_iter, solver = getattr(est, "n_iter_", None), getattr(est, "solver", None)
-    if "epochs over the file" in d:
-        epochs = f" in {d['epochs over the file']} passes over the file ({solver})"
-    elif "passes over the data" in d:  # streamed exact solver (--stream)
-        epochs = f" streamed: {solver}, exact, {d['passes over the data']} passes"
-    elif "Dask workers" in d:
-        epochs = f" on Dask ({d['Dask workers']} workers, {solver})"
-    elif solver == "normal":
-        epochs = " (closed form: normal equation)"
-    elif n_iter is not None:
-        unit = "epochs" if solver in ("sgd", "minibatch", "batch") else "iterations"
-        epochs = f" in {n_iter} {unit} ({solver})"
-    else:
-        epochs = ""
-    echo(
-        f"trained {result.spec.name} on {d['source']} ({rows}, {d['features']} "
-        f"features){epochs}"
-    )
-    for name, values in result.metrics.items():
-        echo(f"  {name:<5} {headline(values)}")
-    if result.reference:
-        for metric, row in result.reference.items():
-            cells = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if v is not None)
-            echo(f"  compare {metric}: {cells}")
-        from lingrad.cli._reference import penalty_note
-
-        note = penalty_note(result)
-        if note:
-            echo(f"  note: {note}")
-    echo(f"wrote {', '.join(p.name for p in written)} to {out}/")
-    report = out / "report.html"
-    echo(f"report: {report}")

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec
 from lingrad.errors import DataError
+from lingrad.models.registry import ModelSpec
 
 BUILTIN_PREFIXES = ("sklearn:", "synthetic:")
 STREAM_THRESHOLD = 1 << 30  # files larger than this (bytes) are streamed by default

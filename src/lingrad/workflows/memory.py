@@ -1,4 +1,5 @@
-"""Training for ``lingrad fit``: in memory, or streamed over record batches."""
+"""Fit a table in memory: check, split, train, evaluate (``lingrad fit``, the
+playground's export); what the streamed and Dask fits share."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec, stderr_is_terminal, usage_error
-from lingrad.cli._data import Data, check_binary, check_target
-from lingrad.cli._metrics import metrics_for
-from lingrad.errors import DataError, LingradError
+from lingrad.errors import DataError, LingradError, UsageError
+from lingrad.models.registry import ModelSpec
+from lingrad.workflows.metrics import metrics_for
+from lingrad.workflows.tables import Data, check_binary, check_target
 
 ITERATIVE = ("sgd", "minibatch", "batch")
 
@@ -42,12 +43,12 @@ class FitResult:
 
 
 def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
-    """Check the given hyperparameters against the estimator's; usage error if not."""
+    """Check the given hyperparameters against the estimator's; UsageError if not."""
     valid = spec.cls()().get_params(deep=False)
     unknown = sorted(set(given) - set(valid))
     if unknown:
         names = ", ".join(sorted(valid))
-        raise usage_error(
+        raise UsageError(
             f"model {spec.name!r} has no parameter {unknown[0]!r}; its parameters: "
             f"{names}",
             "--param",
@@ -58,14 +59,14 @@ def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
 def make_estimator(spec: ModelSpec, params: dict[str, Any], scale: bool) -> Any:
     """The estimator; with ``scale``, ``Pipeline([("scale", StandardScaler()),
     ("model", estimator)])``."""
-    from lingrad.cli._prep import build
+    from lingrad.workflows.pipeline import build
 
     return build(spec.cls()(**params), (), (), scale, None)
 
 
 def final_estimator(model: Any) -> Any:
     """The lingrad estimator of ``model`` (the last step of a Pipeline)."""
-    from lingrad.cli._prep import final_estimator as final
+    from lingrad.workflows.pipeline import final_estimator as final
 
     return final(model)
 
@@ -173,10 +174,11 @@ def fit_in_memory(
     test_size: float | None,
     seed: int,
     impute: str | None = None,
+    progress: bool = False,
 ) -> FitResult:
-    """Read, check, split, train, evaluate."""
-    from lingrad.cli._prep import build
+    """Check, split, train, evaluate; ``progress``: the estimator's bar (stderr)."""
     from lingrad.data.frame import Frame, Layout, check_squares
+    from lingrad.workflows.pipeline import build
 
     y, classes = check_target(spec, data.y, data)
     if classes is not None:
@@ -199,7 +201,7 @@ def fit_in_memory(
         every = _snapshot_every(probe, len(X_tr), X_tr.shape[1])
         if every is not None:
             est_params["snapshot_every"] = every
-    fit_params = {**est_params, "verbose": 1 if stderr_is_terminal() else 0}
+    fit_params = {**est_params, "verbose": 1 if progress else 0}
     est = spec.cls()(**fit_params)
     model = build(est, layout.features, layout.categorical, scale, impute)
     fit_call(spec, model.fit, X_tr, y_tr)

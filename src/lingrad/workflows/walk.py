@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec
+from lingrad.models.registry import ModelSpec
 
 
 @dataclass

@@ -16,10 +16,10 @@ from lingrad.errors import DataError
 
 def score(model: Path, data: str, target: str | None, split: str) -> dict[str, Any]:
     """``{"model", "estimator", "data", "target", "split", "metrics"}``."""
-    from lingrad.cli._apply import has_proba, open_model, predict
-    from lingrad.cli._data import is_builtin
-    from lingrad.cli._metrics import metrics_for
-    from lingrad.cli._prep import describe, final_estimator
+    from lingrad.workflows.apply import has_proba, open_model, predict
+    from lingrad.workflows.metrics import metrics_for
+    from lingrad.workflows.pipeline import describe, final_estimator
+    from lingrad.workflows.tables import is_builtin
 
     loaded = open_model(str(model))
     target = target or loaded.target
@@ -32,7 +32,7 @@ def score(model: Path, data: str, target: str | None, split: str) -> dict[str, A
     acc = metrics_for(loaded.model.classes_ if classifier else None)
     proba = classifier and has_proba(loaded)
     n_dropped = 0
-    for X, y, dropped, where in _parts(loaded, data, target, split):
+    for X, y, dropped, where in parts(loaded, data, target, split):
         pred, P = predict(loaded, X, proba, where)
         acc.update(y, pred, P)
         n_dropped += dropped
@@ -58,12 +58,12 @@ def _labels(loaded: Any, y: Any, data: str, target: str | None, row0: int) -> An
     return check(y, data, target, row0)
 
 
-def _parts(
+def parts(
     loaded: Any, data: str, target: str | None, split: str
 ) -> Iterator[tuple[Any, Any, int, Any]]:
     """``(X, y, rows dropped, where)`` batches of the rows to score; ``where``: a
     row of the batch in words (None: the batch's own index)."""
-    from lingrad.cli._apply import batches, where_in
+    from lingrad.workflows.apply import batches, where_in
 
     missing = "drop" if loaded.impute == "drop" else None
     if split != "all":
@@ -86,9 +86,9 @@ def _split(
     loaded: Any, data: str, target: str | None, split: str, missing: str | None
 ) -> tuple[Any, Any, int]:
     """The rows of fit's training or held-out split, as fit drew them."""
-    from lingrad.cli._apply import batches
-    from lingrad.cli._common import model_spec
-    from lingrad.cli._train import split_rows, target_digest
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows.apply import batches
+    from lingrad.workflows.memory import split_rows, target_digest
 
     meta = loaded.meta
     test_size, seed = _saved_split(loaded, split)

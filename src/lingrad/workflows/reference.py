@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lingrad.cli._train import FitResult, evaluate
+from lingrad.workflows.memory import FitResult, evaluate
 
 _REFERENCES = {
     "linear": ("sklearn.linear_model", "LinearRegression", {}),
@@ -42,7 +42,7 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
         return None
     import importlib
 
-    from lingrad.cli._prep import with_final_estimator
+    from lingrad.workflows.pipeline import with_final_estimator
 
     module, name, kwargs = entry
     cls = getattr(importlib.import_module(module), name)
@@ -66,7 +66,7 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
 def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
     """The comparison section's title and a sentence on what it compares, or why
     there is nothing to compare with."""
-    from lingrad.cli._prep import final_estimator
+    from lingrad.workflows.pipeline import final_estimator
 
     entry = _REFERENCES.get(result.spec.name)
     if result.reference and entry is not None:
@@ -96,7 +96,7 @@ def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
 def penalty_note(result: FitResult) -> str:
     """The sentence saying that the two sides minimise different penalties, or ""
     (the same penalty, or no comparison)."""
-    from lingrad.cli._prep import final_estimator
+    from lingrad.workflows.pipeline import final_estimator
 
     entry = _REFERENCES.get(result.spec.name)
     if not result.reference or entry is None:
@@ -124,6 +124,6 @@ def _penalties(ours: Any, theirs: str, result: FitResult) -> str:
 
 
 def _scaled(result: FitResult) -> bool:
-    from lingrad.cli._prep import final_estimator
+    from lingrad.workflows.pipeline import final_estimator
 
     return final_estimator(result.model) is not result.model

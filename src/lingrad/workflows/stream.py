@@ -1,4 +1,5 @@
-"""``lingrad fit --stream``: train from table files batch by batch, memory bounded.
+"""Fit streamed (``lingrad fit --stream``): from table files batch by batch, memory
+bounded.
 
 The data (a file, a folder or a glob) are read through
 :mod:`lingrad.scale.stream`. Before training, one pass reads what training
@@ -22,10 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec, stderr_is_terminal
-from lingrad.cli._data import Data, check_binary
-from lingrad.cli._metrics import metrics_for
-from lingrad.cli._train import (
+from lingrad.errors import DataError
+from lingrad.models.registry import ModelSpec
+from lingrad.workflows.memory import (
     ITERATIVE,
     FitResult,
     effective_params,
@@ -35,7 +35,9 @@ from lingrad.cli._train import (
     restore_verbosity,
     summarize,
 )
-from lingrad.errors import DataError
+from lingrad.workflows.metrics import metrics_for
+from lingrad.workflows.progress import Bar
+from lingrad.workflows.tables import Data, check_binary
 
 STREAM_MAX_STEPS = 100_000  # per-step records a streamed History keeps at most
 BUFFER_BATCHES = 8  # the shuffle buffer holds this many batches
@@ -53,8 +55,10 @@ def fit_streaming(
     seed: int,
     chunk_rows: int,
     epochs: int,
+    progress: bool = False,
 ) -> FitResult:
-    """Train over record batches of ``source``; memory bounded by the batches."""
+    """Train over record batches of ``source``; memory bounded by the batches;
+    ``progress``: a bar on stderr."""
     from lingrad.scale.stream import Table
     from lingrad.scale.tablefiles import list_files, open_files
 
@@ -74,7 +78,9 @@ def fit_streaming(
         raise DataError(f"{source}: no training rows left; lower --test-size")
     transform = model.steps[0][1].transform if scale else None
     if est.solver in ITERATIVE:
-        metrics, passes, sample = _epochs(spec, table, model, first, epochs, transform)
+        metrics, passes, sample = _epochs(
+            spec, table, model, first, epochs, transform, progress
+        )
         how = (
             f"{epochs} epochs over the data in shuffled batches of {chunk_rows} rows "
             f"(partial_fit; the pieces in a seeded random order, a shuffle buffer of "
@@ -154,7 +160,13 @@ def _first_pass(spec: ModelSpec, table: Any, scale: bool, model: Any) -> _First:
 
 
 def _epochs(
-    spec: ModelSpec, table: Any, model: Any, first: _First, epochs: int, transform: Any
+    spec: ModelSpec,
+    table: Any,
+    model: Any,
+    first: _First,
+    epochs: int,
+    transform: Any,
+    progress: bool,
 ) -> tuple[dict[str, Any], int, tuple[Any, Any]]:
     """``epochs`` of partial_fit over shuffled batches; metrics in the last one."""
     from lingrad.data.targets import as_regression_target
@@ -168,7 +180,7 @@ def _epochs(
     if first.n_test:
         acc["test"] = metrics_for(first.classes)
     sample: tuple[Any, Any] = (None, None)
-    with Bar(epochs * first.n_train) as bar:
+    with Bar(epochs * first.n_train, show=progress) as bar:
         for epoch in range(epochs):
             last = epoch == epochs - 1
             for X, y in shuffled_batches(
@@ -246,33 +258,3 @@ def _score_part(
 ) -> None:
     for X, y, _, _ in table.batches(part):
         _update(acc, model, X, y, proba)
-
-
-class Bar:
-    """A rich bar (``total`` None: a counter), on a terminal only; ``bar(n)`` or
-    ``bar.advance(n)`` counts n more done."""
-
-    def __init__(self, total: int | None, description: str = "training (streamed)"):
-        self.total, self.description = total, description
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Bar:
-        if stderr_is_terminal():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(self.description, total=self.total)
-        return self
-
-    def advance(self, n: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task, n)
-
-    __call__ = advance
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -17,7 +17,7 @@ How (:func:`staged_output`):
 
 A non-empty ``OUT`` is refused unless ``force``: then it is replaced whole, or
 with ``keep_others`` (``demo``) only the files lingrad wrote there are, as its
-manifest lists them (:mod:`lingrad.cli._keep`); the others are carried into the
+manifest lists them (:mod:`lingrad.workflows.keep`); the others are carried into the
 new set as hard links before the swap, so none is ever without its name.
 
 ``OUT`` a symlink to a folder: that folder is replaced, the link stays. ``OUT``
@@ -40,8 +40,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lingrad.cli import _keep
 from lingrad.errors import LingradError
+from lingrad.workflows import keep as _keep
 
 try:
     import fcntl
@@ -67,7 +67,7 @@ def staged_output(
 
     An existing ``out`` must be empty, unless ``force``: then it is replaced whole,
     or with ``keep_others`` only the files lingrad wrote there are (the others are
-    carried into the new set, see :mod:`lingrad.cli._keep`).
+    carried into the new set, see :mod:`lingrad.workflows.keep`).
     Raises :class:`LingradError` when ``out`` cannot be used or another run holds it.
     """
     out = Path(out)

@@ -84,8 +84,8 @@ def batches(
     does not match the model. Built-in data sets come as one batch. Missing cells:
     ``missing`` (default: filled by the model's imputer, else an error).
     """
-    from lingrad.cli._data import is_builtin, load
     from lingrad.data.frame import Frame, Layout, iter_frames
+    from lingrad.workflows.tables import is_builtin, load
 
     if is_builtin(data):
         table = load(data, target, loaded.features, need_target=labelled)

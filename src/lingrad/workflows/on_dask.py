@@ -1,4 +1,4 @@
-"""``lingrad fit --engine dask``: train on a Dask cluster; the outputs of any fit.
+"""Fit on a Dask cluster (``lingrad fit --engine dask``).
 
 The table (a file, a folder or a glob of files) becomes Dask arrays with one
 block per piece (a Parquet row group or a CSV file), read and checked on the
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -26,11 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.cli._common import ModelSpec, usage_error
-from lingrad.cli._data import Data, check_binary
-from lingrad.cli._metrics import metrics_for
-from lingrad.cli._stream import Bar
-from lingrad.cli._train import (
+from lingrad.errors import UsageError
+from lingrad.models.registry import ModelSpec
+from lingrad.workflows.memory import (
     FitResult,
     effective_params,
     final_estimator,
@@ -39,28 +36,24 @@ from lingrad.cli._train import (
     restore_verbosity,
     summarize,
 )
+from lingrad.workflows.metrics import metrics_for
+from lingrad.workflows.progress import Bar
+from lingrad.workflows.tables import Data, check_binary
 
 
 def need_dask() -> None:
-    """Import Dask, or a one-line usage error (exit 2) saying how to install it."""
+    """Import Dask, or a :class:`UsageError` saying how to install it."""
     from lingrad.scale import INSTALL_HINT, require_dask
 
     try:
         require_dask()
     except ImportError:
-        raise usage_error(
+        raise UsageError(
             f"--engine dask needs Dask; install it with: {INSTALL_HINT}", "--engine"
         ) from None
 
 
 LOOPBACK = "127.0.0.1"  # the local cluster's every socket: not reachable from outside
-
-
-def debugging() -> bool:
-    """Whether this command runs with ``--debug`` (or ``LINGRAD_DEBUG``), as the
-    command line's error handler decides it."""
-    flag = os.environ.get("LINGRAD_DEBUG", "") not in ("", "0")
-    return flag or "--debug" in sys.argv[1:]
 
 
 def log_path() -> Path:
@@ -69,13 +62,13 @@ def log_path() -> Path:
 
 
 @contextlib.contextmanager
-def cluster(scheduler: str | None, debug: bool | None = None) -> Iterator[Any]:
+def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
     """A client of the cluster at ``scheduler``, or of a LocalCluster sized to here.
 
     The LocalCluster (scheduler, workers, nannies, dashboard) listens on
     127.0.0.1 only. Its logs (a failed task's worker traceback, the heartbeats
     of a closing cluster) go to :func:`log_path`, or with ``--debug`` to the
-    terminal: a user sees the one-line error, not the workers' logs.
+    terminal (``debug``): a user sees the one-line error, not the workers' logs.
     """
     from distributed import Client, LocalCluster
 
@@ -83,7 +76,7 @@ def cluster(scheduler: str | None, debug: bool | None = None) -> Iterator[Any]:
         try:
             client = Client(scheduler, timeout="10s")
         except OSError as e:
-            raise usage_error(
+            raise UsageError(
                 f"cannot reach the Dask scheduler at {scheduler} ({e}); start one "
                 "with 'dask scheduler' and workers with 'dask worker ADDRESS'",
                 "--scheduler",
@@ -91,7 +84,6 @@ def cluster(scheduler: str | None, debug: bool | None = None) -> Iterator[Any]:
         with client:
             yield client
         return
-    debug = debugging() if debug is None else debug
     with contextlib.ExitStack() as stack:
         if not debug:
             from lingrad.scale.dask_logs import LogsToFile, logs_to_file
@@ -155,8 +147,13 @@ def fit_dask(
     test_size: float | None,
     seed: int,
     scheduler: str | None,
+    progress: bool = False,
+    debug: bool = False,
 ) -> FitResult:
-    """Train on the cluster; the metrics of the training and held-out rows."""
+    """Train on the cluster; the metrics of the training and held-out rows.
+
+    ``progress``: a bar on stderr; ``debug``: the local cluster logs to stderr.
+    """
     need_dask()
     from lingrad.scale.dask_rows import fits_in_cluster
     from lingrad.scale.progress import on_progress
@@ -170,8 +167,8 @@ def fit_dask(
     est_params.setdefault("random_state", seed)
     model = make_estimator(spec, est_params, scale)
     est = final_estimator(model)
-    bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)")
-    with cluster(scheduler) as client, bar, on_progress(bar):
+    bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)", show=progress)
+    with cluster(scheduler, debug) as client, bar, on_progress(bar):
         X, y = _arrays(pieces, "train", **kw)
         if fits_in_cluster(client, 2 * total_bytes(files)):  # decoded: ~2x the files
             X, y = client.persist([X, y])  # read once, held by the workers

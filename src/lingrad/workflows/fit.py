@@ -1,0 +1,142 @@
+"""Fit a model on a table: in memory, streamed from files, or on a Dask cluster.
+
+:func:`fit_table` is ``lingrad fit`` without its options and printing: it reads
+the table the way ``how`` says, trains, and returns the :class:`FitResult` that
+:func:`lingrad.workflows.outputs.finish` writes. Option values that cannot work
+together raise :class:`~lingrad.errors.UsageError` naming the option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lingrad.errors import UsageError
+from lingrad.models.registry import ModelSpec
+from lingrad.workflows.memory import ITERATIVE, FitResult, estimator_params
+
+HOW = ("memory", "stream", "dask")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which columns of the table are what (``--target``, ``--features``, ...)."""
+
+    target: str | None = None
+    features: list[str] | None = None
+    exclude: Sequence[str] = ()
+    id_column: str | None = None
+    categorical: str = "auto"  # text feature columns: "auto" (one-hot) or "error"
+    impute: str | None = None  # None (refuse), mean / median / most_frequent, drop
+
+
+def should_stream(data: str) -> bool:
+    """Stream by default: a folder or glob of files, or a file over 1 GiB."""
+    from lingrad.scale.tablefiles import is_many
+    from lingrad.workflows.tables import STREAM_THRESHOLD, file_size, is_builtin
+
+    if is_builtin(data):
+        return False
+    return is_many(data) or file_size(data) > STREAM_THRESHOLD
+
+
+def fit_table(
+    spec: ModelSpec,
+    data: str,
+    columns: Columns,
+    params: dict[str, Any],
+    *,
+    how: str = "memory",
+    scale: bool = False,
+    test_size: float | None = None,
+    seed: int = 0,
+    chunk_rows: int = 10_000,
+    scheduler: str | None = None,
+    boundary: str | None = None,
+    progress: bool = False,
+    debug: bool = False,
+) -> tuple[FitResult, tuple[int, int] | None]:
+    """Train ``spec`` with ``params`` on ``data``; returns the result and the
+    ``boundary`` feature pair (``"A,B"``) as two column indices.
+
+    ``how``: ``"memory"`` (the table in memory), ``"stream"`` (batch by batch
+    from the files; iterative solvers: ``max_iter`` passes, default 5) or
+    ``"dask"`` (on the cluster at ``scheduler``, or a local one). ``progress``:
+    a bar on stderr; ``debug``: a local Dask cluster logs to stderr.
+    """
+    from lingrad.workflows.figures import boundary_features
+
+    if how == "memory":
+        return _in_memory(spec, data, columns, params, scale, test_size, seed,
+                          boundary, progress)  # fmt: skip
+    if how == "dask":
+        from lingrad.workflows.on_dask import fit_dask, need_dask
+
+        need_dask()
+        target = _target(columns, "--engine dask")
+        result = fit_dask(
+            spec, data, target, _features(data, columns, target),
+            estimator_params(spec, params), scale=scale, test_size=test_size,
+            seed=seed, scheduler=scheduler, progress=progress, debug=debug,
+        )  # fmt: skip
+        result.meta.update(test_size=test_size, seed=seed, split="dask")
+    elif how == "stream":
+        from lingrad.workflows.stream import fit_streaming
+
+        target = _target(columns, "--stream")
+        features = _features(data, columns, target)
+        params = estimator_params(spec, params)
+        solver = spec.cls()(**params).solver
+        # iterative solvers: max_iter counts passes over the file (default 5)
+        epochs = params.pop("max_iter", 5) if solver in ITERATIVE else 1
+        result = fit_streaming(
+            spec, data, target, features, params, scale=scale, test_size=test_size,
+            seed=seed, chunk_rows=chunk_rows, epochs=epochs, progress=progress,
+        )  # fmt: skip
+        result.meta.update(
+            test_size=test_size, seed=seed, split="stream", chunk_rows=chunk_rows
+        )
+    else:
+        raise ValueError(f"how must be one of {HOW}, got {how!r}")
+    return result, boundary_features(boundary, result.feature_names)
+
+
+def _in_memory(
+    spec: ModelSpec, data: str, columns: Columns, params: dict[str, Any],
+    scale: bool, test_size: float | None, seed: int, boundary: str | None,
+    progress: bool,
+) -> tuple[FitResult, tuple[int, int] | None]:  # fmt: skip
+    from lingrad.workflows.figures import boundary_features
+    from lingrad.workflows.memory import fit_in_memory
+    from lingrad.workflows.tables import load
+
+    impute = columns.impute
+    table = load(
+        data, columns.target, columns.features, exclude=list(columns.exclude),
+        id_column=columns.id_column, categorical=columns.categorical,
+        missing={None: "error", "drop": "drop"}.get(impute, "keep"),
+    )  # fmt: skip
+    pair = boundary_features(boundary, table.feature_names)  # before training
+    result = fit_in_memory(
+        spec, table, estimator_params(spec, params), scale=scale,
+        test_size=test_size, seed=seed, impute=impute, progress=progress,
+    )  # fmt: skip
+    return result, pair
+
+
+def _target(columns: Columns, how: str) -> str:
+    if columns.target is None:
+        raise UsageError(f"{how} needs --target COLUMN", "--target")
+    return columns.target
+
+
+def _features(data: str, columns: Columns, target: str) -> list[str] | None:
+    """The feature columns of a folder or glob of files (its first file's header
+    names the columns)."""
+    if not columns.exclude:
+        return columns.features
+    from lingrad.scale.tablefiles import list_files
+    from lingrad.workflows.tables import features_but
+
+    return features_but(str(list_files(data)[0]), target, columns.exclude)
