@@ -14,6 +14,7 @@ really used, and says why.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -26,13 +27,15 @@ BLOCKS = ("forward propagation", "loss", "jacobians", "backpropagation", "update
 
 
 class _Before:
-    """The estimator, except that its initial chain is the chain before the step."""
+    """The estimator, except that its training problem starts from the chain
+    before the step (the walk traces that step, not a fresh start)."""
 
     def __init__(self, est: Any, chain: Any) -> None:
         self._est, self._chain = est, chain
 
-    def _init_chain(self, *args: Any) -> Any:
-        return self._chain
+    def training_problem(self, *args: Any, **kwargs: Any) -> Any:
+        problem = self._est.training_problem(*args, **kwargs)
+        return dataclasses.replace(problem, chain=self._chain)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._est, name)
