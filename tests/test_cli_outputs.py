@@ -298,6 +298,34 @@ def test_ctrl_c_during_fit_exits_130_and_leaves_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_a_ctrl_c_a_library_swallows_still_publishes_nothing(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """pyarrow catches every exception of an import it tries (pandas, lazily):
+    a Ctrl-C landing there is swallowed, yet the fit must not publish its run."""
+    import lingrad.data.columns as columns
+
+    real = columns.missing_cells
+
+    def swallowing(col):  # the Ctrl-C arrives inside a library that eats it
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10_000):  # the handler runs between bytecodes
+                time.sleep(0.001)
+        except BaseException:
+            pass
+        return real(col)
+
+    monkeypatch.setattr(columns, "missing_cells", swallowing)
+    monkeypatch.chdir(tmp_path)
+    code = main(["fit", "-d", str(data), "-t", "y", "-m", "linear", "-o", "run",
+                 *FAST])  # fmt: skip
+    assert code == 130
+    assert capsys.readouterr().err.strip().endswith("lingrad: error: interrupted")
+    assert not (tmp_path / "run").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_during_demo_all_exits_130_and_publishes_nothing(
     tmp_path: Path,
 ) -> None:

@@ -102,23 +102,42 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+_PENDING: list[int] = []  # signals received while the command runs
+
+
 def _raise_interrupted(signum: int, frame: Any) -> None:
+    _PENDING.append(signum)
     raise Interrupted(signum)
+
+
+def _check_pending() -> None:
+    """Raise a signal again that a library swallowed on its way (pyarrow, for one,
+    catches every exception of an import it tries): nothing is published after
+    a Ctrl-C."""
+    if _PENDING:
+        raise Interrupted(_PENDING[-1])
 
 
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    """SIGINT and SIGTERM raise :class:`Interrupted` (main thread only), and are
+    checked again before an output folder is published."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from lingrad.workflows import staging
+
+    _PENDING.clear()
     previous = {
         sig: signal.signal(sig, _raise_interrupted)
         for sig in (signal.SIGINT, signal.SIGTERM)
     }
+    staging.before_publish = _check_pending
     try:
         yield
+        _check_pending()
     finally:
+        staging.before_publish = staging.publish_always
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -36,7 +36,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +49,15 @@ except ImportError:  # pragma: no cover - Windows: no lock (one run at a time)
     fcntl = None  # type: ignore[assignment]
 
 _TEMP = re.compile(r"\.lingrad-(stage|old)-[a-z0-9_]{8}$")
+
+
+def publish_always() -> None:
+    """The default :data:`before_publish`: nothing stops a publish."""
+
+
+#: Called between a command's last write and the publish; raising abandons the
+#: stage. The command line sets it to re-raise a Ctrl-C that a library swallowed.
+before_publish: Callable[[], None] = publish_always
 
 
 def umask_mode(mode: int = 0o777) -> int:
@@ -110,6 +119,7 @@ def staged_output(
         stage = Path(tempfile.mkdtemp(prefix=f"{prefix}.lingrad-stage-", dir=home))
         os.chmod(stage, _mode_of(out))
         yield stage
+        before_publish()
         if keep_others:
             _keep.write_manifest(stage)
             if out.is_dir():
