@@ -183,3 +183,23 @@ def test_float32_losses_keep_dtype(rng):
         J = loss.forward(z, y)
         grad = loss.backward()
         assert grad.dtype == np.float32 and np.isfinite(J)
+
+
+def test_the_registry_names_every_loss_by_its_own_name_and_marks_its_forms():
+    """``LOSSES`` is the one table: names match, and every elementwise formula is
+    ``@compilable`` (so the kernels can run it)."""
+    from lingrad.core.losses import LOSSES as REGISTRY
+    from lingrad.core.nodes import FORMULAS
+
+    assert {"squared_error", "perceptron"} <= set(REGISTRY)
+    for name, cls in REGISTRY.items():
+        assert cls.name == name
+        for form in cls.forms:
+            assert form.J0 in FORMULAS and form.dJ0_dpred in FORMULAS, name
+
+
+def test_make_loss_takes_the_constructor_arguments_it_names_from_params():
+    from lingrad.core.losses import make_loss
+
+    loss = make_loss("squared_error", {"alpha": 0.1, "half": True}, reduction="sum")
+    assert type(loss) is SquaredError and loss.half and loss.reduction == "sum"

@@ -4,10 +4,19 @@
 reduced J; ``backward()`` returns dJ/dpred, shaped like ``pred``, with the 1/N
 of the mean applied exactly once. Losses marked ``from_logits`` take ``z``
 instead of the probability and return dJ/dz: the fused, stable form.
+
+A loss is written once, in its class: its elementwise formulas (``forms``:
+``J0`` and ``dJ0_dpred``, ``@compilable``), its ``formula``/``gradient`` text
+(what ``explain`` prints) and its name in :data:`LOSSES`. The node path runs
+the formulas on arrays; the compiled kernels dispatch on the position of a
+loss's form in the registry (``lingrad.training.compiled.plan``).
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -47,12 +56,28 @@ def softmax(z: Array) -> Array:
     return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class Elementwise:
+    """A loss's elementwise formulas ``J0(pred, y, *args)`` and ``dJ0_dpred`` (or
+    the fused ``dJ0_dz``), marked ``@compilable``: NumPy on arrays, or compiled."""
+
+    J0: Callable[..., Any]
+    dJ0_dpred: Callable[..., Any]
+
+
 class Loss:
-    """Base: reduce per-example losses J0 to J and scale dJ0/dpred to dJ/dpred."""
+    """Base: reduce per-example losses J0 to J and scale dJ0/dpred to dJ/dpred.
+
+    An elementwise loss declares ``forms`` (every :class:`Elementwise` its
+    instances use; the kernels compile these) and needs no ``_J0`` of its own:
+    ``J0 = Σ_k form.J0(pred, y, *form_args())`` per row. A loss whose outputs
+    interact (softmax, argmax) has no form and writes ``_J0``/``_dJ0_dpred``.
+    """
 
     name: ClassVar[str] = "loss"
     formula: str = ""  # J0 as text, for explain
     gradient: str = ""  # dJ0/dpred as text
+    forms: ClassVar[tuple[Elementwise, ...]] = ()
 
     def __init__(self, reduction: Reduction = "mean") -> None:
         if reduction not in ("mean", "sum"):
@@ -82,11 +107,27 @@ class Loss:
         dJ_dpred: Array = self._dJ0_dpred(self.pred, self.y) * scale
         return dJ_dpred
 
+    @property
+    def form(self) -> Elementwise | None:
+        """This loss's elementwise formulas (one of ``forms``); None: row-wise."""
+        return self.forms[0] if self.forms else None
+
+    def form_args(self) -> tuple[float, ...]:
+        """The formulas' arguments after (pred, y): the loss's own constants."""
+        return ()
+
     def _J0(self, pred: Array, y: Array) -> Array:
-        raise NotImplementedError
+        form = self.form
+        if form is None:
+            raise NotImplementedError
+        J0 = form.J0(pred, y, *self.form_args())
+        return np.asarray(J0, dtype=pred.dtype).sum(axis=1)  # type: ignore[no-any-return]
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        raise NotImplementedError
+        form = self.form
+        if form is None:
+            raise NotImplementedError
+        return np.asarray(form.dJ0_dpred(pred, y, *self.form_args()), dtype=pred.dtype)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(reduction={self.reduction!r})"
@@ -122,6 +163,10 @@ class SquaredError(Loss):
     """``J0 = (y - pred)²``, dJ0/dpred = -2 (y - pred); ``half``: ½ (pred - y)²."""
 
     name = "squared_error"
+    forms = (
+        Elementwise(squared_error_J0, squared_error_dJ0_dpred),
+        Elementwise(half_squared_error_J0, half_squared_error_dJ0_dpred),
+    )
 
     def __init__(self, half: bool = False, reduction: Reduction = "mean") -> None:
         super().__init__(reduction)
@@ -129,14 +174,9 @@ class SquaredError(Loss):
         self.formula = "J0 = 1/2 (pred - y)^2" if half else "J0 = (y - pred)^2"
         self.gradient = "dJ0_dpred = pred - y" if half else "dJ0_dpred = -2 (y - pred)"
 
-    def _J0(self, pred: Array, y: Array) -> Array:
-        J0 = half_squared_error_J0 if self.half else squared_error_J0
-        return J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
-
-    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        if self.half:
-            return half_squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
-        return squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
+    @property
+    def form(self) -> Elementwise:
+        return self.forms[1] if self.half else self.forms[0]
 
 
 @compilable
@@ -174,6 +214,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    forms = (Elementwise(bce_logits_J0, bce_logits_dJ0_dz),)  # the fused form
 
     def __init__(
         self, from_logits: bool = False, reduction: Reduction = "mean"
@@ -186,6 +227,10 @@ class BinaryCrossEntropy(Loss):
         else:
             self.formula = "J0 = -[y log pred + (1 - y) log(1 - pred)]"
             self.gradient = "dJ0_dpred = (pred - y) / (pred (1 - pred))"
+
+    @property
+    def form(self) -> Elementwise | None:
+        return self.forms[0] if self.from_logits else None
 
     def _clip(self, pred: Array) -> Array:
         eps = np.finfo(pred.dtype).eps
@@ -261,12 +306,7 @@ class PerceptronCriterion(Loss):
     name = "perceptron"
     formula = "J0 = (h - y) z,  h = [z >= 0]"
     gradient = "dJ0_dz = h - y"
-
-    def _J0(self, pred: Array, y: Array) -> Array:
-        return perceptron_J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
-
-    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        return perceptron_dJ0_dz(pred, y).astype(pred.dtype, copy=False)  # type: ignore[no-any-return]
+    forms = (Elementwise(perceptron_J0, perceptron_dJ0_dz),)
 
 
 class MulticlassPerceptronCriterion(Loss):
@@ -283,3 +323,20 @@ class MulticlassPerceptronCriterion(Loss):
         winner = np.zeros_like(pred)
         winner[np.arange(len(pred)), pred.argmax(axis=1)] = 1.0
         return winner - y
+
+
+LOSSES: dict[str, type[Loss]] = {  # every loss by name: the kernels compile their forms
+    "squared_error": SquaredError,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "cross_entropy": CrossEntropy,
+    "perceptron": PerceptronCriterion,
+    "multiclass_perceptron": MulticlassPerceptronCriterion,
+}
+
+
+def make_loss(name: str, params: Mapping[str, Any], **fixed: Any) -> Loss:
+    """``LOSSES[name]`` with each constructor argument that ``params`` names (an
+    estimator's parameters: Huber's ``epsilon``) and ``fixed`` (``reduction``)."""
+    cls = LOSSES[name]
+    names = inspect.signature(cls).parameters
+    return cls(**{k: v for k, v in params.items() if k in names}, **fixed)

@@ -19,8 +19,9 @@ from numba.extending import register_jitable
 from lingrad.core.nodes import FORMULAS
 from lingrad.training.compiled.plan import FAST
 
+jitable = register_jitable(error_model="numpy")  # compiled into its caller
 for _formula in FORMULAS:
-    register_jitable(error_model="numpy")(_formula)  # as the kernels
+    jitable(_formula)  # as the kernels
 
 jit = njit(cache=True, error_model="numpy")
 jit_fast = njit(cache=True, error_model="numpy", fastmath=FAST)
