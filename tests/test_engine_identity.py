@@ -67,6 +67,9 @@ MODELS = {  # name: (class, fixed parameters, data kind, lr)
     "linear-2-outputs-no-bias": (
         LinearRegression, {"fit_intercept": False}, "multi-output", 0.02,
     ),
+    "linear-huber": (
+        LinearRegression, {"loss": "huber", "epsilon": 0.5}, "regression", 0.05,
+    ),
     "logistic": (LogisticRegression, {}, "binary", 0.1),
     "logistic-squared": (LogisticRegression, {"loss": "squared"}, "binary", 0.2),
     "logistic-one-vs-rest": (LogisticRegression, {}, "classes", 0.1),

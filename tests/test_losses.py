@@ -11,6 +11,7 @@ from lingrad.core.gradcheck import check_loss
 from lingrad.core.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
+    Huber,
     MulticlassPerceptronCriterion,
     PerceptronCriterion,
     SquaredError,
@@ -43,6 +44,11 @@ def _case(name, rng, n, k):
         return rng.normal(scale=3, size=(n, k)), one_hot(labels, k)
     if name == "perceptron":
         return _away_from_zero(rng, (n, 1)), rng.integers(0, 2, (n, 1)) * 1.0
+    if name == "huber":  # residuals on both sides of epsilon = 1, off the kinks
+        y = rng.normal(size=(n, k))
+        r = _away_from_zero(rng, (n, k), margin=0.1) * 1.5
+        r = np.where(np.abs(np.abs(r) - 1.0) < 0.1, r * 1.3, r)
+        return y - r, y
     # multiclass perceptron: a clear winner per row (no ties)
     scores = rng.normal(size=(n, k)) + 2.0 * one_hot(rng.integers(0, k, n), k)
     return scores, one_hot(labels, k)
@@ -56,6 +62,7 @@ LOSSES = {
     "ce": lambda r: CrossEntropy(reduction=r),
     "ce_logits": lambda r: CrossEntropy(from_logits=True, reduction=r),
     "perceptron": lambda r: PerceptronCriterion(reduction=r),
+    "huber": lambda r: Huber(epsilon=1.0, reduction=r),
     "mc_perceptron": lambda r: MulticlassPerceptronCriterion(reduction=r),
 }
 
@@ -203,3 +210,17 @@ def test_make_loss_takes_the_constructor_arguments_it_names_from_params():
 
     loss = make_loss("squared_error", {"alpha": 0.1, "half": True}, reduction="sum")
     assert type(loss) is SquaredError and loss.half and loss.reduction == "sum"
+
+
+def test_huber_is_half_squared_inside_epsilon_and_linear_outside():
+    """J0 = ½ r² for |r| ≤ ε, else ε|r| - ½ε²; dJ0/dpred = clip(pred - y, -ε, ε)."""
+    eps = 1.35
+    r = np.array([-3.0, -1.35, -0.5, 0.0, 0.7, 1.35, 4.0])  # r = y - pred
+    y = np.zeros((7, 1))
+    loss = Huber(epsilon=eps, reduction="sum")
+    J = loss.forward(y - r[:, None], y)
+    want = np.where(np.abs(r) <= eps, 0.5 * r**2, eps * np.abs(r) - 0.5 * eps**2)
+    assert_allclose(loss.J0, want, rtol=1e-15)
+    assert J == pytest.approx(want.sum())
+    assert_allclose(loss.backward().ravel(), np.clip(-r, -eps, eps), rtol=1e-15)
+    assert "epsilon = 1.35" in loss.formula and "clip" in loss.gradient

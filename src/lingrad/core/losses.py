@@ -206,6 +206,50 @@ def bce_logits_dJ0_dz(z: Any, y: Any) -> Any:
     return sigmoid(z) - y
 
 
+@compilable
+def huber_J0(pred: Any, y: Any, epsilon: Any) -> Any:
+    """``J0 = ½ r²`` for ``|r| ≤ ε``, else ``ε |r| - ½ ε²`` (r = y - pred).
+
+    Written ``m (|r| - ½ m)`` with ``m = min(|r|, ε)``: one branch-free line.
+    """
+    a = np.abs(y - pred)
+    m = np.minimum(a, epsilon)
+    return m * (a - 0.5 * m)
+
+
+@compilable
+def huber_dJ0_dpred(pred: Any, y: Any, epsilon: Any) -> Any:
+    """``dJ0_dpred = clip(pred - y, -ε, ε)``: -r inside, ±ε outside."""
+    return np.minimum(np.maximum(pred - y, -epsilon), epsilon)
+
+
+class Huber(Loss):
+    """``J0 = ½ r²`` for ``|r| ≤ ε``, else ``ε |r| - ½ ε²``, r = y - pred.
+
+    Squared near the fit, absolute far from it: an outlier pulls with at most
+    ε; dJ0/dpred = clip(pred - y, -ε, ε). scikit-learn's ``SGDRegressor``
+    ``loss="huber"`` (without ``HuberRegressor``'s fitted scale σ).
+    """
+
+    name = "huber"
+    gradient = "dJ0_dpred = clip(pred - y, -epsilon, epsilon)"
+    forms = (Elementwise(huber_J0, huber_dJ0_dpred),)
+
+    def __init__(self, epsilon: float = 1.35, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self.epsilon = epsilon
+        self.formula = (
+            "J0 = 1/2 r^2 if |r| <= epsilon else epsilon |r| - 1/2 epsilon^2,  "
+            f"r = y - pred, epsilon = {epsilon:g}"
+        )
+
+    def form_args(self) -> tuple[float, ...]:
+        return (self.epsilon,)
+
+    def __repr__(self) -> str:
+        return f"Huber(epsilon={self.epsilon!r}, reduction={self.reduction!r})"
+
+
 class BinaryCrossEntropy(Loss):
     """``J0 = -[y log ŷ + (1 - y) log(1 - ŷ)]``; dJ0/dŷ = (ŷ - y) / (ŷ (1 - ŷ)).
 
@@ -325,12 +369,15 @@ class MulticlassPerceptronCriterion(Loss):
         return winner - y
 
 
-LOSSES: dict[str, type[Loss]] = {  # every loss by name: the kernels compile their forms
+# every loss by name; the kernels compile their forms in this order (append a new
+# one: the kinds of the others stay, and a stale kernel cache gives NaN, not them)
+LOSSES: dict[str, type[Loss]] = {
     "squared_error": SquaredError,
     "binary_cross_entropy": BinaryCrossEntropy,
     "cross_entropy": CrossEntropy,
     "perceptron": PerceptronCriterion,
     "multiclass_perceptron": MulticlassPerceptronCriterion,
+    "huber": Huber,
 }
 
 

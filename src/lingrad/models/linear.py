@@ -31,8 +31,12 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
 
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
-        ``J0 = (y - pred)²``.
+    loss : {"squared_error", "huber"}, default="squared_error"
+        ``J0 = (y - pred)²``, or Huber's ``½ r²`` for ``|r| ≤ epsilon`` and
+        ``epsilon |r| - ½ epsilon²`` beyond (r = y - pred; solver "lbfgs" or a
+        gradient solver).
+    epsilon : float, default=1.35
+        Where the Huber loss turns from squared to absolute (``loss="huber"``).
     solver : {"normal", "lbfgs", "sgd", "minibatch", "batch"}, default="normal"
         ``"normal"``: the normal equation (squared error, penalty "none" or "l2"):
         Cholesky of XᵀX when it is well-conditioned, else a QR + SVD
@@ -93,12 +97,13 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     """
 
     _solvers = ("normal", "lbfgs", *ITERATIVE_SOLVERS)
-    _losses = ("squared_error",)  # names in lingrad.core.losses.LOSSES
+    _losses = ("squared_error", "huber")  # names in lingrad.core.losses.LOSSES
 
     def __init__(
         self,
         *,
         loss="squared_error",
+        epsilon=1.35,
         solver="normal",
         lr=0.01,
         schedule="constant",

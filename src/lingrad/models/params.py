@@ -131,6 +131,7 @@ CONSTRAINTS: dict[str, list[Constraint]] = {
     "snapshot_every": [COUNT, NONE],
     "class_weight": [instance_of(dict, "a dict"), options({"balanced"}), NONE],
     "n_hidden": [COUNT],
+    "epsilon": [POSITIVE],
 }
 
 
