@@ -252,3 +252,31 @@ def test_a_plain_loss_class_in_the_registry_gets_a_kernel(monkeypatch):
     monkeypatch.setattr(plan_module, "FORMS", (*plan_module.FORMS, *Squared.forms))
     plan, reason = plan_for(affine(2, 1, Sigmoid()), Squared(), None, GD(), None)
     assert plan is not None and reason == ""
+
+
+def test_kernels_cached_from_other_formulas_are_not_loaded(tmp_path):
+    """numba's disk cache keys a kernel on its own file only: once a formula module
+    changes (a loss added or edited), the kernels compiled before are dropped."""
+    import os
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("NUMBA_DISABLE_JIT", None)  # the disk cache of the compiled kernels
+    code = (
+        "import sys, numpy as np\n"
+        "import lingrad.training.compiled.plan\n"
+        "if len(sys.argv) > 1:  # the formulas as they are after an edit\n"
+        "    sys.modules['lingrad.core.losses'].__file__ = sys.argv[1]\n"
+        "from lingrad.training.compiled._rows import argmax\n"
+        "argmax(np.zeros(3))\n"
+        "print(sum(argmax.stats.cache_hits.values()))\n"
+    )
+    edited = tmp_path / "losses.py"
+    edited.write_text("# the losses, and one more\n", encoding="utf-8")
+
+    def loaded(*args):
+        out = subprocess.run([sys.executable, "-c", code, *args], env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        return int(out.stdout)
+
+    assert [loaded(), loaded()] == [0, 1]  # compiled, then loaded from the cache
+    assert [loaded(str(edited)), loaded(str(edited))] == [0, 1]  # recompiled

@@ -369,8 +369,8 @@ class MulticlassPerceptronCriterion(Loss):
         return winner - y
 
 
-# every loss by name; the kernels compile their forms in this order (append a new
-# one: the kinds of the others stay, and a stale kernel cache gives NaN, not them)
+# every loss by name; the kernels compile their forms in this order (a new one is
+# appended, so that the others keep their kind numbers)
 LOSSES: dict[str, type[Loss]] = {
     "squared_error": SquaredError,
     "binary_cross_entropy": BinaryCrossEntropy,
