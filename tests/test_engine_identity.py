@@ -75,6 +75,7 @@ MODELS = {  # name: (class, fixed parameters, data kind, lr)
     "logistic-one-vs-rest": (LogisticRegression, {}, "classes", 0.1),
     "bipolar": (BipolarSigmoidClassifier, {}, "binary", 0.2),
     "perceptron": (Perceptron, {}, "binary", 0.5),
+    "perceptron-hinge": (Perceptron, {"loss": "hinge"}, "binary", 0.1),
     "multiclass-perceptron": (MulticlassPerceptron, {}, "classes", 0.5),
     "softmax": (SoftmaxRegression, {}, "classes", 0.1),
 }  # fmt: skip

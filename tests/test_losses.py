@@ -11,6 +11,7 @@ from lingrad.core.gradcheck import check_loss
 from lingrad.core.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
+    Hinge,
     Huber,
     MulticlassPerceptronCriterion,
     PerceptronCriterion,
@@ -44,6 +45,10 @@ def _case(name, rng, n, k):
         return rng.normal(scale=3, size=(n, k)), one_hot(labels, k)
     if name == "perceptron":
         return _away_from_zero(rng, (n, 1)), rng.integers(0, 2, (n, 1)) * 1.0
+    if name == "hinge":  # margins t z off the kink at 1
+        y = rng.integers(0, 2, (n, k)) * 1.0
+        margin = 1.0 + _away_from_zero(rng, (n, k), margin=0.1)
+        return margin * (2.0 * y - 1.0), y
     if name == "huber":  # residuals on both sides of epsilon = 1, off the kinks
         y = rng.normal(size=(n, k))
         r = _away_from_zero(rng, (n, k), margin=0.1) * 1.5
@@ -63,6 +68,7 @@ LOSSES = {
     "ce_logits": lambda r: CrossEntropy(from_logits=True, reduction=r),
     "perceptron": lambda r: PerceptronCriterion(reduction=r),
     "huber": lambda r: Huber(epsilon=1.0, reduction=r),
+    "hinge": lambda r: Hinge(reduction=r),
     "mc_perceptron": lambda r: MulticlassPerceptronCriterion(reduction=r),
 }
 
@@ -224,3 +230,13 @@ def test_huber_is_half_squared_inside_epsilon_and_linear_outside():
     assert J == pytest.approx(want.sum())
     assert_allclose(loss.backward().ravel(), np.clip(-r, -eps, eps), rtol=1e-15)
     assert "epsilon = 1.35" in loss.formula and "clip" in loss.gradient
+
+
+def test_hinge_is_zero_beyond_the_margin_and_pushes_inside_it():
+    """J0 = max(0, 1 - t z), t = 2y - 1; dJ0/dz = -t where t z <= 1 (as sklearn)."""
+    z = np.array([[2.0], [0.5], [-0.3], [1.0], [-2.0]])
+    y = np.array([1.0, 1.0, 1.0, 1.0, 0.0])  # t = 1, 1, 1, 1, -1
+    loss = Hinge(reduction="sum")
+    assert loss.forward(z, y) == pytest.approx(0.5 + 1.3)
+    assert_allclose(loss.J0, [0.0, 0.5, 1.3, 0.0, 0.0])
+    assert_allclose(loss.backward().ravel(), [0.0, -1.0, -1.0, -1.0, 0.0])

@@ -353,6 +353,34 @@ class PerceptronCriterion(Loss):
     forms = (Elementwise(perceptron_J0, perceptron_dJ0_dz),)
 
 
+@compilable
+def hinge_J0(z: Any, y: Any) -> Any:
+    """``J0 = max(0, 1 - t z)`` with ``t = 2y - 1``: 0 once ``t z ≥ 1``."""
+    t = 2.0 * y - 1.0
+    return np.maximum(0.0, 1.0 - t * z)
+
+
+@compilable
+def hinge_dJ0_dz(z: Any, y: Any) -> Any:
+    """``dJ0_dz = -t [t z ≤ 1]``: inside the margin, z is pushed towards t."""
+    t = 2.0 * y - 1.0
+    return -t * ((t * z <= 1.0) * 1.0)
+
+
+class Hinge(Loss):
+    """``J0 = max(0, 1 - t z)``, t = 2y - 1 in {-1, 1}: the linear SVM's loss on z.
+
+    Zero beyond the margin ``t z ≥ 1``; dJ0/dz = -t inside it (at ``t z = 1``
+    too, as scikit-learn's ``SGDClassifier(loss="hinge")``). With the L2
+    penalty, gradient descent trains a linear support vector machine.
+    """
+
+    name = "hinge"
+    formula = "J0 = max(0, 1 - t z),  t = 2 y - 1"
+    gradient = "dJ0_dz = -t [t z <= 1]"
+    forms = (Elementwise(hinge_J0, hinge_dJ0_dz),)
+
+
 class MulticlassPerceptronCriterion(Loss):
     """``J0 = max_j s_j - s_y`` on scores s = xΘ; dJ0/ds = onehot(argmax s) - y."""
 
@@ -378,6 +406,7 @@ LOSSES: dict[str, type[Loss]] = {
     "perceptron": PerceptronCriterion,
     "multiclass_perceptron": MulticlassPerceptronCriterion,
     "huber": Huber,
+    "hinge": Hinge,
 }
 
 

@@ -77,8 +77,10 @@ class Perceptron(_BasePerceptron):
 
     Parameters
     ----------
-    loss : {"perceptron"}, default="perceptron"
-        The criterion on the score z: ``"perceptron"``, ``J0 = (h - y) z``.
+    loss : {"perceptron", "hinge"}, default="perceptron"
+        The criterion on the score z: ``"perceptron"``, ``J0 = (h - y) z``;
+        ``"hinge"``, ``J0 = max(0, 1 - t z)`` with t = 2y - 1 (with
+        ``penalty="l2"``: a linear SVM, as ``SGDClassifier(loss="hinge")``).
     class_weight : dict, "balanced" or None
         Weights of the classes (multiplied into each example's step).
     solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,
@@ -120,6 +122,7 @@ class Perceptron(_BasePerceptron):
     """
 
     _binary = True
+    _losses = ("perceptron", "hinge")  # names in core.losses.LOSSES
     _decision_inclusive = True  # z = 0 predicts the positive class
 
     def _output_node(self):
