@@ -67,11 +67,15 @@ MODELS = {  # name: (class, fixed parameters, data kind, lr)
     "linear-2-outputs-no-bias": (
         LinearRegression, {"fit_intercept": False}, "multi-output", 0.02,
     ),
+    "linear-huber": (
+        LinearRegression, {"loss": "huber", "epsilon": 0.5}, "regression", 0.05,
+    ),
     "logistic": (LogisticRegression, {}, "binary", 0.1),
     "logistic-squared": (LogisticRegression, {"loss": "squared"}, "binary", 0.2),
     "logistic-one-vs-rest": (LogisticRegression, {}, "classes", 0.1),
     "bipolar": (BipolarSigmoidClassifier, {}, "binary", 0.2),
     "perceptron": (Perceptron, {}, "binary", 0.5),
+    "perceptron-hinge": (Perceptron, {"loss": "hinge"}, "binary", 0.1),
     "multiclass-perceptron": (MulticlassPerceptron, {}, "classes", 0.5),
     "softmax": (SoftmaxRegression, {}, "classes", 0.1),
 }  # fmt: skip

@@ -1,5 +1,6 @@
 """The compiled engine's boundaries: what has a kernel, what auto picks, imports."""
 
+import inspect
 import subprocess
 import sys
 
@@ -171,7 +172,7 @@ def _formula_args(fn, rng):
         elif name in ("t", "every"):
             a = rng.integers(1, 50, size=12)
         elif name in ("lr", "beta", "beta1", "beta2", "eps", "l1_ratio", "drop",
-                      "gamma", "power", "k", "u", "v"):  # fmt: skip
+                      "gamma", "power", "k", "u", "v", "epsilon"):  # fmt: skip
             a = rng.uniform(0.05, 0.95, size=12)
         else:  # z, w, p, g, m, q
             a = rng.normal(scale=3.0, size=12)
@@ -210,3 +211,72 @@ def test_every_formula_compiled_on_scalars_equals_numpy_on_arrays():
         with np.errstate(over="ignore"):  # (NUMBA_DISABLE_JIT=1: NumPy on scalars)
             got = np.array([kernel(*(a[i].item() for a in args)) for i in range(12)])
         np.testing.assert_allclose(got, expected, rtol=1e-14, err_msg=fn.__name__)
+
+
+def test_the_kernels_dispatch_every_registered_loss_form_to_its_formulas():
+    """``loss_value`` is built from the registry: kind k runs form k of ``FORMS``
+    (compiled on one entry) and gives what the form gives on arrays."""
+    from numba import njit
+
+    from lingrad.core.losses import LOSSES
+    from lingrad.training.compiled._rows import loss_value
+    from lingrad.training.compiled.plan import FORMS
+
+    assert FORMS == tuple(f for cls in LOSSES.values() for f in cls.forms)
+    kernel = njit(lambda k, pred, y, arg: loss_value(k, pred, y, arg))
+    rng = np.random.default_rng(0)
+    pred, y = rng.normal(scale=2.0, size=8), rng.integers(0, 2, 8).astype(float)
+    for kind, form in enumerate(FORMS):
+        args = (0.7,) if len(inspect.signature(form.J0).parameters) == 3 else ()
+        with np.errstate(over="ignore"):
+            want = (form.J0(pred, y, *args), form.dJ0_dpred(pred, y, *args))
+        got = np.array(
+            [kernel(kind, p, t, 0.7) for p, t in zip(pred, y, strict=True)]
+        ).T
+        np.testing.assert_allclose(got, want, rtol=1e-14, err_msg=form.J0.__name__)
+    assert np.isnan(kernel(len(FORMS), 0.5, 1.0, 0.7)).all()  # past the table
+
+
+def test_a_plain_loss_class_in_the_registry_gets_a_kernel(monkeypatch):
+    """Adding an elementwise loss is one class: registered, it has a kernel plan."""
+    import lingrad.training.compiled.plan as plan_module
+    from lingrad.core.losses import LOSSES, Elementwise, Loss, squared_error_J0
+    from lingrad.core.losses import squared_error_dJ0_dpred as dJ0
+
+    class Squared(Loss):
+        name = "squared_again"
+        forms = (Elementwise(squared_error_J0, dJ0),)
+
+    assert plan_for(affine(), Squared(), None, GD(), None)[0] is None  # unregistered
+    monkeypatch.setitem(LOSSES, "squared_again", Squared)
+    monkeypatch.setattr(plan_module, "FORMS", (*plan_module.FORMS, *Squared.forms))
+    plan, reason = plan_for(affine(2, 1, Sigmoid()), Squared(), None, GD(), None)
+    assert plan is not None and reason == ""
+
+
+def test_kernels_cached_from_other_formulas_are_not_loaded(tmp_path):
+    """numba's disk cache keys a kernel on its own file only: once a formula module
+    changes (a loss added or edited), the kernels compiled before are dropped."""
+    import os
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("NUMBA_DISABLE_JIT", None)  # the disk cache of the compiled kernels
+    code = (
+        "import sys, numpy as np\n"
+        "import lingrad.training.compiled.plan\n"
+        "if len(sys.argv) > 1:  # the formulas as they are after an edit\n"
+        "    sys.modules['lingrad.core.losses'].__file__ = sys.argv[1]\n"
+        "from lingrad.training.compiled._rows import argmax\n"
+        "argmax(np.zeros(3))\n"
+        "print(sum(argmax.stats.cache_hits.values()))\n"
+    )
+    edited = tmp_path / "losses.py"
+    edited.write_text("# the losses, and one more\n", encoding="utf-8")
+
+    def loaded(*args):
+        out = subprocess.run([sys.executable, "-c", code, *args], env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        return int(out.stdout)
+
+    assert [loaded(), loaded()] == [0, 1]  # compiled, then loaded from the cache
+    assert [loaded(str(edited)), loaded(str(edited))] == [0, 1]  # recompiled

@@ -11,6 +11,8 @@ from lingrad.core.gradcheck import check_loss
 from lingrad.core.losses import (
     BinaryCrossEntropy,
     CrossEntropy,
+    Hinge,
+    Huber,
     MulticlassPerceptronCriterion,
     PerceptronCriterion,
     SquaredError,
@@ -43,6 +45,15 @@ def _case(name, rng, n, k):
         return rng.normal(scale=3, size=(n, k)), one_hot(labels, k)
     if name == "perceptron":
         return _away_from_zero(rng, (n, 1)), rng.integers(0, 2, (n, 1)) * 1.0
+    if name == "hinge":  # margins t z off the kink at 1
+        y = rng.integers(0, 2, (n, k)) * 1.0
+        margin = 1.0 + _away_from_zero(rng, (n, k), margin=0.1)
+        return margin * (2.0 * y - 1.0), y
+    if name == "huber":  # residuals on both sides of epsilon = 1, off the kinks
+        y = rng.normal(size=(n, k))
+        r = _away_from_zero(rng, (n, k), margin=0.1) * 1.5
+        r = np.where(np.abs(np.abs(r) - 1.0) < 0.1, r * 1.3, r)
+        return y - r, y
     # multiclass perceptron: a clear winner per row (no ties)
     scores = rng.normal(size=(n, k)) + 2.0 * one_hot(rng.integers(0, k, n), k)
     return scores, one_hot(labels, k)
@@ -56,6 +67,8 @@ LOSSES = {
     "ce": lambda r: CrossEntropy(reduction=r),
     "ce_logits": lambda r: CrossEntropy(from_logits=True, reduction=r),
     "perceptron": lambda r: PerceptronCriterion(reduction=r),
+    "huber": lambda r: Huber(epsilon=1.0, reduction=r),
+    "hinge": lambda r: Hinge(reduction=r),
     "mc_perceptron": lambda r: MulticlassPerceptronCriterion(reduction=r),
 }
 
@@ -183,3 +196,47 @@ def test_float32_losses_keep_dtype(rng):
         J = loss.forward(z, y)
         grad = loss.backward()
         assert grad.dtype == np.float32 and np.isfinite(J)
+
+
+def test_the_registry_names_every_loss_by_its_own_name_and_marks_its_forms():
+    """``LOSSES`` is the one table: names match, and every elementwise formula is
+    ``@compilable`` (so the kernels can run it)."""
+    from lingrad.core.losses import LOSSES as REGISTRY
+    from lingrad.core.nodes import FORMULAS
+
+    assert {"squared_error", "perceptron"} <= set(REGISTRY)
+    for name, cls in REGISTRY.items():
+        assert cls.name == name
+        for form in cls.forms:
+            assert form.J0 in FORMULAS and form.dJ0_dpred in FORMULAS, name
+
+
+def test_make_loss_takes_the_constructor_arguments_it_names_from_params():
+    from lingrad.core.losses import make_loss
+
+    loss = make_loss("squared_error", {"alpha": 0.1, "half": True}, reduction="sum")
+    assert type(loss) is SquaredError and loss.half and loss.reduction == "sum"
+
+
+def test_huber_is_half_squared_inside_epsilon_and_linear_outside():
+    """J0 = ½ r² for |r| ≤ ε, else ε|r| - ½ε²; dJ0/dpred = clip(pred - y, -ε, ε)."""
+    eps = 1.35
+    r = np.array([-3.0, -1.35, -0.5, 0.0, 0.7, 1.35, 4.0])  # r = y - pred
+    y = np.zeros((7, 1))
+    loss = Huber(epsilon=eps, reduction="sum")
+    J = loss.forward(y - r[:, None], y)
+    want = np.where(np.abs(r) <= eps, 0.5 * r**2, eps * np.abs(r) - 0.5 * eps**2)
+    assert_allclose(loss.J0, want, rtol=1e-15)
+    assert J == pytest.approx(want.sum())
+    assert_allclose(loss.backward().ravel(), np.clip(-r, -eps, eps), rtol=1e-15)
+    assert "epsilon = 1.35" in loss.formula and "clip" in loss.gradient
+
+
+def test_hinge_is_zero_beyond_the_margin_and_pushes_inside_it():
+    """J0 = max(0, 1 - t z), t = 2y - 1; dJ0/dz = -t where t z <= 1 (as sklearn)."""
+    z = np.array([[2.0], [0.5], [-0.3], [1.0], [-2.0]])
+    y = np.array([1.0, 1.0, 1.0, 1.0, 0.0])  # t = 1, 1, 1, 1, -1
+    loss = Hinge(reduction="sum")
+    assert loss.forward(z, y) == pytest.approx(0.5 + 1.3)
+    assert_allclose(loss.J0, [0.0, 0.5, 1.3, 0.0, 0.0])
+    assert_allclose(loss.backward().ravel(), [0.0, -1.0, -1.0, -1.0, 0.0])

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.linear_model import Ridge
@@ -267,6 +268,197 @@ def test_float32_kept(data):
 def test_explain_hooks(data):
     X, y = data
     model = LinearRegression().fit(X, y)
-    chain = model._chain()
-    assert_allclose(chain.forward(X)[:, 0], model.predict(X))
-    assert model._loss().name == "squared_error"
+    problem = model.training_problem(start="fitted")
+    assert_allclose(problem.chain.forward(X)[:, 0], model.predict(X))
+    assert problem.loss.name == "squared_error"
+
+
+# ---- the Huber loss ---------------------------------------------------------
+
+
+@pytest.fixture
+def outliers(rng):
+    """y = Xw + 1 + noise, with five gross outliers (where Huber differs)."""
+    X = rng.normal(size=(60, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 1.0 + 0.3 * rng.normal(size=60)
+    y[:5] += 25.0
+    return X, y
+
+
+def _huber(r, eps):
+    a = np.abs(r)
+    return np.where(a <= eps, 0.5 * r**2, eps * a - 0.5 * eps**2)
+
+
+def test_huber_lbfgs_minimises_mean_huber_plus_the_l2_penalty(outliers):
+    """lbfgs reaches the minimiser of J = mean Huber + alpha ‖w‖² found by scipy."""
+    from scipy.optimize import minimize
+
+    X, y = outliers
+    eps, alpha = 1.0, 0.01
+    model = LinearRegression(
+        loss="huber", epsilon=eps, solver="lbfgs", penalty="l2", alpha=alpha,
+        tol=1e-12, max_iter=1000,
+    ).fit(X, y)  # fmt: skip
+
+    def J(theta):
+        w, b = theta[:3], theta[3]
+        r = y - X @ w - b
+        dJ0_dpred = np.clip(-r, -eps, eps)
+        grad = np.append(X.T @ dJ0_dpred / len(y) + 2 * alpha * w, dJ0_dpred.mean())
+        return _huber(r, eps).mean() + alpha * w @ w, grad
+
+    ref = minimize(J, np.zeros(4), jac=True, method="BFGS", options={"gtol": 1e-13})
+    assert_allclose(model.coef_, ref.x[:3], atol=1e-6)
+    assert_allclose(model.intercept_, ref.x[3], atol=1e-6)
+    squared = LinearRegression(penalty="l2", alpha=alpha).fit(X, y)  # pulled up
+    assert abs(model.intercept_ - 1.0) < 0.3 < abs(squared.intercept_ - 1.0)
+
+
+@pytest.mark.parametrize("engine", ["nodes", "compiled"])
+def test_huber_sgd_epoch_matches_sklearn_sgdregressor(outliers, engine):
+    """Per-sample Huber steps in data order are scikit-learn's: its L2 shrink
+    ``w (1 - eta a)`` is lingrad's ``alpha ‖w‖²`` with alpha = a / 2."""
+    from sklearn.linear_model import SGDRegressor
+
+    X, y = outliers
+    eps, lr, a = 1.35, 0.01, 0.02
+    ours = LinearRegression(
+        loss="huber", epsilon=eps, solver="sgd", lr=lr, shuffle=False,
+        penalty="l2", alpha=a / 2, max_iter=1, tol=None, engine=engine,
+    ).fit(X, y)  # fmt: skip
+    ref = SGDRegressor(
+        loss="huber", epsilon=eps, learning_rate="constant", eta0=lr,
+        shuffle=False, penalty="l2", alpha=a,
+    ).partial_fit(X, y)  # fmt: skip
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    assert_allclose(ours.intercept_, ref.intercept_[0], rtol=1e-10)
+
+
+def test_huber_names_its_solvers_and_the_loss_names_come_from_the_registry(outliers):
+    from lingrad.errors import InvalidParameterError
+
+    X, y = outliers
+    with pytest.raises(ValueError, match="solver='normal' solves the squared error"):
+        LinearRegression(loss="huber").fit(X, y)
+    with pytest.raises(InvalidParameterError, match=r"\{'huber', 'squared_error'\}"):
+        LinearRegression(loss="hinge").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'epsilon' parameter"):
+        LinearRegression(loss="huber", epsilon=0.0, solver="sgd").fit(X, y)
+    assert LinearRegression(loss="huber", epsilon=2.0)._make_loss().epsilon == 2.0
+
+
+def test_huber_model_saves_loads_and_partial_fit_continues(outliers, tmp_path):
+    from lingrad import load, save
+
+    X, y = outliers
+    model = LinearRegression(
+        loss="huber",
+        epsilon=0.8,
+        solver="sgd",
+        lr=0.01,
+        max_iter=3,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
+    save(model, tmp_path / "huber.lingrad")
+    back = load(tmp_path / "huber.lingrad")
+    assert (back.loss, back.epsilon) == ("huber", 0.8)
+    assert_allclose(back.predict(X), model.predict(X), rtol=1e-15)
+    for m in (model, back):
+        m.partial_fit(X, y)
+    assert_allclose(back.coef_, model.coef_, rtol=1e-12)
+
+
+def test_lingrad_fit_takes_the_huber_loss_by_param(outliers, tmp_path, capsys):
+    """``--param loss=huber`` reaches the estimator, also with --stream."""
+    from lingrad import load
+    from lingrad.cli import main
+
+    X, y = outliers
+    path = tmp_path / "h.csv"
+    rows = [",".join(f"{v:.17g}" for v in r) for r in np.column_stack([X, y])]
+    path.write_text("a,b,c,y\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    runs = {
+        "lbfgs": ["--solver", "lbfgs", "--tol", "1e-12"],
+        "stream": ["--stream", "--solver", "sgd", "--max-iter", "2"],
+    }
+    for name, extra in runs.items():
+        out = str(tmp_path / name)
+        code = main(["fit", "-d", str(path), "-t", "y", "-m", "linear", "--param",
+                     "loss=huber", "--param", "epsilon=1.0", "--no-figures",
+                     "--no-compare", "--out", out, *extra])  # fmt: skip
+        assert code == 0, capsys.readouterr().err
+        model = load(tmp_path / name / "model.lingrad")
+        assert (model.loss, model.epsilon) == ("huber", 1.0)
+    ref = LinearRegression(loss="huber", epsilon=1.0, solver="lbfgs", tol=1e-12)
+    lbfgs = load(tmp_path / "lbfgs" / "model.lingrad")
+    assert_allclose(lbfgs.coef_, ref.fit(X, y).coef_, rtol=1e-6)
+    assert (
+        main(
+            [
+                "fit",
+                "-d",
+                str(path),
+                "-t",
+                "y",
+                "-m",
+                "linear",
+                "--param",
+                "loss=huber",
+                "--no-figures",
+                "--out",
+                str(tmp_path / "n"),
+            ]
+        )
+        == 1
+    )
+    assert "solver='normal' solves the squared error only" in capsys.readouterr().err
+
+
+def test_huber_on_dask_chunks_is_the_in_memory_fit(client, outliers):
+    """Dask runs the same loss: lbfgs by chunked sums; minibatch as one
+    partial_fit per block, in the seeded order of blocks."""
+    da = pytest.importorskip("dask.array")
+    from lingrad.scale.dask_sgd import block_order, order_seed
+
+    X, y = outliers
+    chunks = (23, 1, 36)
+    Xd, yd = da.from_array(X, chunks=(chunks, (3,))), da.from_array(y, chunks=chunks)
+    lbfgs = LinearRegression(loss="huber", epsilon=1.0, solver="lbfgs", tol=1e-12)
+    ours, ref = clone(lbfgs).fit(Xd, yd), clone(lbfgs).fit(X, y)
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-8)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8)
+    sgd = LinearRegression(
+        loss="huber",
+        epsilon=1.0,
+        solver="minibatch",
+        batch_size=8,
+        max_iter=2,
+        tol=None,
+        random_state=7,
+    )
+    ours, ref = clone(sgd).fit(Xd, yd), clone(sgd)
+    bounds = np.cumsum((0, *chunks))
+    for epoch in range(2):
+        for i in block_order(order_seed(7), epoch, len(chunks)):
+            ref.partial_fit(X[bounds[i] : bounds[i + 1]], y[bounds[i] : bounds[i + 1]])
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-12)
+
+
+def test_explain_writes_the_huber_step_from_the_loss_class():
+    """explain prints Huber's own formula text and its values (no explain code)."""
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows.render import render
+    from lingrad.workflows.walk import walk
+
+    X, y = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([5.0, -0.2])
+    model = LinearRegression(loss="huber", epsilon=1.0)
+    text = render(walk(model_spec("linear"), model, X, y, step=0, lr=0.1, seed=0),
+                  "toy", 2)  # fmt: skip
+    # r = 5 - 0 > epsilon: J = 1·5 - 1/2, dJ_dpred = clip(0 - 5, -1, 1) = -1
+    assert (
+        "J = 1/2 r^2 if |r| <= epsilon else epsilon |r| - 1/2 epsilon^2 = 4.5" in text
+    )
+    assert "dJ_dpred = clip(pred - y, -epsilon, epsilon) = -1" in text
+    assert "b := b - lr * dJ_db\n  = 0 - 0.1 * -1 = 0.1" in text

@@ -93,9 +93,10 @@ def test_two_layer_gradient_check(rng, fit_intercept):
 def test_two_layer_explain_hooks():
     X, y = make_blobs(30, centers=3, random_state=1)
     net = TwoLayerNetwork(n_hidden=3, random_state=0, max_iter=500).fit(X, y)
-    chain, loss = net._chain(), net._loss()
-    assert isinstance(net._output_node(), Softmax)
-    assert_allclose(net._output_node().forward(chain.forward(X)), net.predict_proba(X))
+    problem = net.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
+    assert isinstance(problem.output_node, Softmax)
+    assert_allclose(problem.output_node.forward(chain.forward(X)), net.predict_proba(X))
     trace = chain.trace(X[0], loss, one_hot(y[:1], 3))
     assert [step.name for step in trace.steps] == ["affine0", "sigmoid", "affine1"]
     assert trace.steps[0].grads["W"].shape == (2, 3)
@@ -188,7 +189,11 @@ def test_residual_probabilities_and_labels():
     proba = net.predict_proba(X)
     assert proba.shape == (80, 2)
     assert_allclose(proba.sum(axis=1), 1.0)
-    assert_allclose(proba[:, 1], net._chain().forward(X)[:, 0], atol=1e-12)
+    assert_allclose(
+        proba[:, 1],
+        net.training_problem(start="fitted").chain.forward(X)[:, 0],
+        atol=1e-12,
+    )
     decision = net.decision_function(X)
     assert_array_equal(net.predict(X), labels[(decision > 0).astype(int)])
     assert_array_equal(net.predict(X), labels[(proba[:, 1] > 0.5).astype(int)])

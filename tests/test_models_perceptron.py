@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.linear_model import Perceptron as SkPerceptron
 
@@ -152,11 +153,12 @@ def test_warm_start_continues_from_the_fit():
 def test_chain_and_output_for_explain():
     X, y = separable_binary(1)
     clf = Perceptron(random_state=0).fit(X, y)
-    chain, loss = clf._chain(), clf._loss()
+    problem = clf.training_problem(start="fitted")
+    chain, loss = problem.chain, problem.loss
     assert isinstance(loss, PerceptronCriterion)
-    assert isinstance(clf._output_node(), Step)
+    assert isinstance(problem.output_node, Step)
     z = chain.forward(X)  # the criterion's input
-    assert_array_equal(clf._output_node().forward(z)[:, 0], clf.predict(X))
+    assert_array_equal(problem.output_node.forward(z)[:, 0], clf.predict(X))
     trace = chain.trace(X[0], loss, [y[0]])
     assert trace.J == 0.0  # separable: the fitted model makes no mistake
 
@@ -219,3 +221,105 @@ def test_multiclass_labels_and_two_classes():
     scores = clf.decision_function(X)
     assert scores.shape == (40,)
     assert_array_equal(clf.classes_[(scores > 0).astype(int)], clf.predict(X))
+
+
+# ---- the hinge loss: a linear SVM ----------------------------------------------
+@pytest.fixture
+def overlapping():
+    """Two overlapping classes: some points inside the margin at every epoch."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(80, 3))
+    y = (X @ [1.0, -1.0, 0.5] + 0.8 * rng.normal(size=80) > 0.2).astype(int)
+    return X, np.where(y == 1, "yes", "no")
+
+
+@pytest.mark.parametrize("engine", ["nodes", "compiled"])
+def test_hinge_epochs_match_sklearn_sgdclassifier(overlapping, engine):
+    """Per-sample hinge steps in data order are scikit-learn's linear SVM: its
+    shrink ``w (1 - eta a)`` is lingrad's ``alpha ‖w‖²`` with alpha = a / 2."""
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = overlapping
+    lr, a = 0.05, 0.02
+    ours = Perceptron(
+        loss="hinge", lr=lr, shuffle=False, penalty="l2", alpha=a / 2, max_iter=3,
+        tol=None, engine=engine,
+    ).fit(X, y)  # fmt: skip
+    ref = SGDClassifier(
+        loss="hinge", learning_rate="constant", eta0=lr, shuffle=False,
+        penalty="l2", alpha=a,
+    )  # fmt: skip
+    for _ in range(3):
+        ref.partial_fit(X, y, classes=["no", "yes"])
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-10)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10)
+    assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_hinge_is_refused_where_it_is_not_registered(overlapping):
+    from lingrad.errors import InvalidParameterError
+
+    X, y = overlapping
+    with pytest.raises(InvalidParameterError, match=r"\{'hinge', 'perceptron'\}"):
+        Perceptron(loss="huber").fit(X, y)
+    with pytest.raises(InvalidParameterError, match=r"\{'perceptron'\}"):
+        MulticlassPerceptron(loss="hinge").fit(X, y)
+
+
+def test_hinge_model_saves_loads_fits_by_cli_and_on_dask(
+    overlapping, tmp_path, capsys, client
+):
+    """The model file keeps the loss; ``lingrad fit --param loss=hinge`` and Dask
+    (one partial_fit per block) train the same estimator."""
+    import dask.array as da
+
+    from lingrad import load, save
+    from lingrad.cli import main
+    from lingrad.scale.dask_sgd import block_order, order_seed
+
+    X, y = overlapping
+    svm = Perceptron(loss="hinge", penalty="l2", alpha=0.01, lr=0.05, max_iter=2,
+                     tol=None, random_state=7)  # fmt: skip
+    model = clone(svm).fit(X, y)
+    save(model, tmp_path / "svm.lingrad")
+    back = load(tmp_path / "svm.lingrad")
+    assert back.loss == "hinge"
+    assert_array_equal(back.decision_function(X), model.decision_function(X))
+    path = tmp_path / "svm.csv"
+    rows = [
+        f"{a:.17g},{b:.17g},{c:.17g},{t}" for (a, b, c), t in zip(X, y, strict=True)
+    ]
+    path.write_text("a,b,c,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    run = str(tmp_path / "run")
+    code = main(["fit", "-d", str(path), "-t", "label", "-m", "perceptron",
+                 "--param", "loss=hinge", "--penalty", "l2", "--alpha", "0.01",
+                 "--lr", "0.05", "--max-iter", "2", "--tol", "inf", "--no-shuffle",
+                 "--no-figures", "--no-compare", "--out", run])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    cli = load(tmp_path / "run" / "model.lingrad")
+    assert cli.loss == "hinge"
+    ref = clone(svm).set_params(shuffle=False).fit(X, y)
+    assert_allclose(cli.coef_, ref.coef_, rtol=1e-12)
+    chunks = (30, 1, 49)
+    Xd, yd = da.from_array(X, chunks=(chunks, (3,))), da.from_array(y, chunks=chunks)
+    ours, ref = clone(svm).fit(Xd, yd), clone(svm)
+    bounds = np.cumsum((0, *chunks))
+    for epoch in range(2):
+        for i in block_order(order_seed(7), epoch, len(chunks)):
+            rows_i = slice(bounds[i], bounds[i + 1])
+            ref.partial_fit(X[rows_i], y[rows_i], classes=["no", "yes"])
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-12)
+
+
+def test_explain_writes_the_hinge_step_from_the_loss_class():
+    from lingrad.models.registry import model_spec
+    from lingrad.workflows.render import render
+    from lingrad.workflows.walk import walk
+
+    X, y = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([1, 0])
+    w = walk(model_spec("perceptron"), Perceptron(loss="hinge"), X, y, step=0,
+             lr=0.1, seed=0)  # fmt: skip
+    text = render(w, "toy", 2)
+    # z = 0, t = 1: J = max(0, 1 - 0) = 1, dJ_dz = -1
+    assert "J = max(0, 1 - t z) = 1   (t = 2 y - 1)" in text
+    assert "dJ_dz = -t [t z <= 1] = -1" in text

@@ -4,92 +4,30 @@
 reduced J; ``backward()`` returns dJ/dpred, shaped like ``pred``, with the 1/N
 of the mean applied exactly once. Losses marked ``from_logits`` take ``z``
 instead of the probability and return dJ/dz: the fused, stable form.
+
+A loss is written once, in its class: its elementwise formulas (``forms``:
+``J0`` and ``dJ0_dpred``, ``@compilable``), its ``formula``/``gradient`` text
+(what ``explain`` prints) and its name in :data:`LOSSES`. The node path runs
+the formulas on arrays; the compiled kernels dispatch on the position of a
+loss's form in the registry (``lingrad.training.compiled.plan``). The base
+class is in :mod:`lingrad.core.loss_base`.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+import inspect
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
+from lingrad.core.loss_base import Elementwise as Elementwise
+from lingrad.core.loss_base import Loss as Loss
+from lingrad.core.loss_base import Reduction as Reduction
+from lingrad.core.loss_base import logsumexp as logsumexp
+from lingrad.core.loss_base import one_hot as one_hot
+from lingrad.core.loss_base import softmax as softmax
 from lingrad.core.nodes import Array, compilable, sigmoid
-
-Reduction = Literal["mean", "sum"]
-
-
-def one_hot(labels: Any, n_classes: int, dtype: Any = np.float64) -> Array:
-    """``Y[i, labels[i]] = 1``: integer labels (N,) to a one-hot matrix (N, K)."""
-    labels = np.asarray(labels, dtype=np.intp)
-    Y = np.zeros((len(labels), n_classes), dtype=dtype)
-    Y[np.arange(len(labels)), labels] = 1.0
-    return Y
-
-
-def _shifted_exp(z: Array) -> tuple[Array, Array]:
-    """``(exp(z - m), m)``, m the row max (0 where not finite): no overflow."""
-    m = z.max(axis=1, keepdims=True)
-    m[~np.isfinite(m)] = 0.0
-    return np.exp(z - m), m
-
-
-def logsumexp(z: Array) -> Array:
-    """``log Σ_k exp(z_k)`` per row (N,), stable: ``m + log Σ exp(z - m)``.
-
-    scipy's formula, without its array-API dispatch (10x faster on one row).
-    """
-    e, m = _shifted_exp(z)
-    return np.log(e.sum(axis=1)) + m[:, 0]  # type: ignore[no-any-return]
-
-
-def softmax(z: Array) -> Array:
-    """``q = exp(z - m) / Σ exp(z - m)`` per row (N, K)."""
-    e, _ = _shifted_exp(z)
-    return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
-
-
-class Loss:
-    """Base: reduce per-example losses J0 to J and scale dJ0/dpred to dJ/dpred."""
-
-    name: ClassVar[str] = "loss"
-    formula: str = ""  # J0 as text, for explain
-    gradient: str = ""  # dJ0/dpred as text
-
-    def __init__(self, reduction: Reduction = "mean") -> None:
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}.")
-        self.reduction = reduction
-
-    def forward(
-        self, pred: Array, y: Array, sample_weight: Array | None = None
-    ) -> float:
-        y = np.asarray(y)
-        if y.shape != pred.shape:
-            y = y.reshape(pred.shape)
-        self.pred, self.y = pred, y
-        self.J0: Array = self._J0(pred, y)  # (N,)
-        scale: Any = 1.0 / len(pred) if self.reduction == "mean" else 1.0
-        if sample_weight is not None:
-            scale = np.asarray(sample_weight, dtype=pred.dtype) * scale
-        self._scale = scale
-        if isinstance(scale, np.ndarray):
-            return float(self.J0 @ scale)
-        return float(self.J0.sum()) * float(scale)
-
-    def backward(self) -> Array:
-        scale = self._scale
-        if isinstance(scale, np.ndarray):
-            scale = scale[:, None]
-        dJ_dpred: Array = self._dJ0_dpred(self.pred, self.y) * scale
-        return dJ_dpred
-
-    def _J0(self, pred: Array, y: Array) -> Array:
-        raise NotImplementedError
-
-    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(reduction={self.reduction!r})"
 
 
 @compilable
@@ -122,6 +60,10 @@ class SquaredError(Loss):
     """``J0 = (y - pred)²``, dJ0/dpred = -2 (y - pred); ``half``: ½ (pred - y)²."""
 
     name = "squared_error"
+    forms = (
+        Elementwise(squared_error_J0, squared_error_dJ0_dpred),
+        Elementwise(half_squared_error_J0, half_squared_error_dJ0_dpred),
+    )
 
     def __init__(self, half: bool = False, reduction: Reduction = "mean") -> None:
         super().__init__(reduction)
@@ -129,14 +71,9 @@ class SquaredError(Loss):
         self.formula = "J0 = 1/2 (pred - y)^2" if half else "J0 = (y - pred)^2"
         self.gradient = "dJ0_dpred = pred - y" if half else "dJ0_dpred = -2 (y - pred)"
 
-    def _J0(self, pred: Array, y: Array) -> Array:
-        J0 = half_squared_error_J0 if self.half else squared_error_J0
-        return J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
-
-    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        if self.half:
-            return half_squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
-        return squared_error_dJ0_dpred(pred, y)  # type: ignore[no-any-return]
+    @property
+    def form(self) -> Elementwise:
+        return self.forms[1] if self.half else self.forms[0]
 
 
 @compilable
@@ -166,6 +103,50 @@ def bce_logits_dJ0_dz(z: Any, y: Any) -> Any:
     return sigmoid(z) - y
 
 
+@compilable
+def huber_J0(pred: Any, y: Any, epsilon: Any) -> Any:
+    """``J0 = ½ r²`` for ``|r| ≤ ε``, else ``ε |r| - ½ ε²`` (r = y - pred).
+
+    Written ``m (|r| - ½ m)`` with ``m = min(|r|, ε)``: one branch-free line.
+    """
+    a = np.abs(y - pred)
+    m = np.minimum(a, epsilon)
+    return m * (a - 0.5 * m)
+
+
+@compilable
+def huber_dJ0_dpred(pred: Any, y: Any, epsilon: Any) -> Any:
+    """``dJ0_dpred = clip(pred - y, -ε, ε)``: -r inside, ±ε outside."""
+    return np.minimum(np.maximum(pred - y, -epsilon), epsilon)
+
+
+class Huber(Loss):
+    """``J0 = ½ r²`` for ``|r| ≤ ε``, else ``ε |r| - ½ ε²``, r = y - pred.
+
+    Squared near the fit, absolute far from it: an outlier pulls with at most
+    ε; dJ0/dpred = clip(pred - y, -ε, ε). scikit-learn's ``SGDRegressor``
+    ``loss="huber"`` (without ``HuberRegressor``'s fitted scale σ).
+    """
+
+    name = "huber"
+    gradient = "dJ0_dpred = clip(pred - y, -epsilon, epsilon)"
+    forms = (Elementwise(huber_J0, huber_dJ0_dpred),)
+
+    def __init__(self, epsilon: float = 1.35, reduction: Reduction = "mean") -> None:
+        super().__init__(reduction)
+        self.epsilon = epsilon
+        self.formula = (
+            "J0 = 1/2 r^2 if |r| <= epsilon else epsilon |r| - 1/2 epsilon^2,  "
+            f"r = y - pred, epsilon = {epsilon:g}"
+        )
+
+    def form_args(self) -> tuple[float, ...]:
+        return (self.epsilon,)
+
+    def __repr__(self) -> str:
+        return f"Huber(epsilon={self.epsilon!r}, reduction={self.reduction!r})"
+
+
 class BinaryCrossEntropy(Loss):
     """``J0 = -[y log ŷ + (1 - y) log(1 - ŷ)]``; dJ0/dŷ = (ŷ - y) / (ŷ (1 - ŷ)).
 
@@ -174,6 +155,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    forms = (Elementwise(bce_logits_J0, bce_logits_dJ0_dz),)  # the fused form
 
     def __init__(
         self, from_logits: bool = False, reduction: Reduction = "mean"
@@ -186,6 +168,10 @@ class BinaryCrossEntropy(Loss):
         else:
             self.formula = "J0 = -[y log pred + (1 - y) log(1 - pred)]"
             self.gradient = "dJ0_dpred = (pred - y) / (pred (1 - pred))"
+
+    @property
+    def form(self) -> Elementwise | None:
+        return self.forms[0] if self.from_logits else None
 
     def _clip(self, pred: Array) -> Array:
         eps = np.finfo(pred.dtype).eps
@@ -261,12 +247,35 @@ class PerceptronCriterion(Loss):
     name = "perceptron"
     formula = "J0 = (h - y) z,  h = [z >= 0]"
     gradient = "dJ0_dz = h - y"
+    forms = (Elementwise(perceptron_J0, perceptron_dJ0_dz),)
 
-    def _J0(self, pred: Array, y: Array) -> Array:
-        return perceptron_J0(pred, y).sum(axis=1)  # type: ignore[no-any-return]
 
-    def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
-        return perceptron_dJ0_dz(pred, y).astype(pred.dtype, copy=False)  # type: ignore[no-any-return]
+@compilable
+def hinge_J0(z: Any, y: Any) -> Any:
+    """``J0 = max(0, 1 - t z)`` with ``t = 2y - 1``: 0 once ``t z ≥ 1``."""
+    t = 2.0 * y - 1.0
+    return np.maximum(0.0, 1.0 - t * z)
+
+
+@compilable
+def hinge_dJ0_dz(z: Any, y: Any) -> Any:
+    """``dJ0_dz = -t [t z ≤ 1]``: inside the margin, z is pushed towards t."""
+    t = 2.0 * y - 1.0
+    return -t * ((t * z <= 1.0) * 1.0)
+
+
+class Hinge(Loss):
+    """``J0 = max(0, 1 - t z)``, t = 2y - 1 in {-1, 1}: the linear SVM's loss on z.
+
+    Zero beyond the margin ``t z ≥ 1``; dJ0/dz = -t inside it (at ``t z = 1``
+    too, as scikit-learn's ``SGDClassifier(loss="hinge")``). With the L2
+    penalty, gradient descent trains a linear support vector machine.
+    """
+
+    name = "hinge"
+    formula = "J0 = max(0, 1 - t z),  t = 2 y - 1"
+    gradient = "dJ0_dz = -t [t z <= 1]"
+    forms = (Elementwise(hinge_J0, hinge_dJ0_dz),)
 
 
 class MulticlassPerceptronCriterion(Loss):
@@ -283,3 +292,24 @@ class MulticlassPerceptronCriterion(Loss):
         winner = np.zeros_like(pred)
         winner[np.arange(len(pred)), pred.argmax(axis=1)] = 1.0
         return winner - y
+
+
+# every loss by name; the kernels compile their forms in this order (a new one is
+# appended, so that the others keep their kind numbers)
+LOSSES: dict[str, type[Loss]] = {
+    "squared_error": SquaredError,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "cross_entropy": CrossEntropy,
+    "perceptron": PerceptronCriterion,
+    "multiclass_perceptron": MulticlassPerceptronCriterion,
+    "huber": Huber,
+    "hinge": Hinge,
+}
+
+
+def make_loss(name: str, params: Mapping[str, Any], **fixed: Any) -> Loss:
+    """``LOSSES[name]`` with each constructor argument that ``params`` names (an
+    estimator's parameters: Huber's ``epsilon``) and ``fixed`` (``reduction``)."""
+    cls = LOSSES[name]
+    names = inspect.signature(cls).parameters
+    return cls(**{k: v for k, v in params.items() if k in names}, **fixed)

@@ -1,4 +1,8 @@
-"""Linear regression ``pred = xᵀw + b``, ``J = (1/N) Σ (y - pred)²`` (+ penalty)."""
+"""Linear regression ``pred = xᵀw + b``, ``J = (1/N) Σ J0(pred, y)`` (+ penalty).
+
+``J0 = (y - pred)²`` by default; ``loss`` names another regression loss of
+``lingrad.core.losses.LOSSES``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import validate_data
 
 from lingrad.core.chain import Chain
-from lingrad.core.losses import SquaredError
+from lingrad.core.losses import make_loss
 from lingrad.core.nodes import Affine
 from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, finite_scores
 from lingrad.models._classifier import prepare_sample_weight
@@ -27,8 +31,14 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
 
     Parameters
     ----------
+    loss : {"squared_error", "huber"}, default="squared_error"
+        ``J0 = (y - pred)²``, or Huber's ``½ r²`` for ``|r| ≤ epsilon`` and
+        ``epsilon |r| - ½ epsilon²`` beyond (r = y - pred; solver "lbfgs" or a
+        gradient solver).
+    epsilon : float, default=1.35
+        Where the Huber loss turns from squared to absolute (``loss="huber"``).
     solver : {"normal", "lbfgs", "sgd", "minibatch", "batch"}, default="normal"
-        ``"normal"``: the normal equation (penalty "none" or "l2" only):
+        ``"normal"``: the normal equation (squared error, penalty "none" or "l2"):
         Cholesky of XᵀX when it is well-conditioned, else a QR + SVD
         least-squares solve that keeps the digits; ``solver_info_`` says how.
     lr : float, default=0.01
@@ -87,10 +97,13 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     """
 
     _solvers = ("normal", "lbfgs", *ITERATIVE_SOLVERS)
+    _losses = ("squared_error", "huber")  # names in lingrad.core.losses.LOSSES
 
     def __init__(
         self,
         *,
+        loss="squared_error",
+        epsilon=1.35,
         solver="normal",
         lr=0.01,
         schedule="constant",
@@ -115,7 +128,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         self._store_params(locals())
 
     def _make_loss(self):
-        return SquaredError(half=False)
+        return make_loss(self.loss, self.get_params(deep=False))
 
     def _set_coef(self, W, b):
         """coef_ (K, D) and intercept_ (K,), squeezed for a 1-D target."""
@@ -153,6 +166,11 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
     def _fit_normal(self, rows):
+        if self.loss != "squared_error":
+            raise ValueError(
+                "solver='normal' solves the squared error only; got "
+                f"loss={self.loss!r}. Use solver='lbfgs' or a gradient solver."
+            )
         if self.penalty not in ("none", None, "l2"):
             raise ValueError(
                 f"solver='normal' has a closed form for penalty 'none' or 'l2' only; "

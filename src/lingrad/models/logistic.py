@@ -166,6 +166,7 @@ class LogisticRegression(_LinearSigmoidClassifier):
     """
 
     _solvers = ("lbfgs", "newton", *ITERATIVE_SOLVERS)
+    _losses = ("log", "squared")  # the values ``loss`` may take
 
     def __init__(
         self,

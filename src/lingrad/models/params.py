@@ -2,9 +2,11 @@
 
 :data:`CONSTRAINTS` lists, for each parameter name, the kinds of value it may
 take (a value is valid when it satisfies one of them); ``solver`` takes the
-class's own ``_solvers``. :func:`check_params` runs before every ``fit`` and
-``partial_fit`` (and when a model file is loaded), so ``alpha=-1``,
-``alpha=nan``, ``lr=0`` or ``l1_ratio=2`` are refused before training with an
+class's own ``_solvers`` and ``loss`` its ``_losses`` (names of the registry
+``lingrad.core.losses.LOSSES`` where the estimator builds the loss from it).
+:func:`check_params` runs before every ``fit`` and ``partial_fit`` (and when a
+model file is loaded), so ``alpha=-1``, ``alpha=nan``, ``lr=0`` or
+``l1_ratio=2`` are refused before training with an
 :class:`~lingrad.errors.InvalidParameterError` (a ValueError and a TypeError,
 as scikit-learn's) in scikit-learn's words::
 
@@ -128,15 +130,18 @@ CONSTRAINTS: dict[str, list[Constraint]] = {
     "verbose": [interval(Integral, 0, None, "left"), BOOL],
     "snapshot_every": [COUNT, NONE],
     "class_weight": [instance_of(dict, "a dict"), options({"balanced"}), NONE],
-    "loss": [options({"log", "squared"})],
     "n_hidden": [COUNT],
+    "epsilon": [POSITIVE],
 }
 
 
 def constraints_of(estimator: Any) -> dict[str, list[Constraint]]:
     """``{parameter: constraints}`` for every parameter of ``estimator`` that has an
-    entry (``solver``: the class's ``_solvers``)."""
-    table = {**CONSTRAINTS, "solver": [options(type(estimator)._solvers)]}
+    entry (``solver``: the class's ``_solvers``; ``loss``: its ``_losses``)."""
+    cls = type(estimator)
+    table = {**CONSTRAINTS, "solver": [options(cls._solvers)]}
+    if hasattr(cls, "_losses"):
+        table["loss"] = [options(cls._losses)]
     return {
         name: table[name] for name in estimator.get_params(deep=False) if name in table
     }

@@ -16,7 +16,7 @@ of the notes. The weights start at zero, as in the classic algorithm.
 
 from __future__ import annotations
 
-from lingrad.core.losses import MulticlassPerceptronCriterion, PerceptronCriterion
+from lingrad.core.losses import MulticlassPerceptronCriterion, make_loss
 from lingrad.core.nodes import Argmax, Step
 from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
@@ -29,9 +29,12 @@ from lingrad.models._classifier import (
 class _BasePerceptron(GradientClassifier, LinearChainEstimator):
     """The parameters of both perceptrons; fit and partial_fit take no weights."""
 
+    _losses: tuple[str, ...] = ("perceptron",)  # names in core.losses.LOSSES
+
     def __init__(
         self,
         *,
+        loss="perceptron",
         solver="sgd",
         lr=1.0,
         schedule="constant",
@@ -74,6 +77,10 @@ class Perceptron(_BasePerceptron):
 
     Parameters
     ----------
+    loss : {"perceptron", "hinge"}, default="perceptron"
+        The criterion on the score z: ``"perceptron"``, ``J0 = (h - y) z``;
+        ``"hinge"``, ``J0 = max(0, 1 - t z)`` with t = 2y - 1 (with
+        ``penalty="l2"``: a linear SVM, as ``SGDClassifier(loss="hinge")``).
     class_weight : dict, "balanced" or None
         Weights of the classes (multiplied into each example's step).
     solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,
@@ -115,6 +122,7 @@ class Perceptron(_BasePerceptron):
     """
 
     _binary = True
+    _losses = ("perceptron", "hinge")  # names in core.losses.LOSSES
     _decision_inclusive = True  # z = 0 predicts the positive class
 
     def _output_node(self):
@@ -122,7 +130,7 @@ class Perceptron(_BasePerceptron):
         return Step()
 
     def _make_loss(self):
-        return PerceptronCriterion(reduction="sum")
+        return make_loss(self.loss, self.get_params(deep=False), reduction="sum")
 
     def _n_correct(self):
         return make_n_correct(threshold=0.0, inclusive=True)
@@ -140,6 +148,8 @@ class MulticlassPerceptron(_BasePerceptron):
 
     Parameters
     ----------
+    loss : {"perceptron"}, default="perceptron"
+        The multi-class perceptron criterion ``J0 = max_j z_j - z_y``.
     class_weight : dict, "balanced" or None
         Weights of the classes (multiplied into each example's step).
     solver, lr, schedule, optimizer, batch_size, max_iter, tol, n_iter_no_change,

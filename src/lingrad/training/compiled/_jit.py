@@ -9,22 +9,73 @@ Every formula marked ``@compilable`` (the nodes', losses', penalties' and
 optimizers' elementwise functions; ``plan`` imports their modules) is
 registered here with ``register_jitable``: the kernels call the very
 functions the node path runs, compiled into them.
+
+numba's disk cache knows only each kernel's own file, not the formulas
+compiled into it: :func:`drop_stale_kernels` removes the cached kernels when
+a formula module has changed since they were compiled (a new loss, an edit).
 """
 
 from __future__ import annotations
+
+import hashlib
+import importlib
+from pathlib import Path
 
 from numba import njit
 from numba.extending import register_jitable
 
 from lingrad.core.nodes import FORMULAS
-from lingrad.training.compiled._stamp import check_cache
 from lingrad.training.compiled.plan import FAST
 
-check_cache()  # an edited formula invalidates the cached kernels
+# the modules whose formulas the kernels compile (all imported by ``plan``)
+FORMULA_MODULES = (
+    "lingrad.core.nodes",
+    "lingrad.core.loss_base",
+    "lingrad.core.losses",
+    "lingrad.core.penalties",
+    "lingrad.training.optim",
+    "lingrad.training.schedules",
+    "lingrad.solvers.proximal",
+)
 
+jitable = register_jitable(error_model="numpy")  # compiled into its caller
 for _formula in FORMULAS:
-    register_jitable(error_model="numpy")(_formula)  # as the kernels
+    jitable(_formula)  # as the kernels
 
 jit = njit(cache=True, error_model="numpy")
 jit_fast = njit(cache=True, error_model="numpy", fastmath=FAST)
 jit_inline = njit(error_model="numpy", fastmath=FAST, inline="always")  # in the caller
+
+
+def formulas_stamp() -> int:
+    """A number that changes with the source of any formula module."""
+    digest = hashlib.sha256()
+    for name in FORMULA_MODULES:
+        module = importlib.import_module(name)
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return int.from_bytes(digest.digest()[:7], "big")
+
+
+STAMP = formulas_stamp()
+
+
+@jit
+def compiled_stamp():  # type: ignore[no-untyped-def]
+    """The STAMP of the formulas when this (and every cached kernel) was compiled."""
+    return STAMP
+
+
+def drop_stale_kernels() -> bool:
+    """Remove the cached kernels unless they were compiled from these formulas
+    (the cached ``compiled_stamp`` says so; not cached: unknown, removed too)."""
+    stats = getattr(compiled_stamp, "stats", None)  # None: NUMBA_DISABLE_JIT=1
+    if stats is None or (compiled_stamp() == STAMP and stats.cache_hits):
+        return False
+    cache = stats.cache_path
+    for path in Path(cache).glob("*.nb[ic]") if cache else ():
+        path.unlink(missing_ok=True)
+    compiled_stamp.recompile()  # and caches the new STAMP
+    return True
+
+
+drop_stale_kernels()  # before any kernel is loaded from the cache

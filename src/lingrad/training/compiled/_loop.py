@@ -32,6 +32,7 @@ from lingrad.training.compiled.plan import (
     F_EPS,
     F_HIGH,
     F_L1,
+    F_LOSS_ARG,
     F_PG_ALPHA,
     F_PG_RATIO,
     F_PV_ALPHA,
@@ -39,7 +40,7 @@ from lingrad.training.compiled.plan import (
     F_THRESHOLD,
     H_NONE,
     H_THRESHOLD,
-    I_HALF,
+    I_ACT,
     I_HAS_B,
     I_HAS_ORDER,
     I_HAS_S,
@@ -54,6 +55,7 @@ from lingrad.training.compiled.plan import (
     I_PEN_GRAD,
     I_PEN_VALUE,
     I_PROX,
+    I_ROW_LOSS,
     I_SNAP_EVERY,
     O_ADAM,
     O_GD,
@@ -100,7 +102,8 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
     J_rec, hit_rec, norm_rec, snapW, snapb, snap_t = rec
     N = X.shape[0]
     D, K = W2.shape
-    loss, half, has_b = icfg[I_LOSS], icfg[I_HALF], icfg[I_HAS_B]
+    loss, row, act, has_b = icfg[I_LOSS], icfg[I_ROW_LOSS], icfg[I_ACT], icfg[I_HAS_B]
+    arg = fcfg[F_LOSS_ARG]  # the loss's constant (Huber's epsilon)
     has_s, has_order, m = icfg[I_HAS_S], icfg[I_HAS_ORDER], icfg[I_M]
     hits, inclusive = icfg[I_HITS], icfg[I_INCLUSIVE]
     opt, pen_value, penalty = icfg[I_OPT], icfg[I_PEN_VALUE], icfg[I_PEN_GRAD]
@@ -157,7 +160,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
                     z[k] = affine_z(X, i, W, b, has_b, k, K)
             scale = s[i] * inv if has_s else inv  # the sample weight and 1/m
             if K == 1:  # one output: scalars only
-                J0, pred[0], dJ0_dpred, dpred_dz = loss1(loss, half, z0, Y[i, 0])
+                J0, pred[0], dJ0_dpred, dpred_dz = loss1(loss, act, arg, z0, Y[i, 0])
                 J += J0 * scale if has_s else J0
                 dJ_dz = dJ0_dpred * scale * dpred_dz
                 if hits != H_NONE:
@@ -173,7 +176,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
                     for d in range(D):  # dJ_dW = Σ xᵀ dJ_dz
                         dJ_dW[d] += X[i, d] * dJ_dz
                 continue
-            J0 = row_loss(loss, half, z, Y, i, pred, dJ0_dpred_k, dpred_dz_k)
+            J0 = row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred_k, dpred_dz_k)
             J += J0 * scale if has_s else J0
             for k in range(K):
                 dJ_dz_k[k] = dJ0_dpred_k[k] * scale * dpred_dz_k[k]

@@ -1,44 +1,67 @@
 """One example through the loss: J0, pred, dJ0_dpred, dpred_dz (numba or Python).
 
-``loss1`` runs a loss of ``lingrad.core.losses`` (and the activation node before
-it) on one output z, by calling their formulas: it returns J0, pred (the
-chain's output), dJ0_dpred (``dJ0_dz`` in the fused forms) and dpred_dz (the
-activation's, 1 without one). ``row_loss`` does one row of K outputs, adding
-the multi-class losses, whose outputs interact.
+``loss1`` runs the activation node before the loss (if any) and an elementwise
+loss of ``lingrad.core.losses`` on one output z, by calling their formulas: it
+returns J0, pred (the chain's output), dJ0_dpred (``dJ0_dz`` in the fused
+forms) and dpred_dz (the activation's, 1 without one). Which loss is read from
+the registry: ``loss_value`` is built from ``plan.FORMS``, one branch per form,
+so a new loss class needs no kernel code. ``row_loss`` does one row of K
+outputs, adding the multi-class losses, whose outputs interact.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from lingrad.core.losses import (
-    bce_logits_dJ0_dz,
-    bce_logits_J0,
-    half_squared_error_dJ0_dpred,
-    half_squared_error_J0,
-    perceptron_dJ0_dz,
-    perceptron_J0,
-    squared_error_dJ0_dpred,
-    squared_error_J0,
-)
 from lingrad.core.nodes import (
     bipolar_sigmoid,
     bipolar_sigmoid_dpred_dz,
     sigmoid,
     sigmoid_dpred_dz,
 )
-from lingrad.training.compiled._jit import jit, jit_fast
+from lingrad.training.compiled._jit import jit, jit_fast, jitable
 from lingrad.training.compiled.plan import (
-    BCE,
-    BIPOLAR_SQ,
-    CROSS_ENTROPY,
-    LINEAR,
-    MULTI_PERCEPTRON,
-    PERCEPTRON,
-    SIGMOID_SQ,
+    A_BIPOLAR,
+    A_SIGMOID,
+    FORMS,
+    R_MULTI_PERCEPTRON,
+    R_NONE,
 )
+
+
+@jitable
+def _no_loss(kind, pred, y, arg):  # type: ignore[no-untyped-def]
+    """Past the last form (a stale kernel cache): NaN, so training stops."""
+    return math.nan, math.nan
+
+
+def _branch(kind: int, J0: Any, dJ0_dpred: Any, rest: Any) -> Callable[..., Any]:
+    """``loss_value`` with one more form: (J0, dJ0_dpred) when ``k == kind``."""
+    if len(inspect.signature(J0).parameters) == 2:  # (pred, y)
+
+        def value(k, pred, y, arg):  # type: ignore[no-untyped-def]
+            if k == kind:
+                return J0(pred, y), dJ0_dpred(pred, y)
+            return rest(k, pred, y, arg)
+
+    else:  # (pred, y, arg): a loss with a constant, as Huber's epsilon
+
+        def value(k, pred, y, arg):  # type: ignore[no-untyped-def]
+            if k == kind:
+                return J0(pred, y, arg), dJ0_dpred(pred, y, arg)
+            return rest(k, pred, y, arg)
+
+    return jitable(value)
+
+
+loss_value: Callable[..., Any] = _no_loss  # (J0, dJ0_dpred) of form k at (pred, y)
+for _kind, _form in enumerate(FORMS):
+    loss_value = _branch(_kind, _form.J0, _form.dJ0_dpred, loss_value)
 
 
 @jit
@@ -52,33 +75,29 @@ def argmax(v):  # type: ignore[no-untyped-def]
 
 
 @jit
-def loss1(loss, half, z, y):  # type: ignore[no-untyped-def]
+def loss1(loss, act, arg, z, y):  # type: ignore[no-untyped-def]
     """(J0, pred, dJ0_dpred, dpred_dz) of one output z with target y."""
-    if loss == BCE:  # fused with the sigmoid: dJ0_dz
-        return bce_logits_J0(z, y), z, bce_logits_dJ0_dz(z, y), 1.0
-    if loss == PERCEPTRON:  # on z: dJ0_dz
-        return perceptron_J0(z, y), z, perceptron_dJ0_dz(z, y), 1.0
-    pred, dpred_dz = z, 1.0  # squared error after the activation, if any
-    if loss == SIGMOID_SQ:
+    pred, dpred_dz = z, 1.0  # no activation: the loss reads z
+    if act == A_SIGMOID:
         pred = sigmoid(z)
         dpred_dz = sigmoid_dpred_dz(pred)
-    elif loss == BIPOLAR_SQ:
+    elif act == A_BIPOLAR:
         pred = bipolar_sigmoid(z)
         dpred_dz = bipolar_sigmoid_dpred_dz(pred)
-    if half:
-        J0 = half_squared_error_J0(pred, y)
-        return J0, pred, half_squared_error_dJ0_dpred(pred, y), dpred_dz
-    return squared_error_J0(pred, y), pred, squared_error_dJ0_dpred(pred, y), dpred_dz
+    J0, dJ0_dpred = loss_value(loss, pred, y, arg)
+    return J0, pred, dJ0_dpred, dpred_dz
 
 
 @jit_fast
-def row_loss(loss, half, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: ignore[no-untyped-def]
+def row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: ignore[no-untyped-def]
     """J0 of example i (targets Y[i]); fills pred, dJ0_dpred (or dJ0_dz), dpred_dz."""
     K = len(z)
-    if loss != MULTI_PERCEPTRON and loss != CROSS_ENTROPY:
+    if row == R_NONE:
         J0 = 0.0
         for k in range(K):
-            J0k, pred[k], dJ0_dpred[k], dpred_dz[k] = loss1(loss, half, z[k], Y[i, k])
+            J0k, pred[k], dJ0_dpred[k], dpred_dz[k] = loss1(
+                loss, act, arg, z[k], Y[i, k]
+            )
             J0 += J0k
         return J0
     yz = 0.0
@@ -86,12 +105,12 @@ def row_loss(loss, half, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: ignore[no
         pred[k] = z[k]
         yz += Y[i, k] * z[k]
     top = z[argmax(z)]
-    if loss == MULTI_PERCEPTRON:  # J0 = max z - z_y; d = onehot(argmax z) - y
+    if row == R_MULTI_PERCEPTRON:  # J0 = max z - z_y; d = onehot(argmax z) - y
         win = argmax(z)
         for k in range(K):
             dJ0_dpred[k] = (1.0 if k == win else 0.0) - Y[i, k]
         return top - yz
-    total = 0.0  # CROSS_ENTROPY: J0 = logsumexp(z) - z_y; d = softmax(z) - y
+    total = 0.0  # R_CROSS_ENTROPY: J0 = logsumexp(z) - z_y; d = softmax(z) - y
     for k in range(K):
         dJ0_dpred[k] = np.exp(z[k] - top)
         total += dJ0_dpred[k]
@@ -100,4 +119,4 @@ def row_loss(loss, half, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: ignore[no
     return math.log(total) + top - yz
 
 
-__all__ = ["LINEAR", "argmax", "loss1", "row_loss"]
+__all__ = ["argmax", "loss1", "loss_value", "row_loss"]

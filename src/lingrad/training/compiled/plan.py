@@ -15,11 +15,10 @@ from numpy.typing import NDArray
 
 from lingrad.core.accuracy import CountCorrect
 from lingrad.core.losses import (
-    BinaryCrossEntropy,
+    LOSSES,
     CrossEntropy,
+    Elementwise,
     MulticlassPerceptronCriterion,
-    PerceptronCriterion,
-    SquaredError,
 )
 from lingrad.core.nodes import Affine, BipolarSigmoid, Sigmoid
 from lingrad.core.penalties import L1, L2, ElasticNet
@@ -27,16 +26,16 @@ from lingrad.solvers.proximal import ProximalL1, _SmoothGradient
 from lingrad.training.optim import GD, Adam, Momentum
 
 # icfg: integer settings
-(I_LOSS, I_HALF, I_MEAN, I_HAS_B, I_HAS_S, I_HAS_ORDER, I_M, I_PEN_VALUE, I_PEN_GRAD,
+(I_LOSS, I_ACT, I_MEAN, I_HAS_B, I_HAS_S, I_HAS_ORDER, I_M, I_PEN_VALUE, I_PEN_GRAD,
  I_OPT, I_PROX, I_SNAP_EVERY, I_NORM_EVERY, I_HITS, I_INCLUSIVE, I_LAST_BATCH,
- ) = range(16)  # fmt: skip
+ I_ROW_LOSS) = range(17)  # fmt: skip
 # fcfg: float settings
 (F_PV_ALPHA, F_PV_RATIO, F_PG_ALPHA, F_PG_RATIO, F_BETA, F_BETA1, F_BETA2, F_EPS,
- F_L1, F_THRESHOLD, F_HIGH) = range(11)  # fmt: skip
-# losses (with the chain's activation): J0 and the fused dJ0_dz of each
-LINEAR, BCE, SIGMOID_SQ, BIPOLAR_SQ, PERCEPTRON, MULTI_PERCEPTRON, CROSS_ENTROPY = (
-    range(7)
-)
+ F_L1, F_THRESHOLD, F_HIGH, F_LOSS_ARG) = range(12)  # fmt: skip
+# elementwise losses: I_LOSS is the position of the loss's form in FORMS
+FORMS: tuple[Elementwise, ...] = tuple(f for cls in LOSSES.values() for f in cls.forms)
+A_NONE, A_SIGMOID, A_BIPOLAR = range(3)  # the activation before the loss
+R_NONE, R_MULTI_PERCEPTRON, R_CROSS_ENTROPY = range(3)  # losses whose outputs interact
 P_NONE, P_L1, P_L2, P_EN = range(4)  # penalties
 O_GD, O_MOMENTUM, O_NESTEROV, O_ADAM = range(4)  # optimizers
 H_NONE, H_THRESHOLD, H_ARGMAX = range(3)  # accuracy counters
@@ -55,24 +54,23 @@ class Plan:
     prox: ProximalL1 | None  # the proximal L1 step, if any
 
 
-def _loss_kind(loss: Any, act: Any) -> int | None:
-    """The kernel's loss for ``loss`` after the activation node class ``act``."""
-    kind = type(loss)
-    if kind is SquaredError:
-        squared: dict[Any, int] = {
-            None: LINEAR,
-            Sigmoid: SIGMOID_SQ,
-            BipolarSigmoid: BIPOLAR_SQ,
-        }
-        return squared[act]
-    fused = {
-        BinaryCrossEntropy: BCE,
-        CrossEntropy: CROSS_ENTROPY,
-        PerceptronCriterion: PERCEPTRON,
-        MulticlassPerceptronCriterion: MULTI_PERCEPTRON,
-    }
-    if act is None and kind in fused and getattr(loss, "from_logits", True):
-        return fused[kind]
+def _loss_kind(loss: Any, act: Any) -> tuple[int, int, float] | None:
+    """(form, row loss, argument) of ``loss`` after the activation node class ``act``.
+
+    An elementwise loss (one of the registry's ``FORMS``, at most one argument)
+    follows any activation; the row-wise losses only the affine z.
+    """
+    form = getattr(loss, "form", None)
+    if form in FORMS and type(loss) in LOSSES.values():
+        args = loss.form_args()
+        if len(args) <= 1:
+            return FORMS.index(form), R_NONE, float(args[0]) if args else 0.0
+    if act is not None:
+        return None
+    if type(loss) is MulticlassPerceptronCriterion:
+        return -1, R_MULTI_PERCEPTRON, 0.0
+    if type(loss) is CrossEntropy and loss.from_logits:
+        return -1, R_CROSS_ENTROPY, 0.0
     return None
 
 
@@ -139,16 +137,19 @@ def plan_for(
         return None, "the accuracy counter n_correct is a Python function"
     K = W.shape[1]
     hits = H_NONE if n_correct is None else H_THRESHOLD if K == 1 else H_ARGMAX
-    icfg = np.zeros(16, dtype=np.int64)
-    icfg[I_LOSS] = kind
-    icfg[I_HALF] = bool(getattr(loss, "half", False))
+    icfg = np.zeros(17, dtype=np.int64)
+    icfg[I_LOSS], icfg[I_ROW_LOSS] = kind[0], kind[1]
+    icfg[I_ACT] = {Sigmoid: A_SIGMOID, BipolarSigmoid: A_BIPOLAR}.get(
+        type(nodes[-1]), A_NONE
+    )
     icfg[I_MEAN] = loss.reduction == "mean"
     icfg[I_HAS_B] = b is not None
     icfg[I_PEN_VALUE], icfg[I_PEN_GRAD] = value[0], grad[0]
     icfg[I_OPT], icfg[I_PROX] = opt[0], prox is not None
     icfg[I_HITS] = hits
     icfg[I_INCLUSIVE] = bool(getattr(n_correct, "inclusive", False))
-    fcfg = np.zeros(11, dtype=np.float64)
+    fcfg = np.zeros(12, dtype=np.float64)
+    fcfg[F_LOSS_ARG] = kind[2]
     fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO] = value[1], value[2]
     fcfg[F_PG_ALPHA], fcfg[F_PG_RATIO] = grad[1], grad[2]
     fcfg[F_BETA], fcfg[F_BETA1], fcfg[F_BETA2], fcfg[F_EPS] = opt[1:]
