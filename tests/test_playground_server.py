@@ -357,4 +357,6 @@ def test_the_command_prints_no_traceback_under_attack(tmp_path):
         out, err = proc.communicate(timeout=HANG_GUARD)
     assert "Traceback" not in out + err
     assert all(ln.startswith("lingrad") for ln in err.splitlines()), err
-    assert len(err.splitlines()) <= 6
+    dropped = [ln for ln in err.splitlines() if "closed the connection" in ln]
+    assert len(dropped) <= 6  # at most one line per dropped client
+    assert len(err.splitlines()) <= len(dropped) + 1  # and the one exit line

@@ -134,8 +134,7 @@ def _signals_interrupt() -> Iterator[None]:
     }
     staging.before_publish = _check_pending
     try:
-        yield
-        _check_pending()
+        yield  # a command that handles Ctrl-C itself (playground) exits as it says
     finally:
         staging.before_publish = staging.publish_always
         for sig, handler in previous.items():
