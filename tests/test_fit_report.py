@@ -5,9 +5,8 @@ comparison section that names its reference or says why there is none."""
 
 from __future__ import annotations
 
-import json
-
 import html
+import json
 import re
 from pathlib import Path
 
