@@ -115,7 +115,11 @@ def test_csv_to_model_predictions_and_report(
     names = {p.name for p in out.iterdir()}
     assert {"model.lingrad", "metrics.json", "report.html"} <= names
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run1")]
-    assert doc["metrics"]["train"]["n"] == 90 and doc["metrics"]["test"]["n"] == 30
+    from lingrad.data.split import held_out_at
+
+    n_test = int(held_out_at(0, Path(data).name, np.arange(120), 0.25).sum())
+    assert doc["metrics"]["test"]["n"] == n_test and 20 <= n_test <= 40
+    assert doc["metrics"]["train"]["n"] == 120 - n_test
     assert doc["metrics"]["test"]["r2"] > 0.999
     sk = doc["reference"]["r2 (test)"]  # scikit-learn's LinearRegression, same split
     assert sk["lingrad linear"] == pytest.approx(sk["scikit-learn LinearRegression"])
@@ -164,9 +168,10 @@ def test_breast_cancer_with_scale_matches_sklearn(
     """>= 0.95 held out, within 1% of sklearn's LogisticRegression on the same split."""
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+
+    from lingrad.data.split import held_out_at
 
     out = tmp_path / "bc"
     _, _, doc = fit(
@@ -175,9 +180,8 @@ def test_breast_cancer_with_scale_matches_sklearn(
     )  # fmt: skip
     ours = doc["metrics"]["test"]["accuracy"]
     X, y = load_breast_cancer(return_X_y=True)
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.25, random_state=0, stratify=y
-    )
+    test = held_out_at(0, "", np.arange(len(y)), 0.25)  # fit's split: the hash
+    X_tr, X_te, y_tr, y_te = X[~test], X[test], y[~test], y[test]
     assert doc["metrics"]["test"]["n"] == len(y_te)
     sk = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     theirs = sk.fit(X_tr, y_tr).score(X_te, y_te)

@@ -75,13 +75,12 @@ def test_id_exclude_text_and_imputed_cells(
     # the imputer holds the median area of fit's training rows
     import csv
 
-    from lingrad.models.registry import model_spec
-    from lingrad.workflows.memory import split_rows
+    from lingrad.data.split import held_out_at
 
     with open(HOUSES) as f:
         table = list(csv.DictReader(f))
     price = np.array([float(r["price"]) for r in table])
-    train, _ = split_rows(model_spec("linear"), price, 0.25, 0)
+    train = np.flatnonzero(~held_out_at(0, HOUSES.name, np.arange(len(price)), 0.25))
     areas = [float(table[i]["area"]) for i in train if table[i]["area"]]
     prep = load(house_model / "model.lingrad").named_steps["prep"]
     imputer = prep.named_transformers_["num"].named_steps["impute"]
@@ -361,7 +360,8 @@ def test_evaluate_split_needs_fit_s_table_and_split(
     train = json.loads(
         ok(capsys, "evaluate", "-m", model, "-d", HOUSES, "--split", "train", "--json")
     )["metrics"]
-    assert train == {**doc["metrics"]["train"], **train} and train["n"] == 180
+    assert train == {**doc["metrics"]["train"], **train}
+    assert train["n"] == doc["data"]["training rows"] == 184
     other = tmp_path / "other.csv"
     other.write_text("\n".join(HOUSES.read_text().splitlines()[:100]) + "\n")
     code, _, err = call(capsys, "evaluate", "-m", model, "-d", other, "--split", "test")

@@ -328,7 +328,7 @@ def fit(
         params["engine"] = engine_param
     if stream is None and not use_dask:
         stream = should_stream(data)
-    _check_reads(stream, use_dask, builtin, id_column, impute)
+    _check_reads(stream, use_dask, builtin, impute)
     how = "dask" if use_dask else "stream" if stream else "memory"
     columns = Columns(target, feature_list, exclude_list, id_column,
                       _value(categorical), _value(impute))  # fmt: skip
@@ -349,23 +349,18 @@ def fit(
 
 
 def _check_reads(
-    stream: bool | None, use_dask: bool, builtin: bool, id_column: str | None,
-    impute: Any,
-) -> None:  # fmt: skip
+    stream: bool | None, use_dask: bool, builtin: bool, impute: Any
+) -> None:
     """What the streamed and Dask fits cannot read: usage errors."""
     if stream and builtin:
         raise usage_error(
             "--stream reads a file; built-in data fit in memory", "--stream"
         )
-    if stream and (id_column is not None or impute is not None):
+    if (stream or use_dask) and _value(impute) == "median":
+        how = "--engine dask" if use_dask else "--stream"
         raise usage_error(
-            "--stream reads numeric columns only; leave out --id and --impute",
-            "--stream",
-        )
-    if use_dask and impute is not None:  # missing cells are refused, as streamed
-        raise usage_error(
-            "--engine dask reads complete rows only; leave out --impute (it needs "
-            "the table in memory)",
+            f"{how} reads the table in pieces, and a median needs every value of "
+            "a column at once; use --impute mean or most_frequent, or fit in memory",
             "--impute",
         )
 

@@ -51,6 +51,7 @@ __all__ = [
     "Frame",
     "Layout",
     "check_squares",
+    "convert_batch",
     "choose_features",
     "iter_frames",
     "read_frame",
@@ -170,7 +171,7 @@ def _fill(col: Any, missing: Array) -> Any:
 # ------------------------------------------------------------------ a table
 
 
-def _convert(
+def convert_batch(
     src: Source,
     table: Any,
     layout: Layout,
@@ -289,7 +290,7 @@ def read_frame(
         hint = ", or one-hot encode text columns (--categorical auto)"
         _numbers(_Cells(src.path, src.where, ""), col, name, 0, hint)  # raises
     layout = Layout(tuple(chosen), tuple(text), target, id_column)
-    frame = _convert(src, table, layout, 0, missing, _MISSING_HINT)
+    frame = convert_batch(src, table, layout, 0, missing, _MISSING_HINT)
     _warn_about_columns(frame, src.path)
     return frame
 
@@ -357,7 +358,7 @@ def iter_frames(
         try:
             for batch in reader:
                 if len(batch):
-                    yield _convert(src, batch, part, row0, missing, hint)
+                    yield convert_batch(src, batch, part, row0, missing, hint)
                     row0 += len(batch)
         except DataError:
             if row0 or src.kind != "csv":

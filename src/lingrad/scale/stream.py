@@ -8,7 +8,7 @@
   pass accumulating the Gram statistics (a second, QR pass only for
   ill-conditioned data), L-BFGS / Newton one pass per evaluation.
 
-Held-out rows (``test_size``) are chosen by :func:`~lingrad.scale.tablefiles.held_out`
+Held-out rows (``test_size``) are chosen by :func:`~lingrad.data.split.held_out_at`
 from each row's place in its file, so every pass sees the same split.
 """
 
@@ -19,14 +19,20 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.scale.tablefiles import Piece, held_out, read_piece
+from lingrad.data.split import held_out_at
+from lingrad.scale.tablefiles import Piece, read_frames, read_piece
 from lingrad.solvers.rows import Chunk, add
 
 Encode = Callable[[Any], tuple[np.ndarray, np.ndarray | None]]  # y -> (Y, s)
 
 
 class Table:
-    """The training (or held-out) rows of a table's pieces, read batch by batch."""
+    """The training (or held-out) rows of a table's pieces, read batch by batch.
+
+    ``layout`` (a :class:`~lingrad.data.frame.Layout`): read the pieces as
+    ``read_frame`` reads a file (text features, the ID column, missing cells:
+    ``missing``), X raw; None: numeric features only (the fast reader).
+    """
 
     def __init__(
         self,
@@ -37,29 +43,55 @@ class Table:
         batch_rows: int = 10_000,
         test_size: float | None = None,
         seed: int = 0,
+        layout: Any = None,
+        missing: str = "error",
     ) -> None:
         self.pieces, self.target, self.features = list(pieces), target, list(features)
         self.batch_rows, self.test_size, self.seed = batch_rows, test_size, seed
+        self.layout, self.missing = layout, missing
         self.passes = 0  # decodes of the whole table so far
+
+    def frames(
+        self, order: Sequence[int] | None = None
+    ) -> Iterator[tuple[np.ndarray, Any, Any, np.ndarray, np.ndarray, Piece]]:
+        """``(X, y, ids, rows, test, piece)`` of every row: ``rows`` the data rows
+        in the piece's file, ``test`` marks the held-out rows
+        (:func:`~lingrad.data.split.held_out_at`), ``ids`` the ID column's values
+        (None without one)."""
+        self.passes += 1
+        for i in range(len(self.pieces)) if order is None else order:
+            piece = self.pieces[i]
+            for X, y, rows, ids in self._read(piece):
+                test = held_out_at(self.seed, piece.path.name, rows, self.test_size)
+                yield X, y, ids, rows, test, piece
+
+    def _read(self, piece: Piece) -> Iterator[tuple[np.ndarray, Any, Any, Any]]:
+        if self.layout is None:
+            for X, y, row0 in read_piece(
+                piece, self.target, self.features, self.batch_rows
+            ):
+                yield X, y, np.arange(row0, row0 + len(y)), None
+            return
+        import dataclasses
+
+        layout = dataclasses.replace(
+            self.layout, features=tuple(self.features), target=self.target
+        )
+        for f in read_frames(piece, layout, self.batch_rows, self.missing):
+            yield f.X, f.y, f.rows, f.ids
 
     def batches(
         self, part: str = "train", order: Sequence[int] | None = None
     ) -> Iterator[tuple[np.ndarray, Any, int, Piece]]:
         """``(X, y, row0, piece)`` of the rows of ``part`` ("train", "test", "all")."""
-        self.passes += 1
-        for i in range(len(self.pieces)) if order is None else order:
-            piece = self.pieces[i]
-            for X, y, row0 in read_piece(
-                piece, self.target, self.features, self.batch_rows
-            ):
-                if part == "all" or not self.test_size:
-                    if part != "test":
-                        yield X, y, row0, piece
-                    continue
-                test = held_out(self.seed, piece.path, row0, len(X), self.test_size)
-                keep = test if part == "test" else ~test
-                if keep.any():
-                    yield X[keep], y[keep], row0, piece
+        for X, y, _, rows, test, piece in self.frames(order):
+            row0 = int(rows[0]) if len(rows) else 0  # the batch's first data row
+            if part == "all":
+                yield X, y, row0, piece
+                continue
+            keep = test if part == "test" else ~test
+            if keep.any():
+                yield X[keep], y[keep], row0, piece
 
 
 def shuffled_batches(
@@ -122,11 +154,13 @@ class FileRows:
         n_outputs: int,
         transform: Callable[[np.ndarray], np.ndarray] | None = None,
         cols: list[int] | None = None,
+        n_features: int | None = None,
     ) -> None:
         self.table, self.encode, self.transform = table, encode, transform
         self.n_samples, self.n_outputs = n_samples, n_outputs
-        self.n_features = len(table.features)
-        self.feature_names = table.features
+        self.n_features = len(table.features) if n_features is None else n_features
+        same = self.n_features == len(table.features)  # else one-hot columns
+        self.feature_names = table.features if same else None
         self.dtype = np.dtype(np.float64)
         self.cols = cols
 
@@ -148,4 +182,5 @@ class FileRows:
         return total
 
     def column(self, k: int) -> FileRows:
-        return FileRows(self.table, self.encode, self.n_samples, 1, self.transform, [k])
+        return FileRows(self.table, self.encode, self.n_samples, 1, self.transform,
+                        [k], self.n_features)  # fmt: skip

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import glob
 import os
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +20,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from lingrad.data.split import held_out  # noqa: F401  (the split of every engine)
 from lingrad.errors import DataError
 
 SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
-# a missing cell (lingrad.data.columns.missing_cells) is refused as in memory; the
-# imputer needs the table in memory
-_ONLY_IN_MEMORY = "--impute needs the table in memory: one file, without --stream"
-FEATURE_HINT = f"fill it or drop that row ({_ONLY_IN_MEMORY} or --engine dask)"
+# a missing cell (lingrad.data.columns.missing_cells) is refused as in memory
+FEATURE_HINT = "fill it or drop that row, or use --impute mean|most_frequent|drop"
 TARGET_HINT = (
-    "every row needs a target value: fill it or drop that row (--impute drop "
-    f"leaves such rows out; {_ONLY_IN_MEMORY} or --engine dask)"
+    "every row needs a target value: fill it or drop that row, or use --impute "
+    "drop (it leaves out the rows with a missing cell)"
 )
 
 
@@ -160,6 +158,76 @@ def read_piece(
             close()
 
 
+def read_frames(
+    piece: Piece, layout: Any, batch_rows: int, missing: str = "error"
+) -> Iterator[Any]:
+    """:class:`~lingrad.data.frame.Frame` batches of a piece with ``layout``'s
+    columns (ID, text features, missing cells) read as ``read_frame`` reads a
+    file; ``frame.rows`` count in the file."""
+    import dataclasses
+
+    from lingrad.data.frame import convert_batch
+    from lingrad.data.tablefile import _parquet_file, batches, open_source
+
+    src = open_source(piece.path)
+    features = list(layout.features)
+    src = dataclasses.replace(
+        src, n_features=len(features), text_columns=frozenset(features),
+        feature_hint=FEATURE_HINT, target_hint=TARGET_HINT,
+    )  # fmt: skip
+    extra = [c for c in (layout.target, layout.id) if c is not None]
+    row0 = piece.row0
+    if piece.row_group is None:
+        reader: Any = batches(src, features + extra, batch_rows)
+    else:
+        pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+        reader = pf.iter_batches(
+            batch_size=batch_rows, columns=features + extra,
+            row_groups=[piece.row_group],
+        )  # fmt: skip
+    try:
+        for batch in reader:
+            if len(batch):
+                yield convert_batch(src, batch, layout, row0, missing, FEATURE_HINT)
+            row0 += len(batch)
+    except pa.ArrowException as e:
+        raise DataError(f"{piece.name}: cannot read ({str(e).splitlines()[0]})") from e
+    finally:
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
+
+
+def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
+    """The feature columns whose cells in the piece's first ``rows`` rows are
+    mostly not numbers (``lingrad.data.columns.looks_categorical``)."""
+    import dataclasses
+
+    from lingrad.data.columns import looks_categorical
+    from lingrad.data.tablefile import _parquet_file, batches, open_source
+
+    src = open_source(piece.path)
+    src = dataclasses.replace(
+        src, n_features=len(features), text_columns=frozenset(features)
+    )
+    if piece.row_group is None:
+        reader: Any = batches(src, list(features), rows)
+    else:
+        pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+        reader = pf.iter_batches(
+            batch_size=rows, columns=list(features), row_groups=[piece.row_group]
+        )
+    try:
+        batch = next(iter(reader), None)
+    finally:
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
+    if batch is None:
+        return []
+    return [f for f in features if looks_categorical(batch.column(f))]
+
+
 def _plain_numbers(batch: Any, features: Sequence[str]) -> np.ndarray | None:
     """X (m, D) float64 when every feature column holds finite floats / integers
     (the common case: one copy, one check), else None (``to_xy`` decides)."""
@@ -171,26 +239,6 @@ def _plain_numbers(batch: Any, features: Sequence[str]) -> np.ndarray | None:
     for j, c in enumerate(columns):
         X[:, j] = c.to_numpy(zero_copy_only=False)  # nulls arrive as NaN
     return X if np.isfinite(X).all() else None
-
-
-def held_out(
-    seed: int, path: Path, row0: int, n: int, test_size: float | None
-) -> np.ndarray:
-    """True for the held-out rows among ``n`` rows from data row ``row0`` of a file.
-
-    A hash (splitmix64) of the seed, the file's name and the row's number in
-    it: every pass, every batch size, every order and every engine (streamed
-    or Dask) holds out the same rows.
-    """
-    if not test_size:
-        return np.zeros(n, dtype=bool)
-    salt = zlib.crc32(path.name.encode()) + (seed << 32)
-    z = np.arange(row0, row0 + n, dtype=np.uint64) + np.uint64(salt & (2**64 - 1))
-    z += np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
-    return np.asarray((z >> np.uint64(11)) * 2.0**-53 < test_size)
 
 
 def total_bytes(files: Sequence[Path]) -> int:

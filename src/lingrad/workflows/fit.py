@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lingrad.data.split import SPLIT
 from lingrad.errors import UsageError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows.memory import ITERATIVE, FitResult, estimator_params
@@ -79,8 +80,8 @@ def fit_table(
             spec, data, target, _features(data, columns, target),
             estimator_params(spec, params), scale=scale, test_size=test_size,
             seed=seed, scheduler=scheduler, progress=progress, debug=debug,
+            reading=_reading(columns),
         )  # fmt: skip
-        result.meta.update(test_size=test_size, seed=seed, split="dask")
     elif how == "stream":
         from lingrad.workflows.stream import fit_streaming
 
@@ -93,12 +94,12 @@ def fit_table(
         result = fit_streaming(
             spec, data, target, features, params, scale=scale, test_size=test_size,
             seed=seed, chunk_rows=chunk_rows, epochs=epochs, progress=progress,
+            reading=_reading(columns),
         )  # fmt: skip
-        result.meta.update(
-            test_size=test_size, seed=seed, split="stream", chunk_rows=chunk_rows
-        )
+        result.meta.update(chunk_rows=chunk_rows)
     else:
         raise ValueError(f"how must be one of {HOW}, got {how!r}")
+    result.meta.update(test_size=test_size, seed=seed, split=SPLIT)
     return result, boundary_features(boundary, result.feature_names)
 
 
@@ -125,6 +126,12 @@ def _in_memory(
     return result, pair
 
 
+def _reading(columns: Columns) -> dict[str, Any]:
+    """How the streamed and Dask engines read the table's cells."""
+    return dict(id_column=columns.id_column, impute=columns.impute,
+                categorical=columns.categorical)  # fmt: skip
+
+
 def _target(columns: Columns, how: str) -> str:
     if columns.target is None:
         raise UsageError(f"{how} needs --target COLUMN", "--target")
@@ -133,10 +140,14 @@ def _target(columns: Columns, how: str) -> str:
 
 def _features(data: str, columns: Columns, target: str) -> list[str] | None:
     """The feature columns of a folder or glob of files (its first file's header
-    names the columns)."""
-    if not columns.exclude:
+    names the columns): ``--features``, or every column but the target, the ID
+    and ``--exclude``."""
+    if not columns.exclude and columns.id_column is None:
         return columns.features
+    from lingrad.data.frame import choose_features
+    from lingrad.data.io import columns as header
     from lingrad.scale.tablefiles import list_files
-    from lingrad.workflows.tables import features_but
 
-    return features_but(str(list_files(data)[0]), target, columns.exclude)
+    first = str(list_files(data)[0])
+    return choose_features(header(first), first, target, columns.features,
+                           columns.exclude, columns.id_column)  # fmt: skip

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from lingrad.data.split import SPLIT
 from lingrad.errors import DataError, LingradError, UsageError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows.metrics import metrics_for
@@ -56,12 +57,24 @@ def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
     return dict(given)
 
 
-def make_estimator(spec: ModelSpec, params: dict[str, Any], scale: bool) -> Any:
-    """The estimator; with ``scale``, ``Pipeline([("scale", StandardScaler()),
-    ("model", estimator)])``."""
+def make_estimator(
+    spec: ModelSpec,
+    params: dict[str, Any],
+    scale: bool,
+    layout: Any = None,
+    reading: dict[str, Any] | None = None,
+) -> Any:
+    """The estimator behind the preprocessing of
+    :func:`lingrad.workflows.pipeline.build`: with ``scale`` alone,
+    ``Pipeline([("scale", StandardScaler()), ("model", estimator)])``; with a
+    ``layout`` (text columns) and ``reading["impute"]`` as the in-memory fit."""
     from lingrad.workflows.pipeline import build
 
-    return build(spec.cls()(**params), (), (), scale, None)
+    est = spec.cls()(**params)
+    if layout is None:
+        return build(est, (), (), scale, None)
+    impute = (reading or {}).get("impute")
+    return build(est, layout.features, layout.categorical, scale, impute)
 
 
 def final_estimator(model: Any) -> Any:
@@ -117,10 +130,32 @@ def _snapshot_every(est: Any, n_rows: int, D: int) -> int | None:
 # ------------------------------------------------------------------ in memory
 
 
+def split_table(data: Data, test_size: float | None, seed: int) -> tuple[Any, Any]:
+    """Indices of the training and held-out rows (None: no held-out rows), by
+    the split of every engine (:func:`lingrad.data.split.held_out_at`: a hash of
+    the seed, the file's name and each row's place in it)."""
+    from lingrad.data.split import held_out_at
+
+    n = len(data.y)
+    if not test_size:
+        return np.arange(n), None
+    rows = data.rows if data.rows is not None else np.arange(n)
+    name = data.path.name if data.path is not None else ""
+    test = held_out_at(seed, name, rows, test_size)
+    if test.all() or not test.any():
+        raise DataError(
+            f"--test-size {test_size} leaves no rows to train on or to test with "
+            f"({n} rows); choose a value between 0 and 1 that keeps both"
+        )
+    return np.flatnonzero(~test), np.flatnonzero(test)
+
+
 def split_rows(
     spec: ModelSpec, y: Any, test_size: float | None, seed: int
 ) -> tuple[Any, Any]:
-    """Indices of the training and held-out rows (None: no held-out rows).
+    """The split of lingrad 0.2's in-memory fits (``train_test_split``; model
+    files with ``meta["split"] == "rows"``): indices of the training and
+    held-out rows (None: no held-out rows).
 
     Stratified for classifiers where every class has 2+ rows; ``evaluate --split``
     calls this again with the seed and test size saved in the model file.
@@ -189,7 +224,7 @@ def fit_in_memory(
     rows = data.rows if data.rows is not None else np.arange(len(data.X))
     frame = Frame(data.X, None, None, rows, layout, data.where)
     check_squares(frame, data.source, None if classes is not None else y, data.target)
-    train, test = split_rows(spec, y, test_size, seed)
+    train, test = split_table(data, test_size, seed)
     X_tr, y_tr = data.X[train], y[train]
     X_te, y_te = (None, None) if test is None else (data.X[test], y[test])
     if spec.is_classifier:
@@ -232,10 +267,14 @@ def fit_in_memory(
         impute=impute,
         test_size=test_size,
         seed=seed,
-        split="rows",
+        split=SPLIT,
         n_rows=len(y),
         target_digest=target_digest(y),
     )
+    if layout.id is not None and test is not None:
+        from lingrad.data.split import ids_digest
+
+        result.meta["held_out_ids"] = f"{ids_digest(data.ids.take(test)):016x}"
     if data.n_dropped:
         result.notes.append(
             f"{data.n_dropped} rows with missing cells were left out (--impute drop)."

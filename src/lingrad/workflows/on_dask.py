@@ -38,7 +38,7 @@ from lingrad.workflows.memory import (
 )
 from lingrad.workflows.metrics import metrics_for
 from lingrad.workflows.progress import Bar
-from lingrad.workflows.tables import Data, check_binary
+from lingrad.workflows.tables import check_binary, table_data
 
 
 def need_dask() -> None:
@@ -104,34 +104,39 @@ def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
 
 def read_part(
     piece: Any, target: str, features: list[str], part: str, seed: int,
-    test_size: float | None, classify: bool,
+    test_size: float | None, classify: bool, layout: Any = None,
+    missing: str = "error", transform: Any = None,
 ) -> tuple[Any, Any]:  # fmt: skip
-    """A piece's training or held-out rows, checked, on a worker."""
+    """A piece's training or held-out rows, checked, on a worker; ``layout``,
+    ``missing``: read as :class:`~lingrad.scale.stream.Table` reads them,
+    ``transform``: the fitted preprocessing (raw X -> the model's inputs)."""
     from lingrad.data.targets import as_regression_target, check_labels
-    from lingrad.scale.tablefiles import held_out, read_piece
+    from lingrad.scale.stream import Table
 
-    Xs, ys = [np.empty((0, len(features)))], []
-    for X, y, row0 in read_piece(piece, target, features, 1 << 16):
+    table = Table([piece], target, features, batch_rows=1 << 16, seed=seed,
+                  test_size=test_size, layout=layout, missing=missing)  # fmt: skip
+    Xs, ys = [], []
+    for X, y, _, rows, test, _ in table.frames():
         check = check_labels if classify else as_regression_target
-        y = check(y, piece.path, target, row0)
-        keep = held_out(seed, piece.path, row0, len(y), test_size)
-        keep = keep if part == "test" else ~keep
-        Xs.append(X[keep])
-        ys.append(y[keep])
-    y = np.concatenate(ys) if ys else np.empty(0)
-    return np.concatenate(Xs), y
+        y = check(y, piece.path, target, int(rows[0]) if len(rows) else 0)
+        keep = test if part == "test" else ~test
+        if keep.any():
+            Xs.append(X[keep] if transform is None else transform(X[keep]))
+            ys.append(y[keep])
+    if not Xs:
+        return np.empty((0, len(features))), np.empty(0)
+    return np.concatenate(Xs), np.concatenate(ys)
 
 
-def _arrays(pieces: list[Any], part: str, **kw: Any) -> tuple[Any, Any]:
+def _arrays(pieces: list[Any], part: str, width: int, **kw: Any) -> tuple[Any, Any]:
     import dask.array as da
     from dask.delayed import delayed
 
     read = delayed(read_part, pure=True, nout=2)
     Xs, ys = [], []
-    D = len(kw["features"])
     for piece in pieces:
         X, y = read(piece, part=part, **kw)
-        Xs.append(da.from_delayed(X, shape=(np.nan, D), dtype=np.float64))
+        Xs.append(da.from_delayed(X, shape=(np.nan, width), dtype=np.float64))
         ys.append(da.from_delayed(y, shape=(np.nan,), dtype=object))
     return da.concatenate(Xs), da.concatenate(ys)
 
@@ -149,6 +154,7 @@ def fit_dask(
     scheduler: str | None,
     progress: bool = False,
     debug: bool = False,
+    reading: dict[str, Any] | None = None,
 ) -> FitResult:
     """Train on the cluster; the metrics of the training and held-out rows.
 
@@ -157,16 +163,34 @@ def fit_dask(
     need_dask()
     from lingrad.scale.dask_rows import fits_in_cluster
     from lingrad.scale.progress import on_progress
-    from lingrad.scale.tablefiles import list_files, open_files, total_bytes
+    from lingrad.scale.tablefiles import total_bytes
+    from lingrad.workflows.prep import (
+        MISSING,
+        First,
+        first_pass,
+        open_table,
+        table_meta,
+    )
 
-    files = list_files(source)
-    pieces, names = open_files(files, target, features)
-    kw = dict(target=target, features=names, seed=seed, test_size=test_size,
-              classify=spec.is_classifier)  # fmt: skip
+    reading = reading or {}
+    impute = reading.get("impute")
+    table = open_table(source, target, features, reading, test_size=test_size,
+                       seed=seed, batch_rows=1 << 16)  # fmt: skip
+    pieces, names, layout = table.pieces, table.features, table.layout
+    files = sorted({p.path for p in pieces})
     est_params = dict(params)
     est_params.setdefault("random_state", seed)
-    model = make_estimator(spec, est_params, scale)
+    model = make_estimator(spec, est_params, scale, layout, reading)
     est = final_estimator(model)
+    first, scorer = First(), model
+    first.n_inputs = len(names)
+    if layout is not None:  # text, IDs, missing cells: a pass here fits the prep
+        first = first_pass(spec, table, model, scale, impute)
+        scorer = est  # the workers send the model's inputs, not the raw rows
+    kw = dict(target=target, features=names, seed=seed, test_size=test_size,
+              classify=spec.is_classifier, layout=layout,
+              missing=MISSING.get(impute, "keep"), transform=first.transform,
+              width=first.n_inputs)  # fmt: skip
     bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)", show=progress)
     with cluster(scheduler, debug) as client, bar, on_progress(bar):
         X, y = _arrays(pieces, "train", **kw)
@@ -174,21 +198,21 @@ def fit_dask(
             X, y = client.persist([X, y])  # read once, held by the workers
         X, y = X.compute_chunk_sizes(), y.compute_chunk_sizes()
         Xf = X
-        if scale:
+        if scale and layout is None:
             Xf = _standardize(model.steps[0][1], X)
         fit_call(spec, est.fit, Xf, y)
         classes = getattr(est, "classes_", None)
-        data = Data(None, None, names, target, source, None)
+        data = table_data(table, source)
         if classes is not None:
             check_binary(spec, classes, data)
-        metrics = {"train": _metrics(client, spec, model, X, y, classes)}
+        metrics = {"train": _metrics(client, spec, scorer, X, y, classes)}
         n_train = metrics["train"]["n"]
         n_test = 0
         if test_size:
             Xt, yt = _arrays(pieces, "test", **kw)
-            metrics["test"] = _metrics(client, spec, model, Xt, yt, classes)
+            metrics["test"] = _metrics(client, spec, scorer, Xt, yt, classes)
             n_test = metrics["test"]["n"]
-        sample = _sample(client, X, y)
+        sample = _sample(client, X, y) if layout is None else _raw_sample(table)
         workers = len(client.scheduler_info().get("workers", {}))
     restore_verbosity(model, est_params)
     summary = summarize(data, n_train, n_test, classes)
@@ -202,12 +226,21 @@ def fit_dask(
     notes = [f"Trained with Dask: {how}. The figures show the first block."]
     if scheduler is None and log_path().exists():
         notes.append(f"The local Dask cluster's logs are in {log_path()}.")
-    return FitResult(
+    result = FitResult(
         model, spec, effective_params(spec, est_params, scale), list(names), target,
         metrics, summary, history=getattr(est, "history_", None),
         X_sample=sample[0], y_sample=sample[1],
         notes=notes,
     )  # fmt: skip
+    result.meta.update(table_meta(table, first, impute))
+    return result
+
+
+def _raw_sample(table: Any) -> tuple[Any, Any]:
+    """The first training batch as read (for the figures, which apply the model)."""
+    for X, y, _, _ in table.batches("train"):
+        return X, y
+    return None, None
 
 
 def _standardize(scaler: Any, X: Any) -> Any:

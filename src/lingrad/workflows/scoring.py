@@ -5,6 +5,7 @@ and test size saved in the model file)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,23 +64,43 @@ def parts(
 ) -> Iterator[tuple[Any, Any, int, Any]]:
     """``(X, y, rows dropped, where)`` batches of the rows to score; ``where``: a
     row of the batch in words (None: the batch's own index)."""
+    from lingrad.data.split import held_out_at
+    from lingrad.scale.tablefiles import is_many
     from lingrad.workflows.apply import batches, where_in
+    from lingrad.workflows.tables import is_builtin
 
     missing = "drop" if loaded.impute == "drop" else None
-    if split != "all":
-        if loaded.meta.get("split") in ("stream", "dask"):  # as fit held them out
-            for X, y, dropped in _stream_split(loaded, data, target, split):
-                yield X, y, dropped, None
-            return
+    if split != "all" and loaded.meta.get("split") == "rows":  # lingrad 0.2's
         yield (*_split(loaded, data, target, split, missing), None)
         return
+    if split != "all" and is_many(data):
+        for X, y, dropped in _stream_split(loaded, data, target, split):
+            yield X, y, dropped, None
+        return
+    held: Any = None
+    if split != "all":  # the hash of every engine (lingrad.data.split)
+        test_size, seed = _saved_split(loaded, split)
+        name = "" if is_builtin(data) else Path(data).name
+        held = lambda rows: held_out_at(seed, name, rows, test_size)  # noqa: E731
+    seen = []  # the targets, to check that this is fit's table
     with contextlib.closing(
         batches(loaded, data, target, labelled=True, missing=missing)
     ) as frames:
         for frame in frames:
             row0 = int(frame.rows[0]) if len(frame.rows) else 0
             y = _labels(loaded, frame.y, data, target, row0)
-            yield frame.X, y, frame.n_dropped, where_in(data, frame)
+            if held is not None and "target_digest" in loaded.meta:
+                seen.append(y)
+            if held is None:
+                yield frame.X, y, frame.n_dropped, where_in(data, frame)
+                continue
+            test = held(frame.rows)
+            keep = test if split == "test" else ~test
+            if keep.any():
+                part = dataclasses.replace(frame, rows=frame.rows[keep])
+                yield frame.X[keep], y[keep], frame.n_dropped, where_in(data, part)
+    if seen:
+        _same_table(loaded, data, np.concatenate(seen))
 
 
 def _split(
@@ -88,7 +109,7 @@ def _split(
     """The rows of fit's training or held-out split, as fit drew them."""
     from lingrad.models.registry import model_spec
     from lingrad.workflows.apply import batches
-    from lingrad.workflows.memory import split_rows, target_digest
+    from lingrad.workflows.memory import split_rows
 
     meta = loaded.meta
     test_size, seed = _saved_split(loaded, split)
@@ -102,6 +123,18 @@ def _split(
         ]
     X = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
+    _same_table(loaded, data, y)
+    spec = model_spec(str(meta.get("model")))
+    train, test = split_rows(spec, y, test_size, seed)
+    rows = test if split == "test" else train
+    return X[rows], y[rows], sum(p[2] for p in parts)
+
+
+def _same_table(loaded: Any, data: str, y: Any) -> None:
+    """DataError unless ``y`` is the target column fit read (its digest)."""
+    from lingrad.workflows.memory import target_digest
+
+    meta = loaded.meta
     n_rows = meta.get("n_rows")
     if n_rows != len(y) or meta.get("target_digest") != target_digest(y):
         raise DataError(
@@ -109,10 +142,6 @@ def _split(
             f"rows; fit read {n_rows} from {meta.get('data')}, or other target "
             "values): --split re-creates fit's split only on the same table"
         )
-    spec = model_spec(str(meta.get("model")))
-    train, test = split_rows(spec, y, test_size, seed)
-    rows = test if split == "test" else train
-    return X[rows], y[rows], sum(p[2] for p in parts)
 
 
 def _saved_split(loaded: Any, split: str) -> tuple[float, int]:
@@ -129,13 +158,20 @@ def _saved_split(loaded: Any, split: str) -> tuple[float, int]:
 def _stream_split(
     loaded: Any, data: str, target: str | None, split: str
 ) -> Iterator[tuple[Any, Any, int]]:
-    """``fit --stream`` and ``--engine dask`` held out rows by a hash of each row's
-    file and place (``scale.tablefiles.held_out``): draw them again, piece by piece."""
+    """The rows of a folder or glob held out by the hash of each row's file and
+    place (``lingrad.data.split``): drawn again, piece by piece."""
+    from lingrad.data.frame import Layout
     from lingrad.scale.stream import Table
     from lingrad.scale.tablefiles import list_files, open_files
+    from lingrad.workflows.prep import MISSING
 
     test_size, seed = _saved_split(loaded, split)
     pieces, names = open_files(list_files(data), target, loaded.features)
-    table = Table(pieces, target, names, test_size=test_size, seed=seed)
+    layout = None
+    if loaded.categorical or loaded.impute is not None:
+        layout = Layout(tuple(names), loaded.categorical, target)
+    missing = MISSING.get(loaded.impute, "keep")
+    table = Table(pieces, target, names, test_size=test_size, seed=seed,
+                  layout=layout, missing=missing)  # fmt: skip
     for X, y, row0, piece in table.batches(split):
         yield X, _labels(loaded, y, str(piece.path), target, row0), 0

@@ -37,7 +37,7 @@ from lingrad.workflows.memory import (
 )
 from lingrad.workflows.metrics import metrics_for
 from lingrad.workflows.progress import Bar
-from lingrad.workflows.tables import Data, check_binary
+from lingrad.workflows.tables import check_binary, table_data
 
 STREAM_MAX_STEPS = 100_000  # per-step records a streamed History keeps at most
 BUFFER_BATCHES = 8  # the shuffle buffer holds this many batches
@@ -56,27 +56,28 @@ def fit_streaming(
     chunk_rows: int,
     epochs: int,
     progress: bool = False,
+    reading: dict[str, Any] | None = None,
 ) -> FitResult:
     """Train over record batches of ``source``; memory bounded by the batches;
-    ``progress``: a bar on stderr."""
-    from lingrad.scale.stream import Table
-    from lingrad.scale.tablefiles import list_files, open_files
+    ``progress``: a bar on stderr; ``reading``: ``id_column``, ``impute``,
+    ``categorical`` (see :func:`lingrad.workflows.prep.open_table`)."""
+    from lingrad.workflows.prep import first_pass, open_table, table_meta
 
-    pieces, names = open_files(list_files(source), target, features)
-    table = Table(
-        pieces, target, names, batch_rows=chunk_rows, test_size=test_size, seed=seed
-    )
+    reading = reading or {}
+    table = open_table(source, target, features, reading, test_size=test_size,
+                       seed=seed, batch_rows=chunk_rows)  # fmt: skip
+    pieces, names = table.pieces, table.features
     est_params = dict(params)
     est_params.setdefault("random_state", seed)
-    model = make_estimator(spec, est_params, scale)
+    model = make_estimator(spec, est_params, scale, table.layout, reading)
     est = final_estimator(model)
-    first = _first_pass(spec, table, scale, model)
-    data = Data(None, None, names, target, source, None)
+    first = first_pass(spec, table, model, scale, reading.get("impute"))
+    data = table_data(table, source)
     if first.classes is not None:
         check_binary(spec, first.classes, data)
     if first.n_train == 0:
         raise DataError(f"{source}: no training rows left; lower --test-size")
-    transform = model.steps[0][1].transform if scale else None
+    transform = first.transform
     if est.solver in ITERATIVE:
         metrics, passes, sample = _epochs(
             spec, table, model, first, epochs, transform, progress
@@ -104,7 +105,7 @@ def fit_streaming(
         summary["epochs over the file"] = epochs
     if len(pieces) > 1:
         summary["pieces (files, Parquet row groups)"] = len(pieces)
-    return FitResult(
+    result = FitResult(
         model,
         spec,
         effective_params(spec, est_params, scale),
@@ -117,53 +118,15 @@ def fit_streaming(
         y_sample=sample[1],
         notes=[f"Trained out of core: {how}. The figures show one batch."],
     )
-
-
-class _First:
-    """What the pass before training found: counts, classes."""
-
-    def __init__(self) -> None:
-        self.n_train = self.n_test = 0
-        self.labels: set[Any] = set()
-        self.classes: Any = None
-
-
-def _first_pass(spec: ModelSpec, table: Any, scale: bool, model: Any) -> _First:
-    """Counts and classes (target column only), and with ``scale`` the scaler."""
-    from lingrad.data.targets import as_regression_target, check_labels
-    from lingrad.scale.tablefiles import held_out
-
-    first = _First()
-    features = table.features
-    if not scale:  # the target column is all this pass needs
-        table.features = []
-    try:
-        for X, y, row0, piece in table.batches("all"):
-            check = check_labels if spec.is_classifier else as_regression_target
-            y = check(y, piece.path, table.target, row0)
-            test = held_out(table.seed, piece.path, row0, len(y), table.test_size)
-            first.n_test += int(test.sum())
-            first.n_train += int((~test).sum())
-            if spec.is_classifier:
-                first.labels.update(np.unique(y[~test]).tolist())
-            if scale and (~test).any():
-                model.steps[0][1].partial_fit(X[~test])
-    finally:
-        table.features = features
-    if spec.is_classifier:
-        from lingrad.data.io import check_classification_target
-
-        labels = np.array(sorted(first.labels))
-        first.classes = check_classification_target(labels, table.pieces[0].path,
-                                                    table.target)  # fmt: skip
-    return first
+    result.meta.update(table_meta(table, first, reading.get("impute")))
+    return result
 
 
 def _epochs(
     spec: ModelSpec,
     table: Any,
     model: Any,
-    first: _First,
+    first: Any,
     epochs: int,
     transform: Any,
     progress: bool,
@@ -210,14 +173,12 @@ def _bound_history(est: Any) -> None:
         h.max_steps = STREAM_MAX_STEPS
 
 
-def _exact(
-    spec: ModelSpec, table: Any, est: Any, first: _First, transform: Any
-) -> None:
+def _exact(spec: ModelSpec, table: Any, est: Any, first: Any, transform: Any) -> None:
     """The estimator's exact solver on the streamed training rows."""
     from lingrad.scale.stream import FileRows
     from lingrad.scale.targets import encode_block
 
-    est.n_features_in_ = len(table.features)
+    est.n_features_in_ = first.n_inputs
     targets, K = None, 1
     if first.classes is not None:
         est.classes_ = first.classes
@@ -229,7 +190,8 @@ def _exact(
     def encode(y: Any) -> tuple[Any, Any]:
         return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
 
-    est.fit_rows(FileRows(table, encode, first.n_train, K, transform))
+    rows = FileRows(table, encode, first.n_train, K, transform, None, first.n_inputs)
+    est.fit_rows(rows)
 
 
 def _score(

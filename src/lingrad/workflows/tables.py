@@ -152,6 +152,16 @@ def _builtin(
     )
 
 
+def table_data(table: Any, source: str) -> Data:
+    """The :class:`Data` (no rows) of a table read in pieces, for the summary."""
+    layout = table.layout
+    return Data(
+        None, None, list(table.features), table.target, source, None,
+        categorical=() if layout is None else tuple(layout.categorical),
+        id_column=None if layout is None else layout.id,
+    )  # fmt: skip
+
+
 def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
     """y as the model needs it, and the classes (None for regression).
 
