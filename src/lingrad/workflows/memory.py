@@ -182,16 +182,6 @@ def split_rows(
     return train, test
 
 
-def split(
-    spec: ModelSpec, X: Any, y: Any, test_size: float | None, seed: int
-) -> tuple[Any, Any, Any, Any]:
-    """Train / held-out split of (X, y) (see :func:`split_rows`)."""
-    train, test = split_rows(spec, y, test_size, seed)
-    if test is None:
-        return X, y, None, None
-    return X[train], y[train], X[test], y[test]
-
-
 def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
     """Metrics of ``model`` on (X, y)."""
     acc = metrics_for(model.classes_ if spec.is_classifier else None)
