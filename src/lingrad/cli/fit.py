@@ -316,6 +316,12 @@ def fit(
     params = {k: v for k, v in given.items() if v is not None}
     params.update(parse_params(param or []))
     params["random_state"] = seed
+    if (
+        spec.name == "linear"
+        and params.get("loss") == "huber"
+        and "solver" not in params
+    ):
+        params["solver"] = "lbfgs"  # the default (normal) solves squared error only
     if test_size is not None and not 0.0 < test_size < 1.0:
         raise usage_error("must be between 0 and 1 (exclusive)", "--test-size")
     feature_list = parse_list(features)

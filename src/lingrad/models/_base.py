@@ -195,6 +195,16 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         history, t = trainer.history, trainer.t
         self._finish(trainer.chain, shape, n_iter, history, t, trainer)
 
+    @classmethod
+    def solver_options(cls) -> tuple[str, ...]:
+        """The values ``solver`` may take."""
+        return cls._solvers
+
+    @classmethod
+    def loss_options(cls) -> tuple[str, ...]:
+        """The values ``loss`` may take, the default first (() without ``loss``)."""
+        return tuple(getattr(cls, "_losses", ()))
+
     def check_hyperparameters(self) -> None:
         """Refuse invalid hyperparameters and solvers, as ``fit`` does first."""
         self._check_params()

@@ -167,9 +167,10 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
 
     def _fit_normal(self, rows):
         if self.loss != "squared_error":
+            others = ", ".join(repr(s) for s in self._solvers if s != "normal")
             raise ValueError(
                 "solver='normal' solves the squared error only; got "
-                f"loss={self.loss!r}. Use solver='lbfgs' or a gradient solver."
+                f"loss={self.loss!r}. Use one of the solvers {others}."
             )
         if self.penalty not in ("none", None, "l2"):
             raise ValueError(

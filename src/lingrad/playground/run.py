@@ -96,6 +96,7 @@ def build(settings: Settings, upload: Path | None) -> Run:
     except ValueError as e:
         raise SettingsError({"model": str(e)}) from e
     X, Y = problem.X, problem.Y
+    spec = spec.for_loss(getattr(est, "loss", None))  # the summary names the loss
     run = Run(settings, spec, data, X, Y, est, None, mean, std)
     if settings.solver not in ITERATIVE:
         how = _EXACT[settings.solver]
@@ -177,7 +178,7 @@ def optimum(run: Run) -> Optimum:
         )
     smooth = s.penalty in ("none", "l2")
     solver = {"linear": "normal", "logistic": "newton", "softmax": "newton"}[s.model]
-    if not smooth:
+    if not smooth or s.loss == "huber":  # the normal equation: squared error only
         solver = "lbfgs"
     params = dict(s.estimator_params(), solver=solver, tol=1e-10, max_iter=500)
     exact = run.spec.cls()(**params)

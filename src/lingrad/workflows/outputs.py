@@ -121,12 +121,13 @@ def write_run(
     metrics_path.write_text(text, encoding="utf-8")
     written.append(metrics_path)
     compared = comparison_words(result, compare)
+    spec = result.spec.for_loss(getattr(final_estimator(result.model), "loss", None))
     report = write_report(
         folder,
         title=title,
-        model=f"{result.spec.name}: {result.spec.summary}"
+        model=f"{result.spec.name}: {spec.summary}"
         + (f"  (preprocessing: {prep})" if prep else ""),
-        equation=result.spec.equation,
+        equation=spec.equation,
         data_summary=result.data_summary,
         hyperparams=result.params,
         metrics=_report_metrics(result.metrics),

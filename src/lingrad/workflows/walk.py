@@ -240,7 +240,7 @@ def walk(
     }:
         output_node = None
     return Walk(
-        spec,
+        spec.for_loss(getattr(est, "loss", None)),
         step,
         i,
         X[i],
