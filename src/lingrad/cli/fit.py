@@ -115,7 +115,7 @@ def fit(
             help="Text feature columns: auto (one-hot encoded, saved in the model) "
             "or error.",
         ),
-    ] = "auto",  # type: ignore[assignment]
+    ] = "auto",
     impute: Annotated[
         Impute | None,  # type: ignore[valid-type]
         typer.Option(
@@ -254,7 +254,7 @@ def fit(
             "a folder or glob of files.",
             rich_help_panel=SCALE,
         ),
-    ] = "auto",  # type: ignore[assignment]
+    ] = "auto",
     scheduler: Annotated[
         str | None,
         typer.Option(

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from lingrad.errors import UsageError
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 __all__ = ["MODELS", "ModelSpec", "model_spec"]
 
@@ -28,11 +32,12 @@ class ModelSpec:
     def is_classifier(self) -> bool:
         return self.task != "regression"
 
-    def cls(self) -> type:
+    def cls(self) -> type[GradientEstimator]:
         """The estimator class (imports lingrad.models, hence scikit-learn)."""
         import lingrad.models
 
-        return getattr(lingrad.models, self.class_name)  # type: ignore[no-any-return]
+        found: type[GradientEstimator] = getattr(lingrad.models, self.class_name)
+        return found
 
     def for_loss(self, loss: object) -> ModelSpec:
         """This model trained with ``loss`` (an estimator's ``loss`` parameter):

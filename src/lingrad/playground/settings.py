@@ -128,7 +128,7 @@ LOSS_WORDS = {
 def losses(model: str) -> tuple[str, ...]:
     """The losses model ``model`` may train with, its default first (() when its
     estimator has no ``loss``)."""
-    return MODELS[model].cls().loss_options()  # type: ignore[no-any-return]
+    return MODELS[model].cls().loss_options()
 
 
 def _settle_loss(settings: Settings) -> Settings:

@@ -35,7 +35,7 @@ def jsonable(value: Any) -> Any:
 
 def model_meta(result: FitResult) -> dict[str, Any]:
     """What the model file keeps for predict and evaluate besides the model."""
-    return jsonable(
+    meta: dict[str, Any] = jsonable(
         {
             "model": result.spec.name,
             "task": result.spec.task,
@@ -46,6 +46,7 @@ def model_meta(result: FitResult) -> dict[str, Any]:
             **result.meta,
         }
     )
+    return meta
 
 
 def save_checked(result: FitResult, path: Path) -> None:
