@@ -112,11 +112,6 @@ COMMON_PARAMS_DOC = """
 """
 
 
-def affine_at(chain: Chain, i: int = 0) -> Affine:
-    """The Affine node ``chain.nodes[i]`` (typed: a linear model's first node)."""
-    return cast(Affine, chain.nodes[i])
-
-
 class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     """Base of lingrad's estimators; see the module docstring for the hooks."""
 
@@ -388,7 +383,7 @@ class LinearChainEstimator(GradientEstimator):
         return self._with_activation(Affine(W, b))
 
     def _store_fitted(self, chain: Chain) -> None:
-        node = affine_at(chain)
+        node = cast(Affine, chain.nodes[0])  # a linear model: one Affine first
         K = node.W.shape[1]
         b = node.b.copy() if node.b is not None else np.zeros(K, node.W.dtype)
         self._set_coef(node.W.T.copy(), b)  # (K, D), (K,)

@@ -14,7 +14,7 @@ from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
 from lingrad.core.losses import BinaryCrossEntropy, Loss, SquaredError
 from lingrad.core.nodes import Affine, Node, Sigmoid
-from lingrad.models._base import LinearChainEstimator, affine_at
+from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
@@ -27,7 +27,7 @@ from lingrad.models.params import (
     RandomStateLike,
     ScheduleLike,
 )
-from lingrad.models.problem import starting_chain
+from lingrad.models.problem import affine_at, starting_chain
 from lingrad.solvers import lbfgs_rows, newton_logistic_rows
 from lingrad.solvers.rows import Rows
 from lingrad.solvers.sums import column_sums, sum_loss

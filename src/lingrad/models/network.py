@@ -16,7 +16,7 @@ from scipy.special import log_softmax, softmax
 from lingrad.core.chain import Chain
 from lingrad.core.losses import CrossEntropy, Loss
 from lingrad.core.nodes import Affine, Node, Sigmoid, Softmax
-from lingrad.models._base import affine_at, finite_scores
+from lingrad.models._base import finite_scores
 from lingrad.models._classifier import GradientClassifier
 from lingrad.models.params import (
     ITERATIVE_SOLVERS,
@@ -25,6 +25,7 @@ from lingrad.models.params import (
     RandomStateLike,
     ScheduleLike,
 )
+from lingrad.models.problem import affine_at
 
 
 class _Network(GradientClassifier):

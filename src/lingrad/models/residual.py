@@ -15,7 +15,7 @@ from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss, SquaredError
 from lingrad.core.nodes import Affine, Residual, Sigmoid
-from lingrad.models._base import affine_at, finite_scores
+from lingrad.models._base import finite_scores
 from lingrad.models._classifier import label_targets, make_n_correct
 from lingrad.models.network import _Network
 from lingrad.models.params import (
@@ -24,6 +24,7 @@ from lingrad.models.params import (
     RandomStateLike,
     ScheduleLike,
 )
+from lingrad.models.problem import affine_at
 
 
 class ResidualNetwork(_Network):
