@@ -39,7 +39,7 @@ for _name in ("typer._click.exceptions", "click.exceptions"):
         pass
 
 
-def _classes(name: str, *extra: type) -> tuple[type, ...]:
+def _classes(name: str, *extra: type[BaseException]) -> tuple[Any, ...]:
     found = [getattr(m, name) for m in _MODULES if hasattr(m, name)]
     return tuple(dict.fromkeys([*extra, *found]))
 

@@ -115,7 +115,7 @@ def fit(
             help="Text feature columns: auto (one-hot encoded, saved in the model) "
             "or error.",
         ),
-    ] = "auto",  # type: ignore[assignment]
+    ] = "auto",
     impute: Annotated[
         Impute | None,  # type: ignore[valid-type]
         typer.Option(
@@ -254,7 +254,7 @@ def fit(
             "a folder or glob of files.",
             rich_help_panel=SCALE,
         ),
-    ] = "auto",  # type: ignore[assignment]
+    ] = "auto",
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -316,6 +316,12 @@ def fit(
     params = {k: v for k, v in given.items() if v is not None}
     params.update(parse_params(param or []))
     params["random_state"] = seed
+    if (
+        spec.name == "linear"
+        and params.get("loss") == "huber"
+        and "solver" not in params
+    ):
+        params["solver"] = "lbfgs"  # the default (normal) solves squared error only
     if test_size is not None and not 0.0 < test_size < 1.0:
         raise usage_error("must be between 0 and 1 (exclusive)", "--test-size")
     feature_list = parse_list(features)

@@ -97,7 +97,7 @@ class Affine(Node):
         cls,
         n_in: int,
         n_out: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | np.random.RandomState,
         *,
         scale: float | None = None,
         bias: bool = True,

@@ -12,19 +12,22 @@ from lingrad.data import datasets
 from lingrad.models.perceptron import MulticlassPerceptron, Perceptron
 from lingrad.models.softmax import SoftmaxRegression
 from lingrad.plot.style import integer_axis
+from lingrad.training.history import History
 
 from . import _figures
-from .common import DemoOutput, DemoRun, floats
+from .common import DemoOutput, DemoRun, floats, true_b, true_W
 
 
-def _mistakes_per_epoch(h) -> list[int]:
+def _mistakes_per_epoch(h: History) -> list[int]:
     """Wrong predictions made during each epoch (each before its update)."""
     wrong = h.step_batch_size - h.step_n_correct  # (S,)
     ends = np.r_[0, h.epoch_end_step]
     return [int(wrong[a:b].sum()) for a, b in zip(ends[:-1], ends[1:], strict=True)]
 
 
-def _training_figure(run: DemoRun, h, mistakes: list[int], loss_name: str) -> None:
+def _training_figure(
+    run: DemoRun, h: History, mistakes: list[int], loss_name: str
+) -> None:
     run.save(
         plot.plot_loss_and_accuracy(
             h.step_loss,
@@ -62,7 +65,7 @@ def perceptron(run: DemoRun) -> DemoOutput:
     mistakes = _mistakes_per_epoch(h)
     # Novikoff: at most (R / γ)² mistakes, R = max ‖(x, 1)‖, γ the true margin
     Xt = np.c_[X, np.ones(len(X))]
-    theta = np.r_[data.true_W.ravel(), data.true_b]
+    theta = np.r_[true_W(data).ravel(), true_b(data)]
     gamma = float(np.min((2 * y - 1) * (Xt @ theta)) / np.linalg.norm(theta))
     R = float(np.linalg.norm(Xt, axis=1).max())
     from sklearn.linear_model import Perceptron as SkPerceptron
@@ -149,7 +152,7 @@ def perceptron(run: DemoRun) -> DemoOutput:
     )
 
 
-def _same(a: dict, b: dict) -> bool:
+def _same(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
     return all(np.array_equal(a[k], b[k]) for k in a)
 
 

@@ -14,7 +14,9 @@ from matplotlib.figure import Figure
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
 from lingrad.core.penalties import Penalty
+from lingrad.data.datasets import Synthetic
 from lingrad.notebook.display import DemoDisplay
 from lingrad.plot.style import root_figure, save
 from lingrad.training.train import Trainer
@@ -212,3 +214,29 @@ def metrics_document(name: str, quick: bool, out: DemoOutput, files: list[str]) 
         "files": files,
     }
     return json.dumps(jsonable(doc), indent=2, allow_nan=False) + "\n"
+
+
+def _known(value: Array | None, what: str, data: Synthetic) -> Array:
+    if value is None:
+        raise ValueError(f"the data set {data.name!r} has no {what}")
+    return value
+
+
+def lecture_W(data: Synthetic) -> Array:
+    """The lecture's initial W of a generator that has one."""
+    return _known(data.init_W, "initial W", data)
+
+
+def lecture_b(data: Synthetic) -> Array:
+    """The lecture's initial b of a generator that has one."""
+    return _known(data.init_b, "initial b", data)
+
+
+def true_W(data: Synthetic) -> Array:
+    """The W the generator drew the data from."""
+    return _known(data.true_W, "true W", data)
+
+
+def true_b(data: Synthetic) -> Array:
+    """The b the generator drew the data from."""
+    return _known(data.true_b, "true b", data)

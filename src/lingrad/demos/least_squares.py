@@ -15,15 +15,24 @@ from lingrad.models.linear import LinearRegression
 from lingrad.solvers import normal_equation
 
 from . import _figures
-from .common import DemoOutput, DemoRun, compare, train
+from .common import (
+    DemoOutput,
+    DemoRun,
+    compare,
+    lecture_b,
+    lecture_W,
+    train,
+    true_b,
+    true_W,
+)
 
 
 def gd_variants(run: DemoRun) -> DemoOutput:
     """Per-sample vs minibatch vs full-batch descent, same lr and number of updates."""
     data = datasets.linear_1d(n=100, noise=1.0, seed=1)
     x, y = data.X[:, 0], data.y
-    W_opt, b_opt, _ = normal_equation(data.X, y)
-    w_opt, b_opt = float(W_opt[0]), float(b_opt)
+    W_opt, b_opt_array, _ = normal_equation(data.X, y)
+    w_opt, b_opt = float(W_opt[0]), float(b_opt_array)
     lr, S, m = 0.05, run.pick(200, 100), 10
     variants = {
         "per-sample SGD (m = 1)": (1, S // len(x)),
@@ -33,7 +42,7 @@ def gd_variants(run: DemoRun) -> DemoOutput:
     J_fn = plot.mse_surface(x, y)
     paths, curves, rows, final = {}, {}, {}, {}
     for name, (batch_size, epochs) in variants.items():
-        chain = Chain([Affine(data.init_W.copy(), data.init_b.copy())])
+        chain = Chain([Affine(lecture_W(data).copy(), lecture_b(data).copy())])
         trainer = train(
             chain,
             SquaredError(),
@@ -185,7 +194,7 @@ def normal_equation_demo(run: DemoRun) -> DemoOutput:
             np.r_[W_ne, b_ne],
             np.r_[W_gd, b_gd],
             np.r_[sk.coef_, sk.intercept_],
-            np.r_[data.true_W.ravel(), data.true_b],
+            np.r_[true_W(data).ravel(), true_b(data)],
         ]
     )
     cols = ["normal equation", "gradient descent", "scikit-learn", "truth"]

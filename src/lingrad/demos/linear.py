@@ -11,9 +11,20 @@ from lingrad.core.losses import SquaredError
 from lingrad.core.nodes import Affine
 from lingrad.data import datasets
 from lingrad.solvers import normal_equation
+from lingrad.training.history import History
 
 from . import _listings
-from .common import DemoOutput, DemoRun, compare, floats, train
+from .common import (
+    DemoOutput,
+    DemoRun,
+    compare,
+    floats,
+    lecture_b,
+    lecture_W,
+    train,
+    true_b,
+    true_W,
+)
 
 SGD_EQUATION = (
     "ŷ = xᵀw + b                      (forward propagation)\n"
@@ -28,10 +39,10 @@ LISTING_1D_UPDATE = (
 )
 
 
-def _lecture_loop(data: datasets.Synthetic, step: float):
+def _lecture_loop(data: datasets.Synthetic, step: float) -> tuple[Chain, History]:
     """One epoch of per-sample SGD in data order from the lecture's initial w, b,
     each update ``p := p − step·dJ_dp`` (lingrad's GD with lr = ``step``)."""
-    chain = Chain([Affine(data.init_W.copy(), data.init_b.copy())])
+    chain = Chain([Affine(lecture_W(data).copy(), lecture_b(data).copy())])
     trainer = train(chain, SquaredError(), data.X, data.y, lr=step, epochs=1)
     return chain, trainer.history
 
@@ -53,11 +64,11 @@ def linear_1d(run: DemoRun) -> DemoOutput:
     # the textbook's univariate closed form, and the normal equation (QR + SVD)
     w_book = (N * (x @ y) - x.sum() * y.sum()) / (N * (x @ x) - x.sum() ** 2)
     b_book = (y.sum() - w_book * x.sum()) / N
-    W_ne, b_ne, _ = normal_equation(data.X, y)
-    w_ne, b_ne = float(W_ne[0]), float(b_ne)
+    W_ne, b_ne_array, _ = normal_equation(data.X, y)
+    w_ne, b_ne = float(W_ne[0]), float(b_ne_array)
     pred = chain.forward(data.X)
     w_ref, b_ref, _ = _listings.linear_1d(
-        x, y, float(data.init_W[0, 0]), float(data.init_b[0]), lr
+        x, y, float(lecture_W(data)[0, 0]), float(lecture_b(data)[0]), lr
     )
 
     run.stage("drawing figures")
@@ -118,7 +129,7 @@ def linear_1d(run: DemoRun) -> DemoOutput:
             "samples": N,
             "features": 1,
             "initial w, b (lecture's uniform(−3, 3) draw)": floats(
-                [data.init_W[0, 0], data.init_b[0]]
+                [lecture_W(data)[0, 0], lecture_b(data)[0]]
             ),
         },
         hyperparams={
@@ -188,7 +199,7 @@ def linear_nd(run: DemoRun) -> DemoOutput:
     run.save(fig, "loss_params.png", "Loss per step; W and b against the truth")
     names = [f"w{i + 1}" for i in range(len(W))] + ["b"]
     learned = np.append(W, b)
-    truth = np.append(data.true_W.ravel(), data.true_b)
+    truth = np.append(true_W(data).ravel(), true_b(data))
     closed = np.append(W_ne, b_ne)
     rows = {
         n: {

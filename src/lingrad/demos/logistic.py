@@ -11,9 +11,20 @@ from lingrad.core.chain import Chain
 from lingrad.core.losses import BinaryCrossEntropy
 from lingrad.core.nodes import Affine, Sigmoid
 from lingrad.data import datasets
+from lingrad.training.history import History
 
 from . import _listings
-from .common import DemoOutput, DemoRun, floats, hits_binary, train
+from .common import (
+    DemoOutput,
+    DemoRun,
+    floats,
+    hits_binary,
+    lecture_b,
+    lecture_W,
+    train,
+    true_b,
+    true_W,
+)
 
 BCE_EQUATION = (
     "z = xᵀw + b,   ŷ = σ(z) = 1 / (1 + e⁻ᶻ)        (forward propagation)\n"
@@ -27,9 +38,11 @@ BCE_EQUATION = (
 SEPARABLE = "generating value (unreachable: the classes are separable)"
 
 
-def _fit_lecture(data: datasets.Synthetic, y, lr: float):
+def _fit_lecture(
+    data: datasets.Synthetic, y: np.ndarray, lr: float
+) -> tuple[History, np.ndarray, np.ndarray, float, float]:
     """The lecture's loop: Affine → Sigmoid, unfused BCE, per sample, data order."""
-    chain = Chain([Affine(data.init_W.copy(), data.init_b.copy()), Sigmoid()])
+    chain = Chain([Affine(lecture_W(data).copy(), lecture_b(data).copy()), Sigmoid()])
     h = train(
         chain,
         BinaryCrossEntropy(),
@@ -58,7 +71,11 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
     h, W, b, J, accuracy = _fit_lecture(data, y, lr)
     w, b0 = float(W[0, 0]), float(b[0])
     w_ref, b_ref, _ = _listings.logistic_1d(
-        x, y.astype(np.float32), float(data.init_W[0, 0]), float(data.init_b[0]), lr
+        x,
+        y.astype(np.float32),
+        float(lecture_W(data)[0, 0]),
+        float(lecture_b(data)[0]),
+        lr,
     )  # the listing's labels are float32
 
     run.stage("drawing figures")
@@ -115,7 +132,7 @@ def logistic_1d(run: DemoRun) -> DemoOutput:
             if run.corrected
             else "y = [5x − 3 > 0.6] (the listing's)",
             "share of class 1": float(np.mean(y)),
-            "initial w, b": floats([data.init_W[0, 0], data.init_b[0]]),
+            "initial w, b": floats([lecture_W(data)[0, 0], lecture_b(data)[0]]),
         },
         hyperparams={
             "solver": "per-sample SGD, data order, one epoch",
@@ -174,7 +191,7 @@ def logistic_nd(run: DemoRun) -> DemoOutput:
     W_ref, b_ref, _, acc_ref = _listings.logistic_nd(
         data.X, data.y[:, None], data.init_W, data.init_b, lr
     )
-    true = np.r_[data.true_W.ravel(), data.true_b]
+    true = np.r_[true_W(data).ravel(), true_b(data)]
     learned = np.r_[W.ravel(), b]
     cosine = float(learned @ true / np.linalg.norm(learned) / np.linalg.norm(true))
 

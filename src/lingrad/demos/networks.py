@@ -19,10 +19,10 @@ from . import _figures
 from .common import DemoOutput, DemoRun
 
 
-def _two_layer_proba(s: dict, P: np.ndarray) -> np.ndarray:
+def _two_layer_proba(s: dict[str, np.ndarray], P: np.ndarray) -> np.ndarray:
     """q = softmax(σ(P W + b) V + c) of one parameter snapshot."""
     z = expit(P @ s["affine0.W"] + s["affine0.b"])  # (G, hidden)
-    return softmax(z @ s["affine1.W"] + s["affine1.b"], axis=1)
+    return np.asarray(softmax(z @ s["affine1.W"] + s["affine1.b"], axis=1))
 
 
 def two_layer(run: DemoRun) -> DemoOutput:
@@ -64,6 +64,7 @@ def two_layer(run: DemoRun) -> DemoOutput:
     dJ_dW = X.T @ (((q - Y) @ V.T) * z * (1 - z)) / len(X)
     problem = net.training_problem(start="fitted")
     chain, loss = problem.chain, problem.loss
+    assert chain is not None  # a fitted model's problem has its chain
     loss.forward(chain.forward(X), Y)
     chain.backward(loss.backward())
     grads = chain.grads
@@ -200,6 +201,7 @@ def residual(run: DemoRun) -> DemoOutput:
     dL_dW1 = z.T @ (dL_dh * s * (1 - s))  # (M, D)
     problem = net.training_problem(start="fitted")
     chain, loss = problem.chain, problem.loss
+    assert chain is not None  # a fitted model's problem has its chain
     Y = y[:, None].astype(float)
     loss.forward(chain.forward(X), Y)
     dJ_dg = loss.backward()

@@ -3,10 +3,13 @@ regression of homework Problem 2."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lingrad import plot
 from lingrad.data import datasets
+from lingrad.data.datasets import Synthetic
 from lingrad.models.linear import LinearRegression
 from lingrad.models.logistic import LogisticRegression
 from lingrad.solvers import normal_equation
@@ -17,7 +20,9 @@ ZERO = 1e-12  # |w| below this counts as exactly zero
 LR_P2 = 4.0  # Problem 2's step on J = L / N (stable below 2 / λ_max(∇²J) ≈ 7)
 
 
-def _paths(run: DemoRun, X: np.ndarray, y: np.ndarray):
+def _paths(
+    run: DemoRun, X: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Weights of L1- and L2-penalised least squares over a grid of alpha."""
     from sklearn.linear_model import Lasso
 
@@ -61,14 +66,24 @@ def _paths(run: DemoRun, X: np.ndarray, y: np.ndarray):
     )
 
 
-def _problem2(run: DemoRun):
+def _problem2(
+    run: DemoRun,
+) -> tuple[
+    Synthetic,
+    LogisticRegression,
+    LogisticRegression,
+    LogisticRegression,
+    Any,  # scikit-learn's LogisticRegression
+    np.ndarray,
+    np.ndarray,
+]:
     """Problem 2: L(w) = Σ BCE(σ(wᵀx)) + ‖w‖², gradient descent vs Newton vs sklearn."""
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
     data = datasets.logistic_nd(n=run.pick(1000, 200), n_features=3, seed=1)
     X, y = data.X, data.y
     N = len(X)
-    common = dict(penalty="l2", alpha=1.0 / N, fit_intercept=False)  # J = L / N
+    common: dict[str, Any] = dict(penalty="l2", alpha=1.0 / N, fit_intercept=False)
     epochs = run.pick(300, 60)
     gd = LogisticRegression(
         solver="batch", lr=LR_P2, max_iter=epochs, tol=None, snapshot_every=1, **common

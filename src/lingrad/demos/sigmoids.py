@@ -14,14 +14,24 @@ from lingrad.core.nodes import Affine, Sigmoid
 from lingrad.data import datasets
 from lingrad.models.bipolar import BipolarSigmoidClassifier
 from lingrad.plot.style import new_figure
+from lingrad.plot.surface import LossFn
 
 from . import _figures
-from .common import DemoOutput, DemoRun, floats, hits_binary, train
+from .common import (
+    DemoOutput,
+    DemoRun,
+    floats,
+    hits_binary,
+    lecture_b,
+    lecture_W,
+    train,
+    true_W,
+)
 
 WRONG_START = (-4.0, 3.0)  # ŷ ≈ 0 where y = 1 and ≈ 1 where y = 0
 
 
-def sigmoid_mse_surface(x: np.ndarray, y: np.ndarray):
+def sigmoid_mse_surface(x: np.ndarray, y: np.ndarray) -> LossFn:
     """J(w, b) = mean_j ½ (σ(w x_j + b) − y_j)², vectorised over grids of w and b."""
     x, y = np.ravel(x), np.ravel(y)
 
@@ -45,10 +55,10 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
         "squared error": SquaredError(half=True),
     }
     starts = {
-        "lecture's start": (data.init_W[0, 0], data.init_b[0]),
+        "lecture's start": (lecture_W(data)[0, 0], lecture_b(data)[0]),
         "confidently wrong start": WRONG_START,
     }
-    paths: dict[str, dict] = {name: {} for name in losses}
+    paths: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {n: {} for n in losses}
     tracks, rows = {}, {}
     J_bce, J_mse = plot.bce_surface(x, y), sigmoid_mse_surface(x, y)
     for name, loss in losses.items():
@@ -67,7 +77,7 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
                 "boundary −b/w": -b / w,
                 "accuracy": float(np.mean((expit(w * x + b) > 0.5) == y)),
                 "BCE on the data": float(J_bce(w, b)),
-                "½ squared error on the data": float(J_mse(w, b)),
+                "½ squared error on the data": float(J_mse(np.array(w), np.array(b))),
             }
 
     run.stage("drawing figures")
@@ -193,17 +203,18 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
 
     def dL_dw(w: np.ndarray) -> np.ndarray:  # Problem 3: Σ (f − y)(1 − f²)/2 · x
         f = np.tanh(X @ w / 2)
-        return X.T @ ((f - y) * (1 - f**2) / 2)
+        return np.asarray(X.T @ ((f - y) * (1 - f**2) / 2))
 
     problem = model.training_problem(start="fitted")
     chain, loss = problem.chain, problem.loss
+    assert chain is not None  # a fitted model's problem has its chain
     loss.forward(chain.forward(X), y[:, None])
     chain.backward(loss.backward())
     backprop = chain.grads["affine.W"].ravel() * N  # J is the mean: L = N·J
     formula = dL_dw(w)
     report = check_formula(L, dL_dw, w.copy(), name="dL/dw")
     cosine = float(
-        w @ data.true_W.ravel() / np.linalg.norm(w) / np.linalg.norm(data.true_W)
+        w @ true_W(data).ravel() / np.linalg.norm(w) / np.linalg.norm(true_W(data))
     )
     f = np.tanh(X @ w / 2)
 

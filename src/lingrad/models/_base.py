@@ -21,9 +21,10 @@ by a proximal soft-threshold step after each gradient step
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -195,6 +196,16 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         history, t = trainer.history, trainer.t
         self._finish(trainer.chain, shape, n_iter, history, t, trainer)
 
+    @classmethod
+    def solver_options(cls) -> tuple[str, ...]:
+        """The values ``solver`` may take."""
+        return cls._solvers
+
+    @classmethod
+    def loss_options(cls) -> tuple[str, ...]:
+        """The values ``loss`` may take, the default first (() without ``loss``)."""
+        return tuple(getattr(cls, "_losses", ()))
+
     def check_hyperparameters(self) -> None:
         """Refuse invalid hyperparameters and solvers, as ``fit`` does first."""
         self._check_params()
@@ -208,10 +219,11 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._fit_exact(rows)
         return self
 
-    def _check_X(self, X: Any) -> Any:
+    def _check_X(self, X: ArrayLike) -> np.ndarray:
         """X for prediction: the estimator is fitted, X has its features."""
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return np.asarray(X)
 
     def _check_solver(self) -> None:
         if self.solver not in self._solvers:
@@ -220,7 +232,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
             )
         self._check_engine()
 
-    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Any:
+    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Self:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
         self._check_solver()
         check_fit_memory(self, X.shape[0], X.shape[1], Y.shape[1], X.dtype.itemsize)
@@ -371,7 +383,7 @@ class LinearChainEstimator(GradientEstimator):
         return self._with_activation(Affine(W, b))
 
     def _store_fitted(self, chain: Chain) -> None:
-        node = chain.nodes[0]
+        node = cast(Affine, chain.nodes[0])  # a linear model: one Affine first
         K = node.W.shape[1]
         b = node.b.copy() if node.b is not None else np.zeros(K, node.W.dtype)
         self._set_coef(node.W.T.copy(), b)  # (K, D), (K,)
@@ -379,7 +391,7 @@ class LinearChainEstimator(GradientEstimator):
     def _set_coef(self, W: Any, b: Any) -> None:
         self.coef_, self.intercept_ = W, b
 
-    def _scores(self, X: Any) -> Any:
+    def _scores(self, X: ArrayLike) -> np.ndarray:
         """``z = X @ coef_ᵀ + intercept_`` (N, K), in X's dtype."""
         X = self._check_X(X)
         coef = np.atleast_2d(self.coef_).astype(X.dtype, copy=False)

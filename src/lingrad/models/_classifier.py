@@ -19,10 +19,12 @@
 from __future__ import annotations
 
 from numbers import Number
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import ClassifierMixin
+from sklearn.utils import Tags
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_non_negative, validate_data
@@ -199,7 +201,15 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
     def _n_correct(self) -> Any:
         return make_n_correct()
 
-    def _prepare(self, X, y, sample_weight, *, reset, classes=None):
+    def _prepare(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        *,
+        reset: bool,
+        classes: ArrayLike | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Validated X, targets Y and sample weights (times ``class_weight``)."""
         X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
         y_idx = encode_labels(self, y, classes=classes, reset=reset)
@@ -225,7 +235,9 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True)
         return X, self._targets(y_idx, X.dtype), s
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Fit on X (n_samples, n_features) and labels y (n_samples,) of any type.
 
         ``sample_weight`` (times ``class_weight``) makes J the weighted mean
@@ -235,7 +247,13 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
     @partial_fit_for_iterative
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """One epoch of the iterative solver; the step count and schedule continue.
 
         ``classes`` (every label) is needed on the first call unless that
@@ -255,26 +273,26 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         self._fit_iterative(X, Y, s, partial=True)
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Scores (n_samples, K); two classes: (n_samples,), ``z_1 - z_0`` of two.
 
         Positive values favour ``classes_[1]``.
         """
-        z = self._scores(X)  # (N, K)
+        z: np.ndarray = self._scores(X)  # (N, K)
         if z.shape[1] == 1:
-            return z[:, 0]
+            return np.asarray(z[:, 0])
         if z.shape[1] == 2:  # K = 2 argmax: class 1 wins iff z_1 - z_0 > 0
-            return z[:, 1] - z[:, 0]
+            return np.asarray(z[:, 1] - z[:, 0])
         return z
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted class label of every example, from ``decision_function``."""
         scores = self.decision_function(X)  # checks that self is fitted
         return predict_labels(
             self.classes_, scores, self._decision_threshold, self._decision_inclusive
         )
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = not self._binary
         return tags

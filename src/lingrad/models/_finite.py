@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from lingrad.errors import DataError
@@ -20,7 +18,9 @@ class OverflowRowError(DataError):
         self.row, self.reason = row, f"{who}: the {what} overflow {rest}"
 
 
-def finite_scores(estimator: Any, z: Any, what: str = "decision values") -> Any:
+def finite_scores(
+    estimator: object, z: np.ndarray, what: str = "decision values"
+) -> np.ndarray:
     """``z`` if finite; else a DataError naming the first row whose input overflows."""
     bad = ~np.isfinite(z)
     if bad.any():

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from lingrad.core.losses import SquaredError
-from lingrad.core.nodes import BipolarSigmoid
+from lingrad.core.losses import Loss, SquaredError
+from lingrad.core.nodes import BipolarSigmoid, Node
 from lingrad.models.logistic import _LinearSigmoidClassifier
+from lingrad.models.params import (
+    ClassWeight,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
+)
 
 
 class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
@@ -59,32 +65,32 @@ class BipolarSigmoidClassifier(_LinearSigmoidClassifier):
     def __init__(
         self,
         *,
-        solver="lbfgs",
-        lr=0.01,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-        class_weight=None,
-    ):
+        solver: str = "lbfgs",
+        lr: float = 0.01,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 200,
+        tol: float | None = 1e-4,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+        class_weight: ClassWeight = None,
+    ) -> None:
         self._store_params(locals())
 
-    def _activation(self):
+    def _activation(self) -> Node | None:
         return BipolarSigmoid()
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return SquaredError(half=True)

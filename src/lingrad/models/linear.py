@@ -6,17 +6,28 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import RegressorMixin
+from sklearn.utils import Tags
 from sklearn.utils.validation import validate_data
 
 from lingrad.core.chain import Chain
-from lingrad.core.losses import make_loss
+from lingrad.core.losses import Loss, make_loss
 from lingrad.core.nodes import Affine
-from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator, finite_scores
+from lingrad.models._base import LinearChainEstimator, finite_scores
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.models._params import partial_fit_for_iterative
+from lingrad.models.params import (
+    ITERATIVE_SOLVERS,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
+)
 from lingrad.solvers.closed_form import least_squares
+from lingrad.solvers.rows import Rows
 
 
 class LinearRegression(RegressorMixin, LinearChainEstimator):
@@ -102,47 +113,54 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     def __init__(
         self,
         *,
-        loss="squared_error",
-        epsilon=1.35,
-        solver="normal",
-        lr=0.01,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="none",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-    ):
+        loss: str = "squared_error",
+        epsilon: float = 1.35,
+        solver: str = "normal",
+        lr: float = 0.01,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 200,
+        tol: float | None = 1e-4,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "none",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+    ) -> None:
         self._store_params(locals())
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return make_loss(self.loss, self.get_params(deep=False))
 
-    def _set_coef(self, W, b):
+    def _set_coef(self, W: np.ndarray, b: np.ndarray) -> None:
         """coef_ (K, D) and intercept_ (K,), squeezed for a 1-D target."""
         if self._y_1d:
             self.coef_, self.intercept_ = W[0], b[0]
         else:
             self.coef_, self.intercept_ = W, b
 
-    def _finish(self, *args, **kwargs):
+    def _finish(self, *args: Any, **kwargs: Any) -> None:
         self.__dict__.pop("solver_info_", None)  # set by solver="normal" only
         super()._finish(*args, **kwargs)
 
     # ---- fitting -----------------------------------------------------------
-    def _prepare(self, X, y, sample_weight, *, reset):
+    def _prepare(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        *,
+        reset: bool,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         X, y = validate_data(
             self,
             X,
@@ -157,7 +175,9 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         Y = np.asarray(y, dtype=X.dtype).reshape(len(X), -1)  # (N, K)
         return X, Y, prepare_sample_weight(sample_weight, X)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Fit w and b on X (n_samples, n_features), y (n_samples,) or (n, n_targets).
 
         ``sample_weight`` s makes J the weighted mean ``Σ s (y - pred)² / Σ s``.
@@ -165,11 +185,12 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         self._check_params()
         return self._fit(*self._prepare(X, y, sample_weight, reset=True))
 
-    def _fit_normal(self, rows):
+    def _fit_normal(self, rows: Rows) -> None:
         if self.loss != "squared_error":
+            others = ", ".join(repr(s) for s in self._solvers if s != "normal")
             raise ValueError(
                 "solver='normal' solves the squared error only; got "
-                f"loss={self.loss!r}. Use solver='lbfgs' or a gradient solver."
+                f"loss={self.loss!r}. Use one of the solvers {others}."
             )
         if self.penalty not in ("none", None, "l2"):
             raise ValueError(
@@ -184,7 +205,9 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         self.solver_info_ = info
 
     @partial_fit_for_iterative
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """One epoch of the iterative solver; the step count and schedule continue."""
         self._check_params()
         reset = not hasattr(self, "_fitted_shape")
@@ -192,14 +215,14 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         self._fit_iterative(X, Y, s, partial=True)
         return self
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """``pred = X @ coef_ᵀ + intercept_``."""
         X = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
             pred = X @ self.coef_.T + self.intercept_
             return finite_scores(self, pred, "predictions")
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags

@@ -7,19 +7,29 @@ one-vs-rest L-BFGS shared with the bipolar-sigmoid classifier.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy.special import expit, log_expit, logsumexp
 
+from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
-from lingrad.core.losses import BinaryCrossEntropy, SquaredError
-from lingrad.core.nodes import Affine, Sigmoid
-from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
+from lingrad.core.losses import BinaryCrossEntropy, Loss, SquaredError
+from lingrad.core.nodes import Affine, Node, Sigmoid
+from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
     make_n_correct,
 )
-from lingrad.models.problem import starting_chain
+from lingrad.models.params import (
+    ITERATIVE_SOLVERS,
+    ClassWeight,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
+)
+from lingrad.models.problem import affine_at, starting_chain
 from lingrad.solvers import lbfgs_rows, newton_logistic_rows
+from lingrad.solvers.rows import Rows
 from lingrad.solvers.sums import column_sums, sum_loss
 from lingrad.training.history import History
 
@@ -35,19 +45,19 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
     _low, _high = 0.0, 1.0
     _solvers: tuple[str, ...] = ("lbfgs", *ITERATIVE_SOLVERS)
 
-    def _activation(self):
+    def _activation(self) -> Node | None:
         raise NotImplementedError
 
-    def _n_correct(self):
+    def _n_correct(self) -> CountCorrect:
         out_is_z = self._activation() is None
         threshold = 0.0 if out_is_z else (self._low + self._high) / 2
         return make_n_correct(threshold, self._high)
 
-    def _targets(self, y_idx, dtype):
+    def _targets(self, y_idx: np.ndarray, dtype: DTypeLike) -> np.ndarray:
         """One column of ``_low``/``_high`` (2 classes), else one per class."""
         return label_targets(y_idx, len(self.classes_), dtype, self._low, self._high)
 
-    def _fit_lbfgs(self, rows):
+    def _fit_lbfgs(self, rows: Rows) -> None:
         """L-BFGS-B; one-vs-rest solves its K independent columns one by one.
 
         J is a sum over columns with no shared parameter, so solving each
@@ -64,7 +74,7 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
         chain, _ = starting_chain(
             self, (rows.n_features, K), rows.dtype, bool(self.warm_start)
         )
-        W, b = chain.nodes[0].W, chain.nodes[0].b  # live (D, K), (K,)
+        W, b = affine_at(chain).W, affine_at(chain).b  # live (D, K), (K,)
         loss, penalty = self._make_loss(), self._penalty()
         history = History(self.snapshot_every)
         if self.snapshot_every:
@@ -78,7 +88,7 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
         J_cols = rows.reduce(column_sums, chain, sum_loss(loss), chain.params)
         J_cols = J_cols / rows.n_samples
         if penalty is not None:
-            J_cols += [penalty.value(col.nodes[0].W) for col in columns]
+            J_cols += [penalty.value(affine_at(col).W) for col in columns]
         n_iter, t, curves = 0, 0, []
         for k, col in enumerate(columns):
             h = History(self.snapshot_every)
@@ -96,9 +106,10 @@ class _LinearSigmoidClassifier(GradientClassifier, LinearChainEstimator):
                 if b is not None:
                     b[k] = h.params["affine.b"][i][0]
                 history.add_snapshot(t + int(step), chain.params)
-            W[:, k] = col.nodes[0].W[:, 0]
-            if b is not None:
-                b[k] = col.nodes[0].b[0]
+            W[:, k] = affine_at(col).W[:, 0]
+            b_k = affine_at(col).b
+            if b is not None and b_k is not None:
+                b[k] = b_k[0]
             curves.append(np.r_[J_cols[k], h.epoch_loss])  # start, then each iteration
             J_cols[k] = result.J
             n_iter, t = max(n_iter, result.n_iter), t + result.n_iter
@@ -171,44 +182,44 @@ class LogisticRegression(_LinearSigmoidClassifier):
     def __init__(
         self,
         *,
-        loss="log",
-        solver="lbfgs",
-        lr=0.01,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-        class_weight=None,
-    ):
+        loss: str = "log",
+        solver: str = "lbfgs",
+        lr: float = 0.01,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 200,
+        tol: float | None = 1e-4,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+        class_weight: ClassWeight = None,
+    ) -> None:
         self._store_params(locals())
 
-    def _activation(self):
+    def _activation(self) -> Node | None:
         if self.loss == "log":
             return None  # the chain outputs z; the loss applies σ (fused)
         if self.loss == "squared":
             return Sigmoid()
         raise ValueError(f"loss must be 'log' or 'squared'; got {self.loss!r}.")
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         if self._activation() is None:
             return BinaryCrossEntropy(from_logits=True)
         return SquaredError(half=True)
 
-    def _fit_newton(self, rows):
+    def _fit_newton(self, rows: Rows) -> None:
         if self.loss != "log" or self.penalty not in ("none", None, "l2"):
             raise ValueError(
                 "solver='newton' needs loss='log' and penalty 'none' or 'l2' (a "
@@ -216,7 +227,7 @@ class LogisticRegression(_LinearSigmoidClassifier):
             )
         shape = (rows.n_features, rows.n_outputs)
         chain, _ = starting_chain(self, shape, rows.dtype, bool(self.warm_start))
-        node = chain.nodes[0]
+        node = affine_at(chain)
         history = History(self.snapshot_every)
         W, b, result = newton_logistic_rows(
             rows,
@@ -232,7 +243,7 @@ class LogisticRegression(_LinearSigmoidClassifier):
         chain = Chain([Affine(W, b if self.fit_intercept else None)])
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """P(class | x): ``[1 - σ(z), σ(z)]``, or σ(z_k) / Σ_j σ(z_j) one-vs-rest.
 
         One-vs-rest is normalised in logs, ``log σ(z_k) - logsumexp_j log σ(z_j)``,
@@ -243,9 +254,9 @@ class LogisticRegression(_LinearSigmoidClassifier):
             p = expit(z)
             return np.column_stack([1.0 - p, p])
         log_p = log_expit(z)  # (N, K)
-        return np.exp(log_p - logsumexp(log_p, axis=1, keepdims=True))
+        return np.asarray(np.exp(log_p - logsumexp(log_p, axis=1, keepdims=True)))
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """``log(predict_proba(X))``."""
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.asarray(np.log(self.predict_proba(X)))

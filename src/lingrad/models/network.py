@@ -10,13 +10,22 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy.special import log_softmax, softmax
 
 from lingrad.core.chain import Chain
-from lingrad.core.losses import CrossEntropy
-from lingrad.core.nodes import Affine, Sigmoid, Softmax
-from lingrad.models._base import ITERATIVE_SOLVERS, finite_scores
+from lingrad.core.losses import CrossEntropy, Loss
+from lingrad.core.nodes import Affine, Node, Sigmoid, Softmax
+from lingrad.models._base import finite_scores
 from lingrad.models._classifier import GradientClassifier
+from lingrad.models.params import (
+    ITERATIVE_SOLVERS,
+    ClassWeight,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
+)
+from lingrad.models.problem import affine_at
 
 
 class _Network(GradientClassifier):
@@ -27,38 +36,38 @@ class _Network(GradientClassifier):
 
     def __init__(
         self,
-        n_hidden=16,
+        n_hidden: int = 16,
         *,
-        solver="lbfgs",
-        lr=0.1,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-        class_weight=None,
-    ):
+        solver: str = "lbfgs",
+        lr: float = 0.1,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 200,
+        tol: float | None = 1e-4,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+        class_weight: ClassWeight = None,
+    ) -> None:
         self._store_params(locals())
 
     # ---- shared hooks --------------------------------------------------------
-    def _affines(self, chain):
+    def _affines(self, chain: Chain) -> list[Affine]:
         """The chain's Affine nodes, in the order of ``coefs_``."""
         raise NotImplementedError
 
-    def _store_fitted(self, chain):
+    def _store_fitted(self, chain: Chain) -> None:
         nodes = self._affines(chain)
         self.coefs_ = [node.W.copy() for node in nodes]
         self.intercepts_ = [
@@ -66,14 +75,16 @@ class _Network(GradientClassifier):
             for node in nodes
         ]
 
-    def _fitted_affines(self):
+    def _fitted_affines(self) -> list[Affine]:
         """Affine nodes holding copies of ``coefs_`` / ``intercepts_``."""
         return [
             Affine(W.copy(), b.copy() if self.fit_intercept else None)
             for W, b in zip(self.coefs_, self.intercepts_, strict=True)
         ]
 
-    def _init_affine(self, n_in, n_out, rng, dtype):
+    def _init_affine(
+        self, n_in: int, n_out: int, rng: np.random.RandomState, dtype: DTypeLike
+    ) -> Affine:
         return Affine.init(n_in, n_out, rng, bias=self.fit_intercept, dtype=dtype)
 
 
@@ -131,36 +142,42 @@ class TwoLayerNetwork(_Network):
     [0, 1, 1, 0]
     """
 
-    def _init_chain(self, n_features, n_outputs, rng, dtype):
+    def _init_chain(
+        self,
+        n_features: int,
+        n_outputs: int,
+        rng: np.random.RandomState,
+        dtype: DTypeLike,
+    ) -> Chain:
         hidden = self._init_affine(n_features, self.n_hidden, rng, dtype)
         output = self._init_affine(self.n_hidden, n_outputs, rng, dtype)
         return Chain([hidden, Sigmoid(), output])
 
-    def _chain_from_fitted(self):
+    def _chain_from_fitted(self) -> Chain:
         """``[Affine(W, b), Sigmoid, Affine(V, c)]``: the scores q̂ (the loss input)."""
         hidden, output = self._fitted_affines()
         return Chain([hidden, Sigmoid(), output])
 
-    def _output_node(self):
+    def _output_node(self) -> Node | None:
         """The node turning the chain's scores into q (for display)."""
         return Softmax()
 
-    def _affines(self, chain):
-        return [chain.nodes[0], chain.nodes[2]]
+    def _affines(self, chain: Chain) -> list[Affine]:
+        return [affine_at(chain, 0), affine_at(chain, 2)]
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return CrossEntropy(from_logits=True)
 
-    def _scores(self, X):
+    def _scores(self, X: ArrayLike) -> np.ndarray:
         """``q̂ = σ(X W + b) V + c`` (N, K): the fitted chain's output."""
         X = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
             return finite_scores(self, self._chain_from_fitted().forward(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """``q = softmax(q̂)`` (N, K), columns as ``classes_``."""
-        return softmax(self._scores(X), axis=1)
+        return np.asarray(softmax(self._scores(X), axis=1))
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """``log q``, stable for any scores."""
-        return log_softmax(self._scores(X), axis=1)
+        return np.asarray(log_softmax(self._scores(X), axis=1))

@@ -26,12 +26,18 @@ from typing import Any
 import numpy as np
 
 from lingrad.errors import InvalidParameterError
-from lingrad.training.optim import OPTIMIZERS
-from lingrad.training.schedules import SCHEDULES
+from lingrad.training.optim import OPTIMIZERS, Optimizer
+from lingrad.training.schedules import SCHEDULES, Schedule
 
 __all__ = ["CONSTRAINTS", "ITERATIVE_SOLVERS", "Constraint", "check_params"]
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
+
+# what the estimators' hyperparameters may be (their types in ``__init__``)
+ScheduleLike = str | Schedule | Callable[[int], float]  # a name, or lr_t of step t
+OptimizerLike = str | Optimizer  # a name, or an object with ``step``
+RandomStateLike = int | np.random.RandomState | None
+ClassWeight = dict[Any, float] | str | None  # class label -> weight, or "balanced"
 
 
 @dataclass(frozen=True)

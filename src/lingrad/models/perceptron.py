@@ -16,13 +16,25 @@ of the notes. The weights start at zero, as in the classic algorithm.
 
 from __future__ import annotations
 
-from lingrad.core.losses import MulticlassPerceptronCriterion, make_loss
-from lingrad.core.nodes import Argmax, Step
+from typing import Self, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from lingrad.core.accuracy import CountCorrect
+from lingrad.core.losses import Loss, MulticlassPerceptronCriterion, make_loss
+from lingrad.core.nodes import Argmax, Node, Step
 from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
     make_n_correct,
+)
+from lingrad.models.params import (
+    ClassWeight,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
 )
 
 
@@ -34,38 +46,40 @@ class _BasePerceptron(GradientClassifier, LinearChainEstimator):
     def __init__(
         self,
         *,
-        loss="perceptron",
-        solver="sgd",
-        lr=1.0,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=100,
-        tol=1e-3,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="none",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-        class_weight=None,
-    ):
+        loss: str = "perceptron",
+        solver: str = "sgd",
+        lr: float = 1.0,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 100,
+        tol: float | None = 1e-3,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "none",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+        class_weight: ClassWeight = None,
+    ) -> None:
         self._store_params(locals())
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:  # type: ignore[override]
         """Train from zero (or from the last fit with ``warm_start``); returns self."""
         return super().fit(X, y)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None
+    ) -> Self:
         """One epoch over (X, y); ``classes`` lists every label on the first call."""
-        return super().partial_fit(X, y, classes)
+        return cast(Self, super().partial_fit(X, y, classes))
 
 
 class Perceptron(_BasePerceptron):
@@ -125,17 +139,17 @@ class Perceptron(_BasePerceptron):
     _losses = ("perceptron", "hinge")  # names in core.losses.LOSSES
     _decision_inclusive = True  # z = 0 predicts the positive class
 
-    def _output_node(self):
+    def _output_node(self) -> Node | None:
         """The node turning the chain's scores into the prediction (for display)."""
         return Step()
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return make_loss(self.loss, self.get_params(deep=False), reduction="sum")
 
-    def _n_correct(self):
+    def _n_correct(self) -> CountCorrect:
         return make_n_correct(threshold=0.0, inclusive=True)
 
-    def _targets(self, y_idx, dtype):
+    def _targets(self, y_idx: np.ndarray, dtype: DTypeLike) -> np.ndarray:
         return label_targets(y_idx, 2, dtype)  # (N, 1) in {0, 1}
 
 
@@ -182,9 +196,9 @@ class MulticlassPerceptron(_BasePerceptron):
     ['a', 'b', 'c']
     """
 
-    def _output_node(self):
+    def _output_node(self) -> Node | None:
         """The node turning the scores into the prediction: argmax_k z_k."""
         return Argmax()
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return MulticlassPerceptronCriterion(reduction="sum")

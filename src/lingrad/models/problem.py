@@ -11,7 +11,7 @@ the demos read it instead of the estimators' private hooks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -19,13 +19,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
-from lingrad.core.nodes import Array, Node
+from lingrad.core.nodes import Affine, Array, Node
 from lingrad.core.penalties import Penalty
 from lingrad.models.params import ITERATIVE_SOLVERS
 from lingrad.solvers import proximal_l1
 from lingrad.training.train import Trainer
 
 STARTS = ("fit", "fresh", "fitted", "continue")
+
+
+def affine_at(chain: Chain, i: int = 0) -> Affine:
+    """The Affine node ``chain.nodes[i]`` (typed: a linear model's first node)."""
+    return cast(Affine, chain.nodes[i])
 
 
 @dataclass

@@ -7,9 +7,13 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from lingrad.errors import UsageError
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 __all__ = ["MODELS", "ModelSpec", "model_spec"]
 
@@ -28,11 +32,23 @@ class ModelSpec:
     def is_classifier(self) -> bool:
         return self.task != "regression"
 
-    def cls(self) -> type:
+    def cls(self) -> type[GradientEstimator]:
         """The estimator class (imports lingrad.models, hence scikit-learn)."""
         import lingrad.models
 
-        return getattr(lingrad.models, self.class_name)  # type: ignore[no-any-return]
+        found: type[GradientEstimator] = getattr(lingrad.models, self.class_name)
+        return found
+
+    def for_loss(self, loss: object) -> ModelSpec:
+        """This model trained with ``loss`` (an estimator's ``loss`` parameter):
+        the summary and the J line name that loss (itself for the default)."""
+        words = _LOSS_WORDS.get((self.name, str(loss)))
+        if words is None:
+            return self
+        summary, J = words
+        first = self.equation.splitlines()[0]
+        name = self.summary.split(" (")[0]
+        return replace(self, summary=f"{name} ({summary})", equation=f"{first}\n{J}")
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -100,6 +116,23 @@ MODELS: dict[str, ModelSpec] = {
             "residual network of homework Problem 7",
         ),
     )
+}
+# (model, loss) -> (the loss in words, its J line), for the losses a model may
+# train with besides its default (whose words are the spec's own)
+_LOSS_WORDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("linear", "huber"): (
+        "Huber loss",
+        "J = mean H(y - pred),  H(r) = 1/2 r^2 if |r| <= epsilon "
+        "else epsilon |r| - 1/2 epsilon^2",
+    ),
+    ("logistic", "squared"): (
+        "squared error after the sigmoid",
+        "J = mean 1/2 (pred - y)^2  (one-vs-rest for K > 2)",
+    ),
+    ("perceptron", "hinge"): (
+        "hard threshold, hinge loss: a linear SVM with the L2 penalty",
+        "J = sum max(0, 1 - t z),  t = 2 y - 1",
+    ),
 }
 _BY_CLASS = {spec.class_name: spec for spec in MODELS.values()}
 

@@ -5,15 +5,26 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy.special import expit
 
+from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
-from lingrad.core.losses import SquaredError
-from lingrad.core.nodes import Residual, Sigmoid
+from lingrad.core.losses import Loss, SquaredError
+from lingrad.core.nodes import Affine, Residual, Sigmoid
 from lingrad.models._base import finite_scores
 from lingrad.models._classifier import label_targets, make_n_correct
 from lingrad.models.network import _Network
+from lingrad.models.params import (
+    ClassWeight,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
+)
+from lingrad.models.problem import affine_at
 
 
 class ResidualNetwork(_Network):
@@ -84,39 +95,45 @@ class ResidualNetwork(_Network):
 
     def __init__(
         self,
-        n_hidden=16,
+        n_hidden: int = 16,
         *,
-        solver="lbfgs",
-        lr=0.1,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=200,
-        tol=1e-5,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="none",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=False,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-        class_weight=None,
-    ):
+        solver: str = "lbfgs",
+        lr: float = 0.1,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 200,
+        tol: float | None = 1e-5,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "none",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = False,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+        class_weight: ClassWeight = None,
+    ) -> None:
         self._store_params(locals())  # _Network's parameters; only defaults differ
 
     @staticmethod
-    def _assemble(W0, W1, w2):
+    def _assemble(W0: Affine, W1: Affine, w2: Affine) -> Chain:
         """``Chain([Residual([W0, σ, W1, σ]), w2, σ])``: outputs g."""
         inner = Chain([W0, Sigmoid(), W1, Sigmoid()])
         return Chain([Residual(inner), w2, Sigmoid()])
 
-    def _init_chain(self, n_features, n_outputs, rng, dtype):
+    def _init_chain(
+        self,
+        n_features: int,
+        n_outputs: int,
+        rng: np.random.RandomState,
+        dtype: DTypeLike,
+    ) -> Chain:
         M, D = self.n_hidden, n_features
         return self._assemble(
             self._init_affine(D, M, rng, dtype),
@@ -124,23 +141,23 @@ class ResidualNetwork(_Network):
             self._init_affine(D, 1, rng, dtype),
         )
 
-    def _chain_from_fitted(self):
+    def _chain_from_fitted(self) -> Chain:
         return self._assemble(*self._fitted_affines())
 
-    def _affines(self, chain):
-        inner = chain.nodes[0].inner
-        return [inner.nodes[0], inner.nodes[2], chain.nodes[1]]
+    def _affines(self, chain: Chain) -> list[Affine]:
+        inner = cast(Residual, chain.nodes[0]).inner
+        return [affine_at(inner, 0), affine_at(inner, 2), affine_at(chain, 1)]
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return SquaredError(half=True)
 
-    def _n_correct(self):
+    def _n_correct(self) -> CountCorrect:
         return make_n_correct(threshold=0.5)
 
-    def _targets(self, y_idx, dtype):
+    def _targets(self, y_idx: np.ndarray, dtype: DTypeLike) -> np.ndarray:
         return label_targets(y_idx, 2, dtype)  # (N, 1) in {0, 1}
 
-    def _scores(self, X):
+    def _scores(self, X: ArrayLike) -> np.ndarray:
         """``w₂ᵀh + b₂`` (N, 1), the input of the last sigmoid: positive where
         g > ½ (``classes_[1]``); ``decision_function`` is its column."""
         X = self._check_X(X)
@@ -149,12 +166,12 @@ class ResidualNetwork(_Network):
             h = chain.nodes[0].forward(X)  # (N, D)
             return finite_scores(self, chain.nodes[1].forward(h))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """``[1 - g, g]`` (N, 2)."""
         g = expit(self.decision_function(X))
         return np.stack([1.0 - g, g], axis=1)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """``log predict_proba(X)``."""
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.asarray(np.log(self.predict_proba(X)))

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import log_softmax, softmax
 
-from lingrad.core.losses import CrossEntropy
-from lingrad.core.nodes import Softmax
-from lingrad.models._base import ITERATIVE_SOLVERS, LinearChainEstimator
+from lingrad.core.losses import CrossEntropy, Loss
+from lingrad.core.nodes import Node, Softmax
+from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import GradientClassifier
+from lingrad.models.params import (
+    ITERATIVE_SOLVERS,
+    ClassWeight,
+    OptimizerLike,
+    RandomStateLike,
+    ScheduleLike,
+)
 from lingrad.models.problem import starting_chain
 from lingrad.solvers import newton
 from lingrad.solvers.newton_softmax import SoftmaxObjective
+from lingrad.solvers.rows import Rows
 from lingrad.training.history import History
 
 
@@ -98,38 +107,38 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
     def __init__(
         self,
         *,
-        solver="lbfgs",
-        lr=0.1,
-        schedule="constant",
-        optimizer="gd",
-        batch_size=32,
-        max_iter=100,
-        tol=1e-4,
-        n_iter_no_change=5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        random_state=None,
-        warm_start=False,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        verbose=0,
-        snapshot_every=None,
-        engine="auto",
-        class_weight=None,
-    ):
+        solver: str = "lbfgs",
+        lr: float = 0.1,
+        schedule: ScheduleLike = "constant",
+        optimizer: OptimizerLike = "gd",
+        batch_size: int = 32,
+        max_iter: int = 100,
+        tol: float | None = 1e-4,
+        n_iter_no_change: int = 5,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        shuffle: bool | str = True,
+        random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        penalty: str | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        verbose: int = 0,
+        snapshot_every: int | None = None,
+        engine: str = "auto",
+        class_weight: ClassWeight = None,
+    ) -> None:
         self._store_params(locals())
 
-    def _output_node(self):
+    def _output_node(self) -> Node | None:
         """The node turning the chain's scores into the prediction q (for display)."""
         return Softmax()
 
-    def _make_loss(self):
+    def _make_loss(self) -> Loss:
         return CrossEntropy(from_logits=True)
 
-    def _fit_newton(self, rows):
+    def _fit_newton(self, rows: Rows) -> None:
         if self.penalty not in ("none", None, "l2"):
             raise ValueError(
                 "solver='newton' needs a twice-differentiable J: penalty 'none' or "
@@ -157,13 +166,13 @@ class SoftmaxRegression(GradientClassifier, LinearChainEstimator):
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     # ---- prediction --------------------------------------------------------
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities ``q = softmax(z)`` (N, K), columns as ``classes_``."""
-        return softmax(self._scores(X), axis=1)
+        return np.asarray(softmax(self._scores(X), axis=1))
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """``log q = z - logsumexp(z)`` (N, K), stable for any z."""
-        return log_softmax(self._scores(X), axis=1)
+        return np.asarray(log_softmax(self._scores(X), axis=1))
 
 
 def alpha_from_C(C: float, n_samples: float) -> float:

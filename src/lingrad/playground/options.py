@@ -33,6 +33,10 @@ def options() -> dict[str, Any]:
                 "text": m.summary,
                 "task": m.task,
                 "solvers": list(opts.solvers(m.name)),
+                "losses": [
+                    {"value": k, "text": opts.LOSS_WORDS.get(k, k)}
+                    for k in opts.losses(m.name)
+                ],
                 "equation": m.equation,
             }  # fmt: skip
             for m in MODELS.values()

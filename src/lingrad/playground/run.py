@@ -84,7 +84,7 @@ def build(settings: Settings, upload: Path | None) -> Run:
     """Load the data and set up the estimator and its Trainer (or exact solver)."""
     spec = MODELS[settings.model]
     data = load(settings, spec, upload)
-    X = np.asarray(data.X, dtype=np.float64)
+    X: np.ndarray = np.asarray(data.X, dtype=np.float64)
     mean = std = None
     if settings.scale:
         mean, std = X.mean(axis=0), X.std(axis=0)
@@ -95,7 +95,9 @@ def build(settings: Settings, upload: Path | None) -> Run:
         problem = est.training_problem(X, data.y)
     except ValueError as e:
         raise SettingsError({"model": str(e)}) from e
+    assert problem.X is not None and problem.Y is not None  # given X, y: both set
     X, Y = problem.X, problem.Y
+    spec = spec.for_loss(getattr(est, "loss", None))  # the summary names the loss
     run = Run(settings, spec, data, X, Y, est, None, mean, std)
     if settings.solver not in ITERATIVE:
         how = _EXACT[settings.solver]
@@ -177,7 +179,7 @@ def optimum(run: Run) -> Optimum:
         )
     smooth = s.penalty in ("none", "l2")
     solver = {"linear": "normal", "logistic": "newton", "softmax": "newton"}[s.model]
-    if not smooth:
+    if not smooth or s.loss == "huber":  # the normal equation: squared error only
         solver = "lbfgs"
     params = dict(s.estimator_params(), solver=solver, tol=1e-10, max_iter=500)
     exact = run.spec.cls()(**params)
@@ -203,5 +205,6 @@ def optimum(run: Run) -> Optimum:
         "lbfgs": "L-BFGS",
     }[solver]
     chain = exact.training_problem(start="fitted").chain
+    assert chain is not None  # a fitted estimator has its chain
     values = {k: np.array(p, copy=True) for k, p in chain.params.items()}
     return Optimum(values, objective(exact, run.X, run.Y), how)

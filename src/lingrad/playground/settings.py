@@ -65,7 +65,7 @@ class Settings:
     batch_size: int = 8
     penalty: str = "none"
     alpha: float = 1e-4
-    loss: str = "log"  # logistic regression: "log" (cross-entropy) or "squared"
+    loss: str = "squared_error"  # one of losses(model); "" for a model without
     n_hidden: int = 8
     shuffle: bool = False
     seed: int = 0
@@ -87,7 +87,7 @@ class Settings:
         }
         if self.model in ("two-layer", "residual"):
             params["n_hidden"] = self.n_hidden
-        if self.model == "logistic":
+        if self.loss:
             params["loss"] = self.loss
         return params
 
@@ -100,10 +100,43 @@ def generator_params(name: str) -> dict[str, Any]:
     return {k: p.default for k, p in sig.parameters.items()}
 
 
-def solvers(model: str) -> tuple[str, ...]:
-    """The solvers model ``model`` allows: the iterative ones first."""
-    allowed: tuple[str, ...] = getattr(MODELS[model].cls(), "_solvers", ())
+def solvers(model: str, loss: str = "") -> tuple[str, ...]:
+    """The solvers model ``model`` allows (with ``loss``: the normal equation
+    solves the squared error only): the iterative ones first."""
+    allowed = MODELS[model].cls().solver_options()
+    if loss not in ("", "squared_error"):
+        allowed = tuple(s for s in allowed if s != "normal")
     return tuple(s for s in (*ITERATIVE, "normal", "lbfgs", "newton") if s in allowed)
+
+
+def _with_loss(settings: Settings) -> str:
+    default = losses(settings.model)[:1]
+    return "" if settings.loss in ("", *default) else f" with loss {settings.loss!r}"
+
+
+# what the page calls each loss an estimator's ``loss`` may name
+LOSS_WORDS = {
+    "squared_error": "squared error",
+    "huber": "Huber (squared near the fit, absolute beyond epsilon)",
+    "log": "cross-entropy (log loss)",
+    "squared": "squared error (Lecture 7's mse)",
+    "perceptron": "perceptron criterion",
+    "hinge": "hinge (a linear SVM with the L2 penalty)",
+}
+
+
+def losses(model: str) -> tuple[str, ...]:
+    """The losses model ``model`` may train with, its default first (() when its
+    estimator has no ``loss``)."""
+    return MODELS[model].cls().loss_options()
+
+
+def _settle_loss(settings: Settings) -> Settings:
+    """``settings`` with the model's default loss where its loss does not apply."""
+    allowed = losses(settings.model)
+    if settings.loss in allowed or (not allowed and not settings.loss):
+        return settings
+    return replace(settings, loss=allowed[0] if allowed else "")
 
 
 # ---------------------------------------------------------------- parsing
@@ -161,7 +194,6 @@ def parse(given: dict[str, Any], base: Settings | None = None) -> Settings:
     take("schedule", lambda v: _choice(v, SCHEDULES, "schedule"))
     take("optimizer", lambda v: _choice(v, OPTIMIZERS, "optimizer"))
     take("penalty", lambda v: _choice(v, PENALTIES, "penalty"))
-    take("loss", lambda v: _choice(v, ("log", "squared"), "loss"))
     take("speed", lambda v: _choice(v, SPEEDS, "speed"))
     settings = replace(base, **out)
     gen = dict(settings.gen) if "data" not in out else {}
@@ -180,16 +212,27 @@ def parse(given: dict[str, Any], base: Settings | None = None) -> Settings:
     else:
         gen = {}
     settings = replace(settings, gen=gen)
+    new_model = settings.model != base.model  # the old model's loss may not apply
+    if "loss" in given and not (new_model and given["loss"] == base.loss):
+        loss, allowed = str(given["loss"]).strip(), losses(settings.model)
+        if loss not in allowed:
+            these = ", ".join(allowed) or "its one loss"
+            errors["loss"] = f"{settings.model!r} trains with {these}; not {loss!r}"
+        else:
+            settings = replace(settings, loss=loss)
+    else:
+        settings = _settle_loss(settings)
     if "solver" in given:
         solver = str(given["solver"]).strip()
-        if solver not in solvers(settings.model):
-            allowed = ", ".join(solvers(settings.model))
+        allowed = solvers(settings.model, settings.loss)
+        if solver not in allowed:
             errors["solver"] = (
-                f"{settings.model!r} trains with {allowed}; not {solver!r}"
+                f"{settings.model!r}{_with_loss(settings)} trains with "
+                f"{', '.join(allowed)}; not {solver!r}"
             )
         else:
             settings = replace(settings, solver=solver)
-    elif settings.solver not in solvers(settings.model):
+    elif settings.solver not in solvers(settings.model, settings.loss):
         settings = replace(settings, solver="sgd")
     if settings.data == "upload" and not settings.target and "data" in given:
         errors.setdefault("target", "choose the target column of the uploaded CSV")
@@ -352,5 +395,5 @@ def preset(name: str) -> Settings:
     values = dict(PRESETS[name][1])
     gen = values.pop("gen", {})
     base = parse({"data": values.pop("data")})
-    settings = replace(base, **values)
+    settings = _settle_loss(replace(base, **values))
     return replace(settings, gen={**settings.gen, **gen})

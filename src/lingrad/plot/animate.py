@@ -55,7 +55,7 @@ def _write_frames(
     draw(0)
     fig.canvas.draw()
     fig.set_layout_engine("none")  # no jitter as titles change length
-    writer = PillowWriter(fps=fps)
+    writer = PillowWriter(fps=fps)  # type: ignore[arg-type]  # stub: int; any number works
     with writer.saving(fig, str(path), dpi=DPI):
         for f in range(n):
             draw(f)
@@ -248,7 +248,7 @@ def boundary_animation(
             wrap=True,
         )
     artists: list[Artist] = []
-    has_colorbar = []
+    has_colorbar: list[Any] = []  # the one Colorbar, once drawn
 
     def draw(f: int) -> None:
         for artist in artists:

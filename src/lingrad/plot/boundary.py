@@ -59,7 +59,9 @@ def scores_to_index(out: Any) -> np.ndarray:
     return (z >= 0).astype(np.int64) if z.ndim == 1 else z.argmax(axis=1)
 
 
-def _contour_if_crossed(ax: Axes, U, V, Z, level: float, **kw: Any) -> Artist | None:
+def _contour_if_crossed(
+    ax: Axes, U: np.ndarray, V: np.ndarray, Z: np.ndarray, level: float, **kw: Any
+) -> Artist | None:
     """A contour line at ``level`` if Z crosses it (else None: no warning)."""
     if not np.nanmin(Z) < level < np.nanmax(Z):
         return None
@@ -133,8 +135,8 @@ def _model_outputs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """classes, predicted class index (G,), probabilities (G, K) or None, score."""
     if not hasattr(model, "predict") and callable(model):
-        P = as_class_proba(model(points))
-        return np.unique(y), P.argmax(axis=1), P, None
+        P_fn = as_class_proba(model(points))
+        return np.unique(y), P_fn.argmax(axis=1), P_fn, None
     classes = np.asarray(getattr(model, "classes_", np.unique(y)))
     X_in = frame(model, points)
     idx = _class_index(classes, model.predict(X_in))
@@ -150,7 +152,7 @@ def _model_outputs(
 
 
 def scatter_classes(
-    ax: Axes, P: np.ndarray, y: np.ndarray, classes: np.ndarray, colors
+    ax: Axes, P: np.ndarray, y: np.ndarray, classes: np.ndarray, colors: Sequence[Any]
 ) -> None:
     """Data points (their plane coordinates P (N, 2)) coloured by class."""
     for k, c in enumerate(classes):
@@ -168,7 +170,9 @@ def scatter_classes(
             )
 
 
-def feature_names_of(X: Any, model: Any, D: int, names: Sequence[str] | None) -> list:
+def feature_names_of(
+    X: Any, model: Any, D: int, names: Sequence[str] | None
+) -> list[str]:
     if names is not None:
         return list(names)
     for source in (
@@ -197,7 +201,7 @@ def make_plane(
 
 def missing_regions(
     classes: np.ndarray, grid_idx: np.ndarray, data_idx: np.ndarray
-) -> list:
+) -> list[Any]:
     """Classes the model predicts on the data that have no region in the plane."""
     shown = set(np.unique(grid_idx).tolist())
     return [classes[k] for k in np.unique(data_idx) if int(k) not in shown]

@@ -141,7 +141,14 @@ def plot_loss(
     return fig
 
 
-def _finish_loss(ax: Axes, values, logy, xlabel: str, ylabel: str, title) -> None:
+def _finish_loss(
+    ax: Axes,
+    values: Any,
+    logy: bool | None,
+    xlabel: str,
+    ylabel: str,
+    title: str | None,
+) -> None:
     """Scale, labels, whole-number x ticks and a legend placed off the curves."""
     if wants_log_scale(values) if logy is None else logy:
         ax.set_yscale("log")
@@ -149,7 +156,7 @@ def _finish_loss(ax: Axes, values, logy, xlabel: str, ylabel: str, title) -> Non
     integer_axis(ax.xaxis)
     handles = ax.get_legend_handles_labels()[0]
     for line in handles:
-        line.set_label(wrap_label(line.get_label(), 26))
+        line.set_label(wrap_label(str(line.get_label()), 26))
     legend_outside(ax, handles)
 
 

@@ -35,7 +35,7 @@ def one_feature(x: Any) -> np.ndarray:
         x = x[:, 0]
     if x.ndim != 1:
         raise ValueError(f"the fit is drawn for one feature; x has shape {x.shape}")
-    return x
+    return np.asarray(x)
 
 
 def scalar_tracks(W_track: Any, b_track: Any) -> tuple[np.ndarray, np.ndarray]:

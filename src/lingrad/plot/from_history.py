@@ -85,7 +85,7 @@ def affine_proba(
 ) -> np.ndarray:
     """P = σ(X W + b) for one output, softmax(X W + b) for K > 1."""
     z = affine_score(params, points, W_key, b_key)  # (G, K)
-    return expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1)
+    return np.asarray(expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1))
 
 
 def total_steps(h: Any) -> int:

@@ -32,7 +32,9 @@ from .style import (
 REF_STYLE = {":": {"lw": 2.4, "zorder": 2.2}, "-.": {"lw": 1.4, "zorder": 2.1}}
 
 
-def _param_names(P: int, K: int, names: Sequence[str] | None) -> tuple[list, list]:
+def _param_names(
+    P: int, K: int, names: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
     if names is not None:
         if len(names) != P:
             raise ValueError(f"names has {len(names)} entries for {P} weights")

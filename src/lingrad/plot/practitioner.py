@@ -27,11 +27,11 @@ SET_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")  # training rows blue, held-out o
 
 def confusion_counts(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> np.ndarray:
     """C[i, j] = examples of true class i predicted as class j (K, K) int."""
-    classes = np.asarray(classes)
-    K = len(classes)
-    order = np.argsort(classes)
-    true_idx = order[np.searchsorted(classes[order], np.asarray(y_true))]
-    pred_idx = order[np.searchsorted(classes[order], np.asarray(y_pred))]
+    labels = np.asarray(classes)
+    K = len(labels)
+    order = np.argsort(labels)
+    true_idx = order[np.searchsorted(labels[order], np.asarray(y_true))]
+    pred_idx = order[np.searchsorted(labels[order], np.asarray(y_pred))]
     C = np.zeros((K, K), dtype=np.int64)
     np.add.at(C, (true_idx, pred_idx), 1)
     return C
@@ -117,17 +117,17 @@ def plot_reliability(
     """
     P = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y_true).ravel()
-    classes = np.asarray(classes)
-    if len(classes) == 2:
+    labels = np.asarray(classes)
+    if len(labels) == 2:
         confidence = P[:, 1] if P.ndim == 2 else P
-        correct = y == classes[1]
+        correct = y == labels[1]
         xlabel, ylabel = (
-            f"predicted P(y = {classes[1]})",
-            f"observed share of {classes[1]}",
+            f"predicted P(y = {labels[1]})",
+            f"observed share of {labels[1]}",
         )
     else:
         confidence = P.max(axis=1)
-        correct = classes[P.argmax(axis=1)] == y
+        correct = labels[P.argmax(axis=1)] == y
         xlabel, ylabel = "confidence: the top predicted probability", "accuracy"
     mean_p, freq, count = reliability_bins(confidence, correct, n_bins)
     fig = new_figure((8.0, 8.0))

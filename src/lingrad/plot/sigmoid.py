@@ -26,7 +26,7 @@ def plot_sigmoid_shapes(
     dashed vertical line of the curve's colour.
     """
     if axes is None:
-        fig = new_figure((13.0, 5.5))
+        fig: FigureLike = new_figure((13.0, 5.5))
         ax_w, ax_b = fig.subplots(1, 2, sharey=True)
     else:
         ax_w, ax_b = axes

@@ -44,7 +44,7 @@ def plot_score_strip(
     X: np.ndarray,
     true_idx: np.ndarray,
     own_idx: np.ndarray,
-    classes: Sequence[Any],
+    classes: Sequence[Any] | np.ndarray,
     colors: Sequence[Any],
     *,
     reason: str,

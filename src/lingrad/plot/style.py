@@ -50,7 +50,7 @@ def figure_and_axes(
 def root_figure(fig: FigureLike) -> Figure:
     """The top-level Figure holding ``fig`` (itself unless a SubFigure)."""
     while isinstance(fig, SubFigure):
-        fig = fig.figure  # type: ignore[assignment]
+        fig = fig.figure
     return fig
 
 
@@ -180,7 +180,7 @@ def step_axis(steps: Any, M: int) -> np.ndarray:
     """Step numbers of M snapshots: ``steps`` as given, else 0 .. M-1."""
     if steps is None:
         return np.arange(M)
-    steps = np.asarray(steps)
-    if steps.shape != (M,):
-        raise ValueError(f"steps has shape {steps.shape}, expected ({M},)")
-    return steps
+    given = np.asarray(steps)
+    if given.shape != (M,):
+        raise ValueError(f"steps has shape {given.shape}, expected ({M},)")
+    return given

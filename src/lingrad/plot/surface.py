@@ -39,7 +39,8 @@ def mse_surface(x: Any, y: Any) -> LossFn:
 
     def J(w: np.ndarray, b: np.ndarray) -> np.ndarray:
         w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        return Syy - 2 * w * Sxy - 2 * b * Sy + w * w * Sxx + 2 * w * b * Sx + b * b
+        J = Syy - 2 * w * Sxy - 2 * b * Sy + w * w * Sxx + 2 * w * b * Sx + b * b
+        return np.asarray(J)
 
     return J
 
@@ -74,8 +75,19 @@ def _path_color(colors: Mapping[str, str] | None, name: str, k: int) -> str:
     return PATH_COLORS[k % len(PATH_COLORS)]
 
 
+Paths = dict[str, tuple[np.ndarray, np.ndarray]]  # name -> (w track, b track)
+
+
 def _draw_contour(
-    ax: Axes, w_grid, b_grid, J, paths, optimum, levels, names, colors
+    ax: Axes,
+    w_grid: np.ndarray,
+    b_grid: np.ndarray,
+    J: np.ndarray,
+    paths: Paths,
+    optimum: tuple[float, float] | None,
+    levels: int,
+    names: tuple[str, str],
+    colors: Mapping[str, str] | None,
 ) -> None:
     lv = contour_levels(J, levels)
     filled = ax.contourf(w_grid, b_grid, J, levels=lv, cmap="Blues_r", alpha=0.9)
@@ -98,7 +110,15 @@ def _draw_contour(
 
 
 def _draw_3d(
-    ax: Any, w_grid, b_grid, J, loss_fn, paths, optimum, names, colors
+    ax: Any,  # matplotlib's Axes3D (untyped)
+    w_grid: np.ndarray,
+    b_grid: np.ndarray,
+    J: np.ndarray,
+    loss_fn: LossFn,
+    paths: Paths,
+    optimum: tuple[float, float] | None,
+    names: tuple[str, str],
+    colors: Mapping[str, str] | None,
 ) -> None:
     ax.plot_surface(
         w_grid,
@@ -180,7 +200,7 @@ def plot_loss_surface(
         "both" draws a 3-D surface and a contour panel side by side (``ax`` must then
         be None); "3d" needs ``ax`` created with ``projection="3d"``.
     """
-    paths = {
+    tracks: Paths = {
         k: (np.asarray(w, float).ravel(), np.asarray(b, float).ravel())
         for k, (w, b) in (paths or {}).items()
     }
@@ -194,7 +214,7 @@ def plot_loss_surface(
     if kind == "both":
         if ax is not None:
             raise ValueError("kind='both' draws two panels; pass ax only with one kind")
-        fig = new_figure((16.0, 6.5))
+        fig: FigureLike = new_figure((16.0, 6.5))
         ax3d = fig.add_subplot(1, 2, 1, projection="3d", computed_zorder=False)
         ax2d = fig.add_subplot(1, 2, 2)
     elif kind == "contour":
@@ -211,8 +231,8 @@ def plot_loss_surface(
     else:
         raise ValueError(f"kind must be 'both', 'contour' or '3d', got {kind!r}")
     if ax3d is not None:
-        _draw_3d(ax3d, w_grid, b_grid, J, loss_fn, paths, optimum, names, colors)
+        _draw_3d(ax3d, w_grid, b_grid, J, loss_fn, tracks, optimum, names, colors)
     if ax2d is not None:
-        _draw_contour(ax2d, w_grid, b_grid, J, paths, optimum, levels, names, colors)
+        _draw_contour(ax2d, w_grid, b_grid, J, tracks, optimum, levels, names, colors)
     save(fig, path)
     return fig

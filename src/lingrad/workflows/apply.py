@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def batches(
     labelled: bool = False,
     id_column: str | None = None,
     missing: str | None = None,
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """:class:`~lingrad.data.frame.Frame` batches of ``data`` with the model's features
     (``X`` in the model's column order), the target when ``labelled`` and the ID
     column where the file has it.
@@ -105,7 +105,7 @@ def batches(
     hint = "fill it or drop that row (the model has no imputer)"
     if loaded.impute == "drop":
         hint = "fill it or drop that row (the model was fit with --impute drop)"
-    return iter_frames(
+    frames = iter_frames(  # a generator (close() ends the read)
         data,
         layout,
         batch_size=chunk_rows,
@@ -113,9 +113,10 @@ def batches(
         labelled=labelled,
         hint=hint,
     )
+    return cast(Generator[Any, None, None], frames)
 
 
-def _one(frame: Any) -> Iterator[Any]:
+def _one(frame: Any) -> Generator[Any, None, None]:
     yield frame  # a generator, like iter_frames' (it has close())
 
 

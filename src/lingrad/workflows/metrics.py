@@ -139,7 +139,10 @@ def precision_recall_f1(C: Any, labels: list[Any]) -> dict[str, Any]:
         }
         for k, label in enumerate(labels)
     }
-    mean = (lambda v: float(v[seen].mean())) if seen.any() else (lambda v: 0.0)
+
+    def mean(v: np.ndarray) -> float:
+        return float(v[seen].mean()) if seen.any() else 0.0
+
     return {
         "precision_macro": mean(P),
         "recall_macro": mean(R),

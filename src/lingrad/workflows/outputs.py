@@ -35,7 +35,7 @@ def jsonable(value: Any) -> Any:
 
 def model_meta(result: FitResult) -> dict[str, Any]:
     """What the model file keeps for predict and evaluate besides the model."""
-    return jsonable(
+    meta: dict[str, Any] = jsonable(
         {
             "model": result.spec.name,
             "task": result.spec.task,
@@ -46,6 +46,7 @@ def model_meta(result: FitResult) -> dict[str, Any]:
             **result.meta,
         }
     )
+    return meta
 
 
 def save_checked(result: FitResult, path: Path) -> None:
@@ -121,12 +122,13 @@ def write_run(
     metrics_path.write_text(text, encoding="utf-8")
     written.append(metrics_path)
     compared = comparison_words(result, compare)
+    spec = result.spec.for_loss(getattr(final_estimator(result.model), "loss", None))
     report = write_report(
         folder,
         title=title,
-        model=f"{result.spec.name}: {result.spec.summary}"
+        model=f"{result.spec.name}: {spec.summary}"
         + (f"  (preprocessing: {prep})" if prep else ""),
-        equation=result.spec.equation,
+        equation=spec.equation,
         data_summary=result.data_summary,
         hyperparams=result.params,
         metrics=_report_metrics(result.metrics),

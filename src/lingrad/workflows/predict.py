@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ def run_predict(
                 ids = None
     names = [str(c) for c in loaded.model.classes_] if proba else []
 
-    def all_batches() -> Iterator[Any]:
+    def all_batches() -> Generator[tuple[str, Any], None, None]:
         for source in sources:
             with contextlib.closing(batches(loaded, source, None, id_column=ids)) as b:
                 yield from ((source, frame) for frame in b)
@@ -70,11 +70,11 @@ def run_predict(
             writer = Writer(stream, kind)
             for source, frame in itertools.chain([first], parts):
                 pred, P = predict(loaded, frame.X, proba, where_in(source, frame))
-                columns = {} if frame.ids is None else {str(ids): frame.ids}
-                columns["prediction"] = pred
+                out_columns = {} if frame.ids is None else {str(ids): frame.ids}
+                out_columns["prediction"] = pred
                 for j, name in enumerate(names):
-                    columns[f"proba_{name}"] = P[:, j]
-                writer.write(columns)
+                    out_columns[f"proba_{name}"] = P[:, j]
+                writer.write(out_columns)
             writer.close()
     return int(writer.rows)
 

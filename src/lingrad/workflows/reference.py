@@ -14,6 +14,13 @@ _REFERENCES = {
     "perceptron": ("sklearn.linear_model", "Perceptron", {}),
     "multiclass-perceptron": ("sklearn.linear_model", "Perceptron", {}),
 }
+# the lingrad loss each reference minimises (a model trained with another loss is
+# compared all the same, with a sentence saying that the objectives differ)
+_SAME_LOSS = {
+    "LinearRegression": ("squared_error", "the squared error"),
+    "LogisticRegression": ("log", "the cross-entropy (log loss)"),
+    "Perceptron": ("perceptron", "the perceptron criterion"),
+}
 _C = 1.0  # LogisticRegression's default: ½‖w‖² + C Σ loss, i.e. alpha = 1/(2 C N)
 MAX_CELLS = 5_000_000  # skip the reference on larger training sets
 _NONE = {  # why a model has no reference to compare with
@@ -78,7 +85,8 @@ def comparison_words(result: FitResult, compare: bool) -> tuple[str, str]:
             f"Comparison with scikit-learn's {entry[1]}",
             f"scikit-learn's {entry[1]} trained on the same training rows"
             f"{' (standardized the same way)' if _scaled(result) else ''}, both scored "
-            f"on the same {which} rows{how}.{_penalties(ours, entry[1], result)}",
+            f"on the same {which} rows{how}.{_losses(ours, entry[1])}"
+            f"{_penalties(ours, entry[1], result)}",
         )
     if "epochs over the file" in result.data_summary:
         why = "the model was trained by streaming the file batch by batch"
@@ -101,7 +109,22 @@ def penalty_note(result: FitResult) -> str:
     entry = _REFERENCES.get(result.spec.name)
     if not result.reference or entry is None:
         return ""
-    return _penalties(final_estimator(result.model), entry[1], result).strip()
+    ours = final_estimator(result.model)
+    return (_losses(ours, entry[1]) + _penalties(ours, entry[1], result)).strip()
+
+
+def _losses(ours: Any, theirs: str) -> str:
+    """A sentence when lingrad trained with another loss than the reference's
+    (Huber against least squares, hinge against the perceptron criterion)."""
+    loss = getattr(ours, "loss", None)
+    same, words = _SAME_LOSS.get(theirs, (loss, ""))
+    if loss is None or loss == same:
+        return ""
+    return (
+        f" Losses: lingrad minimises the {loss} loss, scikit-learn's {theirs} "
+        f"{words}; the two fit different objectives, so the scores differ by that "
+        "too (lingrad's own loss is the one to judge it by)."
+    )
 
 
 def _penalties(ours: Any, theirs: str, result: FitResult) -> str:

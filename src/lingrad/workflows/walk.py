@@ -12,11 +12,18 @@ both agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lingrad.models.registry import ModelSpec
+
+if TYPE_CHECKING:
+    from lingrad.core.chain import Chain, Trace, TraceStep
+    from lingrad.core.losses import Loss
+    from lingrad.core.nodes import Array, Node, Residual
+    from lingrad.core.penalties import Penalty
 
 
 @dataclass
@@ -26,31 +33,31 @@ class Walk:
     spec: ModelSpec
     step: int  # K: updates made before this one
     index: int  # row of the example in the data
-    x: Any  # (D,)
+    x: Array  # (D,)
     y: Any  # raw label / value
-    Y: Any  # (K,) the training target of this example
+    Y: Array  # (K,) the training target of this example
     lr: float
-    chain: Any  # the traced (unfused) chain
-    loss: Any  # the traced (unfused) loss
-    trace: Any  # lingrad.core.chain.Trace
-    penalty: Any
+    chain: Chain  # the traced (unfused) chain
+    loss: Loss  # the traced (unfused) loss
+    trace: Trace
+    penalty: Penalty | None
     penalty_value: float
-    penalty_grads: dict[str, Any]  # dC_dp for the penalised params
-    before: dict[str, Any]  # params before the update
-    grads: dict[str, Any]  # total dJ_dp used by the update (fused, + penalty)
-    after: dict[str, Any]  # params after the update
-    fused: Any  # the training loss when it is fused (from_logits), else None
-    fused_dJ_dz: Any  # its dJ_dz for this example
-    output_node: Any  # a display-only output node (Step for the perceptron), or None
+    penalty_grads: dict[str, Array]  # dC_dp for the penalised params
+    before: dict[str, Array]  # params before the update
+    grads: dict[str, Array]  # total dJ_dp used by the update (fused, + penalty)
+    after: dict[str, Array]  # params after the update
+    fused: Loss | None  # the training loss when it is fused (from_logits), else None
+    fused_dJ_dz: Array | None  # its dJ_dz for this example
+    output_node: Node | None  # a display-only output node (the perceptron's Step)
     J_after: float  # this example's loss after the update
     init_note: str
     auto: bool = False  # step K chosen: the first example with a non-zero gradient
     # a residual node's inner chain, node by node: {index of the node in the chain:
     # its inner TraceSteps}, traced with the residual's dJ_dh before the update
-    inner: dict[int, list[Any]] = field(default_factory=dict)
+    inner: dict[int, list[TraceStep]] = field(default_factory=dict)
 
 
-def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
+def targets(est: Any, loss: Loss, y: ArrayLike, classes: Array | None) -> Array:
     """Training targets Y (N, K) of labels / values y, as the estimator encodes them."""
     from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion, one_hot
 
@@ -67,7 +74,7 @@ def targets(est: Any, loss: Any, y: Any, classes: Any) -> Any:
     return np.where(hit, high, low).astype(np.float64)
 
 
-def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
+def unfused(chain: Chain, loss: Loss) -> tuple[Chain, Loss]:
     """The chain and loss the lecture writes: sigmoid / softmax kept out of the loss."""
     from lingrad.core.chain import Chain
     from lingrad.core.losses import BinaryCrossEntropy, CrossEntropy
@@ -84,7 +91,9 @@ def unfused(chain: Any, loss: Any) -> tuple[Any, Any]:
     return chain, loss
 
 
-def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> None:
+def _gd_step(
+    chain: Chain, loss: Loss, penalty: Penalty | None, x: Array, Y: Array, lr: float
+) -> None:
     """One silent step of the lecture's loop on one example (the Trainer's Step)."""
     from lingrad.training.optim import GD
     from lingrad.training.step import Step
@@ -92,7 +101,7 @@ def _gd_step(chain: Any, loss: Any, penalty: Any, x: Any, Y: Any, lr: float) -> 
     Step(chain, loss, penalty, GD())(x, Y, None, lr)
 
 
-def n_outputs(spec: ModelSpec, est: Any, y: Any) -> int:
+def n_outputs(spec: ModelSpec, est: Any, y: ArrayLike) -> int:
     """The width K of the model's output for targets y."""
     from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion
 
@@ -106,7 +115,7 @@ def n_outputs(spec: ModelSpec, est: Any, y: Any) -> int:
     return 1 if K == 2 else K
 
 
-def random_start(spec: ModelSpec, est: Any, X: Any, y: Any) -> bool:
+def random_start(spec: ModelSpec, est: Any, X: ArrayLike, y: ArrayLike) -> bool:
     """Whether the model's initial parameters depend on the seed."""
 
     D, K = np.shape(X)[1], n_outputs(spec, est, y)
@@ -117,7 +126,7 @@ def random_start(spec: ModelSpec, est: Any, X: Any, y: Any) -> bool:
     return any(not np.array_equal(a[k], b[k]) for k in a)
 
 
-def trace_inner(node: Any, step: Any) -> list[Any]:
+def trace_inner(node: Residual, step: TraceStep) -> list[TraceStep]:
     """The TraceSteps of a residual's inner chain ``h = x + inner(x)``: forward
     from the residual's input, backward from its ``dJ_dh``."""
     inner = node.inner.trace(step.input[None, :])
@@ -130,7 +139,7 @@ def trace_inner(node: Any, step: Any) -> list[Any]:
     return list(inner.steps)
 
 
-def _has_gradient(chain: Any, loss: Any, x: Any, Y: Any) -> bool:
+def _has_gradient(chain: Chain, loss: Loss, x: Array, Y: Array) -> bool:
     """Whether the loss of this example moves any parameter."""
     loss.forward(chain.forward(x), Y)
     chain.backward(loss.backward())
@@ -138,7 +147,7 @@ def _has_gradient(chain: Any, loss: Any, x: Any, Y: Any) -> bool:
 
 
 def _first_moving_step(
-    chain: Any, loss: Any, penalty: Any, X: Any, Y: Any, lr: float
+    chain: Chain, loss: Loss, penalty: Penalty | None, X: Array, Y: Array, lr: float
 ) -> int:
     """The first step of one pass whose example has a non-zero gradient (0: none)."""
     import copy
@@ -155,13 +164,13 @@ def _first_moving_step(
 def walk(
     spec: ModelSpec,
     est: Any,
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     step: int | None,
     lr: float,
     seed: int,
-    init: tuple[Any, Any] | None = None,
+    init: tuple[ArrayLike, ArrayLike | None] | None = None,
 ) -> Walk:
     """Run steps 0..K-1 silently and trace step K (examples in the data's order).
 
@@ -180,6 +189,7 @@ def walk(
         start="fresh", random_state=seed, shape=(X.shape[1], n_outputs(spec, est, y))
     )
     loss, chain = problem.loss, problem.chain
+    assert chain is not None  # given a shape, training_problem builds the chain
     Y = targets(est, loss, y, classes)
     name = type(est).__name__
     if random_start(spec, est, X, y):
@@ -240,7 +250,7 @@ def walk(
     }:
         output_node = None
     return Walk(
-        spec,
+        spec.for_loss(getattr(est, "loss", None)),
         step,
         i,
         X[i],

@@ -142,7 +142,10 @@
     $("#equation").textContent = model.equation;
     document.body.dataset.model = settings.model;
     $("#row-hidden").hidden = ["two-layer", "residual"].indexOf(settings.model) < 0;
-    $("#row-loss").hidden = settings.model !== "logistic";
+    const loss = $("#loss"); loss.innerHTML = "";
+    for (const l of model.losses) { option(loss, l.value, l.text); }
+    loss.value = settings.loss;
+    $("#row-loss").hidden = model.losses.length < 2;
     $("#row-batch").hidden = settings.solver !== "minibatch";
     $("#row-alpha").hidden = settings.penalty === "none";
     $("#upload-row").hidden = settings.data !== "upload";
