@@ -43,8 +43,6 @@ def settings_of(model: Any, spec: Any) -> dict[str, Any]:
     for key in ("n_hidden", "loss", "shuffle"):
         if key in p and isinstance(p[key], int | str):
             given[key] = p[key]
-    if spec.name != "logistic":  # the page's loss choice is logistic's (log/squared)
-        given.pop("loss", None)
     if given.get("solver") not in ("sgd", "minibatch", "batch"):
         given["solver"] = "sgd"  # the widget is for watching steps
     return given
