@@ -121,7 +121,8 @@ def update_block(driver) -> str:
 
 def set_field(driver, field: str, text: str) -> None:
     box = driver.find_element(By.CSS_SELECTOR, f'[data-field="{field}"]')
-    box.clear()
+    box.click()  # focused: a frame arriving now does not rewrite the field
+    box.send_keys(Keys.CONTROL, "a")  # what is typed replaces the whole value
     box.send_keys(text, Keys.ENTER)
 
 

@@ -128,7 +128,8 @@
     st.settings = settings;
     for (const input of document.querySelectorAll("[data-field]")) {
       const key = input.dataset.field;
-      if (!(key in settings) || input.classList.contains("bad") || input.type === "file") { continue; }
+      // a field being typed in (focused) keeps what the learner is typing
+      if (!(key in settings) || input.classList.contains("bad") || input.type === "file" || input === document.activeElement) { continue; }
       if (input.type === "checkbox") { input.checked = !!settings[key]; } else { input.value = settings[key] === null ? "" : settings[key]; }
     }
     if ($("#gen-params").dataset.data !== settings.data) {
