@@ -33,6 +33,7 @@ from lingrad.core.nodes import Affine, Node
 from lingrad.core.penalties import Penalty, make_penalty
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.models._finite import finite_scores as finite_scores  # re-exported
+from lingrad.models._fitted import restore_fitted, training_state
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
@@ -194,6 +195,18 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         (X, Y widths ``shape``, ``n_iter`` epochs); ``partial_fit`` continues it."""
         history, t = trainer.history, trainer.t
         self._finish(trainer.chain, shape, n_iter, history, t, trainer)
+
+    def training_state(self) -> dict[str, Any] | None:
+        """The last iterative fit's engine state as plain values (t, epoch, the
+        generator, the optimizer's state_dict, the schedule); None without one."""
+        return training_state(self)
+
+    def restore_fitted(
+        self, shape: tuple[int, int], state: dict[str, Any] | None = None
+    ) -> None:
+        """Once the fitted attributes are set (a model file): the fitted X, Y
+        widths and, given ``training_state()``'s dict, the Trainer to continue."""
+        restore_fitted(self, shape, state)
 
     def check_hyperparameters(self) -> None:
         """Refuse invalid hyperparameters and solvers, as ``fit`` does first."""

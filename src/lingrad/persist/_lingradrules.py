@@ -8,7 +8,7 @@ scalar for a 1-D target, else (K, D) and (K,)); the two-layer network holds
 ``[(D, H), (H, C)]`` and the residual one ``[(D, M), (M, D), (D, 1)]``. A file
 whose arrays break its class's rules (a logistic model relabelled as softmax, 3
 classes with a binary ``coef_``) is refused before any array is read. Loading
-also restores what training needs to continue: ``_fitted_shape`` (from the
+also restores what training needs to continue: the fitted shape (from the
 arrays), ``history_`` and the engine's state (:mod:`lingrad.persist._trainerstate`).
 """
 
@@ -227,12 +227,7 @@ def finish(est: Any, node: Node) -> None:
         check_params(est)
     except ValueError as e:
         raise ModelFileError(f"{where}: {e}") from e
-    est._fitted_shape = node.extra["fitted_shape"]
-    if node.name == "LinearRegression":
-        est._y_1d = np.ndim(est.coef_) == 1
-    est._trainer = None
-    if node.trainer is not None:
-        restore_trainer(est, node.trainer, where)
+    restore_trainer(est, node.extra["fitted_shape"], node.trainer, where)
 
 
 def state_of(est: Any) -> dict[str, Any]:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from lingrad.errors import ModelFileError
 from lingrad.persist._modelstate import Encoder, is_array_like
 
@@ -25,51 +23,51 @@ _OBJECTS = ("GD", "Momentum", "Adam", "ProximalL1", "Schedule", "Constant",
 _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
 
 
-def _optimizer_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
-    """``{"class": name, "state": state_dict()}`` of an optimizer."""
-    name = type(obj).__name__
-    if name not in _OBJECTS:
-        raise ModelFileError(f"cannot save {where}: a {name} cannot be stored")
-    state = {k: enc.value(v, f"{where}.{k}") for k, v in obj.state_dict().items()}
-    return {"class": name, "state": state}
+def _encode_vars(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
+    """A schedule's ``{"class", "vars"}`` as JSON (nested ones likewise)."""
+    if obj.get("class") not in _OBJECTS:
+        raise ModelFileError(
+            f"cannot save {where}: a {obj.get('class')} cannot be stored"
+        )
+    out = {
+        k: {"__object__": _encode_vars(v["__object__"], enc, f"{where}.{k}")}
+        if isinstance(v, dict) and set(v) == {"__object__"}
+        else enc.value(v, f"{where}.{k}")
+        for k, v in obj["vars"].items()
+    }
+    return {"class": obj["class"], "vars": out}
 
 
-def _object_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
-    """``{"class": name, "vars": {...}}`` of a schedule."""
-    name = type(obj).__name__
-    if name not in _OBJECTS:
-        raise ModelFileError(f"cannot save {where}: a {name} cannot be stored")
-    out: dict[str, Any] = {}
-    for key, value in vars(obj).items():
-        if type(value).__name__ in _OBJECTS:
-            out[key] = {"__object__": _object_state(value, enc, f"{where}.{key}")}
-        else:
-            out[key] = enc.value(value, f"{where}.{key}")
-    return {"class": name, "vars": out}
-
-
-def trainer_state(trainer: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
-    """What continuing ``trainer`` needs, as JSON; None for no trainer, or one this
-    module does not know (another engine's): a loaded model then continues from its
-    fitted parameters with a fresh optimizer and generator."""
-    if trainer is None:
-        return None
+def trainer_state(est: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
+    """What continuing ``est``'s training needs (its public ``training_state()``),
+    as JSON; None for none, or one this module cannot store (another engine's, a
+    custom schedule): a loaded model then continues from its fitted parameters
+    with a fresh optimizer and generator."""
     n_arrays = len(enc.arrays)
     try:
-        bits = trainer.batcher.rng.bit_generator.state
-        if bits.get("bit_generator") != "PCG64":
+        state = est.training_state()
+        if state is None:
+            return None
+        bits, opt = state["rng"], state["optimizer"]
+        if opt["class"] not in _OBJECTS:
             return None
         return {
-            "t": int(trainer.t),
-            "epoch": int(trainer.epoch),
+            "t": state["t"],
+            "epoch": state["epoch"],
             "rng": {
                 "state": format(bits["state"]["state"], "x"),
                 "inc": format(bits["state"]["inc"], "x"),
                 "has_uint32": int(bits["has_uint32"]),
                 "uinteger": int(bits["uinteger"]),
             },
-            "optimizer": _optimizer_state(trainer.optimizer, enc, f"{where}.optimizer"),
-            "schedule": _object_state(trainer.schedule, enc, f"{where}.schedule"),
+            "optimizer": {
+                "class": opt["class"],
+                "state": {
+                    k: enc.value(v, f"{where}.optimizer.{k}")
+                    for k, v in opt["state"].items()
+                },
+            },
+            "schedule": _encode_vars(state["schedule"], enc, f"{where}.schedule"),
         }
     except (AttributeError, KeyError, TypeError, ModelFileError):
         del enc.arrays[n_arrays:]  # nothing half-stored
@@ -113,58 +111,31 @@ def check_trainer(r: Any, shapes: list[tuple[int, ...]]) -> None:
             )
 
 
-def _restore_object(obj: Any, state: Any, where: str) -> None:
-    if not (isinstance(state, dict) and state.get("class") == type(obj).__name__):
-        raise ModelFileError(f"{where}: stored for a different optimizer or schedule")
-    saved, own = state.get("vars"), vars(obj)
-    if not isinstance(saved, dict) or set(saved) != set(own):
-        raise ModelFileError(f"{where}: its state does not match this lingrad's")
-    for key, value in saved.items():
-        if isinstance(value, dict) and set(value) == {"__object__"}:
-            _restore_object(own[key], value["__object__"], f"{where}.{key}")
-        elif isinstance(own[key], dict) and isinstance(value, dict):
-            setattr(obj, key, {k: np.array(v, copy=True) for k, v in value.items()})
-        elif type(own[key]) is type(value) or (
-            isinstance(own[key], float) and isinstance(value, (int, float))
-        ):
-            setattr(obj, key, value)
-        else:
-            raise ModelFileError(f"{where}.{key}: holds a {type(value).__name__}")
-
-
-def restore_trainer(est: Any, state: dict[str, Any], where: str) -> None:
-    """Rebuild ``est._trainer`` from its hyperparameters and put ``state`` back."""
-    from sklearn.utils import check_random_state
-
-    if est.solver not in ("sgd", "minibatch", "batch"):
-        return
-    chain = est._chain_from_fitted()
-    trainer = est._make_trainer(chain, check_random_state(est.random_state))
+def restore_trainer(
+    est: Any, shape: tuple[int, int], state: dict[str, Any] | None, where: str
+) -> None:
+    """The fitted shape and, for ``state``, the trainer, through the estimator's
+    public ``restore_fitted`` (a 0.2 file's optimizer ``vars`` converted first)."""
+    if state is not None:
+        rng, opt = state["rng"], state["optimizer"]
+        try:
+            bits = {
+                "bit_generator": "PCG64",
+                "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
+                "has_uint32": int(rng["has_uint32"]),
+                "uinteger": int(rng["uinteger"]),
+            }
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ModelFileError(
+                f"{where}: the stored generator state is invalid"
+            ) from e
+        if "state" not in opt:
+            opt = {"class": opt["class"], "state": _from_vars(opt)}
+        state = {**state, "rng": bits, "optimizer": opt}
     try:
-        rng = state["rng"]
-        trainer.batcher.rng.bit_generator.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
-            "has_uint32": int(rng["has_uint32"]),
-            "uinteger": int(rng["uinteger"]),
-        }
-    except (TypeError, ValueError, OverflowError) as e:
-        raise ModelFileError(f"{where}: the stored generator state is invalid") from e
-    opt = state["optimizer"]
-    if opt.get("class") != type(trainer.optimizer).__name__:
-        raise ModelFileError(f"{where}: trainer.optimizer: stored for a different one")
-    saved = opt["state"] if "state" in opt else _from_vars(opt)
-    params = chain.params
-    try:
-        _check_arrays(saved, params)
-        trainer.optimizer.load_state_dict(saved)
-    except (ValueError, TypeError) as e:
-        raise ModelFileError(f"{where}: trainer.optimizer: {e}") from e
-    _restore_object(trainer.schedule, state["schedule"], f"{where}: trainer.schedule")
-    trainer.t, trainer.epoch = state["t"], state["epoch"]
-    if getattr(est, "history_", None) is not None:
-        trainer.history = est.history_
-    est._trainer = trainer
+        est.restore_fitted(shape, state)
+    except ValueError as e:
+        raise ModelFileError(f"{where}: {e}") from e
 
 
 def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
@@ -180,21 +151,6 @@ def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
         elif key.startswith("_") and key != "_tmp":
             out[key[1:]] = value
     return out
-
-
-def _check_arrays(state: Any, params: dict[str, Any]) -> None:
-    """Every per-parameter array of ``state`` has its parameter's shape; cast to
-    the parameter's dtype in place."""
-    for value in state.values() if isinstance(state, dict) else ():
-        if not isinstance(value, dict):
-            continue
-        if value and all(is_array_like(a) for a in value.values()):
-            for key, a in value.items():
-                if key not in params or params[key].shape != tuple(a.shape):
-                    raise ValueError("its state does not match the parameters")
-                value[key] = np.asarray(a).astype(params[key].dtype, copy=False)
-        else:
-            _check_arrays(value, params)
 
 
 def decode_trainer(dec: Any, v: Any, where: str) -> dict[str, Any] | None:
