@@ -566,6 +566,40 @@ def test_trainer_state_must_fit_the_parameters(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("t", -1, "trainer.t must be a non-negative integer"),
+        ("epoch", 2**62, "trainer.epoch must be a non-negative integer"),
+        ("rng", {"state": "zz"}, "trainer.rng is malformed"),
+        ("optimizer", {"class": "Adam"}, "trainer.optimizer is a malformed"),
+        ("schedule", {"class": "os.system", "vars": {}}, "trainer.schedule is a"),
+    ],
+)
+def test_trainer_counts_generator_and_classes_are_checked(
+    tmp_path: Path, key: str, value: Any, words: str
+) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    model = LogisticRegression(solver="sgd", max_iter=2, tol=None, random_state=0)
+    save(model.fit(X, [0, 1, 1, 0]), tmp_path / "m.lingrad")
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        doc["model"]["trainer"][key] = value
+
+    refused(edited(tmp_path, tmp_path / "m.lingrad", edit), words)
+
+
+def test_a_trainer_generator_state_that_is_not_hex_is_refused(tmp_path: Path) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    model = LogisticRegression(solver="sgd", max_iter=2, tol=None, random_state=0)
+    save(model.fit(X, [0, 1, 1, 0]), tmp_path / "m.lingrad")
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        doc["model"]["trainer"]["rng"]["state"] = "not hex"
+
+    refused(edited(tmp_path, tmp_path / "m.lingrad", edit), "generator state")
+
+
 # ------------------------------------------------------------- peak memory
 
 MEMORY_SCRIPT = textwrap.dedent(

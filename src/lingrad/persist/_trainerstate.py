@@ -21,6 +21,7 @@ __all__ = ["check_trainer", "decode_trainer", "restore_trainer", "trainer_state"
 _OBJECTS = ("GD", "Momentum", "Adam", "ProximalL1", "Schedule", "Constant",
             "InverseTime", "StepDecay", "Exponential", "Adaptive")  # fmt: skip
 _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
+_PARTS = ("optimizer", "schedule")
 
 
 def _encode_vars(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
@@ -88,23 +89,7 @@ def _arrays(value: Any) -> list[Any]:
 def check_trainer(r: Any, shapes: list[tuple[int, ...]]) -> None:
     """Declared trainer state: its arrays have the shapes of the parameters."""
     state = r.node.trainer
-    if state is None:
-        return
-    if not isinstance(state, dict) or set(state) != {
-        "t",
-        "epoch",
-        "rng",
-        "optimizer",
-        "schedule",
-    }:
-        raise r.fail("trainer", "is malformed")
-    for key in ("t", "epoch"):
-        if not isinstance(state[key], int) or not 0 <= state[key] < 2**62:
-            raise r.fail(f"trainer.{key}", "must be a non-negative integer")
-    rng = state["rng"]
-    if not (isinstance(rng, dict) and set(rng) == _RNG_KEYS):
-        raise r.fail("trainer.rng", "is malformed")
-    for a in _arrays([state["optimizer"], state["schedule"]]):
+    for a in _arrays([state["optimizer"], state["schedule"]] if state else []):
         if tuple(a.shape) not in shapes or a.dtype.kind != "f":
             raise r.fail(
                 "trainer.optimizer", f"holds an array of shape {tuple(a.shape)}"
@@ -115,23 +100,7 @@ def restore_trainer(
     est: Any, shape: tuple[int, int], state: dict[str, Any] | None, where: str
 ) -> None:
     """The fitted shape and, for ``state``, the trainer, through the estimator's
-    public ``restore_fitted`` (a 0.2 file's optimizer ``vars`` converted first)."""
-    if state is not None:
-        rng, opt = state["rng"], state["optimizer"]
-        try:
-            bits = {
-                "bit_generator": "PCG64",
-                "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
-                "has_uint32": int(rng["has_uint32"]),
-                "uinteger": int(rng["uinteger"]),
-            }
-        except (TypeError, ValueError, OverflowError) as e:
-            raise ModelFileError(
-                f"{where}: the stored generator state is invalid"
-            ) from e
-        if "state" not in opt:
-            opt = {"class": opt["class"], "state": _from_vars(opt)}
-        state = {**state, "rng": bits, "optimizer": opt}
+    public ``restore_fitted``."""
     try:
         est.restore_fitted(shape, state)
     except ValueError as e:
@@ -141,11 +110,8 @@ def restore_trainer(
 def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
     """A state dict from a 0.2 file's ``{"class", "vars"}`` (its private
     attributes ``_v``, ``_m``, ``_t``, ``_u``, ``_q``; ``_tmp`` was unused)."""
-    vars_ = obj.get("vars")
-    if not isinstance(vars_, dict):
-        raise ModelFileError("the stored optimizer state is malformed")
     out: dict[str, Any] = {}
-    for key, value in vars_.items():
+    for key, value in obj["vars"].items():
         if isinstance(value, dict) and set(value) == {"__object__"}:
             out[key] = _from_vars(value["__object__"])  # ProximalL1's inner
         elif key.startswith("_") and key != "_tmp":
@@ -154,46 +120,55 @@ def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def decode_trainer(dec: Any, v: Any, where: str) -> dict[str, Any] | None:
-    """The JSON of :func:`trainer_state` with its values decoded (arrays unread)."""
+    """The JSON of :func:`trainer_state`, checked and decoded (arrays unread), in
+    ``training_state()``'s form: the generator's PCG64 state, the optimizer's
+    state dict (from a 0.2 file's ``vars`` too)."""
     if v is None:
         return None
-    keys = {"t", "epoch", "rng", "optimizer", "schedule"}
-    if not isinstance(v, dict) or set(v) != keys:
+    if not isinstance(v, dict) or set(v) != {"t", "epoch", "rng", *_PARTS}:
         raise dec.fail(where, "is a malformed trainer state")
+    for key in ("t", "epoch"):
+        if type(v[key]) is not int or not 0 <= v[key] < 2**62:
+            raise dec.fail(f"{where}.{key}", "must be a non-negative integer")
+    rng = v["rng"]
+    if not (isinstance(rng, dict) and set(rng) == _RNG_KEYS):
+        raise dec.fail(f"{where}.rng", "is malformed")
+    try:
+        bits = {
+            "bit_generator": "PCG64",
+            "state": {"state": int(rng["state"], 16), "inc": int(rng["inc"], 16)},
+            "has_uint32": int(rng["has_uint32"]),
+            "uinteger": int(rng["uinteger"]),
+        }
+    except (TypeError, ValueError, OverflowError) as e:
+        raise dec.fail(f"{where}.rng", "holds an invalid generator state") from e
+    opt = _decode_object(dec, v["optimizer"], f"{where}.optimizer")
+    if "vars" in opt:
+        opt = {"class": opt["class"], "state": _from_vars(opt)}
     return {
-        **{k: v[k] for k in ("t", "epoch", "rng")},
-        "optimizer": _decode_optimizer(dec, v["optimizer"], f"{where}.optimizer"),
+        "t": v["t"],
+        "epoch": v["epoch"],
+        "rng": bits,
+        "optimizer": opt,
         "schedule": _decode_object(dec, v["schedule"], f"{where}.schedule"),
     }
 
 
 def _decode_object(dec: Any, v: Any, where: str) -> dict[str, Any]:
+    """``{"class", "vars"}`` (a schedule, a 0.2 file's optimizer; nested ones as
+    ``{"__object__": ...}``) or ``{"class", "state"}`` (an optimizer)."""
+    part = "state" if isinstance(v, dict) and "state" in v else "vars"
     if not (
         isinstance(v, dict)
-        and set(v) == {"class", "vars"}
+        and set(v) == {"class", part}
         and v["class"] in _OBJECTS
-        and isinstance(v["vars"], dict)
+        and isinstance(v[part], dict)
     ):
         raise dec.fail(where, "is a malformed optimizer or schedule state")
     out: dict[str, Any] = {}
-    for key, x in v["vars"].items():
-        if isinstance(x, dict) and set(x) == {"__object__"}:
+    for key, x in v[part].items():
+        if part == "vars" and isinstance(x, dict) and set(x) == {"__object__"}:
             out[key] = {"__object__": _decode_object(dec, x["__object__"], where)}
         else:
             out[key] = dec.value(x, f"{where}.{key}")
-    return {"class": v["class"], "vars": out}
-
-
-def _decode_optimizer(dec: Any, v: Any, where: str) -> dict[str, Any]:
-    """``{"class", "state"}``, or a 0.2 file's ``{"class", "vars"}``."""
-    if isinstance(v, dict) and set(v) == {"class", "vars"}:
-        return _decode_object(dec, v, where)
-    if not (
-        isinstance(v, dict)
-        and set(v) == {"class", "state"}
-        and v["class"] in _OBJECTS
-        and isinstance(v["state"], dict)
-    ):
-        raise dec.fail(where, "is a malformed optimizer state")
-    state = {k: dec.value(x, f"{where}.{k}") for k, x in v["state"].items()}
-    return {"class": v["class"], "state": state}
+    return {"class": v["class"], part: out}
