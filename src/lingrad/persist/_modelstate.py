@@ -256,7 +256,7 @@ class Decoder:
             return self.array(v, where)
         if tag == "__estimator__" and len(v) == 1:
             return self._node(body, where)
-        need = dict if tag == "__history__" else str if tag in _WITH else list
+        need: Any = dict if tag == "__history__" else str if tag in _WITH else list
         if set(v) != {tag, *_WITH.get(tag, ())} or not isinstance(body, need):
             raise self.fail(where, f"holds a malformed {tag} value")
         if tag == "__tuple__":
