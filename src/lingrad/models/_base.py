@@ -197,15 +197,11 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._finish(trainer.chain, shape, n_iter, history, t, trainer)
 
     def training_state(self) -> dict[str, Any] | None:
-        """The last iterative fit's engine state as plain values (t, epoch, the
-        generator, the optimizer's state_dict, the schedule); None without one."""
+        """The last fit's t, epoch, generator, optimizer, schedule; or None."""
         return training_state(self)
 
-    def restore_fitted(
-        self, shape: tuple[int, int], state: dict[str, Any] | None = None
-    ) -> None:
-        """Once the fitted attributes are set (a model file): the fitted X, Y
-        widths and, given ``training_state()``'s dict, the Trainer to continue."""
+    def restore_fitted(self, shape: tuple[int, int], state: Any = None) -> None:
+        """With the fitted attributes set: the X, Y widths, the training_state()."""
         restore_fitted(self, shape, state)
 
     def check_hyperparameters(self) -> None:
