@@ -9,7 +9,7 @@ scalar for a 1-D target, else (K, D) and (K,)); the two-layer network holds
 whose arrays break its class's rules (a logistic model relabelled as softmax, 3
 classes with a binary ``coef_``) is refused before any array is read. Loading
 also restores what training needs to continue: the fitted shape (from the
-arrays), ``history_`` and the engine's state (:mod:`lingrad.persist._trainerstate`).
+arrays), ``history_`` and the engine's state, through the public ``restore_fitted``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
 from lingrad.persist._modelrules import Rules
 from lingrad.persist._modelstate import HistoryRef, Node, is_array_like
-from lingrad.persist._trainerstate import check_trainer, restore_trainer
+from lingrad.persist._trainerstate import check_trainer
 
 ATTRS = frozenset({
     "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
@@ -225,9 +225,9 @@ def finish(est: Any, node: Node) -> None:
         )
     try:
         check_params(est)
+        est.restore_fitted(node.extra["fitted_shape"], node.trainer)
     except ValueError as e:
         raise ModelFileError(f"{where}: {e}") from e
-    restore_trainer(est, node.extra["fitted_shape"], node.trainer, where)
 
 
 def state_of(est: Any) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """The training engine's state in a model file, so that training continues exactly.
 
-After an iterative fit a lingrad estimator keeps its ``Trainer`` for
-``partial_fit``: the global step t, the epoch count, the shuffling generator's
-state, the optimizer's moments (momentum velocity, Adam's m and v, the proximal
-L1 step's accumulated shrink) and the schedule's state (the adaptive rate). A
-model file stores exactly these; loading rebuilds the trainer from the
-estimator's hyperparameters and puts them back, so ``load(f).partial_fit(X, y)``
+What an estimator's public ``training_state()`` gives (the global step t, the
+epoch count, the shuffling generator's PCG64 state, the optimizer's
+``state_dict()`` and the schedule's variables) as JSON: the generator's integers
+in hex, the arrays as members. Loading checks and decodes it back into that form
+(a 0.2 file's optimizer ``vars`` too), checks its arrays against the parameters'
+shapes, and hands it to ``restore_fitted``, so ``load(f).partial_fit(X, y)``
 takes the same step as the original would.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from lingrad.errors import ModelFileError
 from lingrad.persist._modelstate import Encoder, is_array_like
 
-__all__ = ["check_trainer", "decode_trainer", "restore_trainer", "trainer_state"]
+__all__ = ["check_trainer", "decode_trainer", "trainer_state"]
 
 _OBJECTS = ("GD", "Momentum", "Adam", "ProximalL1", "Schedule", "Constant",
             "InverseTime", "StepDecay", "Exponential", "Adaptive")  # fmt: skip
@@ -94,17 +94,6 @@ def check_trainer(r: Any, shapes: list[tuple[int, ...]]) -> None:
             raise r.fail(
                 "trainer.optimizer", f"holds an array of shape {tuple(a.shape)}"
             )
-
-
-def restore_trainer(
-    est: Any, shape: tuple[int, int], state: dict[str, Any] | None, where: str
-) -> None:
-    """The fitted shape and, for ``state``, the trainer, through the estimator's
-    public ``restore_fitted``."""
-    try:
-        est.restore_fitted(shape, state)
-    except ValueError as e:
-        raise ModelFileError(f"{where}: {e}") from e
 
 
 def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
