@@ -38,6 +38,10 @@ _OUTPUTS = {  # output columns K from the number of classes C
     "SoftmaxRegression": lambda C: C,
 }
 _BINARY = ("Perceptron", "ResidualNetwork")
+_NETS: dict[str, Any] = {  # (coefs_, intercepts_) shapes from D, hidden width H, C
+    "TwoLayerNetwork": lambda D, H, C: ([(D, H), (H, C)], [(H,), (C,)]),
+    "ResidualNetwork": lambda D, H, C: ([(D, H), (H, D), (D, 1)], [(H,), (D,), (1,)]),
+}
 
 
 def _classes(r: Rules) -> int | None:
@@ -72,17 +76,13 @@ def check(r: Rules) -> None:
     r.integer("t_", required=False)
     r.array("loss_curve_", (None,), required=False)
     C = _classes(r)
-    if name == "TwoLayerNetwork":
-        W = _list(r, "coefs_", [(D, None), (None, C)])
-        H = W[0].shape[1]
-        _list(r, "coefs_", [(D, H), (H, C)])
-        _list(r, "intercepts_", [(H,), (C,)])
-        K, shapes = C, [(D, H), (H, C), (H,), (C,)]
-    elif name == "ResidualNetwork":
-        M = _list(r, "coefs_", [(D, None), (None, D), (D, 1)])[0].shape[1]
-        _list(r, "coefs_", [(D, M), (M, D), (D, 1)])
-        _list(r, "intercepts_", [(M,), (D,), (1,)])
-        K, shapes = 1, [(D, M), (M, D), (D, 1), (M,), (D,), (1,)]
+    if name in _NETS:
+        n = len(_NETS[name](D, None, C)[0])
+        H = _list(r, "coefs_", [(D, None)] + [(None, None)] * (n - 1))[0].shape[1]
+        W, b = _NETS[name](D, H, C)
+        _list(r, "coefs_", W)
+        _list(r, "intercepts_", b)
+        K, shapes = W[-1][1], W + b
     elif name == "LinearRegression":
         coef = r.array("coef_", (D,) if _ndim(r.state.get("coef_")) == 1 else (None, D))
         if coef.ndim == 1:
@@ -98,18 +98,11 @@ def check(r: Rules) -> None:
         r.array("intercept_", (K,))
         shapes = [(D, K), (K,)]
     for attr in ("coef_", "intercept_", "coefs_", "intercepts_"):
-        if attr in r.state and attr not in _ATTRS_OF[_family(name)]:
+        if attr in r.state and (attr.endswith("s_") != (name in _NETS)):
             raise r.fail(attr, f"is not an attribute of {name}")
     _check_extras(r, D)
     r.node.extra["fitted_shape"] = (D, K)
     check_trainer(r, [tuple(s) for s in shapes])
-
-
-_ATTRS_OF = {"linear": {"coef_", "intercept_"}, "network": {"coefs_", "intercepts_"}}
-
-
-def _family(name: str) -> str:
-    return "network" if name in ("TwoLayerNetwork", "ResidualNetwork") else "linear"
 
 
 def _ndim(v: Any) -> int:
