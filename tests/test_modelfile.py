@@ -679,3 +679,26 @@ def test_polynomial_widths_are_counted_as_scikit_learn_fits_them(
                 continue  # scikit-learn refuses an empty output
             expected = poly.fit(np.zeros((1, D))).n_output_features_
             assert n_monomials(D, lo, hi, interaction_only, bias) == expected
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_an_imputer_dropping_an_empty_column_round_trips(
+    tmp_path: Path, keep: bool
+) -> None:
+    """SimpleImputer's output width (an all-NaN column dropped unless kept) is
+    checked against the next step's input width on load."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    X[:, 1] = np.nan
+    y = X[:, 0] * 2.0 + 1.0
+    pipe = Pipeline([
+        ("impute", SimpleImputer(keep_empty_features=keep)),
+        ("model", LinearRegression()),
+    ])  # fmt: skip
+    with warnings.catch_warnings():  # fit and transform warn of the empty column
+        warnings.filterwarnings("ignore", "Skipping features", UserWarning)
+        pipe.fit(X, y)
+        save(pipe, tmp_path / "p.lingrad")
+        back = load(tmp_path / "p.lingrad")
+        assert_array_equal(back.predict(X), pipe.predict(X))
+    assert pipe[-1].n_features_in_ == back[-1].n_features_in_ == (3 if keep else 2)

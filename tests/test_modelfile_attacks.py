@@ -28,7 +28,12 @@ from sklearn.preprocessing import (
 )
 
 from lingrad.errors import ModelFileError
-from lingrad.models import LinearRegression, LogisticRegression, ResidualNetwork
+from lingrad.models import (
+    LinearRegression,
+    LogisticRegression,
+    ResidualNetwork,
+    TwoLayerNetwork,
+)
 from lingrad.persist.modelfile import Limits, load, save
 
 Doc = dict[str, Any]
@@ -564,6 +569,66 @@ def test_trainer_state_must_fit_the_parameters(tmp_path: Path) -> None:
         edited(tmp_path, tmp_path / "net.lingrad", edit),
         "holds an array of shape (900, 900)",
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "attr", "i", "words"),
+    [
+        (lambda: TwoLayerNetwork(n_hidden=3), "intercepts_", 0, "(4,); expected (3,)"),
+        (lambda: TwoLayerNetwork(n_hidden=3), "coefs_", 1, "(4, 2); expected (3, 2)"),
+        (lambda: ResidualNetwork(n_hidden=3), "coefs_", 1, "(4, 2); expected (3, 2)"),
+        (lambda: ResidualNetwork(n_hidden=3), "intercepts_", 2, "(4,); expected (1,)"),
+    ],
+    ids=["two-layer-bias", "two-layer-out", "residual-back", "residual-out"],
+)
+def test_a_network_s_layers_must_chain(
+    tmp_path: Path, make: Any, attr: str, i: int, words: str
+) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    est = make().set_params(solver="sgd", max_iter=2, tol=None, random_state=0)
+    save(est.fit(X, [0, 1, 1, 0]), tmp_path / "net.lingrad")
+    shape = (4,) if attr == "intercepts_" else (4, 2)
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        ref = state(doc)[attr][i]
+        members[ref["__array__"]] = npy(np.zeros(shape))
+        ref["shape"] = list(shape)
+
+    refused(edited(tmp_path, tmp_path / "net.lingrad", edit), f"{attr}[{i}]", words)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("t", -1, "trainer.t must be a non-negative integer"),
+        ("epoch", 2**62, "trainer.epoch must be a non-negative integer"),
+        ("rng", {"state": "zz"}, "trainer.rng is malformed"),
+        ("optimizer", {"class": "Adam"}, "trainer.optimizer is a malformed"),
+        ("schedule", {"class": "os.system", "vars": {}}, "trainer.schedule is a"),
+    ],
+)
+def test_trainer_counts_generator_and_classes_are_checked(
+    tmp_path: Path, key: str, value: Any, words: str
+) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    model = LogisticRegression(solver="sgd", max_iter=2, tol=None, random_state=0)
+    save(model.fit(X, [0, 1, 1, 0]), tmp_path / "m.lingrad")
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        doc["model"]["trainer"][key] = value
+
+    refused(edited(tmp_path, tmp_path / "m.lingrad", edit), words)
+
+
+def test_a_trainer_generator_state_that_is_not_hex_is_refused(tmp_path: Path) -> None:
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    model = LogisticRegression(solver="sgd", max_iter=2, tol=None, random_state=0)
+    save(model.fit(X, [0, 1, 1, 0]), tmp_path / "m.lingrad")
+
+    def edit(doc: Doc, members: dict[str, bytes]) -> None:
+        doc["model"]["trainer"]["rng"]["state"] = "not hex"
+
+    refused(edited(tmp_path, tmp_path / "m.lingrad", edit), "generator state")
 
 
 # ------------------------------------------------------------- peak memory

@@ -34,6 +34,7 @@ from lingrad.core.nodes import Affine, Node
 from lingrad.core.penalties import Penalty, make_penalty
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.models._finite import finite_scores as finite_scores  # re-exported
+from lingrad.models._fitted import restore_fitted, training_state
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models.dask_hook import dask_aware
@@ -205,6 +206,14 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     def loss_options(cls) -> tuple[str, ...]:
         """The values ``loss`` may take, the default first (() without ``loss``)."""
         return tuple(getattr(cls, "_losses", ()))
+
+    def training_state(self) -> dict[str, Any] | None:
+        """The last fit's t, epoch, generator, optimizer, schedule; or None."""
+        return training_state(self)
+
+    def restore_fitted(self, shape: tuple[int, int], state: Any = None) -> None:
+        """With the fitted attributes set: the X, Y widths, the training_state()."""
+        restore_fitted(self, shape, state)
 
     def check_hyperparameters(self) -> None:
         """Refuse invalid hyperparameters and solvers, as ``fit`` does first."""

@@ -167,7 +167,7 @@ def _pipeline_width(pipe: Any) -> int | None:
     return check_widths("pipeline", list(pipe.steps))
 
 
-def _columns(r: Rules, attr: str, cols: Any, D: int, names: Any) -> None:
+def _columns(r: Rules, attr: str, cols: Any, D: int) -> None:
     """A column selection: int, str, list of either, slice, or boolean mask."""
     items = cols if isinstance(cols, list) else [cols]
     if isinstance(cols, slice) or (is_array_like(cols) and cols.dtype.kind == "b"):
@@ -181,9 +181,7 @@ def _columns(r: Rules, attr: str, cols: Any, D: int, names: Any) -> None:
             raise r.fail(attr, f"selects column {c} of {D}")
 
 
-def _triples(
-    r: Rules, attr: str, items: Any, D: int, fitted: bool
-) -> list[tuple[Any, ...]]:
+def _triples(r: Rules, attr: str, items: Any, D: int) -> list[tuple[Any, ...]]:
     if not isinstance(items, list):
         raise r.fail(attr, "must be a list of (name, transformer, columns)")
     for i, t in enumerate(items):
@@ -197,19 +195,19 @@ def _triples(
             )
         if isinstance(t[1], Node) and ALLOWED[t[1].name].extra_attrs:
             raise r.fail(f"{attr}[{i}]", f"holds a {t[1].name}, not a transformer")
-        _columns(r, f"{attr}[{i}]", t[2], D, None)
+        _columns(r, f"{attr}[{i}]", t[2], D)
     return list(items)
 
 
 def _check_column_transformer(r: Rules) -> None:
     r.output_config()
-    _triples(r, "params['transformers']", r.params.get("transformers"), 2**40, False)
+    _triples(r, "params['transformers']", r.params.get("transformers"), 2**40)
     if not r.state:
         return  # not fitted
     D = r.integer("n_features_in_", 1)
     assert D is not None
     r.names(D)
-    fitted = _triples(r, "transformers_", r.state.get("transformers_"), D, True)
+    fitted = _triples(r, "transformers_", r.state.get("transformers_"), D)
     indices = r.state.get("_transformer_to_input_indices")
     if not isinstance(indices, dict) or not all(
         isinstance(k, str)
@@ -234,7 +232,7 @@ def _check_column_transformer(r: Rules) -> None:
     if not isinstance(cols, list):
         raise r.fail("_columns", "must be a list")
     for i, c in enumerate(cols):
-        _columns(r, f"_columns[{i}]", c, D, None)
+        _columns(r, f"_columns[{i}]", c, D)
 
 
 def _finish_column_transformer(ct: Any, node: Node) -> None:

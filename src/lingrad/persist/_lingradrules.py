@@ -8,8 +8,8 @@ scalar for a 1-D target, else (K, D) and (K,)); the two-layer network holds
 ``[(D, H), (H, C)]`` and the residual one ``[(D, M), (M, D), (D, 1)]``. A file
 whose arrays break its class's rules (a logistic model relabelled as softmax, 3
 classes with a binary ``coef_``) is refused before any array is read. Loading
-also restores what training needs to continue: ``_fitted_shape`` (from the
-arrays), ``history_`` and the engine's state (:mod:`lingrad.persist._trainerstate`).
+also restores what training needs to continue: the fitted shape (from the
+arrays), ``history_`` and the engine's state, through the public ``restore_fitted``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
 from lingrad.persist._modelrules import Rules
 from lingrad.persist._modelstate import HistoryRef, Node, is_array_like
-from lingrad.persist._trainerstate import check_trainer, restore_trainer
+from lingrad.persist._trainerstate import check_trainer
 
 ATTRS = frozenset({
     "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
@@ -38,6 +38,10 @@ _OUTPUTS = {  # output columns K from the number of classes C
     "SoftmaxRegression": lambda C: C,
 }
 _BINARY = ("Perceptron", "ResidualNetwork")
+_NETS: dict[str, Any] = {  # (coefs_, intercepts_) shapes from D, hidden width H, C
+    "TwoLayerNetwork": lambda D, H, C: ([(D, H), (H, C)], [(H,), (C,)]),
+    "ResidualNetwork": lambda D, H, C: ([(D, H), (H, D), (D, 1)], [(H,), (D,), (1,)]),
+}
 
 
 def _classes(r: Rules) -> int | None:
@@ -72,17 +76,13 @@ def check(r: Rules) -> None:
     r.integer("t_", required=False)
     r.array("loss_curve_", (None,), required=False)
     C = _classes(r)
-    if name == "TwoLayerNetwork":
-        W = _list(r, "coefs_", [(D, None), (None, C)])
-        H = W[0].shape[1]
-        _list(r, "coefs_", [(D, H), (H, C)])
-        _list(r, "intercepts_", [(H,), (C,)])
-        K, shapes = C, [(D, H), (H, C), (H,), (C,)]
-    elif name == "ResidualNetwork":
-        M = _list(r, "coefs_", [(D, None), (None, D), (D, 1)])[0].shape[1]
-        _list(r, "coefs_", [(D, M), (M, D), (D, 1)])
-        _list(r, "intercepts_", [(M,), (D,), (1,)])
-        K, shapes = 1, [(D, M), (M, D), (D, 1), (M,), (D,), (1,)]
+    if name in _NETS:
+        n = len(_NETS[name](D, None, C)[0])
+        H = _list(r, "coefs_", [(D, None)] + [(None, None)] * (n - 1))[0].shape[1]
+        W, b = _NETS[name](D, H, C)
+        _list(r, "coefs_", W)
+        _list(r, "intercepts_", b)
+        K, shapes = W[-1][1], W + b
     elif name == "LinearRegression":
         coef = r.array("coef_", (D,) if _ndim(r.state.get("coef_")) == 1 else (None, D))
         if coef.ndim == 1:
@@ -98,18 +98,11 @@ def check(r: Rules) -> None:
         r.array("intercept_", (K,))
         shapes = [(D, K), (K,)]
     for attr in ("coef_", "intercept_", "coefs_", "intercepts_"):
-        if attr in r.state and attr not in _ATTRS_OF[_family(name)]:
+        if attr in r.state and (attr.endswith("s_") != (name in _NETS)):
             raise r.fail(attr, f"is not an attribute of {name}")
     _check_extras(r, D)
     r.node.extra["fitted_shape"] = (D, K)
     check_trainer(r, [tuple(s) for s in shapes])
-
-
-_ATTRS_OF = {"linear": {"coef_", "intercept_"}, "network": {"coefs_", "intercepts_"}}
-
-
-def _family(name: str) -> str:
-    return "network" if name in ("TwoLayerNetwork", "ResidualNetwork") else "linear"
 
 
 def _ndim(v: Any) -> int:
@@ -225,14 +218,9 @@ def finish(est: Any, node: Node) -> None:
         )
     try:
         check_params(est)
+        est.restore_fitted(node.extra["fitted_shape"], node.trainer)
     except ValueError as e:
         raise ModelFileError(f"{where}: {e}") from e
-    est._fitted_shape = node.extra["fitted_shape"]
-    if node.name == "LinearRegression":
-        est._y_1d = np.ndim(est.coef_) == 1
-    est._trainer = None
-    if node.trainer is not None:
-        restore_trainer(est, node.trainer, where)
 
 
 def state_of(est: Any) -> dict[str, Any]:

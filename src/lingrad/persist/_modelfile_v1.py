@@ -120,37 +120,17 @@ def _standardized(params: Any, state: dict[str, Any]) -> dict[str, Any]:
     if "n_features_in_" in inner:
         scaler["n_features_in_"] = inner["n_features_in_"]
     steps = [
-        {
-            "__tuple__": [
-                "scale",
-                {
-                    "__estimator__": {
-                        "class": "StandardScaler",
-                        "params": {},
-                        "state": scaler,
-                    }
-                },
-            ]
-        },
-        {
-            "__tuple__": [
-                "model",
-                {
-                    "__estimator__": {
-                        "class": params.get("model"),
-                        "params": inner_params,
-                        "state": inner,
-                    }
-                },
-            ]
-        },
+        _step("scale", "StandardScaler", {}, scaler),
+        _step("model", params.get("model"), inner_params, inner),
     ]
-    return {
-        "class": "Pipeline",
-        "params": {"steps": steps},
-        "state": {},
-        "legacy": "Standardized",
-    }
+    return {"class": "Pipeline", "params": {"steps": steps}, "state": {},
+            "legacy": "Standardized"}  # fmt: skip
+
+
+def _step(name: str, cls: Any, params: Any, state: Any) -> dict[str, Any]:
+    """A Pipeline step ``(name, estimator node)`` in format 2's tagged JSON."""
+    node = {"class": cls, "params": params, "state": state}
+    return {"__tuple__": [name, {"__estimator__": node}]}
 
 
 def load_v1(p: Path, z: SafeZip, meta: dict[str, Any], loader_cls: Any) -> Any:

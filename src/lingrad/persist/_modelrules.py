@@ -16,6 +16,7 @@ from lingrad.persist._modelstate import Decoder, Node, is_array_like
 __all__ = ["OUTPUT_CONFIG", "Rules", "signature_params"]
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
+ABSENT = object()  # an attribute the node does not declare
 
 
 class Rules:
@@ -31,15 +32,20 @@ class Rules:
     def has(self, attr: str) -> bool:
         return attr in self.state
 
+    def get(self, attr: str, required: bool) -> Any:
+        """The declared value (``ABSENT`` if absent and not ``required``)."""
+        if attr in self.state:
+            return self.state[attr]
+        if required:
+            raise self.fail(attr, "is missing")
+        return ABSENT
+
     def integer(
         self, attr: str, lo: int = 0, hi: int = 2**40, *, required: bool = True
     ) -> int | None:
         """A declared integer (int or integer NumPy scalar) in [lo, hi]."""
-        if attr not in self.state:
-            if required:
-                raise self.fail(attr, "is missing")
+        if (v := self.get(attr, required)) is ABSENT:
             return None
-        v = self.state[attr]
         if (
             isinstance(v, np.generic)
             and v.dtype.kind in "iuf"
@@ -54,11 +60,8 @@ class Rules:
 
     def scalar(self, attr: str, kinds: str = "f", *, required: bool = True) -> Any:
         """A declared number (Python or NumPy scalar) of one of ``kinds``."""
-        if attr not in self.state:
-            if required:
-                raise self.fail(attr, "is missing")
+        if (v := self.get(attr, required)) is ABSENT:
             return None
-        v = self.state[attr]
         kind = (
             v.dtype.kind
             if isinstance(v, np.generic)
@@ -78,11 +81,9 @@ class Rules:
         none_ok: bool = False,
     ) -> Any:
         """A declared array of ``shape`` (None: any length) and dtype kind."""
-        if attr not in self.state:
-            if required:
-                raise self.fail(attr, "is missing")
+        if (v := self.get(attr, required)) is ABSENT:
             return None
-        return self.check_array(attr, self.state[attr], shape, kinds, none_ok)
+        return self.check_array(attr, v, shape, kinds, none_ok)
 
     def check_array(
         self,

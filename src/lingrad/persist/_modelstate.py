@@ -40,6 +40,7 @@ __all__ = ["ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_lik
 
 _TAGS = ("__float__", "__tuple__", "__dict__", "__np__", "__dtype__", "__slice__",
          "__array__", "__objects__", "__estimator__", "__history__")  # fmt: skip
+_WITH = {"__np__": ("value",), "__dtype__": ("type",), "__history__": ("complete",)}
 _SCALAR_KINDS = "biufU"
 _DTYPE_TAG_KINDS = "biufUO"
 
@@ -253,59 +254,55 @@ class Decoder:
             return self.scalar(v, where)
         if tag == "__array__":
             return self.array(v, where)
-        if len(v) == 1 and tag == "__tuple__" and isinstance(body, list):
+        if tag == "__estimator__" and len(v) == 1:
+            return self._node(body, where)
+        need: Any = dict if tag == "__history__" else str if tag in _WITH else list
+        if set(v) != {tag, *_WITH.get(tag, ())} or not isinstance(body, need):
+            raise self.fail(where, f"holds a malformed {tag} value")
+        if tag == "__tuple__":
             return tuple(self.value(x, f"{where}[{i}]") for i, x in enumerate(body))
-        if len(v) == 1 and tag == "__dict__" and isinstance(body, list):
-            out: dict[Any, Any] = {}
-            for item in body:
-                if not (isinstance(item, list) and len(item) == 2):
-                    raise self.fail(where, "holds a malformed dict")
-                key = self.scalar(item[0], f"{where} key")
-                if key in out:
-                    raise self.fail(where, f"holds key {key!r} twice")
-                out[key] = self.value(item[1], f"{where}[{key!r}]")
+        if tag == "__dict__":
+            return self._dict(body, where)
+        if tag == "__objects__":
+            out = np.empty(len(body), dtype=object)
+            out[:] = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(body)]
             return out
-        if len(v) == 1 and tag == "__objects__" and isinstance(body, list):
-            items = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(body)]
-            out_a = np.empty(len(items), dtype=object)
-            out_a[:] = items
-            return out_a
-        if tag == "__np__" and set(v) == {"__np__", "value"} and isinstance(body, str):
+        if tag == "__np__":
             dt = check_dtype(self.path, where, body, self.limits)
             value = self.scalar(v["value"], where)
             try:
                 return np.array(value, dtype=dt)[()]
             except (TypeError, ValueError, OverflowError) as e:
                 raise self.fail(where, f"holds {value!r}, not a {dt}") from e
-        if (
-            tag == "__dtype__"
-            and set(v) == {"__dtype__", "type"}
-            and isinstance(body, str)
-        ):
+        if tag == "__dtype__":
             if body in ("|O", "O"):
                 dt = np.dtype(object)
             else:
                 dt = check_dtype(self.path, where, body, self.limits)
             return dt.type if v["type"] is True else dt
         if (
-            len(v) == 1
-            and tag == "__slice__"
-            and isinstance(body, list)
+            tag == "__slice__"
             and len(body) == 3
+            and all(e is None or type(e) is int for e in body)
         ):
-            if all(
-                e is None or (isinstance(e, int) and not isinstance(e, bool))
-                for e in body
-            ):
-                return slice(*body)
-        if len(v) == 1 and tag == "__estimator__":
-            return self._node(body, where)
-        if tag == "__history__" and set(v) == {"__history__", "complete"}:
-            if isinstance(body, dict) and isinstance(v["complete"], bool):
-                arrays = {}
-                for key, ref in body.items():
-                    if not isinstance(ref, dict) or "__array__" not in ref:
-                        raise self.fail(f"{where}[{key!r}]", "is not an array")
-                    arrays[key] = self.array(ref, f"{where}[{key!r}]")
-                return HistoryRef(arrays, v["complete"])
+            return slice(*body)
+        if tag == "__history__" and isinstance(v["complete"], bool):
+            return HistoryRef(self._history(body, where), v["complete"])
         raise self.fail(where, f"holds a malformed {tag} value")
+
+    def _dict(self, body: list[Any], where: str) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for item in body:
+            if not (isinstance(item, list) and len(item) == 2):
+                raise self.fail(where, "holds a malformed dict")
+            key = self.scalar(item[0], f"{where} key")
+            if key in out:
+                raise self.fail(where, f"holds key {key!r} twice")
+            out[key] = self.value(item[1], f"{where}[{key!r}]")
+        return out
+
+    def _history(self, body: dict[str, Any], where: str) -> dict[str, ArrayRef]:
+        for key, ref in body.items():
+            if not isinstance(ref, dict) or "__array__" not in ref:
+                raise self.fail(f"{where}[{key!r}]", "is not an array")
+        return {k: self.array(ref, f"{where}[{k!r}]") for k, ref in body.items()}

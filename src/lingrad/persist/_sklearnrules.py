@@ -85,13 +85,10 @@ def check_imputer(r: Rules) -> None:
 
 
 def imputer_width(imp: Any) -> int:
-    stats = np.asarray(imp.statistics_)
-    if imp.keep_empty_features:
-        return len(stats)
-    missing = [
-        v is None or (isinstance(v, float) and math.isnan(v)) for v in stats.tolist()
-    ]
-    return len(stats) - sum(missing)
+    """Its columns: an empty column's (a missing statistic) dropped unless kept."""
+    stats = np.asarray(imp.statistics_).tolist()
+    keep = imp.keep_empty_features
+    return len(stats) if keep else sum(not _missing(v) for v in stats)
 
 
 def _index_list(r: Rules, attr: str, D: int) -> list[Any] | None:

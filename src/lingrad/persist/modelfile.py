@@ -129,9 +129,7 @@ class _Writer(Encoder):
             },
         }
         if spec.extra_attrs:
-            out["trainer"] = trainer_state(
-                getattr(obj, "_trainer", None), self, f"{where}.trainer"
-            )
+            out["trainer"] = trainer_state(obj, self, f"{where}.trainer")
         return out
 
     def history(self, h: Any, where: str) -> dict[str, Any] | None:

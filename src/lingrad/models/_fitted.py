@@ -1,0 +1,120 @@
+"""An estimator's fitted state as plain values, and back: the training engine.
+
+``training_state(est)`` is what continuing the last iterative fit needs: the
+global step t, the epoch count, the shuffling generator's PCG64 state, the
+optimizer's ``state_dict()`` (momentum velocity, Adam's m and v, the proximal L1
+step's shrink) and the schedule's variables; ``restore_fitted(est, shape, state)``
+puts the fitted shape back and rebuilds the Trainer from the hyperparameters with
+that state, so ``partial_fit`` takes the same step as the original would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import is_regressor
+from sklearn.utils import check_random_state
+
+from lingrad.models.params import ITERATIVE_SOLVERS
+
+__all__ = ["restore_fitted", "training_state"]
+
+_STATE_KEYS = {"t", "epoch", "rng", "optimizer", "schedule"}
+
+
+def _vars_of(obj: Any) -> dict[str, Any]:
+    """``{"class": name, "vars": {...}}`` of a schedule (nested ones likewise)."""
+    out = {
+        k: {"__object__": _vars_of(v)} if hasattr(v, "__dict__") else v
+        for k, v in vars(obj).items()
+    }
+    return {"class": type(obj).__name__, "vars": out}
+
+
+def training_state(est: Any) -> dict[str, Any] | None:
+    """The last iterative fit's engine state as plain values (None without one,
+    or for a generator other than PCG64)."""
+    trainer = getattr(est, "_trainer", None)
+    if trainer is None:
+        return None
+    bits = trainer.batcher.rng.bit_generator.state
+    if bits.get("bit_generator") != "PCG64":
+        return None
+    opt = trainer.optimizer
+    return {
+        "t": int(trainer.t),
+        "epoch": int(trainer.epoch),
+        "rng": bits,
+        "optimizer": {"class": type(opt).__name__, "state": opt.state_dict()},
+        "schedule": _vars_of(trainer.schedule),
+    }
+
+
+def _restore_vars(obj: Any, state: Any, where: str) -> None:
+    if not (isinstance(state, dict) and state.get("class") == type(obj).__name__):
+        raise ValueError(f"{where}: stored for a different optimizer or schedule")
+    saved, own = state.get("vars"), vars(obj)
+    if not isinstance(saved, dict) or set(saved) != set(own):
+        raise ValueError(f"{where}: its state does not match this lingrad's")
+    for key, value in saved.items():
+        if isinstance(value, dict) and set(value) == {"__object__"}:
+            _restore_vars(own[key], value["__object__"], f"{where}.{key}")
+        elif isinstance(own[key], dict) and isinstance(value, dict):
+            setattr(obj, key, {k: np.array(v, copy=True) for k, v in value.items()})
+        elif type(own[key]) is type(value) or (
+            isinstance(own[key], float) and isinstance(value, (int, float))
+        ):
+            setattr(obj, key, value)
+        else:
+            raise ValueError(f"{where}.{key}: holds a {type(value).__name__}")
+
+
+def _cast_arrays(state: Any, params: dict[str, Any]) -> None:
+    """Every per-parameter array of ``state`` has its parameter's shape; cast to
+    the parameter's dtype in place."""
+    for value in state.values() if isinstance(state, dict) else ():
+        if not isinstance(value, dict):
+            continue
+        if value and all(isinstance(a, np.ndarray) for a in value.values()):
+            for key, a in value.items():
+                if key not in params or params[key].shape != a.shape:
+                    raise ValueError("its state does not match the parameters")
+                value[key] = a.astype(params[key].dtype, copy=False)
+        else:
+            _cast_arrays(value, params)
+
+
+def restore_fitted(
+    est: Any, shape: tuple[int, int], state: dict[str, Any] | None = None
+) -> None:
+    """After the fitted attributes were set: the fitted shape (X, Y widths), and
+    the Trainer rebuilt with ``state`` (of :func:`training_state`) when given and
+    the solver is iterative; ValueError names what does not fit."""
+    est._fitted_shape = shape
+    if is_regressor(est) and hasattr(est, "coef_"):  # LinearRegression's 1-D y
+        est._y_1d = np.ndim(est.coef_) == 1
+    est._trainer = None
+    if state is None or est.solver not in ITERATIVE_SOLVERS:
+        return
+    if not (isinstance(state, dict) and set(state) == _STATE_KEYS):
+        raise ValueError("the training state is malformed")
+    chain = est._chain_from_fitted()
+    trainer = est._make_trainer(chain, check_random_state(est.random_state))
+    try:
+        trainer.batcher.rng.bit_generator.state = state["rng"]
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise ValueError("the stored generator state is invalid") from e
+    opt = state["optimizer"]
+    if opt.get("class") != type(trainer.optimizer).__name__:
+        raise ValueError("trainer.optimizer: stored for a different one")
+    try:
+        _cast_arrays(opt["state"], chain.params)
+        trainer.optimizer.load_state_dict(opt["state"])
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"trainer.optimizer: {e}") from e
+    _restore_vars(trainer.schedule, state["schedule"], "trainer.schedule")
+    trainer.t, trainer.epoch = state["t"], state["epoch"]
+    if getattr(est, "history_", None) is not None:
+        trainer.history = est.history_
+    est._trainer = trainer
