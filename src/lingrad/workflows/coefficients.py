@@ -37,6 +37,15 @@ def fitted_summary(result: Any) -> Any:
     whose fit admits none (a penalty, one-vs-rest) or whose rows are not all in
     memory (streamed / Dask data).
     """
+    cache = getattr(result, "cache", None)
+    if cache is None:
+        return _fitted_summary(result)
+    if "summary" not in cache:  # the report and metrics.json both ask
+        cache["summary"] = _fitted_summary(result)
+    return cache["summary"]
+
+
+def _fitted_summary(result: Any) -> Any:
     from lingrad.inference.api import SUPPORTED, InferenceError
     from lingrad.inference.api import summary as make_summary
     from lingrad.workflows.pipeline import final_estimator
