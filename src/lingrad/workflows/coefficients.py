@@ -40,9 +40,12 @@ def fitted_summary(result: Any) -> Any:
     cache = getattr(result, "cache", None)
     if cache is None:
         return _fitted_summary(result)
-    if "summary" not in cache:  # the report and metrics.json both ask
-        cache["summary"] = _fitted_summary(result)
-    return cache["summary"]
+    steps = getattr(result.model, "steps", None)  # names: set when the model is saved
+    first = steps[0][1] if steps else result.model
+    key = ("summary", *map(str, getattr(first, "feature_names_in_", ())))
+    if key not in cache:  # the report and metrics.json both ask
+        cache[key] = _fitted_summary(result)
+    return cache[key]
 
 
 def _fitted_summary(result: Any) -> Any:
