@@ -120,11 +120,20 @@ def looks_categorical(col: Any) -> bool:
 
 
 def _categories(col: Any) -> tuple[Array, Array]:
-    """Text values (object array; ``nan`` where missing) and the missing mask."""
+    """Text values (object array; ``nan`` where missing) and the missing mask.
+
+    Dictionary-encoded: one Python string per category, each cell a pointer to
+    it (no string object per cell)."""
     text, missing = _text(col)
-    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-    values[missing] = np.nan
-    return values, missing
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    encoded = pc.dictionary_encode(text)
+    codes = np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(), dtype=np.intp)
+    words = np.empty(len(encoded.dictionary) + 1, dtype=object)
+    words[:-1] = encoded.dictionary.to_pylist()
+    words[-1] = np.nan
+    codes[missing] = len(words) - 1
+    return words[codes], missing
 
 
 def _floats(

@@ -37,6 +37,18 @@ def fitted_summary(result: Any) -> Any:
     whose fit admits none (a penalty, one-vs-rest) or whose rows are not all in
     memory (streamed / Dask data).
     """
+    cache = getattr(result, "cache", None)
+    if cache is None:
+        return _fitted_summary(result)
+    steps = getattr(result.model, "steps", None)  # names: set when the model is saved
+    first = steps[0][1] if steps else result.model
+    key = ("summary", *map(str, getattr(first, "feature_names_in_", ())))
+    if key not in cache:  # the report and metrics.json both ask
+        cache[key] = _fitted_summary(result)
+    return cache[key]
+
+
+def _fitted_summary(result: Any) -> Any:
     from lingrad.inference.api import SUPPORTED, InferenceError
     from lingrad.inference.api import summary as make_summary
     from lingrad.workflows.pipeline import final_estimator

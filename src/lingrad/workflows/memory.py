@@ -38,6 +38,7 @@ class FitResult:
     notes: list[str] = field(default_factory=list)
     reference: dict[str, Any] | None = None  # scikit-learn on the same split
     meta: dict[str, Any] = field(default_factory=dict)  # saved with the model
+    cache: dict[str, Any] = field(default_factory=dict)  # computed once (summary)
 
 
 # ------------------------------------------------------------------ estimator
@@ -183,7 +184,10 @@ def split_rows(
 
 
 def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
-    """Metrics of ``model`` on (X, y)."""
+    """Metrics of ``model`` on (X, y); a Pipeline's preprocessing runs once (its
+    output feeds both ``predict`` and ``predict_proba``)."""
+    if len(getattr(model, "steps", ())) > 1:
+        X, model = model[:-1].transform(X), model[-1]
     acc = metrics_for(model.classes_ if spec.is_classifier else None)
     proba = spec.is_classifier and hasattr(model, "predict_proba")
     acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
