@@ -17,8 +17,9 @@ from sklearn.utils.validation import validate_data
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss, make_loss
 from lingrad.core.nodes import Affine
-from lingrad.models._base import LinearChainEstimator, finite_scores
+from lingrad.models._base import finite_scores
 from lingrad.models._classifier import prepare_sample_weight
+from lingrad.models._linear_chain import LinearChainEstimator
 from lingrad.models._params import partial_fit_for_iterative
 from lingrad.models.params import (
     ITERATIVE_SOLVERS,

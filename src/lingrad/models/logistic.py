@@ -14,12 +14,12 @@ from lingrad.core.accuracy import CountCorrect
 from lingrad.core.chain import Chain
 from lingrad.core.losses import BinaryCrossEntropy, Loss, SquaredError
 from lingrad.core.nodes import Affine, Node, Sigmoid
-from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
     make_n_correct,
 )
+from lingrad.models._linear_chain import LinearChainEstimator
 from lingrad.models.params import (
     ITERATIVE_SOLVERS,
     ClassWeight,

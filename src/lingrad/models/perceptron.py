@@ -24,12 +24,12 @@ from numpy.typing import ArrayLike, DTypeLike
 from lingrad.core.accuracy import CountCorrect
 from lingrad.core.losses import Loss, MulticlassPerceptronCriterion, make_loss
 from lingrad.core.nodes import Argmax, Node, Step
-from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import (
     GradientClassifier,
     label_targets,
     make_n_correct,
 )
+from lingrad.models._linear_chain import LinearChainEstimator
 from lingrad.models.params import (
     ClassWeight,
     OptimizerLike,

@@ -8,8 +8,8 @@ from scipy.special import log_softmax, softmax
 
 from lingrad.core.losses import CrossEntropy, Loss
 from lingrad.core.nodes import Node, Softmax
-from lingrad.models._base import LinearChainEstimator
 from lingrad.models._classifier import GradientClassifier
+from lingrad.models._linear_chain import LinearChainEstimator
 from lingrad.models.params import (
     ITERATIVE_SOLVERS,
     ClassWeight,
