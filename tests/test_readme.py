@@ -21,7 +21,7 @@ def _run(block: str) -> dict:
 def test_readme_has_the_two_setup_commands():
     assert "pip install . && lingrad demo" in TEXT
     assert 'pip install -e ".[test]" && python -m pytest' in TEXT
-    assert len(BLOCKS) == 3  # the lecture loop, the estimator, the notebook widget
+    assert len(BLOCKS) == 4  # the lecture loop, the estimator, the summary, the widget
 
 
 def test_readme_lecture_loop_heads_for_the_truth(capsys):
@@ -36,12 +36,23 @@ def test_readme_estimator_example_fits(capsys):
     assert len(ns["clf"][-1].history_.epoch_loss) >= 3
 
 
+def test_readme_summary_is_statsmodels_ols(capsys):
+    import numpy as np
+    import statsmodels.api as sm
+
+    ns = _run(BLOCKS[2])
+    s = ns["model"].summary(ns["X"], ns["y"])
+    ref = sm.OLS(ns["y"], sm.add_constant(ns["X"])).fit()
+    np.testing.assert_allclose(s.se, ref.bse, rtol=1e-8)
+    assert "std err" in capsys.readouterr().out
+
+
 def test_readme_notebook_widget_trains_your_arrays():
     import numpy as np
 
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     namespace = {"X": X, "y": np.array([0, 0, 1, 1])}
-    exec(compile(BLOCKS[2], str(README), "exec"), namespace)
+    exec(compile(BLOCKS[3], str(README), "exec"), namespace)
     pg = namespace["pg"]
     try:
         pg.step(4)
