@@ -119,14 +119,10 @@ def fit(
     categories: Annotated[
         Path | None,
         typer.Option(
-            "--categories",
             metavar="FILE",
-            help='Text columns\' categories, declared in a JSON file {"column": '
-            '["value", ...], ...} (every text column; encoded in sorted order) instead '
-            "of those found in the data, in every engine. A value in the table "
-            "that is not declared is an error; at predict, a value the model "
-            "does not hold encodes as zeros.",
-            show_default=False,
+            help='JSON {"column": ["value", ...]} declaring every text column\'s '
+            "categories (encoded sorted); a value not declared is an error at fit, "
+            "an unknown one encodes as zeros at predict.",
         ),
     ] = None,
     impute: Annotated[
@@ -349,13 +345,9 @@ def fit(
         stream = should_stream(data)
     _check_reads(stream, use_dask, builtin, impute)
     how = "dask" if use_dask else "stream" if stream else "memory"
-    declared = None
-    if categories is not None:
-        from lingrad.workflows.prep import read_categories
-
-        declared = read_categories(str(categories))
     columns = Columns(target, feature_list, exclude_list, id_column,
-                      _value(categorical), _value(impute), declared)  # fmt: skip
+                      _value(categorical), _value(impute),
+                      None if categories is None else str(categories))  # fmt: skip
     if force and not builtin:
         refuse_to_replace_input(out, Path(data))
     with staged_output(out, force=force) as stage:

@@ -30,7 +30,7 @@ class Columns:
     id_column: str | None = None
     categorical: str = "auto"  # text feature columns: "auto" (one-hot) or "error"
     impute: str | None = None  # None (refuse), mean / median / most_frequent, drop
-    categories: Any = None  # --categories: a prep.Declared, or None (from the data)
+    categories: str | None = None  # --categories FILE (None: from the data)
 
 
 def should_stream(data: str) -> bool:
@@ -121,7 +121,7 @@ def _in_memory(
         missing={None: "error", "drop": "drop"}.get(impute, "keep"),
     )  # fmt: skip
     pair = boundary_features(boundary, table.feature_names)  # before training
-    declared = columns.categories
+    declared = _declared(columns)
     categories = check_declared(declared, table.feature_names, table.categorical)
     rows = table.rows if table.rows is not None else range(len(table.X))
     refuse_undeclared(declared, table.X, table.feature_names, rows, table.source)
@@ -137,7 +137,15 @@ def _reading(columns: Columns) -> dict[str, Any]:
     """How the streamed and Dask engines read the table's cells."""
     return dict(id_column=columns.id_column, impute=columns.impute,
                 categorical=columns.categorical,
-                categories=columns.categories)  # fmt: skip
+                categories=_declared(columns))  # fmt: skip
+
+
+def _declared(columns: Columns) -> Any:
+    """The ``--categories`` file read (a :class:`~lingrad.workflows.prep.Declared`),
+    or None."""
+    from lingrad.workflows.prep import read_categories
+
+    return None if columns.categories is None else read_categories(columns.categories)
 
 
 def _target(columns: Columns, how: str) -> str:

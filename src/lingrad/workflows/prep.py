@@ -336,9 +336,9 @@ def open_table(
     layout = None
     if id_column is not None or impute is not None or text:
         layout = Layout(tuple(names), tuple(text), target, id_column)
-    table = Table(pieces, target, names, batch_rows=batch_rows, test_size=test_size,
-                  seed=seed, layout=layout,
-                  missing=MISSING.get(impute, "keep"))  # fmt: skip
+    table: Any = Table(pieces, target, names, batch_rows=batch_rows,
+                       test_size=test_size, seed=seed, layout=layout,
+                       missing=MISSING.get(impute, "keep"))  # fmt: skip
     table.declared = declared  # --categories: checked on the first pass
     return table
 
