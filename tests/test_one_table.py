@@ -189,3 +189,77 @@ def test_a_02_in_memory_model_file_keeps_its_train_test_split(
     assert got["n"] == math.ceil(0.25 * 200) == len(y_te)
     mse = float(np.mean((load(path).predict(X_te) - y_te) ** 2))
     assert got["mse"] == pytest.approx(mse, rel=1e-12)
+
+
+DECLARED = ["Rome", "Oslo", "Lima", "Paris", "Kyiv"]  # not sorted; Paris unseen
+
+
+def test_declared_categories_give_every_engine_the_same_model_and_encoder(
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = messy_csv(tmp_path / "t.csv", n=300)
+    cats = tmp_path / "cats.json"
+    cats.write_text(json.dumps({"city": DECLARED}))
+    outs = fit_everywhere(
+        capsys, client, data, tmp_path, "-t", "label", "-m", "logistic",
+        "--solver", "lbfgs", "--tol", "1e-12", "--exclude", "y",
+        "--categories", cats,
+    )  # fmt: skip
+    fitted = {e: load(outs[e] / "model.lingrad") for e in ENGINES}
+    ref = final_estimator(fitted["memory"])
+    for engine in ENGINES:
+        onehot = parts(fitted[engine])["onehot"]
+        assert [list(c) for c in onehot.categories_] == [sorted(DECLARED)]
+        est = final_estimator(fitted[engine])
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(est.intercept_, ref.intercept_, atol=1e-10)
+    assert ref.coef_.shape[-1] == 2 + len(DECLARED)  # a, b, one column per category
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_value_not_declared_in_categories_is_refused_naming_file_row_and_value(
+    engine: str, client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = messy_csv(tmp_path / "t.csv", n=120)
+    cats = tmp_path / "cats.json"
+    cats.write_text(json.dumps({"city": ["Lima", "Oslo", "Rome"]}))
+    how = {
+        "memory": ["--no-stream"],
+        "stream": ["--stream", "--chunk-rows", "32"],
+        "dask": ["--engine", "dask", "--scheduler", client.scheduler.address],
+    }[engine]
+    code, _, err = run(capsys, "fit", "-d", data, "-t", "y", "-m", "linear",
+                       "--exclude", "rid,label", "--impute", "mean", "--no-figures",
+                       "-o", tmp_path / "out", "--categories", cats, *how)  # fmt: skip
+    first = next(i for i, line in enumerate(data.read_text().splitlines()[1:])
+                 if line.split(",")[1] == "Kyiv")  # fmt: skip
+    assert code != 0 and not (tmp_path / "out").exists()
+    line = err.strip()
+    assert "\n" not in line and "Traceback" not in err
+    assert str(cats) in line and "'city'" in line and "'Kyiv'" in line
+    assert f"row {first + 1}" in line
+
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("{city: [Lima]", "not JSON"),
+        ('["Lima"]', "object"),
+        ('{"city": "Lima"}', "list"),
+        ('{"city": ["Lima", 3]}', "strings"),
+        ('{"town": ["Lima"]}', "'town'"),
+    ],
+    ids=["not-json", "not-a-dict", "not-a-list", "not-strings", "no-such-column"],
+)
+def test_a_malformed_categories_file_is_a_usage_error(
+    text: str, what: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = messy_csv(tmp_path / "t.csv", n=40)
+    cats = tmp_path / "cats.json"
+    cats.write_text(text)
+    code, _, err = run(capsys, "fit", "-d", data, "-t", "y", "-m", "linear",
+                       "--exclude", "rid,label", "--impute", "mean", "--no-figures",
+                       "-o", tmp_path / "out", "--categories", cats)  # fmt: skip
+    assert code == 2
+    assert "--categories" in err and what in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -116,6 +116,15 @@ def fit(
             "or error.",
         ),
     ] = "auto",
+    categories: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help='JSON {"column": ["value", ...]} declaring every text column\'s '
+            "categories (encoded sorted); a value not declared is an error at fit, "
+            "an unknown one encodes as zeros at predict.",
+        ),
+    ] = None,
     impute: Annotated[
         Impute | None,  # type: ignore[valid-type]
         typer.Option(
@@ -337,7 +346,8 @@ def fit(
     _check_reads(stream, use_dask, builtin, impute)
     how = "dask" if use_dask else "stream" if stream else "memory"
     columns = Columns(target, feature_list, exclude_list, id_column,
-                      _value(categorical), _value(impute))  # fmt: skip
+                      _value(categorical), _value(impute),
+                      None if categories is None else str(categories))  # fmt: skip
     if force and not builtin:
         refuse_to_replace_input(out, Path(data))
     with staged_output(out, force=force) as stage:

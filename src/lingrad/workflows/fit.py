@@ -30,6 +30,7 @@ class Columns:
     id_column: str | None = None
     categorical: str = "auto"  # text feature columns: "auto" (one-hot) or "error"
     impute: str | None = None  # None (refuse), mean / median / most_frequent, drop
+    categories: str | None = None  # --categories FILE (None: from the data)
 
 
 def should_stream(data: str) -> bool:
@@ -110,6 +111,7 @@ def _in_memory(
 ) -> tuple[FitResult, tuple[int, int] | None]:  # fmt: skip
     from lingrad.workflows.figures import boundary_features
     from lingrad.workflows.memory import fit_in_memory
+    from lingrad.workflows.prep import check_declared, refuse_undeclared
     from lingrad.workflows.tables import load
 
     impute = columns.impute
@@ -119,9 +121,14 @@ def _in_memory(
         missing={None: "error", "drop": "drop"}.get(impute, "keep"),
     )  # fmt: skip
     pair = boundary_features(boundary, table.feature_names)  # before training
+    declared = _declared(columns)
+    categories = check_declared(declared, table.feature_names, table.categorical)
+    rows = table.rows if table.rows is not None else range(len(table.X))
+    refuse_undeclared(declared, table.X, table.feature_names, rows, table.source)
     result = fit_in_memory(
         spec, table, estimator_params(spec, params), scale=scale,
         test_size=test_size, seed=seed, impute=impute, progress=progress,
+        categories=categories,
     )  # fmt: skip
     return result, pair
 
@@ -129,7 +136,16 @@ def _in_memory(
 def _reading(columns: Columns) -> dict[str, Any]:
     """How the streamed and Dask engines read the table's cells."""
     return dict(id_column=columns.id_column, impute=columns.impute,
-                categorical=columns.categorical)  # fmt: skip
+                categorical=columns.categorical,
+                categories=_declared(columns))  # fmt: skip
+
+
+def _declared(columns: Columns) -> Any:
+    """The ``--categories`` file read (a :class:`~lingrad.workflows.prep.Declared`),
+    or None."""
+    from lingrad.workflows.prep import read_categories
+
+    return None if columns.categories is None else read_categories(columns.categories)
 
 
 def _target(columns: Columns, how: str) -> str:

@@ -75,7 +75,9 @@ def make_estimator(
     if layout is None:
         return build(est, (), (), scale, None)
     impute = (reading or {}).get("impute")
-    return build(est, layout.features, layout.categorical, scale, impute)
+    declared = (reading or {}).get("categories")
+    return build(est, layout.features, layout.categorical, scale, impute,
+                 None if declared is None else declared.columns)  # fmt: skip
 
 
 def final_estimator(model: Any) -> Any:
@@ -204,6 +206,7 @@ def fit_in_memory(
     seed: int,
     impute: str | None = None,
     progress: bool = False,
+    categories: dict[str, list[str]] | None = None,
 ) -> FitResult:
     """Check, split, train, evaluate; ``progress``: the estimator's bar (stderr)."""
     from lingrad.data.frame import Frame, Layout, check_squares
@@ -232,7 +235,8 @@ def fit_in_memory(
             est_params["snapshot_every"] = every
     fit_params = {**est_params, "verbose": 1 if progress else 0}
     est = spec.cls()(**fit_params)
-    model = build(est, layout.features, layout.categorical, scale, impute)
+    model = build(est, layout.features, layout.categorical, scale, impute,
+                  categories)  # fmt: skip
     fit_call(spec, model.fit, X_tr, y_tr)
     restore_verbosity(model, est_params)
     shown = effective_params(spec, est_params, scale)

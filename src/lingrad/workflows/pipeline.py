@@ -20,9 +20,12 @@ IMPUTE = ("mean", "median", "most_frequent", "drop")
 
 
 def build(
-    est: Any, features: Any, categorical: Any, scale: bool, impute: str | None
-) -> Any:
-    """The estimator behind the preprocessing the options ask for."""
+    est: Any, features: Any, categorical: Any, scale: bool, impute: str | None,
+    categories: dict[str, list[str]] | None = None,
+) -> Any:  # fmt: skip
+    """The estimator behind the preprocessing the options ask for; ``categories``
+    (``--categories``): each text column's categories (sorted, as the model file
+    requires a OneHotEncoder's ``categories_``)."""
     from sklearn.pipeline import Pipeline
 
     strategy = impute if impute in ("mean", "median", "most_frequent") else None
@@ -47,7 +50,12 @@ def build(
         from sklearn.impute import SimpleImputer
 
         cat_steps.append(("impute", SimpleImputer(strategy="most_frequent")))
-    onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    declared: Any = "auto"
+    if categories is not None:
+        declared = [sorted(categories[features[j]]) for j in cat_idx]
+    onehot = OneHotEncoder(
+        categories=declared, handle_unknown="ignore", sparse_output=False
+    )
     cat_steps.append(("onehot", onehot))
     num_idx = [j for j in range(len(features)) if j not in set(cat_idx)]
     parts: list[tuple[str, Any, list[int]]] = []

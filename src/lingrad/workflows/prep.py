@@ -11,21 +11,105 @@ with ``--scale`` a second pass fits the scaler on the imputed numeric columns.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from lingrad.errors import DataError
+from lingrad.errors import DataError, UsageError
 from lingrad.models.registry import ModelSpec
+
+
+class Declared(NamedTuple):
+    """``--categories FILE``: each text column's categories (the encoder sorts them)."""
+
+    path: str
+    columns: dict[str, list[str]]
+
+
+def read_categories(path: str) -> Declared:
+    """``{"column": ["value", ...], ...}`` from JSON file ``path``; a UsageError
+    (one line) for a file that is not that."""
+
+    def bad(what: str) -> UsageError:
+        return UsageError(f"--categories {path}: {what}", "--categories")
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise bad(f"cannot read it ({e.strerror})") from None
+    except ValueError as e:
+        raise bad(f"not JSON ({e})") from None
+    if not isinstance(doc, dict) or not doc:
+        raise bad('give a JSON object {"column": ["value", ...], ...}')
+    for name, values in doc.items():
+        if not isinstance(values, list) or not values:
+            raise bad(f"column {name!r}: give a non-empty list of its values")
+        if not all(isinstance(v, str) for v in values):
+            raise bad(f"column {name!r}: the values must be strings")
+        if len(set(values)) < len(values):
+            raise bad(f"column {name!r} lists a value twice")
+    return Declared(path, doc)
+
+
+def check_declared(
+    declared: Declared | None, features: Any, categorical: Any
+) -> dict[str, list[str]] | None:
+    """The declared categories of the text columns ``categorical``: every text
+    column declared, no other column (a UsageError naming the column)."""
+    if declared is None:
+        return None
+    for name in declared.columns:
+        if name not in categorical:
+            what = "not a text column" if name in features else "not in the table"
+            raise UsageError(
+                f"--categories {declared.path}: column {name!r} is {what}; text "
+                f"columns: {', '.join(map(repr, categorical)) or 'none'}",
+                "--categories",
+            )
+    missing = [c for c in categorical if c not in declared.columns]
+    if missing:
+        raise UsageError(
+            f"--categories {declared.path}: declare every text column; "
+            f"missing: {', '.join(map(repr, missing))}",
+            "--categories",
+        )
+    return dict(declared.columns)
+
+
+def refuse_undeclared(
+    declared: Declared | None, X: Any, features: Any, rows: Any, path: Any
+) -> None:
+    """A DataError naming the first cell of ``X`` (raw rows, file ``path``, data
+    rows ``rows``) whose text is not among its column's declared categories."""
+    if declared is None or not len(X):
+        return
+    for name, values in declared.columns.items():
+        col = X[:, list(features).index(name)]
+        text = np.array([isinstance(v, str) for v in col])
+        bad = text & ~np.isin(col.astype(str), np.asarray(values, dtype=str))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(
+                f"{path}: text column {name!r} has {col[i]!r} at data row "
+                f"{int(rows[i]) + 1}, not declared in {declared.path}; add it "
+                "there or fix that row"
+            )
 
 
 class Stats:
     """Per-column sums over training rows: present count and sum (mean), value
     counts (most frequent value) and a text column's categories. Mergeable."""
 
-    def __init__(self, features: Any, categorical: Any, impute: str | None) -> None:
+    def __init__(
+        self, features: Any, categorical: Any, impute: str | None,
+        declared: dict[str, list[str]] | None = None,
+    ) -> None:  # fmt: skip
         cat = set(categorical)
+        self.declared = {j: declared[f] for j, f in enumerate(features)
+                         if declared and f in declared}  # fmt: skip
         self.num = [j for j, f in enumerate(features) if f not in cat]
         self.cat = [j for j, f in enumerate(features) if f in cat]
         self.impute = impute
@@ -72,7 +156,8 @@ class Stats:
         return min(v for v, c in counts.items() if c == top)
 
     def categories(self, j: int) -> list[Any]:
-        return sorted(self.values[j])
+        """Declared or seen, sorted (as OneHotEncoder; the model file needs it)."""
+        return sorted(self.declared.get(j, self.values[j]))
 
 
 def parts(model: Any) -> dict[str, Any]:
@@ -167,8 +252,10 @@ def first_pass(
     first = First()
     layout = table.layout
     stats = None
+    declared = getattr(table, "declared", None)
     if layout is not None:
-        stats = Stats(table.features, layout.categorical, impute)
+        stats = Stats(table.features, layout.categorical, impute,
+                      declared.columns if declared else None)  # fmt: skip
     fast_scale = scale and layout is None  # numbers only: the scaler in this pass
     features = table.features
     if layout is None and not scale:  # the target column is all this pass needs
@@ -178,6 +265,7 @@ def first_pass(
             row0 = int(rows[0]) if len(rows) else 0
             check = check_labels if spec.is_classifier else as_regression_target
             y = check(y, piece.path, table.target, row0)
+            refuse_undeclared(declared, X, table.features, rows, piece.path)
             first.n_test += int(test.sum())
             first.n_train += int((~test).sum())
             if ids is not None and test.any():
@@ -243,12 +331,16 @@ def open_table(
     text: list[str] = []
     if reading.get("categorical", "auto") == "auto":
         text = text_columns(pieces[0], names, batch_rows)
+    declared = reading.get("categories")
+    check_declared(declared, names, text)
     layout = None
     if id_column is not None or impute is not None or text:
         layout = Layout(tuple(names), tuple(text), target, id_column)
-    return Table(pieces, target, names, batch_rows=batch_rows, test_size=test_size,
-                 seed=seed, layout=layout,
-                 missing=MISSING.get(impute, "keep"))  # fmt: skip
+    table: Any = Table(pieces, target, names, batch_rows=batch_rows,
+                       test_size=test_size, seed=seed, layout=layout,
+                       missing=MISSING.get(impute, "keep"))  # fmt: skip
+    table.declared = declared  # --categories: checked on the first pass
+    return table
 
 
 def table_meta(table: Any, first: First, impute: str | None) -> dict[str, Any]:
