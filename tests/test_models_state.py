@@ -112,3 +112,17 @@ def test_forget_training_drops_the_trainer_and_keeps_the_fit() -> None:
     t = est.t_
     est.partial_fit(X, y)  # continues from the fitted parameters
     assert est.t_ > t
+
+
+def test_restore_fitted_refuses_another_schedules_state() -> None:
+    X, y = make_classification(n_samples=40, n_features=3, n_informative=2,
+                               n_redundant=0, random_state=6)  # fmt: skip
+    est = LogisticRegression(solver="sgd", max_iter=2, tol=None, random_state=0)
+    state = copy.deepcopy(est.fit(X, y).training_state())
+    assert state is not None and state["schedule"]["class"] == "Constant"
+    state["schedule"]["state"] = {"lr": "fast"}
+    with pytest.raises(ValueError, match="trainer.schedule: Constant.lr: holds"):
+        _fitted_copy(est).restore_fitted((3, 1), copy.deepcopy(state))
+    state["schedule"]["class"] = "Adaptive"
+    with pytest.raises(ValueError, match="trainer.schedule: stored for a different"):
+        _fitted_copy(est).restore_fitted((3, 1), state)

@@ -97,7 +97,7 @@ def restore_fitted(
     ):
         raise ValueError("trainer.schedule: stored for a different one")
     try:
-        trainer.schedule.load_state_dict(sched.get("state"))  # type: ignore[arg-type]
+        trainer.schedule.load_state_dict(sched.get("state"))
     except (ValueError, TypeError) as e:
         raise ValueError(f"trainer.schedule: {e}") from e
     trainer.t, trainer.epoch = state["t"], state["epoch"]
