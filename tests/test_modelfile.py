@@ -274,11 +274,24 @@ def _as_0_2(optimizer: dict[str, Any], hyper: dict[str, Any]) -> dict[str, Any]:
     return {"class": optimizer["class"], "vars": out}
 
 
+def _schedule_as_0_2(schedule: dict[str, Any]) -> dict[str, Any]:
+    """A schedule's ``{"class", "state"}`` in 0.2's ``{"class", "vars"}`` layout:
+    its attributes by name (Adaptive's ``_lr_now``, ``_best``, ``_bad_epochs``
+    private, its hyperparameters and every schedule's ``lr`` public)."""
+    state = dict(schedule["state"])
+    out: dict[str, Any] = {"lr": state.pop("lr")}
+    if schedule["class"] == "Adaptive":
+        out.update(factor=0.2, patience=5, tol=1e-4, min_lr=1e-6)
+    out.update({f"_{key}": value for key, value in state.items()})
+    return {"class": schedule["class"], "vars": out}
+
+
 @pytest.mark.parametrize("name", list(CONTINUED))
 def test_a_0_2_optimizer_state_still_loads_and_continues_exactly(
     table: pd.DataFrame, tmp_path: Path, name: str
 ) -> None:
-    """Files written by 0.2 stored the optimizers' attributes (``vars``)."""
+    """Files written by 0.2 stored the optimizers' and the schedules' attributes
+    (``vars``)."""
     make, target = CONTINUED[name]
     X, y = table[NUMERIC].to_numpy(), table[target].to_numpy()
     original = make().fit(X, y)
@@ -293,7 +306,8 @@ def test_a_0_2_optimizer_state_still_loads_and_continues_exactly(
         "ProximalL1": {"l1": 0.01},
     }
     trainer["optimizer"] = _as_0_2(trainer["optimizer"], hyper)
-    assert "vars" in trainer["optimizer"]
+    trainer["schedule"] = _schedule_as_0_2(trainer["schedule"])
+    assert "vars" in trainer["optimizer"] and "vars" in trainer["schedule"]
     with zipfile.ZipFile(tmp_path / "old.lingrad", "w") as zf:
         zf.writestr("model.json", json.dumps(doc))
         for n, data in members.items():

@@ -69,3 +69,37 @@ def test_make_schedule_names_aliases_and_objects():
         make_schedule("constant", 0.0)
     with pytest.raises(ValueError, match="every"):
         StepDecay(0.1, every=0)
+
+
+def test_adaptive_state_dict_round_trip_continues_exactly():
+    s = Adaptive(1.0, patience=2, tol=1e-3, min_lr=1e-3)
+    for loss in (1.0, 0.9, 0.95):  # one bad epoch counted, best 0.9
+        s.epoch_end(loss)
+    state = s.state_dict()
+    assert state == {"lr": 1.0, "lr_now": 1.0, "best": 0.9, "bad_epochs": 1}
+    fresh = Adaptive(1.0, patience=2, tol=1e-3, min_lr=1e-3)
+    fresh.load_state_dict(state)
+    for sched in (s, fresh):
+        for loss in (0.95, 0.95, 0.95, 0.95):
+            sched.epoch_end(loss)
+    assert fresh.state_dict() == s.state_dict()
+    assert fresh(0) == s(0) == 1.0 * 0.2 * 0.2
+
+
+def test_schedule_state_dict_is_a_copy_and_set_lr_travels():
+    s = InverseTime(0.5, k=0.1)
+    state = s.state_dict()
+    s.set_lr(0.25)
+    assert state == {"lr": 0.5}  # a copy: later changes do not reach it
+    fresh = InverseTime(0.5, k=0.1)
+    fresh.load_state_dict(s.state_dict())
+    assert fresh.rates(3, 4).tolist() == s.rates(3, 4).tolist()
+
+
+def test_load_state_dict_refuses_another_schedules_state():
+    with pytest.raises(ValueError, match="Adaptive's state holds"):
+        Adaptive(1.0).load_state_dict({"lr": 1.0})
+    with pytest.raises(ValueError, match="Constant.lr: holds"):
+        Constant(1.0).load_state_dict({"lr": "fast"})
+    with pytest.raises(TypeError, match="function schedule"):
+        FunctionSchedule(lambda t: 0.1).state_dict()

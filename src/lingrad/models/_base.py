@@ -210,6 +210,12 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         """The last fit's t, epoch, generator, optimizer, schedule; or None."""
         return training_state(self)
 
+    def forget_training(self) -> Self:
+        """Drop the live Trainer (its optimizer, generator, schedule state): the
+        fitted parameters stay; ``partial_fit`` continues from them afresh."""
+        self._trainer = None
+        return self
+
     def restore_fitted(self, shape: tuple[int, int], state: Any = None) -> None:
         """With the fitted attributes set: the X, Y widths, the training_state()."""
         restore_fitted(self, shape, state)

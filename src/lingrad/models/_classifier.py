@@ -198,6 +198,11 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         """Training targets Y from class indices: one column per class."""
         return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also K = 2
 
+    def encode_targets(self, y_idx: np.ndarray, dtype: Any) -> np.ndarray:
+        """The training targets Y (N, K) of class indices ``y_idx`` into
+        ``classes_``, as ``fit`` encodes them (one-hot, or one 0/1 or ±1 column)."""
+        return self._targets(y_idx, dtype)
+
     def _n_correct(self) -> Any:
         return make_n_correct()
 
@@ -233,7 +238,7 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
                 )
         n, D, K = X.shape[0], X.shape[1], len(self.classes_)
         check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True)
-        return X, self._targets(y_idx, X.dtype), s
+        return X, self.encode_targets(y_idx, X.dtype), s
 
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None

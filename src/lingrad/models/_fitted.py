@@ -3,9 +3,10 @@
 ``training_state(est)`` is what continuing the last iterative fit needs: the
 global step t, the epoch count, the shuffling generator's PCG64 state, the
 optimizer's ``state_dict()`` (momentum velocity, Adam's m and v, the proximal L1
-step's shrink) and the schedule's variables; ``restore_fitted(est, shape, state)``
-puts the fitted shape back and rebuilds the Trainer from the hyperparameters with
-that state, so ``partial_fit`` takes the same step as the original would.
+step's shrink) and the schedule's ``state_dict()``; ``restore_fitted(est, shape,
+state)`` puts the fitted shape back and rebuilds the Trainer from the
+hyperparameters with that state, so ``partial_fit`` takes the same step as the
+original would.
 """
 
 from __future__ import annotations
@@ -23,15 +24,6 @@ __all__ = ["restore_fitted", "training_state"]
 _STATE_KEYS = {"t", "epoch", "rng", "optimizer", "schedule"}
 
 
-def _vars_of(obj: Any) -> dict[str, Any]:
-    """``{"class": name, "vars": {...}}`` of a schedule (nested ones likewise)."""
-    out = {
-        k: {"__object__": _vars_of(v)} if hasattr(v, "__dict__") else v
-        for k, v in vars(obj).items()
-    }
-    return {"class": type(obj).__name__, "vars": out}
-
-
 def training_state(est: Any) -> dict[str, Any] | None:
     """The last iterative fit's engine state as plain values (None without one,
     or for a generator other than PCG64)."""
@@ -41,33 +33,18 @@ def training_state(est: Any) -> dict[str, Any] | None:
     bits = trainer.batcher.rng.bit_generator.state
     if bits.get("bit_generator") != "PCG64":
         return None
-    opt = trainer.optimizer
+    opt, schedule = trainer.optimizer, trainer.schedule
+    try:
+        schedule_state = schedule.state_dict()
+    except TypeError:  # a function schedule: nothing to store
+        return None
     return {
         "t": int(trainer.t),
         "epoch": int(trainer.epoch),
         "rng": bits,
         "optimizer": {"class": type(opt).__name__, "state": opt.state_dict()},
-        "schedule": _vars_of(trainer.schedule),
+        "schedule": {"class": type(schedule).__name__, "state": schedule_state},
     }
-
-
-def _restore_vars(obj: Any, state: Any, where: str) -> None:
-    if not (isinstance(state, dict) and state.get("class") == type(obj).__name__):
-        raise ValueError(f"{where}: stored for a different optimizer or schedule")
-    saved, own = state.get("vars"), vars(obj)
-    if not isinstance(saved, dict) or set(saved) != set(own):
-        raise ValueError(f"{where}: its state does not match this lingrad's")
-    for key, value in saved.items():
-        if isinstance(value, dict) and set(value) == {"__object__"}:
-            _restore_vars(own[key], value["__object__"], f"{where}.{key}")
-        elif isinstance(own[key], dict) and isinstance(value, dict):
-            setattr(obj, key, {k: np.array(v, copy=True) for k, v in value.items()})
-        elif type(own[key]) is type(value) or (
-            isinstance(own[key], float) and isinstance(value, (int, float))
-        ):
-            setattr(obj, key, value)
-        else:
-            raise ValueError(f"{where}.{key}: holds a {type(value).__name__}")
 
 
 def _cast_arrays(state: Any, params: dict[str, Any]) -> None:
@@ -113,7 +90,16 @@ def restore_fitted(
         trainer.optimizer.load_state_dict(opt["state"])
     except (ValueError, TypeError) as e:
         raise ValueError(f"trainer.optimizer: {e}") from e
-    _restore_vars(trainer.schedule, state["schedule"], "trainer.schedule")
+    sched = state["schedule"]
+    if (
+        not isinstance(sched, dict)
+        or sched.get("class") != type(trainer.schedule).__name__
+    ):
+        raise ValueError("trainer.schedule: stored for a different one")
+    try:
+        trainer.schedule.load_state_dict(sched.get("state"))
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"trainer.schedule: {e}") from e
     trainer.t, trainer.epoch = state["t"], state["epoch"]
     if getattr(est, "history_", None) is not None:
         trainer.history = est.history_

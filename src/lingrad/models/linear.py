@@ -149,6 +149,13 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
         else:
             self.coef_, self.intercept_ = W, b
 
+    def set_target_ndim(self, ndim: int) -> None:
+        """y's dimension for a fit that does not see y (``fit_rows``): 1 gives
+        ``coef_`` (D,) and a scalar ``intercept_``, 2 gives (K, D) and (K,)."""
+        if ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D (N,) or 2-D (N, K); got {ndim!r}-D.")
+        self._y_1d = ndim == 1
+
     def _finish(self, *args: Any, **kwargs: Any) -> None:
         self.__dict__.pop("solver_info_", None)  # set by solver="normal" only
         super()._finish(*args, **kwargs)

@@ -2,10 +2,10 @@
 
 What an estimator's public ``training_state()`` gives (the global step t, the
 epoch count, the shuffling generator's PCG64 state, the optimizer's
-``state_dict()`` and the schedule's variables) as JSON: the generator's integers
-in hex, the arrays as members. Loading checks and decodes it back into that form
-(a 0.2 file's optimizer ``vars`` too), checks its arrays against the parameters'
-shapes, and hands it to ``restore_fitted``, so ``load(f).partial_fit(X, y)``
+``state_dict()`` and the schedule's) as JSON: the generator's integers in hex,
+the arrays as members. Loading checks and decodes it back into that form (a 0.2
+file's optimizer and schedule ``vars`` too), checks its arrays against the
+parameters' shapes, and hands it to ``restore_fitted``, so ``load(f).partial_fit(X, y)``
 takes the same step as the original would.
 """
 
@@ -24,19 +24,14 @@ _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
 _PARTS = ("optimizer", "schedule")
 
 
-def _encode_vars(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
-    """A schedule's ``{"class", "vars"}`` as JSON (nested ones likewise)."""
+def _encode_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
+    """An optimizer's or schedule's ``{"class", "state": state_dict()}`` as JSON."""
     if obj.get("class") not in _OBJECTS:
         raise ModelFileError(
             f"cannot save {where}: a {obj.get('class')} cannot be stored"
         )
-    out = {
-        k: {"__object__": _encode_vars(v["__object__"], enc, f"{where}.{k}")}
-        if isinstance(v, dict) and set(v) == {"__object__"}
-        else enc.value(v, f"{where}.{k}")
-        for k, v in obj["vars"].items()
-    }
-    return {"class": obj["class"], "vars": out}
+    state = {k: enc.value(v, f"{where}.{k}") for k, v in obj["state"].items()}
+    return {"class": obj["class"], "state": state}
 
 
 def trainer_state(est: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
@@ -49,8 +44,8 @@ def trainer_state(est: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
         state = est.training_state()
         if state is None:
             return None
-        bits, opt = state["rng"], state["optimizer"]
-        if opt["class"] not in _OBJECTS:
+        bits = state["rng"]
+        if state["optimizer"]["class"] not in _OBJECTS:
             return None
         return {
             "t": state["t"],
@@ -61,14 +56,10 @@ def trainer_state(est: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
                 "has_uint32": int(bits["has_uint32"]),
                 "uinteger": int(bits["uinteger"]),
             },
-            "optimizer": {
-                "class": opt["class"],
-                "state": {
-                    k: enc.value(v, f"{where}.optimizer.{k}")
-                    for k, v in opt["state"].items()
-                },
+            **{
+                part: _encode_state(state[part], enc, f"{where}.{part}")
+                for part in _PARTS
             },
-            "schedule": _encode_vars(state["schedule"], enc, f"{where}.schedule"),
         }
     except (AttributeError, KeyError, TypeError, ModelFileError):
         del enc.arrays[n_arrays:]  # nothing half-stored
@@ -96,22 +87,26 @@ def check_trainer(r: Any, shapes: list[tuple[int, ...]]) -> None:
             )
 
 
-def _from_vars(obj: dict[str, Any]) -> dict[str, Any]:
-    """A state dict from a 0.2 file's ``{"class", "vars"}`` (its private
-    attributes ``_v``, ``_m``, ``_t``, ``_u``, ``_q``; ``_tmp`` was unused)."""
+def _from_vars(obj: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A state dict from a 0.2 file's ``{"class", "vars"}``: its private
+    attributes (an optimizer's ``_v``, ``_m``, ``_t``, ``_u``, ``_q``, ``_tmp``
+    was unused; Adaptive's ``_lr_now``, ``_best``, ``_bad_epochs``) without the
+    underscore, and the public ones named in ``keep`` (a schedule's ``lr``)."""
     out: dict[str, Any] = {}
     for key, value in obj["vars"].items():
         if isinstance(value, dict) and set(value) == {"__object__"}:
             out[key] = _from_vars(value["__object__"])  # ProximalL1's inner
         elif key.startswith("_") and key != "_tmp":
             out[key[1:]] = value
+        elif key in keep:
+            out[key] = value
     return out
 
 
 def decode_trainer(dec: Any, v: Any, where: str) -> dict[str, Any] | None:
     """The JSON of :func:`trainer_state`, checked and decoded (arrays unread), in
     ``training_state()``'s form: the generator's PCG64 state, the optimizer's
-    state dict (from a 0.2 file's ``vars`` too)."""
+    and the schedule's state dicts (from a 0.2 file's ``vars`` too)."""
     if v is None:
         return None
     if not isinstance(v, dict) or set(v) != {"t", "epoch", "rng", *_PARTS}:
@@ -131,16 +126,13 @@ def decode_trainer(dec: Any, v: Any, where: str) -> dict[str, Any] | None:
         }
     except (TypeError, ValueError, OverflowError) as e:
         raise dec.fail(f"{where}.rng", "holds an invalid generator state") from e
-    opt = _decode_object(dec, v["optimizer"], f"{where}.optimizer")
-    if "vars" in opt:
-        opt = {"class": opt["class"], "state": _from_vars(opt)}
-    return {
-        "t": v["t"],
-        "epoch": v["epoch"],
-        "rng": bits,
-        "optimizer": opt,
-        "schedule": _decode_object(dec, v["schedule"], f"{where}.schedule"),
-    }
+    out: dict[str, Any] = {"t": v["t"], "epoch": v["epoch"], "rng": bits}
+    for part, keep in zip(_PARTS, ((), ("lr",)), strict=True):
+        obj = _decode_object(dec, v[part], f"{where}.{part}")
+        if "vars" in obj:  # a file written before the state dicts
+            obj = {"class": obj["class"], "state": _from_vars(obj, keep)}
+        out[part] = obj
+    return out
 
 
 def _decode_object(dec: Any, v: Any, where: str) -> dict[str, Any]:

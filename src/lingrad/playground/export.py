@@ -55,7 +55,7 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
         ]
         mean, std = run.mean, run.std
         name = settings.model if session.custom else session.preset
-    est._trainer = None  # nothing of the live trainer travels
+    est.forget_training()  # nothing of the live trainer travels
     model: Any = est
     X = np.asarray(data.X, dtype=np.float64)
     if settings.scale:

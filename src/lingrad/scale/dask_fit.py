@@ -73,7 +73,7 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
         if weight is not None:
             total = float(weight @ stats[:, 1])
     else:
-        est._y_1d = summary.ndim == 1
+        est.set_target_ndim(summary.ndim)
     weighted = blocks.s is not None or weight is not None
     scale = N / total if weighted else 1.0
     if weighted and not total > 0:
@@ -82,7 +82,7 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
     if classes is not None:
         template = clone(est)  # light: no fitted state travels with the blocks
         template.classes_ = classes
-        targets = template._targets
+        targets = template.encode_targets
         K = targets(np.arange(len(classes)), np.float64).shape[1]
     encode = delayed(encode_block, pure=False, nout=2)
     Y, S = [], []

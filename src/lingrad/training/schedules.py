@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +29,8 @@ class Schedule:
     """
 
     name = "constant"
+    # state_dict() key -> attribute: what changes while training (or by set_lr)
+    state: ClassVar[dict[str, str]] = {"lr": "lr"}
 
     def __init__(self, lr: float = 0.01) -> None:
         if not lr > 0:
@@ -53,6 +55,25 @@ class Schedule:
 
     def epoch_end(self, epoch_loss: float) -> None:
         """Hook called once per epoch with its mean loss (used by ``Adaptive``)."""
+
+    def state_dict(self) -> dict[str, float | int]:
+        """The variables training changes, copied: ``{name: number}``."""
+        return {key: getattr(self, attr) for key, attr in self.state.items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Put back a ``state_dict()``; ValueError if it is another schedule's."""
+        name = type(self).__name__
+        if not isinstance(state, dict) or set(state) != set(self.state):
+            got = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name}'s state holds {sorted(self.state)}; got {got}")
+        for key, attr in self.state.items():
+            value = state[key]
+            if isinstance(value, bool) or not isinstance(
+                value, int | float | np.number
+            ):
+                raise ValueError(f"{name}.{key}: holds a {value!r}")
+            kind = type(getattr(self, attr))
+            setattr(self, attr, kind(value))
 
     @property
     def exhausted(self) -> bool:
@@ -162,6 +183,12 @@ class Adaptive(Schedule):
     """
 
     name = "adaptive"
+    state: ClassVar[dict[str, str]] = {
+        "lr": "lr",
+        "lr_now": "_lr_now",
+        "best": "_best",
+        "bad_epochs": "_bad_epochs",
+    }
 
     def __init__(
         self,
@@ -219,6 +246,9 @@ class FunctionSchedule(Schedule):
 
     def __call__(self, t: int) -> float:
         return float(self.fn(t))
+
+    def state_dict(self) -> dict[str, float | int]:
+        raise TypeError("a function schedule has no state to store.")
 
     def set_lr(self, lr: float) -> None:
         raise TypeError(

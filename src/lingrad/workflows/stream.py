@@ -182,10 +182,10 @@ def _exact(spec: ModelSpec, table: Any, est: Any, first: Any, transform: Any) ->
     targets, K = None, 1
     if first.classes is not None:
         est.classes_ = first.classes
-        targets = est._targets
+        targets = est.encode_targets
         K = targets(np.arange(len(first.classes)), np.float64).shape[1]
     else:
-        est._y_1d = True
+        est.set_target_ndim(1)
 
     def encode(y: Any) -> tuple[Any, Any]:
         return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
