@@ -95,11 +95,17 @@ def test_ols_robust_covariances_match_statsmodels(longley, cov_type):
     X, y, model = longley
     s = model.summary(X, y, cov_type=cov_type)
     ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type=cov_type)
-    assert rel_cov(s.cov, ref.cov_params()) < RTOL
-    assert rel(s.p_value, ref.pvalues) < RTOL  # z, as statsmodels' robust OLS
+    # statsmodels' HC2/HC3 leverages on Longley's ill-conditioned design carry
+    # its BLAS's rounding (4e-9 from the exact value here, 5e-8 under OpenBLAS's
+    # Haswell kernels): agree with it to 1e-8 beyond its own distance from the
+    # exact answer (lingrad's own is checked against the exact one below)
+    power = {"HC0": 0, "HC1": 0, "HC2": 1, "HC3": 2}[cov_type]
+    slack = rel_cov(ref.cov_params(), _exact_hc(X, y, power)) if power else 0.0
+    assert rel_cov(s.cov, ref.cov_params()) < RTOL + slack
+    assert rel(s.p_value, ref.pvalues) < RTOL + 10 * slack  # z, as statsmodels
     # an interval end near 0 (x6's HC3 at 20.5 = 1829 - 1.96 se) keeps only
     # statsmodels' absolute digits: compare in units of se
-    assert np.max(np.abs(s.ci_low - ref.conf_int()[:, 0]) / s.se) < RTOL
+    assert np.max(np.abs(s.ci_low - ref.conf_int()[:, 0]) / s.se) < RTOL + 2 * slack
 
 
 def _inverse(M):
@@ -231,7 +237,7 @@ def test_ridge_sandwich_is_sigma2_hinv_g_hinv(longley):
     e = y - ridge.predict(Xs)
     sigma2 = e @ e / (len(y) - 7)
     expected = sigma2 * np.linalg.solve(H, np.linalg.solve(H, G).T)
-    np.testing.assert_allclose(s.cov, expected, rtol=1e-9)
+    assert rel_cov(s.cov, expected) < 1e-9  # entries near 0: in units of the se
 
 
 def test_rank_deficiency_names_the_unidentified_coefficients():
