@@ -36,7 +36,6 @@ INF = r"^[+-]?(inf|infinity)$"
 MISSING_WORDS = frozenset(
     {"", "nan", "+nan", "-nan", "na", "n/a", "#n/a", "null", "none", "nat"}
 )
-_MISSING = MISSING_WORDS  # the old name
 
 
 def missing_cells(col: Any) -> Array:
@@ -168,7 +167,7 @@ def _floats(
     return values
 
 
-def _target(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Array:
+def target_values(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Array:
     """Raw target values: int64 / float64 / bool where the column is numeric, else str
     (object array). Missing cells (:func:`missing_cells`) and inf are errors."""
     col = _plain(col)
@@ -201,5 +200,9 @@ def to_xy(
         for f in features
     ]
     X = np.hstack(columns) if columns else np.empty((data.num_rows, 0))  # (N, D)
-    y = None if target is None else _target(src, data.column(target), target, row0)
+    y = (
+        None
+        if target is None
+        else target_values(src, data.column(target), target, row0)
+    )
     return X, y

@@ -29,11 +29,11 @@ from lingrad.data.columns import (
     _categories,
     _is_text,
     _plain,
-    _target,
     _text,
     describe,
     looks_categorical,
     missing_cells,
+    target_values,
 )
 from lingrad.data.tablefile import (
     Source,
@@ -209,7 +209,7 @@ def convert_batch(
             t_miss = missing_cells(col)
             miss_any |= t_miss
             col = _fill(col, t_miss)
-        y = _target(src, col, layout.target, row0) if n else np.array([])
+        y = target_values(src, col, layout.target, row0) if n else np.array([])
     ids = None
     if layout.id is not None and layout.id in names:
         ids = table.column(layout.id)

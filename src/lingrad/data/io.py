@@ -73,7 +73,7 @@ def columns(path: str | os.PathLike[str]) -> list[str]:
     return list(open_source(path).columns)
 
 
-def _precise(
+def precise_error(
     src: Source, features: list[str], target: str | None, error: DataError
 ) -> DataError:
     """Re-read a CSV as text on one thread to name the first bad cell or row."""
@@ -89,7 +89,7 @@ def _precise(
     return error
 
 
-def _start(
+def open_table_source(
     path: str | os.PathLike[str], target: str | None, features: Sequence[str] | None
 ) -> tuple[Source, str | None, list[str], list[str]]:
     src = open_source(path)
@@ -115,14 +115,14 @@ def read_table(
     naming the file, column and row on any bad input; warns
     :class:`ConstantFeatureWarning` for a feature column holding one value.
     """
-    src, target, features, names = _start(path, target, features)
+    src, target, features, names = open_table_source(path, target, features)
     try:
         read = [b for b in batches(src, names, 1 << 16) if len(b)]
         if not read:
             raise _no_rows(src)
         X, y = to_xy(src, pa.Table.from_batches(read), features, target, 0)
     except DataError as e:
-        raise _precise(src, features, target, e) from None
+        raise precise_error(src, features, target, e) from None
     constant = [
         f for f, c in zip(features, X.T, strict=True) if len(c) > 1 and np.ptp(c) == 0
     ]
@@ -151,7 +151,7 @@ def iter_batches(
     """
     if batch_size < 1:
         raise DataError(f"batch_size must be at least 1, got {batch_size}")
-    src, target, features, names = _start(path, target, features)
+    src, target, features, names = open_table_source(path, target, features)
 
     def generate() -> Iterator[tuple[Array, Array | None]]:
         row0, pending = 0, []
@@ -170,7 +170,7 @@ def iter_batches(
                 yield to_xy(src, data, features, target, row0)
                 row0 += len(data)
         except DataError as e:
-            raise _precise(src, features, target, e) from None
+            raise precise_error(src, features, target, e) from None
         if row0 == 0:
             raise _no_rows(src)
 

@@ -78,7 +78,7 @@ def open_source(path: str | os.PathLike[str]) -> Source:
     if p.stat().st_size == 0:
         raise DataError(f"{p} is empty (0 bytes); it needs a header and data rows")
     if kind == "parquet":
-        columns = _parquet_file(p).schema_arrow.names
+        columns = parquet_file(p).schema_arrow.names
         source = Source(p, kind, columns)
     else:
         delimiter = "\t" if p.suffix.lower() == ".tsv" else ","
@@ -153,7 +153,7 @@ def _csv_header(p: Path, delimiter: str) -> list[str]:
     raise DataError(f"{p} has no header line; the first line must name the columns")
 
 
-def _parquet_file(p: Path, **options: Any) -> pq.ParquetFile:
+def parquet_file(p: Path, **options: Any) -> pq.ParquetFile:
     with open(p, "rb") as f:
         head = f.read(4)
         f.seek(-4, os.SEEK_END)
@@ -283,7 +283,7 @@ def batches(
     try:
         if src.kind == "parquet":
             # a buffered stream: memory follows the batch, not the row group
-            pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+            pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
             reader = pf.iter_batches(batch_size=batch_size, columns=columns)
             yield from reader
         else:

@@ -34,8 +34,7 @@ from lingrad.core.losses import one_hot
 from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
-
-BINARY_ONLY = "Only binary classification is supported."
+from lingrad.models.params import BINARY_ONLY
 
 
 def encode_labels(

@@ -32,6 +32,7 @@ from lingrad.training.schedules import SCHEDULES, Schedule
 __all__ = ["CONSTRAINTS", "ITERATIVE_SOLVERS", "Constraint", "check_params"]
 
 ITERATIVE_SOLVERS = ("sgd", "minibatch", "batch")
+BINARY_ONLY = "Only binary classification is supported."  # a binary-only model
 
 # what the estimators' hyperparameters may be (their types in ``__init__``)
 ScheduleLike = str | Schedule | Callable[[int], float]  # a name, or lr_t of step t

@@ -79,17 +79,19 @@ def open_files(
     files: Sequence[Path], target: str | None, features: Sequence[str] | None
 ) -> tuple[list[Piece], list[str]]:
     """Every piece of the files, and the feature columns (checked in each file)."""
-    from lingrad.data.io import _start
+    from lingrad.data.io import open_table_source
 
     pieces: list[Piece] = []
     names: list[str] | None = None
     for f in files:
-        src, _, feats, _ = _start(f, target, features if names is None else names)
+        src, _, feats, _ = open_table_source(
+            f, target, features if names is None else names
+        )
         names = names or feats
         if src.kind == "parquet":
-            from lingrad.data.tablefile import _parquet_file
+            from lingrad.data.tablefile import parquet_file
 
-            meta = _parquet_file(src.path).metadata
+            meta = parquet_file(src.path).metadata
             row0 = 0
             for g in range(meta.num_row_groups):
                 n = meta.row_group(g).num_rows
@@ -110,8 +112,8 @@ def read_piece(
     """
     import dataclasses
 
-    from lingrad.data.columns import _target, to_xy
-    from lingrad.data.tablefile import _parquet_file, batches, open_source
+    from lingrad.data.columns import target_values, to_xy
+    from lingrad.data.tablefile import batches, open_source, parquet_file
 
     src = open_source(piece.path)
     src = dataclasses.replace(
@@ -125,7 +127,7 @@ def read_piece(
     if piece.row_group is None:
         reader: Any = batches(src, names, batch_rows)
     else:
-        pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+        pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
             batch_size=batch_rows, columns=names, row_groups=[piece.row_group]
         )
@@ -139,19 +141,19 @@ def read_piece(
                     y = (
                         None
                         if target is None
-                        else _target(src, batch.column(target), target, row0)
+                        else target_values(src, batch.column(target), target, row0)
                     )
                 yield X, y, row0
             elif len(batch) and target is not None:
-                y = _target(src, batch.column(target), target, row0)
+                y = target_values(src, batch.column(target), target, row0)
                 yield np.empty((len(batch), 0)), y, row0
             row0 += len(batch)
     except pa.ArrowException as e:
         raise DataError(f"{piece.name}: cannot read ({str(e).splitlines()[0]})") from e
     except DataError as e:  # a CSV: re-read as text to name the bad cell
-        from lingrad.data.io import _precise
+        from lingrad.data.io import precise_error
 
-        raise _precise(src, list(features), target, e) from None
+        raise precise_error(src, list(features), target, e) from None
     finally:
         close = getattr(reader, "close", None)
         if close is not None:
@@ -167,7 +169,7 @@ def read_frames(
     import dataclasses
 
     from lingrad.data.frame import convert_batch
-    from lingrad.data.tablefile import _parquet_file, batches, open_source
+    from lingrad.data.tablefile import batches, open_source, parquet_file
 
     src = open_source(piece.path)
     features = list(layout.features)
@@ -180,7 +182,7 @@ def read_frames(
     if piece.row_group is None:
         reader: Any = batches(src, features + extra, batch_rows)
     else:
-        pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+        pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
             batch_size=batch_rows, columns=features + extra,
             row_groups=[piece.row_group],
@@ -204,7 +206,7 @@ def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
     import dataclasses
 
     from lingrad.data.columns import looks_categorical
-    from lingrad.data.tablefile import _parquet_file, batches, open_source
+    from lingrad.data.tablefile import batches, open_source, parquet_file
 
     src = open_source(piece.path)
     src = dataclasses.replace(
@@ -213,7 +215,7 @@ def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
     if piece.row_group is None:
         reader: Any = batches(src, list(features), rows)
     else:
-        pf = _parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
+        pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
             batch_size=rows, columns=list(features), row_groups=[piece.row_group]
         )

@@ -87,7 +87,7 @@ def class_weights(class_weight: Any, classes: np.ndarray, counts: np.ndarray) ->
 
 def classes_of(summary: YSummary, est: Any) -> np.ndarray:
     """The sorted classes, checked as ``fit`` checks them (2+, binary-only models)."""
-    from lingrad.models._classifier import BINARY_ONLY
+    from lingrad.models.params import BINARY_ONLY
 
     classes = np.array(sorted(summary.labels))
     check_classification_targets(classes)

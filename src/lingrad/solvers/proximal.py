@@ -39,7 +39,7 @@ def l1_shrink(w: Any, u: Any, q: Any) -> Any:
     return sign * np.maximum(0.0, np.abs(w) - (u + sign * q))
 
 
-class _SmoothGradient(Penalty):
+class SmoothGradient(Penalty):
     """The full penalty's value, but only its smooth part's gradient."""
 
     def __init__(self, full: Penalty, smooth: Penalty | None) -> None:
@@ -123,4 +123,4 @@ def proximal_l1(penalty: Penalty | None, optimizer: Any) -> tuple[Any, Any]:
     l1, smooth = split_l1(penalty)
     if l1 <= 0 or penalty is None:
         return penalty, optimizer
-    return _SmoothGradient(penalty, smooth), ProximalL1(make_optimizer(optimizer), l1)
+    return SmoothGradient(penalty, smooth), ProximalL1(make_optimizer(optimizer), l1)

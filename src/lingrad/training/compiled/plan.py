@@ -22,7 +22,7 @@ from lingrad.core.losses import (
 )
 from lingrad.core.nodes import Affine, BipolarSigmoid, Sigmoid
 from lingrad.core.penalties import L1, L2, ElasticNet
-from lingrad.solvers.proximal import ProximalL1, _SmoothGradient
+from lingrad.solvers.proximal import ProximalL1, SmoothGradient
 from lingrad.training.optim import GD, Adam, Momentum
 
 # icfg: integer settings
@@ -127,7 +127,7 @@ def plan_for(
     opt = _optimizer_kind(inner)
     if opt is None:
         return None, f"no compiled kernel for the optimizer {optimizer!r}"
-    if type(penalty) is _SmoothGradient:  # value of the full penalty, smooth gradient
+    if type(penalty) is SmoothGradient:  # value of the full penalty, smooth gradient
         value, grad = _penalty_kind(penalty.full), _penalty_kind(penalty.smooth)
     else:
         value = grad = _penalty_kind(penalty)
