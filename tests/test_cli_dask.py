@@ -23,8 +23,8 @@ pytest.importorskip("distributed")
 
 from lingrad import load  # noqa: E402
 from lingrad.cli import main  # noqa: E402
+from lingrad.data.split import held_out  # noqa: E402
 from lingrad.models import LogisticRegression  # noqa: E402
-from lingrad.scale.tablefiles import held_out  # noqa: E402
 
 
 def run(argv, capsys):

@@ -12,9 +12,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lingrad.cli import main
+from lingrad.data.split import held_out
 from lingrad.models import LinearRegression, LogisticRegression
 from lingrad.scale.stream import Table, shuffled_batches
-from lingrad.scale.tablefiles import held_out, list_files, open_files
+from lingrad.scale.tablefiles import list_files, open_files
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from lingrad.data.split import held_out  # noqa: F401  (the split of every engine)
 from lingrad.errors import DataError
 
 SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
