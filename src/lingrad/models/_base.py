@@ -267,7 +267,9 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Self:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
         self._check_solver()
-        check_fit_memory(self, X.shape[0], X.shape[1], Y.shape[1], X.dtype.itemsize)
+        nnz = X.nnz if sp.issparse(X) else None
+        N, D, K = X.shape[0], X.shape[1], Y.shape[1]
+        check_fit_memory(self, N, D, K, X.dtype.itemsize, nnz=nnz)
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)

@@ -22,6 +22,7 @@ from numbers import Number
 from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import ClassifierMixin
 from sklearn.utils import Tags
@@ -245,7 +246,8 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
                     "have no boundary to find)."
                 )
         n, D, K = X.shape[0], X.shape[1], len(self.classes_)
-        check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True)
+        nnz = X.nnz if sp.issparse(X) else None
+        check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True, nnz=nnz)
         return X, self.encode_targets(y_idx, X.dtype), s
 
     def fit(

@@ -10,7 +10,11 @@ The estimate counts what must exist at once, in ``X``'s float size:
   Newton's Hessian (its sums, the matrix, its symmetric completion, the factor);
 - the activations of one batch, 3 per unit of every layer (the forward value,
   the backward delta, a temporary): B rows, B = 1 (sgd), ``batch_size``
-  (minibatch), N (batch), a chunk of rows (the exact solvers).
+  (minibatch), N (batch), a chunk of rows (the exact solvers);
+- for a sparse X (``nnz`` nonzeros): the copy of one batch's rows, its share
+  ``B / N`` of the nonzeros (a value and a column index each) and B + 1 row
+  pointers. A sparse X costs its nonzeros, never N·D: X itself, dense or
+  sparse, already exists and is not counted.
 
 What is free: ``MemAvailable`` of ``/proc/meminfo`` (else the free pages of
 ``os.sysconf``), less where an address-space limit (``ulimit -v``, RLIMIT_AS) or
@@ -30,6 +34,7 @@ COPIES = 4  # parameters, gradient, step / optimizer state, fitted copy
 HESSIAN_COPIES = 4  # the sums, H, its symmetric completion, the Cholesky factor
 PER_UNIT = 3  # forward value, backward delta, temporary
 CHUNK_ROWS = 4096  # the exact solvers' chunks are at most about this many rows
+INDEX_BYTES = 8  # a sparse row's column index or row pointer (int64 at most)
 
 
 class NotEnoughMemoryError(LingradError, MemoryError):
@@ -102,9 +107,11 @@ def fit_bytes(
     n_outputs: int,
     itemsize: int,
     targets: bool,
+    nnz: int | None = None,
 ) -> tuple[int, dict[str, int]]:
     """(bytes, {part: bytes}) a fit needs at once; see the module docstring.
-    ``targets``: count the classifier's Y (N, K), not built yet."""
+    ``targets``: count the classifier's Y (N, K), not built yet; ``nnz``: X is
+    sparse with that many nonzeros (None: dense)."""
     widths = layer_widths(estimator, n_features, n_outputs)
     P = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
     solver = getattr(estimator, "solver", "batch")
@@ -119,6 +126,9 @@ def fit_bytes(
         "parameters": copies * P * itemsize,
         "activations": PER_UNIT * rows * sum(widths[1:]) * itemsize,
     }
+    if nnz is not None and n_rows > 0:
+        share = -(-rows * nnz // n_rows)  # the batch's nonzeros, rounded up
+        parts["rows"] = share * (itemsize + INDEX_BYTES) + (rows + 1) * INDEX_BYTES
     if solver == "newton":
         parts["Hessian"] = HESSIAN_COPIES * P * P * itemsize
     if targets:
@@ -134,9 +144,13 @@ def check_fit_memory(
     itemsize: int = 8,
     *,
     targets: bool = False,
+    nnz: int | None = None,
 ) -> None:
-    """Raise :class:`NotEnoughMemoryError` when the fit needs more than is free."""
-    need, parts = fit_bytes(estimator, n_rows, n_features, n_outputs, itemsize, targets)
+    """Raise :class:`NotEnoughMemoryError` when the fit needs more than is free
+    (``nnz``: the nonzeros of a sparse X; None for a dense one)."""
+    need, parts = fit_bytes(
+        estimator, n_rows, n_features, n_outputs, itemsize, targets, nnz
+    )
     free, where = available()
     if free is None or need <= free:
         return
@@ -149,6 +163,7 @@ def check_fit_memory(
         "(solver='minibatch')",
         "Hessian": "solver='lbfgs' (no Hessian)",
         "targets": "fewer classes or rows",
+        "rows": "a smaller batch_size (solver='minibatch')",
     }[big]
     shown = ", ".join(f"{k} {gigabytes(v)}" for k, v in parts.items())
     raise NotEnoughMemoryError(
