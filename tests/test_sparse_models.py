@@ -97,9 +97,7 @@ def test_sparse_fit_equals_dense_fit_for_every_solver_penalty_optimizer(cls):
     X, y = _data(ESTIMATORS[cls])
     lr = 1.0 if cls in (Perceptron, MulticlassPerceptron) else 0.05
     bad = []
-    for solver, penalty, optimizer in itertools.product(
-        SOLVERS, PENALTIES, OPTIMIZERS
-    ):
+    for solver, penalty, optimizer in itertools.product(SOLVERS, PENALTIES, OPTIMIZERS):
         kw = dict(solver=solver, penalty=penalty, optimizer=optimizer, lr=lr,
                   alpha=0.01, batch_size=4)  # fmt: skip
         dense = _params(_fit(cls, X, y, **kw))
