@@ -98,8 +98,11 @@ def test_sparse_fit_equals_dense_fit_for_every_solver_penalty_optimizer(cls):
     lr = 1.0 if cls in (Perceptron, MulticlassPerceptron) else 0.05
     bad = []
     for solver, penalty, optimizer in itertools.product(SOLVERS, PENALTIES, OPTIMIZERS):
-        kw = dict(solver=solver, penalty=penalty, optimizer=optimizer, lr=lr,
-                  alpha=0.01, batch_size=4)  # fmt: skip
+        kw = dict(solver=solver, penalty=penalty, optimizer=optimizer, lr=lr)
+        if penalty != "none":
+            kw["alpha"] = 0.01
+        if solver == "minibatch":
+            kw["batch_size"] = 4
         dense = _params(_fit(cls, X, y, **kw))
         assert dense, f"{cls.__name__} exposes no parameters"
         for name in ("csr", "csc"):
