@@ -145,7 +145,7 @@ class Affine(Node):
             dJ_dz.sum(axis=0, out=self.dJ_db)  # (K,)  dz/db = 1
 
     def local_jacobians(self) -> dict[str, Array]:
-        X = self._X
+        X: Any = self._X
         x = X[0:1].toarray()[0] if sp.issparse(X) else X[0]  # one row, dense
         jac = {"dz_dW": x.copy(), "dz_dX": self.W.T.copy()}
         if self.b is not None:

@@ -17,6 +17,8 @@ method ``_fit_<solver>`` (``_fit_normal``, ``_fit_newton``); each ends in
 by a proximal soft-threshold step after each gradient step
 (``lingrad.solvers.proximal_l1``), so L1 gives exact zeros.
 :class:`LinearChainEstimator` holds the hooks of the single-``Affine`` models.
+X may be a ``scipy.sparse`` matrix or array of any format: validation takes it
+as CSR once and nothing densifies it (:mod:`lingrad.models._sparse`).
 """
 
 from __future__ import annotations
@@ -238,7 +240,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._fit_exact(rows)
         return self
 
-    def _check_X(self, X: ArrayLike) -> Any:
+    def _check_X(self, X: ArrayLike) -> np.ndarray | sp.csr_matrix:
         """X for prediction: the estimator is fitted, X has its features (an
         ndarray, or a CSR matrix / array for sparse X)."""
         check_is_fitted(self)
