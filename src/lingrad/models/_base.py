@@ -24,8 +24,10 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
+from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.core.chain import Chain
@@ -36,6 +38,7 @@ from lingrad.models._finite import finite_scores as finite_scores  # re-exported
 from lingrad.models._fitted import restore_fitted, training_state
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
+from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.models.problem import (
@@ -118,6 +121,8 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
     _compiled = True  # a compiled kernel exists (the single-layer models)
+    _sparse = True  # takes scipy.sparse X (as CSR); False: _sparse_why says why not
+    _sparse_why = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every subclass's fit / predict / score also take Dask collections
@@ -233,11 +238,24 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._fit_exact(rows)
         return self
 
-    def _check_X(self, X: ArrayLike) -> np.ndarray:
-        """X for prediction: the estimator is fitted, X has its features."""
+    def _check_X(self, X: ArrayLike) -> Any:
+        """X for prediction: the estimator is fitted, X has its features (an
+        ndarray, or a CSR matrix / array for sparse X)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return np.asarray(X)
+        refuse_sparse(self, X)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            dtype=[np.float64, np.float32],
+            accept_sparse=ACCEPT_SPARSE,
+        )
+        return X if sp.issparse(X) else np.asarray(X)
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._sparse
+        return tags
 
     def _check_solver(self) -> None:
         if self.solver not in self._solvers:

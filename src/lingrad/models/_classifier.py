@@ -34,6 +34,7 @@ from lingrad.core.losses import one_hot
 from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
+from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.params import BINARY_ONLY
 
 
@@ -215,7 +216,15 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         classes: ArrayLike | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Validated X, targets Y and sample weights (times ``class_weight``)."""
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
+        refuse_sparse(self, X)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            accept_sparse=ACCEPT_SPARSE,
+        )
         y_idx = encode_labels(self, y, classes=classes, reset=reset)
         if self._binary and len(self.classes_) != 2:
             raise ValueError(BINARY_ONLY)
