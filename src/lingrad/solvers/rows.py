@@ -90,6 +90,18 @@ def as_rows_matrix(X: Any) -> Any:
     return X
 
 
+def kept_rows(chunk: Chunk, stride: int) -> Chunk:
+    """The chunk's rows whose index in the whole data is a multiple of ``stride``
+    (views; of a CSR, a copy of those rows only): the same rows however the
+    data are cut into chunks."""
+    if stride == 1:
+        return chunk
+    row0 = chunk.offset if chunk.row0 is None else chunk.row0
+    i = -row0 % stride  # the chunk's first kept row
+    s = None if chunk.s is None else chunk.s[i::stride]
+    return Chunk(chunk.X[i::stride], chunk.Y[i::stride], s, row0 + i, chunk.where)
+
+
 def add(a: Any, b: Any) -> Any:
     """Element-wise sum of two results: numbers, arrays, tuples or dicts of them."""
     if isinstance(a, tuple):
