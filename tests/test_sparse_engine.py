@@ -123,9 +123,7 @@ def _l2_trainer(engine, alpha, lr, batch, snapshot_every=None):
     [(0.3, 1.0), (0.5, 1.0), (-0.3, 1.0)],  # decay 0.4, exactly 0, 1.6
     ids=["scale-below-1e-9", "decay-0", "scale-above-1e9"],
 )
-def test_the_l2_weight_scale_renormalises_with_the_node_path_numbers(
-    alpha, lr, batch
-):
+def test_the_l2_weight_scale_renormalises_with_the_node_path_numbers(alpha, lr, batch):
     """W = a·V: a leaves [1e-9, 1e9] within the run (or decay is exactly 0);
     the untouched features' weights follow the shrink exactly."""
     rng = np.random.default_rng(3)
@@ -222,7 +220,8 @@ def test_the_csr_kernel_is_imported_by_sparse_fits_only():
         "import sys, numpy as np, scipy.sparse as sp\n"
         "from lingrad.models import LogisticRegression\n"
         "X = np.eye(6)[[0, 1, 2, 3, 4, 5] * 2]; y = [0, 1] * 6\n"
-        "m = LogisticRegression(solver='sgd', max_iter=1, tol=None, engine='compiled')\n"
+        "m = LogisticRegression(solver='sgd', max_iter=1, tol=None,\n"
+        "                       engine='compiled')\n"
         "m.fit(X, y)\n"
         "print('_loop_csr' in str(list(sys.modules)))\n"
         "m.fit(sp.csr_matrix(X), y)\n"

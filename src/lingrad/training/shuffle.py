@@ -41,23 +41,13 @@ def n_rows(X: Any) -> int:
     return int(X.shape[0])
 
 
-def as_rows(X: Any) -> Any:
-    """A sparse X as canonical CSR (sorted indices, no duplicates), the input
-    left as it is (a copy when it must change); the format every engine reads."""
-    X = X.tocsr()
-    if not X.has_canonical_format:
-        X = X.copy()
-        X.sum_duplicates()  # also sorts the indices
-    return X
-
-
 def row_bytes(X: Any) -> int:
     """The bytes of one row of X, at least 1: a dense row's, or for sparse rows
     (CSR: ``data`` and ``indices``) the mean nonzeros' values and indices."""
     N = max(n_rows(X), 1)
     if hasattr(X, "indices"):  # CSR rows: what reading a row reads
         entry = X.data.dtype.itemsize + X.indices.dtype.itemsize
-        return max(-(-len(X.indices) * entry // N), 1)
+        return max(int(-(-len(X.indices) * entry // N)), 1)
     return max(int(X.dtype.itemsize) * (int(X.size) // N), 1)
 
 

@@ -23,7 +23,7 @@ from lingrad.core.nodes import Array
 from lingrad.training.epoch import Data, Rows, Steps
 from lingrad.training.history import History
 from lingrad.training.schedules import Adaptive
-from lingrad.training.shuffle import as_rows, n_rows
+from lingrad.training.shuffle import n_rows
 
 
 @dataclass
@@ -129,9 +129,9 @@ class Stopping:
 
 
 def as_arrays(X: Any, y: Any, sample_weight: Any) -> Data:
-    """X, y and the weights as arrays (a sparse X as canonical CSR: sorted
-    indices, no duplicates, never densified); refuses no examples."""
-    X = as_rows(X) if sp.issparse(X) else np.asarray(X)
+    """X, y and the weights as arrays (a sparse X as CSR, never densified);
+    refuses no examples."""
+    X = X.tocsr() if sp.issparse(X) else np.asarray(X)
     y = np.asarray(y)
     if n_rows(X) == 0:
         raise ValueError("cannot train on 0 examples.")

@@ -392,4 +392,3 @@ class Trainer:
         self.history.set_final(params)
         epoch = self.epoch + (eng is not None)
         raise DivergenceError(epoch, self._epoch_steps, self.t - 1, lr, what)
-

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from lingrad.training.compiled._jit import jit, jit_fast, jit_inline
+from lingrad.training.compiled._jit import jit_fast, jit_inline
 from lingrad.training.compiled._prefetch import prefetch_row
 from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import (

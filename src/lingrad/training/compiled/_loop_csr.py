@@ -30,6 +30,7 @@ import numpy as np
 
 from lingrad.core.penalties import l2_C, l2_dC_dw
 from lingrad.training.compiled._jit import jit, jit_fast, jit_inline
+from lingrad.training.compiled._prefetch import prefetch_at
 from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import penalty_value, shrink_l1, update
 from lingrad.training.compiled.plan import (
@@ -71,6 +72,7 @@ from lingrad.training.compiled.plan import (
 from lingrad.training.optim import gd_update
 
 SCALE_LOW, SCALE_HIGH = 1e-9, 1e9  # the range of the scale a of W = a·V
+AHEAD = 4  # a shuffled order: the row whose nonzeros are fetched ahead
 
 
 @jit_inline
@@ -80,6 +82,32 @@ def csr_z(x, idx, p0, p1, V, k, K):  # type: ignore[no-untyped-def]
     for p in range(p0, p1):
         acc += x[p] * V[idx[p] * K + k]
     return acc
+
+
+@jit
+def has_repeats(indptr, idx, D):  # type: ignore[no-untyped-def]
+    """True when a row names one column twice (the kernel wants them summed)."""
+    seen = np.full(D, -1, np.int64)
+    for i in range(len(indptr) - 1):
+        for p in range(indptr[i], indptr[i + 1]):
+            if seen[idx[p]] == i:
+                return True
+            seen[idx[p]] = i
+    return False
+
+
+@jit_inline
+def prefetch_rows(x, idx, indptr, order, r, N, K, V):  # type: ignore[no-untyped-def]
+    """Ask for the weights of the row read next (position r + 1) and, in a
+    shuffled order, for the nonzeros of the row AHEAD positions on."""
+    if r + AHEAD < N and len(order):
+        i = order[r + AHEAD]
+        prefetch_at(idx, indptr[i])
+        prefetch_at(x, indptr[i])
+    if r + 1 < N:
+        i = order[r + 1] if len(order) else r + 1
+        for p in range(indptr[i], indptr[i + 1]):
+            prefetch_at(V, idx[p] * K)
 
 
 @jit_fast
@@ -182,6 +210,7 @@ def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec): 
         i = start
         for r in range(start, stop):
             i = order[r] if has_order else r
+            prefetch_rows(x, idx, indptr, order, r, N, K, W)  # hide memory waits
             p0, p1 = indptr[i], indptr[i + 1]
             for k in range(K):  # forward propagation z = x·W + b
                 zk = a * csr_z(x, idx, p0, p1, W, k, K)
@@ -234,7 +263,16 @@ def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec): 
             norm2 = 0.0
             pen2 = 0.0  # Σ (alpha·dC_dw)² over the touched weights
             dS = 0.0
-            if single:
+            if single and K == 1:  # the lectures' loop: w -= lr·x·dJ_dz, x just read
+                dJ_dz = dJ_dz_k[0]
+                for p in range(indptr[i], indptr[i + 1]):
+                    G2, P2, dC = lazy_entry(
+                        W, idx[p], x[p] * dJ_dz, a, inv_a, lr, l2, alpha
+                    )
+                    norm2 += G2
+                    pen2 += P2
+                    dS += dC
+            elif single:
                 for p in range(indptr[i], indptr[i + 1]):
                     for k in range(K):
                         G2, P2, dC = lazy_entry(

@@ -68,7 +68,13 @@ class CSRRows:
 
 
 def csr_rows(W: Array, X: Any) -> CSRRows:
-    """X (a canonical CSR matrix or array) as :class:`CSRRows`."""
+    """X (a CSR matrix or array) as :class:`CSRRows`; repeated entries of a row
+    are summed (in a copy: X is left as it is)."""
+    from lingrad.training.compiled._loop_csr import has_repeats
+
+    if not X.has_canonical_format and has_repeats(X.indptr, X.indices, X.shape[1]):
+        X = X.copy()
+        X.sum_duplicates()
     wide = X.shape[1] > np.iinfo(np.int32).max
     return CSRRows(
         _read_only(np.ascontiguousarray(X.data, dtype=W.dtype)),
@@ -163,7 +169,11 @@ class CompiledEngine:
         icfg[I_SNAP_EVERY], icfg[I_NORM_EVERY] = k_snap, k_norm
         shuffle = self.shuffle
         s = _read_only(np.empty(0, W.dtype)) if sw is None else sw
-        order_k = np.empty(0, np.int64) if order is None else order.astype(np.int64, copy=False)
+        order_k = (
+            np.empty(0, np.int64)
+            if order is None
+            else order.astype(np.int64, copy=False)
+        )
         if isinstance(X, CSRRows):  # imported (compiled) by sparse fits only
             from lingrad.training.compiled._loop_csr import run_batches_csr as kernel
 
