@@ -188,6 +188,22 @@ def test_memory_estimate_of_a_wide_sparse_X_counts_its_nonzeros():
     assert "rows" not in dense_parts  # dense estimates are unchanged
 
 
+@pytest.mark.parametrize("cls", [LogisticRegression, SoftmaxRegression])
+def test_newton_memory_on_a_wide_sparse_X_counts_the_hessian_operator(cls):
+    """Beyond the dense-Hessian limit, sparse Newton keeps CG's vectors, not P²."""
+    N, D, K, nnz = 10**6, 2**20, 5, 50 * 10**6
+    est = cls(solver="newton")
+    _, parts = fit_bytes(est, N, D, K, 8, True, nnz)
+    assert parts["Hessian"] < 1e9, parts
+    check_fit_memory(est, N, D, K, 8, targets=True, nnz=nnz)  # not refused
+    _, dense = fit_bytes(est, N, D, K, 8, True)
+    assert dense["Hessian"] > 1e13  # a dense X keeps its dense Hessian estimate
+    # a narrow sparse X keeps dense blocks: one per column, or one for softmax
+    _, narrow = fit_bytes(est, N, 99, K, 8, True, nnz)
+    blocks = K * 100**2 if cls is LogisticRegression else (K * 100) ** 2
+    assert narrow["Hessian"] == 4 * blocks * 8
+
+
 def test_gradcheck_of_affine_on_sparse_X():
     """The sparse products Xᵀ dJ_dz of both layers' parameters, by differences."""
     X, y = _data("multiclass", N=12, D=6)
