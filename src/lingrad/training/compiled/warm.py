@@ -1,0 +1,197 @@
+"""The kernels compiled in a background process, so a cold first fit need not wait.
+
+numba compiles ``run_batches`` on its first call (seconds of CPU) and caches it
+on disk (``cache=True``). :func:`ready` says whether a call would start at
+once: the kernel is compiled in this process, or a background compile has
+filled the cache (it leaves a *marker* beside numba's files, named after the
+kernels' sources, the formulas' ``STAMP``, numba, Python and the CPU). When
+it is not, :func:`start` runs ``python -m lingrad.training.compiled.warm DTYPE``
+(a tiny compiled fit, at low priority) and ``engine="auto"`` runs the node path
+meanwhile (``lingrad.training.compiled.handover``). A compile still running
+when this process exits is ended (no process outlives its parent; numba keeps
+the functions it finished); ``python -m lingrad.training.compiled.warm`` in a
+terminal compiles in the foreground, once per machine.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parents[2]  # the folder that holds the lingrad package
+_SOURCES = ("_jit.py", "_loop.py", "_rows.py", "_update.py", "_prefetch.py")
+_children: dict[str, subprocess.Popen[bytes]] = {}  # dtype -> background compile
+_ready: set[str] = set()  # dtypes whose kernel this process knows is compiled
+_owner = os.getpid()  # a forked child does not own its parent's compiles
+
+
+def _kernel() -> Any:
+    """``run_batches`` (imports numba, and loads ``compiled_stamp`` from the cache)."""
+    from lingrad.training.compiled._loop import run_batches
+
+    return run_batches
+
+
+def _disabled() -> bool:
+    from numba import config
+
+    return bool(getattr(config, "DISABLE_JIT", False))
+
+
+def marker(dtype: str) -> Path | None:
+    """The marker of a filled cache for ``dtype`` (None: the kernel is not cached)."""
+    import llvmlite.binding as llvm
+    import numba
+
+    from lingrad.training.compiled._jit import STAMP
+
+    stats = getattr(_kernel(), "stats", None)
+    if stats is None or not stats.cache_path:
+        return None
+    digest = hashlib.sha256()
+    for name in _SOURCES:  # numba's own index is keyed on its file's mtime and size
+        st = (_HERE / name).stat()
+        digest.update(f"{name}:{st.st_mtime_ns}:{st.st_size};".encode())
+        digest.update((_HERE / name).read_bytes())
+    cpu = os.environ.get("NUMBA_CPU_NAME") or llvm.get_host_cpu_name()
+    digest.update(f"{STAMP}:{numba.__version__}:{sys.version}:{cpu}".encode())
+    return Path(stats.cache_path) / f"lingrad-{dtype}-{digest.hexdigest()[:16]}.ready"
+
+
+def ready(dtype: Any) -> bool:
+    """Whether the kernel for ``dtype`` runs without compiling: compiled in this
+    process, or its cache filled by a finished background compile."""
+    name = np.dtype(dtype).name
+    if name in _ready or _disabled():
+        return True
+    from numba import from_dtype
+
+    numba_dtype = from_dtype(np.dtype(dtype))
+    signatures = _kernel().signatures  # (data, params = (W, b), ...)
+    path = marker(name)
+    if any(sig[1].types[0].dtype == numba_dtype for sig in signatures) or (
+        path is not None and path.exists()
+    ):
+        _ready.add(name)
+        return True
+    return False
+
+
+def start(dtype: Any) -> None:
+    """Compile the kernel for ``dtype`` in a background process (once per process)."""
+    name = np.dtype(dtype).name
+    if name in _children or os.getpid() != _owner:
+        return
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )}  # fmt: skip
+    argv = [sys.executable, "-m", "lingrad.training.compiled.warm", "--nice", name]
+    if not _children:
+        atexit.register(stop)
+    _children[name] = subprocess.Popen(
+        argv,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def finished(dtype: Any) -> bool:
+    """Whether the background compile for ``dtype`` has filled the cache."""
+    name = np.dtype(dtype).name
+    child = _children.get(name)
+    if name in _ready:
+        return True
+    if child is None or os.getpid() != _owner or child.poll() is None:
+        return False
+    if child.returncode == 0:
+        _ready.add(name)
+    return name in _ready
+
+
+def wait() -> dict[str, int]:
+    """Wait for this process's background compiles; their exit codes by dtype."""
+    return {name: child.wait() for name, child in _children.items()}
+
+
+def stop() -> None:
+    """End the background compiles still running (at exit) and reap them all."""
+    if os.getpid() != _owner:
+        return
+    for child in _children.values():
+        if child.poll() is None:
+            child.terminate()
+        child.wait()
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    """One compile per cache folder at a time (others wait, then find the marker)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: compiles may overlap (numba writes atomically)
+        yield
+        return
+    try:
+        handle = open(folder / "lingrad-compile.lock", "a")  # noqa: SIM115
+    except OSError:  # a read-only cache folder: nothing to write to anyway
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def compile_kernel(dtype: Any) -> Path | None:
+    """Compile (or load) the kernel for ``dtype`` with a tiny fit; mark the cache."""
+    from lingrad.core.chain import Chain
+    from lingrad.core.losses import SquaredError
+    from lingrad.core.nodes import Affine
+    from lingrad.training.train import Trainer
+
+    name = np.dtype(dtype).name
+    path = marker(name)
+    folder = path.parent if path is not None else None
+    with _lock(folder) if folder is not None else contextlib.nullcontext():
+        if path is not None and path.exists():
+            return path
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((4, 2)).astype(name)
+        chain = Chain([Affine.init(2, 1, rng, dtype=name)])
+        trainer = Trainer(chain, SquaredError(), engine="compiled")
+        trainer.fit(X, X[:, 0], max_iter=1, tol=None)
+        if path is not None:
+            with contextlib.suppress(OSError):  # a read-only cache: no marker
+                path.write_text("run_batches compiled\n")
+    _ready.add(name)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lingrad.training.compiled.warm [--nice] [DTYPE ...]``: compile now
+    (float64 and float32 by default; ``--nice``: at low priority)."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--nice" in args:
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(10)  # in the background: below the fit that runs meanwhile
+    dtypes = [a for a in args if a != "--nice"] or ["float64", "float32"]
+    for dtype in dtypes:
+        path = compile_kernel(dtype)
+        where = path.parent if path is not None else "no cache (NUMBA_DISABLE_JIT)"
+        print(f"lingrad: the {dtype} kernel is compiled; cache: {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
