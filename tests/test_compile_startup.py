@@ -54,7 +54,7 @@ def cold(monkeypatch):
     the node path's third slice of a run. Returns the engines each slice ran."""
     polls, ran = [], []
     monkeypatch.setattr(warm, "ready", lambda dtype: False)
-    monkeypatch.setattr(warm, "start", lambda dtype: polls.append("start"))
+    monkeypatch.setattr(warm, "start", lambda dtype: not polls.append("start"))
     monkeypatch.setattr(
         warm, "finished", lambda dtype: polls.append(1) or len(polls) > 4
     )
@@ -115,6 +115,18 @@ def test_an_explicit_compiled_fit_compiles_in_process_even_when_cold(monkeypatch
     assert trainer.last_engine == "compiled"
     if not config.DISABLE_JIT:
         assert warm._kernel().signatures  # the kernel ran, compiled here
+
+
+def test_auto_compiles_in_process_where_no_background_compile_can_start(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(warm, "ready", lambda dtype: False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    X, y = _data()
+    trainer = _trainer("auto")
+    trainer.fit(X, y, max_iter=1, tol=None)
+    assert trainer.last_engine == "compiled"
+    assert "float64" not in warm._children
 
 
 FIT = """

@@ -32,13 +32,12 @@ def auto_engine(
     plan: Plan, params: dict[str, Array], shuffle: Any, nodes: NodeEngine
 ) -> tuple[Engine, str]:
     """(engine, name) for ``engine="auto"`` where a kernel exists: the kernels if
-    they are ready (:func:`warm.ready`), else a background compile and the
-    node path until it has finished ("nodes, then compiled")."""
+    they are ready (:func:`warm.ready`) or no background compile can start (they
+    compile here), else the node path until that compile has finished."""
     compiled = CompiledEngine(plan, params, shuffle)
     dtype = next(iter(params.values())).dtype
-    if warm.ready(dtype):
+    if warm.ready(dtype) or not warm.start(dtype):
         return compiled, "compiled"
-    warm.start(dtype)
     return HandoverEngine(nodes, compiled, dtype), "nodes, then compiled"
 
 
@@ -48,13 +47,9 @@ class HandoverEngine:
     def __init__(self, nodes: NodeEngine, compiled: CompiledEngine, dtype: Any) -> None:
         self.nodes, self.compiled, self.dtype = nodes, compiled, dtype
         self.current: Engine = nodes  # the engine that ran the latest step
+        self.last = nodes.last  # that engine's: the parameters before its final step
         self._inputs: tuple[Array, Array, Array | None] | None = None
         self._kernel_data: Data | None = None
-
-    @property
-    def last(self) -> dict[str, Array]:  # type: ignore[override]
-        """The parameters from before the run's final step (its engine's)."""
-        return self.current.last
 
     def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
         self._inputs, self._kernel_data = (X, Y, sw), None
@@ -75,7 +70,6 @@ class HandoverEngine:
             if self._kernel_data is None:
                 assert self._inputs is not None, "prepare() comes before run()"
                 self._kernel_data = self.compiled.prepare(*self._inputs)
-            self.current = self.compiled
             self._slice(self.compiled, self._kernel_data, rows, lrs, t0, rec, a, n)
         return rec.S
 
@@ -93,7 +87,7 @@ class HandoverEngine:
         """Steps a .. b-1 of the run through ``eng``, recorded into ``rec``."""
         from lingrad.training.epoch import Rows, Steps
 
-        self.current = eng
+        self.current, self.last = eng, eng.last
         if a == 0 and b == len(lrs):
             return eng.run(data, rows, lrs, t0, rec)
         sub = Steps(rec.m[a:b], rec.hits is not None, rec.norm_every, rec.snap_every)

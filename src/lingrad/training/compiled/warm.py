@@ -87,24 +87,29 @@ def ready(dtype: Any) -> bool:
     return False
 
 
-def start(dtype: Any) -> None:
-    """Compile the kernel for ``dtype`` in a background process (once per process)."""
+def start(dtype: Any) -> bool:
+    """Compile the kernel for ``dtype`` in a background process (once per process);
+    False when none can run (a forked process, no Python executable)."""
     name = np.dtype(dtype).name
     if name in _children or os.getpid() != _owner:
-        return
+        return name in _children and os.getpid() == _owner
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     )}  # fmt: skip
     argv = [sys.executable, "-m", "lingrad.training.compiled.warm", "--nice", name]
     if not _children:
         atexit.register(stop)
-    _children[name] = subprocess.Popen(
-        argv,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    try:
+        _children[name] = subprocess.Popen(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:  # an embedded interpreter: sys.executable is not Python
+        return False
+    return True
 
 
 def finished(dtype: Any) -> bool:
