@@ -68,6 +68,11 @@ def marker(dtype: str) -> Path | None:
     return Path(stats.cache_path) / f"lingrad-{dtype}-{digest.hexdigest()[:16]}.ready"
 
 
+def _indexed(folder: Path) -> bool:
+    """Whether numba's index of ``run_batches`` is in ``folder`` (not cleared)."""
+    return any(folder.glob("*.run_batches-*.nbi"))
+
+
 def ready(dtype: Any) -> bool:
     """Whether the kernel for ``dtype`` runs without compiling: compiled in this
     process, or its cache filled by a finished background compile."""
@@ -79,9 +84,8 @@ def ready(dtype: Any) -> bool:
     numba_dtype = from_dtype(np.dtype(dtype))
     signatures = _kernel().signatures  # (data, params = (W, b), ...)
     path = marker(name)
-    if any(sig[1].types[0].dtype == numba_dtype for sig in signatures) or (
-        path is not None and path.exists()
-    ):
+    cached = path is not None and path.exists() and _indexed(path.parent)
+    if cached or any(sig[1].types[0].dtype == numba_dtype for sig in signatures):
         _ready.add(name)
         return True
     return False
