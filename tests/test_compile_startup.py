@@ -114,7 +114,7 @@ def test_an_explicit_compiled_fit_compiles_in_process_even_when_cold(monkeypatch
     trainer.fit(X, y, max_iter=1, tol=None)
     assert trainer.last_engine == "compiled"
     if not config.DISABLE_JIT:
-        assert warm._kernel().signatures  # the kernel ran, compiled here
+        assert warm.kernel().signatures  # the kernel ran, compiled here
 
 
 def test_auto_compiles_in_process_where_no_background_compile_can_start(
@@ -139,7 +139,7 @@ X = rng.normal(size=(200, 3))
 y = (X @ np.array([1.5, -1.0, 0.5]) > 0).astype(int)
 model = LogisticRegression(solver="sgd", optimizer="momentum", max_iter=4, tol=None,
                            random_state=0).fit(X, y)
-kernel = warm._kernel()
+kernel = warm.kernel()
 out = {"engine": model._trainer.last_engine, "coef": model.coef_.tolist(),
        "intercept": model.intercept_.tolist(), "compiled_here": len(kernel.signatures),
        "hits": sum(kernel.stats.cache_hits.values()),

@@ -85,11 +85,10 @@ class HandoverEngine:
         b: int,
     ) -> int:
         """Steps a .. b-1 of the run through ``eng``, recorded into ``rec``."""
-        from lingrad.training.epoch import Rows, Steps
-
         self.current, self.last = eng, eng.last
         if a == 0 and b == len(lrs):
             return eng.run(data, rows, lrs, t0, rec)
+        Steps, Rows = type(rec), type(rows)  # noqa: N806 (epoch's; no import cycle)
         sub = Steps(rec.m[a:b], rec.hits is not None, rec.norm_every, rec.snap_every)
         start = rows.start + int(rec.m[:a].sum())
         done = eng.run(data, Rows(rows.order, start, rows.m), lrs[a:b], t0 + a, sub)

@@ -5,23 +5,21 @@ on disk (``cache=True``). :func:`ready` says whether a call would start at
 once: the kernel is compiled in this process, or a background compile has
 filled the cache (it leaves a *marker* beside numba's files, named after the
 kernels' sources, the formulas' ``STAMP``, numba, Python and the CPU). When
-it is not, :func:`start` runs ``python -m lingrad.training.compiled.warm DTYPE``
+it is not, :func:`start` runs ``python -m lingrad.training.compiled.precompile DTYPE``
 (a tiny compiled fit, at low priority) and ``engine="auto"`` runs the node path
 meanwhile (``lingrad.training.compiled.handover``). A compile still running
 when this process exits is ended (no process outlives its parent; numba keeps
-the functions it finished); ``python -m lingrad.training.compiled.warm`` in a
-terminal compiles in the foreground, once per machine.
+the functions it finished); ``python -m lingrad.training.compiled.precompile``
+in a terminal compiles in the foreground, once per machine.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +33,7 @@ _ready: set[str] = set()  # dtypes whose kernel this process knows is compiled
 _owner = os.getpid()  # a forked child does not own its parent's compiles
 
 
-def _kernel() -> Any:
+def kernel() -> Any:
     """``run_batches`` (imports numba, and loads ``compiled_stamp`` from the cache)."""
     from lingrad.training.compiled._loop import run_batches
 
@@ -55,7 +53,7 @@ def marker(dtype: str) -> Path | None:
 
     from lingrad.training.compiled._jit import STAMP
 
-    stats = getattr(_kernel(), "stats", None)
+    stats = getattr(kernel(), "stats", None)
     if stats is None or not stats.cache_path:
         return None
     digest = hashlib.sha256()
@@ -82,7 +80,7 @@ def ready(dtype: Any) -> bool:
     from numba import from_dtype
 
     numba_dtype = from_dtype(np.dtype(dtype))
-    signatures = _kernel().signatures  # (data, params = (W, b), ...)
+    signatures = kernel().signatures  # (data, params = (W, b), ...)
     path = marker(name)
     cached = path is not None and path.exists() and _indexed(path.parent)
     if cached or any(sig[1].types[0].dtype == numba_dtype for sig in signatures):
@@ -100,7 +98,8 @@ def start(dtype: Any) -> bool:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     )}  # fmt: skip
-    argv = [sys.executable, "-m", "lingrad.training.compiled.warm", "--nice", name]
+    module = "lingrad.training.compiled.precompile"
+    argv = [sys.executable, "-m", module, "--nice", name]
     if not _children:
         atexit.register(stop)
     try:
@@ -144,63 +143,6 @@ def stop() -> None:
         child.wait()
 
 
-@contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    """One compile per cache folder at a time (others wait, then find the marker)."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: compiles may overlap (numba writes atomically)
-        yield
-        return
-    try:
-        handle = open(folder / "lingrad-compile.lock", "a")  # noqa: SIM115
-    except OSError:  # a read-only cache folder: nothing to write to anyway
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
-def compile_kernel(dtype: Any) -> Path | None:
-    """Compile (or load) the kernel for ``dtype`` with a tiny fit; mark the cache."""
-    from lingrad.core.chain import Chain
-    from lingrad.core.losses import SquaredError
-    from lingrad.core.nodes import Affine
-    from lingrad.training.train import Trainer
-
-    name = np.dtype(dtype).name
-    path = marker(name)
-    folder = path.parent if path is not None else None
-    with _lock(folder) if folder is not None else contextlib.nullcontext():
-        if path is not None and path.exists():
-            return path
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((4, 2)).astype(name)
-        chain = Chain([Affine.init(2, 1, rng, dtype=name)])
-        trainer = Trainer(chain, SquaredError(), engine="compiled")
-        trainer.fit(X, X[:, 0], max_iter=1, tol=None)
-        if path is not None:
-            with contextlib.suppress(OSError):  # a read-only cache: no marker
-                path.write_text("run_batches compiled\n")
-    _ready.add(name)
-    return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m lingrad.training.compiled.warm [--nice] [DTYPE ...]``: compile now
-    (float64 and float32 by default; ``--nice``: at low priority)."""
-    args = sys.argv[1:] if argv is None else argv
-    if "--nice" in args:
-        with contextlib.suppress(OSError, AttributeError):
-            os.nice(10)  # in the background: below the fit that runs meanwhile
-    dtypes = [a for a in args if a != "--nice"] or ["float64", "float32"]
-    for dtype in dtypes:
-        path = compile_kernel(dtype)
-        where = path.parent if path is not None else "no cache (NUMBA_DISABLE_JIT)"
-        print(f"lingrad: the {dtype} kernel is compiled; cache: {where}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def note_ready(dtype: Any) -> None:
+    """Record that the kernel for ``dtype`` is compiled in this process."""
+    _ready.add(np.dtype(dtype).name)
