@@ -254,8 +254,9 @@ def test_auto_picks_the_kernel_and_compiled_explains_when_it_has_none():
     from lingrad.models import TwoLayerNetwork
 
     X, y = _data("binary", 30)
+    LogisticRegression(solver="sgd", max_iter=1, tol=None, engine="compiled").fit(X, y)
     model = LogisticRegression(solver="sgd", max_iter=2, tol=None).fit(X, y)
-    assert model._trainer.last_engine == "compiled"  # engine="auto"
+    assert model._trainer.last_engine == "compiled"  # engine="auto", kernel compiled
     net = TwoLayerNetwork(n_hidden=3, solver="sgd", max_iter=1, tol=None)
     net.fit(X, y)  # auto: the node path
     assert net._trainer.last_engine == "nodes"

@@ -58,7 +58,8 @@ def test_auto_falls_back_to_nodes_for_step_callbacks_and_compiled_refuses():
         def on_step_end(self, trainer, t, J):
             return False
 
-    for engine in ("auto", "compiled"):
+    Trainer(affine(), SquaredError(), engine="compiled").fit(X, y, max_iter=1, tol=None)
+    for engine in ("auto", "compiled"):  # the kernel compiled here: auto runs it
         trainer = Trainer(affine(), SquaredError(), lr=0.05, engine=engine)
         if engine == "auto":
             trainer.fit(X, y, max_iter=2, tol=None, callbacks=[Every()])

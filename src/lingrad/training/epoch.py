@@ -212,6 +212,10 @@ def make_engine(
             raise ValueError(f"engine='compiled': {why}; use engine='auto' or 'nodes'.")
     if plan is None:
         return NodeEngine(step, n_correct), "nodes"
+    if engine == "auto":  # the kernels, or the nodes while they compile
+        from lingrad.training.compiled.handover import auto_engine
+
+        return auto_engine(plan, step.params, shuffle, NodeEngine(step, n_correct))
     from lingrad.training.compiled.engine import CompiledEngine
 
     return CompiledEngine(plan, step.params, shuffle), "compiled"
