@@ -3,7 +3,8 @@
 Each ``--text`` column becomes its own step of the preprocessing's
 ColumnTransformer: a ``HashingVectorizer`` (``--text-features hash``, the default:
 no pass over the rows to learn a vocabulary, memory bounded by ``--n-features``,
-an unseen word simply hashes to a column) or a ``TfidfVectorizer`` (``tfidf``:
+an unseen word simply hashes to a column; word counts scaled to unit length, all
+signs +, so that a word's weight reads with its sign) or a ``TfidfVectorizer`` (``tfidf``:
 a vocabulary of the training rows' terms, weighted by ``idf_t = ln((1 + N) /
 (1 + df_t)) + 1``, rows scaled to unit length). ``--hash-categories`` hashes each
 category column's whole value (one token) instead of one-hot encoding it. The
@@ -135,7 +136,9 @@ def vectorizer(text: TextOptions) -> Any:
 
     if text.features == "tfidf":
         return TfidfVectorizer()
-    return HashingVectorizer(n_features=text.n_features)
+    # alternate_sign=False: a word's weight has the word's sign (with 2^20
+    # columns collisions are rare, and the signs' cancelling buys little)
+    return HashingVectorizer(n_features=text.n_features, alternate_sign=False)
 
 
 def category_hasher(text: TextOptions) -> Any:
@@ -172,24 +175,35 @@ def text_summary(result: Any, text: TextOptions) -> None:
     }  # fmt: skip
 
 
-def column_namer(model: Any) -> Callable[[int], str] | None:
+def sparse_input(model: Any) -> bool:
+    """Whether the model's estimator sees a sparse matrix (its prep stacks one)."""
+    steps = getattr(model, "steps", None)
+    return bool(steps) and bool(getattr(steps[0][1], "sparse_output_", False))
+
+
+def column_namer(
+    model: Any, inputs: Sequence[str] | None = None, X: Any = None
+) -> Callable[[int], str] | None:
     """The name of column j of what the model's estimator sees (None: no prep).
 
-    Hashed columns have no name but their number ("title: hash #12345"); TF-IDF
-    and one-hot columns name their term or category; nothing is built for the
-    columns never asked about (a hashed part is 2^20 wide)."""
+    ``inputs``: the table's feature names; ``X``: raw training rows, whose words
+    name the hashed columns they land in ("review: hash #12345 (great)"; a
+    hashed column otherwise has only its number). TF-IDF and one-hot columns
+    name their term or category. Nothing is built for the columns never asked
+    about (a hashed part is 2^20 wide)."""
     steps = getattr(model, "steps", None)
     if not steps or steps[0][0] != "prep":
         return None
     prep = steps[0][1]
-    inputs = list(getattr(prep, "feature_names_in_", []))
+    names = list(inputs if inputs is not None else getattr(prep, "feature_names_in_", []))
     parts: list[tuple[slice, Callable[[int], str]]] = []
     for part, trans, cols in prep.transformers_:
         out = prep.output_indices_[part]
         if trans == "drop" or out.stop == out.start:
             continue
-        given = [inputs[j] if j < len(inputs) else f"x{j}" for j in np.ravel([cols])]
-        parts.append((out, _part_namer(trans, given, out.stop - out.start)))
+        given = [names[j] if j < len(names) else f"x{j}" for j in np.ravel([cols])]
+        rows = None if X is None or np.ndim(cols) else X[:, cols]
+        parts.append((out, _part_namer(trans, given, out.stop - out.start, rows)))
 
     def name(j: int) -> str:
         for out, namer in parts:
@@ -200,11 +214,41 @@ def column_namer(model: Any) -> Callable[[int], str] | None:
     return name
 
 
-def _part_namer(trans: Any, given: list[str], width: int) -> Callable[[int], str]:
+def hashed_words(vec: Any, docs: Any, max_rows: int = 5000) -> dict[int, list[str]]:
+    """Column -> the words of ``docs`` (the first ``max_rows``) hashed to it, for a
+    word analyzer of single words (other analyzers: ``{}``)."""
+    if vec.analyzer != "word" or tuple(vec.ngram_range) != (1, 1):
+        return {}
+    analyze = vec.build_analyzer()
+    tokens: set[str] = set()
+    for doc in list(docs[:max_rows]):
+        if isinstance(doc, str):
+            tokens.update(analyze(doc))
+    words = sorted(tokens)
+    if not words:
+        return {}
+    M = vec.transform(words).tocsr()  # one row per word: its column
+    found: dict[int, list[str]] = {}
+    for i, word in enumerate(words):
+        for j in M.indices[M.indptr[i] : M.indptr[i + 1]].tolist():
+            found.setdefault(j, []).append(word)
+    return found
+
+
+def _part_namer(
+    trans: Any, given: list[str], width: int, docs: Any
+) -> Callable[[int], str]:
     last = trans.steps[-1][1] if hasattr(trans, "steps") else trans
     kind = type(last).__name__
     if kind == "HashingVectorizer":
-        return lambda j: f"{given[0]}: hash #{j}"
+        words = {} if docs is None else hashed_words(last, docs)
+
+        def hashed(j: int) -> str:
+            seen = words.get(j, [])
+            shown = ", ".join(seen[:2]) + (", ..." if len(seen) > 2 else "")
+            return f"{given[0]}: hash #{j}" + (f" ({shown})" if seen else "")
+
+        return hashed
     if kind in ("TfidfVectorizer", "CountVectorizer"):
         terms = sorted(last.vocabulary_, key=last.vocabulary_.__getitem__)
         return lambda j: f"{given[0]}: {terms[j]}"
