@@ -53,6 +53,15 @@ def build(
                if f in set(categorical) and j not in free]  # fmt: skip
     if not cat_idx and not free:
         return Pipeline([*num_steps, ("model", est)]) if num_steps else est
+    if free and strategy is not None:
+        from lingrad.errors import UsageError
+
+        raise UsageError(
+            f"--impute {strategy} fills numbers and categories, never a free-text "
+            "column: fill the --text columns' empty cells in the file (or use "
+            "--impute drop)",
+            "--impute",
+        )
 
     from sklearn.compose import ColumnTransformer
 

@@ -37,7 +37,7 @@ def weight_rows(model: Any) -> tuple[np.ndarray, list[str]]:
     if classes is None:
         return W, ["weights"]
     if len(W) == 1:
-        return W, [f"weights (toward class {classes[-1]})"]
+        return W, [f"toward class {classes[-1]}"]
     return W, [f"class {c}" for c in classes]
 
 
@@ -92,7 +92,7 @@ def plot_largest_weights(
         ax.set_yticks(np.arange(len(top)), [name(int(j)) for j in top])
         ax.invert_yaxis()
         ax.axvline(0.0, color="k", lw=0.8)
-        shown = f"{titles[k]}: the {len(top)} largest of {W.shape[1]} weights"
+        shown = f"{titles[k]}: the {len(top)} largest of {W.shape[1]:,}"
         decorate(ax, "weight w_j" if k == panels - 1 else "", "", shown)
     more = len(W) - panels
     notes = [
