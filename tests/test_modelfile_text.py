@@ -83,15 +83,24 @@ def refused(path: Path, *words: str, limits: Limits | None = None) -> str:
     [
         HashingVectorizer(n_features=2**10),
         HashingVectorizer(
-            n_features=64, analyzer="char_wb", ngram_range=(2, 3), norm="l1",
-            alternate_sign=False, binary=True, dtype=np.float32,
+            n_features=64,
+            analyzer="char_wb",
+            ngram_range=(2, 3),
+            norm="l1",
+            alternate_sign=False,
+            binary=True,
+            dtype=np.float32,
         ),
         CountVectorizer(),
         CountVectorizer(analyzer="char", ngram_range=(1, 2), lowercase=False),
         TfidfVectorizer(),
         TfidfVectorizer(
-            stop_words="english", sublinear_tf=True, smooth_idf=False, min_df=1,
-            strip_accents="unicode", token_pattern=r"(?u)\b\w+\b",
+            stop_words="english",
+            sublinear_tf=True,
+            smooth_idf=False,
+            min_df=1,
+            strip_accents="unicode",
+            token_pattern=r"(?u)\b\w+\b",
         ),
         TfidfVectorizer(use_idf=False, norm=None, stop_words=["the", "a"]),
     ],
@@ -186,7 +195,9 @@ def test_code_in_a_vectorizer_is_refused_at_save(
         save(vectorizer.fit(DOCS), path)
     message = str(info.value)
     assert "\n" not in message
-    assert f"{attr}" in message and "built-in" in message and "analyzer='word'" in message
+    assert (
+        f"{attr}" in message and "built-in" in message and "analyzer='word'" in message
+    )
     assert not path.exists()
 
 

@@ -268,13 +268,17 @@ def test_the_summary_names_the_text_columns(
         (["--text", "review", "--stream"], ["--text", "not yet", "--stream"]),
         (["--text", "review", "--engine", "dask"], ["--text", "not yet", "dask"]),
         (["--hash-categories", "--stream"], ["--hash-categories", "not yet"]),
-        (["--text", "review", "--text-features", "tfidf", "--n-features", "64"],
-         ["--n-features", "vocabulary"]),
+        (
+            ["--text", "review", "--text-features", "tfidf", "--n-features", "64"],
+            ["--n-features", "vocabulary"],
+        ),
         (["--text", "review", "--n-features", str(2**25)], ["--n-features", "2^24"]),
         (["--text-features", "tfidf"], ["--text", "free-text column"]),
         (["--text", "review", "--text-features", "bag"], ["--text-features"]),
-        (["--hash-categories", "--impute", "most_frequent"],
-         ["--hash-categories", "--impute"]),
+        (
+            ["--hash-categories", "--impute", "most_frequent"],
+            ["--hash-categories", "--impute"],
+        ),
         (["--text", "review", "--impute", "mean"], ["--impute", "free-text"]),
     ],
 )

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 TEXT = "Text"
-TextFeatures = Enum("TextFeatures", {"hash": "hash", "tfidf": "tfidf"}, type=str)  # type: ignore[misc]
+
+
+def _choices(name: str, values: str) -> type[Enum]:
+    return Enum(name, {v: v for v in values.split()}, type=str)  # type: ignore[return-value]
+
+
+TextFeatures = _choices("TextFeatures", "hash tfidf")
 
 TextColumns = Annotated[
     list[str] | None,

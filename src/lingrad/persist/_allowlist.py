@@ -173,7 +173,9 @@ def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
     """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
     fitted = [is_fitted(step) for _, step in steps if not isinstance(step, str)]
     if any(fitted) and not all(fitted):
-        name = next(n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s))
+        name = next(
+            n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s)
+        )
         raise ModelFileError(f"{where}: step {name!r} is not fitted; {DAMAGED}")
 
 

@@ -73,9 +73,7 @@ def hashing_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str, An
     return state
 
 
-def vocabulary_to_file(
-    obj: Any, where: str, state: dict[str, Any]
-) -> dict[str, Any]:
+def vocabulary_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str, Any]:
     """The state with ``vocabulary_`` as (UTF-8 bytes, offsets); the code refused."""
     refuse_code(obj, where)
     if obj.vocabulary is not None:
@@ -170,7 +168,8 @@ def _ngram_range(r: Rules, ngrams: Any) -> None:
     )
     if not ok:
         raise r.fail(
-            "params['ngram_range']", f"must be (lo, hi) with 1 <= lo <= hi <= {MAX_NGRAM}"
+            "params['ngram_range']",
+            f"must be (lo, hi) with 1 <= lo <= hi <= {MAX_NGRAM}",
         )
 
 
@@ -293,7 +292,8 @@ def finish_vocabulary(vec: Any, node: Node) -> None:
     raw = np.asarray(data).tobytes()
     vocab: dict[str, int] = {}
     try:
-        for j, (a, b) in enumerate(zip(ends[:-1].tolist(), ends[1:].tolist())):
+        starts, stops = ends[:-1].tolist(), ends[1:].tolist()
+        for j, (a, b) in enumerate(zip(starts, stops, strict=True)):
             vocab[raw[a:b].decode("utf-8")] = j
     except UnicodeDecodeError:
         raise _fail(node, "vocabulary_", f"term {j} is not UTF-8") from None

@@ -4,8 +4,8 @@ Each ``--text`` column becomes its own step of the preprocessing's
 ColumnTransformer: a ``HashingVectorizer`` (``--text-features hash``, the default:
 no pass over the rows to learn a vocabulary, memory bounded by ``--n-features``,
 an unseen word simply hashes to a column; word counts scaled to unit length, all
-signs +, so that a word's weight reads with its sign) or a ``TfidfVectorizer`` (``tfidf``:
-a vocabulary of the training rows' terms, weighted by ``idf_t = ln((1 + N) /
+signs +, so that a word's weight reads with its sign) or a ``TfidfVectorizer``
+(``tfidf``: a vocabulary of the training rows' terms, weighted by ``idf_t = ln((1 + N) /
 (1 + df_t)) + 1``, rows scaled to unit length). ``--hash-categories`` hashes each
 category column's whole value (one token) instead of one-hot encoding it. The
 ColumnTransformer then stacks its parts as one CSR matrix (``sparse_threshold``
@@ -101,7 +101,9 @@ def check_columns(
     """Every ``--text`` column a feature read as text; UsageError naming it."""
     for name in text.columns:
         if name not in features:
-            shown = ", ".join(list(features)[:20]) + (", ..." if len(features) > 20 else "")
+            shown = ", ".join(list(features)[:20]) + (
+                ", ..." if len(features) > 20 else ""
+            )
             raise UsageError(
                 f"{name!r} is not a feature column of {source}; the features are: "
                 f"{shown}",
@@ -177,7 +179,7 @@ def text_summary(result: Any, text: TextOptions) -> None:
 
 def sparse_input(model: Any) -> bool:
     """Whether the model's estimator sees a sparse matrix (its prep stacks one)."""
-    steps = getattr(model, "steps", None)
+    steps: Any = getattr(model, "steps", None)
     return bool(steps) and bool(getattr(steps[0][1], "sparse_output_", False))
 
 
@@ -195,7 +197,9 @@ def column_namer(
     if not steps or steps[0][0] != "prep":
         return None
     prep = steps[0][1]
-    names = list(inputs if inputs is not None else getattr(prep, "feature_names_in_", []))
+    names = list(
+        inputs if inputs is not None else getattr(prep, "feature_names_in_", [])
+    )
     parts: list[tuple[slice, Callable[[int], str]]] = []
     for part, trans, cols in prep.transformers_:
         out = prep.output_indices_[part]
