@@ -32,10 +32,15 @@ def print_summary(result: Any, written: list[Path], out: Path) -> None:
         epochs = f" in {n_iter} {unit} ({solver})"
     else:
         epochs = ""
-    echo(
-        f"trained {result.spec.name} on {d['source']} ({rows}, {d['features']} "
-        f"features){epochs}"
-    )
+    width = f"{d['features']} features"
+    n_in = getattr(est, "n_features_in_", None)
+    if (
+        isinstance(n_in, int)
+        and isinstance(d["features"], int)
+        and n_in > d["features"]
+    ):
+        width = f"{d['features']} columns, {n_in:,} features"  # text, one-hot codes
+    echo(f"trained {result.spec.name} on {d['source']} ({rows}, {width}){epochs}")
     for name, values in result.metrics.items():
         echo(f"  {name:<5} {headline(values)}")
     if result.reference:
