@@ -25,7 +25,9 @@ DATA = ["--data", REVIEWS, "--target", "sentiment", "--id", "id"]
 NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
 
 
-def explain(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def explain(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     code = main(["explain", *argv])
     out, err = capsys.readouterr()
     return code, out, err
@@ -117,7 +119,9 @@ def test_sparse_walk_is_the_trainers_step_on_the_csr_row(
         for k in after:
             pick = cols if k == key else slice(None)
             scale = max(np.abs(after[k]).max(), 1e-300)
-            assert_allclose(w.before[k], before[k][pick], rtol=1e-12, atol=1e-12 * scale)
+            assert_allclose(
+                w.before[k], before[k][pick], rtol=1e-12, atol=1e-12 * scale
+            )
             assert_allclose(w.after[k], after[k][pick], rtol=1e-12, atol=1e-12 * scale)
             assert_allclose(w.after[k], w.before[k] - lr * w.grads[k], rtol=1e-12,
                             atol=1e-12 * scale)  # fmt: skip
@@ -242,3 +246,58 @@ def test_what_cannot_be_explained_on_sparse_features_is_one_line(
     code, out, err = explain([*DATA, *argv], capsys)
     assert code == 2 and not out, err
     assert len(err.strip().splitlines()) == 1 and says in err, err
+
+
+def test_gradcheck_checks_the_affine_on_sparse_x() -> None:
+    """lingrad gradcheck has a row for the Affine on a CSR X: dJ_dW and dJ_db
+    agree with central differences (at another seed too)."""
+    from lingrad.workflows.gradchecks import run_checks, sparse_affine_check
+
+    reports = {r.subject: r for _, r in run_checks()}
+    sparse = reports["Affine (sparse X)"]
+    assert [e.name for e in sparse.entries] == ["W", "b"]
+    assert all(e.status == "ok" for e in sparse.entries)
+    report = sparse_affine_check(np.random.default_rng(3))
+    assert report.passed and report.max_rel_err < 1e-6
+
+
+def test_a_long_row_lists_its_first_nonzeros_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row of 30 words: 20 listed in x and in the update, then one line each
+    for the 10 more; the vectors of the blocks hold all 30 (shortened)."""
+    from lingrad.workflows.render_sparse import SHOWN
+
+    words = [f"word{chr(97 + k // 26)}{chr(97 + k % 26)}" for k in range(30)]
+    path = tmp_path / "long.csv"
+    path.write_text(f"text,label\n{' '.join(words)},1\nshort text,0\n")
+    argv = ["--data", str(path), "--target", "label", "--text", "text",
+            "--step", "0"]  # fmt: skip
+    code, out, err = explain(argv, capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[4].startswith("x: 30 nonzeros of its 1,048,576 columns")
+    assert sum(ln.startswith("  x[") for ln in lines) == SHOWN == 20
+    assert sum(ln.startswith("  W[") for ln in lines) == SHOWN
+    assert sum("... 10 more nonzeros" in ln for ln in lines) == 2
+    assert "the other 1,048,546 weights" in out
+    assert len(lines) < 80
+
+
+def test_two_layer_updates_each_touched_row_of_W_in_a_block(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The network's W has a row of 8 weights per column: each touched row is
+    named, then ``= before - lr * grad`` and ``= after`` on lines of their own."""
+    argv = [*DATA, "--text", "review", "--model", "two-layer", "--step", "2"]
+    code, out, err = explain(argv, capsys)
+    assert code == 0, err
+    update = _block(out, "update").splitlines()
+    n_x = sum(ln.startswith("  x[") for ln in out.splitlines())
+    heads = [k for k, ln in enumerate(update) if ln.startswith("  W[")]
+    assert len(heads) == n_x == 10  # venue + 9 words of row 2
+    for k in heads:
+        assert update[k + 1].startswith("    = ") and " - 0.1 * " in update[k + 1]
+        after = NUMBER.findall(update[k + 2])
+        assert update[k + 2].startswith("    = ") and len(after) == 8
+    assert "the other 1,048,570 rows of W (8 weights each)" in out

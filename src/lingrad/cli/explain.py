@@ -52,7 +52,9 @@ def explain(
     ] = None,
     id_column: Annotated[
         str | None,
-        typer.Option("--id", help="ID column: never a feature; named beside the example."),
+        typer.Option(
+            "--id", help="ID column: never a feature; named beside the example."
+        ),
     ] = None,
     step: Annotated[
         int | None,

@@ -9,11 +9,13 @@ penalty's term moves them). At most :data:`SHOWN` nonzeros are listed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 SHOWN = 20  # nonzeros of x listed (the vectors in the blocks hold them all)
+WIDE = 72  # a row's update longer than this: on lines of its own
 _RULE = {  # alpha dC_dW_j of one untouched row
     "L1": "alpha sign(W_j)",
     "L2": "2 alpha W_j",
@@ -27,7 +29,9 @@ def _name(w: Any, j: int) -> str:
 
 def _more(w: Any) -> list[str]:
     n = len(w.columns) - SHOWN
-    return [f"  ... {n} more nonzeros (all of them in the values below)"] if n > 0 else []
+    return (
+        [f"  ... {n} more nonzeros (all of them in the values below)"] if n > 0 else []
+    )
 
 
 def x_lines(w: Any, P: str, y_text: str) -> list[str]:
@@ -38,10 +42,14 @@ def x_lines(w: Any, P: str, y_text: str) -> list[str]:
     head = f"x: {k} nonzero{'s' if k > 1 else ''} of its {D:,} columns" + y_text
     cells = [f"  x[{j}] = {v + 0.0:.4g}" for j, v in zip(w.columns, w.x, strict=True)]
     names = [_name(w, j) for j in w.columns[:SHOWN]]
-    notes = [f"  (below, x and the rows of {P} are these {k} columns: x_j = 0 adds "
-             "nothing to z)"]  # fmt: skip
-    if any("hash #" in n for n in names):
-        notes.append("  (x[j]: column j of x; hash #k: column k of that text's hashing)")
+    these = "this column" if k == 1 else f"these {k} columns"
+    notes = [f"  (below, x and the rows of {P} are {these}: x_j = 0 adds nothing "
+             "to z)"]  # fmt: skip
+    hashes = [re.search(r"hash #(\d+)", n) for n in names]
+    if any(h and int(h[1]) != j for h, j in zip(hashes, w.columns, strict=False)):
+        notes.append(
+            "  (x[j]: column j of x; hash #k: column k of that text's hashing)"
+        )
     return [head, *_table(cells, names), *_more(w), *notes]
 
 
@@ -58,14 +66,22 @@ def update_lines(w: Any, key: str, P: str) -> list[str]:
     before, grads, after = (np.atleast_2d(a) for a in (w.before[key], w.grads[key],
                                                       w.after[key]))  # fmt: skip
     cells = [
-        f"  {P}[{j}] = {fmt(before[r])} - {w.lr:g} * {fmt(grads[r])} = "
-        f"{fmt(after[r])}"
+        f"  {P}[{j}] = {fmt(before[r])} - {w.lr:g} * {fmt(grads[r])} = {fmt(after[r])}"
         for r, j in enumerate(w.columns[:SHOWN])
     ]
     names = [_name(w, j) for j in w.columns[:SHOWN]]
+    if cells and max(map(len, cells)) > WIDE:  # rows of many weights: a block each
+        rows = [
+            [f"  {P}[{j}]   {n}", f"    = {c.split(' = ', 1)[1].rsplit(' = ', 1)[0]}",
+             f"    = {fmt(after[r])}"]
+            for r, (j, n, c) in enumerate(zip(w.columns, names, cells, strict=False))
+        ]  # fmt: skip
+        table = [ln for row in rows for ln in row]
+    else:
+        table = _table(cells, names) if cells else []
     return [
         f"{P} := {P} - lr * dJ_d{P}, row j for each nonzero x_j:",
-        *(_table(cells, names) if cells else []),
+        *table,
         *_more(w),
         *_untouched(w, P, before.shape[1]),
     ]
@@ -80,7 +96,9 @@ def _untouched(w: Any, P: str, K: int) -> list[str]:
         return [text + f", so dJ_d{P}_j = 0: unchanged"]
     kind = type(w.penalty).__name__
     if rest.nonzero == 0:
-        return [text + f" and {P}_j = 0: dJ_d{P}_j = 0, the {kind} term's too: unchanged"]
+        return [
+            text + f" and {P}_j = 0: dJ_d{P}_j = 0, the {kind} term's too: unchanged"
+        ]
     rule = _RULE.get(kind, "alpha dC_dW_j").replace("W_j", f"{P}_j")
     return [
         text + f", so dJ0_d{P}_j = 0; only the {kind} term moves them,",

@@ -41,6 +41,25 @@ def csr_rows(X: Any) -> Any:
     return X
 
 
+def trainer_steps(
+    chain: Chain, loss: Loss, penalty: Penalty | None, X: Any, Y: Array, lr: float,
+    steps: int,
+) -> None:  # fmt: skip
+    """Steps 0..steps-1 of the lecture's loop (rows in order, wrapping around) by
+    the Trainer: per-sample GD on the CSR rows (the compiled CSR kernel where the
+    chain has one: O(nonzeros) a step, not O(D))."""
+    from lingrad.training.train import Trainer
+
+    if steps == 0:
+        return
+    order = np.arange(steps) % X.shape[0]
+    trainer = Trainer(
+        chain, loss, penalty, "gd", lr, "constant", batch_size=1, shuffle=False,
+        engine="auto",
+    )  # fmt: skip
+    trainer.fit(X[order], Y[order], max_iter=1, tol=None)
+
+
 def refuse_unless_first_affine(chain: Chain, model: str) -> None:
     """A chain whose first node is not an Affine (the residual network) has no
     per-column rows of weights: UsageError."""

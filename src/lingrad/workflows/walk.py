@@ -17,8 +17,8 @@ and are summarised in :class:`Untouched`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -171,7 +171,7 @@ def _first_moving_step(
     import copy
 
     probe = copy.deepcopy(chain)
-    for t in range(len(X)):
+    for t in range(X.shape[0]):
         x, Yt = X[t : t + 1], Y[t : t + 1]
         if _has_gradient(probe, loss, x, Yt):
             return t
@@ -203,6 +203,7 @@ def walk(
         csr_rows,
         refuse_unless_first_affine,
         sparse_step,
+        trainer_steps,
     )
 
     sparse = sp.issparse(X)
@@ -235,7 +236,9 @@ def walk(
     auto = step is None
     if step is None:
         step = _first_moving_step(chain, loss, penalty, X, Y, lr)
-    for t in range(step):
+    if sparse:
+        trainer_steps(chain, loss, penalty, X, Y, lr, step)
+    for t in range(0 if sparse else step):
         i = t % N
         _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
     i = step % N
