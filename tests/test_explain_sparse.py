@@ -18,6 +18,7 @@ from lingrad.core.penalties import penalized
 from lingrad.data.lectures import model_settings
 from lingrad.models.registry import MODELS
 from lingrad.training.train import Trainer
+from lingrad.workflows.explain import trainer_steps
 from lingrad.workflows.walk import targets, walk
 
 REVIEWS = str(Path(__file__).parents[1] / "examples" / "reviews.csv")
@@ -95,8 +96,9 @@ def test_sparse_walk_is_the_trainers_step_on_the_csr_row(
     name: str, penalty: str, engine: str
 ) -> None:
     """The walk's before, gradient and after on the touched rows of W, and every
-    other parameter, are the Trainer's step on the same CSR row (1e-12); the
-    untouched rows moved only by the penalty, as the summary says."""
+    other parameter, are the Trainer's step on the same CSR row (1e-12), its
+    steps 0..K-1 run by a loop of Steps or (as explain runs them) the Trainer;
+    the untouched rows moved only by the penalty, as the summary says."""
     spec = MODELS[name]
     X = _csr()
     y = _labels(spec, X.shape[0])
@@ -104,7 +106,8 @@ def test_sparse_walk_is_the_trainers_step_on_the_csr_row(
     for K in (0, 5, 4, 17):  # row 4 is empty; 17 wraps around to row 3
         est = spec.cls()(penalty=penalty, alpha=0.05, random_state=0,
                          **model_settings(name))  # fmt: skip
-        w = walk(spec, est, X, y, step=K, lr=lr, seed=0)
+        run = trainer_steps if engine == "compiled" else None  # explain's runner
+        w = walk(spec, est, X, y, step=K, lr=lr, seed=0, run_steps=run)
         order = np.arange(K + 1) % X.shape[0]  # the same rows, in order
         classes = np.unique(y) if spec.is_classifier else None
         before, after, pen = _trainer_step(
@@ -173,13 +176,22 @@ def test_hashed_text_is_explained_on_its_nonzeros_by_name(
     n_other = int(other.split("the other ")[1].split(" ")[0].replace(",", ""))
     assert n_other == D + 4 - len(x_lines)  # 2^20 hashed + 4 venues
     assert "x_j = 0" in other and "unchanged" in other
-    # the printed update: before - lr * grad = after, for each touched weight
-    for ln in W_lines:
-        before, lr, grad, after = (
-            float(v) for v in NUMBER.findall(ln.split("] ", 1)[1].split("   ")[0])
-        )
-        assert lr == 0.5
-        assert after == pytest.approx(before - lr * grad, rel=2e-3, abs=1e-6)
+    # the printed update is the walk's (the Trainer's step: the test above)
+    from lingrad.workflows.explain import explain_step
+    from lingrad.workflows.text import text_options
+
+    w, _, _ = explain_step(
+        MODELS["logistic"], REVIEWS, "sentiment", None, lr=0.5, step=3,
+        text=text_options(["review"]), id_column="id",
+    )  # fmt: skip
+    printed = np.array([
+        [float(v) for v in NUMBER.findall(ln.split("] ", 1)[1].split("   ")[0])]
+        for ln in W_lines
+    ])  # fmt: skip
+    assert_allclose(printed[:, 1], 0.5)
+    for k, key in ((0, "before"), (2, "grads"), (3, "after")):
+        value = getattr(w, key)[w.sparse_key][:, 0]
+        assert_allclose(printed[:, k], value, rtol=6e-6, atol=1e-12)
 
 
 def test_the_l2_penalty_says_only_its_shrink_moves_the_other_weights(

@@ -7,7 +7,7 @@ column named as ``weights.png`` names it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,12 @@ from lingrad.models.registry import ModelSpec
 from lingrad.workflows import tables
 from lingrad.workflows.text import NO_TEXT, TextOptions
 from lingrad.workflows.walk import Walk, random_start, walk
+
+if TYPE_CHECKING:
+    from lingrad.core.chain import Chain
+    from lingrad.core.losses import Loss
+    from lingrad.core.nodes import Array
+    from lingrad.core.penalties import Penalty
 
 
 def explain_step(
@@ -86,11 +92,32 @@ def explain_step(
             "--seed",
         )
     rate = lr if lr is not None else (lecture_lr if data is None else est.lr)
-    w = walk(spec, est, X, y, step=step, lr=rate, seed=seed or 0, init=init,
-             column_name=name)  # fmt: skip
+    w = walk(
+        spec, est, X, y, step=step, lr=rate, seed=seed or 0, init=init,
+        column_name=name, run_steps=trainer_steps if text.sparse else None,
+    )  # fmt: skip
     if table.ids is not None:
         w.example_id = str(table.ids[w.index])
     return w, source, X.shape[0]
+
+
+def trainer_steps(
+    chain: Chain, loss: Loss, penalty: Penalty | None, X: Any, Y: Array, lr: float,
+    steps: int,
+) -> None:  # fmt: skip
+    """Steps 0..steps-1 of the lecture's loop (rows in order, wrapping around) by
+    the Trainer: per-sample GD on the CSR rows (the compiled CSR kernel where the
+    chain has one: O(nonzeros) a step, not O(D))."""
+    from lingrad.training.train import Trainer
+
+    if steps == 0:
+        return
+    order = np.arange(steps) % X.shape[0]
+    trainer = Trainer(
+        chain, loss, penalty, "gd", lr, "constant", batch_size=1, shuffle=False,
+        engine="auto",
+    )  # fmt: skip
+    trainer.fit(X[order], Y[order], max_iter=1, tol=None)
 
 
 def _load(

@@ -242,7 +242,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
     for key in w.before:
         P = names.p(key)
         if key == w.sparse_key:
-            out += update_lines(w, key, P)
+            out += update_lines(w, key, P, fmt)
             continue
         out.append(f"{P} := {P} - lr * dJ_d{P}")
         sub = f"{fmt(w.before[key])} - {w.lr:g} * {fmt(w.grads[key])}"

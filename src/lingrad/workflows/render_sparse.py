@@ -10,6 +10,7 @@ penalty's term moves them). At most :data:`SHOWN` nonzeros are listed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,10 +60,9 @@ def _table(cells: list[str], names: list[str]) -> list[str]:
     return [f"{c.ljust(width)}   {n}" for c, n in zip(cells, names, strict=False)]
 
 
-def update_lines(w: Any, key: str, P: str) -> list[str]:
-    """``P := P - lr * dJ_dP`` row by row on x's nonzeros, then the other rows."""
-    from lingrad.workflows.render import fmt
-
+def update_lines(w: Any, key: str, P: str, fmt: Callable[[Any], str]) -> list[str]:
+    """``P := P - lr * dJ_dP`` row by row on x's nonzeros (values written by
+    ``fmt``), then the other rows."""
     before, grads, after = (np.atleast_2d(a) for a in (w.before[key], w.grads[key],
                                                       w.after[key]))  # fmt: skip
     cells = [

@@ -10,6 +10,7 @@ in :class:`Untouched`. Nothing D-wide is printed or kept but the chain itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,25 +42,6 @@ def csr_rows(X: Any) -> Any:
     return X
 
 
-def trainer_steps(
-    chain: Chain, loss: Loss, penalty: Penalty | None, X: Any, Y: Array, lr: float,
-    steps: int,
-) -> None:  # fmt: skip
-    """Steps 0..steps-1 of the lecture's loop (rows in order, wrapping around) by
-    the Trainer: per-sample GD on the CSR rows (the compiled CSR kernel where the
-    chain has one: O(nonzeros) a step, not O(D))."""
-    from lingrad.training.train import Trainer
-
-    if steps == 0:
-        return
-    order = np.arange(steps) % X.shape[0]
-    trainer = Trainer(
-        chain, loss, penalty, "gd", lr, "constant", batch_size=1, shuffle=False,
-        engine="auto",
-    )  # fmt: skip
-    trainer.fit(X[order], Y[order], max_iter=1, tol=None)
-
-
 def refuse_unless_first_affine(chain: Chain, model: str) -> None:
     """A chain whose first node is not an Affine (the residual network) has no
     per-column rows of weights: UsageError."""
@@ -75,16 +57,17 @@ def refuse_unless_first_affine(chain: Chain, model: str) -> None:
 
 
 def sparse_step(
-    chain: Chain, loss: Loss, penalty: Penalty | None, x: Any, Y: Array, lr: float
-) -> dict[str, Any]:
-    """The Trainer's step on the CSR row ``x`` (1, D), traced on its nonzeros: the
+    chain: Chain, loss: Loss, penalty: Penalty | None, x: Any, Y: Array, lr: float,
+    shown: Callable[[Chain, Loss], tuple[Chain, Loss]],
+) -> dict[str, Any]:  # fmt: skip
+    """The Trainer's step on the CSR row ``x`` (1, D), traced on its nonzeros
+    through ``shown(chain, loss)`` (the chain the lecture writes out): the
     :class:`~lingrad.workflows.walk.Walk` fields it fills."""
     from lingrad.core.chain import Chain
     from lingrad.core.nodes import Affine
     from lingrad.core.penalties import penalized
     from lingrad.training.optim import GD
     from lingrad.training.step import Step, penalty_value
-    from lingrad.workflows.walk import unfused
 
     first = chain.nodes[0]
     assert isinstance(first, Affine)
@@ -101,7 +84,7 @@ def sparse_step(
     loss.forward(reduced.forward(xJ[None, :]), Y)
     fused_dJ_dz = loss.backward()[0].copy()
     fused = loss if getattr(loss, "from_logits", False) else None
-    shown_chain, shown_loss = unfused(reduced, loss)
+    shown_chain, shown_loss = shown(reduced, loss)
     trace = shown_chain.trace(xJ, shown_loss, Y)
     pen_grads: dict[str, Array] = {}
     if penalty is not None:

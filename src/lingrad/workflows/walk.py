@@ -190,6 +190,7 @@ def walk(
     seed: int,
     init: tuple[ArrayLike, ArrayLike | None] | None = None,
     column_name: Callable[[int], str] | None = None,
+    run_steps: Callable[..., None] | None = None,
 ) -> Walk:
     """Run steps 0..K-1 silently and trace step K (examples in the data's order).
 
@@ -197,13 +198,15 @@ def walk(
     perceptron's first example is often classified right: nothing to see), within
     one pass over the data. A sparse X (CSR): the step on x's nonzeros
     (:mod:`lingrad.workflows.sparse_walk`), ``column_name(j)`` naming column j.
+    ``run_steps(chain, loss, penalty, X, Y, lr, K)``: runs steps 0..K-1 instead of
+    the loop of Steps here (the Trainer: :func:`lingrad.workflows.explain.
+    trainer_steps`, the same numbers, O(nonzeros) a step on CSR rows).
     """
     from lingrad.training.step import objective
     from lingrad.workflows.sparse_walk import (
         csr_rows,
         refuse_unless_first_affine,
         sparse_step,
-        trainer_steps,
     )
 
     sparse = sp.issparse(X)
@@ -236,15 +239,15 @@ def walk(
     auto = step is None
     if step is None:
         step = _first_moving_step(chain, loss, penalty, X, Y, lr)
-    if sparse:
-        trainer_steps(chain, loss, penalty, X, Y, lr, step)
-    for t in range(0 if sparse else step):
+    if run_steps is not None:
+        run_steps(chain, loss, penalty, X, Y, lr, step)
+    for t in range(0 if run_steps is not None else step):
         i = t % N
         _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
     i = step % N
     x, Yi = X[i : i + 1], Y[i : i + 1]
     if sparse:
-        fields = sparse_step(chain, loss, penalty, x, Yi, lr)
+        fields = sparse_step(chain, loss, penalty, x, Yi, lr, unfused)
     else:
         fields = _dense_step(chain, loss, penalty, x, Yi, lr)
     J_after = objective(chain, loss, penalty, x, Yi)
