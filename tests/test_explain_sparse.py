@@ -236,7 +236,7 @@ def test_a_text_column_without_text_options_is_one_line_naming_them(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = explain(DATA, capsys)
-    assert code == 2 and not out
+    assert code == 1 and not out
     assert len(err.strip().splitlines()) == 1
     assert "'review'" in err and "--text review" in err and "--features" in err
 

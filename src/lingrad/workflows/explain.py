@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lingrad.data.lectures import EXPLAIN as LECTURE
-from lingrad.errors import UsageError
+from lingrad.errors import DataError, UsageError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows import tables
 from lingrad.workflows.text import NO_TEXT, TextOptions
@@ -140,11 +140,10 @@ def _load(
             )  # fmt: skip
     if table.categorical and not text.sparse:
         col = table.categorical[0]
-        raise UsageError(
+        raise DataError(
             f"{source}: feature column {col!r} holds text; explain takes it as "
             f"sparse features with --text {col} (its words) or --hash-categories "
-            "(a category per value), or leave it out with --features / --exclude",
-            None,
+            "(a category per value), or leave it out with --features / --exclude"
         )
     check_columns(text, table.feature_names, table.categorical, table.source)
     for w in caught:
