@@ -32,6 +32,32 @@ def _nodes(rng: Any) -> Iterator[tuple[str, Any, Any]]:
     yield "node", Residual(inner), a
 
 
+def sparse_affine_check(rng: Any) -> Any:
+    """The Affine's dJ_dW = Xᵀ U and dJ_db = Σ_n U on a sparse (CSR) X, against
+    central differences of ``J = Σ (X @ W + b) ∘ U``: X's nonzeros only, an
+    all-zero row and column, a repeated entry."""
+    import scipy.sparse as sp
+
+    from lingrad.core.gradcheck import GradcheckReport, numerical_grad
+    from lingrad.core.nodes import Affine
+
+    rows, cols = [0, 0, 1, 1, 1, 3, 3], [0, 3, 1, 3, 3, 0, 4]  # row 2, column 2: 0
+    X = sp.csr_matrix((rng.normal(size=7), (rows, cols)), shape=(4, 5))
+    node = Affine.init(5, 2, rng)
+    U = rng.normal(size=(4, 2))
+
+    def J() -> float:
+        return float(np.sum(node.forward(X) * U))
+
+    J()
+    node.backward_params(U)
+    grads = {k: v.copy() for k, v in node.grads.items()}
+    report = GradcheckReport("Affine (sparse X)")
+    for key, param in node.params.items():
+        report.add(key, grads[key], numerical_grad(J, param))
+    return report
+
+
 def _losses(rng: Any) -> Iterator[tuple[Any, Any, Any]]:
     from scipy.special import expit, softmax
 
@@ -142,6 +168,7 @@ def run_checks(model: str | None = None, seed: int = 0) -> list[tuple[str, Any]]
         reports += [
             (kind, check_node(node, a, rng=rng)) for kind, node, a in _nodes(rng)
         ]
+        reports.append(("node", sparse_affine_check(rng)))
         for loss, p, y in _losses(rng):
             report = check_loss(loss, p, y)
             report.subject = _loss_name(loss)

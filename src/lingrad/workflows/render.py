@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from lingrad.workflows.render_sparse import update_lines, x_lines
+
 _SYMBOL = {  # the loss's input, as its formula names it
     "squared_error": "pred",
     "binary_cross_entropy": "pred",
@@ -174,18 +176,20 @@ def render(w: Any, source: str, n_rows: int) -> str:
             "; the first example with a non-zero gradient: the ones before it "
             "change nothing"
         )
+    y_text = f"    y = {w.y}" + ("" if _same(w.y, w.Y) else f"  (target {fmt(w.Y)})")
+    example = f"{w.index}" + (f" (id {w.example_id})" if w.example_id else "")
     out += [
         f"lingrad explain: {w.spec.name} — {w.spec.summary}",
-        f"data: {source}, example {w.index} of {n_rows} in the data's order "
+        f"data: {source}, example {example} of {n_rows} in the data's order "
         f"(step {w.step}: {before_text})",
         w.init_note,
         *([f"names as in {names.source}"] if names.source else []),
-        line("x", None, w.x)
-        + f"    y = {w.y}"
-        + ("" if _same(w.y, w.Y) else f"  (target {fmt(w.Y)})"),
-        "",
-        "# forward propagation",
     ]
+    if w.columns is None:
+        out.append(line("x", None, w.x) + y_text)
+    else:
+        out += x_lines(w, names.p(w.sparse_key), y_text)
+    out += ["", "# forward propagation"]
     rows = _rows(w, names)
     for r in rows:
         out.append(line(names.shown(r.o), _forward(r, names), r.value))
@@ -237,6 +241,9 @@ def render(w: Any, source: str, n_rows: int) -> str:
     out += ["", f"# update (lr = {w.lr:g})"]
     for key in w.before:
         P = names.p(key)
+        if key == w.sparse_key:
+            out += update_lines(w, key, P, fmt)
+            continue
         out.append(f"{P} := {P} - lr * dJ_d{P}")
         sub = f"{fmt(w.before[key])} - {w.lr:g} * {fmt(w.grads[key])}"
         out.append(line(" " * len(P), sub, w.after[key]))

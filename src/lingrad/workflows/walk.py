@@ -7,14 +7,22 @@ traced. Where training uses a fused loss (sigmoid + cross-entropy, softmax +
 cross-entropy: ``dJ_dz = pred - y``) the trace runs the unfused chain the lecture
 writes out (``dJ_dpred``, ``dpred_dz``) and the fused gradient is kept to show that
 both agree.
+
+On a sparse X (CSR: text features) the step is the Trainer's on the CSR row, and
+the trace keeps only what the example touches: x's nonzeros ``x_j`` (columns
+``J``) and the rows ``W_J`` of the first layer's weights (``z = x_J @ W_J + b``,
+``dJ_dW_J = outer(x_J, dJ_dz)``); the rows of every other column got no gradient
+and are summarised in :class:`Untouched`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from lingrad.models.registry import ModelSpec
@@ -24,11 +32,13 @@ if TYPE_CHECKING:
     from lingrad.core.losses import Loss
     from lingrad.core.nodes import Array, Node, Residual
     from lingrad.core.penalties import Penalty
+    from lingrad.workflows.sparse_walk import Untouched
 
 
 @dataclass
 class Walk:
-    """What step K did, for one example."""
+    """What step K did, for one example (sparse x: ``x``, ``before``, ``grads``
+    and ``after`` of ``sparse_key`` on the nonzero ``columns`` only)."""
 
     spec: ModelSpec
     step: int  # K: updates made before this one
@@ -55,6 +65,14 @@ class Walk:
     # a residual node's inner chain, node by node: {index of the node in the chain:
     # its inner TraceSteps}, traced with the residual's dJ_dh before the update
     inner: dict[int, list[TraceStep]] = field(default_factory=dict)
+    # sparse x: its nonzero columns J (x is x_J), the first layer's weights
+    # (their rows W_J kept), the width of x, the other rows, each column's name
+    columns: Array | None = None
+    sparse_key: str = ""
+    n_columns: int = 0
+    untouched: Untouched | None = None
+    column_name: Callable[[int], str] | None = None
+    example_id: str | None = None  # the example's ID (--id), where the data has one
 
 
 def targets(est: Any, loss: Loss, y: ArrayLike, classes: Array | None) -> Array:
@@ -153,7 +171,7 @@ def _first_moving_step(
     import copy
 
     probe = copy.deepcopy(chain)
-    for t in range(len(X)):
+    for t in range(X.shape[0]):
         x, Yt = X[t : t + 1], Y[t : t + 1]
         if _has_gradient(probe, loss, x, Yt):
             return t
@@ -171,25 +189,36 @@ def walk(
     lr: float,
     seed: int,
     init: tuple[ArrayLike, ArrayLike | None] | None = None,
+    column_name: Callable[[int], str] | None = None,
+    run_steps: Callable[..., None] | None = None,
 ) -> Walk:
     """Run steps 0..K-1 silently and trace step K (examples in the data's order).
 
     ``step=None``: K is the first step whose example has a non-zero gradient (the
     perceptron's first example is often classified right: nothing to see), within
-    one pass over the data.
+    one pass over the data. A sparse X (CSR): the step on x's nonzeros
+    (:mod:`lingrad.workflows.sparse_walk`), ``column_name(j)`` naming column j.
+    ``run_steps(chain, loss, penalty, X, Y, lr, K)``: runs steps 0..K-1 instead of
+    the loop of Steps here (the Trainer: :func:`lingrad.workflows.explain.
+    trainer_steps`, the same numbers, O(nonzeros) a step on CSR rows).
     """
-
-    from lingrad.core.nodes import Residual
-    from lingrad.core.penalties import penalized
     from lingrad.training.step import objective
+    from lingrad.workflows.sparse_walk import (
+        csr_rows,
+        refuse_unless_first_affine,
+        sparse_step,
+    )
 
-    X = np.asarray(X, dtype=np.float64)
+    sparse = sp.issparse(X)
+    X = csr_rows(X) if sparse else np.asarray(X, dtype=np.float64)
     classes = np.unique(y) if spec.is_classifier else None
     problem = est.training_problem(
         start="fresh", random_state=seed, shape=(X.shape[1], n_outputs(spec, est, y))
     )
     loss, chain = problem.loss, problem.chain
     assert chain is not None  # given a shape, training_problem builds the chain
+    if sparse:
+        refuse_unless_first_affine(chain, spec.name)
     Y = targets(est, loss, y, classes)
     name = type(est).__name__
     if random_start(spec, est, X, y):
@@ -206,15 +235,43 @@ def walk(
             params["affine.b"][...] = b0
             init_note = "initial parameters: the lecture's (drawn with its seed)"
     penalty = problem.penalty
-    N = len(X)
+    N = X.shape[0]
     auto = step is None
     if step is None:
         step = _first_moving_step(chain, loss, penalty, X, Y, lr)
-    for t in range(step):
+    if run_steps is not None:
+        run_steps(chain, loss, penalty, X, Y, lr, step)
+    for t in range(0 if run_steps is not None else step):
         i = t % N
         _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
     i = step % N
     x, Yi = X[i : i + 1], Y[i : i + 1]
+    if sparse:
+        fields = sparse_step(chain, loss, penalty, x, Yi, lr, unfused)
+    else:
+        fields = _dense_step(chain, loss, penalty, x, Yi, lr)
+    J_after = objective(chain, loss, penalty, x, Yi)
+    output_node = problem.output_node
+    if output_node is not None and type(output_node) in {
+        type(n) for n in fields["chain"].nodes
+    }:
+        output_node = None
+    return Walk(
+        spec=spec.for_loss(getattr(est, "loss", None)), step=step, index=i,
+        y=np.asarray(y)[i], Y=Yi[0], lr=lr, penalty=penalty,
+        output_node=output_node, J_after=float(J_after), init_note=init_note,
+        auto=auto, column_name=column_name, **fields,
+    )  # fmt: skip
+
+
+def _dense_step(
+    chain: Chain, loss: Loss, penalty: Penalty | None, x: Array, Yi: Array, lr: float
+) -> dict[str, Any]:
+    """The step on a dense row, traced on the chain the lecture writes out: the
+    :class:`Walk` fields it fills."""
+    from lingrad.core.nodes import Residual
+    from lingrad.core.penalties import penalized
+
     before = {k: p.copy() for k, p in chain.params.items()}
 
     # the training loss (fused where it is): the gradient the update really uses
@@ -243,34 +300,9 @@ def walk(
     for key, p in chain.params.items():
         p -= lr * grads[key]
     after = {k: p.copy() for k, p in chain.params.items()}
-    J_after = objective(chain, loss, penalty, x, Yi)
-    output_node = problem.output_node
-    if output_node is not None and type(output_node) in {
-        type(n) for n in shown_chain.nodes
-    }:
-        output_node = None
-    return Walk(
-        spec.for_loss(getattr(est, "loss", None)),
-        step,
-        i,
-        X[i],
-        np.asarray(y)[i],
-        Yi[0],
-        lr,
-        shown_chain,
-        shown_loss,
-        trace,
-        penalty,
-        pen_value,
-        pen_grads,
-        before,
-        grads,
-        after,
-        fused,
-        dJ_dout[0].copy() if fused is not None else None,
-        output_node,
-        float(J_after),
-        init_note,
-        auto,
-        inner,
-    )
+    return dict(
+        x=x[0], chain=shown_chain, loss=shown_loss, trace=trace,
+        penalty_value=pen_value, penalty_grads=pen_grads, before=before,
+        grads=grads, after=after, fused=fused, inner=inner,
+        fused_dJ_dz=dJ_dout[0].copy() if fused is not None else None,
+    )  # fmt: skip
