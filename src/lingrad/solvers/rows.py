@@ -77,10 +77,11 @@ def row_slice(X: Any, start: int, stop: int) -> Any:
         return X[start:stop]
     stop = min(stop, X.shape[0])
     a, b = int(X.indptr[start]), int(X.indptr[stop])
-    indptr = X.indptr[start : stop + 1] - a
-    return type(X)(
-        (X.data[a:b], X.indices[a:b], indptr), shape=(stop - start, X.shape[1])
-    )
+    out = type(X)((stop - start, X.shape[1]), dtype=X.dtype)  # empty, then views:
+    out.indptr = X.indptr[start : stop + 1] - a  # (the constructor would copy
+    out.indices, out.data = X.indices[a:b], X.data[a:b]  # a small view of a big one)
+    out.has_sorted_indices = X.has_sorted_indices
+    return out
 
 
 def as_rows_matrix(X: Any) -> Any:
@@ -176,12 +177,15 @@ def contiguous(a: Array) -> Array:
     return np.require(a, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
-def cache_rows(n_features: int) -> int:
+def cache_rows(n_features: int, X: Any = None) -> int:
     """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
 
     A chunk that stays in cache is read from memory once by a forward and a
-    backward pass together (one pass of L-BFGS or Newton reads X once).
+    backward pass together (one pass of L-BFGS or Newton reads X once). A
+    sparse ``X``: :func:`sparse_cache_rows` (its nonzeros, not D, size a row).
     """
+    if sp.issparse(X):
+        return sparse_cache_rows(X)
     return max(256, (1 << 21) // (8 * max(n_features, 1)))
 
 
@@ -198,9 +202,8 @@ class ArrayRows:
     ``chunk_rows=None`` makes the whole array one chunk: the per-chunk
     functions then block it themselves into small reused buffers where they
     need scratch space, so nothing of the size of X is ever copied. The
-    estimators use :func:`cache_rows`. A sparse X is held as CSR
-    (``sparse`` is True) and a given ``chunk_rows`` is replaced by
-    :func:`sparse_cache_rows` (D says nothing of a sparse row's size).
+    estimators use :func:`cache_rows` (for a sparse X, by its nonzeros). A
+    sparse X is held as CSR (``sparse`` is True), its chunks sharing its arrays.
     """
 
     fused = False
@@ -216,8 +219,6 @@ class ArrayRows:
     ) -> None:
         X = as_rows_matrix(X)
         self.sparse = sp.issparse(X)
-        if self.sparse and chunk_rows is not None:
-            chunk_rows = sparse_cache_rows(X)
         self.X, self.Y = X, np.asarray(Y).reshape(n_rows(X), -1)
         self.s = None if s is None else np.asarray(s)
         self.chunk_rows = chunk_rows
