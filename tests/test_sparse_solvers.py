@@ -23,6 +23,7 @@ from lingrad.models import (
 from lingrad.solvers.closed_form import least_squares
 from lingrad.solvers.newton import newton_logistic_rows
 from lingrad.solvers.rows import (
+    SPARSE_CHUNK_NNZ,
     ArrayRows,
     cache_rows,
     row_slice,
@@ -66,6 +67,7 @@ def test_csr_chunks_are_views_sized_by_nonzeros():
     )
     z = rng.normal(size=20_000)
     assert cache_rows(5000, X) == sparse_cache_rows(X) > cache_rows(5000) == 256
+    assert sparse_cache_rows(X) == SPARSE_CHUNK_NNZ // 10  # by the nonzeros a row
     rows = ArrayRows(X.tocsc(), z, chunk_rows=1000)  # CSC is taken as CSR
     assert rows.sparse and rows.X.format == "csr"
     chunks = rows.chunks()

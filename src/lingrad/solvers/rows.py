@@ -177,6 +177,9 @@ def contiguous(a: Array) -> Array:
     return np.require(a, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
+SPARSE_CHUNK_NNZ = 1 << 22  # nonzeros in one in-memory chunk of a sparse X
+
+
 def cache_rows(n_features: int, X: Any = None) -> int:
     """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
 
@@ -190,10 +193,15 @@ def cache_rows(n_features: int, X: Any = None) -> int:
 
 
 def sparse_cache_rows(X: Any) -> int:
-    """Rows per in-memory chunk of a CSR X: about 2 MB of its values and column
-    indices (by the mean nonzeros per row, not by D), at least 256."""
-    per_row = X.nnz / max(n_rows(X), 1) * (X.data.itemsize + X.indices.itemsize)
-    return max(256, int((1 << 21) // max(per_row, 1.0)))
+    """Rows per in-memory chunk of a CSR X, by its nonzeros (not by D): about
+    ``SPARSE_CHUNK_NNZ`` of them, and at least 16 D, at least 256 rows.
+
+    Large chunks: a sparse row's reads are scattered over W anyway (little
+    to gain from cache blocking), while each chunk costs O(D) (its dense
+    gradient, its sum) and scipy copies a slice's arrays when transposing it.
+    """
+    per_row = max(X.nnz / max(n_rows(X), 1), 1.0)
+    return max(256, int(max(SPARSE_CHUNK_NNZ, 16 * X.shape[1]) // per_row))
 
 
 class ArrayRows:
