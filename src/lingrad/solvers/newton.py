@@ -161,8 +161,8 @@ class AffineObjective:
         fn, args = self._sums_call()
         return self._fg(*self.rows.reduce(fn, *args))
 
-    def hess(self, theta: Array) -> Array:
-        """The Hessian at θ: one pass over the rows."""
+    def hess(self, theta: Array) -> Any:
+        """The Hessian at θ: one pass over the rows (an operator: none yet)."""
         self.unpack(theta)
         if self.operator:
             return self._operator()
