@@ -73,8 +73,15 @@ def test_csr_chunks_are_views_sized_by_nonzeros():
     chunks = rows.chunks()
     assert sum(c.X.shape[0] for c in chunks) == 20_000
     assert np.shares_memory(chunks[1].X.data, rows.X.data)
+    assert np.shares_memory(chunks[1].X.T.data, rows.X.data)  # Xᵀ dJ_dz: no copy
+    v = np.arange(1000.0)
+    assert_allclose(chunks[1].X.T @ v, rows.X[1000:2000].T @ v, rtol=1e-15)
     assert (chunks[1].X != rows.X[1000:2000]).nnz == 0
     assert (row_slice(rows.X, 3, 9) != rows.X[3:9]).nnz == 0
+    array = ArrayRows(sp.csr_array(X), z, chunk_rows=1000).chunks()[1].X
+    assert isinstance(array, sp.sparray)
+    assert np.shares_memory(array.T.data, X.data)
+    assert_allclose(array.T @ v, chunks[1].X.T @ v, rtol=1e-15)
 
 
 # ---- closed form ------------------------------------------------------------

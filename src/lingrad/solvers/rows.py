@@ -71,15 +71,44 @@ def n_rows(X: Any) -> int:
     return int(X.shape[0])
 
 
+class _SharedTranspose:
+    """A CSR row slice whose ``.T`` is a CSC on the same arrays: scipy's own
+    copies the arrays of a view much smaller than its base (its ``prune``),
+    a copy of the chunk at every backward pass (``Xᵀ dJ_dz``)."""
+
+    shape: tuple[int, int]
+    dtype: Any
+    indptr: Array
+    indices: Array
+    data: Array
+
+    def transpose(self, axes: Any = None, copy: bool = False) -> Any:
+        if axes is not None or copy:
+            return super().transpose(axes, copy)  # type: ignore[misc]
+        m, n = self.shape
+        out = self._csc_container((n, m), dtype=self.dtype)  # type: ignore[attr-defined]
+        out.indptr, out.indices, out.data = self.indptr, self.indices, self.data
+        return out
+
+
+class _CSRMatrixSlice(_SharedTranspose, sp.csr_matrix):  # type: ignore[misc]
+    """Rows of a ``csr_matrix`` sharing its arrays."""
+
+
+class _CSRArraySlice(_SharedTranspose, sp.csr_array):  # type: ignore[misc]
+    """Rows of a ``csr_array`` sharing its arrays."""
+
+
 def row_slice(X: Any, start: int, stop: int) -> Any:
-    """Rows ``start:stop`` of X: a view; for CSR one sharing its data and indices."""
+    """Rows ``start:stop`` of X: a view; of a CSR, one sharing its arrays."""
     if not sp.issparse(X):
         return X[start:stop]
     stop = min(stop, X.shape[0])
     a, b = int(X.indptr[start]), int(X.indptr[stop])
-    out = type(X)((stop - start, X.shape[1]), dtype=X.dtype)  # empty, then views:
-    out.indptr = X.indptr[start : stop + 1] - a  # (the constructor would copy
-    out.indices, out.data = X.indices[a:b], X.data[a:b]  # a small view of a big one)
+    kind = _CSRArraySlice if isinstance(X, sp.sparray) else _CSRMatrixSlice
+    out = kind((stop - start, X.shape[1]), dtype=X.dtype)  # empty, then views
+    out.indptr = X.indptr[start : stop + 1] - a  # (the constructor would copy a
+    out.indices, out.data = X.indices[a:b], X.data[a:b]  # small view of a big one)
     out.has_sorted_indices = X.has_sorted_indices
     return out
 
@@ -198,7 +227,7 @@ def sparse_cache_rows(X: Any) -> int:
 
     Large chunks: a sparse row's reads are scattered over W anyway (little
     to gain from cache blocking), while each chunk costs O(D) (its dense
-    gradient, its sum) and scipy copies a slice's arrays when transposing it.
+    gradient, its sum).
     """
     per_row = max(X.nnz / max(n_rows(X), 1), 1.0)
     return max(256, int(max(SPARSE_CHUNK_NNZ, 16 * X.shape[1]) // per_row))
