@@ -67,6 +67,15 @@ def hessian_stride(N: int, n_params: int) -> int:
     return HESSIAN_STRIDE if big else 1
 
 
+def hessian_operator(
+    block_params: int, sparse: bool, dense_max: int | None = None
+) -> bool:
+    """Newton's Hessian is an operator (Newton-CG, no (P, P) matrix): sparse X
+    and more than ``DENSE_HESSIAN_MAX`` parameters in a Hessian block."""
+    limit = DENSE_HESSIAN_MAX if dense_max is None else dense_max
+    return sparse and block_params > limit
+
+
 def strided_hessian_sums(
     chunk: Chunk, sums: Callable[..., Array], W: Array, b: Array | None, stride: int
 ) -> Array:
@@ -112,9 +121,8 @@ class AffineObjective:
         self.D1 = self.D + int(self.fit_b)
         self.stride = hessian_stride(self.N, self.block_params())
         self.n_kept = -(-self.N // self.stride)  # rows of the Hessian's sum
-        limit = DENSE_HESSIAN_MAX if dense_max is None else dense_max
         sparse = bool(getattr(rows, "sparse", False))
-        self.operator = sparse and self.block_params() > limit  # Newton-CG
+        self.operator = hessian_operator(self.block_params(), sparse, dense_max)
 
     def block_params(self) -> int:
         """Parameters of one independent Hessian block (all of θ by default)."""
