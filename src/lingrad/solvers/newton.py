@@ -19,9 +19,8 @@ are those of exact Newton; only the direction is approximate (linear
 convergence at a rate of about √(parameters / rows kept), instead of
 quadratic).
 
-A sparse X takes the same steps with sparse products (``sparse_hessian``);
-beyond ``DENSE_HESSIAN_MAX`` parameters a block its Hessian is an operator
-``v ↦ H v`` over the same kept rows, and the step is solved by CG (Newton-CG).
+A sparse X: the same steps by sparse products; past ``DENSE_HESSIAN_MAX``
+parameters a block, H is ``v ↦ H v`` on the same rows, solved by CG.
 
 Newton stops when no gradient entry exceeds ``tol`` and the Newton decrement
 ``½ gᵀ H⁻¹ g`` (J's predicted excess over its minimum) is at most
