@@ -277,7 +277,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
             names = getattr(self, "feature_names_in_", None)
             rows = ArrayRows(
-                X, Y, sample_weight, chunk_rows=cache_rows(X.shape[1]),
+                X, Y, sample_weight, chunk_rows=cache_rows(X.shape[1], X),
                 feature_names=names,
             )  # fmt: skip
             self._fit_exact(rows)

@@ -17,6 +17,12 @@ with per-chunk functions in ``sums`` and ``gram``.
   ``newton_softmax``);
 - :class:`ProximalL1` (``proximal``): the soft-threshold step that gives
   gradient descent exact zeros under an L1 penalty (see :func:`proximal_l1`).
+
+A ``scipy.sparse`` X stays sparse (CSR chunks sharing its arrays): the Gram
+and the Hessians are sparse products (``sparse_gram``, ``sparse_hessian``);
+past ``closed_form.GRAM_MAX_FEATURES`` columns the closed form is CG on the
+normal equations (``normal_cg``), and past ``newton.DENSE_HESSIAN_MAX``
+parameters a block Newton's Hessian is an operator solved by CG.
 """
 
 from lingrad.solvers.closed_form import (

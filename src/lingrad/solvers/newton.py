@@ -19,9 +19,8 @@ are those of exact Newton; only the direction is approximate (linear
 convergence at a rate of about √(parameters / rows kept), instead of
 quadratic).
 
-A sparse X takes the same steps with sparse products (``sparse_hessian``);
-beyond ``DENSE_HESSIAN_MAX`` parameters a block its Hessian is an operator
-``v ↦ H v`` over the same kept rows, and the step is solved by CG (Newton-CG).
+A sparse X: the same steps by sparse products; past ``DENSE_HESSIAN_MAX``
+parameters a block, H is ``v ↦ H v`` on the same rows, solved by CG.
 
 Newton stops when no gradient entry exceeds ``tol`` and the Newton decrement
 ``½ gᵀ H⁻¹ g`` (J's predicted excess over its minimum) is at most
@@ -65,6 +64,15 @@ def hessian_stride(N: int, n_params: int) -> int:
     """The row stride of Newton's Hessian: HESSIAN_STRIDE for large N, else 1."""
     big = N >= max(SUBSAMPLE_MIN_ROWS, HESSIAN_STRIDE * ROWS_PER_PARAM * n_params)
     return HESSIAN_STRIDE if big else 1
+
+
+def hessian_operator(
+    block_params: int, sparse: bool, dense_max: int | None = None
+) -> bool:
+    """Newton's Hessian is an operator (Newton-CG, no (P, P) matrix): sparse X
+    and more than ``DENSE_HESSIAN_MAX`` parameters in a Hessian block."""
+    limit = DENSE_HESSIAN_MAX if dense_max is None else dense_max
+    return sparse and block_params > limit
 
 
 def strided_hessian_sums(
@@ -112,9 +120,8 @@ class AffineObjective:
         self.D1 = self.D + int(self.fit_b)
         self.stride = hessian_stride(self.N, self.block_params())
         self.n_kept = -(-self.N // self.stride)  # rows of the Hessian's sum
-        limit = DENSE_HESSIAN_MAX if dense_max is None else dense_max
         sparse = bool(getattr(rows, "sparse", False))
-        self.operator = sparse and self.block_params() > limit  # Newton-CG
+        self.operator = hessian_operator(self.block_params(), sparse, dense_max)
 
     def block_params(self) -> int:
         """Parameters of one independent Hessian block (all of θ by default)."""
@@ -161,8 +168,8 @@ class AffineObjective:
         fn, args = self._sums_call()
         return self._fg(*self.rows.reduce(fn, *args))
 
-    def hess(self, theta: Array) -> Array:
-        """The Hessian at θ: one pass over the rows."""
+    def hess(self, theta: Array) -> Any:
+        """The Hessian at θ: one pass over the rows (an operator: none yet)."""
         self.unpack(theta)
         if self.operator:
             return self._operator()

@@ -60,6 +60,8 @@ class SoftmaxObjective(AffineObjective):
 
     def solve(self, H: Any, g: Array) -> Array:
         """Newton step ⟂ the flat directions: ``(H + P) d = -g`` (P g = 0, P d = 0)."""
-        if self.operator:  # the operator adds P itself
-            return newton_cg_step(H, g)
+        if self.operator:  # the operator adds P itself; CG's rounding can
+            d = newton_cg_step(H, g).reshape(self.K, self.D1)  # drift along P:
+            d[:, self.flat] -= d[:, self.flat].mean(axis=0)  # project it out
+            return d.ravel()
         return _solve_pd(H + self.gauge, g)

@@ -35,7 +35,7 @@ def _root_s(chunk: Chunk) -> Array | None:
 def moments(chunk: Chunk) -> tuple[float, Array, Array, Array, Array]:
     """``Σ s``, ``Σ s x`` (D,), ``Σ s x²`` (D,), ``Σ s y`` (K,), ``Σ s x yᵀ`` (D, K)."""
     root = _root_s(chunk)
-    A = scaled_rows(chunk.X, root) if sp.issparse(chunk.X) else chunk.X
+    A: Any = scaled_rows(chunk.X, root) if sp.issparse(chunk.X) else chunk.X
     B = np.asarray(chunk.Y, np.float64)
     ones = np.ones(chunk.X.shape[0]) if root is None else root
     if root is not None:
@@ -82,10 +82,10 @@ def normal_cg(
         out: Array = rows.reduce(gram_product, v) - sw * x_bar * (x_bar @ v) + l2 * v
         return out
 
-    A = spla.LinearOperator((D, D), matvec=matvec, dtype=np.float64)  # type: ignore[call-arg]
+    A = spla.LinearOperator((D, D), matvec=matvec, dtype=np.float64)
     M = spla.LinearOperator(
         (D, D), matvec=lambda v: precond * v.ravel(), dtype=np.float64
-    )  # type: ignore[call-arg]
+    )
     W = np.zeros((D, K))
     steps, worst = [], 0.0
     count = [0]

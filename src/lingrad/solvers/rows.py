@@ -71,16 +71,46 @@ def n_rows(X: Any) -> int:
     return int(X.shape[0])
 
 
+class _SharedTranspose:
+    """A CSR row slice whose ``.T`` is a CSC on the same arrays: scipy's own
+    copies the arrays of a view much smaller than its base (its ``prune``),
+    a copy of the chunk at every backward pass (``Xᵀ dJ_dz``)."""
+
+    shape: tuple[int, int]
+    dtype: Any
+    indptr: Array
+    indices: Array
+    data: Array
+
+    def transpose(self, axes: Any = None, copy: bool = False) -> Any:
+        if axes is not None or copy:
+            return super().transpose(axes, copy)  # type: ignore[misc]
+        m, n = self.shape
+        out = self._csc_container((n, m), dtype=self.dtype)  # type: ignore[attr-defined]
+        out.indptr, out.indices, out.data = self.indptr, self.indices, self.data
+        return out
+
+
+class _CSRMatrixSlice(_SharedTranspose, sp.csr_matrix):  # type: ignore[misc]
+    """Rows of a ``csr_matrix`` sharing its arrays."""
+
+
+class _CSRArraySlice(_SharedTranspose, sp.csr_array):  # type: ignore[misc]
+    """Rows of a ``csr_array`` sharing its arrays."""
+
+
 def row_slice(X: Any, start: int, stop: int) -> Any:
-    """Rows ``start:stop`` of X: a view; for CSR one sharing its data and indices."""
+    """Rows ``start:stop`` of X: a view; of a CSR, one sharing its arrays."""
     if not sp.issparse(X):
         return X[start:stop]
     stop = min(stop, X.shape[0])
     a, b = int(X.indptr[start]), int(X.indptr[stop])
-    indptr = X.indptr[start : stop + 1] - a
-    return type(X)(
-        (X.data[a:b], X.indices[a:b], indptr), shape=(stop - start, X.shape[1])
-    )
+    kind = _CSRArraySlice if isinstance(X, sp.sparray) else _CSRMatrixSlice
+    out = kind((stop - start, X.shape[1]), dtype=X.dtype)  # empty, then views
+    out.indptr = X.indptr[start : stop + 1] - a  # (the constructor would copy a
+    out.indices, out.data = X.indices[a:b], X.data[a:b]  # small view of a big one)
+    out.has_sorted_indices = X.has_sorted_indices
+    return out
 
 
 def as_rows_matrix(X: Any) -> Any:
@@ -176,20 +206,31 @@ def contiguous(a: Array) -> Array:
     return np.require(a, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
-def cache_rows(n_features: int) -> int:
+SPARSE_CHUNK_NNZ = 1 << 22  # nonzeros in one in-memory chunk of a sparse X
+
+
+def cache_rows(n_features: int, X: Any = None) -> int:
     """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
 
     A chunk that stays in cache is read from memory once by a forward and a
-    backward pass together (one pass of L-BFGS or Newton reads X once).
+    backward pass together (one pass of L-BFGS or Newton reads X once). A
+    sparse ``X``: :func:`sparse_cache_rows` (its nonzeros, not D, size a row).
     """
+    if sp.issparse(X):
+        return sparse_cache_rows(X)
     return max(256, (1 << 21) // (8 * max(n_features, 1)))
 
 
 def sparse_cache_rows(X: Any) -> int:
-    """Rows per in-memory chunk of a CSR X: about 2 MB of its values and column
-    indices (by the mean nonzeros per row, not by D), at least 256."""
-    per_row = X.nnz / max(n_rows(X), 1) * (X.data.itemsize + X.indices.itemsize)
-    return max(256, int((1 << 21) // max(per_row, 1.0)))
+    """Rows per in-memory chunk of a CSR X, by its nonzeros (not by D): about
+    ``SPARSE_CHUNK_NNZ`` of them, and at least 16 D, at least 256 rows.
+
+    Large chunks: a sparse row's reads are scattered over W anyway (little
+    to gain from cache blocking), while each chunk costs O(D) (its dense
+    gradient, its sum).
+    """
+    per_row = max(X.nnz / max(n_rows(X), 1), 1.0)
+    return max(256, int(max(SPARSE_CHUNK_NNZ, 16 * X.shape[1]) // per_row))
 
 
 class ArrayRows:
@@ -198,9 +239,8 @@ class ArrayRows:
     ``chunk_rows=None`` makes the whole array one chunk: the per-chunk
     functions then block it themselves into small reused buffers where they
     need scratch space, so nothing of the size of X is ever copied. The
-    estimators use :func:`cache_rows`. A sparse X is held as CSR
-    (``sparse`` is True) and a given ``chunk_rows`` is replaced by
-    :func:`sparse_cache_rows` (D says nothing of a sparse row's size).
+    estimators use :func:`cache_rows` (for a sparse X, by its nonzeros). A
+    sparse X is held as CSR (``sparse`` is True), its chunks sharing its arrays.
     """
 
     fused = False
@@ -216,8 +256,6 @@ class ArrayRows:
     ) -> None:
         X = as_rows_matrix(X)
         self.sparse = sp.issparse(X)
-        if self.sparse and chunk_rows is not None:
-            chunk_rows = sparse_cache_rows(X)
         self.X, self.Y = X, np.asarray(Y).reshape(n_rows(X), -1)
         self.s = None if s is None else np.asarray(s)
         self.chunk_rows = chunk_rows

@@ -116,4 +116,5 @@ def eig_solve(
 
 def sparse_column(chunk: Chunk, j: int) -> Array:
     """Column j of a sparse chunk's X as a dense vector (one column: bounded)."""
-    return np.asarray(chunk.X[:, [j]].toarray()).ravel()
+    X: Any = chunk.X
+    return np.asarray(X[:, [j]].toarray()).ravel()

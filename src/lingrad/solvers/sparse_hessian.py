@@ -109,7 +109,7 @@ def softmax_product(
     return _join(np.asarray(sub.X.T @ R), R, b is not None)
 
 
-class HessianOperator(spla.LinearOperator):
+class HessianOperator(spla.LinearOperator):  # type: ignore[misc]
     """H at (W, b) as ``v ↦ H v`` over θ (K·D1,): one pass of ``product`` per call.
 
     ``product``: :func:`logistic_product` (then only column ``column`` of a
