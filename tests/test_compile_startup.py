@@ -121,6 +121,7 @@ def test_auto_compiles_in_process_where_no_background_compile_can_start(
     monkeypatch, tmp_path
 ):
     monkeypatch.setattr(warm, "ready", lambda dtype: False)
+    monkeypatch.setattr(warm, "_children", {})  # no compile left by an earlier test
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
     X, y = _data()
     trainer = _trainer("auto")
