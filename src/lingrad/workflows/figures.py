@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.linalg import LinAlgError
 
+from lingrad.data.table import has_text
 from lingrad.errors import UsageError
 from lingrad.workflows.pipeline import final_estimator
 
@@ -107,7 +108,7 @@ def draw_figures(
     X_eval = result.X_test if result.X_test is not None else X
     y_eval = result.y_test if result.X_test is not None else y
     if X is not None and len(X) and spec.is_classifier:
-        if X.shape[1] >= 2 and X.dtype != object:  # text columns: no input axes
+        if X.shape[1] >= 2 and not has_text(X):  # text columns: no input axes
             plane = "in the slice --boundary-features" if boundary else (
                 "in the plane that agrees with the model (the figure says which, and "
                 "on how many rows; the rows along its score where no plane does)"
@@ -222,7 +223,7 @@ def _one_feature_fit(result: Any, draw: _Drawer) -> None:
 
     X, y, h = result.X_sample, result.y_sample, result.history
     piped = final_estimator(result.model) is not result.model  # scaled, encoded
-    if X is None or X.dtype == object or X.shape[1] != 1 or piped or h is None:
+    if X is None or has_text(X) or X.shape[1] != 1 or piped or h is None:
         return
     if not any(np.asarray(v).size for v in h.params.values()):
         return
