@@ -83,8 +83,9 @@ class Layout:
 class Frame:
     """Rows of a table: ``X`` (N, D) float64 (NaN: missing); when a feature is
     text, a coded DataFrame (:mod:`lingrad.data.table`; :func:`read_frame`) or an
-    object array of raw cells (str; ``nan``: missing; batches); ``y`` (N,) raw target values; ``ids``
-    (N,) as read; ``rows`` (N,) the 0-based data row of each row in the file."""
+    object array of raw cells (str; ``nan``: missing; batches); ``y`` (N,) raw
+    target values; ``ids`` (N,) as read; ``rows`` (N,) the 0-based data row of
+    each row in the file."""
 
     X: Array
     y: Array | None

@@ -23,9 +23,9 @@ class Data:
 
     ``X`` is float64 (NaN: a missing cell, kept for an imputer), or a pandas
     DataFrame when some features are text (``categorical``): float64 numbers and
-    pyarrow-coded text columns (:mod:`lingrad.data.table`). ``rows``: the 0-based data row of the
-    file of each row (rows with missing cells dropped, ``n_dropped``); ``ids``: the
-    ID column's values (a pyarrow Array) or None.
+    pyarrow-coded text columns (:mod:`lingrad.data.table`). ``rows``: the
+    0-based data row of the file of each row (rows with missing cells dropped,
+    ``n_dropped``); ``ids``: the ID column's values (a pyarrow Array) or None.
     """
 
     X: Any
