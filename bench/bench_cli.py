@@ -19,9 +19,10 @@ repeats of CPU and of wall seconds, and the largest peak RSS. Goals beside their
 anchors: ``fit`` ≤ 1.2× the script's time and ≤ 1.5× its peak memory; figures
 and report ≤ 20% on top of ``fit``.
 
-``--before SRC``: also runs ``fit`` and ``fit+figures`` with ``PYTHONPATH=SRC``
-(another checkout's ``src``, e.g. ``git archive main src | tar -x -C /tmp/m``):
-before and after in one run, on the same file and machine.
+``--no-stream`` leaves out the streamed fit. ``--before SRC`` also runs ``fit``
+and ``fit+figures`` with ``PYTHONPATH=SRC`` (another checkout's ``src``, e.g.
+``git archive main src | tar -x -C /tmp/m``): before and after in one run, on
+the same file and machine.
 
 Run: ``python bench/bench_cli.py [--rows 300000] [--d 20] [--repeat 3]
 [--before /tmp/m/src]``.
@@ -99,6 +100,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--before", default=None, help="src folder of the baseline")
+    parser.add_argument("--no-stream", action="store_true", help="skip --stream")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,6 +117,8 @@ def main() -> None:
             "fit+figures": [*fit, "-o", f"{tmp}/b"],
             "fit --stream": [*fit, "--stream", "--no-figures", "-o", f"{tmp}/c"],
         }
+        if args.no_stream:
+            del cases["fit --stream"]
         src: dict[str, str | None] = dict.fromkeys(cases)
         if args.before:
             for name in ("fit", "fit+figures"):
