@@ -133,8 +133,9 @@ def test_figures_draw_a_sample_of_rows_and_say_so(parquet, tmp_path, monkeypatch
     result = fit_in_memory(model_spec("logistic"), data,
                            {"solver": "sgd", "max_iter": 3, "tol": None}, scale=True,
                            test_size=0.5, seed=0, impute="mean")  # fmt: skip
-    X, y, words = sample_rows(result.X_test, result.y_test, limit=50)
-    assert len(X) == len(y) == 50 and "random sample of 50 of " in words
+    y_all = result.y_test
+    X, y, words = sample_rows(result.X_test, y_all, limit=50)
+    assert len(X) == len(y) == 50 and words == f" (random sample: 50 of {len(y_all)})"
     assert sample_rows(result.X_test, result.y_test, limit=10**6)[2] == ""
     import lingrad.workflows.figures as figures
 
@@ -142,7 +143,8 @@ def test_figures_draw_a_sample_of_rows_and_say_so(parquet, tmp_path, monkeypatch
     monkeypatch.setattr(figures, "MAX_RECORDS", 100)
     drawn = draw_figures(result, tmp_path)
     ax = drawn.figures["confusion_matrix.png"].axes[0]
-    assert "held-out rows (a random sample of 50 of" in ax.get_title()
+    assert ax.get_title().startswith(f"Confusion matrix, held-out rows\n{words[1:]}")
+    assert drawn.captions["confusion_matrix.png"].endswith(f"held-out rows{words}")
     counts = [int(t.get_text()) for t in ax.texts]
     assert sum(counts) == 50
     h = result.history

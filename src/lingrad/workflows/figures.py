@@ -88,8 +88,13 @@ def sample_rows(X: Any, y: Any, limit: int | None = None) -> tuple[Any, Any, str
         return X, y, ""
     rng = np.random.default_rng(0)
     keep = np.sort(rng.choice(len(X), limit, replace=False))
-    words = f" (a random sample of {limit:,} of {len(X):,})"
+    words = f" (random sample: {limit:,} of {len(X):,})"
     return rows_of(X, keep), np.asarray(y)[keep], words
+
+
+def _below(words: str) -> str:
+    """A title's words with the sample's note, " (random sample: ...)", below."""
+    return words.replace(" (random sample", "\n(random sample", 1)
 
 
 def figures(
@@ -144,7 +149,7 @@ def draw_figures(
                 feature_names=result.feature_names,
                 feature_idx=boundary,
                 proba=can(model, "predict_proba"),
-                title=f"Decision regions ({spec.name}){shown}",
+                title=f"Decision regions ({spec.name}){_below(shown)}",
             )
         classes = final_estimator(model).classes_
         draw(
@@ -154,7 +159,7 @@ def draw_figures(
             y_eval,
             model.predict(X_eval),
             classes,
-            title=f"Confusion matrix, {rows_eval}",
+            title=f"Confusion matrix, {_below(rows_eval)}",
         )
         if can(model, "predict_proba"):
             draw(
@@ -164,7 +169,7 @@ def draw_figures(
                 y_eval,
                 model.predict_proba(X_eval),
                 classes,
-                title=f"Reliability diagram, {rows_eval}",
+                title=f"Reliability diagram, {_below(rows_eval)}",
             )
     if X is not None and len(X) and spec.task == "regression":
         sets = {"training rows" + shown: (y, model.predict(X))}
