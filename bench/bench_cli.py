@@ -19,7 +19,13 @@ repeats of CPU and of wall seconds, and the largest peak RSS. Goals beside their
 anchors: ``fit`` ≤ 1.2× the script's time and ≤ 1.5× its peak memory; figures
 and report ≤ 20% on top of ``fit``.
 
-Run: ``python bench/bench_cli.py [--rows 300000] [--d 20] [--repeat 3]``.
+``--no-stream`` leaves out the streamed fit. ``--before SRC`` also runs ``fit``
+and ``fit+figures`` with ``PYTHONPATH=SRC`` (another checkout's ``src``, e.g.
+``git archive main src | tar -x -C /tmp/m``): before and after in one run, on
+the same file and machine.
+
+Run: ``python bench/bench_cli.py [--rows 300000] [--d 20] [--repeat 3]
+[--before /tmp/m/src]``.
 """
 
 from __future__ import annotations
@@ -71,11 +77,13 @@ print(model.score(frame, y))
 """
 
 
-def run(argv: list[str]) -> tuple[float, float, float]:
-    """CPU seconds (user + system), wall seconds and peak RSS (MiB) of ``argv``."""
+def run(argv: list[str], src: str | None = None) -> tuple[float, float, float]:
+    """CPU seconds (user + system), wall seconds and peak RSS (MiB) of ``argv``
+    (with ``PYTHONPATH=src`` when given)."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
     t0 = time.perf_counter()
     with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(argv, stdout=null, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(argv, stdout=null, stderr=subprocess.PIPE, env=env)
         assert proc.stderr is not None
         err = proc.stderr.read()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -91,6 +99,8 @@ def main() -> None:
     parser.add_argument("--d", type=int, default=20)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", default=None, help="src folder of the baseline")
+    parser.add_argument("--no-stream", action="store_true", help="skip --stream")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,23 +117,36 @@ def main() -> None:
             "fit+figures": [*fit, "-o", f"{tmp}/b"],
             "fit --stream": [*fit, "--stream", "--no-figures", "-o", f"{tmp}/c"],
         }
+        if args.no_stream:
+            del cases["fit --stream"]
+        src: dict[str, str | None] = dict.fromkeys(cases)
+        if args.before:
+            for name in ("fit", "fit+figures"):
+                cases[f"{name} before"] = [*cases[name][:-1], f"{tmp}/before"]
+                src[f"{name} before"] = args.before
         runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in cases}
         for _ in range(args.repeat):
             for name, argv in cases.items():
-                runs[name].append(run(argv))
+                runs[name].append(run(argv, src[name]))
     best = {
         k: (min(r[0] for r in v), min(r[1] for r in v), max(r[2] for r in v))
         for k, v in runs.items()
     }
     print(f"{args.rows:,} rows, {args.d} numbers + 1 text column, {size:.3f} GB;")
     print(f"{args.epochs} SGD epochs; min of {args.repeat} (CPU, wall), max RSS")
-    print(f"{'case':<14} {'CPU s':>8} {'wall s':>8} {'peak MiB':>9}")
+    print(f"{'case':<19} {'CPU s':>8} {'wall s':>8} {'peak MiB':>9}")
     for name, (cpu, wall, rss) in best.items():
-        print(f"{name:<14} {cpu:>8.2f} {wall:>8.2f} {rss:>9.0f}")
+        print(f"{name:<19} {cpu:>8.2f} {wall:>8.2f} {rss:>9.0f}")
+    for tag in ["", " before"] if args.before else [""]:
+        goals(best, tag)
+
+
+def goals(best: dict[str, tuple[float, float, float]], tag: str) -> None:
+    """The goals of ``fit{tag}`` beside their anchors."""
     s_cpu, _, s_rss = best["script"]
-    f_cpu, _, f_rss = best["fit"]
-    g_cpu = best["fit+figures"][0]
-    print("goal                               value   anchor  met")
+    f_cpu, _, f_rss = best["fit" + tag]
+    g_cpu = best["fit+figures" + tag][0]
+    print(f"goal{tag:<31}  value  anchor  met")
     for label, value, goal in (
         ("fit CPU / script CPU       <= 1.2", f_cpu / s_cpu, 1.2),
         ("fit peak / script peak     <= 1.5", f_rss / s_rss, 1.5),

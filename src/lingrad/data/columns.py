@@ -118,21 +118,17 @@ def looks_categorical(col: Any) -> bool:
     return 2 * int(numeric.sum()) < present
 
 
-def _categories(col: Any) -> tuple[Array, Array]:
-    """Text values (object array; ``nan`` where missing) and the missing mask.
-
-    Dictionary-encoded: one Python string per category, each cell a pointer to
-    it (no string object per cell)."""
+def _codes(col: Any) -> tuple[Array, list[str], Array]:
+    """A text column as integer codes (-1 where missing) into its trimmed words,
+    and the missing mask: pyarrow's dictionary encoding, no string per cell."""
     text, missing = _text(col)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     encoded = pc.dictionary_encode(text)
-    codes = np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(), dtype=np.intp)
-    words = np.empty(len(encoded.dictionary) + 1, dtype=object)
-    words[:-1] = encoded.dictionary.to_pylist()
-    words[-1] = np.nan
-    codes[missing] = len(words) - 1
-    return words[codes], missing
+    codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(), dtype=np.int32)
+    if missing.any():  # a missing word ("NA", "") has a code: -1 instead
+        codes = np.where(missing, np.int32(-1), codes)
+    return codes, encoded.dictionary.to_pylist(), missing
 
 
 def _floats(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -23,10 +22,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from lingrad.data.checks import SQUARE_LIMIT, check_squares, warn_about_columns
 from lingrad.data.columns import (
     MISSING_WORDS,
     NUMBER,
-    _categories,
+    _codes,
     _is_text,
     _plain,
     _text,
@@ -35,6 +35,7 @@ from lingrad.data.columns import (
     missing_cells,
     target_values,
 )
+from lingrad.data.table import rows_of, text_frame
 from lingrad.data.tablefile import (
     Source,
     batches,
@@ -43,7 +44,7 @@ from lingrad.data.tablefile import (
     open_source,
     select,
 )
-from lingrad.errors import ConstantFeatureWarning, DataError
+from lingrad.errors import DataError
 
 __all__ = [
     "MISSING_WORDS",
@@ -58,7 +59,6 @@ __all__ = [
 ]
 
 Array = NDArray[Any]
-SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float64).max))  # |x| above: x^2 overflows
 _MISSING_HINT = (
     "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
 )
@@ -81,9 +81,11 @@ class Layout:
 
 @dataclasses.dataclass
 class Frame:
-    """Rows of a table: ``X`` (N, D) float64 (NaN: missing), or object when a
-    feature is text (str; ``nan``: missing); ``y`` (N,) raw target values; ``ids``
-    (N,) as read; ``rows`` (N,) the 0-based data row of each row in the file."""
+    """Rows of a table: ``X`` (N, D) float64 (NaN: missing); when a feature is
+    text, a coded DataFrame (:mod:`lingrad.data.table`; :func:`read_frame`) or an
+    object array of raw cells (str; ``nan``: missing; batches); ``y`` (N,) raw
+    target values; ``ids`` (N,) as read; ``rows`` (N,) the 0-based data row of
+    each row in the file."""
 
     X: Array
     y: Array | None
@@ -178,17 +180,20 @@ def convert_batch(
     row0: int,
     missing: str,
     hint: str,
+    coded: bool = False,
 ) -> Frame:
-    """A record batch / table (first row: data row ``row0``) as a :class:`Frame`."""
+    """A record batch / table (first row: data row ``row0``) as a :class:`Frame`;
+    ``coded``: text features as codes (:mod:`lingrad.data.table`), else ``X``
+    holds their raw cells (object)."""
     cells = _Cells(src.path, src.where, hint)
-    columns, masks = [], []
+    numbers, codes, masks = {}, {}, []
     for name in layout.features:
         col = table.column(name)
         if name in layout.categorical:
-            values, miss = _categories(col)
+            c, words, miss = _codes(col)
+            codes[name] = (c, words)
         else:
-            values, miss = _numbers(cells, col, name, row0)
-        columns.append(values)
+            numbers[name], miss = _numbers(cells, col, name, row0)
         masks.append(miss)
     n = table.num_rows
     miss_any = np.zeros(n, dtype=bool)
@@ -197,10 +202,7 @@ def convert_batch(
             i = int(np.argmax(miss))
             raise cells.missing(name, table.column(name)[i].as_py(), row0 + i)
         miss_any |= miss
-    dtype = object if layout.categorical else np.float64
-    X = np.empty((n, len(columns)), dtype=dtype)  # (N, D)
-    for j, values in enumerate(columns):
-        X[:, j] = values
+    X = _assemble(layout.features, numbers, codes, n, coded)
     y = None
     names = table.schema.names
     if layout.target is not None and layout.target in names:
@@ -220,7 +222,7 @@ def convert_batch(
     if missing == "drop" and miss_any.any():
         keep = ~miss_any
         frame = Frame(
-            X[keep],
+            rows_of(X, keep),
             None if y is None else y[keep],
             None if ids is None else ids.filter(pa.array(keep)),
             rows[keep],
@@ -229,6 +231,29 @@ def convert_batch(
             int(miss_any.sum()),
         )
     return frame
+
+
+def _assemble(
+    features: Sequence[str],
+    numbers: dict[str, Array],
+    codes: dict[str, tuple[Array, list[str]]],
+    n: int,
+    coded: bool,
+) -> Any:
+    """X (N, D) from its columns: float64 for numbers only; with text columns a
+    coded DataFrame (``coded``) or an object array of raw cells."""
+    if codes and coded:
+        return text_frame(features, numbers, codes)
+    X = np.empty((n, len(features)), dtype=object if codes else np.float64)
+    for j, name in enumerate(features):
+        if name in codes:
+            c, words = codes[name]
+            table = np.empty(len(words) + 1, dtype=object)
+            table[:-1], table[-1] = words, np.nan
+            X[:, j] = table[c]  # code -1: the last entry, nan
+        else:
+            X[:, j] = numbers[name]
+    return X
 
 
 def _read_all(src: Source, names: list[str]) -> Any:
@@ -290,41 +315,10 @@ def read_frame(
         hint = ", or one-hot encode text columns (--categorical auto)"
         _numbers(_Cells(src.path, src.where, ""), col, name, 0, hint)  # raises
     layout = Layout(tuple(chosen), tuple(text), target, id_column)
-    frame = convert_batch(src, table, layout, 0, missing, _MISSING_HINT)
-    _warn_about_columns(frame, src.path)
+    frame = convert_batch(src, table, layout, 0, missing, _MISSING_HINT, coded=True)
+    del table, memory
+    warn_about_columns(frame, src.path)
     return frame
-
-
-def _warn_about_columns(frame: Frame, source: object) -> None:
-    """Warn about constant features and text columns with a value per row."""
-    n = len(frame.X)
-    constant, wide = [], []
-    for j, name in enumerate(frame.layout.features):
-        col = frame.X[:, j]
-        if name in frame.layout.categorical:
-            k = len({v for v in col.tolist() if isinstance(v, str)})
-            if k > 20 and 2 * k > n:
-                wide.append((name, k))
-        else:
-            present = np.asarray(col, dtype=np.float64)
-            present = present[~np.isnan(present)]
-            if n > 1 and len(present) and np.ptp(present) == 0:
-                constant.append(name)
-    if constant:
-        warnings.warn(
-            f"{source}: feature column(s) {', '.join(map(repr, constant))} hold a "
-            "single value and carry no information; consider leaving them out",
-            ConstantFeatureWarning,
-            stacklevel=3,
-        )
-    for name, k in wide:
-        warnings.warn(
-            f"{source}: text column {name!r} has {k} distinct values in {n} rows; "
-            f"one-hot encoding makes {k} features of it. An ID or a date? Leave it "
-            f"out with --exclude {name!r} (or carry it with --id {name!r})",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 def iter_frames(
@@ -371,28 +365,3 @@ def iter_frames(
             raise DataError(f"{src.path} has a header but no data rows; add rows")
 
     return generate()
-
-
-def check_squares(
-    frame: Frame, source: object, y: Array | None = None, target: str | None = None
-) -> None:
-    """:class:`DataError` naming the first cell whose square overflows float64
-    (|x| > 1.34e154): the model's J, XᵀX and the scaler's variance need x²."""
-    checks: list[tuple[str, str, Array]] = []
-    for j, name in enumerate(frame.layout.features):
-        if name not in frame.layout.categorical:
-            values = np.asarray(frame.X[:, j], dtype=np.float64)
-            checks.append(("feature", name, values))
-    if y is not None:
-        checks.append(("target", target or "y", np.asarray(y, dtype=np.float64)))
-    for role, name, values in checks:
-        with np.errstate(invalid="ignore"):
-            big = np.abs(values) > SQUARE_LIMIT
-        if big.any():
-            i = int(np.argmax(big))
-            raise DataError(
-                f"{source}: {role} column {name!r} holds {values[i]:.3g} at "
-                f"{frame.where(int(frame.rows[i]))}; its square overflows float64 "
-                f"(|x| > {SQUARE_LIMIT:.3g}), which training needs: rescale that "
-                "column (e.g. divide it by a power of 10) or fix that row"
-            )

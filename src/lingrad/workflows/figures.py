@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.linalg import LinAlgError
 
+from lingrad.data.table import has_text, rows_of
 from lingrad.errors import UsageError
 from lingrad.workflows.pipeline import final_estimator
 
@@ -75,6 +76,27 @@ class _Drawer:
         self.figures[name] = fig
 
 
+MAX_ROWS = 100_000  # rows drawn (and predicted) for a figure: a sample beyond
+MAX_RECORDS = 20_000  # per-step History records drawn in the training figure
+
+
+def sample_rows(X: Any, y: Any, limit: int | None = None) -> tuple[Any, Any, str]:
+    """At most ``limit`` (default :data:`MAX_ROWS`) rows of (X, y), drawn at random
+    (seed 0, in table order), and the words the figure shows ("": every row)."""
+    limit = MAX_ROWS if limit is None else limit
+    if X is None or len(X) <= limit:
+        return X, y, ""
+    rng = np.random.default_rng(0)
+    keep = np.sort(rng.choice(len(X), limit, replace=False))
+    words = f" (random sample: {limit:,} of {len(X):,})"
+    return rows_of(X, keep), np.asarray(y)[keep], words
+
+
+def _below(words: str) -> str:
+    """A title's words with the sample's note, " (random sample: ...)", below."""
+    return words.replace(" (random sample", "\n(random sample", 1)
+
+
 def figures(
     result: Any, folder: Path, boundary: tuple[int, int] | None = None,
     warn: Warn = as_warning,
@@ -104,13 +126,17 @@ def draw_figures(
     from lingrad.workflows.weights import weight_figure
 
     weight_figure(result, draw)  # sparse text features: the largest, by name
-    X, y = result.X_sample, result.y_sample
+    X, y, shown = sample_rows(result.X_sample, result.y_sample)
     model, spec = result.model, result.spec
     rows = "held-out rows" if result.X_test is not None else "training rows"
-    X_eval = result.X_test if result.X_test is not None else X
-    y_eval = result.y_test if result.X_test is not None else y
+    X_eval, y_eval, shown_eval = (
+        sample_rows(result.X_test, result.y_test)
+        if result.X_test is not None
+        else (X, y, shown)
+    )
+    rows_eval = rows + shown_eval
     if X is not None and len(X) and spec.is_classifier:
-        if X.shape[1] >= 2 and X.dtype != object:  # text columns: no input axes
+        if X.shape[1] >= 2 and not has_text(X):  # text columns: no input axes
             plane = "in the slice --boundary-features" if boundary else (
                 "in the plane that agrees with the model (the figure says which, and "
                 "on how many rows; the rows along its score where no plane does)"
@@ -118,7 +144,7 @@ def draw_figures(
             )  # fmt: skip
             draw(
                 "decision_boundary.png",
-                f"Decision regions {plane}, training rows",
+                f"Decision regions {plane}, training rows{shown}",
                 plot.plot_decision_boundary,
                 model,
                 X,
@@ -126,36 +152,42 @@ def draw_figures(
                 feature_names=result.feature_names,
                 feature_idx=boundary,
                 proba=can(model, "predict_proba"),
-                title=f"Decision regions ({spec.name})",
+                title=f"Decision regions ({spec.name}){_below(shown)}",
             )
         classes = final_estimator(model).classes_
         draw(
             "confusion_matrix.png",
-            f"True against predicted class, {rows}",
+            f"True against predicted class, {rows_eval}",
             plot.plot_confusion_matrix,
             y_eval,
             model.predict(X_eval),
             classes,
-            title=f"Confusion matrix, {rows}",
+            title=f"Confusion matrix, {_below(rows_eval)}",
         )
         if can(model, "predict_proba"):
             draw(
                 "reliability.png",
-                f"Predicted probability against observed frequency, {rows}",
+                f"Predicted probability against observed frequency, {rows_eval}",
                 plot.plot_reliability,
                 y_eval,
                 model.predict_proba(X_eval),
                 classes,
-                title=f"Reliability diagram, {rows}",
+                title=f"Reliability diagram, {_below(rows_eval)}",
             )
     if X is not None and len(X) and spec.task == "regression":
-        draw("predicted_vs_true.png", "Predicted against true values", _parity, result)
-        sets = {"training rows": (y, model.predict(X))}
+        sets = {"training rows" + shown: (y, model.predict(X))}
         if result.X_test is not None:
-            sets["held-out rows"] = (result.y_test, model.predict(result.X_test))
+            sets["held-out rows" + shown_eval] = (y_eval, model.predict(X_eval))
+        draw(
+            "predicted_vs_true.png",
+            "Predicted against true values" + (shown or shown_eval),
+            _parity,
+            sets,
+            result.target or "y",
+        )
         draw(
             "residuals.png",
-            "Residuals y − ŷ against the prediction ŷ",
+            "Residuals y − ŷ against the prediction ŷ" + (shown or shown_eval),
             plot.plot_residuals,
             sets,
             target=result.target or "y",
@@ -208,15 +240,52 @@ def _training(result: Any, draw: _Drawer) -> None:
         panel = "loss"
     problem = getattr(est, "training_problem", None)
     loss = problem().loss if problem is not None else None
+    drawn, stride = thinned(h)
+    every = f" (one record in {stride} drawn)" if stride > 1 else ""
     draw(
         "training.png",
-        f"Loss J, one point per {words.one}",
+        f"Loss J, one point per {words.one}{every}",
         plot.plot_history,
-        h,
+        drawn,
         panel=panel,
         kind=kind,
         loss_label=loss_label(getattr(loss, "name", None)),
+        title=f"Loss during training{every}" if every else None,
     )
+
+
+class _Every:
+    """A History's per-step records, every ``stride``-th of them (for drawing);
+    everything else as the History has it."""
+
+    def __init__(self, h: Any, stride: int) -> None:
+        self._h, self._stride = h, stride
+        self._S = len(np.asarray(h.step_loss))
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "step_index":
+            from lingrad.plot.from_history import record_steps
+
+            index = record_steps(self._h)
+            index = np.arange(self._S) if index is None else index
+            return index[:: self._stride]
+        value = getattr(self._h, name)
+        if (
+            name.startswith(("step_", "accumulated_", "grad_norm"))
+            and value is not None
+        ):
+            array = np.asarray(value)
+            if array.ndim and len(array) == self._S:
+                return array[:: self._stride]
+        return value
+
+
+def thinned(h: Any, limit: int | None = None) -> tuple[Any, int]:
+    """``h`` with at most ``limit`` (default :data:`MAX_RECORDS`) per-step records
+    for drawing, and the stride."""
+    S = len(np.asarray(h.step_loss))
+    stride = -(-S // (MAX_RECORDS if limit is None else limit))
+    return (h, 1) if stride <= 1 else (_Every(h, stride), stride)
 
 
 def _one_feature_fit(result: Any, draw: _Drawer) -> None:
@@ -225,7 +294,7 @@ def _one_feature_fit(result: Any, draw: _Drawer) -> None:
 
     X, y, h = result.X_sample, result.y_sample, result.history
     piped = final_estimator(result.model) is not result.model  # scaled, encoded
-    if X is None or X.dtype == object or X.shape[1] != 1 or piped or h is None:
+    if X is None or has_text(X) or X.shape[1] != 1 or piped or h is None:
         return
     if not any(np.asarray(v).size for v in h.params.values()):
         return
@@ -246,23 +315,21 @@ def _one_feature_fit(result: Any, draw: _Drawer) -> None:
     )
 
 
-def _parity(result: Any, path: Path) -> Any:
+def _parity(sets: dict[str, tuple[Any, Any]], target: str, path: Path) -> Any:
     """Predicted against true values (training and held-out rows); y = x is perfect."""
     from lingrad.plot.style import decorate, legend_outside, new_figure, save
 
     fig = new_figure((8.5, 6.5))
     ax = fig.add_subplot()
-    sets = [("training rows", result.X_sample, result.y_sample, "tab:blue")]
-    if result.X_test is not None:
-        sets.append(("held-out rows", result.X_test, result.y_test, "tab:orange"))
     values = []
-    for label, X, y, color in sets:
-        pred = np.asarray(result.model.predict(X), dtype=np.float64).ravel()
+    for (label, (y, pred)), color in zip(
+        sets.items(), ("tab:blue", "tab:orange"), strict=False
+    ):
+        pred = np.asarray(pred, dtype=np.float64).ravel()
         ax.scatter(y, pred, s=14, alpha=0.6, color=color, label=label)
         values += [np.asarray(y, dtype=np.float64), pred]
     lo, hi = float(min(v.min() for v in values)), float(max(v.max() for v in values))
     ax.plot([lo, hi], [lo, hi], "k--", lw=1.2, label="pred = y")
-    target = result.target or "y"
     decorate(ax, f"true {target}", f"predicted {target}", "Predicted vs true")
     legend_outside(ax)
     save(fig, path)

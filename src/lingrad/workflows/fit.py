@@ -135,8 +135,12 @@ def _in_memory(
     check_columns(columns.text, table.feature_names, table.categorical, data)
     declared = _declared(columns)
     categories = check_declared(declared, table.feature_names, table.categorical)
-    rows = table.rows if table.rows is not None else range(len(table.X))
-    refuse_undeclared(declared, table.X, table.feature_names, rows, table.source)
+    if declared is not None:
+        from lingrad.data.table import text_objects
+
+        text = text_objects(table.X, table.categorical, table.feature_names)
+        rows = table.rows if table.rows is not None else range(len(table.X))
+        refuse_undeclared(declared, text, table.categorical, rows, table.source)
     result = fit_in_memory(
         spec, table, estimator_params(spec, params), scale=scale,
         test_size=test_size, seed=seed, impute=impute, progress=progress,

@@ -212,6 +212,7 @@ def fit_in_memory(
     """Check, split, train, evaluate; ``progress``: the estimator's bar (stderr);
     ``text``: free-text columns (:class:`lingrad.workflows.text.TextOptions`)."""
     from lingrad.data.frame import Frame, Layout, check_squares
+    from lingrad.data.table import rows_of
     from lingrad.workflows.pipeline import build
 
     y, classes = check_target(spec, data.y, data)
@@ -224,8 +225,8 @@ def fit_in_memory(
     frame = Frame(data.X, None, None, rows, layout, data.where)
     check_squares(frame, data.source, None if classes is not None else y, data.target)
     train, test = split_table(data, test_size, seed)
-    X_tr, y_tr = data.X[train], y[train]
-    X_te, y_te = (None, None) if test is None else (data.X[test], y[test])
+    X_tr, y_tr = rows_of(data.X, train), y[train]
+    X_te, y_te = (None, None) if test is None else (rows_of(data.X, test), y[test])
     if spec.is_classifier:
         check_target(spec, y_tr, data)  # the training rows hold 2+ classes too
     est_params = dict(params)

@@ -78,9 +78,11 @@ class ClassificationMetrics:
         if not len(y):
             return
         t, p = self._indices(y), self._indices(pred)
-        pairs, counts = np.unique(np.stack([t, p], axis=1), axis=0, return_counts=True)
-        for (i, j), c in zip(pairs.tolist(), counts.tolist(), strict=True):
-            self.counts[(i, j)] = self.counts.get((i, j), 0) + c
+        L = len(self.labels)  # (true, predicted) pairs counted as t L + p
+        pairs = np.bincount(t * L + p, minlength=L * L).reshape(L, L)
+        for i, j in zip(*np.nonzero(pairs), strict=True):
+            key = (int(i), int(j))
+            self.counts[key] = self.counts.get(key, 0) + int(pairs[i, j])
         self.n += len(y)
         if proba is None:
             self.has_proba = False

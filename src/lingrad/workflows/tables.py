@@ -21,10 +21,11 @@ STREAM_THRESHOLD = 1 << 30  # files larger than this (bytes) are streamed by def
 class Data:
     """Features ``X`` (N, D), target ``y`` (N,), and where they came from.
 
-    ``X`` is float64 (NaN: a missing cell, kept for an imputer), or object when
-    some features are text (``categorical``). ``rows``: the 0-based data row of the
-    file of each row (rows with missing cells dropped, ``n_dropped``); ``ids``: the
-    ID column's values (a pyarrow Array) or None.
+    ``X`` is float64 (NaN: a missing cell, kept for an imputer), or a pandas
+    DataFrame when some features are text (``categorical``): float64 numbers and
+    pyarrow-coded text columns (:mod:`lingrad.data.table`). ``rows``: the
+    0-based data row of the file of each row (rows with missing cells dropped,
+    ``n_dropped``); ``ids``: the ID column's values (a pyarrow Array) or None.
     """
 
     X: Any

@@ -1,0 +1,101 @@
+"""The feature table of a fit in memory: numbers as float64, text as codes.
+
+A table whose features are all numbers is an (N, D) float64 array. With text
+(categorical) features it is a pandas DataFrame in feature order: each numeric
+column float64 (NaN: missing), each text column a ``pandas.Categorical`` built
+from pyarrow's dictionary encoding (an integer code per cell, code -1 where
+missing; one Python string per category, none per cell). scikit-learn's
+preprocessing (imputer, scaler, one-hot encoder) reads both, and gives a
+DataFrame the same output as the object array of raw cells a model file's
+Pipeline reads at predict time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "column",
+    "distinct_text",
+    "has_text",
+    "rows_of",
+    "text_frame",
+    "text_objects",
+]
+
+Array = NDArray[Any]
+
+
+def text_frame(
+    features: Sequence[str],
+    numbers: dict[str, Array],
+    codes: dict[str, tuple[Array, list[str]]],
+) -> Any:
+    """The DataFrame of ``features`` from float64 ``numbers`` and text ``codes``
+    (``(codes, words)``: code -1 missing), numeric columns in one float block."""
+    import pandas as pd
+
+    names = [f for f in features if f in numbers]
+    block = np.empty((len(names), _length(numbers, codes)), dtype=np.float64)
+    for k, name in enumerate(names):
+        block[k] = numbers.pop(name)  # (D_num, N): each column contiguous
+    frame = pd.DataFrame(block.T, columns=pd.Index(names, dtype=object), copy=False)
+    for j, name in enumerate(features):
+        if name in codes:
+            c, words = codes[name]
+            cat = pd.Categorical.from_codes(c, categories=pd.Index(words, dtype=object))
+            frame.insert(j, name, cat)
+    return frame
+
+
+def _length(numbers: dict[str, Array], codes: dict[str, Any]) -> int:
+    for values in numbers.values():
+        return len(values)
+    for c, _ in codes.values():
+        return len(c)
+    return 0
+
+
+def has_text(X: Any) -> bool:
+    """Whether a table holds text columns (a DataFrame, or raw object cells)."""
+    return hasattr(X, "iloc") or getattr(getattr(X, "dtype", None), "kind", "") == "O"
+
+
+def rows_of(X: Any, index: Any) -> Any:
+    """Rows ``index`` (positions, a slice or a boolean mask) of an array or a
+    DataFrame (its index renumbered 0..n-1)."""
+    if not hasattr(X, "iloc"):
+        return X[index]
+    part = X.iloc[index]
+    return part.reset_index(drop=True)
+
+
+def column(X: Any, j: int) -> Array:
+    """Feature column ``j``: float64 for numbers; text as an object array (its
+    categories' strings, ``nan`` where missing)."""
+    if not hasattr(X, "iloc"):
+        return np.asarray(X[:, j])
+    values = X.iloc[:, j]
+    if hasattr(values, "cat"):
+        return np.asarray(values, dtype=object)
+    return np.asarray(values, dtype=np.float64)
+
+
+def text_objects(X: Any, names: Sequence[str], features: Sequence[str]) -> Array:
+    """The text columns ``names`` of ``X`` as an (N, len(names)) object array."""
+    out = np.empty((len(X), len(names)), dtype=object)
+    for k, name in enumerate(names):
+        out[:, k] = column(X, list(features).index(name))
+    return out
+
+
+def distinct_text(X: Any, j: int) -> int:
+    """The number of distinct present values of text column ``j``."""
+    if hasattr(X, "iloc"):
+        codes = np.asarray(X.iloc[:, j].cat.codes)
+        return int(np.count_nonzero(np.bincount(codes[codes >= 0])))
+    return len({v for v in X[:, j].tolist() if isinstance(v, str)})
