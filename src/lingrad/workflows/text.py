@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from lingrad.data.table import column
 from lingrad.errors import UsageError
 
 FEATURES = ("hash", "tfidf")
@@ -206,7 +207,7 @@ def column_namer(
         if trans == "drop" or out.stop == out.start:
             continue
         given = [names[j] if j < len(names) else f"x{j}" for j in np.ravel([cols])]
-        rows = None if X is None or np.ndim(cols) else X[:, cols]
+        rows = None if X is None or np.ndim(cols) else column(X, int(cols))
         parts.append((out, _part_namer(trans, given, out.stop - out.start, rows)))
 
     def name(j: int) -> str:
