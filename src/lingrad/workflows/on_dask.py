@@ -63,12 +63,16 @@ def log_path() -> Path:
 
 @contextlib.contextmanager
 def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
-    """A client of the cluster at ``scheduler``, or of a LocalCluster sized to here.
+    """A client of the cluster at ``scheduler``, or of a LocalCluster of this machine.
 
-    The LocalCluster (scheduler, workers, nannies, dashboard) listens on
-    127.0.0.1 only. Its logs (a failed task's worker traceback, the heartbeats
-    of a closing cluster) go to :func:`log_path`, or with ``--debug`` to the
-    terminal (``debug``): a user sees the one-line error, not the workers' logs.
+    The LocalCluster is one worker whose threads (one per core) run in this
+    process; it (scheduler, worker, dashboard) listens on 127.0.0.1 only. On
+    one machine, worker processes would only add their start (each importing
+    lingrad and loading its kernels) and the pickling of the blocks and of the
+    model a stochastic fit carries from block to block.
+    Its logs (a failed task's traceback, a closing cluster's heartbeats) go to
+    :func:`log_path`, or with ``--debug`` to the terminal (``debug``): a user
+    sees the one-line error, not the workers' logs.
     """
     from distributed import Client, LocalCluster
 
@@ -86,20 +90,18 @@ def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
         return
     with contextlib.ExitStack() as stack:
         if not debug:
-            from lingrad.scale.dask_logs import LogsToFile, logs_to_file
+            from lingrad.scale.dask_logs import logs_to_file
 
             stack.callback(logs_to_file(log_path()))
             stack.enter_context(warnings.catch_warnings())
             warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
         local = LocalCluster(
-            host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0",
+            n_workers=1, threads_per_worker=os.cpu_count() or 1, processes=False,
+            protocol="tcp://", host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0",
             silence_logs=logging.WARNING if debug else logging.ERROR,
         )  # fmt: skip
         stack.enter_context(local)
-        client = stack.enter_context(Client(local))
-        if not debug:
-            client.register_plugin(LogsToFile(log_path()))
-        yield client
+        yield stack.enter_context(Client(local))
 
 
 def read_part(
@@ -272,7 +274,9 @@ def _metrics(
     acc = metrics_for(classes)
     proba = spec.is_classifier and hasattr(model, "predict_proba")
     call = delayed(_predict_block, pure=True)
-    shared = delayed(model, pure=False)  # in the graph once, not once per block
+    from lingrad.scale.dask_predict import for_prediction
+
+    shared = delayed(for_prediction(model), pure=False)  # once, not per block
     parts = [
         call(shared, xb, yb, proba)
         for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True)
