@@ -86,3 +86,32 @@ def test_readme_three_commands_on_the_messy_table(
     assert "the test split of fit" in outputs[2] and "R²" in outputs[2]
     r2 = float(re.search(r"R²\s*│\s*([\d.]+)", outputs[2]).group(1))  # type: ignore[union-attr]
     assert r2 > 0.85
+
+
+def test_readme_text_classification_in_three_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fit --text -> predict -> evaluate, as written, on examples/reviews.csv."""
+    from lingrad.cli import main
+
+    block = re.search(r"## Text classification.*?```bash\n(.*?)```", TEXT, re.S)
+    assert block is not None
+    commands = [shlex.split(line) for line in block.group(1).splitlines()]
+    assert [c[:2] for c in commands] == [
+        ["lingrad", "fit"], ["lingrad", "predict"], ["lingrad", "evaluate"]
+    ]  # fmt: skip
+    assert "--text" in commands[0]
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    outputs = []
+    for argv in commands:
+        assert main(argv[1:]) == 0, capsys.readouterr().err
+        outputs.append(capsys.readouterr().out)
+    assert (tmp_path / "reviews" / "weights.png").is_file()
+    preds = (tmp_path / "review_preds.csv").read_text().splitlines()
+    assert preds[0] == "id,prediction,proba_neg,proba_pos" and len(preds) == 9
+    assert preds[1].startswith("N000,pos,")  # "a brilliant and moving film"
+    assert preds[2].startswith("N001,neg,")  # "tedious plot, flat acting"
+    assert "the test split of fit" in outputs[2]
+    accuracy = re.search(r"ACCURACY\s*│\s*([\d.]+)", outputs[2], re.I)
+    assert accuracy is not None and float(accuracy.group(1)) > 0.9

@@ -275,3 +275,22 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
             raise usage_error(f"expected KEY=VALUE, got {pair!r}", "--param")
         out[key.strip()] = _literal(value)
     return out
+
+
+def choose_engine(
+    engine: str, scheduler: str | None, stream: bool | None, builtin: bool
+) -> tuple[bool, str | None]:
+    """(train on Dask?, the estimators' ``engine`` parameter or None)."""
+    if scheduler is not None and engine not in ("auto", "dask"):
+        raise usage_error("--scheduler trains on Dask: use --engine dask", "--engine")
+    if engine == "dask" or scheduler is not None:
+        if stream:
+            raise usage_error(
+                "--stream and --engine dask exclude each other", "--stream"
+            )
+        if builtin:
+            raise usage_error(
+                "--engine dask reads files; built-in data fit in memory", "--engine"
+            )
+        return True, None
+    return False, None if engine == "auto" else engine

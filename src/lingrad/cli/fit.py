@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from lingrad.cli._common import (
+    choose_engine,
     debugging,
     parse_list,
     parse_params,
@@ -17,6 +18,7 @@ from lingrad.cli._common import (
     warn_line,
 )
 from lingrad.cli._report import print_summary
+from lingrad.cli._text import HashCategories, NFeatures, TextColumns, TextFeaturesOption
 from lingrad.models.registry import model_spec
 
 EPILOG = (
@@ -273,6 +275,10 @@ def fit(
             rich_help_panel=SCALE,
         ),
     ] = None,
+    text: TextColumns = None,
+    text_features: TextFeaturesOption = "hash",
+    n_features: NFeatures = None,
+    hash_categories: HashCategories = False,
     draw: Annotated[
         bool,
         typer.Option("--figures/--no-figures", help="Draw the figures."),
@@ -314,6 +320,7 @@ def fit(
     from lingrad.workflows.outputs import finish
     from lingrad.workflows.staging import refuse_to_replace_input, staged_output
     from lingrad.workflows.tables import is_builtin
+    from lingrad.workflows.text import text_options
 
     spec = model_spec(model)
     given: dict[str, Any] = dict(
@@ -338,16 +345,18 @@ def fit(
     if feature_list is not None and exclude_list:
         raise usage_error("give --features or --exclude, not both", "--exclude")
     builtin = is_builtin(data)
-    use_dask, engine_param = _engine(_value(engine), scheduler, stream, builtin)
+    use_dask, engine_param = choose_engine(_value(engine), scheduler, stream, builtin)
     if engine_param is not None:
         params["engine"] = engine_param
     if stream is None and not use_dask:
         stream = should_stream(data)
     _check_reads(stream, use_dask, builtin, impute)
     how = "dask" if use_dask else "stream" if stream else "memory"
+    text_opts = text_options(text, _value(text_features), n_features, hash_categories)
     columns = Columns(target, feature_list, exclude_list, id_column,
                       _value(categorical), _value(impute),
-                      None if categories is None else str(categories))  # fmt: skip
+                      None if categories is None else str(categories),
+                      text_opts)  # fmt: skip
     if force and not builtin:
         refuse_to_replace_input(out, Path(data))
     with staged_output(out, force=force) as stage:
@@ -379,22 +388,3 @@ def _check_reads(
             "a column at once; use --impute mean or most_frequent, or fit in memory",
             "--impute",
         )
-
-
-def _engine(
-    engine: str, scheduler: str | None, stream: bool | None, builtin: bool
-) -> tuple[bool, str | None]:
-    """(train on Dask?, the estimators' ``engine`` parameter or None)."""
-    if scheduler is not None and engine not in ("auto", "dask"):
-        raise usage_error("--scheduler trains on Dask: use --engine dask", "--engine")
-    if engine == "dask" or scheduler is not None:
-        if stream:
-            raise usage_error(
-                "--stream and --engine dask exclude each other", "--stream"
-            )
-        if builtin:
-            raise usage_error(
-                "--engine dask reads files; built-in data fit in memory", "--engine"
-            )
-        return True, None
-    return False, None if engine == "auto" else engine

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.special import softmax
 
@@ -69,6 +70,11 @@ class Node:
 
 class Affine(Node):
     """Affine map ``z = X @ W + b``; dz/dW = xᵀ, dz/db = 1, dz/dX = Wᵀ.
+
+    X may be a ``scipy.sparse`` matrix or array (CSR is the fast one): the
+    products ``X @ W`` and ``Xᵀ @ dJ_dz`` are then sparse products, at a cost
+    proportional to X's nonzeros; X is never densified (z and the gradients
+    are dense, as W).
 
     Parameters
     ----------
@@ -131,12 +137,16 @@ class Affine(Node):
 
     def backward_params(self, dJ_dz: Array) -> None:
         """Fill dJ_dW and dJ_db only (a first layer needs no dJ_dX)."""
-        np.matmul(self._X.T, dJ_dz, out=self.dJ_dW)  # (D, K)  dz/dW = X^T
+        if sp.issparse(self._X):  # a sparse product (matmul takes no out= here)
+            self.dJ_dW[...] = self._X.T @ dJ_dz  # (D, K)  dz/dW = X^T
+        else:
+            np.matmul(self._X.T, dJ_dz, out=self.dJ_dW)  # (D, K)  dz/dW = X^T
         if self.dJ_db is not None:
             dJ_dz.sum(axis=0, out=self.dJ_db)  # (K,)  dz/db = 1
 
     def local_jacobians(self) -> dict[str, Array]:
-        x = self._X[0]
+        X: Any = self._X
+        x = X[0:1].toarray()[0] if sp.issparse(X) else X[0]  # one row, dense
         jac = {"dz_dW": x.copy(), "dz_dX": self.W.T.copy()}
         if self.b is not None:
             jac["dz_db"] = np.ones_like(self.b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from lingrad.core.nodes import Array
@@ -61,6 +62,7 @@ def summary(
         )
     strength = _penalty(model, cov_type)
     _same_columns(model, X)
+    _dense(model, X)
     X = check_array(X, dtype=np.float64)
     if X.shape[1] != model.n_features_in_:
         raise InferenceError(
@@ -177,6 +179,18 @@ def _same_columns(model: Any, X: Any) -> None:
         raise InferenceError(
             f"X's columns {given} are not those {type(model).__name__} was fitted "
             f"on ({[str(c) for c in fitted]}): pass the same columns in that order."
+        )
+
+
+def _dense(model: Any, X: Any) -> None:
+    """Refuse a sparse X: the covariance is a dense (p, p) matrix, p = D + 1."""
+    if sp.issparse(X):
+        raise InferenceError(
+            f"summary needs a dense X; got a sparse one with {X.shape[1]} columns: "
+            "the covariance of all D + 1 coefficients is a dense (D+1, D+1) matrix "
+            "built from X's columns. For few columns pass X.toarray(); for wide "
+            f"sparse data summarise a model of the columns that matter "
+            f"({type(model).__name__} on X[:, cols].toarray())."
         )
 
 

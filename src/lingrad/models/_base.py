@@ -17,6 +17,8 @@ method ``_fit_<solver>`` (``_fit_normal``, ``_fit_newton``); each ends in
 by a proximal soft-threshold step after each gradient step
 (``lingrad.solvers.proximal_l1``), so L1 gives exact zeros.
 :class:`LinearChainEstimator` holds the hooks of the single-``Affine`` models.
+X may be a ``scipy.sparse`` matrix or array of any format: validation takes it
+as CSR once and nothing densifies it (:mod:`lingrad.models._sparse`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from __future__ import annotations
 from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
+from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.core.chain import Chain
@@ -36,6 +40,7 @@ from lingrad.models._finite import finite_scores as finite_scores  # re-exported
 from lingrad.models._fitted import restore_fitted, training_state
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
+from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.models.problem import (
@@ -118,6 +123,8 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     _trainer: Trainer | None  # the engine of the last iterative fit, if any
     _solvers: tuple[str, ...] = ITERATIVE_SOLVERS  # the values ``solver`` may take
     _compiled = True  # a compiled kernel exists (the single-layer models)
+    _sparse = True  # takes scipy.sparse X (as CSR); False: _sparse_why says why not
+    _sparse_why = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Every subclass's fit / predict / score also take Dask collections
@@ -233,11 +240,24 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._fit_exact(rows)
         return self
 
-    def _check_X(self, X: ArrayLike) -> np.ndarray:
-        """X for prediction: the estimator is fitted, X has its features."""
+    def _check_X(self, X: ArrayLike) -> np.ndarray | sp.csr_matrix:
+        """X for prediction: the estimator is fitted, X has its features (an
+        ndarray, or a CSR matrix / array for sparse X)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return np.asarray(X)
+        refuse_sparse(self, X)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            dtype=[np.float64, np.float32],
+            accept_sparse=ACCEPT_SPARSE,
+        )
+        return X if sp.issparse(X) else np.asarray(X)
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._sparse
+        return tags
 
     def _check_solver(self) -> None:
         if self.solver not in self._solvers:
@@ -249,13 +269,15 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Self:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
         self._check_solver()
-        check_fit_memory(self, X.shape[0], X.shape[1], Y.shape[1], X.dtype.itemsize)
+        nnz = X.nnz if sp.issparse(X) else None
+        N, D, K = X.shape[0], X.shape[1], Y.shape[1]
+        check_fit_memory(self, N, D, K, X.dtype.itemsize, nnz=nnz)
         if self.solver in ITERATIVE_SOLVERS:
             self._fit_iterative(X, Y, sample_weight)
         else:  # _fit_lbfgs, _fit_newton, _fit_normal: on rows (in memory or Dask)
             names = getattr(self, "feature_names_in_", None)
             rows = ArrayRows(
-                X, Y, sample_weight, chunk_rows=cache_rows(X.shape[1]),
+                X, Y, sample_weight, chunk_rows=cache_rows(X.shape[1], X),
                 feature_names=names,
             )  # fmt: skip
             self._fit_exact(rows)

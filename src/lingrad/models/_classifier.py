@@ -22,6 +22,7 @@ from numbers import Number
 from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from sklearn.base import ClassifierMixin
 from sklearn.utils import Tags
@@ -34,6 +35,7 @@ from lingrad.core.losses import one_hot
 from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
+from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.params import BINARY_ONLY
 
 
@@ -215,7 +217,15 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
         classes: ArrayLike | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Validated X, targets Y and sample weights (times ``class_weight``)."""
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
+        refuse_sparse(self, X)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            accept_sparse=ACCEPT_SPARSE,
+        )
         y_idx = encode_labels(self, y, classes=classes, reset=reset)
         if self._binary and len(self.classes_) != 2:
             raise ValueError(BINARY_ONLY)
@@ -236,7 +246,8 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
                     "have no boundary to find)."
                 )
         n, D, K = X.shape[0], X.shape[1], len(self.classes_)
-        check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True)
+        nnz = X.nnz if sp.issparse(X) else None
+        check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True, nnz=nnz)
         return X, self.encode_targets(y_idx, X.dtype), s
 
     def fit(

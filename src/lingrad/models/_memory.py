@@ -8,9 +8,17 @@ The estimate counts what must exist at once, in ``X``'s float size:
   4 copies (the parameters, their gradient, the step or optimizer state, the
   fitted copy), plus 2 m of them for L-BFGS's m = 10 pairs, plus 4 P² for
   Newton's Hessian (its sums, the matrix, its symmetric completion, the factor);
+  on a sparse X, 4 b² per Hessian block of b parameters (one block, or one per
+  column for the one-vs-rest logistic model), and where a block exceeds
+  ``solvers.newton.DENSE_HESSIAN_MAX`` the Hessian is an operator (Newton-CG):
+  6 vectors of P;
 - the activations of one batch, 3 per unit of every layer (the forward value,
   the backward delta, a temporary): B rows, B = 1 (sgd), ``batch_size``
-  (minibatch), N (batch), a chunk of rows (the exact solvers).
+  (minibatch), N (batch), a chunk of rows (the exact solvers);
+- for a sparse X (``nnz`` nonzeros): the copy of one batch's rows, its share
+  ``B / N`` of the nonzeros (a value and a column index each) and B + 1 row
+  pointers. A sparse X costs its nonzeros, never N·D: X itself, dense or
+  sparse, already exists and is not counted.
 
 What is free: ``MemAvailable`` of ``/proc/meminfo`` (else the free pages of
 ``os.sysconf``), less where an address-space limit (``ulimit -v``, RLIMIT_AS) or
@@ -24,12 +32,15 @@ import os
 from typing import Any
 
 from lingrad.errors import LingradError
+from lingrad.solvers.newton import DENSE_HESSIAN_MAX
 
 LBFGS_PAIRS = 10
 COPIES = 4  # parameters, gradient, step / optimizer state, fitted copy
 HESSIAN_COPIES = 4  # the sums, H, its symmetric completion, the Cholesky factor
 PER_UNIT = 3  # forward value, backward delta, temporary
 CHUNK_ROWS = 4096  # the exact solvers' chunks are at most about this many rows
+CG_VECTORS = 6  # Newton-CG: the step, residual, direction, H v, gradient, θ
+INDEX_BYTES = 8  # a sparse row's column index or row pointer (int64 at most)
 
 
 class NotEnoughMemoryError(LingradError, MemoryError):
@@ -102,9 +113,11 @@ def fit_bytes(
     n_outputs: int,
     itemsize: int,
     targets: bool,
+    nnz: int | None = None,
 ) -> tuple[int, dict[str, int]]:
     """(bytes, {part: bytes}) a fit needs at once; see the module docstring.
-    ``targets``: count the classifier's Y (N, K), not built yet."""
+    ``targets``: count the classifier's Y (N, K), not built yet; ``nnz``: X is
+    sparse with that many nonzeros (None: dense)."""
     widths = layer_widths(estimator, n_features, n_outputs)
     P = sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
     solver = getattr(estimator, "solver", "batch")
@@ -119,11 +132,29 @@ def fit_bytes(
         "parameters": copies * P * itemsize,
         "activations": PER_UNIT * rows * sum(widths[1:]) * itemsize,
     }
+    if nnz is not None and n_rows > 0:
+        share = -(-rows * nnz // n_rows)  # the batch's nonzeros, rounded up
+        parts["rows"] = share * (itemsize + INDEX_BYTES) + (rows + 1) * INDEX_BYTES
     if solver == "newton":
-        parts["Hessian"] = HESSIAN_COPIES * P * P * itemsize
+        parts["Hessian"] = hessian_bytes(estimator, P, n_features, n_outputs, nnz)
+        parts["Hessian"] *= itemsize
     if targets:
         parts["targets"] = n_rows * n_outputs * itemsize
     return sum(parts.values()), parts
+
+
+def hessian_bytes(
+    estimator: Any, P: int, n_features: int, n_outputs: int, nnz: int | None
+) -> int:
+    """Entries (times the float size: bytes) of Newton's Hessian: 4 P² on a
+    dense X; on a sparse X by blocks, or CG's vectors beyond the dense limit."""
+    if nnz is None:
+        return HESSIAN_COPIES * P * P
+    per_column = bool(getattr(estimator, "_newton_per_column", False))
+    block, blocks = (n_features + 1, n_outputs) if per_column else (P, 1)
+    if block > DENSE_HESSIAN_MAX:  # an operator v -> H v, solved by CG
+        return CG_VECTORS * P
+    return HESSIAN_COPIES * blocks * block * block
 
 
 def check_fit_memory(
@@ -134,9 +165,13 @@ def check_fit_memory(
     itemsize: int = 8,
     *,
     targets: bool = False,
+    nnz: int | None = None,
 ) -> None:
-    """Raise :class:`NotEnoughMemoryError` when the fit needs more than is free."""
-    need, parts = fit_bytes(estimator, n_rows, n_features, n_outputs, itemsize, targets)
+    """Raise :class:`NotEnoughMemoryError` when the fit needs more than is free
+    (``nnz``: the nonzeros of a sparse X; None for a dense one)."""
+    need, parts = fit_bytes(
+        estimator, n_rows, n_features, n_outputs, itemsize, targets, nnz
+    )
     free, where = available()
     if free is None or need <= free:
         return
@@ -149,6 +184,7 @@ def check_fit_memory(
         "(solver='minibatch')",
         "Hessian": "solver='lbfgs' (no Hessian)",
         "targets": "fewer classes or rows",
+        "rows": "a smaller batch_size (solver='minibatch')",
     }[big]
     shown = ", ".join(f"{k} {gigabytes(v)}" for k, v in parts.items())
     raise NotEnoughMemoryError(

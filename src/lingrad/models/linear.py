@@ -21,6 +21,7 @@ from lingrad.models._base import finite_scores
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.models._linear_chain import LinearChainEstimator
 from lingrad.models._params import partial_fit_for_iterative
+from lingrad.models._sparse import ACCEPT_SPARSE
 from lingrad.models.params import (
     ITERATIVE_SOLVERS,
     OptimizerLike,
@@ -175,12 +176,13 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
             y,
             reset=reset,
             dtype=[np.float64, np.float32],
+            accept_sparse=ACCEPT_SPARSE,
             y_numeric=True,
             multi_output=True,
         )
         if reset:
             self._y_1d = y.ndim == 1
-        Y = np.asarray(y, dtype=X.dtype).reshape(len(X), -1)  # (N, K)
+        Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)  # (N, K)
         return X, Y, prepare_sample_weight(sample_weight, X)
 
     def fit(

@@ -177,6 +177,7 @@ class LogisticRegression(_LinearSigmoidClassifier):
     """
 
     _solvers = ("lbfgs", "newton", *ITERATIVE_SOLVERS)
+    _newton_per_column = True  # Newton's Hessian: one (D+1)² block per column
     _losses = ("log", "squared")  # the values ``loss`` may take
 
     def __init__(

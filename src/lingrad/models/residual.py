@@ -92,6 +92,11 @@ class ResidualNetwork(_Network):
     """
 
     _binary = True
+    _sparse = False
+    _sparse_why = (
+        "its skip connection h = x + σ(W₁ᵀz) is as wide as x and dense, so every "
+        "batch of sparse rows would become a dense (rows, n_features) array"
+    )
 
     def __init__(
         self,

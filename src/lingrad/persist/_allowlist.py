@@ -27,6 +27,7 @@ from typing import Any
 from lingrad.errors import ModelFileError
 from lingrad.persist import _lingradrules as est
 from lingrad.persist import _sklearnrules as sk
+from lingrad.persist import _textrules as txt
 from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
 from lingrad.persist._modelstate import Node, is_array_like
 from lingrad.persist._safezip import DAMAGED
@@ -55,6 +56,14 @@ PRIVATE: dict[str, str] = {  # scikit-learn private attributes a file still hold
     "reads them and only fit (on the original table) sets them",
     "_remainder": "ColumnTransformer: as _columns",
     "_transformer_to_input_indices": "ColumnTransformer: as _columns",
+    "_tfidf": "TfidfVectorizer: its TfidfTransformer, which holds idf_ (the public "
+    "idf_ is a property reading it); stored as an allowed node of its own",
+}
+DROPPED: dict[str, str] = {  # scikit-learn attributes a file leaves out
+    "_stop_words_id": "Count/TfidfVectorizer: id() of stop_words, which transform "
+    "sets again",
+    "stop_words_": "Count/TfidfVectorizer (older scikit-learn): the terms min_df / "
+    "max_df left out; scikit-learn says it may be deleted before pickling",
 }
 
 
@@ -71,6 +80,9 @@ class Spec:
     extra_attrs: bool = False  # lingrad estimators: other plain fitted values too
     private: frozenset[str] = frozenset({OUTPUT_CONFIG})  # from PRIVATE
     keep_private: Callable[[Any], bool] = lambda obj: True  # else derived at load
+    fitted: Callable[[Any], bool] | None = None  # else: it has n_features_in_
+    to_file: Callable[[Any, str, dict[str, Any]], dict[str, Any]] | None = None
+    dropped: frozenset[str] = frozenset()  # from DROPPED: never stored
 
     def cls(self, name: str) -> type:
         return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
@@ -88,10 +100,18 @@ def spec_of(obj: Any) -> Spec | None:
 
 def width(obj: Any) -> int | None:
     """Columns an allowed transformer outputs (None: a final estimator)."""
-    if obj is None or isinstance(obj, str) or n_in(obj) is None:
+    if obj is None or isinstance(obj, str) or not is_fitted(obj):
         return None  # passthrough, or an unfitted template
     spec = ALLOWED.get(type(obj).__name__)
     return None if spec is None else spec.width(obj)
+
+
+def is_fitted(obj: Any) -> bool:
+    """Whether an allowed step is fitted (a vectorizer has no n_features_in_)."""
+    spec = ALLOWED.get(type(obj).__name__)
+    if spec is not None and spec.fitted is not None:
+        return spec.fitted(obj)
+    return n_in(obj) is not None
 
 
 def n_in(obj: Any) -> int | None:
@@ -151,9 +171,11 @@ def _check_pipeline(r: Rules) -> None:
 
 def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
     """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
-    fitted = [n_in(step) is not None for _, step in steps if not isinstance(step, str)]
+    fitted = [is_fitted(step) for _, step in steps if not isinstance(step, str)]
     if any(fitted) and not all(fitted):
-        name = next(n for (n, s) in steps if not isinstance(s, str) and n_in(s) is None)
+        name = next(
+            n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s)
+        )
         raise ModelFileError(f"{where}: step {name!r} is not fitted; {DAMAGED}")
 
 
@@ -284,6 +306,8 @@ def _lingrad(module: str) -> Spec:
 
 
 _PRE = "sklearn.preprocessing"
+_TEXT = "sklearn.feature_extraction.text"
+_STOP = frozenset({"_stop_words_id", "stop_words_"})
 _INFREQUENT = frozenset(
     {"_infrequent_enabled", "_infrequent_indices", "_default_to_infrequent_mappings",
      "_n_features_outs", "_drop_idx_after_grouping", OUTPUT_CONFIG}
@@ -327,6 +351,25 @@ ALLOWED: dict[str, Spec] = {
         private=frozenset({"_min_degree", "_max_degree", "_n_out_full", OUTPUT_CONFIG}),
     ),
     "FunctionTransformer": _sk(_PRE, set(), sk.check_function_transformer),
+    "HashingVectorizer": Spec(
+        _TEXT, frozenset(), txt.check_hashing, lambda v: int(v.n_features),
+        fitted=lambda v: True, to_file=txt.hashing_to_file, dropped=_STOP,
+    ),
+    "CountVectorizer": Spec(
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_count,
+        txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
+        to_file=txt.vocabulary_to_file, dropped=_STOP,
+    ),
+    "TfidfVectorizer": Spec(
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_tfidf,
+        txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
+        to_file=txt.vocabulary_to_file, dropped=_STOP,
+        private=frozenset({"_tfidf", OUTPUT_CONFIG}),
+    ),
+    "TfidfTransformer": _sk(
+        _TEXT, {"idf_"}, txt.check_tfidf_transformer, finite=("idf_",),
+        finish=txt.finish_idf,
+    ),
     "Pipeline": Spec(
         "sklearn.pipeline", frozenset(), _check_pipeline, width=_pipeline_width,
         finish=_finish_pipeline,

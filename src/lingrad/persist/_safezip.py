@@ -62,6 +62,8 @@ class Limits:
     max_str_chars: int = 1024  # fixed-width unicode arrays: <U1 ... <U1024
     max_ndim: int = 4
     max_history_bytes: int = 16 << 20  # a lingrad estimator's History, all arrays
+    max_text_features: int = 1 << 24  # a text vectorizer's columns (hashing width,
+    # vocabulary terms)
 
 
 def fail(path: Path, what: str) -> ModelFileError:

@@ -105,13 +105,15 @@ class _Writer(Encoder):
             private = spec.private if keep else frozenset({OUTPUT_CONFIG})
             fitted = {k: v for k, v in vars(obj).items() if k not in params}
             state = {k: v for k, v in fitted.items() if k in spec.attrs | private}
-            unknown = sorted(set(fitted) - spec.attrs - spec.private)
+            unknown = sorted(set(fitted) - spec.attrs - spec.private - spec.dropped)
             if unknown:
                 raise ModelFileError(
                     f"cannot save {where}: {name} holds {unknown[0]!r}, which model "
                     "files do not store (a newer scikit-learn, or an option lingrad "
                     "does not support)"
                 )
+            if spec.to_file is not None:
+                state = spec.to_file(obj, where, state)
         check_finite(
             spec.finite,
             state,

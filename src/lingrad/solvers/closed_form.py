@@ -5,6 +5,10 @@ memory, streamed, Dask): one pass for the Gram statistics, a Cholesky solve
 when their conditioning allows; else, in memory, a scaled QR refined in
 extended precision (``refine``: NIST's Filip to its data's digits), and for
 rank-deficient, penalised or very large data a second pass for the chunked QR.
+A sparse X (``rows.sparse``) keeps its zeros: its Gram is a sparse product
+(``sparse_gram``; the eigenvectors of that Gram where Cholesky declines), and
+beyond ``GRAM_MAX_FEATURES`` columns no d × d matrix is formed: conjugate
+gradients on the normal equations (``normal_cg``).
 :func:`normal_equation` is the same on arrays.
 """
 
@@ -13,12 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from lingrad.core.nodes import Array
 from lingrad.solvers.gram import GramStats
+from lingrad.solvers.normal_cg import normal_cg
 from lingrad.solvers.refine import refined_least_squares
 from lingrad.solvers.result import SolverError
 from lingrad.solvers.rows import ArrayRows, Rows, column_name
+from lingrad.solvers.sparse_gram import eig_solve
 from lingrad.solvers.tsqr import (
     ILL_CONDITIONED,
     IllConditionedWarning,
@@ -34,6 +41,9 @@ __all__ = [
     "normal_equation",
 ]
 
+GRAM_MAX_FEATURES = 4096  # a sparse X wider than this: CG, no d × d Gram
+SPECTRUM_MAX_FEATURES = 1024  # a sparse X: the Gram's eigenvalues in info up to this
+
 
 def least_squares(
     rows: Rows,
@@ -41,10 +51,15 @@ def least_squares(
     l2: float = 0.0,
     rcond: float | None = None,
     stats: GramStats | None = None,
+    *,
+    gram_max_features: int = GRAM_MAX_FEATURES,
 ) -> tuple[Array, Array, dict[str, Any]]:
     """``argmin Σ s_i ‖y_i - x_iᵀW - b‖² + l2 ‖W‖²``: W (D, K), b (K,), info.
 
     ``stats``: the Gram statistics when a pass already gathered them.
+    ``gram_max_features``: a sparse X with more columns is solved by
+    :func:`~lingrad.solvers.normal_cg.normal_cg` (``info`` then has its
+    ``iterations`` and ``relative_residual``).
     ``info`` holds ``method``, ``rank``, ``condition_number`` (of XᵀX for the
     centred data; an estimate on the Cholesky route) and, with l2 > 0,
     ``condition_number_ridge``; the QR route adds ``singular_values``.
@@ -52,14 +67,26 @@ def least_squares(
     solution that is not finite.
     """
     names = rows.feature_names
+    sparse = bool(getattr(rows, "sparse", False))
+    if sparse and stats is None and rows.n_features > gram_max_features:
+        W, b, info = normal_cg(rows, fit_intercept, l2)
+        check_finite_solution(W, b, names)
+        return W, b, info
     if stats is None:
         stats = rows.reduce(
             GramStats.from_chunk, fit_intercept, names, combine=GramStats.merge
         )
     stats.check_finite(names)
-    solution = stats.solve(l2)
+    solution = stats.solve(
+        l2, spectrum=rows.n_features <= SPECTRUM_MAX_FEATURES or not sparse
+    )
     refined = None
-    if solution is None and l2 == 0 and rcond is None and isinstance(rows, ArrayRows):
+    if solution is None and sparse:  # no QR of the rows: they would fill in
+        solution = eig_solve(stats.M, stats.n_features, stats.n, l2, rcond)
+    elif solution is not None and sparse:
+        method = solution[1]["method"].replace("syrk in row chunks", "sparse products")
+        solution[1]["method"] = method
+    elif solution is None and l2 == 0 and rcond is None and isinstance(rows, ArrayRows):
         refined = refined_least_squares(rows.X, rows.Y, rows.s, fit_intercept)
     if refined is not None:  # ill-conditioned, in memory: to the data's digits
         W, b, info = refined
@@ -120,7 +147,7 @@ def normal_equation(
         See :func:`least_squares`. Warns :class:`IllConditionedWarning` when
         the system solved has cond > 1e10 on its non-null part.
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = (X if sp.issparse(X) else np.asarray(X)), np.asarray(y)
     dtype = np.result_type(X.dtype, np.float32)
     rows = ArrayRows(X, y, sample_weight, chunk_rows=chunk_rows)
     W, b, info = least_squares(rows, fit_intercept, l2, rcond)

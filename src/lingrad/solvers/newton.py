@@ -19,6 +19,10 @@ are those of exact Newton; only the direction is approximate (linear
 convergence at a rate of about √(parameters / rows kept), instead of
 quadratic).
 
+A sparse X takes the same steps with sparse products (``sparse_hessian``);
+beyond ``DENSE_HESSIAN_MAX`` parameters a block its Hessian is an operator
+``v ↦ H v`` over the same kept rows, and the step is solved by CG (Newton-CG).
+
 Newton stops when no gradient entry exceeds ``tol`` and the Newton decrement
 ``½ gᵀ H⁻¹ g`` (J's predicted excess over its minimum) is at most
 ``DECREMENT_RTOL`` × |J|: J then has its minimum's digits, whatever the
@@ -41,13 +45,19 @@ from lingrad.core.nodes import Affine, Array
 from lingrad.core.penalties import L2
 from lingrad.solvers.gram import symmetric
 from lingrad.solvers.result import SolverResult, check_result
-from lingrad.solvers.rows import ArrayRows, Chunk, Rows
+from lingrad.solvers.rows import ArrayRows, Chunk, Rows, kept_rows
+from lingrad.solvers.sparse_hessian import (
+    HessianOperator,
+    logistic_product,
+    newton_cg_step,
+)
 from lingrad.solvers.sums import chain_sums, logistic_hessian_sums, several, sum_loss
 from lingrad.training.history import History
 
 HESSIAN_STRIDE = 16  # a subsampled Hessian: every 16th row
 ROWS_PER_PARAM = 64  # ... when it keeps at least this many rows per parameter
 SUBSAMPLE_MIN_ROWS = 20_000  # ... and N is at least this (else a Hessian is cheap)
+DENSE_HESSIAN_MAX = 4096  # sparse X: a Hessian block beyond this is an operator
 DECREMENT_RTOL = 1e-11  # converged: ½ gᵀH⁻¹g <= this × |J| (and max |g| <= tol)
 
 
@@ -55,17 +65,6 @@ def hessian_stride(N: int, n_params: int) -> int:
     """The row stride of Newton's Hessian: HESSIAN_STRIDE for large N, else 1."""
     big = N >= max(SUBSAMPLE_MIN_ROWS, HESSIAN_STRIDE * ROWS_PER_PARAM * n_params)
     return HESSIAN_STRIDE if big else 1
-
-
-def kept_rows(chunk: Chunk, stride: int) -> Chunk:
-    """The chunk's rows whose index in the whole data is a multiple of ``stride``
-    (views): the same rows however the data are cut into chunks."""
-    if stride == 1:
-        return chunk
-    row0 = chunk.offset if chunk.row0 is None else chunk.row0
-    i = -row0 % stride  # the chunk's first kept row
-    s = None if chunk.s is None else chunk.s[i::stride]
-    return Chunk(chunk.X[i::stride], chunk.Y[i::stride], s, row0 + i, chunk.where)
 
 
 def strided_hessian_sums(
@@ -100,7 +99,10 @@ class AffineObjective:
 
     hessian_sums: Callable[..., Array]  # per-chunk Σ of the loss's Hessian
 
-    def __init__(self, chain: Chain, loss: Loss, rows: Rows, l2: float) -> None:
+    def __init__(
+        self, chain: Chain, loss: Loss, rows: Rows, l2: float,
+        dense_max: int | None = None,
+    ) -> None:  # fmt: skip
         self.chain, self.rows, self.loss = chain, rows, sum_loss(loss)
         self.node: Any = cast(Any, chain.nodes[0])  # the Affine
         self.l2, self.penalty = l2, L2(l2)
@@ -110,6 +112,9 @@ class AffineObjective:
         self.D1 = self.D + int(self.fit_b)
         self.stride = hessian_stride(self.N, self.block_params())
         self.n_kept = -(-self.N // self.stride)  # rows of the Hessian's sum
+        limit = DENSE_HESSIAN_MAX if dense_max is None else dense_max
+        sparse = bool(getattr(rows, "sparse", False))
+        self.operator = sparse and self.block_params() > limit  # Newton-CG
 
     def block_params(self) -> int:
         """Parameters of one independent Hessian block (all of θ by default)."""
@@ -146,20 +151,28 @@ class AffineObjective:
     def _hessian(self, H_sum: Array) -> Array:
         raise NotImplementedError
 
+    def _operator(self) -> Any:
+        """H at the current θ as ``v ↦ H v`` (``sparse_hessian``): no pass yet."""
+        raise NotImplementedError
+
     def fg(self, theta: Array) -> tuple[float, Array]:
         """J(θ) and dJ/dθ: one pass over the rows."""
         self.unpack(theta)
         fn, args = self._sums_call()
         return self._fg(*self.rows.reduce(fn, *args))
 
-    def hess(self, theta: Array) -> Array:
-        """The Hessian at θ: one pass over the rows."""
+    def hess(self, theta: Array) -> Any:
+        """The Hessian at θ: one pass over the rows (an operator: none yet)."""
         self.unpack(theta)
+        if self.operator:
+            return self._operator()
         fn, args = self._hess_call()
         return self._hessian(self.rows.reduce(fn, *args))
 
     def fgh(self, theta: Array) -> tuple[float, Array, Array]:
         """J, g and H in one pass (for data whose every pass is costly)."""
+        if self.operator:  # H v costs a pass per product: nothing to fuse
+            return (*self.fg(theta), self.hess(theta))
         self.unpack(theta)
         (J_sum, grads), H_sum = self.rows.reduce(
             several, [self._sums_call(), self._hess_call()]
@@ -181,10 +194,19 @@ class LogisticObjective(AffineObjective):
             H[k, : self.D, : self.D] += 2 * self.l2 * np.eye(self.D)
         return H
 
-    def solve(self, H: Array, g: Array) -> Array:
+    def _operator(self) -> list[HessianOperator]:
+        W, b = self.node.W, self.node.b
+        args = (self.stride, self.n_kept, self.l2)
+        return [
+            HessianOperator(self.rows, logistic_product, W, b, *args, column=k)
+            for k in range(self.K)
+        ]
+
+    def solve(self, H: Any, g: Array) -> Array:
         """One Newton step per column: the columns share no parameter."""
         G = g.reshape(self.K, self.D1)
-        return np.concatenate([_solve_pd(H[k], G[k]) for k in range(self.K)])
+        step = newton_cg_step if self.operator else _solve_pd
+        return np.concatenate([step(H[k], G[k]) for k in range(self.K)])
 
 
 def newton(

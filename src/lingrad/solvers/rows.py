@@ -7,15 +7,20 @@ cluster (``lingrad.scale``) they are the collection's blocks, the same
 functions run on the workers and the combine is a tree reduction. The
 per-chunk functions are module-level (picklable) and take only the chunk and
 small arguments, so both paths compute the same sums.
+
+X may be a ``scipy.sparse`` CSR matrix (or array): a chunk is then a row
+slice that shares the CSR's arrays (no copy), sized by its nonzeros
+(:func:`sparse_cache_rows`), and the per-chunk functions use sparse products.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from lingrad.core.nodes import Array
 
@@ -45,19 +50,57 @@ class Chunk:
 
     def split(self, rows: int) -> list[Chunk]:
         """The chunk as consecutive chunks of at most ``rows`` rows."""
-        if len(self.X) <= rows:
+        m = n_rows(self.X)
+        if m <= rows:
             return [self]
         return [
             Chunk(
-                self.X[i : i + rows],
+                row_slice(self.X, i, i + rows),
                 self.Y[i : i + rows],
                 None if self.s is None else self.s[i : i + rows],
                 None if self.row0 is None else self.row0 + i,
                 self.where,
                 self.offset + i,
             )
-            for i in range(0, len(self.X), rows)
+            for i in range(0, m, rows)
         ]
+
+
+def n_rows(X: Any) -> int:
+    """The number of rows of a dense or sparse X (``len`` refuses a sparse one)."""
+    return int(X.shape[0])
+
+
+def row_slice(X: Any, start: int, stop: int) -> Any:
+    """Rows ``start:stop`` of X: a view; for CSR one sharing its data and indices."""
+    if not sp.issparse(X):
+        return X[start:stop]
+    stop = min(stop, X.shape[0])
+    a, b = int(X.indptr[start]), int(X.indptr[stop])
+    out = type(X)((stop - start, X.shape[1]), dtype=X.dtype)  # empty, then views:
+    out.indptr = X.indptr[start : stop + 1] - a  # (the constructor would copy
+    out.indices, out.data = X.indices[a:b], X.data[a:b]  # a small view of a big one)
+    out.has_sorted_indices = X.has_sorted_indices
+    return out
+
+
+def as_rows_matrix(X: Any) -> Any:
+    """X itself when dense or CSR; another sparse format as CSR (one conversion)."""
+    if sp.issparse(X) and X.format != "csr":
+        return X.tocsr()
+    return X
+
+
+def kept_rows(chunk: Chunk, stride: int) -> Chunk:
+    """The chunk's rows whose index in the whole data is a multiple of ``stride``
+    (views; of a CSR, a copy of those rows only): the same rows however the
+    data are cut into chunks."""
+    if stride == 1:
+        return chunk
+    row0 = chunk.offset if chunk.row0 is None else chunk.row0
+    i = -row0 % stride  # the chunk's first kept row
+    s = None if chunk.s is None else chunk.s[i::stride]
+    return Chunk(chunk.X[i::stride], chunk.Y[i::stride], s, row0 + i, chunk.where)
 
 
 def add(a: Any, b: Any) -> Any:
@@ -76,6 +119,27 @@ def tree_combine(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> An
         pairs = [combine(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
         parts = pairs + ([parts[-1]] if len(parts) % 2 else [])
     return parts[0]
+
+
+def stream_combine(parts: Iterable[Any], combine: Callable[[Any, Any], Any]) -> Any:
+    """:func:`tree_combine`'s very tree, holding at most log2(n) partial results.
+
+    A binary counter: two complete subtrees of equal size merge as soon as
+    both exist, and what remains merges right to left at the end, which is
+    exactly the level-by-level pairing (the same sums, digit for digit),
+    without every chunk's result in memory at once (a Gram each).
+    """
+    stack: list[tuple[int, Any]] = []
+    for value in parts:
+        size = 1
+        while stack and stack[-1][0] == size:
+            value = combine(stack.pop()[1], value)
+            size *= 2
+        stack.append((size, value))
+    _, value = stack.pop()
+    while stack:
+        value = combine(stack.pop()[1], value)
+    return value
 
 
 class Rows(Protocol):
@@ -113,13 +177,31 @@ def contiguous(a: Array) -> Array:
     return np.require(a, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
-def cache_rows(n_features: int) -> int:
+SPARSE_CHUNK_NNZ = 1 << 22  # nonzeros in one in-memory chunk of a sparse X
+
+
+def cache_rows(n_features: int, X: Any = None) -> int:
     """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
 
     A chunk that stays in cache is read from memory once by a forward and a
-    backward pass together (one pass of L-BFGS or Newton reads X once).
+    backward pass together (one pass of L-BFGS or Newton reads X once). A
+    sparse ``X``: :func:`sparse_cache_rows` (its nonzeros, not D, size a row).
     """
+    if sp.issparse(X):
+        return sparse_cache_rows(X)
     return max(256, (1 << 21) // (8 * max(n_features, 1)))
+
+
+def sparse_cache_rows(X: Any) -> int:
+    """Rows per in-memory chunk of a CSR X, by its nonzeros (not by D): about
+    ``SPARSE_CHUNK_NNZ`` of them, and at least 16 D, at least 256 rows.
+
+    Large chunks: a sparse row's reads are scattered over W anyway (little
+    to gain from cache blocking), while each chunk costs O(D) (its dense
+    gradient, its sum) and scipy copies a slice's arrays when transposing it.
+    """
+    per_row = max(X.nnz / max(n_rows(X), 1), 1.0)
+    return max(256, int(max(SPARSE_CHUNK_NNZ, 16 * X.shape[1]) // per_row))
 
 
 class ArrayRows:
@@ -128,7 +210,8 @@ class ArrayRows:
     ``chunk_rows=None`` makes the whole array one chunk: the per-chunk
     functions then block it themselves into small reused buffers where they
     need scratch space, so nothing of the size of X is ever copied. The
-    estimators use :func:`cache_rows`.
+    estimators use :func:`cache_rows` (for a sparse X, by its nonzeros). A
+    sparse X is held as CSR (``sparse`` is True), its chunks sharing its arrays.
     """
 
     fused = False
@@ -142,7 +225,9 @@ class ArrayRows:
         chunk_rows: int | None = None,
         feature_names: Sequence[str] | None = None,
     ) -> None:
-        self.X, self.Y = X, np.asarray(Y).reshape(len(X), -1)
+        X = as_rows_matrix(X)
+        self.sparse = sp.issparse(X)
+        self.X, self.Y = X, np.asarray(Y).reshape(n_rows(X), -1)
         self.s = None if s is None else np.asarray(s)
         self.chunk_rows = chunk_rows
         self.n_samples, self.n_features = X.shape
@@ -160,7 +245,7 @@ class ArrayRows:
         *args: Any,
         combine: Callable[[Any, Any], Any] = add,
     ) -> Any:
-        return tree_combine([fn(chunk, *args) for chunk in self.chunks()], combine)
+        return stream_combine((fn(chunk, *args) for chunk in self.chunks()), combine)
 
     def column(self, k: int) -> ArrayRows:
         return ArrayRows(

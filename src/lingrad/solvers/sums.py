@@ -17,13 +17,18 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, softmax
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
 from lingrad.core.nodes import Array
 from lingrad.solvers.gram import block_rows, syrk_add
-from lingrad.solvers.rows import Chunk
+from lingrad.solvers.rows import Chunk, n_rows
+from lingrad.solvers.sparse_hessian import (
+    logistic_hessian_sparse,
+    softmax_hessian_sparse,
+)
 
 
 def sum_loss(loss: Loss) -> Loss:
@@ -78,7 +83,7 @@ def every(chunk: Chunk, stride: int) -> tuple[Chunk, float]:
         return chunk, 1.0
     s = None if chunk.s is None else chunk.s[::stride]
     sub = Chunk(chunk.X[::stride], chunk.Y[::stride], s, chunk.row0, chunk.where)
-    return sub, len(chunk.X) / max(len(sub.X), 1)
+    return sub, n_rows(chunk.X) / max(n_rows(sub.X), 1)
 
 
 def logistic_hessian_sums(
@@ -92,6 +97,9 @@ def logistic_hessian_sums(
     over every stride-th row, scaled up (a subsampled Hessian).
     """
     chunk, scale = every(chunk, stride)
+    if sp.issparse(chunk.X):  # sparse products (``sparse_hessian``)
+        H = logistic_hessian_sparse(chunk, W, b)
+        return H * scale if scale != 1.0 else H
     X = chunk.X
     m, D = X.shape
     pred = expit(_z(chunk, W, b))  # (m, K)
@@ -127,6 +135,9 @@ def softmax_hessian_sums(
     built block by block in reused buffers. ``stride``: as the logistic one.
     """
     chunk, scale = every(chunk, stride)
+    if sp.issparse(chunk.X):  # sparse products (``sparse_hessian``)
+        H = softmax_hessian_sparse(chunk, W, b)
+        return H * scale if scale != 1.0 else H
     X = chunk.X
     m, D = X.shape
     q = softmax(_z(chunk, W, b), axis=1)  # (m, K)

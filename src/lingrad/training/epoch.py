@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.history import History
 from lingrad.training.optim import Batch
+from lingrad.training.shuffle import row_bytes
 from lingrad.training.step import Step
 
 ENGINES = ("nodes", "auto", "compiled")
@@ -120,7 +122,8 @@ def batches(data: Data, rows: Rows, sizes: Any, chunk_bytes: int) -> Iterator[Ba
     """The batches of ``sizes`` rows from ``rows.start`` on, in the epoch's order.
 
     Shuffled rows are gathered ``X[order[chunk]]`` about ``chunk_bytes`` at a
-    time (whole batches), and batches are views into the gathered copy.
+    time (whole batches), and batches are views into the gathered copy (a
+    sparse X: CSR row slices of the gathered CSR rows).
     """
     X, Y, sw = data
     pos, order = rows.start, rows.order
@@ -130,12 +133,12 @@ def batches(data: Data, rows: Rows, sizes: Any, chunk_bytes: int) -> Iterator[Ba
             yield X[pos : pos + m], Y[pos : pos + m], sb
             pos += m
         return
-    row_bytes = max(X.itemsize * (X.size // max(len(X), 1)), 1)
-    per_chunk = max(chunk_bytes // row_bytes // max(rows.m, 1), 1)
+    per_chunk = max(chunk_bytes // row_bytes(X) // max(rows.m, 1), 1)
     for c in range(0, len(sizes), per_chunk):
         ms = sizes[c : c + per_chunk]
         idx = order[pos : pos + int(ms.sum())]
-        Xc, Yc = np.take(X, idx, axis=0), np.take(Y, idx, axis=0)  # copies
+        Xc = X[idx] if sp.issparse(X) else np.take(X, idx, axis=0)  # copies
+        Yc = np.take(Y, idx, axis=0)
         sc = None if sw is None else np.take(sw, idx)
         i = 0
         for m in ms:

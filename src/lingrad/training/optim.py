@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array, compilable
-from lingrad.training.shuffle import check_mode, epoch_order
+from lingrad.training.shuffle import check_mode, epoch_order, n_rows, row_bytes
 
 Batch = tuple[Array, Array, Array | None]
 
@@ -87,19 +88,19 @@ class Batcher:
         self, X: Array, y: Array, sample_weight: Array | None = None
     ) -> Iterator[Batch]:
         """One epoch of batches (draws the permutation when shuffling)."""
-        N = len(X)
+        N = n_rows(X)
         m = self.size(N)
-        row_bytes = max(X.itemsize * (X.size // max(N, 1)), 1)
-        perm = self.order(N, row_bytes)
+        perm = self.order(N, row_bytes(X))
         if perm is None:
             for i in range(0, N, m):
                 sb = None if sample_weight is None else sample_weight[i : i + m]
                 yield X[i : i + m], y[i : i + m], sb
             return
-        chunk = max(self.chunk_bytes // row_bytes // m, 1) * m
+        chunk = max(self.chunk_bytes // row_bytes(X) // m, 1) * m
         for c in range(0, N, chunk):
             idx = perm[c : c + chunk]
-            Xc, yc = np.take(X, idx, axis=0), np.take(y, idx, axis=0)  # copies
+            Xc = X[idx] if sp.issparse(X) else np.take(X, idx, axis=0)  # copies
+            yc = np.take(y, idx, axis=0)
             sc = None if sample_weight is None else np.take(sample_weight, idx)
             for i in range(0, len(idx), m):
                 sb = None if sc is None else sc[i : i + m]

@@ -36,6 +36,21 @@ ROWS_MAX_BYTES = 32 << 20  # shuffle=True: a row shuffle up to this size of X
 Order = NDArray[np.intp]
 
 
+def n_rows(X: Any) -> int:
+    """The number of rows of X: an array, or a sparse matrix (no ``len``)."""
+    return int(X.shape[0])
+
+
+def row_bytes(X: Any) -> int:
+    """The bytes of one row of X, at least 1: a dense row's, or for sparse rows
+    (CSR: ``data`` and ``indices``) the mean nonzeros' values and indices."""
+    N = max(n_rows(X), 1)
+    if hasattr(X, "indices"):  # CSR rows: what reading a row reads
+        entry = X.data.dtype.itemsize + X.indices.dtype.itemsize
+        return max(int(-(-len(X.indices) * entry // N)), 1)
+    return max(int(X.dtype.itemsize) * (int(X.size) // N), 1)
+
+
 def check_mode(shuffle: Any) -> Any:
     """``shuffle`` if it is one of True, False, "rows", "blocks"; else ValueError."""
     if not any(shuffle is m or (isinstance(m, str) and shuffle == m) for m in MODES):

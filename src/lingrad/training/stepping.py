@@ -5,7 +5,8 @@
 row order drawn at the epoch's start, the next row, the sums behind the
 epoch's mean loss and accuracy), so that calls of any sizes add up to the
 same steps as whole epochs; :class:`Stopping`, ``fit``'s stopping rule; and
-:func:`hold_out`, the validation split of early stopping.
+:func:`hold_out`, the validation split of early stopping; :func:`as_arrays`, the
+inputs as the engines take them.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
-from lingrad.training.epoch import Rows, Steps
+from lingrad.training.epoch import Data, Rows, Steps
 from lingrad.training.history import History
 from lingrad.training.schedules import Adaptive
+from lingrad.training.shuffle import n_rows
 
 
 @dataclass
@@ -125,11 +128,21 @@ class Stopping:
         )
 
 
+def as_arrays(X: Any, y: Any, sample_weight: Any) -> Data:
+    """X, y and the weights as arrays (a sparse X as CSR, never densified);
+    refuses no examples."""
+    X = X.tocsr() if sp.issparse(X) else np.asarray(X)
+    y = np.asarray(y)
+    if n_rows(X) == 0:
+        raise ValueError("cannot train on 0 examples.")
+    return X, y, None if sample_weight is None else np.asarray(sample_weight)
+
+
 def hold_out(
     rng: np.random.Generator, X: Array, y: Array, sw: Array | None, fraction: float
 ) -> tuple[Array, Array, Array | None, tuple[Array, Array, Array | None]]:
     """Hold out ⌈fraction·N⌉ examples (seeded) for early stopping."""
-    N = len(X)
+    N = n_rows(X)  # an array or a CSR matrix
     n_val = math.ceil(fraction * N)
     if not 0 < fraction < 1 or n_val >= N:
         raise ValueError(

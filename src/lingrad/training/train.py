@@ -37,12 +37,14 @@ from lingrad.training.history import History
 from lingrad.training.optim import Batcher, make_optimizer
 from lingrad.training.progress import TrainingProgress
 from lingrad.training.schedules import Adaptive, make_schedule
+from lingrad.training.shuffle import n_rows, row_bytes
 from lingrad.training.step import Step, objective
 from lingrad.training.stepping import (
     Cursor,
     StepsResult,
     Stopping,
     TrainResult,
+    as_arrays,
     hold_out,
 )
 
@@ -174,8 +176,8 @@ class Trainer:
         (another X, y or a different length) starts a new epoch, as do
         ``fit`` and ``partial_fit``. Raises ``DivergenceError`` as ``fit``.
         """
-        X, y, sw = _arrays(X, y, sample_weight)
-        N = len(X)
+        X, y, sw = as_arrays(X, y, sample_weight)
+        N = n_rows(X)
         if n_steps < 0:
             raise ValueError(f"n_steps must be >= 0, got {n_steps!r}.")
         key = (id(X), id(y), id(sw), N)
@@ -188,7 +190,7 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 while sum(r.S for r in run) < n_steps:
                     if cur is None:  # an epoch starts: draw its order
-                        order = self.batcher.order(N, X[:1].nbytes)
+                        order = self.batcher.order(N, row_bytes(X))
                         cur = self._cursor = Cursor(key, order)
                     rows = cur.rows
                     rows.m = self.batcher.size(N)  # may change between calls
@@ -232,7 +234,7 @@ class Trainer:
         """
         if max_iter < 1:
             raise ValueError(f"max_iter must be >= 1, got {max_iter!r}.")
-        X, y, sw = _arrays(X, y, sample_weight)
+        X, y, sw = as_arrays(X, y, sample_weight)
         val = None
         if early_stopping:
             X, y, sw, val = hold_out(self.batcher.rng, X, y, sw, validation_fraction)
@@ -245,7 +247,7 @@ class Trainer:
         rule, reason = Stopping(tol, n_iter_no_change), "max_iter"
         self.stop_training = False
         progress = TrainingProgress(
-            self.verbose, max_iter, self.batcher.n_batches(len(X))
+            self.verbose, max_iter, self.batcher.n_batches(n_rows(X))
         )
         n_iter = 0
         with progress, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -278,7 +280,7 @@ class Trainer:
         n_correct: Callable[[Array, Array], int] | None = None,
     ) -> TrainResult:
         """One epoch over (X, y); the step counter and schedule continue."""
-        X, y, sw = _arrays(X, y, sample_weight)
+        X, y, sw = as_arrays(X, y, sample_weight)
         progress = TrainingProgress(0, 1, 0)
         eng = self._engine(n_correct, [])
         data = eng.prepare(X, y, sw)
@@ -309,8 +311,9 @@ class Trainer:
     ) -> tuple[float, float]:
         """One pass over the data in a fresh order; returns (mean loss, accuracy)."""
         X, self._cursor = data[0], None  # fit and partial_fit start a fresh order
-        m, n = self.batcher.size(len(X)), self.batcher.n_batches(len(X))
-        rows = Rows(self.batcher.order(len(X), max(X[:1].nbytes, 1)), 0, m)
+        N = n_rows(X)
+        m, n = self.batcher.size(N), self.batcher.n_batches(N)
+        rows = Rows(self.batcher.order(N, row_bytes(X)), 0, m)
         steps = [h for h in hooks if _overrides(h, "on_step_end")]
         epoch = Cursor((), None)
         epoch.add(self._run(eng, data, rows, n, n_correct, steps, progress))
@@ -338,7 +341,7 @@ class Trainer:
         if k_snap:  # bound the snapshots an engine holds at once
             nbytes = sum(p.nbytes for p in params.values())
             per_call = min(per_call, max(SNAPSHOT_BYTES // nbytes * k_snap, 1))
-        N, run, j, lr = len(data[0]), [], 0, np.nan
+        N, run, j, lr = n_rows(data[0]), [], 0, np.nan
         if rows.start == 0:
             self._epoch_steps = 0
         while j < n:
@@ -389,11 +392,3 @@ class Trainer:
         self.history.set_final(params)
         epoch = self.epoch + (eng is not None)
         raise DivergenceError(epoch, self._epoch_steps, self.t - 1, lr, what)
-
-
-def _arrays(X: Any, y: Any, sample_weight: Any) -> Data:
-    """X, y and the weights as arrays; refuses no examples."""
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) == 0:
-        raise ValueError("cannot train on 0 examples.")
-    return X, y, None if sample_weight is None else np.asarray(sample_weight)

@@ -52,9 +52,15 @@ def _fitted_summary(result: Any) -> Any:
     from lingrad.inference.api import SUPPORTED, InferenceError
     from lingrad.inference.api import summary as make_summary
     from lingrad.workflows.pipeline import final_estimator
+    from lingrad.workflows.text import sparse_input
 
     if type(final_estimator(result.model)).__name__ not in SUPPORTED:
         return None
+    if sparse_input(result.model):
+        return (
+            "sparse text features: no standard errors for a weight per hashed "
+            "column or term (weights.png shows the largest weights by name)"
+        )
     d = result.data_summary
     if any(
         k in d for k in ("epochs over the file", "passes over the data", "Dask workers")

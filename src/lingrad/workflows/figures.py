@@ -101,6 +101,9 @@ def draw_figures(
     from lingrad.workflows.coefficients import coefficient_figure
 
     coefficient_figure(result, draw)
+    from lingrad.workflows.weights import weight_figure
+
+    weight_figure(result, draw)  # sparse text features: the largest, by name
     X, y = result.X_sample, result.y_sample
     model, spec = result.model, result.spec
     rows = "held-out rows" if result.X_test is not None else "training rows"

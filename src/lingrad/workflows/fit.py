@@ -16,6 +16,14 @@ from lingrad.data.split import SPLIT
 from lingrad.errors import UsageError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows.memory import ITERATIVE, FitResult, estimator_params
+from lingrad.workflows.text import (
+    NO_TEXT,
+    TextOptions,
+    check_columns,
+    quiet_about_encoding,
+    refuse_in_pieces,
+    text_summary,
+)
 
 HOW = ("memory", "stream", "dask")
 
@@ -31,6 +39,7 @@ class Columns:
     categorical: str = "auto"  # text feature columns: "auto" (one-hot) or "error"
     impute: str | None = None  # None (refuse), mean / median / most_frequent, drop
     categories: str | None = None  # --categories FILE (None: from the data)
+    text: TextOptions = NO_TEXT  # --text columns, --hash-categories
 
 
 def should_stream(data: str) -> bool:
@@ -69,6 +78,7 @@ def fit_table(
     """
     from lingrad.workflows.figures import boundary_features
 
+    refuse_in_pieces(columns.text, how)
     if how == "memory":
         return _in_memory(spec, data, columns, params, scale, test_size, seed,
                           boundary, progress)  # fmt: skip
@@ -115,12 +125,14 @@ def _in_memory(
     from lingrad.workflows.tables import load
 
     impute = columns.impute
-    table = load(
-        data, columns.target, columns.features, exclude=list(columns.exclude),
-        id_column=columns.id_column, categorical=columns.categorical,
-        missing={None: "error", "drop": "drop"}.get(impute, "keep"),
-    )  # fmt: skip
+    with quiet_about_encoding(columns.text):
+        table = load(
+            data, columns.target, columns.features, exclude=list(columns.exclude),
+            id_column=columns.id_column, categorical=columns.categorical,
+            missing={None: "error", "drop": "drop"}.get(impute, "keep"),
+        )  # fmt: skip
     pair = boundary_features(boundary, table.feature_names)  # before training
+    check_columns(columns.text, table.feature_names, table.categorical, data)
     declared = _declared(columns)
     categories = check_declared(declared, table.feature_names, table.categorical)
     rows = table.rows if table.rows is not None else range(len(table.X))
@@ -128,8 +140,9 @@ def _in_memory(
     result = fit_in_memory(
         spec, table, estimator_params(spec, params), scale=scale,
         test_size=test_size, seed=seed, impute=impute, progress=progress,
-        categories=categories,
+        categories=categories, text=columns.text,
     )  # fmt: skip
+    text_summary(result, columns.text)
     return result, pair
 
 

@@ -207,8 +207,10 @@ def fit_in_memory(
     impute: str | None = None,
     progress: bool = False,
     categories: dict[str, list[str]] | None = None,
+    text: Any = None,
 ) -> FitResult:
-    """Check, split, train, evaluate; ``progress``: the estimator's bar (stderr)."""
+    """Check, split, train, evaluate; ``progress``: the estimator's bar (stderr);
+    ``text``: free-text columns (:class:`lingrad.workflows.text.TextOptions`)."""
     from lingrad.data.frame import Frame, Layout, check_squares
     from lingrad.workflows.pipeline import build
 
@@ -236,7 +238,7 @@ def fit_in_memory(
     fit_params = {**est_params, "verbose": 1 if progress else 0}
     est = spec.cls()(**fit_params)
     model = build(est, layout.features, layout.categorical, scale, impute,
-                  categories)  # fmt: skip
+                  categories, text)  # fmt: skip
     fit_call(spec, model.fit, X_tr, y_tr)
     restore_verbosity(model, est_params)
     shown = effective_params(spec, est_params, scale)

@@ -12,5 +12,7 @@ proves both give the same numbers.
   penalty and optimizer have a kernel (pure Python: numba is not imported);
 - :mod:`lingrad.training.compiled.engine` drives the kernels epoch by epoch;
 - ``_rows``, ``_update`` and ``_loop`` are the numba functions (compiled on
-  first use and cached on disk, ``cache=True``).
+  first use and cached on disk, ``cache=True``); ``_loop_csr`` runs sparse
+  (CSR) rows at a cost proportional to their nonzeros, imported and compiled
+  only when a sparse fit runs.
 """

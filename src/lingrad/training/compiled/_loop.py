@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from lingrad.training.compiled._jit import jit, jit_fast, jit_inline
+from lingrad.training.compiled._jit import jit_fast, jit_inline
 from lingrad.training.compiled._prefetch import prefetch_row
-from lingrad.training.compiled._rows import argmax, loss1, row_loss
+from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import (
     copy_into,
     penalty_value,
@@ -39,7 +39,6 @@ from lingrad.training.compiled.plan import (
     F_PV_RATIO,
     F_THRESHOLD,
     H_NONE,
-    H_THRESHOLD,
     I_ACT,
     I_HAS_B,
     I_HAS_ORDER,
@@ -71,19 +70,6 @@ def affine_z(X, i, W, b, has_b, k, K):  # type: ignore[no-untyped-def]
     for d in range(X.shape[1]):
         acc += X[i, d] * W[d * K + k]
     return acc + b[k] if has_b else acc
-
-
-@jit
-def _hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyped-def]
-    """1.0 when the chain's output predicts row i's class (as CountCorrect)."""
-    if kind == H_THRESHOLD:
-        said = pred[0] >= threshold if inclusive else pred[0] > threshold
-        return 1.0 if said == (Y[i, 0] == high) else 0.0
-    best = 0
-    for k in range(1, Y.shape[1]):
-        if Y[i, k] > Y[i, best]:
-            best = k
-    return 1.0 if argmax(pred) == best else 0.0
 
 
 @jit_fast
@@ -164,7 +150,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
                 J += J0 * scale if has_s else J0
                 dJ_dz = dJ0_dpred * scale * dpred_dz
                 if hits != H_NONE:
-                    n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
+                    n_hit += hit(hits, pred, Y, i, threshold, high, inclusive)
                 if fused:
                     break
                 if single:
@@ -186,7 +172,7 @@ def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # t
                 for k in range(K):
                     dJ_dW[d * K + k] += xd * dJ_dz_k[k]
             if hits != H_NONE:
-                n_hit += _hit(hits, pred, Y, i, threshold, high, inclusive)
+                n_hit += hit(hits, pred, Y, i, threshold, high, inclusive)
         if not has_s:
             J = J * inv
         J += penalty_value(W, pen_value, fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO])

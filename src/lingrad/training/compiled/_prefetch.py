@@ -1,4 +1,5 @@
-"""``prefetch_row(X, i)``: ask the CPU for row i of X before it is read (numba).
+"""``prefetch_row(X, i)``: ask the CPU for row i of X before it is read (numba);
+``prefetch_at(A, i)``: for the entry A[i] of a 1-D array (CSR rows' weights).
 
 A shuffled epoch reads rows in random order, and each row's first cache line
 is a wait on memory. Issuing the prefetch a few rows ahead (the order is
@@ -39,10 +40,30 @@ def _prefetch_row(typingctx: Any, X: Any, i: Any) -> Any:
     return types.void(X, i), codegen
 
 
+@intrinsic
+def _prefetch_at(typingctx: Any, A: Any, i: Any) -> Any:
+    """llvm.prefetch (read, keep in cache) of the cache line of A[i] (A 1-D)."""
+    from llvmlite import ir
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        at = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]])
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(at, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(A, i), codegen
+
+
 def _no_prefetch(X: Any, i: Any) -> None:
     """Plain Python: nothing to prefetch."""
 
 
 prefetch_row: Callable[[Any, Any], None] = _no_prefetch
+prefetch_at: Callable[[Any, Any], None] = _no_prefetch
 if not getattr(config, "DISABLE_JIT", False):
     prefetch_row = _prefetch_row  # type: ignore[assignment]
+    prefetch_at = _prefetch_at  # type: ignore[assignment]

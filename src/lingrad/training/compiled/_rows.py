@@ -29,6 +29,7 @@ from lingrad.training.compiled.plan import (
     A_BIPOLAR,
     A_SIGMOID,
     FORMS,
+    H_THRESHOLD,
     R_MULTI_PERCEPTRON,
     R_NONE,
 )
@@ -119,4 +120,17 @@ def row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: 
     return math.log(total) + top - yz
 
 
-__all__ = ["argmax", "loss1", "loss_value", "row_loss"]
+@jit
+def hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyped-def]
+    """1.0 when the chain's output predicts row i's class (as CountCorrect)."""
+    if kind == H_THRESHOLD:
+        said = pred[0] >= threshold if inclusive else pred[0] > threshold
+        return 1.0 if said == (Y[i, 0] == high) else 0.0
+    best = 0
+    for k in range(1, Y.shape[1]):
+        if Y[i, k] > Y[i, best]:
+            best = k
+    return 1.0 if argmax(pred) == best else 0.0
+
+
+__all__ = ["argmax", "hit", "loss1", "loss_value", "row_loss"]

@@ -9,9 +9,11 @@ finite ends the run, the parameters from before it kept in ``last``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
@@ -41,11 +43,45 @@ def kernel_data(W: Array, X: Array, y: Array, sw: Array | None) -> Data:
     (memory maps) share one compiled signature.
     """
     X = _read_only(np.ascontiguousarray(X, dtype=W.dtype))
-    Y = np.asarray(y).reshape(len(X), W.shape[1])
+    return X, *targets(W, len(X), y, sw)
+
+
+def targets(W: Array, N: int, y: Array, sw: Array | None) -> tuple[Array, Any]:
+    """y as (N, K) and the weights as (N,), read-only in W's dtype."""
+    Y = np.asarray(y).reshape(N, W.shape[1])
     Y = _read_only(np.ascontiguousarray(Y, dtype=W.dtype))
     if sw is not None:
         sw = _read_only(np.ascontiguousarray(sw, dtype=W.dtype))
-    return X, Y, sw
+    return Y, sw
+
+
+@dataclass(frozen=True)
+class CSRRows:
+    """A CSR X as the CSR kernel reads it (read-only): the values in W's dtype,
+    int32 column indices (int64 past 2³¹ - 1 features) and int64 row pointers,
+    so that every X of one W dtype shares one compiled signature."""
+
+    data: Array
+    indices: Array
+    indptr: Array
+    shape: tuple[int, int]
+
+
+def csr_rows(W: Array, X: Any) -> CSRRows:
+    """X (a CSR matrix or array) as :class:`CSRRows`; repeated entries of a row
+    are summed (in a copy: X is left as it is)."""
+    from lingrad.training.compiled._loop_csr import has_repeats
+
+    if not X.has_canonical_format and has_repeats(X.indptr, X.indices, X.shape[1]):
+        X = X.copy()
+        X.sum_duplicates()
+    wide = X.shape[1] > np.iinfo(np.int32).max
+    return CSRRows(
+        _read_only(np.ascontiguousarray(X.data, dtype=W.dtype)),
+        _read_only(np.ascontiguousarray(X.indices, np.int64 if wide else np.int32)),
+        _read_only(np.ascontiguousarray(X.indptr, dtype=np.int64)),
+        (int(X.shape[0]), int(X.shape[1])),
+    )
 
 
 def _read_only(a: Array) -> Array:
@@ -69,7 +105,12 @@ class CompiledEngine:
         self._ahead: tuple[Any, Any] = (None, None)  # (order, its lookahead)
 
     def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
-        return kernel_data(self.params[self.keys[0]], X, Y, sw)
+        """The kernel's data; a sparse X as :class:`CSRRows` (for the CSR kernel)."""
+        W = self.params[self.keys[0]]
+        if not sp.issparse(X):
+            return kernel_data(W, X, Y, sw)
+        rows = csr_rows(W, X)
+        return rows, *targets(W, rows.shape[0], Y, sw)  # type: ignore[return-value]
 
     def _state(self) -> tuple[Any, ...]:
         """The optimizer's state arrays for W and b (created as the node path would)."""
@@ -109,9 +150,8 @@ class CompiledEngine:
     def run(
         self, data: Data, rows: Rows, lrs: NDArray[np.float64], t0: int, rec: Steps
     ) -> int:
-        """Run the steps with ``run_batches``, filling ``rec``."""
-        from lingrad.training.compiled._loop import run_batches
-
+        """Run the steps with ``run_batches`` (``run_batches_csr`` for CSR rows),
+        filling ``rec``."""
         X, Y, sw = data
         keys, params, plan = self.keys, self.params, self.plan
         W = params[keys[0]]
@@ -128,15 +168,21 @@ class CompiledEngine:
         k_snap, k_norm = rec.snap_every or 0, rec.norm_every or 0
         icfg[I_SNAP_EVERY], icfg[I_NORM_EVERY] = k_snap, k_norm
         shuffle = self.shuffle
-        data_k = (
-            X,
-            Y,
-            _read_only(np.empty(0, W.dtype)) if sw is None else sw,
+        s = _read_only(np.empty(0, W.dtype)) if sw is None else sw
+        order_k = (
             np.empty(0, np.int64)
             if order is None
-            else order.astype(np.int64, copy=False),
-            self._lookahead(order, shuffle, X[:1].nbytes),
+            else order.astype(np.int64, copy=False)
         )
+        if isinstance(X, CSRRows):  # imported (compiled) by sparse fits only
+            from lingrad.training.compiled._loop_csr import run_batches_csr as kernel
+
+            data_k: tuple[Any, ...] = (X.data, X.indices, X.indptr, Y, s, order_k)
+        else:
+            from lingrad.training.compiled._loop import run_batches as kernel
+
+            ahead = self._lookahead(order, shuffle, X[:1].nbytes)
+            data_k = (X, Y, s, order_k, ahead)
         prox, inner = plan.prox, plan.inner
         adam = isinstance(inner, Adam)
         fstate = np.array(
@@ -149,7 +195,7 @@ class CompiledEngine:
         snapb = np.empty((n_snap, *b.shape), W.dtype)
         snap_t = np.empty(n_snap, np.int64)
         out = (rec.J, hits, norms, snapW, snapb, snap_t)
-        done, n_snap = run_batches(
+        done, n_snap = kernel(
             data_k, (W, b), self._state(), fstate, icfg, plan.fcfg, lrs, t0, b0, out
         )
         rec.lr[:done] = lrs[:done]
