@@ -74,7 +74,7 @@ def blockwise(est: Any, name: str, X: Any) -> Any:
 
 def _call_block(block: Any, method: Any, meta: Any) -> Any:
     """The in-memory method on one block (on a worker); an empty block stays empty."""
-    if len(block) == 0:
+    if block.shape[0] == 0:
         return meta[:0]
     return method(block)
 

@@ -55,7 +55,7 @@ def partial_block(est: Any, X: Any, Y: Any, s: Any) -> tuple[Any, Records | None
     """One ``partial_fit`` epoch of ``est`` on this block (on its worker): the
     model, recording into a new History (:func:`travelling`), and the records
     of this visit (None for an empty block)."""
-    if not len(X):
+    if not X.shape[0]:
         return est, None
     shape = (X.shape[1], Y.shape[1])
     problem = est.training_problem(shape=shape, dtype=X.dtype, start="continue")
