@@ -102,7 +102,7 @@ def test_fit_text_streamed_and_on_dask_gives_the_in_memory_model(
     width = ["--n-features", "256"] if features == "hash" else []
     fitted = fit_engines(
         capsys, client, data, tmp_path, ("stream", "dask"), "--text-features",
-        features, *width, "--solver", "lbfgs", "--tol", "1e-12",
+        features, *width, "--solver", "lbfgs", "--alpha", "0.01", "--tol", "1e-12",
     )  # fmt: skip
     for engine in ("stream", "dask"):
         assert_same_model(fitted, engine)
@@ -147,11 +147,17 @@ def csr_blocks(X: Any) -> Any:
     [
         (LinearRegression(), "y"),
         (LinearRegression(solver="lbfgs", penalty="l2", alpha=0.01, tol=1e-12), "y"),
-        (LogisticRegression(solver="lbfgs", penalty="l2", alpha=0.01, tol=1e-12),
-         "labels"),  # fmt: skip
+        (
+            LogisticRegression(solver="lbfgs", penalty="l2", alpha=0.01, tol=1e-12),
+            "labels",
+        ),  # fmt: skip
         (SoftmaxRegression(solver="newton", tol=1e-12), "labels"),
-        (LogisticRegression(solver="batch", lr=0.5, max_iter=15, tol=None,
-                            penalty="l1", alpha=1e-3), "labels"),  # fmt: skip
+        (
+            LogisticRegression(
+                solver="batch", lr=0.5, max_iter=15, tol=None, penalty="l1", alpha=1e-3
+            ),
+            "labels",
+        ),  # fmt: skip
     ],
     ids=["normal", "lbfgs-l2", "logistic-lbfgs", "softmax-newton", "batch-l1"],
 )
@@ -182,7 +188,7 @@ def test_sgd_on_csr_blocks_follows_partial_fit_over_shuffled_blocks(
     for epoch in range(3):
         for i in block_order(seed, epoch, len(CHUNKS)):
             if CHUNKS[i]:
-                ref.partial_fit(X[bounds[i] : bounds[i + 1]],
-                                labels[bounds[i] : bounds[i + 1]], classes=[0, 1, 2])  # fmt: skip
+                rows = slice(bounds[i], bounds[i + 1])
+                ref.partial_fit(X[rows], labels[rows], classes=[0, 1, 2])
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
     assert ours.t_ == ref.t_
