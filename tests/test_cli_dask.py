@@ -173,6 +173,28 @@ def test_the_cli_cluster_listens_on_loopback_only():
     assert found["dashboard"].startswith("http://127.0.0.1:")
 
 
+IN_PROCESS = """
+import json, os
+from lingrad.workflows.on_dask import cluster
+
+with cluster(None) as client:
+    pids = set(client.run(os.getpid).values())
+    threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
+    print(json.dumps({"same": pids == {os.getpid()}, "threads": threads}))
+"""
+
+
+def test_the_cli_cluster_runs_its_workers_as_threads_of_its_process():
+    # one machine: no worker processes to start and import lingrad, no model or
+    # block pickled between processes (a stochastic fit's model visits every block)
+    done = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found == {"same": True, "threads": os.cpu_count()}
+
+
 def test_a_bad_cell_prints_one_line_not_the_workers_logs(tmp_path):
     # the CLI's own LocalCluster (no --scheduler): its workers' logs and
     # tracebacks stay off the terminal; the one-line error is all a user sees

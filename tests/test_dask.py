@@ -140,6 +140,67 @@ def test_stochastic_solvers_follow_partial_fit_over_shuffled_blocks(client, data
     assert len(ours.history_.step_loss) == len(ref.history_.step_loss)
 
 
+def test_stochastic_history_is_the_partial_fit_sequences(client, data):
+    """The History kept on the client records every block's steps, epochs and
+    snapshots exactly as the in-memory partial_fit sequence records them."""
+    X, _, labels, _ = data
+    Xd, yd = chunked(X, labels)
+    est = LogisticRegression(solver="sgd", lr=0.05, max_iter=2, tol=None,
+                             snapshot_every=7, random_state=3)  # fmt: skip
+    ours = clone(est).fit(Xd, yd)
+    ref = clone(est)
+    seed = order_seed(3)
+    bounds = np.concatenate([[0], np.cumsum(CHUNKS)])
+    for epoch in range(2):
+        for i in block_order(seed, epoch, len(CHUNKS)):
+            if CHUNKS[i]:
+                rows = slice(bounds[i], bounds[i + 1])
+                ref.partial_fit(X[rows], labels[rows], classes=[0, 1, 2])
+    got, want = ours.history_.to_dict(), ref.history_.to_dict()
+    assert sorted(got) == sorted(want)
+    for key, value in want.items():
+        assert_allclose(got[key], value, rtol=1e-12, err_msg=key)
+    assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-12)
+
+
+def test_the_travelling_model_leaves_its_history_behind(data):
+    """What moves between workers is the model and its trainer, not the History
+    (which grows with the steps): its size does not depend on the steps taken."""
+    import pickle
+
+    from lingrad.scale.dask_sgd import travelling
+
+    X, _, labels, _ = data
+    sizes = []
+    for epochs in (1, 50):
+        est = LogisticRegression(solver="sgd", max_iter=epochs, tol=None,
+                                 random_state=0).fit(X, labels)  # fmt: skip
+        light, history = travelling(est, (4, 3))  # 4 features, 3 classes
+        assert history.n_steps == 80 * epochs and light.history_.n_steps == 0
+        assert est.history_ is history  # the caller's estimator keeps it
+        sizes.append(len(pickle.dumps(light)))
+    assert sizes[1] == sizes[0]
+
+
+def test_predictions_on_dask_do_not_ship_the_history(data):
+    """The graphs of predict and score hold the model without its History (which
+    grows with the steps): their size does not grow with the epochs."""
+    import cloudpickle
+
+    X, _, labels, _ = data
+    Xd, yd = chunked(X, labels)
+    sizes = []
+    for epochs in (1, 50):
+        est = LogisticRegression(solver="sgd", max_iter=epochs, tol=None,
+                                 random_state=0).fit(X, labels)  # fmt: skip
+        graphs = [dict(est.predict_proba(Xd).__dask_graph__()),
+                  dict(est.score(Xd, yd).__dask_graph__())]  # fmt: skip
+        sizes.append(len(cloudpickle.dumps(graphs)))
+        assert_allclose(est.predict_proba(Xd).compute(), est.predict_proba(X))
+        assert est.history_.n_steps == 80 * epochs  # the estimator keeps it
+    assert sizes[1] - sizes[0] < 2_000  # loss_curve_: 8 bytes an epoch, twice
+
+
 def test_perceptron_trains_on_dask(client, data):
     X, _, labels, _ = data
     Xd, yd = chunked(X, labels > 0)

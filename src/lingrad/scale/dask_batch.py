@@ -29,7 +29,10 @@ from lingrad.training.step import Step
 def batch_sums(
     chunk: Chunk, chain: Chain, loss: Loss, params: dict[str, Array], n_correct: Any
 ) -> tuple[float, dict[str, Array], float]:
-    """``Σ s J0``, ``Σ s dJ0/dθ`` and the correct predictions over the chunk at θ."""
+    """``Σ s J0``, ``Σ s dJ0/dθ`` and the correct predictions over the chunk at θ
+    (zeros for a chunk of no rows)."""
+    if not chunk.X.shape[0]:
+        return 0.0, {key: np.zeros(p.shape) for key, p in params.items()}, 0.0
     set_params(chain, params)
     out = chain.forward(chunk.X)
     J = loss.forward(out, chunk.Y, chunk.s)

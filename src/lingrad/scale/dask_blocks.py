@@ -4,7 +4,8 @@ X's blocks are its row chunks (arrays, rechunked to whole rows) or its
 partitions (DataFrames); y and sample_weight are split the same way. Each
 block is converted on the worker to finite floats, with an error that names
 the block, the column and the row of the first bad value, as the in-memory
-checks do.
+checks do. A block that is a ``scipy.sparse`` matrix (e.g. ``da.from_array``
+of a CSR, or the CLI's ``--text`` features) stays sparse, as CSR.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from dask.delayed import delayed
 
 from lingrad.errors import DataError
 from lingrad.models.dask_hook import is_dask
-from lingrad.solvers.rows import contiguous
+from lingrad.solvers.rows import as_rows_matrix, contiguous
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Blocks:
     n_features: int
     dtype: Any
     source: list[Any]
+    sparse: bool = False  # X's blocks are scipy.sparse matrices (held as CSR)
 
 
 def _is_frame(obj: Any) -> bool:
@@ -74,9 +77,11 @@ def split(X: Any, y: Any, sample_weight: Any = None) -> Blocks:
         to_x(p, dtype, names, w, r) for p, w, r in zip(parts, where, row0, strict=True)
     ]
     source = [p.key for p in parts]
+    sparse = not _is_frame(X) and sp.issparse(getattr(X, "_meta", None))
     return Blocks(
-        X_parts, y_parts, s_parts, row0, where, names, D, np.dtype(dtype), source
-    )
+        X_parts, y_parts, s_parts, row0, where, names, D, np.dtype(dtype), source,
+        sparse,
+    )  # fmt: skip
 
 
 def _aligned(v: Any, X: Any, n: int, what: str) -> list[Any]:
@@ -136,6 +141,8 @@ def x_block(
                         "numbers"
                     ) from None
             raise
+    elif sp.issparse(part):
+        return _csr_block(part, dtype, names, where, row0)
     else:
         X = np.asarray(part, dtype=dtype)
     finite = np.isfinite(X)
@@ -147,6 +154,25 @@ def x_block(
             f"{_row(row0, int(i))}; features must be finite numbers"
         )
     return contiguous(X)
+
+
+def _csr_block(
+    part: Any, dtype: Any, names: list[str] | None, where: str, row0: int | None
+) -> Any:
+    """A sparse block as CSR of ``dtype`` (never densified), or an error naming
+    the column and row of its first non-finite stored value."""
+    X = as_rows_matrix(part).astype(dtype, copy=False)
+    bad = np.flatnonzero(~np.isfinite(X.data))
+    if len(bad):
+        k = int(bad[0])
+        i = int(np.searchsorted(X.indptr, k, side="right")) - 1
+        j = int(X.indices[k])
+        col = repr(names[j]) if names else f"{j} (0-based)"
+        raise DataError(
+            f"{where}: feature column {col} has a non-finite value {X.data[k]} at "
+            f"{_row(row0, i)}; features must be finite numbers"
+        )
+    return X
 
 
 def _row(row0: int | None, i: int) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from dask.base import compute
 from dask.delayed import delayed
 from sklearn.base import clone, is_classifier
 
@@ -91,10 +92,8 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
         Yb, Sb = encode(yb, sb, targets, classes, weight, scale, blocks.dtype, K)
         Y.append(Yb)
         S.append(Sb if weighted else None)
-    items = _persist(
-        blocks.X, Y, S, N * (blocks.n_features + K + 1) * 8, summary.sizes,
-        blocks.source,
-    )  # fmt: skip
+    items = _persist(blocks.X, Y, S, _nbytes(blocks, N, int(K)), summary.sizes,
+                     blocks.source)  # fmt: skip
     starts = np.cumsum([0, *summary.sizes[:-1]])  # first rows, known from the pass
     rows = DaskRows(
         [Block(x, yy, ss, int(r), w) for (x, yy, ss), r, w in
@@ -103,6 +102,19 @@ def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blo
         progress=current_progress(), sizes=summary.sizes,
     )  # fmt: skip
     return rows, blocks
+
+
+def _nbytes(blocks: Blocks, N: int, K: int) -> int:
+    """The bytes of the blocks held as floats: dense X, Y and s; a sparse X by its
+    stored values (a pass counting them: 12 bytes each, and its row pointers)."""
+    if not blocks.sparse:
+        return N * (blocks.n_features + K + 1) * 8
+    (stored,) = compute(sum(delayed(_stored)(x) for x in blocks.X))
+    return int(stored) * 12 + N * (K + 2) * 8
+
+
+def _stored(X: Any) -> int:
+    return int(X.nnz)
 
 
 def _persist(

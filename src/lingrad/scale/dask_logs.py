@@ -1,12 +1,10 @@
 """A local cluster's logs in a file: the terminal keeps the one-line errors.
 
-The scheduler and the nannies of a ``LocalCluster`` log in this process, its
-workers in theirs; a failed task is logged by its worker ("Compute Failed"
-and a traceback) before the client raises the task's own error, and closing
-a cluster logs heartbeats that lost their scheduler. :func:`logs_to_file`
-sends the ``distributed`` loggers' records of this process to a file instead
-of the terminal, and :class:`LogsToFile` (a worker plugin) does the same in
-every worker process, including workers that restart later.
+The scheduler and the worker threads of the CLI's ``LocalCluster`` log in
+this process; a failed task is logged by its worker ("Compute Failed" and a
+traceback) before the client raises the task's own error, and closing a
+cluster logs heartbeats that lost their scheduler. :func:`logs_to_file`
+sends the ``distributed`` loggers' records to a file instead of the terminal.
 """
 
 from __future__ import annotations
@@ -14,9 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from distributed.diagnostics.plugin import WorkerPlugin
 
 LOGGERS = ("distributed", "tornado", "tornado.application", "bokeh")
 FORMAT = "%(asctime)s pid %(process)d %(name)s %(levelname)s: %(message)s"
@@ -52,20 +47,3 @@ def logs_to_file(path: str | Path) -> Callable[[], None]:
         handler.close()
 
     return undo
-
-
-class LogsToFile(WorkerPlugin):
-    """A worker plugin: the worker process's logs go to ``path`` (same machine)."""
-
-    name = "lingrad-logs-to-file"
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-
-    def setup(self, worker: Any) -> None:
-        if self.path not in _ROUTED:  # once per process, however often set up
-            _ROUTED.add(self.path)
-            logs_to_file(self.path)
-
-
-_ROUTED: set[str] = set()

@@ -5,10 +5,14 @@
 method applied to X's blocks (DataFrame partitions keep their column names);
 ``score`` returns a lazy 0-d Dask array (R² or accuracy, weighted as
 scikit-learn's) reduced from per-block sums; ``float(...)`` computes it.
+The graphs hold the model without its History and live Trainer
+(:func:`for_prediction`): the History grows with the steps, predicting needs
+none of it.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import dask.array as da
@@ -18,6 +22,24 @@ from sklearn.base import is_classifier
 
 from lingrad.scale.dask_blocks import split
 from lingrad.scale.dask_rows import lazy_tree
+
+
+def for_prediction(model: Any) -> Any:
+    """A shallow copy of a fitted estimator, or of a Pipeline ending in one,
+    without the History and the live Trainer: what predicting needs."""
+    steps = getattr(model, "steps", None)
+    if steps is not None:
+        light = copy.copy(model)
+        name, last = steps[-1]
+        light.steps = [*steps[:-1], (name, for_prediction(last))]
+        return light
+    if "history_" not in model.__dict__ and not hasattr(model, "forget_training"):
+        return model
+    light = copy.copy(model)
+    light.__dict__.pop("history_", None)
+    if hasattr(light, "forget_training"):
+        light.forget_training()
+    return light
 
 
 def _frame_like(est: Any, X: Any) -> Any:
@@ -32,7 +54,7 @@ def _frame_like(est: Any, X: Any) -> Any:
 
 def blockwise(est: Any, name: str, X: Any) -> Any:
     """``est.<name>`` of every block of X, as one lazy Dask array."""
-    method = getattr(est, name)
+    method = getattr(for_prediction(est), name)
     meta = np.asarray(method(_frame_like(est, X)))
     tail, dtype = meta.shape[1:], meta.dtype
     if hasattr(X, "divisions"):  # a DataFrame: partitions of unknown length
@@ -52,7 +74,7 @@ def blockwise(est: Any, name: str, X: Any) -> Any:
 
 def _call_block(block: Any, method: Any, meta: Any) -> Any:
     """The in-memory method on one block (on a worker); an empty block stays empty."""
-    if len(block) == 0:
+    if block.shape[0] == 0:
         return meta[:0]
     return method(block)
 
@@ -106,8 +128,9 @@ def score(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
     blocks = split(X, y, sample_weight)
     classify = is_classifier(est)
     sums = delayed(score_sums, pure=True)
+    model = delayed(for_prediction(est), pure=False)  # in the graph once
     parts = [
-        sums(est, xb, yb, None if blocks.s is None else blocks.s[i], classify)
+        sums(model, xb, yb, None if blocks.s is None else blocks.s[i], classify)
         for i, (xb, yb) in enumerate(zip(blocks.X, blocks.y, strict=True))
     ]
     total = lazy_tree(parts, merge_sums)

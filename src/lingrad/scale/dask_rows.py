@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import scipy.sparse as sp
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
@@ -25,7 +26,8 @@ Progress = Callable[[int], None]  # called with the number of blocks just done
 
 @dataclass
 class Block:
-    """One block: delayed X (m, D), Y (m, K), s (m,) or None, and its place."""
+    """One block: delayed X (m, D; NumPy or CSR), Y (m, K), s (m,) or None, and its
+    place."""
 
     X: Any
     Y: Any
@@ -66,8 +68,10 @@ def _apply(
     combined as in memory (a forward and a backward pass read X once)."""
     if cols is not None:
         Y = Y[:, cols]
-    block = Chunk(contiguous(X), Y, s, row0, where)  # moved blocks can be misaligned
-    parts = [fn(c, *args.values) for c in block.split(cache_rows(X.shape[1]))]
+    if not sp.issparse(X):
+        X = contiguous(X)  # moved blocks can be misaligned
+    block = Chunk(X, Y, s, row0, where)
+    parts = [fn(c, *args.values) for c in block.split(cache_rows(X.shape[1], X))]
     return tree_combine(parts, combine)
 
 

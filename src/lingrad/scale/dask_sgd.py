@@ -9,11 +9,22 @@ learning-rate schedule and the History continue across blocks exactly as
 successive ``partial_fit`` calls do in memory. An epoch's loss is the
 rows-weighted mean of its blocks' losses; ``tol`` / ``n_iter_no_change`` stop
 on it as the in-memory engine does.
+
+What travels is the model and its Trainer (parameters, optimizer state,
+generator, schedule: kilobytes), not the History, which grows with the steps
+(:func:`travelling`): the History stays on the client, and each epoch's new
+records come back once and are appended to it
+(:mod:`lingrad.scale.dask_records`), as the in-memory calls would have
+appended them. Consecutive visits of blocks
+held by the same worker are one task (:func:`runs`): on one machine's
+cluster an epoch is one task.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+import operator
 import warnings
 from typing import Any
 
@@ -23,7 +34,9 @@ from dask.delayed import delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from lingrad.scale.dask_records import Records, append_records, records_of
 from lingrad.scale.dask_rows import DaskRows, client_or_none
+from lingrad.training.history import History
 
 
 def block_order(seed: int, epoch: int, n_blocks: int, shuffle: bool = True) -> Any:
@@ -38,36 +51,141 @@ def order_seed(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-def partial_block(est: Any, X: Any, Y: Any, s: Any) -> Any:
-    """One ``partial_fit`` epoch of ``est`` on this block (on its worker)."""
-    if len(X):
-        shape = (X.shape[1], Y.shape[1])
-        problem = est.training_problem(shape=shape, dtype=X.dtype, start="continue")
-        trainer = problem.trainer
-        trainer.partial_fit(X, Y, sample_weight=s, n_correct=problem.n_correct)
-        est.adopt_trainer(trainer, shape, getattr(est, "n_iter_", 0) + 1)
-    return est
+def partial_block(est: Any, X: Any, Y: Any, s: Any) -> tuple[Any, Records | None]:
+    """One ``partial_fit`` epoch of ``est`` on this block (on its worker): the
+    model, recording into a new History (:func:`travelling`), and the records
+    of this visit (None for an empty block)."""
+    if not X.shape[0]:
+        return est, None
+    shape = (X.shape[1], Y.shape[1])
+    problem = est.training_problem(shape=shape, dtype=X.dtype, start="continue")
+    trainer = problem.trainer
+    trainer.partial_fit(X, Y, sample_weight=s, n_correct=problem.n_correct)
+    est.adopt_trainer(trainer, shape, getattr(est, "n_iter_", 0) + 1)
+    light, history = travelling(est, shape)
+    return light, records_of(history)
 
 
-def _epoch(est: Any, rows: DaskRows, order: Any) -> Any:
-    """``est`` after one visit of every block in ``order``."""
+def travelling(est: Any, shape: tuple[int, int]) -> tuple[Any, History]:
+    """A shallow copy of the fitted ``est`` (X, Y widths ``shape``) whose Trainer
+    records into a new, empty, unbounded History: what travels between
+    workers; and ``est``'s own History, which stays (as does ``est``)."""
+    history: History = est.history_
+    fresh = History(history.snapshot_every, history.grad_norm_every,
+                    max_steps=None, max_snapshots=None)  # fmt: skip
+    problem = est.training_problem(shape=shape, dtype=None, start="continue")
+    trainer = copy.copy(problem.trainer)  # est keeps its own Trainer object
+    trainer.history = fresh
+    light = copy.copy(est)
+    light.adopt_trainer(trainer, shape, est.n_iter_)
+    return light, history
+
+
+def rejoin(light: Any, history: History, new: list[Any], shape: tuple[int, int]) -> Any:
+    """``light`` back from its visits, recording into ``history`` again, with the
+    visits' records ``new`` appended to it in order."""
+    for records in new:
+        if records is not None:
+            append_records(history, records)
+    problem = light.training_problem(shape=shape, dtype=None, start="continue")
+    trainer = problem.trainer
+    trainer.history = history
+    light.adopt_trainer(trainer, shape, light.n_iter_)
+    return light
+
+
+def partial_blocks(est: Any, *blocks: Any) -> tuple[Any, list[Records | None]]:
+    """:func:`partial_block` over consecutive blocks held by one worker
+    (``blocks``: their X, Y, s in turn): the model and each visit's records."""
+    records = []
+    for k in range(0, len(blocks), 3):
+        est, new = partial_block(est, *blocks[k : k + 3])
+        records.append(new)
+    return est, records
+
+
+def runs(order: Any, where: list[str | None]) -> list[list[int]]:
+    """``order`` cut into runs of consecutive blocks held by the same worker
+    (``where[i]``; None: not held, a run of its own): one task per run."""
+    out: list[list[int]] = []
+    for i in order:
+        if out and where[i] is not None and where[out[-1][-1]] == where[i]:
+            out[-1].append(int(i))
+        else:
+            out.append([int(i)])
+    return out
+
+
+def _epoch(
+    est: Any, rows: DaskRows, order: Any, held: tuple[list[Any], list[Any]],
+    shape: tuple[int, int],
+) -> Any:  # fmt: skip
+    """``est`` after one visit of every block in ``order`` (``held``: from
+    :func:`held_blocks`). The model goes from task to task (one per run of
+    blocks on one worker); each task's records come to the client on their own."""
+    light, history = travelling(est, shape)
     client = client_or_none()
+    progress = rows.progress
+    new: list[Any] = []
     if client is None:
         for i in order:
             b = rows.blocks[i]
-            (est,) = compute(delayed(partial_block)(est, b.X, b.Y, b.s))
-            if rows.progress is not None:
-                rows.progress(1)
-        return est
-    future = client.scatter(est)
-    for i in order:
-        b = rows.blocks[i]
-        X, Y, s = client.compute([b.X, b.Y, b.s]) if b.s is not None else (
-            *client.compute([b.X, b.Y]), None)  # fmt: skip
-        future = client.submit(partial_block, future, X, Y, s, pure=False)
-        if rows.progress is not None:
-            future.add_done_callback(lambda _: rows.progress(1))
-    return future.result()
+            ((light, records),) = compute(delayed(partial_block)(light, b.X, b.Y, b.s))
+            new.append(records)
+            if progress is not None:
+                progress(1)
+        return rejoin(light, history, new, shape)
+    data, where = held
+    future = client.scatter(light)
+    for run in runs(order, where):
+        parts = [v for i in run for v in _block(client, rows, data, i)]
+        both = client.submit(partial_blocks, future, *parts, pure=False)
+        future = client.submit(operator.getitem, both, 0, pure=False)
+        new.append(client.submit(operator.getitem, both, 1, pure=False))
+        if progress is not None:
+            future.add_done_callback(_counter(progress, len(run)))
+    del both
+    light = future.result()
+    return rejoin(light, history, [r for rs in client.gather(new) for r in rs], shape)
+
+
+def _counter(progress: Any, n: int) -> Any:
+    """A future's done-callback that reports ``n`` blocks done."""
+    return lambda _: progress(n)
+
+
+def _block(client: Any, rows: DaskRows, data: list[Any], i: int) -> tuple[Any, ...]:
+    """Block i's (X, Y, s): its futures when held, else computed for this visit."""
+    if data[i] is not None:
+        return data[i]  # type: ignore[no-any-return]
+    b = rows.blocks[i]
+    X, Y, *s = client.compute([b.X, b.Y] if b.s is None else [b.X, b.Y, b.s])
+    return X, Y, s[0] if s else None
+
+
+def held_blocks(rows: DaskRows) -> tuple[list[Any], list[str | None]]:
+    """Per block: the futures of its (X, Y, s) when the workers hold (persist)
+    it, and the worker holding its X; (None, None) for a block recomputed on
+    every visit (or without a cluster)."""
+    n = len(rows.blocks)
+    data: list[Any] = [None] * n
+    where: list[str | None] = [None] * n
+    client = client_or_none()
+    if client is None:
+        return data, where
+    from distributed import futures_of, wait
+
+    for i, b in enumerate(rows.blocks):
+        if futures_of(b.X):  # persisted: these futures are its held values
+            X, Y, *s = client.compute([b.X, b.Y] if b.s is None else [b.X, b.Y, b.s])
+            data[i] = (X, Y, s[0] if s else None)
+    xs = [d[0] for d in data if d is not None]
+    wait(xs)  # where they are once computed
+    who = client.who_has(xs) if xs else {}
+    for i, d in enumerate(data):
+        holders = sorted(who.get(d[0].key, ())) if d is not None else []
+        where[i] = holders[0] if holders else None
+    return data, where
 
 
 def fit_stochastic(est: Any, rows: DaskRows) -> None:
@@ -82,11 +200,12 @@ def fit_stochastic(est: Any, rows: DaskRows) -> None:
     problem = est.training_problem(shape=shape, dtype=rows.dtype)  # parameters
     est.adopt_trainer(problem.trainer, shape, 0)  # warm (fitted) or fresh
     seed = order_seed(est.random_state)
+    held = held_blocks(rows)
     sizes = np.asarray(rows.sizes, dtype=np.float64)
     best, bad, n_iter, converged = math.inf, 0, 0, False
     for epoch in range(est.max_iter):
         order = block_order(seed, epoch, len(rows.blocks), est.shuffle)
-        est = _adopt(est, _epoch(est, rows, order))
+        est = _adopt(est, _epoch(est, rows, order, held, shape))
         n_iter += 1
         visited = sizes[order][sizes[order] > 0]  # empty blocks are skipped
         losses = np.asarray(est.history_.epoch_loss)[-len(visited) :]

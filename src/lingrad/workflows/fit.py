@@ -21,7 +21,6 @@ from lingrad.workflows.text import (
     TextOptions,
     check_columns,
     quiet_about_encoding,
-    refuse_in_pieces,
     text_summary,
 )
 
@@ -78,7 +77,6 @@ def fit_table(
     """
     from lingrad.workflows.figures import boundary_features
 
-    refuse_in_pieces(columns.text, how)
     if how == "memory":
         return _in_memory(spec, data, columns, params, scale, test_size, seed,
                           boundary, progress)  # fmt: skip
@@ -110,6 +108,7 @@ def fit_table(
         result.meta.update(chunk_rows=chunk_rows)
     else:
         raise ValueError(f"how must be one of {HOW}, got {how!r}")
+    text_summary(result, columns.text)
     result.meta.update(test_size=test_size, seed=seed, split=SPLIT)
     return result, boundary_features(boundary, result.feature_names)
 
@@ -154,7 +153,7 @@ def _reading(columns: Columns) -> dict[str, Any]:
     """How the streamed and Dask engines read the table's cells."""
     return dict(id_column=columns.id_column, impute=columns.impute,
                 categorical=columns.categorical,
-                categories=_declared(columns))  # fmt: skip
+                categories=_declared(columns), text=columns.text)  # fmt: skip
 
 
 def _declared(columns: Columns) -> Any:

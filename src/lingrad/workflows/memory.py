@@ -77,7 +77,8 @@ def make_estimator(
     impute = (reading or {}).get("impute")
     declared = (reading or {}).get("categories")
     return build(est, layout.features, layout.categorical, scale, impute,
-                 None if declared is None else declared.columns)  # fmt: skip
+                 None if declared is None else declared.columns,
+                 (reading or {}).get("text"))  # fmt: skip
 
 
 def final_estimator(model: Any) -> Any:

@@ -63,12 +63,16 @@ def log_path() -> Path:
 
 @contextlib.contextmanager
 def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
-    """A client of the cluster at ``scheduler``, or of a LocalCluster sized to here.
+    """A client of the cluster at ``scheduler``, or of a LocalCluster of this machine.
 
-    The LocalCluster (scheduler, workers, nannies, dashboard) listens on
-    127.0.0.1 only. Its logs (a failed task's worker traceback, the heartbeats
-    of a closing cluster) go to :func:`log_path`, or with ``--debug`` to the
-    terminal (``debug``): a user sees the one-line error, not the workers' logs.
+    The LocalCluster is one worker whose threads (one per core) run in this
+    process; it (scheduler, worker, dashboard) listens on 127.0.0.1 only. On
+    one machine, worker processes would only add their start (each importing
+    lingrad and loading its kernels) and the pickling of the blocks and of the
+    model a stochastic fit carries from block to block.
+    Its logs (a failed task's traceback, a closing cluster's heartbeats) go to
+    :func:`log_path`, or with ``--debug`` to the terminal (``debug``): a user
+    sees the one-line error, not the workers' logs.
     """
     from distributed import Client, LocalCluster
 
@@ -86,30 +90,30 @@ def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
         return
     with contextlib.ExitStack() as stack:
         if not debug:
-            from lingrad.scale.dask_logs import LogsToFile, logs_to_file
+            from lingrad.scale.dask_logs import logs_to_file
 
             stack.callback(logs_to_file(log_path()))
             stack.enter_context(warnings.catch_warnings())
             warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
         local = LocalCluster(
-            host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0",
+            n_workers=1, threads_per_worker=os.cpu_count() or 1, processes=False,
+            protocol="tcp://", host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0",
             silence_logs=logging.WARNING if debug else logging.ERROR,
         )  # fmt: skip
         stack.enter_context(local)
-        client = stack.enter_context(Client(local))
-        if not debug:
-            client.register_plugin(LogsToFile(log_path()))
-        yield client
+        yield stack.enter_context(Client(local))
 
 
 def read_part(
     piece: Any, target: str, features: list[str], part: str, seed: int,
     test_size: float | None, classify: bool, layout: Any = None,
-    missing: str = "error", transform: Any = None,
+    missing: str = "error", transform: Any = None, width: int | None = None,
+    sparse: bool = False,
 ) -> tuple[Any, Any]:  # fmt: skip
     """A piece's training or held-out rows, checked, on a worker; ``layout``,
     ``missing``: read as :class:`~lingrad.scale.stream.Table` reads them,
-    ``transform``: the fitted preprocessing (raw X -> the model's inputs)."""
+    ``transform``: the fitted preprocessing (raw X -> the model's ``width``
+    inputs; ``sparse``: a CSR matrix, stacked as one)."""
     from lingrad.data.targets import as_regression_target, check_labels
     from lingrad.scale.stream import Table
 
@@ -123,20 +127,33 @@ def read_part(
         if keep.any():
             Xs.append(X[keep] if transform is None else transform(X[keep]))
             ys.append(y[keep])
+    width = len(features) if width is None else width
+    if sparse:
+        import scipy.sparse as sp
+
+        X = sp.vstack(Xs, format="csr") if Xs else sp.csr_matrix((0, width))
+        return X, np.concatenate(ys) if ys else np.empty(0)
     if not Xs:
-        return np.empty((0, len(features))), np.empty(0)
+        return np.empty((0, width)), np.empty(0)
     return np.concatenate(Xs), np.concatenate(ys)
 
 
 def _arrays(pieces: list[Any], part: str, width: int, **kw: Any) -> tuple[Any, Any]:
+    """X and y of ``part``'s rows, a block per piece (X's blocks CSR when sparse)."""
     import dask.array as da
     from dask.delayed import delayed
 
     read = delayed(read_part, pure=True, nout=2)
+    meta = None
+    if kw.get("sparse"):
+        import scipy.sparse as sp
+
+        meta = sp.csr_matrix((0, width))
     Xs, ys = [], []
     for piece in pieces:
-        X, y = read(piece, part=part, **kw)
-        Xs.append(da.from_delayed(X, shape=(np.nan, width), dtype=np.float64))
+        X, y = read(piece, part=part, width=width, **kw)
+        Xs.append(da.from_delayed(X, shape=(np.nan, width), dtype=np.float64,
+                                  meta=meta))  # fmt: skip
         ys.append(da.from_delayed(y, shape=(np.nan,), dtype=object))
     return da.concatenate(Xs), da.concatenate(ys)
 
@@ -185,12 +202,13 @@ def fit_dask(
     first, scorer = First(), model
     first.n_inputs = len(names)
     if layout is not None:  # text, IDs, missing cells: a pass here fits the prep
-        first = first_pass(spec, table, model, scale, impute)
+        first = first_pass(spec, table, model, scale, impute, reading.get("text"))
         scorer = est  # the workers send the model's inputs, not the raw rows
+    text = reading.get("text")
     kw = dict(target=target, features=names, seed=seed, test_size=test_size,
               classify=spec.is_classifier, layout=layout,
               missing=MISSING.get(impute, "keep"), transform=first.transform,
-              width=first.n_inputs)  # fmt: skip
+              width=first.n_inputs, sparse=bool(text and text.sparse))  # fmt: skip
     bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)", show=progress)
     with cluster(scheduler, debug) as client, bar, on_progress(bar):
         X, y = _arrays(pieces, "train", **kw)
@@ -257,7 +275,7 @@ def _standardize(scaler: Any, X: Any) -> Any:
 
 
 def _predict_block(model: Any, X: Any, y: Any, proba: bool) -> tuple[Any, Any, Any]:
-    if not len(X):
+    if not X.shape[0]:
         return y, y, None
     return y, model.predict(X), model.predict_proba(X) if proba else None
 
@@ -272,7 +290,9 @@ def _metrics(
     acc = metrics_for(classes)
     proba = spec.is_classifier and hasattr(model, "predict_proba")
     call = delayed(_predict_block, pure=True)
-    shared = delayed(model, pure=False)  # in the graph once, not once per block
+    from lingrad.scale.dask_predict import for_prediction
+
+    shared = delayed(for_prediction(model), pure=False)  # once, not per block
     parts = [
         call(shared, xb, yb, proba)
         for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True)
@@ -288,6 +308,6 @@ def _sample(client: Any, X: Any, y: Any) -> tuple[Any, Any]:
     """The first non-empty block's rows (for the figures)."""
     for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True):
         Xs, ys = client.compute([xb, yb], sync=True)
-        if len(Xs):
+        if Xs.shape[0]:
             return Xs, ys
     return None, None

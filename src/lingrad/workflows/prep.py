@@ -105,13 +105,24 @@ class Stats:
 
     def __init__(
         self, features: Any, categorical: Any, impute: str | None,
-        declared: dict[str, list[str]] | None = None,
+        declared: dict[str, list[str]] | None = None, text: Any = None,
     ) -> None:  # fmt: skip
         cat = set(categorical)
         self.declared = {j: declared[f] for j, f in enumerate(features)
                          if declared and f in declared}  # fmt: skip
         self.num = [j for j, f in enumerate(features) if f not in cat]
-        self.cat = [j for j, f in enumerate(features) if f in cat]
+        free = set(text.columns) if text is not None else set()
+        if text is not None and text.hash_categories:
+            free |= cat  # hashed as they come: no categories to count
+        self.free = [j for j, f in enumerate(features) if f in free]
+        self.cat = [j for j, f in enumerate(features) if f in cat and f not in free]
+        self.terms: dict[int, Any] = {}  # --text-features tfidf: the counting pass
+        if text is not None and text.columns and text.features == "tfidf":
+            from lingrad.scale.text_counts import TermCounts
+            from lingrad.workflows.text import vectorizer
+
+            self.terms = {j: TermCounts(vectorizer(text)) for j, f in
+                          enumerate(features) if f in text.columns}  # fmt: skip
         self.impute = impute
         self.count = np.zeros(len(self.num))
         self.total = np.zeros(len(self.num))
@@ -130,6 +141,8 @@ class Stats:
         for j in self.cat:
             col = X[:, j]
             self._count(j, col[[isinstance(v, str) for v in col]].astype(str))
+        for j, counts in self.terms.items():
+            counts.update(X[:, j])
 
     def _count(self, j: int, values: Any) -> None:
         if len(values):
@@ -141,6 +154,8 @@ class Stats:
         self.total += other.total
         for mine, theirs in zip(self.values, other.values, strict=True):
             mine.update(theirs)
+        for j, counts in self.terms.items():
+            counts.merge(other.terms[j])
         return self
 
     def means(self) -> Any:
@@ -195,12 +210,22 @@ def fit_prep(model: Any, stats: Stats, n_features: int) -> Any:
     prep = Pipeline(model.steps[:-1])
     cats = {j: stats.categories(j) for j in stats.cat}
     K = 1 + max((len(c) for c in cats.values()), default=1)
-    X = np.zeros((K, n_features), dtype=object if stats.cat else np.float64)
+    text = stats.cat or stats.free
+    X = np.zeros((K, n_features), dtype=object if text else np.float64)
     for j, c in cats.items():
         if not c:
             raise DataError(f"text column {j + 1} has no value in the training rows")
         X[:, j] = c + [c[0]] * (K - len(c))
+    for j in stats.free:  # hashed: any text; TF-IDF: the counted vocabulary
+        terms = stats.terms.get(j)
+        X[:, j] = terms.synthetic_docs(K) if terms is not None else ["text"] * K
     prep.fit(X)
+    if stats.terms:
+        from lingrad.scale.text_counts import set_terms
+
+        for _, vec, j in prep.steps[0][1].transformers_:
+            if np.ndim(j) == 0 and int(j) in stats.terms:
+                set_terms(vec, stats.terms[int(j)])
     prep.synthetic_ = X  # rows holding every category (their encoded width)
     found = parts(model)
     if "num_impute" in found:
@@ -243,9 +268,16 @@ class First:
 
 
 def first_pass(
-    spec: ModelSpec, table: Any, model: Any, scale: bool, impute: str | None
+    spec: ModelSpec,
+    table: Any,
+    model: Any,
+    scale: bool,
+    impute: str | None,
+    text: Any = None,
 ) -> First:
-    """Counts, classes and the preprocessing's state, from passes over ``table``."""
+    """Counts, classes and the preprocessing's state, from passes over ``table``;
+    ``text``: free-text columns (:class:`lingrad.workflows.text.TextOptions`),
+    TF-IDF counted in this pass."""
     from lingrad.data.split import ids_digest
     from lingrad.data.targets import as_regression_target, check_labels
 
@@ -255,7 +287,7 @@ def first_pass(
     declared = getattr(table, "declared", None)
     if layout is not None:
         stats = Stats(table.features, layout.categorical, impute,
-                      declared.columns if declared else None)  # fmt: skip
+                      declared.columns if declared else None, text)  # fmt: skip
     fast_scale = scale and layout is None  # numbers only: the scaler in this pass
     features = table.features
     if layout is None and not scale:  # the target column is all this pass needs
@@ -332,6 +364,11 @@ def open_table(
     if reading.get("categorical", "auto") == "auto":
         text = text_columns(pieces[0], names, batch_rows)
     declared = reading.get("categories")
+    free = reading.get("text")
+    if free is not None:
+        from lingrad.workflows.text import check_columns
+
+        check_columns(free, names, text, source)
     check_declared(declared, names, text)
     layout = None
     if id_column is not None or impute is not None or text:

@@ -71,7 +71,8 @@ def fit_streaming(
     est_params.setdefault("random_state", seed)
     model = make_estimator(spec, est_params, scale, table.layout, reading)
     est = final_estimator(model)
-    first = first_pass(spec, table, model, scale, reading.get("impute"))
+    first = first_pass(spec, table, model, scale, reading.get("impute"),
+                       reading.get("text"))  # fmt: skip
     data = table_data(table, source)
     if first.classes is not None:
         check_binary(spec, first.classes, data)
