@@ -192,3 +192,27 @@ def test_sgd_on_csr_blocks_follows_partial_fit_over_shuffled_blocks(
                 ref.partial_fit(X[rows], labels[rows], classes=[0, 1, 2])
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
     assert ours.t_ == ref.t_
+
+
+def test_hashed_categories_with_an_id_streamed_and_on_dask_give_the_in_memory_model(
+    client: Any, tmp_path: Path, capsys: Any
+) -> None:
+    """``--hash-categories`` (a many-levelled column hashed, not one-hot) beside a
+    ``--text`` column and a text ``--id``: the same rows and model everywhere."""
+    rng = np.random.default_rng(3)
+    plain = reviews_csv(tmp_path / "plain.csv").read_text().splitlines()
+    venues = [f"v{k}" for k in range(60)]
+    lines = ["rid,venue," + plain[0]]
+    for i, line in enumerate(plain[1:]):
+        lines.append(f"r{i},{venues[rng.integers(len(venues))]},{line}")
+    data = tmp_path / "reviews_venue.csv"
+    data.write_text("\n".join(lines) + "\n")
+    fitted = fit_engines(
+        capsys, client, data, tmp_path, ("stream", "dask"), "--id", "rid",
+        "--hash-categories", "--n-features", "512", "--solver", "lbfgs",
+        "--alpha", "0.01", "--tol", "1e-12",
+    )  # fmt: skip
+    for engine in ("stream", "dask"):
+        assert_same_model(fitted, engine)
+    est = final_estimator(fitted["memory"][0])
+    assert est.coef_.size >= 512  # hashed features, not 60 one-hot columns

@@ -265,9 +265,6 @@ def test_the_summary_names_the_text_columns(
         (["--text", "title"], ["--text", "'title' is not a feature column"]),
         (["--text", "stars"], ["--text", "'stars'", "holds numbers"]),
         (["--text", "review", "--text", "review"], ["--text", "twice"]),
-        (["--text", "review", "--stream"], ["--text", "not yet", "--stream"]),
-        (["--text", "review", "--engine", "dask"], ["--text", "not yet", "dask"]),
-        (["--hash-categories", "--stream"], ["--hash-categories", "not yet"]),
         (
             ["--text", "review", "--text-features", "tfidf", "--n-features", "64"],
             ["--n-features", "vocabulary"],

@@ -84,18 +84,6 @@ def text_options(
     return TextOptions(columns, features, n_features or N_FEATURES, hash_categories)
 
 
-def refuse_in_pieces(text: TextOptions, how: str) -> None:
-    """``--stream`` / ``--engine dask`` do not take text features yet."""
-    if text.sparse and how != "memory":
-        flag = "--engine dask" if how == "dask" else "--stream"
-        option = "--text" if text.columns else "--hash-categories"
-        raise UsageError(
-            f"is not yet supported with {flag}: fit text features in memory "
-            "(--no-stream)",
-            option,
-        )
-
-
 def check_columns(
     text: TextOptions, features: Sequence[str], categorical: Sequence[str], source: str
 ) -> None:
