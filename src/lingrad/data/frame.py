@@ -243,7 +243,7 @@ def _assemble(
     """X (N, D) from its columns: float64 for numbers only; with text columns a
     coded DataFrame (``coded``) or an object array of raw cells."""
     if codes and coded:
-        return text_frame(features, numbers, codes)
+        return text_frame(features, numbers, codes, n)
     X = np.empty((n, len(features)), dtype=object if codes else np.float64)
     for j, name in enumerate(features):
         if name in codes:

@@ -34,13 +34,16 @@ def text_frame(
     features: Sequence[str],
     numbers: dict[str, Array],
     codes: dict[str, tuple[Array, list[str]]],
+    n: int,
 ) -> Any:
-    """The DataFrame of ``features`` from float64 ``numbers`` and text ``codes``
-    (``(codes, words)``: code -1 missing), numeric columns in one float block."""
+    """The DataFrame of ``features`` (``n`` rows) from float64 ``numbers`` and text
+    ``codes`` (``(codes, words)``: code -1 missing), numeric columns in one float
+    block. Each column of ``numbers`` is taken out of it as it is copied in (one
+    copy of the numbers alive at a time)."""
     import pandas as pd
 
     names = [f for f in features if f in numbers]
-    block = np.empty((len(names), _length(numbers, codes)), dtype=np.float64)
+    block = np.empty((len(names), n), dtype=np.float64)
     for k, name in enumerate(names):
         block[k] = numbers.pop(name)  # (D_num, N): each column contiguous
     frame = pd.DataFrame(block.T, columns=pd.Index(names, dtype=object), copy=False)
@@ -50,14 +53,6 @@ def text_frame(
             cat = pd.Categorical.from_codes(c, categories=pd.Index(words, dtype=object))
             frame.insert(j, name, cat)
     return frame
-
-
-def _length(numbers: dict[str, Array], codes: dict[str, Any]) -> int:
-    for values in numbers.values():
-        return len(values)
-    for c, _ in codes.values():
-        return len(c)
-    return 0
 
 
 def has_text(X: Any) -> bool:

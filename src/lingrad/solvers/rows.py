@@ -86,7 +86,8 @@ class _SharedTranspose:
         if axes is not None or copy:
             return super().transpose(axes, copy)  # type: ignore[misc]
         m, n = self.shape
-        out = self._csc_container((n, m), dtype=self.dtype)  # type: ignore[attr-defined]
+        csc = sp.csc_array if isinstance(self, sp.sparray) else sp.csc_matrix
+        out = csc((n, m), dtype=self.dtype)
         out.indptr, out.indices, out.data = self.indptr, self.indices, self.data
         return out
 

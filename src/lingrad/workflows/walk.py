@@ -119,6 +119,16 @@ def _gd_step(
     Step(chain, loss, penalty, GD())(x, Y, None, lr)
 
 
+def _gd_steps(
+    chain: Chain, loss: Loss, penalty: Penalty | None, X: Array, Y: Array, lr: float,
+    steps: int,
+) -> None:  # fmt: skip
+    """Steps 0..steps-1 of the lecture's loop: rows in order, wrapping around."""
+    for t in range(steps):
+        i = t % X.shape[0]
+        _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
+
+
 def n_outputs(spec: ModelSpec, est: Any, y: ArrayLike) -> int:
     """The width K of the model's output for targets y."""
     from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion
@@ -239,11 +249,7 @@ def walk(
     auto = step is None
     if step is None:
         step = _first_moving_step(chain, loss, penalty, X, Y, lr)
-    if run_steps is not None:
-        run_steps(chain, loss, penalty, X, Y, lr, step)
-    for t in range(0 if run_steps is not None else step):
-        i = t % N
-        _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
+    (run_steps or _gd_steps)(chain, loss, penalty, X, Y, lr, step)
     i = step % N
     x, Yi = X[i : i + 1], Y[i : i + 1]
     if sparse:
