@@ -7,9 +7,10 @@ counter can also be run inside the compiled engine (``lingrad.training.compiled`
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike
+
+from lingrad.core.nodes import Array
 
 
 class CountCorrect:
@@ -25,7 +26,7 @@ class CountCorrect:
     ) -> None:
         self.threshold, self.high, self.inclusive = threshold, high, inclusive
 
-    def __call__(self, out: Any, Y: Any) -> int:
+    def __call__(self, out: Array, Y: ArrayLike) -> int:
         Y = np.asarray(Y).reshape(len(out), -1)
         if out.shape[1] == 1:
             o = out[:, 0]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
@@ -79,7 +79,7 @@ class GradcheckReport:
     def max_rel_err(self) -> float:
         return max((e.rel_err for e in self.entries), default=0.0)
 
-    def add(self, name: str, analytic: Any, numeric: Array) -> None:
+    def add(self, name: str, analytic: ArrayLike, numeric: Array) -> None:
         a = np.asarray(analytic, dtype=np.float64).reshape(numeric.shape)
         diff = np.abs(a - numeric)
         max_abs = float(diff.max(initial=0.0))
@@ -108,7 +108,7 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
-def _f64(a: Any) -> Array:
+def _f64(a: ArrayLike) -> Array:
     return np.array(a, dtype=np.float64)
 
 

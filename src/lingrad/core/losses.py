@@ -187,8 +187,10 @@ class BinaryCrossEntropy(Loss):
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
         if self.from_logits:
             with np.errstate(over="ignore"):  # σ(-1e6) = 1 / inf = 0
-                return bce_logits_dJ0_dz(pred, y)  # type: ignore[no-any-return]
-        return bce_dJ0_dpred(self._clip(pred), y)  # type: ignore[no-any-return]
+                dJ0_dz: Array = bce_logits_dJ0_dz(pred, y)
+                return dJ0_dz
+        dJ0_dpred: Array = bce_dJ0_dpred(self._clip(pred), y)
+        return dJ0_dpred
 
 
 class CrossEntropy(Loss):
@@ -213,9 +215,11 @@ class CrossEntropy(Loss):
 
     def _J0(self, pred: Array, y: Array) -> Array:
         if self.from_logits:
-            return logsumexp(pred) - np.einsum("nk,nk->n", y, pred)  # type: ignore[no-any-return]
+            J0: Array = logsumexp(pred) - np.einsum("nk,nk->n", y, pred)
+            return J0
         q = np.maximum(pred, np.finfo(pred.dtype).tiny)
-        return -np.einsum("nk,nk->n", y, np.log(q))  # type: ignore[no-any-return]
+        J0 = -np.einsum("nk,nk->n", y, np.log(q))
+        return J0
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
         if self.from_logits:
@@ -286,7 +290,8 @@ class MulticlassPerceptronCriterion(Loss):
     gradient = "dJ0_ds = onehot(argmax_j s_j) - y"
 
     def _J0(self, pred: Array, y: Array) -> Array:
-        return pred.max(axis=1) - np.einsum("nk,nk->n", y, pred)  # type: ignore[no-any-return]
+        J0: Array = pred.max(axis=1) - np.einsum("nk,nk->n", y, pred)
+        return J0
 
     def _dJ0_dpred(self, pred: Array, y: Array) -> Array:
         winner = np.zeros_like(pred)
@@ -309,7 +314,9 @@ LOSSES: dict[str, type[Loss]] = {
 
 def make_loss(name: str, params: Mapping[str, Any], **fixed: Any) -> Loss:
     """``LOSSES[name]`` with each constructor argument that ``params`` names (an
-    estimator's parameters: Huber's ``epsilon``) and ``fixed`` (``reduction``)."""
+    estimator's parameters: Huber's ``epsilon``) and ``fixed`` (``reduction``).
+
+    ``Any``: ``params`` is scikit-learn's ``get_params()`` dict, untyped."""
     cls = LOSSES[name]
     names = inspect.signature(cls).parameters
     return cls(**{k: v for k, v in params.items() if k in names}, **fixed)

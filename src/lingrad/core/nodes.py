@@ -10,19 +10,21 @@ example of the last forward pass, the Jacobians the lectures write out, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 from scipy.special import softmax
 
 if TYPE_CHECKING:
     from lingrad.core.chain import Chain
 
-Array = NDArray[np.floating[Any]]
-F = TypeVar("F", bound=Callable[..., Any])
-FORMULAS: list[Callable[..., Any]] = []  # every @compilable function, in order
+Array = NDArray[np.floating]
+# rows of X held sparse (scipy is untyped: these are Any to mypy)
+SparseRows: TypeAlias = "sp.csr_matrix | sp.csr_array | sp.csc_matrix | sp.csc_array"
+F = TypeVar("F", bound=Callable[..., object])
+FORMULAS: list[Callable[..., object]] = []  # every @compilable function, in order
 
 
 def compilable(fn: F) -> F:
@@ -32,6 +34,9 @@ def compilable(fn: F) -> F:
     on arrays, a kernel on scalars. :mod:`lingrad.training.compiled` registers every
     marked function with numba (``register_jitable``) when the kernels are
     first built, so importing lingrad never imports numba.
+
+    A formula's arguments and result are ``Any``: arrays in the node path, float64
+    scalars inside the numba kernels (untyped), one body for both.
     """
     FORMULAS.append(fn)
     return fn
@@ -107,7 +112,7 @@ class Affine(Node):
         *,
         scale: float | None = None,
         bias: bool = True,
-        dtype: Any = np.float64,
+        dtype: DTypeLike = np.float64,
     ) -> Affine:
         """Glorot-uniform ``W ~ U(-s, s)``, ``s = sqrt(6 / (n_in + n_out))``; b = 0."""
         s = np.sqrt(6.0 / (n_in + n_out)) if scale is None else scale
@@ -124,7 +129,7 @@ class Affine(Node):
             return {"W": self.dJ_dW}
         return {"W": self.dJ_dW, "b": self.dJ_db}
 
-    def forward(self, X: Array) -> Array:
+    def forward(self, X: Array | SparseRows) -> Array:
         self._X = X  # cached for backward: dz/dW = X^T
         z = X @ self.W  # (N, K)
         if self.b is not None:
@@ -145,8 +150,8 @@ class Affine(Node):
             dJ_dz.sum(axis=0, out=self.dJ_db)  # (K,)  dz/db = 1
 
     def local_jacobians(self) -> dict[str, Array]:
-        X: Any = self._X
-        x = X[0:1].toarray()[0] if sp.issparse(X) else X[0]  # one row, dense
+        X = self._X
+        x = X[0] if isinstance(X, np.ndarray) else X[0:1].toarray()[0]  # one row
         jac = {"dz_dW": x.copy(), "dz_dX": self.W.T.copy()}
         if self.b is not None:
             jac["dz_db"] = np.ones_like(self.b)
@@ -178,10 +183,11 @@ def sigmoid(z: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def expit(z: Any) -> Any:
+def expit(z: Array) -> Array:
     """:func:`sigmoid` of an array, without the (harmless) overflow warning."""
     with np.errstate(over="ignore"):
-        return sigmoid(z)
+        pred: Array = sigmoid(z)
+    return pred
 
 
 @compilable
@@ -201,7 +207,8 @@ class Sigmoid(_Elementwise):
         return self.pred
 
     def _dpred_dz(self) -> Array:
-        return sigmoid_dpred_dz(self.pred)  # type: ignore[no-any-return]
+        dpred_dz: Array = sigmoid_dpred_dz(self.pred)
+        return dpred_dz
 
 
 @compilable
@@ -227,7 +234,8 @@ class BipolarSigmoid(_Elementwise):
         return self.pred
 
     def _dpred_dz(self) -> Array:
-        return bipolar_sigmoid_dpred_dz(self.pred)  # type: ignore[no-any-return]
+        dpred_dz: Array = bipolar_sigmoid_dpred_dz(self.pred)
+        return dpred_dz
 
 
 class Tanh(_Elementwise):

@@ -61,7 +61,8 @@ class L1(Penalty):
         return self.alpha * float(l1_C(W).sum())
 
     def grad(self, W: Array) -> Array:
-        return self.alpha * l1_dC_dw(W)  # type: ignore[no-any-return]
+        dC_dW: Array = self.alpha * l1_dC_dw(W)
+        return dC_dW
 
 
 @compilable
@@ -86,7 +87,8 @@ class L2(Penalty):
         return self.alpha * float(l2_C(W).sum())
 
     def grad(self, W: Array) -> Array:
-        return self.alpha * l2_dC_dw(W)  # type: ignore[no-any-return]
+        dC_dW: Array = self.alpha * l2_dC_dw(W)
+        return dC_dW
 
 
 @compilable
@@ -117,7 +119,8 @@ class ElasticNet(Penalty):
         return self.alpha * float(elasticnet_C(W, self.l1_ratio).sum())
 
     def grad(self, W: Array) -> Array:
-        return self.alpha * elasticnet_dC_dw(W, self.l1_ratio)  # type: ignore[no-any-return]
+        dC_dW: Array = self.alpha * elasticnet_dC_dw(W, self.l1_ratio)
+        return dC_dW
 
     def __repr__(self) -> str:
         return f"ElasticNet(alpha={self.alpha!r}, l1_ratio={self.l1_ratio!r})"
