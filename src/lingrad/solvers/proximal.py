@@ -13,7 +13,7 @@ import numpy as np
 
 from lingrad.core.nodes import Array, compilable
 from lingrad.core.penalties import L1, L2, ElasticNet, Penalty, penalized
-from lingrad.training.optim import Optimizer, make_optimizer
+from lingrad.training.optim import Optimizer, StateValue, make_optimizer
 
 
 def split_l1(penalty: Penalty | None) -> tuple[float, Penalty | None]:
@@ -100,11 +100,11 @@ class ProximalL1(Optimizer):
         self.inner.reset()
         self.u, self.q = 0.0, {}
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> dict[str, StateValue]:
         """u, q and the inner optimizer's state (``"inner"``)."""
         return {**super().state_dict(), "inner": self.inner.state_dict()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: object) -> None:
         if not isinstance(state, dict) or "inner" not in state:
             raise ValueError("ProximalL1's state holds the inner optimizer's")
         own = {k: v for k, v in state.items() if k != "inner"}
@@ -112,7 +112,9 @@ class ProximalL1(Optimizer):
         self.inner.load_state_dict(state["inner"])
 
 
-def proximal_l1(penalty: Penalty | None, optimizer: Any) -> tuple[Any, Any]:
+def proximal_l1(
+    penalty: Penalty | None, optimizer: str | Optimizer
+) -> tuple[Penalty | None, str | Optimizer]:
     """(penalty, optimizer) for the Trainer: an L1 part moves into a proximal step.
 
     The returned penalty still reports the full value (J and History are the

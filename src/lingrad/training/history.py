@@ -15,10 +15,10 @@ summaries and the running totals behind ``accumulated_accuracy`` are exact.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.notebook.display import HistoryDisplay
@@ -28,8 +28,10 @@ class _Buffer:
     """A growable array: rows appended along axis 0, capacity doubling (none
     reserved before the first row: a snapshot row can be as large as a model)."""
 
-    def __init__(self, tail: tuple[int, ...] = (), dtype: Any = np.float64) -> None:
-        self._a: NDArray[Any] = np.empty((0, *tail), dtype=dtype)
+    def __init__(
+        self, tail: tuple[int, ...] = (), dtype: DTypeLike = np.float64
+    ) -> None:
+        self._a: NDArray[np.number] = np.empty((0, *tail), dtype=dtype)
         self.n = 0
 
     def _reserve(self, extra: int) -> None:
@@ -41,13 +43,13 @@ class _Buffer:
             grown[: self.n] = self._a[: self.n]
             self._a = grown
 
-    def extend(self, rows: Any) -> None:
+    def extend(self, rows: ArrayLike) -> None:
         rows = np.asarray(rows)
         self._reserve(len(rows))
         self._a[self.n : self.n + len(rows)] = rows
         self.n += len(rows)
 
-    def adopt(self, rows: Any) -> None:
+    def adopt(self, rows: ArrayLike) -> None:
         """Hold ``rows`` itself (no copy) as the first rows: a loader's fresh array."""
         a = np.asarray(rows, dtype=self._a.dtype)
         if self.n or a.shape[1:] != self._a.shape[1:]:
@@ -55,7 +57,7 @@ class _Buffer:
         else:
             self._a, self.n = a, len(a)
 
-    def append(self, row: Any) -> None:
+    def append(self, row: ArrayLike) -> None:
         self._reserve(1)
         self._a[self.n] = row
         self.n += 1
@@ -67,7 +69,7 @@ class _Buffer:
         self._a[: self.n] = kept
 
     @property
-    def data(self) -> NDArray[Any]:
+    def data(self) -> NDArray[np.number]:
         return self._a[: self.n]
 
 
@@ -78,7 +80,7 @@ _STEP_KEYS = (
 _INT_KEYS = ("step_batch_size", "step_index", "snapshot_step", "epoch_end_step")
 
 
-def _step(key: str, doc: str) -> Any:
+def _step(key: str, doc: str) -> property:
     """A read-only property: the kept per-step records ``key``."""
     return property(lambda self: self._steps[key].data, doc=doc)
 
@@ -173,33 +175,36 @@ class History(HistoryDisplay):
     # -- recording (called by the trainer) -----------------------------------
     def add_steps(
         self,
-        loss: Any,
-        lr: Any,
-        batch_size: Any,
-        n_correct: Any = None,
-        grad_norm: Any = None,
+        loss: ArrayLike,
+        lr: ArrayLike,
+        batch_size: ArrayLike,
+        n_correct: ArrayLike | None = None,
+        grad_norm: ArrayLike | None = None,
     ) -> None:
         """Append a run of consecutive steps (arrays of the same length)."""
         loss = np.asarray(loss, dtype=np.float64)
         S = len(loss)
         m = np.asarray(batch_size, dtype=np.int64)
         hits = np.full(S, np.nan) if n_correct is None else np.asarray(n_correct)
-        rows = {
+        index = self._n_seen + np.arange(S)
+        cum_correct = self._correct_total + np.cumsum(np.nan_to_num(hits))
+        cum_seen = self._seen_total + np.cumsum(m)
+        rows: dict[str, ArrayLike] = {
             "step_loss": loss,
             "step_lr": lr,
             "grad_norm": np.full(S, np.nan) if grad_norm is None else grad_norm,
             "step_batch_size": m,
             "step_n_correct": hits,
-            "step_index": self._n_seen + np.arange(S),
-            "step_cum_correct": self._correct_total + np.cumsum(np.nan_to_num(hits)),
-            "step_cum_seen": self._seen_total + np.cumsum(m),
+            "step_index": index,
+            "step_cum_correct": cum_correct,
+            "step_cum_seen": cum_seen,
         }
         if S:
-            self._correct_total = float(rows["step_cum_correct"][-1])
-            self._seen_total = int(rows["step_cum_seen"][-1])
-        keep: Any = slice(None)
+            self._correct_total = float(cum_correct[-1])
+            self._seen_total = int(cum_seen[-1])
+        keep: slice | NDArray[np.bool_] = slice(None)
         if self.step_stride > 1:
-            keep = rows["step_index"] % self.step_stride == 0
+            keep = index % self.step_stride == 0
         for key, buf in self._steps.items():
             buf.extend(np.asarray(rows[key])[keep])
         self._n_seen += S
@@ -223,7 +228,7 @@ class History(HistoryDisplay):
             self._params[key].append(p)
         self._bound_snapshots()
 
-    def add_snapshots(self, steps: Any, params: dict[str, Any]) -> None:
+    def add_snapshots(self, steps: ArrayLike, params: Mapping[str, Array]) -> None:
         """Snapshots before the updates of ``steps`` (M,): ``params`` (M, *shape)."""
         steps = np.asarray(steps, dtype=np.int64)
         ordinal = self._n_snapshots_seen + np.arange(len(steps))
@@ -271,15 +276,14 @@ class History(HistoryDisplay):
     epoch_end_step = property(lambda self: self._epoch_end_step.data, doc="(E,) steps.")
 
     @property
-    def params(self) -> dict[str, NDArray[Any]]:
+    def params(self) -> dict[str, NDArray[np.number]]:
         return {key: buf.data for key, buf in self._params.items()}
 
     @property
     def accumulated_accuracy(self) -> NDArray[np.float64]:
         """Running share of correct predictions ``Σ n_correct / Σ n_seen``."""
-        acc: NDArray[np.float64] = (
-            self._steps["step_cum_correct"].data / self._steps["step_cum_seen"].data
-        )
+        correct, seen = self._steps["step_cum_correct"], self._steps["step_cum_seen"]
+        acc = np.asarray(correct.data / seen.data, dtype=np.float64)
         acc[np.isnan(self.step_n_correct)] = np.nan
         return acc
 
@@ -297,9 +301,9 @@ class History(HistoryDisplay):
     _COUNTS = ("step_stride", "snapshot_stride", "_n_seen", "_n_snapshots_seen",
                "_correct_total", "_seen_total")  # fmt: skip
 
-    def to_dict(self) -> dict[str, NDArray[Any]]:
+    def to_dict(self) -> dict[str, NDArray[np.number]]:
         """Flat dict of arrays; parameters as ``params/<name>``, ``final/<name>``."""
-        out: dict[str, NDArray[Any]] = {}
+        out: dict[str, NDArray[np.number]] = {}
         for key in self._ARRAYS:
             buf = self._steps.get(key) or getattr(self, f"_{key}")
             out[key] = buf.data.copy()
@@ -315,7 +319,9 @@ class History(HistoryDisplay):
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], *, copy: bool = True) -> History:
+    def from_dict(
+        cls, d: Mapping[str, NDArray[np.number]], *, copy: bool = True
+    ) -> History:
         """Rebuild a History from ``to_dict()`` output (older files too);
         ``copy=False``: the History holds the arrays of ``d`` themselves (a model
         file's loader, whose arrays nothing else holds: read once, never copied)."""
@@ -336,10 +342,10 @@ class History(HistoryDisplay):
                 "step_index": np.arange(len(m)),
                 "step_cum_correct": np.cumsum(np.nan_to_num(hits)),
                 "step_cum_seen": np.cumsum(m),
-                "count/n_seen": len(m),
-                "count/n_snapshots_seen": len(d["snapshot_step"]),
-                "count/correct_total": np.nansum(hits),
-                "count/seen_total": m.sum(),
+                "count/n_seen": np.asarray(len(m)),
+                "count/n_snapshots_seen": np.asarray(len(d["snapshot_step"])),
+                "count/correct_total": np.asarray(np.nansum(hits)),
+                "count/seen_total": np.asarray(m.sum()),
             }
         for key in cls._ARRAYS:
             buf = h._steps.get(key) or getattr(h, f"_{key}")
@@ -358,7 +364,7 @@ class History(HistoryDisplay):
 
     def save_npz(self, path: str | os.PathLike[str]) -> None:
         """Write every array to one ``.npz`` file (no pickles)."""
-        np.savez(path, **self.to_dict())  # type: ignore[arg-type]
+        np.savez(path, **self.to_dict())  # type: ignore[arg-type]  # numpy's stub: **kw
 
     @classmethod
     def load_npz(cls, path: str | os.PathLike[str]) -> History:

@@ -9,20 +9,24 @@ names: ``p -= lr * g`` is the lectures' update ``w := w - lr · (dJ/dw)ᵀ``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array, compilable
-from lingrad.training.shuffle import check_mode, epoch_order, n_rows, row_bytes
+from lingrad.training.shuffle import Shuffle, check_mode, epoch_order, n_rows, row_bytes
 
 Batch = tuple[Array, Array, Array | None]
+Seed = int | np.random.Generator | np.random.RandomState | None
+# an optimizer's state entry: per-parameter arrays, a counter, or (ProximalL1's
+# "inner") the wrapped optimizer's state
+StateValue: TypeAlias = "dict[str, Array] | int | float | dict[str, StateValue]"
 
 
-def as_generator(random_state: Any = None) -> np.random.Generator:
+def as_generator(random_state: Seed = None) -> np.random.Generator:
     """A NumPy Generator from None, an int seed, a Generator or a RandomState."""
     if isinstance(random_state, np.random.Generator):
         return random_state
@@ -54,8 +58,8 @@ class Batcher:
     def __init__(
         self,
         batch_size: int | None = 1,
-        shuffle: Any = True,
-        random_state: Any = None,
+        shuffle: Shuffle = True,
+        random_state: Seed = None,
         chunk_bytes: int = 1 << 21,
     ) -> None:
         if batch_size is not None and batch_size < 1:
@@ -107,7 +111,7 @@ class Batcher:
                 yield Xc[i : i + m], yc[i : i + m], sb
 
 
-def _copied(value: Any) -> Any:
+def _copied(value: StateValue) -> StateValue:
     """A copy of a state value: {name: array}, an array or a number."""
     if isinstance(value, dict):
         return {k: np.array(v, copy=True) for k, v in value.items()}
@@ -135,11 +139,11 @@ class Optimizer:
     def reset(self) -> None:
         """Forget any state (velocities, moments)."""
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> dict[str, StateValue]:
         """The state, copied: ``{name: {param: array} or number}``."""
         return {key: _copied(getattr(self, key)) for key in self.state}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: object) -> None:
         """Put back a ``state_dict()``; ValueError if it is another optimizer's."""
         if not isinstance(state, dict) or set(state) != set(self.state):
             got = sorted(state) if isinstance(state, dict) else type(state).__name__
@@ -298,7 +302,7 @@ class Adam(Optimizer):
         self.m, self.v, self.t = {}, {}, 0
 
 
-OPTIMIZERS: dict[str, Any] = {
+OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
     "gd": GD,
     "sgd": GD,
     "momentum": Momentum,
@@ -307,7 +311,7 @@ OPTIMIZERS: dict[str, Any] = {
 }
 
 
-def make_optimizer(name: Any = "gd", **kw: Any) -> Optimizer:
+def make_optimizer(name: str | Optimizer = "gd", **kw: float) -> Optimizer:
     """The optimizer called ``name`` ("gd", "momentum", "nesterov", "adam").
 
     An ``Optimizer`` instance is returned as is; ``kw`` go to the class.

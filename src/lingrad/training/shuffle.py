@@ -23,12 +23,15 @@ per-sample SGD runs at a third of the speed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from lingrad.core.nodes import Array, SparseRows
+
 MODES = (True, False, "rows", "blocks")
+Shuffle = bool | Literal["rows", "blocks"]  # one of MODES
 BLOCK_BYTES = 1 << 16  # 64 KiB: a block stays in L2 until its rows are read
 PREFETCH_ROWS = 4  # "rows": the row fetched this many rows ahead
 ROWS_MAX_BYTES = 32 << 20  # shuffle=True: a row shuffle up to this size of X
@@ -36,31 +39,33 @@ ROWS_MAX_BYTES = 32 << 20  # shuffle=True: a row shuffle up to this size of X
 Order = NDArray[np.intp]
 
 
-def n_rows(X: Any) -> int:
+def n_rows(X: Array | SparseRows) -> int:
     """The number of rows of X: an array, or a sparse matrix (no ``len``)."""
     return int(X.shape[0])
 
 
-def row_bytes(X: Any) -> int:
+def row_bytes(X: Array | SparseRows) -> int:
     """The bytes of one row of X, at least 1: a dense row's, or for sparse rows
     (CSR: ``data`` and ``indices``) the mean nonzeros' values and indices."""
     N = max(n_rows(X), 1)
-    if hasattr(X, "indices"):  # CSR rows: what reading a row reads
+    if not isinstance(X, np.ndarray):  # CSR rows: what reading a row reads
         entry = X.data.dtype.itemsize + X.indices.dtype.itemsize
         return max(int(-(-len(X.indices) * entry // N)), 1)
     return max(int(X.dtype.itemsize) * (int(X.size) // N), 1)
 
 
-def check_mode(shuffle: Any) -> Any:
+def check_mode(shuffle: object) -> Shuffle:
     """``shuffle`` if it is one of True, False, "rows", "blocks"; else ValueError."""
-    if not any(shuffle is m or (isinstance(m, str) and shuffle == m) for m in MODES):
-        raise ValueError(
-            f"shuffle must be True, False, 'rows' or 'blocks'; got {shuffle!r}."
-        )
-    return shuffle
+    if isinstance(shuffle, bool):
+        return shuffle
+    if shuffle == "rows" or shuffle == "blocks":
+        return "rows" if shuffle == "rows" else "blocks"
+    raise ValueError(
+        f"shuffle must be True, False, 'rows' or 'blocks'; got {shuffle!r}."
+    )
 
 
-def resolve(shuffle: Any, N: int, row_bytes: int) -> Any:
+def resolve(shuffle: Shuffle, N: int, row_bytes: int) -> Shuffle:
     """The mode ``shuffle`` means for N rows of ``row_bytes``: True is "rows" for
     an X of at most ROWS_MAX_BYTES, "blocks" for a larger one; others as given."""
     if shuffle is True:
@@ -74,7 +79,7 @@ def block_rows(row_bytes: int) -> int:
 
 
 def epoch_order(
-    rng: np.random.Generator, N: int, shuffle: Any, row_bytes: int
+    rng: np.random.Generator, N: int, shuffle: Shuffle, row_bytes: int
 ) -> Order | None:
     """The epoch's row order (None: data order).
 
@@ -104,7 +109,7 @@ def epoch_order(
     return np.asarray(order, dtype=np.intp)
 
 
-def lookahead(order: Order, shuffle: Any, row_bytes: int) -> Order:
+def lookahead(order: Order, shuffle: Shuffle, row_bytes: int) -> Order:
     """The row to prefetch at each position of ``order`` (the compiled engine).
 
     "rows": the row PREFETCH_ROWS positions ahead. "blocks": the row one block
