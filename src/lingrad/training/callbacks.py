@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from lingrad.training.train import Trainer
+
+# a plain function as an epoch-end callback: truthy stops training
+EpochFn = Callable[["Trainer", int, float], object]
 
 
 class Callback:
@@ -26,7 +29,7 @@ class Callback:
 
 
 class _FunctionCallback(Callback):
-    def __init__(self, fn: Callable[[Trainer, int, float], Any]) -> None:
+    def __init__(self, fn: EpochFn) -> None:
         self.fn = fn
 
     def on_epoch_end(
@@ -35,16 +38,14 @@ class _FunctionCallback(Callback):
         return bool(self.fn(trainer, epoch, epoch_loss))
 
 
-def _overrides(hook: Any, name: str) -> bool:
+def _overrides(hook: object, name: str) -> bool:
     """True when the callback defines its own ``name`` hook."""
     return getattr(type(hook), name, None) not in (None, getattr(Callback, name))
 
 
-def _as_callback(c: Any) -> Callback:
-    if (
-        isinstance(c, Callback)
-        or hasattr(c, "on_epoch_end")
-        or hasattr(c, "on_step_end")
-    ):
-        return c  # type: ignore[no-any-return]
+def _as_callback(c: Callback | EpochFn) -> Callback:
+    if isinstance(c, Callback):
+        return c
+    if hasattr(c, "on_epoch_end") or hasattr(c, "on_step_end"):  # duck-typed
+        return cast(Callback, c)
     return _FunctionCallback(c)

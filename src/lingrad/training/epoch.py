@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,11 +27,12 @@ from numpy.typing import NDArray
 from lingrad.core.nodes import Array
 from lingrad.training.history import History
 from lingrad.training.optim import Batch
-from lingrad.training.shuffle import row_bytes
+from lingrad.training.shuffle import Shuffle, row_bytes
 from lingrad.training.step import Step
 
 ENGINES = ("nodes", "auto", "compiled")
 Data = tuple[Array, Array, Array | None]
+NCorrect = Callable[[Array, Array], int] | None  # the History's counter (CountCorrect)
 
 
 class DivergenceError(FloatingPointError):
@@ -83,7 +84,9 @@ class Steps:
         self.hits = np.empty(n) if hits else None
         self.norms = np.full(n, np.nan) if norm_every is not None else None
         self.norm_every, self.snap_every = norm_every, snap_every
-        self.snapshots: list[tuple[Any, dict[str, Any]]] = []  # (steps, arrays)
+        self.snapshots: list[
+            tuple[NDArray[np.int64], dict[str, Array]]
+        ] = []  # (steps, arrays)
         self.S = 0
 
     def save(self, history: History) -> None:
@@ -118,7 +121,9 @@ class Engine(Protocol):
     ) -> int: ...
 
 
-def batches(data: Data, rows: Rows, sizes: Any, chunk_bytes: int) -> Iterator[Batch]:
+def batches(
+    data: Data, rows: Rows, sizes: NDArray[np.int64], chunk_bytes: int
+) -> Iterator[Batch]:
     """The batches of ``sizes`` rows from ``rows.start`` on, in the epoch's order.
 
     Shuffled rows are gathered ``X[order[chunk]]`` about ``chunk_bytes`` at a
@@ -174,7 +179,7 @@ class NodeEngine:
     ) -> int:
         params, grads = self.step.params, self.step.grads
         k_snap, k_norm = rec.snap_every, rec.norm_every
-        final = len(lrs) - 1
+        final, count = len(lrs) - 1, self.n_correct
         for i, (Xb, yb, sb) in enumerate(batches(data, rows, rec.m, self.chunk_bytes)):
             t, lr = t0 + i, float(lrs[i])
             if k_snap is not None and t % k_snap == 0:
@@ -183,8 +188,8 @@ class NodeEngine:
             J, pred = self.one_step(Xb, yb, sb, lr, i == final)
             rec.J[i], rec.lr[i], rec.S = J, lr, i + 1
             if rec.hits is not None:
-                rec.hits[i] = self.n_correct(pred, yb)  # type: ignore[misc]
-            if rec.norms is not None and t % k_norm == 0:  # type: ignore[operator]
+                rec.hits[i] = count(pred, yb) if count is not None else np.nan
+            if rec.norms is not None and k_norm is not None and t % k_norm == 0:
                 rec.norms[i] = math.sqrt(sum(np.vdot(g, g) for g in grads.values()))
             if not math.isfinite(J):
                 break
@@ -192,7 +197,11 @@ class NodeEngine:
 
 
 def make_engine(
-    engine: str | Engine, step: Step, n_correct: Any, shuffle: Any, python_only: str
+    engine: str | Engine,
+    step: Step,
+    n_correct: NCorrect,
+    shuffle: Shuffle,
+    python_only: str,
 ) -> tuple[Engine, str]:
     """(engine, its name) for a Trainer's ``engine`` setting: an Engine object
     as is; the kernels for "compiled" (ValueError without one) or "auto" where

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from lingrad.core.nodes import Array
 from lingrad.training.epoch import Data, Rows, Steps
 from lingrad.training.history import History
-from lingrad.training.schedules import Adaptive
+from lingrad.training.schedules import Adaptive, Schedule
 from lingrad.training.shuffle import n_rows
 
 
@@ -57,13 +57,22 @@ class StepsResult:
     ) -> StepsResult:
         """The result of the steps recorded in ``run``."""
 
-        def joined(name: str, dtype: Any = np.float64) -> Any:
+        def joined(name: str) -> NDArray[np.float64]:
             parts = [getattr(r, name)[: r.S] for r in run]
-            return np.concatenate(parts or [np.empty(0, dtype)])
+            return np.concatenate(parts or [np.empty(0)])
 
         n = sum(r.S for r in run)
         hits = joined("hits") if counted else None
-        return cls(n, t, epoch, ended, joined("J"), joined("lr"), joined("m"), hits)
+        return cls(
+            n,
+            t,
+            epoch,
+            ended,
+            joined("J"),
+            joined("lr"),
+            np.asarray(joined("m"), dtype=np.int64),
+            hits,
+        )
 
 
 class Cursor:
@@ -110,7 +119,7 @@ class Stopping:
         self.best, self.previous = min(best, score), score
         return self.slow
 
-    def reason(self, stopped: bool, schedule: Any, early_stopping: bool) -> str:
+    def reason(self, stopped: bool, schedule: Schedule, early_stopping: bool) -> str:
         """Why to stop after this epoch ("max_iter": go on)."""
         if stopped:
             return "callback"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -23,20 +23,21 @@ from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
 from lingrad.core.nodes import Array
 from lingrad.core.penalties import Penalty
-from lingrad.training.callbacks import Callback, _as_callback, _overrides
+from lingrad.training.callbacks import Callback, EpochFn, _as_callback, _overrides
 from lingrad.training.epoch import (
     ENGINES,
     Data,
     DivergenceError,
     Engine,
+    NCorrect,
     Rows,
     Steps,
     make_engine,
 )
 from lingrad.training.history import History
-from lingrad.training.optim import Batcher, make_optimizer
+from lingrad.training.optim import Batcher, Optimizer, Seed, make_optimizer
 from lingrad.training.progress import TrainingProgress
-from lingrad.training.schedules import Adaptive, make_schedule
+from lingrad.training.schedules import Adaptive, Schedule, make_schedule
 from lingrad.training.shuffle import n_rows, row_bytes
 from lingrad.training.step import Step, objective
 from lingrad.training.stepping import (
@@ -97,19 +98,19 @@ class Trainer:
         chain: Chain,
         loss: Loss,
         penalty: Penalty | None = None,
-        optimizer: Any = "gd",
+        optimizer: str | Optimizer = "gd",
         lr: float = 0.01,
-        schedule: Any = "constant",
+        schedule: str | Schedule | Callable[[int], float] = "constant",
         batch_size: int | None = 1,
         shuffle: bool = True,
-        random_state: Any = None,
+        random_state: Seed = None,
         snapshot_every: int | None = None,
         verbose: int = 0,
         *,
         grad_norm_every: int | None = None,
         t0: int = 0,
-        schedule_kw: dict[str, Any] | None = None,
-        optimizer_kw: dict[str, Any] | None = None,
+        schedule_kw: dict[str, float] | None = None,
+        optimizer_kw: dict[str, float] | None = None,
         history: History | None = None,
         engine: str | Engine = "nodes",
     ) -> None:
@@ -221,7 +222,7 @@ class Trainer:
         validation_fraction: float = 0.1,
         sample_weight: Array | None = None,
         n_correct: Callable[[Array, Array], int] | None = None,
-        callbacks: Sequence[Any] = (),
+        callbacks: Sequence[Callback | EpochFn] = (),
     ) -> TrainResult:
         """Run up to ``max_iter`` epochs; stop when the epoch loss (or, with
         ``early_stopping``, the loss on a held-out ``validation_fraction``) has not
@@ -293,7 +294,7 @@ class Trainer:
 
     # ---- the loop --------------------------------------------------------
     def _engine(
-        self, n_correct: Any, hooks: Sequence[Callback], nodes_only: bool = False
+        self, n_correct: NCorrect, hooks: Sequence[Callback], nodes_only: bool = False
     ) -> Engine:
         """The engine of this call: the Trainer's own, the kernels or the nodes."""
         on_step = any(_overrides(h, "on_step_end") for h in hooks)
@@ -307,7 +308,12 @@ class Trainer:
         return eng
 
     def _epoch(
-        self, eng: Engine, data: Data, n_correct: Any, hooks: Any, progress: Any
+        self,
+        eng: Engine,
+        data: Data,
+        n_correct: NCorrect,
+        hooks: Sequence[Callback],
+        progress: TrainingProgress,
     ) -> tuple[float, float]:
         """One pass over the data in a fresh order; returns (mean loss, accuracy)."""
         X, self._cursor = data[0], None  # fit and partial_fit start a fresh order
@@ -325,7 +331,7 @@ class Trainer:
         data: Data,
         rows: Rows,
         n: int,
-        n_correct: Any,
+        n_correct: NCorrect,
         step_hooks: list[Callback],
         progress: TrainingProgress,
     ) -> list[Steps]:
@@ -379,14 +385,18 @@ class Trainer:
         self.epoch += 1
 
     def _diverge(
-        self, what: str, lr: float, eng: Engine | None = None, start: Any = None
+        self,
+        what: str,
+        lr: float,
+        eng: Engine | None = None,
+        start: dict[str, Array] | None = None,
     ) -> NoReturn:
         """Roll back to the last finite parameters (the engine's ``last``, else
         the run's ``start``) and raise; without ``eng``, after the epoch closed."""
         params = self.chain.params
         if eng is not None and not all(np.isfinite(p).all() for p in params.values()):
             last_ok = all(np.isfinite(p).all() for p in eng.last.values())
-            back = eng.last if last_ok else start
+            back = eng.last if last_ok or start is None else start
             for key, p in params.items():
                 np.copyto(p, back[key])
         self.history.set_final(params)
