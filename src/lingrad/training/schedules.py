@@ -60,7 +60,7 @@ class Schedule:
         """The variables training changes, copied: ``{name: number}``."""
         return {key: getattr(self, attr) for key, attr in self.state.items()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: object) -> None:
         """Put back a ``state_dict()``; ValueError if it is another schedule's."""
         name = type(self).__name__
         if not isinstance(state, dict) or set(state) != set(self.state):
@@ -266,7 +266,11 @@ SCHEDULES: dict[str, type[Schedule]] = {
 }
 
 
-def make_schedule(name: Any = "constant", lr: float = 0.01, **kw: Any) -> Schedule:
+def make_schedule(
+    name: str | Schedule | Callable[[int], float] = "constant",
+    lr: float = 0.01,
+    **kw: float,
+) -> Schedule:
     """The schedule called ``name`` starting at ``lr`` (a Schedule or callable passes).
 
     Names: "constant", "inverse_time" (alias "invscaling"), "step",
