@@ -33,6 +33,7 @@ from lingrad.training.step import Step
 ENGINES = ("nodes", "auto", "compiled")
 Data = tuple[Array, Array, Array | None]
 NCorrect = Callable[[Array, Array], int] | None  # the History's counter (CountCorrect)
+Rollback = tuple["Engine", dict[str, Array]]  # a run's engine and its start
 
 
 class DivergenceError(FloatingPointError):

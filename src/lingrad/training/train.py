@@ -30,6 +30,7 @@ from lingrad.training.epoch import (
     DivergenceError,
     Engine,
     NCorrect,
+    Rollback,
     Rows,
     Steps,
     make_engine,
@@ -364,7 +365,7 @@ class Trainer:
             j += done
             J, lr = float(rec.J[done - 1]), float(rec.lr[done - 1])
             if done < k:
-                self._diverge(f"the loss became {J}", lr, eng, start)
+                self._diverge(f"the loss became {J}", lr, (eng, start))
             if progress.step_every:
                 progress.step(j)
             if any([bool(h.on_step_end(self, self.t - 1, J)) for h in step_hooks]):
@@ -373,7 +374,7 @@ class Trainer:
                 break
         for key, p in params.items():
             if not np.isfinite(p).all():
-                self._diverge(f"{key} became non-finite", lr, eng, start)
+                self._diverge(f"{key} became non-finite", lr, (eng, start))
         return run
 
     def _end_epoch(
@@ -384,21 +385,16 @@ class Trainer:
         self.schedule.epoch_end(J if score is None else score)
         self.epoch += 1
 
-    def _diverge(
-        self,
-        what: str,
-        lr: float,
-        eng: Engine | None = None,
-        start: dict[str, Array] | None = None,
-    ) -> NoReturn:
-        """Roll back to the last finite parameters (the engine's ``last``, else
-        the run's ``start``) and raise; without ``eng``, after the epoch closed."""
+    def _diverge(self, what: str, lr: float, run: Rollback | None = None) -> NoReturn:
+        """Roll back to the last finite parameters (``run``'s engine's ``last``, else
+        its ``start``) and raise; without ``run``, after the epoch closed."""
         params = self.chain.params
-        if eng is not None and not all(np.isfinite(p).all() for p in params.values()):
+        if run is not None and not all(np.isfinite(p).all() for p in params.values()):
+            eng, start = run
             last_ok = all(np.isfinite(p).all() for p in eng.last.values())
-            back = eng.last if last_ok or start is None else start
+            back = eng.last if last_ok else start
             for key, p in params.items():
                 np.copyto(p, back[key])
         self.history.set_final(params)
-        epoch = self.epoch + (eng is not None)
+        epoch = self.epoch + (run is not None)
         raise DivergenceError(epoch, self._epoch_steps, self.t - 1, lr, what)
