@@ -21,7 +21,8 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from types import FrameType, ModuleType
+from typing import IO, Any, Protocol
 
 import typer
 
@@ -31,7 +32,7 @@ PROG = "lingrad"
 
 # typer >= 0.2x vendors click as typer._click (click itself may be absent); older
 # typer raises click's own exceptions. Catch whichever exist.
-_MODULES: list[Any] = []
+_MODULES: list[ModuleType] = []
 for _name in ("typer._click.exceptions", "click.exceptions"):
     try:
         _MODULES.append(importlib.import_module(_name))
@@ -40,6 +41,7 @@ for _name in ("typer._click.exceptions", "click.exceptions"):
 
 
 def _classes(name: str, *extra: type[BaseException]) -> tuple[Any, ...]:
+    """click's exception classes, found at run time (Any: their attributes differ)."""
     found = [getattr(m, name) for m in _MODULES if hasattr(m, name)]
     return tuple(dict.fromkeys([*extra, *found]))
 
@@ -87,7 +89,7 @@ def _show_warning(
     category: type[Warning],
     filename: str,
     lineno: int,
-    file: Any = None,
+    file: IO[str] | None = None,
     line: str | None = None,
 ) -> None:
     warn_line(str(message))
@@ -105,7 +107,7 @@ class Interrupted(BaseException):
 _PENDING: list[int] = []  # signals received while the command runs
 
 
-def _raise_interrupted(signum: int, frame: Any) -> None:
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     _PENDING.append(signum)
     raise Interrupted(signum)
 
@@ -141,7 +143,14 @@ def _signals_interrupt() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run(make_command: Callable[[], Any], argv: list[str]) -> int:
+class _Command(Protocol):
+    """A click command: what :func:`run` calls."""
+
+    def main(self, *, args: list[str], prog_name: str, standalone_mode: bool) -> object:
+        """Parse ``args`` and run the command."""
+
+
+def run(make_command: Callable[[], _Command], argv: list[str]) -> int:
     """Build the command, run it on ``argv``, turn every outcome into an exit code.
 
     Ctrl-C or SIGTERM: the command's partial outputs are removed, ``interrupted``
@@ -155,7 +164,7 @@ def run(make_command: Callable[[], Any], argv: list[str]) -> int:
         return 128 + e.signum
 
 
-def _run(make_command: Callable[[], Any], argv: list[str]) -> int:
+def _run(make_command: Callable[[], _Command], argv: list[str]) -> int:
     debug = "--debug" in argv or os.environ.get("LINGRAD_DEBUG", "") not in ("", "0")
     args = [a for a in argv if a != "--debug"]
     with warnings.catch_warnings():
@@ -219,7 +228,7 @@ def _os_message(e: OSError) -> str:
     return f"{where}{e.strerror or e}"
 
 
-def _help_hint(e: Any) -> str:
+def _help_hint(e: BaseException) -> str:
     ctx = getattr(e, "ctx", None)
     if ctx is None:
         return f" (see '{PROG} --help')"
@@ -253,7 +262,7 @@ def parse_list(text: str | None, option: str = "--features") -> list[str] | None
     return items
 
 
-def _literal(text: str) -> Any:
+def _literal(text: str) -> object:
     """``--param`` values: numbers, true/false/none, tuples and lists, else text."""
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
@@ -266,9 +275,9 @@ def _literal(text: str) -> Any:
         return text
 
 
-def parse_params(pairs: list[str]) -> dict[str, Any]:
+def parse_params(pairs: list[str]) -> dict[str, object]:
     """``--param KEY=VALUE`` pairs as a dict (values: see :func:`_literal`)."""
-    out = {}
+    out: dict[str, object] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip().isidentifier():

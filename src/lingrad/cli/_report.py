@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lingrad.cli._common import echo
 
+if TYPE_CHECKING:
+    from lingrad.workflows.memory import FitResult
 
-def print_summary(result: Any, written: list[Path], out: Path) -> None:
+
+def print_summary(result: FitResult, written: list[Path], out: Path) -> None:
     """What ``lingrad fit`` prints: the data, the training, the metrics, the files."""
     from lingrad.workflows.metrics import headline
     from lingrad.workflows.pipeline import final_estimator

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,11 +10,10 @@ import typer
 TEXT = "Text"
 
 
-def _choices(name: str, values: str) -> type[Enum]:
-    return Enum(name, {v: v for v in values.split()}, type=str)  # type: ignore[return-value]
+class TextFeatures(StrEnum):
+    hash = "hash"
+    tfidf = "tfidf"
 
-
-TextFeatures = _choices("TextFeatures", "hash tfidf")
 
 TextColumns = Annotated[
     list[str] | None,
@@ -29,7 +28,7 @@ TextColumns = Annotated[
     ),
 ]
 TextFeaturesOption = Annotated[
-    TextFeatures,  # type: ignore[valid-type]
+    TextFeatures,
     typer.Option(
         "--text-features",
         help="hash: each word hashed to one of --n-features columns (no vocabulary "

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lingrad.cli._common import echo, stderr_is_terminal
+
+if TYPE_CHECKING:
+    from lingrad.demos.common import Demo, DemoResult, Progress
 
 EPILOG = (
     "Examples:  lingrad demo  |  lingrad demo --list  |  lingrad demo logistic-1d "
@@ -87,7 +91,7 @@ def _run_one(
     out: Path,
     quick: bool,
     corrected: bool = False,
-    progress: Any = None,
+    progress: Progress | None = None,
     *,
     force: bool = False,
 ) -> Path:
@@ -100,7 +104,11 @@ def _run_one(
 
 
 def _run_into(
-    name: str, stage: Path, quick: bool, corrected: bool, progress: Any = None
+    name: str,
+    stage: Path,
+    quick: bool,
+    corrected: bool,
+    progress: Progress | None = None,
 ) -> str:
     """Run demo ``name`` into folder ``stage``; the report's file name."""
     from lingrad.demos import run
@@ -110,8 +118,8 @@ def _run_into(
     return result.report.name
 
 
-def _close(result: Any) -> None:
-    for fig in getattr(result, "figures", {}).values():
+def _close(result: DemoResult) -> None:
+    for fig in result.figures.values():
         fig.clf()
 
 
@@ -126,13 +134,13 @@ def _run_all(
 
     reports = []
     with ExitStack() as stack:
-        bar: Any = None
+        bar: RichProgress | None = None
         if stderr_is_terminal():
             from rich.console import Console
-            from rich.progress import Progress
+            from rich.progress import Progress as RichProgress
 
             bar = stack.enter_context(
-                Progress(console=Console(stderr=True), transient=True)
+                RichProgress(console=Console(stderr=True), transient=True)
             )
         task = bar.add_task("demos", total=len(names)) if bar else None
         stages = [
@@ -142,18 +150,18 @@ def _run_all(
             for name in names
         ]
         for name, stage in zip(names, stages, strict=True):
-            if bar is not None:
+            if bar is not None and task is not None:
                 bar.update(task, description=f"demo {name}")
             reports.append(
                 (name, out / name / _run_into(name, stage, quick, corrected))
             )
-            if bar is not None:
+            if bar is not None and task is not None:
                 bar.advance(task)
     for name, report in reports:
         echo(f"demo {name}: report at {report}")
 
 
-def _list(demos: dict[str, Any]) -> None:
+def _list(demos: Mapping[str, Demo]) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,7 +74,8 @@ def evaluate(
     _table(doc, doc["metrics"])
 
 
-def _table(doc: dict[str, Any], metrics: dict[str, Any]) -> None:
+def _table(doc: Mapping[str, object], metrics: Mapping[str, Any]) -> None:
+    """The scores on screen (``metrics``: the JSON document workflows.scoring built)."""
     from rich.console import Console
     from rich.table import Table
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from lingrad.cli._choices import (
+    Categorical,
+    Engine,
+    Impute,
+    Optimizer,
+    Penalty,
+    Schedule,
+    Solver,
+)
 from lingrad.cli._common import (
     choose_engine,
     debugging,
@@ -18,7 +27,13 @@ from lingrad.cli._common import (
     warn_line,
 )
 from lingrad.cli._report import print_summary
-from lingrad.cli._text import HashCategories, NFeatures, TextColumns, TextFeaturesOption
+from lingrad.cli._text import (
+    HashCategories,
+    NFeatures,
+    TextColumns,
+    TextFeatures,
+    TextFeaturesOption,
+)
 from lingrad.models.registry import model_spec
 
 EPILOG = (
@@ -28,26 +43,11 @@ EPILOG = (
     "0.25 --seed 0 --out bc"
 )
 MODEL_OPTIONS = "Model options (left out: the model's defaults)"
-
-
-def _choices(name: str, values: str) -> type[Enum]:
-    return Enum(name, {v: v for v in values.split()}, type=str)  # type: ignore[return-value]
-
-
-Solver = _choices("Solver", "sgd minibatch batch normal lbfgs newton")
-Schedule = _choices(
-    "Schedule", "constant invscaling inverse_time step exponential adaptive"
-)
-Penalty = _choices("Penalty", "none l1 l2 elasticnet")
-Optimizer = _choices("Optimizer", "gd momentum nesterov adam")
-Categorical = _choices("Categorical", "auto error")
-Impute = _choices("Impute", "mean median most_frequent drop")
-Engine = _choices("Engine", "auto nodes compiled dask")
 SCALE = "Larger than memory"
 
 
-def _value(choice: Any) -> Any:
-    return choice.value if isinstance(choice, Enum) else choice
+def _value(choice: StrEnum | None) -> str | None:
+    return None if choice is None else choice.value
 
 
 def fit(
@@ -112,12 +112,12 @@ def fit(
         ),
     ] = False,
     categorical: Annotated[
-        Categorical,  # type: ignore[valid-type]
+        Categorical,
         typer.Option(
             help="Text feature columns: auto (one-hot encoded, saved in the model) "
             "or error.",
         ),
-    ] = "auto",
+    ] = Categorical.auto,
     categories: Annotated[
         Path | None,
         typer.Option(
@@ -128,7 +128,7 @@ def fit(
         ),
     ] = None,
     impute: Annotated[
-        Impute | None,  # type: ignore[valid-type]
+        Impute | None,
         typer.Option(
             help="Missing cells: fill with the column's mean, median or most "
             "frequent value (saved in the model), or drop the rows. Default: an "
@@ -154,7 +154,7 @@ def fit(
         ),
     ] = 0,
     solver: Annotated[
-        Solver | None,  # type: ignore[valid-type]
+        Solver | None,
         typer.Option(
             help="sgd (one example per step), minibatch, batch, or where the model "
             "allows normal / lbfgs / newton.",
@@ -166,14 +166,14 @@ def fit(
         typer.Option(min=0.0, help="Learning rate.", rich_help_panel=MODEL_OPTIONS),
     ] = None,
     schedule: Annotated[
-        Schedule | None,  # type: ignore[valid-type]
+        Schedule | None,
         typer.Option(
             help="Learning-rate schedule.",
             rich_help_panel=MODEL_OPTIONS,
         ),
     ] = None,
     optimizer: Annotated[
-        Optimizer | None,  # type: ignore[valid-type]
+        Optimizer | None,
         typer.Option(
             help="Update rule.",
             rich_help_panel=MODEL_OPTIONS,
@@ -198,7 +198,7 @@ def fit(
         typer.Option(help="Convergence tolerance.", rich_help_panel=MODEL_OPTIONS),
     ] = None,
     penalty: Annotated[
-        Penalty | None,  # type: ignore[valid-type]
+        Penalty | None,
         typer.Option(
             help="Weight penalty.",
             rich_help_panel=MODEL_OPTIONS,
@@ -257,7 +257,7 @@ def fit(
         ),
     ] = 10_000,
     engine: Annotated[
-        Engine,  # type: ignore[valid-type]
+        Engine,
         typer.Option(
             help="auto / nodes / compiled: how the estimator trains in memory (the "
             "node chain, or compiled kernels); dask: on a Dask cluster (a "
@@ -265,7 +265,7 @@ def fit(
             "a folder or glob of files.",
             rich_help_panel=SCALE,
         ),
-    ] = "auto",
+    ] = Engine.auto,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -276,7 +276,7 @@ def fit(
         ),
     ] = None,
     text: TextColumns = None,
-    text_features: TextFeaturesOption = "hash",
+    text_features: TextFeaturesOption = TextFeatures.hash,
     n_features: NFeatures = None,
     hash_categories: HashCategories = False,
     draw: Annotated[
@@ -323,7 +323,7 @@ def fit(
     from lingrad.workflows.text import text_options
 
     spec = model_spec(model)
-    given: dict[str, Any] = dict(
+    given: dict[str, object] = dict(
         solver=_value(solver), lr=lr, schedule=_value(schedule),
         optimizer=_value(optimizer), batch_size=batch_size, max_iter=max_iter,
         tol=tol, penalty=_value(penalty), alpha=alpha, l1_ratio=l1_ratio,
@@ -345,16 +345,16 @@ def fit(
     if feature_list is not None and exclude_list:
         raise usage_error("give --features or --exclude, not both", "--exclude")
     builtin = is_builtin(data)
-    use_dask, engine_param = choose_engine(_value(engine), scheduler, stream, builtin)
+    use_dask, engine_param = choose_engine(engine.value, scheduler, stream, builtin)
     if engine_param is not None:
         params["engine"] = engine_param
     if stream is None and not use_dask:
         stream = should_stream(data)
     _check_reads(stream, use_dask, builtin, impute)
     how = "dask" if use_dask else "stream" if stream else "memory"
-    text_opts = text_options(text, _value(text_features), n_features, hash_categories)
+    text_opts = text_options(text, text_features.value, n_features, hash_categories)
     columns = Columns(target, feature_list, exclude_list, id_column,
-                      _value(categorical), _value(impute),
+                      categorical.value, _value(impute),
                       None if categories is None else str(categories),
                       text_opts)  # fmt: skip
     if force and not builtin:
@@ -374,14 +374,14 @@ def fit(
 
 
 def _check_reads(
-    stream: bool | None, use_dask: bool, builtin: bool, impute: Any
+    stream: bool | None, use_dask: bool, builtin: bool, impute: Impute | None
 ) -> None:
     """What the streamed and Dask fits cannot read: usage errors."""
     if stream and builtin:
         raise usage_error(
             "--stream reads a file; built-in data fit in memory", "--stream"
         )
-    if (stream or use_dask) and _value(impute) == "median":
+    if (stream or use_dask) and impute is Impute.median:
         how = "--engine dask" if use_dask else "--stream"
         raise usage_error(
             f"{how} reads the table in pieces, and a median needs every value of "

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+
+    from lingrad.core.gradcheck import GradcheckReport
 
 EPILOG = "Examples:  lingrad gradcheck  |  lingrad gradcheck --model two-layer"
 
@@ -35,22 +40,23 @@ def gradcheck(
     check_passed(reports)
 
 
-def _print(reports: list[tuple[str, Any]]) -> None:
+def _print(reports: list[tuple[str, GradcheckReport]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from lingrad.workflows.gradchecks import summary
 
     table = Table(title="gradcheck: analytic vs central differences (float64)")
-    for col, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("kind", "left"),
         ("subject", "left"),
         ("gradient", "left"),
         ("max abs err", "right"),
         ("rel err", "right"),
         ("", "left"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    )
+    for col, justify in columns:
+        table.add_column(col, justify=justify)
     shown = {"ok": "ok", "zero": "zero (not informative)", "FAIL": "[bold red]FAIL[/]"}
     for kind, report in reports:
         for i, e in enumerate(report.entries):
