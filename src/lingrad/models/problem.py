@@ -21,6 +21,7 @@ from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
 from lingrad.core.nodes import Affine, Array, Node
 from lingrad.core.penalties import Penalty
+from lingrad.errors import LingradError
 from lingrad.models.params import ITERATIVE_SOLVERS
 from lingrad.solvers import proximal_l1
 from lingrad.training.train import Trainer
@@ -46,6 +47,12 @@ class TrainingProblem:
     n_correct: Any  # counter of correct predictions (classifiers), else None
     trainer: Trainer | None  # the estimator's Trainer (iterative solvers)
     output_node: Node | None  # a display-only output node (the perceptron's Step)
+
+    def iterative(self) -> Trainer:
+        """The Trainer of an iterative solver (a LingradError where there is none)."""
+        if self.trainer is None:
+            raise LingradError("this fit has no Trainer: its solver is not iterative")
+        return self.trainer
 
 
 def batch_size(est: Any) -> int | None:

@@ -18,7 +18,7 @@ reaches :func:`dispatch`, which loads the rest (the optional extra
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lingrad.models.dask_hook import (
     DASK_METHODS,
@@ -26,6 +26,9 @@ from lingrad.models.dask_hook import (
     install_dask_dispatch,
     is_dask,
 )
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 __all__ = [
     "DASK_METHODS",
@@ -50,7 +53,9 @@ def require_dask() -> None:
         ) from e
 
 
-def dispatch(est: Any, name: str, X: Any, *args: Any, **kwargs: Any) -> Any:
+def dispatch(
+    est: GradientEstimator, name: str, X: Any, *args: Any, **kwargs: Any
+) -> Any:
     """``est.<name>(X, ...)`` on Dask collections."""
     require_dask()
     if name == "fit":

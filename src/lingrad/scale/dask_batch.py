@@ -12,7 +12,7 @@ The iterates are the in-memory ones, to rounding.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from lingrad.solvers.rows import Chunk
 from lingrad.solvers.sums import set_params, sum_loss
 from lingrad.training.epoch import NodeEngine
 from lingrad.training.step import Step
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 
 def batch_sums(
@@ -72,7 +75,7 @@ class ReducedEngine(NodeEngine):
         return J, np.asarray(hits, dtype=np.float64)
 
 
-def fit_batch(est: Any, rows: DaskRows) -> None:
+def fit_batch(est: GradientEstimator, rows: DaskRows) -> None:
     """Train ``est`` (``solver="batch"``) on ``rows``: the in-memory fit's steps."""
     if est.early_stopping:
         raise ValueError(

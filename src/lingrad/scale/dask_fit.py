@@ -20,7 +20,7 @@ X is never collected onto one machine; only sums and the model travel.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from dask.base import compute
@@ -46,8 +46,13 @@ from lingrad.scale.targets import (
     summarize_y,
 )
 
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
-def prepare(est: Any, X: Any, y: Any, sample_weight: Any) -> tuple[DaskRows, Blocks]:
+
+def prepare(
+    est: GradientEstimator, X: Any, y: Any, sample_weight: Any
+) -> tuple[DaskRows, Blocks]:
     """Set the estimator's data-dependent state; its rows as persisted blocks."""
     classify = is_classifier(est)
     blocks = split(X, y, sample_weight)
@@ -142,7 +147,9 @@ def _persist(
     return held
 
 
-def fit(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+def fit(
+    est: GradientEstimator, X: Any, y: Any, sample_weight: Any = None
+) -> GradientEstimator:
     """Train ``est`` on Dask X and y (the estimators' ``fit`` comes here)."""
     est.check_hyperparameters()
     rows, blocks = prepare(est, X, y, sample_weight)

@@ -13,7 +13,7 @@ none of it.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dask.array as da
 import numpy as np
@@ -22,6 +22,9 @@ from sklearn.base import is_classifier
 
 from lingrad.scale.dask_blocks import split
 from lingrad.scale.dask_rows import lazy_tree
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 
 def for_prediction(model: Any) -> Any:
@@ -42,7 +45,7 @@ def for_prediction(model: Any) -> Any:
     return light
 
 
-def _frame_like(est: Any, X: Any) -> Any:
+def _frame_like(est: GradientEstimator, X: Any) -> Any:
     """One row of zeros shaped (and named) like X's blocks, for the output's shape."""
     row = np.zeros((1, int(est.n_features_in_)))
     if hasattr(X, "columns"):
@@ -52,7 +55,7 @@ def _frame_like(est: Any, X: Any) -> Any:
     return row.astype(X.dtype)
 
 
-def blockwise(est: Any, name: str, X: Any) -> Any:
+def blockwise(est: GradientEstimator, name: str, X: Any) -> Any:
     """``est.<name>`` of every block of X, as one lazy Dask array."""
     method = getattr(for_prediction(est), name)
     meta = np.asarray(method(_frame_like(est, X)))
@@ -79,7 +82,7 @@ def _call_block(block: Any, method: Any, meta: Any) -> Any:
     return method(block)
 
 
-def score_sums(est: Any, X: Any, y: Any, s: Any, classify: bool) -> Any:
+def score_sums(est: GradientEstimator, X: Any, y: Any, s: Any, classify: bool) -> Any:
     """A block's score sums: (Σw, Σw·hit) or (Σw, mean, M2, SSE) per output."""
     y = np.asarray(y)
     w = np.ones(len(y)) if s is None else np.asarray(s, dtype=np.float64)
@@ -123,7 +126,7 @@ def finish_score(sums: Any) -> Any:
     return np.float64(np.mean(r2))
 
 
-def score(est: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+def score(est: GradientEstimator, X: Any, y: Any, sample_weight: Any = None) -> Any:
     """Lazy accuracy (classifiers) or R² (regressors) of ``est`` on Dask X, y."""
     blocks = split(X, y, sample_weight)
     classify = is_classifier(est)

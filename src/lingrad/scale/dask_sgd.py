@@ -26,11 +26,13 @@ import copy
 import math
 import operator
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from dask.base import compute
 from dask.delayed import delayed
+from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
@@ -38,20 +40,27 @@ from lingrad.scale.dask_records import Records, append_records, records_of
 from lingrad.scale.dask_rows import DaskRows, client_or_none
 from lingrad.training.history import History
 
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
-def block_order(seed: int, epoch: int, n_blocks: int, shuffle: bool = True) -> Any:
+
+def block_order(
+    seed: int, epoch: int, n_blocks: int, shuffle: bool = True
+) -> NDArray[np.int64]:
     """The blocks' order in ``epoch``: a permutation seeded by (seed, epoch)."""
     if not shuffle:
         return np.arange(n_blocks)
     return np.random.default_rng([seed, epoch]).permutation(n_blocks)
 
 
-def order_seed(random_state: Any) -> int:
+def order_seed(random_state: int | np.random.RandomState | None) -> int:
     """The seed of the block orders, drawn from the estimator's random_state."""
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-def partial_block(est: Any, X: Any, Y: Any, s: Any) -> tuple[Any, Records | None]:
+def partial_block(
+    est: GradientEstimator, X: Any, Y: Any, s: Any
+) -> tuple[GradientEstimator, Records | None]:
     """One ``partial_fit`` epoch of ``est`` on this block (on its worker): the
     model, recording into a new History (:func:`travelling`), and the records
     of this visit (None for an empty block)."""
@@ -59,14 +68,16 @@ def partial_block(est: Any, X: Any, Y: Any, s: Any) -> tuple[Any, Records | None
         return est, None
     shape = (X.shape[1], Y.shape[1])
     problem = est.training_problem(shape=shape, dtype=X.dtype, start="continue")
-    trainer = problem.trainer
+    trainer = problem.iterative()
     trainer.partial_fit(X, Y, sample_weight=s, n_correct=problem.n_correct)
     est.adopt_trainer(trainer, shape, getattr(est, "n_iter_", 0) + 1)
     light, history = travelling(est, shape)
     return light, records_of(history)
 
 
-def travelling(est: Any, shape: tuple[int, int]) -> tuple[Any, History]:
+def travelling(
+    est: GradientEstimator, shape: tuple[int, int]
+) -> tuple[GradientEstimator, History]:
     """A shallow copy of the fitted ``est`` (X, Y widths ``shape``) whose Trainer
     records into a new, empty, unbounded History: what travels between
     workers; and ``est``'s own History, which stays (as does ``est``)."""
@@ -74,27 +85,34 @@ def travelling(est: Any, shape: tuple[int, int]) -> tuple[Any, History]:
     fresh = History(history.snapshot_every, history.grad_norm_every,
                     max_steps=None, max_snapshots=None)  # fmt: skip
     problem = est.training_problem(shape=shape, dtype=None, start="continue")
-    trainer = copy.copy(problem.trainer)  # est keeps its own Trainer object
+    trainer = copy.copy(problem.iterative())  # est keeps its own Trainer object
     trainer.history = fresh
     light = copy.copy(est)
     light.adopt_trainer(trainer, shape, est.n_iter_)
     return light, history
 
 
-def rejoin(light: Any, history: History, new: list[Any], shape: tuple[int, int]) -> Any:
+def rejoin(
+    light: GradientEstimator,
+    history: History,
+    new: list[Records | None],
+    shape: tuple[int, int],
+) -> GradientEstimator:
     """``light`` back from its visits, recording into ``history`` again, with the
     visits' records ``new`` appended to it in order."""
     for records in new:
         if records is not None:
             append_records(history, records)
     problem = light.training_problem(shape=shape, dtype=None, start="continue")
-    trainer = problem.trainer
+    trainer = problem.iterative()
     trainer.history = history
     light.adopt_trainer(trainer, shape, light.n_iter_)
     return light
 
 
-def partial_blocks(est: Any, *blocks: Any) -> tuple[Any, list[Records | None]]:
+def partial_blocks(
+    est: GradientEstimator, *blocks: Any
+) -> tuple[GradientEstimator, list[Records | None]]:
     """:func:`partial_block` over consecutive blocks held by one worker
     (``blocks``: their X, Y, s in turn): the model and each visit's records."""
     records = []
@@ -104,7 +122,7 @@ def partial_blocks(est: Any, *blocks: Any) -> tuple[Any, list[Records | None]]:
     return est, records
 
 
-def runs(order: Any, where: list[str | None]) -> list[list[int]]:
+def runs(order: NDArray[np.int64], where: list[str | None]) -> list[list[int]]:
     """``order`` cut into runs of consecutive blocks held by the same worker
     (``where[i]``; None: not held, a run of its own): one task per run."""
     out: list[list[int]] = []
@@ -117,9 +135,9 @@ def runs(order: Any, where: list[str | None]) -> list[list[int]]:
 
 
 def _epoch(
-    est: Any, rows: DaskRows, order: Any, held: tuple[list[Any], list[Any]],
-    shape: tuple[int, int],
-) -> Any:  # fmt: skip
+    est: GradientEstimator, rows: DaskRows, order: NDArray[np.int64],
+    held: tuple[list[Any], list[str | None]], shape: tuple[int, int],
+) -> GradientEstimator:  # fmt: skip
     """``est`` after one visit of every block in ``order`` (``held``: from
     :func:`held_blocks`). The model goes from task to task (one per run of
     blocks on one worker); each task's records come to the client on their own."""
@@ -149,7 +167,7 @@ def _epoch(
     return rejoin(light, history, [r for rs in client.gather(new) for r in rs], shape)
 
 
-def _counter(progress: Any, n: int) -> Any:
+def _counter(progress: Callable[[int], object], n: int) -> Callable[[object], object]:
     """A future's done-callback that reports ``n`` blocks done."""
     return lambda _: progress(n)
 
@@ -188,7 +206,7 @@ def held_blocks(rows: DaskRows) -> tuple[list[Any], list[str | None]]:
     return data, where
 
 
-def fit_stochastic(est: Any, rows: DaskRows) -> None:
+def fit_stochastic(est: GradientEstimator, rows: DaskRows) -> None:
     """Train ``est`` by epochs of ``partial_fit`` over ``rows``' blocks."""
     if est.early_stopping:
         raise ValueError(
@@ -198,7 +216,7 @@ def fit_stochastic(est: Any, rows: DaskRows) -> None:
         )
     shape = (rows.n_features, rows.n_outputs)  # a new trainer with the current
     problem = est.training_problem(shape=shape, dtype=rows.dtype)  # parameters
-    est.adopt_trainer(problem.trainer, shape, 0)  # warm (fitted) or fresh
+    est.adopt_trainer(problem.iterative(), shape, 0)  # warm (fitted) or fresh
     seed = order_seed(est.random_state)
     held = held_blocks(rows)
     sizes = np.asarray(rows.sizes, dtype=np.float64)
@@ -227,7 +245,7 @@ def fit_stochastic(est: Any, rows: DaskRows) -> None:
         )
 
 
-def _adopt(est: Any, trained: Any) -> Any:
+def _adopt(est: GradientEstimator, trained: GradientEstimator) -> GradientEstimator:
     """Copy the trained state back onto the caller's estimator object."""
     if trained is not est:
         est.__dict__.update(trained.__dict__)

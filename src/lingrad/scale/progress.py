@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
-_HOOKS: list[Callable[[int], Any]] = []
+_HOOKS: list[Callable[[int], object]] = []
 
 
 @contextmanager
-def on_progress(callback: Callable[[int], Any]) -> Iterator[None]:
+def on_progress(callback: Callable[[int], object]) -> Iterator[None]:
     """Call ``callback(n)`` whenever n more blocks of a pass are done."""
     _HOOKS.append(callback)
     try:

@@ -10,13 +10,21 @@ the streamed fit alike (no Dask import here).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 from sklearn.utils.multiclass import check_classification_targets
 
+from lingrad.core.nodes import Array
 from lingrad.solvers.rows import contiguous
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
+
+Label = str | int | float | bool  # a class label, as a Python scalar
 
 
 @dataclass
@@ -25,7 +33,7 @@ class YSummary:
 
     sizes: list[int]
     sw: float
-    labels: dict[Any, np.ndarray] = field(default_factory=dict)  # label: [n, Σ s]
+    labels: dict[Label, np.ndarray] = field(default_factory=dict)  # label: [n, Σ s]
     n_outputs: int = 1
     ndim: int = 1
 
@@ -40,7 +48,7 @@ class YSummary:
         )  # fmt: skip
 
 
-def summarize_y(y: Any, s: Any, classify: bool) -> YSummary:
+def summarize_y(y: ArrayLike, s: ArrayLike | None, classify: bool) -> YSummary:
     """One block's :class:`YSummary` (on a worker)."""
     y = np.asarray(y)
     w = np.ones(len(y)) if s is None else np.asarray(s, dtype=np.float64)
@@ -57,12 +65,14 @@ def summarize_y(y: Any, s: Any, classify: bool) -> YSummary:
 
 
 def encode_block(
-    y: Any, s: Any, targets: Any, classes: Any, weight: Any, scale: float,
-    dtype: Any, K: int,
-) -> tuple[Any, Any]:  # fmt: skip
+    y: ArrayLike, s: ArrayLike | None,
+    targets: Callable[[NDArray[np.intp], DTypeLike], Array] | None,
+    classes: np.ndarray | None, weight: np.ndarray | None, scale: float,
+    dtype: DTypeLike, K: int,
+) -> tuple[Array, Array | None]:  # fmt: skip
     """(Y (m, K), s (m,) or None) of one block, as the in-memory fit makes them."""
     y = np.asarray(y)
-    if classes is None:
+    if classes is None or targets is None:  # regression (no classes: no targets)
         Y = contiguous(np.asarray(y, dtype=dtype).reshape(len(y), K))
         w = None if s is None else np.asarray(s, dtype=dtype) * scale
         return Y, w
@@ -76,16 +86,20 @@ def encode_block(
     return Y, (w * scale).astype(dtype)
 
 
-def class_weights(class_weight: Any, classes: np.ndarray, counts: np.ndarray) -> Any:
+def class_weights(
+    class_weight: str | Mapping[object, float] | None,
+    classes: np.ndarray,
+    counts: np.ndarray,
+) -> NDArray[np.float64] | None:
     """Per-class multipliers as scikit-learn's ``compute_class_weight`` (or None)."""
     if class_weight is None:
         return None
-    if class_weight == "balanced":
-        return counts.sum() / (len(classes) * counts)
-    return np.array([float(class_weight.get(c, 1.0)) for c in classes])
+    if isinstance(class_weight, str):  # "balanced" (the parameter's one string)
+        return np.asarray(counts.sum() / (len(classes) * counts), dtype=np.float64)
+    return np.array([float(class_weight.get(c, 1.0)) for c in classes], np.float64)
 
 
-def classes_of(summary: YSummary, est: Any) -> np.ndarray:
+def classes_of(summary: YSummary, est: GradientEstimator) -> np.ndarray:
     """The sorted classes, checked as ``fit`` checks them (2+, binary-only models)."""
     from lingrad.models.params import BINARY_ONLY
 
