@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
 from lingrad.core.penalties import Penalty, make_penalty
+from lingrad.errors import LingradError
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.models._finite import finite_scores as finite_scores  # re-exported
 from lingrad.models._fitted import restore_fitted, training_state
@@ -44,6 +45,7 @@ from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.dask_hook import dask_aware
 from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.models.problem import (
+    Dtype,
     TrainingProblem,
     make_trainer,
     starting_chain,
@@ -52,6 +54,7 @@ from lingrad.models.problem import (
 from lingrad.notebook.display import EstimatorDisplay
 from lingrad.solvers import lbfgs_rows
 from lingrad.solvers.rows import ArrayRows, Rows, cache_rows
+from lingrad.training.epoch import NCorrect
 from lingrad.training.history import History
 from lingrad.training.train import Trainer
 
@@ -134,7 +137,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
 
     # ---- hooks -------------------------------------------------------------
     def _init_chain(
-        self, n_features: int, n_outputs: int, rng: np.random.RandomState, dtype: Any
+        self, n_features: int, n_outputs: int, rng: np.random.RandomState, dtype: Dtype
     ) -> Chain:
         raise NotImplementedError
 
@@ -147,7 +150,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     def _make_loss(self) -> Loss:
         raise NotImplementedError
 
-    def _n_correct(self) -> Any:
+    def _n_correct(self) -> NCorrect:
         """Counter of correct predictions from the chain output (classifiers)."""
         return None
 
@@ -174,9 +177,9 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         sample_weight: Any = None,
         *,
         start: str = "fit",
-        random_state: Any = None,
+        random_state: int | np.random.RandomState | None = None,
         shape: tuple[int, int] | None = None,
-        dtype: Any = np.float64,
+        dtype: Dtype = np.float64,
     ) -> TrainingProblem:
         """What a fit trains: ``J = loss(chain(X), Y) + penalty(W)`` (a
         :class:`~lingrad.models.problem.TrainingProblem`).
@@ -304,17 +307,19 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         return make_trainer(self, chain, rng)
 
     def _start(
-        self, n_features: int, n_outputs: int, dtype: Any, keep: bool, partial: bool
+        self, n_features: int, n_outputs: int, dtype: Dtype, keep: bool, partial: bool
     ) -> Trainer:
         """The trainer to continue (``partial``), or a new one from fitted (``keep``)
         or fresh parameters; a new one takes the current hyperparameters."""
-        trainer = getattr(self, "_trainer", None)
+        trainer: Trainer | None = getattr(self, "_trainer", None)
         if partial and trainer is not None:
             self._check_engine()
             trainer.engine = self._engine()  # the engine may change between calls
-            return trainer  # type: ignore[no-any-return]
-        _, trainer = starting_chain(self, (n_features, n_outputs), dtype, keep)
-        return trainer  # type: ignore[return-value]
+            return trainer
+        _, new = starting_chain(self, (n_features, n_outputs), dtype, keep)
+        if new is None:  # only iterative solvers come here
+            raise LingradError(f"solver={self.solver!r} trains without a Trainer")
+        return new
 
     def _fit_iterative(
         self, X: Any, Y: Any, sample_weight: Any = None, *, partial: bool = False

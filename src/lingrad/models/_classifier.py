@@ -23,7 +23,7 @@ from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn.base import ClassifierMixin
 from sklearn.utils import Tags
 from sklearn.utils.class_weight import compute_class_weight
@@ -37,6 +37,7 @@ from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
 from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.params import BINARY_ONLY
+from lingrad.training.epoch import NCorrect
 
 
 def encode_labels(
@@ -86,7 +87,7 @@ def encode_labels(
 def label_targets(
     y_idx: np.ndarray,
     n_classes: int,
-    dtype: Any = np.float64,
+    dtype: DTypeLike = np.float64,
     low: float = 0.0,
     high: float = 1.0,
 ) -> np.ndarray:
@@ -195,16 +196,16 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
     _decision_threshold: float = 0.0
     _decision_inclusive: bool = False
 
-    def _targets(self, y_idx: np.ndarray, dtype: Any) -> np.ndarray:
+    def _targets(self, y_idx: np.ndarray, dtype: DTypeLike) -> np.ndarray:
         """Training targets Y from class indices: one column per class."""
         return one_hot(y_idx, len(self.classes_), dtype)  # (N, K), also K = 2
 
-    def encode_targets(self, y_idx: np.ndarray, dtype: Any) -> np.ndarray:
+    def encode_targets(self, y_idx: np.ndarray, dtype: DTypeLike) -> np.ndarray:
         """The training targets Y (N, K) of class indices ``y_idx`` into
         ``classes_``, as ``fit`` encodes them (one-hot, or one 0/1 or ±1 column)."""
         return self._targets(y_idx, dtype)
 
-    def _n_correct(self) -> Any:
+    def _n_correct(self) -> NCorrect:
         return make_n_correct()
 
     def _prepare(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from lingrad.core.chain import Chain
 from lingrad.core.nodes import Affine, Node
@@ -30,7 +30,11 @@ class LinearChainEstimator(GradientEstimator):
         return Chain([affine] if act is None else [affine, act])
 
     def _init_chain(
-        self, n_features: int, n_outputs: int, rng: np.random.RandomState, dtype: Any
+        self,
+        n_features: int,
+        n_outputs: int,
+        rng: np.random.RandomState,
+        dtype: DTypeLike | None,
     ) -> Chain:
         W = np.zeros((n_features, n_outputs), dtype=dtype)  # (D, K)
         b = np.zeros(n_outputs, dtype=dtype) if self.fit_intercept else None

@@ -83,9 +83,15 @@ class _Network(GradientClassifier):
         ]
 
     def _init_affine(
-        self, n_in: int, n_out: int, rng: np.random.RandomState, dtype: DTypeLike
+        self, n_in: int, n_out: int, rng: np.random.RandomState, dtype: DTypeLike | None
     ) -> Affine:
-        return Affine.init(n_in, n_out, rng, bias=self.fit_intercept, dtype=dtype)
+        return Affine.init(
+            n_in,
+            n_out,
+            rng,
+            bias=self.fit_intercept,
+            dtype=np.float64 if dtype is None else dtype,
+        )
 
 
 class TwoLayerNetwork(_Network):
@@ -147,7 +153,7 @@ class TwoLayerNetwork(_Network):
         n_features: int,
         n_outputs: int,
         rng: np.random.RandomState,
-        dtype: DTypeLike,
+        dtype: DTypeLike | None,
     ) -> Chain:
         hidden = self._init_affine(n_features, self.n_hidden, rng, dtype)
         output = self._init_affine(self.n_hidden, n_outputs, rng, dtype)

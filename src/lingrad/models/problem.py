@@ -11,9 +11,10 @@ the demos read it instead of the estimators' private hooks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -24,7 +25,11 @@ from lingrad.core.penalties import Penalty
 from lingrad.errors import LingradError
 from lingrad.models.params import ITERATIVE_SOLVERS
 from lingrad.solvers import proximal_l1
+from lingrad.training.epoch import NCorrect
 from lingrad.training.train import Trainer
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 STARTS = ("fit", "fresh", "fitted", "continue")
 
@@ -32,6 +37,9 @@ STARTS = ("fit", "fresh", "fitted", "continue")
 def affine_at(chain: Chain, i: int = 0) -> Affine:
     """The Affine node ``chain.nodes[i]`` (typed: a linear model's first node)."""
     return cast(Affine, chain.nodes[i])
+
+
+Dtype = DTypeLike | None  # the parameters' dtype; None: float64 or the fitted one's
 
 
 @dataclass
@@ -44,7 +52,7 @@ class TrainingProblem:
     X: Array | None  # validated as fit validates it
     Y: Array | None  # (N, K) the training targets
     sample_weight: Array | None  # mean 1, times class_weight; None: all 1
-    n_correct: Any  # counter of correct predictions (classifiers), else None
+    n_correct: NCorrect  # counter of correct predictions (classifiers), else None
     trainer: Trainer | None  # the estimator's Trainer (iterative solvers)
     output_node: Node | None  # a display-only output node (the perceptron's Step)
 
@@ -55,7 +63,7 @@ class TrainingProblem:
         return self.trainer
 
 
-def batch_size(est: Any) -> int | None:
+def batch_size(est: GradientEstimator) -> int | None:
     """Examples per step of an iterative solver (None: all)."""
     if est.solver == "sgd":
         return 1
@@ -64,7 +72,9 @@ def batch_size(est: Any) -> int | None:
     return int(est.batch_size)  # minibatch
 
 
-def make_trainer(est: Any, chain: Chain, rng: np.random.RandomState) -> Trainer:
+def make_trainer(
+    est: GradientEstimator, chain: Chain, rng: np.random.RandomState
+) -> Trainer:
     """The estimator's Trainer on ``chain`` (its seed drawn from ``rng``); an L1
     part of the penalty becomes a proximal step (``lingrad.solvers.proximal``)."""
     est._check_engine()
@@ -86,7 +96,11 @@ def make_trainer(est: Any, chain: Chain, rng: np.random.RandomState) -> Trainer:
 
 
 def starting_chain(
-    est: Any, shape: tuple[int, int], dtype: Any, keep: bool, random_state: Any = None
+    est: GradientEstimator,
+    shape: tuple[int, int],
+    dtype: DTypeLike | None,
+    keep: bool,
+    random_state: int | np.random.RandomState | None = None,
 ) -> tuple[Chain, Trainer | None]:
     """The chain a fit starts from (the fitted one when ``keep`` and the shape
     matches, else fresh) and, for an iterative solver, a new Trainer on it that
@@ -105,14 +119,14 @@ def starting_chain(
 
 
 def training_problem(
-    est: Any,
+    est: GradientEstimator,
     X: Any,
     y: Any,
     sample_weight: Any,
     start: str,
-    random_state: Any,
+    random_state: int | np.random.RandomState | None,
     shape: tuple[int, int] | None,
-    dtype: Any,
+    dtype: DTypeLike | None,
 ) -> TrainingProblem:
     """``GradientEstimator.training_problem``: see its docstring."""
     if start not in STARTS:

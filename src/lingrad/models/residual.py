@@ -137,7 +137,7 @@ class ResidualNetwork(_Network):
         n_features: int,
         n_outputs: int,
         rng: np.random.RandomState,
-        dtype: DTypeLike,
+        dtype: DTypeLike | None,
     ) -> Chain:
         M, D = self.n_hidden, n_features
         return self._assemble(

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from lingrad.models._base import GradientEstimator
 
 
+Held = tuple[Any, Any, Any]  # a block's (X, Y, s) as dask futures (s: or None)
+
+
 def block_order(
     seed: int, epoch: int, n_blocks: int, shuffle: bool = True
 ) -> NDArray[np.int64]:
@@ -136,7 +139,7 @@ def runs(order: NDArray[np.int64], where: list[str | None]) -> list[list[int]]:
 
 def _epoch(
     est: GradientEstimator, rows: DaskRows, order: NDArray[np.int64],
-    held: tuple[list[Any], list[str | None]], shape: tuple[int, int],
+    held: tuple[list[Held | None], list[str | None]], shape: tuple[int, int],
 ) -> GradientEstimator:  # fmt: skip
     """``est`` after one visit of every block in ``order`` (``held``: from
     :func:`held_blocks`). The model goes from task to task (one per run of
@@ -172,21 +175,22 @@ def _counter(progress: Callable[[int], object], n: int) -> Callable[[object], ob
     return lambda _: progress(n)
 
 
-def _block(client: Any, rows: DaskRows, data: list[Any], i: int) -> tuple[Any, ...]:
+def _block(client: Any, rows: DaskRows, data: list[Held | None], i: int) -> Held:
     """Block i's (X, Y, s): its futures when held, else computed for this visit."""
-    if data[i] is not None:
-        return data[i]  # type: ignore[no-any-return]
+    held = data[i]
+    if held is not None:
+        return held
     b = rows.blocks[i]
     X, Y, *s = client.compute([b.X, b.Y] if b.s is None else [b.X, b.Y, b.s])
     return X, Y, s[0] if s else None
 
 
-def held_blocks(rows: DaskRows) -> tuple[list[Any], list[str | None]]:
+def held_blocks(rows: DaskRows) -> tuple[list[Held | None], list[str | None]]:
     """Per block: the futures of its (X, Y, s) when the workers hold (persist)
     it, and the worker holding its X; (None, None) for a block recomputed on
     every visit (or without a cluster)."""
     n = len(rows.blocks)
-    data: list[Any] = [None] * n
+    data: list[Held | None] = [None] * n
     where: list[str | None] = [None] * n
     client = client_or_none()
     if client is None:
