@@ -334,7 +334,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         self._send(404, b"404 Not Found\n", "text/plain; charset=utf-8")
 
-    def _doc(self) -> dict[str, Any]:
+    def _doc(self) -> dict[str, object]:
         body = self._body(MAX_JSON, "the request")
         try:
             doc = json.loads(body or b"{}")

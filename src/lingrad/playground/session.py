@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lingrad.playground import run as runs
+from lingrad.playground.data import Dataset
 from lingrad.playground.settings import (
     ITERATIVE,
     Settings,
@@ -70,7 +71,7 @@ class Session:
         self.preset = preset_name
         self.custom = False  # settings changed since the preset
         self.settings: Settings = preset(preset_name)
-        self.upload: Path | None = None
+        self.upload: Path | Dataset | None = None  # a Dataset: the notebook's
         self.playing = False
         self.solving = False  # an exact solver is running in the background
         self.message: dict[str, str] = {}  # the run's note (divergence, ...)
@@ -85,7 +86,7 @@ class Session:
         self._started()
 
     # ---- commands (each under the lock) -------------------------------------
-    def configure(self, given: dict[str, Any]) -> None:
+    def configure(self, given: dict[str, object]) -> None:
         """New settings: a new run from step 0 (SettingsError names bad fields)."""
         with self.lock:
             if "preset" in given:
@@ -112,7 +113,7 @@ class Session:
             self.run = runs.build(self.settings, self.upload)
             self._started()
 
-    def set_live(self, given: dict[str, Any]) -> None:
+    def set_live(self, given: dict[str, object]) -> None:
         """lr, batch size or speed, kept in the History from the next step on."""
         unknown = sorted(set(given) - set(LIVE))
         if unknown:
@@ -172,7 +173,7 @@ class Session:
         path = folder / Path(name).name
         path.write_bytes(body)
         with self.lock:
-            if self.upload is not None and self.upload != path:
+            if isinstance(self.upload, Path) and self.upload != path:
                 self.upload.unlink(missing_ok=True)
             self.upload = path
         return columns
@@ -301,7 +302,7 @@ class Session:
                 self.changed.notify_all()
             time.sleep(0.005 if speed == "max" else min(0.02, 1 / int(speed)))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         """The settings as the page's fields show them."""
         s = self.settings
         out = {k: getattr(s, k) for k in Settings.__dataclass_fields__ if k != "gen"}

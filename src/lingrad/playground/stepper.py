@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.optim import Batcher
@@ -29,9 +30,9 @@ MAX_STEPS = 5000  # per-step records a session's History keeps (then decimates)
 class RecordingBatcher(Batcher):
     """``Batcher`` that remembers the epoch order it drew last (None: data order)."""
 
-    last_order: Any = None
+    last_order: NDArray[np.intp] | None = None
 
-    def order(self, N: int, row_bytes: int = 8) -> Any:
+    def order(self, N: int, row_bytes: int = 8) -> NDArray[np.intp] | None:
         self.last_order = super().order(N, row_bytes)
         return self.last_order
 
@@ -41,7 +42,7 @@ class LastStep:
     """What the step panel traces: step t on rows, from params ``before``."""
 
     t: int
-    rows: Any  # (m,) integer row indices of the step's batch
+    rows: NDArray[np.intp]  # (m,) integer row indices of the step's batch
     lr: float
     before: dict[str, Array]
     grads: dict[str, Array]  # dJ_dp the update used (penalty included)
