@@ -284,8 +284,7 @@ def _bounded_int(text: object, low: int, high: int) -> int:
 
 # ---------------------------------------------------------------- presets
 
-# name (as the demo) -> (what it shows, the settings it starts from: values by
-# field, any type, for dataclasses.replace)
+# name (as the demo) -> (what it shows, its Settings fields, for replace(**))
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "linear-1d": (
         "Lecture 4: per-sample SGD fits y = 5x - 3 from the lecture's data and start, "
