@@ -13,7 +13,6 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -36,7 +35,7 @@ class Cursor:
     heavy_t: int = -2  # the step the heavy panels were made at
     heavy_time: float = 0.0
     optimum: bool = False
-    status: Any = None  # the status sent last
+    status: dict[str, object] | None = None  # the status sent last
 
 
 def frame(session: Session, cursor: Cursor) -> dict[str, object] | None:
@@ -162,8 +161,8 @@ def _heavy(session: Session) -> dict[str, object]:
 def _status(session: Session, t: int) -> dict[str, object]:
     run = session.run
     tr = run.trainer
-    if tr is not None:
-        last = run.stepper.last  # type: ignore[union-attr]
+    if run.stepper is not None:  # iterative: the trainer is the stepper's
+        last = run.stepper.last
         J = None if last is None else float(last.J)
     else:  # an exact solver: its last iteration's J
         h = getattr(run.est, "history_", None)
@@ -182,12 +181,12 @@ def _status(session: Session, t: int) -> dict[str, object]:
     }
 
 
-def to_json(doc: Any) -> str:
+def to_json(doc: object) -> str:
     """``doc`` as JSON, NaN and infinities as null (JSON has neither)."""
     return json.dumps(_finite(doc), allow_nan=False)
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

@@ -12,8 +12,8 @@ import queue
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -38,11 +38,13 @@ class _Background:
     that flipping through models never piles up solvers on the CPU."""
 
     def __init__(self) -> None:
-        self.jobs: queue.Queue[tuple[Any, tuple[Any, ...]]] = queue.Queue()
+        self.jobs: queue.Queue[tuple[Callable[..., None], tuple[object, ...]]] = (
+            queue.Queue()
+        )
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
-    def submit(self, fn: Any, *args: Any) -> None:
+    def submit(self, fn: Callable[..., None], *args: object) -> None:
         with self.lock:
             if self.thread is None:
                 self.thread = threading.Thread(
@@ -76,7 +78,7 @@ class Session:
         self.solving = False  # an exact solver is running in the background
         self.message: dict[str, str] = {}  # the run's note (divergence, ...)
         self.version = 0
-        self.trajectory: list[tuple[int, list[Any]]] = []
+        self.trajectory: list[tuple[int, list[float | None]]] = []
         self.events: list[tuple[int, str]] = []  # (step, "lr 0.01 -> 0.05")
         self.last_seen = time.monotonic()
         self.listeners = 0  # pages receiving this session's frames
