@@ -12,6 +12,7 @@ from matplotlib.animation import PillowWriter
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from numpy.typing import ArrayLike
 from PIL import Image
 
 from .boundary import (
@@ -66,17 +67,17 @@ def _write_frames(
 
 
 def animate_fit(
-    x: Any,
-    y: Any,
-    W_track: Any,
-    b_track: Any,
+    x: ArrayLike,
+    y: ArrayLike,
+    W_track: ArrayLike,
+    b_track: ArrayLike | None,
     kind: Kind = "linear",
     path: PathLike = "fit.gif",
     *,
     frames: int = 40,
     fps: float = 10,
-    steps: Any = None,
-    x_range: Any = None,
+    steps: ArrayLike | None = None,
+    x_range: Sequence[float] | None = None,
     trail: bool = True,
 ) -> int:
     """GIF of ŷ = w x + b (or σ(w x + b)) over the data, one snapshot per frame.
@@ -138,8 +139,8 @@ def animate_fit(
 
 
 def animate_decision_boundary(
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     snapshots: Sequence[Any],
     path: PathLike = "boundary.gif",
     *,
@@ -147,10 +148,10 @@ def animate_decision_boundary(
     score_fn: Callable[[Any, np.ndarray], Any] | None = None,
     frames: int = 40,
     fps: float = 10,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     plane: Plane | None = None,
     feature_idx: tuple[int, int] | None = None,
-    fixed: Any = None,
+    fixed: ArrayLike | None = None,
     resolution: int = 100,
     feature_names: Sequence[str] | None = None,
 ) -> int:
@@ -187,17 +188,17 @@ def animate_decision_boundary(
 
 
 def boundary_animation(
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     snapshots: Sequence[Any],
     *,
     proba_fn: Callable[[Any, np.ndarray], Any] | None = None,
     score_fn: Callable[[Any, np.ndarray], Any] | None = None,
     frames: int = 40,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     plane: Plane | None = None,
     feature_idx: tuple[int, int] | None = None,
-    fixed: Any = None,
+    fixed: ArrayLike | None = None,
     resolution: int = 100,
     feature_names: Sequence[str] | None = None,
 ) -> tuple[Figure, Callable[[int], None]]:

@@ -13,6 +13,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
+from numpy.typing import ArrayLike
 
 from .faithful import RegionView, agreement, choose_view, frame, predicted
 from .plane import Plane, PlaneGrid
@@ -41,7 +42,7 @@ def class_colors(K: int) -> list[tuple[float, float, float, float]]:
     return [to_rgba(c) for c in class_colors_hex(K)]
 
 
-def as_class_proba(out: Any) -> np.ndarray:
+def as_class_proba(out: ArrayLike) -> np.ndarray:
     """(G,) P(class 1) or (G, 1) or (G, K) probabilities -> (G, K) with K >= 2."""
     P = np.asarray(out, dtype=np.float64)
     if P.ndim == 2 and P.shape[1] == 1:
@@ -51,7 +52,7 @@ def as_class_proba(out: Any) -> np.ndarray:
     return P
 
 
-def scores_to_index(out: Any) -> np.ndarray:
+def scores_to_index(out: ArrayLike) -> np.ndarray:
     """Class index of scores: z (G,) or (G, 1) -> [z >= 0]; (G, K) -> argmax_k."""
     z = np.asarray(out, dtype=np.float64)
     if z.ndim == 2 and z.shape[1] == 1:
@@ -125,7 +126,7 @@ def draw_regions(
     return artists, mappable
 
 
-def _class_index(classes: np.ndarray, pred: Any) -> np.ndarray:
+def _class_index(classes: np.ndarray, pred: ArrayLike) -> np.ndarray:
     order = np.argsort(classes)
     return order[np.searchsorted(classes[order], np.asarray(pred))]
 
@@ -171,7 +172,7 @@ def scatter_classes(
 
 
 def feature_names_of(
-    X: Any, model: Any, D: int, names: Sequence[str] | None
+    X: ArrayLike, model: Any, D: int, names: Sequence[str] | None
 ) -> list[str]:
     if names is not None:
         return list(names)
@@ -189,7 +190,7 @@ def make_plane(
     names: Sequence[str],
     plane: Plane | None,
     feature_idx: tuple[int, int] | None,
-    fixed: Any,
+    fixed: ArrayLike | None,
 ) -> Plane:
     """The given plane, else a slice (``feature_idx``) or the default plane."""
     if plane is not None:
@@ -220,12 +221,12 @@ def agreement_words(share: float) -> str:
 
 def plot_decision_boundary(
     model_or_fn: Any | Callable[[np.ndarray], np.ndarray],
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     plane: Plane | None = None,
     feature_idx: tuple[int, int] | None = None,
-    fixed: Any = None,
+    fixed: ArrayLike | None = None,
     proba: bool = True,
     resolution: int = 200,
     feature_names: Sequence[str] | None = None,
@@ -323,7 +324,7 @@ def _classes(model_or_fn: Any, y: np.ndarray) -> np.ndarray:
     return np.asarray(getattr(model_or_fn, "classes_", np.unique(y)))
 
 
-def _label_index(classes: np.ndarray, labels: Any) -> np.ndarray:
+def _label_index(classes: np.ndarray, labels: ArrayLike) -> np.ndarray:
     """The index of each label in ``classes`` (-1: not a class)."""
     where = {c: k for k, c in enumerate(classes.tolist())}
     return np.array([where.get(c, -1) for c in np.asarray(labels).tolist()])

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .nearby import NearbyRows
 from .pca import principal_axes, span_basis, standardize
@@ -116,7 +116,7 @@ class Plane:
     @classmethod
     def fit(
         cls,
-        X: Any,
+        X: ArrayLike,
         feature_names: Sequence[str] | None = None,
         *,
         features: tuple[int, int] | None = None,
@@ -153,7 +153,7 @@ class Plane:
     @classmethod
     def containing(
         cls,
-        X: Any,
+        X: ArrayLike,
         directions: Any,
         feature_names: Sequence[str] | None = None,
         *,
@@ -190,7 +190,7 @@ class Plane:
     @classmethod
     def slice(
         cls,
-        X: Any,
+        X: ArrayLike,
         features: tuple[int, int],
         held: Any = None,
         feature_names: Sequence[str] | None = None,
@@ -240,20 +240,20 @@ class Plane:
         return out
 
     # -- mapping ----------------------------------------------------------------
-    def project(self, X: Any) -> Array:
+    def project(self, X: ArrayLike) -> Array:
         """Coordinates (N, 2) of the points X (N, D) in the plane."""
         X = _as_2d(X, min_features=1)
         out: Array = ((X - self.origin) / self.scale) @ self.basis.T
         return out
 
-    def on_plane(self, U: Any) -> Array:
+    def on_plane(self, U: ArrayLike) -> Array:
         """The points (G, D) of the plane itself at U (G, 2): ``origin + (U @ basis)
         * scale`` (off the plane: the origin, the mean for ``"pca"``)."""
         U = np.asarray(U, dtype=np.float64).reshape(-1, 2)
         out: Array = self.origin + (U @ self.basis) * self.scale
         return out
 
-    def lift(self, U: Any) -> Array:
+    def lift(self, U: ArrayLike) -> Array:
         """The points (G, D) of feature space at plane coordinates U (G, 2): on the
         plane, plus the nearby rows' off-plane part ``m(U)`` where there is one."""
         if self.nearby is None:
@@ -262,7 +262,9 @@ class Plane:
         out: Array = self.origin + (U @ self.basis + self.nearby.at(U)) * self.scale
         return out
 
-    def grid(self, X: Any, resolution: int = 200, margin: float = 0.08) -> PlaneGrid:
+    def grid(
+        self, X: ArrayLike, resolution: int = 200, margin: float = 0.08
+    ) -> PlaneGrid:
         """A ``resolution`` x ``resolution`` grid spanning X's projection (+ margin);
         its ``points`` are :meth:`lift` of the mesh (``m`` summed by mesh rows)."""
         P = self.project(X)
@@ -361,7 +363,7 @@ def _nearby(Z: Array, basis: Array) -> NearbyRows:
     return NearbyRows(U_rows, Z - U_rows @ basis)
 
 
-def _as_2d(X: Any, min_features: int = 2) -> Array:
+def _as_2d(X: ArrayLike, min_features: int = 2) -> Array:
     A: Array = np.asarray(X, dtype=np.float64)
     if A.ndim != 2 or A.shape[1] < min_features or len(A) == 0:
         raise ValueError(

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
+from numpy.typing import ArrayLike
 
 from lingrad.notebook.figures import LectureFigure
 
@@ -131,7 +132,7 @@ def save(fig: FigureLike, path: PathLike | None) -> None:
     root_figure(fig).savefig(path, dpi=DPI)
 
 
-def weight_track(W_track: Any) -> np.ndarray:
+def weight_track(W_track: ArrayLike) -> np.ndarray:
     """W snapshots as (M, P): (M,) -> (M, 1); (M, D) kept; (M, D, K) -> (M, D * K)."""
     W = np.asarray(W_track, dtype=np.float64)
     if W.ndim == 1:
@@ -143,7 +144,7 @@ def weight_track(W_track: Any) -> np.ndarray:
     raise ValueError(f"W_track must have 1 to 3 dimensions, got shape {W.shape}")
 
 
-def bias_track(b_track: Any) -> np.ndarray:
+def bias_track(b_track: ArrayLike | None) -> np.ndarray:
     """b snapshots as (M, K): (M,) -> (M, 1); (M, K) kept."""
     b = np.asarray(b_track, dtype=np.float64)
     if b.ndim == 1:
@@ -176,7 +177,7 @@ def spread_indices(M: int, n: int) -> np.ndarray:
     return np.floor(np.linspace(0, M - 1, n) + 0.5).astype(np.int64)
 
 
-def step_axis(steps: Any, M: int) -> np.ndarray:
+def step_axis(steps: ArrayLike | None, M: int) -> np.ndarray:
     """Step numbers of M snapshots: ``steps`` as given, else 0 .. M-1."""
     if steps is None:
         return np.arange(M)
