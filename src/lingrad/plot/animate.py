@@ -10,8 +10,10 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.animation import PillowWriter
 from matplotlib.artist import Artist
+from matplotlib.colorbar import Colorbar
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from numpy.typing import ArrayLike
 from PIL import Image
 
@@ -40,7 +42,7 @@ from .style import (
 )
 
 
-def _frame_counter(fig: Figure) -> Any:
+def _frame_counter(fig: Figure) -> Text:
     """Small 'frame i/n' text; it also keeps every frame distinct, so GIF writers
     never merge two identical frames and the frame count stays exact."""
     return fig.text(0.995, 0.005, "", ha="right", va="bottom", fontsize=9, color="gray")
@@ -249,7 +251,7 @@ def boundary_animation(
             wrap=True,
         )
     artists: list[Artist] = []
-    has_colorbar: list[Any] = []  # the one Colorbar, once drawn
+    has_colorbar: list[Colorbar] = []  # the one Colorbar, once drawn
 
     def draw(f: int) -> None:
         for artist in artists:

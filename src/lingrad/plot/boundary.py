@@ -12,7 +12,9 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
+from matplotlib.contour import QuadContourSet
 from matplotlib.lines import Line2D
+from matplotlib.typing import ColorType
 from numpy.typing import ArrayLike
 
 from .faithful import RegionView, agreement, choose_view, frame, predicted
@@ -77,8 +79,8 @@ def draw_regions(
     idx: np.ndarray,
     proba: np.ndarray | None,
     score: np.ndarray | None,
-    colors: Sequence[Any],
-) -> tuple[list[Artist], Any]:
+    colors: Sequence[ColorType],
+) -> tuple[list[Artist], QuadContourSet | None]:
     """Class regions and boundary; returns the artists and the probability mappable.
 
     Binary with probabilities: P(class 1) shaded, boundary P = 0.5. Otherwise flat
@@ -88,7 +90,7 @@ def draw_regions(
     U, V, shape = grid.U, grid.V, grid.U.shape
     K = len(colors)
     artists: list[Artist] = []
-    mappable = None
+    mappable: QuadContourSet | None = None
     if K == 2 and proba is not None:
         P1 = proba[:, 1].reshape(shape)
         mappable = ax.contourf(
@@ -153,7 +155,11 @@ def _model_outputs(
 
 
 def scatter_classes(
-    ax: Axes, P: np.ndarray, y: np.ndarray, classes: np.ndarray, colors: Sequence[Any]
+    ax: Axes,
+    P: np.ndarray,
+    y: np.ndarray,
+    classes: np.ndarray,
+    colors: Sequence[ColorType],
 ) -> None:
     """Data points (their plane coordinates P (N, 2)) coloured by class."""
     for k, c in enumerate(classes):
@@ -202,7 +208,7 @@ def make_plane(
 
 def missing_regions(
     classes: np.ndarray, grid_idx: np.ndarray, data_idx: np.ndarray
-) -> list[Any]:
+) -> list[object]:
     """Classes the model predicts on the data that have no region in the plane."""
     shown = set(np.unique(grid_idx).tolist())
     return [classes[k] for k in np.unique(data_idx) if int(k) not in shown]

@@ -165,7 +165,7 @@ def _finish_loss(
 
 def plot_class_losses(
     curves: Sequence[Any],
-    classes: Sequence[Any],
+    classes: Sequence[object],
     *,
     kind: str = "lbfgs",
     logy: bool | None = None,

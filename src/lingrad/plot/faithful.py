@@ -131,7 +131,7 @@ def agreement(model_or_fn: Any, plane: Plane, X: Array, on_data: ArrayLike) -> f
     """Share of the rows X (N, D) whose region (the model at lift(project(x))) is
     the model's class for the row itself, ``on_data`` (N,); over a seeded sample of
     MAX_ROWS rows past that many."""
-    rows: Any = slice(None)
+    rows: slice | NDArray[np.intp] = slice(None)
     if len(X) > MAX_ROWS:
         rows = np.random.default_rng(0).choice(len(X), MAX_ROWS, replace=False)
     shadow = plane.lift(plane.project(X[rows]))  # (n, D)

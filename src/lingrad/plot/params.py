@@ -5,7 +5,6 @@ figure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -135,7 +134,7 @@ def plot_loss_and_params(
     b_track: ArrayLike | None = None,
     *,
     steps: ArrayLike | None = None,
-    loss_steps: Any = None,
+    loss_steps: ArrayLike | None = None,
     epoch_loss: ArrayLike | None = None,
     true_W: ArrayLike | None = None,
     true_b: ArrayLike | None = None,

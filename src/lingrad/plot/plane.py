@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -84,13 +84,13 @@ class Plane:
     def __init__(
         self,
         kind: Kind,
-        origin: Any,
-        scale: Any,
-        basis: Any,
+        origin: ArrayLike,
+        scale: ArrayLike,
+        basis: ArrayLike,
         names: Sequence[str],
         *,
-        explained: Any = None,
-        held: Any = None,
+        explained: ArrayLike | None = None,
+        held: ArrayLike | None = None,
         held_given: bool = False,
         feature_idx: tuple[int, int] | None = None,
         nearby: NearbyRows | None = None,
@@ -120,7 +120,7 @@ class Plane:
         feature_names: Sequence[str] | None = None,
         *,
         features: tuple[int, int] | None = None,
-        held: Any = None,
+        held: ArrayLike | None = None,
         off_plane: OffPlane = "nearby",
     ) -> Plane:
         """The plane for ``X`` (N, D): ``features`` given: their slice; D = 2: the
@@ -154,7 +154,7 @@ class Plane:
     def containing(
         cls,
         X: ArrayLike,
-        directions: Any,
+        directions: ArrayLike,
         feature_names: Sequence[str] | None = None,
         *,
         labels: tuple[str, str],
@@ -192,7 +192,7 @@ class Plane:
         cls,
         X: ArrayLike,
         features: tuple[int, int],
-        held: Any = None,
+        held: ArrayLike | None = None,
         feature_names: Sequence[str] | None = None,
     ) -> Plane:
         """Features ``i, j`` on the axes; every other feature at ``held`` (D values or
@@ -336,7 +336,7 @@ class Plane:
         order = np.argsort(-np.abs(row), kind="stable")[:top]
         return [(self.names[f], float(row[f])) for f in order if row[f] != 0.0]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Everything as plain JSON values (for the playground page)."""
         return {
             "kind": self.kind,

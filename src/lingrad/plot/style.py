@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 from numpy.typing import ArrayLike
@@ -64,7 +66,7 @@ def decorate(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _legend(ax: Axes, handles: Sequence[Any] | None, **placement: Any) -> None:
+def _legend(ax: Axes, handles: Sequence[Artist] | None, **placement: Any) -> None:
     if handles is None:
         handles = ax.get_legend_handles_labels()[0]
     if handles:
@@ -73,14 +75,14 @@ def _legend(ax: Axes, handles: Sequence[Any] | None, **placement: Any) -> None:
 
 
 def legend_outside(
-    ax: Axes, handles: Sequence[Any] | None = None, *, ncol: int = 1
+    ax: Axes, handles: Sequence[Artist] | None = None, *, ncol: int = 1
 ) -> None:
     """The legend to the right of the axes, off the data."""
     _legend(ax, handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
             borderaxespad=0.0, ncol=ncol)  # fmt: skip
 
 
-def legend_below(ax: Axes, handles: Sequence[Any] | None = None) -> None:
+def legend_below(ax: Axes, handles: Sequence[Artist] | None = None) -> None:
     """The legend under the x-axis label, off the data, in up to three columns."""
     n = len(handles if handles is not None else ax.get_legend_handles_labels()[0])
     _legend(ax, handles, loc="upper center", bbox_to_anchor=(0.5, -0.14),
@@ -110,13 +112,13 @@ def wrap_label(text: str, width: int = 22) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def class_label(c: Any) -> str:
+def class_label(c: object) -> str:
     """``"class 3"`` for a bare number, the name itself when it says "class"."""
     text = str(c)
     return text if "class" in text.lower() else f"class {text}"
 
 
-def integer_axis(axis: Any) -> None:
+def integer_axis(axis: Axis) -> None:
     """Ticks at whole numbers only (counts: mistakes, epochs, iterations)."""
     from matplotlib.ticker import MaxNLocator
 

@@ -174,7 +174,7 @@ def plot_loss_surface(
     w_range: tuple[float, float],
     b_range: tuple[float, float],
     *,
-    paths: Mapping[str, tuple[Any, Any]] | None = None,
+    paths: Mapping[str, tuple[ArrayLike, ArrayLike]] | None = None,
     optimum: tuple[float, float] | None = None,
     kind: Literal["both", "contour", "3d"] = "both",
     resolution: int = 120,
