@@ -38,6 +38,7 @@ from lingrad.workflows.memory import (
 from lingrad.workflows.metrics import metrics_for
 from lingrad.workflows.progress import Bar
 from lingrad.workflows.tables import check_binary, table_data
+from lingrad.workflows.types import Reading
 
 STREAM_MAX_STEPS = 100_000  # per-step records a streamed History keeps at most
 BUFFER_BATCHES = 8  # the shuffle buffer holds this many batches
@@ -56,7 +57,7 @@ def fit_streaming(
     chunk_rows: int,
     epochs: int,
     progress: bool = False,
-    reading: dict[str, Any] | None = None,
+    reading: Reading | None = None,
 ) -> FitResult:
     """Train over record batches of ``source``; memory bounded by the batches;
     ``progress``: a bar on stderr; ``reading``: ``id_column``, ``impute``,
