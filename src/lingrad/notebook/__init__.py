@@ -11,7 +11,7 @@ History, the estimators, the demos' results and ``explain``'s step their
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
 
 _EXPORTS = {
     "Playground": "lingrad.notebook.widget",
@@ -21,11 +21,16 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
+if TYPE_CHECKING:
+    from lingrad.notebook.explained import ExplainedStep as ExplainedStep
+    from lingrad.notebook.explained import explain as explain
+    from lingrad.notebook.widget import Playground as Playground
 
-def __getattr__(name: str) -> Any:
+
+def __getattr__(name: str) -> object:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'lingrad.notebook' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
+    value: object = getattr(import_module(_EXPORTS[name]), name)
     globals()[name] = value
     return value
 

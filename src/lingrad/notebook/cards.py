@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lingrad.notebook.html import card, esc, img, mapping, table
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from lingrad.demos.common import DemoResult
+    from lingrad.models._base import GradientEstimator
+    from lingrad.models.registry import ModelSpec
+    from lingrad.training.history import History
+
 MAX_GIF_BYTES = 4 * 2**20  # larger animations are linked by path, not inlined
 
 
-def history_plot(h: Any, title: str | None = None) -> Any:
+def history_plot(h: History, title: str | None = None) -> Figure:
     """The loss per step (and epoch) and, for classifiers, the accumulated accuracy."""
-    from lingrad.plot import plot_history
+    from lingrad.plot.from_history import plot_history
+    from lingrad.plot.style import root_figure
 
     acc = np.asarray(h.accumulated_accuracy) if h.n_steps else np.empty(0)
     panel = "accuracy" if acc.size and np.isfinite(acc).any() else "loss"
-    return plot_history(h, panel=panel, title=title)
+    return root_figure(plot_history(h, panel=panel, title=title))
 
 
-def history_card(h: Any) -> str:
+def history_card(h: History) -> str:
     """A History as its curves (PNG) and its counts."""
     from lingrad.notebook.figures import png
 
-    counts = {"steps": h.n_steps, "epochs": h.n_epochs}
+    counts: dict[str, int | float] = {"steps": h.n_steps, "epochs": h.n_epochs}
     if h.n_epochs:
         counts["mean J of the last epoch"] = float(np.asarray(h.epoch_loss)[-1])
     if not h.n_steps:
@@ -34,13 +43,14 @@ def history_card(h: Any) -> str:
     return card("History", mapping(counts) + img(png(fig), alt="loss curve"))
 
 
-def chain_html(est: Any) -> str:
+def chain_html(est: GradientEstimator) -> str:
     """The model as the lecture draws it: x → each node (its output) → J."""
     from lingrad.workflows.render import NOTES
     from lingrad.workflows.walk import unfused
 
     spec = _spec(est)
     problem = est.training_problem(start="fitted")
+    assert problem.chain is not None  # a fitted model's problem has its chain
     chain, loss = unfused(problem.chain, problem.loss)
     outs = NOTES.get(spec.name, ([], {}, {}, ""))[0] if spec is not None else []
     syms = NOTES.get(spec.name, ([], {}, {}, ""))[1] if spec is not None else {}
@@ -64,7 +74,7 @@ def _node(name: str, note: str) -> str:
     return f'<div class="lingrad-node">{esc(name)}<small>{esc(note)}</small></div>'
 
 
-def _spec(est: Any) -> Any:
+def _spec(est: GradientEstimator) -> ModelSpec | None:
     from lingrad.models.registry import MODELS
 
     for spec in MODELS.values():
@@ -73,10 +83,10 @@ def _spec(est: Any) -> Any:
     return None
 
 
-def convergence(est: Any) -> dict[str, Any]:
+def convergence(est: GradientEstimator) -> dict[str, object]:
     """Solver, epochs / iterations, steps, the last J and whether it stopped early."""
     n_iter, max_iter = int(getattr(est, "n_iter_", 0)), est.max_iter
-    out: dict[str, Any] = {"solver": est.solver}
+    out: dict[str, object] = {"solver": est.solver}
     if est.solver in ("sgd", "minibatch", "batch"):
         out.update(lr=est.lr, schedule=str(est.schedule), optimizer=est.optimizer)
     tol = getattr(est, "tol", None)
@@ -96,7 +106,7 @@ def convergence(est: Any) -> dict[str, Any]:
     return out
 
 
-def estimator_card(est: Any) -> str | None:
+def estimator_card(est: GradientEstimator) -> str | None:
     """A fitted estimator's card (None when unfitted)."""
     if not hasattr(est, "_fitted_shape"):
         return None
@@ -109,7 +119,7 @@ def estimator_card(est: Any) -> str | None:
     return card(f"{type(est).__name__} (fitted)", body)
 
 
-def demo_card(result: Any) -> str:
+def demo_card(result: DemoResult) -> str:
     """A demo's metrics, its figures and animations inline."""
     from lingrad.notebook.figures import png
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.errors import DataError
 
@@ -14,13 +15,13 @@ from lingrad.errors import DataError
 class Table:
     """Features X (N, D) as float64, the target y (N,), and their names."""
 
-    X: Any
-    y: Any
+    X: NDArray[np.float64]
+    y: NDArray[np.generic]  # labels (any dtype) or numbers
     feature_names: list[str]
     target: str
 
 
-def as_table(data: Any, target: str | None = None) -> Table:
+def as_table(data: object, target: str | None = None) -> Table:
     """``(X, y)`` or a DataFrame with ``target=`` as a :class:`Table`."""
     if isinstance(data, tuple | list) and len(data) == 2:
         if target is not None:
@@ -31,13 +32,14 @@ def as_table(data: Any, target: str | None = None) -> Table:
         names = [str(c) for c in getattr(X, "columns", [])]
         tname = str(getattr(y, "name", None) or "y")
     elif hasattr(data, "columns") and hasattr(data, "drop"):
-        if target is None or target not in data.columns:
-            cols = ", ".join(map(str, list(data.columns)[:8]))
+        frame: Any = data  # a pandas DataFrame (pandas is untyped here)
+        if target is None or target not in frame.columns:
+            cols = ", ".join(map(str, list(frame.columns)[:8]))
             raise DataError(
                 f"target={target!r} is not a column of the DataFrame; give the "
                 f"column to predict, one of: {cols}"
             )
-        X, y, names, tname = data.drop(columns=[target]), data[target], None, target
+        X, y, names, tname = frame.drop(columns=[target]), frame[target], None, target
         names = [str(c) for c in X.columns]
     else:
         raise DataError(

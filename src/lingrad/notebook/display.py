@@ -7,7 +7,12 @@ Plain ``repr`` is left as it is for terminals.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from lingrad.demos.common import DemoResult
+    from lingrad.models._base import GradientEstimator
+    from lingrad.training.history import History
 
 
 class HistoryDisplay:
@@ -16,7 +21,7 @@ class HistoryDisplay:
     def _repr_html_(self) -> str:
         from lingrad.notebook.cards import history_card
 
-        return history_card(self)
+        return history_card(cast("History", self))  # the mixin of History only
 
 
 class EstimatorDisplay:
@@ -26,15 +31,15 @@ class EstimatorDisplay:
     def _repr_html_(self) -> str:
         from lingrad.notebook.cards import estimator_card
 
-        card = estimator_card(self)
+        card = estimator_card(cast("GradientEstimator", self))  # its only users
         if card is not None:
             return card
         return str(super()._repr_html_())  # type: ignore[misc]
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, str]:
         from lingrad.notebook.cards import estimator_card
 
-        card = estimator_card(self)
+        card = estimator_card(cast("GradientEstimator", self))  # its only users
         if card is None:
             return super()._repr_mimebundle_(**kwargs)  # type: ignore[misc,no-any-return]
         return {"text/plain": repr(self), "text/html": card}
@@ -46,4 +51,4 @@ class DemoDisplay:
     def _repr_html_(self) -> str:
         from lingrad.notebook.cards import demo_card
 
-        return demo_card(self)
+        return demo_card(cast("DemoResult", self))  # the mixin of DemoResult only

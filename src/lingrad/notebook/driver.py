@@ -15,20 +15,35 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from lingrad.errors import LingradError
-from lingrad.notebook.data import as_table
+from lingrad.notebook.data import Table, as_table
 from lingrad.notebook.specs import spec_of
 from lingrad.playground import frames
 from lingrad.playground.session import LIVE, Session
 from lingrad.playground.settings import OPTIMIZERS, SCHEDULES, SPEEDS, SettingsError
 
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
+    from lingrad.models.registry import ModelSpec
+    from lingrad.playground.data import Dataset
+    from lingrad.playground.trace import StepPanel
+
+
+class Command(TypedDict, total=False):
+    """A message from the view: ``type`` and, by type, ``n`` or ``values``."""
+
+    type: str
+    n: int
+    values: dict[str, object]
+
+
 TRAINING = ("lr", "batch_size", "schedule", "optimizer", "solver", "penalty", "alpha")
 PUMP_WAIT = 0.1  # seconds the pump waits for a change before it looks again
 
 
-def settings_of(model: Any, spec: Any) -> dict[str, Any]:
+def settings_of(model: str | GradientEstimator, spec: ModelSpec) -> dict[str, object]:
     """The playground fields of an unfitted estimator; for a model name, the
     lecture's (``lingrad explain``'s): its rate and width, no penalty, SGD."""
     from lingrad.data.lectures import EXPLAIN, model_settings
@@ -53,17 +68,17 @@ class Driver:
 
     def __init__(
         self,
-        model: Any = "logistic",
-        data: Any = None,
+        model: str | GradientEstimator = "logistic",
+        data: object = None,
         *,
         target: str | None = None,
-        emit: Callable[[dict[str, Any]], None] | None = None,
-        **settings: Any,
+        emit: Callable[[dict[str, object]], None] | None = None,
+        **settings: object,
     ) -> None:
         from lingrad.data.lectures import EXPLAIN
 
         spec = spec_of(model)
-        given: dict[str, Any] = {"model": spec.name, **settings_of(model, spec)}
+        given: dict[str, object] = {"model": spec.name, **settings_of(model, spec)}
         given.update(settings)
         table = None if data is None else as_table(data, target)
         self._tmp = tempfile.TemporaryDirectory(prefix="lingrad-widget-")
@@ -87,7 +102,7 @@ class Driver:
         self._pump: threading.Thread | None = None
 
     # ---- what the page asks ----------------------------------------------------
-    def handle(self, msg: dict[str, Any]) -> dict[str, str] | None:
+    def handle(self, msg: Command) -> dict[str, str] | None:
         """Run one command from the view; the errors by field, or None."""
         s, kind = self.session, msg.get("type")
         try:
@@ -113,7 +128,7 @@ class Driver:
         self.push()
         return None
 
-    def options(self) -> dict[str, Any]:
+    def options(self) -> dict[str, list[str]]:
         """What the view's selects offer."""
         from lingrad.playground.settings import solvers
 
@@ -155,7 +170,7 @@ class Driver:
 
     # ---- results -----------------------------------------------------------------
     @property
-    def estimator(self) -> Any:
+    def estimator(self) -> GradientEstimator:
         """A copy of the estimator as trained so far (predict, score, save)."""
         with self.session.lock:
             run = self.session.run
@@ -167,7 +182,7 @@ class Driver:
         tr = self.session.run.trainer
         return 0 if tr is None else int(tr.t)
 
-    def step_panel(self) -> dict[str, Any] | None:
+    def step_panel(self) -> StepPanel | None:
         """The last step as the step panel shows it (``lingrad explain``'s blocks)."""
         from lingrad.playground.trace import step_panel
 
@@ -175,7 +190,7 @@ class Driver:
             return step_panel(self.session.run)
 
 
-def _dataset(table: Any) -> Any:
+def _dataset(table: Table) -> Dataset:
     from lingrad.playground.data import Dataset
 
     text = f"your data: {len(table.X)} rows, target {table.target!r}"

@@ -9,11 +9,15 @@ a notebook.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lingrad.notebook.html import STYLE, esc
+
+if TYPE_CHECKING:
+    from lingrad.playground.trace import Block
+    from lingrad.workflows.walk import Walk
 
 
 class ExplainedStep:
@@ -21,13 +25,13 @@ class ExplainedStep:
     (``[{"title", "text"}]``: forward propagation, loss, jacobians,
     backpropagation, update) and the ``walk`` with every number."""
 
-    def __init__(self, text: str, walk: Any = None) -> None:
+    def __init__(self, text: str, walk: Walk | None = None) -> None:
         from lingrad.playground.trace import split_blocks
 
         self.text, self.walk = text, walk
         parts = split_blocks(text)
         self.head: str = parts["head"]
-        self.blocks: list[dict[str, str]] = parts["blocks"]
+        self.blocks: list[Block] = parts["blocks"]
 
     def __str__(self) -> str:
         return self.text
@@ -39,7 +43,7 @@ class ExplainedStep:
         return step_html(self.head, self.blocks)
 
 
-def step_html(head: str, blocks: list[dict[str, str]]) -> str:
+def step_html(head: str, blocks: list[Block]) -> str:
     """The blocks as cards: each line's name, formula and value in columns."""
     out = [STYLE, '<div class="lingrad-card">', f"<pre>{esc(head)}</pre>"]
     out.append('<div class="lingrad-blocks">')
@@ -66,7 +70,7 @@ def _row(line: str) -> str:
 
 def explain(
     model: str = "logistic",
-    data: Any = None,
+    data: object = None,
     *,
     target: str | None = None,
     step: int | None = None,
@@ -101,7 +105,7 @@ def explain(
 
         t = as_table(data, target)
         X, y, source = t.X, t.y, "your data"
-    params: dict[str, Any] = {"random_state": seed, "penalty": penalty}
+    params: dict[str, object] = {"random_state": seed, "penalty": penalty}
     params.update(model_settings(spec.name))
     if alpha is not None:
         params["alpha"] = alpha

@@ -8,12 +8,11 @@ returned as a cell's value shows inline without pyplot or ``%matplotlib``.
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from matplotlib.figure import Figure
 
 
-def png(fig: Any, dpi: int | None = None) -> bytes:
+def png(fig: Figure, dpi: int | None = None) -> bytes:
     """The figure as PNG bytes (its Agg canvas; no pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 STYLE = (
     "<style>.lingrad-card{font:13px/1.4 system-ui,sans-serif;color:#222;"
@@ -30,7 +29,7 @@ STYLE = (
 )
 
 
-def esc(value: Any) -> str:
+def esc(value: object) -> str:
     """``value`` as HTML text."""
     return html.escape(str(value), quote=True)
 
@@ -40,7 +39,7 @@ def card(title: str, body: str) -> str:
     return f'{STYLE}<div class="lingrad-card"><h3>{esc(title)}</h3>{body}</div>'
 
 
-def table(rows: Iterable[tuple[Any, ...]], head: tuple[str, ...] = ()) -> str:
+def table(rows: Iterable[tuple[object, ...]], head: tuple[str, ...] = ()) -> str:
     """Rows of cells; numbers right-aligned in a monospace font."""
     out = ["<table>"]
     if head:
@@ -56,16 +55,16 @@ def table(rows: Iterable[tuple[Any, ...]], head: tuple[str, ...] = ()) -> str:
     return "".join(out)
 
 
-def _td(value: Any) -> str:
+def _td(value: object) -> str:
     return f"<td>{esc(value)}</td>"
 
 
-def mapping(values: Mapping[str, Any]) -> str:
+def mapping(values: Mapping[str, object]) -> str:
     """A two-column table of name and value."""
     return table((k, _plain(v)) for k, v in values.items())
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, int | float | str):
         return value
     try:

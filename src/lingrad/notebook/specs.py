@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lingrad.errors import LingradError
 
+if TYPE_CHECKING:
+    from lingrad.models.registry import ModelSpec
 
-def spec_of(model: Any) -> Any:
+
+def spec_of(model: object) -> ModelSpec:
     """The :class:`lingrad.models.registry.ModelSpec` of a model name or estimator."""
     from lingrad.models.registry import MODELS
 

@@ -10,14 +10,17 @@ the messages go through the notebook's kernel connection.
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import anywidget
 import traitlets
 
 from lingrad.errors import LingradError
-from lingrad.notebook.driver import Driver
+from lingrad.notebook.driver import Command, Driver
 from lingrad.playground.frames import to_json
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 
 def _esm() -> str:
@@ -50,11 +53,11 @@ class Playground(anywidget.AnyWidget):
 
     def __init__(
         self,
-        model: Any = "logistic",
-        data: Any = None,
+        model: str | GradientEstimator = "logistic",
+        data: object = None,
         *,
         target: str | None = None,
-        **settings: Any,
+        **settings: object,
     ) -> None:
         driver = Driver(model, data, target=target, emit=self._emit, **settings)
         super().__init__()
@@ -63,18 +66,18 @@ class Playground(anywidget.AnyWidget):
         self.on_msg(self._on_msg)
         driver.start()
 
-    def _emit(self, frame: dict[str, Any]) -> None:
+    def _emit(self, frame: dict[str, object]) -> None:
         self.send({"type": "frame", "frame": to_json(frame)})
 
-    def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+    def _on_msg(self, widget: object, content: object, buffers: object) -> None:
         if not isinstance(content, dict):
             return
-        errors = self.driver.handle(content)
+        errors = self.driver.handle(cast(Command, content))  # the view's JSON
         if errors:
             self.send({"type": "errors", "errors": errors})
 
     # ---- the same commands from Python ----------------------------------------
-    def _command(self, msg: dict[str, Any]) -> None:
+    def _command(self, msg: Command) -> None:
         errors = self.driver.handle(msg)
         if errors:
             raise LingradError(
@@ -94,7 +97,7 @@ class Playground(anywidget.AnyWidget):
     def reset(self) -> None:
         self._command({"type": "reset"})
 
-    def set(self, **values: Any) -> None:
+    def set(self, **values: object) -> None:
         """Change lr or batch_size (the run goes on) or schedule, optimizer,
         solver (a new run from step 0)."""
         self._command({"type": "set", "values": values})
@@ -105,7 +108,7 @@ class Playground(anywidget.AnyWidget):
         return self.driver.t
 
     @property
-    def estimator_(self) -> Any:
+    def estimator_(self) -> GradientEstimator:
         """The estimator as trained so far: predict, score, ``lingrad.save``."""
         return self.driver.estimator
 

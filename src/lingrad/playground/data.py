@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.errors import DataError
 from lingrad.models.registry import ModelSpec
@@ -26,17 +26,17 @@ MAX_CLASSES = 20
 class Dataset:
     """Features X (N, D) float64, target y (N,), and what the page says about them."""
 
-    X: Any
-    y: Any
+    X: NDArray[np.float64]
+    y: NDArray[np.generic]  # labels (any dtype) or numbers
     feature_names: list[str]
     target: str
     source: str  # "synthetic:linear-1d", "sklearn:iris", "upload:houses.csv"
     description: str
-    classes: Any  # sorted labels (classifiers) or None
-    true_W: Any = None  # (D, 1) where the generator drew it
-    true_b: Any = None
-    init_W: Any = None  # the lecture's initial values, where drawn
-    init_b: Any = None
+    classes: NDArray[np.generic] | None  # sorted labels (classifiers) or None
+    true_W: NDArray[np.float64] | None = None  # (D, 1) where the generator drew it
+    true_b: NDArray[np.float64] | None = None
+    init_W: NDArray[np.float64] | None = None  # the lecture's initial values, if drawn
+    init_b: NDArray[np.float64] | None = None
 
 
 def check_upload(name: str, body: bytes) -> list[str]:

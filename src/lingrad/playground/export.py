@@ -37,8 +37,8 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
 
     with session.lock:
         session.pause()
-        run = session.run
-        if not run.fitted or (run.iterative and run.trainer.t == 0):
+        run, trainer = session.run, session.run.trainer
+        if not run.fitted or (trainer is not None and trainer.t == 0):
             raise SettingsError(
                 {"export": "nothing trained yet: press Step or Play first"}
             )
@@ -46,9 +46,9 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
         history = copy.deepcopy(getattr(est, "history_", None))
         settings, spec, data = run.settings, run.spec, run.data
         notes = [
-            f"Exported from lingrad playground after {run.trainer.t} steps "
-            f"({run.trainer.epoch} epochs) of {settings.solver}."
-            if run.iterative
+            f"Exported from lingrad playground after {trainer.t} steps "
+            f"({trainer.epoch} epochs) of {settings.solver}."
+            if trainer is not None
             else f"Exported from lingrad playground ({settings.solver}).",
             run.init_note,
             *run.notes,

@@ -13,7 +13,6 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -36,12 +35,12 @@ class Cursor:
     heavy_t: int = -2  # the step the heavy panels were made at
     heavy_time: float = 0.0
     optimum: bool = False
-    status: Any = None  # the status sent last
+    status: dict[str, object] | None = None  # the status sent last
 
 
-def frame(session: Session, cursor: Cursor) -> dict[str, Any] | None:
+def frame(session: Session, cursor: Cursor) -> dict[str, object] | None:
     """The next frame for ``cursor`` (None: nothing new). Call under the lock."""
-    run, out = session.run, dict[str, Any]()
+    run, out = session.run, dict[str, object]()
     if cursor.version != session.version:
         cursor.__init__()  # type: ignore[misc]
         cursor.version = session.version
@@ -81,7 +80,7 @@ def _fit_stamp(session: Session, t: int) -> int:
     return t if session.run.iterative else int(session.run.fitted)
 
 
-def _header(session: Session) -> dict[str, Any]:
+def _header(session: Session) -> dict[str, object]:
     from lingrad.plot.rules import loss_label, step_kind, step_words
 
     run = session.run
@@ -104,7 +103,7 @@ def _header(session: Session) -> dict[str, Any]:
     }
 
 
-def _steps(session: Session, cursor: Cursor, t: int) -> dict[str, Any] | None:
+def _steps(session: Session, cursor: Cursor, t: int) -> dict[str, object] | None:
     """Step losses since the cursor (decimated), with their lr."""
     tr = session.run.trainer
     if tr is None:
@@ -121,7 +120,7 @@ def _steps(session: Session, cursor: Cursor, t: int) -> dict[str, Any] | None:
     return {"t": ts, "J": Js, "lr": float(lr[-1]), "decimated": len(idx) > len(ts)}
 
 
-def _solver_steps(session: Session, cursor: Cursor) -> dict[str, Any] | None:
+def _solver_steps(session: Session, cursor: Cursor) -> dict[str, object] | None:
     """An exact solver's iterations (L-BFGS records J per iteration)."""
     h = getattr(session.run.est, "history_", None)
     if h is None or cursor.t >= 0 or not h.n_steps:
@@ -130,7 +129,7 @@ def _solver_steps(session: Session, cursor: Cursor) -> dict[str, Any] | None:
     return {"t": list(range(h.n_steps)), "J": panels._round(h.step_loss), "lr": None}
 
 
-def _epochs(session: Session, cursor: Cursor) -> dict[str, Any] | None:
+def _epochs(session: Session, cursor: Cursor) -> dict[str, object] | None:
     tr = session.run.trainer
     if tr is None or tr.history.n_epochs <= cursor.epochs:
         return None
@@ -143,26 +142,27 @@ def _epochs(session: Session, cursor: Cursor) -> dict[str, Any] | None:
     }
 
 
-def _heavy(session: Session) -> dict[str, Any]:
+def _heavy(session: Session) -> dict[str, object]:
     from lingrad.playground.trace import step_panel
 
     run = session.run
-    out: dict[str, Any] = {
+    params = panels.params_panel(run)
+    out: dict[str, object] = {
         "fit": panels.fit_panel(run),
-        "params": panels.params_panel(run),
+        "params": params,
         "metrics": panels.metrics(run),
     }
     if run.optimum is not None:
-        out["params"]["optimum_how"] = run.optimum.how
+        params["optimum_how"] = run.optimum.how
     out["step_panel"] = step_panel(run) if run.iterative else {"text": run.init_note}
     return out
 
 
-def _status(session: Session, t: int) -> dict[str, Any]:
+def _status(session: Session, t: int) -> dict[str, object]:
     run = session.run
     tr = run.trainer
-    if tr is not None:
-        last = run.stepper.last  # type: ignore[union-attr]
+    if run.stepper is not None:  # iterative: the trainer is the stepper's
+        last = run.stepper.last
         J = None if last is None else float(last.J)
     else:  # an exact solver: its last iteration's J
         h = getattr(run.est, "history_", None)
@@ -181,12 +181,12 @@ def _status(session: Session, t: int) -> dict[str, Any]:
     }
 
 
-def to_json(doc: Any) -> str:
+def to_json(doc: object) -> str:
     """``doc`` as JSON, NaN and infinities as null (JSON has neither)."""
     return json.dumps(_finite(doc), allow_nan=False)
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

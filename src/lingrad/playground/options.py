@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lingrad.models.registry import MODELS
 from lingrad.playground import settings as opts
 from lingrad.playground.data import MAX_UPLOAD_BYTES
 
 
-def options() -> dict[str, Any]:
+def options() -> dict[str, object]:
     """Everything the page's selects and fields are built from."""
     from lingrad.data.datasets import SYNTHETIC
 

@@ -9,27 +9,33 @@ the nearby rows' average, :mod:`lingrad.plot.plane`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from lingrad.core.nodes import Array
 from lingrad.playground.run import SMALL, Run
 from lingrad.plot.rules import class_colors_hex
 from lingrad.workflows.render import Names
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
+    from lingrad.plot.plane import Plane, PlaneGrid
 
 GRID = 64  # decision-region cells per side
 MAX_POINTS = 2000  # points drawn (a seeded subsample beyond)
 
 
-def _round(a: Any, digits: int = 6) -> list[Any]:
+def _round(a: ArrayLike, digits: int = 6) -> list[float | None]:
     """A flat list of floats with ``digits`` significant digits (None for NaN)."""
-    out = []
+    out: list[float | None] = []
     for v in np.asarray(a, dtype=np.float64).ravel().tolist():
         out.append(float(f"{v:.{digits}g}") if np.isfinite(v) else None)
     return out
 
 
-def _shown_rows(N: int) -> Any:
+def _shown_rows(N: int) -> slice | NDArray[np.intp]:
     if N <= MAX_POINTS:
         return slice(None)
     return np.sort(np.random.default_rng(0).choice(N, MAX_POINTS, replace=False))
@@ -45,6 +51,7 @@ def entries(run: Run) -> list[tuple[str, tuple[int, ...], str]]:
         return []
     problem = run.est.training_problem(start="fitted" if run.trainer is None else "fit")
     chain = problem.chain if run.trainer is None else run.trainer.chain
+    assert chain is not None  # a fitted model's problem has its chain
     names = Names(chain, problem.loss)
     out = []
     for key, p in chain.params.items():
@@ -60,16 +67,18 @@ def entries(run: Run) -> list[tuple[str, tuple[int, ...], str]]:
     return out
 
 
-def current_params(run: Run) -> dict[str, Any]:
+def current_params(run: Run) -> dict[str, Array]:
     """The parameters now (as trained) by key."""
     if run.trainer is not None:
         return dict(run.trainer.chain.params)
     if not run.fitted:
         return {}
-    return dict(run.est.training_problem(start="fitted").chain.params)
+    chain = run.est.training_problem(start="fitted").chain
+    assert chain is not None  # a fitted model's problem has its chain
+    return dict(chain.params)
 
 
-def truth(run: Run) -> dict[str, Any] | None:
+def truth(run: Run) -> dict[str, Array] | None:
     """The generator's true W, b where the model is one Affine that can hold them."""
     d = run.data
     params = current_params(run)
@@ -79,12 +88,12 @@ def truth(run: Run) -> dict[str, Any] | None:
         or list(params) != ["affine.W", "affine.b"]
     ):
         return None
-    if params["affine.W"].shape != np.shape(d.true_W):
+    if params["affine.W"].shape != d.true_W.shape:
         return None
     return {"affine.W": np.asarray(d.true_W), "affine.b": np.asarray(d.true_b)}
 
 
-def params_panel(run: Run) -> dict[str, Any]:
+def params_panel(run: Run) -> dict[str, object]:
     """Names, current values (table), truth and optimum per entry; or norms."""
     params = current_params(run)
     rows = entries(run)
@@ -101,7 +110,7 @@ def params_panel(run: Run) -> dict[str, Any]:
         }
     true, opt = truth(run), run.optimum
 
-    def pick(source: dict[str, Any] | None) -> list[Any] | None:
+    def pick(source: dict[str, Array] | None) -> list[float | None] | None:
         if source is None:
             return None
         return _round([source[k][i] for k, i, _ in rows])
@@ -129,7 +138,7 @@ def _param_name(run: Run, key: str) -> str:
     return Names(chain, run.est.training_problem().loss).p(key)
 
 
-def flat_values(run: Run, params: dict[str, Any] | None = None) -> list[Any]:
+def flat_values(run: Run, params: dict[str, Array] | None = None) -> list[float | None]:
     """One point of the parameter trajectory: every entry of a small model, the
     norm of each parameter of a larger one (``params``: default, the current)."""
     params = current_params(run) if params is None else params
@@ -142,7 +151,7 @@ def flat_values(run: Run, params: dict[str, Any] | None = None) -> list[Any]:
 # ---------------------------------------------------------------- metrics
 
 
-def metrics(run: Run) -> dict[str, Any]:
+def metrics(run: Run) -> dict[str, object]:
     """Training accuracy (classifiers) or R² (regressors) of the model now."""
     if not run.fitted:
         return {}
@@ -158,7 +167,7 @@ def metrics(run: Run) -> dict[str, Any]:
 # ---------------------------------------------------------------- the fit
 
 
-def fit_panel(run: Run) -> dict[str, Any]:
+def fit_panel(run: Run) -> dict[str, object]:
     """The data with the current fit, as the report would draw it."""
     X, y, spec = run.X, np.asarray(run.data.y), run.spec
     D = X.shape[1]
@@ -171,7 +180,7 @@ def fit_panel(run: Run) -> dict[str, Any]:
     if spec.task == "regression" and D == 1:
         lo, hi = float(X[:, 0].min()), float(X[:, 0].max())
         ends = np.array([[lo], [hi]])
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "kind": "line",
             "x": _round(X[rows, 0]),
             "y": _round(y[rows]),
@@ -224,7 +233,7 @@ def fit_panel(run: Run) -> dict[str, Any]:
     }
 
 
-def _plane(run: Run) -> Any:
+def _plane(run: Run) -> tuple[Plane, PlaneGrid]:
     """The run's plane (lingrad.plot.plane, as the report's figures) and its grid of
     GRID x GRID points, made once (the grid's lift sums over the rows)."""
     from lingrad.plot.plane import Plane
@@ -235,17 +244,23 @@ def _plane(run: Run) -> Any:
     return run.plane
 
 
-def _proba(est: Any, grid: Any, K: int) -> Any:
+def _proba(est: GradientEstimator, grid: Array, K: int) -> NDArray[np.float64]:
     """(G, K) class probabilities, or one-hot predictions for a perceptron."""
     if hasattr(est, "predict_proba"):
-        return np.asarray(est.predict_proba(grid))
+        proba: NDArray[np.float64] = np.asarray(est.predict_proba(grid))
+        return proba
     hit = np.searchsorted(est.classes_, est.predict(grid))
-    return np.eye(K)[hit]
+    onehot: NDArray[np.float64] = np.eye(K)[hit]
+    return onehot
 
 
 def _curve(
-    run: Run, rows: Any, idx: Any, labels: list[str], xlabel: str
-) -> dict[str, Any]:
+    run: Run,
+    rows: slice | NDArray[np.intp],
+    idx: NDArray[np.intp],
+    labels: list[str],
+    xlabel: str,
+) -> dict[str, object]:
     """1 feature: the points at 0 / 1 and P(class 1) (or the prediction) over x."""
     X, est = run.X, run.est
     lo, hi = float(X[:, 0].min()), float(X[:, 0].max())
@@ -273,7 +288,9 @@ def _curve(
 # ---------------------------------------------------------------- J
 
 
-def decimate(t: Any, J: Any, most: int) -> tuple[list[Any], list[Any]]:
+def decimate(
+    t: ArrayLike, J: ArrayLike, most: int
+) -> tuple[list[int], list[float | None]]:
     """At most ``most`` points: each bucket of steps as its last t and mean J."""
     t, J = np.asarray(t), np.asarray(J, dtype=np.float64)
     if len(t) <= most:

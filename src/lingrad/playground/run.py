@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
+from lingrad.core.nodes import Array
 from lingrad.models.registry import MODELS, ModelSpec
 from lingrad.playground.data import Dataset, load
 from lingrad.playground.settings import ITERATIVE, Settings, SettingsError
 from lingrad.playground.stepper import MAX_STEPS, Stepper
 from lingrad.training.history import History
+from lingrad.training.train import Trainer
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
+    from lingrad.plot.plane import Plane, PlaneGrid
 
 SMALL = 24  # models with at most this many parameters get per-entry panels
 MAX_OPTIMUM_PARAMS = 200  # the exact optimum is computed up to this size
@@ -29,7 +36,7 @@ MAX_OPTIMUM_WORK = 2_000_000  # ... and up to this many parameters x rows
 class Optimum:
     """The exact minimiser of the same J, where one exists (else ``params`` None)."""
 
-    params: dict[str, Any] | None  # by chain.params key
+    params: dict[str, Array] | None  # by chain.params key
     J: float | None
     how: str  # "closed form (normal equation)", "Newton", ... or why there is none
 
@@ -41,19 +48,19 @@ class Run:
     settings: Settings
     spec: ModelSpec
     data: Dataset
-    X: Any  # (N, D) as trained: standardized when settings.scale
-    Y: Any  # (N, K) training targets as the estimator encodes them
-    est: Any
+    X: Array  # (N, D) as trained: standardized when settings.scale
+    Y: Array  # (N, K) training targets as the estimator encodes them
+    est: GradientEstimator
     stepper: Stepper | None  # None for the exact solvers
-    mean: Any = None  # the standardization, when settings.scale
-    std: Any = None
+    mean: NDArray[np.float64] | None = None  # the standardization, if settings.scale
+    std: NDArray[np.float64] | None = None
     init_note: str = ""
     optimum: Optimum | None = None
     notes: list[str] = field(default_factory=list)  # lr / batch-size changes
-    plane: Any = None  # the decision-region (Plane, PlaneGrid), made once
+    plane: tuple[Plane, PlaneGrid] | None = None  # the decision region's, made once
 
     @property
-    def trainer(self) -> Any:
+    def trainer(self) -> Trainer | None:
         return None if self.stepper is None else self.stepper.trainer
 
     @property
@@ -80,7 +87,7 @@ _EXACT = {
 }
 
 
-def build(settings: Settings, upload: Path | None) -> Run:
+def build(settings: Settings, upload: Path | Dataset | None) -> Run:
     """Load the data and set up the estimator and its Trainer (or exact solver)."""
     spec = MODELS[settings.model]
     data = load(settings, spec, upload)
@@ -117,6 +124,7 @@ def build(settings: Settings, upload: Path | None) -> Run:
         settings.init == "lecture"
         and lecture
         and list(params) == ["affine.W", "affine.b"]
+        and data.init_W is not None
     ):
         if params["affine.W"].shape == np.shape(data.init_W):
             params["affine.W"][...] = data.init_W
@@ -133,7 +141,7 @@ def build(settings: Settings, upload: Path | None) -> Run:
     return run
 
 
-def solve(run: Run, est: Any) -> None:
+def solve(run: Run, est: GradientEstimator) -> None:
     """Fit ``est`` (a clone of the run's) with its exact solver on the run's data."""
     import warnings
 
@@ -142,11 +150,12 @@ def solve(run: Run, est: Any) -> None:
         est.fit(run.X, run.data.y)
 
 
-def objective(est: Any, X: Any, Y: Any) -> float:
+def objective(est: GradientEstimator, X: Array, Y: Array) -> float:
     """J = mean loss + penalty of a fitted estimator on (X, Y), through its chain."""
     from lingrad.training.step import objective as objective_fn
 
     problem = est.training_problem(start="fitted")
+    assert problem.chain is not None  # a fitted estimator has its chain
     return objective_fn(problem.chain, problem.loss, problem.penalty, X, Y)
 
 

@@ -32,7 +32,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lingrad.playground.console import internal, note
@@ -108,7 +107,7 @@ class PlaygroundServer(ThreadingHTTPServer):
             self.sessions[sid] = session
         return session
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: object, client_address: object) -> None:
         """One line on stderr for an error no handler answered: a client that left
         early, or an internal error (its traceback with ``--debug``)."""
         error = sys.exc_info()[1]
@@ -144,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 30.0  # seconds a socket may stall: a slow client cannot hold a thread
     _started = False  # a status line was sent: too late for a 500
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
+    def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
 
     # ---- plumbing -------------------------------------------------------------
@@ -159,7 +158,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, doc: Any) -> None:
+    def _json(self, status: int, doc: object) -> None:
         body = to_json(doc).encode()
         self._send(status, body, "application/json")
 
@@ -334,7 +333,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         self._send(404, b"404 Not Found\n", "text/plain; charset=utf-8")
 
-    def _doc(self) -> dict[str, Any]:
+    def _doc(self) -> dict[str, object]:
         body = self._body(MAX_JSON, "the request")
         try:
             doc = json.loads(body or b"{}")

@@ -12,12 +12,13 @@ import queue
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from lingrad.playground import run as runs
+from lingrad.playground.data import Dataset
 from lingrad.playground.settings import (
     ITERATIVE,
     Settings,
@@ -37,11 +38,13 @@ class _Background:
     that flipping through models never piles up solvers on the CPU."""
 
     def __init__(self) -> None:
-        self.jobs: queue.Queue[tuple[Any, tuple[Any, ...]]] = queue.Queue()
+        self.jobs: queue.Queue[tuple[Callable[..., None], tuple[object, ...]]] = (
+            queue.Queue()
+        )
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
 
-    def submit(self, fn: Any, *args: Any) -> None:
+    def submit(self, fn: Callable[..., None], *args: object) -> None:
         with self.lock:
             if self.thread is None:
                 self.thread = threading.Thread(
@@ -70,12 +73,12 @@ class Session:
         self.preset = preset_name
         self.custom = False  # settings changed since the preset
         self.settings: Settings = preset(preset_name)
-        self.upload: Path | None = None
+        self.upload: Path | Dataset | None = None  # a Dataset: the notebook's
         self.playing = False
         self.solving = False  # an exact solver is running in the background
         self.message: dict[str, str] = {}  # the run's note (divergence, ...)
         self.version = 0
-        self.trajectory: list[tuple[int, list[Any]]] = []
+        self.trajectory: list[tuple[int, list[float | None]]] = []
         self.events: list[tuple[int, str]] = []  # (step, "lr 0.01 -> 0.05")
         self.last_seen = time.monotonic()
         self.listeners = 0  # pages receiving this session's frames
@@ -85,7 +88,7 @@ class Session:
         self._started()
 
     # ---- commands (each under the lock) -------------------------------------
-    def configure(self, given: dict[str, Any]) -> None:
+    def configure(self, given: dict[str, object]) -> None:
         """New settings: a new run from step 0 (SettingsError names bad fields)."""
         with self.lock:
             if "preset" in given:
@@ -112,7 +115,7 @@ class Session:
             self.run = runs.build(self.settings, self.upload)
             self._started()
 
-    def set_live(self, given: dict[str, Any]) -> None:
+    def set_live(self, given: dict[str, object]) -> None:
         """lr, batch size or speed, kept in the History from the next step on."""
         unknown = sorted(set(given) - set(LIVE))
         if unknown:
@@ -172,7 +175,7 @@ class Session:
         path = folder / Path(name).name
         path.write_bytes(body)
         with self.lock:
-            if self.upload is not None and self.upload != path:
+            if isinstance(self.upload, Path) and self.upload != path:
                 self.upload.unlink(missing_ok=True)
             self.upload = path
         return columns
@@ -301,7 +304,7 @@ class Session:
                 self.changed.notify_all()
             time.sleep(0.005 if speed == "max" else min(0.02, 1 / int(speed)))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         """The settings as the page's fields show them."""
         s = self.settings
         out = {k: getattr(s, k) for k in Settings.__dataclass_fields__ if k != "gen"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -54,7 +55,7 @@ class Settings:
     ``upload``; ``gen`` holds the generator's parameters."""
 
     data: str = "synthetic:linear-1d"
-    gen: dict[str, Any] = field(default_factory=dict)
+    gen: dict[str, float] = field(default_factory=dict)
     target: str | None = None  # uploaded CSV: the target column
     scale: bool = False
     model: str = "linear"
@@ -72,9 +73,9 @@ class Settings:
     init: str = "lecture"  # "lecture": the lecture's initial values where drawn
     speed: str = "100"
 
-    def estimator_params(self) -> dict[str, Any]:
+    def estimator_params(self) -> dict[str, object]:
         """Hyperparameters for the estimator (``lingrad fit``'s names)."""
-        params: dict[str, Any] = {
+        params: dict[str, object] = {
             "solver": self.solver,
             "lr": self.lr,
             "schedule": self.schedule,
@@ -92,7 +93,7 @@ class Settings:
         return params
 
 
-def generator_params(name: str) -> dict[str, Any]:
+def generator_params(name: str) -> dict[str, float]:
     """The parameters of generator ``name`` with their defaults."""
     from lingrad.data.datasets import SYNTHETIC
 
@@ -142,13 +143,13 @@ def _settle_loss(settings: Settings) -> Settings:
 # ---------------------------------------------------------------- parsing
 
 
-def _number(text: Any, kind: type, name: str) -> Any:
+def _number(text: object, kind: type[int] | type[float], name: str) -> float:
     """``text`` as int or float; ValueError with the page's sentence."""
     s = str(text).strip()
     if not s:
         raise ValueError("is empty; enter a number")
     try:
-        value = kind(float(s)) if kind is int and s.endswith(".0") else kind(s)
+        value: float = kind(float(s)) if kind is int and s.endswith(".0") else kind(s)
     except (TypeError, ValueError):
         what = "a whole number" if kind is int else "a number"
         raise ValueError(f"{s!r} is not {what}") from None
@@ -157,7 +158,7 @@ def _number(text: Any, kind: type, name: str) -> Any:
     return value
 
 
-def _bool(text: Any) -> bool:
+def _bool(text: object) -> bool:
     return str(text).strip().lower() in ("1", "true", "on", "yes")
 
 
@@ -166,13 +167,13 @@ def _in_range(value: float, low: float, high: float, name: str) -> None:
         raise ValueError(f"must be between {low:g} and {high:g} (got {value:g})")
 
 
-def parse(given: dict[str, Any], base: Settings | None = None) -> Settings:
+def parse(given: Mapping[str, object], base: Settings | None = None) -> Settings:
     """``base`` (default: the defaults) with the page's values applied and checked."""
     base = base or Settings()
     errors: dict[str, str] = {}
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {}  # field -> its checked value, for replace(**out)
 
-    def take(name: str, convert: Any) -> None:
+    def take(name: str, convert: Callable[[object], object]) -> None:
         if name not in given:
             return
         try:
@@ -241,7 +242,7 @@ def parse(given: dict[str, Any], base: Settings | None = None) -> Settings:
     return settings
 
 
-def _data_name(text: Any) -> str:
+def _data_name(text: object) -> str:
     s = str(text).strip()
     source, _, key = s.partition(":")
     if s == "upload" or (source == "synthetic" and key in GENERATORS):
@@ -251,14 +252,14 @@ def _data_name(text: Any) -> str:
     raise ValueError(f"unknown data {s!r}")
 
 
-def _choice(text: Any, allowed: Any, what: str) -> str:
+def _choice(text: object, allowed: Collection[str], what: str) -> str:
     s = str(text).strip()
     if s not in allowed:
         raise ValueError(f"unknown {what} {s!r}; choose one of {', '.join(allowed)}")
     return s
 
 
-def _positive(text: Any) -> float:
+def _positive(text: object) -> float:
     value = float(_number(text, float, "lr"))
     if not value > 0:
         raise ValueError(
@@ -268,14 +269,14 @@ def _positive(text: Any) -> float:
     return value
 
 
-def _non_negative(text: Any) -> float:
+def _non_negative(text: object) -> float:
     value = float(_number(text, float, "alpha"))
     if value < 0:
         raise ValueError(f"must be 0 or more (got {value:g})")
     return value
 
 
-def _bounded_int(text: Any, low: int, high: int) -> int:
+def _bounded_int(text: object, low: int, high: int) -> int:
     value = int(_number(text, int, ""))
     _in_range(value, low, high, "")
     return value
@@ -283,7 +284,7 @@ def _bounded_int(text: Any, low: int, high: int) -> int:
 
 # ---------------------------------------------------------------- presets
 
-# name (as the demo) -> (what it shows, the settings it starts from)
+# name (as the demo) -> (what it shows, its Settings fields, for replace(**))
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "linear-1d": (
         "Lecture 4: per-sample SGD fits y = 5x - 3 from the lecture's data and start, "

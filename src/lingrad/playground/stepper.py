@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.optim import Batcher
+from lingrad.training.stepping import StepsResult
 from lingrad.training.train import DivergenceError, Trainer
 
 MAX_STEPS = 5000  # per-step records a session's History keeps (then decimates)
@@ -29,9 +30,9 @@ MAX_STEPS = 5000  # per-step records a session's History keeps (then decimates)
 class RecordingBatcher(Batcher):
     """``Batcher`` that remembers the epoch order it drew last (None: data order)."""
 
-    last_order: Any = None
+    last_order: NDArray[np.intp] | None = None
 
-    def order(self, N: int, row_bytes: int = 8) -> Any:
+    def order(self, N: int, row_bytes: int = 8) -> NDArray[np.intp] | None:
         self.last_order = super().order(N, row_bytes)
         return self.last_order
 
@@ -41,7 +42,7 @@ class LastStep:
     """What the step panel traces: step t on rows, from params ``before``."""
 
     t: int
-    rows: Any  # (m,) integer row indices of the step's batch
+    rows: NDArray[np.intp]  # (m,) integer row indices of the step's batch
     lr: float
     before: dict[str, Array]
     grads: dict[str, Array]  # dJ_dp the update used (penalty included)
@@ -73,14 +74,15 @@ class Stepper:
         start, t = self._pos, tr.t
         result = self._steps(1)
         m = int(result.batch_size[0])
-        order = tr.batcher.last_order  # type: ignore[attr-defined]
+        batcher = tr.batcher  # a RecordingBatcher (``build`` gives the trainer one)
+        order = batcher.last_order if isinstance(batcher, RecordingBatcher) else None
         stop = start + m
         rows = np.arange(start, stop) if order is None else order[start:stop]
         grads = {key: np.array(g, copy=True) for key, g in tr.chain.grads.items()}
         J = float(result.J[0])
         self.last = LastStep(t, rows, float(result.lr[0]), before, grads, J)
 
-    def _steps(self, n: int) -> Any:
+    def _steps(self, n: int) -> StepsResult:
         """``Trainer.run_steps`` and the position in the epoch after it."""
         try:
             result = self.trainer.run_steps(self.X, self.Y, n, n_correct=self.n_correct)

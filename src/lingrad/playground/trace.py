@@ -15,13 +15,43 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
+from lingrad.core.nodes import Array
 from lingrad.playground.stepper import LastStep
+from lingrad.solvers.proximal import ProximalL1
 from lingrad.workflows.render import Names, fmt, line, render
-from lingrad.workflows.walk import walk
+from lingrad.workflows.walk import Walk, walk
+
+if TYPE_CHECKING:
+    from lingrad.core.chain import Chain
+    from lingrad.models._base import GradientEstimator
+    from lingrad.models.problem import TrainingProblem
+    from lingrad.playground.run import Run
+    from lingrad.training.train import Trainer
+
+
+class Block(TypedDict):
+    """One ``# title`` block of the render text."""
+
+    title: str
+    text: str
+
+
+class Blocks(TypedDict):
+    """The render text as its head and its blocks."""
+
+    head: str
+    blocks: list[Block]
+
+
+class StepPanel(Blocks):
+    """The step panel: the blocks and the whole ``text``."""
+
+    text: str
+
 
 BLOCKS = ("forward propagation", "loss", "jacobians", "backpropagation", "update")
 
@@ -30,24 +60,25 @@ class _Before:
     """The estimator, except that its training problem starts from the chain
     before the step (the walk traces that step, not a fresh start)."""
 
-    def __init__(self, est: Any, chain: Any) -> None:
+    def __init__(self, est: GradientEstimator, chain: Chain) -> None:
         self._est, self._chain = est, chain
 
-    def training_problem(self, *args: Any, **kwargs: Any) -> Any:
+    def training_problem(self, *args: Any, **kwargs: Any) -> TrainingProblem:
         problem = self._est.training_problem(*args, **kwargs)
         return dataclasses.replace(problem, chain=self._chain)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # the estimator's, as it types them
         return getattr(self._est, name)
 
 
-def step_panel(run: Any) -> dict[str, Any] | None:
+def step_panel(run: Run) -> StepPanel | None:
     """``{"head": text, "blocks": [{"title", "text"}], "text": all}`` of the last
     step, or None before the first one."""
-    last: LastStep | None = run.stepper.last if run.stepper is not None else None
-    if last is None:
+    stepper = run.stepper
+    last: LastStep | None = stepper.last if stepper is not None else None
+    if stepper is None or last is None:
         return None
-    trainer = run.trainer
+    trainer = stepper.trainer
     chain = copy.deepcopy(trainer.chain)
     for key, p in chain.params.items():
         p[...] = last.before[key]
@@ -74,27 +105,33 @@ def step_panel(run: Any) -> dict[str, Any] | None:
     return {"text": text, **split_blocks(text)}
 
 
-def _plain_update(w: Any, last: LastStep, after: dict[str, Any]) -> bool:
+def _plain_update(w: Walk, last: LastStep, after: dict[str, Array]) -> bool:
     """True when the walk's one-example GD update is exactly the trainer's."""
     return len(last.rows) == 1 and all(
         np.array_equal(w.after[k], after[k]) for k in after
     )
 
 
-def _source(run: Any) -> str:
+def _source(run: Run) -> str:
     scaled = " (standardized)" if run.settings.scale else ""
     return str(run.data.source) + scaled
 
 
 def _rewrite_update(
-    text: str, w: Any, last: LastStep, after: dict[str, Any], trainer: Any, m: int
+    text: str,
+    w: Walk,
+    last: LastStep,
+    after: dict[str, Array],
+    trainer: Trainer,
+    m: int,
 ) -> str:
     """The update block with the trainer's own rule and values."""
     head, sep, _ = text.partition(f"\n# update (lr = {w.lr:g})")
     names = Names(w.chain, w.loss)
     opt = trainer.optimizer
-    prox = getattr(opt, "name", "") == "proximal_l1"
-    rule_name = str(getattr(opt.inner if prox else opt, "name", type(opt).__name__))
+    prox = isinstance(opt, ProximalL1)
+    rule = opt.inner if isinstance(opt, ProximalL1) else opt
+    rule_name = str(getattr(rule, "name", type(opt).__name__))
     out = [f"# update (lr = {last.lr:g}, optimizer {rule_name})"]
     if m > 1:
         out.append(
@@ -115,19 +152,20 @@ def _rewrite_update(
     return head + "\n" + "\n".join(out) if sep else text
 
 
-def split_blocks(text: str) -> dict[str, Any]:
+def split_blocks(text: str) -> Blocks:
     """The render text as its head and its ``# name`` blocks, in order."""
     head: list[str] = []
-    blocks: list[dict[str, Any]] = []
+    found: list[tuple[str, list[str]]] = []  # (title, lines)
     for raw in text.splitlines():
         if raw.startswith("# "):
-            blocks.append({"title": raw[2:], "lines": []})
-        elif blocks:
-            blocks[-1]["lines"].append(raw)
+            found.append((raw[2:], []))
+        elif found:
+            found[-1][1].append(raw)
         else:
             head.append(raw)
-    for b in blocks:
-        while b["lines"] and not b["lines"][-1].strip():
-            b["lines"].pop()
-        b["text"] = "\n".join(b.pop("lines"))
+    blocks: list[Block] = []
+    for title, lines in found:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        blocks.append({"title": title, "text": "\n".join(lines)})
     return {"head": "\n".join(head).strip(), "blocks": blocks}

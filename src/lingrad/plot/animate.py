@@ -10,8 +10,11 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.animation import PillowWriter
 from matplotlib.artist import Artist
+from matplotlib.colorbar import Colorbar
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from numpy.typing import ArrayLike
 from PIL import Image
 
 from .boundary import (
@@ -39,7 +42,7 @@ from .style import (
 )
 
 
-def _frame_counter(fig: Figure) -> Any:
+def _frame_counter(fig: Figure) -> Text:
     """Small 'frame i/n' text; it also keeps every frame distinct, so GIF writers
     never merge two identical frames and the frame count stays exact."""
     return fig.text(0.995, 0.005, "", ha="right", va="bottom", fontsize=9, color="gray")
@@ -66,17 +69,17 @@ def _write_frames(
 
 
 def animate_fit(
-    x: Any,
-    y: Any,
-    W_track: Any,
-    b_track: Any,
+    x: ArrayLike,
+    y: ArrayLike,
+    W_track: ArrayLike,
+    b_track: ArrayLike | None,
     kind: Kind = "linear",
     path: PathLike = "fit.gif",
     *,
     frames: int = 40,
     fps: float = 10,
-    steps: Any = None,
-    x_range: Any = None,
+    steps: ArrayLike | None = None,
+    x_range: Sequence[float] | None = None,
     trail: bool = True,
 ) -> int:
     """GIF of ŷ = w x + b (or σ(w x + b)) over the data, one snapshot per frame.
@@ -138,8 +141,8 @@ def animate_fit(
 
 
 def animate_decision_boundary(
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     snapshots: Sequence[Any],
     path: PathLike = "boundary.gif",
     *,
@@ -147,10 +150,10 @@ def animate_decision_boundary(
     score_fn: Callable[[Any, np.ndarray], Any] | None = None,
     frames: int = 40,
     fps: float = 10,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     plane: Plane | None = None,
     feature_idx: tuple[int, int] | None = None,
-    fixed: Any = None,
+    fixed: ArrayLike | None = None,
     resolution: int = 100,
     feature_names: Sequence[str] | None = None,
 ) -> int:
@@ -187,17 +190,17 @@ def animate_decision_boundary(
 
 
 def boundary_animation(
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     snapshots: Sequence[Any],
     *,
     proba_fn: Callable[[Any, np.ndarray], Any] | None = None,
     score_fn: Callable[[Any, np.ndarray], Any] | None = None,
     frames: int = 40,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     plane: Plane | None = None,
     feature_idx: tuple[int, int] | None = None,
-    fixed: Any = None,
+    fixed: ArrayLike | None = None,
     resolution: int = 100,
     feature_names: Sequence[str] | None = None,
 ) -> tuple[Figure, Callable[[int], None]]:
@@ -248,7 +251,7 @@ def boundary_animation(
             wrap=True,
         )
     artists: list[Artist] = []
-    has_colorbar: list[Any] = []  # the one Colorbar, once drawn
+    has_colorbar: list[Colorbar] = []  # the one Colorbar, once drawn
 
     def draw(f: int) -> None:
         for artist in artists:

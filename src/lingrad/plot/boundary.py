@@ -12,7 +12,10 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
+from matplotlib.contour import QuadContourSet
 from matplotlib.lines import Line2D
+from matplotlib.typing import ColorType
+from numpy.typing import ArrayLike
 
 from .faithful import RegionView, agreement, choose_view, frame, predicted
 from .plane import Plane, PlaneGrid
@@ -41,7 +44,7 @@ def class_colors(K: int) -> list[tuple[float, float, float, float]]:
     return [to_rgba(c) for c in class_colors_hex(K)]
 
 
-def as_class_proba(out: Any) -> np.ndarray:
+def as_class_proba(out: ArrayLike) -> np.ndarray:
     """(G,) P(class 1) or (G, 1) or (G, K) probabilities -> (G, K) with K >= 2."""
     P = np.asarray(out, dtype=np.float64)
     if P.ndim == 2 and P.shape[1] == 1:
@@ -51,7 +54,7 @@ def as_class_proba(out: Any) -> np.ndarray:
     return P
 
 
-def scores_to_index(out: Any) -> np.ndarray:
+def scores_to_index(out: ArrayLike) -> np.ndarray:
     """Class index of scores: z (G,) or (G, 1) -> [z >= 0]; (G, K) -> argmax_k."""
     z = np.asarray(out, dtype=np.float64)
     if z.ndim == 2 and z.shape[1] == 1:
@@ -76,8 +79,8 @@ def draw_regions(
     idx: np.ndarray,
     proba: np.ndarray | None,
     score: np.ndarray | None,
-    colors: Sequence[Any],
-) -> tuple[list[Artist], Any]:
+    colors: Sequence[ColorType],
+) -> tuple[list[Artist], QuadContourSet | None]:
     """Class regions and boundary; returns the artists and the probability mappable.
 
     Binary with probabilities: P(class 1) shaded, boundary P = 0.5. Otherwise flat
@@ -87,7 +90,7 @@ def draw_regions(
     U, V, shape = grid.U, grid.V, grid.U.shape
     K = len(colors)
     artists: list[Artist] = []
-    mappable = None
+    mappable: QuadContourSet | None = None
     if K == 2 and proba is not None:
         P1 = proba[:, 1].reshape(shape)
         mappable = ax.contourf(
@@ -125,7 +128,7 @@ def draw_regions(
     return artists, mappable
 
 
-def _class_index(classes: np.ndarray, pred: Any) -> np.ndarray:
+def _class_index(classes: np.ndarray, pred: ArrayLike) -> np.ndarray:
     order = np.argsort(classes)
     return order[np.searchsorted(classes[order], np.asarray(pred))]
 
@@ -152,7 +155,11 @@ def _model_outputs(
 
 
 def scatter_classes(
-    ax: Axes, P: np.ndarray, y: np.ndarray, classes: np.ndarray, colors: Sequence[Any]
+    ax: Axes,
+    P: np.ndarray,
+    y: np.ndarray,
+    classes: np.ndarray,
+    colors: Sequence[ColorType],
 ) -> None:
     """Data points (their plane coordinates P (N, 2)) coloured by class."""
     for k, c in enumerate(classes):
@@ -171,7 +178,7 @@ def scatter_classes(
 
 
 def feature_names_of(
-    X: Any, model: Any, D: int, names: Sequence[str] | None
+    X: ArrayLike, model: Any, D: int, names: Sequence[str] | None
 ) -> list[str]:
     if names is not None:
         return list(names)
@@ -189,7 +196,7 @@ def make_plane(
     names: Sequence[str],
     plane: Plane | None,
     feature_idx: tuple[int, int] | None,
-    fixed: Any,
+    fixed: ArrayLike | None,
 ) -> Plane:
     """The given plane, else a slice (``feature_idx``) or the default plane."""
     if plane is not None:
@@ -201,7 +208,7 @@ def make_plane(
 
 def missing_regions(
     classes: np.ndarray, grid_idx: np.ndarray, data_idx: np.ndarray
-) -> list[Any]:
+) -> list[object]:
     """Classes the model predicts on the data that have no region in the plane."""
     shown = set(np.unique(grid_idx).tolist())
     return [classes[k] for k in np.unique(data_idx) if int(k) not in shown]
@@ -220,12 +227,12 @@ def agreement_words(share: float) -> str:
 
 def plot_decision_boundary(
     model_or_fn: Any | Callable[[np.ndarray], np.ndarray],
-    X: Any,
-    y: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
     plane: Plane | None = None,
     feature_idx: tuple[int, int] | None = None,
-    fixed: Any = None,
+    fixed: ArrayLike | None = None,
     proba: bool = True,
     resolution: int = 200,
     feature_names: Sequence[str] | None = None,
@@ -323,7 +330,7 @@ def _classes(model_or_fn: Any, y: np.ndarray) -> np.ndarray:
     return np.asarray(getattr(model_or_fn, "classes_", np.unique(y)))
 
 
-def _label_index(classes: np.ndarray, labels: Any) -> np.ndarray:
+def _label_index(classes: np.ndarray, labels: ArrayLike) -> np.ndarray:
     """The index of each label in ``classes`` (-1: not a class)."""
     where = {c: k for k, c in enumerate(classes.tolist())}
     return np.array([where.get(c, -1) for c in np.asarray(labels).tolist()])

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
 from .rules import class_colors_hex, step_words
 from .style import (
@@ -27,7 +28,7 @@ from .style import (
 EXACT = ("lbfgs", "newton")  # one record per iteration of an exact solver
 
 
-def wants_log_scale(values: Any, decades: float = 2.0) -> bool:
+def wants_log_scale(values: ArrayLike, decades: float = 2.0) -> bool:
     """True when the finite positive values span more than ``decades`` powers of ten
     and hardly any value is 0 (a log axis would silently drop the zeros: the
     perceptron criterion of every correctly classified example)."""
@@ -41,7 +42,9 @@ def wants_log_scale(values: Any, decades: float = 2.0) -> bool:
     return bool(np.log10(v.max() / v.min()) > decades)
 
 
-def iteration_losses(step_loss: Any, epoch_loss: Any) -> np.ndarray:
+def iteration_losses(
+    step_loss: ArrayLike | None, epoch_loss: ArrayLike | None
+) -> np.ndarray:
     """J at iteration 0 (the start) and after each iteration of an exact solver.
 
     L-BFGS and Newton record one step per iteration: its J before (``step_loss``)
@@ -54,10 +57,10 @@ def iteration_losses(step_loss: Any, epoch_loss: Any) -> np.ndarray:
 
 
 def plot_loss(
-    step_loss: Any = None,
-    epoch_loss: Any = None,
+    step_loss: ArrayLike | None = None,
+    epoch_loss: ArrayLike | None = None,
     *,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     kind: str = "step",
     logy: bool | None = None,
     smooth: int | None = -1,
@@ -143,7 +146,7 @@ def plot_loss(
 
 def _finish_loss(
     ax: Axes,
-    values: Any,
+    values: ArrayLike,
     logy: bool | None,
     xlabel: str,
     ylabel: str,
@@ -162,7 +165,7 @@ def _finish_loss(
 
 def plot_class_losses(
     curves: Sequence[Any],
-    classes: Sequence[Any],
+    classes: Sequence[object],
     *,
     kind: str = "lbfgs",
     logy: bool | None = None,
@@ -200,9 +203,9 @@ def plot_class_losses(
 
 
 def plot_accumulated_accuracy(
-    acc: Any,
+    acc: ArrayLike,
     *,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     kind: str = "step",
     title: str | None = None,
     ax: Axes | None = None,
@@ -234,11 +237,11 @@ def plot_accumulated_accuracy(
 
 
 def plot_loss_and_accuracy(
-    step_loss: Any,
-    acc: Any,
+    step_loss: ArrayLike | None,
+    acc: ArrayLike,
     *,
-    steps: Any = None,
-    epoch_loss: Any = None,
+    steps: ArrayLike | None = None,
+    epoch_loss: ArrayLike | None = None,
     kind: str = "step",
     loss_label: str = "loss J",
     title: str | None = None,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .nearby import MAX_ROWS
 from .pca import standardize
@@ -81,7 +81,7 @@ def frame(model: Any, X: Array) -> Any:
     return pd.DataFrame(X, columns=names)
 
 
-def _proba(out: Any) -> Array:
+def _proba(out: ArrayLike) -> Array:
     P = np.asarray(out, dtype=np.float64)
     if P.ndim == 2 and P.shape[1] == 1:
         P = P[:, 0]
@@ -127,11 +127,11 @@ def scores(model_or_fn: Any, X: Array) -> Array:
     return S
 
 
-def agreement(model_or_fn: Any, plane: Plane, X: Array, on_data: Any) -> float:
+def agreement(model_or_fn: Any, plane: Plane, X: Array, on_data: ArrayLike) -> float:
     """Share of the rows X (N, D) whose region (the model at lift(project(x))) is
     the model's class for the row itself, ``on_data`` (N,); over a seeded sample of
     MAX_ROWS rows past that many."""
-    rows: Any = slice(None)
+    rows: slice | NDArray[np.intp] = slice(None)
     if len(X) > MAX_ROWS:
         rows = np.random.default_rng(0).choice(len(X), MAX_ROWS, replace=False)
     shadow = plane.lift(plane.project(X[rows]))  # (n, D)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
+from numpy.typing import ArrayLike
 from scipy.special import expit
 
 from .style import (
@@ -28,7 +30,7 @@ from .style import (
 Kind = Literal["linear", "logistic"]
 
 
-def one_feature(x: Any) -> np.ndarray:
+def one_feature(x: ArrayLike) -> np.ndarray:
     """x as (N,): accepts (N,) or (N, 1)."""
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 2 and x.shape[1] == 1:
@@ -38,7 +40,9 @@ def one_feature(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def scalar_tracks(W_track: Any, b_track: Any) -> tuple[np.ndarray, np.ndarray]:
+def scalar_tracks(
+    W_track: ArrayLike, b_track: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray]:
     """(M,) tracks of the single weight w and bias b."""
     W = weight_track(W_track)
     b = bias_track(b_track)
@@ -52,7 +56,9 @@ def scalar_tracks(W_track: Any, b_track: Any) -> tuple[np.ndarray, np.ndarray]:
     return W[:, 0], b[:, 0]
 
 
-def model_curve_x(x: np.ndarray, kind: Kind, x_range: Any = None) -> np.ndarray:
+def model_curve_x(
+    x: np.ndarray, kind: Kind, x_range: Sequence[float] | None = None
+) -> np.ndarray:
     """x values where the model is drawn: the data's ends (linear) or a fine grid."""
     lo, hi = (x.min(), x.max()) if x_range is None else map(float, x_range)
     if kind == "linear":
@@ -88,17 +94,17 @@ def draw_data(ax: Axes, x: np.ndarray, y: np.ndarray, kind: Kind) -> None:
 
 
 def plot_fit_evolution(
-    x: Any,
-    y: Any,
-    W_track: Any,
-    b_track: Any,
+    x: ArrayLike,
+    y: ArrayLike,
+    W_track: ArrayLike,
+    b_track: ArrayLike | None,
     kind: Kind = "linear",
     *,
-    steps: Any = None,
+    steps: ArrayLike | None = None,
     ax: Axes | None = None,
     path: PathLike | None = None,
     max_lines: int = 200,
-    x_range: Any = None,
+    x_range: Sequence[float] | None = None,
     cmap: str = "rainbow",
     title: str | None = None,
 ) -> FigureLike:

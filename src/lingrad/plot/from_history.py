@@ -8,10 +8,11 @@ Parameters are named as the chain names them (``"affine.W"``, ``"affine.b"``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit, softmax
 
 from .animate import animate_decision_boundary, animate_fit
@@ -20,15 +21,18 @@ from .fit import Kind, plot_fit_evolution
 from .params import plot_loss_and_params
 from .style import FigureLike, PathLike
 
+if TYPE_CHECKING:
+    from lingrad.training.history import History
 
-def _key(params: Mapping[str, Any], key: str | None, suffix: str) -> str | None:
+
+def _key(params: Mapping[str, ArrayLike], key: str | None, suffix: str) -> str | None:
     """``key`` if given, else the first parameter whose name ends in ``suffix``."""
     if key is not None:
         return key
     return next((k for k in params if k.endswith(suffix)), None)
 
 
-def _optional(values: Any) -> np.ndarray | None:
+def _optional(values: ArrayLike | None) -> np.ndarray | None:
     """An array, or None when absent, empty or all NaN."""
     if values is None:
         return None
@@ -37,7 +41,7 @@ def _optional(values: Any) -> np.ndarray | None:
 
 
 def param_tracks(
-    h: Any,
+    h: History,
     W_key: str | None = None,
     b_key: str | None = None,
     include_final: bool = True,
@@ -63,7 +67,7 @@ def param_tracks(
 
 
 def history_snapshots(
-    h: Any, include_final: bool = True
+    h: History, include_final: bool = True
 ) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
     """One ``{name: array}`` dict per snapshot (final appended) and their steps."""
     params = {k: np.asarray(v) for k, v in dict(h.params or {}).items()}
@@ -78,7 +82,7 @@ def history_snapshots(
 
 
 def affine_proba(
-    params: Mapping[str, Any],
+    params: Mapping[str, ArrayLike],
     points: np.ndarray,
     W_key: str = "affine.W",
     b_key: str = "affine.b",
@@ -88,7 +92,7 @@ def affine_proba(
     return np.asarray(expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1))
 
 
-def total_steps(h: Any) -> int:
+def total_steps(h: History) -> int:
     """Updates made in all: the per-step records, or past the last kept record and
     the last epoch's end where records are thinned."""
     S = len(np.asarray(getattr(h, "step_loss", ())))
@@ -101,7 +105,7 @@ def total_steps(h: Any) -> int:
     return S
 
 
-def record_steps(h: Any) -> np.ndarray | None:
+def record_steps(h: History) -> np.ndarray | None:
     """The global step of each per-step record: ``h.step_index`` where the History
     keeps it (per-step records thinned), else None (records are steps 0 .. S-1)."""
     index = getattr(h, "step_index", None)
@@ -112,7 +116,7 @@ def record_steps(h: Any) -> np.ndarray | None:
 
 
 def affine_score(
-    params: Mapping[str, Any],
+    params: Mapping[str, ArrayLike],
     points: np.ndarray,
     W_key: str = "affine.W",
     b_key: str = "affine.b",
@@ -125,15 +129,15 @@ def affine_score(
 
 
 def plot_history(
-    h: Any,
+    h: History,
     *,
     panel: str | None = None,
     kind: str = "step",
-    true_W: Any = None,
-    true_b: Any = None,
-    optimum_W: Any = None,
-    optimum_b: Any = None,
-    names: Any = None,
+    true_W: ArrayLike | None = None,
+    true_b: ArrayLike | None = None,
+    optimum_W: ArrayLike | None = None,
+    optimum_b: ArrayLike | None = None,
+    names: Sequence[str] | None = None,
     true_label: str = "true value",
     loss_label: str = "loss J",
     title: str | None = None,
@@ -199,7 +203,7 @@ def plot_history(
 
 
 def plot_fit_from_history(
-    x: Any, y: Any, h: Any, kind: Kind = "linear", **kwargs: Any
+    x: ArrayLike, y: ArrayLike, h: History, kind: Kind = "linear", **kwargs: Any
 ) -> FigureLike:
     """``plot_fit_evolution`` on the History's w and b snapshots."""
     steps, W, b = param_tracks(h)
@@ -207,9 +211,9 @@ def plot_fit_from_history(
 
 
 def animate_fit_from_history(
-    x: Any,
-    y: Any,
-    h: Any,
+    x: ArrayLike,
+    y: ArrayLike,
+    h: History,
     kind: Kind = "linear",
     path: PathLike = "fit.gif",
     **kwargs: Any,
@@ -220,7 +224,11 @@ def animate_fit_from_history(
 
 
 def animate_boundary_from_history(
-    X: Any, y: Any, h: Any, path: PathLike = "boundary.gif", **kwargs: Any
+    X: ArrayLike,
+    y: ArrayLike,
+    h: History,
+    path: PathLike = "boundary.gif",
+    **kwargs: Any,
 ) -> int:
     """``animate_decision_boundary`` of σ(X W + b) (or softmax) at each snapshot."""
     snaps, steps = history_snapshots(h)

@@ -32,10 +32,8 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 Array = NDArray[np.float64]
 
@@ -69,7 +67,9 @@ class NearbyRows:
         ``h``; default :func:`half_scott` of ``U_rows``.
     """
 
-    def __init__(self, U_rows: Any, R_rows: Any, bandwidth: Any = None) -> None:
+    def __init__(
+        self, U_rows: ArrayLike, R_rows: ArrayLike, bandwidth: ArrayLike | None = None
+    ) -> None:
         U_rows = np.asarray(U_rows, dtype=np.float64).reshape(-1, 2)
         R_rows = np.asarray(R_rows, dtype=np.float64)
         if len(U_rows) > MAX_ROWS:
@@ -90,7 +90,7 @@ class NearbyRows:
     def N(self) -> int:
         return len(self.U_rows)
 
-    def at(self, U: Any) -> Array:
+    def at(self, U: ArrayLike) -> Array:
         """m(U) (G, D) at plane points U (G, 2): every (point, row) pair, chunked."""
         U = np.asarray(U, dtype=np.float64).reshape(-1, 2)
         A_rows = self.U_rows / self.h  # (N, 2)
@@ -102,7 +102,7 @@ class NearbyRows:
             out[s : s + step] = self._average(K)
         return out
 
-    def on_mesh(self, u: Any, v: Any) -> Array:
+    def on_mesh(self, u: ArrayLike, v: ArrayLike) -> Array:
         """m at every point of ``np.meshgrid(u, v)`` (len(v) * len(u), D), in the
         meshes' ravel order; the same numbers as :meth:`at`, by K_i = Ku_i Kv_i."""
         u = np.asarray(u, dtype=np.float64).ravel()

@@ -5,11 +5,11 @@ figure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from numpy.typing import ArrayLike
 
 from .curves import plot_loss
 from .rules import step_words
@@ -47,7 +47,7 @@ def _param_names(
     return w_names, b_names
 
 
-def _reference(value: Any, n: int, what: str) -> np.ndarray | None:
+def _reference(value: ArrayLike | None, n: int, what: str) -> np.ndarray | None:
     if value is None:
         return None
     v = np.asarray(value, dtype=np.float64).ravel()
@@ -57,14 +57,14 @@ def _reference(value: Any, n: int, what: str) -> np.ndarray | None:
 
 
 def plot_params(
-    steps: Any,
-    W_track: Any,
-    b_track: Any = None,
+    steps: ArrayLike | None,
+    W_track: ArrayLike,
+    b_track: ArrayLike | None = None,
     *,
-    true_W: Any = None,
-    true_b: Any = None,
-    optimum_W: Any = None,
-    optimum_b: Any = None,
+    true_W: ArrayLike | None = None,
+    true_b: ArrayLike | None = None,
+    optimum_W: ArrayLike | None = None,
+    optimum_b: ArrayLike | None = None,
     names: Sequence[str] | None = None,
     kind: str = "step",
     true_label: str = "true value",
@@ -129,17 +129,17 @@ def plot_params(
 
 
 def plot_loss_and_params(
-    step_loss: Any,
-    W_track: Any,
-    b_track: Any = None,
+    step_loss: ArrayLike | None,
+    W_track: ArrayLike,
+    b_track: ArrayLike | None = None,
     *,
-    steps: Any = None,
-    loss_steps: Any = None,
-    epoch_loss: Any = None,
-    true_W: Any = None,
-    true_b: Any = None,
-    optimum_W: Any = None,
-    optimum_b: Any = None,
+    steps: ArrayLike | None = None,
+    loss_steps: ArrayLike | None = None,
+    epoch_loss: ArrayLike | None = None,
+    true_W: ArrayLike | None = None,
+    true_b: ArrayLike | None = None,
+    optimum_W: ArrayLike | None = None,
+    optimum_b: ArrayLike | None = None,
     names: Sequence[str] | None = None,
     kind: str = "step",
     true_label: str = "true value",

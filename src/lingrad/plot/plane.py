@@ -28,10 +28,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .nearby import NearbyRows
 from .pca import principal_axes, span_basis, standardize
@@ -84,13 +84,13 @@ class Plane:
     def __init__(
         self,
         kind: Kind,
-        origin: Any,
-        scale: Any,
-        basis: Any,
+        origin: ArrayLike,
+        scale: ArrayLike,
+        basis: ArrayLike,
         names: Sequence[str],
         *,
-        explained: Any = None,
-        held: Any = None,
+        explained: ArrayLike | None = None,
+        held: ArrayLike | None = None,
         held_given: bool = False,
         feature_idx: tuple[int, int] | None = None,
         nearby: NearbyRows | None = None,
@@ -116,11 +116,11 @@ class Plane:
     @classmethod
     def fit(
         cls,
-        X: Any,
+        X: ArrayLike,
         feature_names: Sequence[str] | None = None,
         *,
         features: tuple[int, int] | None = None,
-        held: Any = None,
+        held: ArrayLike | None = None,
         off_plane: OffPlane = "nearby",
     ) -> Plane:
         """The plane for ``X`` (N, D): ``features`` given: their slice; D = 2: the
@@ -153,8 +153,8 @@ class Plane:
     @classmethod
     def containing(
         cls,
-        X: Any,
-        directions: Any,
+        X: ArrayLike,
+        directions: ArrayLike,
         feature_names: Sequence[str] | None = None,
         *,
         labels: tuple[str, str],
@@ -190,9 +190,9 @@ class Plane:
     @classmethod
     def slice(
         cls,
-        X: Any,
+        X: ArrayLike,
         features: tuple[int, int],
-        held: Any = None,
+        held: ArrayLike | None = None,
         feature_names: Sequence[str] | None = None,
     ) -> Plane:
         """Features ``i, j`` on the axes; every other feature at ``held`` (D values or
@@ -240,20 +240,20 @@ class Plane:
         return out
 
     # -- mapping ----------------------------------------------------------------
-    def project(self, X: Any) -> Array:
+    def project(self, X: ArrayLike) -> Array:
         """Coordinates (N, 2) of the points X (N, D) in the plane."""
         X = _as_2d(X, min_features=1)
         out: Array = ((X - self.origin) / self.scale) @ self.basis.T
         return out
 
-    def on_plane(self, U: Any) -> Array:
+    def on_plane(self, U: ArrayLike) -> Array:
         """The points (G, D) of the plane itself at U (G, 2): ``origin + (U @ basis)
         * scale`` (off the plane: the origin, the mean for ``"pca"``)."""
         U = np.asarray(U, dtype=np.float64).reshape(-1, 2)
         out: Array = self.origin + (U @ self.basis) * self.scale
         return out
 
-    def lift(self, U: Any) -> Array:
+    def lift(self, U: ArrayLike) -> Array:
         """The points (G, D) of feature space at plane coordinates U (G, 2): on the
         plane, plus the nearby rows' off-plane part ``m(U)`` where there is one."""
         if self.nearby is None:
@@ -262,7 +262,9 @@ class Plane:
         out: Array = self.origin + (U @ self.basis + self.nearby.at(U)) * self.scale
         return out
 
-    def grid(self, X: Any, resolution: int = 200, margin: float = 0.08) -> PlaneGrid:
+    def grid(
+        self, X: ArrayLike, resolution: int = 200, margin: float = 0.08
+    ) -> PlaneGrid:
         """A ``resolution`` x ``resolution`` grid spanning X's projection (+ margin);
         its ``points`` are :meth:`lift` of the mesh (``m`` summed by mesh rows)."""
         P = self.project(X)
@@ -334,7 +336,7 @@ class Plane:
         order = np.argsort(-np.abs(row), kind="stable")[:top]
         return [(self.names[f], float(row[f])) for f in order if row[f] != 0.0]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Everything as plain JSON values (for the playground page)."""
         return {
             "kind": self.kind,
@@ -361,7 +363,7 @@ def _nearby(Z: Array, basis: Array) -> NearbyRows:
     return NearbyRows(U_rows, Z - U_rows @ basis)
 
 
-def _as_2d(X: Any, min_features: int = 2) -> Array:
+def _as_2d(X: ArrayLike, min_features: int = 2) -> Array:
     A: Array = np.asarray(X, dtype=np.float64)
     if A.ndim != 2 or A.shape[1] < min_features or len(A) == 0:
         raise ValueError(

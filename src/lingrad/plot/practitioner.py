@@ -4,10 +4,10 @@ diagram (are the probabilities honest?) and residuals against the prediction."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
 from .style import (
     LABEL_SIZE,
@@ -25,7 +25,9 @@ from .style import (
 SET_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")  # training rows blue, held-out orange
 
 
-def confusion_counts(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> np.ndarray:
+def confusion_counts(
+    y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[object]
+) -> np.ndarray:
     """C[i, j] = examples of true class i predicted as class j (K, K) int."""
     labels = np.asarray(classes)
     K = len(labels)
@@ -38,9 +40,9 @@ def confusion_counts(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> np.nda
 
 
 def plot_confusion_matrix(
-    y_true: Any,
-    y_pred: Any,
-    classes: Sequence[Any],
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    classes: Sequence[object],
     *,
     title: str | None = None,
     ax: Axes | None = None,
@@ -83,7 +85,7 @@ def plot_confusion_matrix(
 
 
 def reliability_bins(
-    confidence: Any, correct: Any, n_bins: int = 10
+    confidence: ArrayLike, correct: ArrayLike, n_bins: int = 10
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per bin of [0, 1]: mean predicted probability, observed frequency, count.
 
@@ -100,9 +102,9 @@ def reliability_bins(
 
 
 def plot_reliability(
-    y_true: Any,
-    proba: Any,
-    classes: Sequence[Any],
+    y_true: ArrayLike,
+    proba: ArrayLike,
+    classes: Sequence[object],
     *,
     n_bins: int = 10,
     title: str | None = None,
@@ -155,7 +157,7 @@ def plot_reliability(
 
 
 def plot_residuals(
-    sets: Mapping[str, tuple[Any, Any]],
+    sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
     *,
     target: str = "y",
     title: str | None = None,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
 from .style import (
     LEGEND_SIZE,
@@ -27,8 +28,8 @@ TITLES = {
 
 
 def plot_regularization_path(
-    alphas: Any,
-    coefs: Any,
+    alphas: ArrayLike,
+    coefs: ArrayLike,
     penalty: Penalty = "l1",
     *,
     feature_names: Sequence[str] | None = None,
@@ -91,11 +92,11 @@ def plot_regularization_path(
 
 
 def plot_regularization_paths(
-    alphas: Any,
-    coefs_l1: Any,
-    coefs_l2: Any,
+    alphas: ArrayLike,
+    coefs_l1: ArrayLike,
+    coefs_l2: ArrayLike,
     *,
-    alphas_l2: Any = None,
+    alphas_l2: ArrayLike | None = None,
     feature_names: Sequence[str] | None = None,
     path: PathLike | None = None,
 ) -> FigureLike:

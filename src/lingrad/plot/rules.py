@@ -11,7 +11,7 @@ of runs. Shared by every figure and by the playground page; imports no matplotli
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 __all__ = [
     "BINARY_COLORS",
@@ -79,7 +79,7 @@ STEP_WORDS = {
 }
 
 
-def step_kind(solver: Any, batch_size: Any = None) -> str:
+def step_kind(solver: object, batch_size: int | None = None) -> str:
     """The kind of one recorded step: ``"sample"``, ``"minibatch"``, ``"batch"``,
     ``"lbfgs"``, ``"newton"`` (``"step"`` when unknown).
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.typing import ColorType
 
 from .faithful import scores
 from .rules import BOUNDARY_GID
@@ -44,8 +45,8 @@ def plot_score_strip(
     X: np.ndarray,
     true_idx: np.ndarray,
     own_idx: np.ndarray,
-    classes: Sequence[Any] | np.ndarray,
-    colors: Sequence[Any],
+    classes: Sequence[object] | np.ndarray,
+    colors: Sequence[ColorType],
     *,
     reason: str,
     title: str,
@@ -96,6 +97,6 @@ def plot_score_strip(
     ax.grid(False)
     note_above(ax, f"{reason}; {how}", title)
     handles, _ = ax.get_legend_handles_labels()
-    legend_outside(ax, handles + extra)
+    legend_outside(ax, [*handles, *extra])
     save(fig, path)
     return fig

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
+from numpy.typing import ArrayLike
 
 from lingrad.notebook.figures import LectureFigure
 
@@ -63,7 +66,7 @@ def decorate(ax: Axes, xlabel: str, ylabel: str, title: str) -> None:
     ax.grid(True, alpha=0.3)
 
 
-def _legend(ax: Axes, handles: Sequence[Any] | None, **placement: Any) -> None:
+def _legend(ax: Axes, handles: Sequence[Artist] | None, **placement: Any) -> None:
     if handles is None:
         handles = ax.get_legend_handles_labels()[0]
     if handles:
@@ -72,14 +75,14 @@ def _legend(ax: Axes, handles: Sequence[Any] | None, **placement: Any) -> None:
 
 
 def legend_outside(
-    ax: Axes, handles: Sequence[Any] | None = None, *, ncol: int = 1
+    ax: Axes, handles: Sequence[Artist] | None = None, *, ncol: int = 1
 ) -> None:
     """The legend to the right of the axes, off the data."""
     _legend(ax, handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
             borderaxespad=0.0, ncol=ncol)  # fmt: skip
 
 
-def legend_below(ax: Axes, handles: Sequence[Any] | None = None) -> None:
+def legend_below(ax: Axes, handles: Sequence[Artist] | None = None) -> None:
     """The legend under the x-axis label, off the data, in up to three columns."""
     n = len(handles if handles is not None else ax.get_legend_handles_labels()[0])
     _legend(ax, handles, loc="upper center", bbox_to_anchor=(0.5, -0.14),
@@ -109,13 +112,13 @@ def wrap_label(text: str, width: int = 22) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
-def class_label(c: Any) -> str:
+def class_label(c: object) -> str:
     """``"class 3"`` for a bare number, the name itself when it says "class"."""
     text = str(c)
     return text if "class" in text.lower() else f"class {text}"
 
 
-def integer_axis(axis: Any) -> None:
+def integer_axis(axis: Axis) -> None:
     """Ticks at whole numbers only (counts: mistakes, epochs, iterations)."""
     from matplotlib.ticker import MaxNLocator
 
@@ -131,7 +134,7 @@ def save(fig: FigureLike, path: PathLike | None) -> None:
     root_figure(fig).savefig(path, dpi=DPI)
 
 
-def weight_track(W_track: Any) -> np.ndarray:
+def weight_track(W_track: ArrayLike) -> np.ndarray:
     """W snapshots as (M, P): (M,) -> (M, 1); (M, D) kept; (M, D, K) -> (M, D * K)."""
     W = np.asarray(W_track, dtype=np.float64)
     if W.ndim == 1:
@@ -143,7 +146,7 @@ def weight_track(W_track: Any) -> np.ndarray:
     raise ValueError(f"W_track must have 1 to 3 dimensions, got shape {W.shape}")
 
 
-def bias_track(b_track: Any) -> np.ndarray:
+def bias_track(b_track: ArrayLike | None) -> np.ndarray:
     """b snapshots as (M, K): (M,) -> (M, 1); (M, K) kept."""
     b = np.asarray(b_track, dtype=np.float64)
     if b.ndim == 1:
@@ -176,7 +179,7 @@ def spread_indices(M: int, n: int) -> np.ndarray:
     return np.floor(np.linspace(0, M - 1, n) + 0.5).astype(np.int64)
 
 
-def step_axis(steps: Any, M: int) -> np.ndarray:
+def step_axis(steps: ArrayLike | None, M: int) -> np.ndarray:
     """Step numbers of M snapshots: ``steps`` as given, else 0 .. M-1."""
     if steps is None:
         return np.arange(M)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 from scipy.special import log_expit
 
 from .style import (
@@ -25,7 +26,7 @@ LossFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 PATH_COLORS = ("tab:red", "tab:orange", "magenta", "cyan", "lime", "white")
 
 
-def mse_surface(x: Any, y: Any) -> LossFn:
+def mse_surface(x: ArrayLike, y: ArrayLike) -> LossFn:
     """J(w, b) = mean_j (y_j - (w x_j + b))^2, vectorised over grids of w and b."""
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -45,7 +46,7 @@ def mse_surface(x: Any, y: Any) -> LossFn:
     return J
 
 
-def bce_surface(x: Any, y: Any) -> LossFn:
+def bce_surface(x: ArrayLike, y: ArrayLike) -> LossFn:
     """J(w, b) = -mean_j [y log σ(z_j) + (1 - y) log(1 - σ(z_j))], z_j = w x_j + b."""
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -173,7 +174,7 @@ def plot_loss_surface(
     w_range: tuple[float, float],
     b_range: tuple[float, float],
     *,
-    paths: Mapping[str, tuple[Any, Any]] | None = None,
+    paths: Mapping[str, tuple[ArrayLike, ArrayLike]] | None = None,
     optimum: tuple[float, float] | None = None,
     kind: Literal["both", "contour", "3d"] = "both",
     resolution: int = 120,

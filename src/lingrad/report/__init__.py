@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from string import Template
-from typing import Any
 
 import numpy as np
 
@@ -34,7 +33,7 @@ _MIME = {
 _MAX_ITEMS = 12  # longer arrays are shown by their first values and their length
 
 
-def format_value(value: Any) -> str:
+def format_value(value: object) -> str:
     """A value as short text: floats to 6 significant digits, arrays as lists."""
     if value is None:
         return "—"
@@ -63,23 +62,26 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, np.number)) and not isinstance(
         value, (bool, np.bool_)
     )
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     cls = ' class="num"' if _is_number(value) or isinstance(value, np.ndarray) else ""
     return f"<td{cls}>{html.escape(format_value(value))}</td>"
 
 
-def _table(data: Mapping[str, Any] | None) -> str:
+def _table(data: Mapping[str, object] | None) -> str:
     """Key-value table; a mapping of mappings becomes a grid (rows x columns)."""
     if not data:
         return '<p class="empty">none</p>'
-    if all(isinstance(v, Mapping) for v in data.values()):
-        grid = {name: {str(k): v for k, v in row.items()} for name, row in data.items()}
+    nested = {name: v for name, v in data.items() if isinstance(v, Mapping)}
+    if len(nested) == len(data):
+        grid = {
+            name: {str(k): v for k, v in row.items()} for name, row in nested.items()
+        }
         columns: list[str] = []
         for row in grid.values():
             columns += [c for c in row if c not in columns]
@@ -153,10 +155,10 @@ def write_report(
     title: str,
     model: str,
     equation: str,
-    data_summary: Mapping[str, Any],
-    hyperparams: Mapping[str, Any],
-    metrics: Mapping[str, Any],
-    comparison: Mapping[str, Any] | None = None,
+    data_summary: Mapping[str, object],
+    hyperparams: Mapping[str, object],
+    metrics: Mapping[str, object],
+    comparison: Mapping[str, object] | None = None,
     comparison_title: str = "Comparison",
     comparison_note: str = "",
     figures: Sequence[str | os.PathLike[str]] = (),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lingrad.data.split import SPLIT
 from lingrad.errors import UsageError
@@ -23,6 +23,10 @@ from lingrad.workflows.text import (
     quiet_about_encoding,
     text_summary,
 )
+from lingrad.workflows.types import Reading
+
+if TYPE_CHECKING:
+    from lingrad.workflows.categories import Declared
 
 HOW = ("memory", "stream", "dask")
 
@@ -100,6 +104,10 @@ def fit_table(
         solver = spec.cls()(**params).solver
         # iterative solvers: max_iter counts passes over the file (default 5)
         epochs = params.pop("max_iter", 5) if solver in ITERATIVE else 1
+        if not isinstance(epochs, int):
+            raise UsageError(
+                f"max_iter must be a whole number, got {epochs!r}", "--param"
+            )
         result = fit_streaming(
             spec, data, target, features, params, scale=scale, test_size=test_size,
             seed=seed, chunk_rows=chunk_rows, epochs=epochs, progress=progress,
@@ -118,9 +126,9 @@ def _in_memory(
     scale: bool, test_size: float | None, seed: int, boundary: str | None,
     progress: bool,
 ) -> tuple[FitResult, tuple[int, int] | None]:  # fmt: skip
+    from lingrad.workflows.categories import check_declared, refuse_undeclared
     from lingrad.workflows.figures import boundary_features
     from lingrad.workflows.memory import fit_in_memory
-    from lingrad.workflows.prep import check_declared, refuse_undeclared
     from lingrad.workflows.tables import load
 
     impute = columns.impute
@@ -149,17 +157,17 @@ def _in_memory(
     return result, pair
 
 
-def _reading(columns: Columns) -> dict[str, Any]:
+def _reading(columns: Columns) -> Reading:
     """How the streamed and Dask engines read the table's cells."""
-    return dict(id_column=columns.id_column, impute=columns.impute,
-                categorical=columns.categorical,
-                categories=_declared(columns), text=columns.text)  # fmt: skip
+    return Reading(id_column=columns.id_column, impute=columns.impute,
+                   categorical=columns.categorical,
+                   categories=_declared(columns), text=columns.text)  # fmt: skip
 
 
-def _declared(columns: Columns) -> Any:
+def _declared(columns: Columns) -> Declared | None:
     """The ``--categories`` file read (a :class:`~lingrad.workflows.prep.Declared`),
     or None."""
-    from lingrad.workflows.prep import read_categories
+    from lingrad.workflows.categories import read_categories
 
     return None if columns.categories is None else read_categories(columns.categories)
 

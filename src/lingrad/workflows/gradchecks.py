@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from lingrad.core.gradcheck import GradcheckReport
+    from lingrad.core.loss_base import Loss
+    from lingrad.core.nodes import Array, Node
+    from lingrad.core.penalties import Penalty
+    from lingrad.models.registry import ModelSpec
+
+Rng = np.random.Generator
 
 
-def _nodes(rng: Any) -> Iterator[tuple[str, Any, Any]]:
+def _nodes(rng: Rng) -> Iterator[tuple[str, Node, Array]]:
     from lingrad.core.chain import Chain
     from lingrad.core.nodes import (
         Affine,
@@ -32,7 +42,7 @@ def _nodes(rng: Any) -> Iterator[tuple[str, Any, Any]]:
     yield "node", Residual(inner), a
 
 
-def sparse_affine_check(rng: Any) -> Any:
+def sparse_affine_check(rng: Rng) -> GradcheckReport:
     """The Affine's dJ_dW = Xᵀ U and dJ_db = Σ_n U on a sparse (CSR) X, against
     central differences of ``J = Σ (X @ W + b) ∘ U``: X's nonzeros only, an
     all-zero row and column, a repeated entry."""
@@ -58,7 +68,7 @@ def sparse_affine_check(rng: Any) -> Any:
     return report
 
 
-def _losses(rng: Any) -> Iterator[tuple[Any, Any, Any]]:
+def _losses(rng: Rng) -> Iterator[tuple[Loss, Array, Array]]:
     from scipy.special import expit, softmax
 
     from lingrad.core.losses import (
@@ -85,7 +95,7 @@ def _losses(rng: Any) -> Iterator[tuple[Any, Any, Any]]:
     yield MulticlassPerceptronCriterion(), zk, Y
 
 
-def _loss_name(loss: Any) -> str:
+def _loss_name(loss: Loss) -> str:
     flags = [
         flag
         for flag, on in (
@@ -98,7 +108,7 @@ def _loss_name(loss: Any) -> str:
     return type(loss).__name__ + (f" ({', '.join(flags)})" if flags else "")
 
 
-def _penalties(rng: Any) -> Iterator[tuple[Any, Any]]:
+def _penalties(rng: Rng) -> Iterator[tuple[Penalty, Array]]:
     from lingrad.core.penalties import L1, L2, ElasticNet
 
     W = rng.normal(size=(3, 2))
@@ -107,7 +117,7 @@ def _penalties(rng: Any) -> Iterator[tuple[Any, Any]]:
         yield penalty, W
 
 
-def _tiny_data(spec: Any, rng: Any) -> tuple[Any, Any]:
+def _tiny_data(spec: ModelSpec, rng: Rng) -> tuple[Array, NDArray[np.number]]:
     X = rng.normal(size=(24, 3))
     if spec.task == "regression":
         return X, X @ np.array([1.0, -2.0, 0.5]) + 0.3
@@ -115,7 +125,7 @@ def _tiny_data(spec: Any, rng: Any) -> tuple[Any, Any]:
     return X, np.arange(24) % k
 
 
-def _targets(loss: Any, out: Any, rng: Any) -> Any:
+def _targets(loss: Loss, out: Array, rng: Rng) -> Array:
     """Valid targets for the loss, shaped like the chain output."""
     from lingrad.core.losses import SquaredError, one_hot
 
@@ -127,13 +137,13 @@ def _targets(loss: Any, out: Any, rng: Any) -> Any:
     return rng.integers(0, 2, size=(N, K)).astype(float)
 
 
-def _model_checks(spec: Any, rng: Any) -> Iterator[Any]:
+def _model_checks(spec: ModelSpec, rng: Rng) -> Iterator[GradcheckReport]:
     """check_chain of the model's chain and training loss, with and without L2."""
     from lingrad.core.gradcheck import check_chain
     from lingrad.data.lectures import model_settings
 
     cls = spec.cls()
-    variants: list[dict[str, Any]] = [{}]
+    variants: list[dict[str, object]] = [{}]
     if "penalty" in cls().get_params():
         variants.append({"penalty": "l2", "alpha": 0.05})
     for extra in variants:  # the networks at the width of the lectures' demos
@@ -144,6 +154,7 @@ def _model_checks(spec: Any, rng: Any) -> Iterator[Any]:
             est.fit(X, y)
         problem = est.training_problem(start="fitted")
         chain = problem.chain
+        assert chain is not None  # a fitted model's problem has its chain
         for p in chain.params.values():  # random, away from kinks and zero init
             p[...] = rng.normal(size=p.shape)
         Xc = rng.normal(size=(5, X.shape[1]))
@@ -155,7 +166,9 @@ def _model_checks(spec: Any, rng: Any) -> Iterator[Any]:
         yield report
 
 
-def run_checks(model: str | None = None, seed: int = 0) -> list[tuple[str, Any]]:
+def run_checks(
+    model: str | None = None, seed: int = 0
+) -> list[tuple[str, GradcheckReport]]:
     """(kind, report) of every node, loss, penalty and model (``model``: that
     model's checks only); an unknown ``model`` is a UsageError."""
     from lingrad.core.gradcheck import check_loss, check_node, check_penalty
@@ -163,7 +176,7 @@ def run_checks(model: str | None = None, seed: int = 0) -> list[tuple[str, Any]]
 
     rng = np.random.default_rng(seed)
     specs = [model_spec(model)] if model is not None else list(MODELS.values())
-    reports: list[tuple[str, Any]] = []
+    reports: list[tuple[str, GradcheckReport]] = []
     if model is None:
         reports += [
             (kind, check_node(node, a, rng=rng)) for kind, node, a in _nodes(rng)
@@ -179,7 +192,7 @@ def run_checks(model: str | None = None, seed: int = 0) -> list[tuple[str, Any]]
     return reports
 
 
-def check_passed(reports: list[tuple[str, Any]]) -> None:
+def check_passed(reports: list[tuple[str, GradcheckReport]]) -> None:
     """A LingradError naming every gradient that failed (none: nothing)."""
     from lingrad.errors import LingradError
 
@@ -192,7 +205,7 @@ def check_passed(reports: list[tuple[str, Any]]) -> None:
         )
 
 
-def summary(reports: list[tuple[str, Any]]) -> str:
+def summary(reports: list[tuple[str, GradcheckReport]]) -> str:
     """'75 gradients in 34 checks: 74 agree, 1 zero (not informative), 0 failed'."""
     entries = [e for _, r in reports for e in r.entries]
     counts = {s: sum(e.status == s for e in entries) for s in ("ok", "zero", "FAIL")}

@@ -4,16 +4,26 @@ playground's export); what the streamed and Dask fits share."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lingrad.data.split import SPLIT
 from lingrad.errors import DataError, LingradError, UsageError
 from lingrad.models.registry import ModelSpec
-from lingrad.workflows.metrics import metrics_for
+from lingrad.workflows.metrics import Metrics, metrics_for
 from lingrad.workflows.tables import Data, check_binary, check_target
+from lingrad.workflows.types import Features, Index, Model, Reading, Values
+
+if TYPE_CHECKING:
+    from lingrad.data.frame import Layout
+    from lingrad.models._base import GradientEstimator
+    from lingrad.training.history import History
+    from lingrad.workflows.text import TextOptions
+
+Params = dict[str, object]  # hyperparameters by name, as given to the estimator
 
 ITERATIVE = ("sgd", "minibatch", "batch")
 
@@ -22,29 +32,30 @@ ITERATIVE = ("sgd", "minibatch", "batch")
 class FitResult:
     """A trained model and everything the outputs need."""
 
-    model: Any
+    model: Model
     spec: ModelSpec
-    params: dict[str, Any]  # hyperparameters as given to the estimator
+    params: Params  # hyperparameters as given to the estimator
     feature_names: list[str]
     target: str | None
-    metrics: dict[str, Any]  # {"train": {...}, "test": {...}}
-    data_summary: dict[str, Any]
-    history: Any = None
-    X_sample: Any = None  # training rows for the figures (all, or the first batch)
-    y_sample: Any = None
-    X_test: Any = None
-    y_test: Any = None
-    y_train: Any = None
+    metrics: dict[str, Metrics]  # {"train": {...}, "test": {...}}
+    data_summary: dict[str, object]
+    history: History | None = None
+    X_sample: Features | None = None  # training rows for the figures (or a batch)
+    y_sample: Values | None = None
+    X_test: Features | None = None
+    y_test: Values | None = None
+    y_train: Values | None = None
     notes: list[str] = field(default_factory=list)
-    reference: dict[str, Any] | None = None  # scikit-learn on the same split
-    meta: dict[str, Any] = field(default_factory=dict)  # saved with the model
-    cache: dict[str, Any] = field(default_factory=dict)  # computed once (summary)
+    # scikit-learn on the same split: {metric: {model: value}}
+    reference: dict[str, dict[str, float | None]] | None = None
+    meta: dict[str, object] = field(default_factory=dict)  # saved with the model
+    cache: dict[str, object] = field(default_factory=dict)  # computed once (summary)
 
 
 # ------------------------------------------------------------------ estimator
 
 
-def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
+def estimator_params(spec: ModelSpec, given: Mapping[str, object]) -> Params:
     """Check the given hyperparameters against the estimator's; UsageError if not."""
     valid = spec.cls()().get_params(deep=False)
     unknown = sorted(set(given) - set(valid))
@@ -60,11 +71,11 @@ def estimator_params(spec: ModelSpec, given: dict[str, Any]) -> dict[str, Any]:
 
 def make_estimator(
     spec: ModelSpec,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     scale: bool,
-    layout: Any = None,
-    reading: dict[str, Any] | None = None,
-) -> Any:
+    layout: Layout | None = None,
+    reading: Reading | None = None,
+) -> Model:
     """The estimator behind the preprocessing of
     :func:`lingrad.workflows.pipeline.build`: with ``scale`` alone,
     ``Pipeline([("scale", StandardScaler()), ("model", estimator)])``; with a
@@ -81,7 +92,7 @@ def make_estimator(
                  (reading or {}).get("text"))  # fmt: skip
 
 
-def final_estimator(model: Any) -> Any:
+def final_estimator(model: Model) -> GradientEstimator:
     """The lingrad estimator of ``model`` (the last step of a Pipeline)."""
     from lingrad.workflows.pipeline import final_estimator as final
 
@@ -89,20 +100,22 @@ def final_estimator(model: Any) -> Any:
 
 
 def effective_params(
-    spec: ModelSpec, params: dict[str, Any], scale: bool
-) -> dict[str, Any]:
+    spec: ModelSpec, params: Mapping[str, object], scale: bool
+) -> Params:
     """Every hyperparameter of the estimator as trained (defaults included)."""
     shown = dict(spec.cls()(**params).get_params(deep=False))
     shown["standardized inputs"] = scale
     return shown
 
 
-def restore_verbosity(model: Any, params: dict[str, Any]) -> None:
+def restore_verbosity(model: Model, params: Mapping[str, object]) -> None:
     """Store the model with the verbosity the user asked for (not the bar's)."""
     final_estimator(model).set_params(verbose=params.get("verbose", 0))
 
 
-def fit_call(spec: ModelSpec, call: Any, *args: Any, **kwargs: Any) -> None:
+def fit_call(
+    spec: ModelSpec, call: Callable[..., object], *args: object, **kwargs: object
+) -> None:
     """Run a fit; a ValueError of the estimator (bad option value) is a user error."""
     from lingrad.training.train import DivergenceError
 
@@ -119,7 +132,7 @@ def fit_call(spec: ModelSpec, call: Any, *args: Any, **kwargs: Any) -> None:
         raise LingradError(f"model {spec.name!r} cannot be trained: {text}") from e
 
 
-def _snapshot_every(est: Any, n_rows: int, D: int) -> int | None:
+def _snapshot_every(est: GradientEstimator, n_rows: int, D: int) -> int | None:
     """About 200 parameter snapshots for small models (for the parameter figure)."""
     p = est.get_params(deep=False)
     if "snapshot_every" not in p or D > 10:
@@ -134,7 +147,9 @@ def _snapshot_every(est: Any, n_rows: int, D: int) -> int | None:
 # ------------------------------------------------------------------ in memory
 
 
-def split_table(data: Data, test_size: float | None, seed: int) -> tuple[Any, Any]:
+def split_table(
+    data: Data, test_size: float | None, seed: int
+) -> tuple[Index, Index | None]:
     """Indices of the training and held-out rows (None: no held-out rows), by
     the split of every engine (:func:`lingrad.data.split.held_out_at`: a hash of
     the seed, the file's name and each row's place in it)."""
@@ -155,8 +170,8 @@ def split_table(data: Data, test_size: float | None, seed: int) -> tuple[Any, An
 
 
 def split_rows(
-    spec: ModelSpec, y: Any, test_size: float | None, seed: int
-) -> tuple[Any, Any]:
+    spec: ModelSpec, y: Values, test_size: float | None, seed: int
+) -> tuple[Index, Index | None]:
     """The split of lingrad 0.2's in-memory fits (``train_test_split``; model
     files with ``meta["split"] == "rows"``): indices of the training and
     held-out rows (None: no held-out rows).
@@ -186,7 +201,7 @@ def split_rows(
     return train, test
 
 
-def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
+def evaluate(spec: ModelSpec, model: Model, X: Features, y: Values) -> Metrics:
     """Metrics of ``model`` on (X, y); a Pipeline's preprocessing runs once (its
     output feeds both ``predict`` and ``predict_proba``)."""
     if len(getattr(model, "steps", ())) > 1:
@@ -200,7 +215,7 @@ def evaluate(spec: ModelSpec, model: Any, X: Any, y: Any) -> dict[str, Any]:
 def fit_in_memory(
     spec: ModelSpec,
     data: Data,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     *,
     scale: bool,
     test_size: float | None,
@@ -208,7 +223,7 @@ def fit_in_memory(
     impute: str | None = None,
     progress: bool = False,
     categories: dict[str, list[str]] | None = None,
-    text: Any = None,
+    text: TextOptions | None = None,
 ) -> FitResult:
     """Check, split, train, evaluate; ``progress``: the estimator's bar (stderr);
     ``text``: free-text columns (:class:`lingrad.workflows.text.TextOptions`)."""
@@ -227,7 +242,10 @@ def fit_in_memory(
     check_squares(frame, data.source, None if classes is not None else y, data.target)
     train, test = split_table(data, test_size, seed)
     X_tr, y_tr = rows_of(data.X, train), y[train]
-    X_te, y_te = (None, None) if test is None else (rows_of(data.X, test), y[test])
+    X_te: Features | None = None
+    y_te: Values | None = None
+    if test is not None:
+        X_te, y_te = rows_of(data.X, test), y[test]
     if spec.is_classifier:
         check_target(spec, y_tr, data)  # the training rows hold 2+ classes too
     est_params = dict(params)
@@ -245,7 +263,7 @@ def fit_in_memory(
     restore_verbosity(model, est_params)
     shown = effective_params(spec, est_params, scale)
     metrics = {"train": evaluate(spec, model, X_tr, y_tr)}
-    if X_te is not None:
+    if X_te is not None and y_te is not None:
         metrics["test"] = evaluate(spec, model, X_te, y_te)
     summary = summarize(data, len(X_tr), 0 if X_te is None else len(X_te), classes)
     result = FitResult(
@@ -284,7 +302,7 @@ def fit_in_memory(
     return result
 
 
-def target_digest(y: Any) -> str:
+def target_digest(y: Values) -> str:
     """A short hash of the target values: ``evaluate --split`` checks that it
     re-splits the table fit split."""
     import hashlib
@@ -293,9 +311,11 @@ def target_digest(y: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def summarize(data: Data, n_train: int, n_test: int, classes: Any) -> dict[str, Any]:
+def summarize(
+    data: Data, n_train: int, n_test: int, classes: Values | None
+) -> dict[str, object]:
     """The data summary of the report and metrics.json."""
-    out: dict[str, Any] = {
+    out: dict[str, object] = {
         "source": data.source,
         "target": data.target,
         "features": len(data.feature_names),

@@ -36,9 +36,10 @@ from lingrad.workflows.memory import (
     restore_verbosity,
     summarize,
 )
-from lingrad.workflows.metrics import metrics_for
+from lingrad.workflows.metrics import Metrics, metrics_for
 from lingrad.workflows.progress import Bar
 from lingrad.workflows.tables import check_binary, table_data
+from lingrad.workflows.types import Reading
 
 
 def need_dask() -> None:
@@ -171,7 +172,7 @@ def fit_dask(
     scheduler: str | None,
     progress: bool = False,
     debug: bool = False,
-    reading: dict[str, Any] | None = None,
+    reading: Reading | None = None,
 ) -> FitResult:
     """Train on the cluster; the metrics of the training and held-out rows.
 
@@ -282,7 +283,7 @@ def _predict_block(model: Any, X: Any, y: Any, proba: bool) -> tuple[Any, Any, A
 
 def _metrics(
     client: Any, spec: ModelSpec, model: Any, X: Any, y: Any, classes: Any
-) -> dict[str, Any]:
+) -> Metrics:
     """The model's metrics on (X, y): per-block predictions, gathered block by block."""
     from dask.delayed import delayed
     from distributed import as_completed

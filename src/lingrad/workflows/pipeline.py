@@ -18,11 +18,15 @@ OneHotEncoder, HashingVectorizer, TfidfVectorizer, ColumnTransformer, Pipeline).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.workflows.text import NO_TEXT, TextOptions, category_hasher, vectorizer
+from lingrad.workflows.types import Model
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 IMPUTE = ("mean", "median", "most_frequent", "drop")
 
@@ -134,10 +138,11 @@ def name_inputs(model: Any, names: Any) -> None:
         (inner[0][1] if inner else transformer).feature_names_in_ = names[columns]
 
 
-def final_estimator(model: Any) -> Any:
+def final_estimator(model: Model) -> GradientEstimator:
     """The lingrad estimator at the end of a Pipeline (or the model itself)."""
     steps = getattr(model, "steps", None)
-    return steps[-1][1] if steps else model
+    found: GradientEstimator = steps[-1][1] if steps else model  # sklearn's steps
+    return found
 
 
 def with_final_estimator(model: Any, est: Any) -> Any:

@@ -11,92 +11,31 @@ with ``--scale`` a second pass fits the scaler on the imputed numeric columns.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lingrad.errors import DataError, UsageError
+from lingrad.errors import DataError
 from lingrad.models.registry import ModelSpec
+from lingrad.scale.stream import Table
+from lingrad.workflows.categories import (
+    Declared,
+    Raw,
+    check_declared,
+    refuse_undeclared,
+)
+from lingrad.workflows.types import Dense, Features, Model, Reading, Values
 
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
 
-class Declared(NamedTuple):
-    """``--categories FILE``: each text column's categories (the encoder sorts them)."""
+    from lingrad.scale.text_counts import TermCounts
+    from lingrad.workflows.text import TextOptions
 
-    path: str
-    columns: dict[str, list[str]]
-
-
-def read_categories(path: str) -> Declared:
-    """``{"column": ["value", ...], ...}`` from JSON file ``path``; a UsageError
-    (one line) for a file that is not that."""
-
-    def bad(what: str) -> UsageError:
-        return UsageError(f"--categories {path}: {what}", "--categories")
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise bad(f"cannot read it ({e.strerror})") from None
-    except ValueError as e:
-        raise bad(f"not JSON ({e})") from None
-    if not isinstance(doc, dict) or not doc:
-        raise bad('give a JSON object {"column": ["value", ...], ...}')
-    for name, values in doc.items():
-        if not isinstance(values, list) or not values:
-            raise bad(f"column {name!r}: give a non-empty list of its values")
-        if not all(isinstance(v, str) for v in values):
-            raise bad(f"column {name!r}: the values must be strings")
-        if len(set(values)) < len(values):
-            raise bad(f"column {name!r} lists a value twice")
-    return Declared(path, doc)
-
-
-def check_declared(
-    declared: Declared | None, features: Any, categorical: Any
-) -> dict[str, list[str]] | None:
-    """The declared categories of the text columns ``categorical``: every text
-    column declared, no other column (a UsageError naming the column)."""
-    if declared is None:
-        return None
-    for name in declared.columns:
-        if name not in categorical:
-            what = "not a text column" if name in features else "not in the table"
-            raise UsageError(
-                f"--categories {declared.path}: column {name!r} is {what}; text "
-                f"columns: {', '.join(map(repr, categorical)) or 'none'}",
-                "--categories",
-            )
-    missing = [c for c in categorical if c not in declared.columns]
-    if missing:
-        raise UsageError(
-            f"--categories {declared.path}: declare every text column; "
-            f"missing: {', '.join(map(repr, missing))}",
-            "--categories",
-        )
-    return dict(declared.columns)
-
-
-def refuse_undeclared(
-    declared: Declared | None, X: Any, features: Any, rows: Any, path: Any
-) -> None:
-    """A DataError naming the first cell of ``X`` (raw rows, file ``path``, data
-    rows ``rows``) whose text is not among its column's declared categories."""
-    if declared is None or not len(X):
-        return
-    for name, values in declared.columns.items():
-        col = X[:, list(features).index(name)]
-        text = np.array([isinstance(v, str) for v in col])
-        bad = text & ~np.isin(col.astype(str), np.asarray(values, dtype=str))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(
-                f"{path}: text column {name!r} has {col[i]!r} at data row "
-                f"{int(rows[i]) + 1}, not declared in {declared.path}; add it "
-                "there or fix that row"
-            )
+Cell = str | float  # a value a column's statistics count
 
 
 class Stats:
@@ -104,8 +43,8 @@ class Stats:
     counts (most frequent value) and a text column's categories. Mergeable."""
 
     def __init__(
-        self, features: Any, categorical: Any, impute: str | None,
-        declared: dict[str, list[str]] | None = None, text: Any = None,
+        self, features: Sequence[str], categorical: Sequence[str], impute: str | None,
+        declared: dict[str, list[str]] | None = None, text: TextOptions | None = None,
     ) -> None:  # fmt: skip
         cat = set(categorical)
         self.declared = {j: declared[f] for j, f in enumerate(features)
@@ -116,7 +55,8 @@ class Stats:
             free |= cat  # hashed as they come: no categories to count
         self.free = [j for j, f in enumerate(features) if f in free]
         self.cat = [j for j, f in enumerate(features) if f in cat and f not in free]
-        self.terms: dict[int, Any] = {}  # --text-features tfidf: the counting pass
+        # --text-features tfidf: the counting pass
+        self.terms: dict[int, TermCounts] = {}
         if text is not None and text.columns and text.features == "tfidf":
             from lingrad.scale.text_counts import TermCounts
             from lingrad.workflows.text import vectorizer
@@ -126,9 +66,9 @@ class Stats:
         self.impute = impute
         self.count = np.zeros(len(self.num))
         self.total = np.zeros(len(self.num))
-        self.values: list[Counter[Any]] = [Counter() for _ in features]
+        self.values: list[Counter[Cell]] = [Counter() for _ in features]
 
-    def update(self, X: Any) -> None:
+    def update(self, X: Raw) -> None:
         """Add training rows ``X`` (raw: NaN where missing, text in text columns)."""
         if self.num:
             Xn = np.asarray(X[:, self.num], dtype=np.float64)
@@ -144,7 +84,7 @@ class Stats:
         for j, counts in self.terms.items():
             counts.update(X[:, j])
 
-    def _count(self, j: int, values: Any) -> None:
+    def _count(self, j: int, values: Raw) -> None:
         if len(values):
             u, c = np.unique(values, return_counts=True)
             self.values[j].update(dict(zip(u.tolist(), c.tolist(), strict=True)))
@@ -158,11 +98,12 @@ class Stats:
             counts.merge(other.terms[j])
         return self
 
-    def means(self) -> Any:
+    def means(self) -> Dense:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return self.total / self.count  # NaN: no value (the imputer drops it)
+            mean: Dense = self.total / self.count
+            return mean  # NaN: no value (the imputer drops it)
 
-    def mode(self, j: int) -> Any:
+    def mode(self, j: int) -> Cell:
         """The most frequent value; ties: the smallest (as SimpleImputer)."""
         counts = self.values[j]
         if not counts:
@@ -170,12 +111,12 @@ class Stats:
         top = max(counts.values())
         return min(v for v, c in counts.items() if c == top)
 
-    def categories(self, j: int) -> list[Any]:
+    def categories(self, j: int) -> list[Cell]:
         """Declared or seen, sorted (as OneHotEncoder; the model file needs it)."""
         return sorted(self.declared.get(j, self.values[j]))
 
 
-def parts(model: Any) -> dict[str, Any]:
+def parts(model: Model) -> dict[str, Any]:  # scikit-learn transformers by role
     """The fitted steps of ``model``'s preprocessing by role: "num_impute",
     "scale", "cat_impute", "onehot" (absent where the Pipeline has none)."""
     steps = getattr(model, "steps", None) or [("model", model)]
@@ -192,14 +133,14 @@ def parts(model: Any) -> dict[str, Any]:
     return found
 
 
-def _only(part: str, chain: Any) -> str:
+def _only(part: str, chain: object) -> str:
     name = type(chain).__name__
     if name == "SimpleImputer":
         return "impute"
     return {"StandardScaler": "scale", "OneHotEncoder": "onehot"}.get(name, part)
 
 
-def fit_prep(model: Any, stats: Stats, n_features: int) -> Any:
+def fit_prep(model: Pipeline, stats: Stats, n_features: int) -> Pipeline:
     """Fit ``model``'s preprocessing (all steps but the last) to ``stats``; returns
     that preprocessing as a Pipeline (its transform), the scaler still to fit.
 
@@ -240,7 +181,9 @@ def fit_prep(model: Any, stats: Stats, n_features: int) -> Any:
     return prep
 
 
-def fit_scaler(scaler: Any, model: Any, stats: Stats, batches: Any) -> None:
+def fit_scaler(
+    scaler: StandardScaler, model: Model, stats: Stats, batches: Iterable[Raw]
+) -> None:
     """Fit ``scaler`` (StandardScaler) on the imputed numeric columns of the
     training batches ``batches`` (raw X) in one pass."""
     from sklearn.preprocessing import StandardScaler
@@ -260,20 +203,20 @@ class First:
 
     def __init__(self) -> None:
         self.n_train = self.n_test = 0
-        self.labels: set[Any] = set()
-        self.classes: Any = None
+        self.labels: set[Cell] = set()
+        self.classes: Values | None = None
         self.ids_digest = 0
-        self.transform: Any = None
+        self.transform: Callable[[Raw], Features] | None = None
         self.n_inputs = 0  # the model's input columns (after one-hot encoding)
 
 
 def first_pass(
     spec: ModelSpec,
-    table: Any,
-    model: Any,
+    table: ReadTable,
+    model: Model,
     scale: bool,
     impute: str | None,
-    text: Any = None,
+    text: TextOptions | None = None,
 ) -> First:
     """Counts, classes and the preprocessing's state, from passes over ``table``;
     ``text``: free-text columns (:class:`lingrad.workflows.text.TextOptions`),
@@ -284,7 +227,7 @@ def first_pass(
     first = First()
     layout = table.layout
     stats = None
-    declared = getattr(table, "declared", None)
+    declared = table.declared
     if layout is not None:
         stats = Stats(table.features, layout.categorical, impute,
                       declared.columns if declared else None, text)  # fmt: skip
@@ -332,6 +275,12 @@ def first_pass(
     return first
 
 
+class ReadTable(Table):
+    """A :class:`~lingrad.scale.stream.Table` and its ``--categories`` (or None)."""
+
+    declared: Declared | None = None
+
+
 MISSING = {None: "error", "drop": "drop"}  # --impute -> how cells are read (else keep)
 
 
@@ -339,17 +288,16 @@ def open_table(
     source: str,
     target: str,
     features: list[str] | None,
-    reading: dict[str, Any],
+    reading: Reading,
     *,
     test_size: float | None,
     seed: int,
     batch_rows: int,
-) -> Any:
+) -> ReadTable:
     """The table of ``source`` as a :class:`~lingrad.scale.stream.Table`: numbers
     only (the fast reader) unless it has an ID column, ``--impute`` or text
     columns (found in the first batch, ``categorical="auto"``)."""
     from lingrad.data.frame import Layout
-    from lingrad.scale.stream import Table
     from lingrad.scale.tablefiles import list_files, open_files, text_columns
 
     id_column, impute = reading.get("id_column"), reading.get("impute")
@@ -373,17 +321,17 @@ def open_table(
     layout = None
     if id_column is not None or impute is not None or text:
         layout = Layout(tuple(names), tuple(text), target, id_column)
-    table: Any = Table(pieces, target, names, batch_rows=batch_rows,
-                       test_size=test_size, seed=seed, layout=layout,
-                       missing=MISSING.get(impute, "keep"))  # fmt: skip
+    table = ReadTable(pieces, target, names, batch_rows=batch_rows,
+                      test_size=test_size, seed=seed, layout=layout,
+                      missing=MISSING.get(impute, "keep"))  # fmt: skip
     table.declared = declared  # --categories: checked on the first pass
     return table
 
 
-def table_meta(table: Any, first: First, impute: str | None) -> dict[str, Any]:
+def table_meta(table: Table, first: First, impute: str | None) -> dict[str, object]:
     """What the model file records about the table (as the in-memory fit does)."""
     layout = table.layout
-    meta: dict[str, Any] = {
+    meta: dict[str, object] = {
         "categorical": list(layout.categorical) if layout is not None else [],
         "id": layout.id if layout is not None else None,
         "impute": impute,

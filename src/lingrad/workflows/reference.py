@@ -59,6 +59,8 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
     ref.fit(X, y)
     which = "test" if result.X_test is not None else "train"
     X_eval, y_eval = (result.X_test, result.y_test) if which == "test" else (X, y)
+    if X_eval is None or y_eval is None:
+        return None
     ours = result.metrics[which]
     theirs = evaluate(result.spec, ref, X_eval, y_eval)
     keys = ["accuracy", "log_loss"] if result.spec.is_classifier else ["r2", "mse"]

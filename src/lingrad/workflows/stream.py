@@ -19,7 +19,8 @@ classes and counts). Then:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,22 @@ from lingrad.workflows.memory import (
 from lingrad.workflows.metrics import metrics_for
 from lingrad.workflows.progress import Bar
 from lingrad.workflows.tables import check_binary, table_data
+from lingrad.workflows.types import Dense, Features, Model, Reading, Values
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
+    from lingrad.scale.stream import Table
+    from lingrad.workflows.categories import Raw
+    from lingrad.workflows.metrics import (
+        ClassificationMetrics,
+        Metrics,
+        RegressionMetrics,
+    )
+    from lingrad.workflows.prep import First
+
+    Running = RegressionMetrics | ClassificationMetrics  # metrics being summed
+    Sample = tuple[Raw | None, Values | None]  # the batch the figures show
+    Transform = Callable[[Raw], Features]  # the fitted preprocessing
 
 STREAM_MAX_STEPS = 100_000  # per-step records a streamed History keeps at most
 BUFFER_BATCHES = 8  # the shuffle buffer holds this many batches
@@ -48,7 +65,7 @@ def fit_streaming(
     source: str,
     target: str,
     features: list[str] | None,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     *,
     scale: bool,
     test_size: float | None,
@@ -56,7 +73,7 @@ def fit_streaming(
     chunk_rows: int,
     epochs: int,
     progress: bool = False,
-    reading: dict[str, Any] | None = None,
+    reading: Reading | None = None,
 ) -> FitResult:
     """Train over record batches of ``source``; memory bounded by the batches;
     ``progress``: a bar on stderr; ``reading``: ``id_column``, ``impute``,
@@ -125,25 +142,25 @@ def fit_streaming(
 
 def _epochs(
     spec: ModelSpec,
-    table: Any,
-    model: Any,
-    first: Any,
+    table: Table,
+    model: Model,
+    first: First,
     epochs: int,
-    transform: Any,
+    transform: Transform | None,
     progress: bool,
-) -> tuple[dict[str, Any], int, tuple[Any, Any]]:
+) -> tuple[dict[str, Metrics], int, Sample]:
     """``epochs`` of partial_fit over shuffled batches; metrics in the last one."""
     from lingrad.data.targets import as_regression_target
     from lingrad.scale.stream import shuffled_batches
 
     est = final_estimator(model)
     fit_kw = {"classes": first.classes} if spec.is_classifier else {}
-    prep = transform or (lambda X: X)
+    prep: Callable[[Raw], Features] = transform or (lambda X: X)
     proba = spec.is_classifier and hasattr(model, "predict_proba")
-    acc = {"train": metrics_for(first.classes)}
+    acc: dict[str, Running] = {"train": metrics_for(first.classes)}
     if first.n_test:
         acc["test"] = metrics_for(first.classes)
-    sample: tuple[Any, Any] = (None, None)
+    sample: Sample = (None, None)
     with Bar(epochs * first.n_train, show=progress) as bar:
         for epoch in range(epochs):
             last = epoch == epochs - 1
@@ -167,14 +184,20 @@ def _epochs(
     return {name: a.result() for name, a in acc.items()}, table.passes, sample
 
 
-def _bound_history(est: Any) -> None:
+def _bound_history(est: GradientEstimator) -> None:
     """Keep a streamed History's per-step records within STREAM_MAX_STEPS."""
     h = getattr(est, "history_", None)
     if h is not None and (h.max_steps is None or h.max_steps > STREAM_MAX_STEPS):
         h.max_steps = STREAM_MAX_STEPS
 
 
-def _exact(spec: ModelSpec, table: Any, est: Any, first: Any, transform: Any) -> None:
+def _exact(
+    spec: ModelSpec,
+    table: Table,
+    est: GradientEstimator,
+    first: First,
+    transform: Transform | None,
+) -> None:
     """The estimator's exact solver on the streamed training rows."""
     from lingrad.scale.stream import FileRows
     from lingrad.scale.targets import encode_block
@@ -188,20 +211,22 @@ def _exact(spec: ModelSpec, table: Any, est: Any, first: Any, transform: Any) ->
     else:
         est.set_target_ndim(1)
 
-    def encode(y: Any) -> tuple[Any, Any]:
+    def encode(y: Values) -> tuple[Dense, Dense | None]:  # (Y, s)
         return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
 
     rows = FileRows(table, encode, first.n_train, K, transform, None, first.n_inputs)
-    est.fit_rows(rows)
+    # FileRows.feature_names is list[str] | None, Rows's Sequence[str] | None (an
+    # invariant attribute): to be matched in scale/stream.py
+    est.fit_rows(rows)  # type: ignore[arg-type]
 
 
 def _score(
-    spec: ModelSpec, table: Any, model: Any, classes: Any
-) -> tuple[dict[str, Any], tuple[Any, Any]]:
+    spec: ModelSpec, table: Table, model: Model, classes: Values | None
+) -> tuple[dict[str, Metrics], Sample]:
     """Metrics of the trained model: one more pass over the data."""
     proba = spec.is_classifier and hasattr(model, "predict_proba")
-    acc = {"train": metrics_for(classes)}
-    sample: tuple[Any, Any] = (None, None)
+    acc: dict[str, Running] = {"train": metrics_for(classes)}
+    sample: Sample = (None, None)
     for X, y, _, _ in table.batches("train"):
         _update(acc["train"], model, X, y, proba)
         if sample[0] is None:
@@ -212,12 +237,12 @@ def _score(
     return {name: a.result() for name, a in acc.items()}, sample
 
 
-def _update(acc: Any, model: Any, X: Any, y: Any, proba: bool) -> None:
+def _update(acc: Running, model: Model, X: Raw, y: Values, proba: bool) -> None:
     acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
 
 
 def _score_part(
-    table: Any, model: Any, acc: Any, part: str, proba: bool, spec: ModelSpec
+    table: Table, model: Model, acc: Running, part: str, proba: bool, spec: ModelSpec
 ) -> None:
     for X, y, _, _ in table.batches(part):
         _update(acc, model, X, y, proba)
