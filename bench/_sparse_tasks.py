@@ -87,6 +87,12 @@ def make_estimator(spec: dict[str, Any], n: int) -> Any:
             solver="sgd", penalty="l2", alpha=alpha, engine="compiled",
             random_state=0, **one_pass, **_schedule(spec, True),
         )  # fmt: skip
+    if task == "floor_sgd":
+        from _sgd_floor import FloorModel
+
+        if spec["schedule"] != "constant":
+            raise ValueError("the floor runs a constant lr only")
+        return FloorModel(spec["lr"], alpha)
     if task == "sk_sgd":
         from sklearn.linear_model import SGDClassifier
 

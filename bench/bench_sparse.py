@@ -147,6 +147,13 @@ def bench_binary(args: argparse.Namespace, spec: dict[str, Any]) -> None:
         print(f"- per-sample SGD epoch, logistic + L2 ({spec['schedule']} lr)")
         sk = child({**spec, "task": "sk_sgd"}, T)
         pair("lingrad sgd (compiled)", lg, "sklearn SGDClassifier", sk, csr, 0.5)
+        floor = child({**spec, "task": "floor_sgd"}, T)
+        print(f"  {'floor (bench/_sgd_floor)':<26} {fmt(floor, csr)}")
+        if "error" not in floor:
+            for name, r in (("lingrad", lg), ("sklearn", sk)):
+                if "error" not in r:
+                    x = r["seconds"] / floor["seconds"]
+                    print(f"  {'':<26} {name} / floor {x:.2f}×")
     if "vw" in args.only:
         print("- one pass vs Vowpal Wabbit (goal ≤ 1.0× at log-loss ± 1%)")
         vw = child({**spec, "task": "vw", "vw_mode": "sgd"}, T)

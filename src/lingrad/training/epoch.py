@@ -107,7 +107,8 @@ class Steps:
         """(Σ J_s m_s, Σ m_s, Σ hits_s) over the steps run."""
         S = self.S
         hits = 0.0 if self.hits is None else float(self.hits[:S].sum())
-        return float(self.J[:S] @ self.m[:S]), int(self.m[:S].sum()), hits
+        m = self.m[:S]
+        return float(np.dot(self.J[:S], m.astype(np.float64))), int(m.sum()), hits
 
 
 class Engine(Protocol):

@@ -141,7 +141,7 @@ def lazy_entry(V, q, g, a, inv_a, lr, l2, alpha):  # type: ignore[no-untyped-def
     return G * G, g_pen * g_pen, dS
 
 
-@jit_fast
+@jit
 def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # type: ignore[no-untyped-def]
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
@@ -263,7 +263,12 @@ def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec): 
             norm2 = 0.0
             pen2 = 0.0  # Σ (alpha·dC_dw)² over the touched weights
             dS = 0.0
-            if single and K == 1:  # the lectures' loop: w -= lr·x·dJ_dz, x just read
+            want_norm = norm_every > 0 and t % norm_every == 0
+            if single and K == 1 and not want_norm:  # the lectures' loop, no ‖G‖
+                dJ_dz = dJ_dz_k[0]
+                for p in range(indptr[i], indptr[i + 1]):
+                    dS += lazy_entry(W, idx[p], x[p] * dJ_dz, a, inv_a, lr, l2, alpha)[2]
+            elif single and K == 1:  # the lectures' loop: w -= lr·x·dJ_dz, x just read
                 dJ_dz = dJ_dz_k[0]
                 for p in range(indptr[i], indptr[i + 1]):
                     G2, P2, dC = lazy_entry(
@@ -311,7 +316,11 @@ def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec): 
             if lazy:
                 dJ_dW[:] = 0.0
                 S = sum_C(W)
-        if has_b:
+        if has_b and lazy:  # GD, unpenalised: the bias's own update
+            for k in range(K):
+                norm2 += dJ_db[k] * dJ_db[k]
+                b[k] = gd_update(b[k], dJ_db[k], lr)
+        elif has_b:
             norm2 += update(
                 b, dJ_db, lr, opt, beta, beta1, beta2, eps, fstate[1], Vb, Mb,
                 no_penalty, 0.0, 0.0,
