@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lingrad.core.nodes import Array
 from lingrad.errors import DataError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows.memory import (
@@ -39,7 +40,7 @@ from lingrad.workflows.memory import (
 from lingrad.workflows.metrics import metrics_for
 from lingrad.workflows.progress import Bar
 from lingrad.workflows.tables import check_binary, table_data
-from lingrad.workflows.types import Dense, Features, Model, Reading, Values
+from lingrad.workflows.types import Features, Model, Reading, Values
 
 if TYPE_CHECKING:
     from lingrad.models._base import GradientEstimator
@@ -211,7 +212,7 @@ def _exact(
     else:
         est.set_target_ndim(1)
 
-    def encode(y: Values) -> tuple[Dense, Dense | None]:  # (Y, s)
+    def encode(y: Values) -> tuple[Array, Array | None]:  # (Y, s)
         return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
 
     rows = FileRows(table, encode, first.n_train, K, transform, None, first.n_inputs)

@@ -16,9 +16,9 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     import pandas as pd
-    import scipy.sparse as sp
     from sklearn.pipeline import Pipeline
 
+    from lingrad.core.nodes import SparseRows
     from lingrad.models._base import GradientEstimator
     from lingrad.workflows.categories import Declared
     from lingrad.workflows.text import TextOptions
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 Dense: TypeAlias = NDArray[np.float64]  # (N, D) or (N,) float64 made here
 Values: TypeAlias = NDArray[np.generic]  # a target column or labels (floats or str)
 Index: TypeAlias = NDArray[np.intp]  # row positions
-SparseRows: TypeAlias = "sp.csr_matrix | sp.csr_array"  # X with many zeros (text)
 Features: TypeAlias = "Dense | SparseRows | pd.DataFrame"  # X in any form we read
 Model: TypeAlias = "Pipeline | GradientEstimator"  # a trained model
 

@@ -267,7 +267,8 @@ def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec): 
             if single and K == 1 and not want_norm:  # the lectures' loop, no ‖G‖
                 dJ_dz = dJ_dz_k[0]
                 for p in range(indptr[i], indptr[i + 1]):
-                    dS += lazy_entry(W, idx[p], x[p] * dJ_dz, a, inv_a, lr, l2, alpha)[2]
+                    g = x[p] * dJ_dz
+                    dS += lazy_entry(W, idx[p], g, a, inv_a, lr, l2, alpha)[2]
             elif single and K == 1:  # the lectures' loop: w -= lr·x·dJ_dz, x just read
                 dJ_dz = dJ_dz_k[0]
                 for p in range(indptr[i], indptr[i + 1]):
