@@ -22,14 +22,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lingrad.errors import ModelFileError
-from lingrad.persist import _lingradrules as est
-from lingrad.persist import _sklearnrules as sk
+from lingrad.persist import _estimators as est
+from lingrad.persist import _transformers as sk
 from lingrad.persist import _textrules as txt
-from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
-from lingrad.persist._modelstate import Node, is_array_like
+from lingrad.persist._values import OUTPUT_CONFIG, Node, is_array_like
+
+if TYPE_CHECKING:
+    from lingrad.persist._loader import Rules
 from lingrad.persist._safezip import DAMAGED
 
 __all__ = ["ALLOWED", "PRIVATE", "Spec", "check_widths", "spec_of", "width"]

@@ -18,13 +18,15 @@ before anything is read. A TfidfVectorizer's idf lives in its TfidfTransformer
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._modelrules import Rules
-from lingrad.persist._modelstate import Node, is_array_like
+from lingrad.persist._values import Node, is_array_like
+
+if TYPE_CHECKING:
+    from lingrad.persist._loader import Rules
 from lingrad.persist._safezip import DAMAGED, Limits
 
 ANALYZERS = ("word", "char", "char_wb")

@@ -10,7 +10,7 @@ timestamps: the same model gives the same bytes):
   lingrad estimators add ``"trainer"`` (what ``partial_fit`` continues);
 - ``arrays/00000.npy``, ...: one ``.npy`` per array, named by the JSON.
 
-Values are tagged JSON (:mod:`lingrad.persist._modelstate`). ``load(path)`` maps each
+Values are tagged JSON (:mod:`lingrad.persist._values`). ``load(path)`` maps each
 class name through one fixed allow-list (:mod:`lingrad.persist._allowlist`) and imports
 only what the file needs; it reads nothing with pickle and executes nothing
 from the file, checks the zip's sizes, every dtype and every declared shape
@@ -34,9 +34,9 @@ import numpy as np
 from lingrad import __version__
 from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, spec_of
-from lingrad.persist._modelload import Loader, check_finite
-from lingrad.persist._modelrules import OUTPUT_CONFIG
-from lingrad.persist._modelstate import Encoder
+from lingrad.persist._estimators import state_of, trainer_state
+from lingrad.persist._loader import Loader, check_finite
+from lingrad.persist._values import OUTPUT_CONFIG, Encoder
 from lingrad.persist._safejson import parse_json
 from lingrad.persist._safezip import Limits, SafeZip, open_zip
 from lingrad.persist.atomic import (  # re-exported: output files
@@ -81,9 +81,6 @@ class _Writer(Encoder):
         super().__init__(self.node)
 
     def node(self, obj: Any, where: str) -> dict[str, Any]:
-        from lingrad.persist._lingradrules import state_of
-        from lingrad.persist._trainerstate import trainer_state
-
         name = type(obj).__name__
         spec = spec_of(obj)
         if spec is None:

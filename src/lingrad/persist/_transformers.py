@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
-from lingrad.persist._modelstate import Node, is_array_like
+from lingrad.persist._values import OUTPUT_CONFIG, Node, is_array_like
+
+if TYPE_CHECKING:
+    from lingrad.persist._loader import Rules
 from lingrad.persist._safezip import DAMAGED
 
 

@@ -36,7 +36,11 @@ import numpy as np
 from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import DAMAGED, Limits, check_dtype
 
-__all__ = ["ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_like"]
+__all__ = [
+    "OUTPUT_CONFIG", "ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_like",
+]  # fmt: skip
+
+OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 
 _TAGS = ("__float__", "__tuple__", "__dict__", "__np__", "__dtype__", "__slice__",
          "__array__", "__objects__", "__estimator__", "__history__")  # fmt: skip
