@@ -1,20 +1,17 @@
 """The allow-list of a model file: every class it may hold, in one table.
 
 :data:`ALLOWED` maps each allowed bare class name to its :class:`Spec`: the module
-to import it from (a fixed string here, never read from the file), the public
-fitted attributes it may hold, the scikit-learn private ones it still needs
-(:data:`PRIVATE`, each with the reason no public route exists), the rules its
-declared shapes must satisfy before anything is read, the checks on its values
-once built and its output width, so that every step of a Pipeline is checked
-against the next. Nothing registers itself: a class is allowed by its line here.
-The rules live beside the classes they check: the scikit-learn transformers in
-:mod:`lingrad.persist._sklearnrules`, lingrad's estimators in
-:mod:`lingrad.persist._lingradrules`, the composition (a Pipeline's steps are
-(name, allowed estimator or "passthrough") pairs, a lingrad estimator only last,
-every step fitted when the pipeline is, each step's input width the previous
-step's output width; a fitted ColumnTransformer's columns are names, indices below
-``n_features_in_``, slices or masks, each transformer given as many columns as it
-takes, ``output_indices_`` tiling its output) here.
+to import it from (a fixed string, never read from the file), the public fitted
+attributes it may hold, the scikit-learn private ones it still needs
+(:data:`PRIVATE`, each with the reason no public route exists), the rules on its
+declared shapes (before anything is read), the checks on its values once built
+and its output width. Nothing registers itself: a class is allowed by its line
+here. The composition rules live here too: a Pipeline's steps are (name, allowed
+estimator or "passthrough"), a lingrad estimator only last, every step fitted when
+the pipeline is, each step's input width the previous step's output width; a
+ColumnTransformer's columns are names, indices below ``n_features_in_``, slices or
+masks, each transformer given as many as it takes, ``output_indices_`` tiling its
+output.
 """
 
 from __future__ import annotations
@@ -26,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from lingrad.errors import ModelFileError
 from lingrad.persist import _estimators as est
+from lingrad.persist import _text as txt
 from lingrad.persist import _transformers as sk
-from lingrad.persist import _textrules as txt
+from lingrad.persist._safezip import DAMAGED
 from lingrad.persist._values import OUTPUT_CONFIG, Node, is_array_like
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
-from lingrad.persist._safezip import DAMAGED
 
 __all__ = ["ALLOWED", "PRIVATE", "Spec", "check_widths", "spec_of", "width"]
 
@@ -85,6 +82,7 @@ class Spec:
     fitted: Callable[[Any], bool] | None = None  # else: it has n_features_in_
     to_file: Callable[[Any, str, dict[str, Any]], dict[str, Any]] | None = None
     dropped: frozenset[str] = frozenset()  # from DROPPED: never stored
+    values: tuple[sk.Values, ...] = ()  # (array, bad elements, need)
 
     def cls(self, name: str) -> type:
         return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
@@ -325,17 +323,16 @@ ALLOWED: dict[str, Spec] = {
     "ResidualNetwork": _lingrad("residual"),
     "StandardScaler": _sk(
         _PRE, {"n_samples_seen_", "mean_", "var_", "scale_"}, sk.check_standard_scaler,
-        finite=("mean_", "scale_"), finish=sk.finish_standard_scaler,
+        finite=("mean_", "scale_"), values=(sk.SCALE, sk.VARIANCE),
     ),
     "MinMaxScaler": _sk(
         _PRE,
         {"n_samples_seen_", "min_", "scale_", "data_min_", "data_max_", "data_range_"},
-        sk.check_min_max_scaler, finite=("min_", "scale_"),
-        finish=sk.finish_min_max_scaler,
+        sk.check_min_max_scaler, finite=("min_", "scale_"), values=(sk.NONZERO,),
     ),
     "RobustScaler": _sk(
         _PRE, {"center_", "scale_"}, sk.check_robust_scaler,
-        finite=("center_", "scale_"), finish=sk.finish_scale,
+        finite=("center_", "scale_"), values=(sk.SCALE,),
     ),
     "SimpleImputer": _sk(
         "sklearn.impute", {"statistics_", "indicator_"}, sk.check_imputer,
@@ -358,19 +355,19 @@ ALLOWED: dict[str, Spec] = {
         fitted=lambda v: True, to_file=txt.hashing_to_file, dropped=_STOP,
     ),
     "CountVectorizer": Spec(
-        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_count,
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_vectorizer,
         txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
         to_file=txt.vocabulary_to_file, dropped=_STOP,
     ),
     "TfidfVectorizer": Spec(
-        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_tfidf,
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_vectorizer,
         txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
         to_file=txt.vocabulary_to_file, dropped=_STOP,
         private=frozenset({"_tfidf", OUTPUT_CONFIG}),
     ),
     "TfidfTransformer": _sk(
         _TEXT, {"idf_"}, txt.check_tfidf_transformer, finite=("idf_",),
-        finish=txt.finish_idf,
+        values=(("idf_", sk.not_positive, "an idf is finite, > 0"),),
     ),
     "Pipeline": Spec(
         "sklearn.pipeline", frozenset(), _check_pipeline, width=_pipeline_width,

@@ -21,6 +21,7 @@ from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED
 from lingrad.persist._estimators import build_history, decode_trainer
 from lingrad.persist._safezip import SafeZip
+from lingrad.persist._transformers import values
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
     ArrayRef,
@@ -278,6 +279,8 @@ class Loader:
                 obj._validate_params()  # scikit-learn offers no public check
             if config and config.get("transform") is not None:
                 obj.set_output(transform=config["transform"])
+            for attr, bad, need in spec.values:
+                values(node, attr, vars(obj).get(attr), bad, need)
             if spec.finish is not None:
                 spec.finish(obj, node)
         except ModelFileError as e:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._values import ArrayRef, Decoder
 from lingrad.persist._safezip import SafeZip, check_dtype, open_zip
+from lingrad.persist._values import ArrayRef, Decoder
 
 __all__ = ["load_v1"]
 

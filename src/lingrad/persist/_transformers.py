@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
+from lingrad.persist._safezip import DAMAGED
 from lingrad.persist._values import OUTPUT_CONFIG, Node, is_array_like
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
-from lingrad.persist._safezip import DAMAGED
 
 
 def _start(r: Rules) -> int | None:
@@ -160,39 +161,16 @@ def groups_infrequent(enc: Any) -> bool:
     return enc.min_frequency is not None or enc.max_categories is not None
 
 
-def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
+def values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
     """Refuse the first element of array ``a`` for which ``bad`` holds."""
     if a is None:
         return
     a = np.asarray(a, dtype=np.float64)
-    wrong = np.flatnonzero(bad(a))
-    if len(wrong):
+    if len(wrong := np.flatnonzero(bad(a))):
         j = int(wrong[0])
         raise ModelFileError(
             f"{node.where}.{attr}[{j}] is {float(a.flat[j])!r}; {need}; {DAMAGED}"
         )
-
-
-def _nonpositive(a: np.ndarray) -> np.ndarray:
-    return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
-
-
-def finish_scale(t: Any, node: Node) -> None:
-    need = "a scale must be finite and > 0"
-    _values(node, "scale_", getattr(t, "scale_", None), _nonpositive, need)
-
-
-def finish_standard_scaler(t: Any, node: Node) -> None:
-    finish_scale(t, node)
-    var = getattr(t, "var_", None)
-    need = "a variance must be finite and >= 0"
-    _values(node, "var_", var, lambda a: ~np.isfinite(a) | (a < 0), need)
-
-
-def finish_min_max_scaler(t: Any, node: Node) -> None:
-    need = "a scale must be finite and non-zero"
-    scale = getattr(t, "scale_", None)  # None: an unfitted template
-    _values(node, "scale_", scale, lambda a: ~np.isfinite(a) | (a == 0), need)
 
 
 def _missing(v: Any) -> bool:
@@ -301,3 +279,24 @@ def check_function_transformer(r: Rules) -> None:
     for name in ("func", "inverse_func", "kw_args", "inv_kw_args"):
         r.param_is(name, None)  # the identity only: what 'passthrough' becomes
     _start(r)
+
+
+Bad = Callable[[np.ndarray], np.ndarray]  # the elements an array may not hold
+Values = tuple[str, Bad, str]  # (array, its bad elements, what it must be)
+
+
+def not_positive(a: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
+
+
+SCALE: Values = ("scale_", not_positive, "a scale must be finite and > 0")
+VARIANCE: Values = (
+    "var_",
+    lambda a: ~np.isfinite(a) | (a < 0),
+    "a variance must be finite and >= 0",
+)
+NONZERO: Values = (
+    "scale_",
+    lambda a: ~np.isfinite(a) | (a == 0),
+    "a scale must be finite and non-zero",
+)

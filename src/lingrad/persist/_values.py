@@ -36,9 +36,8 @@ import numpy as np
 from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import DAMAGED, Limits, check_dtype
 
-__all__ = [
-    "OUTPUT_CONFIG", "ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_like",
-]  # fmt: skip
+__all__ = ["OUTPUT_CONFIG", "ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node",
+           "is_array_like"]  # fmt: skip
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 

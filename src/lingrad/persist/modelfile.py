@@ -1,23 +1,16 @@
 """Safe model files: a fitted lingrad estimator or scikit-learn Pipeline, as data.
 
-``save(obj, path, meta=None)`` writes a zip archive (every member stored, fixed
-timestamps: the same model gives the same bytes):
-
-- ``model.json``: ``format`` ("lingrad-model"), ``format_version`` (2), the
-  lingrad / scikit-learn / NumPy versions that wrote it, ``meta`` (the caller's
-  JSON facts, e.g. the CLI's target column and held-out split) and ``model``, a
-  tree of nodes ``{"class": name, "params": {...}, "state": {...}}``;
-  lingrad estimators add ``"trainer"`` (what ``partial_fit`` continues);
-- ``arrays/00000.npy``, ...: one ``.npy`` per array, named by the JSON.
-
-Values are tagged JSON (:mod:`lingrad.persist._values`). ``load(path)`` maps each
-class name through one fixed allow-list (:mod:`lingrad.persist._allowlist`) and imports
-only what the file needs; it reads nothing with pickle and executes nothing
-from the file, checks the zip's sizes, every dtype and every declared shape
-against the class's rules before allocating an array (:mod:`lingrad.persist._safezip`),
-and raises :class:`ModelFileError` naming what is wrong. Format 1 files (a
-``meta.json`` and a nested ``arrays.npz``, including the retired ``Standardized``
-wrapper) are read by :mod:`lingrad.persist._modelfile_v1`.
+``save(obj, path, meta=None)`` writes a zip (every member stored, fixed
+timestamps: the same model gives the same bytes) of ``model.json`` (``format``
+"lingrad-model", ``format_version`` 2, the lingrad / scikit-learn / NumPy versions,
+the caller's JSON ``meta`` and ``model``: a tree of nodes ``{"class", "params",
+"state"}``, lingrad estimators adding ``"trainer"``) and one ``arrays/NNNNN.npy``
+per array, named by the tagged JSON (:mod:`lingrad.persist._values`).
+``load(path)`` maps each class name through the allow-list
+(:mod:`lingrad.persist._allowlist`), never unpickles nor executes anything from
+the file, checks the zip, every dtype and every declared shape before allocating
+an array (:mod:`lingrad.persist._safezip`) and raises :class:`ModelFileError`
+naming what is wrong. Format 1 files are read by :mod:`lingrad.persist._modelfile_v1`.
 """
 
 from __future__ import annotations
@@ -36,9 +29,9 @@ from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._estimators import state_of, trainer_state
 from lingrad.persist._loader import Loader, check_finite
-from lingrad.persist._values import OUTPUT_CONFIG, Encoder
 from lingrad.persist._safejson import parse_json
 from lingrad.persist._safezip import Limits, SafeZip, open_zip
+from lingrad.persist._values import OUTPUT_CONFIG, Encoder
 from lingrad.persist.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
