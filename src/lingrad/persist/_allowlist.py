@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lingrad.errors import ModelFileError
@@ -26,7 +26,15 @@ from lingrad.persist import _estimators as est
 from lingrad.persist import _text as txt
 from lingrad.persist import _transformers as sk
 from lingrad.persist._safezip import DAMAGED
-from lingrad.persist._values import OUTPUT_CONFIG, Node, is_array_like
+from lingrad.persist._values import (
+    OUTPUT_CONFIG,
+    Node,
+    Rule,
+    Template,
+    arr,
+    choice,
+    is_array_like,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
@@ -72,8 +80,10 @@ class Spec:
 
     module: str
     attrs: frozenset[str]  # public fitted attributes it may hold
-    check: Callable[[Rules], None]  # rules on the declared state (nothing read)
     width: Callable[[Any], int | None] = lambda obj: None  # columns it outputs
+    shapes: Template = field(default_factory=dict)  # of the declared state
+    params: dict[str, Rule] = field(default_factory=dict)  # what each must be
+    check: Callable[[Rules], None] | None = None  # its own rules (nothing read)
     finish: Callable[[Any, Node], None] | None = None  # checks once built
     finite: tuple[str, ...] = ()  # arrays that must be finite
     extra_attrs: bool = False  # lingrad estimators: other plain fitted values too
@@ -142,7 +152,6 @@ def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
 
 
 def _check_pipeline(r: Rules) -> None:
-    r.output_config()
     steps = r.params.get("steps")
     if not isinstance(steps, list) or not steps:
         raise r.fail("params['steps']", "must be a non-empty list")
@@ -166,7 +175,6 @@ def _check_pipeline(r: Rules) -> None:
         names.append(step[0])
     if len(set(names)) != len(names):
         raise r.fail("params['steps']", "repeats a step name")
-    r.param_is("memory", None)
 
 
 def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
@@ -222,13 +230,9 @@ def _triples(r: Rules, attr: str, items: Any, D: int) -> list[tuple[Any, ...]]:
 
 
 def _check_column_transformer(r: Rules) -> None:
-    r.output_config()
     _triples(r, "params['transformers']", r.params.get("transformers"), 2**40)
-    if not r.state:
+    if (D := r.dims.get("D")) is None:
         return  # not fitted
-    D = r.integer("n_features_in_", 1)
-    assert D is not None
-    r.names(D)
     fitted = _triples(r, "transformers_", r.state.get("transformers_"), D)
     indices = r.state.get("_transformer_to_input_indices")
     if not isinstance(indices, dict) or not all(
@@ -292,15 +296,23 @@ def _column_transformer_width(ct: Any) -> int:
 # ------------------------------------------------------------------ the table
 
 
-def _sk(module: str, attrs: set[str], check: Any, width: Any = None, **kw: Any) -> Spec:
+def _sk(
+    module: str,
+    shapes: Template,
+    width: Any = None,
+    attrs: tuple[str, ...] = (),
+    **kw: Any,
+) -> Spec:
     """A scikit-learn transformer: D in, ``width`` out (default D)."""
-    public = frozenset({"n_features_in_", "feature_names_in_", *attrs})
-    return Spec(module, public, check, width or (lambda t: int(t.n_features_in_)), **kw)
+    public = frozenset({"n_features_in_", "feature_names_in_", *shapes, *attrs})
+    public -= PRIVATE.keys()
+    width = width or (lambda t: int(t.n_features_in_))
+    return Spec(module, public, width=width, shapes=shapes, **kw)
 
 
 def _lingrad(module: str) -> Spec:
     return Spec(
-        f"lingrad.models.{module}", est.ATTRS, est.check, finish=est.finish,
+        f"lingrad.models.{module}", est.ATTRS, check=est.check, finish=est.finish,
         finite=est.FINITE, extra_attrs=True, private=frozenset(),
     )  # fmt: skip
 
@@ -322,62 +334,65 @@ ALLOWED: dict[str, Spec] = {
     "TwoLayerNetwork": _lingrad("network"),
     "ResidualNetwork": _lingrad("residual"),
     "StandardScaler": _sk(
-        _PRE, {"n_samples_seen_", "mean_", "var_", "scale_"}, sk.check_standard_scaler,
-        finite=("mean_", "scale_"), values=(sk.SCALE, sk.VARIANCE),
+        _PRE, sk.SCALER_SHAPES, finite=("mean_", "scale_"),
+        values=(sk.SCALE, sk.VARIANCE),
     ),
     "MinMaxScaler": _sk(
-        _PRE,
-        {"n_samples_seen_", "min_", "scale_", "data_min_", "data_max_", "data_range_"},
-        sk.check_min_max_scaler, finite=("min_", "scale_"), values=(sk.NONZERO,),
+        _PRE, sk.MIN_MAX_SHAPES, finite=("min_", "scale_"), values=(sk.NONZERO,),
     ),
     "RobustScaler": _sk(
-        _PRE, {"center_", "scale_"}, sk.check_robust_scaler,
-        finite=("center_", "scale_"), values=(sk.SCALE,),
+        _PRE, sk.ROBUST_SHAPES, finite=("center_", "scale_"), values=(sk.SCALE,),
     ),
     "SimpleImputer": _sk(
-        "sklearn.impute", {"statistics_", "indicator_"}, sk.check_imputer,
-        sk.imputer_width, finish=sk.finish_imputer,
+        "sklearn.impute", sk.IMPUTER_SHAPES, sk.imputer_width,
+        attrs=("indicator_",), check=sk.check_imputer, finish=sk.finish_imputer,
+        params={"add_indicator": choice(False, need="must be False (indicators "
+                                        "are not stored)")},
         private=frozenset({"_fit_dtype", "_fill_dtype", OUTPUT_CONFIG}),
     ),
     "OneHotEncoder": _sk(
-        _PRE, {"categories_", "drop_idx_"}, sk.check_one_hot, sk.one_hot_width,
-        finish=sk.finish_one_hot, private=_INFREQUENT,
+        _PRE, {}, sk.one_hot_width, attrs=("categories_", "drop_idx_"),
+        check=sk.check_one_hot, finish=sk.finish_one_hot, private=_INFREQUENT,
         keep_private=sk.groups_infrequent,
     ),
     "PolynomialFeatures": _sk(
-        _PRE, {"n_output_features_"}, sk.check_poly,
-        lambda p: int(p.n_output_features_),
+        _PRE, sk.POLY_SHAPES, lambda p: int(p.n_output_features_),
+        check=sk.check_poly,
         private=frozenset({"_min_degree", "_max_degree", "_n_out_full", OUTPUT_CONFIG}),
     ),
-    "FunctionTransformer": _sk(_PRE, set(), sk.check_function_transformer),
+    "FunctionTransformer": _sk(_PRE, {}, params=sk.NO_FUNCTIONS),
     "HashingVectorizer": Spec(
-        _TEXT, frozenset(), txt.check_hashing, lambda v: int(v.n_features),
-        fitted=lambda v: True, to_file=txt.hashing_to_file, dropped=_STOP,
+        _TEXT, frozenset(), lambda v: int(v.n_features), params=txt.TEXT_PARAMS,
+        check=txt.check_hashing, fitted=lambda v: True, to_file=txt.hashing_to_file,
+        dropped=_STOP,
     ),
     "CountVectorizer": Spec(
-        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_vectorizer,
-        txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.vocabulary_width,
+        params=txt.VOCAB_PARAMS, check=txt.check_vectorizer,
+        finish=txt.finish_vocabulary, fitted=txt.is_fitted,
         to_file=txt.vocabulary_to_file, dropped=_STOP,
     ),
     "TfidfVectorizer": Spec(
-        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_vectorizer,
-        txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.vocabulary_width,
+        params=txt.VOCAB_PARAMS, check=txt.check_vectorizer,
+        finish=txt.finish_vocabulary, fitted=txt.is_fitted,
         to_file=txt.vocabulary_to_file, dropped=_STOP,
         private=frozenset({"_tfidf", OUTPUT_CONFIG}),
     ),
     "TfidfTransformer": _sk(
-        _TEXT, {"idf_"}, txt.check_tfidf_transformer, finite=("idf_",),
+        _TEXT, {"idf_": arr("D", optional="use_idf")}, params=txt.TEXT_PARAMS,
+        check=txt.check_tfidf_transformer, finite=("idf_",),
         values=(("idf_", sk.not_positive, "an idf is finite, > 0"),),
     ),
     "Pipeline": Spec(
-        "sklearn.pipeline", frozenset(), _check_pipeline, width=_pipeline_width,
-        finish=_finish_pipeline,
+        "sklearn.pipeline", frozenset(), _pipeline_width, check=_check_pipeline,
+        params={"memory": choice(None)}, finish=_finish_pipeline,
     ),
     "ColumnTransformer": Spec(
         "sklearn.compose",
         frozenset({"n_features_in_", "feature_names_in_", "sparse_output_",
                    "transformers_", "output_indices_"}),
-        _check_column_transformer, width=_column_transformer_width,
+        _column_transformer_width, check=_check_column_transformer,
         finish=_finish_column_transformer,
         private=frozenset({"_columns", "_remainder", "_transformer_to_input_indices",
                            OUTPUT_CONFIG}),

@@ -26,7 +26,15 @@ import numpy as np
 
 from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
-from lingrad.persist._values import Decoder, Encoder, HistoryRef, Node, is_array_like
+from lingrad.persist._values import (
+    Decoder,
+    Encoder,
+    HistoryRef,
+    Node,
+    Template,
+    arr,
+    is_array_like,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
@@ -41,18 +49,24 @@ ATTRS = frozenset({
     "coef_", "intercept_", "coefs_", "intercepts_", "classes_", "n_features_in_",
     "feature_names_in_", "n_iter_", "t_", "loss_curve_", "history_", "solver_info_",
 })  # fmt: skip
-_OUTPUTS = {  # output columns K from the number of classes C
-    "LogisticRegression": lambda C: 1 if C == 2 else C,
-    "BipolarSigmoidClassifier": lambda C: 1 if C == 2 else C,
-    "Perceptron": lambda C: 1,
-    "MulticlassPerceptron": lambda C: C,
-    "SoftmaxRegression": lambda C: C,
-}
 _BINARY = ("Perceptron", "ResidualNetwork")
-_NETS: dict[str, Any] = {  # (coefs_, intercepts_) shapes from D, hidden width H, C
-    "TwoLayerNetwork": lambda D, H, C: ([(D, H), (H, C)], [(H,), (C,)]),
-    "ResidualNetwork": lambda D, H, C: ([(D, H), (H, D), (D, 1)], [(H,), (D,), (1,)]),
-}
+_SIGMOIDS = ("LogisticRegression", "BipolarSigmoidClassifier")  # K = 1 if C == 2
+_LINEAR: Template = {"coef_": arr("K", "D"), "intercept_": arr("K")}
+_SOFTMAX: Template = {"coef_": arr("C", "D"), "intercept_": arr("C")}
+SHAPES: dict[str, Template] = {
+    **dict.fromkeys(_SIGMOIDS, _LINEAR),
+    "Perceptron": {"coef_": arr(1, "D"), "intercept_": arr(1)},
+    "MulticlassPerceptron": _SOFTMAX,
+    "SoftmaxRegression": _SOFTMAX,
+    "TwoLayerNetwork": {
+        "coefs_": [arr("D", "H"), arr("H", "C")], "intercepts_": [arr("H"), arr("C")]
+    },
+    "ResidualNetwork": {
+        "coefs_": [arr("D", "H"), arr("H", "D"), arr("D", 1)],
+        "intercepts_": [arr("H"), arr("D"), arr(1)],
+    },
+}  # fmt: skip
+_REGRESSION: Template = {"coef_": arr("D"), "intercept_": arr()}  # a 1-D target
 
 
 def _classes(r: Rules) -> int | None:
@@ -68,52 +82,34 @@ def _classes(r: Rules) -> int | None:
     return int(C)
 
 
-def _list(r: Rules, attr: str, shapes: list[tuple[int | None, ...]]) -> list[Any]:
-    v = r.state.get(attr)
-    if not isinstance(v, list) or len(v) != len(shapes):
-        raise r.fail(attr, f"must be a list of {len(shapes)} arrays")
-    return [
-        r.check_array(f"{attr}[{i}]", a, s, "f")
-        for i, (a, s) in enumerate(zip(v, shapes, strict=True))
-    ]
-
-
 def check(r: Rules) -> None:
+    """The template of the class, with C = ``len(classes_)`` and K from C."""
     name = r.node.name
-    D = r.integer("n_features_in_", 1, 2**31)
-    assert D is not None
-    r.names(D)
     r.integer("n_iter_", required=False)
     r.integer("t_", required=False)
     r.array("loss_curve_", (None,), required=False)
-    C = _classes(r)
-    if name in _NETS:
-        n = len(_NETS[name](D, None, C)[0])
-        H = _list(r, "coefs_", [(D, None)] + [(None, None)] * (n - 1))[0].shape[1]
-        W, b = _NETS[name](D, H, C)
-        _list(r, "coefs_", W)
-        _list(r, "intercepts_", b)
-        K, shapes = W[-1][1], W + b
-    elif name == "LinearRegression":
-        coef = r.array("coef_", (D,) if _ndim(r.state.get("coef_")) == 1 else (None, D))
-        if coef.ndim == 1:
-            r.scalar("intercept_", "f")
-            K = 1
-        else:
-            K = coef.shape[0]
-            r.array("intercept_", (K,))
-        shapes = [(D, K), (K,)]
-    else:
-        K = _OUTPUTS[name](C)  # type: ignore[no-untyped-call]
-        r.array("coef_", (K, D))
-        r.array("intercept_", (K,))
-        shapes = [(D, K), (K,)]
+    if (C := _classes(r)) is not None:
+        r.dims.update(C=C, K=1 if C == 2 else C)
+    template = SHAPES.get(name, _LINEAR)
+    if name == "LinearRegression":
+        r.dims.pop("K", None)
+        if _ndim(r.state.get("coef_")) == 1:
+            template = _REGRESSION
+    r.shapes(template)
     for attr in ("coef_", "intercept_", "coefs_", "intercepts_"):
-        if attr in r.state and (attr.endswith("s_") != (name in _NETS)):
+        if attr in r.state and attr not in template:
             raise r.fail(attr, f"is not an attribute of {name}")
+    D = r.dims["D"]
+    if "coefs_" in template:
+        shapes = [tuple(a.shape) for a in r.state["coefs_"] + r.state["intercepts_"]]
+        K = shapes[len(shapes) // 2 - 1][1]
+    else:
+        coef = r.state["coef_"]
+        K = coef.shape[0] if len(coef.shape) == 2 else 1
+        shapes = [(D, K), (K,)]
     _check_extras(r, D)
     r.node.extra["fitted_shape"] = (D, K)
-    check_trainer(r, [tuple(s) for s in shapes])
+    check_trainer(r, shapes)
 
 
 def _ndim(v: Any) -> int:

@@ -18,16 +18,18 @@ from typing import Any
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._allowlist import ALLOWED
+from lingrad.persist._allowlist import ALLOWED, Spec
 from lingrad.persist._estimators import build_history, decode_trainer
-from lingrad.persist._safezip import SafeZip
-from lingrad.persist._transformers import values
+from lingrad.persist._safezip import DAMAGED, SafeZip
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
+    Arr,
     ArrayRef,
     Decoder,
+    Dim,
     HistoryRef,
     Node,
+    Template,
     is_array_like,
 )
 
@@ -42,6 +44,7 @@ class Rules:
     def __init__(self, dec: Decoder, node: Node) -> None:
         self.dec, self.node = dec, node
         self.state, self.params = node.state, node.params
+        self.dims: dict[str, int] = {}  # D, C, K, H as the node declares them
 
     def fail(self, attr: str, what: str) -> ModelFileError:
         return self.dec.fail(f"{self.node.where}.{attr}", what)
@@ -91,27 +94,17 @@ class Rules:
     def array(
         self,
         attr: str,
-        shape: tuple[int | None, ...],
+        shape: tuple[Dim, ...],
         kinds: str = "f",
         *,
         required: bool = True,
-        none_ok: bool = False,
     ) -> Any:
         """A declared array of ``shape`` (None: any length) and dtype kind."""
         if (v := self.get(attr, required)) is ABSENT:
             return None
-        return self.check_array(attr, v, shape, kinds, none_ok)
+        return self.check_array(attr, v, shape, kinds)
 
-    def check_array(
-        self,
-        attr: str,
-        v: Any,
-        shape: tuple[int | None, ...],
-        kinds: str,
-        none_ok: bool = False,
-    ) -> Any:
-        if v is None and none_ok:
-            return None
+    def check_array(self, attr: str, v: Any, shape: tuple[Dim, ...], kinds: str) -> Any:
         want = "(" + ", ".join("n" if s is None else str(s) for s in shape)
         want += ",)" if len(shape) == 1 else ")"
         if not is_array_like(v):
@@ -121,30 +114,74 @@ class Rules:
         kind = "O" if getattr(v, "as_object", False) else v.dtype.kind
         got = tuple(v.shape)
         if len(got) != len(shape) or any(
-            s is not None and s != g for s, g in zip(shape, got, strict=True)
+            type(s) is int and s != g for s, g in zip(shape, got, strict=True)
         ):
             raise self.fail(attr, f"has shape {got}; expected {want}")
         if kind not in kinds:
             raise self.fail(attr, f"has dtype {v.dtype}; expected kind {kinds!r}")
         return v
 
+    def shapes(self, template: Template) -> None:
+        """Each attribute of ``template`` as its rule says; a symbol in a shape is
+        the size it was given in :attr:`dims` or first met."""
+        for attr, rule in template.items():
+            if isinstance(rule, range):
+                self.integer(attr, rule.start, rule.stop - 1)
+            elif isinstance(rule, list):
+                v = self.state.get(attr)
+                if not isinstance(v, list) or len(v) != len(rule):
+                    raise self.fail(attr, f"must be a list of {len(rule)} arrays")
+                for i, (a, one) in enumerate(zip(v, rule, strict=True)):
+                    self._match(f"{attr}[{i}]", a, one)
+            else:
+                opt = rule.optional
+                need = not opt or (isinstance(opt, str) and self.params.get(opt, True))
+                if (v := self.get(attr, bool(need))) is not ABSENT:
+                    self._match(attr, v, rule)
+
+    def _match(self, attr: str, v: Any, rule: Arr) -> None:
+        if v is None and rule.optional:
+            param = rule.optional
+            if isinstance(param, str) and self.params.get(param, True):
+                raise self.fail(attr, f"is missing although {param}=True")
+            return
+        if not is_array_like(v) and (rule.scalar or not rule.dims):
+            self.scalar(attr, rule.kinds)
+            return
+        if not rule.dims:
+            raise self.fail(attr, f"must be a number; got {type(v).__name__}")
+        dims = self.dims
+        shape = tuple(dims.get(d, d) if isinstance(d, str) else d for d in rule.dims)
+        self.check_array(attr, v, shape, rule.kinds)
+        for d, n in zip(rule.dims, v.shape, strict=True):
+            if isinstance(d, str):
+                dims.setdefault(d, int(n))
+
     def names(self, D: int) -> None:
         """``feature_names_in_``, if present: D strings."""
         self.array("feature_names_in_", (D,), "UO", required=False)
 
-    def output_config(self) -> None:
+    def check(self, spec: Spec) -> None:
+        """The node against its class's line: parameters, output config, then (if
+        fitted) D = ``n_features_in_``, the shape template and the class's own rules."""
+        for name, (ok, need) in spec.params.items():
+            if name in self.params and not ok(v := self.params[name]):
+                raise self.fail(f"params[{name!r}]", f"{need}; got {str(v)[:60]!r}")
         config = self.state.get(OUTPUT_CONFIG)
         if config is not None and not (
             isinstance(config, dict)
             and all(isinstance(v, str) for v in config.values())
         ):
             raise self.fail(OUTPUT_CONFIG, "must map names to strings")
-
-    def param_is(self, name: str, *allowed: object) -> None:
-        if name in self.params and not any(
-            self.params[name] is a or self.params[name] == a for a in allowed
-        ):
-            raise self.fail(f"params[{name!r}]", f"must be one of {allowed}")
+        fitted = set(self.state) - {OUTPUT_CONFIG} or spec.extra_attrs
+        if fitted and "n_features_in_" in spec.attrs:
+            D = self.integer("n_features_in_", 1, 2**31)
+            assert D is not None
+            self.names(D)
+            self.dims["D"] = D
+            self.shapes(spec.shapes)
+        if spec.check is not None:
+            spec.check(self)
 
 
 def check_finite(
@@ -205,7 +242,7 @@ class Loader:
             extra := sorted(set(state) - spec.attrs - spec.private)
         ):
             raise rules.fail(extra[0], f"is not a fitted attribute of {name}")
-        spec.check(rules)
+        rules.check(spec)
         return node
 
     def finish(self, root: Node) -> Any:
@@ -280,7 +317,7 @@ class Loader:
             if config and config.get("transform") is not None:
                 obj.set_output(transform=config["transform"])
             for attr, bad, need in spec.values:
-                values(node, attr, vars(obj).get(attr), bad, need)
+                _values(node, attr, vars(obj).get(attr), bad, need)
             if spec.finish is not None:
                 spec.finish(obj, node)
         except ModelFileError as e:
@@ -292,3 +329,15 @@ class Loader:
                 f"{self.p}: {node.where} ({node.name}) has invalid parameters ({e})"
             ) from e
         return obj
+
+
+def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
+    """Refuse the first element of array ``a`` for which ``bad`` holds."""
+    if a is None:
+        return
+    a = np.asarray(a, dtype=np.float64)
+    if len(wrong := np.flatnonzero(bad(a))):
+        j = int(wrong[0])
+        raise ModelFileError(
+            f"{node.where}.{attr}[{j}] is {float(a.flat[j])!r}; {need}; {DAMAGED}"
+        )

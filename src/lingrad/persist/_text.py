@@ -13,14 +13,13 @@ lives in its TfidfTransformer (``_tfidf``, a node of its own).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import DAMAGED, Limits
-from lingrad.persist._values import OUTPUT_CONFIG, Node, is_array_like
+from lingrad.persist._values import OUTPUT_CONFIG, Node, Rule, choice, is_array_like
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
@@ -52,15 +51,6 @@ def _dtype(v: object) -> bool:
         return False
 
 
-Rule = tuple[Callable[[object], bool], str]  # (ok, what the value must be)
-
-
-def _choice(*allowed: str | None) -> Rule:
-    shown = ", ".join(map(repr, allowed))
-    ok = lambda v: (v is None or isinstance(v, str)) and v in allowed  # noqa: E731
-    return ok, f"must be {shown}" if len(allowed) == 1 else f"must be one of {shown}"
-
-
 def _no(what: str) -> Rule:
     return (lambda v: v is None), f"model files hold no {what} (never code)"
 
@@ -72,16 +62,16 @@ _NUMBER: Rule = (
 )
 TEXT_PARAMS: dict[str, Rule] = {
     "analyzer": (
-        _choice("word", "char", "char_wb")[0],
+        choice("word", "char", "char_wb")[0],
         "model files hold only the built-in analyzers 'word', 'char', 'char_wb' "
         "(never code)",
     ),
     "preprocessor": _no("preprocessor"),
     "tokenizer": _no("tokenizer"),
-    "input": _choice("content"),
-    "decode_error": _choice("strict", "ignore", "replace"),
-    "strip_accents": _choice(None, "ascii", "unicode"),
-    "norm": _choice(None, "l1", "l2"),
+    "input": choice("content"),
+    "decode_error": choice("strict", "ignore", "replace"),
+    "strip_accents": choice(None, "ascii", "unicode"),
+    "norm": choice(None, "l1", "l2"),
     **dict.fromkeys(("lowercase", "binary", "alternate_sign", *TFIDF[1:]), _BOOL),
     **dict.fromkeys(("max_df", "min_df"), _NUMBER),
     "encoding": (lambda v: isinstance(v, str) and 0 < len(v) <= 40, "must be a codec"),
@@ -102,14 +92,7 @@ TEXT_PARAMS: dict[str, Rule] = {
     ),
     "dtype": (_dtype, "must be float64, float32, int64 or int32"),
 }  # fmt: skip
-
-
-def _text_start(r: Rules) -> None:
-    """Every declared parameter of the table within its rule; the output config."""
-    r.output_config()
-    for name, (ok, need) in TEXT_PARAMS.items():
-        if name in r.params and not ok(v := r.params[name]):
-            raise r.fail(f"params[{name!r}]", f"is {str(v)[:60]!r}; {need}")
+VOCAB_PARAMS = {**TEXT_PARAMS, "vocabulary": choice(None)}
 
 
 def refuse_code(obj: Any, where: str) -> None:
@@ -167,7 +150,6 @@ def vocabulary_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str,
 
 
 def check_hashing(r: Rules) -> None:
-    _text_start(r)
     limit = r.dec.limits.max_text_features
     n = r.params.get("n_features", 2**20)
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limit:
@@ -180,8 +162,6 @@ def check_hashing(r: Rules) -> None:
 def check_vectorizer(r: Rules) -> None:
     """The declared vocabulary: V in [1, max_text_features] terms as (bytes,
     offsets); a TfidfVectorizer's ``_tfidf`` a TfidfTransformer of V columns."""
-    _text_start(r)
-    r.param_is("vocabulary", None)
     if "vocabulary_" not in r.state:
         if set(r.state) - {OUTPUT_CONFIG}:
             raise r.fail("vocabulary_", "is missing")
@@ -214,13 +194,9 @@ def check_vectorizer(r: Rules) -> None:
 
 
 def check_tfidf_transformer(r: Rules) -> None:
-    _text_start(r)
-    if not (set(r.state) - {OUTPUT_CONFIG}):
-        return
-    D = r.integer("n_features_in_", 1, r.dec.limits.max_text_features)
-    assert D is not None
-    r.names(D)
-    r.array("idf_", (D,), required=bool(r.params.get("use_idf", True)))
+    limit = r.dec.limits.max_text_features
+    if r.dims.get("D", 0) > limit:
+        raise r.fail("n_features_in_", f"is over {limit} (Limits.max_text_features)")
 
 
 def _fail(node: Node, attr: str, what: str) -> ModelFileError:

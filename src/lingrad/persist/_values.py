@@ -27,6 +27,7 @@ every shape is checked before any array is allocated.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,8 @@ import numpy as np
 from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import DAMAGED, Limits, check_dtype
 
-__all__ = ["OUTPUT_CONFIG", "ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node",
-           "is_array_like"]  # fmt: skip
+__all__ = ["OUTPUT_CONFIG", "Arr", "ArrayRef", "Decoder", "Encoder", "HistoryRef",
+           "Node", "Rule", "Template", "arr", "choice", "is_array_like"]  # fmt: skip
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 
@@ -89,6 +90,34 @@ class Node:
 
 def is_array_like(value: Any) -> bool:
     return isinstance(value, (ArrayRef, np.ndarray))
+
+
+Dim = int | str | None  # a size; a symbol (D, C, K, H: bound by its first use); any
+
+
+@dataclass(frozen=True)
+class Arr:
+    """A declared array's rule: its dims, its dtype kinds, whether it may be absent
+    or None (``True``, or the parameter that must then be False), or a scalar."""
+
+    dims: tuple[Dim, ...]
+    kinds: str = "f"
+    optional: bool | str = False
+    scalar: bool = False
+
+
+def arr(*dims: Dim, kinds: str = "f", optional: bool | str = False) -> Arr:
+    return Arr(dims, kinds, optional)
+
+
+Template = dict[str, "Arr | list[Arr] | range"]  # attribute -> array(s) or integer
+Rule = tuple[Callable[[object], bool], str]  # a parameter: (ok, what it must be)
+
+
+def choice(*allowed: object, need: str = "") -> Rule:
+    """A parameter that must be one of ``allowed`` (compared by type and value)."""
+    ok = lambda v: any(v is a or (type(v) is type(a) and v == a) for a in allowed)  # noqa: E731
+    return ok, need or f"must be one of {allowed!r}"
 
 
 # ------------------------------------------------------------------- encoding
