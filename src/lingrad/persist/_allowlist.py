@@ -21,11 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lingrad.errors import ModelFileError
 from lingrad.persist import _estimators as est
 from lingrad.persist import _text as txt
 from lingrad.persist import _transformers as sk
-from lingrad.persist._safezip import DAMAGED
+from lingrad.persist._safezip import fail
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
     Node,
@@ -140,9 +139,9 @@ def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
             continue
         need = n_in(step)
         if out is not None and need is not None and need != out:
-            raise ModelFileError(
+            raise fail(
                 f"{where}: step {name!r} expects {need} input columns but the step "
-                f"before it outputs {out}; {DAMAGED}"
+                f"before it outputs {out}"
             )
         out = width(step)
     return out
@@ -184,7 +183,7 @@ def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
         name = next(
             n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s)
         )
-        raise ModelFileError(f"{where}: step {name!r} is not fitted; {DAMAGED}")
+        raise fail(f"{where}: step {name!r} is not fitted")
 
 
 def _finish_pipeline(pipe: Any, node: Node) -> None:
@@ -273,18 +272,18 @@ def _finish_column_transformer(ct: Any, node: Node) -> None:
         else:
             need = n_in(trans)
             if need is not None and need != given:
-                raise ModelFileError(
+                raise fail(
                     f"{node.where}: transformer {name!r} expects {need} columns but is "
-                    f"given {given}; {DAMAGED}"
+                    f"given {given}"
                 )
             w = width(trans) or 0
         got = ct.output_indices_[name]
         empty = w == 0 and got.start == got.stop and got.step is None
         if got != slice(start, start + w) and not empty:
-            raise ModelFileError(
+            raise fail(
                 f"{node.where}: output_indices_[{name!r}] is "
                 f"{ct.output_indices_[name]} but {name!r} outputs {w} columns from "
-                f"{start}; {DAMAGED}"
+                f"{start}"
             )
         start += w
 

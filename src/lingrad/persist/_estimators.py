@@ -26,6 +26,7 @@ import numpy as np
 
 from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
+from lingrad.persist._safezip import fail
 from lingrad.persist._values import (
     Decoder,
     Encoder,
@@ -330,13 +331,13 @@ def decode_trainer(dec: Decoder, v: Any, where: str) -> dict[str, Any] | None:
     if v is None:
         return None
     if not isinstance(v, dict) or set(v) != {"t", "epoch", "rng", *_PARTS}:
-        raise dec.fail(where, "is a malformed trainer state")
+        raise fail(where, "is a malformed trainer state")
     for key in ("t", "epoch"):
         if type(v[key]) is not int or not 0 <= v[key] < 2**62:
-            raise dec.fail(f"{where}.{key}", "must be a non-negative integer")
+            raise fail(f"{where}.{key}", "must be a non-negative integer")
     rng = v["rng"]
     if not (isinstance(rng, dict) and set(rng) == _RNG_KEYS):
-        raise dec.fail(f"{where}.rng", "is malformed")
+        raise fail(f"{where}.rng", "is malformed")
     try:
         bits = {
             "bit_generator": "PCG64",
@@ -345,7 +346,7 @@ def decode_trainer(dec: Decoder, v: Any, where: str) -> dict[str, Any] | None:
             "uinteger": int(rng["uinteger"]),
         }
     except (TypeError, ValueError, OverflowError) as e:
-        raise dec.fail(f"{where}.rng", "holds an invalid generator state") from e
+        raise fail(f"{where}.rng", "holds an invalid generator state") from e
     out: dict[str, Any] = {"t": v["t"], "epoch": v["epoch"], "rng": bits}
     for part, keep in zip(_PARTS, ((), ("lr",)), strict=True):
         obj = _decode_object(dec, v[part], f"{where}.{part}")
@@ -365,7 +366,7 @@ def _decode_object(dec: Decoder, v: Any, where: str) -> dict[str, Any]:
         and v["class"] in _OBJECTS
         and isinstance(v[part], dict)
     ):
-        raise dec.fail(where, "is a malformed optimizer or schedule state")
+        raise fail(where, "is a malformed optimizer or schedule state")
     out: dict[str, Any] = {}
     for key, x in v[part].items():
         if part == "vars" and isinstance(x, dict) and set(x) == {"__object__"}:

@@ -20,7 +20,7 @@ import numpy as np
 from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, Spec
 from lingrad.persist._estimators import build_history, decode_trainer
-from lingrad.persist._safezip import DAMAGED, SafeZip
+from lingrad.persist._safezip import SafeZip, fail
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
     Arr,
@@ -47,7 +47,7 @@ class Rules:
         self.dims: dict[str, int] = {}  # D, C, K, H as the node declares them
 
     def fail(self, attr: str, what: str) -> ModelFileError:
-        return self.dec.fail(f"{self.node.where}.{attr}", what)
+        return fail(f"{self.node.where}.{attr}", what)
 
     def has(self, attr: str) -> bool:
         return attr in self.state
@@ -205,29 +205,29 @@ class Loader:
         self, p: Path, z: SafeZip, members: set[str], decoder: type[Decoder] = Decoder
     ) -> None:
         self.p, self.z = p, z
-        self.dec = decoder(p, z.limits, members, self.declare)
+        self.dec = decoder(z.limits, members, self.declare)
 
     def declare(self, v: object, where: str) -> Node:
         dec = self.dec
         keys = {"class", "params", "state"}
         if not (isinstance(v, dict) and keys <= set(v) <= keys | {"trainer"}):
-            raise dec.fail(where, "is not an estimator node")
+            raise fail(where, "is not an estimator node")
         name = v["class"]
         if not isinstance(name, str) or name not in ALLOWED:
             raise ModelFileError(
-                f"{self.p}: {where} names an unknown estimator class "
+                f"{where} names an unknown estimator class "
                 f"{str(name)[:60]!r}; model files may hold "
                 f"{', '.join(sorted(ALLOWED))} only (nothing was loaded)"
             )
         spec = ALLOWED[name]
         params, state = v["params"], v["state"]
         if not isinstance(params, dict) or not isinstance(state, dict):
-            raise dec.fail(where, "has malformed params or state")
+            raise fail(where, "has malformed params or state")
         sig = inspect.signature(spec.cls(name)).parameters.values()
         known = {p.name for p in sig if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
         if unknown := sorted(set(params) - known):
             raise ModelFileError(
-                f"{self.p}: {where} ({name}) has parameter {unknown[0]!r}, which "
+                f"{where} ({name}) has parameter {unknown[0]!r}, which "
                 f"{name} does not take here (a newer lingrad's, or a tampered file)"
             )
         node = Node(
@@ -251,12 +251,12 @@ class Loader:
         from sklearn.utils.validation import check_is_fitted
 
         if left := self.dec.unreferenced():
-            raise self.dec.fail("member", f"{left[0]!r} is not referenced by the model")
+            raise fail("member", f"{left[0]!r} is not referenced by the model")
         model = self.build(root)
         try:
             check_is_fitted(model)
         except NotFittedError as e:
-            raise ModelFileError(f"{self.p}: the model in it is not fitted") from e
+            raise ModelFileError("the model in it is not fitted") from e
         return model
 
     def read(self, ref: ArrayRef) -> np.ndarray:
@@ -264,7 +264,7 @@ class Loader:
             return ref.inline
         dt, shape, _, _ = self.z.npy_header(ref.member)
         if dt != ref.dtype or shape != ref.shape:
-            raise self.dec.fail(
+            raise fail(
                 f"member {ref.member!r}",
                 f"holds {dt.str} {shape}, not the declared {ref.dtype.str} {ref.shape}",
             )
@@ -295,21 +295,17 @@ class Loader:
         if state.get("history_", True) is None:
             del state["history_"]
         node.trainer = self.build(node.trainer)
-        check_finite(
-            spec.finite, state, f"{self.p}: {node.where}.", "the file is damaged"
-        )
+        check_finite(spec.finite, state, f"{node.where}.", "the file is damaged")
         try:
             obj = cls(**params)
         except (TypeError, ValueError) as e:
             raise ModelFileError(
-                f"{self.p}: {node.where} ({node.name}) rejects its parameters ({e})"
+                f"{node.where} ({node.name}) rejects its parameters ({e})"
             ) from e
         config = state.pop(OUTPUT_CONFIG, None)
         for key, value in state.items():
             if hasattr(cls, key):
-                raise self.dec.fail(
-                    f"{node.where}.{key}", "shadows a method or property"
-                )
+                raise fail(f"{node.where}.{key}", "shadows a method or property")
             vars(obj)[key] = value
         try:
             if not spec.extra_attrs:
@@ -320,13 +316,11 @@ class Loader:
                 _values(node, attr, vars(obj).get(attr), bad, need)
             if spec.finish is not None:
                 spec.finish(obj, node)
-        except ModelFileError as e:
-            if str(self.p) in str(e):
-                raise
-            raise ModelFileError(f"{self.p}: {e}") from e
+        except ModelFileError:
+            raise
         except (TypeError, ValueError) as e:
             raise ModelFileError(
-                f"{self.p}: {node.where} ({node.name}) has invalid parameters ({e})"
+                f"{node.where} ({node.name}) has invalid parameters ({e})"
             ) from e
         return obj
 
@@ -338,6 +332,4 @@ def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
     a = np.asarray(a, dtype=np.float64)
     if len(wrong := np.flatnonzero(bad(a))):
         j = int(wrong[0])
-        raise ModelFileError(
-            f"{node.where}.{attr}[{j}] is {float(a.flat[j])!r}; {need}; {DAMAGED}"
-        )
+        raise fail(f"{node.where}.{attr}[{j}] is {float(a.flat[j])!r}; {need}")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._safezip import DAMAGED, Limits
+from lingrad.persist._safezip import Limits, fail
 from lingrad.persist._values import OUTPUT_CONFIG, Node, Rule, choice, is_array_like
 
 if TYPE_CHECKING:
@@ -199,10 +199,6 @@ def check_tfidf_transformer(r: Rules) -> None:
         raise r.fail("n_features_in_", f"is over {limit} (Limits.max_text_features)")
 
 
-def _fail(node: Node, attr: str, what: str) -> ModelFileError:
-    return ModelFileError(f"{node.where}.{attr} {what}; {DAMAGED}")
-
-
 def finish_vocabulary(vec: Any, node: Node) -> None:
     """``vocabulary_`` from its arrays: offsets from 0 to the bytes' end, never
     decreasing; each term UTF-8 and unique. A TfidfVectorizer's ``_tfidf`` takes
@@ -213,7 +209,9 @@ def finish_vocabulary(vec: Any, node: Node) -> None:
     data, offsets = stored
     ends = np.asarray(offsets, dtype=np.int64)
     if ends[0] != 0 or ends[-1] != len(data) or np.any(np.diff(ends) < 0):
-        raise _fail(node, "vocabulary_", "has offsets that do not tile its terms")
+        raise fail(
+            f"{node.where}.vocabulary_", "has offsets that do not tile its terms"
+        )
     raw = np.asarray(data).tobytes()
     vocab: dict[str, int] = {}
     try:
@@ -221,17 +219,17 @@ def finish_vocabulary(vec: Any, node: Node) -> None:
         for j, (a, b) in enumerate(zip(starts, stops, strict=True)):
             vocab[raw[a:b].decode("utf-8")] = j
     except UnicodeDecodeError:
-        raise _fail(node, "vocabulary_", f"term {j} is not UTF-8") from None
+        raise fail(f"{node.where}.vocabulary_", f"term {j} is not UTF-8") from None
     if len(vocab) != len(ends) - 1:
-        raise _fail(node, "vocabulary_", "holds a term twice")
+        raise fail(f"{node.where}.vocabulary_", "holds a term twice")
     vars(vec)["vocabulary_"] = vocab
     inner = vars(vec).get("_tfidf")
     for name in TFIDF if inner is not None else ():
         if getattr(inner, name) != getattr(vec, name):
-            raise _fail(
-                node, f"_tfidf.{name}",
+            raise fail(
+                f"{node.where}._tfidf.{name}",
                 f"is {getattr(inner, name)!r} but the vectorizer's {name} is "
-                f"{getattr(vec, name)!r}",
+                f"{getattr(vec, name)!r}"
             )  # fmt: skip
 
 

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lingrad.errors import ModelFileError
-from lingrad.persist._safezip import DAMAGED
+from lingrad.persist._safezip import fail
 from lingrad.persist._values import Arr, Node, Template, arr, choice
 
 if TYPE_CHECKING:
@@ -131,9 +130,9 @@ def finish_imputer(imp: Any, node: Node) -> None:
     for j, v in enumerate(np.asarray(stats).tolist()):
         number = isinstance(v, (int, float)) and not isinstance(v, bool)
         if not (isinstance(v, str) or _missing(v) or (number and math.isfinite(v))):
-            raise ModelFileError(
+            raise fail(
                 f"{node.where}.statistics_[{j}] is {v!r}; a statistic must be a "
-                f"finite number or a string (NaN: a column that was empty); {DAMAGED}"
+                f"finite number or a string (NaN: a column that was empty)"
             )
 
 
@@ -161,9 +160,7 @@ def finish_one_hot(enc: Any, node: Node) -> None:
     cats = vars(enc).get("categories_")
     for j, c in enumerate(cats or []):
         if len(c) and not _sorted_categories(c):
-            raise ModelFileError(
-                f"{node.where}.categories_[{j}] is not sorted and unique; {DAMAGED}"
-            )
+            raise fail(f"{node.where}.categories_[{j}] is not sorted and unique")
     if cats is None or vars(enc).get("_infrequent_enabled"):
         return  # an unfitted template, or the stored grouping
     public = {
@@ -177,13 +174,11 @@ def finish_one_hot(enc: Any, node: Node) -> None:
             warnings.simplefilter("ignore")
             enc.set_params(categories=[np.asarray(c) for c in cats]).fit(row)
     except (TypeError, ValueError) as e:
-        raise ModelFileError(
-            f"{node.where}.categories_ do not fit its parameters ({e}); {DAMAGED}"
-        ) from e
+        raise fail(f"{node.where}.categories_ do not fit its parameters ({e})") from e
     if _indices(enc.drop_idx_) != _indices(public.get("drop_idx_")):
-        raise ModelFileError(
+        raise fail(
             f"{node.where}.drop_idx_ is not what drop={enc.drop!r} gives for its "
-            f"categories_; {DAMAGED}"
+            f"categories_"
         )
     enc.set_params(categories=given)
     vars(enc).pop("feature_names_in_", None)

@@ -29,13 +29,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._safezip import DAMAGED, Limits, check_dtype
+from lingrad.persist._safezip import Limits, check_dtype, fail
 
 __all__ = ["OUTPUT_CONFIG", "Arr", "ArrayRef", "Decoder", "Encoder", "HistoryRef",
            "Node", "Rule", "Template", "arr", "choice", "is_array_like"]  # fmt: skip
@@ -142,7 +141,7 @@ class Encoder:
                 return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
             a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
         try:
-            check_dtype(Path(where), "the array", a.dtype.str, Limits())
+            check_dtype("the array", a.dtype.str, Limits())
         except ModelFileError as e:
             raise ModelFileError(
                 f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
@@ -222,15 +221,10 @@ class Decoder:
     must be referenced exactly once (:meth:`unreferenced` lists the rest).
     """
 
-    def __init__(
-        self, path: Path, limits: Limits, members: set[str], node: Any
-    ) -> None:
-        self.path, self.limits = path, limits
+    def __init__(self, limits: Limits, members: set[str], node: Any) -> None:
+        self.limits = limits
         self._members, self._used = members, set[str]()
         self._node = node  # (json, where) -> Node, for nested estimators
-
-    def fail(self, where: str, what: str) -> ModelFileError:
-        return ModelFileError(f"{self.path}: {where} {what}; {DAMAGED}")
 
     def unreferenced(self) -> list[str]:
         return sorted(self._members - self._used)
@@ -241,15 +235,15 @@ class Decoder:
         if isinstance(v, dict) and set(v) == {"__float__"}:
             if v["__float__"] in ("nan", "inf", "-inf"):
                 return float(v["__float__"])
-        raise self.fail(where, f"holds an unexpected value {str(v)[:60]!r}")
+        raise fail(where, f"holds an unexpected value {str(v)[:60]!r}")
 
     def shape(self, v: Any, where: str) -> tuple[int, ...]:
         if not isinstance(v, list) or len(v) > self.limits.max_ndim:
-            raise self.fail(where, "has an invalid shape")
+            raise fail(where, "has an invalid shape")
         if not all(
             isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**40 for n in v
         ):
-            raise self.fail(where, f"has an invalid shape {v}")
+            raise fail(where, f"has an invalid shape {v}")
         return tuple(v)
 
     def array(self, v: dict[str, Any], where: str) -> ArrayRef:
@@ -257,19 +251,19 @@ class Decoder:
         if set(v) - {"__array__", "dtype", "shape", "object"} or not isinstance(
             member, str
         ):
-            raise self.fail(where, "is a malformed array reference")
+            raise fail(where, "is a malformed array reference")
         if member not in self._members:
-            raise self.fail(where, f"refers to a missing member {member!r}")
+            raise fail(where, f"refers to a missing member {member!r}")
         if member in self._used:
-            raise self.fail(where, f"refers to member {member!r} a second time")
+            raise fail(where, f"refers to member {member!r} a second time")
         self._used.add(member)
         descr = v.get("dtype")
         if not isinstance(descr, str):
-            raise self.fail(where, "has no dtype")
-        dt = check_dtype(self.path, where, descr, self.limits)
+            raise fail(where, "has no dtype")
+        dt = check_dtype(where, descr, self.limits)
         as_object = v.get("object", False)
         if not isinstance(as_object, bool) or (as_object and dt.kind != "U"):
-            raise self.fail(where, "has an invalid object flag")
+            raise fail(where, "has an invalid object flag")
         return ArrayRef(member, dt, self.shape(v.get("shape"), where), as_object)
 
     def value(self, v: Any, where: str) -> Any:
@@ -280,7 +274,7 @@ class Decoder:
             return self.scalar(v, where)
         tag = next(iter(v), None)
         if tag not in _TAGS:
-            raise self.fail(where, f"holds an unknown tag {str(tag)[:40]!r}")
+            raise fail(where, f"holds an unknown tag {str(tag)[:40]!r}")
         body = v[tag]
         if tag == "__float__":
             return self.scalar(v, where)
@@ -290,7 +284,7 @@ class Decoder:
             return self._node(body, where)
         need: Any = dict if tag == "__history__" else str if tag in _WITH else list
         if set(v) != {tag, *_WITH.get(tag, ())} or not isinstance(body, need):
-            raise self.fail(where, f"holds a malformed {tag} value")
+            raise fail(where, f"holds a malformed {tag} value")
         if tag == "__tuple__":
             return tuple(self.value(x, f"{where}[{i}]") for i, x in enumerate(body))
         if tag == "__dict__":
@@ -300,17 +294,17 @@ class Decoder:
             out[:] = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(body)]
             return out
         if tag == "__np__":
-            dt = check_dtype(self.path, where, body, self.limits)
+            dt = check_dtype(where, body, self.limits)
             value = self.scalar(v["value"], where)
             try:
                 return np.array(value, dtype=dt)[()]
             except (TypeError, ValueError, OverflowError) as e:
-                raise self.fail(where, f"holds {value!r}, not a {dt}") from e
+                raise fail(where, f"holds {value!r}, not a {dt}") from e
         if tag == "__dtype__":
             if body in ("|O", "O"):
                 dt = np.dtype(object)
             else:
-                dt = check_dtype(self.path, where, body, self.limits)
+                dt = check_dtype(where, body, self.limits)
             return dt.type if v["type"] is True else dt
         if (
             tag == "__slice__"
@@ -320,21 +314,21 @@ class Decoder:
             return slice(*body)
         if tag == "__history__" and isinstance(v["complete"], bool):
             return HistoryRef(self._history(body, where), v["complete"])
-        raise self.fail(where, f"holds a malformed {tag} value")
+        raise fail(where, f"holds a malformed {tag} value")
 
     def _dict(self, body: list[Any], where: str) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for item in body:
             if not (isinstance(item, list) and len(item) == 2):
-                raise self.fail(where, "holds a malformed dict")
+                raise fail(where, "holds a malformed dict")
             key = self.scalar(item[0], f"{where} key")
             if key in out:
-                raise self.fail(where, f"holds key {key!r} twice")
+                raise fail(where, f"holds key {key!r} twice")
             out[key] = self.value(item[1], f"{where}[{key!r}]")
         return out
 
     def _history(self, body: dict[str, Any], where: str) -> dict[str, ArrayRef]:
         for key, ref in body.items():
             if not isinstance(ref, dict) or "__array__" not in ref:
-                raise self.fail(f"{where}[{key!r}]", "is not an array")
+                raise fail(f"{where}[{key!r}]", "is not an array")
         return {k: self.array(ref, f"{where}[{k!r}]") for k, ref in body.items()}

@@ -19,6 +19,8 @@ import json
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -229,21 +231,11 @@ def _not_a_model(p: Path) -> ModelFileError:
     return ModelFileError(f"{p} is not a lingrad model file (not a zip archive)")
 
 
-def _open(path: str | os.PathLike[str], limits: Limits | None) -> tuple[Path, SafeZip]:
-    p = Path(path)
-    if not p.is_file():
-        what = "is a folder" if p.is_dir() else "not found"
-        raise ModelFileError(f"model file {p} {what}; check the path")
-    if not zipfile.is_zipfile(p):
-        raise _not_a_model(p)
-    return p, open_zip(p, None, limits or Limits())
-
-
 def _read_doc(p: Path, z: SafeZip) -> dict[str, Any]:
     name = _DOC if _DOC in z.members else "meta.json"
     if name not in z.members:
         raise ModelFileError(f"{p}: not a lingrad model file (no {_DOC})")
-    doc = parse_json(p, name, z.read(name), z.limits)
+    doc = parse_json(name, z.read(name), z.limits)
     if not isinstance(doc, dict):
         raise ModelFileError(f"{p}: not a lingrad model file ({name} is not an object)")
     version = doc.get("format_version")
@@ -265,8 +257,7 @@ def read_meta(
 ) -> dict[str, Any]:
     """The ``meta`` dict saved with a model (``{}`` for none, or format 1 files);
     reads ``model.json`` only: no arrays, no estimator classes."""
-    p, z = _open(path, limits)
-    with z:
+    with _reading(path, limits) as (p, z):
         meta = _read_doc(p, z).get("meta", {})
     if not isinstance(meta, dict):
         raise ModelFileError(f"{p}: meta is not an object")
@@ -281,19 +272,34 @@ def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
     shape rules, or a file from a newer lingrad. ``limits`` bounds what the file
     may make lingrad allocate (:class:`Limits`).
     """
-    p, z = _open(path, limits)
-    try:
-        with z:
-            doc = _read_doc(p, z)
-            if doc["format_version"] == 1:
-                from lingrad.persist._modelfile_v1 import load_v1
+    with _reading(path, limits) as (p, z):
+        doc = _read_doc(p, z)
+        if doc["format_version"] == 1:
+            from lingrad.persist._modelfile_v1 import load_v1
 
-                return load_v1(p, z, doc, Loader)
-            loader = Loader(p, z, set(z.members) - {_DOC})
-            root = loader.declare(doc.get("model"), "model")
-            return loader.finish(root)
-    except ModelFileError:
-        raise
+            return load_v1(p, z, doc, Loader)
+        loader = Loader(p, z, set(z.members) - {_DOC})
+        return loader.finish(loader.declare(doc.get("model"), "model"))
+
+
+@contextmanager
+def _reading(
+    path: str | os.PathLike[str], limits: Limits | None
+) -> Iterator[tuple[Path, SafeZip]]:
+    """The file opened as a :class:`SafeZip`; every refusal names the file, once."""
+    p = Path(path)
+    if not p.is_file():
+        what = "is a folder" if p.is_dir() else "not found"
+        raise ModelFileError(f"model file {p} {what}; check the path")
+    if not zipfile.is_zipfile(p):
+        raise _not_a_model(p)
+    try:
+        with open_zip(p, None, limits or Limits()) as z:
+            yield p, z
+    except ModelFileError as e:
+        if str(p) in str(e):
+            raise
+        raise ModelFileError(f"{p}: {e}") from e
     except _DAMAGED as e:  # a corrupted member (CRC, deflate stream), or a case
         # the rules did not foresee: still one line, never a traceback
         raise ModelFileError(
