@@ -1,17 +1,8 @@
 """The allow-list of a model file: every class it may hold, in one table.
 
-:data:`ALLOWED` maps each allowed bare class name to its :class:`Spec`: the module
-to import it from (a fixed string, never read from the file), the public fitted
-attributes it may hold, the scikit-learn private ones it still needs
-(:data:`PRIVATE`, each with the reason no public route exists), the rules on its
-declared shapes (before anything is read), the checks on its values once built
-and its output width. Nothing registers itself: a class is allowed by its line
-here. The composition rules live here too: a Pipeline's steps are (name, allowed
-estimator or "passthrough"), a lingrad estimator only last, every step fitted when
-the pipeline is, each step's input width the previous step's output width; a
-ColumnTransformer's columns are names, indices below ``n_features_in_``, slices or
-masks, each transformer given as many as it takes, ``output_indices_`` tiling its
-output.
+:data:`ALLOWED` maps each allowed bare class name to its :class:`Spec` (where to
+import it from, a fixed string; what it may hold; its rules); nothing registers
+itself. The composition rules of Pipeline and ColumnTransformer live here too.
 """
 
 from __future__ import annotations

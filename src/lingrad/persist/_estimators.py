@@ -1,19 +1,11 @@
-"""lingrad's estimators in a model file: shape rules, fitted state, training state.
+"""lingrad's estimators in a model file: shape templates, fitted and training state.
 
-With D = ``n_features_in_`` and C = ``len(classes_)``, the output width K of the
-single-Affine models is a rule of the class (one-vs-rest sigmoids: 1 for two
-classes, else C; softmax and the multi-class perceptron: C; the perceptron: 1),
-so ``coef_`` must be (K, D) and ``intercept_`` (K,) (LinearRegression: (D,) and a
-scalar for a 1-D target, else (K, D) and (K,)); the two-layer network holds
-``[(D, H), (H, C)]`` and the residual one ``[(D, M), (M, D), (D, 1)]``. A file
-whose arrays break its class's rules is refused before any array is read.
-
-The training state is the estimator's public ``training_state()`` (the step t,
-the epoch, the shuffling generator's PCG64 state, the optimizer's and schedule's
-``state_dict()``) as JSON, the generator's integers in hex; loading checks it (its
-arrays have the parameters' shapes; a 0.2 file's ``vars`` are read too) and hands
-it to the public ``restore_fitted``, so ``load(f).partial_fit(X, y)`` takes the
-same step as the original would.
+:data:`SHAPES` gives each class's arrays in D = ``n_features_in_``, C =
+``len(classes_)``, K (one-vs-rest sigmoids: 1 for two classes, else C) and the
+hidden width H. The training state is the public ``training_state()`` (step,
+epoch, the generator's PCG64 state in hex, the optimizer's and schedule's
+``state_dict()``; a 0.2 file's ``vars`` are read too), handed back to
+``restore_fitted`` so ``load(f).partial_fit(X, y)`` takes the original's step.
 """
 
 from __future__ import annotations
@@ -72,11 +64,11 @@ _REGRESSION: Template = {"coef_": arr("D"), "intercept_": arr()}  # a 1-D target
 
 def _classes(r: Rules) -> int | None:
     if r.node.name == "LinearRegression":
-        if r.has("classes_"):
+        if "classes_" in r.state:
             raise r.fail("classes_", "is not an attribute of a regressor")
         return None
-    classes = r.array("classes_", (None,), "biufUO")
-    C = classes.shape[0]
+    r.shapes({"classes_": arr("C", kinds="biufUO")})
+    C = r.dims["C"]
     if C < 2 or (r.node.name in _BINARY and C != 2):
         need = "2" if r.node.name in _BINARY else "at least 2"
         raise r.fail("classes_", f"holds {C} classes; {r.node.name} needs {need}")
@@ -88,7 +80,8 @@ def check(r: Rules) -> None:
     name = r.node.name
     r.integer("n_iter_", required=False)
     r.integer("t_", required=False)
-    r.array("loss_curve_", (None,), required=False)
+    if "loss_curve_" in r.state:
+        r.check_array("loss_curve_", r.state["loss_curve_"], (None,), "f")
     if (C := _classes(r)) is not None:
         r.dims.update(C=C, K=1 if C == 2 else C)
     template = SHAPES.get(name, _LINEAR)
@@ -138,43 +131,37 @@ def _check_plain(r: Rules, attr: str, v: Any, cap: int) -> None:
 
 
 def _check_extras(r: Rules, D: int) -> None:
-    """solver_info_, history_ and any other plain fitted value (a newer lingrad's)."""
-    cap = (D + 1) ** 2
+    """solver_info_ a dict; history_ (a History), loss_curve_ and one-vs-rest's
+    class_loss_curves_ (1-D arrays) each within the History's byte budget; any
+    other fitted value (a newer lingrad's) plain, arrays of <= (D + 1)^2 values."""
     if "solver_info_" in r.state and not isinstance(r.state["solver_info_"], dict):
         raise r.fail("solver_info_", "must be a dict")
-    history, budget = r.state.get("history_"), r.dec.limits.max_history_bytes
-    if history is not None:
-        if not isinstance(history, HistoryRef):
-            raise r.fail("history_", "must be a History")
-        for key, ref in history.arrays.items():
-            r.check_array(f"history_[{key!r}]", ref, ref.shape, "biuf")
-        total = sum(ref.nbytes for ref in history.arrays.values())
-        if total > budget:
-            raise r.fail("history_", f"holds {total} bytes (at most {budget})")
-    curve: Any = r.state.get("loss_curve_")
-    if is_array_like(curve) and curve.nbytes > budget:
-        raise r.fail("loss_curve_", f"holds {curve.nbytes} bytes (at most {budget})")
-    _check_class_curves(r, r.state.get("class_loss_curves_"), budget)
+    history, curves = r.state.get("history_"), r.state.get("class_loss_curves_")
+    if history is not None and not isinstance(history, HistoryRef):
+        raise r.fail("history_", "must be a History")
+    if curves is not None and not (
+        isinstance(curves, (list, tuple))
+        and all(is_array_like(c) and len(c.shape) == 1 for c in curves)
+    ):
+        raise r.fail("class_loss_curves_", "must be a list of 1-D arrays")
+    refs = history.arrays if history is not None else {}
+    for key, ref in refs.items():
+        r.check_array(f"history_[{key!r}]", ref, ref.shape, "biuf")
+    budget, curve = r.dec.limits.max_history_bytes, r.state.get("loss_curve_")
+    parts: tuple[tuple[str, Any], ...] = (
+        ("history_", refs.values()),
+        ("loss_curve_", [curve] if curve is not None else []),
+        ("class_loss_curves_", curves or []),
+    )
+    for attr, arrays in parts:
+        if (total := sum(int(a.nbytes) for a in arrays)) > budget:
+            raise r.fail(attr, f"holds {total} bytes (at most {budget})")
     for attr, v in r.state.items():
         if attr in ATTRS - {"solver_info_"} or attr == "class_loss_curves_":
             continue
         if not (attr.isidentifier() and attr.endswith("_") and attr[0] != "_"):
             raise r.fail(attr, "is not a fitted attribute name")
-        _check_plain(r, attr, v, cap)
-
-
-def _check_class_curves(r: Rules, curves: Any, budget: int) -> None:
-    """One-vs-rest's per-class loss curves: 1-D arrays, as long as the fit ran
-    (max_iter + 1 values each), together within the History's byte budget."""
-    if curves is None:
-        return
-    if not isinstance(curves, (list, tuple)) or not all(
-        is_array_like(c) and len(c.shape) == 1 for c in curves
-    ):
-        raise r.fail("class_loss_curves_", "must be a list of 1-D arrays")
-    total = sum(c.nbytes for c in curves)
-    if total > budget:
-        raise r.fail("class_loss_curves_", f"holds {total} bytes (at most {budget})")
+        _check_plain(r, attr, v, (D + 1) ** 2)
 
 
 def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:

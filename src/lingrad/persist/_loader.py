@@ -1,12 +1,8 @@
-"""Loading a model file's tree: declare every node and check it, then read and build.
+"""Loading a model file's tree: declare and check every node, then read and build.
 
-:meth:`Loader.declare` turns a node's JSON into a :class:`Node` whose arrays are
-placeholders and checks it against its class's line of the allow-list (known
-parameters, the fitted attributes it may hold, the shapes, through :class:`Rules`);
-only when the whole tree passed does :meth:`Loader.finish` read the arrays (each
-``.npy`` header against its declaration first) and build the objects:
-``cls(**params)``, the state set without running any setter,
-``_validate_params()``, the class's value checks.
+:meth:`Loader.declare` checks each node's JSON against its allow-list line
+(:class:`Rules`) with arrays as placeholders; only then :meth:`Loader.finish`
+reads the arrays (each header against its declaration) and builds the objects.
 """
 
 from __future__ import annotations
@@ -36,6 +32,7 @@ from lingrad.persist._values import (
 __all__ = ["Loader", "Rules", "check_finite"]
 
 ABSENT = object()  # an attribute the node does not declare
+_NAMES: Template = {"feature_names_in_": Arr(("D",), "UO", optional=True)}
 
 
 class Rules:
@@ -48,9 +45,6 @@ class Rules:
 
     def fail(self, attr: str, what: str) -> ModelFileError:
         return fail(f"{self.node.where}.{attr}", what)
-
-    def has(self, attr: str) -> bool:
-        return attr in self.state
 
     def get(self, attr: str, required: bool) -> object:
         """The declared value (``ABSENT`` if absent and not ``required``)."""
@@ -90,19 +84,6 @@ class Rules:
         if kind is None or kind not in kinds:
             raise self.fail(attr, f"must be a number; got {type(v).__name__}")
         return v
-
-    def array(
-        self,
-        attr: str,
-        shape: tuple[Dim, ...],
-        kinds: str = "f",
-        *,
-        required: bool = True,
-    ) -> Any:
-        """A declared array of ``shape`` (None: any length) and dtype kind."""
-        if (v := self.get(attr, required)) is ABSENT:
-            return None
-        return self.check_array(attr, v, shape, kinds)
 
     def check_array(self, attr: str, v: Any, shape: tuple[Dim, ...], kinds: str) -> Any:
         want = "(" + ", ".join("n" if s is None else str(s) for s in shape)
@@ -157,10 +138,6 @@ class Rules:
             if isinstance(d, str):
                 dims.setdefault(d, int(n))
 
-    def names(self, D: int) -> None:
-        """``feature_names_in_``, if present: D strings."""
-        self.array("feature_names_in_", (D,), "UO", required=False)
-
     def check(self, spec: Spec) -> None:
         """The node against its class's line: parameters, output config, then (if
         fitted) D = ``n_features_in_``, the shape template and the class's own rules."""
@@ -177,9 +154,8 @@ class Rules:
         if fitted and "n_features_in_" in spec.attrs:
             D = self.integer("n_features_in_", 1, 2**31)
             assert D is not None
-            self.names(D)
             self.dims["D"] = D
-            self.shapes(spec.shapes)
+            self.shapes({**_NAMES, **spec.shapes})
         if spec.check is not None:
             spec.check(self)
 

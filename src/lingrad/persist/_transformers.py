@@ -1,13 +1,8 @@
-"""The scikit-learn transformers a model file may hold, their shape and value rules.
+"""The scikit-learn transformers' shape templates and their own rules.
 
-Each rule reads the declared state (arrays not yet read) of a fitted
-transformer with D = ``n_features_in_`` input columns; ``width`` gives the
-columns it outputs, so the next step of a Pipeline is checked against it. Once
-read, the values are checked as scikit-learn's ``fit`` leaves them (``finish``),
-so that ``transform`` cannot divide by zero or fill in an infinity: a scale is
-finite and > 0 (MinMaxScaler's: non-zero), a variance finite and >= 0, an
-imputer's statistic finite (NaN: a column that was empty), a one-hot encoder's
-categories sorted and unique.
+Values are checked as ``fit`` leaves them, so that ``transform`` cannot divide by
+zero or fill in an infinity (:data:`SCALE`, :data:`VARIANCE`, :data:`NONZERO`, an
+imputer's statistics, a one-hot encoder's sorted categories).
 """
 
 from __future__ import annotations
