@@ -86,7 +86,6 @@ def check(r: Rules) -> None:
         r.dims.update(C=C, K=1 if C == 2 else C)
     template = SHAPES.get(name, _LINEAR)
     if name == "LinearRegression":
-        r.dims.pop("K", None)
         if _ndim(r.state.get("coef_")) == 1:
             template = _REGRESSION
     r.shapes(template)

@@ -32,7 +32,6 @@ from lingrad.persist._values import (
 __all__ = ["Loader", "Rules", "check_finite"]
 
 ABSENT = object()  # an attribute the node does not declare
-_NAMES: Template = {"feature_names_in_": Arr(("D",), "UO", optional=True)}
 
 
 class Rules:
@@ -155,7 +154,9 @@ class Rules:
             D = self.integer("n_features_in_", 1, 2**31)
             assert D is not None
             self.dims["D"] = D
-            self.shapes({**_NAMES, **spec.shapes})
+            if (names := self.state.get("feature_names_in_", ABSENT)) is not ABSENT:
+                self.check_array("feature_names_in_", names, (D,), "UO")
+            self.shapes(spec.shapes)
         if spec.check is not None:
             spec.check(self)
 

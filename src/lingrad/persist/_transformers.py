@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 SCALER_SHAPES: Template = {
     "n_samples_seen_": Arr(("D",), "iuf", scalar=True),
     "mean_": arr("D", optional="with_mean"),
-    "var_": arr("D", optional=True),
+    "var_": arr("D", optional=True),  # None in a 0.1 file
     "scale_": arr("D", optional="with_std"),
 }
 MIN_MAX_SHAPES: Template = {
@@ -33,7 +33,10 @@ MIN_MAX_SHAPES: Template = {
         a: arr("D") for a in ("min_", "scale_", "data_min_", "data_max_", "data_range_")
     },
 }
-ROBUST_SHAPES: Template = {a: arr("D", optional=True) for a in ("center_", "scale_")}
+ROBUST_SHAPES: Template = {
+    "center_": arr("D", optional="with_centering"),
+    "scale_": arr("D", optional="with_scaling"),
+}
 IMPUTER_SHAPES: Template = {"statistics_": arr("D", kinds="fiuO")}
 POLY_SHAPES: Template = {
     "_min_degree": range(1001),
