@@ -18,7 +18,7 @@ import numpy as np
 
 from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
-from lingrad.persist._safezip import fail
+from lingrad.persist._safezip import fail, within
 from lingrad.persist._values import (
     Decoder,
     Encoder,
@@ -115,8 +115,8 @@ def _check_plain(r: Rules, attr: str, v: Any, cap: int) -> None:
     if isinstance(v, (Node, HistoryRef)):
         raise r.fail(attr, "holds a value of an unexpected kind")
     if is_array_like(v):
-        if math.prod(v.shape) > cap:
-            raise r.fail(attr, f"holds {math.prod(v.shape)} values (at most {cap})")
+        n = math.prod(v.shape)
+        within(n, cap, f"{r.node.where}.{attr} holds {n} values")
         return
     items = (
         v.items()
@@ -153,8 +153,8 @@ def _check_extras(r: Rules, D: int) -> None:
         ("class_loss_curves_", curves or []),
     )
     for attr, arrays in parts:
-        if (total := sum(int(a.nbytes) for a in arrays)) > budget:
-            raise r.fail(attr, f"holds {total} bytes (at most {budget})")
+        total = sum(int(a.nbytes) for a in arrays)
+        within(total, budget, f"{r.node.where}.{attr} holds {total} bytes")
     for attr, v in r.state.items():
         if attr in ATTRS - {"solver_info_"} or attr == "class_loss_curves_":
             continue

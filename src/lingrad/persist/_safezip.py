@@ -26,7 +26,7 @@ import numpy as np
 
 from lingrad.errors import ModelFileError
 
-__all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip"]
+__all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip", "within"]
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -69,6 +69,12 @@ class Limits:
 def fail(*words: str) -> ModelFileError:
     """A refused file: ``words`` (where, what is wrong), the path added by ``load``."""
     return ModelFileError(" ".join(words) + f"; {DAMAGED}")
+
+
+def within(n: int, most: int, *words: str) -> None:
+    """Refuse ``n`` over its budget ``most``: "WORDS (at most MOST)"."""
+    if n > most:
+        raise fail(*words, f"(at most {most})")
 
 
 def check_dtype(where: str, descr: str, limits: Limits) -> np.dtype[Any]:
@@ -198,16 +204,14 @@ class SafeZip:
         f.seek(0, io.SEEK_END)
         size = f.tell()
         d = _end_records(f, size)
-        if d.count > limits.max_members:
-            raise fail(
-                f"the zip declares {d.count} members (at most {limits.max_members})"
-            )
+        within(d.count, limits.max_members, f"the zip declares {d.count} members")
         cap = min(limits.max_directory_bytes, d.count * _MAX_ENTRY)
-        if d.size > cap:
-            raise fail(
-                f"the zip's end record declares {d.count} members in {d.size} "
-                f"directory bytes (at most {cap})"
-            )
+        within(
+            d.size,
+            cap,
+            f"the zip's end record declares {d.count} members in {d.size} "
+            "directory bytes",
+        )
         _scan_directory(f, d)
         f.seek(0)
         self.zf = zipfile.ZipFile(f)
@@ -223,11 +227,7 @@ class SafeZip:
         for info in infos:
             self._check_member(info, size)
             total += info.file_size
-        if total > limits.max_total_bytes:
-            raise fail(
-                f"the members hold {total} bytes uncompressed "
-                f"(at most {limits.max_total_bytes})"
-            )
+        within(total, limits.max_total_bytes, f"the members hold {total} bytes")
 
     def _check_member(self, info: zipfile.ZipInfo, size: int) -> None:
         name, lim = info.filename, self.limits
@@ -240,11 +240,8 @@ class SafeZip:
             )
         if info.header_offset + info.compress_size > size:
             raise fail(f"member {name!r} extends past the end of the file")
-        if info.file_size > lim.max_member_bytes:
-            raise fail(
-                f"member {name!r} holds {info.file_size} bytes "
-                f"(at most {lim.max_member_bytes})"
-            )
+        got = info.file_size
+        within(got, lim.max_member_bytes, f"member {name!r} holds {got} bytes")
         stored = info.compress_type == zipfile.ZIP_STORED
         if stored and info.file_size != info.compress_size:
             raise fail(f"member {name!r} has inconsistent sizes")
