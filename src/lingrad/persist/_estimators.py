@@ -294,22 +294,6 @@ def check_trainer(r: Rules, shapes: list[tuple[int, ...]]) -> None:
             )
 
 
-def _from_vars(obj: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A state dict from a 0.2 file's ``{"class", "vars"}``: its private
-    attributes (an optimizer's ``_v``, ``_m``, ``_t``, ``_u``, ``_q``, ``_tmp``
-    was unused; Adaptive's ``_lr_now``, ``_best``, ``_bad_epochs``) without the
-    underscore, and the public ones named in ``keep`` (a schedule's ``lr``)."""
-    out: dict[str, Any] = {}
-    for key, value in obj["vars"].items():
-        if isinstance(value, dict) and set(value) == {"__object__"}:
-            out[key] = _from_vars(value["__object__"])  # ProximalL1's inner
-        elif key.startswith("_") and key != "_tmp":
-            out[key[1:]] = value
-        elif key in keep:
-            out[key] = value
-    return out
-
-
 def decode_trainer(dec: Decoder, v: Any, where: str) -> dict[str, Any] | None:
     """The JSON of :func:`trainer_state`, checked and decoded (arrays unread), in
     ``training_state()``'s form: the generator's PCG64 state, the optimizer's
@@ -335,16 +319,18 @@ def decode_trainer(dec: Decoder, v: Any, where: str) -> dict[str, Any] | None:
         raise fail(f"{where}.rng", "holds an invalid generator state") from e
     out: dict[str, Any] = {"t": v["t"], "epoch": v["epoch"], "rng": bits}
     for part, keep in zip(_PARTS, ((), ("lr",)), strict=True):
-        obj = _decode_object(dec, v[part], f"{where}.{part}")
-        if "vars" in obj:  # a file written before the state dicts
-            obj = {"class": obj["class"], "state": _from_vars(obj, keep)}
-        out[part] = obj
+        out[part] = _decode_object(dec, v[part], f"{where}.{part}", keep)
     return out
 
 
-def _decode_object(dec: Decoder, v: Any, where: str) -> dict[str, Any]:
-    """``{"class", "vars"}`` (a schedule, a 0.2 file's optimizer; nested ones as
-    ``{"__object__": ...}``) or ``{"class", "state"}`` (an optimizer)."""
+def _decode_object(
+    dec: Decoder, v: Any, where: str, keep: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``{"class", "state"}`` (a ``state_dict()``), or a 0.2 file's ``{"class",
+    "vars"}`` (nested ones as ``{"__object__": ...}``) turned into one: its private
+    attributes (``_v``, ``_m``, ``_t``, ``_u``, ``_q``; Adaptive's ``_lr_now``,
+    ``_best``, ``_bad_epochs``) without the underscore, the unused ``_tmp`` and the
+    public ones not in ``keep`` (a schedule's ``lr``) dropped."""
     part = "state" if isinstance(v, dict) and "state" in v else "vars"
     if not (
         isinstance(v, dict)
@@ -355,8 +341,13 @@ def _decode_object(dec: Decoder, v: Any, where: str) -> dict[str, Any]:
         raise fail(where, "is a malformed optimizer or schedule state")
     out: dict[str, Any] = {}
     for key, x in v[part].items():
-        if part == "vars" and isinstance(x, dict) and set(x) == {"__object__"}:
-            out[key] = {"__object__": _decode_object(dec, x["__object__"], where)}
-        else:
-            out[key] = dec.value(x, f"{where}.{key}")
-    return {"class": v["class"], part: out}
+        nested = part == "vars" and isinstance(x, dict) and set(x) == {"__object__"}
+        if nested:  # ProximalL1's inner optimizer
+            out[key] = _decode_object(dec, x["__object__"], where)["state"]
+            continue
+        value = dec.value(x, f"{where}.{key}")  # every member referenced
+        if part == "state" or key in keep:
+            out[key] = value
+        elif key.startswith("_") and key != "_tmp":
+            out[key[1:]] = value
+    return {"class": v["class"], "state": out}
