@@ -21,7 +21,6 @@ from lingrad.models.params import check_params
 from lingrad.persist._safezip import fail, within
 from lingrad.persist._values import (
     Decoder,
-    Encoder,
     HistoryRef,
     Node,
     Template,
@@ -31,6 +30,7 @@ from lingrad.persist._values import (
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
+    from lingrad.persist.modelfile import Writer
 
 __all__ = [
     "ATTRS", "FINITE", "build_history", "check", "decode_trainer", "finish",
@@ -231,7 +231,7 @@ _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
 _PARTS = ("optimizer", "schedule")
 
 
-def _encode_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
+def _encode_state(obj: Any, enc: Writer, where: str) -> dict[str, Any]:
     """An optimizer's or schedule's ``{"class", "state": state_dict()}`` as JSON."""
     if obj.get("class") not in _OBJECTS:
         raise ModelFileError(
@@ -241,7 +241,7 @@ def _encode_state(obj: Any, enc: Encoder, where: str) -> dict[str, Any]:
     return {"class": obj["class"], "state": state}
 
 
-def trainer_state(est: Any, enc: Encoder, where: str) -> dict[str, Any] | None:
+def trainer_state(est: Any, enc: Writer, where: str) -> dict[str, Any] | None:
     """What continuing ``est``'s training needs (its public ``training_state()``),
     as JSON; None for none, or one this module cannot store (another engine's, a
     custom schedule): a loaded model then continues from its fitted parameters

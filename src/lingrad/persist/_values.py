@@ -18,7 +18,7 @@ lists as themselves; everything else as a one-key tagged object:
 ``{"__history__": {...}, "complete": b}``     a lingrad History (arrays by name)
 ==========================================  ==========================================
 
-:class:`Encoder` turns values into that form and collects the arrays;
+:class:`lingrad.persist.modelfile.Writer` turns values into that form;
 :func:`decode` turns JSON back into values in which arrays are still
 :class:`ArrayRef` placeholders (declared dtype and shape, nothing read), so that
 every shape is checked before any array is allocated.
@@ -33,10 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import Limits, check_dtype, fail
 
-__all__ = ["OUTPUT_CONFIG", "Arr", "ArrayRef", "Decoder", "Encoder", "HistoryRef",
+__all__ = ["OUTPUT_CONFIG", "Arr", "ArrayRef", "Decoder", "HistoryRef",
            "Node", "Rule", "Template", "arr", "choice", "is_array_like"]  # fmt: skip
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
@@ -44,8 +43,6 @@ OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 _TAGS = ("__float__", "__tuple__", "__dict__", "__np__", "__dtype__", "__slice__",
          "__array__", "__objects__", "__estimator__", "__history__")  # fmt: skip
 _WITH = {"__np__": ("value",), "__dtype__": ("type",), "__history__": ("complete",)}
-_SCALAR_KINDS = "biufU"
-_DTYPE_TAG_KINDS = "biufUO"
 
 
 @dataclass
@@ -117,98 +114,6 @@ def choice(*allowed: object, need: str = "") -> Rule:
     """A parameter that must be one of ``allowed`` (compared by type and value)."""
     ok = lambda v: any(v is a or (type(v) is type(a) and v == a) for a in allowed)  # noqa: E731
     return ok, need or f"must be one of {allowed!r}"
-
-
-# ------------------------------------------------------------------- encoding
-
-
-class Encoder:
-    """Python values -> JSON; arrays are collected in :attr:`arrays` as members."""
-
-    def __init__(self, estimator: Any) -> None:
-        self.arrays: list[tuple[str, np.ndarray]] = []
-        self._estimator = estimator  # (obj, where) -> node JSON, for nested models
-
-    def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
-        as_object = a.dtype.kind == "O"
-        if as_object:
-            strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
-            if not strings or max(map(len, a), default=1) > Limits().max_str_chars:
-                if a.ndim != 1:
-                    raise ModelFileError(
-                        f"cannot save {where}: a {a.ndim}-d object array"
-                    )
-                return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
-            a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
-        try:
-            check_dtype("the array", a.dtype.str, Limits())
-        except ModelFileError as e:
-            raise ModelFileError(
-                f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
-                "(model files hold bool, integer, float32/64 and short strings)"
-            ) from e
-        member = f"arrays/{len(self.arrays):05d}.npy"
-        self.arrays.append((member, a))
-        tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
-        return {**tag, "object": True} if as_object else tag
-
-    def scalar(self, v: Any, where: str) -> Any:
-        if isinstance(v, np.generic) and v.dtype.kind in "biufU":
-            v = v.item()
-        if v is None or isinstance(v, (bool, str)):
-            return v
-        if isinstance(v, int):
-            if abs(v) >= 2**63:
-                raise ModelFileError(f"cannot save {where}: integer {v} is too large")
-            return v
-        if isinstance(v, float):
-            return v if math.isfinite(v) else {"__float__": str(v)}
-        raise ModelFileError(
-            f"cannot save {where} = {v!r}: model files hold numbers, strings, "
-            "booleans, None, arrays, and lists / tuples / dicts of these"
-        )
-
-    def value(self, v: Any, where: str) -> Any:
-        """Any supported value as JSON (recursively)."""
-        if isinstance(v, np.ndarray):
-            return self.array(v, where)
-        if isinstance(v, np.generic):
-            if v.dtype.kind not in _SCALAR_KINDS:
-                raise ModelFileError(f"cannot save {where}: a {v.dtype} scalar")
-            return {"__np__": v.dtype.str, "value": self.scalar(v.item(), where)}
-        if isinstance(v, np.dtype) or (
-            isinstance(v, type) and issubclass(v, np.generic)
-        ):
-            dt = np.dtype(v)
-            if dt.kind not in _DTYPE_TAG_KINDS:
-                raise ModelFileError(f"cannot save {where}: dtype {dt}")
-            return {"__dtype__": dt.str, "type": isinstance(v, type)}
-        if isinstance(v, list):
-            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, tuple):
-            return {
-                "__tuple__": [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-            }
-        if isinstance(v, dict):
-            return {
-                "__dict__": [
-                    [self.scalar(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")]
-                    for k, x in v.items()
-                ]
-            }
-        if isinstance(v, slice):
-            ends = [v.start, v.stop, v.step]
-            if not all(e is None or isinstance(e, int) for e in ends):
-                raise ModelFileError(f"cannot save {where}: slice {v!r}")
-            return {"__slice__": ends}
-        if (
-            type(v).__name__ == "History"
-            and type(v).__module__ == "lingrad.training.history"
-        ):
-            raise ModelFileError(f"cannot save {where}: a History outside history_")
-        if hasattr(v, "get_params"):
-            return {"__estimator__": self._estimator(v, where)}
-        return self.scalar(v, where)
 
 
 # ------------------------------------------------------------------- decoding

@@ -5,17 +5,14 @@ timestamps: the same model gives the same bytes) of ``model.json`` (``format``
 "lingrad-model", ``format_version`` 2, the lingrad / scikit-learn / NumPy versions,
 the caller's JSON ``meta`` and ``model``: a tree of nodes ``{"class", "params",
 "state"}``, lingrad estimators adding ``"trainer"``) and one ``arrays/NNNNN.npy``
-per array, named by the tagged JSON (:mod:`lingrad.persist._values`).
-``load(path)`` maps each class name through the allow-list
-(:mod:`lingrad.persist._allowlist`), never unpickles nor executes anything from
-the file, checks the zip, every dtype and every declared shape before allocating
-an array (:mod:`lingrad.persist._safezip`) and raises :class:`ModelFileError`
-naming what is wrong. Format 1 files are read by :mod:`lingrad.persist._modelfile_v1`.
+per array. ``load(path)`` executes nothing from the file: allow-listed classes
+only, every byte checked before it is allocated (:mod:`lingrad.persist._loader`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -32,8 +29,8 @@ from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._estimators import state_of, trainer_state
 from lingrad.persist._loader import Loader, check_finite
 from lingrad.persist._safejson import parse_json
-from lingrad.persist._safezip import Limits, SafeZip, open_zip
-from lingrad.persist._values import OUTPUT_CONFIG, Encoder
+from lingrad.persist._safezip import Limits, SafeZip, check_dtype, open_zip
+from lingrad.persist._values import OUTPUT_CONFIG
 from lingrad.persist.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
@@ -58,6 +55,7 @@ FORMAT_VERSION = 2
 HISTORY_MAX_BYTES = 8 << 20  # a larger History is stored as its per-epoch summary
 META_MAX_BYTES = 1 << 20
 _DOC = "model.json"
+_SCALAR_KINDS, _TAG_DTYPE_KINDS = "biufU", "biufUO"  # NumPy scalars, dtypes stored
 _PER_STEP = (  # emptied in a long History's summary (final/: the fitted parameters)
     "step_", "params/", "final/", "grad_norm", "accumulated_accuracy", "snapshot_step",
 )  # fmt: skip
@@ -71,9 +69,93 @@ def allowed_classes() -> tuple[str, ...]:
 # ---------------------------------------------------------------------- save
 
 
-class _Writer(Encoder):
+class Writer:
+    """The model's tree -> tagged JSON (:mod:`lingrad.persist._values`); its arrays
+    collected in :attr:`arrays` as members."""
+
     def __init__(self) -> None:
-        super().__init__(self.node)
+        self.arrays: list[tuple[str, np.ndarray]] = []
+
+    def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
+        as_object = a.dtype.kind == "O"
+        if as_object:
+            strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
+            if not strings or max(map(len, a), default=1) > Limits().max_str_chars:
+                if a.ndim != 1:
+                    raise ModelFileError(
+                        f"cannot save {where}: a {a.ndim}-d object array"
+                    )
+                return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
+            a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
+        try:
+            check_dtype("the array", a.dtype.str, Limits())
+        except ModelFileError as e:
+            raise ModelFileError(
+                f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
+                "(model files hold bool, integer, float32/64 and short strings)"
+            ) from e
+        member = f"arrays/{len(self.arrays):05d}.npy"
+        self.arrays.append((member, a))
+        tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
+        return {**tag, "object": True} if as_object else tag
+
+    def scalar(self, v: Any, where: str) -> Any:
+        if isinstance(v, np.generic) and v.dtype.kind in "biufU":
+            v = v.item()
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, int):
+            if abs(v) >= 2**63:
+                raise ModelFileError(f"cannot save {where}: integer {v} is too large")
+            return v
+        if isinstance(v, float):
+            return v if math.isfinite(v) else {"__float__": str(v)}
+        raise ModelFileError(
+            f"cannot save {where} = {v!r}: model files hold numbers, strings, "
+            "booleans, None, arrays, and lists / tuples / dicts of these"
+        )
+
+    def value(self, v: Any, where: str) -> Any:
+        """Any supported value as JSON (recursively)."""
+        if isinstance(v, np.ndarray):
+            return self.array(v, where)
+        if isinstance(v, np.generic):
+            if v.dtype.kind not in _SCALAR_KINDS:
+                raise ModelFileError(f"cannot save {where}: a {v.dtype} scalar")
+            return {"__np__": v.dtype.str, "value": self.scalar(v.item(), where)}
+        if isinstance(v, np.dtype) or (
+            isinstance(v, type) and issubclass(v, np.generic)
+        ):
+            dt = np.dtype(v)
+            if dt.kind not in _TAG_DTYPE_KINDS:
+                raise ModelFileError(f"cannot save {where}: dtype {dt}")
+            return {"__dtype__": dt.str, "type": isinstance(v, type)}
+        if isinstance(v, list):
+            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, tuple):
+            return {
+                "__tuple__": [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+            }
+        if isinstance(v, dict):
+            return {
+                "__dict__": [
+                    [self.scalar(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")]
+                    for k, x in v.items()
+                ]
+            }
+        if isinstance(v, slice):
+            ends = [v.start, v.stop, v.step]
+            if not all(e is None or isinstance(e, int) for e in ends):
+                raise ModelFileError(f"cannot save {where}: slice {v!r}")
+            return {"__slice__": ends}
+        if (
+            type(v).__name__ == "History"
+            and type(v).__module__ == "lingrad.training.history"
+        ):
+            raise ModelFileError(f"cannot save {where}: a History outside history_")
+        if hasattr(v, "get_params"):
+            return {"__estimator__": self.node(v, where)}
+        return self.scalar(v, where)
 
     def node(self, obj: Any, where: str) -> dict[str, Any]:
         name = type(obj).__name__
@@ -185,7 +267,7 @@ def save(
             f"cannot save {name}: it is not fitted; fit it first"
         ) from e
     doc_meta = _check_meta(meta)
-    writer = _Writer()
+    writer = Writer()
     root = writer.node(obj, "model")
     import sklearn
 
