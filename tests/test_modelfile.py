@@ -681,7 +681,7 @@ def test_one_hot_stores_its_public_state_and_scikit_learn_derives_the_rest(
 def test_polynomial_widths_are_counted_as_scikit_learn_fits_them(
     interaction_only: bool, bias: bool
 ) -> None:
-    from lingrad.persist._sklearnrules import n_monomials
+    from lingrad.persist._transformers import n_monomials
 
     for D in (1, 2, 3, 5):
         for degree in (0, 1, 2, 3, (0, 2), (1, 3), (2, 3), (3, 3)):

@@ -139,9 +139,9 @@ def long_history(path: Path) -> Path:
 )
 def test_brackets_inside_strings_do_not_count_as_depth(text: bytes, depth: int) -> None:
     exact, shallower = Limits(max_json_depth=depth), Limits(max_json_depth=depth - 1)
-    assert parse_json(Path("m"), "model.json", text, exact) == json.loads(text)
+    assert parse_json("model.json", text, exact) == json.loads(text)
     with pytest.raises(ModelFileError, match=f"nests deeper than {depth - 1} levels"):
-        parse_json(Path("m"), "model.json", text, shallower)
+        parse_json("model.json", text, shallower)
 
 
 @pytest.mark.parametrize("escapes", [1, 2, 3])
@@ -152,24 +152,24 @@ def test_an_escape_across_the_scan_s_chunk_boundary(escapes: int) -> None:
     head = b'["' + b"a" * (boundary - 2 - escapes) + b"\\" * escapes + b'"'
     assert head.index(b'"', 2) == boundary
     text = head + (b'[[[[", [[1]]]' if escapes % 2 else b', "[[[[", [[1]]]')
-    value = parse_json(Path("m"), "model.json", text, Limits(max_json_depth=3))
+    value = parse_json("model.json", text, Limits(max_json_depth=3))
     assert value == json.loads(text)
     with pytest.raises(ModelFileError, match="nests deeper than 2"):
-        parse_json(Path("m"), "model.json", text, Limits(max_json_depth=2))
+        parse_json("model.json", text, Limits(max_json_depth=2))
 
 
 def test_commas_inside_strings_do_not_count_as_values() -> None:
     text = json.dumps(["," * 1000, "[{" * 1000]).encode()
-    value = parse_json(Path("m"), "model.json", text, Limits(max_json_items=3))
+    value = parse_json("model.json", text, Limits(max_json_items=3))
     assert value == ["," * 1000, "[{" * 1000]
     with pytest.raises(ModelFileError, match=r"holds 3 values \(at most 2\)"):
-        parse_json(Path("m"), "model.json", text, Limits(max_json_items=2))
+        parse_json("model.json", text, Limits(max_json_items=2))
 
 
 def test_an_unterminated_string_of_escaped_quotes_is_refused() -> None:
     text = b'"' + b'\\"' * 1000
     with pytest.raises(ModelFileError, match="model.json is not valid"):
-        parse_json(Path("m"), "model.json", text, Limits())
+        parse_json("model.json", text, Limits())
 
 
 # ------------------------------------------------------ the zip's end records

@@ -1,36 +1,33 @@
 """The allow-list of a model file: every class it may hold, in one table.
 
-:data:`ALLOWED` maps each allowed bare class name to its :class:`Spec`: the module
-to import it from (a fixed string here, never read from the file), the public
-fitted attributes it may hold, the scikit-learn private ones it still needs
-(:data:`PRIVATE`, each with the reason no public route exists), the rules its
-declared shapes must satisfy before anything is read, the checks on its values
-once built and its output width, so that every step of a Pipeline is checked
-against the next. Nothing registers itself: a class is allowed by its line here.
-The rules live beside the classes they check: the scikit-learn transformers in
-:mod:`lingrad.persist._sklearnrules`, lingrad's estimators in
-:mod:`lingrad.persist._lingradrules`, the composition (a Pipeline's steps are
-(name, allowed estimator or "passthrough") pairs, a lingrad estimator only last,
-every step fitted when the pipeline is, each step's input width the previous
-step's output width; a fitted ColumnTransformer's columns are names, indices below
-``n_features_in_``, slices or masks, each transformer given as many columns as it
-takes, ``output_indices_`` tiling its output) here.
+:data:`ALLOWED` maps each allowed bare class name to its :class:`Spec` (where to
+import it from, a fixed string; what it may hold; its rules); nothing registers
+itself. The composition rules of Pipeline and ColumnTransformer live here too.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from lingrad.errors import ModelFileError
-from lingrad.persist import _lingradrules as est
-from lingrad.persist import _sklearnrules as sk
-from lingrad.persist import _textrules as txt
-from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
-from lingrad.persist._modelstate import Node, is_array_like
-from lingrad.persist._safezip import DAMAGED
+from lingrad.persist import _estimators as est
+from lingrad.persist import _text as txt
+from lingrad.persist import _transformers as sk
+from lingrad.persist._safezip import fail
+from lingrad.persist._values import (
+    OUTPUT_CONFIG,
+    Node,
+    Rule,
+    Template,
+    arr,
+    choice,
+    is_array_like,
+)  # fmt: skip
+
+if TYPE_CHECKING:
+    from lingrad.persist._loader import Rules
 
 __all__ = ["ALLOWED", "PRIVATE", "Spec", "check_widths", "spec_of", "width"]
 
@@ -73,8 +70,10 @@ class Spec:
 
     module: str
     attrs: frozenset[str]  # public fitted attributes it may hold
-    check: Callable[[Rules], None]  # rules on the declared state (nothing read)
     width: Callable[[Any], int | None] = lambda obj: None  # columns it outputs
+    shapes: Template = field(default_factory=dict)  # of the declared state
+    params: dict[str, Rule] = field(default_factory=dict)  # what each must be
+    check: Callable[[Rules], None] | None = None  # its own rules (nothing read)
     finish: Callable[[Any, Node], None] | None = None  # checks once built
     finite: tuple[str, ...] = ()  # arrays that must be finite
     extra_attrs: bool = False  # lingrad estimators: other plain fitted values too
@@ -83,6 +82,7 @@ class Spec:
     fitted: Callable[[Any], bool] | None = None  # else: it has n_features_in_
     to_file: Callable[[Any, str, dict[str, Any]], dict[str, Any]] | None = None
     dropped: frozenset[str] = frozenset()  # from DROPPED: never stored
+    values: tuple[sk.Values, ...] = ()  # (array, bad elements, need)
 
     def cls(self, name: str) -> type:
         return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
@@ -130,9 +130,9 @@ def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
             continue
         need = n_in(step)
         if out is not None and need is not None and need != out:
-            raise ModelFileError(
+            raise fail(
                 f"{where}: step {name!r} expects {need} input columns but the step "
-                f"before it outputs {out}; {DAMAGED}"
+                f"before it outputs {out}"
             )
         out = width(step)
     return out
@@ -142,7 +142,6 @@ def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
 
 
 def _check_pipeline(r: Rules) -> None:
-    r.output_config()
     steps = r.params.get("steps")
     if not isinstance(steps, list) or not steps:
         raise r.fail("params['steps']", "must be a non-empty list")
@@ -166,7 +165,6 @@ def _check_pipeline(r: Rules) -> None:
         names.append(step[0])
     if len(set(names)) != len(names):
         raise r.fail("params['steps']", "repeats a step name")
-    r.param_is("memory", None)
 
 
 def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
@@ -176,7 +174,7 @@ def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
         name = next(
             n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s)
         )
-        raise ModelFileError(f"{where}: step {name!r} is not fitted; {DAMAGED}")
+        raise fail(f"{where}: step {name!r} is not fitted")
 
 
 def _finish_pipeline(pipe: Any, node: Node) -> None:
@@ -222,13 +220,9 @@ def _triples(r: Rules, attr: str, items: Any, D: int) -> list[tuple[Any, ...]]:
 
 
 def _check_column_transformer(r: Rules) -> None:
-    r.output_config()
     _triples(r, "params['transformers']", r.params.get("transformers"), 2**40)
-    if not r.state:
+    if (D := r.dims.get("D")) is None:
         return  # not fitted
-    D = r.integer("n_features_in_", 1)
-    assert D is not None
-    r.names(D)
     fitted = _triples(r, "transformers_", r.state.get("transformers_"), D)
     indices = r.state.get("_transformer_to_input_indices")
     if not isinstance(indices, dict) or not all(
@@ -269,18 +263,18 @@ def _finish_column_transformer(ct: Any, node: Node) -> None:
         else:
             need = n_in(trans)
             if need is not None and need != given:
-                raise ModelFileError(
+                raise fail(
                     f"{node.where}: transformer {name!r} expects {need} columns but is "
-                    f"given {given}; {DAMAGED}"
+                    f"given {given}"
                 )
             w = width(trans) or 0
         got = ct.output_indices_[name]
         empty = w == 0 and got.start == got.stop and got.step is None
         if got != slice(start, start + w) and not empty:
-            raise ModelFileError(
+            raise fail(
                 f"{node.where}: output_indices_[{name!r}] is "
                 f"{ct.output_indices_[name]} but {name!r} outputs {w} columns from "
-                f"{start}; {DAMAGED}"
+                f"{start}"
             )
         start += w
 
@@ -292,15 +286,23 @@ def _column_transformer_width(ct: Any) -> int:
 # ------------------------------------------------------------------ the table
 
 
-def _sk(module: str, attrs: set[str], check: Any, width: Any = None, **kw: Any) -> Spec:
+def _sk(
+    module: str,
+    shapes: Template,
+    width: Any = None,
+    attrs: tuple[str, ...] = (),
+    **kw: Any,
+) -> Spec:
     """A scikit-learn transformer: D in, ``width`` out (default D)."""
-    public = frozenset({"n_features_in_", "feature_names_in_", *attrs})
-    return Spec(module, public, check, width or (lambda t: int(t.n_features_in_)), **kw)
+    public = frozenset({"n_features_in_", "feature_names_in_", *shapes, *attrs})
+    public -= PRIVATE.keys()
+    width = width or (lambda t: int(t.n_features_in_))
+    return Spec(module, public, width=width, shapes=shapes, **kw)
 
 
 def _lingrad(module: str) -> Spec:
     return Spec(
-        f"lingrad.models.{module}", est.ATTRS, est.check, finish=est.finish,
+        f"lingrad.models.{module}", est.ATTRS, check=est.check, finish=est.finish,
         finite=est.FINITE, extra_attrs=True, private=frozenset(),
     )  # fmt: skip
 
@@ -322,63 +324,65 @@ ALLOWED: dict[str, Spec] = {
     "TwoLayerNetwork": _lingrad("network"),
     "ResidualNetwork": _lingrad("residual"),
     "StandardScaler": _sk(
-        _PRE, {"n_samples_seen_", "mean_", "var_", "scale_"}, sk.check_standard_scaler,
-        finite=("mean_", "scale_"), finish=sk.finish_standard_scaler,
+        _PRE, sk.SCALER_SHAPES, finite=("mean_", "scale_"),
+        values=(sk.SCALE, sk.VARIANCE),
     ),
     "MinMaxScaler": _sk(
-        _PRE,
-        {"n_samples_seen_", "min_", "scale_", "data_min_", "data_max_", "data_range_"},
-        sk.check_min_max_scaler, finite=("min_", "scale_"),
-        finish=sk.finish_min_max_scaler,
+        _PRE, sk.MIN_MAX_SHAPES, finite=("min_", "scale_"), values=(sk.NONZERO,),
     ),
     "RobustScaler": _sk(
-        _PRE, {"center_", "scale_"}, sk.check_robust_scaler,
-        finite=("center_", "scale_"), finish=sk.finish_scale,
+        _PRE, sk.ROBUST_SHAPES, finite=("center_", "scale_"), values=(sk.SCALE,),
     ),
     "SimpleImputer": _sk(
-        "sklearn.impute", {"statistics_", "indicator_"}, sk.check_imputer,
-        sk.imputer_width, finish=sk.finish_imputer,
+        "sklearn.impute", sk.IMPUTER_SHAPES, sk.imputer_width,
+        attrs=("indicator_",), check=sk.check_imputer, finish=sk.finish_imputer,
+        params={"add_indicator": choice(False, need="must be False (indicators "
+                                        "are not stored)")},
         private=frozenset({"_fit_dtype", "_fill_dtype", OUTPUT_CONFIG}),
     ),
     "OneHotEncoder": _sk(
-        _PRE, {"categories_", "drop_idx_"}, sk.check_one_hot, sk.one_hot_width,
-        finish=sk.finish_one_hot, private=_INFREQUENT,
+        _PRE, {}, sk.one_hot_width, attrs=("categories_", "drop_idx_"),
+        check=sk.check_one_hot, finish=sk.finish_one_hot, private=_INFREQUENT,
         keep_private=sk.groups_infrequent,
     ),
     "PolynomialFeatures": _sk(
-        _PRE, {"n_output_features_"}, sk.check_poly,
-        lambda p: int(p.n_output_features_),
+        _PRE, sk.POLY_SHAPES, lambda p: int(p.n_output_features_),
+        check=sk.check_poly,
         private=frozenset({"_min_degree", "_max_degree", "_n_out_full", OUTPUT_CONFIG}),
     ),
-    "FunctionTransformer": _sk(_PRE, set(), sk.check_function_transformer),
+    "FunctionTransformer": _sk(_PRE, {}, params=sk.NO_FUNCTIONS),
     "HashingVectorizer": Spec(
-        _TEXT, frozenset(), txt.check_hashing, lambda v: int(v.n_features),
-        fitted=lambda v: True, to_file=txt.hashing_to_file, dropped=_STOP,
+        _TEXT, frozenset(), lambda v: int(v.n_features), params=txt.TEXT_PARAMS,
+        check=txt.check_hashing, fitted=lambda v: True, to_file=txt.hashing_to_file,
+        dropped=_STOP,
     ),
     "CountVectorizer": Spec(
-        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_count,
-        txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.vocabulary_width,
+        params=txt.VOCAB_PARAMS, check=txt.check_vectorizer,
+        finish=txt.finish_vocabulary, fitted=txt.is_fitted,
         to_file=txt.vocabulary_to_file, dropped=_STOP,
     ),
     "TfidfVectorizer": Spec(
-        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.check_tfidf,
-        txt.vocabulary_width, finish=txt.finish_vocabulary, fitted=txt.is_fitted,
+        _TEXT, frozenset({"vocabulary_", "fixed_vocabulary_"}), txt.vocabulary_width,
+        params=txt.VOCAB_PARAMS, check=txt.check_vectorizer,
+        finish=txt.finish_vocabulary, fitted=txt.is_fitted,
         to_file=txt.vocabulary_to_file, dropped=_STOP,
         private=frozenset({"_tfidf", OUTPUT_CONFIG}),
     ),
     "TfidfTransformer": _sk(
-        _TEXT, {"idf_"}, txt.check_tfidf_transformer, finite=("idf_",),
-        finish=txt.finish_idf,
+        _TEXT, {"idf_": arr("D", optional="use_idf")}, params=txt.TEXT_PARAMS,
+        check=txt.check_tfidf_transformer, finite=("idf_",),
+        values=(("idf_", sk.not_positive, "an idf is finite, > 0"),),
     ),
     "Pipeline": Spec(
-        "sklearn.pipeline", frozenset(), _check_pipeline, width=_pipeline_width,
-        finish=_finish_pipeline,
+        "sklearn.pipeline", frozenset(), _pipeline_width, check=_check_pipeline,
+        params={"memory": choice(None)}, finish=_finish_pipeline,
     ),
     "ColumnTransformer": Spec(
         "sklearn.compose",
         frozenset({"n_features_in_", "feature_names_in_", "sparse_output_",
                    "transformers_", "output_indices_"}),
-        _check_column_transformer, width=_column_transformer_width,
+        _column_transformer_width, check=_check_column_transformer,
         finish=_finish_column_transformer,
         private=frozenset({"_columns", "_remainder", "_transformer_to_input_indices",
                            OUTPUT_CONFIG}),

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from lingrad.errors import ModelFileError
-from lingrad.persist._modelstate import ArrayRef, Decoder
-from lingrad.persist._safezip import SafeZip, check_dtype, open_zip
+from lingrad.persist._safezip import SafeZip, check_dtype, fail, open_zip
+from lingrad.persist._values import ArrayRef, Decoder
 
 __all__ = ["load_v1"]
 
@@ -34,19 +34,19 @@ class _LegacyDecoder(Decoder):
         if isinstance(v, dict) and set(v) == {"__inline__", "dtype"}:
             values, descr = v["__inline__"], v["dtype"]
             if not isinstance(values, list) or not isinstance(descr, str):
-                raise self.fail(where, "is malformed")
+                raise fail(where, "is malformed")
             items = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(values)]
             if descr in ("|O", "O"):
                 a = np.empty(len(items), dtype=object)
                 a[:] = items
             else:
-                dt = check_dtype(self.path, where, descr, self.limits)
+                dt = check_dtype(where, descr, self.limits)
                 try:
                     a = np.array(items, dtype=dt)
                 except (TypeError, ValueError, OverflowError) as e:
-                    raise self.fail(where, f"does not fit dtype {descr}") from e
+                    raise fail(where, f"does not fit dtype {descr}") from e
                 if a.ndim != 1:
-                    raise self.fail(where, "must be a flat list")
+                    raise fail(where, "must be a flat list")
             return ArrayRef("", a.dtype, a.shape, inline=a)
         return super().value(v, where)
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lingrad.persist._safezip import Limits, fail
+from lingrad.persist._safezip import Limits, fail, within
 
 __all__ = ["parse_json"]
 
@@ -58,23 +57,17 @@ def _structure(data: bytes, chunk: int = 1 << 18) -> tuple[int, int]:
     return items, deepest
 
 
-def parse_json(path: Path, what: str, data: bytes, limits: Limits) -> Any:
+def parse_json(what: str, data: bytes, limits: Limits) -> Any:
     """JSON with bounded size and depth, finite numbers, no duplicate keys."""
-    if len(data) > limits.max_json_bytes:
-        raise fail(
-            path, f"{what} is {len(data)} bytes (at most {limits.max_json_bytes})"
-        )
+    within(len(data), limits.max_json_bytes, f"{what} is {len(data)} bytes")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise fail(path, f"{what} is not UTF-8 text") from e
+        raise fail(f"{what} is not UTF-8 text") from e
     items, depth = _structure(data)
-    if items > limits.max_json_items:
-        raise fail(
-            path, f"{what} holds {items} values (at most {limits.max_json_items})"
-        )
+    within(items, limits.max_json_items, f"{what} holds {items} values")
     if depth > limits.max_json_depth:
-        raise fail(path, f"{what} nests deeper than {limits.max_json_depth} levels")
+        raise fail(f"{what} nests deeper than {limits.max_json_depth} levels")
 
     def number(s: str) -> float:
         value = float(s)
@@ -105,4 +98,4 @@ def parse_json(path: Path, what: str, data: bytes, limits: Limits) -> Any:
             object_pairs_hook=pairs,
         )
     except (ValueError, RecursionError) as e:
-        raise fail(path, f"{what} is not valid ({e})") from e
+        raise fail(f"{what} is not valid ({e})") from e

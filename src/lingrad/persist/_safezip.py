@@ -26,7 +26,7 @@ import numpy as np
 
 from lingrad.errors import ModelFileError
 
-__all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip"]
+__all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip", "within"]
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -66,16 +66,23 @@ class Limits:
     # vocabulary terms)
 
 
-def fail(path: Path, what: str) -> ModelFileError:
-    return ModelFileError(f"{path}: {what}; {DAMAGED}")
+def fail(*words: str) -> ModelFileError:
+    """A refused file: ``words`` (where, what is wrong), the path added by ``load``."""
+    return ModelFileError(" ".join(words) + f"; {DAMAGED}")
 
 
-def check_dtype(path: Path, where: str, descr: str, limits: Limits) -> np.dtype[Any]:
+def within(n: int, most: int, *words: str) -> None:
+    """Refuse ``n`` over its budget ``most``: "WORDS (at most MOST)"."""
+    if n > most:
+        raise fail(*words, f"(at most {most})")
+
+
+def check_dtype(where: str, descr: str, limits: Limits) -> np.dtype[Any]:
     """The dtype ``descr`` if allowed: bool, ints, float32/64, short unicode."""
     try:
         dt = np.dtype(descr)
     except (TypeError, ValueError) as e:
-        raise fail(path, f"{where} has an unknown dtype {descr!r}") from e
+        raise fail(f"{where} has an unknown dtype {descr!r}") from e
     ok = (
         dt.kind == "b"
         or (dt.kind in "iu" and dt.itemsize in (1, 2, 4, 8))
@@ -84,14 +91,13 @@ def check_dtype(path: Path, where: str, descr: str, limits: Limits) -> np.dtype[
     )
     if dt.kind == "O":
         raise ModelFileError(
-            f"{path}: {where} holds Python objects (dtype object), which lingrad never "
+            f"{where} holds Python objects (dtype object), which lingrad never "
             "loads (they can run code); save the model again with lingrad"
         )
     if not ok or dt.fields is not None or dt.subdtype is not None:
         raise fail(
-            path,
             f"{where} has dtype {descr!r}; model files hold bool, integer, float32/64 "
-            f"and unicode of at most {limits.max_str_chars} characters only",
+            f"and unicode of at most {limits.max_str_chars} characters only"
         )
     return dt
 
@@ -126,7 +132,7 @@ def _plain_end(f: IO[bytes], size: int) -> tuple[int, tuple[Any, ...]]:
     return low + at, _EOCD.unpack(tail[at : at + _EOCD.size])
 
 
-def _end_records(path: Path, f: IO[bytes], size: int) -> _Directory:
+def _end_records(f: IO[bytes], size: int) -> _Directory:
     """The directory the end record declares, and the zip64 end record if one
     precedes it (:mod:`zipfile` then trusts the zip64 one): the two must agree
     wherever the plain record is not saturated (0xFFFF, 0xFFFFFFFF)."""
@@ -145,20 +151,19 @@ def _end_records(path: Path, f: IO[bytes], size: int) -> _Directory:
             ):
                 if p != full and p != w:
                     raise fail(
-                        path,
                         f"the zip's end records disagree ({count} members in "
-                        f"{cd_size} bytes, zip64: {rec[7]} in {rec[8]})",
+                        f"{cd_size} bytes, zip64: {rec[7]} in {rec[8]})"
                     )
             disk, cd_disk, n_disk, count, cd_size = wide
             start = at - _ZIP64_LOCATOR.size - _ZIP64_EOCD.size - cd_size
     if disk != 0 or cd_disk != 0 or n_disk != count:
-        raise fail(path, "the zip spans several disks")
+        raise fail("the zip spans several disks")
     if start < 0:
-        raise fail(path, f"the zip's directory declares {cd_size} bytes")
+        raise fail(f"the zip's directory declares {cd_size} bytes")
     return _Directory(count, cd_size, start)
 
 
-def _scan_directory(path: Path, f: IO[bytes], d: _Directory) -> None:
+def _scan_directory(f: IO[bytes], d: _Directory) -> None:
     """Walk the directory's entries (a megabyte at a time): exactly ``d.count`` of
     them in exactly ``d.size`` bytes, else refused before :mod:`zipfile` parses it."""
     f.seek(d.start)
@@ -180,13 +185,12 @@ def _scan_directory(path: Path, f: IO[bytes], d: _Directory) -> None:
         head = _CENTRAL.unpack_from(buf, pos)
         length = _CENTRAL.size + head[12] + head[13] + head[14]
         if head[0] != b"PK\x01\x02" or length > _MAX_ENTRY or not have(length):
-            raise fail(path, f"the zip's directory entry {n + 1} is malformed")
+            raise fail(f"the zip's directory entry {n + 1} is malformed")
         pos, done, n = pos + length, done + length, n + 1
     if n != d.count or done != d.size:
         raise fail(
-            path,
             f"the zip's end record declares {d.count} members in {d.size} bytes but "
-            "its directory holds more, or less",
+            "its directory holds more, or less"
         )
 
 
@@ -195,71 +199,56 @@ class SafeZip:
 
     _owned: IO[bytes] | None = None
 
-    def __init__(self, path: Path, f: IO[bytes], limits: Limits) -> None:
-        self.path, self.limits = path, limits
+    def __init__(self, f: IO[bytes], limits: Limits) -> None:
+        self.limits = limits
         f.seek(0, io.SEEK_END)
         size = f.tell()
-        d = _end_records(path, f, size)
-        if d.count > limits.max_members:
-            raise fail(
-                path,
-                f"the zip declares {d.count} members (at most {limits.max_members})",
-            )
+        d = _end_records(f, size)
+        within(d.count, limits.max_members, f"the zip declares {d.count} members")
         cap = min(limits.max_directory_bytes, d.count * _MAX_ENTRY)
-        if d.size > cap:
-            raise fail(
-                path,
-                f"the zip's end record declares {d.count} members in {d.size} "
-                f"directory bytes (at most {cap})",
-            )
-        _scan_directory(path, f, d)
+        within(
+            d.size,
+            cap,
+            f"the zip's end record declares {d.count} members in {d.size} "
+            "directory bytes",
+        )
+        _scan_directory(f, d)
         f.seek(0)
         self.zf = zipfile.ZipFile(f)
         infos = self.zf.infolist()
         if len(infos) != d.count:  # zipfile read what was scanned; never otherwise
-            raise fail(path, f"the zip's directory does not hold {d.count} members")
+            raise fail(f"the zip's directory does not hold {d.count} members")
         self.members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             if info.filename in self.members:
-                raise fail(path, f"member {info.filename!r} appears twice in the zip")
+                raise fail(f"member {info.filename!r} appears twice in the zip")
             self.members[info.filename] = info
         total = 0
         for info in infos:
             self._check_member(info, size)
             total += info.file_size
-        if total > limits.max_total_bytes:
-            raise fail(
-                path,
-                f"the members hold {total} bytes uncompressed "
-                f"(at most {limits.max_total_bytes})",
-            )
+        within(total, limits.max_total_bytes, f"the members hold {total} bytes")
 
     def _check_member(self, info: zipfile.ZipInfo, size: int) -> None:
         name, lim = info.filename, self.limits
         if info.flag_bits & 0x1:
-            raise fail(self.path, f"member {name!r} is encrypted")
+            raise fail(f"member {name!r} is encrypted")
         if info.compress_type not in _METHODS:
             raise fail(
-                self.path,
                 f"member {name!r} uses compression method {info.compress_type} "
-                "(only stored or deflated)",
+                "(only stored or deflated)"
             )
         if info.header_offset + info.compress_size > size:
-            raise fail(self.path, f"member {name!r} extends past the end of the file")
-        if info.file_size > lim.max_member_bytes:
-            raise fail(
-                self.path,
-                f"member {name!r} holds {info.file_size} bytes "
-                f"(at most {lim.max_member_bytes})",
-            )
+            raise fail(f"member {name!r} extends past the end of the file")
+        got = info.file_size
+        within(got, lim.max_member_bytes, f"member {name!r} holds {got} bytes")
         stored = info.compress_type == zipfile.ZIP_STORED
         if stored and info.file_size != info.compress_size:
-            raise fail(self.path, f"member {name!r} has inconsistent sizes")
+            raise fail(f"member {name!r} has inconsistent sizes")
         if not stored and info.file_size > lim.max_ratio * max(info.compress_size, 1):
             raise fail(
-                self.path,
                 f"member {name!r} inflates {info.compress_size} bytes to "
-                f"{info.file_size} (a ratio above {lim.max_ratio}: a zip bomb?)",
+                f"{info.file_size} (a ratio above {lim.max_ratio}: a zip bomb?)"
             )
 
     def close(self) -> None:
@@ -280,8 +269,7 @@ class SafeZip:
             data = f.read(info.file_size + 1)
         if len(data) != info.file_size:
             raise fail(
-                self.path,
-                f"member {name!r} does not hold its declared {info.file_size} bytes",
+                f"member {name!r} does not hold its declared {info.file_size} bytes"
             )
         return data
 
@@ -291,30 +279,27 @@ class SafeZip:
         with self.zf.open(info) as f:
             head = f.read(12)
             if head[:6] != b"\x93NUMPY" or len(head) < 10 or head[6] not in (1, 2, 3):
-                raise fail(self.path, f"member {name!r} is not a .npy array")
+                raise fail(f"member {name!r} is not a .npy array")
             wide = head[6] > 1
             n = struct.unpack(
                 "<I" if wide else "<H", head[8:12] if wide else head[8:10]
             )[0]
             start = 12 if wide else 10
             if n > 4096:
-                raise fail(self.path, f"member {name!r} has a {n}-byte .npy header")
+                raise fail(f"member {name!r} has a {n}-byte .npy header")
             text = (head[start:] + f.read(n - (len(head) - start)))[:n]
         match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
         if match is None:
-            raise fail(
-                self.path, f"member {name!r} has a .npy header lingrad does not write"
-            )
-        dt = check_dtype(self.path, f"member {name!r}", match.group(1), lim)
+            raise fail(f"member {name!r} has a .npy header lingrad does not write")
+        dt = check_dtype(f"member {name!r}", match.group(1), lim)
         shape = tuple(int(s) for s in match.group(3).replace(" ", "").split(",") if s)
         if len(shape) > lim.max_ndim:
-            raise fail(self.path, f"member {name!r} has {len(shape)} dimensions")
+            raise fail(f"member {name!r} has {len(shape)} dimensions")
         nbytes = dt.itemsize * math.prod(shape)
         if start + n + nbytes != info.file_size:
             raise fail(
-                self.path,
                 f"member {name!r} declares shape {shape} of {dt.str} ({nbytes} "
-                f"bytes) but holds {info.file_size - start - n}",
+                f"bytes) but holds {info.file_size - start - n}"
             )
         return dt, shape, match.group(2) == "True", start + n
 
@@ -329,11 +314,11 @@ class SafeZip:
             while pos < len(view):
                 chunk = f.read(min(_CHUNK, len(view) - pos))
                 if not chunk:
-                    raise fail(self.path, f"member {name!r} is truncated")
+                    raise fail(f"member {name!r} is truncated")
                 view[pos : pos + len(chunk)] = chunk
                 pos += len(chunk)
             if f.read(1):
-                raise fail(self.path, f"member {name!r} holds trailing bytes")
+                raise fail(f"member {name!r} holds trailing bytes")
         if not dt.isnative and dt.itemsize > 1:
             out = out.astype(dt.newbyteorder("="))
         return out
@@ -343,7 +328,7 @@ def open_zip(path: Path, data: IO[bytes] | None, limits: Limits) -> SafeZip:
     """:class:`SafeZip` over ``data`` (a file object) or the file at ``path``."""
     f = data if data is not None else open(path, "rb")  # noqa: SIM115
     try:
-        safe = SafeZip(path, f, limits)
+        safe = SafeZip(f, limits)
     except BaseException as e:
         if data is None:
             f.close()

@@ -1,31 +1,23 @@
 """Safe model files: a fitted lingrad estimator or scikit-learn Pipeline, as data.
 
-``save(obj, path, meta=None)`` writes a zip archive (every member stored, fixed
-timestamps: the same model gives the same bytes):
-
-- ``model.json``: ``format`` ("lingrad-model"), ``format_version`` (2), the
-  lingrad / scikit-learn / NumPy versions that wrote it, ``meta`` (the caller's
-  JSON facts, e.g. the CLI's target column and held-out split) and ``model``, a
-  tree of nodes ``{"class": name, "params": {...}, "state": {...}}``;
-  lingrad estimators add ``"trainer"`` (what ``partial_fit`` continues);
-- ``arrays/00000.npy``, ...: one ``.npy`` per array, named by the JSON.
-
-Values are tagged JSON (:mod:`lingrad.persist._modelstate`). ``load(path)`` maps each
-class name through one fixed allow-list (:mod:`lingrad.persist._allowlist`) and imports
-only what the file needs; it reads nothing with pickle and executes nothing
-from the file, checks the zip's sizes, every dtype and every declared shape
-against the class's rules before allocating an array (:mod:`lingrad.persist._safezip`),
-and raises :class:`ModelFileError` naming what is wrong. Format 1 files (a
-``meta.json`` and a nested ``arrays.npz``, including the retired ``Standardized``
-wrapper) are read by :mod:`lingrad.persist._modelfile_v1`.
+``save(obj, path, meta=None)`` writes a zip (every member stored, fixed
+timestamps: the same model gives the same bytes) of ``model.json`` (``format``
+"lingrad-model", ``format_version`` 2, the lingrad / scikit-learn / NumPy versions,
+the caller's JSON ``meta`` and ``model``: a tree of nodes ``{"class", "params",
+"state"}``, lingrad estimators adding ``"trainer"``) and one ``arrays/NNNNN.npy``
+per array. ``load(path)`` executes nothing from the file: allow-listed classes
+only, every byte checked before it is allocated (:mod:`lingrad.persist._loader`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +26,11 @@ import numpy as np
 from lingrad import __version__
 from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, spec_of
-from lingrad.persist._modelload import Loader, check_finite
-from lingrad.persist._modelrules import OUTPUT_CONFIG
-from lingrad.persist._modelstate import Encoder
+from lingrad.persist._estimators import state_of, trainer_state
+from lingrad.persist._loader import Loader, check_finite
 from lingrad.persist._safejson import parse_json
-from lingrad.persist._safezip import Limits, SafeZip, open_zip
+from lingrad.persist._safezip import Limits, SafeZip, check_dtype, open_zip
+from lingrad.persist._values import OUTPUT_CONFIG
 from lingrad.persist.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
@@ -63,6 +55,7 @@ FORMAT_VERSION = 2
 HISTORY_MAX_BYTES = 8 << 20  # a larger History is stored as its per-epoch summary
 META_MAX_BYTES = 1 << 20
 _DOC = "model.json"
+_SCALAR_KINDS, _TAG_DTYPE_KINDS = "biufU", "biufUO"  # NumPy scalars, dtypes stored
 _PER_STEP = (  # emptied in a long History's summary (final/: the fitted parameters)
     "step_", "params/", "final/", "grad_norm", "accumulated_accuracy", "snapshot_step",
 )  # fmt: skip
@@ -76,14 +69,95 @@ def allowed_classes() -> tuple[str, ...]:
 # ---------------------------------------------------------------------- save
 
 
-class _Writer(Encoder):
+class Writer:
+    """The model's tree -> tagged JSON (:mod:`lingrad.persist._values`); its arrays
+    collected in :attr:`arrays` as members."""
+
     def __init__(self) -> None:
-        super().__init__(self.node)
+        self.arrays: list[tuple[str, np.ndarray]] = []
+
+    def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
+        as_object = a.dtype.kind == "O"
+        if as_object:
+            strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
+            if not strings or max(map(len, a), default=1) > Limits().max_str_chars:
+                if a.ndim != 1:
+                    raise ModelFileError(
+                        f"cannot save {where}: a {a.ndim}-d object array"
+                    )
+                return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
+            a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
+        try:
+            check_dtype("the array", a.dtype.str, Limits())
+        except ModelFileError as e:
+            raise ModelFileError(
+                f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
+                "(model files hold bool, integer, float32/64 and short strings)"
+            ) from e
+        member = f"arrays/{len(self.arrays):05d}.npy"
+        self.arrays.append((member, a))
+        tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
+        return {**tag, "object": True} if as_object else tag
+
+    def scalar(self, v: Any, where: str) -> Any:
+        if isinstance(v, np.generic) and v.dtype.kind in "biufU":
+            v = v.item()
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, int):
+            if abs(v) >= 2**63:
+                raise ModelFileError(f"cannot save {where}: integer {v} is too large")
+            return v
+        if isinstance(v, float):
+            return v if math.isfinite(v) else {"__float__": str(v)}
+        raise ModelFileError(
+            f"cannot save {where} = {v!r}: model files hold numbers, strings, "
+            "booleans, None, arrays, and lists / tuples / dicts of these"
+        )
+
+    def value(self, v: Any, where: str) -> Any:
+        """Any supported value as JSON (recursively)."""
+        if isinstance(v, np.ndarray):
+            return self.array(v, where)
+        if isinstance(v, np.generic):
+            if v.dtype.kind not in _SCALAR_KINDS:
+                raise ModelFileError(f"cannot save {where}: a {v.dtype} scalar")
+            return {"__np__": v.dtype.str, "value": self.scalar(v.item(), where)}
+        if isinstance(v, np.dtype) or (
+            isinstance(v, type) and issubclass(v, np.generic)
+        ):
+            dt = np.dtype(v)
+            if dt.kind not in _TAG_DTYPE_KINDS:
+                raise ModelFileError(f"cannot save {where}: dtype {dt}")
+            return {"__dtype__": dt.str, "type": isinstance(v, type)}
+        if isinstance(v, list):
+            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, tuple):
+            return {
+                "__tuple__": [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+            }
+        if isinstance(v, dict):
+            return {
+                "__dict__": [
+                    [self.scalar(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")]
+                    for k, x in v.items()
+                ]
+            }
+        if isinstance(v, slice):
+            ends = [v.start, v.stop, v.step]
+            if not all(e is None or isinstance(e, int) for e in ends):
+                raise ModelFileError(f"cannot save {where}: slice {v!r}")
+            return {"__slice__": ends}
+        if (
+            type(v).__name__ == "History"
+            and type(v).__module__ == "lingrad.training.history"
+        ):
+            raise ModelFileError(f"cannot save {where}: a History outside history_")
+        if hasattr(v, "get_params"):
+            return {"__estimator__": self.node(v, where)}
+        return self.scalar(v, where)
 
     def node(self, obj: Any, where: str) -> dict[str, Any]:
-        from lingrad.persist._lingradrules import state_of
-        from lingrad.persist._trainerstate import trainer_state
-
         name = type(obj).__name__
         spec = spec_of(obj)
         if spec is None:
@@ -193,7 +267,7 @@ def save(
             f"cannot save {name}: it is not fitted; fit it first"
         ) from e
     doc_meta = _check_meta(meta)
-    writer = _Writer()
+    writer = Writer()
     root = writer.node(obj, "model")
     import sklearn
 
@@ -239,21 +313,11 @@ def _not_a_model(p: Path) -> ModelFileError:
     return ModelFileError(f"{p} is not a lingrad model file (not a zip archive)")
 
 
-def _open(path: str | os.PathLike[str], limits: Limits | None) -> tuple[Path, SafeZip]:
-    p = Path(path)
-    if not p.is_file():
-        what = "is a folder" if p.is_dir() else "not found"
-        raise ModelFileError(f"model file {p} {what}; check the path")
-    if not zipfile.is_zipfile(p):
-        raise _not_a_model(p)
-    return p, open_zip(p, None, limits or Limits())
-
-
 def _read_doc(p: Path, z: SafeZip) -> dict[str, Any]:
     name = _DOC if _DOC in z.members else "meta.json"
     if name not in z.members:
         raise ModelFileError(f"{p}: not a lingrad model file (no {_DOC})")
-    doc = parse_json(p, name, z.read(name), z.limits)
+    doc = parse_json(name, z.read(name), z.limits)
     if not isinstance(doc, dict):
         raise ModelFileError(f"{p}: not a lingrad model file ({name} is not an object)")
     version = doc.get("format_version")
@@ -275,8 +339,7 @@ def read_meta(
 ) -> dict[str, Any]:
     """The ``meta`` dict saved with a model (``{}`` for none, or format 1 files);
     reads ``model.json`` only: no arrays, no estimator classes."""
-    p, z = _open(path, limits)
-    with z:
+    with _reading(path, limits) as (p, z):
         meta = _read_doc(p, z).get("meta", {})
     if not isinstance(meta, dict):
         raise ModelFileError(f"{p}: meta is not an object")
@@ -291,19 +354,34 @@ def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
     shape rules, or a file from a newer lingrad. ``limits`` bounds what the file
     may make lingrad allocate (:class:`Limits`).
     """
-    p, z = _open(path, limits)
-    try:
-        with z:
-            doc = _read_doc(p, z)
-            if doc["format_version"] == 1:
-                from lingrad.persist._modelfile_v1 import load_v1
+    with _reading(path, limits) as (p, z):
+        doc = _read_doc(p, z)
+        if doc["format_version"] == 1:
+            from lingrad.persist._modelfile_v1 import load_v1
 
-                return load_v1(p, z, doc, Loader)
-            loader = Loader(p, z, set(z.members) - {_DOC})
-            root = loader.declare(doc.get("model"), "model")
-            return loader.finish(root)
-    except ModelFileError:
-        raise
+            return load_v1(p, z, doc, Loader)
+        loader = Loader(p, z, set(z.members) - {_DOC})
+        return loader.finish(loader.declare(doc.get("model"), "model"))
+
+
+@contextmanager
+def _reading(
+    path: str | os.PathLike[str], limits: Limits | None
+) -> Iterator[tuple[Path, SafeZip]]:
+    """The file opened as a :class:`SafeZip`; every refusal names the file, once."""
+    p = Path(path)
+    if not p.is_file():
+        what = "is a folder" if p.is_dir() else "not found"
+        raise ModelFileError(f"model file {p} {what}; check the path")
+    if not zipfile.is_zipfile(p):
+        raise _not_a_model(p)
+    try:
+        with open_zip(p, None, limits or Limits()) as z:
+            yield p, z
+    except ModelFileError as e:
+        if str(p) in str(e):
+            raise
+        raise ModelFileError(f"{p}: {e}") from e
     except _DAMAGED as e:  # a corrupted member (CRC, deflate stream), or a case
         # the rules did not foresee: still one line, never a traceback
         raise ModelFileError(

@@ -18,7 +18,7 @@ lists as themselves; everything else as a one-key tagged object:
 ``{"__history__": {...}, "complete": b}``     a lingrad History (arrays by name)
 ==========================================  ==========================================
 
-:class:`Encoder` turns values into that form and collects the arrays;
+:class:`lingrad.persist.modelfile.Writer` turns values into that form;
 :func:`decode` turns JSON back into values in which arrays are still
 :class:`ArrayRef` placeholders (declared dtype and shape, nothing read), so that
 every shape is checked before any array is allocated.
@@ -27,22 +27,22 @@ every shape is checked before any array is allocated.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lingrad.errors import ModelFileError
-from lingrad.persist._safezip import DAMAGED, Limits, check_dtype
+from lingrad.persist._safezip import Limits, check_dtype, fail
 
-__all__ = ["ArrayRef", "Decoder", "Encoder", "HistoryRef", "Node", "is_array_like"]
+__all__ = ["OUTPUT_CONFIG", "Arr", "ArrayRef", "Decoder", "HistoryRef",
+           "Node", "Rule", "Template", "arr", "choice", "is_array_like"]  # fmt: skip
+
+OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 
 _TAGS = ("__float__", "__tuple__", "__dict__", "__np__", "__dtype__", "__slice__",
          "__array__", "__objects__", "__estimator__", "__history__")  # fmt: skip
 _WITH = {"__np__": ("value",), "__dtype__": ("type",), "__history__": ("complete",)}
-_SCALAR_KINDS = "biufU"
-_DTYPE_TAG_KINDS = "biufUO"
 
 
 @dataclass
@@ -88,96 +88,32 @@ def is_array_like(value: Any) -> bool:
     return isinstance(value, (ArrayRef, np.ndarray))
 
 
-# ------------------------------------------------------------------- encoding
+Dim = int | str | None  # a size; a symbol (D, C, K, H: bound by its first use); any
 
 
-class Encoder:
-    """Python values -> JSON; arrays are collected in :attr:`arrays` as members."""
+@dataclass(frozen=True)
+class Arr:
+    """A declared array's rule: its dims, its dtype kinds, whether it may be absent
+    or None (``True``, or the parameter that must then be False), or a scalar."""
 
-    def __init__(self, estimator: Any) -> None:
-        self.arrays: list[tuple[str, np.ndarray]] = []
-        self._estimator = estimator  # (obj, where) -> node JSON, for nested models
+    dims: tuple[Dim, ...]
+    kinds: str = "f"
+    optional: bool | str = False
+    scalar: bool = False
 
-    def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
-        as_object = a.dtype.kind == "O"
-        if as_object:
-            strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
-            if not strings or max(map(len, a), default=1) > Limits().max_str_chars:
-                if a.ndim != 1:
-                    raise ModelFileError(
-                        f"cannot save {where}: a {a.ndim}-d object array"
-                    )
-                return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
-            a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
-        try:
-            check_dtype(Path(where), "the array", a.dtype.str, Limits())
-        except ModelFileError as e:
-            raise ModelFileError(
-                f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
-                "(model files hold bool, integer, float32/64 and short strings)"
-            ) from e
-        member = f"arrays/{len(self.arrays):05d}.npy"
-        self.arrays.append((member, a))
-        tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
-        return {**tag, "object": True} if as_object else tag
 
-    def scalar(self, v: Any, where: str) -> Any:
-        if isinstance(v, np.generic) and v.dtype.kind in "biufU":
-            v = v.item()
-        if v is None or isinstance(v, (bool, str)):
-            return v
-        if isinstance(v, int):
-            if abs(v) >= 2**63:
-                raise ModelFileError(f"cannot save {where}: integer {v} is too large")
-            return v
-        if isinstance(v, float):
-            return v if math.isfinite(v) else {"__float__": str(v)}
-        raise ModelFileError(
-            f"cannot save {where} = {v!r}: model files hold numbers, strings, "
-            "booleans, None, arrays, and lists / tuples / dicts of these"
-        )
+def arr(*dims: Dim, kinds: str = "f", optional: bool | str = False) -> Arr:
+    return Arr(dims, kinds, optional)
 
-    def value(self, v: Any, where: str) -> Any:
-        """Any supported value as JSON (recursively)."""
-        if isinstance(v, np.ndarray):
-            return self.array(v, where)
-        if isinstance(v, np.generic):
-            if v.dtype.kind not in _SCALAR_KINDS:
-                raise ModelFileError(f"cannot save {where}: a {v.dtype} scalar")
-            return {"__np__": v.dtype.str, "value": self.scalar(v.item(), where)}
-        if isinstance(v, np.dtype) or (
-            isinstance(v, type) and issubclass(v, np.generic)
-        ):
-            dt = np.dtype(v)
-            if dt.kind not in _DTYPE_TAG_KINDS:
-                raise ModelFileError(f"cannot save {where}: dtype {dt}")
-            return {"__dtype__": dt.str, "type": isinstance(v, type)}
-        if isinstance(v, list):
-            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, tuple):
-            return {
-                "__tuple__": [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-            }
-        if isinstance(v, dict):
-            return {
-                "__dict__": [
-                    [self.scalar(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")]
-                    for k, x in v.items()
-                ]
-            }
-        if isinstance(v, slice):
-            ends = [v.start, v.stop, v.step]
-            if not all(e is None or isinstance(e, int) for e in ends):
-                raise ModelFileError(f"cannot save {where}: slice {v!r}")
-            return {"__slice__": ends}
-        if (
-            type(v).__name__ == "History"
-            and type(v).__module__ == "lingrad.training.history"
-        ):
-            raise ModelFileError(f"cannot save {where}: a History outside history_")
-        if hasattr(v, "get_params"):
-            return {"__estimator__": self._estimator(v, where)}
-        return self.scalar(v, where)
+
+Template = dict[str, "Arr | list[Arr] | range"]  # attribute -> array(s) or integer
+Rule = tuple[Callable[[object], bool], str]  # a parameter: (ok, what it must be)
+
+
+def choice(*allowed: object, need: str = "") -> Rule:
+    """A parameter that must be one of ``allowed`` (compared by type and value)."""
+    ok = lambda v: any(v is a or (type(v) is type(a) and v == a) for a in allowed)  # noqa: E731
+    return ok, need or f"must be one of {allowed!r}"
 
 
 # ------------------------------------------------------------------- decoding
@@ -190,15 +126,10 @@ class Decoder:
     must be referenced exactly once (:meth:`unreferenced` lists the rest).
     """
 
-    def __init__(
-        self, path: Path, limits: Limits, members: set[str], node: Any
-    ) -> None:
-        self.path, self.limits = path, limits
+    def __init__(self, limits: Limits, members: set[str], node: Any) -> None:
+        self.limits = limits
         self._members, self._used = members, set[str]()
         self._node = node  # (json, where) -> Node, for nested estimators
-
-    def fail(self, where: str, what: str) -> ModelFileError:
-        return ModelFileError(f"{self.path}: {where} {what}; {DAMAGED}")
 
     def unreferenced(self) -> list[str]:
         return sorted(self._members - self._used)
@@ -209,15 +140,15 @@ class Decoder:
         if isinstance(v, dict) and set(v) == {"__float__"}:
             if v["__float__"] in ("nan", "inf", "-inf"):
                 return float(v["__float__"])
-        raise self.fail(where, f"holds an unexpected value {str(v)[:60]!r}")
+        raise fail(where, f"holds an unexpected value {str(v)[:60]!r}")
 
     def shape(self, v: Any, where: str) -> tuple[int, ...]:
         if not isinstance(v, list) or len(v) > self.limits.max_ndim:
-            raise self.fail(where, "has an invalid shape")
+            raise fail(where, "has an invalid shape")
         if not all(
             isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**40 for n in v
         ):
-            raise self.fail(where, f"has an invalid shape {v}")
+            raise fail(where, f"has an invalid shape {v}")
         return tuple(v)
 
     def array(self, v: dict[str, Any], where: str) -> ArrayRef:
@@ -225,19 +156,19 @@ class Decoder:
         if set(v) - {"__array__", "dtype", "shape", "object"} or not isinstance(
             member, str
         ):
-            raise self.fail(where, "is a malformed array reference")
+            raise fail(where, "is a malformed array reference")
         if member not in self._members:
-            raise self.fail(where, f"refers to a missing member {member!r}")
+            raise fail(where, f"refers to a missing member {member!r}")
         if member in self._used:
-            raise self.fail(where, f"refers to member {member!r} a second time")
+            raise fail(where, f"refers to member {member!r} a second time")
         self._used.add(member)
         descr = v.get("dtype")
         if not isinstance(descr, str):
-            raise self.fail(where, "has no dtype")
-        dt = check_dtype(self.path, where, descr, self.limits)
+            raise fail(where, "has no dtype")
+        dt = check_dtype(where, descr, self.limits)
         as_object = v.get("object", False)
         if not isinstance(as_object, bool) or (as_object and dt.kind != "U"):
-            raise self.fail(where, "has an invalid object flag")
+            raise fail(where, "has an invalid object flag")
         return ArrayRef(member, dt, self.shape(v.get("shape"), where), as_object)
 
     def value(self, v: Any, where: str) -> Any:
@@ -248,7 +179,7 @@ class Decoder:
             return self.scalar(v, where)
         tag = next(iter(v), None)
         if tag not in _TAGS:
-            raise self.fail(where, f"holds an unknown tag {str(tag)[:40]!r}")
+            raise fail(where, f"holds an unknown tag {str(tag)[:40]!r}")
         body = v[tag]
         if tag == "__float__":
             return self.scalar(v, where)
@@ -258,7 +189,7 @@ class Decoder:
             return self._node(body, where)
         need: Any = dict if tag == "__history__" else str if tag in _WITH else list
         if set(v) != {tag, *_WITH.get(tag, ())} or not isinstance(body, need):
-            raise self.fail(where, f"holds a malformed {tag} value")
+            raise fail(where, f"holds a malformed {tag} value")
         if tag == "__tuple__":
             return tuple(self.value(x, f"{where}[{i}]") for i, x in enumerate(body))
         if tag == "__dict__":
@@ -268,17 +199,17 @@ class Decoder:
             out[:] = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(body)]
             return out
         if tag == "__np__":
-            dt = check_dtype(self.path, where, body, self.limits)
+            dt = check_dtype(where, body, self.limits)
             value = self.scalar(v["value"], where)
             try:
                 return np.array(value, dtype=dt)[()]
             except (TypeError, ValueError, OverflowError) as e:
-                raise self.fail(where, f"holds {value!r}, not a {dt}") from e
+                raise fail(where, f"holds {value!r}, not a {dt}") from e
         if tag == "__dtype__":
             if body in ("|O", "O"):
                 dt = np.dtype(object)
             else:
-                dt = check_dtype(self.path, where, body, self.limits)
+                dt = check_dtype(where, body, self.limits)
             return dt.type if v["type"] is True else dt
         if (
             tag == "__slice__"
@@ -288,21 +219,21 @@ class Decoder:
             return slice(*body)
         if tag == "__history__" and isinstance(v["complete"], bool):
             return HistoryRef(self._history(body, where), v["complete"])
-        raise self.fail(where, f"holds a malformed {tag} value")
+        raise fail(where, f"holds a malformed {tag} value")
 
     def _dict(self, body: list[Any], where: str) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for item in body:
             if not (isinstance(item, list) and len(item) == 2):
-                raise self.fail(where, "holds a malformed dict")
+                raise fail(where, "holds a malformed dict")
             key = self.scalar(item[0], f"{where} key")
             if key in out:
-                raise self.fail(where, f"holds key {key!r} twice")
+                raise fail(where, f"holds key {key!r} twice")
             out[key] = self.value(item[1], f"{where}[{key!r}]")
         return out
 
     def _history(self, body: dict[str, Any], where: str) -> dict[str, ArrayRef]:
         for key, ref in body.items():
             if not isinstance(ref, dict) or "__array__" not in ref:
-                raise self.fail(f"{where}[{key!r}]", "is not an array")
+                raise fail(f"{where}[{key!r}]", "is not an array")
         return {k: self.array(ref, f"{where}[{k!r}]") for k, ref in body.items()}

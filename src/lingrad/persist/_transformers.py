@@ -1,82 +1,55 @@
-"""The scikit-learn transformers a model file may hold, their shape and value rules.
+"""The scikit-learn transformers' shape templates and their own rules.
 
-Each rule reads the declared state (arrays not yet read) of a fitted
-transformer with D = ``n_features_in_`` input columns; ``width`` gives the
-columns it outputs, so the next step of a Pipeline is checked against it. Once
-read, the values are checked as scikit-learn's ``fit`` leaves them (``finish``),
-so that ``transform`` cannot divide by zero or fill in an infinity: a scale is
-finite and > 0 (MinMaxScaler's: non-zero), a variance finite and >= 0, an
-imputer's statistic finite (NaN: a column that was empty), a one-hot encoder's
-categories sorted and unique.
+Values are checked as ``fit`` leaves them, so that ``transform`` cannot divide by
+zero or fill in an infinity (:data:`SCALE`, :data:`VARIANCE`, :data:`NONZERO`, an
+imputer's statistics, a one-hot encoder's sorted categories).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lingrad.errors import ModelFileError
-from lingrad.persist._modelrules import OUTPUT_CONFIG, Rules
-from lingrad.persist._modelstate import Node, is_array_like
-from lingrad.persist._safezip import DAMAGED
+from lingrad.persist._safezip import fail
+from lingrad.persist._values import Arr, Node, Template, arr, choice
+
+if TYPE_CHECKING:
+    from lingrad.persist._loader import Rules
 
 
-def _start(r: Rules) -> int | None:
-    """D, or None for an unfitted transformer (a template inside a params list)."""
-    r.output_config()
-    if not (set(r.state) - {OUTPUT_CONFIG}):
-        return None
-    D = r.integer("n_features_in_", 1)
-    assert D is not None
-    r.names(D)
-    return D
-
-
-def _n_samples_seen(r: Rules, D: int) -> None:
-    v = r.state.get("n_samples_seen_")
-    if is_array_like(v):
-        r.check_array("n_samples_seen_", v, (D,), "iuf")
-    else:
-        r.scalar("n_samples_seen_", "iuf")
-
-
-def check_standard_scaler(r: Rules) -> None:
-    if (D := _start(r)) is None:
-        return
-    _n_samples_seen(r, D)
-    for attr in ("mean_", "var_", "scale_"):
-        r.array(attr, (D,), none_ok=True)
-    for param, attr in (("with_mean", "mean_"), ("with_std", "scale_")):
-        if r.params.get(param, True) and r.state.get(attr) is None:
-            raise r.fail(attr, f"is missing although {param}=True")
-
-
-def check_min_max_scaler(r: Rules) -> None:
-    if (D := _start(r)) is None:
-        return
-    r.integer("n_samples_seen_")
-    for attr in ("min_", "scale_", "data_min_", "data_max_", "data_range_"):
-        r.array(attr, (D,))
-
-
-def check_robust_scaler(r: Rules) -> None:
-    if (D := _start(r)) is None:
-        return
-    for attr in ("center_", "scale_"):
-        r.array(attr, (D,), none_ok=True)
+SCALER_SHAPES: Template = {
+    "n_samples_seen_": Arr(("D",), "iuf", scalar=True),
+    "mean_": arr("D", optional="with_mean"),
+    "var_": arr("D", optional=True),  # None in a 0.1 file
+    "scale_": arr("D", optional="with_std"),
+}
+MIN_MAX_SHAPES: Template = {
+    "n_samples_seen_": range(2**40 + 1),
+    **{
+        a: arr("D") for a in ("min_", "scale_", "data_min_", "data_max_", "data_range_")
+    },
+}
+ROBUST_SHAPES: Template = {
+    "center_": arr("D", optional="with_centering"),
+    "scale_": arr("D", optional="with_scaling"),
+}
+IMPUTER_SHAPES: Template = {"statistics_": arr("D", kinds="fiuO")}
+POLY_SHAPES: Template = {
+    "_min_degree": range(1001),
+    "_max_degree": range(1001),
+    "n_output_features_": range(2**31 + 1),
+    "_n_out_full": range(2**62 + 1),
+}
+NO_FUNCTIONS = dict.fromkeys(
+    ("func", "inverse_func", "kw_args", "inv_kw_args"), choice(None)
+)
 
 
 def check_imputer(r: Rules) -> None:
-    if r.params.get("add_indicator", False):
-        raise r.fail(
-            "params['add_indicator']", "must be False (indicators are not stored)"
-        )
-    if (D := _start(r)) is None:
-        return
-    r.array("statistics_", (D,), "fiuO")
     for attr in ("_fit_dtype", "_fill_dtype"):
         if attr in r.state and not isinstance(r.state[attr], np.dtype):
             raise r.fail(attr, "must be a dtype")
@@ -91,30 +64,20 @@ def imputer_width(imp: Any) -> int:
     return len(stats) if keep else sum(not _missing(v) for v in stats)
 
 
-def _index_list(r: Rules, attr: str, D: int) -> list[Any] | None:
-    """drop_idx_-like: None or a length-D object array of ints / None."""
-    v = r.state.get(attr)
-    if v is None:
-        return None
-    r.check_array(attr, v, (D,), "iuO")
-    return list(v) if isinstance(v, np.ndarray) else None
-
-
 def check_one_hot(r: Rules) -> None:
     """categories_: D non-empty 1-D arrays; drop_idx_: None or D indices into them.
     The private widths (0.2's files, or an encoder grouping infrequent categories)
     must match the categories."""
-    if (D := _start(r)) is None:
+    if (D := r.dims.get("D")) is None:
         return
-    cats = r.state.get("categories_")
-    if not isinstance(cats, list) or len(cats) != D:
-        raise r.fail("categories_", f"must be a list of {D} arrays")
+    r.shapes({"categories_": [arr(None, kinds="biufUO")] * D})
+    cats = r.state["categories_"]
     for j, c in enumerate(cats):
-        r.check_array(f"categories_[{j}]", c, (None,), "biufUO")
         if not c.shape[0]:
             raise r.fail(f"categories_[{j}]", "holds no category")
-    drop = _index_list(r, "drop_idx_", D)
-    _index_list(r, "_drop_idx_after_grouping", D)
+    index = arr("D", kinds="iuO", optional=True)
+    r.shapes({"drop_idx_": index, "_drop_idx_after_grouping": index})
+    drop = r.state.get("drop_idx_")
     infrequent = r.state.get("_infrequent_enabled", False)
     if not isinstance(infrequent, bool):
         raise r.fail("_infrequent_enabled", "must be a boolean")
@@ -126,14 +89,10 @@ def check_one_hot(r: Rules) -> None:
     ):
         raise r.fail("_n_features_outs", f"must be a list of {D} integers")
     if infrequent:
-        for attr in ("_infrequent_indices", "_default_to_infrequent_mappings"):
-            v = r.state.get(attr)
-            if not (isinstance(v, list) and len(v) == D):
-                raise r.fail(attr, f"must be a list of {D} entries")
-            for j, a in enumerate(v):
-                r.check_array(f"{attr}[{j}]", a, (None,), "iu", none_ok=True)
+        rule = [arr(None, kinds="iu", optional=True)] * D
+        r.shapes({"_infrequent_indices": rule, "_default_to_infrequent_mappings": rule})
         return
-    drops = drop if drop is not None else [None] * D
+    drops = list(drop) if isinstance(drop, np.ndarray) else [None] * D
     for j, c in enumerate(cats):
         d = drops[j]
         if d is not None and not (
@@ -158,41 +117,6 @@ def groups_infrequent(enc: Any) -> bool:
     return enc.min_frequency is not None or enc.max_categories is not None
 
 
-def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
-    """Refuse the first element of array ``a`` for which ``bad`` holds."""
-    if a is None:
-        return
-    a = np.asarray(a, dtype=np.float64)
-    wrong = np.flatnonzero(bad(a))
-    if len(wrong):
-        j = int(wrong[0])
-        raise ModelFileError(
-            f"{node.where}.{attr}[{j}] is {float(a.flat[j])!r}; {need}; {DAMAGED}"
-        )
-
-
-def _nonpositive(a: np.ndarray) -> np.ndarray:
-    return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
-
-
-def finish_scale(t: Any, node: Node) -> None:
-    need = "a scale must be finite and > 0"
-    _values(node, "scale_", getattr(t, "scale_", None), _nonpositive, need)
-
-
-def finish_standard_scaler(t: Any, node: Node) -> None:
-    finish_scale(t, node)
-    var = getattr(t, "var_", None)
-    need = "a variance must be finite and >= 0"
-    _values(node, "var_", var, lambda a: ~np.isfinite(a) | (a < 0), need)
-
-
-def finish_min_max_scaler(t: Any, node: Node) -> None:
-    need = "a scale must be finite and non-zero"
-    scale = getattr(t, "scale_", None)  # None: an unfitted template
-    _values(node, "scale_", scale, lambda a: ~np.isfinite(a) | (a == 0), need)
-
-
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -204,9 +128,9 @@ def finish_imputer(imp: Any, node: Node) -> None:
     for j, v in enumerate(np.asarray(stats).tolist()):
         number = isinstance(v, (int, float)) and not isinstance(v, bool)
         if not (isinstance(v, str) or _missing(v) or (number and math.isfinite(v))):
-            raise ModelFileError(
+            raise fail(
                 f"{node.where}.statistics_[{j}] is {v!r}; a statistic must be a "
-                f"finite number or a string (NaN: a column that was empty); {DAMAGED}"
+                f"finite number or a string (NaN: a column that was empty)"
             )
 
 
@@ -234,9 +158,7 @@ def finish_one_hot(enc: Any, node: Node) -> None:
     cats = vars(enc).get("categories_")
     for j, c in enumerate(cats or []):
         if len(c) and not _sorted_categories(c):
-            raise ModelFileError(
-                f"{node.where}.categories_[{j}] is not sorted and unique; {DAMAGED}"
-            )
+            raise fail(f"{node.where}.categories_[{j}] is not sorted and unique")
     if cats is None or vars(enc).get("_infrequent_enabled"):
         return  # an unfitted template, or the stored grouping
     public = {
@@ -250,13 +172,11 @@ def finish_one_hot(enc: Any, node: Node) -> None:
             warnings.simplefilter("ignore")
             enc.set_params(categories=[np.asarray(c) for c in cats]).fit(row)
     except (TypeError, ValueError) as e:
-        raise ModelFileError(
-            f"{node.where}.categories_ do not fit its parameters ({e}); {DAMAGED}"
-        ) from e
+        raise fail(f"{node.where}.categories_ do not fit its parameters ({e})") from e
     if _indices(enc.drop_idx_) != _indices(public.get("drop_idx_")):
-        raise ModelFileError(
+        raise fail(
             f"{node.where}.drop_idx_ is not what drop={enc.drop!r} gives for its "
-            f"categories_; {DAMAGED}"
+            f"categories_"
         )
     enc.set_params(categories=given)
     vars(enc).pop("feature_names_in_", None)
@@ -268,12 +188,10 @@ def _indices(drop: Any) -> list[int | None] | None:
 
 
 def check_poly(r: Rules) -> None:
-    if (D := _start(r)) is None:
+    if (D := r.dims.get("D")) is None:
         return
-    lo, hi = r.integer("_min_degree", 0, 1000), r.integer("_max_degree", 0, 1000)
-    n_out = r.integer("n_output_features_", 0, 2**31)
-    r.integer("_n_out_full", 0, 2**62)
-    assert lo is not None and hi is not None
+    lo, hi = r.state["_min_degree"], r.state["_max_degree"]
+    n_out = r.state["n_output_features_"]
     expected = n_monomials(
         D, lo, hi, bool(r.params.get("interaction_only", False)),
         bool(r.params.get("include_bias", True)),
@@ -295,7 +213,22 @@ def n_monomials(D: int, lo: int, hi: int, interaction_only: bool, bias: bool) ->
     return n + bias
 
 
-def check_function_transformer(r: Rules) -> None:
-    for name in ("func", "inverse_func", "kw_args", "inv_kw_args"):
-        r.param_is(name, None)  # the identity only: what 'passthrough' becomes
-    _start(r)
+Bad = Callable[[np.ndarray], np.ndarray]  # the elements an array may not hold
+Values = tuple[str, Bad, str]  # (array, its bad elements, what it must be)
+
+
+def not_positive(a: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
+
+
+SCALE: Values = ("scale_", not_positive, "a scale must be finite and > 0")
+VARIANCE: Values = (
+    "var_",
+    lambda a: ~np.isfinite(a) | (a < 0),
+    "a variance must be finite and >= 0",
+)
+NONZERO: Values = (
+    "scale_",
+    lambda a: ~np.isfinite(a) | (a == 0),
+    "a scale must be finite and non-zero",
+)
