@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -12,12 +13,40 @@ from lingrad.notebook.html import card, esc, img, mapping, table
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from lingrad.demos.common import DemoResult
     from lingrad.models._base import GradientEstimator
     from lingrad.models.registry import ModelSpec
-    from lingrad.training.history import History
 
 MAX_GIF_BYTES = 4 * 2**20  # larger animations are linked by path, not inlined
+
+
+class History(Protocol):
+    """What a History card reads (``lingrad.training.history.History`` has it)."""
+
+    @property
+    def n_steps(self) -> int: ...
+    @property
+    def n_epochs(self) -> int: ...
+    @property
+    def epoch_loss(self) -> np.ndarray: ...
+    @property
+    def accumulated_accuracy(self) -> np.ndarray: ...
+
+
+class DemoResult(Protocol):
+    """What a demo card reads (``lingrad.demos.common.DemoResult`` has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def out_dir(self) -> Path: ...
+    @property
+    def report(self) -> Path: ...
+    @property
+    def metrics(self) -> Mapping[str, object]: ...
+    @property
+    def figures(self) -> Mapping[str, Figure]: ...
+    @property
+    def frames(self) -> Mapping[str, int]: ...
 
 
 def history_plot(h: History, title: str | None = None) -> Figure:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from lingrad.demos.common import DemoResult
     from lingrad.models._base import GradientEstimator
-    from lingrad.training.history import History
+    from lingrad.notebook.cards import DemoResult, History
 
 
 class HistoryDisplay:

@@ -9,7 +9,7 @@ Parameters are named as the chain names them (``"affine.W"``, ``"affine.b"``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,9 +20,6 @@ from .curves import plot_loss, plot_loss_and_accuracy
 from .fit import Kind, plot_fit_evolution
 from .params import plot_loss_and_params
 from .style import FigureLike, PathLike
-
-if TYPE_CHECKING:
-    from lingrad.training.history import History
 
 
 def _key(params: Mapping[str, ArrayLike], key: str | None, suffix: str) -> str | None:
@@ -41,7 +38,7 @@ def _optional(values: ArrayLike | None) -> np.ndarray | None:
 
 
 def param_tracks(
-    h: History,
+    h: object,
     W_key: str | None = None,
     b_key: str | None = None,
     include_final: bool = True,
@@ -67,11 +64,12 @@ def param_tracks(
 
 
 def history_snapshots(
-    h: History, include_final: bool = True
+    h: object, include_final: bool = True
 ) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
     """One ``{name: array}`` dict per snapshot (final appended) and their steps."""
-    params = {k: np.asarray(v) for k, v in dict(h.params or {}).items()}
-    steps = np.asarray(h.snapshot_step, dtype=np.int64)
+    params = dict(getattr(h, "params", None) or {})
+    params = {k: np.asarray(v) for k, v in params.items()}
+    steps = np.asarray(getattr(h, "snapshot_step", ()), dtype=np.int64)
     snaps = [{k: v[m] for k, v in params.items()} for m in range(len(steps))]
     S = total_steps(h)
     final = dict(getattr(h, "final_params", None) or {})
@@ -92,7 +90,7 @@ def affine_proba(
     return np.asarray(expit(z[:, 0]) if z.shape[1] == 1 else softmax(z, axis=1))
 
 
-def total_steps(h: History) -> int:
+def total_steps(h: object) -> int:
     """Updates made in all: the per-step records, or past the last kept record and
     the last epoch's end where records are thinned."""
     S = len(np.asarray(getattr(h, "step_loss", ())))
@@ -105,14 +103,14 @@ def total_steps(h: History) -> int:
     return S
 
 
-def record_steps(h: History) -> np.ndarray | None:
+def record_steps(h: object) -> np.ndarray | None:
     """The global step of each per-step record: ``h.step_index`` where the History
     keeps it (per-step records thinned), else None (records are steps 0 .. S-1)."""
     index = getattr(h, "step_index", None)
     if index is None:
         return None
     index = np.asarray(index)
-    return index if len(index) == len(np.asarray(h.step_loss)) else None
+    return index if len(index) == len(np.asarray(getattr(h, "step_loss", ()))) else None
 
 
 def affine_score(
@@ -129,7 +127,7 @@ def affine_score(
 
 
 def plot_history(
-    h: History,
+    h: object,
     *,
     panel: str | None = None,
     kind: str = "step",
@@ -153,7 +151,9 @@ def plot_history(
     epoch_loss = _optional(getattr(h, "epoch_loss", None))
     acc = _optional(getattr(h, "accumulated_accuracy", None))
     steps = record_steps(h)
-    has_params = any(np.asarray(v).size for v in dict(h.params or {}).values())
+    has_params = any(
+        np.asarray(v).size for v in dict(getattr(h, "params", None) or {}).values()
+    )
     if panel is None:
         panel = "params" if has_params else "accuracy" if acc is not None else "loss"
     if panel == "params":
@@ -203,7 +203,7 @@ def plot_history(
 
 
 def plot_fit_from_history(
-    x: ArrayLike, y: ArrayLike, h: History, kind: Kind = "linear", **kwargs: Any
+    x: ArrayLike, y: ArrayLike, h: object, kind: Kind = "linear", **kwargs: Any
 ) -> FigureLike:
     """``plot_fit_evolution`` on the History's w and b snapshots."""
     steps, W, b = param_tracks(h)
@@ -213,7 +213,7 @@ def plot_fit_from_history(
 def animate_fit_from_history(
     x: ArrayLike,
     y: ArrayLike,
-    h: History,
+    h: object,
     kind: Kind = "linear",
     path: PathLike = "fit.gif",
     **kwargs: Any,
@@ -226,7 +226,7 @@ def animate_fit_from_history(
 def animate_boundary_from_history(
     X: ArrayLike,
     y: ArrayLike,
-    h: History,
+    h: object,
     path: PathLike = "boundary.gif",
     **kwargs: Any,
 ) -> int:
