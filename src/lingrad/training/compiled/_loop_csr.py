@@ -263,21 +263,17 @@ def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec): 
             norm2 = 0.0
             pen2 = 0.0  # Σ (alpha·dC_dw)² over the touched weights
             dS = 0.0
-            want_norm = norm_every > 0 and t % norm_every == 0
-            if single and K == 1 and not want_norm:  # the lectures' loop, no ‖G‖
-                dJ_dz = dJ_dz_k[0]
-                for p in range(indptr[i], indptr[i + 1]):
-                    g = x[p] * dJ_dz
-                    dS += lazy_entry(W, idx[p], g, a, inv_a, lr, l2, alpha)[2]
-            elif single and K == 1:  # the lectures' loop: w -= lr·x·dJ_dz, x just read
+            want_norm = norm_every > 0 and t % norm_every == 0  # else no ‖G‖ sums
+            if single and K == 1:  # the lectures' loop: w -= lr·x·dJ_dz, x just read
                 dJ_dz = dJ_dz_k[0]
                 for p in range(indptr[i], indptr[i + 1]):
                     G2, P2, dC = lazy_entry(
                         W, idx[p], x[p] * dJ_dz, a, inv_a, lr, l2, alpha
                     )
-                    norm2 += G2
-                    pen2 += P2
                     dS += dC
+                    if want_norm:
+                        norm2 += G2
+                        pen2 += P2
             elif single:
                 for p in range(indptr[i], indptr[i + 1]):
                     for k in range(K):
