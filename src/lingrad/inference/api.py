@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from lingrad.core.nodes import Array
@@ -22,13 +23,13 @@ class InferenceError(LingradError, ValueError):
 
 
 def summary(
-    model: Any,
-    X: Any,
-    y: Any,
+    model: Any,  # a scikit-learn Pipeline or estimator (untyped)
+    X: Any,  # what the model's pipeline takes (DataFrame, array, sparse)
+    y: ArrayLike,
     *,
     level: float = 0.95,
     cov_type: str = "nonrobust",
-    sample_weight: Any = None,
+    sample_weight: ArrayLike | None = None,
 ) -> Summary:
     """Coefficients, se, tests, intervals and fit statistics of a fitted model on X, y.
 
@@ -206,8 +207,8 @@ def _no_class_weight(model: Any) -> None:
 
 
 def _weighted_rows(
-    X: Array, y: Any, sample_weight: Any
-) -> tuple[Array, Any, Array | None]:
+    X: Array, y: ArrayLike, sample_weight: ArrayLike | None
+) -> tuple[Array, NDArray[np.generic], Array | None]:
     """X, y and the frequency weights s (None without), rows of weight 0 dropped."""
     y = np.asarray(y)
     if len(y) != len(X):

@@ -18,10 +18,10 @@ rest). docs/derivations.md derives them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit, log_softmax, softmax
 
 from lingrad.core.nodes import Array
@@ -271,6 +271,6 @@ def contrasts(coef: Array, intercept: Array, fit_intercept: bool) -> Array:
     return np.asarray(theta[1:] - theta[0])
 
 
-def labels01(y: Any, classes: Array) -> Array:
+def labels01(y: ArrayLike, classes: Array) -> Array:
     """0/1 of y against ``classes[1]`` (the positive class)."""
     return np.asarray(np.asarray(y) == classes[1], dtype=np.float64)

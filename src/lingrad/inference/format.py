@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html as _html
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lingrad.inference.result import Row, Summary
 
 WIDTH = 78
 
 
-def _num(v: Any, digits: int = 4) -> str:
+def _num(v: float | None, digits: int = 4) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "nan"
     v = float(v)
@@ -20,7 +23,13 @@ def _num(v: Any, digits: int = 4) -> str:
     return f"{v:.{digits}f}"
 
 
-def _header(s: Any) -> list[tuple[str, str]]:
+def _numbers(row: Row) -> list[float]:
+    """The row's coef, se, statistic, p_value, ci_low, ci_high."""
+    return [row["coef"], row["se"], row["statistic"], row["p_value"],
+            row["ci_low"], row["ci_high"]]  # fmt: skip
+
+
+def _header(s: Summary) -> list[tuple[str, str]]:
     items = [
         ("Model", s.model),
         ("No. observations", str(s.n_obs)),
@@ -38,13 +47,13 @@ def _header(s: Any) -> list[tuple[str, str]]:
     return items
 
 
-def _columns(s: Any) -> list[str]:
+def _columns(s: Summary) -> list[str]:
     lo, hi = (1 - s.level) / 2, (1 + s.level) / 2
     stat = "t" if s.dist == "t" else "z"
     return ["coef", "std err", stat, f"P>|{stat}|", f"[{lo:.3g}", f"{hi:.3g}]"]
 
 
-def text(s: Any) -> str:
+def text(s: Summary) -> str:
     """A statsmodels-like table: header pairs, then one line per coefficient."""
     lines = [f"{s.model} summary".center(WIDTH), "=" * WIDTH]
     items = _header(s)
@@ -62,16 +71,14 @@ def text(s: Any) -> str:
                 lines.append(f"{row['equation']}")
             lines.append(head)
             lines.append("-" * WIDTH)
-        keys = ("coef", "se", "statistic", "p_value", "ci_low", "ci_high")
-        values = [row[k] for k in keys]
-        numbers = "".join(f"{_num(v, 3):>11}" for v in values)
+        numbers = "".join(f"{_num(v, 3):>11}" for v in _numbers(row))
         lines.append(f"{row['name']:<{name_w}}{numbers}")
     lines.append("=" * WIDTH)
     lines += [f"Note: {note}" for note in s.notes]
     return "\n".join(lines)
 
 
-def html(s: Any) -> str:
+def html(s: Summary) -> str:
     """The table as HTML (a notebook's rich display)."""
     e = _html.escape
     head = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _header(s))
@@ -83,10 +90,7 @@ def html(s: Any) -> str:
             if row["equation"] is None
             else f"{row['equation']}: {row['name']}"
         )
-        values = [
-            row[k] for k in ("coef", "se", "statistic", "p_value", "ci_low", "ci_high")
-        ]
-        cells = "".join(f"<td>{e(_num(v, 3))}</td>" for v in values)
+        cells = "".join(f"<td>{e(_num(v, 3))}</td>" for v in _numbers(row))
         body.append(f"<tr><th>{e(label)}</th>{cells}</tr>")
     notes = "".join(f"<p>Note: {e(n)}</p>" for n in s.notes)
     return (
@@ -95,7 +99,7 @@ def html(s: Any) -> str:
     )
 
 
-def _plain(v: Any) -> Any:
+def _plain(v: object) -> object:
     if isinstance(v, np.ndarray):
         return [_plain(x) for x in v.tolist()]
     if isinstance(v, list):
@@ -107,7 +111,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def as_dict(s: Any) -> dict[str, Any]:
+def as_dict(s: Summary) -> dict[str, object]:
     """Every field of the Summary in JSON types (non-finite numbers as null)."""
     keys = (
         "model", "names", "equations", "coef", "se", "statistic", "p_value",

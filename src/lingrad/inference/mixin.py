@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from lingrad.core.nodes import SparseRows
+    from lingrad.inference.result import Summary
 
 
 class SummaryMixin:
@@ -10,13 +16,13 @@ class SummaryMixin:
 
     def summary(
         self,
-        X: Any,
-        y: Any,
+        X: ArrayLike | SparseRows,
+        y: ArrayLike,
         *,
         level: float = 0.95,
         cov_type: str = "nonrobust",
-        sample_weight: Any = None,
-    ) -> Any:
+        sample_weight: ArrayLike | None = None,
+    ) -> Summary:
         """se, t / z tests, intervals and fit statistics on X, y (lingrad.summary)."""
         from lingrad.inference.api import summary
 

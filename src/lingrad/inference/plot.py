@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from lingrad.inference.result import Summary
+
 
 def plot_coefficients(
-    summary: Any, *, path: Any = None, title: str | None = None, intercept: bool = False
-) -> Any:
+    summary: Summary,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    title: str | None = None,
+    intercept: bool = False,
+) -> Figure:
     """Horizontal error bars ``coef`` in ``[ci_low, ci_high]``; one colour per equation.
 
     The intercept is left out unless ``intercept`` (its scale would flatten the
@@ -23,7 +33,9 @@ def plot_coefficients(
     coef, lo, hi = (
         np.atleast_2d(a) for a in (summary.coef, summary.ci_low, summary.ci_high)
     )
-    eqs = summary.equations or [None]
+    eqs: list[str | None] = [None]
+    if summary.equations:
+        eqs = list(summary.equations)
     n_rows = len(keep) * len(eqs)
     fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.32 * max(n_rows, 1)))
     labels, pos = [], 0

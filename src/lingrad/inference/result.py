@@ -9,13 +9,26 @@ freedom for least squares' nonrobust covariance, else z), ``p_value = 2 P(T >
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 from scipy import stats
 
 from lingrad.core.nodes import Array
 from lingrad.inference.covariance import Estimates
+
+
+class Row(TypedDict):
+    """One coefficient of a :class:`Summary` (``Summary.rows()``)."""
+
+    equation: str | None
+    name: str
+    coef: float
+    se: float
+    statistic: float
+    p_value: float
+    ci_low: float
+    ci_high: float
 
 
 @dataclass
@@ -63,13 +76,13 @@ class Summary:
 
         return html(self)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain JSON types: lists of floats (NaN as None), strings, numbers."""
         from lingrad.inference.format import as_dict
 
         return as_dict(self)
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Row]:
         """One dict per coefficient: equation, name, coef, se, ..., ci_high."""
         out = []
         eqs: list[str | None] = [None]
@@ -78,10 +91,12 @@ class Summary:
         for e, eq in enumerate(eqs):
             for j, name in enumerate(self.names):
                 at = (e, j) if self.equations else (j,)
-                row: dict[str, Any] = {"equation": eq, "name": name}
-                for key in ("coef", "se", "statistic", "p_value", "ci_low", "ci_high"):
-                    row[key] = float(getattr(self, key)[at])
-                out.append(row)
+                c, se, t, p, lo, hi = (
+                    float(a[at]) for a in (self.coef, self.se, self.statistic,
+                                           self.p_value, self.ci_low, self.ci_high)
+                )  # fmt: skip
+                out.append(Row(equation=eq, name=name, coef=c, se=se, statistic=t,
+                               p_value=p, ci_low=lo, ci_high=hi))  # fmt: skip
         return out
 
 
@@ -101,7 +116,7 @@ def build(
     se = np.where(np.broadcast_to(dead, shape), np.nan, se)
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = est.coef / se
-    ref: Any = stats.t(est.df_resid) if est.dist == "t" else stats.norm()
+    ref = stats.t(est.df_resid) if est.dist == "t" else stats.norm()  # scipy's
     p_value = 2 * ref.sf(np.abs(statistic))
     q = float(ref.ppf(0.5 + level / 2))
     notes = []

@@ -14,7 +14,7 @@ gradients on the normal equations (``normal_cg``).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,7 +23,7 @@ from lingrad.core.nodes import Array
 from lingrad.solvers.gram import GramStats
 from lingrad.solvers.normal_cg import normal_cg
 from lingrad.solvers.refine import refined_least_squares
-from lingrad.solvers.result import SolverError
+from lingrad.solvers.result import SolveInfo, SolverError
 from lingrad.solvers.rows import ArrayRows, Rows, column_name
 from lingrad.solvers.sparse_gram import eig_solve
 from lingrad.solvers.tsqr import (
@@ -53,7 +53,7 @@ def least_squares(
     stats: GramStats | None = None,
     *,
     gram_max_features: int = GRAM_MAX_FEATURES,
-) -> tuple[Array, Array, dict[str, Any]]:
+) -> tuple[Array, Array, SolveInfo]:
     """``argmin Σ s_i ‖y_i - x_iᵀW - b‖² + l2 ‖W‖²``: W (D, K), b (K,), info.
 
     ``stats``: the Gram statistics when a pass already gathered them.
@@ -102,7 +102,10 @@ def least_squares(
 
 
 def check_finite_solution(
-    W: Array, b: Array, names: Any = None, what: str = "the closed form"
+    W: Array,
+    b: Array,
+    names: Sequence[str] | None = None,
+    what: str = "the closed form",
 ) -> None:
     """Refuse a solution that is not finite, naming the first bad feature."""
     bad = ~np.isfinite(W).all(axis=1)
@@ -129,7 +132,7 @@ def normal_equation(
     rcond: float | None = None,
     *,
     chunk_rows: int | None = None,
-) -> tuple[Array, Array, dict[str, Any]]:
+) -> tuple[Array, Array, SolveInfo]:
     """``w* = argmin Σ s_i (y_i - x_iᵀw - b)² + l2 ‖w‖²`` (scikit-learn Ridge's J).
 
     The centred, weighted Gram matrix ``XᵀSX`` is formed once (``syrk`` over

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +25,7 @@ from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpocon, dpotrf, dpotrs
 
 from lingrad.core.nodes import Array
-from lingrad.solvers.result import SolverError
+from lingrad.solvers.result import SolveInfo, SolverError
 from lingrad.solvers.rows import Chunk, column_name
 from lingrad.solvers.sparse_gram import sparse_column, sparse_sums
 
@@ -42,7 +41,8 @@ def block_rows(P: int) -> int:
 
 def syrk_add(M: Array, A: Array) -> Array:
     """``M += Aᵀ A`` in M's upper triangle (M (P, P) Fortran-ordered, A (m, P))."""
-    return dsyrk(1.0, A.T, beta=1.0, c=M, trans=0, lower=0, overwrite_c=1)  # type: ignore[no-any-return]
+    out: Array = dsyrk(1.0, A.T, beta=1.0, c=M, trans=0, lower=0, overwrite_c=1)
+    return out
 
 
 def weighted_sum(A: Array, s: Array | None) -> Array:
@@ -161,7 +161,7 @@ class GramStats:
 
     def solve(
         self, l2: float = 0.0, spectrum: bool = True
-    ) -> tuple[Array, dict[str, Any]] | None:
+    ) -> tuple[Array, SolveInfo] | None:
         """W (D, K) of ``(XᵀSX + l2 I) W = XᵀSY`` by Cholesky, or None.
 
         The Cholesky factor of XᵀSX + l2 I scaled to unit diagonal (the
@@ -199,7 +199,7 @@ class GramStats:
             }
         eig = np.linalg.eigvalsh(self.M[:D, :D])[::-1]  # O(D³): small beside N D²
         sv = np.sqrt(np.maximum(eig, 0.0))  # singular values of the centred √S X
-        details: dict[str, Any] = {
+        details: SolveInfo = {
             "method": "Cholesky of XᵀX (syrk in row chunks)",
             "rank": D,
             "condition_number": float(eig[0] / eig[-1]) if eig[-1] > 0 else np.inf,

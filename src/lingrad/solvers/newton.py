@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TypeAlias, Unpack, cast
 
 import numpy as np
 import scipy.linalg
@@ -43,14 +43,14 @@ from lingrad.core.losses import BinaryCrossEntropy, Loss
 from lingrad.core.nodes import Affine, Array
 from lingrad.core.penalties import L2
 from lingrad.solvers.gram import symmetric
-from lingrad.solvers.result import SolverResult, check_result
+from lingrad.solvers.result import NewtonOptions, SolverResult, check_result
 from lingrad.solvers.rows import ArrayRows, Chunk, Rows, kept_rows
 from lingrad.solvers.sparse_hessian import (
     HessianOperator,
     logistic_product,
     newton_cg_step,
 )
-from lingrad.solvers.sums import chain_sums, logistic_hessian_sums, several, sum_loss
+from lingrad.solvers.sums import FG, both, chain_sums, logistic_hessian_sums, sum_loss
 from lingrad.training.history import History
 
 HESSIAN_STRIDE = 16  # a subsampled Hessian: every 16th row
@@ -58,6 +58,7 @@ ROWS_PER_PARAM = 64  # ... when it keeps at least this many rows per parameter
 SUBSAMPLE_MIN_ROWS = 20_000  # ... and N is at least this (else a Hessian is cheap)
 DENSE_HESSIAN_MAX = 4096  # sparse X: a Hessian block beyond this is an operator
 DECREMENT_RTOL = 1e-11  # converged: ½ gᵀH⁻¹g <= this × |J| (and max |g| <= tol)
+Hessian: TypeAlias = "Array | HessianOperator | list[HessianOperator]"  # or v ↦ H v
 
 
 def hessian_stride(N: int, n_params: int) -> int:
@@ -82,19 +83,20 @@ def strided_hessian_sums(
     return sums(kept_rows(chunk, stride), W, b)
 
 
-def _solve_pd(H: Array, g: Array) -> Array:
+def _solve_pd(H: Hessian, g: Array) -> Array:
     """The Newton step ``-H⁻¹ g`` (Cholesky; least squares if H is singular).
 
     A non-finite H (overflowing data) gives the steepest descent ``-g``: the
     line search and the result check then say what happened.
     """
+    assert isinstance(H, np.ndarray), "an operator is solved by newton_cg_step"
     if not np.isfinite(H).all():
         return -g
     try:
         factor = scipy.linalg.cho_factor(H, check_finite=False)
-        return -scipy.linalg.cho_solve(factor, g, check_finite=False)  # type: ignore[no-any-return]
+        return -np.asarray(scipy.linalg.cho_solve(factor, g, check_finite=False))
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-        return -scipy.linalg.lstsq(H, g, check_finite=False)[0]  # type: ignore[no-any-return]
+        return -np.asarray(scipy.linalg.lstsq(H, g, check_finite=False)[0])
 
 
 class AffineObjective:
@@ -112,7 +114,7 @@ class AffineObjective:
         dense_max: int | None = None,
     ) -> None:  # fmt: skip
         self.chain, self.rows, self.loss = chain, rows, sum_loss(loss)
-        self.node: Any = cast(Any, chain.nodes[0])  # the Affine
+        self.node = cast(Affine, chain.nodes[0])  # the chain is [Affine]
         self.l2, self.penalty = l2, L2(l2)
         self.N = rows.n_samples
         self.K, self.D = rows.n_outputs, rows.n_features
@@ -135,13 +137,13 @@ class AffineObjective:
     def unpack(self, theta: Array) -> None:
         T = theta.reshape(self.K, self.D1)
         self.node.W[...] = T[:, : self.D].T
-        if self.fit_b:
+        if self.node.b is not None:  # fit_b
             self.node.b[...] = T[:, self.D]
 
-    def _sums_call(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    def _sums_call(self) -> tuple[Callable[..., FG], tuple[object, ...]]:
         return chain_sums, (self.chain, self.loss, self.chain.params)
 
-    def _hess_call(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    def _hess_call(self) -> tuple[Callable[..., Array], tuple[object, ...]]:
         sums = type(self).hessian_sums
         return strided_hessian_sums, (sums, self.node.W, self.node.b, self.stride)
 
@@ -158,7 +160,7 @@ class AffineObjective:
     def _hessian(self, H_sum: Array) -> Array:
         raise NotImplementedError
 
-    def _operator(self) -> Any:
+    def _operator(self) -> Hessian:
         """H at the current θ as ``v ↦ H v`` (``sparse_hessian``): no pass yet."""
         raise NotImplementedError
 
@@ -168,7 +170,7 @@ class AffineObjective:
         fn, args = self._sums_call()
         return self._fg(*self.rows.reduce(fn, *args))
 
-    def hess(self, theta: Array) -> Any:
+    def hess(self, theta: Array) -> Hessian:
         """The Hessian at θ: one pass over the rows (an operator: none yet)."""
         self.unpack(theta)
         if self.operator:
@@ -176,14 +178,13 @@ class AffineObjective:
         fn, args = self._hess_call()
         return self._hessian(self.rows.reduce(fn, *args))
 
-    def fgh(self, theta: Array) -> tuple[float, Array, Array]:
+    def fgh(self, theta: Array) -> tuple[float, Array, Hessian]:
         """J, g and H in one pass (for data whose every pass is costly)."""
         if self.operator:  # H v costs a pass per product: nothing to fuse
             return (*self.fg(theta), self.hess(theta))
         self.unpack(theta)
-        (J_sum, grads), H_sum = self.rows.reduce(
-            several, [self._sums_call(), self._hess_call()]
-        )
+        sums = self.rows.reduce(both, self._sums_call(), self._hess_call())
+        (J_sum, grads), H_sum = sums
         return (*self._fg(J_sum, grads), self._hessian(H_sum))
 
 
@@ -209,7 +210,7 @@ class LogisticObjective(AffineObjective):
             for k in range(self.K)
         ]
 
-    def solve(self, H: Any, g: Array) -> Array:
+    def solve(self, H: Hessian, g: Array) -> Array:
         """One Newton step per column: the columns share no parameter."""
         G = g.reshape(self.K, self.D1)
         step = newton_cg_step if self.operator else _solve_pd
@@ -218,11 +219,11 @@ class LogisticObjective(AffineObjective):
 
 def newton(
     fg: Callable[[Array], tuple[float, Array]],
-    hess: Callable[[Array], Any],
+    hess: Callable[[Array], Hessian],
     theta0: Array,
     *,
-    solve: Callable[[Any, Array], Array] = _solve_pd,
-    fgh: Callable[[Array], tuple[float, Array, Any]] | None = None,
+    solve: Callable[[Hessian, Array], Array] = _solve_pd,
+    fgh: Callable[[Array], tuple[float, Array, Hessian]] | None = None,
     lazy: bool = True,
     max_iter: int = 100,
     tol: float = 1e-8,
@@ -275,7 +276,7 @@ def newton(
     theta = np.array(theta0, dtype=np.float64)
     reuse = False
 
-    def evaluate(th: Array) -> tuple[float, Array, Any]:
+    def evaluate(th: Array) -> tuple[float, Array, Hessian | None]:
         return fgh(th) if fgh is not None else (*fg(th), None)
 
     def gmax(g: Array) -> float:
@@ -392,7 +393,7 @@ def newton_logistic(
     sample_weight: Array | None = None,
     l2: float = 0.0,
     fit_intercept: bool = True,
-    **kwargs: Any,
+    **kwargs: Unpack[NewtonOptions],
 ) -> tuple[Array, Array, SolverResult]:
     """:func:`newton_logistic_rows` on arrays X (N, D), Y (N,) or (N, K)."""
     rows = ArrayRows(X, np.asarray(Y).reshape(len(X), -1), sample_weight)

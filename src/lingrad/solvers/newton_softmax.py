@@ -8,15 +8,13 @@ leave q unchanged (the same shift in every class's score).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import CrossEntropy
 from lingrad.core.nodes import Array
 from lingrad.solvers.gram import symmetric
-from lingrad.solvers.newton import AffineObjective, _solve_pd
+from lingrad.solvers.newton import AffineObjective, Hessian, _solve_pd
 from lingrad.solvers.rows import Rows
 from lingrad.solvers.sparse_hessian import (
     HessianOperator,
@@ -58,7 +56,7 @@ class SoftmaxObjective(AffineObjective):
         args = (self.stride, self.n_kept, self.l2)
         return HessianOperator(self.rows, softmax_product, W, b, *args, gauge=self.flat)
 
-    def solve(self, H: Any, g: Array) -> Array:
+    def solve(self, H: Hessian, g: Array) -> Array:
         """Newton step ⟂ the flat directions: ``(H + P) d = -g`` (P g = 0, P d = 0)."""
         if self.operator:  # the operator adds P itself; CG's rounding can
             d = newton_cg_step(H, g).reshape(self.K, self.D1)  # drift along P:

@@ -13,14 +13,14 @@ coefficients' relative error is at most about cond · CG_RTOL.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from sklearn.exceptions import ConvergenceWarning
 
-from lingrad.core.nodes import Array
+from lingrad.core.nodes import Array, SparseRows
+from lingrad.solvers.result import SolveInfo
 from lingrad.solvers.rows import Chunk, Rows
 from lingrad.solvers.sparse_gram import scaled_rows
 
@@ -35,14 +35,16 @@ def _root_s(chunk: Chunk) -> Array | None:
 def moments(chunk: Chunk) -> tuple[float, Array, Array, Array, Array]:
     """``Σ s``, ``Σ s x`` (D,), ``Σ s x²`` (D,), ``Σ s y`` (K,), ``Σ s x yᵀ`` (D, K)."""
     root = _root_s(chunk)
-    A: Any = scaled_rows(chunk.X, root) if sp.issparse(chunk.X) else chunk.X
+    A: Array | SparseRows = (
+        scaled_rows(chunk.X, root) if sp.issparse(chunk.X) else chunk.X
+    )
     B = np.asarray(chunk.Y, np.float64)
     ones = np.ones(chunk.X.shape[0]) if root is None else root
     if root is not None:
         B = B * root[:, None]
         if not sp.issparse(A):
             A = np.asarray(A, np.float64) * root[:, None]
-    sq = A.multiply(A).sum(axis=0) if sp.issparse(A) else (A * A).sum(axis=0)
+    sq = (A * A).sum(axis=0) if isinstance(A, np.ndarray) else A.multiply(A).sum(axis=0)
     return (
         float(ones @ ones),
         np.asarray(A.T @ ones, np.float64).ravel(),
@@ -62,7 +64,7 @@ def gram_product(chunk: Chunk, v: Array) -> Array:
 
 def normal_cg(
     rows: Rows, fit_intercept: bool = True, l2: float = 0.0, rtol: float = CG_RTOL
-) -> tuple[Array, Array, dict[str, Any]]:
+) -> tuple[Array, Array, SolveInfo]:
     """W (D, K), b (K,), info of ``min Σ s ‖y - xᵀW - b‖² + l2 ‖W‖²`` by CG.
 
     ``info``: ``method``, ``rank`` (D, not checked), ``iterations`` per
@@ -105,7 +107,7 @@ def normal_cg(
             worst = max(worst, r)
         steps.append(count[0])
     b = y_bar - x_bar @ W
-    info: dict[str, Any] = {
+    info: SolveInfo = {
         "method": "conjugate gradients on the centred normal equations "
         "(sparse products, Jacobi preconditioner)",
         "rank": D,

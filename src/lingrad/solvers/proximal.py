@@ -7,8 +7,6 @@ and a :class:`ProximalL1` optimizer that soft-thresholds the weights.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from lingrad.core.nodes import Array, compilable
@@ -28,7 +26,7 @@ def split_l1(penalty: Penalty | None) -> tuple[float, Penalty | None]:
 
 
 @compilable
-def l1_shrink(w: Any, u: Any, q: Any) -> Any:
+def l1_shrink(w: Array, u: float, q: Array) -> Array:
     """``w ← sign(w) max(|w| - (u ± q), 0)``: the cumulative L1 step of one weight.
 
     A positive weight is pulled down by ``u + q``, a negative one up by
@@ -36,7 +34,8 @@ def l1_shrink(w: Any, u: Any, q: Any) -> Any:
     never across 0; 0 and NaN stay. The caller adds ``Δw`` to ``q``.
     """
     sign = np.sign(w)
-    return sign * np.maximum(0.0, np.abs(w) - (u + sign * q))
+    shrunk: Array = sign * np.maximum(0.0, np.abs(w) - (u + sign * q))
+    return shrunk
 
 
 class SmoothGradient(Penalty):

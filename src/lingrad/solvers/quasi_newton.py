@@ -8,7 +8,7 @@ Dask the blocks), divided by N once. An L1 part is made smooth by splitting
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Unpack
 
 import numpy as np
 import scipy.optimize
@@ -19,7 +19,7 @@ from lingrad.core.losses import Loss
 from lingrad.core.nodes import Array
 from lingrad.core.penalties import Penalty, penalized
 from lingrad.solvers.proximal import split_l1
-from lingrad.solvers.result import SolverResult, check_result
+from lingrad.solvers.result import LbfgsOptions, SolverResult, check_result
 from lingrad.solvers.rows import ArrayRows, Rows
 from lingrad.solvers.sums import chain_sums, sum_loss
 from lingrad.training.history import History
@@ -71,7 +71,7 @@ def lbfgs(
     Y: Array,
     penalty: Penalty | None = None,
     sample_weight: Array | None = None,
-    **kwargs: Any,
+    **kwargs: Unpack[LbfgsOptions],
 ) -> SolverResult:
     """:func:`lbfgs_rows` on arrays X (N, D), Y (N, K)."""
     rows = ArrayRows(X, np.asarray(Y).reshape(len(X), -1), sample_weight)
@@ -148,8 +148,8 @@ def lbfgs_rows(
         return J, grad
 
     k_snap = history.snapshot_every if history is not None else None
-    if k_snap is not None:
-        history.add_snapshot(0, params)  # type: ignore[union-attr]
+    if history is not None and k_snap is not None:
+        history.add_snapshot(0, params)
 
     def callback(intermediate_result: scipy.optimize.OptimizeResult) -> None:
         if history is None:

@@ -21,12 +21,12 @@ Then ``w = x / c`` and ``b = ȳ - x̄ᵀ w``, still in extended precision.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import scipy.linalg
 
 from lingrad.core.nodes import Array
+from lingrad.solvers.result import SolveInfo
 from lingrad.solvers.tsqr import ILL_CONDITIONED, IllConditionedWarning
 
 __all__ = ["MAX_REFINE_ELEMENTS", "ScaledDesign", "refined_least_squares"]
@@ -141,7 +141,7 @@ class ScaledDesign:
 
 def refined_least_squares(
     X: Array, Y: Array, s: Array | None, fit_intercept: bool
-) -> tuple[Array, Array, dict[str, Any]] | None:
+) -> tuple[Array, Array, SolveInfo] | None:
     """W (D, K), b (K,), info of ``min Σ s ‖y - xᵀW - b‖²``; None when rank-deficient.
 
     None also when the data is too large for extended-precision copies
@@ -160,7 +160,7 @@ def refined_least_squares(
     sv, c = design.sv, design.c.astype(np.float64)
     sv_raw = np.linalg.svd(design.R * c, compute_uv=False)
     cond = float(sv_raw[0] / sv_raw[-1]) ** 2 if sv_raw[-1] > 0 else float("inf")
-    info: dict[str, Any] = {
+    info: SolveInfo = {
         "method": "scaled Householder QR + iterative refinement "
         f"(extended-precision residuals, {steps} steps)",
         "rank": D,

@@ -3,10 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from lingrad.core.nodes import Array
+
+if TYPE_CHECKING:
+    from lingrad.training.history import History
+
+
+class SolveInfo(TypedDict, total=False):
+    """How a closed form was solved (``solver_info_``): method, rank, conditioning."""
+
+    method: str
+    rank: int
+    condition_number: float  # of XᵀX (inf: singular; nan: not formed)
+    condition_number_scaled: float  # of the unit-diagonal XᵀX (the solver's choice)
+    condition_number_ridge: float  # of XᵀX + l2 I
+    singular_values: Array  # of the centred √S X
+    iterations: list[int]  # conjugate gradients per target column
+    relative_residual: float
+    refinement_steps: int
+
+
+class LbfgsOptions(TypedDict, total=False):
+    """The keywords ``lbfgs`` passes on to ``lbfgs_rows``."""
+
+    max_iter: int
+    tol: float
+    history: History | None
+    warn: bool
+
+
+class NewtonOptions(LbfgsOptions, total=False):
+    """The keywords ``newton_logistic`` passes on to ``newton_logistic_rows``."""
+
+    W0: Array | None
+    b0: Array | None
+    lazy: bool
 
 
 @dataclass

@@ -15,14 +15,17 @@ slice that shares the CSR's arrays (no copy), sized by its nonzeros
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypeVar, cast, overload
 
 import numpy as np
 import scipy.sparse as sp
 
-from lingrad.core.nodes import Array
+from lingrad.core.nodes import Array, SparseRows
+
+R = TypeVar("R")  # one chunk's result (a number, an array, tuples or dicts of them)
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Chunk:
     chunk in messages ("partition 3", a file name).
     """
 
-    X: Array
+    X: Array | SparseRows
     Y: Array
     s: Array | None = None
     row0: int | None = 0
@@ -66,7 +69,7 @@ class Chunk:
         ]
 
 
-def n_rows(X: Any) -> int:
+def n_rows(X: Array | SparseRows) -> int:
     """The number of rows of a dense or sparse X (``len`` refuses a sparse one)."""
     return int(X.shape[0])
 
@@ -77,14 +80,15 @@ class _SharedTranspose:
     a copy of the chunk at every backward pass (``Xᵀ dJ_dz``)."""
 
     shape: tuple[int, int]
-    dtype: Any
+    dtype: np.dtype[np.floating]
     indptr: Array
     indices: Array
     data: Array
 
-    def transpose(self, axes: Any = None, copy: bool = False) -> Any:
+    def transpose(self, axes: object = None, copy: bool = False) -> SparseRows:
         if axes is not None or copy:
-            return super().transpose(axes, copy)  # type: ignore[misc]
+            base = sp.csr_array if isinstance(self, sp.sparray) else sp.csr_matrix
+            return base.transpose(self, axes, copy)
         m, n = self.shape
         csc = sp.csc_array if isinstance(self, sp.sparray) else sp.csc_matrix
         out = csc((n, m), dtype=self.dtype)
@@ -100,10 +104,14 @@ class _CSRArraySlice(_SharedTranspose, sp.csr_array):  # type: ignore[misc]
     """Rows of a ``csr_array`` sharing its arrays."""
 
 
-def row_slice(X: Any, start: int, stop: int) -> Any:
+def row_slice(X: Array | SparseRows, start: int, stop: int) -> Array | SparseRows:
     """Rows ``start:stop`` of X: a view; of a CSR, one sharing its arrays."""
     if not sp.issparse(X):
         return X[start:stop]
+    return _csr_rows(X, start, stop)
+
+
+def _csr_rows(X: SparseRows, start: int, stop: int) -> SparseRows:
     stop = min(stop, X.shape[0])
     a, b = int(X.indptr[start]), int(X.indptr[stop])
     kind = _CSRArraySlice if isinstance(X, sp.sparray) else _CSRMatrixSlice
@@ -114,11 +122,17 @@ def row_slice(X: Any, start: int, stop: int) -> Any:
     return out
 
 
-def as_rows_matrix(X: Any) -> Any:
+@overload
+def as_rows_matrix(X: Array) -> Array: ...
+@overload
+def as_rows_matrix(X: SparseRows) -> SparseRows: ...
+def as_rows_matrix(X: Array | SparseRows) -> Array | SparseRows:
     """X itself when dense or CSR; another sparse format as CSR (one conversion)."""
-    if sp.issparse(X) and X.format != "csr":
-        return X.tocsr()
-    return X
+    return _as_csr(X) if sp.issparse(X) else X
+
+
+def _as_csr(X: SparseRows) -> SparseRows:
+    return X if X.format == "csr" else X.tocsr()
 
 
 def kept_rows(chunk: Chunk, stride: int) -> Chunk:
@@ -133,16 +147,20 @@ def kept_rows(chunk: Chunk, stride: int) -> Chunk:
     return Chunk(chunk.X[i::stride], chunk.Y[i::stride], s, row0 + i, chunk.where)
 
 
-def add(a: Any, b: Any) -> Any:
+def add(a: R, b: R) -> R:
     """Element-wise sum of two results: numbers, arrays, tuples or dicts of them."""
-    if isinstance(a, tuple):
-        return tuple(add(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return {key: add(a[key], b[key]) for key in a}
-    return a + b
+    return cast(R, _sum(a, b))  # the same structure as a and b
 
 
-def tree_combine(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> Any:
+def _sum(a: object, b: object) -> object:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return tuple(_sum(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {key: _sum(a[key], b[key]) for key in a}
+    return operator.add(a, b)  # numbers and arrays
+
+
+def tree_combine(parts: Sequence[R], combine: Callable[[R, R], R]) -> R:
     """``combine`` applied pairwise, level by level (a balanced tree)."""
     parts = list(parts)
     while len(parts) > 1:
@@ -151,7 +169,7 @@ def tree_combine(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> An
     return parts[0]
 
 
-def stream_combine(parts: Iterable[Any], combine: Callable[[Any, Any], Any]) -> Any:
+def stream_combine(parts: Iterable[R], combine: Callable[[R, R], R]) -> R:
     """:func:`tree_combine`'s very tree, holding at most log2(n) partial results.
 
     A binary counter: two complete subtrees of equal size merge as soon as
@@ -159,7 +177,7 @@ def stream_combine(parts: Iterable[Any], combine: Callable[[Any, Any], Any]) -> 
     exactly the level-by-level pairing (the same sums, digit for digit),
     without every chunk's result in memory at once (a Gram each).
     """
-    stack: list[tuple[int, Any]] = []
+    stack: list[tuple[int, R]] = []
     for value in parts:
         size = 1
         while stack and stack[-1][0] == size:
@@ -178,16 +196,16 @@ class Rows(Protocol):
     n_samples: int
     n_features: int
     n_outputs: int
-    dtype: Any
+    dtype: np.dtype[np.floating]
     feature_names: Sequence[str] | None
     fused: bool  # passes are costly (a cluster): fewer passes, e.g. J, g, H at once
 
     def reduce(
         self,
-        fn: Callable[..., Any],
-        *args: Any,
-        combine: Callable[[Any, Any], Any] = add,
-    ) -> Any:
+        fn: Callable[..., R],
+        *args: object,
+        combine: Callable[[R, R], R] = add,
+    ) -> R:
         """``combine`` over every chunk of ``fn(chunk, *args)``."""
         ...
 
@@ -210,7 +228,7 @@ def contiguous(a: Array) -> Array:
 SPARSE_CHUNK_NNZ = 1 << 22  # nonzeros in one in-memory chunk of a sparse X
 
 
-def cache_rows(n_features: int, X: Any = None) -> int:
+def cache_rows(n_features: int, X: Array | SparseRows | None = None) -> int:
     """Rows per in-memory chunk: about 2 MB of float64 X, at least 256.
 
     A chunk that stays in cache is read from memory once by a forward and a
@@ -222,7 +240,7 @@ def cache_rows(n_features: int, X: Any = None) -> int:
     return max(256, (1 << 21) // (8 * max(n_features, 1)))
 
 
-def sparse_cache_rows(X: Any) -> int:
+def sparse_cache_rows(X: SparseRows) -> int:
     """Rows per in-memory chunk of a CSR X, by its nonzeros (not by D): about
     ``SPARSE_CHUNK_NNZ`` of them, and at least 16 D, at least 256 rows.
 
@@ -248,7 +266,7 @@ class ArrayRows:
 
     def __init__(
         self,
-        X: Array,
+        X: Array | SparseRows,
         Y: Array,
         s: Array | None = None,
         *,
@@ -271,10 +289,10 @@ class ArrayRows:
 
     def reduce(
         self,
-        fn: Callable[..., Any],
-        *args: Any,
-        combine: Callable[[Any, Any], Any] = add,
-    ) -> Any:
+        fn: Callable[..., R],
+        *args: object,
+        combine: Callable[[R, R], R] = add,
+    ) -> R:
         return stream_combine((fn(chunk, *args) for chunk in self.chunks()), combine)
 
     def column(self, k: int) -> ArrayRows:

@@ -15,17 +15,17 @@ centred Gram (:func:`eig_solve`), cond · eps digits, not QR's √cond · eps.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from lingrad.core.nodes import Array
+from lingrad.core.nodes import Array, SparseRows
+from lingrad.solvers.result import SolveInfo
 from lingrad.solvers.rows import Chunk
 from lingrad.solvers.tsqr import ILL_CONDITIONED, IllConditionedWarning
 
 
-def scaled_rows(X: Any, root_s: Array | None) -> Any:
+def scaled_rows(X: SparseRows, root_s: Array | None) -> SparseRows:
     """The CSR ``diag(√s) X`` in float64 (X itself when it already is that)."""
     if root_s is None and X.dtype == np.float64:
         return X
@@ -36,7 +36,7 @@ def scaled_rows(X: Any, root_s: Array | None) -> Any:
 
 
 def sparse_sums(
-    X: Any, Y: Array, s: Array | None, centred: bool
+    X: SparseRows, Y: Array, s: Array | None, centred: bool
 ) -> tuple[float, Array, Array]:
     """``sw``, the weighted mean v̄ (P,) and ``M = Σ s v vᵀ - sw v̄ v̄ᵀ`` (P, P)."""
     m, D = X.shape
@@ -67,7 +67,7 @@ def eig_solve(
     n_samples: int,
     l2: float = 0.0,
     rcond: float | None = None,
-) -> tuple[Array, dict[str, Any]]:
+) -> tuple[Array, SolveInfo]:
     """W (D, K) minimising ``‖√S(X̃W - Ỹ)‖² + l2 ‖W‖²`` from the centred Gram M.
 
     With ``XᵀSX = V Λ Vᵀ``: ``W = V diag(1 / (λ + l2)) Vᵀ XᵀSY``; for l2 = 0,
@@ -92,7 +92,7 @@ def eig_solve(
     rank = int(keep.sum())
     sv = np.sqrt(np.maximum(lam, 0.0))
     smallest = float(max(lam[-1], 0.0)) if D else 0.0
-    info: dict[str, Any] = {
+    info: SolveInfo = {
         "method": "eigenvectors of the sparse XᵀX (least squares, minimum norm)",
         "rank": rank,
         "condition_number": top / smallest if smallest > 0 else float("inf"),
@@ -116,5 +116,5 @@ def eig_solve(
 
 def sparse_column(chunk: Chunk, j: int) -> Array:
     """Column j of a sparse chunk's X as a dense vector (one column: bounded)."""
-    X: Any = chunk.X
+    X: SparseRows = chunk.X  # a sparse chunk (scipy's untyped CSR)
     return np.asarray(X[:, [j]].toarray()).ravel()

@@ -17,26 +17,26 @@ last step lands as close to the minimum as exact Newton's).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse.linalg as spla
 from scipy.special import expit, softmax
 
-from lingrad.core.nodes import Array
+from lingrad.core.nodes import Array, SparseRows
 from lingrad.solvers.rows import Chunk, Rows, kept_rows  # the one subsampling rule
 from lingrad.solvers.sparse_gram import scaled_rows
 
 NEWTON_CG_MAX_ITER = 500  # conjugate gradient steps per Newton step
 
 
-def scores(X: Any, W: Array, b: Array | None) -> Array:
+def scores(X: SparseRows, W: Array, b: Array | None) -> Array:
     """``z = X W + b`` (m, K) in float64 for a sparse X."""
     z = np.asarray(X @ np.asarray(W, np.float64), dtype=np.float64)
     return z if b is None else z + np.asarray(b, np.float64)
 
 
-def weighted_gram(X: Any, w: Array, bias: bool) -> Array:
+def weighted_gram(X: SparseRows, w: Array, bias: bool) -> Array:
     """``X̃ᵀ diag(w) X̃`` (D1, D1) dense, x̃ = [x, 1] when ``bias``."""
     D = X.shape[1]
     out = np.empty((D + int(bias),) * 2)
@@ -119,7 +119,7 @@ class HessianOperator(spla.LinearOperator):  # type: ignore[misc]
     """
 
     def __init__(
-        self, rows: Rows, product: Any, W: Array, b: Array | None,
+        self, rows: Rows, product: Callable[..., Array], W: Array, b: Array | None,
         stride: int, n_kept: int, l2: float, column: int | None = None,
         gauge: list[int] | None = None,
     ) -> None:  # fmt: skip

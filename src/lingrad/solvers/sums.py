@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +29,10 @@ from lingrad.solvers.sparse_hessian import (
     logistic_hessian_sparse,
     softmax_hessian_sparse,
 )
+
+R = TypeVar("R")
+Call: TypeAlias = tuple[Callable[..., R], tuple[object, ...]]  # fn, its arguments
+FG: TypeAlias = tuple[float, dict[str, Array]]  # Σ J0, Σ dJ0/dθ (chain_sums)
 
 
 def sum_loss(loss: Loss) -> Loss:
@@ -45,9 +49,7 @@ def set_params(chain: Chain, params: dict[str, Array]) -> None:
             np.copyto(p, params[key])
 
 
-def chain_sums(
-    chunk: Chunk, chain: Chain, loss: Loss, params: dict[str, Array]
-) -> tuple[float, dict[str, Array]]:
+def chain_sums(chunk: Chunk, chain: Chain, loss: Loss, params: dict[str, Array]) -> FG:
     """``Σ_i s_i J0_i`` and ``Σ_i s_i dJ0_i/dθ`` over the chunk, θ = ``params``."""
     set_params(chain, params)
     J = loss.forward(chain.forward(chunk.X), chunk.Y, chunk.s)
@@ -164,8 +166,7 @@ def softmax_hessian_sums(
     return H * scale if scale != 1.0 else H
 
 
-def several(
-    chunk: Chunk, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]
-) -> tuple[Any, ...]:
-    """Several per-chunk sums in one pass: ``(fn(chunk, *args), ...)``."""
-    return tuple(fn(chunk, *args) for fn, args in calls)
+def both(chunk: Chunk, fg: Call[FG], hessian: Call[Array]) -> tuple[FG, Array]:
+    """J, g and H sums in one pass: ``(f(chunk, *a), h(chunk, *b))``."""
+    (f, a), (h, b) = fg, hessian
+    return f(chunk, *a), h(chunk, *b)

@@ -11,12 +11,12 @@ never formed and its condition number never squared.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 import scipy.linalg
 
 from lingrad.core.nodes import Array
+from lingrad.solvers.result import SolveInfo
 from lingrad.solvers.rows import Chunk
 
 ILL_CONDITIONED = 1e10  # cond(XᵀX) of the solved system above this warns
@@ -67,7 +67,7 @@ def solve_r(
     n_samples: int,
     l2: float = 0.0,
     rcond: float | None = None,
-) -> tuple[Array, dict[str, Any]]:
+) -> tuple[Array, SolveInfo]:
     """W (D, K) minimising ``‖R_X W - C‖² + l2 ‖W‖²`` by the SVD of R_X.
 
     With ``R_X = U Σ Vᵀ``: ``W = V diag(σ / (σ² + l2)) Uᵀ C``; for l2 = 0,
@@ -95,7 +95,7 @@ def solve_r(
     rank = int(keep.sum())
     smin = sv_all[-1] if D else 0.0
     kept_min = sv[keep][-1] if rank else 0.0
-    info: dict[str, Any] = {
+    info: SolveInfo = {
         "method": "chunked Householder QR of [X y] + SVD of R (least squares)",
         "rank": rank,
         "condition_number": float(sv_all[0] / smin) ** 2 if smin > 0 else float("inf"),
