@@ -49,7 +49,7 @@ class FitResult:
     # scikit-learn on the same split: {metric: {model: value}}
     reference: dict[str, dict[str, float | None]] | None = None
     meta: dict[str, object] = field(default_factory=dict)  # saved with the model
-    cache: dict[str, object] = field(default_factory=dict)  # computed once (summary)
+    cache: dict[tuple[str, ...], object] = field(default_factory=dict)  # summary
 
 
 # ------------------------------------------------------------------ estimator
