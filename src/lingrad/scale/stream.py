@@ -15,15 +15,22 @@ from each row's place in its file, so every pass sees the same split.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from lingrad.core.nodes import Array
 from lingrad.data.split import held_out_at
 from lingrad.scale.tablefiles import Piece, read_frames, read_piece
 from lingrad.solvers.rows import Chunk, add
 
-Encode = Callable[[Any], tuple[np.ndarray, np.ndarray | None]]  # y -> (Y, s)
+if TYPE_CHECKING:
+    from lingrad.data.frame import Layout
+
+Encode = Callable[[Array], tuple[Array, Array | None]]  # y -> (Y, s)
+Rows = NDArray[np.int64]  # data rows of a piece's file (0-based)
+Mask = NDArray[np.bool_]  # True: a held-out row
 
 
 class Table:
@@ -43,7 +50,7 @@ class Table:
         batch_rows: int = 10_000,
         test_size: float | None = None,
         seed: int = 0,
-        layout: Any = None,
+        layout: Layout | None = None,
         missing: str = "error",
     ) -> None:
         self.pieces, self.target, self.features = list(pieces), target, list(features)
@@ -53,11 +60,11 @@ class Table:
 
     def frames(
         self, order: Sequence[int] | None = None
-    ) -> Iterator[tuple[np.ndarray, Any, Any, np.ndarray, np.ndarray, Piece]]:
+    ) -> Iterator[tuple[Array, Array, Any, Rows, Mask, Piece]]:
         """``(X, y, ids, rows, test, piece)`` of every row: ``rows`` the data rows
         in the piece's file, ``test`` marks the held-out rows
         (:func:`~lingrad.data.split.held_out_at`), ``ids`` the ID column's values
-        (None without one)."""
+        (a pyarrow Array; None without one)."""
         self.passes += 1
         for i in range(len(self.pieces)) if order is None else order:
             piece = self.pieces[i]
@@ -65,12 +72,14 @@ class Table:
                 test = held_out_at(self.seed, piece.path.name, rows, self.test_size)
                 yield X, y, ids, rows, test, piece
 
-    def _read(self, piece: Piece) -> Iterator[tuple[np.ndarray, Any, Any, Any]]:
+    def _read(self, piece: Piece) -> Iterator[tuple[Array, Array, Rows, Any]]:
         if self.layout is None:
             for X, y, row0 in read_piece(
                 piece, self.target, self.features, self.batch_rows
             ):
-                yield X, y, np.arange(row0, row0 + len(y)), None
+                assert y is not None  # a Table is read with its target
+                rows = np.arange(row0, row0 + len(y), dtype=np.int64)
+                yield X, y, rows, None
             return
         import dataclasses
 
@@ -78,11 +87,12 @@ class Table:
             self.layout, features=tuple(self.features), target=self.target
         )
         for f in read_frames(piece, layout, self.batch_rows, self.missing):
+            assert f.y is not None  # a Table is read with its target
             yield f.X, f.y, f.rows, f.ids
 
     def batches(
         self, part: str = "train", order: Sequence[int] | None = None
-    ) -> Iterator[tuple[np.ndarray, Any, int, Piece]]:
+    ) -> Iterator[tuple[Array, Array, int, Piece]]:
         """``(X, y, row0, piece)`` of the rows of ``part`` ("train", "test", "all")."""
         for X, y, _, rows, test, piece in self.frames(order):
             row0 = int(rows[0]) if len(rows) else 0  # the batch's first data row
@@ -96,7 +106,7 @@ class Table:
 
 def shuffled_batches(
     table: Table, epoch: int, batch_rows: int, buffer_rows: int
-) -> Iterator[tuple[np.ndarray, Any]]:
+) -> Iterator[tuple[Array, Array]]:
     """One epoch's training rows as shuffled ``(X, y)`` batches.
 
     The pieces come in a random order seeded by (seed, epoch), and a shuffle
@@ -108,11 +118,11 @@ def shuffled_batches(
     """
     rng = np.random.default_rng([table.seed, epoch, 1])
     order = rng.permutation(len(table.pieces)).tolist()
-    buf_X: np.ndarray | None = None
-    buf_y: Any = None
+    buf_X: Array | None = None
+    buf_y: Array | None = None
     held = 0
     for X, y, _, _ in table.batches("train", order):
-        if buf_X is None:
+        if buf_X is None or buf_y is None:
             buf_X = np.empty((buffer_rows, X.shape[1]), X.dtype)
             buf_y = np.empty(buffer_rows, dtype=y.dtype)
         if buf_y.dtype != y.dtype and buf_y.dtype.kind != "O":  # e.g. longer labels
@@ -127,12 +137,12 @@ def shuffled_batches(
             buf_X[slots], buf_y[slots] = X, y
             yield from _batches(out_X, out_y, batch_rows)
     if held:
-        assert buf_X is not None
+        assert buf_X is not None and buf_y is not None
         perm = rng.permutation(held)
         yield from _batches(buf_X[perm], buf_y[perm], batch_rows)
 
 
-def _batches(X: np.ndarray, y: Any, rows: int) -> Iterator[tuple[np.ndarray, Any]]:
+def _batches(X: Array, y: Array, rows: int) -> Iterator[tuple[Array, Array]]:
     for i in range(0, len(X), rows):
         yield X[i : i + rows], y[i : i + rows]
 
@@ -152,7 +162,7 @@ class FileRows:
         encode: Encode,
         n_samples: int,
         n_outputs: int,
-        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        transform: Callable[[Array], Array] | None = None,
         cols: list[int] | None = None,
         n_features: int | None = None,
     ) -> None:
@@ -160,7 +170,7 @@ class FileRows:
         self.n_samples, self.n_outputs = n_samples, n_outputs
         self.n_features = len(table.features) if n_features is None else n_features
         same = self.n_features == len(table.features)  # else one-hot columns
-        self.feature_names = table.features if same else None
+        self.feature_names: Sequence[str] | None = table.features if same else None
         self.dtype = np.dtype(np.float64)
         self.cols = cols
 

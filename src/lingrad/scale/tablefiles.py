@@ -15,12 +15,16 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from lingrad.errors import DataError
+
+if TYPE_CHECKING:
+    from lingrad.core.nodes import Array
+    from lingrad.data.frame import Frame, Layout
 
 SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 # a missing cell (lingrad.data.columns.missing_cells) is refused as in memory
@@ -104,7 +108,7 @@ def open_files(
 
 def read_piece(
     piece: Piece, target: str | None, features: Sequence[str], batch_rows: int
-) -> Iterator[tuple[np.ndarray, Any, int]]:
+) -> Iterator[tuple[Array, Array | None, int]]:
     """``(X, y, row0)`` record batches of a piece, checked; row0 counts in the file.
 
     Without features, only the target column is read (X has no columns).
@@ -124,7 +128,7 @@ def read_piece(
     names = list(features) + ([target] if target is not None else [])
     row0 = piece.row0
     if piece.row_group is None:
-        reader: Any = batches(src, names, batch_rows)
+        reader: Any = batches(src, names, batch_rows)  # pyarrow's record batches
     else:
         pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
@@ -160,8 +164,8 @@ def read_piece(
 
 
 def read_frames(
-    piece: Piece, layout: Any, batch_rows: int, missing: str = "error"
-) -> Iterator[Any]:
+    piece: Piece, layout: Layout, batch_rows: int, missing: str = "error"
+) -> Iterator[Frame]:
     """:class:`~lingrad.data.frame.Frame` batches of a piece with ``layout``'s
     columns (ID, text features, missing cells) read as ``read_frame`` reads a
     file; ``frame.rows`` count in the file."""
@@ -179,7 +183,7 @@ def read_frames(
     extra = [c for c in (layout.target, layout.id) if c is not None]
     row0 = piece.row0
     if piece.row_group is None:
-        reader: Any = batches(src, features + extra, batch_rows)
+        reader: Any = batches(src, features + extra, batch_rows)  # pyarrow's
     else:
         pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
@@ -212,7 +216,7 @@ def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
         src, n_features=len(features), text_columns=frozenset(features)
     )
     if piece.row_group is None:
-        reader: Any = batches(src, list(features), rows)
+        reader: Any = batches(src, list(features), rows)  # pyarrow's
     else:
         pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
@@ -229,7 +233,7 @@ def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
     return [f for f in features if looks_categorical(batch.column(f))]
 
 
-def _plain_numbers(batch: Any, features: Sequence[str]) -> np.ndarray | None:
+def _plain_numbers(batch: Any, features: Sequence[str]) -> Array | None:
     """X (m, D) float64 when every feature column holds finite floats / integers
     (the common case: one copy, one check), else None (``to_xy`` decides)."""
     columns = [batch.column(f) for f in features]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from lingrad.errors import DataError
+
+if TYPE_CHECKING:
+    from lingrad.core.nodes import Array
+    from lingrad.data.frame import Frame
+    from lingrad.workflows.types import Features, Model, Values
 
 CHUNK_ROWS = 65_536
 FILLED = ("mean", "median", "most_frequent")
@@ -19,9 +24,9 @@ FILLED = ("mean", "median", "most_frequent")
 class Loaded:
     """A model read from its file, its meta (what fit knew) and its columns."""
 
-    model: Any
+    model: Model
     path: str
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, object] = field(default_factory=dict)
     features: list[str] | None = None  # by name; None: every column, in file order
     categorical: tuple[str, ...] = ()
     n_features: int | None = None
@@ -54,6 +59,8 @@ def open_model(path: str) -> Loaded:
         names = getattr(model, "feature_names_in_", None)
     n = getattr(model, "n_features_in_", None)
     categorical = meta.get("categorical") or ()
+    if not isinstance(categorical, Iterable):
+        categorical = ()
     return Loaded(
         model,
         path,
@@ -74,7 +81,7 @@ def batches(
     labelled: bool = False,
     id_column: str | None = None,
     missing: str | None = None,
-) -> Generator[Any, None, None]:
+) -> Generator[Frame, None, None]:
     """:class:`~lingrad.data.frame.Frame` batches of ``data`` with the model's features
     (``X`` in the model's column order), the target when ``labelled`` and the ID
     column where the file has it.
@@ -91,6 +98,7 @@ def batches(
         table = load(data, target, loaded.features, need_target=labelled)
         _check_count(loaded, data, table.feature_names)
         layout = Layout(tuple(table.feature_names), (), target)
+        assert table.X is not None and table.rows is not None  # read whole
         return _one(Frame(table.X, table.y, None, table.rows, layout, table.where))
     if loaded.features is None:
         from lingrad.data.io import columns as table_columns
@@ -113,10 +121,10 @@ def batches(
         labelled=labelled,
         hint=hint,
     )
-    return cast(Generator[Any, None, None], frames)
+    return cast("Generator[Frame, None, None]", frames)
 
 
-def _one(frame: Any) -> Generator[Any, None, None]:
+def _one(frame: Frame) -> Generator[Frame, None, None]:
     yield frame  # a generator, like iter_frames' (it has close())
 
 
@@ -132,8 +140,11 @@ def _check_count(loaded: Loaded, data: str, columns: list[str]) -> None:
 
 
 def predict(
-    loaded: Loaded, X: Any, proba: bool, where: Callable[[int], str] | None = None
-) -> tuple[Any, Any]:
+    loaded: Loaded,
+    X: Features,
+    proba: bool,
+    where: Callable[[int], str] | None = None,
+) -> tuple[Values, Array | None]:
     """Predictions (and class probabilities) of one batch, in the model's columns.
 
     ``where``: row ``i`` of the batch in words (file, data row, line), for an
@@ -153,7 +164,7 @@ def predict(
     return np.asarray(pred), None if P is None else np.asarray(P)
 
 
-def where_in(source: str, frame: Any) -> Callable[[int], str]:
+def where_in(source: str, frame: Frame) -> Callable[[int], str]:
     """Row ``i`` of ``frame`` in words: ``FILE: row N (line L of the file)``."""
     return lambda i: f"{source}: {frame.where(int(frame.rows[i]))}"
 

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from lingrad.inference.result import Summary
+    from lingrad.workflows.figures import _Drawer
+    from lingrad.workflows.memory import FitResult
+
+
+class Summarized(TypedDict):
+    """What ``lingrad summary`` reports."""
+
+    estimator: str
+    summary: Summary
 
 
 def summarize(
     model: Path, data: str, target: str | None, level: float, cov_type: str
-) -> dict[str, Any]:
+) -> Summarized:
     """``{"estimator", "summary"}`` of the model file on every row of ``data``."""
     import numpy as np
 
@@ -30,7 +42,7 @@ def summarize(
     return {"estimator": result.model, "summary": result}
 
 
-def fitted_summary(result: Any) -> Any:
+def fitted_summary(result: FitResult) -> Summary | str | None:
     """The Summary of ``fit``'s model on its training rows, or the reason it has none.
 
     None for an estimator that has no summary; a string for a supported one
@@ -45,10 +57,14 @@ def fitted_summary(result: Any) -> Any:
     key = ("summary", *map(str, getattr(first, "feature_names_in_", ())))
     if key not in cache:  # the report and metrics.json both ask
         cache[key] = _fitted_summary(result)
-    return cache[key]
+    found = cache[key]
+    from lingrad.inference.result import Summary
+
+    assert found is None or isinstance(found, str | Summary)
+    return found
 
 
-def _fitted_summary(result: Any) -> Any:
+def _fitted_summary(result: FitResult) -> Summary | str | None:
     from lingrad.inference.api import SUPPORTED, InferenceError
     from lingrad.inference.api import summary as make_summary
     from lingrad.workflows.pipeline import final_estimator
@@ -74,16 +90,16 @@ def _fitted_summary(result: Any) -> Any:
         return str(e)
 
 
-def fit_summary(result: Any) -> dict[str, Any] | None:
+def fit_summary(result: FitResult) -> dict[str, object] | None:
     """:func:`fitted_summary` as JSON (``{"unavailable": reason}`` without one)."""
     found = fitted_summary(result)
     if found is None or isinstance(found, str):
         return None if found is None else {"unavailable": found}
-    doc: dict[str, Any] = found.to_dict()
+    doc: dict[str, object] = found.to_dict()
     return doc
 
 
-def coefficient_figure(result: Any, draw: Any) -> None:
+def coefficient_figure(result: FitResult, draw: _Drawer) -> None:
     """Draw ``coefficients.png`` (the intervals) where the fit has a summary."""
     from lingrad.inference.plot import plot_coefficients
 
@@ -93,7 +109,7 @@ def coefficient_figure(result: Any, draw: Any) -> None:
         draw("coefficients.png", caption + ", training rows", plot_coefficients, found)
 
 
-def coefficient_html(result: Any) -> str:
+def coefficient_html(result: FitResult) -> str:
     """The report's coefficient-table section ('' for a model without one)."""
     import html
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.linalg import LinAlgError
@@ -17,6 +17,13 @@ from numpy.linalg import LinAlgError
 from lingrad.data.table import has_text, rows_of
 from lingrad.errors import UsageError
 from lingrad.workflows.pipeline import final_estimator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from lingrad.training.history import History
+    from lingrad.workflows.memory import FitResult
+    from lingrad.workflows.types import Features, Model, Values
 
 Warn = Callable[[str], None]
 
@@ -26,7 +33,7 @@ def as_warning(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def can(model: Any, method: str) -> bool:
+def can(model: Model, method: str) -> bool:
     """Whether the model really has ``method`` (a wrapper may only forward it)."""
     return hasattr(final_estimator(model), method)
 
@@ -59,10 +66,15 @@ class _Drawer:
         self.folder, self.warn = folder, warn
         self.paths: list[Path] = []
         self.captions: dict[str, str] = {}
-        self.figures: dict[str, Any] = {}  # name -> the live Figure (for tests)
+        self.figures: dict[str, Figure] = {}  # name -> the live Figure (for tests)
 
     def __call__(
-        self, name: str, caption: str, fn: Callable[..., Any], *args: Any, **kw: Any
+        self,
+        name: str,
+        caption: str,
+        fn: Callable[..., Figure],
+        *args: object,
+        **kw: object,
     ) -> None:
         path = self.folder / name
         try:
@@ -80,7 +92,9 @@ MAX_ROWS = 100_000  # rows drawn (and predicted) for a figure: a sample beyond
 MAX_RECORDS = 20_000  # per-step History records drawn in the training figure
 
 
-def sample_rows(X: Any, y: Any, limit: int | None = None) -> tuple[Any, Any, str]:
+def sample_rows(
+    X: Features | None, y: Values | None, limit: int | None = None
+) -> tuple[Features | None, Values | None, str]:
     """At most ``limit`` (default :data:`MAX_ROWS`) rows of (X, y), drawn at random
     (seed 0, in table order), and the words the figure shows ("": every row)."""
     limit = MAX_ROWS if limit is None else limit
@@ -98,7 +112,7 @@ def _below(words: str) -> str:
 
 
 def figures(
-    result: Any, folder: Path, boundary: tuple[int, int] | None = None,
+    result: FitResult, folder: Path, boundary: tuple[int, int] | None = None,
     warn: Warn = as_warning,
 ) -> tuple[list[Path], dict[str, str]]:  # fmt: skip
     """Draw the figures that fit the model; returns their paths and captions."""
@@ -109,7 +123,7 @@ def figures(
 
 
 def draw_figures(
-    result: Any, folder: Path, boundary: tuple[int, int] | None = None,
+    result: FitResult, folder: Path, boundary: tuple[int, int] | None = None,
     warn: Warn = as_warning,
 ) -> _Drawer:  # fmt: skip
     """Draw the figures into ``folder``; the drawer keeps paths, captions, figures."""
@@ -196,7 +210,7 @@ def draw_figures(
     return draw
 
 
-def _training(result: Any, draw: _Drawer) -> None:
+def _training(result: FitResult, draw: _Drawer) -> None:
     """Loss per step (named by the solver), with parameters or accuracy below; one
     curve per class for a one-vs-rest L-BFGS fit."""
     from lingrad import plot
@@ -258,11 +272,11 @@ class _Every:
     """A History's per-step records, every ``stride``-th of them (for drawing);
     everything else as the History has it."""
 
-    def __init__(self, h: Any, stride: int) -> None:
+    def __init__(self, h: History, stride: int) -> None:
         self._h, self._stride = h, stride
         self._S = len(np.asarray(h.step_loss))
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         if name == "step_index":
             from lingrad.plot.from_history import record_steps
 
@@ -280,7 +294,7 @@ class _Every:
         return value
 
 
-def thinned(h: Any, limit: int | None = None) -> tuple[Any, int]:
+def thinned(h: History, limit: int | None = None) -> tuple[History | _Every, int]:
     """``h`` with at most ``limit`` (default :data:`MAX_RECORDS`) per-step records
     for drawing, and the stride."""
     S = len(np.asarray(h.step_loss))
@@ -288,7 +302,7 @@ def thinned(h: Any, limit: int | None = None) -> tuple[Any, int]:
     return (h, 1) if stride <= 1 else (_Every(h, stride), stride)
 
 
-def _one_feature_fit(result: Any, draw: _Drawer) -> None:
+def _one_feature_fit(result: FitResult, draw: _Drawer) -> None:
     """The lecture's fit-evolution figure for one feature (unscaled)."""
     from lingrad import plot
 
@@ -315,7 +329,9 @@ def _one_feature_fit(result: Any, draw: _Drawer) -> None:
     )
 
 
-def _parity(sets: dict[str, tuple[Any, Any]], target: str, path: Path) -> Any:
+def _parity(
+    sets: dict[str, tuple[Values | None, Values]], target: str, path: Path
+) -> Figure:
     """Predicted against true values (training and held-out rows); y = x is perfect."""
     from lingrad.plot.style import decorate, legend_outside, new_figure, save
 
@@ -325,6 +341,7 @@ def _parity(sets: dict[str, tuple[Any, Any]], target: str, path: Path) -> Any:
     for (label, (y, pred)), color in zip(
         sets.items(), ("tab:blue", "tab:orange"), strict=False
     ):
+        assert y is not None  # rows drawn with their targets
         pred = np.asarray(pred, dtype=np.float64).ravel()
         ax.scatter(y, pred, s=14, alpha=0.6, color=color, label=label)
         values += [np.asarray(y, dtype=np.float64), pred]

@@ -145,6 +145,7 @@ def _in_memory(
     if declared is not None:
         from lingrad.data.table import text_objects
 
+        assert table.X is not None  # read whole
         text = text_objects(table.X, table.categorical, table.feature_names)
         rows = table.rows if table.rows is not None else range(len(table.X))
         refuse_undeclared(declared, text, table.categorical, rows, table.source)

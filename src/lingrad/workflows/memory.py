@@ -49,7 +49,7 @@ class FitResult:
     # scikit-learn on the same split: {metric: {model: value}}
     reference: dict[str, dict[str, float | None]] | None = None
     meta: dict[str, object] = field(default_factory=dict)  # saved with the model
-    cache: dict[str, object] = field(default_factory=dict)  # computed once (summary)
+    cache: dict[tuple[str, ...], object] = field(default_factory=dict)  # summary
 
 
 # ------------------------------------------------------------------ estimator
@@ -155,6 +155,7 @@ def split_table(
     the seed, the file's name and each row's place in it)."""
     from lingrad.data.split import held_out_at
 
+    assert data.y is not None  # a table read with its target
     n = len(data.y)
     if not test_size:
         return np.arange(n), None
@@ -231,6 +232,7 @@ def fit_in_memory(
     from lingrad.data.table import rows_of
     from lingrad.workflows.pipeline import build
 
+    assert data.X is not None  # read whole (not in pieces)
     y, classes = check_target(spec, data.y, data)
     if classes is not None:
         check_binary(spec, classes, data)

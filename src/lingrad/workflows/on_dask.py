@@ -206,13 +206,14 @@ def fit_dask(
         first = first_pass(spec, table, model, scale, impute, reading.get("text"))
         scorer = est  # the workers send the model's inputs, not the raw rows
     text = reading.get("text")
+    width = first.n_inputs
     kw = dict(target=target, features=names, seed=seed, test_size=test_size,
               classify=spec.is_classifier, layout=layout,
               missing=MISSING.get(impute, "keep"), transform=first.transform,
-              width=first.n_inputs, sparse=bool(text and text.sparse))  # fmt: skip
+              sparse=bool(text and text.sparse))  # fmt: skip
     bar = Bar(None, f"dask: blocks done ({len(pieces)} per pass)", show=progress)
     with cluster(scheduler, debug) as client, bar, on_progress(bar):
-        X, y = _arrays(pieces, "train", **kw)
+        X, y = _arrays(pieces, "train", width, **kw)
         if fits_in_cluster(client, 2 * total_bytes(files)):  # decoded: ~2x the files
             X, y = client.persist([X, y])  # read once, held by the workers
         X, y = X.compute_chunk_sizes(), y.compute_chunk_sizes()
@@ -228,7 +229,7 @@ def fit_dask(
         n_train = metrics["train"]["n"]
         n_test = 0
         if test_size:
-            Xt, yt = _arrays(pieces, "test", **kw)
+            Xt, yt = _arrays(pieces, "test", width, **kw)
             metrics["test"] = _metrics(client, spec, scorer, Xt, yt, classes)
             n_test = metrics["test"]["n"]
         sample = _sample(client, X, y) if layout is None else _raw_sample(table)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from lingrad.workflows.pipeline import describe, final_estimator, name_inputs
 MODEL_FILE = "model.lingrad"
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> object:
     """numpy scalars and arrays as plain JSON values; non-finite floats as None."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -33,9 +33,9 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def model_meta(result: FitResult) -> dict[str, Any]:
+def model_meta(result: FitResult) -> dict[str, object]:
     """What the model file keeps for predict and evaluate besides the model."""
-    meta: dict[str, Any] = jsonable(
+    meta = jsonable(
         {
             "model": result.spec.name,
             "task": result.spec.task,
@@ -46,6 +46,7 @@ def model_meta(result: FitResult) -> dict[str, Any]:
             **result.meta,
         }
     )
+    assert isinstance(meta, dict)  # a dict stays a dict
     return meta
 
 
@@ -163,7 +164,9 @@ def check_finite_metrics(result: FitResult) -> None:
         )
 
 
-def _report_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+def _report_metrics(
+    metrics: Mapping[str, Mapping[str, object]],
+) -> dict[str, dict[str, object]]:
     """Scalar metrics as a grid: rows train / test, columns the metric names."""
     grid = {}
     for name, values in metrics.items():
@@ -176,7 +179,7 @@ def _report_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def finish(
-    result: Any,
+    result: FitResult,
     stage: Path,
     out: Path,
     draw: bool,

@@ -7,9 +7,13 @@ import contextlib
 import itertools
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lingrad.workflows.figures import Warn, as_warning
+
+if TYPE_CHECKING:
+    from lingrad.data.frame import Frame
+    from lingrad.workflows.writer import Column
 
 
 def run_predict(
@@ -59,7 +63,7 @@ def run_predict(
                 ids = None
     names = [str(c) for c in loaded.model.classes_] if proba else []
 
-    def all_batches() -> Generator[tuple[str, Any], None, None]:
+    def all_batches() -> Generator[tuple[str, Frame], None, None]:
         for source in sources:
             with contextlib.closing(batches(loaded, source, None, id_column=ids)) as b:
                 yield from ((source, frame) for frame in b)
@@ -70,9 +74,12 @@ def run_predict(
             writer = Writer(stream, kind)
             for source, frame in itertools.chain([first], parts):
                 pred, P = predict(loaded, frame.X, proba, where_in(source, frame))
-                out_columns = {} if frame.ids is None else {str(ids): frame.ids}
+                out_columns: dict[str, Column] = {}
+                if frame.ids is not None:
+                    out_columns[str(ids)] = frame.ids
                 out_columns["prediction"] = pred
                 for j, name in enumerate(names):
+                    assert P is not None  # names only with probabilities
                     out_columns[f"proba_{name}"] = P[:, j]
                 writer.write(out_columns)
             writer.close()

@@ -3,7 +3,10 @@ bar shows in-memory fits)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 class Bar:
@@ -15,8 +18,8 @@ class Bar:
         show: bool = True,
     ) -> None:  # fmt: skip
         self.total, self.description, self.show = total, description, show
-        self.bar: Any = None
-        self.task: Any = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> Bar:
         if self.show:
@@ -29,11 +32,11 @@ class Bar:
         return self
 
     def advance(self, n: int = 1) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.advance(self.task, n)
 
     __call__ = advance
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()

@@ -6,16 +6,35 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from lingrad.errors import DataError
 
+if TYPE_CHECKING:
+    from lingrad.core.nodes import Array
+    from lingrad.workflows.apply import Loaded
+    from lingrad.workflows.metrics import Metrics
+    from lingrad.workflows.types import Features, Index
 
-def score(model: Path, data: str, target: str | None, split: str) -> dict[str, Any]:
+Where = Callable[[int], str] | None  # row i of a batch in words (None: its index)
+
+
+class Score(TypedDict):
+    """What ``lingrad evaluate`` reports."""
+
+    model: str
+    estimator: str
+    data: str
+    target: str | None
+    split: str
+    metrics: Metrics
+
+
+def score(model: Path, data: str, target: str | None, split: str) -> Score:
     """``{"model", "estimator", "data", "target", "split", "metrics"}``."""
     from lingrad.workflows.apply import has_proba, open_model, predict
     from lingrad.workflows.metrics import metrics_for
@@ -52,16 +71,19 @@ def score(model: Path, data: str, target: str | None, split: str) -> dict[str, A
     }
 
 
-def _labels(loaded: Any, y: Any, data: str, target: str | None, row0: int) -> Any:
+def _labels(
+    loaded: Loaded, y: Array | None, data: str, target: str | None, row0: int
+) -> Array:
     from lingrad.data.targets import as_regression_target, check_labels
 
+    assert y is not None  # the batches are read labelled
     check = check_labels if loaded.is_classifier else as_regression_target
     return check(y, data, target, row0)
 
 
 def parts(
-    loaded: Any, data: str, target: str | None, split: str
-) -> Iterator[tuple[Any, Any, int, Any]]:
+    loaded: Loaded, data: str, target: str | None, split: str
+) -> Iterator[tuple[Features, Array, int, Where]]:
     """``(X, y, rows dropped, where)`` batches of the rows to score; ``where``: a
     row of the batch in words (None: the batch's own index)."""
     from lingrad.data.split import held_out_at
@@ -77,7 +99,7 @@ def parts(
         for X, y, dropped in _stream_split(loaded, data, target, split):
             yield X, y, dropped, None
         return
-    held: Any = None
+    held: Callable[[Index], np.ndarray] | None = None
     if split != "all":  # the hash of every engine (lingrad.data.split)
         test_size, seed = _saved_split(loaded, split)
         name = "" if is_builtin(data) else Path(data).name
@@ -104,8 +126,8 @@ def parts(
 
 
 def _split(
-    loaded: Any, data: str, target: str | None, split: str, missing: str | None
-) -> tuple[Any, Any, int]:
+    loaded: Loaded, data: str, target: str | None, split: str, missing: str | None
+) -> tuple[Features, Array, int]:
     """The rows of fit's training or held-out split, as fit drew them."""
     from lingrad.models.registry import model_spec
     from lingrad.workflows.apply import batches
@@ -130,7 +152,7 @@ def _split(
     return X[rows], y[rows], sum(p[2] for p in parts)
 
 
-def _same_table(loaded: Any, data: str, y: Any) -> None:
+def _same_table(loaded: Loaded, data: str, y: Array) -> None:
     """DataError unless ``y`` is the target column fit read (its digest)."""
     from lingrad.workflows.memory import target_digest
 
@@ -144,10 +166,14 @@ def _same_table(loaded: Any, data: str, y: Any) -> None:
         )
 
 
-def _saved_split(loaded: Any, split: str) -> tuple[float, int]:
+def _saved_split(loaded: Loaded, split: str) -> tuple[float, int]:
     """fit's test size and seed, from the model file."""
     test_size, seed = loaded.meta.get("test_size"), loaded.meta.get("seed")
-    if not test_size or not isinstance(seed, int):
+    if (
+        not isinstance(test_size, int | float | str)
+        or not test_size
+        or not isinstance(seed, int)
+    ):
         raise DataError(
             f"{loaded.path}: the model was fit on all rows (no --test-size), so it "
             f"has no {split} split; leave out --split"
@@ -156,8 +182,8 @@ def _saved_split(loaded: Any, split: str) -> tuple[float, int]:
 
 
 def _stream_split(
-    loaded: Any, data: str, target: str | None, split: str
-) -> Iterator[tuple[Any, Any, int]]:
+    loaded: Loaded, data: str, target: str | None, split: str
+) -> Iterator[tuple[Features, Array, int]]:
     """The rows of a folder or glob held out by the hash of each row's file and
     place (``lingrad.data.split``): drawn again, piece by piece."""
     from lingrad.data.frame import Layout

@@ -216,9 +216,7 @@ def _exact(
         return encode_block(y, None, targets, first.classes, None, 1.0, np.float64, K)
 
     rows = FileRows(table, encode, first.n_train, K, transform, None, first.n_inputs)
-    # FileRows.feature_names is list[str] | None, Rows's Sequence[str] | None (an
-    # invariant attribute): to be matched in scale/stream.py
-    est.fit_rows(rows)  # type: ignore[arg-type]
+    est.fit_rows(rows)
 
 
 def _score(

@@ -6,12 +6,20 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from lingrad.errors import DataError
 from lingrad.models.registry import ModelSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lingrad.core.nodes import Array
+    from lingrad.scale.stream import Table
+    from lingrad.workflows.types import Features, Values
 
 BUILTIN_PREFIXES = ("sklearn:", "synthetic:")
 STREAM_THRESHOLD = 1 << 30  # files larger than this (bytes) are streamed by default
@@ -28,14 +36,14 @@ class Data:
     ``n_dropped``); ``ids``: the ID column's values (a pyarrow Array) or None.
     """
 
-    X: Any
-    y: Any
+    X: Features | None  # None: a table read in pieces (:func:`table_data`)
+    y: Values | None  # raw target values (numbers or labels); None: none read
     feature_names: list[str]
     target: str | None
     source: str  # the file path or the built-in name
     path: Path | None  # None for built-in data
-    ids: Any = None
-    rows: Any = None
+    ids: Any = None  # a pyarrow Array (untyped) or None
+    rows: NDArray[np.int64] | None = None
     categorical: tuple[str, ...] = ()
     id_column: str | None = None
     n_dropped: int = 0
@@ -62,7 +70,7 @@ def features_but(data: str, target: str | None, exclude: Sequence[str]) -> list[
 
 
 def load(
-    data: str | Any,
+    data: str | pd.DataFrame,
     target: str | None,
     features: list[str] | None,
     *,
@@ -153,7 +161,7 @@ def _builtin(
     )
 
 
-def table_data(table: Any, source: str) -> Data:
+def table_data(table: Table, source: str) -> Data:
     """The :class:`Data` (no rows) of a table read in pieces, for the summary."""
     layout = table.layout
     return Data(
@@ -163,7 +171,9 @@ def table_data(table: Any, source: str) -> Data:
     )  # fmt: skip
 
 
-def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
+def check_target(
+    spec: ModelSpec, y: Values | None, data: Data
+) -> tuple[Array, Array | None]:
     """y as the model needs it, and the classes (None for regression).
 
     Raises :class:`DataError` for strings given to a regressor, a continuous target
@@ -173,6 +183,9 @@ def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
     from lingrad.data.io import as_regression_target, check_classification_target
 
     path = data.path if data.path is not None else data.source
+    if y is None:
+        raise DataError(f"{data.source}: no target column was read")
+    y = cast("Array", y)  # data's checks take labels of any dtype (str, numbers)
     if spec.task == "regression":
         return as_regression_target(y, path, data.target), None
     classes = check_classification_target(y, path, data.target)
@@ -183,10 +196,9 @@ def check_target(spec: ModelSpec, y: Any, data: Data) -> tuple[Any, Any]:
 MAX_NUMERIC_CLASSES = 20
 
 
-def _refuse_continuous(y: Any, classes: Any, data: Data) -> None:
+def _refuse_continuous(y: Array, classes: Array, data: Data) -> None:
     """A numeric target with more than 20 distinct values, all seen in under 4
     rows on average (floats: any such count), is a quantity, not class labels."""
-    y = np.asarray(y)
     K, N = len(classes), len(y)
     if y.dtype.kind not in "iuf" or K <= MAX_NUMERIC_CLASSES:
         return
@@ -201,7 +213,7 @@ def _refuse_continuous(y: Any, classes: Any, data: Data) -> None:
     )
 
 
-def check_binary(spec: ModelSpec, classes: Any, data: Data) -> None:
+def check_binary(spec: ModelSpec, classes: Values, data: Data) -> None:
     """A binary-only model must see exactly two classes."""
     if spec.task == "binary" and len(classes) > 2:
         shown = ", ".join(map(repr, np.asarray(classes[:6]).tolist()))

@@ -9,10 +9,18 @@ found in O(D) (``argpartition``), each named by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from lingrad.workflows.figures import _Drawer
+    from lingrad.workflows.memory import FitResult
+    from lingrad.workflows.types import Model
 
 TOP = 15  # bars per panel
 MAX_PANELS = 6
@@ -27,7 +35,7 @@ def largest(w: np.ndarray, n: int = TOP) -> np.ndarray:
     return top[np.lexsort((top, -np.abs(w[top])))]
 
 
-def weight_rows(model: Any) -> tuple[np.ndarray, list[str]]:
+def weight_rows(model: Model) -> tuple[np.ndarray, list[str]]:
     """(K, D) weights of the final estimator and a title per row."""
     from lingrad.workflows.pipeline import final_estimator
 
@@ -41,7 +49,7 @@ def weight_rows(model: Any) -> tuple[np.ndarray, list[str]]:
     return W, [f"class {c}" for c in classes]
 
 
-def weight_figure(result: Any, draw: Any) -> None:
+def weight_figure(result: FitResult, draw: _Drawer) -> None:
     """Draw ``weights.png`` for a linear model on sparse text features."""
     from lingrad.workflows.pipeline import final_estimator
     from lingrad.workflows.text import column_namer, sparse_input
@@ -64,7 +72,7 @@ def weight_figure(result: Any, draw: Any) -> None:
     )
 
 
-def hashes(model: Any) -> bool:
+def hashes(model: Model) -> bool:
     """Whether some of the model's input columns are hashed."""
     prep = model.steps[0][1]
     return any(
@@ -73,8 +81,11 @@ def hashes(model: Any) -> bool:
 
 
 def plot_largest_weights(
-    model: Any, name: Any, hashed: bool = False, path: Path | None = None
-) -> Any:
+    model: Model,
+    name: Callable[[int], str],
+    hashed: bool = False,
+    path: Path | None = None,
+) -> Figure:
     """Horizontal bars of the largest weights, one panel per output (class)."""
     from lingrad.plot.style import decorate, new_figure, save
 

@@ -22,13 +22,24 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 import numpy as np
 
 from lingrad.errors import LingradError
+
+if TYPE_CHECKING:
+    import _csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from _typeshed import ReadableBuffer
+
+    from lingrad.workflows.types import Values
+
+Column: TypeAlias = "Values | pa.Array | pa.ChunkedArray"  # a column's values
 
 FORMATS = {
     ".csv": "csv",
@@ -127,11 +138,11 @@ class Writer:
     def __init__(self, stream: BinaryIO, kind: str) -> None:
         self.stream, self.kind = stream, kind
         self.rows = 0
-        self._csv: Any = None
-        self._text: Any = None
-        self._parquet: Any = None
+        self._csv: _csv.Writer | None = None
+        self._text: io.TextIOWrapper | None = None
+        self._parquet: pq.ParquetWriter | None = None  # pyarrow's (untyped)
 
-    def write(self, columns: dict[str, Any]) -> None:
+    def write(self, columns: Mapping[str, Column]) -> None:
         """Append a batch: ``{name: values}`` (numpy arrays or pyarrow Arrays)."""
         n = len(next(iter(columns.values())))
         if self.kind == "parquet":
@@ -140,7 +151,7 @@ class Writer:
             self._write_text(columns)
         self.rows += n
 
-    def _write_text(self, columns: dict[str, Any]) -> None:
+    def _write_text(self, columns: Mapping[str, Column]) -> None:
         if self._csv is None:
             self._text = io.TextIOWrapper(
                 self.stream, encoding="utf-8", newline="", write_through=True
@@ -151,7 +162,7 @@ class Writer:
         values = [_as_list(v) for v in columns.values()]
         self._csv.writerows(zip(*values, strict=True))
 
-    def _write_parquet(self, columns: dict[str, Any]) -> None:
+    def _write_parquet(self, columns: Mapping[str, Column]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -171,13 +182,15 @@ class Writer:
         self.stream.flush()
 
 
-def _as_list(values: Any) -> list[Any]:
-    if hasattr(values, "to_pylist"):
-        return ["" if v is None else v for v in values.to_pylist()]
-    return np.asarray(values).tolist()  # type: ignore[no-any-return]
+def _as_list(values: Column) -> list[object]:
+    to_pylist = getattr(values, "to_pylist", None)  # a pyarrow Array's
+    if to_pylist is not None:
+        return ["" if v is None else v for v in to_pylist()]
+    out: list[object] = np.asarray(values).tolist()
+    return out
 
 
-def _as_arrow(values: Any) -> Any:
+def _as_arrow(values: Column) -> pa.Array | pa.ChunkedArray:
     import pyarrow as pa
 
     if isinstance(values, pa.Array | pa.ChunkedArray):
@@ -197,10 +210,11 @@ class _Counted(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:
-        n = self.stream.write(bytes(data))
-        self.pos += len(data)
-        return n if n is not None else len(data)
+    def write(self, data: ReadableBuffer) -> int:
+        chunk = bytes(data)
+        n = self.stream.write(chunk)
+        self.pos += len(chunk)
+        return n if n is not None else len(chunk)
 
     def tell(self) -> int:
         return self.pos
