@@ -196,8 +196,13 @@ class Rows(Protocol):
     n_samples: int
     n_features: int
     n_outputs: int
-    dtype: np.dtype[np.floating]
     feature_names: Sequence[str] | None
+
+    @property
+    def dtype(self) -> np.dtype[np.floating]:
+        """The rows' float dtype (float64 or float32; read only)."""
+        ...
+
     fused: bool  # passes are costly (a cluster): fewer passes, e.g. J, g, H at once
 
     def reduce(

@@ -82,6 +82,8 @@ def _fitted_summary(result: FitResult) -> Summary | str | None:
         k in d for k in ("epochs over the file", "passes over the data", "Dask workers")
     ):
         return "streamed or Dask data: run lingrad summary on the table"
+    if result.y_train is None:
+        return "no training targets were kept: run lingrad summary on the table"
     try:
         with warnings.catch_warnings():  # the inputs are named (numpy X: no names)
             warnings.filterwarnings("ignore", message="X does not have valid feature")
