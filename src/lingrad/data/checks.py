@@ -4,21 +4,23 @@ constant feature columns, and text columns with about one value per row."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from lingrad.data.table import column, distinct_text
 from lingrad.errors import ConstantFeatureWarning, DataError
 
+if TYPE_CHECKING:
+    from lingrad.data.frame import Frame
+
 __all__ = ["SQUARE_LIMIT", "check_squares", "warn_about_columns"]
 
-Array = NDArray[Any]
 SQUARE_LIMIT = float(np.sqrt(np.finfo(np.float64).max))  # |x| above: x^2 overflows
 
 
-def warn_about_columns(frame: Any, source: object) -> None:
+def warn_about_columns(frame: Frame, source: object) -> None:
     """Warn about constant features and text columns with a value per row."""
     X = frame.X
     n = len(X)
@@ -51,11 +53,11 @@ def warn_about_columns(frame: Any, source: object) -> None:
 
 
 def check_squares(
-    frame: Any, source: object, y: Array | None = None, target: str | None = None
+    frame: Frame, source: object, y: ArrayLike | None = None, target: str | None = None
 ) -> None:
     """:class:`DataError` naming the first cell whose square overflows float64
     (|x| > 1.34e154): the model's J, XᵀX and the scaler's variance need x²."""
-    checks: list[tuple[str, str, Array]] = []
+    checks: list[tuple[str, str, NDArray[np.generic]]] = []
     for j, name in enumerate(frame.layout.features):
         if name not in frame.layout.categorical:
             values = column(frame.X, j)

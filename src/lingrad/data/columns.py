@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from lingrad.data.tablefile import Source
+from lingrad.data.tablefile import Batch, Column, Source
 from lingrad.errors import DataError
 
 __all__ = [
@@ -30,7 +30,12 @@ __all__ = [
     "to_xy",
 ]
 
-Array = NDArray[Any]
+Values = NDArray[np.generic]  # a column's values: float64, int64, bool or str objects
+# Raw target cells as the other packages take them: scale/ and workflows/ read them
+# as float arrays, so until they name them Values the dtype stays open there
+Raw = NDArray[Any]
+Mask = NDArray[np.bool_]
+Codes = NDArray[np.int32]  # a text column's codes into its words, -1: missing
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a finite decimal number
 INF = r"^[+-]?(inf|infinity)$"
 MISSING_WORDS = frozenset(
@@ -38,7 +43,7 @@ MISSING_WORDS = frozenset(
 )
 
 
-def missing_cells(col: Any) -> Array:
+def missing_cells(col: Column) -> Mask:
     """(N,) bool: True where a cell is missing (null, NaN, or a missing word)."""
     col = _plain(col)
     missing = np.asarray(pc.is_null(col), dtype=bool)
@@ -87,23 +92,23 @@ def _bad(src: Source, name: str, role: str, value: object, row: int) -> DataErro
     )
 
 
-def _plain(col: pa.ChunkedArray) -> pa.ChunkedArray:
+def _plain(col: Column) -> Column:
     return (
         pc.cast(col, col.type.value_type) if pa.types.is_dictionary(col.type) else col
     )
 
 
-def _text(col: Any) -> Any:
+def _text(col: Column) -> tuple[Column, Mask]:
     """A text column trimmed, and its missing cells (:func:`missing_cells`)."""
     return pc.utf8_trim_whitespace(_plain(col)), missing_cells(col)
 
 
-def _is_text(col: Any) -> bool:
+def _is_text(col: Column) -> bool:
     col = _plain(col)
     return bool(pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
 
 
-def looks_categorical(col: Any) -> bool:
+def looks_categorical(col: Column) -> bool:
     """A text column whose present cells are mostly not numbers (a stray word in a
     column of numbers is a bad cell, not a category)."""
     if not _is_text(col):
@@ -118,7 +123,7 @@ def looks_categorical(col: Any) -> bool:
     return 2 * int(numeric.sum()) < present
 
 
-def _codes(col: Any) -> tuple[Array, list[str], Array]:
+def _codes(col: Column) -> tuple[Codes, list[str], Mask]:
     """A text column as integer codes (-1 where missing) into its trimmed words,
     and the missing mask: pyarrow's dictionary encoding, no string per cell."""
     text, missing = _text(col)
@@ -132,8 +137,8 @@ def _codes(col: Any) -> tuple[Array, list[str], Array]:
 
 
 def _floats(
-    src: Source, col: pa.ChunkedArray, name: str, role: str, row0: int
-) -> Array:
+    src: Source, col: Column, name: str, role: str, row0: int
+) -> NDArray[np.float64]:
     """A column as float64 (N,), or a DataError naming its first bad row."""
     col = _plain(col)
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
@@ -154,8 +159,8 @@ def _floats(
             f"{src.path}: {role} column {name!r} holds {col.type} values, not numbers; "
             "leave it out or convert it to numbers"
         )
-    values: Array = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
-    values = values.astype(np.float64)  # writable copy
+    read = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    values = np.array(read, dtype=np.float64)  # writable copy
     finite = np.isfinite(values)
     if not finite.all():
         i = int(np.argmin(finite))
@@ -163,7 +168,7 @@ def _floats(
     return values
 
 
-def target_values(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Array:
+def target_values(src: Source, col: Column, name: str, row0: int) -> Raw:
     """Raw target values: int64 / float64 / bool where the column is numeric, else str
     (object array). Missing cells (:func:`missing_cells`) and inf are errors."""
     col = _plain(col)
@@ -187,8 +192,8 @@ def target_values(src: Source, col: pa.ChunkedArray, name: str, row0: int) -> Ar
 
 
 def to_xy(
-    src: Source, data: Any, features: list[str], target: str | None, row0: int
-) -> tuple[Array, Array | None]:
+    src: Source, data: Batch, features: list[str], target: str | None, row0: int
+) -> tuple[NDArray[np.float64], Raw | None]:
     """X (N, D) float64 and raw y (N,) or None from a table or record batch whose
     first row is data row ``row0`` (0-based) of the file."""
     columns = [

@@ -9,7 +9,7 @@ and leaves the global state alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +34,10 @@ __all__ = [
     "xor",
 ]
 
-Array = NDArray[Any]
+Dense = NDArray[np.float64]
+Labels: TypeAlias = (
+    NDArray[np.float64] | NDArray[np.int64]
+)  # y: targets, or class labels
 
 
 class Synthetic(NamedTuple):
@@ -42,12 +45,12 @@ class Synthetic(NamedTuple):
     true parameters ``true_W`` (D, 1), ``true_b`` (1,) and the lecture's initial
     parameters ``init_W`` (D, 1), ``init_b`` (1,) (``None`` where not drawn)."""
 
-    X: Array
-    y: Array
-    true_W: Array | None
-    true_b: Array | None
-    init_W: Array | None
-    init_b: Array | None
+    X: Dense
+    y: Labels
+    true_W: Dense | None
+    true_b: Dense | None
+    init_W: Dense | None
+    init_b: Dense | None
     name: str
     description: str
 
@@ -55,12 +58,12 @@ class Synthetic(NamedTuple):
 def _make(
     name: str,
     description: str,
-    X: Array,
-    y: Array,
-    true_W: Array | None = None,
-    true_b: Array | None = None,
-    init_W: Array | None = None,
-    init_b: Array | None = None,
+    X: Dense,
+    y: Labels,
+    true_W: Dense | None = None,
+    true_b: Dense | None = None,
+    init_W: Dense | None = None,
+    init_b: Dense | None = None,
 ) -> Synthetic:
     return Synthetic(X, y, true_W, true_b, init_W, init_b, name, description)
 
@@ -273,7 +276,7 @@ def names() -> list[str]:
     return [f"sklearn:{k}" for k in _SKLEARN] + [f"synthetic:{k}" for k in SYNTHETIC]
 
 
-def load(name: str, **kwargs: Any) -> tuple[Array, Array, list[str], str, str]:
+def load(name: str, **kwargs: float) -> tuple[Dense, Labels, list[str], str, str]:
     """Load a built-in data set as ``(X, y, feature_names, target_name, task)``.
 
     Parameters

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,9 @@ from lingrad.data.checks import SQUARE_LIMIT, check_squares, warn_about_columns
 from lingrad.data.columns import (
     MISSING_WORDS,
     NUMBER,
+    Codes,
+    Mask,
+    Raw,
     _codes,
     _is_text,
     _plain,
@@ -35,8 +38,10 @@ from lingrad.data.columns import (
     missing_cells,
     target_values,
 )
-from lingrad.data.table import rows_of, text_frame
+from lingrad.data.table import Table, rows_of, text_frame
 from lingrad.data.tablefile import (
+    Batch,
+    Column,
     Source,
     batches,
     choose_features,
@@ -45,6 +50,9 @@ from lingrad.data.tablefile import (
     select,
 )
 from lingrad.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MISSING_WORDS",
@@ -58,7 +66,7 @@ __all__ = [
     "read_frame",
 ]
 
-Array = NDArray[Any]
+Dense = NDArray[np.float64]
 _MISSING_HINT = (
     "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
 )
@@ -87,9 +95,9 @@ class Frame:
     target values; ``ids`` (N,) as read; ``rows`` (N,) the 0-based data row of
     each row in the file."""
 
-    X: Array
-    y: Array | None
-    ids: Any  # pyarrow Array or None
+    X: Raw  # a table.Table; scale/ reads it as floats (Raw: see columns)
+    y: Raw | None
+    ids: pa.Array | None
     rows: NDArray[np.int64]
     layout: Layout
     where: Callable[[int], str]  # 0-based data row -> "row 3 (line 4 of the file)"
@@ -116,8 +124,8 @@ class _Cells:
 
 
 def _numbers(
-    cells: _Cells, col: Any, name: str, row0: int, text_hint: str = ""
-) -> tuple[Array, Array]:
+    cells: _Cells, col: Column, name: str, row0: int, text_hint: str = ""
+) -> tuple[Dense, Mask]:
     """float64 values (NaN where missing) and the missing mask; non-numbers and
     infinite values raise, naming the row."""
     col = _plain(col)
@@ -149,8 +157,7 @@ def _numbers(
             f"{cells.path}: feature column {name!r} holds {col.type} values, not "
             f"numbers or text; leave it out (--exclude {name}) or convert it"
         )
-    X: Array = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
-    X = X.copy()
+    X = np.array(values.to_numpy(zero_copy_only=False), dtype=np.float64)
     inf = ~missing & ~np.isfinite(X)
     if inf.any():
         i = int(np.argmax(inf))
@@ -160,7 +167,7 @@ def _numbers(
     return X, missing
 
 
-def _fill(col: Any, missing: Array) -> Any:
+def _fill(col: Column, missing: Mask) -> Column:
     """``col`` with its missing cells replaced by its first present value (for rows
     about to be dropped: the target checks then see only real values)."""
     if not missing.any() or missing.all():
@@ -175,7 +182,7 @@ def _fill(col: Any, missing: Array) -> Any:
 
 def convert_batch(
     src: Source,
-    table: Any,
+    table: Batch,
     layout: Layout,
     row0: int,
     missing: str,
@@ -186,7 +193,9 @@ def convert_batch(
     ``coded``: text features as codes (:mod:`lingrad.data.table`), else ``X``
     holds their raw cells (object)."""
     cells = _Cells(src.path, src.where, hint)
-    numbers, codes, masks = {}, {}, []
+    numbers: dict[str, Dense] = {}
+    codes: dict[str, tuple[Codes, list[str]]] = {}
+    masks: list[Mask] = []
     for name in layout.features:
         col = table.column(name)
         if name in layout.categorical:
@@ -235,11 +244,11 @@ def convert_batch(
 
 def _assemble(
     features: Sequence[str],
-    numbers: dict[str, Array],
-    codes: dict[str, tuple[Array, list[str]]],
+    numbers: dict[str, Dense],
+    codes: dict[str, tuple[Codes, list[str]]],
     n: int,
     coded: bool,
-) -> Any:
+) -> Table:
     """X (N, D) from its columns: float64 for numbers only; with text columns a
     coded DataFrame (``coded``) or an object array of raw cells."""
     if codes and coded:
@@ -256,7 +265,7 @@ def _assemble(
     return X
 
 
-def _read_all(src: Source, names: list[str]) -> Any:
+def _read_all(src: Source, names: list[str]) -> pa.Table:
     """The selected columns of the whole file (CSV: every column as text)."""
     try:
         read = [b for b in batches(src, names, 1 << 16) if len(b)]
@@ -268,7 +277,7 @@ def _read_all(src: Source, names: list[str]) -> Any:
 
 
 def read_frame(
-    path: str | os.PathLike[str] | Any,
+    path: str | os.PathLike[str] | pd.DataFrame | pa.Table,
     *,
     target: str | None,
     features: Sequence[str] | None = None,

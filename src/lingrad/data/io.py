@@ -14,13 +14,12 @@ import dataclasses
 import os
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from lingrad.data.columns import to_xy
+from lingrad.data.columns import Values, to_xy
 from lingrad.data.tablefile import Source, batches, open_source, select
 from lingrad.data.targets import (  # re-exported: target checks
     as_regression_target,
@@ -51,15 +50,15 @@ __all__ = [
     "save_model",
 ]
 
-Array = NDArray[Any]
+Dense = NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True)
 class Table:
     """A table read from a file: ``X`` (N, D) float64, ``y`` (N,) raw values or None."""
 
-    X: Array
-    y: Array | None
+    X: Dense
+    y: Values | None
     feature_names: list[str]
     target_name: str | None
 
@@ -141,7 +140,7 @@ def iter_batches(
     target: str | None = None,
     features: Sequence[str] | None = None,
     batch_size: int = 1024,
-) -> Iterator[tuple[Array, Array | None]]:
+) -> Iterator[tuple[Dense, Values | None]]:
     """Yield ``(X, y)`` batches of ``batch_size`` rows (the last may be smaller).
 
     Reads record batches (``ParquetFile.iter_batches`` / ``pyarrow.csv.open_csv``),
@@ -153,7 +152,7 @@ def iter_batches(
         raise DataError(f"batch_size must be at least 1, got {batch_size}")
     src, target, features, names = open_table_source(path, target, features)
 
-    def generate() -> Iterator[tuple[Array, Array | None]]:
+    def generate() -> Iterator[tuple[Dense, Values | None]]:
         row0, pending = 0, []
         try:
             for batch in batches(src, names, batch_size):

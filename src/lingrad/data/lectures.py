@@ -8,8 +8,6 @@ each model's lecture, and the hidden widths of the two networks.
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = ["EXPLAIN", "HIDDEN", "model_settings"]
 
 # model -> (the lecture's data for it, the lecture's learning rate)
@@ -28,6 +26,6 @@ EXPLAIN: dict[str, tuple[str, float]] = {
 HIDDEN: dict[str, int] = {"two-layer": 8, "residual": 3}
 
 
-def model_settings(model: str) -> dict[str, Any]:
+def model_settings(model: str) -> dict[str, int]:
     """Estimator parameters that make ``model`` the lectures' (its hidden width)."""
     return {"n_hidden": HIDDEN[model]} if model in HIDDEN else {}

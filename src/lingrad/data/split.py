@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["SPLIT", "held_out", "held_out_at", "ids_digest"]
 
@@ -25,15 +29,15 @@ SPLIT = "hash"  # the split kind the model file records (meta["split"])
 
 
 def held_out_at(
-    seed: int, name: str, rows: Any, test_size: float | None
+    seed: int, name: str, rows: ArrayLike, test_size: float | None
 ) -> NDArray[np.bool_]:
     """True for the held-out rows among data rows ``rows`` (0-based, in the file
     named ``name``; "" for a table without a file)."""
-    rows = np.asarray(rows, dtype=np.uint64)
+    at = np.asarray(rows, dtype=np.uint64)
     if not test_size:
-        return np.zeros(len(rows), dtype=bool)
+        return np.zeros(len(at), dtype=bool)
     salt = zlib.crc32(name.encode()) + (seed << 32)
-    z = rows + np.uint64(salt & (2**64 - 1))
+    z = at + np.uint64(salt & (2**64 - 1))
     z += np.uint64(0x9E3779B97F4A7C15)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -48,17 +52,18 @@ def held_out(
     return held_out_at(seed, Path(path).name, np.arange(row0, row0 + n), test_size)
 
 
-def ids_digest(ids: Any) -> int:
+def ids_digest(ids: pa.Array | pa.ChunkedArray | Iterable[object]) -> int:
     """An order-free digest of ID values (a pyarrow Array or a sequence): the sum
     mod 2^64 of each value's blake2b hash, so a table's held-out IDs digest the
     same whichever order the pieces are read in; combine parts by addition."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    values = ids
     if isinstance(ids, (pa.Array, pa.ChunkedArray)):
-        ids = pc.cast(ids, pa.string()).to_pylist()
+        values = pc.cast(ids, pa.string()).to_pylist()
     total = 0
-    for value in ids:
+    for value in values:
         h = hashlib.blake2b(str(value).encode(), digest_size=8).digest()
         total += int.from_bytes(h, "little")
     return total % (1 << 64)

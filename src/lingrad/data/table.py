@@ -13,10 +13,13 @@ Pipeline reads at predict time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "column",
@@ -27,15 +30,19 @@ __all__ = [
     "text_objects",
 ]
 
-Array = NDArray[Any]
+Array = NDArray[np.generic]  # a column: float64, int32 codes or str objects
+# X in memory: float64 numbers, raw cells (object), or the coded DataFrame (pandas
+# is untyped here: mypy checks the arrays only)
+Table: TypeAlias = "NDArray[np.float64] | NDArray[np.object_] | pd.DataFrame"
+Rows: TypeAlias = "NDArray[np.intp] | NDArray[np.int64] | NDArray[np.bool_] | slice"
 
 
 def text_frame(
     features: Sequence[str],
-    numbers: dict[str, Array],
-    codes: dict[str, tuple[Array, list[str]]],
+    numbers: dict[str, NDArray[np.float64]],
+    codes: dict[str, tuple[NDArray[np.int32], list[str]]],
     n: int,
-) -> Any:
+) -> pd.DataFrame:
     """The DataFrame of ``features`` (``n`` rows) from float64 ``numbers`` and text
     ``codes`` (``(codes, words)``: code -1 missing), numeric columns in one float
     block. Each column of ``numbers`` is taken out of it as it is copied in (one
@@ -55,12 +62,12 @@ def text_frame(
     return frame
 
 
-def has_text(X: Any) -> bool:
+def has_text(X: object) -> bool:
     """Whether a table holds text columns (a DataFrame, or raw object cells)."""
     return hasattr(X, "iloc") or getattr(getattr(X, "dtype", None), "kind", "") == "O"
 
 
-def rows_of(X: Any, index: Any) -> Any:
+def rows_of(X: Table, index: Rows) -> Table:
     """Rows ``index`` (positions, a slice or a boolean mask) of an array or a
     DataFrame (its index renumbered 0..n-1)."""
     if not hasattr(X, "iloc"):
@@ -69,7 +76,7 @@ def rows_of(X: Any, index: Any) -> Any:
     return part.reset_index(drop=True)
 
 
-def column(X: Any, j: int) -> Array:
+def column(X: Table, j: int) -> Array:
     """Feature column ``j``: float64 for numbers; text as an object array (its
     categories' strings, ``nan`` where missing)."""
     if not hasattr(X, "iloc"):
@@ -80,7 +87,9 @@ def column(X: Any, j: int) -> Array:
     return np.asarray(values, dtype=np.float64)
 
 
-def text_objects(X: Any, names: Sequence[str], features: Sequence[str]) -> Array:
+def text_objects(
+    X: Table, names: Sequence[str], features: Sequence[str]
+) -> NDArray[np.object_]:
     """The text columns ``names`` of ``X`` as an (N, len(names)) object array."""
     out = np.empty((len(X), len(names)), dtype=object)
     for k, name in enumerate(names):
@@ -88,7 +97,7 @@ def text_objects(X: Any, names: Sequence[str], features: Sequence[str]) -> Array
     return out
 
 
-def distinct_text(X: Any, j: int) -> int:
+def distinct_text(X: Table, j: int) -> int:
     """The number of distinct present values of text column ``j``."""
     if hasattr(X, "iloc"):
         codes = np.asarray(X.iloc[:, j].cat.codes)

@@ -12,7 +12,7 @@ import dataclasses
 import os
 from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol, TypeAlias, TypedDict
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -28,6 +28,31 @@ __all__ = [
     "open_source",
     "select",
 ]
+
+# pyarrow is untyped here (``ignore_missing_imports``: mypy checks nothing of its
+# classes); the reader's values are named by their pyarrow class, once
+Column: TypeAlias = "pa.Array | pa.ChunkedArray"  # one column's cells
+Batch: TypeAlias = "pa.Table | pa.RecordBatch"  # columns read together
+
+
+class _InvalidRow(Protocol):
+    """What pyarrow's CSV reader reports of a row with the wrong field count."""
+
+    @property
+    def number(self) -> int | None: ...  # its non-empty line, counted from 1
+    @property
+    def expected_columns(self) -> int: ...
+    @property
+    def actual_columns(self) -> int: ...
+
+
+class _CsvOptions(TypedDict):
+    """The keyword arguments of ``pyarrow.csv.open_csv``."""
+
+    read_options: pa_csv.ReadOptions
+    parse_options: pa_csv.ParseOptions
+    convert_options: pa_csv.ConvertOptions
+
 
 _FORMATS = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -119,7 +144,7 @@ def _refuse_duplicates(src: Source) -> None:
         seen.add(name)
 
 
-def from_memory(data: Any, name: str = "DataFrame") -> tuple[Source, pa.Table]:
+def from_memory(data: object, name: str = "DataFrame") -> tuple[Source, pa.Table]:
     """A pandas DataFrame or pyarrow Table as a :class:`Source` and its table.
 
     pandas' missing cells (NaN, None, ``pd.NA``) become nulls, so that the one
@@ -153,7 +178,7 @@ def _csv_header(p: Path, delimiter: str) -> list[str]:
     raise DataError(f"{p} has no header line; the first line must name the columns")
 
 
-def parquet_file(p: Path, **options: Any) -> pq.ParquetFile:
+def parquet_file(p: Path, **options: bool | int) -> pq.ParquetFile:
     with open(p, "rb") as f:
         head = f.read(4)
         f.seek(-4, os.SEEK_END)
@@ -229,8 +254,8 @@ def choose_features(
 
 
 def _csv_options(
-    src: Source, columns: list[str], bad_rows: list[Any], block: int, fast: bool
-) -> dict[str, Any]:
+    src: Source, columns: list[str], bad_rows: list[_InvalidRow], block: int, fast: bool
+) -> _CsvOptions:
     # fast: numeric features parsed as float64 on all cores, with no Python callback
     # (a pyarrow thread holding one at interpreter exit aborts the process: exit 134);
     # slow: every cell as text, on one thread, with a handler that records the rows
@@ -242,14 +267,14 @@ def _csv_options(
         parse = pa_csv.ParseOptions(delimiter=src.delimiter)
     else:
 
-        def on_invalid(row: Any) -> str:
+        def on_invalid(row: _InvalidRow) -> str:
             bad_rows.append(row)
             return "error"
 
         parse = pa_csv.ParseOptions(
             delimiter=src.delimiter, invalid_row_handler=on_invalid
         )
-    return dict(
+    return _CsvOptions(
         read_options=pa_csv.ReadOptions(use_threads=fast, block_size=block),
         parse_options=parse,
         convert_options=pa_csv.ConvertOptions(
@@ -258,9 +283,10 @@ def _csv_options(
     )
 
 
-def _read_error(src: Source, e: Exception, bad_rows: list[Any]) -> DataError:
-    if bad_rows and bad_rows[0].number is not None:
-        bad, number = bad_rows[0], bad_rows[0].number  # counts non-empty lines
+def _read_error(src: Source, e: Exception, bad_rows: list[_InvalidRow]) -> DataError:
+    number = bad_rows[0].number if bad_rows else None  # counts non-empty lines
+    if number is not None:
+        bad = bad_rows[0]
         return DataError(
             f"{src.path}: line {_line_of(src.path, number)} has {bad.actual_columns} "
             f"fields but the header has {bad.expected_columns} (data row "
@@ -271,15 +297,15 @@ def _read_error(src: Source, e: Exception, bad_rows: list[Any]) -> DataError:
 
 def batches(
     src: Source, columns: list[str], batch_size: int, fast: bool = True
-) -> Generator[Any, None, None]:
+) -> Generator[pa.RecordBatch, None, None]:
     """Record batches of the selected columns (features first), as read.
 
     The reader is closed when the iteration ends, fails or is abandoned (close the
     generator), so that no pyarrow thread outlives it.
     """
-    bad_rows: list[Any] = []
-    reader: Any = None
-    pf: Any = None
+    bad_rows: list[_InvalidRow] = []
+    reader: pa.RecordBatchReader | pa_csv.CSVStreamingReader | None = None
+    pf: pq.ParquetFile | None = None
     try:
         if src.kind == "parquet":
             # a buffered stream: memory follows the batch, not the row group

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from lingrad.data.columns import NUMBER, describe
+from lingrad.data.columns import NUMBER, Raw, Values, describe
 from lingrad.errors import DataError
 
 __all__ = ["as_regression_target", "check_classification_target", "check_labels"]
-
-Array = NDArray[Any]
 
 
 def _names(path: str | os.PathLike[str] | None, target: str | None) -> tuple[str, str]:
@@ -24,7 +21,7 @@ def _names(path: str | os.PathLike[str] | None, target: str | None) -> tuple[str
 
 
 def as_regression_target(
-    y: Array,
+    y: ArrayLike,
     path: str | os.PathLike[str] | None = None,
     target: str | None = None,
     row0: int = 0,
@@ -34,12 +31,12 @@ def as_regression_target(
     ``row0``: rows before this part of the file (for batches read one by one).
     """
     where, name = _names(path, target)
-    y = np.asarray(y)
-    if y.dtype.kind in "biuf":
-        values = y.astype(np.float64)
+    cells = np.asarray(y)
+    if cells.dtype.kind in "biuf":
+        values = cells.astype(np.float64)
         bad = ~np.isfinite(values)
     else:
-        text = [str(v).strip() for v in y.ravel()]
+        text = [str(v).strip() for v in cells.ravel()]
         bad = np.array([re.fullmatch(NUMBER, t) is None for t in text], dtype=bool)
         values = np.array(
             [0.0 if b else float(t) for t, b in zip(text, bad, strict=True)]
@@ -47,46 +44,47 @@ def as_regression_target(
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(
-            f"{where}{name} has {describe(y.ravel()[i])} at row {row0 + i + 1}; a "
+            f"{where}{name} has {describe(cells.ravel()[i])} at row {row0 + i + 1}; a "
             "regression model needs numbers: choose a numeric target column or a "
             "classifier"
         )
-    return values.reshape(y.shape)
+    return values.reshape(cells.shape)
 
 
 def check_labels(
-    y: Array,
+    y: ArrayLike,
     path: str | os.PathLike[str] | None = None,
     target: str | None = None,
     row0: int = 0,
-) -> Array:
+) -> Raw:
     """y (N,) unchanged if it can hold class labels (floats must be whole numbers);
     a :class:`DataError` naming the first row (after ``row0``) that cannot."""
     where, name = _names(path, target)
-    y = np.asarray(y).ravel()
-    if y.dtype.kind == "f":
-        bad = ~np.isfinite(y) | (y != np.round(y))
+    labels: Values = np.asarray(y).ravel()
+    if labels.dtype.kind == "f":
+        floats = labels.astype(np.float64)
+        bad = ~np.isfinite(floats) | (floats != np.round(floats))
         if bad.any():
             i = int(np.argmax(bad))
             raise DataError(
-                f"{where}{name} looks continuous ({y[i].item()!r} at row "
+                f"{where}{name} looks continuous ({floats[i].item()!r} at row "
                 f"{row0 + i + 1}); a classifier needs class labels: use a regression "
                 "model or bin it"
             )
-    return y
+    return labels
 
 
 def check_classification_target(
-    y: Array, path: str | os.PathLike[str] | None = None, target: str | None = None
-) -> Array:
+    y: ArrayLike, path: str | os.PathLike[str] | None = None, target: str | None = None
+) -> Raw:
     """Check that y holds class labels (not a continuous target, >= 2 classes).
 
     Returns the sorted classes; raises :class:`DataError` otherwise.
     """
     where, name = _names(path, target)
-    y = check_labels(y, path, target)
+    labels = check_labels(y, path, target)
     try:
-        classes = np.unique(y)
+        classes = np.unique(labels)
     except TypeError as e:
         raise DataError(f"{where}{name} mixes numbers and text; use one kind") from e
     if len(classes) < 2:

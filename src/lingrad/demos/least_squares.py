@@ -30,7 +30,7 @@ from .common import (
 def gd_variants(run: DemoRun) -> DemoOutput:
     """Per-sample vs minibatch vs full-batch descent, same lr and number of updates."""
     data = datasets.linear_1d(n=100, noise=1.0, seed=1)
-    x, y = data.X[:, 0], data.y
+    x, y = data.X[:, 0], np.asarray(data.y, dtype=np.float64)  # the same array
     W_opt, b_opt_array, _ = normal_equation(data.X, y)
     w_opt, b_opt = float(W_opt[0]), float(b_opt_array)
     lr, S, m = 0.05, run.pick(200, 100), 10

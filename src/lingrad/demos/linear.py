@@ -59,7 +59,7 @@ def linear_1d(run: DemoRun) -> DemoOutput:
     step = lr if run.corrected else 2 * lr  # what multiplies dJ_dw in the update
     chain, h = _lecture_loop(data, step)
     w, b = float(chain.params["affine.W"][0, 0]), float(chain.params["affine.b"][0])
-    x, y = data.X[:, 0], data.y
+    x, y = data.X[:, 0], np.asarray(data.y, dtype=np.float64)  # the same array
     N = len(x)
     # the textbook's univariate closed form, and the normal equation (QR + SVD)
     w_book = (N * (x @ y) - x.sum() * y.sum()) / (N * (x @ x) - x.sum() ** 2)
@@ -178,7 +178,7 @@ def linear_nd(run: DemoRun) -> DemoOutput:
     lr = 0.1
     chain, h = _lecture_loop(data, lr)
     W, b = chain.params["affine.W"][:, 0], chain.params["affine.b"]
-    W_ne, b_ne, info = normal_equation(data.X, data.y)
+    W_ne, b_ne, info = normal_equation(data.X, np.asarray(data.y, np.float64))
     pred = chain.forward(data.X)
     W_ref, b_ref, _ = _listings.linear_nd(
         data.X, data.y[:, None], data.init_W, data.init_b, lr

@@ -184,7 +184,7 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
 def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
     """Problem 3: f(x; w) = (1 − e^(−wᵀx)) / (1 + e^(−wᵀx)), L = ½ Σ (f − y)²."""
     data = datasets.bipolar(n=run.pick(200, 80), n_features=2, seed=0)
-    X, y = data.X, data.y
+    X, y = data.X, np.asarray(data.y, dtype=np.float64)  # ±1 labels as floats
     N = len(X)
     lr, epochs = 2.0, run.pick(200, 40)  # on J = L / N: the homework's η = lr / N
     model = BipolarSigmoidClassifier(

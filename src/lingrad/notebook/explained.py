@@ -16,6 +16,8 @@ import numpy as np
 from lingrad.notebook.html import STYLE, esc
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from lingrad.playground.trace import Block
     from lingrad.workflows.walk import Walk
 
@@ -93,6 +95,7 @@ def explain(
     spec = spec_of(model)
     source, lecture_lr = EXPLAIN[spec.name]
     init = None
+    y: NDArray[np.generic]  # the lecture's targets or labels, or yours
     if data is None:
         from lingrad.data.datasets import SYNTHETIC
 
