@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -164,7 +163,7 @@ def _finish_loss(
 
 
 def plot_class_losses(
-    curves: Sequence[Any],
+    curves: Sequence[ArrayLike],  # J of each class, one 1-D sequence per class
     classes: Sequence[object],
     *,
     kind: str = "lbfgs",
