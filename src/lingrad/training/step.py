@@ -87,9 +87,10 @@ class Step:
         """Penalty and update from ``J`` and the gradients in ``chain.grads``."""
         params, grads, penalty = self.params, self.grads, self.penalty
         for key in self.weights:  # J += alpha·C(W); dJ_dW += alpha·dC_dW
+            assert penalty is not None  # weights is empty without one
             W = params[key]
-            J += penalty.value(W)  # type: ignore[union-attr]
-            grads[key] += penalty.grad(W)  # type: ignore[union-attr]
+            J += penalty.value(W)
+            grads[key] += penalty.grad(W)
         if last is not None and (keep or not math.isfinite(J)):
             for key, p in params.items():
                 np.copyto(last[key], p)

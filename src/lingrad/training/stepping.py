@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.epoch import Data, Rows, Steps
@@ -137,9 +137,9 @@ class Stopping:
         )
 
 
-def as_arrays(X: Any, y: Any, sample_weight: Any) -> Data:
+def as_arrays(X: Any, y: ArrayLike, sample_weight: ArrayLike | None) -> Data:
     """X, y and the weights as arrays (a sparse X as CSR, never densified);
-    refuses no examples."""
+    refuses no examples (X: array-like or scipy sparse, untyped)."""
     X = X.tocsr() if sp.issparse(X) else np.asarray(X)
     y = np.asarray(y)
     if n_rows(X) == 0:

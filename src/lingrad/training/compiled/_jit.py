@@ -20,9 +20,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 from pathlib import Path
+from typing import TypeAlias
 
+import numpy as np
 from numba import njit
 from numba.extending import register_jitable
+from numpy.typing import NDArray
 
 from lingrad.core.nodes import FORMULAS
 from lingrad.training.compiled.plan import FAST
@@ -38,6 +41,10 @@ FORMULA_MODULES = (
     "lingrad.solvers.proximal",
 )
 
+Ints: TypeAlias = NDArray[np.integer]  # row positions, column indices, row pointers
+
+# numba's stubs type these: @jit gives a Dispatcher of the function, called with
+# the function's own signature (numba itself ignores the annotations)
 jitable = register_jitable(error_model="numpy")  # compiled into its caller
 for _formula in FORMULAS:
     jitable(_formula)  # as the kernels
@@ -60,7 +67,7 @@ STAMP = formulas_stamp()
 
 
 @jit
-def compiled_stamp():  # type: ignore[no-untyped-def]
+def compiled_stamp() -> int:
     """The STAMP of the formulas when this (and every cached kernel) was compiled."""
     return STAMP
 

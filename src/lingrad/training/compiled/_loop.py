@@ -13,10 +13,13 @@ parameters from before that update (``last``), as the node path does.
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
-from lingrad.training.compiled._jit import jit_fast, jit_inline
+from lingrad.core.nodes import Array
+from lingrad.training.compiled._jit import Ints, jit_fast, jit_inline
 from lingrad.training.compiled._prefetch import prefetch_row
 from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import (
@@ -62,9 +65,13 @@ from lingrad.training.compiled.plan import (
 )
 from lingrad.training.optim import gd_update
 
+Params: TypeAlias = tuple[Array, Array]  # (W (D, K), b (K,))
+State: TypeAlias = tuple[Array, Array, Array, Array, Array, Array, Array]
+Record: TypeAlias = tuple[Array, Array, Array, Array, Array, Ints]
+
 
 @jit_inline
-def affine_z(X, i, W, b, has_b, k, K):  # type: ignore[no-untyped-def]
+def affine_z(X: Array, i: int, W: Array, b: Array, has_b: int, k: int, K: int) -> float:
     """z_k = x·W[:, k] + b_k for row i of X (W flat (D·K,), row-major)."""
     acc = 0.0
     for d in range(X.shape[1]):
@@ -73,7 +80,18 @@ def affine_z(X, i, W, b, has_b, k, K):  # type: ignore[no-untyped-def]
 
 
 @jit_fast
-def run_batches(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # type: ignore[no-untyped-def]
+def run_batches(
+    data: tuple[Array, Array, Array, Ints, Ints],
+    params: Params,
+    state: State,
+    fstate: NDArray[np.float64],
+    icfg: NDArray[np.int64],
+    fcfg: NDArray[np.float64],
+    lrs: NDArray[np.float64],
+    t0: int,
+    b0: int,
+    rec: Record,
+) -> tuple[int, int]:
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
     data = (X (N, D), Y (N, K), s (N,) or (0,), order (N,) or (0,), ahead (N,)

@@ -25,11 +25,14 @@ after the sparse forward and gradient: O(nnz + D·K) a step.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
+from lingrad.core.nodes import Array
 from lingrad.core.penalties import l2_C, l2_dC_dw
-from lingrad.training.compiled._jit import jit, jit_fast, jit_inline
+from lingrad.training.compiled._jit import Ints, jit, jit_fast, jit_inline
 from lingrad.training.compiled._prefetch import prefetch_at
 from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import penalty_value, shrink_l1, update
@@ -71,12 +74,15 @@ from lingrad.training.compiled.plan import (
 )
 from lingrad.training.optim import gd_update
 
+if TYPE_CHECKING:
+    from lingrad.training.compiled._loop import Params, Record, State
+
 SCALE_LOW, SCALE_HIGH = 1e-9, 1e9  # the range of the scale a of W = a·V
 AHEAD = 4  # a shuffled order: the row whose nonzeros are fetched ahead
 
 
 @jit_inline
-def csr_z(x, idx, p0, p1, V, k, K):  # type: ignore[no-untyped-def]
+def csr_z(x: Array, idx: Ints, p0: int, p1: int, V: Array, k: int, K: int) -> float:
     """Σ_p x[p]·V[idx[p], k] over a row's nonzeros p0..p1 (V flat (D·K,))."""
     acc = 0.0
     for p in range(p0, p1):
@@ -85,7 +91,7 @@ def csr_z(x, idx, p0, p1, V, k, K):  # type: ignore[no-untyped-def]
 
 
 @jit
-def has_repeats(indptr, idx, D):  # type: ignore[no-untyped-def]
+def has_repeats(indptr: Ints, idx: Ints, D: int) -> bool:
     """True when a row names one column twice (the kernel wants them summed)."""
     seen = np.full(D, -1, np.int64)
     for i in range(len(indptr) - 1):
@@ -97,7 +103,9 @@ def has_repeats(indptr, idx, D):  # type: ignore[no-untyped-def]
 
 
 @jit_inline
-def prefetch_rows(x, idx, indptr, order, r, N, K, V):  # type: ignore[no-untyped-def]
+def prefetch_rows(
+    x: Array, idx: Ints, indptr: Ints, order: Ints, r: int, N: int, K: int, V: Array
+) -> None:
     """Ask for the weights of the row read next (position r + 1) and, in a
     shuffled order, for the nonzeros of the row AHEAD positions on."""
     if r + AHEAD < N and len(order):
@@ -111,7 +119,7 @@ def prefetch_rows(x, idx, indptr, order, r, N, K, V):  # type: ignore[no-untyped
 
 
 @jit_fast
-def sum_C(V):  # type: ignore[no-untyped-def]
+def sum_C(V: Array) -> float:
     """S = Σ C(v) of L2 over V."""
     S = 0.0
     for q in range(V.size):
@@ -120,14 +128,23 @@ def sum_C(V):  # type: ignore[no-untyped-def]
 
 
 @jit
-def scale_into(dst, V, a):  # type: ignore[no-untyped-def]
+def scale_into(dst: Array, V: Array, a: float) -> None:
     """dst := a·V (W from its scaled form)."""
     for q in range(V.size):
         dst[q] = a * V[q]
 
 
 @jit_inline
-def lazy_entry(V, q, g, a, inv_a, lr, l2, alpha):  # type: ignore[no-untyped-def]
+def lazy_entry(
+    V: Array,
+    q: int,
+    g: float,
+    a: float,
+    inv_a: float,
+    lr: float,
+    l2: bool,
+    alpha: float,
+) -> tuple[float, float, float]:
     """w = a·V[q] := gd_update(w, g + alpha·dC_dw(w), lr), stored as V[q] = w·inv_a.
 
     Returns (G², (alpha·dC_dw)², the change of C(V[q])), G the weight's gradient.
@@ -142,7 +159,18 @@ def lazy_entry(V, q, g, a, inv_a, lr, l2, alpha):  # type: ignore[no-untyped-def
 
 
 @jit
-def run_batches_csr(data, params, state, fstate, icfg, fcfg, lrs, t0, b0, rec):  # type: ignore[no-untyped-def]
+def run_batches_csr(
+    data: tuple[Array, Ints, Ints, Array, Array, Ints],
+    params: Params,
+    state: State,
+    fstate: NDArray[np.float64],
+    icfg: NDArray[np.int64],
+    fcfg: NDArray[np.float64],
+    lrs: NDArray[np.float64],
+    t0: int,
+    b0: int,
+    rec: Record,
+) -> tuple[int, int]:
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
     data = (x (nnz,), idx (nnz,), indptr (N + 1,), Y (N, K), s (N,) or (0,),

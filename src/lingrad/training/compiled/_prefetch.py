@@ -10,14 +10,19 @@ no-op in plain Python (``NUMBA_DISABLE_JIT=1``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias, cast
 
+import numpy as np
 from numba import config, types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
+from numpy.typing import NDArray
+
+# prefetch(A, i): a hint, no result; the typing context, types and codegen
+# arguments below are numba's and llvmlite's own (untyped) objects
+Prefetch: TypeAlias = Callable[[NDArray[np.number], int], None]
 
 
-@intrinsic
 def _prefetch_row(typingctx: Any, X: Any, i: Any) -> Any:
     """llvm.prefetch (read, keep in cache) of every 64-byte line of row X[i]."""
     from llvmlite import ir
@@ -40,7 +45,6 @@ def _prefetch_row(typingctx: Any, X: Any, i: Any) -> Any:
     return types.void(X, i), codegen
 
 
-@intrinsic
 def _prefetch_at(typingctx: Any, A: Any, i: Any) -> Any:
     """llvm.prefetch (read, keep in cache) of the cache line of A[i] (A 1-D)."""
     from llvmlite import ir
@@ -58,12 +62,12 @@ def _prefetch_at(typingctx: Any, A: Any, i: Any) -> Any:
     return types.void(A, i), codegen
 
 
-def _no_prefetch(X: Any, i: Any) -> None:
+def _no_prefetch(X: NDArray[np.number], i: int) -> None:
     """Plain Python: nothing to prefetch."""
 
 
-prefetch_row: Callable[[Any, Any], None] = _no_prefetch
-prefetch_at: Callable[[Any, Any], None] = _no_prefetch
-if not getattr(config, "DISABLE_JIT", False):
-    prefetch_row = _prefetch_row  # type: ignore[assignment]
-    prefetch_at = _prefetch_at  # type: ignore[assignment]
+prefetch_row: Prefetch = _no_prefetch
+prefetch_at: Prefetch = _no_prefetch
+if not getattr(config, "DISABLE_JIT", False):  # the intrinsics the kernels call
+    prefetch_row = cast(Prefetch, intrinsic(_prefetch_row))
+    prefetch_at = cast(Prefetch, intrinsic(_prefetch_at))

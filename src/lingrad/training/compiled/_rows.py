@@ -14,11 +14,12 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from lingrad.core.nodes import (
+    Array,
     bipolar_sigmoid,
     bipolar_sigmoid_dpred_dz,
     sigmoid,
@@ -34,25 +35,36 @@ from lingrad.training.compiled.plan import (
     R_NONE,
 )
 
+# (J0, dJ0_dpred) of the loss form k at (pred, y, its argument)
+LossValue: TypeAlias = Callable[[int, float, float, float], tuple[float, float]]
+
 
 @jitable
-def _no_loss(kind, pred, y, arg):  # type: ignore[no-untyped-def]
+def _no_loss(kind: int, pred: float, y: float, arg: float) -> tuple[float, float]:
     """Past the last form (a stale kernel cache): NaN, so training stops."""
     return math.nan, math.nan
 
 
-def _branch(kind: int, J0: Any, dJ0_dpred: Any, rest: Any) -> Callable[..., Any]:
-    """``loss_value`` with one more form: (J0, dJ0_dpred) when ``k == kind``."""
+def _branch(
+    kind: int,
+    J0: Callable[..., Any],
+    dJ0_dpred: Callable[..., Any],
+    rest: LossValue,
+) -> LossValue:
+    """``loss_value`` with one more form: (J0, dJ0_dpred) when ``k == kind``.
+
+    ``J0``, ``dJ0_dpred``: the form's ``@compilable`` formulas (``Any``: floats
+    here, arrays in the node path)."""
     if len(inspect.signature(J0).parameters) == 2:  # (pred, y)
 
-        def value(k, pred, y, arg):  # type: ignore[no-untyped-def]
+        def value(k: int, pred: float, y: float, arg: float) -> tuple[float, float]:
             if k == kind:
                 return J0(pred, y), dJ0_dpred(pred, y)
             return rest(k, pred, y, arg)
 
     else:  # (pred, y, arg): a loss with a constant, as Huber's epsilon
 
-        def value(k, pred, y, arg):  # type: ignore[no-untyped-def]
+        def value(k: int, pred: float, y: float, arg: float) -> tuple[float, float]:
             if k == kind:
                 return J0(pred, y, arg), dJ0_dpred(pred, y, arg)
             return rest(k, pred, y, arg)
@@ -60,13 +72,13 @@ def _branch(kind: int, J0: Any, dJ0_dpred: Any, rest: Any) -> Callable[..., Any]
     return jitable(value)
 
 
-loss_value: Callable[..., Any] = _no_loss  # (J0, dJ0_dpred) of form k at (pred, y)
+loss_value: LossValue = _no_loss  # (J0, dJ0_dpred) of form k at (pred, y)
 for _kind, _form in enumerate(FORMS):
     loss_value = _branch(_kind, _form.J0, _form.dJ0_dpred, loss_value)
 
 
 @jit
-def argmax(v):  # type: ignore[no-untyped-def]
+def argmax(v: Array) -> int:
     """Index of the largest entry; ties to the lowest index (as np.argmax)."""
     best = 0
     for k in range(1, len(v)):
@@ -76,7 +88,9 @@ def argmax(v):  # type: ignore[no-untyped-def]
 
 
 @jit
-def loss1(loss, act, arg, z, y):  # type: ignore[no-untyped-def]
+def loss1(
+    loss: int, act: int, arg: float, z: float, y: float
+) -> tuple[float, float, float, float]:
     """(J0, pred, dJ0_dpred, dpred_dz) of one output z with target y."""
     pred, dpred_dz = z, 1.0  # no activation: the loss reads z
     if act == A_SIGMOID:
@@ -90,7 +104,18 @@ def loss1(loss, act, arg, z, y):  # type: ignore[no-untyped-def]
 
 
 @jit_fast
-def row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: ignore[no-untyped-def]
+def row_loss(
+    loss: int,
+    row: int,
+    act: int,
+    arg: float,
+    z: Array,
+    Y: Array,
+    i: int,
+    pred: Array,
+    dJ0_dpred: Array,
+    dpred_dz: Array,
+) -> float:
     """J0 of example i (targets Y[i]); fills pred, dJ0_dpred (or dJ0_dz), dpred_dz."""
     K = len(z)
     if row == R_NONE:
@@ -105,7 +130,7 @@ def row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: 
     for k in range(K):
         pred[k] = z[k]
         yz += Y[i, k] * z[k]
-    top = z[argmax(z)]
+    top: float = z[argmax(z)]
     if row == R_MULTI_PERCEPTRON:  # J0 = max z - z_y; d = onehot(argmax z) - y
         win = argmax(z)
         for k in range(K):
@@ -121,7 +146,15 @@ def row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred, dpred_dz):  # type: 
 
 
 @jit
-def hit(kind, pred, Y, i, threshold, high, inclusive):  # type: ignore[no-untyped-def]
+def hit(
+    kind: int,
+    pred: Array,
+    Y: Array,
+    i: int,
+    threshold: float,
+    high: float,
+    inclusive: int,
+) -> float:
     """1.0 when the chain's output predicts row i's class (as CountCorrect)."""
     if kind == H_THRESHOLD:
         said = pred[0] >= threshold if inclusive else pred[0] > threshold

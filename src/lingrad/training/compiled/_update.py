@@ -9,6 +9,9 @@ entry of a flat parameter array; ``shrink_l1`` is the proximal L1 step of
 
 from __future__ import annotations
 
+import numpy as np
+
+from lingrad.core.nodes import Array
 from lingrad.core.penalties import (
     elasticnet_C,
     elasticnet_dC_dw,
@@ -32,7 +35,7 @@ from lingrad.training.optim import (
 
 
 @jit_fast
-def penalty_value(P, penalty, alpha, l1_ratio):  # type: ignore[no-untyped-def]
+def penalty_value(P: Array, penalty: int, alpha: float, l1_ratio: float) -> float:
     """``alpha · Σ C(w)`` over the weights P (0 without a penalty)."""
     if penalty == P_NONE:
         return 0.0
@@ -50,9 +53,22 @@ def penalty_value(P, penalty, alpha, l1_ratio):  # type: ignore[no-untyped-def]
 
 
 @jit_fast
-def update(  # type: ignore[no-untyped-def]
-    P, dJ_dP, lr, opt, beta, beta1, beta2, eps, t, V, M, penalty, alpha, l1_ratio
-):
+def update(
+    P: Array,
+    dJ_dP: Array,
+    lr: float,
+    opt: int,
+    beta: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    t: float,
+    V: Array,
+    M: Array,
+    penalty: int | np.int64,
+    alpha: float,
+    l1_ratio: float,
+) -> float:
     """P := the optimizer's update with g = dJ_dP + alpha · dC_dP; returns Σ g².
 
     V: velocity (momentum) or second moment (Adam); M: Adam's first moment;
@@ -95,7 +111,7 @@ def update(  # type: ignore[no-untyped-def]
 
 
 @jit
-def shrink_l1(P, Q, u):  # type: ignore[no-untyped-def]
+def shrink_l1(P: Array, Q: Array, u: float) -> None:
     """The cumulative L1 step on each weight; Q (the shrink each got) += Δw."""
     for j in range(P.size):
         before = P[j]
@@ -104,7 +120,7 @@ def shrink_l1(P, Q, u):  # type: ignore[no-untyped-def]
 
 
 @jit
-def copy_into(dst, src):  # type: ignore[no-untyped-def]
+def copy_into(dst: Array, src: Array) -> None:
     for j in range(src.size):
         dst[j] = src[j]
 

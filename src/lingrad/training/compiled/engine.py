@@ -10,13 +10,14 @@ finite ends the run, the parameters from before it kept in ``last``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from lingrad.core.nodes import Array
+from lingrad.core.nodes import Array, SparseRows
+from lingrad.training.compiled._jit import Ints
 from lingrad.training.compiled.plan import (
     I_HAS_ORDER,
     I_HAS_S,
@@ -25,15 +26,18 @@ from lingrad.training.compiled.plan import (
     I_NORM_EVERY,
     I_OPT,
     I_SNAP_EVERY,
-    O_ADAM,
     O_GD,
     Plan,
 )
-from lingrad.training.optim import Adam
-from lingrad.training.shuffle import lookahead
+from lingrad.training.optim import Adam, Momentum
+from lingrad.training.shuffle import Order, Shuffle, lookahead
 
 if TYPE_CHECKING:
+    from lingrad.training.compiled._loop import State
     from lingrad.training.epoch import Data, Rows, Steps
+
+
+S = TypeVar("S", bound=np.generic)
 
 
 def kernel_data(W: Array, X: Array, y: Array, sw: Array | None) -> Data:
@@ -46,7 +50,7 @@ def kernel_data(W: Array, X: Array, y: Array, sw: Array | None) -> Data:
     return X, *targets(W, len(X), y, sw)
 
 
-def targets(W: Array, N: int, y: Array, sw: Array | None) -> tuple[Array, Any]:
+def targets(W: Array, N: int, y: Array, sw: Array | None) -> tuple[Array, Array | None]:
     """y as (N, K) and the weights as (N,), read-only in W's dtype."""
     Y = np.asarray(y).reshape(N, W.shape[1])
     Y = _read_only(np.ascontiguousarray(Y, dtype=W.dtype))
@@ -62,12 +66,12 @@ class CSRRows:
     so that every X of one W dtype shares one compiled signature."""
 
     data: Array
-    indices: Array
-    indptr: Array
+    indices: Ints
+    indptr: Ints
     shape: tuple[int, int]
 
 
-def csr_rows(W: Array, X: Any) -> CSRRows:
+def csr_rows(W: Array, X: SparseRows) -> CSRRows:
     """X (a CSR matrix or array) as :class:`CSRRows`; repeated entries of a row
     are summed (in a copy: X is left as it is)."""
     from lingrad.training.compiled._loop_csr import has_repeats
@@ -84,7 +88,7 @@ def csr_rows(W: Array, X: Any) -> CSRRows:
     )
 
 
-def _read_only(a: Array) -> Array:
+def _read_only(a: NDArray[S]) -> NDArray[S]:
     view = a.view()
     view.flags.writeable = False
     return view
@@ -98,11 +102,11 @@ class CompiledEngine:
     place, so the two engines can take turns on one model.
     """
 
-    def __init__(self, plan: Plan, params: dict[str, Array], shuffle: Any) -> None:
+    def __init__(self, plan: Plan, params: dict[str, Array], shuffle: Shuffle) -> None:
         self.plan, self.params, self.shuffle = plan, params, shuffle
         self.keys = list(params)  # ["affine.W"] or ["affine.W", "affine.b"]
         self.last = {key: np.empty_like(p) for key, p in params.items()}
-        self._ahead: tuple[Any, Any] = (None, None)  # (order, its lookahead)
+        self._ahead: tuple[Order | None, Ints] = (None, np.empty(0, np.int64))
 
     def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
         """The kernel's data; a sparse X as :class:`CSRRows` (for the CSR kernel)."""
@@ -112,7 +116,7 @@ class CompiledEngine:
         rows = csr_rows(W, X)
         return rows, *targets(W, rows.shape[0], Y, sw)  # type: ignore[return-value]
 
-    def _state(self) -> tuple[Any, ...]:
+    def _state(self) -> State:
         """The optimizer's state arrays for W and b (created as the node path would)."""
         plan, keys, params = self.plan, self.keys, self.params
         W = params[keys[0]]
@@ -123,10 +127,11 @@ class CompiledEngine:
             p = params[key]
             if kind == O_GD:
                 V = M = empty
-            elif kind == O_ADAM:
+            elif isinstance(opt, Adam):  # kind == O_ADAM
                 V = opt.v.setdefault(key, np.zeros_like(p))
                 M = opt.m.setdefault(key, np.zeros_like(p))
             else:
+                assert isinstance(opt, Momentum)  # heavy-ball or Nesterov
                 V, M = opt.v.setdefault(key, np.zeros_like(p)), empty
             out.append((V, M))
         if len(keys) == 1:
@@ -139,7 +144,8 @@ class CompiledEngine:
         (VW, MW), (Vb, Mb) = out
         return VW, Vb, MW, Mb, Q, last[keys[0]], lastb
 
-    def _lookahead(self, order: Any, shuffle: Any, row_bytes: int) -> Any:
+    def _lookahead(self, order: Order | None, shuffle: Shuffle, row_bytes: int) -> Ints:
+        """The row to prefetch at each position of ``order`` (one per epoch order)."""
         if order is None:
             return np.empty(0, np.int64)
         if self._ahead[0] is not order:  # one lookahead per epoch order
@@ -174,19 +180,10 @@ class CompiledEngine:
             if order is None
             else order.astype(np.int64, copy=False)
         )
-        if isinstance(X, CSRRows):  # imported (compiled) by sparse fits only
-            from lingrad.training.compiled._loop_csr import run_batches_csr as kernel
-
-            data_k: tuple[Any, ...] = (X.data, X.indices, X.indptr, Y, s, order_k)
-        else:
-            from lingrad.training.compiled._loop import run_batches as kernel
-
-            ahead = self._lookahead(order, shuffle, X[:1].nbytes)
-            data_k = (X, Y, s, order_k, ahead)
         prox, inner = plan.prox, plan.inner
-        adam = isinstance(inner, Adam)
+        adam = inner if isinstance(inner, Adam) else None
         fstate = np.array(
-            [0.0 if prox is None else prox.u, float(inner.t if adam else 0)]
+            [0.0 if prox is None else prox.u, float(adam.t if adam is not None else 0)]
         )
         hits = rec.hits if rec.hits is not None else np.empty(n)
         norms = rec.norms if rec.norms is not None else np.empty(n)
@@ -195,15 +192,23 @@ class CompiledEngine:
         snapb = np.empty((n_snap, *b.shape), W.dtype)
         snap_t = np.empty(n_snap, np.int64)
         out = (rec.J, hits, norms, snapW, snapb, snap_t)
-        done, n_snap = kernel(
-            data_k, (W, b), self._state(), fstate, icfg, plan.fcfg, lrs, t0, b0, out
-        )
+        args = ((W, b), self._state(), fstate, icfg, plan.fcfg, lrs, t0, b0, out)
+        if isinstance(X, CSRRows):  # imported (compiled) by sparse fits only
+            from lingrad.training.compiled._loop_csr import run_batches_csr
+
+            csr = (X.data, X.indices, X.indptr, Y, s, order_k)
+            done, n_snap = run_batches_csr(csr, *args)
+        else:
+            from lingrad.training.compiled._loop import run_batches
+
+            ahead = self._lookahead(order, shuffle, X[:1].nbytes)
+            done, n_snap = run_batches((X, Y, s, order_k, ahead), *args)
         rec.lr[:done] = lrs[:done]
         rec.S = done
         if prox is not None:
             prox.u = float(fstate[0])
-        if adam:
-            inner.t = int(fstate[1])
+        if adam is not None:
+            adam.t = int(fstate[1])
         snaps = {keys[0]: snapW[:n_snap]}
         if len(keys) == 2:
             snaps[keys[1]] = snapb[:n_snap]

@@ -12,10 +12,10 @@ the compile never waits for it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.compiled import warm
@@ -24,12 +24,13 @@ from lingrad.training.compiled.plan import Plan
 
 if TYPE_CHECKING:
     from lingrad.training.epoch import Data, Engine, NodeEngine, Rows, Steps
+    from lingrad.training.shuffle import Shuffle
 
 SLICE_ROWS = 1 << 13  # rows the node path runs between two looks at the compile
 
 
 def auto_engine(
-    plan: Plan, params: dict[str, Array], shuffle: Any, nodes: NodeEngine
+    plan: Plan, params: dict[str, Array], shuffle: Shuffle, nodes: NodeEngine
 ) -> tuple[Engine, str]:
     """(engine, name) for ``engine="auto"`` where a kernel exists: the kernels if
     they are ready (:func:`warm.ready`) or no background compile can start (they
@@ -44,7 +45,9 @@ def auto_engine(
 class HandoverEngine:
     """The node path, then the kernels from the first slice after they are ready."""
 
-    def __init__(self, nodes: NodeEngine, compiled: CompiledEngine, dtype: Any) -> None:
+    def __init__(
+        self, nodes: NodeEngine, compiled: CompiledEngine, dtype: DTypeLike
+    ) -> None:
         self.nodes, self.compiled, self.dtype = nodes, compiled, dtype
         self.current: Engine = nodes  # the engine that ran the latest step
         self.last = nodes.last  # that engine's: the parameters before its final step

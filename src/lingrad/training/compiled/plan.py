@@ -8,7 +8,7 @@ the kernels read) or the reason there is none. Nothing here imports numba.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +23,14 @@ from lingrad.core.losses import (
 from lingrad.core.nodes import Affine, BipolarSigmoid, Sigmoid
 from lingrad.core.penalties import L1, L2, ElasticNet
 from lingrad.solvers.proximal import ProximalL1, SmoothGradient
-from lingrad.training.optim import GD, Adam, Momentum
+from lingrad.training.optim import GD, Adam, Momentum, Optimizer
+
+if TYPE_CHECKING:
+    from lingrad.core.chain import Chain
+    from lingrad.core.loss_base import Loss
+    from lingrad.core.nodes import Node
+    from lingrad.core.penalties import Penalty
+    from lingrad.training.epoch import NCorrect
 
 # icfg: integer settings
 (I_LOSS, I_ACT, I_MEAN, I_HAS_B, I_HAS_S, I_HAS_ORDER, I_M, I_PEN_VALUE, I_PEN_GRAD,
@@ -50,11 +57,11 @@ class Plan:
 
     icfg: NDArray[np.int64]
     fcfg: NDArray[np.float64]
-    inner: Any  # the optimizer holding momentum / Adam state
+    inner: Optimizer  # GD, Momentum or Adam: holds momentum / Adam state
     prox: ProximalL1 | None  # the proximal L1 step, if any
 
 
-def _loss_kind(loss: Any, act: Any) -> tuple[int, int, float] | None:
+def _loss_kind(loss: Loss, act: type[Node] | None) -> tuple[int, int, float] | None:
     """(form, row loss, argument) of ``loss`` after the activation node class ``act``.
 
     An elementwise loss (one of the registry's ``FORMS``, at most one argument)
@@ -74,47 +81,49 @@ def _loss_kind(loss: Any, act: Any) -> tuple[int, int, float] | None:
     return None
 
 
-def _penalty_kind(pen: Any) -> tuple[int, float, float] | None:
+def _penalty_kind(pen: Penalty | None) -> tuple[int, float, float] | None:
     """(kind, alpha, l1_ratio) of a plain penalty (None: no kernel for it)."""
     if pen is None:
         return P_NONE, 0.0, 0.0
-    kind = type(pen)
-    if kind is L1:
+    if type(pen) is L1:
         return P_L1, pen.alpha, 1.0
-    if kind is L2:
+    if type(pen) is L2:
         return P_L2, pen.alpha, 0.0
-    if kind is ElasticNet:
+    if type(pen) is ElasticNet:
         return P_EN, pen.alpha, pen.l1_ratio
     return None
 
 
-def _optimizer_kind(opt: Any) -> tuple[int, float, float, float, float] | None:
+def _optimizer_kind(opt: Optimizer) -> tuple[int, float, float, float, float] | None:
     """(kind, beta, beta1, beta2, eps) of a plain optimizer."""
-    kind = type(opt)
-    if kind is GD:
+    if type(opt) is GD:
         return O_GD, 0.0, 0.0, 0.0, 0.0
-    if kind is Momentum:
+    if type(opt) is Momentum:
         return (O_NESTEROV if opt.nesterov else O_MOMENTUM), opt.beta, 0.0, 0.0, 0.0
-    if kind is Adam:
+    if type(opt) is Adam:
         return O_ADAM, 0.0, opt.beta1, opt.beta2, opt.eps
     return None
 
 
 def plan_for(
-    chain: Any, loss: Any, penalty: Any, optimizer: Any, n_correct: Any
+    chain: Chain,
+    loss: Loss,
+    penalty: Penalty | None,
+    optimizer: Optimizer,
+    n_correct: NCorrect,
 ) -> tuple[Plan | None, str]:
     """The kernel plan for this chain, loss, penalty and optimizer, or why none."""
-    nodes = chain.nodes
+    nodes, affine = chain.nodes, chain.nodes[0]
     acts = {Sigmoid, BipolarSigmoid}
     if not (
-        type(nodes[0]) is Affine
+        type(affine) is Affine
         and (len(nodes) == 1 or (len(nodes) == 2 and type(nodes[1]) in acts))
     ):
         return None, (
             f"no compiled kernel for {chain!r} (kernels cover Chain([Affine]) and "
             "Chain([Affine, Sigmoid or BipolarSigmoid]))"
         )
-    W, b = nodes[0].W, nodes[0].b
+    W, b = affine.W, affine.b
     if W.dtype not in (np.float32, np.float64) or not W.flags.c_contiguous:
         return None, "W must be a C-contiguous float32 or float64 array"
     if b is not None and (b.dtype != W.dtype or not b.flags.c_contiguous):
@@ -123,7 +132,7 @@ def plan_for(
     if kind is None:
         return None, f"no compiled kernel for the loss {loss!r} after {chain!r}"
     prox = optimizer if type(optimizer) is ProximalL1 else None
-    inner = optimizer.inner if prox is not None else optimizer
+    inner = prox.inner if prox is not None else optimizer
     opt = _optimizer_kind(inner)
     if opt is None:
         return None, f"no compiled kernel for the optimizer {optimizer!r}"
@@ -133,27 +142,27 @@ def plan_for(
         value = grad = _penalty_kind(penalty)
     if value is None or grad is None:
         return None, f"no compiled kernel for the penalty {penalty!r}"
-    if n_correct is not None and type(n_correct) is not CountCorrect:
+    counter = n_correct if type(n_correct) is CountCorrect else None
+    if n_correct is not None and counter is None:
         return None, "the accuracy counter n_correct is a Python function"
     K = W.shape[1]
-    hits = H_NONE if n_correct is None else H_THRESHOLD if K == 1 else H_ARGMAX
+    hits = H_NONE if counter is None else H_THRESHOLD if K == 1 else H_ARGMAX
     icfg = np.zeros(17, dtype=np.int64)
     icfg[I_LOSS], icfg[I_ROW_LOSS] = kind[0], kind[1]
-    icfg[I_ACT] = {Sigmoid: A_SIGMOID, BipolarSigmoid: A_BIPOLAR}.get(
-        type(nodes[-1]), A_NONE
-    )
+    act_kinds: dict[type[Node], int] = {Sigmoid: A_SIGMOID, BipolarSigmoid: A_BIPOLAR}
+    icfg[I_ACT] = act_kinds.get(type(nodes[-1]), A_NONE)
     icfg[I_MEAN] = loss.reduction == "mean"
     icfg[I_HAS_B] = b is not None
     icfg[I_PEN_VALUE], icfg[I_PEN_GRAD] = value[0], grad[0]
     icfg[I_OPT], icfg[I_PROX] = opt[0], prox is not None
     icfg[I_HITS] = hits
-    icfg[I_INCLUSIVE] = bool(getattr(n_correct, "inclusive", False))
+    icfg[I_INCLUSIVE] = counter is not None and counter.inclusive
     fcfg = np.zeros(12, dtype=np.float64)
     fcfg[F_LOSS_ARG] = kind[2]
     fcfg[F_PV_ALPHA], fcfg[F_PV_RATIO] = value[1], value[2]
     fcfg[F_PG_ALPHA], fcfg[F_PG_RATIO] = grad[1], grad[2]
     fcfg[F_BETA], fcfg[F_BETA1], fcfg[F_BETA2], fcfg[F_EPS] = opt[1:]
     fcfg[F_L1] = prox.l1 if prox is not None else 0.0
-    if n_correct is not None:
-        fcfg[F_THRESHOLD], fcfg[F_HIGH] = n_correct.threshold, n_correct.high
+    if counter is not None:
+        fcfg[F_THRESHOLD], fcfg[F_HIGH] = counter.threshold, counter.high
     return Plan(icfg, fcfg, inner, prox), ""

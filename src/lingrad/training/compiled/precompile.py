@@ -12,9 +12,9 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from lingrad.training.compiled import warm
 
@@ -37,7 +37,7 @@ def _lock(folder: Path) -> Iterator[None]:
         yield
 
 
-def compile_kernel(dtype: Any) -> Path | None:
+def compile_kernel(dtype: DTypeLike) -> Path | None:
     """Compile (or load) the kernel for ``dtype`` with a tiny fit; mark the cache."""
     from lingrad.core.chain import Chain
     from lingrad.core.losses import SquaredError

@@ -21,9 +21,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import DTypeLike
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numba.core.dispatcher import Dispatcher
 
 _HERE = Path(__file__).resolve().parent
 _ROOT = _HERE.parents[2]  # the folder that holds the lingrad package
@@ -33,7 +39,7 @@ _ready: set[str] = set()  # dtypes whose kernel this process knows is compiled
 _owner = os.getpid()  # a forked child does not own its parent's compiles
 
 
-def kernel() -> Any:
+def kernel() -> Dispatcher[Callable[..., tuple[int, int]]]:
     """``run_batches`` (imports numba, and loads ``compiled_stamp`` from the cache)."""
     from lingrad.training.compiled._loop import run_batches
 
@@ -71,7 +77,7 @@ def _indexed(folder: Path) -> bool:
     return any(folder.glob("*.run_batches-*.nbi"))
 
 
-def ready(dtype: Any) -> bool:
+def ready(dtype: DTypeLike) -> bool:
     """Whether the kernel for ``dtype`` runs without compiling: compiled in this
     process, or its cache filled by a finished background compile."""
     name = np.dtype(dtype).name
@@ -80,7 +86,8 @@ def ready(dtype: Any) -> bool:
     from numba import from_dtype
 
     numba_dtype = from_dtype(np.dtype(dtype))
-    signatures = kernel().signatures  # (data, params = (W, b), ...)
+    # numba types (data, params = (W, b), ...), their fields read by name
+    signatures: list[Any] = kernel().signatures
     path = marker(name)
     cached = path is not None and path.exists() and _indexed(path.parent)
     if cached or any(sig[1].types[0].dtype == numba_dtype for sig in signatures):
@@ -89,7 +96,7 @@ def ready(dtype: Any) -> bool:
     return False
 
 
-def start(dtype: Any) -> bool:
+def start(dtype: DTypeLike) -> bool:
     """Compile the kernel for ``dtype`` in a background process (once per process);
     False when none can run (a forked process, no Python executable)."""
     name = np.dtype(dtype).name
@@ -115,7 +122,7 @@ def start(dtype: Any) -> bool:
     return True
 
 
-def finished(dtype: Any) -> bool:
+def finished(dtype: DTypeLike) -> bool:
     """Whether the background compile for ``dtype`` has filled the cache."""
     name = np.dtype(dtype).name
     child = _children.get(name)
@@ -143,6 +150,6 @@ def stop() -> None:
         child.wait()
 
 
-def note_ready(dtype: Any) -> None:
+def note_ready(dtype: DTypeLike) -> None:
     """Record that the kernel for ``dtype`` is compiled in this process."""
     _ready.add(np.dtype(dtype).name)
