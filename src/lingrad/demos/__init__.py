@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 from lingrad.data.io import atomic_write_text, ensure_writable_dir
@@ -219,7 +220,7 @@ def run(
         out_dir=out,
         report=report,
         files=[*images, metrics_path, report],
-        metrics=output.metrics,
+        metrics=dict(output.metrics),
         figures=ctx.figures,
         frames=ctx.frames,
     )
@@ -237,5 +238,5 @@ def _distinct(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMes
     return out
 
 
-def _prefixed(values: dict[str, object], word: str) -> dict[str, object]:
+def _prefixed(values: Mapping[str, object], word: str) -> dict[str, object]:
     return {f"{word} {k}": v for k, v in values.items()}

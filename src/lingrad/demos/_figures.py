@@ -4,9 +4,11 @@ the Gaussian likelihood slice, and the bipolar sigmoid beside its relatives."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 from scipy.special import expit
 
 from lingrad.plot.rules import RUN_COLORS
@@ -14,6 +16,7 @@ from lingrad.plot.style import (
     LABEL_SIZE,
     LEGEND_SIZE,
     TICK_SIZE,
+    FigureLike,
     decorate,
     integer_axis,
     legend_below,
@@ -29,7 +32,7 @@ def run_colors(names: Sequence[str]) -> dict[str, str]:
 
 
 def plot_curves(
-    curves: Mapping[str, tuple[Any, Any]],
+    curves: Mapping[str, tuple[ArrayLike, ArrayLike]],
     *,
     xlabel: str,
     ylabel: str,
@@ -39,8 +42,8 @@ def plot_curves(
     styles: Sequence[str] = ("-",),
     colors: Mapping[str, str] | None = None,
     whole_x: bool = False,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> FigureLike:
     """One line per ``{label: (x, y)}``, an optional labelled horizontal reference.
 
     ``colors``: the colour of each run by label (default: the run colours in
@@ -70,13 +73,13 @@ def plot_curves(
 
 
 def plot_likelihood_slice(
-    values: Any,
-    log_p: Any,
-    sse: Any,
+    values: ArrayLike,
+    log_p: ArrayLike,
+    sse: ArrayLike,
     best: float,
     name: str,
     sigma2: float,
-) -> Any:
+) -> Figure:
     """ln P and the squared error along one parameter: the peak sits on the valley."""
     fig = new_figure((10.0, 5.5))
     ax = fig.add_subplot()
@@ -98,7 +101,7 @@ def plot_likelihood_slice(
     return fig
 
 
-def plot_bipolar_shape(x_range: tuple[float, float] = (-8.0, 8.0)) -> Any:
+def plot_bipolar_shape(x_range: tuple[float, float] = (-8.0, 8.0)) -> Figure:
     """f(z) = (1 − e^−z)/(1 + e^−z) = tanh(z/2) = 2σ(z) − 1 beside σ(z) and tanh(z)."""
     z = np.linspace(*x_range, 400)
     fig = new_figure((10.0, 5.5))
@@ -116,8 +119,12 @@ def plot_bipolar_shape(x_range: tuple[float, float] = (-8.0, 8.0)) -> Any:
 
 
 def plot_agreement(
-    pairs: Mapping[str, tuple[Any, Any]], *, xlabel: str, ylabel: str, title: str
-) -> Any:
+    pairs: Mapping[str, tuple[ArrayLike, ArrayLike]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+) -> Figure:
     """One panel per ``{label: (a, b)}``: the values b against a, on the diagonal."""
     fig = new_figure((6.5 * len(pairs), 6.0))
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]

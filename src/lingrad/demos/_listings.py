@@ -9,14 +9,14 @@ listing does not run as printed the change is said at the line.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+
+from lingrad.core.nodes import Array as Vector  # x_data rows, y_data, W (D, 1), b (1,)
 
 
 def linear_1d(
-    x_data: Any, y_data: Any, w: float, b: float, lr: float = 0.01
-) -> tuple[float, float, list[Any]]:
+    x_data: Vector, y_data: Vector, w: float, b: float, lr: float = 0.01
+) -> tuple[float, float, list[float]]:
     """Linear Regression (1 Feature): w, b after one pass, and J_track."""
     J_track = list()
     for x, y in zip(x_data, y_data, strict=True):
@@ -37,8 +37,8 @@ def linear_1d(
 
 
 def linear_nd(
-    x_data: Any, y_data: Any, W: Any, b: Any, lr: float = 0.1
-) -> tuple[Any, Any, list[Any]]:
+    x_data: Vector, y_data: Vector, W: Vector, b: Vector, lr: float = 0.1
+) -> tuple[Vector, Vector, list[Vector]]:
     """Linear Regression (n Features): W (D, 1), b (1,) after one pass, J_track."""
     J_track = list()
     for X, y in zip(x_data, y_data, strict=True):
@@ -60,8 +60,8 @@ def linear_nd(
 
 
 def logistic_1d(
-    x_data: Any, y_data: Any, w: float, b: float, lr: float = 0.1
-) -> tuple[float, float, list[Any]]:
+    x_data: Vector, y_data: Vector, w: float, b: float, lr: float = 0.1
+) -> tuple[float, float, list[float]]:
     """Logistic Regression (1 Feature): w, b after one pass, and J_track."""
     J_track = list()
     for x, y in zip(x_data, y_data, strict=True):
@@ -86,8 +86,8 @@ def logistic_1d(
 
 
 def logistic_nd(
-    x_data: Any, y_data: Any, W: Any, b: Any, lr: float = 0.03
-) -> tuple[Any, Any, list[Any], list[float]]:
+    x_data: Vector, y_data: Vector, W: Vector, b: Vector, lr: float = 0.03
+) -> tuple[Vector, Vector, list[Vector], list[float]]:
     """Logistic Regression (n Features): W, b after one pass, J_track, acc_track."""
     J_track, acc_track = list(), list()
     n_correct = 0

@@ -126,7 +126,7 @@ def perceptron(run: DemoRun) -> DemoOutput:
             "last step that moved the boundary": int(steps[last]),
         },
         parameters={"w": floats(model.coef_), "b": floats(model.intercept_)},
-        truth={"w (direction)": floats(data.true_W), "b": floats(data.true_b)},
+        truth={"w (direction)": floats(true_W(data)), "b": floats(true_b(data))},
         comparison={
             "mistakes": {
                 "lingrad": int(sum(mistakes)),

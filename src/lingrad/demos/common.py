@@ -7,10 +7,11 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
@@ -18,10 +19,13 @@ from lingrad.core.nodes import Array
 from lingrad.core.penalties import Penalty
 from lingrad.data.datasets import Synthetic
 from lingrad.notebook.display import DemoDisplay
-from lingrad.plot.style import root_figure, save
+from lingrad.plot.style import FigureLike, root_figure, save
+from lingrad.training.optim import Seed
+from lingrad.training.schedules import Schedule
 from lingrad.training.train import Trainer
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,12 @@ class DemoOutput:
     title: str
     model: str
     equation: str
-    data: dict[str, Any]
-    hyperparams: dict[str, Any]
-    metrics: dict[str, Any]
-    parameters: dict[str, Any] = field(default_factory=dict)
-    truth: dict[str, Any] | None = None
-    comparison: dict[str, Any] | None = None
+    data: Mapping[str, object]
+    hyperparams: Mapping[str, object]
+    metrics: Mapping[str, object]
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    truth: Mapping[str, object] | None = None
+    comparison: Mapping[str, object] | None = None
     compared_with: str = ""
     notes: str = ""
 
@@ -71,7 +75,7 @@ class DemoResult(DemoDisplay):
     out_dir: Path
     report: Path
     files: list[Path]
-    metrics: dict[str, Any]
+    metrics: dict[str, object]
     figures: dict[str, Figure] = field(default_factory=dict)
     frames: dict[str, int] = field(default_factory=dict)  # GIF name -> frame count
 
@@ -100,11 +104,11 @@ class DemoRun:
         """Tell the caller's progress callback what the demo is doing now."""
         self._progress(f"{self.name}: {text}")
 
-    def pick(self, full: Any, quick: Any) -> Any:
+    def pick(self, full: T, quick: T) -> T:
         """The lecture's value, or the small one of a quick run."""
         return quick if self.quick else full
 
-    def save(self, fig: Any, filename: str, caption: str = "") -> Path:
+    def save(self, fig: FigureLike, filename: str, caption: str = "") -> Path:
         """Write a figure as PNG into the output folder and keep it for the report."""
         path = self.out_dir / filename
         self.captions[filename] = caption
@@ -128,18 +132,18 @@ class DemoRun:
 def train(
     chain: Chain,
     loss: Loss,
-    X: Any,
-    y: Any,
+    X: Array,
+    y: Array,
     *,
     lr: float,
     epochs: int,
     batch_size: int | None = 1,
     shuffle: bool = False,
-    random_state: Any = None,
+    random_state: Seed = None,
     snapshot_every: int | None = 1,
     penalty: Penalty | None = None,
-    n_correct: Callable[[Any, Any], int] | None = None,
-    schedule: Any = "constant",
+    n_correct: Callable[[Array, Array], int] | None = None,
+    schedule: str | Schedule = "constant",
 ) -> Trainer:
     """The lectures' loop for ``epochs`` epochs exactly (no tolerance stop)."""
     trainer = Trainer(
@@ -157,27 +161,34 @@ def train(
     return trainer
 
 
-def hits_binary(pred: Any, y: Any) -> int:
+def hits_binary(pred: ArrayLike, y: ArrayLike) -> int:
     """Correct predictions of a probability output: [pred > 0.5] == y."""
     return int(np.sum((np.asarray(pred) > 0.5).ravel() == np.asarray(y).ravel()))
 
 
-def floats(a: Any) -> Any:
+def values(a: ArrayLike) -> list[float]:
+    """An array as a flat list of floats."""
+    return [float(x) for x in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def floats(a: ArrayLike) -> float | list[float]:
     """An array as a float (size 1) or a flat list of floats."""
-    v = np.asarray(a, dtype=np.float64).ravel()
-    return float(v[0]) if v.size == 1 else [float(x) for x in v]
+    v = values(a)
+    return v[0] if len(v) == 1 else v
 
 
-def compare(rows: Mapping[str, Mapping[str, Any]], a: str, b: str) -> dict[str, Any]:
+def compare(
+    rows: Mapping[str, Mapping[str, float]], a: str, b: str
+) -> dict[str, dict[str, float]]:
     """Add an ``|a − b|`` column to a comparison grid (rows of scalars)."""
-    out: dict[str, Any] = {}
+    out: dict[str, dict[str, float]] = {}
     for name, row in rows.items():
         out[name] = dict(row)
         out[name][f"|{a} − {b}|"] = abs(float(row[a]) - float(row[b]))
     return out
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> object:
     """Plain JSON values: numpy to Python, non-finite floats to None."""
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}

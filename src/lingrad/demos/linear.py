@@ -24,6 +24,7 @@ from .common import (
     train,
     true_b,
     true_W,
+    values,
 )
 
 SGD_EQUATION = (
@@ -43,7 +44,8 @@ def _lecture_loop(data: datasets.Synthetic, step: float) -> tuple[Chain, History
     """One epoch of per-sample SGD in data order from the lecture's initial w, b,
     each update ``p := p − step·dJ_dp`` (lingrad's GD with lr = ``step``)."""
     chain = Chain([Affine(lecture_W(data).copy(), lecture_b(data).copy())])
-    trainer = train(chain, SquaredError(), data.X, data.y, lr=step, epochs=1)
+    y = np.asarray(data.y, np.float64)
+    trainer = train(chain, SquaredError(), data.X, y, lr=step, epochs=1)
     return chain, trainer.history
 
 
@@ -181,7 +183,11 @@ def linear_nd(run: DemoRun) -> DemoOutput:
     W_ne, b_ne, info = normal_equation(data.X, np.asarray(data.y, np.float64))
     pred = chain.forward(data.X)
     W_ref, b_ref, _ = _listings.linear_nd(
-        data.X, data.y[:, None], data.init_W, data.init_b, lr
+        data.X,
+        np.asarray(data.y, np.float64)[:, None],
+        lecture_W(data),
+        lecture_b(data),
+        lr,
     )
     ref = np.append(W_ref, b_ref)
 
@@ -234,8 +240,8 @@ def linear_nd(run: DemoRun) -> DemoOutput:
             "R²": r2_score(data.y, pred),
             "max |w − truth|": float(np.abs(learned - truth).max()),
         },
-        parameters=dict(zip(names, floats(learned), strict=True)),
-        truth=dict(zip(names, floats(truth), strict=True)),
+        parameters=dict(zip(names, values(learned), strict=True)),
+        truth=dict(zip(names, values(truth), strict=True)),
         comparison=compare(rows, "SGD", "closed form"),
         compared_with="the lecture's listing (as printed), the closed form (normal "
         "equation) and the truth",

@@ -24,6 +24,7 @@ from .common import (
     train,
     true_b,
     true_W,
+    values,
 )
 
 BCE_EQUATION = (
@@ -189,7 +190,11 @@ def logistic_nd(run: DemoRun) -> DemoOutput:
     lr = 0.03
     h, W, b, J, accuracy = _fit_lecture(data, data.y, lr)
     W_ref, b_ref, _, acc_ref = _listings.logistic_nd(
-        data.X, data.y[:, None], data.init_W, data.init_b, lr
+        data.X,
+        np.asarray(data.y, np.float64)[:, None],
+        lecture_W(data),
+        lecture_b(data),
+        lr,
     )
     true = np.r_[true_W(data).ravel(), true_b(data)]
     learned = np.r_[W.ravel(), b]
@@ -250,8 +255,8 @@ def logistic_nd(run: DemoRun) -> DemoOutput:
             "accumulated accuracy (the listing's acc_track)": float(acc_ref[-1]),
             "cos(learned θ, true θ)": cosine,
         },
-        parameters=dict(zip(names, floats(learned), strict=True)),
-        truth=dict(zip(names, floats(true), strict=True)),
+        parameters=dict(zip(names, values(learned), strict=True)),
+        truth=dict(zip(names, values(true), strict=True)),
         comparison={
             n: {
                 "lingrad": learned[i],

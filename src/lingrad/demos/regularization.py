@@ -14,7 +14,7 @@ from lingrad.models.linear import LinearRegression
 from lingrad.models.logistic import LogisticRegression
 from lingrad.solvers import normal_equation
 
-from .common import DemoOutput, DemoRun, floats
+from .common import DemoOutput, DemoRun, floats, true_W
 
 ZERO = 1e-12  # |w| below this counts as exactly zero
 LR_P2 = 4.0  # Problem 2's step on J = L / N (stable below 2 / λ_max(∇²J) ≈ 7)
@@ -204,7 +204,7 @@ def regularization(run: DemoRun) -> DemoOutput:
             "Problem 2: accuracy": float(gd.score(logit.X, logit.y)),
         },
         parameters={f"Problem 2 {n}": float(w_gd[i]) for i, n in enumerate(names)},
-        truth={"paths: true w": floats(data.true_W)},
+        truth={"paths: true w": floats(true_W(data))},
         comparison=comparison,
         compared_with="scikit-learn's Lasso, the closed-form ridge, Newton's method "
         "(exact solver) and scikit-learn's LogisticRegression",

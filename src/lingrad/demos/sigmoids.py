@@ -48,7 +48,7 @@ def sigmoid_mse_surface(x: np.ndarray, y: np.ndarray) -> LossFn:
 def mse_vs_bce(run: DemoRun) -> DemoOutput:
     """Lecture 7 / textbook: σ(xw + b) trained with ½(ŷ − y)² and with cross-entropy."""
     data = datasets.logistic_1d(n=run.pick(500, 200), seed=1)
-    x, y = data.X[:, 0], data.y
+    x, y = data.X[:, 0], np.asarray(data.y, np.float64)
     lr, epochs = 0.1, run.pick(5, 1)
     losses = {
         "cross-entropy": BinaryCrossEntropy(),
@@ -106,7 +106,7 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
 
     z = np.linspace(-8, 8, 400)
     p = expit(z)
-    fig = _figures.plot_curves(
+    curves = _figures.plot_curves(
         {
             "cross-entropy: |∂J/∂z| = |ŷ − y|": (z, np.abs(p - 1)),
             "squared error: |∂J/∂z| = |(ŷ − y)·ŷ(1 − ŷ)|": (
@@ -118,7 +118,9 @@ def mse_vs_bce(run: DemoRun) -> DemoOutput:
         ylabel="|∂J/∂z|",
         title="Confidently wrong (z ≪ 0): the squared error's gradient vanishes",
     )
-    run.save(fig, "gradients.png", "|∂J/∂z| of both losses for an example with y = 1")
+    run.save(
+        curves, "gradients.png", "|∂J/∂z| of both losses for an example with y = 1"
+    )
 
     fig = new_figure((15.0, 5.5))
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -267,7 +269,7 @@ def bipolar_sigmoid(run: DemoRun) -> DemoOutput:
             "gradient check: relative error": float(report.entries[0].rel_err),
         },
         parameters={"w1": float(w[0]), "w2": float(w[1])},
-        truth={"direction of w (any positive multiple)": floats(data.true_W)},
+        truth={"direction of w (any positive multiple)": floats(true_W(data))},
         compared_with="the homework's formula and finite differences (no closed "
         "form exists for this loss)",
         comparison={
