@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from lingrad.errors import UsageError
 
 if TYPE_CHECKING:
     from lingrad.core.chain import Chain
     from lingrad.core.losses import Loss
-    from lingrad.core.nodes import Array
+    from lingrad.core.nodes import Array, SparseRows
     from lingrad.core.penalties import Penalty
+    from lingrad.workflows.walk import StepFields
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Untouched:
     moved: int  # of those, rows the update changed (by the penalty's term alone)
 
 
-def csr_rows(X: Any) -> Any:
+def csr_rows(X: ArrayLike | SparseRows) -> SparseRows:
     """X as float64 CSR with sorted, summed entries (x's nonzeros are its columns)."""
     X = sp.csr_matrix(X, dtype=np.float64, copy=True)
     X.sum_duplicates()
@@ -57,9 +59,9 @@ def refuse_unless_first_affine(chain: Chain, model: str) -> None:
 
 
 def sparse_step(
-    chain: Chain, loss: Loss, penalty: Penalty | None, x: Any, Y: Array, lr: float,
-    shown: Callable[[Chain, Loss], tuple[Chain, Loss]],
-) -> dict[str, Any]:  # fmt: skip
+    chain: Chain, loss: Loss, penalty: Penalty | None, x: SparseRows, Y: Array,
+    lr: float, shown: Callable[[Chain, Loss], tuple[Chain, Loss]],
+) -> StepFields:  # fmt: skip
     """The Trainer's step on the CSR row ``x`` (1, D), traced on its nonzeros
     through ``shown(chain, loss)`` (the chain the lecture writes out): the
     :class:`~lingrad.workflows.walk.Walk` fields it fills."""
@@ -68,6 +70,7 @@ def sparse_step(
     from lingrad.core.penalties import penalized
     from lingrad.training.optim import GD
     from lingrad.training.step import Step, penalty_value
+    from lingrad.workflows.walk import StepFields
 
     first = chain.nodes[0]
     assert isinstance(first, Affine)
@@ -102,7 +105,7 @@ def sparse_step(
         int(np.count_nonzero(rest & np.any(W_before != 0, axis=1))),
         int(np.count_nonzero(rest & np.any(W != W_before, axis=1))),
     )
-    return dict(
+    return StepFields(
         x=xJ, chain=shown_chain, loss=shown_loss, trace=trace,
         penalty_value=pen_value, penalty_grads=pen_grads, before=before,
         grads=grads, after=after, fused=fused,
