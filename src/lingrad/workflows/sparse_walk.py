@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,11 +21,10 @@ from numpy.typing import ArrayLike
 from lingrad.errors import UsageError
 
 if TYPE_CHECKING:
-    from lingrad.core.chain import Chain
+    from lingrad.core.chain import Chain, Trace, TraceStep
     from lingrad.core.losses import Loss
     from lingrad.core.nodes import Array, SparseRows
     from lingrad.core.penalties import Penalty
-    from lingrad.workflows.walk import StepFields
 
 
 @dataclass
@@ -35,6 +34,34 @@ class Untouched:
     columns: int  # how many columns (rows of W) the example leaves at 0
     nonzero: int  # of those, rows with a nonzero weight before the update
     moved: int  # of those, rows the update changed (by the penalty's term alone)
+
+
+class _Traced(TypedDict):
+    """The fields of a :class:`~lingrad.workflows.walk.Walk` that tracing step K
+    fills on any x."""
+
+    x: Array
+    chain: Chain
+    loss: Loss
+    trace: Trace
+    penalty_value: float
+    penalty_grads: dict[str, Array]
+    before: dict[str, Array]
+    grads: dict[str, Array]
+    after: dict[str, Array]
+    fused: Loss | None
+    fused_dJ_dz: Array | None
+
+
+class StepFields(_Traced, total=False):
+    """The fields of a :class:`~lingrad.workflows.walk.Walk` that tracing step K
+    fills (and those of a dense or of a sparse x)."""
+
+    inner: dict[int, list[TraceStep]]  # dense x
+    columns: Array  # sparse x: its nonzero columns, and the rest
+    sparse_key: str
+    n_columns: int
+    untouched: Untouched
 
 
 def csr_rows(X: ArrayLike | SparseRows) -> SparseRows:
@@ -70,7 +97,6 @@ def sparse_step(
     from lingrad.core.penalties import penalized
     from lingrad.training.optim import GD
     from lingrad.training.step import Step, penalty_value
-    from lingrad.workflows.walk import StepFields
 
     first = chain.nodes[0]
     assert isinstance(first, Affine)

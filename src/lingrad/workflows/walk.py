@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from lingrad.core.nodes import Array, Node, Residual, SparseRows
     from lingrad.core.penalties import Penalty
     from lingrad.models.problem import TrainingProblem
-    from lingrad.workflows.sparse_walk import Untouched
+    from lingrad.workflows.sparse_walk import StepFields, Untouched
 
 
 @dataclass
@@ -92,32 +92,6 @@ class Trainable(Protocol):
 RunSteps = Callable[
     ["Chain", "Loss", "Penalty | None", "Array | SparseRows", "Array", float, int], None
 ]  # (chain, loss, penalty, X, Y, lr, K): steps 0..K-1
-
-
-class _Traced(TypedDict):
-    """The :class:`Walk` fields that tracing step K fills on any x."""
-
-    x: Array
-    chain: Chain
-    loss: Loss
-    trace: Trace
-    penalty_value: float
-    penalty_grads: dict[str, Array]
-    before: dict[str, Array]
-    grads: dict[str, Array]
-    after: dict[str, Array]
-    fused: Loss | None
-    fused_dJ_dz: Array | None
-
-
-class StepFields(_Traced, total=False):
-    """The :class:`Walk` fields that tracing step K fills (dense or sparse x)."""
-
-    inner: dict[int, list[TraceStep]]  # dense x
-    columns: Array  # sparse x: its nonzero columns, and the rest
-    sparse_key: str
-    n_columns: int
-    untouched: Untouched
 
 
 def targets(est: Trainable, loss: Loss, y: ArrayLike, classes: Array | None) -> Array:
@@ -327,6 +301,7 @@ def _dense_step(
     :class:`Walk` fields it fills."""
     from lingrad.core.nodes import Residual
     from lingrad.core.penalties import penalized
+    from lingrad.workflows.sparse_walk import StepFields
 
     before = {k: p.copy() for k, p in chain.params.items()}
 
