@@ -18,7 +18,7 @@ reaches :func:`dispatch`, which loads the rest (the optional extra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lingrad.models.dask_hook import (
     DASK_METHODS,
@@ -29,6 +29,7 @@ from lingrad.models.dask_hook import (
 
 if TYPE_CHECKING:
     from lingrad.models._base import GradientEstimator
+    from lingrad.scale.types import DaskArray, DaskData
 
 __all__ = [
     "DASK_METHODS",
@@ -54,9 +55,10 @@ def require_dask() -> None:
 
 
 def dispatch(
-    est: GradientEstimator, name: str, X: Any, *args: Any, **kwargs: Any
-) -> Any:
-    """``est.<name>(X, ...)`` on Dask collections."""
+    est: GradientEstimator, name: str, X: DaskData, *args: DaskData, **kwargs: DaskData
+) -> GradientEstimator | DaskArray:
+    """``est.<name>(X, ...)`` on Dask collections (y, sample_weight: Dask or
+    array-like; the result: the fitted ``est``, or a lazy Dask array)."""
     require_dask()
     if name == "fit":
         from lingrad.scale.dask_fit import fit

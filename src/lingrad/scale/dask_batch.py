@@ -12,7 +12,7 @@ The iterates are the in-memory ones, to rounding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from lingrad.core.nodes import Array
 from lingrad.scale.dask_rows import DaskRows
 from lingrad.solvers.rows import Chunk
 from lingrad.solvers.sums import set_params, sum_loss
-from lingrad.training.epoch import NodeEngine
+from lingrad.training.epoch import NCorrect, NodeEngine
 from lingrad.training.step import Step
 
 if TYPE_CHECKING:
@@ -30,7 +30,11 @@ if TYPE_CHECKING:
 
 
 def batch_sums(
-    chunk: Chunk, chain: Chain, loss: Loss, params: dict[str, Array], n_correct: Any
+    chunk: Chunk,
+    chain: Chain,
+    loss: Loss,
+    params: dict[str, Array],
+    n_correct: NCorrect,
 ) -> tuple[float, dict[str, Array], float]:
     """``Σ s J0``, ``Σ s dJ0/dθ`` and the correct predictions over the chunk at θ
     (zeros for a chunk of no rows)."""
@@ -47,9 +51,10 @@ def batch_sums(
     return float(J), grads, hits
 
 
-def _reduced_hits(hits: Any, _: Any) -> Any:
-    """The engine's ``n_correct(pred, y)``: the step's "pred" is the reduced count."""
-    return hits
+def _reduced_hits(hits: Array, _: Array) -> int:
+    """The engine's ``n_correct(pred, y)``: the step's "pred" is the reduced count
+    (a sum of whole counts, exact in float64)."""
+    return int(hits)
 
 
 class ReducedEngine(NodeEngine):
@@ -57,7 +62,7 @@ class ReducedEngine(NodeEngine):
     ``rows`` (all N rows: one step per epoch); the penalty and the update are
     the Step's, the epochs, stopping and History the Trainer's."""
 
-    def __init__(self, step: Step, rows: DaskRows, count: Any) -> None:
+    def __init__(self, step: Step, rows: DaskRows, count: NCorrect) -> None:
         super().__init__(step, None if count is None else _reduced_hits)
         self.rows, self.count = rows, count
         self.sums_loss = sum_loss(step.loss)

@@ -11,15 +11,21 @@ of a CSR, or the CLI's ``--text`` features) stays sparse, as CSR.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from dask.delayed import delayed
+from dask.delayed import Delayed, delayed
+from numpy.typing import ArrayLike, DTypeLike
 
+from lingrad.core.nodes import Array, SparseRows
 from lingrad.errors import DataError
 from lingrad.models.dask_hook import is_dask
+from lingrad.scale.types import DaskData, Part
 from lingrad.solvers.rows import as_rows_matrix, contiguous
+
+if TYPE_CHECKING:
+    from dask.typing import Key
 
 
 @dataclass
@@ -27,19 +33,19 @@ class Blocks:
     """X, y, s blocks (delayed), first rows (None: unknown), names, shapes;
     ``source``: the key of each block's source (where the scheduler has it)."""
 
-    X: list[Any]
-    y: list[Any]
-    s: list[Any] | None
+    X: list[Delayed]
+    y: list[Delayed]
+    s: list[Delayed] | None
     row0: list[int | None]
     where: list[str]
     feature_names: list[str] | None
     n_features: int
-    dtype: Any
-    source: list[Any]
+    dtype: np.dtype[np.floating]
+    source: list[Key]
     sparse: bool = False  # X's blocks are scipy.sparse matrices (held as CSR)
 
 
-def _is_frame(obj: Any) -> bool:
+def _is_frame(obj: object) -> bool:
     return hasattr(obj, "divisions")  # DataFrame, Series (arrays have none)
 
 
@@ -47,7 +53,9 @@ def _where(kind: str, i: int, n: int) -> str:
     return f"{kind} {i + 1} of {n}"
 
 
-def split(X: Any, y: Any, sample_weight: Any = None) -> Blocks:
+def split(
+    X: DaskData, y: DaskData | ArrayLike, sample_weight: DaskData | ArrayLike = None
+) -> Blocks:
     """X, y and s as lists of delayed blocks that line up row for row."""
     if _is_frame(X):
         names = [str(c) for c in X.columns]
@@ -65,7 +73,7 @@ def split(X: Any, y: Any, sample_weight: Any = None) -> Blocks:
         parts = list(X.to_delayed()[:, 0])
         n = len(parts)
         sizes = X.chunks[0]
-        starts: Any = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if n else []
+        starts: ArrayLike = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if n else []
         row0 = [None if np.isnan(r) else int(r) for r in np.asarray(starts, float)]
         where = [_where("block", i, n) for i in range(n)]
         names, D = None, int(X.shape[1])
@@ -84,7 +92,7 @@ def split(X: Any, y: Any, sample_weight: Any = None) -> Blocks:
     )  # fmt: skip
 
 
-def _aligned(v: Any, X: Any, n: int, what: str) -> list[Any]:
+def _aligned(v: DaskData | ArrayLike, X: DaskData, n: int, what: str) -> list[Delayed]:
     """``v`` (y or sample_weight) as n delayed NumPy blocks lined up with X's."""
     if not is_dask(v):
         if _is_frame(X):
@@ -95,6 +103,11 @@ def _aligned(v: Any, X: Any, n: int, what: str) -> list[Any]:
         import dask.array as da
 
         v = da.from_array(np.asarray(v), chunks=(X.chunks[0],) + np.shape(v)[1:])
+    return _dask_aligned(v, X, n, what)
+
+
+def _dask_aligned(v: DaskData, X: DaskData, n: int, what: str) -> list[Delayed]:
+    """Dask ``v`` as n delayed NumPy blocks lined up with X's."""
     if _is_frame(v):
         if v.npartitions != n:
             raise ValueError(
@@ -120,10 +133,10 @@ def _aligned(v: Any, X: Any, n: int, what: str) -> list[Any]:
 
 
 def x_block(
-    part: Any, dtype: Any, names: list[str] | None, where: str, row0: int | None
-) -> Any:
+    part: Part, dtype: DTypeLike, names: list[str] | None, where: str, row0: int | None
+) -> Array | SparseRows:
     """One block of X as finite floats (m, D), or an error naming column and row."""
-    if hasattr(part, "columns"):  # a pandas partition
+    if not isinstance(part, np.ndarray) and hasattr(part, "columns"):  # pandas
         try:
             X = part.to_numpy(dtype=dtype)
         except (TypeError, ValueError):
@@ -157,8 +170,9 @@ def x_block(
 
 
 def _csr_block(
-    part: Any, dtype: Any, names: list[str] | None, where: str, row0: int | None
-) -> Any:
+    part: SparseRows, dtype: DTypeLike, names: list[str] | None, where: str,
+    row0: int | None,
+) -> SparseRows:  # fmt: skip
     """A sparse block as CSR of ``dtype`` (never densified), or an error naming
     the column and row of its first non-finite stored value."""
     X = as_rows_matrix(part).astype(dtype, copy=False)

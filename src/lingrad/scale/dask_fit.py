@@ -20,11 +20,12 @@ X is never collected onto one machine; only sums and the model travel.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from dask.base import compute
-from dask.delayed import delayed
+from dask.delayed import Delayed, delayed
+from numpy.typing import ArrayLike
 from sklearn.base import clone, is_classifier
 
 from lingrad.models.params import ITERATIVE_SOLVERS
@@ -45,20 +46,30 @@ from lingrad.scale.targets import (
     encode_block,
     summarize_y,
 )
+from lingrad.scale.types import DaskData
 
 if TYPE_CHECKING:
+    from dask.typing import Key
+
+    from lingrad.core.nodes import SparseRows
     from lingrad.models._base import GradientEstimator
+
+Item = tuple[Delayed, Delayed, Delayed | None]  # a block's X, Y, s (s: or None)
 
 
 def prepare(
-    est: GradientEstimator, X: Any, y: Any, sample_weight: Any
+    est: GradientEstimator,
+    X: DaskData,
+    y: DaskData | ArrayLike,
+    sample_weight: DaskData | ArrayLike,
 ) -> tuple[DaskRows, Blocks]:
     """Set the estimator's data-dependent state; its rows as persisted blocks."""
     classify = is_classifier(est)
     blocks = split(X, y, sample_weight)
+    unweighted: list[Delayed | None] = [None] * len(blocks.y)
     parts = [
         delayed(summarize_y, pure=False)(yb, sb, classify)
-        for yb, sb in zip(blocks.y, blocks.s or [None] * len(blocks.y), strict=True)
+        for yb, sb in zip(blocks.y, blocks.s or unweighted, strict=True)
     ]
     summary: YSummary = compute_tree(parts, YSummary.merge)
     N = sum(summary.sizes)
@@ -91,7 +102,8 @@ def prepare(
         targets = template.encode_targets
         K = targets(np.arange(len(classes)), np.float64).shape[1]
     encode = delayed(encode_block, pure=False, nout=2)
-    Y, S = [], []
+    Y: list[Delayed] = []
+    S: list[Delayed | None] = []
     for i, yb in enumerate(blocks.y):
         sb = None if blocks.s is None else blocks.s[i]
         Yb, Sb = encode(yb, sb, targets, classes, weight, scale, blocks.dtype, K)
@@ -118,14 +130,14 @@ def _nbytes(blocks: Blocks, N: int, K: int) -> int:
     return int(stored) * 12 + N * (K + 2) * 8
 
 
-def _stored(X: Any) -> int:
+def _stored(X: SparseRows) -> int:
     return int(X.nnz)
 
 
 def _persist(
-    X: list[Any], Y: list[Any], S: list[Any], nbytes: int, sizes: list[int],
-    source: list[Any],
-) -> list[Any]:  # fmt: skip
+    X: list[Delayed], Y: list[Delayed], S: list[Delayed | None], nbytes: int,
+    sizes: list[int], source: list[Key],
+) -> list[Item]:  # fmt: skip
     """[(X, Y, s)] per block, held in the workers' memory when half of it
     suffices, the rows spread evenly over the workers (:mod:`.placement`)."""
     items = list(zip(X, Y, S, strict=True))
@@ -135,7 +147,7 @@ def _persist(
     workers = sorted(client.scheduler_info().get("workers", {}))
     where = client.who_has(source) if workers else {}
     on = place(sizes, [set(where.get(k, ())) for k in source], workers or [""])
-    held: list[Any] = [None] * len(items)
+    held = list(items)  # every block is placed (on a worker, or "" for any)
     for worker in set(on):  # a preference: a lost worker's blocks rebuild elsewhere
         mine = [i for i, w in enumerate(on) if w == worker]
         vals = [v for i in mine for v in items[i] if v is not None]
@@ -143,12 +155,16 @@ def _persist(
             client.persist(vals, workers=worker or None, allow_other_workers=True)
         )
         for i in mine:
-            held[i] = tuple(None if v is None else next(kept) for v in items[i])
+            s = items[i][2]
+            held[i] = (next(kept), next(kept), None if s is None else next(kept))
     return held
 
 
 def fit(
-    est: GradientEstimator, X: Any, y: Any, sample_weight: Any = None
+    est: GradientEstimator,
+    X: DaskData,
+    y: DaskData | ArrayLike,
+    sample_weight: DaskData | ArrayLike = None,
 ) -> GradientEstimator:
     """Train ``est`` on Dask X and y (the estimators' ``fit`` comes here)."""
     est.check_hyperparameters()

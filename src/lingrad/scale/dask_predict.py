@@ -13,29 +13,43 @@ none of it.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
 
 import dask.array as da
 import numpy as np
 from dask.delayed import delayed
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import is_classifier
 
+from lingrad.core.nodes import Array, SparseRows
 from lingrad.scale.dask_blocks import split
 from lingrad.scale.dask_rows import lazy_tree
+from lingrad.scale.types import DaskArray, DaskData, Part
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
+
     from lingrad.models._base import GradientEstimator
 
+Model: TypeAlias = "GradientEstimator | Pipeline"  # a fitted model
+Output: TypeAlias = NDArray[np.generic]  # a prediction method's output
+Method: TypeAlias = Callable[[Part], Output]  # est.predict, est.predict_proba, ...
+Hits: TypeAlias = tuple[float, float]  # Σw, Σw·hit (classifiers)
+Moments: TypeAlias = tuple[float, Array, Array, Array]  # Σw, mean, M2, SSE per output
+Sums: TypeAlias = Hits | Moments
 
-def for_prediction(model: Any) -> Any:
+
+def for_prediction(model: Model) -> Model:
     """A shallow copy of a fitted estimator, or of a Pipeline ending in one,
     without the History and the live Trainer: what predicting needs."""
     steps = getattr(model, "steps", None)
     if steps is not None:
-        light = copy.copy(model)
+        pipe: Pipeline = copy.copy(model)
         name, last = steps[-1]
-        light.steps = [*steps[:-1], (name, for_prediction(last))]
-        return light
+        pipe.steps = [*steps[:-1], (name, for_prediction(last))]
+        return pipe
     if "history_" not in model.__dict__ and not hasattr(model, "forget_training"):
         return model
     light = copy.copy(model)
@@ -45,7 +59,7 @@ def for_prediction(model: Any) -> Any:
     return light
 
 
-def _frame_like(est: GradientEstimator, X: Any) -> Any:
+def _frame_like(est: GradientEstimator, X: DaskData) -> Array | pd.DataFrame:
     """One row of zeros shaped (and named) like X's blocks, for the output's shape."""
     row = np.zeros((1, int(est.n_features_in_)))
     if hasattr(X, "columns"):
@@ -55,9 +69,9 @@ def _frame_like(est: GradientEstimator, X: Any) -> Any:
     return row.astype(X.dtype)
 
 
-def blockwise(est: GradientEstimator, name: str, X: Any) -> Any:
+def blockwise(est: GradientEstimator, name: str, X: DaskData) -> DaskArray:
     """``est.<name>`` of every block of X, as one lazy Dask array."""
-    method = getattr(for_prediction(est), name)
+    method: Method = getattr(for_prediction(est), name)
     meta = np.asarray(method(_frame_like(est, X)))
     tail, dtype = meta.shape[1:], meta.dtype
     if hasattr(X, "divisions"):  # a DataFrame: partitions of unknown length
@@ -75,14 +89,20 @@ def blockwise(est: GradientEstimator, name: str, X: Any) -> Any:
     )  # fmt: skip
 
 
-def _call_block(block: Any, method: Any, meta: Any) -> Any:
+def _call_block(block: Part, method: Method, meta: Output) -> Output:
     """The in-memory method on one block (on a worker); an empty block stays empty."""
     if block.shape[0] == 0:
         return meta[:0]
     return method(block)
 
 
-def score_sums(est: GradientEstimator, X: Any, y: Any, s: Any, classify: bool) -> Any:
+def score_sums(
+    est: GradientEstimator,
+    X: Array | SparseRows,
+    y: ArrayLike,
+    s: ArrayLike | None,
+    classify: bool,
+) -> Sums | None:
     """A block's score sums: (Σw, Σw·hit) or (Σw, mean, M2, SSE) per output."""
     y = np.asarray(y)
     w = np.ones(len(y)) if s is None else np.asarray(s, dtype=np.float64)
@@ -93,7 +113,7 @@ def score_sums(est: GradientEstimator, X: Any, y: Any, s: Any, classify: bool) -
         import pandas as pd
 
         X = pd.DataFrame(X, columns=list(names))
-    pred = est.predict(X)
+    pred: Output = est.predict(X)
     if classify:
         return float(w.sum()), float(w @ (pred == y))
     Y = y.reshape(len(y), -1).astype(np.float64)
@@ -103,12 +123,13 @@ def score_sums(est: GradientEstimator, X: Any, y: Any, s: Any, classify: bool) -
     return sw, mean, w @ (Y - mean) ** 2, w @ (Y - P) ** 2
 
 
-def merge_sums(a: Any, b: Any) -> Any:
+def merge_sums(a: Sums | None, b: Sums | None) -> Sums | None:
     """Combine two blocks' score sums (Chan's update for the centred M2)."""
     if a is None or b is None:
         return b if a is None else a
-    if len(a) == 2:
+    if len(a) == 2 and len(b) == 2:
         return a[0] + b[0], a[1] + b[1]
+    assert len(a) == 4 and len(b) == 4  # the blocks of one fit: the same kind
     sw = a[0] + b[0]
     delta = b[1] - a[1]
     mean = a[1] + delta * (b[0] / sw)
@@ -116,7 +137,7 @@ def merge_sums(a: Any, b: Any) -> Any:
     return sw, mean, M2, a[3] + b[3]
 
 
-def finish_score(sums: Any) -> Any:
+def finish_score(sums: Sums) -> np.float64:
     """Accuracy, or R² averaged over outputs (1 / 0 for a constant target)."""
     if len(sums) == 2:
         return np.float64(sums[1] / sums[0])
@@ -126,7 +147,12 @@ def finish_score(sums: Any) -> Any:
     return np.float64(np.mean(r2))
 
 
-def score(est: GradientEstimator, X: Any, y: Any, sample_weight: Any = None) -> Any:
+def score(
+    est: GradientEstimator,
+    X: DaskData,
+    y: DaskData | ArrayLike,
+    sample_weight: DaskData | ArrayLike = None,
+) -> DaskArray:
     """Lazy accuracy (classifiers) or R² (regressors) of ``est`` on Dask X, y."""
     blocks = split(X, y, sample_weight)
     classify = is_classifier(est)

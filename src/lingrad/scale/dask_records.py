@@ -13,7 +13,6 @@ same steps recorded there directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -27,9 +26,9 @@ EPOCH_FIELDS = ("epoch_loss", "epoch_accuracy", "epoch_val_loss", "epoch_end_ste
 class Repeat:
     """``n`` copies of ``value`` (of ``dtype``): a constant array, unexpanded."""
 
-    value: Any
+    value: float  # a number of the History's (int or bool alike)
     n: int
-    dtype: Any
+    dtype: np.dtype[np.generic]
 
     def array(self) -> np.ndarray:
         return np.full(self.n, self.value, dtype=self.dtype)

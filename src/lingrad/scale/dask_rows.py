@@ -13,13 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
 import scipy.sparse as sp
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
+from lingrad.core.nodes import Array, SparseRows
 from lingrad.solvers.rows import Chunk, add, cache_rows, contiguous, tree_combine
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+R = TypeVar("R")  # one chunk's result (a sum: numbers, arrays, tuples of them)
+T = TypeVar("T")
 
 Progress = Callable[[int], None]  # called with the number of blocks just done
 
@@ -29,14 +37,14 @@ class Block:
     """One block: delayed X (m, D; NumPy or CSR), Y (m, K), s (m,) or None, and its
     place."""
 
-    X: Any
-    Y: Any
-    s: Any
+    X: Delayed
+    Y: Delayed
+    s: Delayed | None
     row0: int | None
     where: str
 
 
-def client_or_none() -> Any:
+def client_or_none() -> Client | None:
     """The current ``distributed`` client, or None (then ``dask.compute``)."""
     try:
         from distributed import get_client
@@ -46,7 +54,7 @@ def client_or_none() -> Any:
         return None
 
 
-def fits_in_cluster(client: Any, nbytes: float) -> bool:
+def fits_in_cluster(client: Client, nbytes: float) -> bool:
     """Whether ``nbytes`` fit in half the workers' memory (then they persist it)."""
     workers = client.scheduler_info().get("workers", {}).values()
     memory = sum(float(w.get("memory_limit") or 0) for w in workers)
@@ -56,14 +64,15 @@ def fits_in_cluster(client: Any, nbytes: float) -> bool:
 class Args:
     """A solver's arguments as one object in the graph (not read as a task)."""
 
-    def __init__(self, values: tuple[Any, ...]) -> None:
+    def __init__(self, values: tuple[object, ...]) -> None:
         self.values = values
 
 
 def _apply(
-    fn: Callable[..., Any], X: Any, Y: Any, s: Any, row0: Any, where: str,
-    cols: list[int] | None, args: Args, combine: Callable[[Any, Any], Any],
-) -> Any:  # fmt: skip
+    fn: Callable[..., R], X: Array | SparseRows, Y: Array, s: Array | None,
+    row0: int | None, where: str, cols: list[int] | None, args: Args,
+    combine: Callable[[R, R], R],
+) -> R:  # fmt: skip
     """``fn(chunk, *args)`` over one block (on a worker), in cache-sized chunks
     combined as in memory (a forward and a backward pass read X once)."""
     if cols is not None:
@@ -78,18 +87,18 @@ def _apply(
 FAN_IN = 8  # results combined per task: few levels, so little latency
 
 
-def combine_group(combine: Callable[[Any, Any], Any], *parts: Any) -> Any:
+def combine_group(combine: Callable[[R, R], R], *parts: R) -> R:
     """``combine`` over a few results, pairwise (one task on a worker)."""
     return tree_combine(parts, combine)
 
 
-def _levels(parts: list[Any], submit: Callable[..., Any]) -> Any:
+def _levels(parts: list[T], submit: Callable[[list[T]], T]) -> T:
     while len(parts) > 1:
         parts = [submit(parts[i : i + FAN_IN]) for i in range(0, len(parts), FAN_IN)]
     return parts[0]
 
 
-def lazy_tree(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> Any:
+def lazy_tree(parts: Sequence[Delayed], combine: Callable[[R, R], R]) -> Delayed:
     """A delayed ``combine`` of the parts, :data:`FAN_IN` at a time per level."""
     group = delayed(combine_group, pure=False)
     return _levels(list(parts), lambda some: group(combine, *some))
@@ -97,19 +106,20 @@ def lazy_tree(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> Any:
 
 def compute_tree(
     parts: Sequence[Delayed],
-    combine: Callable[[Any, Any], Any],
+    combine: Callable[[R, R], R],
     progress: Progress | None = None,
-) -> Any:
+) -> R:
     """``combine`` over the parts' results, a few at a time on the workers."""
     client = client_or_none()
     if client is None:
+        result: R
         (result,) = compute(lazy_tree(parts, combine))
         if progress is not None:
             progress(len(parts))
         return result
     from distributed import as_completed
 
-    futures = client.compute(list(parts))
+    futures: list[Future[R]] = client.compute(list(parts))
     root = _levels(
         list(futures),
         lambda some: client.submit(combine_group, combine, *some, pure=False),
@@ -135,7 +145,7 @@ class DaskRows:
         n_samples: int,
         n_features: int,
         n_outputs: int,
-        dtype: Any,
+        dtype: np.dtype[np.floating],
         feature_names: Sequence[str] | None = None,
         cols: list[int] | None = None,
         progress: Progress | None = None,
@@ -153,10 +163,10 @@ class DaskRows:
 
     def reduce(
         self,
-        fn: Callable[..., Any],
-        *args: Any,
-        combine: Callable[[Any, Any], Any] = add,
-    ) -> Any:
+        fn: Callable[..., R],
+        *args: object,
+        combine: Callable[[R, R], R] = add,
+    ) -> R:
         shared = delayed(Args(args), pure=False)  # in the graph once
         apply = delayed(_apply, pure=False)
         parts = [

@@ -27,7 +27,7 @@ import math
 import operator
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 from dask.base import compute
@@ -36,15 +36,19 @@ from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from lingrad.core.nodes import Array, SparseRows
 from lingrad.scale.dask_records import Records, append_records, records_of
 from lingrad.scale.dask_rows import DaskRows, client_or_none
 from lingrad.training.history import History
 
 if TYPE_CHECKING:
+    from distributed import Client, Future
+
     from lingrad.models._base import GradientEstimator
 
-
-Held = tuple[Any, Any, Any]  # a block's (X, Y, s) as dask futures (s: or None)
+Block: TypeAlias = "Array | SparseRows"  # a block's X on its worker
+Held: TypeAlias = "tuple[Future[Block], Future[Array], Future[Array] | None]"  # X, Y, s
+Visits: TypeAlias = "tuple[GradientEstimator, list[Records | None]]"
 
 
 def block_order(
@@ -62,7 +66,7 @@ def order_seed(random_state: int | np.random.RandomState | None) -> int:
 
 
 def partial_block(
-    est: GradientEstimator, X: Any, Y: Any, s: Any
+    est: GradientEstimator, X: Block, Y: Array, s: Array | None
 ) -> tuple[GradientEstimator, Records | None]:
     """One ``partial_fit`` epoch of ``est`` on this block (on its worker): the
     model, recording into a new History (:func:`travelling`), and the records
@@ -113,14 +117,14 @@ def rejoin(
     return light
 
 
-def partial_blocks(
-    est: GradientEstimator, *blocks: Any
-) -> tuple[GradientEstimator, list[Records | None]]:
+def partial_blocks(est: GradientEstimator, *blocks: Block | None) -> Visits:
     """:func:`partial_block` over consecutive blocks held by one worker
     (``blocks``: their X, Y, s in turn): the model and each visit's records."""
     records = []
     for k in range(0, len(blocks), 3):
-        est, new = partial_block(est, *blocks[k : k + 3])
+        X, Y, s = blocks[k : k + 3]
+        assert X is not None and Y is not None  # only s may be None
+        est, new = partial_block(est, X, Y, s)
         records.append(new)
     return est, records
 
@@ -147,8 +151,8 @@ def _epoch(
     light, history = travelling(est, shape)
     client = client_or_none()
     progress = rows.progress
-    new: list[Any] = []
     if client is None:
+        new: list[Records | None] = []
         for i in order:
             b = rows.blocks[i]
             ((light, records),) = compute(delayed(partial_block)(light, b.X, b.Y, b.s))
@@ -157,17 +161,19 @@ def _epoch(
                 progress(1)
         return rejoin(light, history, new, shape)
     data, where = held
-    future = client.scatter(light)
+    future: Future[GradientEstimator] = client.scatter(light)
+    pending: list[Future[list[Records | None]]] = []
     for run in runs(order, where):
         parts = [v for i in run for v in _block(client, rows, data, i)]
         both = client.submit(partial_blocks, future, *parts, pure=False)
         future = client.submit(operator.getitem, both, 0, pure=False)
-        new.append(client.submit(operator.getitem, both, 1, pure=False))
+        pending.append(client.submit(operator.getitem, both, 1, pure=False))
         if progress is not None:
             future.add_done_callback(_counter(progress, len(run)))
     del both
     light = future.result()
-    return rejoin(light, history, [r for rs in client.gather(new) for r in rs], shape)
+    gathered: list[list[Records | None]] = client.gather(pending)
+    return rejoin(light, history, [r for rs in gathered for r in rs], shape)
 
 
 def _counter(progress: Callable[[int], object], n: int) -> Callable[[object], object]:
@@ -175,7 +181,7 @@ def _counter(progress: Callable[[int], object], n: int) -> Callable[[object], ob
     return lambda _: progress(n)
 
 
-def _block(client: Any, rows: DaskRows, data: list[Held | None], i: int) -> Held:
+def _block(client: Client, rows: DaskRows, data: list[Held | None], i: int) -> Held:
     """Block i's (X, Y, s): its futures when held, else computed for this visit."""
     held = data[i]
     if held is not None:

@@ -15,7 +15,7 @@ from each row's place in its file, so every pass sees the same split.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,11 +26,15 @@ from lingrad.scale.tablefiles import Piece, read_frames, read_piece
 from lingrad.solvers.rows import Chunk, add
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from lingrad.data.frame import Layout
 
 Encode = Callable[[Array], tuple[Array, Array | None]]  # y -> (Y, s)
 Rows = NDArray[np.int64]  # data rows of a piece's file (0-based)
 Mask = NDArray[np.bool_]  # True: a held-out row
+Ids: TypeAlias = "pa.Array | None"  # a batch's ID column (pyarrow), None without one
+R = TypeVar("R")  # one chunk's result (a sum)
 
 
 class Table:
@@ -60,7 +64,7 @@ class Table:
 
     def frames(
         self, order: Sequence[int] | None = None
-    ) -> Iterator[tuple[Array, Array, Any, Rows, Mask, Piece]]:
+    ) -> Iterator[tuple[Array, Array, Ids, Rows, Mask, Piece]]:
         """``(X, y, ids, rows, test, piece)`` of every row: ``rows`` the data rows
         in the piece's file, ``test`` marks the held-out rows
         (:func:`~lingrad.data.split.held_out_at`), ``ids`` the ID column's values
@@ -72,7 +76,7 @@ class Table:
                 test = held_out_at(self.seed, piece.path.name, rows, self.test_size)
                 yield X, y, ids, rows, test, piece
 
-    def _read(self, piece: Piece) -> Iterator[tuple[Array, Array, Rows, Any]]:
+    def _read(self, piece: Piece) -> Iterator[tuple[Array, Array, Rows, Ids]]:
         if self.layout is None:
             for X, y, row0 in read_piece(
                 piece, self.target, self.features, self.batch_rows
@@ -176,11 +180,11 @@ class FileRows:
 
     def reduce(
         self,
-        fn: Callable[..., Any],
-        *args: Any,
-        combine: Callable[[Any, Any], Any] = add,
-    ) -> Any:
-        total = None
+        fn: Callable[..., R],
+        *args: object,
+        combine: Callable[[R, R], R] = add,
+    ) -> R:
+        total: R | None = None
         for X, y, row0, piece in self.table.batches("train"):
             Y, s = self.encode(y)
             if self.cols is not None:
@@ -189,6 +193,8 @@ class FileRows:
                 X = self.transform(X)
             part = fn(Chunk(X, Y, s, row0, str(piece.path)), *args)
             total = part if total is None else combine(total, part)
+        if total is None:  # the workflows refuse a table of no training rows first
+            raise ValueError("the table has no training rows to sum over")
         return total
 
     def column(self, k: int) -> FileRows:

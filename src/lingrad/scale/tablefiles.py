@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -128,7 +128,7 @@ def read_piece(
     names = list(features) + ([target] if target is not None else [])
     row0 = piece.row0
     if piece.row_group is None:
-        reader: Any = batches(src, names, batch_rows)  # pyarrow's record batches
+        reader: Iterator[pa.RecordBatch] = batches(src, names, batch_rows)
     else:
         pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
@@ -183,7 +183,7 @@ def read_frames(
     extra = [c for c in (layout.target, layout.id) if c is not None]
     row0 = piece.row0
     if piece.row_group is None:
-        reader: Any = batches(src, features + extra, batch_rows)  # pyarrow's
+        reader: Iterator[pa.RecordBatch] = batches(src, features + extra, batch_rows)
     else:
         pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
@@ -216,7 +216,7 @@ def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
         src, n_features=len(features), text_columns=frozenset(features)
     )
     if piece.row_group is None:
-        reader: Any = batches(src, list(features), rows)  # pyarrow's
+        reader: Iterator[pa.RecordBatch] = batches(src, list(features), rows)
     else:
         pf = parquet_file(src.path, pre_buffer=False, buffer_size=1 << 20)
         reader = pf.iter_batches(
@@ -233,7 +233,7 @@ def text_columns(piece: Piece, features: Sequence[str], rows: int) -> list[str]:
     return [f for f in features if looks_categorical(batch.column(f))]
 
 
-def _plain_numbers(batch: Any, features: Sequence[str]) -> Array | None:
+def _plain_numbers(batch: pa.RecordBatch, features: Sequence[str]) -> Array | None:
     """X (m, D) float64 when every feature column holds finite floats / integers
     (the common case: one copy, one check), else None (``to_xy`` decides)."""
     columns = [batch.column(f) for f in features]

@@ -12,20 +12,31 @@ the sorted vocabulary and the same idf, computed as scikit-learn computes it.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+
+class Analyzes(Protocol):
+    """A text vectorizer's analyzer: a document's terms (scikit-learn's
+    ``build_analyzer``)."""
+
+    def build_analyzer(self) -> Callable[[str], list[str]]: ...
 
 
 class TermCounts:
     """Document frequencies of a vectorizer's terms over training rows."""
 
-    def __init__(self, vectorizer: Any) -> None:
+    def __init__(self, vectorizer: Analyzes) -> None:
         self.analyze = vectorizer.build_analyzer()
         self.df: Counter[str] = Counter()
         self.n_docs = 0
 
-    def update(self, docs: Any) -> None:
+    def update(self, docs: Collection[str]) -> None:
         """Count the terms of ``docs`` (one text cell a row), each once a row."""
         for doc in docs:
             self.df.update(set(self.analyze(doc)))
@@ -46,7 +57,7 @@ class TermCounts:
         return [" ".join(self.vocabulary())] + [""] * (k - 1)
 
 
-def set_terms(vectorizer: Any, counts: TermCounts) -> None:
+def set_terms(vectorizer: TfidfVectorizer, counts: TermCounts) -> None:
     """Give a TfidfVectorizer (fitted on :meth:`TermCounts.synthetic_docs`) the
     vocabulary and idf its ``fit`` on the counted rows learns."""
     terms = counts.vocabulary()

@@ -7,7 +7,7 @@ column named as ``weights.png`` names it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from lingrad.workflows.walk import Walk, random_start, walk
 if TYPE_CHECKING:
     from lingrad.core.chain import Chain
     from lingrad.core.losses import Loss
-    from lingrad.core.nodes import Array
+    from lingrad.core.nodes import Array, SparseRows
     from lingrad.core.penalties import Penalty
 
 
@@ -71,7 +71,7 @@ def explain_step(
             init = (d.init_W, d.init_b)
     if penalty not in ("none", "l1", "l2", "elasticnet"):
         raise UsageError("choose none, l1, l2 or elasticnet", "--penalty")
-    params: dict[str, Any] = {
+    params: dict[str, object] = {
         "random_state": seed or 0,
         "penalty": penalty,
         **model_settings(spec.name),  # the hidden width of the lecture's demo
@@ -102,8 +102,8 @@ def explain_step(
 
 
 def trainer_steps(
-    chain: Chain, loss: Loss, penalty: Penalty | None, X: Any, Y: Array, lr: float,
-    steps: int,
+    chain: Chain, loss: Loss, penalty: Penalty | None, X: Array | SparseRows,
+    Y: Array, lr: float, steps: int,
 ) -> None:  # fmt: skip
     """Steps 0..steps-1 of the lecture's loop (rows in order, wrapping around) by
     the Trainer: per-sample GD on the CSR rows (the compiled CSR kernel where the
@@ -153,7 +153,7 @@ def _load(
 
 def _sparse_features(
     table: tables.Data, text: TextOptions, scale: bool
-) -> tuple[Any, Callable[[int], str]]:
+) -> tuple[SparseRows, Callable[[int], str]]:
     """X as the CSR matrix ``lingrad fit``'s prep step makes of the table (the
     numbers standardized with ``scale``), and the name of each of its columns."""
     from lingrad.workflows.pipeline import build
@@ -161,6 +161,7 @@ def _sparse_features(
 
     model = build("passthrough", table.feature_names, table.categorical, scale,
                   None, text=text)  # fmt: skip
+    assert not isinstance(model, str)  # text features: a Pipeline with its prep
     X = model.steps[0][1].fit_transform(table.X)
     name = column_namer(model, table.feature_names, table.X)
     assert name is not None  # text features come from the prep step

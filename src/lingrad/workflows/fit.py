@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lingrad.data.split import SPLIT
 from lingrad.errors import UsageError
 from lingrad.models.registry import ModelSpec
-from lingrad.workflows.memory import ITERATIVE, FitResult, estimator_params
+from lingrad.workflows.memory import ITERATIVE, FitResult, Params, estimator_params
 from lingrad.workflows.text import (
     NO_TEXT,
     TextOptions,
@@ -59,7 +59,7 @@ def fit_table(
     spec: ModelSpec,
     data: str,
     columns: Columns,
-    params: dict[str, Any],
+    params: Params,
     *,
     how: str = "memory",
     scale: bool = False,
@@ -122,7 +122,7 @@ def fit_table(
 
 
 def _in_memory(
-    spec: ModelSpec, data: str, columns: Columns, params: dict[str, Any],
+    spec: ModelSpec, data: str, columns: Columns, params: Params,
     scale: bool, test_size: float | None, seed: int, boundary: str | None,
     progress: bool,
 ) -> tuple[FitResult, tuple[int, int] | None]:  # fmt: skip

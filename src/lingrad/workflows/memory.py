@@ -296,6 +296,7 @@ def fit_in_memory(
     if layout.id is not None and test is not None:
         from lingrad.data.split import ids_digest
 
+        assert data.ids is not None  # read with its ID column
         result.meta["held_out_ids"] = f"{ids_digest(data.ids.take(test)):016x}"
     if data.n_dropped:
         result.notes.append(

@@ -19,9 +19,9 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from lingrad.errors import UsageError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows.memory import (
     FitResult,
+    Params,
     effective_params,
     final_estimator,
     fit_call,
@@ -40,6 +41,18 @@ from lingrad.workflows.metrics import Metrics, metrics_for
 from lingrad.workflows.progress import Bar
 from lingrad.workflows.tables import check_binary, table_data
 from lingrad.workflows.types import Reading
+
+if TYPE_CHECKING:
+    from distributed import Client
+    from sklearn.preprocessing import StandardScaler
+
+    from lingrad.core.nodes import Array, SparseRows
+    from lingrad.data.frame import Layout
+    from lingrad.scale.stream import Table
+    from lingrad.scale.tablefiles import Piece
+    from lingrad.scale.types import DaskArray
+    from lingrad.workflows.categories import Raw
+    from lingrad.workflows.types import Features, Model, Values
 
 
 def need_dask() -> None:
@@ -63,7 +76,7 @@ def log_path() -> Path:
 
 
 @contextlib.contextmanager
-def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
+def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Client]:
     """A client of the cluster at ``scheduler``, or of a LocalCluster of this machine.
 
     The LocalCluster is one worker whose threads (one per core) run in this
@@ -106,11 +119,11 @@ def cluster(scheduler: str | None, debug: bool = False) -> Iterator[Any]:
 
 
 def read_part(
-    piece: Any, target: str, features: list[str], part: str, seed: int,
-    test_size: float | None, classify: bool, layout: Any = None,
-    missing: str = "error", transform: Any = None, width: int | None = None,
-    sparse: bool = False,
-) -> tuple[Any, Any]:  # fmt: skip
+    piece: Piece, target: str, features: list[str], part: str, seed: int,
+    test_size: float | None, classify: bool, layout: Layout | None = None,
+    missing: str = "error", transform: Callable[[Raw], Features] | None = None,
+    width: int | None = None, sparse: bool = False,
+) -> tuple[Features, Values]:  # fmt: skip
     """A piece's training or held-out rows, checked, on a worker; ``layout``,
     ``missing``: read as :class:`~lingrad.scale.stream.Table` reads them,
     ``transform``: the fitted preprocessing (raw X -> the model's ``width``
@@ -139,7 +152,9 @@ def read_part(
     return np.concatenate(Xs), np.concatenate(ys)
 
 
-def _arrays(pieces: list[Any], part: str, width: int, **kw: Any) -> tuple[Any, Any]:
+def _arrays(
+    pieces: list[Piece], part: str, width: int, **kw: object
+) -> tuple[DaskArray, DaskArray]:
     """X and y of ``part``'s rows, a block per piece (X's blocks CSR when sparse)."""
     import dask.array as da
     from dask.delayed import delayed
@@ -164,7 +179,7 @@ def fit_dask(
     source: str,
     target: str,
     features: list[str] | None,
-    params: dict[str, Any],
+    params: Params,
     *,
     scale: bool,
     test_size: float | None,
@@ -256,14 +271,14 @@ def fit_dask(
     return result
 
 
-def _raw_sample(table: Any) -> tuple[Any, Any]:
+def _raw_sample(table: Table) -> tuple[Array | None, Array | None]:
     """The first training batch as read (for the figures, which apply the model)."""
     for X, y, _, _ in table.batches("train"):
         return X, y
     return None, None
 
 
-def _standardize(scaler: Any, X: Any) -> Any:
+def _standardize(scaler: StandardScaler, X: DaskArray) -> DaskArray:
     """Fit ``scaler`` (StandardScaler) in one pass over X; X standardized, lazily."""
     import dask.array as da
 
@@ -276,14 +291,21 @@ def _standardize(scaler: Any, X: Any) -> Any:
     return (X - mean) / scaler.scale_
 
 
-def _predict_block(model: Any, X: Any, y: Any, proba: bool) -> tuple[Any, Any, Any]:
+def _predict_block(
+    model: Model, X: Array | SparseRows, y: Values, proba: bool
+) -> tuple[Values, Values, Array | None]:
     if not X.shape[0]:
         return y, y, None
     return y, model.predict(X), model.predict_proba(X) if proba else None
 
 
 def _metrics(
-    client: Any, spec: ModelSpec, model: Any, X: Any, y: Any, classes: Any
+    client: Client,
+    spec: ModelSpec,
+    model: Model,
+    X: DaskArray,
+    y: DaskArray,
+    classes: Values | None,
 ) -> Metrics:
     """The model's metrics on (X, y): per-block predictions, gathered block by block."""
     from dask.delayed import delayed
@@ -306,7 +328,9 @@ def _metrics(
     return acc.result()
 
 
-def _sample(client: Any, X: Any, y: Any) -> tuple[Any, Any]:
+def _sample(
+    client: Client, X: DaskArray, y: DaskArray
+) -> tuple[Array | SparseRows | None, Values | None]:
     """The first non-empty block's rows (for the figures)."""
     for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True):
         Xs, ys = client.compute([xb, yb], sync=True)

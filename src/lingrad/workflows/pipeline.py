@@ -18,7 +18,8 @@ OneHotEncoder, HashingVectorizer, TfidfVectorizer, ColumnTransformer, Pipeline).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -26,15 +27,23 @@ from lingrad.workflows.text import NO_TEXT, TextOptions, category_hasher, vector
 from lingrad.workflows.types import Model
 
 if TYPE_CHECKING:
+    from sklearn.base import TransformerMixin
+    from sklearn.pipeline import Pipeline
+
     from lingrad.models._base import GradientEstimator
+
+Step: TypeAlias = "TransformerMixin | Pipeline | str"  # a transformer, "passthrough"
+Part: TypeAlias = "tuple[str, Step, list[int] | int]"  # a ColumnTransformer's part
+E = TypeVar("E", bound="GradientEstimator | str")  # the estimator, or "passthrough"
 
 IMPUTE = ("mean", "median", "most_frequent", "drop")
 
 
 def build(
-    est: Any, features: Any, categorical: Any, scale: bool, impute: str | None,
-    categories: dict[str, list[str]] | None = None, text: TextOptions | None = None,
-) -> Any:  # fmt: skip
+    est: E, features: Sequence[str], categorical: Collection[str], scale: bool,
+    impute: str | None, categories: dict[str, list[str]] | None = None,
+    text: TextOptions | None = None,
+) -> Pipeline | E:  # fmt: skip
     """The estimator behind the preprocessing the options ask for; ``categories``
     (``--categories``): each text column's categories (sorted, as the model file
     requires a OneHotEncoder's ``categories_``); ``text``: free-text columns and
@@ -43,7 +52,7 @@ def build(
 
     text = text or NO_TEXT
     strategy = impute if impute in ("mean", "median", "most_frequent") else None
-    num_steps = []
+    num_steps: list[tuple[str, TransformerMixin]] = []
     if strategy is not None:
         from sklearn.impute import SimpleImputer
 
@@ -70,7 +79,7 @@ def build(
     from sklearn.compose import ColumnTransformer
 
     num_idx = [j for j in range(len(features)) if j not in {*cat_idx, *free}]
-    parts: list[tuple[str, Any, Any]] = []
+    parts: list[Part] = []
     if num_idx:
         parts.append(
             ("num", _chain(num_steps) if num_steps else "passthrough", num_idx)
@@ -85,9 +94,9 @@ def build(
 
 
 def _categories(
-    cat_idx: list[int], features: Any, strategy: str | None,
+    cat_idx: list[int], features: Sequence[str], strategy: str | None,
     categories: dict[str, list[str]] | None, text: TextOptions,
-) -> list[tuple[str, Any, Any]]:  # fmt: skip
+) -> list[Part]:  # fmt: skip
     """The category columns' parts: one-hot encoded (sparse with text), or each
     hashed whole (``--hash-categories``)."""
     if text.hash_categories:
@@ -103,12 +112,12 @@ def _categories(
         return [(f"hash{k}", category_hasher(text), j) for k, j in enumerate(cat_idx)]
     from sklearn.preprocessing import OneHotEncoder
 
-    cat_steps: list[tuple[str, Any]] = []
+    cat_steps: list[tuple[str, TransformerMixin]] = []
     if strategy is not None:
         from sklearn.impute import SimpleImputer
 
         cat_steps.append(("impute", SimpleImputer(strategy="most_frequent")))
-    declared: Any = "auto"
+    declared: list[list[str]] | str = "auto"
     if categories is not None:
         declared = [sorted(categories[features[j]]) for j in cat_idx]
     onehot = OneHotEncoder(
@@ -118,24 +127,24 @@ def _categories(
     return [("cat", _chain(cat_steps), cat_idx)]
 
 
-def _chain(steps: list[tuple[str, Any]]) -> Any:
+def _chain(steps: list[tuple[str, TransformerMixin]]) -> TransformerMixin | Pipeline:
     from sklearn.pipeline import Pipeline
 
     return steps[0][1] if len(steps) == 1 else Pipeline(steps)
 
 
-def name_inputs(model: Any, names: Any) -> None:
+def name_inputs(model: Model, names: Sequence[str]) -> None:
     """Give every step that sees the input columns their names (after fit), so that
     the saved model checks the column names of a DataFrame given to ``predict``."""
-    names = np.asarray(names, dtype=object)
+    given = np.asarray(names, dtype=object)
     steps = getattr(model, "steps", None)
     first = steps[0][1] if steps else model
-    first.feature_names_in_ = names
+    first.feature_names_in_ = given
     for _, transformer, columns in getattr(first, "transformers_", []):
         if isinstance(transformer, str) or np.ndim(columns) == 0:
             continue  # "passthrough" / "drop", or a text column's vectorizer
         inner = getattr(transformer, "steps", None)
-        (inner[0][1] if inner else transformer).feature_names_in_ = names[columns]
+        (inner[0][1] if inner else transformer).feature_names_in_ = given[columns]
 
 
 def final_estimator(model: Model) -> GradientEstimator:
@@ -145,7 +154,7 @@ def final_estimator(model: Model) -> GradientEstimator:
     return found
 
 
-def with_final_estimator(model: Any, est: Any) -> Any:
+def with_final_estimator(model: Model, est: GradientEstimator) -> Model:
     """``model``'s preprocessing (unfitted clone) in front of ``est``."""
     if getattr(model, "steps", None) is None:
         return est
@@ -156,7 +165,7 @@ def with_final_estimator(model: Any, est: Any) -> Any:
     return pipe
 
 
-def describe(model: Any) -> str:
+def describe(model: Model) -> str:
     """The preprocessing in words ("" for none), for the report and the summary."""
     steps = getattr(model, "steps", None)
     if not steps:

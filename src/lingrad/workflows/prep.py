@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from lingrad.workflows.categories import (
 from lingrad.workflows.types import Dense, Features, Model, Reading, Values
 
 if TYPE_CHECKING:
+    from sklearn.base import TransformerMixin
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -116,11 +117,11 @@ class Stats:
         return sorted(self.declared.get(j, self.values[j]))
 
 
-def parts(model: Model) -> dict[str, Any]:  # scikit-learn transformers by role
+def parts(model: Model) -> dict[str, TransformerMixin]:
     """The fitted steps of ``model``'s preprocessing by role: "num_impute",
     "scale", "cat_impute", "onehot" (absent where the Pipeline has none)."""
     steps = getattr(model, "steps", None) or [("model", model)]
-    found: dict[str, Any] = {}
+    found: dict[str, TransformerMixin] = {}
     for name, step in steps[:-1]:
         if name != "prep":
             found["num_impute" if name == "impute" else name] = step

@@ -3,9 +3,12 @@ what the report's comparison section says it compares with (or why nothing)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 from lingrad.workflows.memory import FitResult, evaluate
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 _REFERENCES = {
     "linear": ("sklearn.linear_model", "LinearRegression", {}),
@@ -41,7 +44,9 @@ _NONE = {  # why a model has no reference to compare with
 }
 
 
-def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | None:
+def reference(
+    result: FitResult, scale: bool, seed: int
+) -> dict[str, dict[str, float | None]] | None:
     """``{metric: {"lingrad <model>": v, "scikit-learn <Class>": v}}`` or None."""
     entry = _REFERENCES.get(result.spec.name)
     X, y = result.X_sample, result.y_train
@@ -63,7 +68,9 @@ def reference(result: FitResult, scale: bool, seed: int) -> dict[str, Any] | Non
         return None
     ours = result.metrics[which]
     theirs = evaluate(result.spec, ref, X_eval, y_eval)
-    keys = ["accuracy", "log_loss"] if result.spec.is_classifier else ["r2", "mse"]
+    keys: list[Literal["accuracy", "log_loss", "r2", "mse"]] = (
+        ["accuracy", "log_loss"] if result.spec.is_classifier else ["r2", "mse"]
+    )
     lingrad_col, sklearn_col = f"lingrad {result.spec.name}", f"scikit-learn {name}"
     return {
         f"{k} ({which})": {lingrad_col: ours.get(k), sklearn_col: theirs.get(k)}
@@ -115,7 +122,7 @@ def penalty_note(result: FitResult) -> str:
     return (_losses(ours, entry[1]) + _penalties(ours, entry[1], result)).strip()
 
 
-def _losses(ours: Any, theirs: str) -> str:
+def _losses(ours: GradientEstimator, theirs: str) -> str:
     """A sentence when lingrad trained with another loss than the reference's
     (Huber against least squares, hinge against the perceptron criterion)."""
     loss = getattr(ours, "loss", None)
@@ -129,7 +136,7 @@ def _losses(ours: Any, theirs: str) -> str:
     )
 
 
-def _penalties(ours: Any, theirs: str, result: FitResult) -> str:
+def _penalties(ours: GradientEstimator, theirs: str, result: FitResult) -> str:
     """A sentence when the two sides minimise different penalties: their losses
     then differ by that too (compare the accuracy or R², not the loss)."""
     penalty = str(getattr(ours, "penalty", "none"))

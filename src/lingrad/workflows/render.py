@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lingrad.workflows.render_sparse import update_lines, x_lines
+
+if TYPE_CHECKING:
+    from lingrad.core.chain import Chain, TraceStep
+    from lingrad.core.losses import Loss
+    from lingrad.core.nodes import Array, Node
+    from lingrad.workflows.walk import Walk
 
 _SYMBOL = {  # the loss's input, as its formula names it
     "squared_error": "pred",
@@ -70,7 +77,7 @@ _PENALTY = {  # value and gradient of alpha * C(W)
 }
 
 
-def fmt(value: Any) -> str:
+def fmt(value: ArrayLike) -> str:
     """A value as the lecture prints it: scalars to 6 digits, arrays to 4."""
     a = np.asarray(value, dtype=np.float64)
     if a.size == 1:
@@ -91,7 +98,7 @@ def fmt(value: Any) -> str:
     )
 
 
-def line(lhs: str, formula: str | None, value: Any = None) -> str:
+def line(lhs: str, formula: str | None, value: ArrayLike | str | None = None) -> str:
     """``lhs = formula = value`` (the value on its own line when long)."""
     text = lhs if formula is None else f"{lhs} = {formula}"
     if value is None:
@@ -108,7 +115,7 @@ class Names:
     """Lecture names for the chain's variables and parameters (the notes' where the
     model is one of theirs), and the notes' symbol beside a code name."""
 
-    def __init__(self, chain: Any, loss: Any, model: str | None = None) -> None:
+    def __init__(self, chain: Chain, loss: Loss, model: str | None = None) -> None:
         from lingrad.core.nodes import Affine, Residual
 
         nodes = chain.nodes
@@ -160,7 +167,7 @@ def outer(a: str, grad: str) -> str:
     return f"outer({a}, {grad}) = {a}^T @ {grad}   (outer product)"
 
 
-def render(w: Any, source: str, n_rows: int) -> str:
+def render(w: Walk, source: str, n_rows: int) -> str:
     """The walk as the lecture's five blocks."""
 
     names = Names(w.chain, w.loss, w.spec.name)
@@ -212,6 +219,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
     out += ["", "# loss"]
     J0, _, where = J0.partition(",  ")
     where = f"   ({where.strip()})" if where else ""
+    assert tr.J is not None  # traced with its loss
     if w.penalty is None:
         out.append(line("J", J0, tr.J) + where)
     else:
@@ -232,6 +240,7 @@ def render(w: Any, source: str, n_rows: int) -> str:
         out.append(line(f"dJ_d{P} += {rule.replace('W', P)}", None, g))
     if w.fused is not None:
         unfused_dz = tr.steps[-1].dJ_din
+        assert unfused_dz is not None and w.fused_dJ_dz is not None  # both traced
         diff = float(np.max(np.abs(unfused_dz - w.fused_dJ_dz)))
         rhs = w.fused.gradient.split("=", 1)[1].split("(")[0].strip()
         out.append(
@@ -261,18 +270,18 @@ class _Row:
     """One node as the blocks write it: a node of the chain, or of a residual's
     inner chain (``h = x + inner(x)``: its last node shows h, ``skip`` + itself)."""
 
-    node: Any
-    step: Any  # its TraceStep
+    node: Node
+    step: TraceStep
     o: str  # its output's name
     a: str  # its input's name
     key: str  # its parameters' prefix: "affine0", "residual.affine1"
     first: bool  # its input is x: no dJ_dx
-    value: Any  # the output shown (h for a residual's last inner node)
+    value: Array  # the output shown (h for a residual's last inner node)
     skip: str | None = None  # the residual's input, added to this node's output
-    around: Any = None  # the residual's TraceStep, on its first inner node
+    around: TraceStep | None = None  # the residual's TraceStep, on its first inner node
 
 
-def _rows(w: Any, names: Names) -> list[_Row]:
+def _rows(w: Walk, names: Names) -> list[_Row]:
     """The chain's nodes, a residual's inner nodes in its place."""
     from lingrad.core.nodes import Residual
 
@@ -298,7 +307,7 @@ def _rows(w: Any, names: Names) -> list[_Row]:
     return rows
 
 
-def _inner_names(nodes: list[Any], o: str) -> list[str]:
+def _inner_names(nodes: list[Node], o: str) -> list[str]:
     """Outputs of a residual's inner nodes: z for an activation, zhat for the sum
     inside it, the residual's own name (h) for the last."""
     from lingrad.core.nodes import Affine
@@ -373,7 +382,7 @@ def _sub(formula: str, o: str, i: str) -> str:
     return re.sub(r"\bi\b", i, re.sub(r"\bo\b", o, formula))
 
 
-def _same(y: Any, Y: Any) -> bool:
+def _same(y: np.generic, Y: Array) -> bool:
     try:
         return np.asarray(Y).size == 1 and float(np.asarray(Y).ravel()[0]) == float(y)
     except (TypeError, ValueError):

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from lingrad.errors import UsageError
 
 if TYPE_CHECKING:
-    from lingrad.core.chain import Chain
+    from lingrad.core.chain import Chain, Trace, TraceStep
     from lingrad.core.losses import Loss
-    from lingrad.core.nodes import Array
+    from lingrad.core.nodes import Array, SparseRows
     from lingrad.core.penalties import Penalty
 
 
@@ -35,7 +36,35 @@ class Untouched:
     moved: int  # of those, rows the update changed (by the penalty's term alone)
 
 
-def csr_rows(X: Any) -> Any:
+class _Traced(TypedDict):
+    """The fields of a :class:`~lingrad.workflows.walk.Walk` that tracing step K
+    fills on any x."""
+
+    x: Array
+    chain: Chain
+    loss: Loss
+    trace: Trace
+    penalty_value: float
+    penalty_grads: dict[str, Array]
+    before: dict[str, Array]
+    grads: dict[str, Array]
+    after: dict[str, Array]
+    fused: Loss | None
+    fused_dJ_dz: Array | None
+
+
+class StepFields(_Traced, total=False):
+    """The fields of a :class:`~lingrad.workflows.walk.Walk` that tracing step K
+    fills (and those of a dense or of a sparse x)."""
+
+    inner: dict[int, list[TraceStep]]  # dense x
+    columns: Array  # sparse x: its nonzero columns, and the rest
+    sparse_key: str
+    n_columns: int
+    untouched: Untouched
+
+
+def csr_rows(X: ArrayLike | SparseRows) -> SparseRows:
     """X as float64 CSR with sorted, summed entries (x's nonzeros are its columns)."""
     X = sp.csr_matrix(X, dtype=np.float64, copy=True)
     X.sum_duplicates()
@@ -57,9 +86,9 @@ def refuse_unless_first_affine(chain: Chain, model: str) -> None:
 
 
 def sparse_step(
-    chain: Chain, loss: Loss, penalty: Penalty | None, x: Any, Y: Array, lr: float,
-    shown: Callable[[Chain, Loss], tuple[Chain, Loss]],
-) -> dict[str, Any]:  # fmt: skip
+    chain: Chain, loss: Loss, penalty: Penalty | None, x: SparseRows, Y: Array,
+    lr: float, shown: Callable[[Chain, Loss], tuple[Chain, Loss]],
+) -> StepFields:  # fmt: skip
     """The Trainer's step on the CSR row ``x`` (1, D), traced on its nonzeros
     through ``shown(chain, loss)`` (the chain the lecture writes out): the
     :class:`~lingrad.workflows.walk.Walk` fields it fills."""
@@ -102,7 +131,7 @@ def sparse_step(
         int(np.count_nonzero(rest & np.any(W_before != 0, axis=1))),
         int(np.count_nonzero(rest & np.any(W != W_before, axis=1))),
     )
-    return dict(
+    return StepFields(
         x=xJ, chain=shown_chain, loss=shown_loss, trace=trace,
         penalty_value=pen_value, penalty_grads=pen_grads, before=before,
         grads=grads, after=after, fused=fused,

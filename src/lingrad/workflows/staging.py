@@ -45,8 +45,10 @@ from lingrad.workflows import keep as _keep
 
 try:
     import fcntl
+
+    FLOCK = True
 except ImportError:  # pragma: no cover - Windows: no lock (one run at a time)
-    fcntl = None  # type: ignore[assignment]
+    FLOCK = False
 
 _TEMP = re.compile(r"\.lingrad-(stage|old)-[a-z0-9_]{8}$")
 
@@ -240,7 +242,7 @@ class _Lock:
                 path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666
             )
             try:
-                if fcntl is not None:
+                if FLOCK:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as e:
                 pid = _read_pid(fd)

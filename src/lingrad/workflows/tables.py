@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +16,7 @@ from lingrad.models.registry import ModelSpec
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from lingrad.core.nodes import Array
     from lingrad.scale.stream import Table
@@ -42,7 +43,7 @@ class Data:
     target: str | None
     source: str  # the file path or the built-in name
     path: Path | None  # None for built-in data
-    ids: Any = None  # a pyarrow Array (untyped) or None
+    ids: pa.Array | None = None  # the ID column's values
     rows: NDArray[np.int64] | None = None
     categorical: tuple[str, ...] = ()
     id_column: str | None = None

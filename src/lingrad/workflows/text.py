@@ -21,12 +21,18 @@ import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.data.table import column
 from lingrad.errors import UsageError
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+
+    from lingrad.workflows.memory import FitResult
+    from lingrad.workflows.types import Features, Model, Values
 
 FEATURES = ("hash", "tfidf")
 N_FEATURES = 1 << 20  # scikit-learn's HashingVectorizer default
@@ -121,7 +127,7 @@ def quiet_about_encoding(text: TextOptions) -> Iterator[None]:
         yield
 
 
-def vectorizer(text: TextOptions) -> Any:
+def vectorizer(text: TextOptions) -> TfidfVectorizer | HashingVectorizer:
     """The step that turns one free-text column into sparse features."""
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 
@@ -132,7 +138,7 @@ def vectorizer(text: TextOptions) -> Any:
     return HashingVectorizer(n_features=text.n_features, alternate_sign=False)
 
 
-def category_hasher(text: TextOptions) -> Any:
+def category_hasher(text: TextOptions) -> HashingVectorizer:
     """A category column hashed whole (``--hash-categories``): one 1 per row."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -142,13 +148,15 @@ def category_hasher(text: TextOptions) -> Any:
     )  # fmt: skip
 
 
-def text_summary(result: Any, text: TextOptions) -> None:
+def text_summary(result: FitResult, text: TextOptions) -> None:
     """The data summary and the model file's meta say which columns are text."""
     if not text.sparse:
         return
     d = result.data_summary
     key = "text columns (one-hot encoded)"
-    cats = [c for c in d.pop(key, []) if c not in text.columns]
+    listed = d.pop(key, [])
+    assert isinstance(listed, list)  # the data summary's list of column names
+    cats = [c for c in listed if c not in text.columns]
     if cats:
         d[key.replace("one-hot encoded", "hashed") if text.hash_categories else key] = (
             cats
@@ -166,14 +174,16 @@ def text_summary(result: Any, text: TextOptions) -> None:
     }  # fmt: skip
 
 
-def sparse_input(model: Any) -> bool:
+def sparse_input(model: Model) -> bool:
     """Whether the model's estimator sees a sparse matrix (its prep stacks one)."""
-    steps: Any = getattr(model, "steps", None)
-    return bool(steps) and bool(getattr(steps[0][1], "sparse_output_", False))
+    steps: list[tuple[str, object]] | None = getattr(model, "steps", None)
+    if not steps:
+        return False
+    return bool(getattr(steps[0][1], "sparse_output_", False))
 
 
 def column_namer(
-    model: Any, inputs: Sequence[str] | None = None, X: Any = None
+    model: Model, inputs: Sequence[str] | None = None, X: Features | None = None
 ) -> Callable[[int], str] | None:
     """The name of column j of what the model's estimator sees (None: no prep).
 
@@ -207,7 +217,9 @@ def column_namer(
     return name
 
 
-def hashed_words(vec: Any, docs: Any, max_rows: int = 5000) -> dict[int, list[str]]:
+def hashed_words(
+    vec: HashingVectorizer, docs: Values, max_rows: int = 5000
+) -> dict[int, list[str]]:
     """Column -> the words of ``docs`` (the first ``max_rows``) hashed to it, for a
     word analyzer of single words (other analyzers: ``{}``)."""
     if vec.analyzer != "word" or tuple(vec.ngram_range) != (1, 1):
@@ -229,7 +241,10 @@ def hashed_words(vec: Any, docs: Any, max_rows: int = 5000) -> dict[int, list[st
 
 
 def _part_namer(
-    trans: Any, given: list[str], width: int, docs: Any
+    trans: Any,  # a fitted scikit-learn transformer (or "passthrough"), read by kind
+    given: list[str],
+    width: int,
+    docs: Values | None,
 ) -> Callable[[int], str]:
     last = trans.steps[-1][1] if hasattr(trans, "steps") else trans
     kind = type(last).__name__

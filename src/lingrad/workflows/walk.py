@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,9 +30,10 @@ from lingrad.models.registry import ModelSpec
 if TYPE_CHECKING:
     from lingrad.core.chain import Chain, Trace, TraceStep
     from lingrad.core.losses import Loss
-    from lingrad.core.nodes import Array, Node, Residual
+    from lingrad.core.nodes import Array, Node, Residual, SparseRows
     from lingrad.core.penalties import Penalty
-    from lingrad.workflows.sparse_walk import Untouched
+    from lingrad.models.problem import TrainingProblem
+    from lingrad.workflows.sparse_walk import StepFields, Untouched
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Walk:
     step: int  # K: updates made before this one
     index: int  # row of the example in the data
     x: Array  # (D,)
-    y: Any  # raw label / value
+    y: np.generic  # raw label / value
     Y: Array  # (K,) the training target of this example
     lr: float
     chain: Chain  # the traced (unfused) chain
@@ -75,7 +76,25 @@ class Walk:
     example_id: str | None = None  # the example's ID (--id), where the data has one
 
 
-def targets(est: Any, loss: Loss, y: ArrayLike, classes: Array | None) -> Array:
+class Trainable(Protocol):
+    """What the walk reads of an estimator: its training problem (a lingrad
+    estimator, or the playground's, started from the chain before its step)."""
+
+    def training_problem(
+        self,
+        *,
+        start: str = ...,
+        random_state: int | None = ...,
+        shape: tuple[int, int] | None = ...,
+    ) -> TrainingProblem: ...
+
+
+RunSteps = Callable[
+    ["Chain", "Loss", "Penalty | None", "Array | SparseRows", "Array", float, int], None
+]  # (chain, loss, penalty, X, Y, lr, K): steps 0..K-1
+
+
+def targets(est: Trainable, loss: Loss, y: ArrayLike, classes: Array | None) -> Array:
     """Training targets Y (N, K) of labels / values y, as the estimator encodes them."""
     from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion, one_hot
 
@@ -129,7 +148,7 @@ def _gd_steps(
         _gd_step(chain, loss, penalty, X[i : i + 1], Y[i : i + 1], lr)
 
 
-def n_outputs(spec: ModelSpec, est: Any, y: ArrayLike) -> int:
+def n_outputs(spec: ModelSpec, est: Trainable, y: ArrayLike) -> int:
     """The width K of the model's output for targets y."""
     from lingrad.core.losses import CrossEntropy, MulticlassPerceptronCriterion
 
@@ -143,15 +162,20 @@ def n_outputs(spec: ModelSpec, est: Any, y: ArrayLike) -> int:
     return 1 if K == 2 else K
 
 
-def random_start(spec: ModelSpec, est: Any, X: ArrayLike, y: ArrayLike) -> bool:
+def random_start(spec: ModelSpec, est: Trainable, X: ArrayLike, y: ArrayLike) -> bool:
     """Whether the model's initial parameters depend on the seed."""
 
     D, K = np.shape(X)[1], n_outputs(spec, est, y)
-    a, b = (
-        est.training_problem(start="fresh", random_state=s, shape=(D, K)).chain.params
-        for s in (0, 1)
-    )
+    a, b = (_fresh_params(est, s, (D, K)) for s in (0, 1))
     return any(not np.array_equal(a[k], b[k]) for k in a)
+
+
+def _fresh_params(
+    est: Trainable, seed: int, shape: tuple[int, int]
+) -> dict[str, Array]:
+    chain = est.training_problem(start="fresh", random_state=seed, shape=shape).chain
+    assert chain is not None  # given a shape, training_problem builds the chain
+    return chain.params
 
 
 def trace_inner(node: Residual, step: TraceStep) -> list[TraceStep]:
@@ -191,8 +215,8 @@ def _first_moving_step(
 
 def walk(
     spec: ModelSpec,
-    est: Any,
-    X: ArrayLike,
+    est: Trainable,
+    X: ArrayLike | SparseRows,
     y: ArrayLike,
     *,
     step: int | None,
@@ -200,7 +224,7 @@ def walk(
     seed: int,
     init: tuple[ArrayLike, ArrayLike | None] | None = None,
     column_name: Callable[[int], str] | None = None,
-    run_steps: Callable[..., None] | None = None,
+    run_steps: RunSteps | None = None,
 ) -> Walk:
     """Run steps 0..K-1 silently and trace step K (examples in the data's order).
 
@@ -272,11 +296,12 @@ def walk(
 
 def _dense_step(
     chain: Chain, loss: Loss, penalty: Penalty | None, x: Array, Yi: Array, lr: float
-) -> dict[str, Any]:
+) -> StepFields:
     """The step on a dense row, traced on the chain the lecture writes out: the
     :class:`Walk` fields it fills."""
     from lingrad.core.nodes import Residual
     from lingrad.core.penalties import penalized
+    from lingrad.workflows.sparse_walk import StepFields
 
     before = {k: p.copy() for k, p in chain.params.items()}
 
@@ -306,7 +331,7 @@ def _dense_step(
     for key, p in chain.params.items():
         p -= lr * grads[key]
     after = {k: p.copy() for k, p in chain.params.items()}
-    return dict(
+    return StepFields(
         x=x[0], chain=shown_chain, loss=shown_loss, trace=trace,
         penalty_value=pen_value, penalty_grads=pen_grads, before=before,
         grads=grads, after=after, fused=fused, inner=inner,
