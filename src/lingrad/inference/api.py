@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeGuard, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +15,46 @@ from lingrad.inference import covariance as cv
 from lingrad.inference.identify import on_identified
 from lingrad.inference.result import Summary, build
 
+if TYPE_CHECKING:
+    from lingrad.core.nodes import SparseRows
+    from lingrad.models.problem import XLike
+
 SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
+
+
+class LinearFit(Protocol):
+    """What summary reads of a fitted model of :data:`SUPPORTED` (its name)."""
+
+    n_features_in_: int
+    fit_intercept: bool
+    alpha: float
+    loss: str
+    coef_: NDArray[np.floating]  # (D,) or (K, D)
+    intercept_: NDArray[np.floating] | float
+    classes_: NDArray[np.generic]  # the classifiers'
+
+
+class PipelineLike(Protocol):
+    """A scikit-learn Pipeline, as summary reads it (``steps``, slices, transform)."""
+
+    steps: list[tuple[str, object]]
+
+    @overload
+    def __getitem__(self, i: int) -> object: ...
+    @overload
+    def __getitem__(self, i: slice) -> PipelineLike: ...
+    def transform(self, X: XLike) -> XLike: ...
+    def get_feature_names_out(self) -> NDArray[np.generic]: ...
+
+
+def _is_pipeline(model: object) -> TypeGuard[PipelineLike]:
+    """A pipeline is what has ``steps`` (duck typing, as scikit-learn)."""
+    return getattr(model, "steps", None) is not None
+
+
+def _is_supported(model: object) -> TypeGuard[LinearFit]:
+    """One of the :data:`SUPPORTED` models, by its class's name."""
+    return type(model).__name__ in SUPPORTED
 
 
 class InferenceError(LingradError, ValueError):
@@ -23,8 +62,8 @@ class InferenceError(LingradError, ValueError):
 
 
 def summary(
-    model: Any,  # a scikit-learn Pipeline or estimator (untyped)
-    X: Any,  # what the model's pipeline takes (DataFrame, array, sparse)
+    model: object,  # a fitted estimator, or a scikit-learn Pipeline ending in one
+    X: XLike,  # what the model's pipeline takes (DataFrame, array, sparse)
     y: ArrayLike,
     *,
     level: float = 0.95,
@@ -47,31 +86,31 @@ def summary(
     combinations of others are reported as not identified (NaN) and the rest
     is the model without them.
     """
-    model, X, names = _unwrap(model, X)
-    kind = type(model).__name__
-    if kind not in SUPPORTED:
+    final, X, names = _unwrap(model, X)
+    kind = type(final).__name__
+    if not _is_supported(final):
         raise InferenceError(
             f"summary covers {', '.join(SUPPORTED)}; got {kind}, whose "
             "coefficients have no closed-form likelihood covariance."
         )
-    check_is_fitted(model)
+    check_is_fitted(final)
     if not 0.0 < float(level) < 1.0:
         raise InferenceError(f"level must lie in (0, 1); got {level!r}.")
     if cov_type not in cv.COV_TYPES:
         raise InferenceError(
             f"cov_type must be one of {cv.COV_TYPES}; got {cov_type!r}."
         )
-    strength = _penalty(model, cov_type)
-    _same_columns(model, X)
-    _dense(model, X)
+    strength = _penalty(final, cov_type)
+    _same_columns(final, X)
+    _dense(final, X)
     X = check_array(X, dtype=np.float64)
-    if X.shape[1] != model.n_features_in_:
+    if X.shape[1] != final.n_features_in_:
         raise InferenceError(
-            f"X has {X.shape[1]} features; {kind} was fitted on {model.n_features_in_}."
+            f"X has {X.shape[1]} features; {kind} was fitted on {final.n_features_in_}."
         )
-    _no_class_weight(model)
+    _no_class_weight(final)
     X, y, s = _weighted_rows(X, y, sample_weight)
-    fit_intercept = bool(model.fit_intercept)
+    fit_intercept = bool(final.fit_intercept)
     if not fit_intercept and not np.any(X):
         raise InferenceError(
             "X is all zeros and the model has no intercept: no coefficient is "
@@ -81,11 +120,11 @@ def summary(
     n = len(X) if s is None else float(s.sum())  # the penalty's scale: Σ s
     if kind == "LinearRegression":
         y = np.asarray(y, dtype=np.float64)
-        if y.ndim != 1 or np.ndim(model.coef_) != 1:
+        if y.ndim != 1 or np.ndim(final.coef_) != 1:
             raise InferenceError(
                 "summary needs one target column; fit and summarise each target alone."
             )
-        theta = np.r_[model.intercept_, model.coef_] if fit_intercept else model.coef_
+        theta = np.r_[final.intercept_, final.coef_] if fit_intercept else final.coef_
         est = on_identified(cv.least_squares, X, y, np.asarray(theta, np.float64),
                             fit_intercept, cov_type, strength * n, s)  # fmt: skip
         return build(est, kind, names, level, cov_type)
@@ -94,7 +133,7 @@ def summary(
             f"cov_type={cov_type!r} uses least-squares leverages; for {kind} use "
             "'HC0' (the sandwich) or 'HC1' (with n/(n-p))."
         )
-    classes = np.asarray(model.classes_)
+    classes = np.asarray(final.classes_)
     y = np.asarray(y)
     unknown = ~np.isin(y, classes)
     if unknown.any():
@@ -103,21 +142,21 @@ def summary(
             f"(classes {classes.tolist()})."
         )
     if kind == "LogisticRegression":
-        if model.loss != "log" or len(classes) != 2:
+        if final.loss != "log" or len(classes) != 2:
             raise InferenceError(
                 "LogisticRegression's summary needs loss='log' and two classes "
-                "(one-vs-rest fits are K separate models): use SoftmaxRegression "
+                "(one-vs-rest fits are K separate finals): use SoftmaxRegression "
                 "for a multinomial summary."
             )
-        coef = np.ravel(model.coef_)
-        theta = np.r_[np.ravel(model.intercept_)[0], coef] if fit_intercept else coef
+        coef = np.ravel(final.coef_)
+        theta = np.r_[np.ravel(final.intercept_)[0], coef] if fit_intercept else coef
         est = on_identified(cv.logistic, X, cv.labels01(y, classes),
                             np.asarray(theta, np.float64), fit_intercept, cov_type,
                             2 * strength * n, s)  # fmt: skip
         return build(est, kind, names, level, cov_type)
     Y = (y[:, None] == classes[None, :]).astype(np.float64)  # (N, K)
-    coef_ = np.asarray(model.coef_, np.float64)
-    intercept_ = np.asarray(model.intercept_, np.float64)
+    coef_ = np.asarray(final.coef_, np.float64)
+    intercept_ = np.asarray(final.intercept_, np.float64)
     theta = cv.contrasts(coef_, intercept_, fit_intercept)
     est = on_identified(cv.multinomial, X, Y, theta, fit_intercept, cov_type,
                         2 * strength * n, s)  # fmt: skip
@@ -125,10 +164,10 @@ def summary(
     return build(est, kind, names, level, cov_type, equations=eqs)
 
 
-def _unwrap(model: Any, X: Any) -> tuple[Any, Any, list[str]]:
+def _unwrap(model: object, X: XLike) -> tuple[object, XLike, list[str]]:
     """The final estimator, X through the pipeline's other steps, feature names."""
-    steps = getattr(model, "steps", None)
-    if steps is not None:
+    if _is_pipeline(model):
+        steps = model.steps
         head = model[:-1]
         X = head.transform(X) if len(steps) > 1 else X
         model = model[-1]
@@ -147,7 +186,7 @@ def _unwrap(model: Any, X: Any) -> tuple[Any, Any, list[str]]:
     return model, X, names
 
 
-def _penalty(model: Any, cov_type: str) -> float:
+def _penalty(model: LinearFit, cov_type: str) -> float:
     """The L2 strength alpha for ``sandwich``; refuse a penalty otherwise."""
     penalty, alpha = getattr(model, "penalty", "none"), float(model.alpha)
     if penalty in ("none", None) or alpha == 0.0:
@@ -169,7 +208,7 @@ def _penalty(model: Any, cov_type: str) -> float:
     return alpha
 
 
-def _same_columns(model: Any, X: Any) -> None:
+def _same_columns(model: object, X: object) -> None:
     """A DataFrame's columns must be those the model was fitted on, in that order."""
     fitted = getattr(model, "feature_names_in_", None)
     columns = getattr(X, "columns", None)
@@ -183,11 +222,12 @@ def _same_columns(model: Any, X: Any) -> None:
         )
 
 
-def _dense(model: Any, X: Any) -> None:
+def _dense(model: object, X: object) -> None:
     """Refuse a sparse X: the covariance is a dense (p, p) matrix, p = D + 1."""
     if sp.issparse(X):
+        rows: SparseRows = X  # (SciPy is untyped here: the alias admits it)
         raise InferenceError(
-            f"summary needs a dense X; got a sparse one with {X.shape[1]} columns: "
+            f"summary needs a dense X; got a sparse one with {rows.shape[1]} columns: "
             "the covariance of all D + 1 coefficients is a dense (D+1, D+1) matrix "
             "built from X's columns. For few columns pass X.toarray(); for wide "
             f"sparse data summarise a model of the columns that matter "
@@ -195,7 +235,7 @@ def _dense(model: Any, X: Any) -> None:
         )
 
 
-def _no_class_weight(model: Any) -> None:
+def _no_class_weight(model: object) -> None:
     """Refuse a fit with class_weight: its estimate is not the likelihood's."""
     if getattr(model, "class_weight", None) is not None:
         raise InferenceError(

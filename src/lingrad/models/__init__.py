@@ -7,7 +7,7 @@ linear family's module (loading a model file imports only what it holds).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 _MODULES = {
     "BipolarSigmoidClassifier": "bipolar",
@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
     from lingrad.models.bipolar import BipolarSigmoidClassifier
     from lingrad.models.linear import LinearRegression
     from lingrad.models.logistic import LogisticRegression
@@ -41,10 +42,12 @@ if TYPE_CHECKING:
     from lingrad.models.softmax import SoftmaxRegression
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> type[GradientEstimator]:
     if name not in _MODULES:
         raise AttributeError(f"module 'lingrad.models' has no attribute {name!r}")
-    value = getattr(import_module(f"lingrad.models.{_MODULES[name]}"), name)
+    value: type[GradientEstimator] = getattr(
+        import_module(f"lingrad.models.{_MODULES[name]}"), name
+    )
     globals()[name] = value
     return value
 

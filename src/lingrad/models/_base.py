@@ -34,11 +34,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
+from lingrad.core.nodes import Array
 from lingrad.core.penalties import Penalty, make_penalty
 from lingrad.errors import LingradError
 from lingrad.inference.mixin import SummaryMixin
 from lingrad.models._finite import finite_scores as finite_scores  # re-exported
-from lingrad.models._fitted import restore_fitted, training_state
+from lingrad.models._fitted import TrainingState, restore_fitted, training_state
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import warn_unused
 from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
@@ -47,6 +48,8 @@ from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.models.problem import (
     Dtype,
     TrainingProblem,
+    XLike,
+    XRows,
     make_trainer,
     starting_chain,
     training_problem,
@@ -129,7 +132,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
     _sparse = True  # takes scipy.sparse X (as CSR); False: _sparse_why says why not
     _sparse_why = ""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         """Every subclass's fit / predict / score also take Dask collections
         (handed to :mod:`lingrad.scale`, see :mod:`lingrad.models.dask_hook`)."""
         super().__init_subclass__(**kwargs)
@@ -161,7 +164,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         check_params(self)
         warn_unused(self)
 
-    def _store_params(self, args: dict[str, Any]) -> None:
+    def _store_params(self, args: dict[str, object]) -> None:
         """Store every constructor argument as given (scikit-learn's contract)."""
         for key, value in args.items():
             if key not in ("self", "__class__"):
@@ -172,9 +175,9 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
 
     def training_problem(
         self,
-        X: Any = None,
-        y: Any = None,
-        sample_weight: Any = None,
+        X: XLike | None = None,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
         *,
         start: str = "fit",
         random_state: int | np.random.RandomState | None = None,
@@ -216,7 +219,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         """The values ``loss`` may take, the default first (() without ``loss``)."""
         return tuple(getattr(cls, "_losses", ()))
 
-    def training_state(self) -> dict[str, Any] | None:
+    def training_state(self) -> TrainingState | None:
         """The last fit's t, epoch, generator, optimizer, schedule; or None."""
         return training_state(self)
 
@@ -226,7 +229,9 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._trainer = None
         return self
 
-    def restore_fitted(self, shape: tuple[int, int], state: Any = None) -> None:
+    def restore_fitted(
+        self, shape: tuple[int, int], state: dict[str, Any] | None = None
+    ) -> None:
         """With the fitted attributes set: the X, Y widths, the training_state()."""
         restore_fitted(self, shape, state)
 
@@ -235,7 +240,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         self._check_params()
         self._check_solver()
 
-    def fit_rows(self, rows: Rows) -> Any:
+    def fit_rows(self, rows: Rows) -> Self:
         """Fit with the exact solver (``solver``: normal, lbfgs, newton) on the
         chunked sums of ``rows`` (``lingrad.solvers.rows``: in memory, a file,
         Dask); returns self."""
@@ -269,10 +274,10 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
             )
         self._check_engine()
 
-    def _fit(self, X: Any, Y: Any, sample_weight: Any = None) -> Self:
+    def _fit(self, X: XRows, Y: Array, sample_weight: Array | None = None) -> Self:
         """Train on X (N, D), targets Y (N, K) with ``self.solver``; returns self."""
         self._check_solver()
-        nnz = X.nnz if sp.issparse(X) else None
+        nnz = None if isinstance(X, np.ndarray) else X.nnz  # X: ndarray or CSR
         N, D, K = X.shape[0], X.shape[1], Y.shape[1]
         check_fit_memory(self, N, D, K, X.dtype.itemsize, nnz=nnz)
         if self.solver in ITERATIVE_SOLVERS:
@@ -322,7 +327,12 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         return new
 
     def _fit_iterative(
-        self, X: Any, Y: Any, sample_weight: Any = None, *, partial: bool = False
+        self,
+        X: XRows,
+        Y: Array,
+        sample_weight: Array | None = None,
+        *,
+        partial: bool = False,
     ) -> None:
         """Train with the engine; ``partial``: one epoch, continuing the schedule."""
         keep = partial or bool(self.warm_start)

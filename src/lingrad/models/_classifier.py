@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from numbers import Number
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,12 +36,17 @@ from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
 from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
-from lingrad.models.params import BINARY_ONLY
+from lingrad.models.params import BINARY_ONLY, ClassWeight
+from lingrad.models.problem import XLike
 from lingrad.training.epoch import NCorrect
 
 
 def encode_labels(
-    estimator: Any, y: Any, *, classes: Any = None, reset: bool = True
+    estimator: GradientClassifier,
+    y: ArrayLike,
+    *,
+    classes: ArrayLike | None = None,
+    reset: bool = True,
 ) -> np.ndarray:
     """Indices of ``y`` in ``estimator.classes_`` (set from y or ``classes`` on reset).
 
@@ -104,11 +109,11 @@ def label_targets(
 
 
 def prepare_sample_weight(
-    sample_weight: Any,
+    sample_weight: ArrayLike | None,
     X: np.ndarray,
     *,
-    class_weight: Any = None,
-    classes: Any = None,
+    class_weight: ClassWeight = None,
+    classes: ArrayLike | None = None,
     y_idx: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """``s_i = sample_weight_i · class_weight[y_i]`` rescaled to mean 1 (or None).
@@ -133,7 +138,7 @@ def prepare_sample_weight(
     return np.asarray(s * (len(s) / total), dtype=X.dtype)
 
 
-def check_sample_weight(sample_weight: Any, X: np.ndarray) -> np.ndarray:
+def check_sample_weight(sample_weight: ArrayLike | None, X: np.ndarray) -> np.ndarray:
     """``sample_weight`` as a finite, non-negative (N,) array of X's dtype, not all
     zero (None: ones; a number: that weight for every example)."""
     N = X.shape[0]
@@ -210,16 +215,16 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
 
     def _prepare(
         self,
-        X: Any,
-        y: Any,
-        sample_weight: Any,
+        X: XLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None,
         *,
         reset: bool,
         classes: ArrayLike | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Validated X, targets Y and sample weights (times ``class_weight``)."""
         refuse_sparse(self, X)
-        X, y = validate_data(
+        Xv, yv = validate_data(
             self,
             X,
             y,
@@ -227,12 +232,12 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
             dtype=[np.float64, np.float32],
             accept_sparse=ACCEPT_SPARSE,
         )
-        y_idx = encode_labels(self, y, classes=classes, reset=reset)
+        y_idx = encode_labels(self, yv, classes=classes, reset=reset)
         if self._binary and len(self.classes_) != 2:
             raise ValueError(BINARY_ONLY)
         s = prepare_sample_weight(
             sample_weight,
-            X,
+            Xv,
             class_weight=self.class_weight,
             classes=self.classes_,
             y_idx=y_idx,
@@ -246,10 +251,10 @@ class GradientClassifier(ClassifierMixin, GradientEstimator):
                     f"{self.classes_[weighted].tolist()!r} only (the fit would "
                     "have no boundary to find)."
                 )
-        n, D, K = X.shape[0], X.shape[1], len(self.classes_)
-        nnz = X.nnz if sp.issparse(X) else None
-        check_fit_memory(self, n, D, K, X.dtype.itemsize, targets=True, nnz=nnz)
-        return X, self.encode_targets(y_idx, X.dtype), s
+        n, D, K = Xv.shape[0], Xv.shape[1], len(self.classes_)
+        nnz = Xv.nnz if sp.issparse(Xv) else None
+        check_fit_memory(self, n, D, K, Xv.dtype.itemsize, targets=True, nnz=nnz)
+        return Xv, self.encode_targets(y_idx, Xv.dtype), s
 
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None

@@ -11,7 +11,7 @@ original would.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 from sklearn.base import is_regressor
@@ -19,12 +19,33 @@ from sklearn.utils import check_random_state
 
 from lingrad.models.params import ITERATIVE_SOLVERS
 
+if TYPE_CHECKING:
+    from lingrad.core.nodes import Array
+    from lingrad.models._base import GradientEstimator
+    from lingrad.training.optim import StateValue
+
 __all__ = ["restore_fitted", "training_state"]
 
 _STATE_KEYS = {"t", "epoch", "rng", "optimizer", "schedule"}
 
+# an optimizer's / a schedule's class name and its state_dict()
+OptimizerState = TypedDict(
+    "OptimizerState", {"class": str, "state": "dict[str, StateValue]"}
+)
+ScheduleState = TypedDict("ScheduleState", {"class": str, "state": dict[str, float]})
 
-def training_state(est: Any) -> dict[str, Any] | None:
+
+class TrainingState(TypedDict):
+    """What continuing the last iterative fit needs (see the module)."""
+
+    t: int
+    epoch: int
+    rng: dict[str, Any]  # the PCG64 bit generator's state (NumPy types it so)
+    optimizer: OptimizerState
+    schedule: ScheduleState
+
+
+def training_state(est: GradientEstimator) -> TrainingState | None:
     """The last iterative fit's engine state as plain values (None without one,
     or for a generator other than PCG64)."""
     trainer = getattr(est, "_trainer", None)
@@ -47,7 +68,7 @@ def training_state(est: Any) -> dict[str, Any] | None:
     }
 
 
-def _cast_arrays(state: Any, params: dict[str, Any]) -> None:
+def _cast_arrays(state: object, params: dict[str, Array]) -> None:
     """Every per-parameter array of ``state`` has its parameter's shape; cast to
     the parameter's dtype in place."""
     for value in state.values() if isinstance(state, dict) else ():
@@ -63,7 +84,9 @@ def _cast_arrays(state: Any, params: dict[str, Any]) -> None:
 
 
 def restore_fitted(
-    est: Any, shape: tuple[int, int], state: dict[str, Any] | None = None
+    est: GradientEstimator,
+    shape: tuple[int, int],
+    state: dict[str, Any] | None = None,  # a file's, decoded: checked here
 ) -> None:
     """After the fitted attributes were set: the fitted shape (X, Y widths), and
     the Trainer rebuilt with ``state`` (of :func:`training_state`) when given and

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from lingrad.core.chain import Chain
-from lingrad.core.nodes import Affine, Node
+from lingrad.core.nodes import Affine, Array, Node
 from lingrad.models._base import GradientEstimator
 from lingrad.models._finite import finite_scores
 
@@ -51,7 +51,7 @@ class LinearChainEstimator(GradientEstimator):
         b = node.b.copy() if node.b is not None else np.zeros(K, node.W.dtype)
         self._set_coef(node.W.T.copy(), b)  # (K, D), (K,)
 
-    def _set_coef(self, W: Any, b: Any) -> None:
+    def _set_coef(self, W: Array, b: Array) -> None:
         self.coef_, self.intercept_ = W, b
 
     def _scores(self, X: ArrayLike) -> np.ndarray:

@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lingrad.errors import LingradError
 from lingrad.solvers.newton import DENSE_HESSIAN_MAX
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 LBFGS_PAIRS = 10
 COPIES = 4  # parameters, gradient, step / optimizer state, fitted copy
@@ -96,7 +99,9 @@ def _limit_left(limit: str, used: str) -> int | None:
     return max(soft - taken, 0)
 
 
-def layer_widths(estimator: Any, n_features: int, n_outputs: int) -> list[int]:
+def layer_widths(
+    estimator: GradientEstimator, n_features: int, n_outputs: int
+) -> list[int]:
     """The widths D, hidden..., K of the estimator's layers."""
     hidden = getattr(estimator, "n_hidden", None)
     if not isinstance(hidden, int):
@@ -107,7 +112,7 @@ def layer_widths(estimator: Any, n_features: int, n_outputs: int) -> list[int]:
 
 
 def fit_bytes(
-    estimator: Any,
+    estimator: GradientEstimator,
     n_rows: int,
     n_features: int,
     n_outputs: int,
@@ -144,7 +149,11 @@ def fit_bytes(
 
 
 def hessian_bytes(
-    estimator: Any, P: int, n_features: int, n_outputs: int, nnz: int | None
+    estimator: GradientEstimator,
+    P: int,
+    n_features: int,
+    n_outputs: int,
+    nnz: int | None,
 ) -> int:
     """Entries (times the float size: bytes) of Newton's Hessian: 4 P² on a
     dense X; on a sparse X by blocks, or CG's vectors beyond the dense limit."""
@@ -158,7 +167,7 @@ def hessian_bytes(
 
 
 def check_fit_memory(
-    estimator: Any,
+    estimator: GradientEstimator,
     n_rows: int,
     n_features: int,
     n_outputs: int,

@@ -12,10 +12,22 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    TypeVar,
+    overload,
+)
 
 from lingrad.errors import LingradError, UnusedParameterWarning
 from lingrad.models.params import ITERATIVE_SOLVERS
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 __all__ = [
     "ITERATIVE_SOLVERS",
@@ -31,7 +43,7 @@ _USED_BY = {  # the solvers that read each parameter
 }
 
 
-def warn_unused(estimator: Any) -> None:
+def warn_unused(estimator: GradientEstimator) -> None:
     """One :class:`UnusedParameterWarning` naming every parameter set away from its
     default that ``estimator.solver`` does not use."""
     defaults = {
@@ -60,7 +72,7 @@ def warn_unused(estimator: Any) -> None:
         )
 
 
-def _differs(value: Any, default: Any) -> bool:
+def _differs(value: object, default: object) -> bool:
     try:
         return bool(value != default)
     except (TypeError, ValueError):
@@ -71,17 +83,30 @@ class NoPartialFitError(LingradError, AttributeError):
     """``partial_fit`` on a solver that trains in one go (lbfgs, newton, normal)."""
 
 
-class partial_fit_for_iterative:  # noqa: N801  (used as a decorator)
+E = TypeVar("E", bound="GradientEstimator")  # the estimator partial_fit returns
+P = ParamSpec("P")  # partial_fit's parameters after self
+
+
+class partial_fit_for_iterative(Generic[P]):  # noqa: N801  (a decorator)
     """``partial_fit`` for the iterative solvers only; otherwise an AttributeError
     (so ``hasattr`` is False, as scikit-learn expects) that says which solvers
-    have it."""
+    have it. On an estimator it is ``partial_fit(...) -> that estimator``."""
 
-    def __init__(self, fn: Any) -> None:
+    # self: Any, as the method's own Self type binds to no TypeVar of ours
+    def __init__(self, fn: Callable[Concatenate[Any, P], object]) -> None:
         self.fn = fn
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
 
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
+    @overload
+    def __get__(
+        self, obj: None, owner: type | None = None
+    ) -> Callable[Concatenate[Any, P], object]: ...
+    @overload
+    def __get__(self, obj: E, owner: type | None = None) -> Callable[P, E]: ...
+    def __get__(
+        self, obj: E | None, owner: type | None = None
+    ) -> Callable[Concatenate[Any, P], object] | Callable[P, E]:
         if obj is None:
             return self.fn
         one_go = obj.solver in obj._solvers and obj.solver not in ITERATIVE_SOLVERS
@@ -92,4 +117,5 @@ class partial_fit_for_iterative:  # noqa: N801  (used as a decorator)
                 "trains in one go: call fit, or set solver='sgd' (or 'minibatch', "
                 "'batch') to train incrementally"
             )
-        return self.fn.__get__(obj, owner)
+        bound: Callable[P, E] = self.fn.__get__(obj, owner)
+        return bound

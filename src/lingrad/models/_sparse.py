@@ -9,14 +9,20 @@ refuses it first, with :func:`refuse_sparse`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from lingrad.core.nodes import SparseRows
+    from lingrad.models._base import GradientEstimator
 
 ACCEPT_SPARSE = "csr"  # validate_data converts every other sparse format to it
 
 
-def refuse_sparse(estimator: Any, X: Any) -> None:
+def refuse_sparse(estimator: GradientEstimator, X: ArrayLike | SparseRows) -> None:
     """Raise ValueError (saying why and what to do) for a sparse X where the
     estimator's ``_sparse`` is False."""
     if sp.issparse(X) and not getattr(estimator, "_sparse", True):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import weakref
 from collections.abc import Callable
-from typing import Any
 
 __all__ = ["DASK_METHODS", "SCALE", "dask_aware", "install_dask_dispatch", "is_dask"]
 
@@ -30,11 +30,14 @@ DASK_METHODS = (
     "score",
 )
 
-Dispatch = Callable[..., Any]  # (estimator, method name, X, *args, **kwargs) -> Any
+# (estimator, method name, X, *args, **kwargs) -> the method's result
+Dispatch = Callable[..., object]
+Method = Callable[..., object]  # an estimator's fit / predict / score
 _dispatch: Dispatch | None = None
+_wrapped: weakref.WeakSet[Method] = weakref.WeakSet()  # what _wrap made
 
 
-def is_dask(obj: Any) -> bool:
+def is_dask(obj: object) -> bool:
     """Whether ``obj`` is a Dask collection (array, DataFrame, Series), no import."""
     return not isinstance(obj, type) and callable(getattr(obj, "__dask_graph__", None))
 
@@ -46,7 +49,9 @@ def install_dask_dispatch(dispatch: Dispatch) -> None:
     _dispatch = dispatch
 
 
-def dispatch(est: Any, name: str, X: Any, *args: Any, **kwargs: Any) -> Any:
+def dispatch(
+    est: object, name: str, X: object, *args: object, **kwargs: object
+) -> object:
     """``est.<name>(X, ...)`` on Dask collections, by the installed dispatch."""
     if _dispatch is None:
         importlib.import_module(SCALE)  # by name: models must not import scale
@@ -65,17 +70,17 @@ def dask_aware(cls: type) -> None:
     """
     for name in DASK_METHODS:
         method = inspect.getattr_static(cls, name, None)
-        if not inspect.isfunction(method) or getattr(method, "_dask_aware", False):
+        if not inspect.isfunction(method) or method in _wrapped:
             continue
         setattr(cls, name, _wrap(name, method))
 
 
-def _wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap(name: str, method: Method) -> Method:
     @functools.wraps(method)
-    def wrapper(self: Any, X: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: object, X: object, *args: object, **kwargs: object) -> object:
         if is_dask(X) or (args and is_dask(args[0])):
             return dispatch(self, name, X, *args, **kwargs)
         return method(self, X, *args, **kwargs)
 
-    wrapper._dask_aware = True  # type: ignore[attr-defined]
+    _wrapped.add(wrapper)
     return wrapper

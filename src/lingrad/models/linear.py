@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -16,7 +16,7 @@ from sklearn.utils.validation import validate_data
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss, make_loss
-from lingrad.core.nodes import Affine
+from lingrad.core.nodes import Affine, Array
 from lingrad.models._base import finite_scores
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.models._linear_chain import LinearChainEstimator
@@ -28,8 +28,11 @@ from lingrad.models.params import (
     RandomStateLike,
     ScheduleLike,
 )
+from lingrad.models.problem import XLike
 from lingrad.solvers.closed_form import least_squares
 from lingrad.solvers.rows import Rows
+from lingrad.training.history import History
+from lingrad.training.train import Trainer
 
 
 class LinearRegression(RegressorMixin, LinearChainEstimator):
@@ -143,7 +146,7 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
     def _make_loss(self) -> Loss:
         return make_loss(self.loss, self.get_params(deep=False))
 
-    def _set_coef(self, W: np.ndarray, b: np.ndarray) -> None:
+    def _set_coef(self, W: Array, b: Array) -> None:
         """coef_ (K, D) and intercept_ (K,), squeezed for a 1-D target."""
         if self._y_1d:
             self.coef_, self.intercept_ = W[0], b[0]
@@ -157,20 +160,28 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
             raise ValueError(f"y must be 1-D (N,) or 2-D (N, K); got {ndim!r}-D.")
         self._y_1d = ndim == 1
 
-    def _finish(self, *args: Any, **kwargs: Any) -> None:
+    def _finish(
+        self,
+        chain: Chain,
+        shape: tuple[int, int],
+        n_iter: int,
+        history: History | None = None,
+        t: int = 0,
+        trainer: Trainer | None = None,
+    ) -> None:
         self.__dict__.pop("solver_info_", None)  # set by solver="normal" only
-        super()._finish(*args, **kwargs)
+        super()._finish(chain, shape, n_iter, history, t, trainer)
 
     # ---- fitting -----------------------------------------------------------
     def _prepare(
         self,
-        X: Any,
-        y: Any,
-        sample_weight: Any,
+        X: XLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None,
         *,
         reset: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        X, y = validate_data(
+        Xv, yv = validate_data(
             self,
             X,
             y,
@@ -181,9 +192,9 @@ class LinearRegression(RegressorMixin, LinearChainEstimator):
             multi_output=True,
         )
         if reset:
-            self._y_1d = y.ndim == 1
-        Y = np.asarray(y, dtype=X.dtype).reshape(X.shape[0], -1)  # (N, K)
-        return X, Y, prepare_sample_weight(sample_weight, X)
+            self._y_1d = yv.ndim == 1
+        Y = np.asarray(yv, dtype=Xv.dtype).reshape(Xv.shape[0], -1)  # (N, K)
+        return Xv, Y, prepare_sample_weight(sample_weight, Xv)
 
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None

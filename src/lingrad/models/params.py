@@ -21,13 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.errors import InvalidParameterError
 from lingrad.training.optim import OPTIMIZERS, Optimizer
 from lingrad.training.schedules import SCHEDULES, Schedule
+
+if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
 
 __all__ = ["CONSTRAINTS", "ITERATIVE_SOLVERS", "Constraint", "check_params"]
 
@@ -38,7 +41,9 @@ BINARY_ONLY = "Only binary classification is supported."  # a binary-only model
 ScheduleLike = str | Schedule | Callable[[int], float]  # a name, or lr_t of step t
 OptimizerLike = str | Optimizer  # a name, or an object with ``step``
 RandomStateLike = int | np.random.RandomState | None
-ClassWeight = dict[Any, float] | str | None  # class label -> weight, or "balanced"
+# class label -> weight, or "balanced"; a label is any hashable, and a dict's key
+# type is invariant (dict[str, float] is no dict[Hashable, float]): hence Any
+ClassWeight = dict[Any, float] | str | None
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Constraint:
     """One kind of valid value: its words in the error message and its test."""
 
     text: str  # "a float in the range [0.0, inf)"
-    test: Callable[[Any], bool]
+    test: Callable[[object], bool]
 
     def __str__(self) -> str:
         return self.text
@@ -71,12 +76,12 @@ def interval(
         f"{'[' if lo_in else '('}{left}, {right}{']' if hi_in else ')'}"
     )
 
-    def between(x: Any) -> bool:
+    def between(x: Any) -> bool:  # Any: numbers.Real has no static types (PEP 484)
         above = low is None or (x >= low if lo_in else x > low)
         below = high is None or (x <= high if hi_in else x < high)
         return bool(above and below)
 
-    def test(x: Any) -> bool:
+    def test(x: object) -> bool:
         return bool(isinstance(x, kind) and x == x and between(x))  # NaN != NaN
 
     return Constraint(text, test)
@@ -142,7 +147,7 @@ CONSTRAINTS: dict[str, list[Constraint]] = {
 }
 
 
-def constraints_of(estimator: Any) -> dict[str, list[Constraint]]:
+def constraints_of(estimator: GradientEstimator) -> dict[str, list[Constraint]]:
     """``{parameter: constraints}`` for every parameter of ``estimator`` that has an
     entry (``solver``: the class's ``_solvers``; ``loss``: its ``_losses``)."""
     cls = type(estimator)
@@ -154,7 +159,7 @@ def constraints_of(estimator: Any) -> dict[str, list[Constraint]]:
     }
 
 
-def check_params(estimator: Any) -> None:
+def check_params(estimator: GradientEstimator) -> None:
     """Refuse the first parameter of ``estimator`` that satisfies none of its
     constraints, with an :class:`~lingrad.errors.InvalidParameterError`."""
     values = estimator.get_params(deep=False)

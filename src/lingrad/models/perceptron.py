@@ -16,7 +16,7 @@ of the notes. The weights start at zero, as in the classic algorithm.
 
 from __future__ import annotations
 
-from typing import Self, cast
+from typing import Self
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -71,15 +71,17 @@ class _BasePerceptron(GradientClassifier, LinearChainEstimator):
     ) -> None:
         self._store_params(locals())
 
+    # fit and partial_fit take no sample_weight (the perceptron rule weighs
+    # every example alike): narrower than GradientClassifier's, hence [override]
     def fit(self, X: ArrayLike, y: ArrayLike) -> Self:  # type: ignore[override]
         """Train from zero (or from the last fit with ``warm_start``); returns self."""
         return super().fit(X, y)
 
-    def partial_fit(
+    def partial_fit(  # type: ignore[override]
         self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None
     ) -> Self:
         """One epoch over (X, y); ``classes`` lists every label on the first call."""
-        return cast(Self, super().partial_fit(X, y, classes))
+        return super().partial_fit(X, y, classes)
 
 
 class Perceptron(_BasePerceptron):

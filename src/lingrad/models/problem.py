@@ -11,16 +11,16 @@ the demos read it instead of the estimators' private hooks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 import numpy as np
-from numpy.typing import DTypeLike
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
-from lingrad.core.nodes import Affine, Array, Node
+from lingrad.core.nodes import Affine, Array, Node, SparseRows
 from lingrad.core.penalties import Penalty
 from lingrad.errors import LingradError
 from lingrad.models.params import ITERATIVE_SOLVERS
@@ -40,6 +40,8 @@ def affine_at(chain: Chain, i: int = 0) -> Affine:
 
 
 Dtype = DTypeLike | None  # the parameters' dtype; None: float64 or the fitted one's
+XLike: TypeAlias = "ArrayLike | SparseRows"  # X as given (a DataFrame: pandas is Any)
+XRows: TypeAlias = "Array | SparseRows"  # X validated: a float ndarray, or CSR
 
 
 @dataclass
@@ -120,9 +122,9 @@ def starting_chain(
 
 def training_problem(
     est: GradientEstimator,
-    X: Any,
-    y: Any,
-    sample_weight: Any,
+    X: XLike | None,
+    y: ArrayLike | None,
+    sample_weight: ArrayLike | None,
     start: str,
     random_state: int | np.random.RandomState | None,
     shape: tuple[int, int] | None,
@@ -131,11 +133,11 @@ def training_problem(
     """``GradientEstimator.training_problem``: see its docstring."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}; got {start!r}.")
-    Y = s = None
+    Xv = Y = s = None
     if X is not None:
         reset = start in ("fit", "fresh")
-        X, Y, s = est._prepare(X, y, sample_weight, reset=reset)
-        shape, dtype = (X.shape[1], Y.shape[1]), X.dtype
+        Xv, Y, s = est._prepare(X, y, sample_weight, reset=reset)
+        shape, dtype = (Xv.shape[1], Y.shape[1]), Xv.dtype
     chain, trainer = None, None
     if start == "fitted":
         check_is_fitted(est)
@@ -150,7 +152,7 @@ def training_problem(
         chain,
         est._make_loss(),
         est._penalty(),
-        X,
+        Xv,
         Y,
         s,
         est._n_correct(),
