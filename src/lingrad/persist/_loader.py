@@ -289,8 +289,9 @@ class Loader:
                 obj._validate_params()  # scikit-learn offers no public check
             if config and config.get("transform") is not None:
                 obj.set_output(transform=config["transform"])
-            for attr, bad, need in spec.values:
-                _values(node, attr, vars(obj).get(attr), bad, need)
+            for attr, rule in spec.shapes.items():
+                if isinstance(rule, Arr) and rule.bad is not None:
+                    _values(node, attr, vars(obj).get(attr), *rule.bad)
             if spec.finish is not None:
                 spec.finish(obj, node)
         except ModelFileError:
