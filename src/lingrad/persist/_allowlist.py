@@ -170,17 +170,14 @@ def _check_pipeline(r: Rules) -> None:
 
 def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
     """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
-    fitted = [is_fitted(step) for _, step in steps if not isinstance(step, str)]
-    if any(fitted) and not all(fitted):
-        name = next(
-            n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s)
-        )
-        raise fail(f"{where}: step {name!r} is not fitted")
+    steps = [(n, s) for n, s in steps if s is not None and not isinstance(s, str)]
+    unfitted = [n for n, s in steps if not is_fitted(s)]
+    if unfitted and len(unfitted) < len(steps):
+        raise fail(f"{where}: step {unfitted[0]!r} is not fitted")
 
 
 def _finish_pipeline(pipe: Any, node: Node) -> None:
-    steps = [(n, "passthrough" if s is None else s) for n, s in pipe.steps]
-    _all_fitted(node.where, steps)
+    _all_fitted(node.where, list(pipe.steps))
     check_widths(node.where, list(pipe.steps))
 
 

@@ -237,8 +237,6 @@ class Loader:
         return model
 
     def read(self, ref: ArrayRef) -> np.ndarray:
-        if ref.inline is not None:
-            return ref.inline
         dt, shape, _, _ = self.z.npy_header(ref.member)
         if dt != ref.dtype or shape != ref.shape:
             raise fail(

@@ -54,7 +54,6 @@ class ArrayRef:
     dtype: np.dtype[Any]
     shape: tuple[int, ...]
     as_object: bool = False
-    inline: np.ndarray | None = None  # arrays a legacy file holds in its JSON
 
     @property
     def nbytes(self) -> int:
