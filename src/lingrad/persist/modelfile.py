@@ -116,7 +116,6 @@ class Writer:
 
     def value(self, v: Any, where: str) -> Any:
         """Any supported value as JSON (recursively; tags as in :mod:`_values`)."""
-        items = lambda xs: [self.value(x, f"{where}[{i}]") for i, x in enumerate(xs)]  # noqa: E731
         if isinstance(v, np.ndarray):
             return self.array(v, where)
         if isinstance(v, np.generic):
@@ -129,10 +128,9 @@ class Writer:
             if (dt := np.dtype(v)).kind not in _TAG_DTYPE_KINDS:
                 raise cannot_save(where, f"dtype {dt}")
             return {"__dtype__": dt.str, "type": isinstance(v, type)}
-        if isinstance(v, list):
-            return items(v)
-        if isinstance(v, tuple):
-            return {"__tuple__": items(v)}
+        if isinstance(v, (list, tuple)):
+            items = [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+            return items if isinstance(v, list) else {"__tuple__": items}
         if isinstance(v, dict):
             pairs = [[self.scalar(k, f"{where} key"), x] for k, x in v.items()]
             return {
