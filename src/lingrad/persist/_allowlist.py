@@ -17,12 +17,14 @@ from lingrad.persist import _text as txt
 from lingrad.persist import _transformers as sk
 from lingrad.persist._safezip import fail
 from lingrad.persist._values import (
+    IDF,
     OUTPUT_CONFIG,
     Node,
     Rule,
     Template,
     arr,
     choice,
+    finite_arrays,
     is_array_like,
 )  # fmt: skip
 
@@ -82,7 +84,6 @@ class Spec:
     fitted: Callable[[Any], bool] | None = None  # else: it has n_features_in_
     to_file: Callable[[Any, str, dict[str, Any]], dict[str, Any]] | None = None
     dropped: frozenset[str] = frozenset()  # from DROPPED: never stored
-    values: tuple[sk.Values, ...] = ()  # (array, bad elements, need)
 
     def cls(self, name: str) -> type:
         return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
@@ -169,17 +170,14 @@ def _check_pipeline(r: Rules) -> None:
 
 def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
     """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
-    fitted = [is_fitted(step) for _, step in steps if not isinstance(step, str)]
-    if any(fitted) and not all(fitted):
-        name = next(
-            n for (n, s) in steps if not isinstance(s, str) and not is_fitted(s)
-        )
-        raise fail(f"{where}: step {name!r} is not fitted")
+    steps = [(n, s) for n, s in steps if s is not None and not isinstance(s, str)]
+    unfitted = [n for n, s in steps if not is_fitted(s)]
+    if unfitted and len(unfitted) < len(steps):
+        raise fail(f"{where}: step {unfitted[0]!r} is not fitted")
 
 
 def _finish_pipeline(pipe: Any, node: Node) -> None:
-    steps = [(n, "passthrough" if s is None else s) for n, s in pipe.steps]
-    _all_fitted(node.where, steps)
+    _all_fitted(node.where, list(pipe.steps))
     check_widths(node.where, list(pipe.steps))
 
 
@@ -297,7 +295,8 @@ def _sk(
     public = frozenset({"n_features_in_", "feature_names_in_", *shapes, *attrs})
     public -= PRIVATE.keys()
     width = width or (lambda t: int(t.n_features_in_))
-    return Spec(module, public, width=width, shapes=shapes, **kw)
+    finite = finite_arrays(shapes)
+    return Spec(module, public, width=width, shapes=shapes, finite=finite, **kw)
 
 
 def _lingrad(module: str) -> Spec:
@@ -323,16 +322,9 @@ ALLOWED: dict[str, Spec] = {
     "SoftmaxRegression": _lingrad("softmax"),
     "TwoLayerNetwork": _lingrad("network"),
     "ResidualNetwork": _lingrad("residual"),
-    "StandardScaler": _sk(
-        _PRE, sk.SCALER_SHAPES, finite=("mean_", "scale_"),
-        values=(sk.SCALE, sk.VARIANCE),
-    ),
-    "MinMaxScaler": _sk(
-        _PRE, sk.MIN_MAX_SHAPES, finite=("min_", "scale_"), values=(sk.NONZERO,),
-    ),
-    "RobustScaler": _sk(
-        _PRE, sk.ROBUST_SHAPES, finite=("center_", "scale_"), values=(sk.SCALE,),
-    ),
+    "StandardScaler": _sk(_PRE, sk.SCALER_SHAPES),
+    "MinMaxScaler": _sk(_PRE, sk.MIN_MAX_SHAPES),
+    "RobustScaler": _sk(_PRE, sk.ROBUST_SHAPES),
     "SimpleImputer": _sk(
         "sklearn.impute", sk.IMPUTER_SHAPES, sk.imputer_width,
         attrs=("indicator_",), check=sk.check_imputer, finish=sk.finish_imputer,
@@ -370,9 +362,8 @@ ALLOWED: dict[str, Spec] = {
         private=frozenset({"_tfidf", OUTPUT_CONFIG}),
     ),
     "TfidfTransformer": _sk(
-        _TEXT, {"idf_": arr("D", optional="use_idf")}, params=txt.TEXT_PARAMS,
-        check=txt.check_tfidf_transformer, finite=("idf_",),
-        values=(("idf_", sk.not_positive, "an idf is finite, > 0"),),
+        _TEXT, {"idf_": arr("D", optional="use_idf", finite=True, bad=IDF)},
+        params=txt.TEXT_PARAMS, check=txt.check_tfidf_transformer,
     ),
     "Pipeline": Spec(
         "sklearn.pipeline", frozenset(), _pipeline_width, check=_check_pipeline,

@@ -231,30 +231,20 @@ _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
 _PARTS = ("optimizer", "schedule")
 
 
-def _encode_state(obj: Any, enc: Writer, where: str) -> dict[str, Any]:
-    """An optimizer's or schedule's ``{"class", "state": state_dict()}`` as JSON."""
-    if obj.get("class") not in _OBJECTS:
-        raise ModelFileError(
-            f"cannot save {where}: a {obj.get('class')} cannot be stored"
-        )
-    state = {k: enc.value(v, f"{where}.{k}") for k, v in obj["state"].items()}
-    return {"class": obj["class"], "state": state}
-
-
 def trainer_state(est: Any, enc: Writer, where: str) -> dict[str, Any] | None:
     """What continuing ``est``'s training needs (its public ``training_state()``),
-    as JSON; None for none, or one this module cannot store (another engine's, a
-    custom schedule): a loaded model then continues from its fitted parameters
-    with a fresh optimizer and generator."""
+    as JSON: the optimizer's and schedule's ``{"class", "state": state_dict()}``;
+    None for none, or one this module cannot store (another engine's, a custom
+    schedule): a loaded model then continues from its fitted parameters with a
+    fresh optimizer and generator."""
     n_arrays = len(enc.arrays)
     try:
-        state = est.training_state()
-        if state is None:
+        if (state := est.training_state()) is None:
+            return None
+        if any(state[part]["class"] not in _OBJECTS for part in _PARTS):
             return None
         bits = state["rng"]
-        if state["optimizer"]["class"] not in _OBJECTS:
-            return None
-        return {
+        out = {
             "t": state["t"],
             "epoch": state["epoch"],
             "rng": {
@@ -263,11 +253,12 @@ def trainer_state(est: Any, enc: Writer, where: str) -> dict[str, Any] | None:
                 "has_uint32": int(bits["has_uint32"]),
                 "uinteger": int(bits["uinteger"]),
             },
-            **{
-                part: _encode_state(state[part], enc, f"{where}.{part}")
-                for part in _PARTS
-            },
         }
+        for part in _PARTS:
+            obj, at = state[part], f"{where}.{part}"
+            values = {k: enc.value(v, f"{at}.{k}") for k, v in obj["state"].items()}
+            out[part] = {"class": obj["class"], "state": values}
+        return out
     except (AttributeError, KeyError, TypeError, ModelFileError):
         del enc.arrays[n_arrays:]  # nothing half-stored
         return None

@@ -237,8 +237,6 @@ class Loader:
         return model
 
     def read(self, ref: ArrayRef) -> np.ndarray:
-        if ref.inline is not None:
-            return ref.inline
         dt, shape, _, _ = self.z.npy_header(ref.member)
         if dt != ref.dtype or shape != ref.shape:
             raise fail(
@@ -289,8 +287,9 @@ class Loader:
                 obj._validate_params()  # scikit-learn offers no public check
             if config and config.get("transform") is not None:
                 obj.set_output(transform=config["transform"])
-            for attr, bad, need in spec.values:
-                _values(node, attr, vars(obj).get(attr), bad, need)
+            for attr, rule in spec.shapes.items():
+                if isinstance(rule, Arr) and rule.bad is not None:
+                    _values(node, attr, vars(obj).get(attr), *rule.bad)
             if spec.finish is not None:
                 spec.finish(obj, node)
         except ModelFileError:

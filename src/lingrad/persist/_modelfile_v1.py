@@ -20,7 +20,7 @@ import numpy as np
 
 from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import SafeZip, check_dtype, fail, open_zip
-from lingrad.persist._values import ArrayRef, Decoder
+from lingrad.persist._values import Decoder
 
 __all__ = ["load_v1"]
 
@@ -28,27 +28,28 @@ _OWN = ("classes_", "n_features_in_", "feature_names_in_")
 
 
 class _LegacyDecoder(Decoder):
-    """Also decodes ``{"__inline__": values, "dtype": str}``: an array from JSON."""
+    """Also decodes ``{"__inline__": values, "dtype": str}``: a 1-D array from JSON
+    (object dtype: as ``__objects__``)."""
 
     def value(self, v: Any, where: str) -> Any:
-        if isinstance(v, dict) and set(v) == {"__inline__", "dtype"}:
-            values, descr = v["__inline__"], v["dtype"]
-            if not isinstance(values, list) or not isinstance(descr, str):
-                raise fail(where, "is malformed")
-            items = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(values)]
-            if descr in ("|O", "O"):
-                a = np.empty(len(items), dtype=object)
-                a[:] = items
-            else:
-                dt = check_dtype(where, descr, self.limits)
-                try:
-                    a = np.array(items, dtype=dt)
-                except (TypeError, ValueError, OverflowError) as e:
-                    raise fail(where, f"does not fit dtype {descr}") from e
-                if a.ndim != 1:
-                    raise fail(where, "must be a flat list")
-            return ArrayRef("", a.dtype, a.shape, inline=a)
-        return super().value(v, where)
+        if not (isinstance(v, dict) and set(v) == {"__inline__", "dtype"}):
+            return super().value(v, where)
+        values, descr = v["__inline__"], v["dtype"]
+        if not isinstance(values, list) or not isinstance(descr, str):
+            raise fail(where, "is malformed")
+        if descr in ("|O", "O"):
+            return super().value({"__objects__": values}, where)
+        dt = check_dtype(where, descr, self.limits)
+        try:
+            a = np.array(
+                [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(values)],
+                dtype=dt,
+            )
+        except (TypeError, ValueError, OverflowError) as e:
+            raise fail(where, f"does not fit dtype {descr}") from e
+        if a.ndim != 1:
+            raise fail(where, "must be a flat list")
+        return a
 
 
 def _ref(member: str, spec: Any) -> dict[str, Any]:

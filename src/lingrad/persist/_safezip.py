@@ -26,7 +26,10 @@ import numpy as np
 
 from lingrad.errors import ModelFileError
 
-__all__ = ["DAMAGED", "Limits", "SafeZip", "check_dtype", "fail", "open_zip", "within"]
+__all__ = [
+    "DAMAGED", "Limits", "SafeZip", "cannot_save", "check_dtype", "fail", "open_zip",
+    "within",
+]  # fmt: skip
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -69,6 +72,11 @@ class Limits:
 def fail(*words: str) -> ModelFileError:
     """A refused file: ``words`` (where, what is wrong), the path added by ``load``."""
     return ModelFileError(" ".join(words) + f"; {DAMAGED}")
+
+
+def cannot_save(where: str, what: str) -> ModelFileError:
+    """An object ``save`` refuses: "cannot save WHERE: WHAT"."""
+    return ModelFileError(f"cannot save {where}: {what}")
 
 
 def within(n: int, most: int, *words: str) -> None:

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lingrad.errors import ModelFileError
-from lingrad.persist._safezip import Limits, fail
+from lingrad.persist._safezip import Limits, cannot_save, fail
 from lingrad.persist._values import OUTPUT_CONFIG, Node, Rule, choice, is_array_like
 
 if TYPE_CHECKING:
@@ -102,19 +101,17 @@ def refuse_code(obj: Any, where: str) -> None:
         value = getattr(obj, attr, None)
         if callable(value):
             name = getattr(value, "__qualname__", type(value).__name__)
-            raise ModelFileError(
-                f"cannot save {where}: its {attr} is the function {name!r}; {BUILT_IN}"
-            )
+            raise cannot_save(where, f"its {attr} is the function {name!r}; {BUILT_IN}")
 
 
 def hashing_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str, Any]:
     refuse_code(obj, where)
     limit = Limits().max_text_features
     if int(obj.n_features) > limit:
-        raise ModelFileError(
-            f"cannot save {where}: n_features={obj.n_features} is over the "
-            f"{limit} columns a model file loads (Limits.max_text_features)"
-        )
+        raise cannot_save(
+            where, f"n_features={obj.n_features} is over the {limit} columns a model "
+            "file loads (Limits.max_text_features)",
+        )  # fmt: skip
     return state
 
 
@@ -122,26 +119,23 @@ def vocabulary_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str,
     """The state with ``vocabulary_`` as (UTF-8 bytes, offsets); the code refused."""
     refuse_code(obj, where)
     if obj.vocabulary is not None:
-        raise ModelFileError(
-            f"cannot save {where}: its vocabulary parameter is set; lingrad stores "
-            "the fitted vocabulary_ only: fit with vocabulary=None (min_df, max_df "
-            "and max_features bound what it learns)"
-        )
+        raise cannot_save(
+            where, "its vocabulary parameter is set; lingrad stores the fitted "
+            "vocabulary_ only: fit with vocabulary=None (min_df, max_df and "
+            "max_features bound what it learns)",
+        )  # fmt: skip
     vocab = state.get("vocabulary_")
     if vocab is None:
         return state
     limit = Limits().max_text_features
     if len(vocab) > limit:
-        raise ModelFileError(
-            f"cannot save {where}: its vocabulary holds {len(vocab)} terms, over the "
-            f"{limit} a model file loads (Limits.max_text_features); refit with "
-            "max_features"
-        )
+        raise cannot_save(
+            where, f"its vocabulary holds {len(vocab)} terms, over the {limit} a "
+            "model file loads (Limits.max_text_features); refit with max_features",
+        )  # fmt: skip
     terms = sorted(vocab, key=vocab.__getitem__)
     if [vocab[t] for t in terms] != list(range(len(terms))):
-        raise ModelFileError(
-            f"cannot save {where}: vocabulary_ does not number its terms 0..V-1"
-        )
+        raise cannot_save(where, "vocabulary_ does not number its terms 0..V-1")
     encoded = [t.encode("utf-8") for t in terms]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in encoded], out=offsets[1:])

@@ -1,7 +1,7 @@
 """The scikit-learn transformers' shape templates and their own rules.
 
 Values are checked as ``fit`` leaves them, so that ``transform`` cannot divide by
-zero or fill in an infinity (:data:`SCALE`, :data:`VARIANCE`, :data:`NONZERO`, an
+zero or fill in an infinity (the templates' ``finite`` and ``bad`` rules, an
 imputer's statistics, a one-hot encoder's sorted categories).
 """
 
@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lingrad.persist._safezip import fail
-from lingrad.persist._values import Arr, Node, Template, arr, choice
+from lingrad.persist._values import (
+    NON_NEGATIVE,
+    NONZERO,
+    POSITIVE,
+    Arr,
+    Node,
+    Template,
+    arr,
+    choice,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
@@ -23,19 +31,19 @@ if TYPE_CHECKING:
 
 SCALER_SHAPES: Template = {
     "n_samples_seen_": Arr(("D",), "iuf", scalar=True),
-    "mean_": arr("D", optional="with_mean"),
-    "var_": arr("D", optional=True),  # None in a 0.1 file
-    "scale_": arr("D", optional="with_std"),
+    "mean_": arr("D", optional="with_mean", finite=True),
+    "var_": arr("D", optional=True, bad=NON_NEGATIVE),  # None in a 0.1 file
+    "scale_": arr("D", optional="with_std", finite=True, bad=POSITIVE),
 }
 MIN_MAX_SHAPES: Template = {
     "n_samples_seen_": range(2**40 + 1),
-    **{
-        a: arr("D") for a in ("min_", "scale_", "data_min_", "data_max_", "data_range_")
-    },
+    "min_": arr("D", finite=True),
+    "scale_": arr("D", finite=True, bad=NONZERO),
+    **{a: arr("D") for a in ("data_min_", "data_max_", "data_range_")},
 }
 ROBUST_SHAPES: Template = {
-    "center_": arr("D", optional="with_centering"),
-    "scale_": arr("D", optional="with_scaling"),
+    "center_": arr("D", optional="with_centering", finite=True),
+    "scale_": arr("D", optional="with_scaling", finite=True, bad=POSITIVE),
 }
 IMPUTER_SHAPES: Template = {"statistics_": arr("D", kinds="fiuO")}
 POLY_SHAPES: Template = {
@@ -211,24 +219,3 @@ def n_monomials(D: int, lo: int, hi: int, interaction_only: bool, bias: bool) ->
         n = math.comb(D + hi, hi) - 1
         n -= math.comb(D + lo - 1, lo - 1) - 1 if lo > 0 else 0
     return n + bias
-
-
-Bad = Callable[[np.ndarray], np.ndarray]  # the elements an array may not hold
-Values = tuple[str, Bad, str]  # (array, its bad elements, what it must be)
-
-
-def not_positive(a: np.ndarray) -> np.ndarray:
-    return ~np.isfinite(a) | (a <= 0)  # type: ignore[no-any-return]
-
-
-SCALE: Values = ("scale_", not_positive, "a scale must be finite and > 0")
-VARIANCE: Values = (
-    "var_",
-    lambda a: ~np.isfinite(a) | (a < 0),
-    "a variance must be finite and >= 0",
-)
-NONZERO: Values = (
-    "scale_",
-    lambda a: ~np.isfinite(a) | (a == 0),
-    "a scale must be finite and non-zero",
-)

@@ -35,8 +35,9 @@ import numpy as np
 
 from lingrad.persist._safezip import Limits, check_dtype, fail
 
-__all__ = ["OUTPUT_CONFIG", "Arr", "ArrayRef", "Decoder", "HistoryRef",
-           "Node", "Rule", "Template", "arr", "choice", "is_array_like"]  # fmt: skip
+__all__ = ["IDF", "NONZERO", "NON_NEGATIVE", "OUTPUT_CONFIG", "POSITIVE", "Arr",
+           "ArrayRef", "Bad", "Decoder", "HistoryRef", "Node", "Rule", "Template",
+           "arr", "choice", "finite_arrays", "is_array_like"]  # fmt: skip
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 
@@ -53,7 +54,6 @@ class ArrayRef:
     dtype: np.dtype[Any]
     shape: tuple[int, ...]
     as_object: bool = False
-    inline: np.ndarray | None = None  # arrays a legacy file holds in its JSON
 
     @property
     def nbytes(self) -> int:
@@ -91,23 +91,53 @@ def is_array_like(value: Any) -> bool:
 Dim = int | str | None  # a size; a symbol (D, C, K, H: bound by its first use); any
 
 
+Bad = Callable[[np.ndarray], np.ndarray]  # the elements an array may not hold
+
+
 @dataclass(frozen=True)
 class Arr:
     """A declared array's rule: its dims, its dtype kinds, whether it may be absent
-    or None (``True``, or the parameter that must then be False), or a scalar."""
+    or None (``True``, or the parameter that must then be False), or a scalar;
+    whether it must be finite, and which elements it may not hold once built
+    (``bad``: what each must be instead)."""
 
     dims: tuple[Dim, ...]
     kinds: str = "f"
     optional: bool | str = False
     scalar: bool = False
+    finite: bool = False
+    bad: tuple[Bad, str] | None = None
 
 
-def arr(*dims: Dim, kinds: str = "f", optional: bool | str = False) -> Arr:
-    return Arr(dims, kinds, optional)
+def arr(
+    *dims: Dim,
+    kinds: str = "f",
+    optional: bool | str = False,
+    finite: bool = False,
+    bad: tuple[Bad, str] | None = None,
+) -> Arr:
+    return Arr(dims, kinds, optional, finite=finite, bad=bad)
+
+
+POSITIVE: tuple[Bad, str] = (
+    lambda a: ~np.isfinite(a) | (a <= 0), "a scale must be finite and > 0"
+)  # fmt: skip
+NON_NEGATIVE: tuple[Bad, str] = (
+    lambda a: ~np.isfinite(a) | (a < 0), "a variance must be finite and >= 0"
+)  # fmt: skip
+NONZERO: tuple[Bad, str] = (
+    lambda a: ~np.isfinite(a) | (a == 0), "a scale must be finite and non-zero"
+)  # fmt: skip
+IDF: tuple[Bad, str] = (POSITIVE[0], "an idf is finite, > 0")
 
 
 Template = dict[str, "Arr | list[Arr] | range"]  # attribute -> array(s) or integer
 Rule = tuple[Callable[[object], bool], str]  # a parameter: (ok, what it must be)
+
+
+def finite_arrays(template: Template) -> tuple[str, ...]:
+    """The attributes ``template`` declares finite."""
+    return tuple(k for k, r in template.items() if isinstance(r, Arr) and r.finite)
 
 
 def choice(*allowed: object, need: str = "") -> Rule:

@@ -29,7 +29,7 @@ from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._estimators import state_of, trainer_state
 from lingrad.persist._loader import Loader, check_finite
 from lingrad.persist._safejson import parse_json
-from lingrad.persist._safezip import Limits, SafeZip, check_dtype, open_zip
+from lingrad.persist._safezip import Limits, SafeZip, cannot_save, check_dtype, open_zip
 from lingrad.persist._values import OUTPUT_CONFIG
 from lingrad.persist.atomic import (  # re-exported: output files
     atomic_open,
@@ -56,6 +56,7 @@ HISTORY_MAX_BYTES = 8 << 20  # a larger History is stored as its per-epoch summa
 META_MAX_BYTES = 1 << 20
 _DOC = "model.json"
 _SCALAR_KINDS, _TAG_DTYPE_KINDS = "biufU", "biufUO"  # NumPy scalars, dtypes stored
+_HISTORY = "lingrad.training.history.History"
 _PER_STEP = (  # emptied in a long History's summary (final/: the fitted parameters)
     "step_", "params/", "final/", "grad_norm", "accumulated_accuracy", "snapshot_step",
 )  # fmt: skip
@@ -82,125 +83,110 @@ class Writer:
             strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
             if not strings or max(map(len, a), default=1) > Limits().max_str_chars:
                 if a.ndim != 1:
-                    raise ModelFileError(
-                        f"cannot save {where}: a {a.ndim}-d object array"
-                    )
+                    raise cannot_save(where, f"a {a.ndim}-d object array")
                 return {"__objects__": [self.scalar(v, where) for v in a.tolist()]}
             a = a.astype(str) if len(a) else np.empty(0, dtype="<U1")
         try:
             check_dtype("the array", a.dtype.str, Limits())
         except ModelFileError as e:
-            raise ModelFileError(
-                f"cannot save {where}: arrays of dtype {a.dtype} are not supported "
-                "(model files hold bool, integer, float32/64 and short strings)"
-            ) from e
+            raise cannot_save(
+                where, f"arrays of dtype {a.dtype} are not supported (model files "
+                "hold bool, integer, float32/64 and short strings)",
+            ) from e  # fmt: skip
         member = f"arrays/{len(self.arrays):05d}.npy"
         self.arrays.append((member, a))
         tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
         return {**tag, "object": True} if as_object else tag
 
     def scalar(self, v: Any, where: str) -> Any:
-        if isinstance(v, np.generic) and v.dtype.kind in "biufU":
+        if isinstance(v, np.generic) and v.dtype.kind in _SCALAR_KINDS:
             v = v.item()
         if v is None or isinstance(v, (bool, str)):
             return v
-        if isinstance(v, int):
-            if abs(v) >= 2**63:
-                raise ModelFileError(f"cannot save {where}: integer {v} is too large")
+        if isinstance(v, int) and abs(v) < 2**63:
             return v
+        if isinstance(v, int):
+            raise cannot_save(where, f"integer {v} is too large")
         if isinstance(v, float):
             return v if math.isfinite(v) else {"__float__": str(v)}
-        raise ModelFileError(
-            f"cannot save {where} = {v!r}: model files hold numbers, strings, "
-            "booleans, None, arrays, and lists / tuples / dicts of these"
-        )
+        raise cannot_save(
+            f"{where} = {v!r}", "model files hold numbers, strings, booleans, None, "
+            "arrays, and lists / tuples / dicts of these",
+        )  # fmt: skip
 
     def value(self, v: Any, where: str) -> Any:
-        """Any supported value as JSON (recursively)."""
+        """Any supported value as JSON (recursively; tags as in :mod:`_values`)."""
         if isinstance(v, np.ndarray):
             return self.array(v, where)
         if isinstance(v, np.generic):
             if v.dtype.kind not in _SCALAR_KINDS:
-                raise ModelFileError(f"cannot save {where}: a {v.dtype} scalar")
+                raise cannot_save(where, f"a {v.dtype} scalar")
             return {"__np__": v.dtype.str, "value": self.scalar(v.item(), where)}
         if isinstance(v, np.dtype) or (
             isinstance(v, type) and issubclass(v, np.generic)
         ):
-            dt = np.dtype(v)
-            if dt.kind not in _TAG_DTYPE_KINDS:
-                raise ModelFileError(f"cannot save {where}: dtype {dt}")
+            if (dt := np.dtype(v)).kind not in _TAG_DTYPE_KINDS:
+                raise cannot_save(where, f"dtype {dt}")
             return {"__dtype__": dt.str, "type": isinstance(v, type)}
-        if isinstance(v, list):
-            return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, tuple):
-            return {
-                "__tuple__": [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-            }
+        if isinstance(v, (list, tuple)):
+            items = [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+            return items if isinstance(v, list) else {"__tuple__": items}
         if isinstance(v, dict):
+            pairs = [[self.scalar(k, f"{where} key"), x] for k, x in v.items()]
             return {
-                "__dict__": [
-                    [self.scalar(k, f"{where} key"), self.value(x, f"{where}[{k!r}]")]
-                    for k, x in v.items()
-                ]
+                "__dict__": [[k, self.value(x, f"{where}[{k!r}]")] for k, x in pairs]
             }
         if isinstance(v, slice):
             ends = [v.start, v.stop, v.step]
             if not all(e is None or isinstance(e, int) for e in ends):
-                raise ModelFileError(f"cannot save {where}: slice {v!r}")
+                raise cannot_save(where, f"slice {v!r}")
             return {"__slice__": ends}
-        if (
-            type(v).__name__ == "History"
-            and type(v).__module__ == "lingrad.training.history"
-        ):
-            raise ModelFileError(f"cannot save {where}: a History outside history_")
+        if f"{type(v).__module__}.{type(v).__name__}" == _HISTORY:
+            raise cannot_save(where, "a History outside history_")
         if hasattr(v, "get_params"):
             return {"__estimator__": self.node(v, where)}
         return self.scalar(v, where)
 
     def node(self, obj: Any, where: str) -> dict[str, Any]:
-        name = type(obj).__name__
-        spec = spec_of(obj)
+        name, spec = type(obj).__name__, spec_of(obj)
         if spec is None:
-            raise ModelFileError(
-                f"cannot save {where}: {name} is not allowed in model files (allowed: "
-                f"{', '.join(allowed_classes())})"
-            )
+            raise cannot_save(
+                where, f"{name} is not allowed in model files (allowed: "
+                f"{', '.join(allowed_classes())})",
+            )  # fmt: skip
         params = obj.get_params(deep=False)
         if spec.extra_attrs:
             state = state_of(obj)
             if "coef_" not in state and "coefs_" not in state:
-                raise ModelFileError(
-                    f"cannot save {where}: {name} is not fitted (it has no "
-                    "parameters: its last fit diverged or stopped before it ended); "
-                    "fit it again, e.g. with a smaller lr"
-                )
+                raise cannot_save(
+                    where, f"{name} is not fitted (it has no parameters: its last "
+                    "fit diverged or stopped before it ended); fit it again, e.g. "
+                    "with a smaller lr",
+                )  # fmt: skip
         else:
             keep = spec.keep_private(obj)  # else the loader derives them again
             private = spec.private if keep else frozenset({OUTPUT_CONFIG})
             fitted = {k: v for k, v in vars(obj).items() if k not in params}
             state = {k: v for k, v in fitted.items() if k in spec.attrs | private}
-            unknown = sorted(set(fitted) - spec.attrs - spec.private - spec.dropped)
-            if unknown:
-                raise ModelFileError(
-                    f"cannot save {where}: {name} holds {unknown[0]!r}, which model "
-                    "files do not store (a newer scikit-learn, or an option lingrad "
-                    "does not support)"
-                )
+            if unknown := sorted(
+                set(fitted) - spec.attrs - spec.private - spec.dropped
+            ):
+                raise cannot_save(
+                    where, f"{name} holds {unknown[0]!r}, which model files do not "
+                    "store (a newer scikit-learn, or an option lingrad does not "
+                    "support)",
+                )  # fmt: skip
             if spec.to_file is not None:
                 state = spec.to_file(obj, where, state)
         check_finite(
-            spec.finite,
-            state,
-            f"cannot save {where}: ",
+            spec.finite, state, f"cannot save {where}: ",
             "training diverged? refit, e.g. with a smaller lr",
-        )
+        )  # fmt: skip
         out: dict[str, Any] = {
             "class": name,
             "params": {k: self.value(v, f"{where}.{k}") for k, v in params.items()},
             "state": {
-                k: self.history(v, f"{where}.{k}")
-                if k == "history_"
-                else self.value(v, f"{where}.{k}")
+                k: (self.history if k == "history_" else self.value)(v, f"{where}.{k}")
                 for k, v in state.items()
             },
         }
