@@ -368,15 +368,10 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         chain, _ = starting_chain(self, shape, rows.dtype, bool(self.warm_start))
         history = History(self.snapshot_every)
         result = lbfgs_rows(
-            chain,
-            self._make_loss(),
-            rows,
-            self._penalty(),
-            max_iter=self.max_iter,
-            tol=0.0 if self.tol is None else self.tol,
-            history=history,
+            chain, self._make_loss(), rows, self._penalty(), max_iter=self.max_iter,
+            tol=0.0 if self.tol is None else self.tol, history=history,
             warn=self.tol is not None,  # tol=None: run max_iter, as the engine
-        )
+        )  # fmt: skip
         self._finish(chain, shape, result.n_iter, history, result.n_iter)
 
     def _finish(
