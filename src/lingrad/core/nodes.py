@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 from scipy.special import softmax
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 Array = NDArray[np.floating]
 # rows of X held sparse (scipy is untyped: these are Any to mypy)
 SparseRows: TypeAlias = "sp.csr_matrix | sp.csr_array | sp.csc_matrix | sp.csc_array"
+XLike: TypeAlias = "ArrayLike | SparseRows"  # X as given (a DataFrame: pandas is Any)
 F = TypeVar("F", bound=Callable[..., object])
 FORMULAS: list[Callable[..., object]] = []  # every @compilable function, in order
 

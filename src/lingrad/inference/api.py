@@ -16,8 +16,7 @@ from lingrad.inference.identify import on_identified
 from lingrad.inference.result import Summary, build
 
 if TYPE_CHECKING:
-    from lingrad.core.nodes import SparseRows
-    from lingrad.models.problem import XLike
+    from lingrad.core.nodes import SparseRows, XLike
 
 SUPPORTED = ("LinearRegression", "LogisticRegression", "SoftmaxRegression")
 

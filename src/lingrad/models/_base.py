@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
-from lingrad.core.nodes import Array
+from lingrad.core.nodes import Array, XLike
 from lingrad.core.penalties import Penalty, make_penalty
 from lingrad.errors import LingradError
 from lingrad.inference.mixin import SummaryMixin
@@ -48,7 +48,6 @@ from lingrad.models.params import ITERATIVE_SOLVERS, check_params
 from lingrad.models.problem import (
     Dtype,
     TrainingProblem,
-    XLike,
     XRows,
     make_trainer,
     starting_chain,

@@ -32,12 +32,12 @@ from sklearn.utils.validation import check_array, check_non_negative, validate_d
 
 from lingrad.core.accuracy import CountCorrect
 from lingrad.core.losses import one_hot
+from lingrad.core.nodes import XLike
 from lingrad.models._base import GradientEstimator
 from lingrad.models._memory import check_fit_memory
 from lingrad.models._params import partial_fit_for_iterative
 from lingrad.models._sparse import ACCEPT_SPARSE, refuse_sparse
 from lingrad.models.params import BINARY_ONLY, ClassWeight
-from lingrad.models.problem import XLike
 from lingrad.training.epoch import NCorrect
 
 

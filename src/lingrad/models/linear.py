@@ -16,7 +16,7 @@ from sklearn.utils.validation import validate_data
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss, make_loss
-from lingrad.core.nodes import Affine, Array
+from lingrad.core.nodes import Affine, Array, XLike
 from lingrad.models._base import finite_scores
 from lingrad.models._classifier import prepare_sample_weight
 from lingrad.models._linear_chain import LinearChainEstimator
@@ -28,7 +28,6 @@ from lingrad.models.params import (
     RandomStateLike,
     ScheduleLike,
 )
-from lingrad.models.problem import XLike
 from lingrad.solvers.closed_form import least_squares
 from lingrad.solvers.rows import Rows
 from lingrad.training.history import History

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from lingrad.core.chain import Chain
 from lingrad.core.losses import Loss
-from lingrad.core.nodes import Affine, Array, Node, SparseRows
+from lingrad.core.nodes import Affine, Array, Node, SparseRows, XLike
 from lingrad.core.penalties import Penalty
 from lingrad.errors import LingradError
 from lingrad.models.params import ITERATIVE_SOLVERS
@@ -40,7 +40,6 @@ def affine_at(chain: Chain, i: int = 0) -> Affine:
 
 
 Dtype = DTypeLike | None  # the parameters' dtype; None: float64 or the fitted one's
-XLike: TypeAlias = "ArrayLike | SparseRows"  # X as given (a DataFrame: pandas is Any)
 XRows: TypeAlias = "Array | SparseRows"  # X validated: a float ndarray, or CSR
 
 
