@@ -14,7 +14,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from lingrad.errors import ModelFileError
 from lingrad.models import LinearRegression, LogisticRegression
@@ -165,3 +165,30 @@ def test_a_tfidf_transformer_wider_than_the_text_limit_is_refused(
     _refused(
         path, "n_features_in_", "max_text_features", limits=Limits(max_text_features=39)
     )
+
+
+POLY = Pipeline([
+    ("poly", PolynomialFeatures(2)), ("m", LinearRegression(max_iter=2, random_state=0))
+])  # fmt: skip
+
+
+def test_a_polynomial_degree_stored_as_a_float_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    """An integral NumPy float passes the integer rule but is no degree: refused
+    with one line naming the attribute (not a damaged-file TypeError)."""
+    model = POLY.fit(np.nan_to_num(X), X[:, 0])
+    degree = {"__np__": "<f8", "value": 2.0}
+    path = _edited(
+        tmp_path, model, "PolynomialFeatures", "state",
+        lambda s: s.update({"_max_degree": degree}),
+    )  # fmt: skip
+    _refused(path, "_max_degree must be an integer")
+
+
+def test_a_history_that_is_not_a_history_is_refused_at_save(tmp_path: Path) -> None:
+    model = clf().fit(np.nan_to_num(X), Y)
+    model.history_ = {"epoch_loss": [1.0]}
+    with pytest.raises(ModelFileError, match=r"cannot save model\.history_: it is"):
+        save(model, tmp_path / "m.lingrad")
+    assert not (tmp_path / "m.lingrad").exists()

@@ -88,6 +88,21 @@ def test_history_is_bounded_and_frames_are_decimated(session, monkeypatch):
     assert doc["epochs"]["end"] == list(range(100, 1001, 100))
 
 
+def test_a_reset_sends_the_new_run_from_its_first_step(session):
+    """The connection's cursor goes back to its defaults: nothing of the old run's
+    counts is kept."""
+    s = session("linear-1d")
+    cursor = Cursor()
+    frame(s, cursor)
+    s.step(5)
+    assert frame(s, cursor)["steps"]["t"] == [0, 1, 2, 3, 4]
+    s.reset()
+    s.step(2)
+    doc = frame(s, cursor)
+    assert "reset" in doc and doc["steps"]["t"] == [0, 1]
+    assert cursor.version == s.version and cursor.t == 1
+
+
 def test_a_new_lr_goes_into_the_history(session):
     s = session("linear-1d")
     s.step(3)

@@ -8,9 +8,9 @@ itself. The composition rules of Pipeline and ColumnTransformer live here too.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lingrad.persist import _estimators as est
 from lingrad.persist import _text as txt
@@ -19,6 +19,7 @@ from lingrad.persist._safezip import fail
 from lingrad.persist._values import (
     IDF,
     OUTPUT_CONFIG,
+    Estimator,
     Node,
     Rule,
     Template,
@@ -66,30 +67,35 @@ DROPPED: dict[str, str] = {  # scikit-learn attributes a file leaves out
 }
 
 
+Step = tuple[str, object]  # (name, an estimator, "passthrough", "drop" or None)
+ToFile = Callable[[Estimator, str, dict[str, object]], dict[str, object]]
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one allowed class is stored, checked and restored."""
 
     module: str
     attrs: frozenset[str]  # public fitted attributes it may hold
-    width: Callable[[Any], int | None] = lambda obj: None  # columns it outputs
+    width: Callable[[Estimator], int | None] = lambda obj: None  # columns it outputs
     shapes: Template = field(default_factory=dict)  # of the declared state
     params: dict[str, Rule] = field(default_factory=dict)  # what each must be
     check: Callable[[Rules], None] | None = None  # its own rules (nothing read)
-    finish: Callable[[Any, Node], None] | None = None  # checks once built
+    finish: Callable[[Estimator, Node], None] | None = None  # checks once built
     finite: tuple[str, ...] = ()  # arrays that must be finite
     extra_attrs: bool = False  # lingrad estimators: other plain fitted values too
     private: frozenset[str] = frozenset({OUTPUT_CONFIG})  # from PRIVATE
-    keep_private: Callable[[Any], bool] = lambda obj: True  # else derived at load
-    fitted: Callable[[Any], bool] | None = None  # else: it has n_features_in_
-    to_file: Callable[[Any, str, dict[str, Any]], dict[str, Any]] | None = None
+    keep_private: Callable[[Estimator], bool] = lambda obj: True  # else derived at load
+    fitted: Callable[[Estimator], bool] | None = None  # else: it has n_features_in_
+    to_file: ToFile | None = None  # the state to store, from the fitted one
     dropped: frozenset[str] = frozenset()  # from DROPPED: never stored
 
-    def cls(self, name: str) -> type:
-        return getattr(importlib.import_module(self.module), name)  # type: ignore[no-any-return]
+    def cls(self, name: str) -> type[Estimator]:
+        found: type[Estimator] = getattr(importlib.import_module(self.module), name)
+        return found
 
 
-def spec_of(obj: Any) -> Spec | None:
+def spec_of(obj: object) -> Spec | None:
     """The Spec of ``obj``'s class, if that very class is allowed."""
     spec = ALLOWED.get(type(obj).__name__)
     try:
@@ -99,7 +105,7 @@ def spec_of(obj: Any) -> Spec | None:
     return spec if ok else None
 
 
-def width(obj: Any) -> int | None:
+def width(obj: object) -> int | None:
     """Columns an allowed transformer outputs (None: a final estimator)."""
     if obj is None or isinstance(obj, str) or not is_fitted(obj):
         return None  # passthrough, or an unfitted template
@@ -107,7 +113,7 @@ def width(obj: Any) -> int | None:
     return None if spec is None else spec.width(obj)
 
 
-def is_fitted(obj: Any) -> bool:
+def is_fitted(obj: object) -> bool:
     """Whether an allowed step is fitted (a vectorizer has no n_features_in_)."""
     spec = ALLOWED.get(type(obj).__name__)
     if spec is not None and spec.fitted is not None:
@@ -115,7 +121,7 @@ def is_fitted(obj: Any) -> bool:
     return n_in(obj) is not None
 
 
-def n_in(obj: Any) -> int | None:
+def n_in(obj: object) -> int | None:
     try:
         n = getattr(obj, "n_features_in_", None)
     except AttributeError:  # a Pipeline's property, unfitted
@@ -123,7 +129,7 @@ def n_in(obj: Any) -> int | None:
     return None if n is None else int(n)
 
 
-def check_widths(where: str, steps: list[tuple[str, Any]]) -> int | None:
+def check_widths(where: str, steps: Sequence[Step]) -> int | None:
     """Each step's input width is the previous step's output width."""
     out: int | None = None
     for name, step in steps:
@@ -168,7 +174,7 @@ def _check_pipeline(r: Rules) -> None:
         raise r.fail("params['steps']", "repeats a step name")
 
 
-def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
+def _all_fitted(where: str, steps: Sequence[Step]) -> None:
     """In a fitted pipeline every step is fitted (a file cannot leave one out)."""
     steps = [(n, s) for n, s in steps if s is not None and not isinstance(s, str)]
     unfitted = [n for n, s in steps if not is_fitted(s)]
@@ -176,16 +182,16 @@ def _all_fitted(where: str, steps: list[tuple[str, Any]]) -> None:
         raise fail(f"{where}: step {unfitted[0]!r} is not fitted")
 
 
-def _finish_pipeline(pipe: Any, node: Node) -> None:
+def _finish_pipeline(pipe: Estimator, node: Node) -> None:
     _all_fitted(node.where, list(pipe.steps))
     check_widths(node.where, list(pipe.steps))
 
 
-def _pipeline_width(pipe: Any) -> int | None:
+def _pipeline_width(pipe: Estimator) -> int | None:
     return check_widths("pipeline", list(pipe.steps))
 
 
-def _columns(r: Rules, attr: str, cols: Any, D: int) -> None:
+def _columns(r: Rules, attr: str, cols: object, D: int) -> None:
     """A column selection: int, str, list of either, slice, or boolean mask."""
     items = cols if isinstance(cols, list) else [cols]
     if isinstance(cols, slice) or (is_array_like(cols) and cols.dtype.kind == "b"):
@@ -199,7 +205,7 @@ def _columns(r: Rules, attr: str, cols: Any, D: int) -> None:
             raise r.fail(attr, f"selects column {c} of {D}")
 
 
-def _triples(r: Rules, attr: str, items: Any, D: int) -> list[tuple[Any, ...]]:
+def _triples(r: Rules, attr: str, items: object, D: int) -> list[tuple[object, ...]]:
     if not isinstance(items, list):
         raise r.fail(attr, "must be a list of (name, transformer, columns)")
     for i, t in enumerate(items):
@@ -249,7 +255,7 @@ def _check_column_transformer(r: Rules) -> None:
         _columns(r, f"_columns[{i}]", c, D)
 
 
-def _finish_column_transformer(ct: Any, node: Node) -> None:
+def _finish_column_transformer(ct: Estimator, node: Node) -> None:
     if not hasattr(ct, "transformers_"):
         return
     _all_fitted(node.where, [(n, t) for n, t, _ in ct.transformers_] + [("", ct)])
@@ -277,19 +283,29 @@ def _finish_column_transformer(ct: Any, node: Node) -> None:
         start += w
 
 
-def _column_transformer_width(ct: Any) -> int:
+def _column_transformer_width(ct: Estimator) -> int:
     return sum(s.stop - s.start for s in ct.output_indices_.values())
 
 
 # ------------------------------------------------------------------ the table
 
 
+class _Options(TypedDict, total=False):
+    """The rest of a scikit-learn transformer's :class:`Spec` (see its fields)."""
+
+    params: dict[str, Rule]
+    check: Callable[[Rules], None]
+    finish: Callable[[Estimator, Node], None]
+    private: frozenset[str]
+    keep_private: Callable[[Estimator], bool]
+
+
 def _sk(
     module: str,
     shapes: Template,
-    width: Any = None,
+    width: Callable[[Estimator], int | None] | None = None,
     attrs: tuple[str, ...] = (),
-    **kw: Any,
+    **kw: Unpack[_Options],
 ) -> Spec:
     """A scikit-learn transformer: D in, ``width`` out (default D)."""
     public = frozenset({"n_features_in_", "feature_names_in_", *shapes, *attrs})

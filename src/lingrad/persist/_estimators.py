@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -20,8 +21,10 @@ from lingrad.errors import ModelFileError, ModelFileWarning
 from lingrad.models.params import check_params
 from lingrad.persist._safezip import fail, within
 from lingrad.persist._values import (
+    ArrayValue,
     Decoder,
     HistoryRef,
+    Json,
     Node,
     Template,
     arr,
@@ -29,8 +32,10 @@ from lingrad.persist._values import (
 )  # fmt: skip
 
 if TYPE_CHECKING:
+    from lingrad.models._base import GradientEstimator
     from lingrad.persist._loader import Rules
     from lingrad.persist.modelfile import Writer
+    from lingrad.training.history import History
 
 __all__ = [
     "ATTRS", "FINITE", "build_history", "check", "decode_trainer", "finish",
@@ -94,10 +99,13 @@ def check(r: Rules) -> None:
             raise r.fail(attr, f"is not an attribute of {name}")
     D = r.dims["D"]
     if "coefs_" in template:
-        shapes = [tuple(a.shape) for a in r.state["coefs_"] + r.state["intercepts_"]]
+        coefs, intercepts = r.state["coefs_"], r.state["intercepts_"]
+        assert isinstance(coefs, list) and isinstance(intercepts, list)  # r.shapes
+        shapes = [tuple(a.shape) for a in coefs + intercepts]
         K = shapes[len(shapes) // 2 - 1][1]
     else:
         coef = r.state["coef_"]
+        assert is_array_like(coef)  # r.shapes checked it
         K = coef.shape[0] if len(coef.shape) == 2 else 1
         shapes = [(D, K), (K,)]
     _check_extras(r, D)
@@ -105,11 +113,11 @@ def check(r: Rules) -> None:
     check_trainer(r, shapes)
 
 
-def _ndim(v: Any) -> int:
+def _ndim(v: object) -> int:
     return len(v.shape) if is_array_like(v) else -1
 
 
-def _check_plain(r: Rules, attr: str, v: Any, cap: int) -> None:
+def _check_plain(r: Rules, attr: str, v: object, cap: int) -> None:
     """A plain value (numbers, strings, arrays of at most ``cap`` elements, and
     lists / tuples / dicts of these): solver_info_ and a newer lingrad's attributes."""
     if isinstance(v, (Node, HistoryRef)):
@@ -147,9 +155,9 @@ def _check_extras(r: Rules, D: int) -> None:
     for key, ref in refs.items():
         r.check_array(f"history_[{key!r}]", ref, ref.shape, "biuf")
     budget, curve = r.dec.limits.max_history_bytes, r.state.get("loss_curve_")
-    parts: tuple[tuple[str, Any], ...] = (
+    parts: tuple[tuple[str, Iterable[ArrayValue]], ...] = (
         ("history_", refs.values()),
-        ("loss_curve_", [curve] if curve is not None else []),
+        ("loss_curve_", [curve] if is_array_like(curve) else []),  # else absent
         ("class_loss_curves_", curves or []),
     )
     for attr, arrays in parts:
@@ -163,7 +171,7 @@ def _check_extras(r: Rules, D: int) -> None:
         _check_plain(r, attr, v, (D + 1) ** 2)
 
 
-def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
+def build_history(arrays: dict[str, np.ndarray], where: str) -> History | None:
     """A History from its arrays, or None (with a warning) if it does not fit."""
     from lingrad.training.history import History
 
@@ -179,7 +187,7 @@ def build_history(arrays: dict[str, np.ndarray], where: str) -> Any:
         return None
 
 
-def finish(est: Any, node: Node) -> None:
+def finish(est: GradientEstimator, node: Node) -> None:
     where = f"{node.where} ({node.name})"
     for key in [k for k in vars(est) if k.endswith("_") and k[0] != "_"]:
         if key not in ATTRS and hasattr(type(est), key):
@@ -217,7 +225,7 @@ def finish(est: Any, node: Node) -> None:
         raise ModelFileError(f"{where}: {e}") from e
 
 
-def state_of(est: Any) -> dict[str, Any]:
+def state_of(est: GradientEstimator) -> dict[str, object]:
     """The fitted attributes a file stores (public ``*_`` attributes)."""
     return {k: v for k, v in vars(est).items() if k.endswith("_") and k[0] != "_"}
 
@@ -228,10 +236,12 @@ def state_of(est: Any) -> dict[str, Any]:
 _OBJECTS = ("GD", "Momentum", "Adam", "ProximalL1", "Schedule", "Constant",
             "InverseTime", "StepDecay", "Exponential", "Adaptive")  # fmt: skip
 _RNG_KEYS = {"state", "inc", "has_uint32", "uinteger"}
-_PARTS = ("optimizer", "schedule")
+_PARTS: tuple[Literal["optimizer"], Literal["schedule"]] = ("optimizer", "schedule")
 
 
-def trainer_state(est: Any, enc: Writer, where: str) -> dict[str, Any] | None:
+def trainer_state(
+    est: GradientEstimator, enc: Writer, where: str
+) -> dict[str, Json] | None:
     """What continuing ``est``'s training needs (its public ``training_state()``),
     as JSON: the optimizer's and schedule's ``{"class", "state": state_dict()}``;
     None for none, or one this module cannot store (another engine's, a custom
@@ -244,7 +254,7 @@ def trainer_state(est: Any, enc: Writer, where: str) -> dict[str, Any] | None:
         if any(state[part]["class"] not in _OBJECTS for part in _PARTS):
             return None
         bits = state["rng"]
-        out = {
+        out: dict[str, Json] = {
             "t": state["t"],
             "epoch": state["epoch"],
             "rng": {
@@ -264,7 +274,7 @@ def trainer_state(est: Any, enc: Writer, where: str) -> dict[str, Any] | None:
         return None
 
 
-def _arrays(value: Any) -> list[Any]:
+def _arrays(value: object) -> list[ArrayValue]:
     """Every array inside a decoded value (dicts, lists, nested objects)."""
     if is_array_like(value):
         return [value]
@@ -285,7 +295,7 @@ def check_trainer(r: Rules, shapes: list[tuple[int, ...]]) -> None:
             )
 
 
-def decode_trainer(dec: Decoder, v: Any, where: str) -> dict[str, Any] | None:
+def decode_trainer(dec: Decoder, v: object, where: str) -> dict[str, object] | None:
     """The JSON of :func:`trainer_state`, checked and decoded (arrays unread), in
     ``training_state()``'s form: the generator's PCG64 state, the optimizer's
     and the schedule's state dicts (from a 0.2 file's ``vars`` too)."""
@@ -308,15 +318,15 @@ def decode_trainer(dec: Decoder, v: Any, where: str) -> dict[str, Any] | None:
         }
     except (TypeError, ValueError, OverflowError) as e:
         raise fail(f"{where}.rng", "holds an invalid generator state") from e
-    out: dict[str, Any] = {"t": v["t"], "epoch": v["epoch"], "rng": bits}
+    out: dict[str, object] = {"t": v["t"], "epoch": v["epoch"], "rng": bits}
     for part, keep in zip(_PARTS, ((), ("lr",)), strict=True):
         out[part] = _decode_object(dec, v[part], f"{where}.{part}", keep)
     return out
 
 
 def _decode_object(
-    dec: Decoder, v: Any, where: str, keep: tuple[str, ...] = ()
-) -> dict[str, Any]:
+    dec: Decoder, v: object, where: str, keep: tuple[str, ...] = ()
+) -> dict[str, object]:
     """``{"class", "state"}`` (a ``state_dict()``), or a 0.2 file's ``{"class",
     "vars"}`` (nested ones as ``{"__object__": ...}``) turned into one: its private
     attributes (``_v``, ``_m``, ``_t``, ``_u``, ``_q``; Adaptive's ``_lr_now``,
@@ -330,7 +340,7 @@ def _decode_object(
         and isinstance(v[part], dict)
     ):
         raise fail(where, "is a malformed optimizer or schedule state")
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key, x in v[part].items():
         nested = part == "vars" and isinstance(x, dict) and set(x) == {"__object__"}
         if nested:  # ProximalL1's inner optimizer

@@ -8,8 +8,9 @@ reads the arrays (each header against its declaration) and builds the objects.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import overload
 
 import numpy as np
 
@@ -21,8 +22,11 @@ from lingrad.persist._values import (
     OUTPUT_CONFIG,
     Arr,
     ArrayRef,
+    ArrayValue,
+    Bad,
     Decoder,
     Dim,
+    Estimator,
     HistoryRef,
     Node,
     Template,
@@ -84,7 +88,9 @@ class Rules:
             raise self.fail(attr, f"must be a number; got {type(v).__name__}")
         return v
 
-    def check_array(self, attr: str, v: Any, shape: tuple[Dim, ...], kinds: str) -> Any:
+    def check_array(
+        self, attr: str, v: object, shape: tuple[Dim, ...], kinds: str
+    ) -> ArrayValue:
         want = "(" + ", ".join("n" if s is None else str(s) for s in shape)
         want += ",)" if len(shape) == 1 else ")"
         if not is_array_like(v):
@@ -119,7 +125,7 @@ class Rules:
                 if (v := self.get(attr, bool(need))) is not ABSENT:
                     self._match(attr, v, rule)
 
-    def _match(self, attr: str, v: Any, rule: Arr) -> None:
+    def _match(self, attr: str, v: object, rule: Arr) -> None:
         if v is None and rule.optional:
             param = rule.optional
             if isinstance(param, str) and self.params.get(param, True):
@@ -132,8 +138,8 @@ class Rules:
             raise self.fail(attr, f"must be a number; got {type(v).__name__}")
         dims = self.dims
         shape = tuple(dims.get(d, d) if isinstance(d, str) else d for d in rule.dims)
-        self.check_array(attr, v, shape, rule.kinds)
-        for d, n in zip(rule.dims, v.shape, strict=True):
+        a = self.check_array(attr, v, shape, rule.kinds)
+        for d, n in zip(rule.dims, a.shape, strict=True):
             if isinstance(d, str):
                 dims.setdefault(d, int(n))
 
@@ -162,7 +168,7 @@ class Rules:
 
 
 def check_finite(
-    names: tuple[str, ...], state: dict[str, Any], prefix: str, hint: str
+    names: tuple[str, ...], state: Mapping[str, object], prefix: str, hint: str
 ) -> None:
     """Each array ``names`` of ``state`` finite, else "``prefix``KEY holds NaN..."."""
     for key in names:
@@ -222,7 +228,7 @@ class Loader:
         rules.check(spec)
         return node
 
-    def finish(self, root: Node) -> Any:
+    def finish(self, root: Node) -> Estimator:
         """Read the arrays (each checked against its declaration), then build."""
         from sklearn.exceptions import NotFittedError
         from sklearn.utils.validation import check_is_fitted
@@ -246,7 +252,15 @@ class Loader:
         a = self.z.read_array(ref.member)
         return a.astype(object) if ref.as_object else a
 
-    def build(self, v: object) -> Any:
+    @overload
+    def build(self, v: Node) -> Estimator: ...
+    @overload  # a trainer state
+    def build(self, v: dict[str, object] | None) -> dict[str, object] | None: ...
+    @overload
+    def build(self, v: object) -> object: ...
+
+    def build(self, v: object) -> object:
+        """A declared value with its arrays read and its estimators built."""
         if isinstance(v, ArrayRef):
             return self.read(v)
         if isinstance(v, Node):
@@ -262,7 +276,7 @@ class Loader:
             return {k: self.build(x) for k, x in v.items()}
         return v
 
-    def _build_node(self, node: Node) -> Any:
+    def _build_node(self, node: Node) -> Estimator:
         spec = ALLOWED[node.name]
         cls = spec.cls(node.name)
         params = {k: self.build(x) for k, x in node.params.items()}
@@ -285,7 +299,7 @@ class Loader:
         try:
             if not spec.extra_attrs:
                 obj._validate_params()  # scikit-learn offers no public check
-            if config and config.get("transform") is not None:
+            if isinstance(config, dict) and config.get("transform") is not None:
                 obj.set_output(transform=config["transform"])
             for attr, rule in spec.shapes.items():
                 if isinstance(rule, Arr) and rule.bad is not None:
@@ -301,7 +315,7 @@ class Loader:
         return obj
 
 
-def _values(node: Node, attr: str, a: Any, bad: Any, need: str) -> None:
+def _values(node: Node, attr: str, a: object, bad: Bad, need: str) -> None:
     """Refuse the first element of array ``a`` for which ``bad`` holds."""
     if a is None:
         return

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lingrad.errors import ModelFileError
 from lingrad.persist._safezip import SafeZip, check_dtype, fail, open_zip
-from lingrad.persist._values import Decoder
+from lingrad.persist._values import Decoder, Estimator
+
+if TYPE_CHECKING:
+    from lingrad.persist._loader import Loader
 
 __all__ = ["load_v1"]
 
@@ -31,7 +34,7 @@ class _LegacyDecoder(Decoder):
     """Also decodes ``{"__inline__": values, "dtype": str}``: a 1-D array from JSON
     (object dtype: as ``__objects__``)."""
 
-    def value(self, v: Any, where: str) -> Any:
+    def value(self, v: object, where: str) -> object:
         if not (isinstance(v, dict) and set(v) == {"__inline__", "dtype"}):
             return super().value(v, where)
         values, descr = v["__inline__"], v["dtype"]
@@ -52,13 +55,13 @@ class _LegacyDecoder(Decoder):
         return a
 
 
-def _ref(member: str, spec: Any) -> dict[str, Any]:
+def _ref(member: str, spec: object) -> dict[str, object]:
     if not isinstance(spec, dict):
         raise ValueError(f"bad array entry for {member}")
     return {"__array__": member, "dtype": spec.get("dtype"), "shape": spec.get("shape")}
 
 
-def _node(meta: dict[str, Any]) -> dict[str, Any]:
+def _node(meta: dict[str, object]) -> dict[str, object]:
     """A format 1 ``meta.json`` as a format 2 node (arrays in the nested npz)."""
     arrays, lists = meta["arrays"], meta["array_lists"]
     scalars = meta["scalars"]
@@ -68,7 +71,7 @@ def _node(meta: dict[str, Any]) -> dict[str, Any]:
         and isinstance(scalars, dict)
     ):
         raise ValueError("arrays, array_lists and scalars must be objects")
-    state: dict[str, Any] = {}
+    state: dict[str, object] = {}
     members = set(arrays)
     for key, count in lists.items():
         if not isinstance(count, int) or not 0 < count <= len(arrays):
@@ -84,8 +87,8 @@ def _node(meta: dict[str, Any]) -> dict[str, Any]:
         state[key] = value
     if meta["n_features_in"] is not None:
         state["n_features_in_"] = meta["n_features_in"]
-    if (names := meta["feature_names_in"]) is not None:
-        state["feature_names_in_"] = {"__inline__": names, "dtype": "|O"}
+    if (features := meta["feature_names_in"]) is not None:
+        state["feature_names_in_"] = {"__inline__": features, "dtype": "|O"}
     if (classes := meta["classes"]) is not None:
         if not isinstance(classes, dict):
             raise ValueError("classes must be an object")
@@ -99,16 +102,16 @@ def _node(meta: dict[str, Any]) -> dict[str, Any]:
     return {"class": name, "params": meta["params"], "state": state}
 
 
-def _standardized(params: Any, state: dict[str, Any]) -> dict[str, Any]:
+def _standardized(params: object, state: dict[str, object]) -> dict[str, object]:
     """``Standardized(model, params)`` -> ``Pipeline([scale, model])``."""
     if not (isinstance(params, dict) and set(params) <= {"model", "params"}):
         raise ValueError("Standardized has malformed parameters")
     inner_params = params.get("params") or {}
-    scaler: dict[str, Any] = {
+    scaler: dict[str, object] = {
         "n_samples_seen_": {"__np__": "<i8", "value": 0},
         "var_": None,
     }
-    inner: dict[str, Any] = {}
+    inner: dict[str, object] = {}
     for key, value in state.items():
         if key in ("mean_", "scale_"):
             scaler[key] = value
@@ -128,13 +131,15 @@ def _standardized(params: Any, state: dict[str, Any]) -> dict[str, Any]:
             "legacy": "Standardized"}  # fmt: skip
 
 
-def _step(name: str, cls: Any, params: Any, state: Any) -> dict[str, Any]:
+def _step(name: str, cls: object, params: object, state: object) -> dict[str, object]:
     """A Pipeline step ``(name, estimator node)`` in format 2's tagged JSON."""
     node = {"class": cls, "params": params, "state": state}
     return {"__tuple__": [name, {"__estimator__": node}]}
 
 
-def load_v1(p: Path, z: SafeZip, meta: dict[str, Any], loader_cls: Any) -> Any:
+def load_v1(
+    p: Path, z: SafeZip, meta: dict[str, object], loader_cls: type[Loader]
+) -> Estimator:
     """Load a format 1 file (``meta`` is its parsed ``meta.json``)."""
     if "arrays.npz" not in z.members:
         raise ModelFileError(f"{p}: not a lingrad model file (no arrays.npz)")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import NoReturn
 
 import numpy as np
 
@@ -57,7 +57,7 @@ def _structure(data: bytes, chunk: int = 1 << 18) -> tuple[int, int]:
     return items, deepest
 
 
-def parse_json(what: str, data: bytes, limits: Limits) -> Any:
+def parse_json(what: str, data: bytes, limits: Limits) -> object:
     """JSON with bounded size and depth, finite numbers, no duplicate keys."""
     within(len(data), limits.max_json_bytes, f"{what} is {len(data)} bytes")
     try:
@@ -80,10 +80,10 @@ def parse_json(what: str, data: bytes, limits: Limits) -> Any:
             raise ValueError(f"integer {s[:30]}... is out of range")
         return int(s)
 
-    def constant(s: str) -> Any:
+    def constant(s: str) -> NoReturn:
         raise ValueError(f"{s} is not allowed (non-finite numbers are tagged)")
 
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
         out = dict(items)
         if len(out) != len(items):
             raise ValueError("an object has duplicate keys")

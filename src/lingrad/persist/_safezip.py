@@ -20,7 +20,7 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 
@@ -32,6 +32,7 @@ __all__ = [
 ]  # fmt: skip
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory
+_EndRecord = tuple[bytes, int, int, int, int, int, int, int]  # _EOCD's fields
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory entry
@@ -85,7 +86,7 @@ def within(n: int, most: int, *words: str) -> None:
         raise fail(*words, f"(at most {most})")
 
 
-def check_dtype(where: str, descr: str, limits: Limits) -> np.dtype[Any]:
+def check_dtype(where: str, descr: str, limits: Limits) -> np.dtype[np.generic]:
     """The dtype ``descr`` if allowed: bool, ints, float32/64, short unicode."""
     try:
         dt = np.dtype(descr)
@@ -122,7 +123,7 @@ class _Directory:
     start: int  # offset in the file
 
 
-def _plain_end(f: IO[bytes], size: int) -> tuple[int, tuple[Any, ...]]:
+def _plain_end(f: IO[bytes], size: int) -> tuple[int, _EndRecord]:
     """(offset, fields) of the end record :mod:`zipfile` uses: the last 22 bytes if
     they are one without a comment, else the last signature in the final 64 KiB."""
     if size < _EOCD.size:
@@ -281,7 +282,9 @@ class SafeZip:
             )
         return data
 
-    def npy_header(self, name: str) -> tuple[np.dtype[Any], tuple[int, ...], bool, int]:
+    def npy_header(
+        self, name: str
+    ) -> tuple[np.dtype[np.generic], tuple[int, ...], bool, int]:
         """(dtype, shape, fortran_order, header bytes) of a ``.npy`` member, checked."""
         info, lim = self.members[name], self.limits
         with self.zf.open(info) as f:
@@ -315,7 +318,7 @@ class SafeZip:
         """A ``.npy`` member's array; allocated only after its header passed."""
         dt, shape, fortran, skip = self.npy_header(name)
         out = np.empty(shape, dtype=dt, order="F" if fortran else "C")
-        view = memoryview(out.reshape(-1, order="A").view(np.uint8))  # type: ignore[arg-type]
+        view = out.reshape(-1, order="A").view(np.uint8).data  # its bytes, writable
         with self.zf.open(self.members[name]) as f:
             f.read(skip)
             pos = 0

@@ -13,12 +13,20 @@ lives in its TfidfTransformer (``_tfidf``, a node of its own).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lingrad.persist._safezip import Limits, cannot_save, fail
-from lingrad.persist._values import OUTPUT_CONFIG, Node, Rule, choice, is_array_like
+from lingrad.persist._values import (
+    OUTPUT_CONFIG,
+    Estimator,
+    Node,
+    Rule,
+    choice,
+    is_array_like,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from lingrad.persist._loader import Rules
@@ -94,7 +102,7 @@ TEXT_PARAMS: dict[str, Rule] = {
 VOCAB_PARAMS = {**TEXT_PARAMS, "vocabulary": choice(None)}
 
 
-def refuse_code(obj: Any, where: str) -> None:
+def refuse_code(obj: Estimator, where: str) -> None:
     """A ModelFileError naming the first callable analyzer / preprocessor /
     tokenizer of vectorizer ``obj``."""
     for attr in CODE:
@@ -104,7 +112,9 @@ def refuse_code(obj: Any, where: str) -> None:
             raise cannot_save(where, f"its {attr} is the function {name!r}; {BUILT_IN}")
 
 
-def hashing_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str, Any]:
+def hashing_to_file(
+    obj: Estimator, where: str, state: dict[str, object]
+) -> dict[str, object]:
     refuse_code(obj, where)
     limit = Limits().max_text_features
     if int(obj.n_features) > limit:
@@ -115,7 +125,9 @@ def hashing_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str, An
     return state
 
 
-def vocabulary_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str, Any]:
+def vocabulary_to_file(
+    obj: Estimator, where: str, state: dict[str, object]
+) -> dict[str, object]:
     """The state with ``vocabulary_`` as (UTF-8 bytes, offsets); the code refused."""
     refuse_code(obj, where)
     if obj.vocabulary is not None:
@@ -124,9 +136,9 @@ def vocabulary_to_file(obj: Any, where: str, state: dict[str, Any]) -> dict[str,
             "vocabulary_ only: fit with vocabulary=None (min_df, max_df and "
             "max_features bound what it learns)",
         )  # fmt: skip
-    vocab = state.get("vocabulary_")
-    if vocab is None:
-        return state
+    vocab = state.get("vocabulary_")  # scikit-learn's dict: term -> column
+    if not isinstance(vocab, Mapping):
+        return state  # None: not fitted
     limit = Limits().max_text_features
     if len(vocab) > limit:
         raise cannot_save(
@@ -193,7 +205,7 @@ def check_tfidf_transformer(r: Rules) -> None:
         raise r.fail("n_features_in_", f"is over {limit} (Limits.max_text_features)")
 
 
-def finish_vocabulary(vec: Any, node: Node) -> None:
+def finish_vocabulary(vec: Estimator, node: Node) -> None:
     """``vocabulary_`` from its arrays: offsets from 0 to the bytes' end, never
     decreasing; each term UTF-8 and unique. A TfidfVectorizer's ``_tfidf`` takes
     the vectorizer's ``norm``, ``use_idf``, ``smooth_idf``, ``sublinear_tf``."""
@@ -227,9 +239,9 @@ def finish_vocabulary(vec: Any, node: Node) -> None:
             )  # fmt: skip
 
 
-def vocabulary_width(vec: Any) -> int:
+def vocabulary_width(vec: Estimator) -> int:
     return len(vec.vocabulary_)
 
 
-def is_fitted(vec: Any) -> bool:
+def is_fitted(vec: Estimator) -> bool:
     return "vocabulary_" in vars(vec)

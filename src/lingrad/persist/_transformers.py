@@ -8,8 +8,10 @@ imputer's statistics, a one-hot encoder's sorted categories).
 from __future__ import annotations
 
 import math
+import operator
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, SupportsIndex, SupportsInt
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from lingrad.persist._values import (
     NONZERO,
     POSITIVE,
     Arr,
+    Estimator,
     Node,
     Template,
     arr,
@@ -65,7 +68,7 @@ def check_imputer(r: Rules) -> None:
         raise r.fail("indicator_", "must be None")
 
 
-def imputer_width(imp: Any) -> int:
+def imputer_width(imp: Estimator) -> int:
     """Its columns: an empty column's (a missing statistic) dropped unless kept."""
     stats = np.asarray(imp.statistics_).tolist()
     keep = imp.keep_empty_features
@@ -80,6 +83,7 @@ def check_one_hot(r: Rules) -> None:
         return
     r.shapes({"categories_": [arr(None, kinds="biufUO")] * D})
     cats = r.state["categories_"]
+    assert isinstance(cats, list)  # r.shapes checked it: D arrays
     for j, c in enumerate(cats):
         if not c.shape[0]:
             raise r.fail(f"categories_[{j}]", "holds no category")
@@ -116,20 +120,20 @@ def check_one_hot(r: Rules) -> None:
             )
 
 
-def one_hot_width(enc: Any) -> int:
+def one_hot_width(enc: Estimator) -> int:
     return len(enc.get_feature_names_out())
 
 
-def groups_infrequent(enc: Any) -> bool:
+def groups_infrequent(enc: Estimator) -> bool:
     """Whether the encoder's private grouping must be stored (no refit derives it)."""
     return enc.min_frequency is not None or enc.max_categories is not None
 
 
-def _missing(v: Any) -> bool:
+def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def finish_imputer(imp: Any, node: Node) -> None:
+def finish_imputer(imp: Estimator, node: Node) -> None:
     stats = getattr(imp, "statistics_", None)
     if stats is None:
         return
@@ -159,7 +163,7 @@ def _sorted_categories(c: np.ndarray) -> bool:
         return False
 
 
-def finish_one_hot(enc: Any, node: Node) -> None:
+def finish_one_hot(enc: Estimator, node: Node) -> None:
     """Categories sorted and unique; then, unless it groups infrequent categories,
     the encoder's private state is scikit-learn's own: a fit on one row with
     ``categories=categories_``, after which the file's public attributes return."""
@@ -191,7 +195,7 @@ def finish_one_hot(enc: Any, node: Node) -> None:
     vars(enc).update(public, categories_=cats)
 
 
-def _indices(drop: Any) -> list[int | None] | None:
+def _indices(drop: Iterable[SupportsInt | None] | None) -> list[int | None] | None:
     return None if drop is None else [None if d is None else int(d) for d in drop]
 
 
@@ -200,8 +204,14 @@ def check_poly(r: Rules) -> None:
         return
     lo, hi = r.state["_min_degree"], r.state["_max_degree"]
     n_out = r.state["n_output_features_"]
+    # r.shapes passed an integral NumPy float too, which math.comb refuses
+    if not isinstance(lo, SupportsIndex):
+        raise r.fail("_min_degree", f"must be an integer; got {str(lo)[:40]}")
+    if not isinstance(hi, SupportsIndex):
+        raise r.fail("_max_degree", f"must be an integer; got {str(hi)[:40]}")
     expected = n_monomials(
-        D, lo, hi, bool(r.params.get("interaction_only", False)),
+        D, operator.index(lo), operator.index(hi),
+        bool(r.params.get("interaction_only", False)),
         bool(r.params.get("include_bias", True)),
     )  # fmt: skip
     if n_out != expected:

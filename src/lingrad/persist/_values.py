@@ -27,17 +27,21 @@ every shape is checked before any array is allocated.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 import numpy as np
 
 from lingrad.persist._safezip import Limits, check_dtype, fail
 
+if TYPE_CHECKING:
+    from sklearn.base import BaseEstimator
+
 __all__ = ["IDF", "NONZERO", "NON_NEGATIVE", "OUTPUT_CONFIG", "POSITIVE", "Arr",
-           "ArrayRef", "Bad", "Decoder", "HistoryRef", "Node", "Rule", "Template",
-           "arr", "choice", "finite_arrays", "is_array_like"]  # fmt: skip
+           "ArrayRef", "ArrayValue", "Bad", "Decoder", "Estimator", "HistoryRef",
+           "Json", "Node", "Rule", "Scalar", "Template", "arr", "choice",
+           "finite_arrays", "is_array_like"]  # fmt: skip
 
 OUTPUT_CONFIG = "_sklearn_output_config"  # set by set_output(); a dict of str
 
@@ -45,13 +49,20 @@ _TAGS = ("__float__", "__tuple__", "__dict__", "__np__", "__dtype__", "__slice__
          "__array__", "__objects__", "__estimator__", "__history__")  # fmt: skip
 _WITH = {"__np__": ("value",), "__dtype__": ("type",), "__history__": ("complete",)}
 
+# a scikit-learn or lingrad estimator / transformer being saved or built (each a
+# BaseEstimator): scikit-learn is untyped here (so unchecked), and the rules read
+# its fitted attributes by name
+Estimator: TypeAlias = "BaseEstimator"
+Json: TypeAlias = "None | bool | int | float | str | list[Json] | dict[str, Json]"
+Scalar: TypeAlias = "None | bool | int | float | str"  # a JSON scalar, decoded
+
 
 @dataclass
 class ArrayRef:
     """An array declared in JSON (dtype, shape) but not read yet."""
 
     member: str
-    dtype: np.dtype[Any]
+    dtype: np.dtype[np.generic]
     shape: tuple[int, ...]
     as_object: bool = False
 
@@ -77,14 +88,17 @@ class Node:
     """An estimator declared in a file: allow-listed class name, params, state."""
 
     name: str
-    params: dict[str, Any]
-    state: dict[str, Any]
-    trainer: Any = None  # a lingrad estimator's training state (JSON-decoded)
+    params: dict[str, object]  # decoded values (arrays as ArrayRef until built)
+    state: dict[str, object]
+    trainer: dict[str, object] | None = None  # a lingrad estimator's training state
     where: str = "model"
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, tuple[int, int]] = field(default_factory=dict)  # fitted_shape
 
 
-def is_array_like(value: Any) -> bool:
+ArrayValue: TypeAlias = "ArrayRef | np.ndarray"  # declared (not read yet) or read
+
+
+def is_array_like(value: object) -> TypeGuard[ArrayValue]:
     return isinstance(value, (ArrayRef, np.ndarray))
 
 
@@ -156,7 +170,9 @@ class Decoder:
     must be referenced exactly once (:meth:`unreferenced` lists the rest).
     """
 
-    def __init__(self, limits: Limits, members: set[str], node: Any) -> None:
+    def __init__(
+        self, limits: Limits, members: set[str], node: Callable[[object, str], Node]
+    ) -> None:
         self.limits = limits
         self._members, self._used = members, set[str]()
         self._node = node  # (json, where) -> Node, for nested estimators
@@ -164,7 +180,7 @@ class Decoder:
     def unreferenced(self) -> list[str]:
         return sorted(self._members - self._used)
 
-    def scalar(self, v: Any, where: str) -> Any:
+    def scalar(self, v: object, where: str) -> Scalar:
         if v is None or isinstance(v, (bool, int, float, str)):
             return v
         if isinstance(v, dict) and set(v) == {"__float__"}:
@@ -172,7 +188,7 @@ class Decoder:
                 return float(v["__float__"])
         raise fail(where, f"holds an unexpected value {str(v)[:60]!r}")
 
-    def shape(self, v: Any, where: str) -> tuple[int, ...]:
+    def shape(self, v: object, where: str) -> tuple[int, ...]:
         if not isinstance(v, list) or len(v) > self.limits.max_ndim:
             raise fail(where, "has an invalid shape")
         if not all(
@@ -181,7 +197,7 @@ class Decoder:
             raise fail(where, f"has an invalid shape {v}")
         return tuple(v)
 
-    def array(self, v: dict[str, Any], where: str) -> ArrayRef:
+    def array(self, v: Mapping[str, object], where: str) -> ArrayRef:
         member = v.get("__array__")
         if set(v) - {"__array__", "dtype", "shape", "object"} or not isinstance(
             member, str
@@ -201,7 +217,7 @@ class Decoder:
             raise fail(where, "has an invalid object flag")
         return ArrayRef(member, dt, self.shape(v.get("shape"), where), as_object)
 
-    def value(self, v: Any, where: str) -> Any:
+    def value(self, v: object, where: str) -> object:
         """Decode one JSON value (tags as in the module docstring)."""
         if isinstance(v, list):
             return [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
@@ -217,25 +233,26 @@ class Decoder:
             return self.array(v, where)
         if tag == "__estimator__" and len(v) == 1:
             return self._node(body, where)
-        need: Any = dict if tag == "__history__" else str if tag in _WITH else list
+        need: type = dict if tag == "__history__" else str if tag in _WITH else list
         if set(v) != {tag, *_WITH.get(tag, ())} or not isinstance(body, need):
             raise fail(where, f"holds a malformed {tag} value")
-        if tag == "__tuple__":
+        # (body is of type need: each branch names it, for mypy)
+        if tag == "__tuple__" and isinstance(body, list):
             return tuple(self.value(x, f"{where}[{i}]") for i, x in enumerate(body))
-        if tag == "__dict__":
+        if tag == "__dict__" and isinstance(body, list):
             return self._dict(body, where)
-        if tag == "__objects__":
+        if tag == "__objects__" and isinstance(body, list):
             out = np.empty(len(body), dtype=object)
             out[:] = [self.scalar(x, f"{where}[{i}]") for i, x in enumerate(body)]
             return out
-        if tag == "__np__":
+        if tag == "__np__" and isinstance(body, str):
             dt = check_dtype(where, body, self.limits)
             value = self.scalar(v["value"], where)
             try:
                 return np.array(value, dtype=dt)[()]
             except (TypeError, ValueError, OverflowError) as e:
                 raise fail(where, f"holds {value!r}, not a {dt}") from e
-        if tag == "__dtype__":
+        if tag == "__dtype__" and isinstance(body, str):
             if body in ("|O", "O"):
                 dt = np.dtype(object)
             else:
@@ -243,16 +260,21 @@ class Decoder:
             return dt.type if v["type"] is True else dt
         if (
             tag == "__slice__"
+            and isinstance(body, list)
             and len(body) == 3
             and all(e is None or type(e) is int for e in body)
         ):
             return slice(*body)
-        if tag == "__history__" and isinstance(v["complete"], bool):
+        if (
+            tag == "__history__"
+            and isinstance(body, dict)
+            and isinstance(v["complete"], bool)
+        ):
             return HistoryRef(self._history(body, where), v["complete"])
         raise fail(where, f"holds a malformed {tag} value")
 
-    def _dict(self, body: list[Any], where: str) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
+    def _dict(self, body: list[object], where: str) -> dict[Scalar, object]:
+        out: dict[Scalar, object] = {}
         for item in body:
             if not (isinstance(item, list) and len(item) == 2):
                 raise fail(where, "holds a malformed dict")
@@ -262,8 +284,12 @@ class Decoder:
             out[key] = self.value(item[1], f"{where}[{key!r}]")
         return out
 
-    def _history(self, body: dict[str, Any], where: str) -> dict[str, ArrayRef]:
+    def _history(self, body: dict[str, object], where: str) -> dict[str, ArrayRef]:
         for key, ref in body.items():
             if not isinstance(ref, dict) or "__array__" not in ref:
                 raise fail(f"{where}[{key!r}]", "is not an array")
-        return {k: self.array(ref, f"{where}[{k!r}]") for k, ref in body.items()}
+        return {  # (each ref is a dict: checked above)
+            k: self.array(ref, f"{where}[{k!r}]")
+            for k, ref in body.items()
+            if isinstance(ref, dict)
+        }

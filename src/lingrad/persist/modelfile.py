@@ -16,10 +16,9 @@ import math
 import os
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from lingrad.persist._estimators import state_of, trainer_state
 from lingrad.persist._loader import Loader, check_finite
 from lingrad.persist._safejson import parse_json
 from lingrad.persist._safezip import Limits, SafeZip, cannot_save, check_dtype, open_zip
-from lingrad.persist._values import OUTPUT_CONFIG
+from lingrad.persist._values import OUTPUT_CONFIG, Estimator, Json
 from lingrad.persist.atomic import (  # re-exported: output files
     atomic_open,
     atomic_write_bytes,
@@ -77,7 +76,7 @@ class Writer:
     def __init__(self) -> None:
         self.arrays: list[tuple[str, np.ndarray]] = []
 
-    def array(self, a: np.ndarray, where: str) -> dict[str, Any]:
+    def array(self, a: np.ndarray, where: str) -> dict[str, Json]:
         as_object = a.dtype.kind == "O"
         if as_object:
             strings = a.ndim == 1 and all(isinstance(v, str) for v in a)
@@ -95,10 +94,12 @@ class Writer:
             ) from e  # fmt: skip
         member = f"arrays/{len(self.arrays):05d}.npy"
         self.arrays.append((member, a))
-        tag = {"__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)}
+        tag: dict[str, Json] = {
+            "__array__": member, "dtype": a.dtype.str, "shape": list(a.shape)
+        }  # fmt: skip
         return {**tag, "object": True} if as_object else tag
 
-    def scalar(self, v: Any, where: str) -> Any:
+    def scalar(self, v: object, where: str) -> Json:
         if isinstance(v, np.generic) and v.dtype.kind in _SCALAR_KINDS:
             v = v.item()
         if v is None or isinstance(v, (bool, str)):
@@ -114,8 +115,8 @@ class Writer:
             "arrays, and lists / tuples / dicts of these",
         )  # fmt: skip
 
-    def value(self, v: Any, where: str) -> Any:
-        """Any supported value as JSON (recursively; tags as in :mod:`_values`)."""
+    def value(self, v: object, where: str) -> Json:
+        """A supported value as JSON (recursively; tags as in :mod:`_values`)."""
         if isinstance(v, np.ndarray):
             return self.array(v, where)
         if isinstance(v, np.generic):
@@ -147,7 +148,7 @@ class Writer:
             return {"__estimator__": self.node(v, where)}
         return self.scalar(v, where)
 
-    def node(self, obj: Any, where: str) -> dict[str, Any]:
+    def node(self, obj: Estimator, where: str) -> dict[str, Json]:
         name, spec = type(obj).__name__, spec_of(obj)
         if spec is None:
             raise cannot_save(
@@ -182,7 +183,7 @@ class Writer:
             spec.finite, state, f"cannot save {where}: ",
             "training diverged? refit, e.g. with a smaller lr",
         )  # fmt: skip
-        out: dict[str, Any] = {
+        out: dict[str, Json] = {
             "class": name,
             "params": {k: self.value(v, f"{where}.{k}") for k, v in params.items()},
             "state": {
@@ -194,14 +195,20 @@ class Writer:
             out["trainer"] = trainer_state(obj, self, f"{where}.trainer")
         return out
 
-    def history(self, h: Any, where: str) -> dict[str, Any] | None:
+    def history(self, h: object, where: str) -> dict[str, Json] | None:
+        from lingrad.training.history import History
+
+        if not isinstance(h, History):
+            raise cannot_save(where, f"it is a {type(h).__name__}, not a History")
         d = {k: np.asarray(a) for k, a in h.to_dict().items()}
         complete = sum(a.nbytes for a in d.values()) <= HISTORY_MAX_BYTES
         if not complete:
             d = {k: _no_steps(k, a) for k, a in d.items()}
             if sum(a.nbytes for a in d.values()) > Limits().max_history_bytes:
                 return None  # even its per-epoch summary is over the load limit
-        arrays = {k: self.array(a, f"{where}[{k!r}]") for k, a in d.items()}
+        arrays: dict[str, Json] = {
+            k: self.array(a, f"{where}[{k!r}]") for k, a in d.items()
+        }
         return {"__history__": arrays, "complete": complete}
 
 
@@ -210,7 +217,7 @@ def _no_steps(key: str, a: np.ndarray) -> np.ndarray:
     return a[:0] if a.ndim and key.startswith(_PER_STEP) else a
 
 
-def _check_meta(meta: Any) -> dict[str, Any]:
+def _check_meta(meta: object) -> dict[str, object]:
     if meta is None:
         return {}
     if not isinstance(meta, dict) or not all(isinstance(k, str) for k in meta):
@@ -224,11 +231,15 @@ def _check_meta(meta: Any) -> dict[str, Any]:
         ) from e
     if len(text) > META_MAX_BYTES:
         raise ModelFileError(f"cannot save: meta is over {META_MAX_BYTES} bytes")
-    return json.loads(text)  # type: ignore[no-any-return]
+    checked: dict[str, object] = json.loads(text)  # a dict: checked above
+    return checked
 
 
 def save(
-    obj: Any, path: str | os.PathLike[str], *, meta: dict[str, Any] | None = None
+    obj: Estimator,
+    path: str | os.PathLike[str],
+    *,
+    meta: Mapping[str, object] | None = None,
 ) -> None:
     """Save a fitted estimator or Pipeline to ``path`` (a ``.lingrad`` zip), atomically.
 
@@ -299,7 +310,7 @@ def _not_a_model(p: Path) -> ModelFileError:
     return ModelFileError(f"{p} is not a lingrad model file (not a zip archive)")
 
 
-def _read_doc(p: Path, z: SafeZip) -> dict[str, Any]:
+def _read_doc(p: Path, z: SafeZip) -> dict[str, object]:
     name = _DOC if _DOC in z.members else "meta.json"
     if name not in z.members:
         raise ModelFileError(f"{p}: not a lingrad model file (no {_DOC})")
@@ -322,7 +333,7 @@ def _read_doc(p: Path, z: SafeZip) -> dict[str, Any]:
 
 def read_meta(
     path: str | os.PathLike[str], *, limits: Limits | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The ``meta`` dict saved with a model (``{}`` for none, or format 1 files);
     reads ``model.json`` only: no arrays, no estimator classes."""
     with _reading(path, limits) as (p, z):
@@ -332,7 +343,7 @@ def read_meta(
     return meta
 
 
-def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
+def load(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Estimator:
     """Load a model saved by :func:`save`; executes nothing from the file.
 
     Raises :class:`ModelFileError` for a missing, truncated, tampered, oversized or

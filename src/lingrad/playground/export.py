@@ -12,12 +12,18 @@ from __future__ import annotations
 import copy
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lingrad.playground.session import Session
 from lingrad.playground.settings import SettingsError
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+    from lingrad.models._base import GradientEstimator
+    from lingrad.workflows.types import Dense, Model
 
 _FIGURES = threading.Lock()  # matplotlib draws one figure set at a time
 
@@ -56,7 +62,7 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
         mean, std = run.mean, run.std
         name = settings.model if session.custom else session.preset
     est.forget_training()  # nothing of the live trainer travels
-    model: Any = est
+    model: Model = est
     X = np.asarray(data.X, dtype=np.float64)
     if settings.scale:
         model = _scaled(est, X, mean, std)
@@ -86,11 +92,14 @@ def export(session: Session, out_root: Path) -> tuple[Path, list[str]]:
     return folder, [p.name for p in written]
 
 
-def _scaled(est: Any, X: Any, mean: Any, std: Any) -> Any:
+def _scaled(
+    est: GradientEstimator, X: Dense, mean: Dense | None, std: Dense | None
+) -> Pipeline:
     """``Pipeline([scale, model])``, the scaler exactly the run's (x - mean) / std."""
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
+    assert mean is not None and std is not None  # settings.scale: the run's
     scaler = StandardScaler().fit(X)  # the fitted attributes, then the run's values
     scaler.mean_, scaler.scale_, scaler.var_ = mean, std, std**2
     return Pipeline([("scale", scaler), ("model", est)])

@@ -42,7 +42,7 @@ def frame(session: Session, cursor: Cursor) -> dict[str, object] | None:
     """The next frame for ``cursor`` (None: nothing new). Call under the lock."""
     run, out = session.run, dict[str, object]()
     if cursor.version != session.version:
-        cursor.__init__()  # type: ignore[misc]
+        vars(cursor).update(vars(Cursor()))  # every field back to its default
         cursor.version = session.version
         out["reset"] = _header(session)
     tr = run.trainer

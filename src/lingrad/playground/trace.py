@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -26,9 +26,11 @@ from lingrad.workflows.render import Names, fmt, line, render
 from lingrad.workflows.walk import Walk, walk
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
     from lingrad.core.chain import Chain
     from lingrad.models._base import GradientEstimator
-    from lingrad.models.problem import TrainingProblem
+    from lingrad.models.problem import Dtype, TrainingProblem, XLike
     from lingrad.playground.run import Run
     from lingrad.training.train import Trainer
 
@@ -63,11 +65,24 @@ class _Before:
     def __init__(self, est: GradientEstimator, chain: Chain) -> None:
         self._est, self._chain = est, chain
 
-    def training_problem(self, *args: Any, **kwargs: Any) -> TrainingProblem:
-        problem = self._est.training_problem(*args, **kwargs)
+    def training_problem(
+        self,
+        X: XLike | None = None,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        *,
+        start: str = "fit",
+        random_state: int | np.random.RandomState | None = None,
+        shape: tuple[int, int] | None = None,
+        dtype: Dtype = np.float64,
+    ) -> TrainingProblem:
+        problem = self._est.training_problem(
+            X, y, sample_weight, start=start, random_state=random_state, shape=shape,
+            dtype=dtype,
+        )  # fmt: skip
         return dataclasses.replace(problem, chain=self._chain)
 
-    def __getattr__(self, name: str) -> Any:  # the estimator's, as it types them
+    def __getattr__(self, name: str) -> object:  # the estimator's
         return getattr(self._est, name)
 
 
