@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
     from lingrad.core.chain import Chain
+    from lingrad.core.nodes import XLike
     from lingrad.models._base import GradientEstimator
-    from lingrad.models.problem import Dtype, TrainingProblem, XLike
+    from lingrad.models.problem import Dtype, TrainingProblem
     from lingrad.playground.run import Run
     from lingrad.training.train import Trainer
 
