@@ -67,7 +67,7 @@ def evaluate(
 
     doc = score(model, data, target, split.value)
     if as_json:
-        from lingrad.workflows.outputs import jsonable
+        from lingrad.report.values import jsonable
 
         echo(json.dumps(jsonable(doc), indent=2))
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from lingrad.core.penalties import Penalty
 from lingrad.data.datasets import Synthetic
 from lingrad.notebook.display import DemoDisplay
 from lingrad.plot.style import FigureLike, root_figure, save
+from lingrad.report.values import jsonable
 from lingrad.training.optim import Seed
 from lingrad.training.schedules import Schedule
 from lingrad.training.train import Trainer
@@ -186,27 +186,6 @@ def compare(
         out[name] = dict(row)
         out[name][f"|{a} − {b}|"] = abs(float(row[a]) - float(row[b]))
     return out
-
-
-def jsonable(value: object) -> object:
-    """Plain JSON values: numpy to Python, non-finite floats to None."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, (np.ndarray, list, tuple)):
-        return [
-            jsonable(v) for v in (value.tolist() if hasattr(value, "tolist") else value)
-        ]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
 
 
 def metrics_document(name: str, quick: bool, out: DemoOutput, files: list[str]) -> str:

@@ -9,28 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from lingrad.errors import LingradError
+from lingrad.report.values import jsonable
 from lingrad.workflows.figures import Warn, as_warning, figures
 from lingrad.workflows.memory import FitResult
 from lingrad.workflows.pipeline import describe, final_estimator, name_inputs
 
 MODEL_FILE = "model.lingrad"
-
-
-def jsonable(value: object) -> object:
-    """numpy scalars and arrays as plain JSON values; non-finite floats as None."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return jsonable(value.item())
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
 
 
 def model_meta(result: FitResult) -> dict[str, object]:
