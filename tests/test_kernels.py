@@ -1,6 +1,7 @@
 """The compiled engine's boundaries: what has a kernel, what auto picks, imports."""
 
 import inspect
+import os
 import subprocess
 import sys
 
@@ -281,3 +282,21 @@ def test_kernels_cached_from_other_formulas_are_not_loaded(tmp_path):
 
     assert [loaded(), loaded()] == [0, 1]  # compiled, then loaded from the cache
     assert [loaded(str(edited)), loaded(str(edited))] == [0, 1]  # recompiled
+
+
+def test_every_formula_is_compilable_whatever_was_imported_first():
+    """Importing the kernels' decorators first registers the formulas of every
+    formula module (a schedule's too), not only those imported before."""
+    code = (
+        "import lingrad.training.compiled._jit\n"
+        "from numba import njit\n"
+        "from lingrad.training.schedules import inverse_time_lr\n"
+        "lr_t = njit(lambda t, lr, k, p: inverse_time_lr(t, lr, k, p))\n"
+        "print(lr_t(0.5, 3, 1.0, 0.5))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+    from lingrad.training.schedules import inverse_time_lr
+
+    assert float(out.stdout) == inverse_time_lr(0.5, 3, 1.0, 0.5)

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from lingrad.core.nodes import FORMULAS
 from lingrad.training.compiled.plan import FAST
 
-# the modules whose formulas the kernels compile (all imported by ``plan``)
+# the modules whose formulas the kernels compile (imported below, before registering)
 FORMULA_MODULES = (
     "lingrad.core.nodes",
     "lingrad.core.loss_base",
@@ -46,7 +46,9 @@ Ints: TypeAlias = NDArray[np.integer]  # row positions, column indices, row poin
 # numba's stubs type these: @jit gives a Dispatcher of the function, called with
 # the function's own signature (numba itself ignores the annotations)
 jitable = register_jitable(error_model="numpy")  # compiled into its caller
-for _formula in FORMULAS:
+for _name in FORMULA_MODULES:  # every @compilable formula is in FORMULAS ...
+    importlib.import_module(_name)
+for _formula in FORMULAS:  # ... before it is registered
     jitable(_formula)  # as the kernels
 
 jit = njit(cache=True, error_model="numpy")
