@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from lingrad.training.compiled._prefetch import prefetch_at
+from lingrad.training.compiled.prefetch import prefetch_at
 
 
 @njit(cache=False, error_model="numpy")

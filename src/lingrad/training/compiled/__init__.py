@@ -14,5 +14,6 @@ proves both give the same numbers.
 - ``_rows``, ``_update`` and ``_loop`` are the numba functions (compiled on
   first use and cached on disk, ``cache=True``); ``_loop_csr`` runs sparse
   (CSR) rows at a cost proportional to their nonzeros, imported and compiled
-  only when a sparse fit runs.
+  only when a sparse fit runs; :mod:`lingrad.training.compiled.prefetch` holds
+  the CPU prefetch intrinsics they use (and the bench's SGD floor).
 """

@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.training.compiled._jit import Ints, jit_fast, jit_inline
-from lingrad.training.compiled._prefetch import prefetch_row
 from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import (
     copy_into,
@@ -63,6 +62,7 @@ from lingrad.training.compiled.plan import (
     O_GD,
     P_NONE,
 )
+from lingrad.training.compiled.prefetch import prefetch_row
 from lingrad.training.optim import gd_update
 
 Params: TypeAlias = tuple[Array, Array]  # (W (D, K), b (K,))

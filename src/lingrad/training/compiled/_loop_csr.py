@@ -33,7 +33,6 @@ from numpy.typing import NDArray
 from lingrad.core.nodes import Array
 from lingrad.core.penalties import l2_C, l2_dC_dw
 from lingrad.training.compiled._jit import Ints, jit, jit_fast, jit_inline
-from lingrad.training.compiled._prefetch import prefetch_at
 from lingrad.training.compiled._rows import hit, loss1, row_loss
 from lingrad.training.compiled._update import penalty_value, shrink_l1, update
 from lingrad.training.compiled.plan import (
@@ -72,6 +71,7 @@ from lingrad.training.compiled.plan import (
     P_L2,
     P_NONE,
 )
+from lingrad.training.compiled.prefetch import prefetch_at
 from lingrad.training.optim import gd_update
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 _HERE = Path(__file__).resolve().parent
 _ROOT = _HERE.parents[2]  # the folder that holds the lingrad package
-_SOURCES = ("_jit.py", "_loop.py", "_rows.py", "_update.py", "_prefetch.py")
+_SOURCES = ("_jit.py", "_loop.py", "_rows.py", "_update.py", "prefetch.py")
 _children: dict[str, subprocess.Popen[bytes]] = {}  # dtype -> background compile
 _ready: set[str] = set()  # dtypes whose kernel this process knows is compiled
 _owner = os.getpid()  # a forked child does not own its parent's compiles
