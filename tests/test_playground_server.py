@@ -354,9 +354,44 @@ def test_the_command_prints_no_traceback_under_attack(tmp_path):
             assert _response(_read_all(sock))[0] == 400
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=HANG_GUARD)
+        try:
+            out, err = proc.communicate(timeout=HANG_GUARD)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # a hung server fails this test alone, leaking nothing
+            proc.communicate()
+            raise
     assert "Traceback" not in out + err
     assert all(ln.startswith("lingrad") for ln in err.splitlines()), err
     dropped = [ln for ln in err.splitlines() if "closed the connection" in ln]
     assert len(dropped) <= 6  # at most one line per dropped client
     assert len(err.splitlines()) <= len(dropped) + 1  # and the one exit line
+
+
+def test_a_signal_that_lands_in_a_finalizer_still_stops_the_server(tmp_path):
+    """SIGTERM delivered while a ``__del__`` runs (a dropped client's socket, in the
+    CI run that hung) stops ``serve_forever``: nothing raised there is lost."""
+    import gc
+    import os
+    import signal
+
+    from lingrad.cli._common import _signals_interrupt
+    from lingrad.cli.playground import _signals_stop
+
+    class Finalized:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            sum(range(1000))  # the handler runs here, inside __del__
+
+    server = PlaygroundServer(out=tmp_path / "out")
+    hung = threading.Event()
+    guard = threading.Timer(HANG_GUARD, lambda: (hung.set(), server.shutdown()))
+    guard.start()
+    try:
+        with _signals_interrupt(), _signals_stop(server):
+            Finalized()
+            gc.collect()
+            server.serve_forever(poll_interval=0.2)
+    finally:
+        guard.cancel()
+        server.close()
+    assert not hung.is_set()

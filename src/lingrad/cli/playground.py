@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
+import socketserver
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -31,6 +37,32 @@ def _debug() -> bool:
         "",
         "0",
     )
+
+
+@contextmanager
+def _signals_stop(server: socketserver.BaseServer) -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask ``server`` to shut down; the handler raises nothing.
+
+    The runner's handler raises :class:`Interrupted`, and a signal that lands while
+    a ``__del__`` runs (a dropped client's socket) is printed and lost there: the
+    server would serve on. ``shutdown`` waits for ``serve_forever`` to return, so
+    it runs in a thread of its own.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=server.shutdown, name="playground-stop").start()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    previous = {
+        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def playground(
@@ -93,10 +125,11 @@ def playground(
 
         webbrowser.open(url)
     try:
-        with quiet_threads(server.debug):
+        with quiet_threads(server.debug), _signals_stop(server):
             server.warm_up()
             server.serve_forever(poll_interval=0.2)
-    except (KeyboardInterrupt, Interrupted):  # Ctrl-C or SIGTERM: a clean stop
+        echo("\nstopping the playground")
+    except (KeyboardInterrupt, Interrupted):  # a signal before the server ran
         echo("\nstopping the playground")
     finally:
         server.close()
