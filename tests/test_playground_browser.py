@@ -52,7 +52,7 @@ def server(tmp_path_factory):
     yield match.group(1), out, proc
     if proc.poll() is None:
         proc.kill()
-        proc.wait()
+    proc.communicate()  # reaps it and closes its pipe (else an unraisable warning)
 
 
 @pytest.fixture(scope="module")
