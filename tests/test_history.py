@@ -187,3 +187,42 @@ def test_files_written_before_step_index_still_load():
     assert_array_equal(back.step_index, [0, 1, 2])
     assert_allclose(back.accumulated_accuracy, [1, 1 / 3, 2 / 4])
     assert back.n_steps == 3
+
+
+@pytest.mark.parametrize("engine", ["nodes", "compiled"])
+def test_snapshots_of_a_wide_model_stay_within_their_byte_budget(monkeypatch, engine):
+    """snapshot_every=1 on a model of 2**14 weights: the History keeps at most
+    MAX_SNAPSHOT_BYTES of snapshots (evenly spread), and training holds no more
+    than that plus one engine call's share (an epoch's records used to keep
+    every snapshot: a million weights and snapshot_every=1 ran out of memory)."""
+    import tracemalloc
+
+    from lingrad.training import history as history_module
+    from lingrad.training import train as train_module
+
+    D, N = 2**14, 600
+    row = D * 8 + 8  # one snapshot: W (D, 1) and b (1,)
+    monkeypatch.setattr(history_module, "MAX_SNAPSHOT_BYTES", 8 * row)
+    monkeypatch.setattr(train_module, "SNAPSHOT_BYTES", 4 * row)
+    rng = np.random.default_rng(0)
+    X = np.zeros((N, D))
+    X[np.arange(N), rng.integers(0, D, N)] = 1.0
+    y = rng.normal(size=N)
+    def fit(snapshot_every):  # (the trainer, the peak of traced memory)
+        chain = Chain([Affine(np.zeros((D, 1)), np.zeros(1))])
+        trainer = Trainer(chain, SquaredError(), lr=0.05, engine=engine,
+                          snapshot_every=snapshot_every, shuffle=False)  # fmt: skip
+        tracemalloc.start()
+        try:
+            trainer.fit(X, y, max_iter=1, tol=None)
+            return trainer, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    baseline = fit(None)[1]  # first: the compiled path's imports are traced too
+    trainer, peak = fit(1)
+    h = trainer.history
+    assert 4 <= len(h.snapshot_step) <= 8
+    assert_array_equal(np.diff(h.snapshot_step), h.snapshot_step[1])  # evenly
+    assert sum(p.nbytes for p in h.params.values()) <= 8 * row
+    assert peak - baseline < 60 * row  # N = 600 snapshots would be 600 rows

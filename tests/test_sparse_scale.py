@@ -216,3 +216,27 @@ def test_hashed_categories_with_an_id_streamed_and_on_dask_give_the_in_memory_mo
         assert_same_model(fitted, engine)
     est = final_estimator(fitted["memory"][0])
     assert est.coef_.size >= 512  # hashed features, not 60 one-hot columns
+
+
+def test_a_streamed_epoch_hashes_each_row_once(
+    tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training and the last epoch's metrics share one transform of a batch (the
+    text's hashing was run three times a batch: fit, predict, predict_proba)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    hashed: list[int] = []
+    original = HashingVectorizer.transform
+
+    def spy(self: Any, X: Any) -> Any:
+        hashed.append(len(X))
+        return original(self, X)
+
+    monkeypatch.setattr(HashingVectorizer, "transform", spy)
+    data = reviews_csv(tmp_path / "reviews.csv")  # 400 rows
+    out = tmp_path / "run"
+    run(capsys, "fit", "-d", data, "-t", "label", "-m", "logistic", "--text", "t",
+        "--solver", "sgd", "--max-iter", "1", "--test-size", "0.25", "--no-figures",
+        "--stream", "--chunk-rows", "64", "-o", out)  # fmt: skip
+    assert sum(n_rows(out)) == 400
+    assert 400 <= sum(hashed) < 2 * 400  # each row once, and the saved model's check

@@ -91,10 +91,12 @@ class Steps:
         self.S = 0
 
     def save(self, history: History) -> None:
-        """Append the S steps run (and their snapshots) to ``history``."""
+        """Append the S steps run (and their snapshots) to ``history``; the
+        snapshots move there (an epoch's records would hold them all)."""
         S = self.S
         for steps, arrays in self.snapshots:
             history.add_snapshots(steps, arrays)
+        self.snapshots.clear()
         history.add_steps(
             self.J[:S],
             self.lr[:S],

@@ -8,7 +8,8 @@ by doubling, exportable with ``to_dict`` / ``save_npz`` / ``load_npz``.
 
 Per-step records are bounded: beyond ``max_steps`` kept steps the History
 keeps every 2nd, then every 4th, ... step (evenly, by global step index, see
-``step_index``); snapshots likewise beyond ``max_snapshots``. Per-epoch
+``step_index``); snapshots likewise beyond ``max_snapshots`` or
+``MAX_SNAPSHOT_BYTES`` (a wide model keeps fewer). Per-epoch
 summaries and the running totals behind ``accumulated_accuracy`` are exact.
 """
 
@@ -22,6 +23,8 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from lingrad.core.nodes import Array
 from lingrad.notebook.display import HistoryDisplay
+
+MAX_SNAPSHOT_BYTES = 1 << 27  # kept parameter snapshots, at most (at least 2 kept)
 
 
 class _Buffer:
@@ -103,7 +106,8 @@ class History(HistoryDisplay):
         ``step_index`` gives the global step of each. None: keep all.
     max_snapshots : int or None, default=10_000
         The same bound for the parameter snapshots (``snapshot_step`` gives
-        the step of each kept one).
+        the step of each kept one); they also stay within
+        ``MAX_SNAPSHOT_BYTES`` (128 MiB: 16 snapshots of a million weights).
 
     Attributes
     ----------
@@ -242,10 +246,11 @@ class History(HistoryDisplay):
         self._bound_snapshots()
 
     def _bound_snapshots(self) -> None:
-        while (
-            self.max_snapshots is not None
-            and self._snapshot_step.n > self.max_snapshots
-        ):
+        row = sum(buf.data[:1].nbytes for buf in self._params.values())
+        cap = max(2, MAX_SNAPSHOT_BYTES // row) if row else self._snapshot_step.n
+        if self.max_snapshots is not None:
+            cap = min(cap, self.max_snapshots)
+        while self._snapshot_step.n > cap:
             self.snapshot_stride *= 2  # kept ordinals are multiples of the old one
             for buf in (self._snapshot_step, *self._params.values()):
                 buf.halve()

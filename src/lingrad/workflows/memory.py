@@ -254,7 +254,8 @@ def fit_in_memory(
     est_params.setdefault("random_state", seed)
     if "snapshot_every" not in est_params:
         probe = spec.cls()(**est_params)
-        every = _snapshot_every(probe, len(X_tr), X_tr.shape[1])
+        wide = text is not None and text.sparse  # hashed or TF-IDF: many weights
+        every = None if wide else _snapshot_every(probe, len(X_tr), X_tr.shape[1])
         if every is not None:
             est_params["snapshot_every"] = every
     fit_params = {**est_params, "verbose": 1 if progress else 0}

@@ -109,7 +109,7 @@ def fit_streaming(
         )
     else:
         fit_call(spec, _exact, spec, table, est, first, transform)
-        metrics, sample = _score(spec, table, model, first.classes)
+        metrics, sample = _score(spec, table, est, transform, first.classes)
         passes = table.passes
         how = (
             f"solver {est.solver!r} on the streamed rows: the exact answer, "
@@ -156,8 +156,8 @@ def _epochs(
 
     est = final_estimator(model)
     fit_kw = {"classes": first.classes} if spec.is_classifier else {}
-    prep: Callable[[Raw], Features] = transform or (lambda X: X)
-    proba = spec.is_classifier and hasattr(model, "predict_proba")
+    prep: Transform = transform or (lambda X: X)
+    proba = spec.is_classifier and hasattr(est, "predict_proba")
     acc: dict[str, Running] = {"train": metrics_for(first.classes)}
     if first.n_test:
         acc["test"] = metrics_for(first.classes)
@@ -170,18 +170,19 @@ def _epochs(
             ):
                 if not spec.is_classifier:
                     y = as_regression_target(y)
+                Xt = prep(X)  # once: hashing text is most of a streamed epoch
                 scored = last and hasattr(est, "t_")  # before it trains on the batch
                 if scored:
-                    _update(acc["train"], model, X, y, proba)
-                fit_call(spec, est.partial_fit, prep(X), y, **fit_kw)
+                    _update(acc["train"], est, Xt, y, proba)
+                fit_call(spec, est.partial_fit, Xt, y, **fit_kw)
                 if last and not scored:  # the very first batch of a 1-epoch run
-                    _update(acc["train"], model, X, y, proba)
+                    _update(acc["train"], est, Xt, y, proba)
                 _bound_history(est)
                 if sample[0] is None:
                     sample = (X, y)
                 bar.advance(len(X))
             if last and first.n_test:
-                _score_part(table, model, acc["test"], "test", proba, spec)
+                _score_part(table, est, prep, acc["test"], "test", proba)
     return {name: a.result() for name, a in acc.items()}, table.passes, sample
 
 
@@ -220,28 +221,41 @@ def _exact(
 
 
 def _score(
-    spec: ModelSpec, table: Table, model: Model, classes: Values | None
+    spec: ModelSpec,
+    table: Table,
+    est: GradientEstimator,
+    transform: Transform | None,
+    classes: Values | None,
 ) -> tuple[dict[str, Metrics], Sample]:
     """Metrics of the trained model: one more pass over the data."""
-    proba = spec.is_classifier and hasattr(model, "predict_proba")
+    prep: Transform = transform or (lambda X: X)
+    proba = spec.is_classifier and hasattr(est, "predict_proba")
     acc: dict[str, Running] = {"train": metrics_for(classes)}
     sample: Sample = (None, None)
     for X, y, _, _ in table.batches("train"):
-        _update(acc["train"], model, X, y, proba)
+        _update(acc["train"], est, prep(X), y, proba)
         if sample[0] is None:
             sample = (X, y)
     if table.test_size:
         acc["test"] = metrics_for(classes)
-        _score_part(table, model, acc["test"], "test", proba, spec)
+        _score_part(table, est, prep, acc["test"], "test", proba)
     return {name: a.result() for name, a in acc.items()}, sample
 
 
-def _update(acc: Running, model: Model, X: Raw, y: Values, proba: bool) -> None:
-    acc.update(y, model.predict(X), model.predict_proba(X) if proba else None)
+def _update(
+    acc: Running, est: GradientEstimator, X: Features, y: Values, proba: bool
+) -> None:
+    """Add the model's predictions on X (the model's input: transformed once)."""
+    acc.update(y, est.predict(X), est.predict_proba(X) if proba else None)
 
 
 def _score_part(
-    table: Table, model: Model, acc: Running, part: str, proba: bool, spec: ModelSpec
+    table: Table,
+    est: GradientEstimator,
+    prep: Transform,
+    acc: Running,
+    part: str,
+    proba: bool,
 ) -> None:
     for X, y, _, _ in table.batches(part):
-        _update(acc, model, X, y, proba)
+        _update(acc, est, prep(X), y, proba)
