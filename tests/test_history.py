@@ -208,6 +208,7 @@ def test_snapshots_of_a_wide_model_stay_within_their_byte_budget(monkeypatch, en
     X = np.zeros((N, D))
     X[np.arange(N), rng.integers(0, D, N)] = 1.0
     y = rng.normal(size=N)
+
     def fit(snapshot_every):  # (the trainer, the peak of traced memory)
         chain = Chain([Affine(np.zeros((D, 1)), np.zeros(1))])
         trainer = Trainer(chain, SquaredError(), lr=0.05, engine=engine,
