@@ -300,3 +300,41 @@ def test_every_formula_is_compilable_whatever_was_imported_first():
     from lingrad.training.schedules import inverse_time_lr
 
     assert float(out.stdout) == inverse_time_lr(0.5, 3, 1.0, 0.5)
+
+
+@pytest.mark.skipif(
+    bool(__import__("numba").config.DISABLE_JIT), reason="NUMBA_DISABLE_JIT: no kernel"
+)
+def test_each_loss_form_has_its_own_kernel_found_without_retyping(monkeypatch):
+    """run_batches is compiled per (loss form, activation) as constants, and a
+    later call finds that kernel in numba's dispatch (no typing in Python)."""
+    from numba import types
+
+    from lingrad.training.compiled._loop import run_batches
+    from lingrad.training.compiled.plan import FORMS
+
+    X, y = _regression()
+    losses = [SquaredError(), SquaredError(half=True)]
+    for loss in losses:
+        Trainer(affine(3), loss, engine="compiled").fit(X, y, max_iter=1, tol=None)
+    pairs = {tuple(sig.args[-2:]) for sig in run_batches.nopython_signatures}
+    for loss in losses:
+        assert (types.literal(FORMS.index(loss.form)), types.literal(0)) in pairs
+
+    def retype(*args, **kwargs):
+        raise AssertionError("the kernel was typed again")
+
+    monkeypatch.setattr(run_batches, "_compile_for_args", retype)
+    for loss in losses:
+        trainer = Trainer(affine(3), loss, engine="compiled")
+        trainer.fit(X, y, max_iter=2, tol=None)
+        assert trainer.last_engine == "compiled"
+
+
+def test_a_constant_is_typed_by_numba_as_its_value_and_is_an_int():
+    from numba import typeof, types
+
+    from lingrad.training.compiled._jit import Constant
+
+    assert typeof(Constant(3)) == types.literal(3)
+    assert Constant(3) == 3 and Constant(3) + 1 == 4 and isinstance(Constant(0), int)

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TypeAlias
 
 import numpy as np
-from numba import njit
-from numba.extending import register_jitable
+from numba import njit, types
+from numba.extending import register_jitable, typeof_impl
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import FORMULAS
@@ -54,6 +54,26 @@ for _formula in FORMULAS:  # ... before it is registered
 jit = njit(cache=True, error_model="numpy")
 jit_fast = njit(cache=True, error_model="numpy", fastmath=FAST)
 jit_inline = njit(error_model="numpy", fastmath=FAST, inline="always")  # in the caller
+
+
+class Constant(int):
+    """An int that numba types as its value (``Literal[int](v)``), so that a
+    kernel called with it is compiled, and cached, for that value: the branches
+    on it fold away. numba's C dispatch reads the type from ``_numba_type_``
+    (``numba.literally`` would retype the kernel at every call)."""
+
+    _numba_type_: types.IntegerLiteral
+
+    def __new__(cls, value: int) -> Constant:
+        self = super().__new__(cls, value)
+        self._numba_type_ = types.literal(int(value))  # type: ignore[no-untyped-call]
+        return self
+
+
+@typeof_impl.register(Constant)
+def _typeof_constant(val: Constant, c: object) -> types.IntegerLiteral:
+    """The type of a :class:`Constant` when numba compiles for it (as in C)."""
+    return val._numba_type_
 
 
 def formulas_stamp() -> int:

@@ -41,14 +41,12 @@ from lingrad.training.compiled.plan import (
     F_PV_RATIO,
     F_THRESHOLD,
     H_NONE,
-    I_ACT,
     I_HAS_B,
     I_HAS_ORDER,
     I_HAS_S,
     I_HITS,
     I_INCLUSIVE,
     I_LAST_BATCH,
-    I_LOSS,
     I_M,
     I_MEAN,
     I_NORM_EVERY,
@@ -91,6 +89,8 @@ def run_batches(
     t0: int,
     b0: int,
     rec: Record,
+    loss: int,
+    act: int,
 ) -> tuple[int, int]:
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
@@ -98,7 +98,10 @@ def run_batches(
     or (0,): the row to prefetch at each position of order);
     params = (W (D, K), b (K,)); state = (VW, Vb, MW, Mb, QW, lastW, lastb);
     fstate = [u (cumulative L1 shrink), Adam's step count];
-    rec = (J, hits, norms, snapW, snapb, snap_t), J/hits/norms of len(lrs).
+    rec = (J, hits, norms, snapW, snapb, snap_t), J/hits/norms of len(lrs);
+    loss, act: the loss form (its index in ``plan.FORMS``) and the activation,
+    passed as ``Constant``: the kernel is compiled for each pair, the other
+    forms' code pruned from it.
     """
     X, Y, s, order, ahead = data
     W2, b = params
@@ -106,7 +109,7 @@ def run_batches(
     J_rec, hit_rec, norm_rec, snapW, snapb, snap_t = rec
     N = X.shape[0]
     D, K = W2.shape
-    loss, row, act, has_b = icfg[I_LOSS], icfg[I_ROW_LOSS], icfg[I_ACT], icfg[I_HAS_B]
+    row, has_b = icfg[I_ROW_LOSS], icfg[I_HAS_B]
     arg = fcfg[F_LOSS_ARG]  # the loss's constant (Huber's epsilon)
     has_s, has_order, m = icfg[I_HAS_S], icfg[I_HAS_ORDER], icfg[I_M]
     hits, inclusive = icfg[I_HITS], icfg[I_INCLUSIVE]

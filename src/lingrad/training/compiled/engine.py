@@ -17,11 +17,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array, SparseRows
-from lingrad.training.compiled._jit import Ints
+from lingrad.training.compiled._jit import Constant, Ints
 from lingrad.training.compiled.plan import (
+    I_ACT,
     I_HAS_ORDER,
     I_HAS_S,
     I_LAST_BATCH,
+    I_LOSS,
     I_M,
     I_NORM_EVERY,
     I_OPT,
@@ -107,6 +109,8 @@ class CompiledEngine:
         self.keys = list(params)  # ["affine.W"] or ["affine.W", "affine.b"]
         self.last = {key: np.empty_like(p) for key, p in params.items()}
         self._ahead: tuple[Order | None, Ints] = (None, np.empty(0, np.int64))
+        # the loss form and activation: the kernels are compiled for each pair
+        self.form = Constant(plan.icfg[I_LOSS]), Constant(plan.icfg[I_ACT])
 
     def prepare(self, X: Array, Y: Array, sw: Array | None) -> Data:
         """The kernel's data; a sparse X as :class:`CSRRows` (for the CSR kernel)."""
@@ -156,8 +160,8 @@ class CompiledEngine:
     def run(
         self, data: Data, rows: Rows, lrs: NDArray[np.float64], t0: int, rec: Steps
     ) -> int:
-        """Run the steps with ``run_batches`` (``run_batches_csr`` for CSR rows),
-        filling ``rec``."""
+        """Run the steps with ``run_batches`` (``run_batches_csr`` for CSR rows)
+        compiled for the plan's loss and activation, filling ``rec``."""
         X, Y, sw = data
         keys, params, plan = self.keys, self.params, self.plan
         W = params[keys[0]]
@@ -197,12 +201,12 @@ class CompiledEngine:
             from lingrad.training.compiled._loop_csr import run_batches_csr
 
             csr = (X.data, X.indices, X.indptr, Y, s, order_k)
-            done, n_snap = run_batches_csr(csr, *args)
+            done, n_snap = run_batches_csr(csr, *args, *self.form)
         else:
             from lingrad.training.compiled._loop import run_batches
 
             ahead = self._lookahead(order, shuffle, X[:1].nbytes)
-            done, n_snap = run_batches((X, Y, s, order_k, ahead), *args)
+            done, n_snap = run_batches((X, Y, s, order_k, ahead), *args, *self.form)
         rec.lr[:done] = lrs[:done]
         rec.S = done
         if prox is not None:

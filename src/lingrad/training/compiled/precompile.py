@@ -1,5 +1,6 @@
 """``python -m lingrad.training.compiled.precompile [--nice] [DTYPE ...]``: compile
-the kernels now (a tiny compiled fit per dtype) and mark numba's cache filled.
+the kernels now (tiny compiled fits of the default losses, per dtype) and mark
+numba's cache filled.
 
 :mod:`lingrad.training.compiled.warm` runs it in the background for a cold
 ``engine="auto"`` fit; after installing, run it once in a terminal.
@@ -16,7 +17,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import DTypeLike
 
+from lingrad.core.losses import BinaryCrossEntropy, SquaredError
 from lingrad.training.compiled import warm
+
+# the losses of LinearRegression and LogisticRegression, whose kernels are compiled
+DEFAULT_LOSSES = (SquaredError(), BinaryCrossEntropy(from_logits=True))
 
 
 @contextlib.contextmanager
@@ -38,9 +43,9 @@ def _lock(folder: Path) -> Iterator[None]:
 
 
 def compile_kernel(dtype: DTypeLike) -> Path | None:
-    """Compile (or load) the kernel for ``dtype`` with a tiny fit; mark the cache."""
+    """Compile (or load) the kernels for ``dtype`` with tiny fits (one per loss of
+    ``DEFAULT_LOSSES``); mark the cache."""
     from lingrad.core.chain import Chain
-    from lingrad.core.losses import SquaredError
     from lingrad.core.nodes import Affine
     from lingrad.training.train import Trainer
 
@@ -52,9 +57,11 @@ def compile_kernel(dtype: DTypeLike) -> Path | None:
             return path
         rng = np.random.default_rng(0)
         X = rng.standard_normal((4, 2)).astype(name)
-        chain = Chain([Affine.init(2, 1, rng, dtype=name)])
-        trainer = Trainer(chain, SquaredError(), engine="compiled")
-        trainer.fit(X, X[:, 0], max_iter=1, tol=None)
+        y = (X[:, 0] > 0).astype(name)
+        for loss in DEFAULT_LOSSES:  # one kernel per loss form
+            chain = Chain([Affine.init(2, 1, rng, dtype=name)])
+            trainer = Trainer(chain, loss, engine="compiled")
+            trainer.fit(X, y, max_iter=1, tol=None)
         if path is not None:
             with contextlib.suppress(OSError):  # a read-only cache: no marker
                 path.write_text("run_batches compiled\n")

@@ -1,12 +1,13 @@
 """The kernels compiled in a background process, so a cold first fit need not wait.
 
-numba compiles ``run_batches`` on its first call (seconds of CPU) and caches it
-on disk (``cache=True``). :func:`ready` says whether a call would start at
-once: the kernel is compiled in this process, or a background compile has
-filled the cache (it leaves a *marker* beside numba's files, named after the
-kernels' sources, the formulas' ``STAMP``, numba, Python and the CPU). When
-it is not, :func:`start` runs ``python -m lingrad.training.compiled.precompile DTYPE``
-(a tiny compiled fit, at low priority) and ``engine="auto"`` runs the node path
+numba compiles ``run_batches`` on its first call (seconds of CPU; once per loss
+form and activation) and caches it on disk (``cache=True``). :func:`ready`
+says whether a call would start at once: the kernel is compiled in this
+process, or a background compile has filled the cache (it leaves a *marker*
+beside numba's files, named after the kernels' sources, the formulas'
+``STAMP``, numba, Python and the CPU). When it is not, :func:`start` runs
+``python -m lingrad.training.compiled.precompile DTYPE`` (tiny compiled fits of
+the default losses, at low priority) and ``engine="auto"`` runs the node path
 meanwhile (``lingrad.training.compiled.handover``). A compile still running
 when this process exits is ended (no process outlives its parent; numba keeps
 the functions it finished); ``python -m lingrad.training.compiled.precompile``
