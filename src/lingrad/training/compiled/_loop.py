@@ -160,13 +160,9 @@ def run_batches(
             if has_order:
                 i = order[r]
                 prefetch_row(X, ahead[r])  # a row read soon (lingrad.training.shuffle)
-            if K == 1:  # forward propagation z = x·W + b
-                z0 = affine_z(X, i, W, b, has_b, 0, 1)
-            else:
-                for k in range(K):
-                    z[k] = affine_z(X, i, W, b, has_b, k, K)
             scale = s[i] * inv if has_s else inv  # the sample weight and 1/m
             if K == 1:  # one output: scalars only
+                z0 = affine_z(X, i, W, b, has_b, 0, 1)  # forward propagation
                 J0, pred[0], dJ0_dpred, dpred_dz = loss1(loss, act, arg, z0, Y[i, 0])
                 J += J0 * scale if has_s else J0
                 dJ_dz = dJ0_dpred * scale * dpred_dz
@@ -183,6 +179,8 @@ def run_batches(
                     for d in range(D):  # dJ_dW = Σ xᵀ dJ_dz
                         dJ_dW[d] += X[i, d] * dJ_dz
                 continue
+            for k in range(K):
+                z[k] = affine_z(X, i, W, b, has_b, k, K)
             J0 = row_loss(loss, row, act, arg, z, Y, i, pred, dJ0_dpred_k, dpred_dz_k)
             J += J0 * scale if has_s else J0
             for k in range(K):

@@ -49,12 +49,14 @@ from lingrad.training.compiled.plan import (
     F_PV_RATIO,
     F_THRESHOLD,
     H_NONE,
+    I_ACT,
     I_HAS_B,
     I_HAS_ORDER,
     I_HAS_S,
     I_HITS,
     I_INCLUSIVE,
     I_LAST_BATCH,
+    I_LOSS,
     I_M,
     I_MEAN,
     I_NORM_EVERY,
@@ -168,13 +170,11 @@ def run_batches_csr(
     t0: int,
     b0: int,
     rec: Record,
-    loss: int,
-    act: int,
 ) -> tuple[int, int]:
     """Run batches b0 .. b0 + len(lrs) - 1 of the epoch; returns (steps, snapshots).
 
     data = (x (nnz,), idx (nnz,), indptr (N + 1,), Y (N, K), s (N,) or (0,),
-    order (N,) or (0,)); params, state, fstate, rec, loss, act as ``run_batches``.
+    order (N,) or (0,)); params, state, fstate, rec as ``run_batches``.
     """
     x, idx, indptr, Y, s, order = data
     W2, b = params
@@ -182,7 +182,7 @@ def run_batches_csr(
     J_rec, hit_rec, norm_rec, snapW, snapb, snap_t = rec
     N = len(indptr) - 1
     D, K = W2.shape
-    row, has_b = icfg[I_ROW_LOSS], icfg[I_HAS_B]
+    loss, row, act, has_b = icfg[I_LOSS], icfg[I_ROW_LOSS], icfg[I_ACT], icfg[I_HAS_B]
     arg = fcfg[F_LOSS_ARG]  # the loss's constant (Huber's epsilon)
     has_s, has_order, m = icfg[I_HAS_S], icfg[I_HAS_ORDER], icfg[I_M]
     hits, inclusive = icfg[I_HITS], icfg[I_INCLUSIVE]

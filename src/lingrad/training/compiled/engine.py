@@ -201,7 +201,7 @@ class CompiledEngine:
             from lingrad.training.compiled._loop_csr import run_batches_csr
 
             csr = (X.data, X.indices, X.indptr, Y, s, order_k)
-            done, n_snap = run_batches_csr(csr, *args, *self.form)
+            done, n_snap = run_batches_csr(csr, *args)
         else:
             from lingrad.training.compiled._loop import run_batches
 
