@@ -53,10 +53,10 @@ def cold(monkeypatch):
     """The kernel "not ready": no background process; the compile finishes after
     the node path's third slice of a run. Returns the engines each slice ran."""
     polls, ran = [], []
-    monkeypatch.setattr(warm, "ready", lambda dtype: False)
-    monkeypatch.setattr(warm, "start", lambda dtype: not polls.append("start"))
+    monkeypatch.setattr(warm, "ready", lambda dtype, form: False)
+    monkeypatch.setattr(warm, "start", lambda dtype, form: not polls.append("start"))
     monkeypatch.setattr(
-        warm, "finished", lambda dtype: polls.append(1) or len(polls) > 4
+        warm, "finished", lambda dtype, form: polls.append(1) or len(polls) > 4
     )
     monkeypatch.setattr(handover, "SLICE_ROWS", 10)  # 5 batches of 2 per slice
     slice_ = handover.HandoverEngine._slice
@@ -107,8 +107,8 @@ def test_a_cold_auto_fit_that_diverges_rolls_back_as_the_nodes_do(cold):
 
 
 def test_an_explicit_compiled_fit_compiles_in_process_even_when_cold(monkeypatch):
-    monkeypatch.setattr(warm, "ready", lambda dtype: False)
-    monkeypatch.setattr(warm, "start", lambda dtype: pytest.fail("no background"))
+    monkeypatch.setattr(warm, "ready", lambda dtype, form: False)
+    monkeypatch.setattr(warm, "start", lambda *a: pytest.fail("no background"))
     X, y = _data()
     trainer = _trainer("compiled")
     trainer.fit(X, y, max_iter=1, tol=None)
@@ -120,14 +120,14 @@ def test_an_explicit_compiled_fit_compiles_in_process_even_when_cold(monkeypatch
 def test_auto_compiles_in_process_where_no_background_compile_can_start(
     monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(warm, "ready", lambda dtype: False)
+    monkeypatch.setattr(warm, "ready", lambda dtype, form: False)
     monkeypatch.setattr(warm, "_children", {})  # no compile left by an earlier test
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
     X, y = _data()
     trainer = _trainer("auto")
     trainer.fit(X, y, max_iter=1, tol=None)
     assert trainer.last_engine == "compiled"
-    assert "float64" not in warm._children
+    assert not warm._children
 
 
 FIT = """
@@ -193,7 +193,7 @@ def test_a_cold_fit_leaves_no_process_and_a_background_compile_fills_the_cache(
     assert not any(_alive(pid) for pid in first["child"])  # ended and reaped
     second = fit("wait")  # waits for its background compile to finish
     assert second["engine"] == "nodes, then compiled"
-    assert second["codes"] == {"float64": 0}
+    assert second["codes"] == {"float64:2:0": 0}  # log-loss, no activation
     assert list(Path(second["cache"]).glob("*.run_batches-*.nbi"))  # the cache filled
     third = fit("exit")
     assert third["engine"] == "compiled"  # loaded from the cache, not compiled
@@ -201,3 +201,52 @@ def test_a_cold_fit_leaves_no_process_and_a_background_compile_fills_the_cache(
     for run in (second, third):
         for key in ("coef", "intercept"):
             assert_allclose(run[key], first[key], rtol=1e-12)
+
+
+FORMS = """
+import json, sys
+import numpy as np
+from lingrad.core.chain import Chain
+from lingrad.core.losses import Hinge, Huber
+from lingrad.core.nodes import Affine
+from lingrad.training.compiled import warm
+from lingrad.training.compiled.plan import FORMS
+from lingrad.training.train import Trainer
+hinge, huber = (FORMS.index(Hinge().form), 0), (FORMS.index(Huber().form), 0)
+out = {"hinge": hinge, "ready": [warm.ready(np.float64, hinge),
+                                 warm.ready(np.float64, huber)]}
+X = np.random.default_rng(0).normal(size=(40, 2))
+trainer = Trainer(Chain([Affine(np.zeros((2, 1)), np.zeros(1))]), Hinge(),
+                  engine="auto")
+trainer.fit(X, np.sign(X[:, 0]), max_iter=1, tol=None)
+kernel = warm.kernel()
+out.update(engine=trainer.last_engine, misses=sum(kernel.stats.cache_misses.values()),
+           children=len(warm._children))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT: nothing compiles")
+def test_the_kernel_is_ready_per_loss_form_and_precompiled_by_name(tmp_path):
+    """``precompile float64:LOSS:ACT`` fills the cache for that form: a later
+    process finds it ready and loads it; another form is not ready (auto would
+    hand over while a background compile runs)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(SRC))
+
+    def run(*argv):
+        proc = subprocess.run([sys.executable, *argv], env=env, capture_output=True,
+                              text=True, cwd=tmp_path)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+
+    hinge = json.loads(run("-c", "from lingrad.training.compiled.plan import FORMS\n"
+                           "from lingrad.core.losses import Hinge\n"
+                           "print(FORMS.index(Hinge().form))"))  # fmt: skip
+    form = f"float64:{hinge}:0"
+    assert f"the {form} kernel is compiled" in run(
+        "-m", "lingrad.training.compiled.precompile", form
+    )
+    out = json.loads(run("-c", FORMS))
+    assert out["ready"] == [True, False]
+    assert (out["engine"], out["misses"], out["children"]) == ("compiled", 0, 0)

@@ -20,7 +20,7 @@ from numpy.typing import DTypeLike, NDArray
 from lingrad.core.nodes import Array
 from lingrad.training.compiled import warm
 from lingrad.training.compiled.engine import CompiledEngine
-from lingrad.training.compiled.plan import Plan
+from lingrad.training.compiled.plan import I_ACT, I_LOSS, Plan
 
 if TYPE_CHECKING:
     from lingrad.training.epoch import Data, Engine, NodeEngine, Rows, Steps
@@ -37,18 +37,23 @@ def auto_engine(
     compile here), else the node path until that compile has finished."""
     compiled = CompiledEngine(plan, params, shuffle)
     dtype = next(iter(params.values())).dtype
-    if warm.ready(dtype) or not warm.start(dtype):
+    form = (int(plan.icfg[I_LOSS]), int(plan.icfg[I_ACT]))  # the kernel's constants
+    if warm.ready(dtype, form) or not warm.start(dtype, form):
         return compiled, "compiled"
-    return HandoverEngine(nodes, compiled, dtype), "nodes, then compiled"
+    return HandoverEngine(nodes, compiled, dtype, form), "nodes, then compiled"
 
 
 class HandoverEngine:
     """The node path, then the kernels from the first slice after they are ready."""
 
     def __init__(
-        self, nodes: NodeEngine, compiled: CompiledEngine, dtype: DTypeLike
+        self,
+        nodes: NodeEngine,
+        compiled: CompiledEngine,
+        dtype: DTypeLike,
+        form: warm.Form,
     ) -> None:
-        self.nodes, self.compiled, self.dtype = nodes, compiled, dtype
+        self.nodes, self.compiled, self.dtype, self.form = nodes, compiled, dtype, form
         self.current: Engine = nodes  # the engine that ran the latest step
         self.last = nodes.last  # that engine's: the parameters before its final step
         self._inputs: tuple[Array, Array, Array | None] | None = None
@@ -64,7 +69,11 @@ class HandoverEngine:
         """The steps of ``lrs``: node slices while the compile runs, then kernels."""
         n, a = len(lrs), 0
         per_slice = max(SLICE_ROWS // max(rows.m, 1), 1)
-        while a < n and self.current is self.nodes and not warm.finished(self.dtype):
+        while (
+            a < n
+            and self.current is self.nodes
+            and not warm.finished(self.dtype, self.form)
+        ):
             b = min(a + per_slice, n)
             if self._slice(self.nodes, data, rows, lrs, t0, rec, a, b) < b - a:
                 return rec.S  # a non-finite loss: the Trainer rolls back

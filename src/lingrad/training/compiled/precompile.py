@@ -1,6 +1,9 @@
-"""``python -m lingrad.training.compiled.precompile [--nice] [DTYPE ...]``: compile
-the kernels now (tiny compiled fits of the default losses, per dtype) and mark
-numba's cache filled.
+"""``python -m lingrad.training.compiled.precompile [--nice] [DTYPE[:LOSS:ACT] ...]``:
+compile the kernels now and mark numba's cache filled.
+
+A ``DTYPE`` alone: the forms of the default losses (squared error, log-loss);
+``DTYPE:LOSS:ACT``: the kernel of that form (``warm.key``), typed as a tiny
+squared-error fit's kernel is, with the form's constants.
 
 :mod:`lingrad.training.compiled.warm` runs it in the background for a cold
 ``engine="auto"`` fit; after installing, run it once in a terminal.
@@ -13,14 +16,18 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
+from lingrad.core.loss_base import Loss
 from lingrad.core.losses import BinaryCrossEntropy, SquaredError
 from lingrad.training.compiled import warm
+from lingrad.training.compiled.plan import I_ACT, I_LOSS, plan_for
+from lingrad.training.compiled.warm import Form, _disabled
 
-# the losses of LinearRegression and LogisticRegression, whose kernels are compiled
+# the losses of LinearRegression and LogisticRegression: a DTYPE alone compiles these
 DEFAULT_LOSSES = (SquaredError(), BinaryCrossEntropy(from_logits=True))
 
 
@@ -42,45 +49,82 @@ def _lock(folder: Path) -> Iterator[None]:
         yield
 
 
-def compile_kernel(dtype: DTypeLike) -> Path | None:
-    """Compile (or load) the kernels for ``dtype`` with tiny fits (one per loss of
-    ``DEFAULT_LOSSES``); mark the cache."""
+def _tiny_fit(name: str, loss: Loss) -> Form:
+    """A compiled fit of a few rows (the kernel compiles or loads); its form."""
     from lingrad.core.chain import Chain
     from lingrad.core.nodes import Affine
     from lingrad.training.train import Trainer
 
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4, 2)).astype(name)
+    y = (X[:, 0] > 0).astype(name)
+    trainer = Trainer(
+        Chain([Affine.init(2, 1, rng, dtype=name)]), loss, engine="compiled"
+    )
+    trainer.fit(X, y, max_iter=1, tol=None)
+    plan = plan_for(trainer.chain, loss, None, trainer.optimizer, None)[0]
+    assert plan is not None  # a chain and loss the kernels cover
+    return int(plan.icfg[I_LOSS]), int(plan.icfg[I_ACT])
+
+
+def _compile_form(name: str, form: Form) -> None:
+    """The kernel for ``form``: a tiny squared-error fit's signature, retyped."""
+    from numba import from_dtype
+
+    from lingrad.training.compiled._jit import Constant
+
+    _tiny_fit(name, DEFAULT_LOSSES[0])
+    kernel = warm.kernel()
+    if _disabled():  # NUMBA_DISABLE_JIT: nothing compiles
+        return
+    numba_dtype = from_dtype(np.dtype(name))
+    signatures: list[Any] = kernel.signatures  # numba types, read by position
+    sig = next(s for s in signatures if s[1].types[0].dtype == numba_dtype)
+    constants = (Constant(form[0])._numba_type_, Constant(form[1])._numba_type_)
+    kernel.compile((*sig[:-2], *constants))
+
+
+def compile_kernel(dtype: DTypeLike, form: Form | None = None) -> Path | None:
+    """Compile (or load) the kernel for ``dtype`` and ``form`` (None: the default
+    losses' forms); mark the cache."""
     name = np.dtype(dtype).name
-    path = warm.marker(name)
-    folder = path.parent if path is not None else None
+    folder = None
+    path = warm.marker(name, form) if form is not None else None
+    if form is None:  # the folder of the default forms' markers
+        probe = warm.marker(name, (0, 0))
+        folder = probe.parent if probe is not None else None
+    elif path is not None:
+        folder = path.parent
     with _lock(folder) if folder is not None else contextlib.nullcontext():
-        if path is not None and path.exists():
-            return path
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((4, 2)).astype(name)
-        y = (X[:, 0] > 0).astype(name)
-        for loss in DEFAULT_LOSSES:  # one kernel per loss form
-            chain = Chain([Affine.init(2, 1, rng, dtype=name)])
-            trainer = Trainer(chain, loss, engine="compiled")
-            trainer.fit(X, y, max_iter=1, tol=None)
-        if path is not None:
-            with contextlib.suppress(OSError):  # a read-only cache: no marker
-                path.write_text("run_batches compiled\n")
-    warm.note_ready(name)
+        if form is None:
+            forms = [_tiny_fit(name, loss) for loss in DEFAULT_LOSSES]
+        else:
+            if path is None or not path.exists():
+                _compile_form(name, form)
+            forms = [form]
+        for f in forms:
+            path = warm.marker(name, f)
+            if path is not None and not path.exists():
+                with contextlib.suppress(OSError):  # a read-only cache: no marker
+                    path.write_text("run_batches compiled\n")
+            warm.note_ready(name, f)
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lingrad.training.compiled.warm [--nice] [DTYPE ...]``: compile now
-    (float64 and float32 by default; ``--nice``: at low priority)."""
+    """Compile each ``DTYPE[:LOSS:ACT]`` named now (float64 and float32 by default;
+    ``--nice``: at low priority)."""
     args = sys.argv[1:] if argv is None else argv
     if "--nice" in args:
         with contextlib.suppress(OSError, AttributeError):
             os.nice(10)  # in the background: below the fit that runs meanwhile
-    dtypes = [a for a in args if a != "--nice"] or ["float64", "float32"]
-    for dtype in dtypes:
-        path = compile_kernel(dtype)
+    names = [a for a in args if a != "--nice"] or ["float64", "float32"]
+    for arg in names:
+        dtype, *rest = arg.split(":")
+        form = (int(rest[0]), int(rest[1])) if len(rest) == 2 else None
+        path = compile_kernel(dtype, form)
         where = path.parent if path is not None else "no cache (NUMBA_DISABLE_JIT)"
-        print(f"lingrad: the {dtype} kernel is compiled; cache: {where}")
+        print(f"lingrad: the {arg} kernel is compiled; cache: {where}")
     return 0
 
 

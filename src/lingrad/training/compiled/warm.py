@@ -1,14 +1,15 @@
 """The kernels compiled in a background process, so a cold first fit need not wait.
 
-numba compiles ``run_batches`` on its first call (seconds of CPU; once per loss
-form and activation) and caches it on disk (``cache=True``). :func:`ready`
-says whether a call would start at once: the kernel is compiled in this
-process, or a background compile has filled the cache (it leaves a *marker*
-beside numba's files, named after the kernels' sources, the formulas'
-``STAMP``, numba, Python and the CPU). When it is not, :func:`start` runs
-``python -m lingrad.training.compiled.precompile DTYPE`` (tiny compiled fits of
-the default losses, at low priority) and ``engine="auto"`` runs the node path
-meanwhile (``lingrad.training.compiled.handover``). A compile still running
+numba compiles ``run_batches`` on its first call for each dtype and *form*, the
+(loss form, activation) pair it is specialised on (seconds of CPU), and caches
+it on disk (``cache=True``). :func:`ready` says whether a call would start at
+once: the kernel is compiled in this process, or a background compile has
+filled the cache (it leaves a *marker* beside numba's files, named after the
+dtype, the form, the kernels' sources, the formulas' ``STAMP``, numba, Python
+and the CPU). When it is not, :func:`start` runs ``python -m
+lingrad.training.compiled.precompile DTYPE:LOSS:ACT`` (at low priority) and
+``engine="auto"`` runs the node path meanwhile
+(``lingrad.training.compiled.handover``). A compile still running
 when this process exits is ended (no process outlives its parent; numba keeps
 the functions it finished); ``python -m lingrad.training.compiled.precompile``
 in a terminal compiles in the foreground, once per machine.
@@ -22,7 +23,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -35,8 +36,16 @@ if TYPE_CHECKING:
 _HERE = Path(__file__).resolve().parent
 _ROOT = _HERE.parents[2]  # the folder that holds the lingrad package
 _SOURCES = ("_jit.py", "_loop.py", "_rows.py", "_update.py", "prefetch.py")
-_children: dict[str, subprocess.Popen[bytes]] = {}  # dtype -> background compile
-_ready: set[str] = set()  # dtypes whose kernel this process knows is compiled
+_children: dict[str, subprocess.Popen[bytes]] = {}  # key -> background compile
+_ready: set[str] = set()  # keys whose kernel this process knows is compiled
+Form: TypeAlias = tuple[int, int]  # (loss form, activation): plan's I_LOSS, I_ACT
+
+
+def key(dtype: DTypeLike, form: Form) -> str:
+    """``DTYPE:LOSS:ACT``, as :mod:`~lingrad.training.compiled.precompile` reads it."""
+    return f"{np.dtype(dtype).name}:{form[0]}:{form[1]}"
+
+
 _owner = os.getpid()  # a forked child does not own its parent's compiles
 
 
@@ -53,8 +62,8 @@ def _disabled() -> bool:
     return bool(getattr(config, "DISABLE_JIT", False))
 
 
-def marker(dtype: str) -> Path | None:
-    """The marker of a filled cache for ``dtype`` (None: the kernel is not cached)."""
+def marker(dtype: DTypeLike, form: Form) -> Path | None:
+    """The marker of a filled cache for ``dtype`` and ``form`` (None: not cached)."""
     import llvmlite.binding as llvm
     import numba
 
@@ -70,7 +79,8 @@ def marker(dtype: str) -> Path | None:
         digest.update((_HERE / name).read_bytes())
     cpu = os.environ.get("NUMBA_CPU_NAME") or llvm.get_host_cpu_name()
     digest.update(f"{STAMP}:{numba.__version__}:{sys.version}:{cpu}".encode())
-    return Path(stats.cache_path) / f"lingrad-{dtype}-{digest.hexdigest()[:16]}.ready"
+    name = key(dtype, form).replace(":", "-")
+    return Path(stats.cache_path) / f"lingrad-{name}-{digest.hexdigest()[:16]}.ready"
 
 
 def _indexed(folder: Path) -> bool:
@@ -78,29 +88,37 @@ def _indexed(folder: Path) -> bool:
     return any(folder.glob("*.run_batches-*.nbi"))
 
 
-def ready(dtype: DTypeLike) -> bool:
-    """Whether the kernel for ``dtype`` runs without compiling: compiled in this
-    process, or its cache filled by a finished background compile."""
-    name = np.dtype(dtype).name
-    if name in _ready or _disabled():
-        return True
+def compiled_here(dtype: DTypeLike, form: Form) -> bool:
+    """Whether this process holds the kernel for ``dtype`` and ``form``."""
     from numba import from_dtype
 
-    numba_dtype = from_dtype(np.dtype(dtype))
-    # numba types (data, params = (W, b), ...), their fields read by name
+    from lingrad.training.compiled._jit import Constant
+
+    constants = (Constant(form[0])._numba_type_, Constant(form[1])._numba_type_)
+    want = (from_dtype(np.dtype(dtype)), *constants)
+    # numba types (data, params = (W, b), ..., loss, act), read by position
     signatures: list[Any] = kernel().signatures
-    path = marker(name)
+    return any((sig[1].types[0].dtype, *sig[-2:]) == want for sig in signatures)
+
+
+def ready(dtype: DTypeLike, form: Form) -> bool:
+    """Whether the kernel for ``dtype`` and ``form`` runs without compiling:
+    compiled in this process, or its cache filled by a finished background compile."""
+    name = key(dtype, form)
+    if name in _ready or _disabled():
+        return True
+    path = marker(dtype, form)
     cached = path is not None and path.exists() and _indexed(path.parent)
-    if cached or any(sig[1].types[0].dtype == numba_dtype for sig in signatures):
+    if cached or compiled_here(dtype, form):
         _ready.add(name)
         return True
     return False
 
 
-def start(dtype: DTypeLike) -> bool:
-    """Compile the kernel for ``dtype`` in a background process (once per process);
-    False when none can run (a forked process, no Python executable)."""
-    name = np.dtype(dtype).name
+def start(dtype: DTypeLike, form: Form) -> bool:
+    """Compile the kernel for ``dtype`` and ``form`` in a background process (once
+    per process); False when none can run (a forked process, no Python executable)."""
+    name = key(dtype, form)
     if name in _children or os.getpid() != _owner:
         return name in _children and os.getpid() == _owner
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -123,9 +141,9 @@ def start(dtype: DTypeLike) -> bool:
     return True
 
 
-def finished(dtype: DTypeLike) -> bool:
-    """Whether the background compile for ``dtype`` has filled the cache."""
-    name = np.dtype(dtype).name
+def finished(dtype: DTypeLike, form: Form) -> bool:
+    """Whether the background compile for ``dtype`` and ``form`` filled the cache."""
+    name = key(dtype, form)
     child = _children.get(name)
     if name in _ready:
         return True
@@ -137,7 +155,7 @@ def finished(dtype: DTypeLike) -> bool:
 
 
 def wait() -> dict[str, int]:
-    """Wait for this process's background compiles; their exit codes by dtype."""
+    """Wait for this process's background compiles; their exit codes by key."""
     return {name: child.wait() for name, child in _children.items()}
 
 
@@ -151,6 +169,6 @@ def stop() -> None:
         child.wait()
 
 
-def note_ready(dtype: DTypeLike) -> None:
-    """Record that the kernel for ``dtype`` is compiled in this process."""
-    _ready.add(np.dtype(dtype).name)
+def note_ready(dtype: DTypeLike, form: Form) -> None:
+    """Record that the kernel for ``dtype`` and ``form`` is compiled in this process."""
+    _ready.add(key(dtype, form))
