@@ -88,20 +88,15 @@ def compile_kernel(dtype: DTypeLike, form: Form | None = None) -> Path | None:
     """Compile (or load) the kernel for ``dtype`` and ``form`` (None: the default
     losses' forms); mark the cache."""
     name = np.dtype(dtype).name
-    folder = None
-    path = warm.marker(name, form) if form is not None else None
-    if form is None:  # the folder of the default forms' markers
-        probe = warm.marker(name, (0, 0))
-        folder = probe.parent if probe is not None else None
-    elif path is not None:
-        folder = path.parent
-    with _lock(folder) if folder is not None else contextlib.nullcontext():
+    probe = warm.marker(name, form or (0, 0))  # beside numba's files: the folder
+    path = None
+    with _lock(probe.parent) if probe is not None else contextlib.nullcontext():
         if form is None:
             forms = [_tiny_fit(name, loss) for loss in DEFAULT_LOSSES]
         else:
-            if path is None or not path.exists():
-                _compile_form(name, form)
             forms = [form]
+            if probe is None or not probe.exists():
+                _compile_form(name, form)
         for f in forms:
             path = warm.marker(name, f)
             if path is not None and not path.exists():

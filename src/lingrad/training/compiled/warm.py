@@ -38,15 +38,13 @@ _ROOT = _HERE.parents[2]  # the folder that holds the lingrad package
 _SOURCES = ("_jit.py", "_loop.py", "_rows.py", "_update.py", "prefetch.py")
 _children: dict[str, subprocess.Popen[bytes]] = {}  # key -> background compile
 _ready: set[str] = set()  # keys whose kernel this process knows is compiled
+_owner = os.getpid()  # a forked child does not own its parent's compiles
 Form: TypeAlias = tuple[int, int]  # (loss form, activation): plan's I_LOSS, I_ACT
 
 
 def key(dtype: DTypeLike, form: Form) -> str:
     """``DTYPE:LOSS:ACT``, as :mod:`~lingrad.training.compiled.precompile` reads it."""
     return f"{np.dtype(dtype).name}:{form[0]}:{form[1]}"
-
-
-_owner = os.getpid()  # a forked child does not own its parent's compiles
 
 
 def kernel() -> Dispatcher[Callable[..., tuple[int, int]]]:
