@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
+from clirun import explain
 from lingrad.cli import main
 from lingrad.cli.explain import LECTURE, fmt
 from lingrad.models.registry import MODELS
@@ -22,14 +23,6 @@ BLOCKS = [
     "# backpropagation",
     "# update",
 ]
-
-
-def explain(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    code = main(["explain", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def lines_with(out: str, start: str) -> list[str]:

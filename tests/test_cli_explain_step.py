@@ -10,18 +10,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from lingrad.cli import main
+from clirun import explain
 from lingrad.cli.explain import LECTURE
 from lingrad.models.registry import MODELS
-
-
-def explain(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    code = main(["explain", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
 

@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from lingrad.cli import main
+from clirun import explain
 from lingrad.core.penalties import penalized
 from lingrad.data.lectures import model_settings
 from lingrad.models.registry import MODELS
@@ -24,14 +24,6 @@ from lingrad.workflows.walk import targets, walk
 REVIEWS = str(Path(__file__).parents[1] / "examples" / "reviews.csv")
 DATA = ["--data", REVIEWS, "--target", "sentiment", "--id", "id"]
 NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
-
-
-def explain(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    code = main(["explain", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _csr(n: int = 14, D: int = 1 << 16, seed: int = 0) -> sp.csr_matrix:

@@ -27,7 +27,6 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-from lingrad.errors import ModelFileError
 from lingrad.models import (
     LinearRegression,
     LogisticRegression,
@@ -35,8 +34,7 @@ from lingrad.models import (
     TwoLayerNetwork,
 )
 from lingrad.persist.modelfile import Limits, load, save
-
-Doc = dict[str, Any]
+from modelfiles import Doc, parts, refused, write
 
 
 class Payload:
@@ -53,31 +51,6 @@ def npy(a: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, a, allow_pickle=True)
     return buf.getvalue()
-
-
-def parts(path: Path) -> tuple[Doc, dict[str, bytes]]:
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    return json.loads(members.pop("model.json")), members
-
-
-def write(path: Path, doc: Doc | bytes, members: dict[str, bytes]) -> Path:
-    text = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("model.json", text)
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path
-
-
-def refused(path: Path, *words: str, limits: Limits | None = None) -> str:
-    with pytest.raises(ModelFileError) as info:
-        load(path, limits=limits)
-    message = str(info.value)
-    assert str(path) in message and "\n" not in message, message
-    for w in words:
-        assert w in message, message
-    return message
 
 
 @pytest.fixture(scope="module")

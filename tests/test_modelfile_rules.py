@@ -3,8 +3,6 @@ refuses a tampered file with one line naming the attribute and what it must be."
 
 from __future__ import annotations
 
-import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from lingrad.errors import ModelFileError
 from lingrad.models import LinearRegression, LogisticRegression
 from lingrad.persist.modelfile import Limits, load, save
+from modelfiles import parts, refused, write
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(30, 3))
@@ -43,24 +42,9 @@ def _edited(tmp_path: Path, model: Any, cls: str, part: str, edit: Any) -> Path:
     ``cls`` node edited in place (``edit(dict)``)."""
     source, path = tmp_path / "source.lingrad", tmp_path / "edited.lingrad"
     save(model, source)
-    with zipfile.ZipFile(source) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    doc = json.loads(members["model.json"])
+    doc, members = parts(source)
     edit(_node(doc["model"], cls)[part])
-    members["model.json"] = json.dumps(doc).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path
-
-
-def _refused(path: Path, *words: str, limits: Limits | None = None) -> None:
-    with pytest.raises(ModelFileError) as info:
-        load(path, limits=limits)
-    message = str(info.value)
-    assert "\n" not in message and str(path) in message
-    for word in words:
-        assert word in message
+    return write(path, doc, members)
 
 
 def clf() -> LogisticRegression:
@@ -85,7 +69,7 @@ IMPUTED = Pipeline([
         ("_columns", 5, "_columns must be a list"),
     ],
 )
-def test_a_column_transformer_with_malformed_fitted_state_is_refused(
+def test_a_column_transformer_with_malformed_fitted_state_isrefused(
     tmp_path: Path, attr: str, value: Any, words: str
 ) -> None:
     with np.errstate(invalid="ignore"):
@@ -93,17 +77,17 @@ def test_a_column_transformer_with_malformed_fitted_state_is_refused(
     path = _edited(
         tmp_path, model, "ColumnTransformer", "state", lambda s: s.update({attr: value})
     )
-    _refused(path, words)
+    refused(path, words)
 
 
-def test_a_column_transformer_without_its_fitted_state_is_refused(
+def test_a_column_transformer_without_its_fitted_state_isrefused(
     tmp_path: Path,
 ) -> None:
     model = COLUMNS.fit(np.nan_to_num(X), X[:, 0])
     path = _edited(
         tmp_path, model, "ColumnTransformer", "state", lambda s: s.pop("sparse_output_")
     )
-    _refused(path, "sparse_output_")
+    refused(path, "sparse_output_")
 
 
 @pytest.mark.parametrize(
@@ -114,14 +98,14 @@ def test_a_column_transformer_without_its_fitted_state_is_refused(
         ("indicator_", 1, "indicator_ must be None"),
     ],
 )
-def test_an_imputer_with_malformed_private_state_is_refused(
+def test_an_imputer_with_malformed_private_state_isrefused(
     tmp_path: Path, attr: str, value: Any, words: str
 ) -> None:
     model = IMPUTED.fit(X, Y)
     path = _edited(
         tmp_path, model, "SimpleImputer", "state", lambda s: s.update({attr: value})
     )
-    _refused(path, words)
+    refused(path, words)
 
 
 def test_an_imputer_without_its_private_dtypes_still_loads(tmp_path: Path) -> None:
@@ -147,12 +131,12 @@ def test_a_hashing_width_left_to_its_default_is_held_to_the_limit(
         tmp_path, model, "HashingVectorizer", "params", lambda p: p.pop("n_features")
     )
     assert load(path).steps[0][1].n_features == 2**20
-    _refused(
+    refused(
         path, "n_features", "max_text_features", limits=Limits(max_text_features=2**19)
     )
 
 
-def test_a_tfidf_transformer_wider_than_the_text_limit_is_refused(
+def test_a_tfidf_transformer_wider_than_the_text_limit_isrefused(
     tmp_path: Path,
 ) -> None:
     counts = RNG.integers(0, 3, size=(20, 40)).astype(float)
@@ -162,7 +146,7 @@ def test_a_tfidf_transformer_wider_than_the_text_limit_is_refused(
     path = tmp_path / "tfidf.lingrad"
     save(model, path)
     np.testing.assert_array_equal(load(path).predict(counts), model.predict(counts))
-    _refused(
+    refused(
         path, "n_features_in_", "max_text_features", limits=Limits(max_text_features=39)
     )
 
@@ -183,7 +167,7 @@ def test_a_polynomial_degree_stored_as_a_float_is_refused_naming_it(
         tmp_path, model, "PolynomialFeatures", "state",
         lambda s: s.update({"_max_degree": degree}),
     )  # fmt: skip
-    _refused(path, "_max_degree must be an integer")
+    refused(path, "_max_degree must be an integer")
 
 
 def test_a_history_that_is_not_a_history_is_refused_at_save(tmp_path: Path) -> None:

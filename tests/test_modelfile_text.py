@@ -8,7 +8,6 @@ are refused with one line naming the file and what is wrong."""
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from lingrad.errors import ModelFileError
 from lingrad.models import LogisticRegression
 from lingrad.persist.modelfile import Limits, load, save
-
-Doc = dict[str, Any]
+from modelfiles import Doc, parts, refused, write
 
 DOCS = [
     "the cat sat on the mat",
@@ -49,30 +47,6 @@ def same_sparse(a: Any, b: Any) -> None:
     assert sp.issparse(a) and sp.issparse(b)
     assert a.shape == b.shape and a.dtype == b.dtype
     np.testing.assert_array_equal(a.toarray(), b.toarray())  # tests may densify
-
-
-def parts(path: Path) -> tuple[Doc, dict[str, bytes]]:
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    return json.loads(members.pop("model.json")), members
-
-
-def write(path: Path, doc: Doc, members: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("model.json", json.dumps(doc).encode())
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path
-
-
-def refused(path: Path, *words: str, limits: Limits | None = None) -> str:
-    with pytest.raises(ModelFileError) as info:
-        load(path, limits=limits)
-    message = str(info.value)
-    assert str(path) in message and "\n" not in message, message
-    for w in words:
-        assert w in message, message
-    return message
 
 
 # ------------------------------------------------------------------ round trip
