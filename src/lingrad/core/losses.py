@@ -27,31 +27,31 @@ from lingrad.core.loss_base import Reduction as Reduction
 from lingrad.core.loss_base import logsumexp as logsumexp
 from lingrad.core.loss_base import one_hot as one_hot
 from lingrad.core.loss_base import softmax as softmax
-from lingrad.core.nodes import Array, compilable, sigmoid
+from lingrad.core.nodes import Array, Real, compilable, sigmoid
 
 
 @compilable
-def squared_error_J0(pred: Any, y: Any) -> Any:
+def squared_error_J0(pred: Real, y: Real) -> Real:
     """``J0 = (y - pred)²`` per output."""
     r = y - pred
     return r * r
 
 
 @compilable
-def squared_error_dJ0_dpred(pred: Any, y: Any) -> Any:
+def squared_error_dJ0_dpred(pred: Real, y: Real) -> Real:
     """``dJ0_dpred = -2 (y - pred)``."""
     return -2.0 * (y - pred)
 
 
 @compilable
-def half_squared_error_J0(pred: Any, y: Any) -> Any:
+def half_squared_error_J0(pred: Real, y: Real) -> Real:
     """``J0 = ½ (pred - y)²`` per output (``SquaredError(half=True)``)."""
     r = y - pred
     return 0.5 * (r * r)
 
 
 @compilable
-def half_squared_error_dJ0_dpred(pred: Any, y: Any) -> Any:
+def half_squared_error_dJ0_dpred(pred: Real, y: Real) -> Real:
     """``dJ0_dpred = pred - y``."""
     return pred - y
 
@@ -77,19 +77,19 @@ class SquaredError(Loss):
 
 
 @compilable
-def bce_J0(pred: Any, y: Any) -> Any:
+def bce_J0(pred: Real, y: Real) -> Real:
     """``J0 = -[y log pred + (1 - y) log(1 - pred)]`` (pred clipped into (0, 1))."""
     return -(y * np.log(pred) + (1.0 - y) * np.log1p(-pred))
 
 
 @compilable
-def bce_dJ0_dpred(pred: Any, y: Any) -> Any:
+def bce_dJ0_dpred(pred: Real, y: Real) -> Real:
     """``dJ0_dpred = (pred - y) / (pred (1 - pred))``."""
     return (pred - y) / (pred * (1.0 - pred))
 
 
 @compilable
-def bce_logits_J0(z: Any, y: Any) -> Any:
+def bce_logits_J0(z: Real, y: Real) -> Real:
     """``J0 = -[y log σ(z) + (1 - y) log σ(-z)] = max(z, 0) - y z + log(1 + e^-|z|)``.
 
     One stable pass: no overflow for any z.
@@ -98,13 +98,13 @@ def bce_logits_J0(z: Any, y: Any) -> Any:
 
 
 @compilable
-def bce_logits_dJ0_dz(z: Any, y: Any) -> Any:
+def bce_logits_dJ0_dz(z: Real, y: Real) -> Real:
     """``dJ0_dz = σ(z) - y`` (fused: dJ0_dpred · dpred_dz), finite for any z."""
     return sigmoid(z) - y
 
 
 @compilable
-def huber_J0(pred: Any, y: Any, epsilon: Any) -> Any:
+def huber_J0(pred: Real, y: Real, epsilon: float) -> Real:
     """``J0 = ½ r²`` for ``|r| ≤ ε``, else ``ε |r| - ½ ε²`` (r = y - pred).
 
     Written ``m (|r| - ½ m)`` with ``m = min(|r|, ε)``: one branch-free line.
@@ -115,7 +115,7 @@ def huber_J0(pred: Any, y: Any, epsilon: Any) -> Any:
 
 
 @compilable
-def huber_dJ0_dpred(pred: Any, y: Any, epsilon: Any) -> Any:
+def huber_dJ0_dpred(pred: Real, y: Real, epsilon: float) -> Real:
     """``dJ0_dpred = clip(pred - y, -ε, ε)``: -r inside, ±ε outside."""
     return np.minimum(np.maximum(pred - y, -epsilon), epsilon)
 
@@ -228,14 +228,14 @@ class CrossEntropy(Loss):
 
 
 @compilable
-def perceptron_J0(z: Any, y: Any) -> Any:
+def perceptron_J0(z: Real, y: Real) -> Real:
     """``J0 = (h - y) z`` with ``h = [z ≥ 0]``: 0 when right, |z| when wrong."""
     h = (z >= 0.0) * 1.0
     return (h - y) * z
 
 
 @compilable
-def perceptron_dJ0_dz(z: Any, y: Any) -> Any:
+def perceptron_dJ0_dz(z: Real, y: Real) -> Real:
     """``dJ0_dz = h - y``: gradient descent is the perceptron rule."""
     h = (z >= 0.0) * 1.0
     return h - y
@@ -255,14 +255,14 @@ class PerceptronCriterion(Loss):
 
 
 @compilable
-def hinge_J0(z: Any, y: Any) -> Any:
+def hinge_J0(z: Real, y: Real) -> Real:
     """``J0 = max(0, 1 - t z)`` with ``t = 2y - 1``: 0 once ``t z ≥ 1``."""
     t = 2.0 * y - 1.0
     return np.maximum(0.0, 1.0 - t * z)
 
 
 @compilable
-def hinge_dJ0_dz(z: Any, y: Any) -> Any:
+def hinge_dJ0_dz(z: Real, y: Real) -> Real:
     """``dJ0_dz = -t [t z ≤ 1]``: inside the margin, z is pushed towards t."""
     t = 2.0 * y - 1.0
     return -t * ((t * z <= 1.0) * 1.0)

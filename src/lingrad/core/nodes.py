@@ -10,7 +10,7 @@ example of the last forward pass, the Jacobians the lectures write out, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +25,8 @@ Array = NDArray[np.floating]
 SparseRows: TypeAlias = "sp.csr_matrix | sp.csr_array | sp.csc_matrix | sp.csc_array"
 XLike: TypeAlias = "ArrayLike | SparseRows"  # X as given (a DataFrame: pandas is Any)
 F = TypeVar("F", bound=Callable[..., object])
+# a formula's value: an array in the node path, a float inside a compiled kernel
+Real = TypeVar("Real", float, Array)
 FORMULAS: list[Callable[..., object]] = []  # every @compilable function, in order
 
 
@@ -36,8 +38,8 @@ def compilable(fn: F) -> F:
     marked function with numba (``register_jitable``) when the kernels are
     first built, so importing lingrad never imports numba.
 
-    A formula's arguments and result are ``Any``: arrays in the node path, float64
-    scalars inside the numba kernels (untyped), one body for both.
+    Its values are typed :data:`Real`: arrays in the node path, floats inside the
+    numba kernels, one body for both (hyperparameters: ``float``).
     """
     FORMULAS.append(fn)
     return fn
@@ -175,7 +177,7 @@ class _Elementwise(Node):
 
 
 @compilable
-def sigmoid(z: Any) -> Any:
+def sigmoid(z: Real) -> Real:
     """``σ(z) = 1 / (1 + exp(-z))``, scipy's expit: exp overflows to inf, σ to 0.
 
     The overflow is the intended limit; arrays are evaluated under
@@ -192,7 +194,7 @@ def expit(z: Array) -> Array:
 
 
 @compilable
-def sigmoid_dpred_dz(pred: Any) -> Any:
+def sigmoid_dpred_dz(pred: Real) -> Real:
     """``dpred_dz = pred (1 - pred)`` of the sigmoid."""
     return pred * (1.0 - pred)
 
@@ -213,13 +215,13 @@ class Sigmoid(_Elementwise):
 
 
 @compilable
-def bipolar_sigmoid(z: Any) -> Any:
+def bipolar_sigmoid(z: Real) -> Real:
     """``f = (1 - exp(-z)) / (1 + exp(-z)) = tanh(z / 2)`` (no overflow)."""
     return np.tanh(0.5 * z)
 
 
 @compilable
-def bipolar_sigmoid_dpred_dz(pred: Any) -> Any:
+def bipolar_sigmoid_dpred_dz(pred: Real) -> Real:
     """``dpred_dz = (1 - pred²) / 2`` of the bipolar sigmoid."""
     return 0.5 * (1.0 - pred * pred)
 

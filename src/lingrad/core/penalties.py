@@ -8,11 +8,9 @@ penalised (``penalized``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from lingrad.core.nodes import Array, compilable
+from lingrad.core.nodes import Array, Real, compilable
 
 
 def penalized(param_name: str) -> bool:
@@ -40,13 +38,13 @@ class Penalty:
 
 
 @compilable
-def l1_C(w: Any) -> Any:
+def l1_C(w: Real) -> Real:
     """``C(w) = |w|``."""
     return np.abs(w)
 
 
 @compilable
-def l1_dC_dw(w: Any) -> Any:
+def l1_dC_dw(w: Real) -> Real:
     """``dC_dw = sign(w)``, the subgradient taken as 0 at w = 0."""
     return np.sign(w)
 
@@ -66,13 +64,13 @@ class L1(Penalty):
 
 
 @compilable
-def l2_C(w: Any) -> Any:
+def l2_C(w: Real) -> Real:
     """``C(w) = w²``."""
     return w * w
 
 
 @compilable
-def l2_dC_dw(w: Any) -> Any:
+def l2_dC_dw(w: Real) -> Real:
     """``dC_dw = 2 w``."""
     return 2.0 * w
 
@@ -92,13 +90,13 @@ class L2(Penalty):
 
 
 @compilable
-def elasticnet_C(w: Any, l1_ratio: Any) -> Any:
+def elasticnet_C(w: Real, l1_ratio: float) -> Real:
     """``C(w) = ρ |w| + (1 - ρ) w²``."""
     return l1_ratio * np.abs(w) + (1.0 - l1_ratio) * (w * w)
 
 
 @compilable
-def elasticnet_dC_dw(w: Any, l1_ratio: Any) -> Any:
+def elasticnet_dC_dw(w: Real, l1_ratio: float) -> Real:
     """``dC_dw = ρ sign(w) + 2 (1 - ρ) w``."""
     return l1_ratio * np.sign(w) + 2.0 * (1.0 - l1_ratio) * w
 

@@ -10,13 +10,13 @@ names: ``p -= lr * g`` is the lectures' update ``w := w - lr · (dJ/dw)ᵀ``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from lingrad.core.nodes import Array, compilable
+from lingrad.core.nodes import Array, Real, compilable
 from lingrad.training.shuffle import Shuffle, check_mode, epoch_order, n_rows, row_bytes
 
 Batch = tuple[Array, Array, Array | None]
@@ -172,7 +172,7 @@ class Optimizer:
 
 
 @compilable
-def gd_update(p: Any, g: Any, lr: Any) -> Any:
+def gd_update(p: Real, g: Real, lr: float) -> Real:
     """``p := p - lr · g``, g = dJ_dp (the lectures' update)."""
     return p - g * lr
 
@@ -190,19 +190,19 @@ class GD(Optimizer):
 
 
 @compilable
-def momentum_v(v: Any, g: Any, lr: Any, beta: Any) -> Any:
+def momentum_v(v: Real, g: Real, lr: float, beta: float) -> Real:
     """The velocity ``v := beta · v - lr · g``."""
     return v * beta - g * lr
 
 
 @compilable
-def momentum_update(p: Any, v: Any) -> Any:
+def momentum_update(p: Real, v: Real) -> Real:
     """Heavy ball ``p := p + v`` (v already updated)."""
     return p + v
 
 
 @compilable
-def nesterov_update(p: Any, v: Any, g: Any, lr: Any, beta: Any) -> Any:
+def nesterov_update(p: Real, v: Real, g: Real, lr: float, beta: float) -> Real:
     """Nesterov ``p := p + beta · v - lr · g`` (v already updated)."""
     return p + (beta * v - g * lr)
 
@@ -244,21 +244,28 @@ class Momentum(Optimizer):
 
 
 @compilable
-def adam_m(m: Any, g: Any, beta1: Any) -> Any:
+def adam_m(m: Real, g: Real, beta1: float) -> Real:
     """The first moment ``m := beta1 · m + (1 - beta1) · g``."""
     return m * beta1 + (1.0 - beta1) * g
 
 
 @compilable
-def adam_v(v: Any, g: Any, beta2: Any) -> Any:
+def adam_v(v: Real, g: Real, beta2: float) -> Real:
     """The second moment ``v := beta2 · v + (1 - beta2) · g²``."""
     return v * beta2 + (1.0 - beta2) * (g * g)
 
 
 @compilable
 def adam_update(
-    p: Any, m: Any, v: Any, lr: Any, t: Any, beta1: Any, beta2: Any, eps: Any
-) -> Any:
+    p: Real,
+    m: Real,
+    v: Real,
+    lr: float,
+    t: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> Real:
     """``p := p - lr · m̂ / (sqrt(v̂) + eps)``; m̂ = m / (1 - beta1^t), v̂ likewise."""
     m_hat = m / (1.0 - beta1**t)  # bias corrections
     v_hat = v / (1.0 - beta2**t)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from lingrad.core.nodes import compilable
+from lingrad.core.nodes import Real, compilable
 
-Rates = NDArray[np.float64]
+Rates = NDArray[np.float64]  # one learning rate per step
 
 
 class Schedule:
@@ -90,7 +90,7 @@ class Constant(Schedule):
 
 
 @compilable
-def inverse_time_lr(t: Any, lr: Any, k: Any, power: Any) -> Any:
+def inverse_time_lr(t: Real, lr: float, k: float, power: float) -> Real:
     """``lr_t = lr₀ / (1 + k·t)^power``."""
     return lr / np.power(1.0 + k * t, power)
 
@@ -114,11 +114,13 @@ class InverseTime(Schedule):
 
     def rates(self, t0: int, n: int) -> Rates:
         t = np.arange(t0, t0 + n, dtype=np.float64)
-        return inverse_time_lr(t, self.lr, self.k, self.power)  # type: ignore[no-any-return]
+        return np.asarray(
+            inverse_time_lr(t, self.lr, self.k, self.power), dtype=np.float64
+        )
 
 
 @compilable
-def step_decay_lr(t: Any, lr: Any, drop: Any, every: Any) -> Any:
+def step_decay_lr(t: Real, lr: float, drop: float, every: float) -> Real:
     """``lr_t = lr₀ · drop^⌊t / every⌋``."""
     return lr * np.power(drop, np.floor_divide(t, every) * 1.0)
 
@@ -142,12 +144,14 @@ class StepDecay(Schedule):
         return float(step_decay_lr(t, self.lr, self.drop, self.every))
 
     def rates(self, t0: int, n: int) -> Rates:
-        t = np.arange(t0, t0 + n)
-        return step_decay_lr(t, self.lr, self.drop, self.every)  # type: ignore[no-any-return]
+        t = np.arange(t0, t0 + n, dtype=np.float64)
+        return np.asarray(
+            step_decay_lr(t, self.lr, self.drop, self.every), dtype=np.float64
+        )
 
 
 @compilable
-def exponential_lr(t: Any, lr: Any, gamma: Any, every: Any) -> Any:
+def exponential_lr(t: Real, lr: float, gamma: float, every: float) -> Real:
     """``lr_t = lr₀ · gamma^(t / every)``."""
     return lr * np.power(gamma, t / every)
 
@@ -169,7 +173,9 @@ class Exponential(Schedule):
 
     def rates(self, t0: int, n: int) -> Rates:
         t = np.arange(t0, t0 + n, dtype=np.float64)
-        return exponential_lr(t, self.lr, self.gamma, self.every)  # type: ignore[no-any-return]
+        return np.asarray(
+            exponential_lr(t, self.lr, self.gamma, self.every), dtype=np.float64
+        )
 
 
 class Adaptive(Schedule):
