@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -37,13 +37,18 @@ class Cursor:
     optimum: bool = False
     status: dict[str, object] | None = None  # the status sent last
 
+    def restart(self, version: int) -> None:
+        """Nothing sent yet of run ``version``: every other field at its default."""
+        for f in fields(self):
+            setattr(self, f.name, f.default)
+        self.version = version
+
 
 def frame(session: Session, cursor: Cursor) -> dict[str, object] | None:
     """The next frame for ``cursor`` (None: nothing new). Call under the lock."""
     run, out = session.run, dict[str, object]()
     if cursor.version != session.version:
-        vars(cursor).update(vars(Cursor()))  # every field back to its default
-        cursor.version = session.version
+        cursor.restart(session.version)
         out["reset"] = _header(session)
     tr = run.trainer
     t = 0 if tr is None else int(tr.t)
