@@ -78,7 +78,7 @@ class StepsResult:
 class Cursor:
     """The current epoch of ``run_steps``: its data, rows and running sums."""
 
-    def __init__(self, key: tuple[Any, ...], order: NDArray[np.intp] | None) -> None:
+    def __init__(self, key: tuple[object, ...], order: NDArray[np.intp] | None) -> None:
         self.key, self.rows = key, Rows(order, 0, 1)
         self.J_sum, self.m_sum, self.hits = 0.0, 0, 0.0
 
