@@ -19,10 +19,10 @@ repeats of CPU and of wall seconds, and the largest peak RSS. Goals beside their
 anchors: ``fit`` ≤ 1.2× the script's time and ≤ 1.5× its peak memory; figures
 and report ≤ 20% on top of ``fit``.
 
-``--no-stream`` leaves out the streamed fit. ``--before SRC`` also runs ``fit``
-and ``fit+figures`` with ``PYTHONPATH=SRC`` (another checkout's ``src``, e.g.
-``git archive main src | tar -x -C /tmp/m``): before and after in one run, on
-the same file and machine.
+``--no-stream`` leaves out the streamed fit. ``--before SRC`` also runs ``fit``,
+``fit+figures`` and ``fit --stream`` with ``PYTHONPATH=SRC`` (another checkout's
+``src``, e.g. ``git archive main src | tar -x -C /tmp/m``): before and after in
+one run, on the same file and machine.
 
 Run: ``python bench/bench_cli.py [--rows 300000] [--d 20] [--repeat 3]
 [--before /tmp/m/src]``.
@@ -121,7 +121,7 @@ def main() -> None:
             del cases["fit --stream"]
         src: dict[str, str | None] = dict.fromkeys(cases)
         if args.before:
-            for name in ("fit", "fit+figures"):
+            for name in [c for c in cases if c.startswith("fit")]:
                 cases[f"{name} before"] = [*cases[name][:-1], f"{tmp}/before"]
                 src[f"{name} before"] = args.before
         runs: dict[str, list[tuple[float, float, float]]] = {k: [] for k in cases}
@@ -139,6 +139,10 @@ def main() -> None:
         print(f"{name:<19} {cpu:>8.2f} {wall:>8.2f} {rss:>9.0f}")
     for tag in ["", " before"] if args.before else [""]:
         goals(best, tag)
+    if "fit --stream" in best:
+        for tag in ["", " before"] if args.before else [""]:
+            ratio = best["fit --stream" + tag][0] / best["fit" + tag][0]
+            print(f"fit --stream CPU / fit CPU{tag}: {ratio:.2f}")
 
 
 def goals(best: dict[str, tuple[float, float, float]], tag: str) -> None:

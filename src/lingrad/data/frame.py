@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +38,7 @@ from lingrad.data.columns import (
     missing_cells,
     target_values,
 )
+from lingrad.data.mixed import MixedRows
 from lingrad.data.table import Table, rows_of, text_frame
 from lingrad.data.tablefile import (
     Batch,
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 Dense = NDArray[np.float64]
+Form = Literal["cells", "coded", "mixed"]  # X with text columns: see convert_batch
 _MISSING_HINT = (
     "fill it or drop that row, or use --impute mean|median|most_frequent|drop"
 )
@@ -95,7 +97,7 @@ class Frame:
     target values; ``ids`` (N,) as read; ``rows`` (N,) the 0-based data row of
     each row in the file."""
 
-    X: Raw  # a table.Table; scale/ reads it as floats (Raw: see columns)
+    X: Raw | MixedRows  # a table.Table; scale/ reads it as floats (Raw: see columns)
     y: Raw | None
     ids: pa.Array | None
     rows: NDArray[np.int64]
@@ -187,11 +189,12 @@ def convert_batch(
     row0: int,
     missing: str,
     hint: str,
-    coded: bool = False,
+    form: Form = "cells",
 ) -> Frame:
-    """A record batch / table (first row: data row ``row0``) as a :class:`Frame`;
-    ``coded``: text features as codes (:mod:`lingrad.data.table`), else ``X``
-    holds their raw cells (object)."""
+    """A record batch / table (first row: data row ``row0``) as a :class:`Frame`.
+    With text features, ``X`` is by ``form``: their raw cells in one object array
+    ("cells"), a coded DataFrame ("coded", :mod:`lingrad.data.table`) or
+    :class:`~lingrad.data.mixed.MixedRows` ("mixed": numbers kept float64)."""
     cells = _Cells(src.path, src.where, hint)
     numbers: dict[str, Dense] = {}
     codes: dict[str, tuple[Codes, list[str]]] = {}
@@ -211,7 +214,7 @@ def convert_batch(
             i = int(np.argmax(miss))
             raise cells.missing(name, table.column(name)[i].as_py(), row0 + i)
         miss_any |= miss
-    X = _assemble(layout.features, numbers, codes, n, coded)
+    X = _assemble(layout.features, numbers, codes, n, form)
     y = None
     names = table.schema.names
     if layout.target is not None and layout.target in names:
@@ -247,21 +250,27 @@ def _assemble(
     numbers: dict[str, Dense],
     codes: dict[str, tuple[Codes, list[str]]],
     n: int,
-    coded: bool,
-) -> Table:
-    """X (N, D) from its columns: float64 for numbers only; with text columns a
-    coded DataFrame (``coded``) or an object array of raw cells."""
-    if codes and coded:
+    form: Form,
+) -> Table | MixedRows:
+    """X (N, D) from its columns: float64 for numbers only; with text columns as
+    ``form`` asks (see :func:`convert_batch`)."""
+    if codes and form == "coded":
         return text_frame(features, numbers, codes, n)
-    X = np.empty((n, len(features)), dtype=object if codes else np.float64)
+    mixed = bool(codes) and form == "mixed"
+    X = np.empty((n, len(features)), dtype=object if codes and not mixed else float)
+    text = [j for j, name in enumerate(features) if name in codes]
+    cells = np.empty((n, len(text)), dtype=object)
     for j, name in enumerate(features):
         if name in codes:
             c, words = codes[name]
             table = np.empty(len(words) + 1, dtype=object)
             table[:-1], table[-1] = words, np.nan
-            X[:, j] = table[c]  # code -1: the last entry, nan
+            (cells[:, text.index(j)] if mixed else X[:, j])[:] = table[c]  # -1: nan
         else:
             X[:, j] = numbers[name]
+    if mixed:
+        X[:, text] = np.nan
+        return MixedRows(X, cells, tuple(text))
     return X
 
 
@@ -324,7 +333,7 @@ def read_frame(
         hint = ", or one-hot encode text columns (--categorical auto)"
         _numbers(_Cells(src.path, src.where, ""), col, name, 0, hint)  # raises
     layout = Layout(tuple(chosen), tuple(text), target, id_column)
-    frame = convert_batch(src, table, layout, 0, missing, _MISSING_HINT, coded=True)
+    frame = convert_batch(src, table, layout, 0, missing, _MISSING_HINT, form="coded")
     del table, memory
     warn_about_columns(frame, src.path)
     return frame

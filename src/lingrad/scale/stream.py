@@ -15,12 +15,13 @@ from each row's place in its file, so every pass sees the same split.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from lingrad.core.nodes import Array
+from lingrad.data.mixed import MixedRows, empty_rows, model_input, put_rows
 from lingrad.data.split import held_out_at
 from lingrad.scale.tablefiles import Piece, read_frames, read_piece
 from lingrad.solvers.rows import Chunk, add
@@ -28,11 +29,12 @@ from lingrad.solvers.rows import Chunk, add
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from lingrad.data.frame import Layout
+    from lingrad.data.frame import Form, Layout
 
 Encode = Callable[[Array], tuple[Array, Array | None]]  # y -> (Y, s)
 Rows = NDArray[np.int64]  # data rows of a piece's file (0-based)
 Mask = NDArray[np.bool_]  # True: a held-out row
+Cells: TypeAlias = "Array | MixedRows"  # a batch's X: raw cells, or MixedRows
 Ids: TypeAlias = "pa.Array | None"  # a batch's ID column (pyarrow), None without one
 R = TypeVar("R")  # one chunk's result (a sum)
 
@@ -62,21 +64,33 @@ class Table:
         self.layout, self.missing = layout, missing
         self.passes = 0  # decodes of the whole table so far
 
+    @overload
     def frames(
-        self, order: Sequence[int] | None = None
-    ) -> Iterator[tuple[Array, Array, Ids, Rows, Mask, Piece]]:
+        self, order: Sequence[int] | None = ..., *, mixed: Literal[False] = ...
+    ) -> Iterator[tuple[Array, Array, Ids, Rows, Mask, Piece]]: ...
+    @overload
+    def frames(
+        self, order: Sequence[int] | None = ..., *, mixed: bool
+    ) -> Iterator[tuple[Cells, Array, Ids, Rows, Mask, Piece]]: ...
+
+    def frames(
+        self, order: Sequence[int] | None = None, *, mixed: bool = False
+    ) -> Iterator[tuple[Cells, Array, Ids, Rows, Mask, Piece]]:
         """``(X, y, ids, rows, test, piece)`` of every row: ``rows`` the data rows
         in the piece's file, ``test`` marks the held-out rows
         (:func:`~lingrad.data.split.held_out_at`), ``ids`` the ID column's values
-        (a pyarrow Array; None without one)."""
+        (a pyarrow Array; None without one). ``mixed``: X with text columns as
+        :class:`~lingrad.data.mixed.MixedRows`, else raw cells (object)."""
         self.passes += 1
         for i in range(len(self.pieces)) if order is None else order:
             piece = self.pieces[i]
-            for X, y, rows, ids in self._read(piece):
+            for X, y, rows, ids in self._read(piece, mixed):
                 test = held_out_at(self.seed, piece.path.name, rows, self.test_size)
                 yield X, y, ids, rows, test, piece
 
-    def _read(self, piece: Piece) -> Iterator[tuple[Array, Array, Rows, Ids]]:
+    def _read(
+        self, piece: Piece, mixed: bool
+    ) -> Iterator[tuple[Cells, Array, Rows, Ids]]:
         if self.layout is None:
             for X, y, row0 in read_piece(
                 piece, self.target, self.features, self.batch_rows
@@ -90,15 +104,34 @@ class Table:
         layout = dataclasses.replace(
             self.layout, features=tuple(self.features), target=self.target
         )
-        for f in read_frames(piece, layout, self.batch_rows, self.missing):
+        form: Form = "mixed" if mixed else "cells"
+        for f in read_frames(piece, layout, self.batch_rows, self.missing, form):
             assert f.y is not None  # a Table is read with its target
             yield f.X, f.y, f.rows, f.ids
 
+    @overload
     def batches(
-        self, part: str = "train", order: Sequence[int] | None = None
-    ) -> Iterator[tuple[Array, Array, int, Piece]]:
-        """``(X, y, row0, piece)`` of the rows of ``part`` ("train", "test", "all")."""
-        for X, y, _, rows, test, piece in self.frames(order):
+        self,
+        part: str = ...,
+        order: Sequence[int] | None = ...,
+        *,
+        mixed: Literal[False] = ...,
+    ) -> Iterator[tuple[Array, Array, int, Piece]]: ...
+    @overload
+    def batches(
+        self, part: str = ..., order: Sequence[int] | None = ..., *, mixed: bool
+    ) -> Iterator[tuple[Cells, Array, int, Piece]]: ...
+
+    def batches(
+        self,
+        part: str = "train",
+        order: Sequence[int] | None = None,
+        *,
+        mixed: bool = False,
+    ) -> Iterator[tuple[Cells, Array, int, Piece]]:
+        """``(X, y, row0, piece)`` of the rows of ``part`` ("train", "test", "all");
+        ``mixed`` as in :meth:`frames`."""
+        for X, y, _, rows, test, piece in self.frames(order, mixed=mixed):
             row0 = int(rows[0]) if len(rows) else 0  # the batch's first data row
             if part == "all":
                 yield X, y, row0, piece
@@ -110,7 +143,7 @@ class Table:
 
 def shuffled_batches(
     table: Table, epoch: int, batch_rows: int, buffer_rows: int
-) -> Iterator[tuple[Array, Array]]:
+) -> Iterator[tuple[Cells, Array]]:
     """One epoch's training rows as shuffled ``(X, y)`` batches.
 
     The pieces come in a random order seeded by (seed, epoch), and a shuffle
@@ -122,23 +155,25 @@ def shuffled_batches(
     """
     rng = np.random.default_rng([table.seed, epoch, 1])
     order = rng.permutation(len(table.pieces)).tolist()
-    buf_X: Array | None = None
+    buf_X: Cells | None = None
     buf_y: Array | None = None
     held = 0
-    for X, y, _, _ in table.batches("train", order):
+    for X, y, _, _ in table.batches("train", order, mixed=True):
         if buf_X is None or buf_y is None:
-            buf_X = np.empty((buffer_rows, X.shape[1]), X.dtype)
+            buf_X = empty_rows(X, buffer_rows)
             buf_y = np.empty(buffer_rows, dtype=y.dtype)
         if buf_y.dtype != y.dtype and buf_y.dtype.kind != "O":  # e.g. longer labels
             buf_y = buf_y.astype(np.result_type(buf_y.dtype, y.dtype))
         take = min(buffer_rows - held, len(X))  # filling up: no output yet
-        buf_X[held : held + take], buf_y[held : held + take] = X[:take], y[:take]
+        put_rows(buf_X, slice(held, held + take), X[:take])
+        buf_y[held : held + take] = y[:take]
         held += take
         X, y = X[take:], y[take:]
         if len(X):  # full: swap the rest in for random rows, which leave
             slots = rng.choice(buffer_rows, size=len(X), replace=False)
             out_X, out_y = buf_X[slots], buf_y[slots]
-            buf_X[slots], buf_y[slots] = X, y
+            put_rows(buf_X, slots, X)
+            buf_y[slots] = y
             yield from _batches(out_X, out_y, batch_rows)
     if held:
         assert buf_X is not None and buf_y is not None
@@ -146,7 +181,7 @@ def shuffled_batches(
         yield from _batches(buf_X[perm], buf_y[perm], batch_rows)
 
 
-def _batches(X: Array, y: Array, rows: int) -> Iterator[tuple[Array, Array]]:
+def _batches(X: Cells, y: Array, rows: int) -> Iterator[tuple[Cells, Array]]:
     for i in range(0, len(X), rows):
         yield X[i : i + rows], y[i : i + rows]
 
@@ -185,12 +220,13 @@ class FileRows:
         combine: Callable[[R, R], R] = add,
     ) -> R:
         total: R | None = None
-        for X, y, row0, piece in self.table.batches("train"):
+        mixed = self.transform is not None
+        for X, y, row0, piece in self.table.batches("train", mixed=mixed):
             Y, s = self.encode(y)
             if self.cols is not None:
                 Y = Y[:, self.cols]
             if self.transform is not None:
-                X = self.transform(X)
+                X = self.transform(model_input(X))
             part = fn(Chunk(X, Y, s, row0, str(piece.path)), *args)
             total = part if total is None else combine(total, part)
         if total is None:  # the workflows refuse a table of no training rows first

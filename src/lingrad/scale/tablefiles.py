@@ -24,7 +24,7 @@ from lingrad.errors import DataError
 
 if TYPE_CHECKING:
     from lingrad.core.nodes import Array
-    from lingrad.data.frame import Frame, Layout
+    from lingrad.data.frame import Form, Frame, Layout
 
 SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 # a missing cell (lingrad.data.columns.missing_cells) is refused as in memory
@@ -164,11 +164,16 @@ def read_piece(
 
 
 def read_frames(
-    piece: Piece, layout: Layout, batch_rows: int, missing: str = "error"
+    piece: Piece,
+    layout: Layout,
+    batch_rows: int,
+    missing: str = "error",
+    form: Form = "cells",
 ) -> Iterator[Frame]:
     """:class:`~lingrad.data.frame.Frame` batches of a piece with ``layout``'s
     columns (ID, text features, missing cells) read as ``read_frame`` reads a
-    file; ``frame.rows`` count in the file."""
+    file (text features in ``form``: see ``convert_batch``); ``frame.rows``
+    count in the file."""
     import dataclasses
 
     from lingrad.data.frame import convert_batch
@@ -193,7 +198,9 @@ def read_frames(
     try:
         for batch in reader:
             if len(batch):
-                yield convert_batch(src, batch, layout, row0, missing, FEATURE_HINT)
+                yield convert_batch(
+                    src, batch, layout, row0, missing, FEATURE_HINT, form
+                )
             row0 += len(batch)
     except pa.ArrowException as e:
         raise DataError(f"{piece.name}: cannot read ({str(e).splitlines()[0]})") from e

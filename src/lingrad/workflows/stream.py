@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lingrad.core.nodes import Array
+from lingrad.data.mixed import as_cells, model_input
 from lingrad.errors import DataError
 from lingrad.models.registry import ModelSpec
 from lingrad.workflows.memory import (
@@ -170,7 +171,7 @@ def _epochs(
             ):
                 if not spec.is_classifier:
                     y = as_regression_target(y)
-                Xt = prep(X)  # once: hashing text is most of a streamed epoch
+                Xt = prep(model_input(X))  # once: hashing text is most of an epoch
                 scored = last and hasattr(est, "t_")  # before it trains on the batch
                 if scored:
                     _update(acc["train"], est, Xt, y, proba)
@@ -179,7 +180,7 @@ def _epochs(
                     _update(acc["train"], est, Xt, y, proba)
                 _bound_history(est)
                 if sample[0] is None:
-                    sample = (X, y)
+                    sample = (as_cells(X), y)
                 bar.advance(len(X))
             if last and first.n_test:
                 _score_part(table, est, prep, acc["test"], "test", proba)
@@ -232,10 +233,10 @@ def _score(
     proba = spec.is_classifier and hasattr(est, "predict_proba")
     acc: dict[str, Running] = {"train": metrics_for(classes)}
     sample: Sample = (None, None)
-    for X, y, _, _ in table.batches("train"):
-        _update(acc["train"], est, prep(X), y, proba)
+    for X, y, _, _ in table.batches("train", mixed=True):
+        _update(acc["train"], est, prep(model_input(X)), y, proba)
         if sample[0] is None:
-            sample = (X, y)
+            sample = (as_cells(X), y)
     if table.test_size:
         acc["test"] = metrics_for(classes)
         _score_part(table, est, prep, acc["test"], "test", proba)
@@ -257,5 +258,5 @@ def _score_part(
     part: str,
     proba: bool,
 ) -> None:
-    for X, y, _, _ in table.batches(part):
-        _update(acc, est, prep(X), y, proba)
+    for X, y, _, _ in table.batches(part, mixed=True):
+        _update(acc, est, prep(model_input(X)), y, proba)
