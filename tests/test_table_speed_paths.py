@@ -70,7 +70,7 @@ def test_coded_text_columns_give_the_model_of_the_raw_cells(parquet):
     src, table = from_memory(messy_table())
     layout = Layout(("a", "city", "b"), ("city",), "y")
     raw = convert_batch(src, table, layout, 0, "keep", "")
-    coded = convert_batch(src, table, layout, 0, "keep", "", coded=True)
+    coded = convert_batch(src, table, layout, 0, "keep", "", form="coded")
     assert raw.X.dtype == object and isinstance(coded.X, pd.DataFrame)
     for impute in ("mean", "most_frequent"):
         spec = model_spec("logistic")
