@@ -256,22 +256,21 @@ def _assemble(
     ``form`` asks (see :func:`convert_batch`)."""
     if codes and form == "coded":
         return text_frame(features, numbers, codes, n)
-    mixed = bool(codes) and form == "mixed"
-    X = np.empty((n, len(features)), dtype=object if codes and not mixed else float)
     text = [j for j, name in enumerate(features) if name in codes]
+    X = np.full((n, len(features)), np.nan)  # a text column stays NaN here
     cells = np.empty((n, len(text)), dtype=object)
     for j, name in enumerate(features):
         if name in codes:
             c, words = codes[name]
             table = np.empty(len(words) + 1, dtype=object)
             table[:-1], table[-1] = words, np.nan
-            (cells[:, text.index(j)] if mixed else X[:, j])[:] = table[c]  # -1: nan
+            cells[:, text.index(j)] = table[c]  # code -1: the last entry, nan
         else:
             X[:, j] = numbers[name]
-    if mixed:
-        X[:, text] = np.nan
-        return MixedRows(X, cells, tuple(text))
-    return X
+    if not codes:
+        return X
+    mixed = MixedRows(X, cells, tuple(text))
+    return mixed if form == "mixed" else mixed.cells()
 
 
 def _read_all(src: Source, names: list[str]) -> pa.Table:

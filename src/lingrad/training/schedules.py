@@ -89,13 +89,29 @@ class Constant(Schedule):
     """``lr_t = lr₀``."""
 
 
+class _Decay(Schedule):
+    """A schedule given by its formula :meth:`lr_at` (a ``@compilable`` function of
+    t): one step's rate and a run of steps' rates both come from it."""
+
+    def lr_at(self, t: Real) -> Real:
+        """``lr_t`` at step(s) t (a float, or an array of steps)."""
+        raise NotImplementedError
+
+    def __call__(self, t: int) -> float:
+        return float(self.lr_at(float(t)))
+
+    def rates(self, t0: int, n: int) -> Rates:
+        t = np.arange(t0, t0 + n, dtype=np.float64)
+        return np.asarray(self.lr_at(t), dtype=np.float64)
+
+
 @compilable
 def inverse_time_lr(t: Real, lr: float, k: float, power: float) -> Real:
     """``lr_t = lr₀ / (1 + k·t)^power``."""
     return lr / np.power(1.0 + k * t, power)
 
 
-class InverseTime(Schedule):
+class InverseTime(_Decay):
     """Inverse-time decay ``lr_t = lr₀ / (1 + k·t)^power``.
 
     ``power=1`` is the classic 1/t decay (Robbins-Monro conditions hold);
@@ -109,14 +125,8 @@ class InverseTime(Schedule):
         self.k = float(k)
         self.power = float(power)
 
-    def __call__(self, t: int) -> float:
-        return float(inverse_time_lr(t, self.lr, self.k, self.power))
-
-    def rates(self, t0: int, n: int) -> Rates:
-        t = np.arange(t0, t0 + n, dtype=np.float64)
-        return np.asarray(
-            inverse_time_lr(t, self.lr, self.k, self.power), dtype=np.float64
-        )
+    def lr_at(self, t: Real) -> Real:
+        return inverse_time_lr(t, self.lr, self.k, self.power)
 
 
 @compilable
@@ -125,7 +135,7 @@ def step_decay_lr(t: Real, lr: float, drop: float, every: float) -> Real:
     return lr * np.power(drop, np.floor_divide(t, every) * 1.0)
 
 
-class StepDecay(Schedule):
+class StepDecay(_Decay):
     """Step decay ``lr_t = lr₀ · drop^⌊t / every⌋``: multiply by ``drop`` every steps.
 
     To decay once per epoch, set ``every`` to the number of steps per epoch.
@@ -140,14 +150,8 @@ class StepDecay(Schedule):
         self.drop = float(drop)
         self.every = int(every)
 
-    def __call__(self, t: int) -> float:
-        return float(step_decay_lr(t, self.lr, self.drop, self.every))
-
-    def rates(self, t0: int, n: int) -> Rates:
-        t = np.arange(t0, t0 + n, dtype=np.float64)
-        return np.asarray(
-            step_decay_lr(t, self.lr, self.drop, self.every), dtype=np.float64
-        )
+    def lr_at(self, t: Real) -> Real:
+        return step_decay_lr(t, self.lr, self.drop, self.every)
 
 
 @compilable
@@ -156,7 +160,7 @@ def exponential_lr(t: Real, lr: float, gamma: float, every: float) -> Real:
     return lr * np.power(gamma, t / every)
 
 
-class Exponential(Schedule):
+class Exponential(_Decay):
     """Exponential decay ``lr_t = lr₀ · gamma^(t / every)`` (smooth, per step)."""
 
     name = "exponential"
@@ -168,14 +172,8 @@ class Exponential(Schedule):
         self.gamma = float(gamma)
         self.every = int(every)
 
-    def __call__(self, t: int) -> float:
-        return float(exponential_lr(t, self.lr, self.gamma, self.every))
-
-    def rates(self, t0: int, n: int) -> Rates:
-        t = np.arange(t0, t0 + n, dtype=np.float64)
-        return np.asarray(
-            exponential_lr(t, self.lr, self.gamma, self.every), dtype=np.float64
-        )
+    def lr_at(self, t: Real) -> Real:
+        return exponential_lr(t, self.lr, self.gamma, self.every)
 
 
 class Adaptive(Schedule):
