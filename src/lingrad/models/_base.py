@@ -23,7 +23,8 @@ as CSR once and nothing densifies it (:mod:`lingrad.models._sparse`).
 
 from __future__ import annotations
 
-from typing import Any, Self
+from collections.abc import Mapping
+from typing import Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -229,7 +230,7 @@ class GradientEstimator(EstimatorDisplay, SummaryMixin, BaseEstimator):
         return self
 
     def restore_fitted(
-        self, shape: tuple[int, int], state: dict[str, Any] | None = None
+        self, shape: tuple[int, int], state: Mapping[str, object] | None = None
     ) -> None:
         """With the fitted attributes set: the X, Y widths, the training_state()."""
         restore_fitted(self, shape, state)

@@ -11,6 +11,7 @@ original would.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
@@ -86,7 +87,7 @@ def _cast_arrays(state: object, params: dict[str, Array]) -> None:
 def restore_fitted(
     est: GradientEstimator,
     shape: tuple[int, int],
-    state: dict[str, Any] | None = None,  # a file's, decoded: checked here
+    state: Mapping[str, object] | None = None,  # a file's, decoded: checked here
 ) -> None:
     """After the fitted attributes were set: the fitted shape (X, Y widths), and
     the Trainer rebuilt with ``state`` (of :func:`training_state`) when given and
@@ -97,33 +98,37 @@ def restore_fitted(
     est._trainer = None
     if state is None or est.solver not in ITERATIVE_SOLVERS:
         return
-    if not (isinstance(state, dict) and set(state) == _STATE_KEYS):
+    t, epoch, rng = state.get("t"), state.get("epoch"), state.get("rng")
+    opt, sched = state.get("optimizer"), state.get("schedule")
+    if not (
+        set(state) == _STATE_KEYS
+        and isinstance(t, int)
+        and isinstance(epoch, int)
+        and isinstance(rng, dict)
+        and isinstance(opt, dict)
+        and isinstance(sched, dict)
+    ):
         raise ValueError("the training state is malformed")
     chain = est._chain_from_fitted()
     trainer = est._make_trainer(chain, check_random_state(est.random_state))
     try:
-        trainer.batcher.rng.bit_generator.state = state["rng"]
+        trainer.batcher.rng.bit_generator.state = rng
     except (TypeError, ValueError, KeyError, OverflowError) as e:
         raise ValueError("the stored generator state is invalid") from e
-    opt = state["optimizer"]
     if opt.get("class") != type(trainer.optimizer).__name__:
         raise ValueError("trainer.optimizer: stored for a different one")
     try:
-        _cast_arrays(opt["state"], chain.params)
-        trainer.optimizer.load_state_dict(opt["state"])
+        _cast_arrays(opt.get("state"), chain.params)
+        trainer.optimizer.load_state_dict(opt.get("state"))
     except (ValueError, TypeError) as e:
         raise ValueError(f"trainer.optimizer: {e}") from e
-    sched = state["schedule"]
-    if (
-        not isinstance(sched, dict)
-        or sched.get("class") != type(trainer.schedule).__name__
-    ):
+    if sched.get("class") != type(trainer.schedule).__name__:
         raise ValueError("trainer.schedule: stored for a different one")
     try:
         trainer.schedule.load_state_dict(sched.get("state"))
     except (ValueError, TypeError) as e:
         raise ValueError(f"trainer.schedule: {e}") from e
-    trainer.t, trainer.epoch = state["t"], state["epoch"]
+    trainer.t, trainer.epoch = t, epoch
     if getattr(est, "history_", None) is not None:
         trainer.history = est.history_
     est._trainer = trainer

@@ -10,7 +10,10 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 LONG_EPOCH = 2000  # epochs with at least this many steps get a step bar
 
@@ -28,7 +31,7 @@ class TrainingProgress:
         self.max_epochs = max_epochs
         self.steps_per_epoch = steps_per_epoch
         self.step_every = 0
-        self._bar: Any = None
+        self._bar: Progress | None = None
         self._t0 = time.perf_counter()
 
     def __enter__(self) -> TrainingProgress:
@@ -62,6 +65,7 @@ class TrainingProgress:
 
     def step(self, i: int) -> None:
         """Steps 0..i-1 of the current epoch are done (called every step_every)."""
+        assert self._bar is not None  # step_every > 0: the bar was started
         self._bar.update(self._steps, completed=i)
 
     def epoch_end(self, epoch: int, loss: float, lr: float, val_loss: float) -> None:
