@@ -424,7 +424,7 @@ def test_long_history_keeps_its_epochs(
             Pipeline(
                 [("imp", SimpleImputer(add_indicator=True)), ("m", LinearRegression())]
             ).fit([[0.0], [np.nan], [2.0]], [0.0, 1.0, 2.0]),
-            "MissingIndicator is not allowed",
+            r"add_indicator = True: must be False \(indicators are not stored\)",
         ),
     ],
     ids=["unfitted", "sklearn-estimator", "function", "indicator"],

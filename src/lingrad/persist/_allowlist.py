@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lingrad.persist import _estimators as est
+from lingrad.persist import _params as prm
 from lingrad.persist import _text as txt
 from lingrad.persist import _transformers as sk
 from lingrad.persist._safezip import fail
@@ -24,7 +25,6 @@ from lingrad.persist._values import (
     Rule,
     Template,
     arr,
-    choice,
     finite_arrays,
     is_array_like,
 )  # fmt: skip
@@ -338,27 +338,27 @@ ALLOWED: dict[str, Spec] = {
     "SoftmaxRegression": _lingrad("softmax"),
     "TwoLayerNetwork": _lingrad("network"),
     "ResidualNetwork": _lingrad("residual"),
-    "StandardScaler": _sk(_PRE, sk.SCALER_SHAPES),
-    "MinMaxScaler": _sk(_PRE, sk.MIN_MAX_SHAPES),
-    "RobustScaler": _sk(_PRE, sk.ROBUST_SHAPES),
+    "StandardScaler": _sk(_PRE, sk.SCALER_SHAPES, params=prm.SCALER),
+    "MinMaxScaler": _sk(_PRE, sk.MIN_MAX_SHAPES, params=prm.MIN_MAX),
+    "RobustScaler": _sk(_PRE, sk.ROBUST_SHAPES, params=prm.ROBUST),
     "SimpleImputer": _sk(
         "sklearn.impute", sk.IMPUTER_SHAPES, sk.imputer_width,
         attrs=("indicator_",), check=sk.check_imputer, finish=sk.finish_imputer,
-        params={"add_indicator": choice(False, need="must be False (indicators "
-                                        "are not stored)")},
+        params=prm.IMPUTER,
         private=frozenset({"_fit_dtype", "_fill_dtype", OUTPUT_CONFIG}),
     ),
     "OneHotEncoder": _sk(
         _PRE, {}, sk.one_hot_width, attrs=("categories_", "drop_idx_"),
         check=sk.check_one_hot, finish=sk.finish_one_hot, private=_INFREQUENT,
+        params=prm.ONE_HOT,
         keep_private=sk.groups_infrequent,
     ),
     "PolynomialFeatures": _sk(
         _PRE, sk.POLY_SHAPES, lambda p: int(p.n_output_features_),
-        check=sk.check_poly,
+        check=sk.check_poly, params=prm.POLY,
         private=frozenset({"_min_degree", "_max_degree", "_n_out_full", OUTPUT_CONFIG}),
     ),
-    "FunctionTransformer": _sk(_PRE, {}, params=sk.NO_FUNCTIONS),
+    "FunctionTransformer": _sk(_PRE, {}, params=prm.FUNCTION),
     "HashingVectorizer": Spec(
         _TEXT, frozenset(), lambda v: int(v.n_features), params=txt.TEXT_PARAMS,
         check=txt.check_hashing, fitted=lambda v: True, to_file=txt.hashing_to_file,
@@ -383,14 +383,14 @@ ALLOWED: dict[str, Spec] = {
     ),
     "Pipeline": Spec(
         "sklearn.pipeline", frozenset(), _pipeline_width, check=_check_pipeline,
-        params={"memory": choice(None)}, finish=_finish_pipeline,
+        params=prm.PIPELINE, finish=_finish_pipeline,
     ),
     "ColumnTransformer": Spec(
         "sklearn.compose",
         frozenset({"n_features_in_", "feature_names_in_", "sparse_output_",
                    "transformers_", "output_indices_"}),
         _column_transformer_width, check=_check_column_transformer,
-        finish=_finish_column_transformer,
+        finish=_finish_column_transformer, params=prm.COLUMN_TRANSFORMER,
         private=frozenset({"_columns", "_remainder", "_transformer_to_input_indices",
                            OUTPUT_CONFIG}),
     ),

@@ -17,6 +17,7 @@ import numpy as np
 from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, Spec
 from lingrad.persist._estimators import build_history, decode_trainer
+from lingrad.persist._params import param_problem
 from lingrad.persist._safezip import SafeZip, fail
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
@@ -146,8 +147,12 @@ class Rules:
     def check(self, spec: Spec) -> None:
         """The node against its class's line: parameters, output config, then (if
         fitted) D = ``n_features_in_``, the shape template and the class's own rules."""
-        for name, (ok, need) in spec.params.items():
-            if name in self.params and not ok(v := self.params[name]):
+        cls = spec.cls(self.node.name)
+        for name, v in self.params.items():
+            need = (
+                None if spec.extra_attrs else param_problem(spec.params, cls, name, v)
+            )
+            if need is not None:
                 raise self.fail(f"params[{name!r}]", f"{need}; got {str(v)[:60]!r}")
         config = self.state.get(OUTPUT_CONFIG)
         if config is not None and not (
@@ -297,8 +302,6 @@ class Loader:
                 raise fail(f"{node.where}.{key}", "shadows a method or property")
             vars(obj)[key] = value
         try:
-            if not spec.extra_attrs:
-                obj._validate_params()  # scikit-learn offers no public check
             if isinstance(config, dict) and config.get("transform") is not None:
                 obj.set_output(transform=config["transform"])
             for attr, rule in spec.shapes.items():

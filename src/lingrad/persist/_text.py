@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lingrad.persist._params import BOOL, count, share
 from lingrad.persist._safezip import Limits, cannot_save, fail
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
@@ -62,11 +63,6 @@ def _no(what: str) -> Rule:
     return (lambda v: v is None), f"model files hold no {what} (never code)"
 
 
-_BOOL: Rule = (lambda v: isinstance(v, bool), "must be True or False")
-_NUMBER: Rule = (
-    lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "must be a number",
-)
 TEXT_PARAMS: dict[str, Rule] = {
     "analyzer": (
         choice("word", "char", "char_wb")[0],
@@ -79,8 +75,10 @@ TEXT_PARAMS: dict[str, Rule] = {
     "decode_error": choice("strict", "ignore", "replace"),
     "strip_accents": choice(None, "ascii", "unicode"),
     "norm": choice(None, "l1", "l2"),
-    **dict.fromkeys(("lowercase", "binary", "alternate_sign", *TFIDF[1:]), _BOOL),
-    **dict.fromkeys(("max_df", "min_df"), _NUMBER),
+    **dict.fromkeys(("lowercase", "binary", "alternate_sign", *TFIDF[1:]), BOOL),
+    **dict.fromkeys(("max_df", "min_df"), share()),
+    "max_features": count(none=True),
+    "n_features": count(),  # its bound: check_hashing
     "encoding": (lambda v: isinstance(v, str) and 0 < len(v) <= 40, "must be a codec"),
     "token_pattern": (
         _pattern, f"must be a regular expression of <= {MAX_PATTERN} chars, 1 group"

@@ -25,7 +25,6 @@ from lingrad.persist._values import (
     Node,
     Template,
     arr,
-    choice,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -55,9 +54,6 @@ POLY_SHAPES: Template = {
     "n_output_features_": range(2**31 + 1),
     "_n_out_full": range(2**62 + 1),
 }
-NO_FUNCTIONS = dict.fromkeys(
-    ("func", "inverse_func", "kw_args", "inv_kw_args"), choice(None)
-)
 
 
 def check_imputer(r: Rules) -> None:
