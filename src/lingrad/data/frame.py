@@ -259,13 +259,13 @@ def _assemble(
     text = [j for j, name in enumerate(features) if name in codes]
     X = np.full((n, len(features)), np.nan)  # a text column stays NaN here
     cells = np.empty((n, len(text)), dtype=object)
+    for k, j in enumerate(text):
+        c, words = codes[features[j]]
+        table = np.empty(len(words) + 1, dtype=object)
+        table[:-1], table[-1] = words, np.nan
+        cells[:, k] = table[c]  # code -1: the last entry, nan
     for j, name in enumerate(features):
-        if name in codes:
-            c, words = codes[name]
-            table = np.empty(len(words) + 1, dtype=object)
-            table[:-1], table[-1] = words, np.nan
-            cells[:, text.index(j)] = table[c]  # code -1: the last entry, nan
-        else:
+        if name in numbers:
             X[:, j] = numbers[name]
     if not codes:
         return X

@@ -94,6 +94,11 @@ class Spec:
         found: type[Estimator] = getattr(importlib.import_module(self.module), name)
         return found
 
+    def problem(self, name: str, key: str, value: object) -> str | None:
+        """A parameter's problem (None: none; lingrad's estimators: check_params)."""
+        rules, cls = self.params, self.cls(name)
+        return None if self.extra_attrs else prm.param_problem(rules, cls, key, value)
+
 
 def spec_of(obj: object) -> Spec | None:
     """The Spec of ``obj``'s class, if that very class is allowed."""
@@ -276,9 +281,8 @@ def _finish_column_transformer(ct: Estimator, node: Node) -> None:
         empty = w == 0 and got.start == got.stop and got.step is None
         if got != slice(start, start + w) and not empty:
             raise fail(
-                f"{node.where}: output_indices_[{name!r}] is "
-                f"{ct.output_indices_[name]} but {name!r} outputs {w} columns from "
-                f"{start}"
+                f"{node.where}: output_indices_[{name!r}] is {got} but {name!r} "
+                f"outputs {w} columns from {start}"
             )
         start += w
 
@@ -350,8 +354,7 @@ ALLOWED: dict[str, Spec] = {
     "OneHotEncoder": _sk(
         _PRE, {}, sk.one_hot_width, attrs=("categories_", "drop_idx_"),
         check=sk.check_one_hot, finish=sk.finish_one_hot, private=_INFREQUENT,
-        params=prm.ONE_HOT,
-        keep_private=sk.groups_infrequent,
+        params=prm.ONE_HOT, keep_private=sk.groups_infrequent,
     ),
     "PolynomialFeatures": _sk(
         _PRE, sk.POLY_SHAPES, lambda p: int(p.n_output_features_),

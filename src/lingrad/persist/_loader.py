@@ -17,7 +17,6 @@ import numpy as np
 from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, Spec
 from lingrad.persist._estimators import build_history, decode_trainer
-from lingrad.persist._params import param_problem
 from lingrad.persist._safezip import SafeZip, fail
 from lingrad.persist._values import (
     OUTPUT_CONFIG,
@@ -147,11 +146,8 @@ class Rules:
     def check(self, spec: Spec) -> None:
         """The node against its class's line: parameters, output config, then (if
         fitted) D = ``n_features_in_``, the shape template and the class's own rules."""
-        cls = spec.cls(self.node.name)
         for name, v in self.params.items():
-            need = (
-                None if spec.extra_attrs else param_problem(spec.params, cls, name, v)
-            )
+            need = spec.problem(self.node.name, name, v)
             if need is not None:
                 raise self.fail(f"params[{name!r}]", f"{need}; got {str(v)[:60]!r}")
         config = self.state.get(OUTPUT_CONFIG)

@@ -60,10 +60,12 @@ def count(lo: int = 1, hi: int | None = None, *, none: bool = False) -> Rule:
 def share(*, open_: bool = False, none: bool = False) -> Rule:
     """A fraction in [0, 1] (``open_``: (0, 1)) or a count >= 1; ``none``: or None."""
 
+    whole = count(none=none)[0]
+
     def ok(v: object) -> bool:
         if isinstance(v, (float, np.floating)):
             return bool(0 < v < 1 if open_ else 0 <= v <= 1)
-        return count(none=none)[0](v)
+        return whole(v)
 
     lo, hi = ("(", ")") if open_ else ("[", "]")
     return ok, f"must be a fraction in {lo}0, 1{hi} or an integer >= 1"
@@ -88,10 +90,12 @@ def _missing_marker(v: object) -> bool:
     return v is None or isinstance(v, (str, numbers.Integral)) or nan
 
 
+_DEGREE = count(0, 1000)[0]
+
+
 def _degree(v: object) -> bool:
-    one = count(0, 1000)[0]
-    pair = isinstance(v, (tuple, list)) and len(v) == 2 and all(map(one, v))
-    return one(v) or pair
+    pair = isinstance(v, (tuple, list)) and len(v) == 2 and all(map(_DEGREE, v))
+    return _DEGREE(v) or pair
 
 
 def _drop(v: object) -> bool:

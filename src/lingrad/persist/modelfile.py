@@ -27,7 +27,6 @@ from lingrad.errors import ModelFileError
 from lingrad.persist._allowlist import ALLOWED, spec_of
 from lingrad.persist._estimators import state_of, trainer_state
 from lingrad.persist._loader import Loader, check_finite
-from lingrad.persist._params import param_problem
 from lingrad.persist._safejson import parse_json
 from lingrad.persist._safezip import Limits, SafeZip, cannot_save, check_dtype, open_zip
 from lingrad.persist._values import OUTPUT_CONFIG, Estimator, Json
@@ -180,9 +179,8 @@ class Writer:
                 )  # fmt: skip
             if spec.to_file is not None:
                 state = spec.to_file(obj, where, state)
-        cls = type(obj)
         for key, v in params.items():
-            need = None if spec.extra_attrs else param_problem(spec.params, cls, key, v)
+            need = spec.problem(name, key, v)
             if need is not None:
                 raise cannot_save(f"{where}.{key} = {repr(v)[:60]}", need)
         check_finite(

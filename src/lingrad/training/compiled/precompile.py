@@ -71,8 +71,6 @@ def _compile_form(name: str, form: Form) -> None:
     """The kernel for ``form``: a tiny squared-error fit's signature, retyped."""
     from numba import from_dtype
 
-    from lingrad.training.compiled._jit import Constant
-
     _tiny_fit(name, DEFAULT_LOSSES[0])
     kernel = warm.kernel()
     if _disabled():  # NUMBA_DISABLE_JIT: nothing compiles
@@ -80,8 +78,7 @@ def _compile_form(name: str, form: Form) -> None:
     numba_dtype = from_dtype(np.dtype(name))
     signatures: list[Any] = kernel.signatures  # numba types, read by position
     sig = next(s for s in signatures if s[1].types[0].dtype == numba_dtype)
-    constants = (Constant(form[0])._numba_type_, Constant(form[1])._numba_type_)
-    kernel.compile((*sig[:-2], *constants))
+    kernel.compile((*sig[:-2], *warm.form_types(form)))
 
 
 def compile_kernel(dtype: DTypeLike, form: Form | None = None) -> Path | None:

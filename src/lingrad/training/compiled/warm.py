@@ -86,14 +86,18 @@ def _indexed(folder: Path) -> bool:
     return any(folder.glob("*.run_batches-*.nbi"))
 
 
+def form_types(form: Form) -> tuple[Any, Any]:
+    """The numba types of ``form``'s two constants: the kernel's last arguments."""
+    from lingrad.training.compiled._jit import Constant
+
+    return Constant(form[0])._numba_type_, Constant(form[1])._numba_type_
+
+
 def compiled_here(dtype: DTypeLike, form: Form) -> bool:
     """Whether this process holds the kernel for ``dtype`` and ``form``."""
     from numba import from_dtype
 
-    from lingrad.training.compiled._jit import Constant
-
-    constants = (Constant(form[0])._numba_type_, Constant(form[1])._numba_type_)
-    want = (from_dtype(np.dtype(dtype)), *constants)
+    want = (from_dtype(np.dtype(dtype)), *form_types(form))
     # numba types (data, params = (W, b), ..., loss, act), read by position
     signatures: list[Any] = kernel().signatures
     return any((sig[1].types[0].dtype, *sig[-2:]) == want for sig in signatures)
